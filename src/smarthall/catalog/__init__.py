@@ -1,0 +1,7 @@
+"""The service catalog (事项目录): service items (事项) with materials (申请材料), form fields (表单), instant-approval
+rules (秒批规则), keywords, one-thing bundles (一件事) and FAQ (常见问题).
+
+Items are defined once at province level and inherited by every hall whose level is in the item's ``counters``;
+a hall may switch an item off locally (``catalog_hall_item_override``). Each change of an item's content makes a
+new ``catalog_item_version`` row, so a case can always show the form and rules it was filed under.
+"""

@@ -1,0 +1,295 @@
+"""The catalog file format (``../shared/data/catalog.json``) as Pydantic models, with the cross-reference checks.
+
+Every fault is collected with its path, so an import is refused with the full list at once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RegionLevel = Literal["province", "city", "county", "township"]
+HallLevel = Literal["city", "county", "township"]
+ZoneType = Literal["consult_guide", "form_filling", "window_service", "self_service", "waiting", "archive_room"]
+ItemType = Literal["行政许可", "行政确认", "行政裁决", "行政给付", "行政奖励", "行政备案", "公共服务", "其他"]
+MaterialKind = Literal["id_card", "form", "licence", "certificate", "contract", "photo", "other"]
+FieldType = Literal["text", "id_number", "phone", "uscc", "date", "number", "select", "address"]
+WindowKind = Literal["comprehensive", "specialised", "help_desk", "priority"]
+StaffRole = Literal["guide", "clerk", "approver", "hall_manager", "admin", "auditor"]
+RuleOp = Literal["==", "!=", ">", ">=", "<", "<=", "in", "not_in"]
+
+PREFILL_RE = re.compile(r"^(profile\.[a-z_]+|licence\.[^.\s]+\.[a-z_]+|share\.[^.\s]+\.[a-z_]+)$")
+CODE = Field(min_length=1, max_length=40)
+NAME = Field(min_length=1, max_length=200)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegionIn(Strict):
+    code: str = Field(pattern=r"^\d{6}(\d{3})?$")
+    name: str = NAME
+    level: RegionLevel
+    parent_code: str | None
+    children: list[RegionIn] = []
+
+
+class ZoneIn(Strict):
+    code: str = CODE
+    name: str = NAME
+    type: ZoneType
+    floor: int | None = None
+
+
+class HallIn(Strict):
+    code: str = CODE
+    name: str = NAME
+    region_code: str
+    level: HallLevel
+    address: str = Field(default="", max_length=256)
+    hotline: str = Field(default="", max_length=32)
+    opening_hours: dict[str, Any]
+    zones: list[ZoneIn] = []
+
+
+class DepartmentIn(Strict):
+    code: str = Field(min_length=1, max_length=16)
+    name: str = NAME
+    parent: str | None = None
+    units: list[str] = []
+    note: str | None = None
+
+
+class MaterialIn(Strict):
+    code: str = CODE
+    name: str = NAME
+    kind: MaterialKind
+    required: bool
+    copies: int = Field(default=1, ge=0, le=99)
+    original_needed: bool = False
+    e_licence_type: str | None = None
+    note: str | None = None
+
+
+class FormFieldIn(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    label: str = NAME
+    type: FieldType
+    required: bool
+    prefill_from: str | None = None
+    options: list[str] | None = None
+
+
+class RuleIn(Strict):
+    field: str
+    op: RuleOp
+    value: Any
+    message: str = Field(min_length=1, max_length=200)
+
+
+class ItemIn(Strict):
+    code: str = Field(pattern=r"^[A-Z]{2,4}-\d{3}$")
+    name: str = NAME
+    department_code: str
+    type: ItemType
+    legal_limit_workdays: int = Field(ge=0, le=365)
+    promised_limit_workdays: int = Field(ge=0, le=365)
+    fee: float = Field(ge=0)
+    fee_note: str | None = None
+    online_depth: int = Field(ge=1, le=4)
+    appointment: bool
+    instant_approval_eligible: bool
+    counters: list[HallLevel] = Field(min_length=1)
+    materials: list[MaterialIn] = []
+    form_fields: list[FormFieldIn] = []
+    rules: list[RuleIn] = []
+    keywords: list[str] = []
+    note: str | None = None
+
+
+class BundleIn(Strict):
+    code: str = CODE
+    name: str = NAME
+    description: str = ""
+    item_codes: list[str] = Field(min_length=2)
+    lead_department_code: str
+    promised_limit_workdays: int = Field(ge=0, le=365)
+    counters: list[HallLevel] = Field(min_length=1)
+    shared_form_fields: list[FormFieldIn] = []
+    extra_services: list[str] = []
+
+
+class FaqIn(Strict):
+    id: str = CODE
+    question: str = Field(min_length=1, max_length=500)
+    answer: str = Field(min_length=1, max_length=5000)
+    item_code: str | None = None
+    tags: list[str] = []
+
+
+class WindowIn(Strict):
+    code: str = CODE
+    hall_code: str
+    name: str = NAME
+    zone_code: str | None = None
+    kind: WindowKind
+    item_codes: list[str] = []
+
+
+class StaffIn(Strict):
+    code: str = CODE
+    username: str = Field(pattern=r"^[a-z][a-z0-9_.-]{2,63}$")
+    name: str = NAME
+    role: StaffRole
+    hall_code: str
+    window_code: str | None = None
+    zone_code: str | None = None
+    department_code: str | None = None
+    duty: str | None = None
+    employee_no: str | None = None
+
+
+class CatalogFile(Strict):
+    meta: dict[str, Any]
+    regions: list[RegionIn]
+    halls: list[HallIn]
+    departments: list[DepartmentIn]
+    items: list[ItemIn]
+    bundles: list[BundleIn] = []
+    faq: list[FaqIn] = []
+    windows: list[WindowIn] = []
+    staff: list[StaffIn] = []
+
+
+Fault = tuple[tuple[str | int, ...], str]
+
+_LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "township": 3}
+
+
+def flatten_regions(regions: list[RegionIn]) -> list[tuple[tuple[str | int, ...], RegionIn]]:
+    out: list[tuple[tuple[str | int, ...], RegionIn]] = []
+
+    def walk(nodes: list[RegionIn], path: tuple[str | int, ...]) -> None:
+        for i, node in enumerate(nodes):
+            out.append(((*path, i), node))
+            walk(node.children, (*path, i, "children"))
+
+    walk(regions, ("regions",))
+    return out
+
+
+def _dupes(values: list[tuple[tuple[str | int, ...], str]], what: str) -> list[Fault]:
+    seen: set[str] = set()
+    faults: list[Fault] = []
+    for path, value in values:
+        if value in seen:
+            faults.append((path, f"duplicate {what} {value!r}"))
+        seen.add(value)
+    return faults
+
+
+def cross_check(cat: CatalogFile) -> list[Fault]:
+    """Reference and consistency checks the schema alone cannot express."""
+    faults: list[Fault] = []
+    regions = flatten_regions(cat.regions)
+    region_by_code = {r.code: r for _, r in regions}
+    faults += _dupes([((*p, "code"), r.code) for p, r in regions], "region code")
+    for path, region in regions:
+        if region.parent_code is None:
+            if region.level != "province":
+                faults.append(((*path, "parent_code"), "only a province may have no parent"))
+            continue
+        parent = region_by_code.get(region.parent_code)
+        if parent is None:
+            faults.append(((*path, "parent_code"), f"unknown parent region {region.parent_code!r}"))
+        elif _LEVEL_ORDER[parent.level] + 1 != _LEVEL_ORDER[region.level]:
+            faults.append(((*path, "level"), f"a {region.level} cannot sit under a {parent.level}"))
+
+    departments = {d.code for d in cat.departments}
+    faults += _dupes([(("departments", i, "code"), d.code) for i, d in enumerate(cat.departments)], "department code")
+
+    halls = {h.code: h for h in cat.halls}
+    faults += _dupes([(("halls", i, "code"), h.code) for i, h in enumerate(cat.halls)], "hall code")
+    zones: dict[str, str] = {}
+    for i, hall in enumerate(cat.halls):
+        region = region_by_code.get(hall.region_code)
+        if region is None:
+            faults.append((("halls", i, "region_code"), f"unknown region {hall.region_code!r}"))
+        elif region.level != hall.level:
+            faults.append((("halls", i, "level"), f"hall level {hall.level} does not match region level {region.level}"))
+        for j, zone in enumerate(hall.zones):
+            if zone.code in zones:
+                faults.append((("halls", i, "zones", j, "code"), f"duplicate zone code {zone.code!r}"))
+            zones[zone.code] = hall.code
+
+    items = {it.code: it for it in cat.items}
+    faults += _dupes([(("items", i, "code"), it.code) for i, it in enumerate(cat.items)], "item code")
+    for i, item in enumerate(cat.items):
+        base: tuple[str | int, ...] = ("items", i)
+        if item.department_code not in departments:
+            faults.append(((*base, "department_code"), f"unknown department {item.department_code!r}"))
+        if item.promised_limit_workdays > item.legal_limit_workdays:
+            faults.append(((*base, "promised_limit_workdays"), "the promised limit exceeds the legal limit"))
+        faults += _dupes([((*base, "materials", j, "code"), m.code) for j, m in enumerate(item.materials)], "material")
+        faults += _dupes([((*base, "form_fields", j, "name"), f.name) for j, f in enumerate(item.form_fields)], "field")
+        faults += _field_faults(item.form_fields, (*base, "form_fields"))
+        field_names = {f.name for f in item.form_fields}
+        for j, rule in enumerate(item.rules):
+            if rule.field not in field_names and not rule.field.startswith(("profile.", "licence.", "share.")):
+                faults.append(((*base, "rules", j, "field"), f"rule refers to unknown field {rule.field!r}"))
+            if rule.op in ("in", "not_in") and not isinstance(rule.value, list):
+                faults.append(((*base, "rules", j, "value"), f"operator {rule.op} needs a list"))
+            if rule.op in (">", ">=", "<", "<=") and not isinstance(rule.value, int | float):
+                faults.append(((*base, "rules", j, "value"), f"operator {rule.op} needs a number"))
+        if item.instant_approval_eligible and not item.rules:
+            faults.append(((*base, "rules"), "an instant-approval item needs at least one rule"))
+
+    for i, bundle in enumerate(cat.bundles):
+        for j, code in enumerate(bundle.item_codes):
+            if code not in items:
+                faults.append((("bundles", i, "item_codes", j), f"unknown item {code!r}"))
+        if bundle.lead_department_code not in departments:
+            faults.append((("bundles", i, "lead_department_code"), "unknown department"))
+        faults += _field_faults(bundle.shared_form_fields, ("bundles", i, "shared_form_fields"))
+
+    faults += _dupes([(("faq", i, "id"), f.id) for i, f in enumerate(cat.faq)], "FAQ id")
+    for i, faq in enumerate(cat.faq):
+        if faq.item_code and faq.item_code not in items:
+            faults.append((("faq", i, "item_code"), f"unknown item {faq.item_code!r}"))
+
+    windows = {w.code: w for w in cat.windows}
+    faults += _dupes([(("windows", i, "code"), w.code) for i, w in enumerate(cat.windows)], "window code")
+    for i, window in enumerate(cat.windows):
+        if window.hall_code not in halls:
+            faults.append((("windows", i, "hall_code"), f"unknown hall {window.hall_code!r}"))
+        if window.zone_code and zones.get(window.zone_code) != window.hall_code:
+            faults.append((("windows", i, "zone_code"), f"zone {window.zone_code!r} is not in hall {window.hall_code}"))
+        for j, code in enumerate(window.item_codes):
+            if code not in items:
+                faults.append((("windows", i, "item_codes", j), f"unknown item {code!r}"))
+
+    faults += _dupes([(("staff", i, "username"), s.username) for i, s in enumerate(cat.staff)], "username")
+    faults += _dupes([(("staff", i, "code"), s.code) for i, s in enumerate(cat.staff)], "staff code")
+    for i, person in enumerate(cat.staff):
+        if person.hall_code not in halls:
+            faults.append((("staff", i, "hall_code"), f"unknown hall {person.hall_code!r}"))
+        if person.window_code and (
+            person.window_code not in windows or windows[person.window_code].hall_code != person.hall_code
+        ):
+            faults.append((("staff", i, "window_code"), f"window {person.window_code!r} is not in hall {person.hall_code}"))
+        if person.department_code and person.department_code not in departments:
+            faults.append((("staff", i, "department_code"), "unknown department"))
+    return faults
+
+
+def _field_faults(fields: list[FormFieldIn], base: tuple[str | int, ...]) -> list[Fault]:
+    faults: list[Fault] = []
+    for j, field in enumerate(fields):
+        if field.type == "select" and not field.options:
+            faults.append(((*base, j, "options"), "a select field needs options"))
+        if field.prefill_from and not PREFILL_RE.match(field.prefill_from):
+            faults.append(((*base, j, "prefill_from"), f"unknown prefill source {field.prefill_from!r}"))
+    return faults

@@ -1,0 +1,219 @@
+"""``smarthall catalog import``: validate a catalog file completely, then upsert it in one transaction.
+
+Idempotent: every entity is matched by its code and compared by a content hash, so a second import of the same
+file changes nothing and a changed file updates in place (an item's version goes up and a snapshot is kept).
+Entities missing from a newer file are deactivated, not deleted, because cases and tickets refer to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smarthall.catalog.errors import CatalogInvalid
+from smarthall.catalog.filemodel import CatalogFile, Fault, cross_check, flatten_regions
+from smarthall.catalog.models import Bundle, Faq, FormField, Item, ItemVersion, Material
+from smarthall.core.jsonpos import locate
+from smarthall.core.validators import register_provinces
+from smarthall.identity import service as identity_service
+from smarthall.org.models import Department, Hall, Region, Window, WindowItem, Zone
+
+
+@dataclass
+class ImportReport:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+    deactivated: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.created.values()) + sum(self.updated.values()) + sum(self.deactivated.values()))
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            "created": dict(self.created),
+            "updated": dict(self.updated),
+            "unchanged": dict(self.unchanged),
+            "deactivated": dict(self.deactivated),
+        }
+
+
+def content_hash(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _fault(text: str, path: tuple[str | int, ...], message: str) -> dict[str, Any]:
+    pos = locate(text, path)
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return {"path": dotted or "(root)", "line": pos[0] if pos else None, "column": pos[1] if pos else None,
+            "message": message}
+
+
+def parse_catalog(text: str) -> CatalogFile:
+    """Parse and check a catalog file; raise ``CatalogInvalid`` listing every fault with its line."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogInvalid(detail=[{"path": "(syntax)", "line": exc.lineno, "column": exc.colno, "message": exc.msg}])
+    try:
+        catalog = CatalogFile.model_validate(raw)
+    except ValidationError as exc:
+        faults = [_fault(text, tuple(err["loc"]), err["msg"]) for err in exc.errors()]
+        raise CatalogInvalid(detail=faults[:200])
+    problems: list[Fault] = cross_check(catalog)
+    if problems:
+        raise CatalogInvalid(detail=[_fault(text, path, msg) for path, msg in problems[:200]])
+    return catalog
+
+
+def _upsert(session: Session, model: type[Any], key: str, value: str, values: dict[str, Any],
+            report: ImportReport, kind: str) -> tuple[Any, bool]:
+    row = session.execute(select(model).where(getattr(model, key) == value)).scalar_one_or_none()
+    if row is None:
+        row = model(**{key: value}, **values)
+        session.add(row)
+        report.created[kind] += 1
+        return row, True
+    changed = False
+    for attr, new in values.items():
+        if getattr(row, attr) != new:
+            setattr(row, attr, new)
+            changed = True
+    (report.updated if changed else report.unchanged)[kind] += 1
+    return row, changed
+
+
+def _window_number(code: str) -> int:
+    match = re.search(r"W(\d+)$", code)
+    return int(match.group(1)) if match else 0
+
+
+def import_catalog(session: Session, text: str, *, demo_password_hash: str | None = None) -> ImportReport:
+    catalog = parse_catalog(text)
+    report = ImportReport()
+
+    # Regions, parents first, each with its path from the province down.
+    paths: dict[str, str] = {}
+    for _, region in flatten_regions(catalog.regions):
+        path = (paths[region.parent_code] if region.parent_code else "") + region.code + "/"
+        paths[region.code] = path
+        _upsert(session, Region, "code", region.code,
+                {"name": region.name, "level": region.level, "parent_code": region.parent_code, "path": path},
+                report, "regions")
+    register_provinces(paths)
+    session.flush()
+
+    for dept in catalog.departments:
+        _upsert(session, Department, "code", dept.code,
+                {"name": dept.name, "parent_name": dept.parent, "units": dept.units, "note": dept.note or ""},
+                report, "departments")
+    session.flush()
+
+    halls: dict[str, Hall] = {}
+    for hall_in in catalog.halls:
+        hall, _ = _upsert(session, Hall, "code", hall_in.code, {
+            "name": hall_in.name, "level": hall_in.level, "region_code": hall_in.region_code,
+            "region_path": paths[hall_in.region_code], "address": hall_in.address, "hotline": hall_in.hotline,
+            "opening_hours": hall_in.opening_hours, "active": True,
+        }, report, "halls")
+        session.flush()
+        halls[hall.code] = hall
+        for zone in hall_in.zones:
+            _upsert(session, Zone, "code", zone.code,
+                    {"hall_id": hall.id, "name": zone.name, "type": zone.type, "floor": zone.floor}, report, "zones")
+
+    seen_items: set[str] = set()
+    for item_in in catalog.items:
+        seen_items.add(item_in.code)
+        _import_item(session, item_in.model_dump(), report)
+    for stale in session.execute(select(Item).where(Item.code.not_in(seen_items), Item.active.is_(True))).scalars():
+        stale.active = False
+        report.deactivated["items"] += 1
+    session.flush()
+
+    for bundle in catalog.bundles:
+        data = bundle.model_dump(exclude={"code"})
+        _upsert(session, Bundle, "code", bundle.code, {**data, "content_hash": content_hash(data)}, report, "bundles")
+    for faq in catalog.faq:
+        data = faq.model_dump(exclude={"id"})
+        _upsert(session, Faq, "code", faq.id, {**data, "content_hash": content_hash(data)}, report, "faq")
+
+    for window_in in catalog.windows:
+        hall = halls[window_in.hall_code]
+        is_new = session.execute(select(Window.id).where(Window.code == window_in.code)).first() is None
+        window, changed = _upsert(session, Window, "code", window_in.code, {
+            "hall_id": hall.id, "zone_code": window_in.zone_code, "name": window_in.name, "kind": window_in.kind,
+            "number": _window_number(window_in.code), "active": True,
+        }, report, "windows")
+        current = sorted(wi.item_code for wi in window.items)
+        wanted = sorted(set(window_in.item_codes))
+        if current != wanted:
+            window.items = [WindowItem(item_code=c) for c in wanted]
+            if not is_new and not changed:
+                report.unchanged["windows"] -= 1
+                report.updated["windows"] += 1
+    session.flush()
+
+    for person in catalog.staff:
+        staff, changed = identity_service.upsert_staff(session, person.model_dump(), halls[person.hall_code])
+        if staff.id is None:
+            report.created["staff"] += 1
+        else:
+            (report.updated if changed else report.unchanged)["staff"] += 1
+        if demo_password_hash and staff.password_hash is None:
+            staff.password_hash = demo_password_hash
+    session.flush()
+    return report
+
+
+def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -> None:
+    code = data.pop("code")
+    digest = content_hash(data)
+    item = session.execute(select(Item).where(Item.code == code)).scalar_one_or_none()
+    if item is not None and item.content_hash == digest and item.active:
+        report.unchanged["items"] += 1
+        return
+    scalar = {
+        "name": data["name"], "department_code": data["department_code"], "type": data["type"],
+        "legal_limit_workdays": data["legal_limit_workdays"], "promised_limit_workdays": data["promised_limit_workdays"],
+        "fee": data["fee"], "fee_note": data.get("fee_note") or "", "online_depth": data["online_depth"],
+        "appointment": data["appointment"], "instant_approval_eligible": data["instant_approval_eligible"],
+        "counters": data["counters"], "keywords": data["keywords"], "rules": data["rules"],
+        "note": data.get("note") or "", "content_hash": digest, "active": True,
+    }
+    if item is None:
+        item = Item(code=code, version=1, **scalar)
+        session.add(item)
+        report.created["items"] += 1
+    else:
+        if item.content_hash != digest:
+            item.version += 1
+        for attr, value in scalar.items():
+            setattr(item, attr, value)
+        report.updated["items"] += 1
+    item.materials = [
+        Material(position=i, code=m["code"], name=m["name"], kind=m["kind"], required=m["required"],
+                 copies=m["copies"], original_needed=m["original_needed"], e_licence_type=m["e_licence_type"],
+                 note=m.get("note") or "")
+        for i, m in enumerate(data["materials"])
+    ]
+    item.form_fields = [
+        FormField(position=i, name=f["name"], label=f["label"], type=f["type"], required=f["required"],
+                  prefill_from=f["prefill_from"], options=f["options"])
+        for i, f in enumerate(data["form_fields"])
+    ]
+    session.flush()
+    exists = session.execute(
+        select(ItemVersion.id).where(ItemVersion.item_code == code, ItemVersion.version == item.version)
+    ).first()
+    if not exists:
+        session.add(ItemVersion(item_code=code, version=item.version, content_hash=digest, content={"code": code, **data}))

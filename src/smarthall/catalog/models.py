@@ -1,0 +1,124 @@
+"""Catalog tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
+
+
+class Item(IdMixin, TimestampMixin, Base):
+    __tablename__ = "catalog_item"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    department_code: Mapped[str] = mapped_column(String(16), ForeignKey("org_department.code"), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    legal_limit_workdays: Mapped[int] = mapped_column(Integer)
+    promised_limit_workdays: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[float] = mapped_column(Numeric(12, 2), default=0)
+    fee_note: Mapped[str] = mapped_column(Text, default="")
+    online_depth: Mapped[int] = mapped_column(Integer)
+    appointment: Mapped[bool] = mapped_column(Boolean, default=False)
+    instant_approval_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    counters: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    materials: Mapped[list[Material]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Material.position"
+    )
+    form_fields: Mapped[list[FormField]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="FormField.position"
+    )
+
+
+class Material(IdMixin, Base):
+    __tablename__ = "catalog_material"
+    __table_args__ = (UniqueConstraint("item_id", "code"),)
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalog_item.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    required: Mapped[bool] = mapped_column(Boolean)
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    original_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    e_licence_type: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    item: Mapped[Item] = relationship(back_populates="materials")
+
+
+class FormField(IdMixin, Base):
+    __tablename__ = "catalog_form_field"
+    __table_args__ = (UniqueConstraint("item_id", "name"),)
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalog_item.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(16))
+    required: Mapped[bool] = mapped_column(Boolean)
+    prefill_from: Mapped[str | None] = mapped_column(String(128))
+    options: Mapped[list[str] | None] = mapped_column(JsonType)
+
+    item: Mapped[Item] = relationship(back_populates="form_fields")
+
+
+class ItemVersion(IdMixin, TimestampMixin, Base):
+    """An immutable snapshot of an item's catalog entry (form, materials, rules) as of one version."""
+
+    __tablename__ = "catalog_item_version"
+    __table_args__ = (UniqueConstraint("item_code", "version"),)
+
+    item_code: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class HallItemOverride(IdMixin, TimestampMixin, Base):
+    """A hall's local switch for an inherited item (e.g. a township station that does not handle it yet)."""
+
+    __tablename__ = "catalog_hall_item_override"
+    __table_args__ = (UniqueConstraint("hall_id", "item_code"),)
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(32), ForeignKey("catalog_item.code"))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Bundle(IdMixin, TimestampMixin, Base):
+    __tablename__ = "catalog_bundle"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+    item_codes: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    lead_department_code: Mapped[str] = mapped_column(String(16))
+    promised_limit_workdays: Mapped[int] = mapped_column(Integer)
+    counters: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    shared_form_fields: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    extra_services: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Faq(IdMixin, TimestampMixin, Base):
+    __tablename__ = "catalog_faq"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    item_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    content_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,150 @@
+"""``smarthall`` command line: serve, db upgrade, catalog import, seed, audit verify, staff password."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from smarthall.core.config import Settings
+
+app = typer.Typer(help="smarthall 智慧政务服务大厅", no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database", no_args_is_help=True)
+catalog_app = typer.Typer(help="Service catalog", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit trail", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff accounts", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(audit_app, name="audit")
+app.add_typer(staff_app, name="staff")
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from smarthall.core.db import Database
+    from smarthall.main import setup_security
+
+    setup_security(settings)
+    return Database(settings.resolved_database_url, pool_size=2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations."""
+    from smarthall import migrate
+
+    settings = Settings()
+    settings.ensure_dirs()
+    migrate.upgrade(settings.resolved_database_url)
+    typer.echo("database is at head")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m")]) -> None:
+    """Autogenerate a migration from the models (developers)."""
+    from smarthall import migrate
+
+    migrate.revision(Settings().resolved_database_url, message)
+
+
+@catalog_app.command("import")
+def catalog_import(path: Path) -> None:
+    """Import a catalog file; all or nothing; a second import of the same file changes nothing."""
+    from smarthall.catalog import importer
+    from smarthall.core.errors import HallError
+
+    settings = Settings()
+    database = _database(settings)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"cannot read {path}: {exc}", err=True)
+        raise typer.Exit(2)
+    try:
+        with database.unit_of_work() as session:
+            report = importer.import_catalog(session, text)
+    except HallError as exc:
+        typer.echo(f"{exc.message_zh_} / {exc.message_en_}", err=True)
+        for fault in exc.detail or []:
+            typer.echo(f"  line {fault.get('line')}, column {fault.get('column')}: {fault['path']}: {fault['message']}",
+                       err=True)
+        raise typer.Exit(1)
+    typer.echo(f"imported: created {dict(report.created)}, updated {dict(report.updated)}, "
+               f"deactivated {dict(report.deactivated)}; {'changed' if report.changed else 'nothing changed'}")
+
+
+@app.command("seed")
+def seed() -> None:
+    """Load the demo province (catalog, staff with the demo password, kiosk and display devices)."""
+    from smarthall.demo import seed_demo
+
+    settings = Settings()
+    database = _database(settings)
+    with database.unit_of_work() as session:
+        result = seed_demo(session, password=settings.demo_password)
+    typer.echo(f"demo loaded in hall {result['hall']}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain; exit 1 naming the first broken row."""
+    from smarthall.audit import service as audit_service
+
+    database = _database(Settings())
+    with database.unit_of_work(write=False) as session:
+        result = audit_service.verify_chain(session)
+    if result.ok:
+        typer.echo(f"audit chain intact: {result.checked} rows")
+        return
+    typer.echo(f"audit chain BROKEN at seq {result.first_broken_seq} (row id {result.first_broken_id}): "
+               f"{result.reason}; {result.checked} rows verified before it", err=True)
+    raise typer.Exit(1)
+
+
+@staff_app.command("set-password")
+def staff_set_password(username: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)]) -> None:
+    """Set a staff member's password."""
+    from sqlalchemy import select
+
+    from smarthall.identity import security
+    from smarthall.identity.models import Staff
+
+    if security.password_problems(password):
+        typer.echo("password needs at least 8 characters with letters and digits", err=True)
+        raise typer.Exit(2)
+    database = _database(Settings())
+    with database.unit_of_work() as session:
+        staff = session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+        if staff is None:
+            typer.echo(f"no staff member {username}", err=True)
+            raise typer.Exit(1)
+        staff.password_hash = security.hash_password(password)
+        staff.failed_logins, staff.locked_until = 0, None
+    typer.echo("password set")
+
+
+@app.command("serve")
+def serve(
+    demo: Annotated[bool, typer.Option(help="Load the demo province before serving")] = False,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+) -> None:
+    """Migrate the database, optionally load the demo, and serve the platform."""
+    import uvicorn
+
+    from smarthall import migrate
+
+    settings = Settings()
+    settings.ensure_dirs()
+    migrate.upgrade(settings.resolved_database_url)
+    if demo:
+        seed()
+    typer.echo(f"serving on http://{host}:{port}", err=True)
+    uvicorn.run("smarthall.asgi:app", host=host, port=port, workers=workers, log_config=None,
+                proxy_headers=False)
+
+
+def main() -> None:  # pragma: no cover
+    app(sys.argv[1:])

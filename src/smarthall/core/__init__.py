@@ -1,0 +1,1 @@
+"""Cross-cutting infrastructure with no business rules: settings, database, errors, crypto, clock, i18n."""

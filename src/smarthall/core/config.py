@@ -1,0 +1,68 @@
+"""Settings for the whole platform (pydantic-settings, environment prefix ``SMARTHALL_``).
+
+One ``Settings`` object is built once at start-up and passed down; nothing reads the environment elsewhere.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CJK_FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMARTHALL_", env_file=".env", extra="ignore")
+
+    environment: Literal["dev", "test", "prod"] = "dev"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    # Field encryption (个人信息加密存储). The key never lives in the database: it is given here (base64 of 32
+    # bytes) or read from a key file, which is generated under the data directory on first start.
+    field_key: str | None = Field(default=None, repr=False)
+    field_key_file: Path | None = None
+    cipher: Literal["aes-256-gcm", "sm4-gcm"] = "aes-256-gcm"
+    secret_key: str | None = Field(default=None, repr=False)
+
+    token_ttl_minutes: int = 480
+    lockout_threshold: int = 5
+    lockout_minutes: int = 30
+    cookie_secure: bool = False
+
+    demo_password: str = Field(default="smarthall-demo", repr=False)
+    timezone: str = "Asia/Shanghai"
+    log_json: bool = True
+    log_level: str = "INFO"
+    cjk_font_path: Path | None = None
+    upload_max_bytes: int = 10 * 1024 * 1024
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'smarthall.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "keys").mkdir(mode=0o700, exist_ok=True)
+
+    def font_path(self) -> Path | None:
+        if self.cjk_font_path:
+            return self.cjk_font_path if self.cjk_font_path.exists() else None
+        for candidate in CJK_FONT_CANDIDATES:
+            if Path(candidate).exists():
+                return Path(candidate)
+        return None

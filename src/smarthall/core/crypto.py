@@ -1,0 +1,156 @@
+"""Field encryption, blind indexes and document signing (GB/T 35273 personal information protection practice).
+
+- Personal fields (ID number, phone, name, address) are sealed with AES-256-GCM or SM4-GCM (a setting) under a
+  key derived from the master key, which comes from settings or a key file and never from the database.
+  The column name is bound as associated data, so a ciphertext moved to another column does not open.
+- A keyed blind index (HMAC-SHA256 with a separate derived key) allows exact-match lookup without plaintext.
+- ``Signer`` signs document key fields (Ed25519 by default) for public verification of results.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import LargeBinary, TypeDecorator
+from sqlalchemy.engine import Dialect
+
+_VERSION = b"\x01"
+_NONCE = 12
+_TAG = 16
+
+
+def _derive(master: bytes, purpose: bytes, length: int = 32) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=b"smarthall", info=purpose).derive(master)
+
+
+class FieldCipher:
+    def __init__(self, master_key: bytes, algorithm: str = "aes-256-gcm") -> None:
+        if len(master_key) != 32:
+            raise ValueError("the master key must be 32 bytes")
+        self.algorithm = algorithm
+        self._index_key = _derive(master_key, b"blind-index")
+        if algorithm == "aes-256-gcm":
+            self._aes = AESGCM(_derive(master_key, b"field-aes"))
+        elif algorithm == "sm4-gcm":
+            self._sm4_key = _derive(master_key, b"field-sm4", 16)
+        else:
+            raise ValueError(f"unknown cipher {algorithm}")
+
+    def encrypt(self, plaintext: str, aad: str) -> bytes:
+        nonce = os.urandom(_NONCE)
+        data = plaintext.encode()
+        if self.algorithm == "aes-256-gcm":
+            sealed = self._aes.encrypt(nonce, data, aad.encode())
+        else:
+            enc = Cipher(algorithms.SM4(self._sm4_key), modes.GCM(nonce)).encryptor()
+            enc.authenticate_additional_data(aad.encode())
+            sealed = enc.update(data) + enc.finalize() + enc.tag
+        return _VERSION + nonce + sealed
+
+    def decrypt(self, blob: bytes, aad: str) -> str:
+        if blob[:1] != _VERSION:
+            raise ValueError("unknown ciphertext version")
+        nonce, sealed = blob[1 : 1 + _NONCE], blob[1 + _NONCE :]
+        if self.algorithm == "aes-256-gcm":
+            return self._aes.decrypt(nonce, sealed, aad.encode()).decode()
+        dec = Cipher(algorithms.SM4(self._sm4_key), modes.GCM(nonce, sealed[-_TAG:])).decryptor()
+        dec.authenticate_additional_data(aad.encode())
+        return (dec.update(sealed[:-_TAG]) + dec.finalize()).decode()
+
+    def blind_index(self, value: str, purpose: str) -> str:
+        digest = hmac.new(self._index_key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+        return digest
+
+
+_cipher: FieldCipher | None = None
+
+
+def configure_field_cipher(cipher: FieldCipher) -> None:
+    global _cipher
+    _cipher = cipher
+
+
+def field_cipher() -> FieldCipher:
+    if _cipher is None:
+        raise RuntimeError("field cipher not configured")
+    return _cipher
+
+
+def blind_index(value: str, purpose: str) -> str:
+    return field_cipher().blind_index(value, purpose)
+
+
+class EncryptedString(TypeDecorator[str]):
+    """A string column stored sealed; ``aad`` names the column so ciphertexts cannot be swapped around."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, aad: str) -> None:
+        super().__init__()
+        self.aad = aad
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else field_cipher().encrypt(value, self.aad)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else field_cipher().decrypt(bytes(value), self.aad)
+
+
+def load_or_create_key(value: str | None, key_file: Path | None, default_file: Path) -> bytes:
+    """The master key: from a setting (base64), a key file, or a new random file (0600) on first start."""
+    if value:
+        key = base64.b64decode(value)
+        if len(key) != 32:
+            raise ValueError("SMARTHALL_FIELD_KEY must be base64 of 32 bytes")
+        return key
+    path = key_file or default_file
+    if path.exists():
+        return base64.b64decode(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(base64.b64encode(key).decode())
+    return key
+
+
+class Signer:
+    """Ed25519 signatures over canonical bytes; the key is derived from the master key (or given)."""
+
+    algorithm = "ed25519"
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._key = private_key
+        self.public_key: Ed25519PublicKey = private_key.public_key()
+
+    @classmethod
+    def from_master(cls, master: bytes) -> Signer:
+        return cls(Ed25519PrivateKey.from_private_bytes(_derive(master, b"document-signer")))
+
+    def sign(self, data: bytes) -> str:
+        return base64.urlsafe_b64encode(self._key.sign(data)).decode().rstrip("=")
+
+    def verify(self, data: bytes, signature: str) -> bool:
+        try:
+            raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+            self.public_key.verify(raw, data)
+        except Exception:
+            return False
+        return True
+
+    def public_pem(self) -> str:
+        return self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()

@@ -1,0 +1,103 @@
+"""Engines and sessions for SQLite (default) and PostgreSQL, one unit of work per request or task.
+
+SQLite follows the pysqlite transaction recipe: the driver's own transaction handling is switched off and
+SQLAlchemy emits BEGIN itself — ``BEGIN IMMEDIATE`` for write sessions so that writers queue on the busy
+timeout instead of failing on lock upgrade, and a deferred BEGIN for read sessions so that readers never wait
+behind writers (WAL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+AFTER_COMMIT_KEY = "after_commit"
+
+
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=20,
+        )
+        _install_sqlite_recipe(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+def _install_sqlite_recipe(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("sqlite_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """Holds the engine and the two session factories (read and write)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        self.is_sqlite = url.startswith("sqlite")
+        write_bind = self.engine.execution_options(sqlite_write=True) if self.is_sqlite else self.engine
+        self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
+
+    def session(self, *, write: bool = True) -> Session:
+        session = (self._write if write else self._read)()
+        session.info["backend"] = "sqlite" if self.is_sqlite else "postgresql"
+        session.info[AFTER_COMMIT_KEY] = []
+        return session
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any exception; then after-commit hooks."""
+        session = self.session(write=write)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        run_after_commit(session)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's transaction has committed (events, broadcasts, task enqueues)."""
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+def run_after_commit(session: Session) -> None:
+    callbacks = session.info.get(AFTER_COMMIT_KEY) or []
+    session.info[AFTER_COMMIT_KEY] = []
+    for callback in callbacks:
+        callback()
+
+
+def for_update(session: Session) -> dict[str, Any]:
+    """Keyword arguments for ``select(...).with_for_update`` where the backend honours row locks."""
+    return {} if session.info.get("backend") == "sqlite" else {"with_for_update": True}

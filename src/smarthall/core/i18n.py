@@ -1,0 +1,75 @@
+"""UI language: Chinese first, English second. Texts of pages live in the catalog below, not in logic."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANG_COOKIE = "smarthall_lang"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app.title": ("智慧政务服务大厅", "Smart Government Service Hall"),
+    "nav.home": ("首页", "Home"),
+    "nav.catalog": ("事项目录", "Service catalog"),
+    "nav.halls": ("大厅", "Halls"),
+    "nav.login": ("登录", "Sign in"),
+    "nav.logout": ("退出", "Sign out"),
+    "nav.api_docs": ("接口文档", "API docs"),
+    "lang.switch": ("English", "中文"),
+    "login.title": ("工作人员与群众登录", "Sign in"),
+    "login.username": ("用户名或身份证号", "Username or ID number"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或密码错误,或账号已锁定", "Wrong username or password, or the account is locked"),
+    "home.welcome": ("欢迎", "Welcome"),
+    "home.role": ("角色", "Role"),
+    "home.hall": ("所属大厅", "Hall"),
+    "home.tasks": ("常用功能", "Common tasks"),
+    "home.public": ("办事指南", "Service guide"),
+    "catalog.items": ("服务事项", "Service items"),
+    "catalog.halls_tree": ("大厅分布", "Hall tree"),
+    "catalog.search": ("搜索事项", "Search items"),
+    "catalog.department": ("部门", "Department"),
+    "catalog.type": ("事项类型", "Item type"),
+    "catalog.limits": ("办理时限(法定/承诺,工作日)", "Time limit (legal/promised, working days)"),
+    "catalog.fee": ("收费", "Fee"),
+    "catalog.free": ("不收费", "Free"),
+    "catalog.online_depth": ("网办深度", "Online depth"),
+    "catalog.materials": ("申请材料", "Materials"),
+    "catalog.required": ("必需", "Required"),
+    "catalog.optional": ("可选", "Optional"),
+    "catalog.form_fields": ("表单字段", "Form fields"),
+    "catalog.rules": ("秒批规则", "Instant-approval rules"),
+    "catalog.instant": ("可秒批", "Instant approval"),
+    "catalog.appointment": ("可预约", "Bookable"),
+    "catalog.windows": ("窗口", "Windows"),
+    "catalog.zones": ("功能区", "Zones"),
+    "catalog.all": ("全部", "All"),
+    "catalog.count": ("共 {n} 项", "{n} items"),
+    "catalog.copies": ("份数", "Copies"),
+    "catalog.e_licence": ("可用电子证照", "E-licence accepted"),
+    "role.guide": ("导办员", "Guide"),
+    "role.clerk": ("窗口受理员", "Window clerk"),
+    "role.approver": ("审批人员", "Approver"),
+    "role.hall_manager": ("大厅主任", "Hall manager"),
+    "role.admin": ("系统管理员", "Administrator"),
+    "role.auditor": ("安全审计员", "Auditor"),
+    "role.citizen": ("群众/企业", "Citizen"),
+}
+
+
+def translate(key: str, lang: Lang = "zh", **kwargs: object) -> str:
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if lang == "zh" else pair[1]
+    return text.format(**kwargs) if kwargs else text
+
+
+def pick_lang(query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> Lang:
+    for candidate in (query_lang, cookie_lang):
+        if candidate in ("zh", "en"):
+            return candidate  # type: ignore[return-value]
+    if accept_language and accept_language.lower().startswith("en"):
+        return "en"
+    return "zh"

@@ -1,0 +1,64 @@
+"""Staff, citizens and devices. Personal fields are sealed (EncryptedString) with a keyed blind index for lookup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from smarthall.core.crypto import EncryptedString
+from smarthall.core.models import Base, IdMixin, TimestampMixin
+from smarthall.org.models import Hall
+
+
+class LoginStateMixin:
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_login_at: Mapped[datetime | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Staff(IdMixin, TimestampMixin, LoginStateMixin, Base):
+    __tablename__ = "identity_staff"
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(EncryptedString("identity_staff.name"))
+    role: Mapped[str] = mapped_column(String(16))
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    window_code: Mapped[str | None] = mapped_column(String(40))
+    zone_code: Mapped[str | None] = mapped_column(String(40))
+    department_code: Mapped[str | None] = mapped_column(String(16))
+    employee_no: Mapped[str] = mapped_column(String(32), default="")
+    duty: Mapped[str] = mapped_column(Text, default="")
+
+    hall: Mapped[Hall] = relationship()
+
+
+class Citizen(IdMixin, TimestampMixin, LoginStateMixin, Base):
+    __tablename__ = "identity_citizen"
+
+    name: Mapped[str] = mapped_column(EncryptedString("identity_citizen.name"))
+    id_number: Mapped[str] = mapped_column(EncryptedString("identity_citizen.id_number"))
+    id_number_index: Mapped[str] = mapped_column(String(64), unique=True)
+    phone: Mapped[str] = mapped_column(EncryptedString("identity_citizen.phone"))
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str | None] = mapped_column(EncryptedString("identity_citizen.address"))
+
+
+class Device(IdMixin, TimestampMixin, Base):
+    __tablename__ = "identity_device"
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128))
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    zone_code: Mapped[str | None] = mapped_column(String(40))
+    window_code: Mapped[str | None] = mapped_column(String(40))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column()
+
+    hall: Mapped[Hall] = relationship()

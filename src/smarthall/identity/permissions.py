@@ -1,0 +1,28 @@
+"""Roles and permissions: the one table that decides who may do what (least privilege, clause 9).
+
+The administrator manages configuration but cannot read the audit trail; the auditor reads the audit trail but
+cannot change anything (三员分立: separation of administrator and auditor). Domains add their permissions here.
+"""
+
+from __future__ import annotations
+
+STAFF_ROLES = ("guide", "clerk", "approver", "hall_manager", "admin", "auditor")
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "guide": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
+    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
+    "approver": frozenset({"staff.home", "catalog.browse"}),
+    "hall_manager": frozenset({"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}),
+    "admin": frozenset(
+        {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
+    ),
+    "auditor": frozenset({"staff.home", "audit.read", "audit.verify", "staff.read"}),
+    "citizen": frozenset({"citizen.self"}),
+    "kiosk": frozenset({"device.kiosk"}),
+    "display": frozenset({"device.display"}),
+    "window_pad": frozenset({"device.window_pad"}),
+}
+
+
+def permissions_for(role: str | None) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role or "", frozenset())

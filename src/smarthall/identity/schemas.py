@@ -1,0 +1,62 @@
+"""Identity request and response shapes. Lists and reads carry masked personal data only."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CitizenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=50)
+    id_number: str = Field(min_length=15, max_length=18)
+    phone: str = Field(min_length=11, max_length=11)
+    password: str = Field(min_length=8, max_length=128)
+    address: str | None = Field(default=None, max_length=200)
+
+
+class CitizenRead(BaseModel):
+    id: int
+    name_masked: str
+    id_number_masked: str
+    phone_masked: str
+
+
+class CitizenProfile(BaseModel):
+    """The citizen's own unmasked profile (reading it is audited)."""
+
+    id: int
+    name: str
+    id_number: str
+    phone: str
+    address: str | None
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    subject_kind: str
+    role: str | None = None
+
+
+class StaffRead(BaseModel):
+    code: str
+    username: str
+    name_masked: str
+    role: str
+    hall_code: str
+    window_code: str | None
+    department_code: str | None
+    employee_no: str
+
+
+class MeRead(BaseModel):
+    kind: str
+    id: int | None
+    role: str | None
+    username: str | None
+    hall_code: str | None
+    window_code: str | None
+    display_name: str
+    permissions: list[str]

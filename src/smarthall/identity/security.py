@@ -1,0 +1,62 @@
+"""Passwords (Argon2id), bearer tokens (JWT HS256) and device keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+# Verified when the account does not exist, so an unknown username costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problems(password: str) -> list[str]:
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append("too_short")
+    if password.isdigit() or password.isalpha():
+        problems.append("needs_letters_and_digits")
+    return problems
+
+
+def issue_token(secret: str, *, subject: str, kind: str, now: datetime, ttl_minutes: int) -> tuple[str, int]:
+    exp = now + timedelta(minutes=ttl_minutes)
+    payload = {"sub": subject, "kind": kind, "iat": int(now.timestamp()), "exp": int(exp.timestamp())}
+    return jwt.encode(payload, secret, algorithm="HS256"), ttl_minutes * 60
+
+
+def decode_token(secret: str, token: str, now: datetime) -> dict[str, Any] | None:
+    try:
+        payload = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
+    except jwt.PyJWTError:
+        return None
+    if int(payload.get("exp", 0)) <= int(now.timestamp()):
+        return None
+    return payload
+
+
+def hash_device_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,151 @@
+"""``create_app(settings)``: the ASGI application with its routers, middleware, error handlers and state."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from smarthall.core.clock import Clock, SystemClock
+from smarthall.core.config import Settings
+from smarthall.core.crypto import FieldCipher, Signer, _derive, configure_field_cipher, load_or_create_key
+from smarthall.core.db import Database
+from smarthall.core.errors import HallError
+from smarthall.core.logging import configure_logging, request_id_var
+
+log = logging.getLogger("smarthall")
+PROBLEM = "application/problem+json"
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+_HTTP_CODES: dict[int, tuple[str, str, str]] = {
+    404: ("not_found", "未找到请求的资源", "The requested resource was not found"),
+    405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
+    401: ("unauthorized", "请先登录", "Authentication is required"),
+    403: ("forbidden", "无权执行此操作", "You are not allowed to do this"),
+    413: ("payload_too_large", "请求内容过大", "The request body is too large"),
+}
+
+
+def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
+    settings.ensure_dirs()
+    master = load_or_create_key(settings.field_key, settings.field_key_file, settings.data_dir / "keys" / "master.key")
+    configure_field_cipher(FieldCipher(master, settings.cipher))
+    secret = settings.secret_key or _derive(master, b"session-token").hex()
+    return master, secret, Signer.from_master(master)
+
+
+def problem(status: int, code: str, zh: str, en: str, detail: Any = None, headers: dict[str, str] | None = None
+            ) -> JSONResponse:
+    body: dict[str, Any] = {"type": f"https://smarthall.example/problems/{code}", "title": en, "status": status,
+                            "code": code, "message_zh": zh, "message_en": en}
+    if detail is not None:
+        body["detail"] = detail
+    rid = request_id_var.get()
+    if rid:
+        body["request_id"] = rid
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        out.append({"field": ".".join(loc) or None, "location": str(err.get("loc", ("",))[0]),
+                    "code": err.get("type"), "message_en": err.get("msg"),
+                    "message_zh": _zh_for(err.get("type", ""), err.get("ctx") or {})})
+    return out
+
+
+def _zh_for(kind: str, ctx: dict[str, Any]) -> str:
+    table = {
+        "missing": "缺少必填项",
+        "string_too_long": f"内容过长(最多{ctx.get('max_length', '')}个字符)",
+        "string_too_short": f"内容过短(至少{ctx.get('min_length', '')}个字符)",
+        "int_parsing": "应为整数",
+        "float_parsing": "应为数字",
+        "bool_parsing": "应为是/否",
+        "extra_forbidden": "不允许的字段",
+        "literal_error": "取值不在允许范围内",
+        "json_invalid": "JSON格式错误",
+        "model_attributes_type": "格式错误",
+        "dict_type": "应为对象",
+        "list_type": "应为列表",
+        "string_type": "应为文本",
+        "greater_than_equal": f"应不小于{ctx.get('ge', '')}",
+        "less_than_equal": f"应不大于{ctx.get('le', '')}",
+        "string_pattern_mismatch": "格式不正确",
+        "date_from_datetime_parsing": "日期格式错误",
+        "date_parsing": "日期格式错误",
+    }
+    return table.get(kind, "内容不符合要求")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HallError)
+    async def _hall_error(request: Request, exc: HallError) -> Response:
+        return JSONResponse(exc.to_problem(request_id_var.get()), status_code=exc.status_, media_type=PROBLEM,
+                            headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return problem(422, "validation_error", "提交的内容未通过校验", "The submitted data did not pass validation",
+                       _validation_detail(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code, zh, en = _HTTP_CODES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
+        return problem(exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    master, secret, signer = setup_security(settings)
+
+    app = FastAPI(
+        title="smarthall 智慧政务服务大厅",
+        version="0.1.0",
+        description="Intelligent government service hall platform after GB/T 44888-2024.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = Database(settings.resolved_database_url)
+    app.state.clock = clock or SystemClock()
+    app.state.secret_key = secret
+    app.state.signer = signer
+    app.state.master_key = master
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Any) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(rid[:64])
+        started = time.perf_counter()
+        try:
+            response: Response = await call_next(request)
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            response = problem(500, "internal_error", "服务器内部错误,请稍后重试", "Internal server error")
+        finally:
+            request_id_var.reset(token)
+        response.headers["X-Request-ID"] = rid[:64]
+        log.info("%s %s %s", request.method, request.url.path, response.status_code,
+                 extra={"method": request.method, "path": request.url.path, "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+        return response
+
+    install_error_handlers(app)
+    from smarthall.api import api_router, page_router
+
+    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(page_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

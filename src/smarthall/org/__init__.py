@@ -1,0 +1,5 @@
+"""The hall tree (基层拓展, clause 11.3): regions province → city → county → township (GB/T 2260 codes), halls at
+city, county and township level, their zones (功能区), departments and windows (综合窗口/专业窗口/帮办窗口/绿色通道).
+
+Every hall carries its region path (``690000/690100/690102/``) so that a scope is a prefix test.
+"""

@@ -1,0 +1,3 @@
+"""Org errors."""
+
+from smarthall.catalog.errors import HallNotFound  # noqa: F401 - re-exported for the org domain

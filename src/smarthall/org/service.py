@@ -1,0 +1,74 @@
+"""Hall tree queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from smarthall.catalog.errors import HallNotFound
+from smarthall.org.models import Hall, Region, Window
+from smarthall.org.schemas import HallNode, HallRead, RegionNode, WindowRead, ZoneRead
+
+
+def region_tree(session: Session) -> list[RegionNode]:
+    regions = list(session.execute(select(Region).order_by(Region.path)).scalars())
+    nodes = {r.code: RegionNode(code=r.code, name=r.name, level=r.level, parent_code=r.parent_code) for r in regions}
+    roots: list[RegionNode] = []
+    for r in regions:
+        parent = nodes.get(r.parent_code) if r.parent_code else None
+        (parent.children if parent else roots).append(nodes[r.code])
+    return roots
+
+
+def list_halls(session: Session) -> list[Hall]:
+    return list(session.execute(select(Hall).where(Hall.active.is_(True)).order_by(Hall.region_path)).scalars())
+
+
+def parent_hall(hall: Hall, halls: list[Hall]) -> Hall | None:
+    """The nearest hall in an ancestor region (a township station's county hall, a county hall's city hall)."""
+    best: Hall | None = None
+    for other in halls:
+        if other.id != hall.id and hall.region_path.startswith(other.region_path) and other.region_path != hall.region_path:
+            if best is None or len(other.region_path) > len(best.region_path):
+                best = other
+    return best
+
+
+def hall_tree(session: Session) -> list[HallNode]:
+    halls = list_halls(session)
+    nodes = {h.code: HallNode(code=h.code, name=h.name, level=h.level, region_code=h.region_code) for h in halls}
+    roots: list[HallNode] = []
+    for hall in halls:
+        parent = parent_hall(hall, halls)
+        (nodes[parent.code].children if parent else roots).append(nodes[hall.code])
+    return roots
+
+
+def get_hall(session: Session, code: str) -> Hall:
+    hall = session.execute(
+        select(Hall).where(Hall.code == code).options(selectinload(Hall.zones), selectinload(Hall.windows))
+    ).scalar_one_or_none()
+    if hall is None or not hall.active:
+        raise HallNotFound(detail={"hall_code": code})
+    return hall
+
+
+def window_read(window: Window) -> WindowRead:
+    return WindowRead(
+        code=window.code, name=window.name, kind=window.kind, number=window.number, zone_code=window.zone_code,
+        item_codes=[wi.item_code for wi in window.items],
+    )
+
+
+def hall_read(session: Session, hall: Hall) -> HallRead:
+    from smarthall.catalog import service as catalog_service
+
+    parent = parent_hall(hall, list_halls(session))
+    return HallRead(
+        code=hall.code, name=hall.name, level=hall.level, region_code=hall.region_code, region_path=hall.region_path,
+        address=hall.address, hotline=hall.hotline, opening_hours=hall.opening_hours,
+        zones=[ZoneRead(code=z.code, name=z.name, type=z.type, floor=z.floor) for z in hall.zones],
+        windows=[window_read(w) for w in hall.windows if w.active],
+        item_count=len(catalog_service.hall_item_codes(session, hall)),
+        parent_hall_code=parent.code if parent else None,
+    )
