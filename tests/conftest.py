@@ -57,9 +57,16 @@ class Seeded:
 
 
 def _settings(url: str, data_dir: Path, **overrides: Any) -> Settings:
-    return Settings(environment="test", data_dir=data_dir, database_url=url, field_key=TEST_FIELD_KEY,
-                    secret_key="test-secret-key-for-tokens-only-in-tests", log_json=False, log_level="WARNING",
-                    **overrides)
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=url,
+        field_key=TEST_FIELD_KEY,
+        secret_key="test-secret-key-for-tokens-only-in-tests",
+        log_json=False,
+        log_level="WARNING",
+        **overrides,
+    )
 
 
 def _tables() -> list[Any]:
@@ -89,9 +96,12 @@ def restore_snapshot(engine: Engine, snapshot: dict[str, list[dict[str, Any]]]) 
         if engine.dialect.name == "postgresql":
             for table in tables:
                 if "id" in table.c and table.c.id.autoincrement is not False and snapshot.get(table.name):
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                        f"(SELECT MAX(id) FROM \"{table.name}\"))"))
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                            f'(SELECT MAX(id) FROM "{table.name}"))'
+                        )
+                    )
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -180,8 +190,16 @@ def live_server(env: AppEnv) -> Iterator[str]:
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).parent / "e2e" / "artifacts"
 
 

@@ -67,11 +67,15 @@ def catalog_import(path: Path) -> None:
     except HallError as exc:
         typer.echo(f"{exc.message_zh_} / {exc.message_en_}", err=True)
         for fault in exc.detail or []:
-            typer.echo(f"  line {fault.get('line')}, column {fault.get('column')}: {fault['path']}: {fault['message']}",
-                       err=True)
+            typer.echo(
+                f"  line {fault.get('line')}, column {fault.get('column')}: {fault['path']}: {fault['message']}",
+                err=True,
+            )
         raise typer.Exit(1)
-    typer.echo(f"imported: created {dict(report.created)}, updated {dict(report.updated)}, "
-               f"deactivated {dict(report.deactivated)}; {'changed' if report.changed else 'nothing changed'}")
+    typer.echo(
+        f"imported: created {dict(report.created)}, updated {dict(report.updated)}, "
+        f"deactivated {dict(report.deactivated)}; {'changed' if report.changed else 'nothing changed'}"
+    )
 
 
 @app.command("seed")
@@ -97,8 +101,11 @@ def audit_verify() -> None:
     if result.ok:
         typer.echo(f"audit chain intact: {result.checked} rows")
         return
-    typer.echo(f"audit chain BROKEN at seq {result.first_broken_seq} (row id {result.first_broken_id}): "
-               f"{result.reason}; {result.checked} rows verified before it", err=True)
+    typer.echo(
+        f"audit chain BROKEN at seq {result.first_broken_seq} (row id {result.first_broken_id}): "
+        f"{result.reason}; {result.checked} rows verified before it",
+        err=True,
+    )
     raise typer.Exit(1)
 
 
@@ -142,8 +149,7 @@ def serve(
     if demo:
         seed()
     typer.echo(f"serving on http://{host}:{port}", err=True)
-    uvicorn.run("smarthall.asgi:app", host=host, port=port, workers=workers, log_config=None,
-                proxy_headers=False)
+    uvicorn.run("smarthall.asgi:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False)
 
 
 def main() -> None:  # pragma: no cover

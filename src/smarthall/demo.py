@@ -19,8 +19,12 @@ from smarthall.org.models import Hall
 
 KIOSK_KEY = "demo-kiosk-key"
 DISPLAY_KEY = "demo-display-key"
-DEMO_CITIZEN = {"name": "李明", "id_number": "690102199003071232", "phone": "13800138000",
-                "address": "江安省云澜市澜湖区湖滨街道柳岸路8号"}
+DEMO_CITIZEN = {
+    "name": "李明",
+    "id_number": "690102199003071232",
+    "phone": "13800138000",
+    "address": "江安省云澜市澜湖区湖滨街道柳岸路8号",
+}
 
 
 def demo_catalog_text() -> str:
@@ -35,18 +39,41 @@ def first_county_hall(session: Session) -> Hall:
 
 
 def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
-    report: ImportReport = importer.import_catalog(session, demo_catalog_text(),
-                                                   demo_password_hash=security.hash_password(password))
+    report: ImportReport = importer.import_catalog(
+        session, demo_catalog_text(), demo_password_hash=security.hash_password(password)
+    )
     hall = first_county_hall(session)
-    identity_service.ensure_device(session, code=f"{hall.code}-KIOSK-01", kind="kiosk", name="1号取号机",
-                                   hall=hall, key=KIOSK_KEY, zone_code=f"{hall.code}-Z01")
-    identity_service.ensure_device(session, code=f"{hall.code}-DISPLAY-01", kind="display", name="等候区大屏",
-                                   hall=hall, key=DISPLAY_KEY, zone_code=f"{hall.code}-Z07")
+    identity_service.ensure_device(
+        session,
+        code=f"{hall.code}-KIOSK-01",
+        kind="kiosk",
+        name="1号取号机",
+        hall=hall,
+        key=KIOSK_KEY,
+        zone_code=f"{hall.code}-Z01",
+    )
+    identity_service.ensure_device(
+        session,
+        code=f"{hall.code}-DISPLAY-01",
+        kind="display",
+        name="等候区大屏",
+        hall=hall,
+        key=DISPLAY_KEY,
+        zone_code=f"{hall.code}-Z07",
+    )
     id_number = DEMO_CITIZEN["id_number"]
     index = blind_index(id_number, "id_number")
     if session.execute(select(Citizen.id).where(Citizen.id_number_index == index)).first() is None:
-        session.add(Citizen(name=DEMO_CITIZEN["name"], id_number=id_number, id_number_index=index,
-                            phone=DEMO_CITIZEN["phone"], phone_index=blind_index(DEMO_CITIZEN["phone"], "phone"),
-                            address=DEMO_CITIZEN["address"], password_hash=security.hash_password(password)))
+        session.add(
+            Citizen(
+                name=DEMO_CITIZEN["name"],
+                id_number=id_number,
+                id_number_index=index,
+                phone=DEMO_CITIZEN["phone"],
+                phone_index=blind_index(DEMO_CITIZEN["phone"], "phone"),
+                address=DEMO_CITIZEN["address"],
+                password_hash=security.hash_password(password),
+            )
+        )
     session.flush()
     return {"catalog": report.as_dict(), "hall": hall.code, "citizen_id_number": id_number}

@@ -42,10 +42,17 @@ def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
     return master, secret, Signer.from_master(master)
 
 
-def problem(status: int, code: str, zh: str, en: str, detail: Any = None, headers: dict[str, str] | None = None
-            ) -> JSONResponse:
-    body: dict[str, Any] = {"type": f"https://smarthall.example/problems/{code}", "title": en, "status": status,
-                            "code": code, "message_zh": zh, "message_en": en}
+def problem(
+    status: int, code: str, zh: str, en: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://smarthall.example/problems/{code}",
+        "title": en,
+        "status": status,
+        "code": code,
+        "message_zh": zh,
+        "message_en": en,
+    }
     if detail is not None:
         body["detail"] = detail
     rid = request_id_var.get()
@@ -58,9 +65,15 @@ def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
-        out.append({"field": ".".join(loc) or None, "location": str(err.get("loc", ("",))[0]),
-                    "code": err.get("type"), "message_en": err.get("msg"),
-                    "message_zh": _zh_for(err.get("type", ""), err.get("ctx") or {})})
+        out.append(
+            {
+                "field": ".".join(loc) or None,
+                "location": str(err.get("loc", ("",))[0]),
+                "code": err.get("type"),
+                "message_en": err.get("msg"),
+                "message_zh": _zh_for(err.get("type", ""), err.get("ctx") or {}),
+            }
+        )
     return out
 
 
@@ -91,13 +104,19 @@ def _zh_for(kind: str, ctx: dict[str, Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HallError)
     async def _hall_error(request: Request, exc: HallError) -> Response:
-        return JSONResponse(exc.to_problem(request_id_var.get()), status_code=exc.status_, media_type=PROBLEM,
-                            headers=exc.headers)
+        return JSONResponse(
+            exc.to_problem(request_id_var.get()), status_code=exc.status_, media_type=PROBLEM, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return problem(422, "validation_error", "提交的内容未通过校验", "The submitted data did not pass validation",
-                       _validation_detail(exc))
+        return problem(
+            422,
+            "validation_error",
+            "提交的内容未通过校验",
+            "The submitted data did not pass validation",
+            _validation_detail(exc),
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -137,9 +156,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         finally:
             request_id_var.reset(token)
         response.headers["X-Request-ID"] = rid[:64]
-        log.info("%s %s %s", request.method, request.url.path, response.status_code,
-                 extra={"method": request.method, "path": request.url.path, "status": response.status_code,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.url.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
         return response
 
     install_error_handlers(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import LargeBinary
 from sqlalchemy.types import DateTime
@@ -11,7 +11,7 @@ from smarthall.core.crypto import EncryptedString
 from smarthall.core.models import UTCDateTime
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render our TypeDecorators as their storage types, so migrations do not import application code."""
     if type_ == "type" and isinstance(obj, EncryptedString):
         return "sa.LargeBinary()"
@@ -20,8 +20,9 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
-def compare_type(context_: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any,
-                 metadata_type: Any) -> bool | None:
+def compare_type(
+    context_: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
     if isinstance(metadata_type, EncryptedString) and isinstance(inspected_type, LargeBinary):
         return False
     if isinstance(metadata_type, UTCDateTime) and isinstance(inspected_type, DateTime):

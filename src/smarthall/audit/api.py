@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from smarthall.audit import service
-from smarthall.core.deps import DbSession, Permitted
+from smarthall.core.deps import DbSession, require
+from smarthall.core.tenancy import Actor
 
 router = APIRouter(tags=["audit"])
 
@@ -31,18 +32,20 @@ class AuditEventRead(BaseModel):
 @router.get("/audit/events", response_model=list[AuditEventRead])
 def list_events(
     session: DbSession,
-    actor: Permitted("audit.read"),
+    actor: Annotated[Actor, Depends(require("audit.read"))],
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before_seq: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[AuditEventRead]:
     """Audit events, newest first."""
-    return [AuditEventRead.model_validate(e, from_attributes=True)
-            for e in service.list_events(session, action=action, limit=limit, before_seq=before_seq)]
+    return [
+        AuditEventRead.model_validate(e, from_attributes=True)
+        for e in service.list_events(session, action=action, limit=limit, before_seq=before_seq)
+    ]
 
 
 @router.get("/audit/verify")
-def verify(session: DbSession, actor: Permitted("audit.verify")) -> dict[str, Any]:
+def verify(session: DbSession, actor: Annotated[Actor, Depends(require("audit.verify"))]) -> dict[str, Any]:
     """Recompute the hash chain and report the first broken row, if any."""
     result = service.verify_chain(session)
     return result.__dict__

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from smarthall.audit import service as audit_service
 from smarthall.catalog import importer, service
 from smarthall.catalog.schemas import BundleRead, FaqRead, ItemPage, ItemRead
-from smarthall.core.deps import DbSession, Permitted
+from smarthall.core.deps import DbSession, require
 from smarthall.core.errors import BadRequest
+from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 
 router = APIRouter(tags=["catalog"])
@@ -63,7 +64,7 @@ def list_faq(
 
 @router.post("/catalog/import")
 async def import_catalog(
-    request: Request, session: DbSession, actor: Permitted("catalog.import")
+    request: Request, session: DbSession, actor: Annotated[Actor, Depends(require("catalog.import"))]
 ) -> dict[str, object]:
     """Import a catalog file (JSON body in the format of catalog.json); all or nothing."""
     raw = await request.body()

@@ -215,11 +215,13 @@ def cross_check(cat: CatalogFile) -> list[Fault]:
     faults += _dupes([(("halls", i, "code"), h.code) for i, h in enumerate(cat.halls)], "hall code")
     zones: dict[str, str] = {}
     for i, hall in enumerate(cat.halls):
-        region = region_by_code.get(hall.region_code)
-        if region is None:
+        hall_region = region_by_code.get(hall.region_code)
+        if hall_region is None:
             faults.append((("halls", i, "region_code"), f"unknown region {hall.region_code!r}"))
-        elif region.level != hall.level:
-            faults.append((("halls", i, "level"), f"hall level {hall.level} does not match region level {region.level}"))
+        elif hall_region.level != hall.level:
+            faults.append(
+                (("halls", i, "level"), f"hall level {hall.level} does not match region level {hall_region.level}")
+            )
         for j, zone in enumerate(hall.zones):
             if zone.code in zones:
                 faults.append((("halls", i, "zones", j, "code"), f"duplicate zone code {zone.code!r}"))
@@ -279,7 +281,9 @@ def cross_check(cat: CatalogFile) -> list[Fault]:
         if person.window_code and (
             person.window_code not in windows or windows[person.window_code].hall_code != person.hall_code
         ):
-            faults.append((("staff", i, "window_code"), f"window {person.window_code!r} is not in hall {person.hall_code}"))
+            faults.append(
+                (("staff", i, "window_code"), f"window {person.window_code!r} is not in hall {person.hall_code}")
+            )
         if person.department_code and person.department_code not in departments:
             faults.append((("staff", i, "department_code"), "unknown department"))
     return faults

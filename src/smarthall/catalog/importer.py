@@ -54,8 +54,12 @@ def content_hash(data: Any) -> str:
 def _fault(text: str, path: tuple[str | int, ...], message: str) -> dict[str, Any]:
     pos = locate(text, path)
     dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-    return {"path": dotted or "(root)", "line": pos[0] if pos else None, "column": pos[1] if pos else None,
-            "message": message}
+    return {
+        "path": dotted or "(root)",
+        "line": pos[0] if pos else None,
+        "column": pos[1] if pos else None,
+        "message": message,
+    }
 
 
 def parse_catalog(text: str) -> CatalogFile:
@@ -75,8 +79,9 @@ def parse_catalog(text: str) -> CatalogFile:
     return catalog
 
 
-def _upsert(session: Session, model: type[Any], key: str, value: str, values: dict[str, Any],
-            report: ImportReport, kind: str) -> tuple[Any, bool]:
+def _upsert(
+    session: Session, model: type[Any], key: str, value: str, values: dict[str, Any], report: ImportReport, kind: str
+) -> tuple[Any, bool]:
     row = session.execute(select(model).where(getattr(model, key) == value)).scalar_one_or_none()
     if row is None:
         row = model(**{key: value}, **values)
@@ -106,30 +111,62 @@ def import_catalog(session: Session, text: str, *, demo_password_hash: str | Non
     for _, region in flatten_regions(catalog.regions):
         path = (paths[region.parent_code] if region.parent_code else "") + region.code + "/"
         paths[region.code] = path
-        _upsert(session, Region, "code", region.code,
-                {"name": region.name, "level": region.level, "parent_code": region.parent_code, "path": path},
-                report, "regions")
+        _upsert(
+            session,
+            Region,
+            "code",
+            region.code,
+            {"name": region.name, "level": region.level, "parent_code": region.parent_code, "path": path},
+            report,
+            "regions",
+        )
     register_provinces(paths)
     session.flush()
 
     for dept in catalog.departments:
-        _upsert(session, Department, "code", dept.code,
-                {"name": dept.name, "parent_name": dept.parent, "units": dept.units, "note": dept.note or ""},
-                report, "departments")
+        _upsert(
+            session,
+            Department,
+            "code",
+            dept.code,
+            {"name": dept.name, "parent_name": dept.parent, "units": dept.units, "note": dept.note or ""},
+            report,
+            "departments",
+        )
     session.flush()
 
     halls: dict[str, Hall] = {}
     for hall_in in catalog.halls:
-        hall, _ = _upsert(session, Hall, "code", hall_in.code, {
-            "name": hall_in.name, "level": hall_in.level, "region_code": hall_in.region_code,
-            "region_path": paths[hall_in.region_code], "address": hall_in.address, "hotline": hall_in.hotline,
-            "opening_hours": hall_in.opening_hours, "active": True,
-        }, report, "halls")
+        hall, _ = _upsert(
+            session,
+            Hall,
+            "code",
+            hall_in.code,
+            {
+                "name": hall_in.name,
+                "level": hall_in.level,
+                "region_code": hall_in.region_code,
+                "region_path": paths[hall_in.region_code],
+                "address": hall_in.address,
+                "hotline": hall_in.hotline,
+                "opening_hours": hall_in.opening_hours,
+                "active": True,
+            },
+            report,
+            "halls",
+        )
         session.flush()
         halls[hall.code] = hall
         for zone in hall_in.zones:
-            _upsert(session, Zone, "code", zone.code,
-                    {"hall_id": hall.id, "name": zone.name, "type": zone.type, "floor": zone.floor}, report, "zones")
+            _upsert(
+                session,
+                Zone,
+                "code",
+                zone.code,
+                {"hall_id": hall.id, "name": zone.name, "type": zone.type, "floor": zone.floor},
+                report,
+                "zones",
+            )
 
     seen_items: set[str] = set()
     for item_in in catalog.items:
@@ -150,10 +187,22 @@ def import_catalog(session: Session, text: str, *, demo_password_hash: str | Non
     for window_in in catalog.windows:
         hall = halls[window_in.hall_code]
         is_new = session.execute(select(Window.id).where(Window.code == window_in.code)).first() is None
-        window, changed = _upsert(session, Window, "code", window_in.code, {
-            "hall_id": hall.id, "zone_code": window_in.zone_code, "name": window_in.name, "kind": window_in.kind,
-            "number": _window_number(window_in.code), "active": True,
-        }, report, "windows")
+        window, changed = _upsert(
+            session,
+            Window,
+            "code",
+            window_in.code,
+            {
+                "hall_id": hall.id,
+                "zone_code": window_in.zone_code,
+                "name": window_in.name,
+                "kind": window_in.kind,
+                "number": _window_number(window_in.code),
+                "active": True,
+            },
+            report,
+            "windows",
+        )
         current = sorted(wi.item_code for wi in window.items)
         wanted = sorted(set(window_in.item_codes))
         if current != wanted:
@@ -183,12 +232,22 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         report.unchanged["items"] += 1
         return
     scalar = {
-        "name": data["name"], "department_code": data["department_code"], "type": data["type"],
-        "legal_limit_workdays": data["legal_limit_workdays"], "promised_limit_workdays": data["promised_limit_workdays"],
-        "fee": data["fee"], "fee_note": data.get("fee_note") or "", "online_depth": data["online_depth"],
-        "appointment": data["appointment"], "instant_approval_eligible": data["instant_approval_eligible"],
-        "counters": data["counters"], "keywords": data["keywords"], "rules": data["rules"],
-        "note": data.get("note") or "", "content_hash": digest, "active": True,
+        "name": data["name"],
+        "department_code": data["department_code"],
+        "type": data["type"],
+        "legal_limit_workdays": data["legal_limit_workdays"],
+        "promised_limit_workdays": data["promised_limit_workdays"],
+        "fee": data["fee"],
+        "fee_note": data.get("fee_note") or "",
+        "online_depth": data["online_depth"],
+        "appointment": data["appointment"],
+        "instant_approval_eligible": data["instant_approval_eligible"],
+        "counters": data["counters"],
+        "keywords": data["keywords"],
+        "rules": data["rules"],
+        "note": data.get("note") or "",
+        "content_hash": digest,
+        "active": True,
     }
     if item is None:
         item = Item(code=code, version=1, **scalar)
@@ -201,14 +260,29 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
             setattr(item, attr, value)
         report.updated["items"] += 1
     item.materials = [
-        Material(position=i, code=m["code"], name=m["name"], kind=m["kind"], required=m["required"],
-                 copies=m["copies"], original_needed=m["original_needed"], e_licence_type=m["e_licence_type"],
-                 note=m.get("note") or "")
+        Material(
+            position=i,
+            code=m["code"],
+            name=m["name"],
+            kind=m["kind"],
+            required=m["required"],
+            copies=m["copies"],
+            original_needed=m["original_needed"],
+            e_licence_type=m["e_licence_type"],
+            note=m.get("note") or "",
+        )
         for i, m in enumerate(data["materials"])
     ]
     item.form_fields = [
-        FormField(position=i, name=f["name"], label=f["label"], type=f["type"], required=f["required"],
-                  prefill_from=f["prefill_from"], options=f["options"])
+        FormField(
+            position=i,
+            name=f["name"],
+            label=f["label"],
+            type=f["type"],
+            required=f["required"],
+            prefill_from=f["prefill_from"],
+            options=f["options"],
+        )
         for i, f in enumerate(data["form_fields"])
     ]
     session.flush()
@@ -216,4 +290,6 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         select(ItemVersion.id).where(ItemVersion.item_code == code, ItemVersion.version == item.version)
     ).first()
     if not exists:
-        session.add(ItemVersion(item_code=code, version=item.version, content_hash=digest, content={"code": code, **data}))
+        session.add(
+            ItemVersion(item_code=code, version=item.version, content_hash=digest, content={"code": code, **data})
+        )

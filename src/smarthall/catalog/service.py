@@ -46,7 +46,8 @@ def search_items(
     if q:
         needle = q.strip().lower()
         items = [
-            i for i in items
+            i
+            for i in items
             if needle in i.name.lower() or needle in i.code.lower() or any(needle in k.lower() for k in i.keywords)
         ]
     if hall is not None:
@@ -57,11 +58,19 @@ def search_items(
 
 def summary(item: Item, departments: dict[str, str]) -> ItemSummary:
     return ItemSummary(
-        code=item.code, name=item.name, department_code=item.department_code,
-        department_name=departments.get(item.department_code, ""), type=item.type,
-        legal_limit_workdays=item.legal_limit_workdays, promised_limit_workdays=item.promised_limit_workdays,
-        fee=float(item.fee), online_depth=item.online_depth, appointment=item.appointment,
-        instant_approval_eligible=item.instant_approval_eligible, counters=list(item.counters), version=item.version,
+        code=item.code,
+        name=item.name,
+        department_code=item.department_code,
+        department_name=departments.get(item.department_code, ""),
+        type=item.type,
+        legal_limit_workdays=item.legal_limit_workdays,
+        promised_limit_workdays=item.promised_limit_workdays,
+        fee=float(item.fee),
+        online_depth=item.online_depth,
+        appointment=item.appointment,
+        instant_approval_eligible=item.instant_approval_eligible,
+        counters=list(item.counters),
+        version=item.version,
     )
 
 
@@ -90,7 +99,10 @@ def item_read(session: Session, item: Item, hall: Hall | None = None) -> ItemRea
     base = summary(item, _departments(session))
     return ItemRead(
         **base.model_dump(),
-        fee_note=item.fee_note, note=item.note, keywords=list(item.keywords), rules=list(item.rules),
+        fee_note=item.fee_note,
+        note=item.note,
+        keywords=list(item.keywords),
+        rules=list(item.rules),
         materials=[MaterialRead.model_validate(m, from_attributes=True) for m in item.materials],
         form_fields=[FormFieldRead.model_validate(f, from_attributes=True) for f in item.form_fields],
         windows=[w.code for w in windows_serving(session, hall, item.code)] if hall else None,

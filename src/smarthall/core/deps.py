@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -89,15 +89,14 @@ def require(*permissions: str) -> Callable[..., Actor]:
         missing = [p for p in permissions if not actor.has(p)]
         if missing:
             raise Forbidden(
-                "您的角色无权执行此操作", "Your role does not allow this", code="forbidden_role", detail={"missing": missing}
+                "您的角色无权执行此操作",
+                "Your role does not allow this",
+                code="forbidden_role",
+                detail={"missing": missing},
             )
         return actor
 
     return _check
-
-
-def Permitted(*permissions: str) -> Any:  # noqa: N802 - reads like a type in signatures
-    return Annotated[Actor, Depends(require(*permissions))]
 
 
 def require_login(actor: CurrentActor) -> Actor:

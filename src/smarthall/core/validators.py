@@ -87,5 +87,7 @@ def check_uscc(value: str) -> Invalid | None:
 
 def check_phone(value: str) -> Invalid | None:
     if not _PHONE.match(value.strip()):
-        return Invalid("invalid_phone", "手机号码应为以1开头的11位数字", "A mobile number has 11 digits starting with 1")
+        return Invalid(
+            "invalid_phone", "手机号码应为以1开头的11位数字", "A mobile number has 11 digits starting with 1"
+        )
     return None

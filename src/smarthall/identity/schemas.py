@@ -34,7 +34,7 @@ class CitizenProfile(BaseModel):
 
 class TokenRead(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
     subject_kind: str
     role: str | None = None

@@ -45,7 +45,9 @@ def staff_actor(staff: Staff, *, via_cookie: bool = False) -> Actor:
 
 
 def citizen_actor(citizen: Citizen, *, via_cookie: bool = False) -> Actor:
-    return Actor(kind="citizen", id=citizen.id, role="citizen", via_cookie=via_cookie, permissions=permissions_for("citizen"))
+    return Actor(
+        kind="citizen", id=citizen.id, role="citizen", via_cookie=via_cookie, permissions=permissions_for("citizen")
+    )
 
 
 def device_actor(device: Device) -> Actor:
@@ -121,7 +123,9 @@ class LoginResult:
     reason: str = ""
 
 
-def login(session: Session, settings: Settings, secret: str, *, username: str, password: str, now: datetime) -> LoginResult:
+def login(
+    session: Session, settings: Settings, secret: str, *, username: str, password: str, now: datetime
+) -> LoginResult:
     """Check a password with lockout. Unknown users cost the same time as wrong passwords (dummy hash)."""
     username = username.strip()
     account: Staff | Citizen | None
@@ -170,12 +174,19 @@ def register_citizen(session: Session, data: CitizenCreate, *, now: datetime) ->
         ("phone", check_phone(data.phone)),
     ):
         if problem:
-            errors.append({"field": field, "code": problem.code, "message_zh": problem.message_zh, "message_en": problem.message_en})
-    for problem in security.password_problems(data.password):
+            errors.append(
+                {
+                    "field": field,
+                    "code": problem.code,
+                    "message_zh": problem.message_zh,
+                    "message_en": problem.message_en,
+                }
+            )
+    for weakness in security.password_problems(data.password):
         errors.append(
             {
                 "field": "password",
-                "code": f"password_{problem}",
+                "code": f"password_{weakness}",
                 "message_zh": "密码至少8位,且须同时包含字母和数字",
                 "message_en": "The password needs at least 8 characters with letters and digits",
             }
@@ -219,7 +230,12 @@ def citizen_profile(session: Session, actor: Actor, citizen_id: int, *, now: dat
     if not ((actor.kind == "citizen" and actor.id == citizen.id) or actor.has("citizen.lookup")):
         raise Forbidden()
     audit_service.record(
-        session, actor, "personal_data.read", target_type="citizen", target_id=citizen.id, now=now,
+        session,
+        actor,
+        "personal_data.read",
+        target_type="citizen",
+        target_id=citizen.id,
+        now=now,
         detail={"fields": ["name", "id_number", "phone", "address"]},
     )
     return CitizenProfile(
@@ -283,12 +299,28 @@ def set_password(staff_or_citizen: Staff | Citizen, password: str) -> None:
     staff_or_citizen.password_hash = security.hash_password(password)
 
 
-def ensure_device(session: Session, *, code: str, kind: str, name: str, hall: Hall, key: str,
-                  zone_code: str | None = None, window_code: str | None = None) -> Device:
+def ensure_device(
+    session: Session,
+    *,
+    code: str,
+    kind: str,
+    name: str,
+    hall: Hall,
+    key: str,
+    zone_code: str | None = None,
+    window_code: str | None = None,
+) -> Device:
     device = session.execute(select(Device).where(Device.code == code)).scalar_one_or_none()
     if device is None:
-        device = Device(code=code, kind=kind, name=name, hall_id=hall.id, zone_code=zone_code,
-                        window_code=window_code, key_hash=security.hash_device_key(key))
+        device = Device(
+            code=code,
+            kind=kind,
+            name=name,
+            hall_id=hall.id,
+            zone_code=zone_code,
+            window_code=window_code,
+            key_hash=security.hash_device_key(key),
+        )
         session.add(device)
     else:
         device.key_hash = security.hash_device_key(key)

@@ -28,7 +28,11 @@ def parent_hall(hall: Hall, halls: list[Hall]) -> Hall | None:
     """The nearest hall in an ancestor region (a township station's county hall, a county hall's city hall)."""
     best: Hall | None = None
     for other in halls:
-        if other.id != hall.id and hall.region_path.startswith(other.region_path) and other.region_path != hall.region_path:
+        if (
+            other.id != hall.id
+            and hall.region_path.startswith(other.region_path)
+            and other.region_path != hall.region_path
+        ):
             if best is None or len(other.region_path) > len(best.region_path):
                 best = other
     return best
@@ -55,7 +59,11 @@ def get_hall(session: Session, code: str) -> Hall:
 
 def window_read(window: Window) -> WindowRead:
     return WindowRead(
-        code=window.code, name=window.name, kind=window.kind, number=window.number, zone_code=window.zone_code,
+        code=window.code,
+        name=window.name,
+        kind=window.kind,
+        number=window.number,
+        zone_code=window.zone_code,
         item_codes=[wi.item_code for wi in window.items],
     )
 
@@ -65,8 +73,14 @@ def hall_read(session: Session, hall: Hall) -> HallRead:
 
     parent = parent_hall(hall, list_halls(session))
     return HallRead(
-        code=hall.code, name=hall.name, level=hall.level, region_code=hall.region_code, region_path=hall.region_path,
-        address=hall.address, hotline=hall.hotline, opening_hours=hall.opening_hours,
+        code=hall.code,
+        name=hall.name,
+        level=hall.level,
+        region_code=hall.region_code,
+        region_path=hall.region_path,
+        address=hall.address,
+        hotline=hall.hotline,
+        opening_hours=hall.opening_hours,
         zones=[ZoneRead(code=z.code, name=z.name, type=z.type, floor=z.floor) for z in hall.zones],
         windows=[window_read(w) for w in hall.windows if w.active],
         item_count=len(catalog_service.hall_item_codes(session, hall)),

@@ -16,8 +16,14 @@ class Tile:
 
 
 TILES: list[Tile] = [
-    Tile("catalog.browse", "/admin/catalog", "事项目录与大厅", "Catalog and halls",
-         "查看大厅分布、窗口与服务事项材料清单", "Hall tree, windows, items and their materials"),
+    Tile(
+        "catalog.browse",
+        "/admin/catalog",
+        "事项目录与大厅",
+        "Catalog and halls",
+        "查看大厅分布、窗口与服务事项材料清单",
+        "Hall tree, windows, items and their materials",
+    ),
     Tile("audit.read", "/audit", "安全审计", "Security audit", "审计日志与哈希链校验", "Audit trail and chain check"),
     Tile("staff.read", "/admin/staff", "人员名册", "Staff list", "本大厅及下级站点人员", "Staff in your scope"),
 ]

@@ -35,8 +35,12 @@ def _gate(request: Request, actor: Actor, permission: str) -> Response | None:
     if actor.kind == "anonymous":
         return _login_redirect(request)
     if not actor.has(permission):
-        return render(request, "error.html", {"status": 403, "message_zh": "您的角色无权访问此页面",
-                                               "message_en": "Your role cannot open this page"}, status_code=403)
+        return render(
+            request,
+            "error.html",
+            {"status": 403, "message_zh": "您的角色无权访问此页面", "message_en": "Your role cannot open this page"},
+            status_code=403,
+        )
     return None
 
 
@@ -45,10 +49,14 @@ def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     request.state.actor = actor
     if actor.kind == "staff" and actor.id is not None:
         staff = session.get(Staff, actor.id)
-        return render(request, "home_staff.html", {
-            "display_name": mask_name(staff.name) if staff else actor.username,
-            "tiles": tiles_for(actor.permissions),
-        })
+        return render(
+            request,
+            "home_staff.html",
+            {
+                "display_name": mask_name(staff.name) if staff else actor.username,
+                "tiles": tiles_for(actor.permissions),
+            },
+        )
     halls = org_service.list_halls(session)
     return render(request, "home_public.html", {"halls": halls, "is_citizen": actor.kind == "citizen"})
 
@@ -71,14 +79,20 @@ def login_submit(
     safe_next = next if next.startswith("/") and not next.startswith("//") else "/"
     with database.unit_of_work() as session:
         session.info.update({"db": database, "ip": request.client.host if request.client else None})
-        result = identity_service.login(session, settings, request.app.state.secret_key, username=username,
-                                        password=password, now=now)
+        result = identity_service.login(
+            session, settings, request.app.state.secret_key, username=username, password=password, now=now
+        )
     if not result.ok:
-        return render(request, "login.html", {"next": safe_next, "failed": True, "username": username},
-                      status_code=401)
+        return render(request, "login.html", {"next": safe_next, "failed": True, "username": username}, status_code=401)
     response = RedirectResponse(safe_next, status_code=303)
-    response.set_cookie(identity_service.SESSION_COOKIE, result.token, max_age=result.expires_in, httponly=True,
-                        samesite="lax", secure=settings.cookie_secure)
+    response.set_cookie(
+        identity_service.SESSION_COOKIE,
+        result.token,
+        max_age=result.expires_in,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
     return response
 
 
@@ -126,8 +140,12 @@ def hall_page(hall_code: str, request: Request, session: DbSession, actor: Curre
     try:
         hall = org_service.get_hall(session, hall_code)
     except HallError as exc:
-        return render(request, "error.html", {"status": 404, "message_zh": exc.message_zh_,
-                                               "message_en": exc.message_en_}, status_code=404)
+        return render(
+            request,
+            "error.html",
+            {"status": 404, "message_zh": exc.message_zh_, "message_en": exc.message_en_},
+            status_code=404,
+        )
     return render(request, "catalog/hall.html", {"hall": org_service.hall_read(session, hall)})
 
 
@@ -138,13 +156,23 @@ def item_page(item_code: str, request: Request, session: DbSession, actor: Curre
     try:
         item = catalog_service.get_item(session, item_code)
     except ItemNotFound as exc:
-        return render(request, "error.html", {"status": 404, "message_zh": exc.message_zh_,
-                                               "message_en": exc.message_en_}, status_code=404)
+        return render(
+            request,
+            "error.html",
+            {"status": 404, "message_zh": exc.message_zh_, "message_en": exc.message_en_},
+            status_code=404,
+        )
     hall = None
     if actor.hall_code:
         hall = org_service.get_hall(session, actor.hall_code)
-    return render(request, "catalog/item.html", {"item": catalog_service.item_read(session, item, hall),
-                                                 "faq": catalog_service.list_faq(session, item_code=item_code)})
+    return render(
+        request,
+        "catalog/item.html",
+        {
+            "item": catalog_service.item_read(session, item, hall),
+            "faq": catalog_service.list_faq(session, item_code=item_code),
+        },
+    )
 
 
 @router.get("/admin/staff")
