@@ -8,6 +8,7 @@ from smarthall.audit.api import router as audit_router
 from smarthall.catalog.api import router as catalog_router
 from smarthall.health import router as health_router
 from smarthall.identity.api import router as identity_router
+from smarthall.notify.api import router as notify_router
 from smarthall.org.api import router as org_router
 from smarthall.web.pages import router as web_router
 
@@ -16,6 +17,7 @@ api_router.include_router(org_router)
 api_router.include_router(catalog_router)
 api_router.include_router(identity_router)
 api_router.include_router(audit_router)
+api_router.include_router(notify_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)

@@ -131,6 +131,16 @@ def staff_set_password(username: str, password: Annotated[str, typer.Option(prom
     typer.echo("password set")
 
 
+@app.command("worker")
+def worker(workers: int = 2) -> None:
+    """Run the background task consumer on its own (with Redis, or beside a server on the same data dir)."""
+    from smarthall.core.tasks import huey
+    from smarthall.main import create_app
+
+    create_app()
+    huey.create_consumer(workers=workers, periodic=True, worker_type="thread").run()
+
+
 @app.command("serve")
 def serve(
     demo: Annotated[bool, typer.Option(help="Load the demo province before serving")] = False,

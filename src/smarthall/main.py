@@ -14,12 +14,14 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from smarthall.core import runtime
 from smarthall.core.clock import Clock, SystemClock
 from smarthall.core.config import Settings
 from smarthall.core.crypto import FieldCipher, Signer, _derive, configure_field_cipher, load_or_create_key
 from smarthall.core.db import Database
 from smarthall.core.errors import HallError
 from smarthall.core.logging import configure_logging, request_id_var
+from smarthall.core.tasks import configure_tasks
 
 log = logging.getLogger("smarthall")
 PROBLEM = "application/problem+json"
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.secret_key = secret
     app.state.signer = signer
     app.state.master_key = master
+    runtime.configure(settings, app.state.db, app.state.clock)
+    configure_tasks(settings)
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: Any) -> Response:

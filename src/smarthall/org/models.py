@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
@@ -86,3 +87,15 @@ class WindowItem(Base):
     item_code: Mapped[str] = mapped_column(String(32), index=True)
 
     window: Mapped[Window] = relationship(back_populates="items")
+
+
+class CalendarOverride(IdMixin, TimestampMixin, Base):
+    """A local exception to the official working-day calendar for a region (and all below it) or one hall."""
+
+    __tablename__ = "org_calendar_override"
+    __table_args__ = (UniqueConstraint("scope_code", "day"),)
+
+    scope_code: Mapped[str] = mapped_column(String(40), index=True)  # a region code or a hall code
+    day: Mapped[date] = mapped_column(Date)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")

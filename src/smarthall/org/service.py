@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from smarthall.catalog.errors import HallNotFound
-from smarthall.org.models import Hall, Region, Window
+from smarthall.core.workdays import WorkCalendar
+from smarthall.org.models import CalendarOverride, Hall, Region, Window
 from smarthall.org.schemas import HallNode, HallRead, RegionNode, WindowRead, ZoneRead
 
 
@@ -86,3 +87,14 @@ def hall_read(session: Session, hall: Hall) -> HallRead:
         item_count=len(catalog_service.hall_item_codes(session, hall)),
         parent_hall_code=parent.code if parent else None,
     )
+
+
+def working_calendar(session: Session, hall: Hall) -> WorkCalendar:
+    """The official calendar with the overrides of the hall's regions (province first) and the hall itself."""
+    scopes = [code for code in hall.region_path.strip("/").split("/") if code] + [hall.code]
+    rank = {code: i for i, code in enumerate(scopes)}
+    rows = session.execute(select(CalendarOverride).where(CalendarOverride.scope_code.in_(scopes))).scalars()
+    overrides: dict = {}
+    for row in sorted(rows, key=lambda r: rank[r.scope_code]):
+        overrides[row.day] = row.is_workday
+    return WorkCalendar(overrides)

@@ -1,0 +1,7 @@
+"""Notifications (消息通知): an outbox of messages to citizens and staff, delivered by channels.
+
+Every message is written to ``notify_message`` in the same transaction as the fact it reports (so a rolled-back
+action sends nothing), then delivered after commit by the configured channels. The built-in channels are ``log``
+(writes a masked line) and ``inbox`` (the message stays readable in the recipient's in-app inbox); real SMS and
+e-mail gateways plug in as further ``Channel`` implementations.
+"""

@@ -1,0 +1,31 @@
+"""Outbox rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smarthall.core.crypto import EncryptedString
+from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
+
+
+class Message(IdMixin, TimestampMixin, Base):
+    __tablename__ = "notify_message"
+
+    recipient_kind: Mapped[str] = mapped_column(String(16), index=True)  # citizen | staff | phone
+    recipient_id: Mapped[int | None] = mapped_column(index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedString("notify_message.phone"))
+    channel: Mapped[str] = mapped_column(String(16), default="sms")
+    template: Mapped[str] = mapped_column(String(64), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    body_zh: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)  # queued | sent | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    read_at: Mapped[datetime | None] = mapped_column()
+    ref_type: Mapped[str | None] = mapped_column(String(32))
+    ref_id: Mapped[str | None] = mapped_column(String(64), index=True)
