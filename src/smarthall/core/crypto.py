@@ -154,3 +154,10 @@ class Signer:
         return self.public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
+
+
+def canonical_bytes(fields: dict[str, Any]) -> bytes:
+    """The one byte form of signed key fields (sorted keys, no spaces, UTF-8) used by signers and verifiers."""
+    import json
+
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()

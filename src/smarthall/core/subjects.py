@@ -1,10 +1,21 @@
-"""The shape in which one domain tells another "who was served, where, by whom, when" (for evaluation, archive,
-performance). Queueing answers it for a ticket, cases for a case, assist for a help request."""
+"""Contracts between domains that are built separately.
+
+- ``ServedSubject``: "who was served, where, by whom, when" (evaluation, performance). Queueing resolves it for a
+  ticket, cases for a case, assist for a help request; each registers a resolver at import with
+  ``register_subject_resolver``; consumers call ``resolve_subject``.
+- ``ArchivalInput``: everything the archive needs to package a finished case. Cases registers the source with
+  ``register_archival_source``; the archive calls ``archival_input``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -13,7 +24,7 @@ class ServedSubject:
     ref: str  # ticket id, case number, help request id
     hall_id: int
     hall_code: str
-    finished_at: datetime | None
+    finished_at: datetime | None  # None while the service is not finished (it cannot be rated yet)
     citizen_id: int | None = None  # the registered citizen served, when known
     id_number_index: str | None = None  # blind index of the served person's ID number, when known
     phone: str | None = None
@@ -21,3 +32,63 @@ class ServedSubject:
     staff_id: int | None = None
     department_code: str | None = None
     item_code: str | None = None
+    channel: str = "onsite"  # "onsite" | "online": decides the evaluation indicators
+
+
+SubjectResolver = Callable[[Session, str], ServedSubject | None]
+_subject_resolvers: dict[str, SubjectResolver] = {}
+
+
+def register_subject_resolver(kind: str, resolver: SubjectResolver) -> None:
+    _subject_resolvers[kind] = resolver
+
+
+def resolve_subject(session: Session, kind: str, ref: str) -> ServedSubject | None:
+    resolver = _subject_resolvers.get(kind)
+    return resolver(session, ref) if resolver else None
+
+
+def subject_kinds() -> list[str]:
+    return sorted(_subject_resolvers)
+
+
+@dataclass(frozen=True)
+class ArchivalFile:
+    role: str  # "form" | "material" | "notice" | "decision" | "result"
+    name: str  # file name inside the package, unique within it
+    path: Path  # where the bytes are now
+    content_type: str
+    sha256: str
+    # For signed result documents: the signed key fields and the signature (``core.crypto.canonical_bytes``).
+    signed_fields: dict[str, Any] | None = None
+    signature: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchivalInput:
+    case_no: str
+    title: str
+    item_code: str
+    item_name: str
+    item_type: str
+    hall_code: str
+    department_code: str
+    applicant_name: str  # in clear: the archive masks it in the metadata it writes
+    submitted_at: datetime
+    finished_at: datetime
+    final_status: str
+    form: dict[str, Any]
+    files: list[ArchivalFile]
+    events: list[dict[str, Any]] = field(default_factory=list)  # the case timeline, oldest first
+
+
+ArchivalSource = Callable[[Session, str], ArchivalInput | None]
+_archival_source: list[ArchivalSource] = []
+
+
+def register_archival_source(source: ArchivalSource) -> None:
+    _archival_source[:] = [source]
+
+
+def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
+    return _archival_source[0](session, case_no) if _archival_source else None
