@@ -111,7 +111,7 @@ def _lock_head(session: Session) -> AuditChainHead:
     if head is None:
         head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS)
         session.add(head)
-        session.flush([head])
+        session.flush()
     return head
 
 

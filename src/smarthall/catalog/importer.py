@@ -206,6 +206,8 @@ def import_catalog(session: Session, text: str, *, demo_password_hash: str | Non
         current = sorted(wi.item_code for wi in window.items)
         wanted = sorted(set(window_in.item_codes))
         if current != wanted:
+            window.items.clear()
+            session.flush()
             window.items = [WindowItem(item_code=c) for c in wanted]
             if not is_new and not changed:
                 report.unchanged["windows"] -= 1
@@ -259,6 +261,11 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         for attr, value in scalar.items():
             setattr(item, attr, value)
         report.updated["items"] += 1
+    if item.id is not None:
+        # Orphans must be deleted before their replacements are inserted (unique per item and code).
+        item.materials.clear()
+        item.form_fields.clear()
+        session.flush()
     item.materials = [
         Material(
             position=i,

@@ -24,6 +24,12 @@ def upgrade() -> None:
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain_head'))
     )
+    # The chain head exists from the start, so concurrent first appends lock one row instead of racing to create it.
+    op.bulk_insert(
+        sa.table("audit_chain_head", sa.column("id", sa.Integer), sa.column("last_seq", sa.BigInteger),
+                 sa.column("last_hash", sa.String)),
+        [{"id": 1, "last_seq": 0, "last_hash": "0" * 64}],
+    )
     op.create_table('audit_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),

@@ -1,0 +1,120 @@
+"""Access control, enforced in one place (identity/permissions.py), tested from the outside.
+
+1. Every API route refuses an anonymous caller unless it is listed as public here: adding an endpoint forces a
+   conscious choice.
+2. For each protected foundation endpoint, every role is tried: the allowed ones get in, the others get 403.
+3. Hall scope: supervisors see the halls beneath theirs; front-line staff only their own.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from smarthall.identity.permissions import STAFF_ROLES
+from tests.conftest import auth
+
+STAFF_BY_ROLE = {
+    "guide": "guide1",
+    "clerk": "clerk1",
+    "approver": "approver1",
+    "hall_manager": "hallmanager1",
+    "admin": "admin1",
+    "auditor": "auditor1",
+}
+
+# (method, path) of routes anyone may call.
+PUBLIC = {
+    ("GET", "/api/v1/regions"),
+    ("GET", "/api/v1/halls"),
+    ("GET", "/api/v1/halls/{hall_code}"),
+    ("GET", "/api/v1/items"),
+    ("GET", "/api/v1/items/{item_code}"),
+    ("GET", "/api/v1/bundles"),
+    ("GET", "/api/v1/faq"),
+    ("POST", "/api/v1/citizens"),
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/logout"),
+}
+
+
+def _api_routes(app):
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith("/api/v1/"):
+            for method in sorted(operations):
+                yield method.upper(), path
+
+
+def test_every_non_public_route_refuses_anonymous_callers(env, client):
+    routes = list(_api_routes(env.app))
+    assert len(routes) > 10
+    for method, path in routes:
+        if (method, path) in PUBLIC:
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "X-1", path)
+        response = client.request(method, concrete)
+        assert response.status_code in (401, 403), f"{method} {path} answered {response.status_code} to anonymous"
+        assert response.json()["code"] in (
+            "unauthorized",
+            "forbidden",
+            "forbidden_role",
+            "device_only",
+            "citizen_only",
+        ), (method, path)
+
+
+# (method, path, roles allowed, expected success status)
+MATRIX = [
+    ("GET", "/api/v1/staff", {"hall_manager", "admin", "auditor"}, 200),
+    ("GET", "/api/v1/audit/events", {"auditor"}, 200),
+    ("GET", "/api/v1/audit/verify", {"auditor"}, 200),
+    ("GET", "/api/v1/citizens/lookup?id_number=690102199003071232", {"guide", "clerk", "hall_manager"}, 200),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "allowed", "ok"), MATRIX)
+def test_role_matrix(client, method, path, allowed, ok):
+    for role in STAFF_ROLES:
+        response = client.request(method, path, headers=auth(client, STAFF_BY_ROLE[role]))
+        expected = ok if role in allowed else 403
+        assert response.status_code == expected, f"{role} on {method} {path}: {response.status_code}"
+    citizen = auth(client, "690102199003071232")
+    assert client.request(method, path, headers=citizen).status_code == 403
+    kiosk = {"X-Device-Key": "demo-kiosk-key"}
+    assert client.request(method, path, headers=kiosk).status_code == 403
+
+
+def test_administrator_cannot_read_the_audit_trail_and_auditor_cannot_import(client):
+    assert client.get("/api/v1/audit/events", headers=auth(client, "admin1")).status_code == 403
+    body = b"{}"
+    assert client.post("/api/v1/catalog/import", content=body, headers=auth(client, "auditor1")).status_code == 403
+
+
+def test_hall_scope_of_staff_lists(env, client):
+    from smarthall.catalog.importer import import_catalog
+    from smarthall.demo import demo_catalog_text
+
+    # Add a township station clerk and a city-centre manager to the demo data.
+    import json
+
+    data = json.loads(demo_catalog_text())
+    data["staff"].append(
+        {"code": "T-1", "username": "stationclerk", "name": "赵六", "role": "clerk", "hall_code": "H-690102001"}
+    )
+    data["staff"].append(
+        {"code": "C-1", "username": "citymanager", "name": "钱七", "role": "hall_manager", "hall_code": "H-690200"}
+    )
+    from smarthall.identity import security
+
+    with env.db.unit_of_work() as session:
+        import_catalog(
+            session, json.dumps(data, ensure_ascii=False), demo_password_hash=security.hash_password("smarthall-demo")
+        )
+    county_view = {s["username"] for s in client.get("/api/v1/staff", headers=auth(client, "hallmanager1")).json()}
+    assert "stationclerk" in county_view  # the county manager oversees its township stations
+    assert "citymanager" not in county_view  # but not another city's centre
+    other_city = {s["username"] for s in client.get("/api/v1/staff", headers=auth(client, "citymanager")).json()}
+    assert other_city == {"citymanager"}
+    names = client.get("/api/v1/staff", headers=auth(client, "hallmanager1")).json()
+    assert all("*" in s["name_masked"] for s in names)
