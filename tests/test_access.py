@@ -92,11 +92,11 @@ def test_administrator_cannot_read_the_audit_trail_and_auditor_cannot_import(cli
 
 
 def test_hall_scope_of_staff_lists(env, client):
-    from smarthall.catalog.importer import import_catalog
-    from smarthall.demo import demo_catalog_text
-
     # Add a township station clerk and a city-centre manager to the demo data.
     import json
+
+    from smarthall.catalog.importer import import_catalog
+    from smarthall.demo import demo_catalog_text
 
     data = json.loads(demo_catalog_text())
     data["staff"].append(

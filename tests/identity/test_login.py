@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from tests.conftest import auth
 from tests.factories import register_citizen
 

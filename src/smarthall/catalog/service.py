@@ -12,7 +12,7 @@ from smarthall.org.models import Department, Hall, Window
 
 
 def _departments(session: Session) -> dict[str, str]:
-    return {code: name for code, name in session.execute(select(Department.code, Department.name))}
+    return dict(session.execute(select(Department.code, Department.name)).all())
 
 
 def hall_item_codes(session: Session, hall: Hall) -> set[str]:
