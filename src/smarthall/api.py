@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from smarthall.archive.api import router as archive_router
 from smarthall.audit.api import router as audit_router
 from smarthall.catalog.api import router as catalog_router
 from smarthall.health import router as health_router
@@ -18,6 +19,7 @@ api_router.include_router(catalog_router)
 api_router.include_router(identity_router)
 api_router.include_router(audit_router)
 api_router.include_router(notify_router)
+api_router.include_router(archive_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)
