@@ -2,7 +2,7 @@
 
 Revision ID: 0006_evaluation_archive
 Revises: 0002_notify_calendar
-Create Date: 2026-11-28 07:19:41.688992
+Create Date: 2026-11-28 07:24:56.582482
 """
 from collections.abc import Sequence
 
@@ -26,6 +26,28 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_archive_retention_rule')),
     sa.UniqueConstraint('scope', name=op.f('uq_archive_retention_rule_scope'))
+    )
+    op.create_table('evaluation_link',
+    sa.Column('jti', sa.String(length=32), nullable=False),
+    sa.Column('subject_kind', sa.String(length=16), nullable=False),
+    sa.Column('subject_ref', sa.String(length=40), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_link')),
+    sa.UniqueConstraint('jti', name=op.f('uq_evaluation_link_jti'))
+    )
+    op.create_table('evaluation_settings',
+    sa.Column('hall_code', sa.String(length=32), nullable=False),
+    sa.Column('follow_up_workdays', sa.Integer(), nullable=False),
+    sa.Column('fix_workdays', sa.Integer(), nullable=False),
+    sa.Column('invite_after_days', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_settings')),
+    sa.UniqueConstraint('hall_code', name=op.f('uq_evaluation_settings_hall_code'))
     )
     op.create_table('archive_package',
     sa.Column('case_no', sa.String(length=40), nullable=False),
@@ -61,6 +83,71 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_archive_package_item_code'), ['item_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_archive_package_region_path'), ['region_path'], unique=False)
         batch_op.create_index(batch_op.f('ix_archive_package_status'), ['status'], unique=False)
+
+    op.create_table('evaluation_invitation',
+    sa.Column('subject_kind', sa.String(length=16), nullable=False),
+    sa.Column('subject_ref', sa.String(length=40), nullable=False),
+    sa.Column('hall_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('window_code', sa.String(length=40), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['hall_id'], ['org_hall.id'], name=op.f('fk_evaluation_invitation_hall_id_org_hall')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_invitation')),
+    sa.UniqueConstraint('subject_kind', 'subject_ref', name=op.f('uq_evaluation_invitation_subject_kind_subject_ref'))
+    )
+    with op.batch_alter_table('evaluation_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_invitation_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_invitation_finished_at'), ['finished_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_invitation_hall_id'), ['hall_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_invitation_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_invitation_window_code'), ['window_code'], unique=False)
+
+    op.create_table('evaluation_rating',
+    sa.Column('subject_kind', sa.String(length=16), nullable=False),
+    sa.Column('subject_ref', sa.String(length=40), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('current', sa.Boolean(), nullable=False),
+    sa.Column('hall_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('hall_code', sa.String(length=32), nullable=False),
+    sa.Column('region_path', sa.String(length=200), nullable=False),
+    sa.Column('window_code', sa.String(length=40), nullable=True),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('department_code', sa.String(length=16), nullable=True),
+    sa.Column('item_code', sa.String(length=32), nullable=True),
+    sa.Column('service_channel', sa.String(length=8), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('indicators', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('rater_citizen_id', sa.Integer(), nullable=True),
+    sa.Column('rater_index', sa.String(length=64), nullable=True),
+    sa.Column('rated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('excluded', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['hall_id'], ['org_hall.id'], name=op.f('fk_evaluation_rating_hall_id_org_hall')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_rating')),
+    sa.UniqueConstraint('subject_kind', 'subject_ref', 'sequence', name=op.f('uq_evaluation_rating_subject_kind_subject_ref_sequence'))
+    )
+    with op.batch_alter_table('evaluation_rating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_current'), ['current'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_department_code'), ['department_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_hall_code'), ['hall_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_hall_id'), ['hall_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_item_code'), ['item_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_rated_at'), ['rated_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_rater_citizen_id'), ['rater_citizen_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_region_path'), ['region_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_staff_id'), ['staff_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_subject_ref'), ['subject_ref'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rating_window_code'), ['window_code'], unique=False)
 
     op.create_table('archive_check',
     sa.Column('package_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -112,11 +199,53 @@ def upgrade() -> None:
     with op.batch_alter_table('archive_file', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_archive_file_package_id'), ['package_id'], unique=False)
 
+    op.create_table('evaluation_rectification',
+    sa.Column('rating_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('hall_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('hall_code', sa.String(length=32), nullable=False),
+    sa.Column('region_path', sa.String(length=200), nullable=False),
+    sa.Column('assignee_kind', sa.String(length=16), nullable=False),
+    sa.Column('assignee_code', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('opened_on', sa.Date(), nullable=False),
+    sa.Column('follow_up_due', sa.Date(), nullable=False),
+    sa.Column('fix_due', sa.Date(), nullable=False),
+    sa.Column('followed_up_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('follow_up_on_time', sa.Boolean(), nullable=True),
+    sa.Column('rectified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rectify_on_time', sa.Boolean(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reply', sa.Text(), nullable=False),
+    sa.Column('appeal_reason', sa.Text(), nullable=False),
+    sa.Column('warned_follow_up', sa.Boolean(), nullable=False),
+    sa.Column('warned_fix', sa.Boolean(), nullable=False),
+    sa.Column('history', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['hall_id'], ['org_hall.id'], name=op.f('fk_evaluation_rectification_hall_id_org_hall')),
+    sa.ForeignKeyConstraint(['rating_id'], ['evaluation_rating.id'], name=op.f('fk_evaluation_rectification_rating_id_evaluation_rating')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_rectification')),
+    sa.UniqueConstraint('rating_id', name=op.f('uq_evaluation_rectification_rating_id'))
+    )
+    with op.batch_alter_table('evaluation_rectification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_rectification_hall_code'), ['hall_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rectification_hall_id'), ['hall_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rectification_region_path'), ['region_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_rectification_status'), ['status'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('evaluation_rectification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_rectification_status'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rectification_region_path'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rectification_hall_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rectification_hall_code'))
+
+    op.drop_table('evaluation_rectification')
     with op.batch_alter_table('archive_file', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_archive_file_package_id'))
 
@@ -130,6 +259,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_archive_check_package_id'))
 
     op.drop_table('archive_check')
+    with op.batch_alter_table('evaluation_rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_window_code'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_subject_ref'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_region_path'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_rater_citizen_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_rated_at'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_item_code'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_hall_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_hall_code'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_department_code'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_rating_current'))
+
+    op.drop_table('evaluation_rating')
+    with op.batch_alter_table('evaluation_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_invitation_window_code'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_invitation_status'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_invitation_hall_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_invitation_finished_at'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_invitation_due_at'))
+
+    op.drop_table('evaluation_invitation')
     with op.batch_alter_table('archive_package', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_archive_package_status'))
         batch_op.drop_index(batch_op.f('ix_archive_package_region_path'))
@@ -138,5 +289,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_archive_package_hall_code'))
 
     op.drop_table('archive_package')
+    op.drop_table('evaluation_settings')
+    op.drop_table('evaluation_link')
     op.drop_table('archive_retention_rule')
     # ### end Alembic commands ###
