@@ -46,9 +46,9 @@ nav.register(
 
 FACES = [
     (5, "😄", "非常满意", "Very satisfied"),
-    (4, "🙂", "满意", "Satisfied"),
+    (4, "☺", "满意", "Satisfied"),
     (3, "😐", "基本满意", "Fair"),
-    (2, "🙁", "不满意", "Dissatisfied"),
+    (2, "☹", "不满意", "Dissatisfied"),
     (1, "😠", "非常不满意", "Very dissatisfied"),
 ]
 INDICATOR_LABELS = {
