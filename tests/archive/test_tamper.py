@@ -200,3 +200,24 @@ def test_cli_needs_exactly_one_target(env, stored):
     assert _cli(env, stored, "--all").exit_code == 2
     unknown = _cli(env, "C-NOPE")
     assert unknown.exit_code == 1 and "No archival package" in unknown.output
+
+
+def test_scheduled_check_catches_tampering_and_alerts(env, cases):
+    from smarthall.archive import tasks as archive_tasks
+    from smarthall.archive.models import CheckReport
+
+    cases.add("C20261130104")
+    cases.finish("C20261130104")
+    cases.add("C20261130105")
+    cases.finish("C20261130105")
+    target = _root(env, "C20261130105") / "data/result/licence.pdf"
+    _writable(target)
+    target.write_bytes(target.read_bytes() + b"\n%%EOF\n")
+    bagfile.seal(_root(env, "C20261130105"))
+    outcome = archive_tasks.run_scheduled_check()
+    assert outcome == {"checked": 2, "failed": 1}
+    with env.db.unit_of_work(write=False) as session:
+        reports = list(session.execute(select(CheckReport).where(CheckReport.trigger == "scheduled")).scalars())
+        alerts = list(session.execute(select(Message).where(Message.ref_id == "C20261130105")).scalars())
+    assert sorted(r.ok for r in reports) == [False, True]
+    assert alerts and "authenticity" in alerts[0].body_zh

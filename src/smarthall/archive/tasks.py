@@ -36,6 +36,11 @@ def resume_pending_task() -> list[str]:
 
 @huey.periodic_task(crontab(hour="2", minute="30"))
 def scheduled_check_task() -> dict[str, int]:
+    return run_scheduled_check()
+
+
+def run_scheduled_check() -> dict[str, int]:
+    """Re-check every complete package, one at a time (flat memory); failures alert the hall managers."""
     rt = runtime.current()
     checked = failed = 0
     for _case_no, report in archive_service.verify_all(rt.db, rt.settings, trigger="scheduled", now=rt.clock.now()):
