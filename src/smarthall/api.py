@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from smarthall.archive.api import router as archive_router
+from smarthall.archive.pages import router as archive_pages
 from smarthall.audit.api import router as audit_router
 from smarthall.catalog.api import router as catalog_router
 from smarthall.evaluation.api import router as evaluation_router
@@ -28,3 +29,4 @@ page_router = APIRouter()
 page_router.include_router(health_router)
 page_router.include_router(web_router)
 page_router.include_router(evaluation_pages)
+page_router.include_router(archive_pages)
