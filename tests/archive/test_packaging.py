@@ -182,3 +182,12 @@ def test_disallowed_format_is_reported_as_usability(env, cases, tmp_path):
     findings = checks[0].results["findings"]
     assert not checks[0].ok
     assert {(f["property"], f["file"]) for f in findings} == {("usability", "data/material/notes.docx")}
+
+
+def test_a_case_of_an_unknown_hall_is_not_archived(env, cases):
+    cases.add("C20261130009", hall_code="H-NOPE")
+    cases.finish("C20261130009")
+    pkg, _, _ = _package(env, "C20261130009")
+    assert pkg is None
+    assert not (env.settings.data_dir / "archive" / "C20261130009").exists()
+    assert archive_service.build_package(env.db, env.settings, "C-UNKNOWN", now=env.clock.now()) == "missing"

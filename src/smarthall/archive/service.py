@@ -100,7 +100,10 @@ def _retention_rules(session: Session) -> dict[str, str]:
 def _claim(session: Session, case_no: str, source: ArchivalInput, now: datetime) -> Package | None:
     """Create or reopen the package row for building; None when it is already complete or disposed."""
     pkg = session.execute(select(Package).where(Package.case_no == case_no)).scalar_one_or_none()
-    hall = session.execute(select(Hall).where(Hall.code == source.hall_code)).scalar_one()
+    hall = session.execute(select(Hall).where(Hall.code == source.hall_code)).scalar_one_or_none()
+    if hall is None:
+        log.warning("case %s names unknown hall %s; not archived", case_no, source.hall_code)
+        return None
     rules = _retention_rules(session)
     klass = retention.retention_for(source.item_code, source.item_type, rules)
     if pkg is None:
@@ -255,8 +258,8 @@ def build_package(database: Database, settings: Settings, case_no: str, *, now: 
             return "missing"
         pkg = _claim(session, case_no, source, now)
         if pkg is None:
-            done = session.execute(select(Package.status).where(Package.case_no == case_no)).scalar_one()
-            return done
+            done = session.execute(select(Package.status).where(Package.case_no == case_no)).scalar_one_or_none()
+            return done or "missing"
         package_id, klass = pkg.id, pkg.retention
         until = pkg.retain_until.isoformat() if pkg.retain_until else None
     signer = signer_for(settings)
