@@ -148,7 +148,16 @@ def test_one_time_link_token(env, client, services):
     assert client.post("/api/v1/evaluations", json={"ticket_id": 107, "level": 5, "channel": "qr"}).status_code == 403
     with env.db.unit_of_work(write=False) as session:
         assert session.execute(select(LinkToken.used_at)).scalar_one() is not None
-    # links are issued only by staff of the serving hall
+    # links are issued only for finished services, by staff of the serving hall
+    services.add("ticket", "109", finished_at=None)
+    assert (
+        client.post("/api/v1/evaluations/links", json={"ticket_id": 109}, headers=auth(client, "clerk1")).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/v1/evaluations/links", json={"ticket_id": 404404}, headers=auth(client, "clerk1")).status_code
+        == 404
+    )
     assert client.post("/api/v1/evaluations/links", json={"ticket_id": 107}).status_code == 401
     assert (
         client.post("/api/v1/evaluations/links", json={"ticket_id": 107}, headers=citizen_headers(client)).status_code

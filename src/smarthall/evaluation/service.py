@@ -142,6 +142,8 @@ def issue_link_for(
     hall = session.get(Hall, subject.hall_id)
     assert hall is not None
     actor.ensure_hall(hall.id, hall.region_path)
+    if subject.finished_at is None:
+        raise NotFinished()
     return issue_link(session, settings, kind, ref, now=now)
 
 
