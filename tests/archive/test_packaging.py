@@ -123,10 +123,14 @@ def test_a_crash_mid_packaging_leaves_nothing_complete_and_the_job_resumes(env, 
     assert list((store / ".building").iterdir()) == []
 
     material.write_bytes(saved)
+    stale = store / ".building" / "C20261130005.dead"  # left by a process killed while staging
+    (stale / "data").mkdir(parents=True)
+    os.utime(stale, (0, 0))
     done = archive_service.resume_pending(env.db, env.settings, now=env.clock.now())
     assert done == ["C20261130005:complete"]
     pkg, files, _ = _package(env, "C20261130005")
     assert pkg.status == "complete" and pkg.attempts == 2 and len(files) == 8
+    assert not stale.exists()
     bagit.Bag(str(store / "C20261130005")).validate()
 
 

@@ -14,6 +14,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -319,7 +320,14 @@ def build_package(database: Database, settings: Settings, case_no: str, *, now: 
 
 
 def resume_pending(database: Database, settings: Settings, *, now: datetime) -> list[str]:
-    """Retry packages left ``building`` or ``failed`` (a crash, a missing file since restored)."""
+    """Retry packages left ``building`` or ``failed`` (a crash, a missing file since restored), after clearing
+    staging folders that a killed process left behind (older than an hour, by file time)."""
+    staging = store_root(settings) / ".building"
+    if staging.is_dir():
+        cutoff = time.time() - 3600
+        for leftover in staging.iterdir():
+            if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
+                bagfile.remove_tree(leftover)
     with database.unit_of_work(write=False) as session:
         pending = list(
             session.execute(
