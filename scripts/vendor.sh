@@ -19,4 +19,7 @@ mkdir -p "$dest/htmx" "$dest/htmx-ext-sse"
 cp x/htmx.org/package/dist/htmx.min.js x/htmx.org/package/LICENSE "$dest/htmx/"
 cp x/htmx-ext-sse/package/dist/sse.min.js "$dest/htmx-ext-sse/" 2>/dev/null || cp x/htmx-ext-sse/package/sse.js "$dest/htmx-ext-sse/sse.min.js"
 cp x/htmx-ext-sse/package/LICENSE "$dest/htmx-ext-sse/" 2>/dev/null || true
+mkdir -p "$dest/echarts"
+cp x/echarts/package/dist/echarts.min.js x/echarts/package/LICENSE "$dest/echarts/"
+cp x/echarts/package/NOTICE "$dest/echarts/" 2>/dev/null || true
 echo "vendored: $pins"

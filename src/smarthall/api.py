@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from smarthall.archive.api import router as archive_router
+from smarthall.archive.pages import router as archive_pages
 from smarthall.audit.api import router as audit_router
 from smarthall.catalog.api import router as catalog_router
+from smarthall.evaluation.api import router as evaluation_router
+from smarthall.evaluation.pages import router as evaluation_pages
 from smarthall.health import router as health_router
 from smarthall.identity.api import router as identity_router
 from smarthall.notify.api import router as notify_router
@@ -18,7 +22,11 @@ api_router.include_router(catalog_router)
 api_router.include_router(identity_router)
 api_router.include_router(audit_router)
 api_router.include_router(notify_router)
+api_router.include_router(archive_router)
+api_router.include_router(evaluation_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)
 page_router.include_router(web_router)
+page_router.include_router(evaluation_pages)
+page_router.include_router(archive_pages)

@@ -15,10 +15,12 @@ db_app = typer.Typer(help="Database", no_args_is_help=True)
 catalog_app = typer.Typer(help="Service catalog", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit trail", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff accounts", no_args_is_help=True)
+archive_app = typer.Typer(help="Electronic archive (归档)", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(audit_app, name="audit")
 app.add_typer(staff_app, name="staff")
+app.add_typer(archive_app, name="archive")
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
@@ -107,6 +109,45 @@ def audit_verify() -> None:
         err=True,
     )
     raise typer.Exit(1)
+
+
+@archive_app.command("verify")
+def archive_verify(
+    case_no: Annotated[str | None, typer.Argument(help="One case number")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every complete package")] = False,
+) -> None:
+    """Run the four-property checks; exit 1 naming each failed file and property."""
+    from smarthall.archive import service as archive_service
+    from smarthall.core.clock import SystemClock
+    from smarthall.core.errors import HallError
+
+    if bool(case_no) == all_:
+        typer.echo("give either a CASE_NO or --all", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    database = _database(settings)
+    now = SystemClock().now()
+    checked = failed = 0
+    try:
+        if case_no:
+            with database.unit_of_work() as session:
+                session.info["db"] = database
+                results = [(case_no, archive_service.check_package(session, settings, case_no, trigger="cli", now=now))]
+        else:
+            results = archive_service.verify_all(database, settings, trigger="cli", now=now)  # type: ignore[assignment]
+        for number, report in results:
+            checked += 1
+            if report.ok:
+                continue
+            failed += 1
+            for finding in report.findings:
+                typer.echo(f"{number}: {finding.file or '-'}: {finding.property} FAILED: {finding.message}", err=True)
+    except HallError as exc:
+        typer.echo(f"{case_no}: {exc.message_zh_} / {exc.message_en_}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"checked {checked} package(s), {failed} failed")
+    if failed:
+        raise typer.Exit(1)
 
 
 @staff_app.command("set-password")

@@ -19,6 +19,7 @@ from smarthall.org.models import Hall
 
 KIOSK_KEY = "demo-kiosk-key"
 DISPLAY_KEY = "demo-display-key"
+PAD_KEY = "demo-pad-w01-key"
 DEMO_CITIZEN = {
     "name": "李明",
     "id_number": "690102199003071232",
@@ -60,6 +61,16 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
         hall=hall,
         key=DISPLAY_KEY,
         zone_code=f"{hall.code}-Z07",
+    )
+    identity_service.ensure_device(
+        session,
+        code=f"{hall.code}-PAD-W01",
+        kind="window_pad",
+        name="1号窗口评价器",
+        hall=hall,
+        key=PAD_KEY,
+        zone_code=f"{hall.code}-Z03",
+        window_code=f"{hall.code}-W01",
     )
     id_number = DEMO_CITIZEN["id_number"]
     index = blind_index(id_number, "id_number")

@@ -8,6 +8,7 @@ by enqueueing a task).
 Known events and payloads (keep this list current):
 - ``ticket.finished``  {"ticket_id": int, "hall_code": str}
 - ``case.finished``    {"case_no": str, "hall_code": str, "status": str}
+- ``help_request.finished`` {"help_request_id": int, "hall_code": str}  (proposed: evaluation listens for it)
 """
 
 from __future__ import annotations

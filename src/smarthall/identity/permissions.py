@@ -9,16 +9,26 @@ from __future__ import annotations
 STAFF_ROLES = ("guide", "clerk", "approver", "hall_manager", "admin", "auditor")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "guide": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
-    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
+    "guide": frozenset({"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"}),
+    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"}),
     "approver": frozenset({"staff.home", "catalog.browse"}),
-    "hall_manager": frozenset({"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}),
+    "hall_manager": frozenset(
+        {"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}
+        | {"archive.read", "archive.export", "archive.dispose.propose"}
+        | {"evaluation.stats", "evaluation.rectify", "evaluation.link"}
+    ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
+        | {"archive.read", "archive.retention", "archive.dispose.approve"}
+        | {"evaluation.settings"}
     ),
-    "auditor": frozenset({"staff.home", "audit.read", "audit.verify", "staff.read"}),
+    "auditor": frozenset(
+        {"staff.home", "audit.read", "audit.verify", "staff.read"}
+        | {"archive.read", "archive.verify"}
+        | {"evaluation.stats", "evaluation.appeal_decide"}
+    ),
     "citizen": frozenset({"citizen.self"}),
-    "kiosk": frozenset({"device.kiosk"}),
+    "kiosk": frozenset({"device.kiosk", "evaluation.link"}),
     "display": frozenset({"device.display"}),
     "window_pad": frozenset({"device.window_pad"}),
 }

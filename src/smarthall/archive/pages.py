@@ -1,0 +1,68 @@
+"""Archive pages: the package list of a hall with the last four-property result, and one package's metadata,
+files with fixity values and check report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from smarthall.archive import service as archive_service
+from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
+from smarthall.core.errors import HallError
+from smarthall.web import nav
+from smarthall.web.pages import _gate
+from smarthall.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+nav.register(
+    nav.Tile(
+        "archive.read",
+        "/archive",
+        "电子档案",
+        "Electronic archive",
+        "归档信息包、四性检测、保管期限",
+        "Packages, four-property checks, retention",
+    )
+)
+
+
+@router.get("/archive")
+def archive_list(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+) -> Response:
+    if (denied := _gate(request, actor, "archive.read")) is not None:
+        return denied
+    packages = archive_service.list_packages(session, actor, status=status or None)
+    return render(request, "archive/index.html", {"packages": packages, "status": status or ""})
+
+
+@router.get("/archive/{case_no}")
+def archive_detail(
+    case_no: str, request: Request, session: DbSession, actor: CurrentActor, settings: SettingsDep, now: Now
+) -> Response:
+    if (denied := _gate(request, actor, "archive.read")) is not None:
+        return denied
+    try:
+        package = archive_service.get_package(session, actor, settings, case_no, now=now)
+    except HallError as exc:
+        return render(
+            request,
+            "error.html",
+            {"status": exc.status_, "message_zh": exc.message_zh_, "message_en": exc.message_en_},
+            status_code=exc.status_,
+        )
+    return render(
+        request,
+        "archive/detail.html",
+        {
+            "p": package,
+            "can_export": actor.has("archive.export"),
+            "can_verify": actor.has("archive.verify"),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Evaluation of services with a closed loop (好差评): ratings, rectification work orders, statistics."""
