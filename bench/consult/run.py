@@ -1,6 +1,6 @@
 """Evaluate the consultation assistant on bench/consult/questions.tsv: accuracy, declines, latency, build, memory.
 
-    .venv/bin/python bench/consult/run.py [--dense] [--verbose]
+.venv/bin/python bench/consult/run.py [--dense] [--verbose]
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def main() -> None:
         confident_right = sum(1 for q, a in answerable if a.confident and a.hits and correct(q, a.hits[0].doc))
         declined = sum(1 for q, a in unanswerable if not a.confident)
         print(
-            f"{split:8s} answerable={len(answerable)} top1={top1 / len(answerable):.1%} top3={top3 / len(answerable):.1%}"
+            f"{split:8s} answerable={len(answerable)} top1={top1 / len(answerable):.1%}"
+            f" top3={top3 / len(answerable):.1%}"
             f" confident&right={confident_right / len(answerable):.1%}"
             f" unanswerable={len(unanswerable)} declined={declined / max(1, len(unanswerable)):.1%}"
         )
@@ -69,7 +70,10 @@ def main() -> None:
         f"latency ms: median={statistics.median(latencies):.2f} p95={p95:.2f} max={latencies[-1]:.2f}"
         f" ({'dense' if reranker else 'lexical'})"
     )
-    print(f"index build: {build_s:.2f} s for {len(index.docs)} entries; max RSS +{after - before:.0f} MB (total {after:.0f} MB)")
+    print(
+        f"index build: {build_s:.2f} s for {len(index.docs)} entries;"
+        f" max RSS +{after - before:.0f} MB (total {after:.0f} MB)"
+    )
     if args.verbose:
         for q, a in rows:
             top = a.hits[0].doc.key if a.hits else "-"

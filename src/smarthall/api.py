@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from smarthall.audit.api import router as audit_router
 from smarthall.catalog.api import router as catalog_router
+from smarthall.consult.api import router as consult_router
 from smarthall.health import router as health_router
 from smarthall.identity.api import router as identity_router
 from smarthall.notify.api import router as notify_router
@@ -18,6 +19,7 @@ api_router.include_router(catalog_router)
 api_router.include_router(identity_router)
 api_router.include_router(audit_router)
 api_router.include_router(notify_router)
+api_router.include_router(consult_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)

@@ -36,7 +36,9 @@ def guide_text(item: dict[str, Any], department_name: str = "") -> str:
     promised = item.get("promised_limit_workdays")
     if promised is not None:
         parts.append(
-            "办理时限:" + ("即办" if promised == 0 else f"承诺{promised}个工作日") + f"(法定{item.get('legal_limit_workdays')}个工作日)。"
+            "办理时限:"
+            + ("即办" if promised == 0 else f"承诺{promised}个工作日")
+            + f"(法定{item.get('legal_limit_workdays')}个工作日)。"
         )
     depth = int(item.get("online_depth") or 1)
     parts.append("办理方式:" + ONLINE_DEPTH_TEXT.get(depth, "") + "。")

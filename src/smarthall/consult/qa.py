@@ -22,7 +22,14 @@ from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 
 # Fitted by bench/consult/calibrate.py on the tuning split (see docs/benchmarks.md); re-fit when features change.
 FEATURES = ("coverage", "unknown", "matched", "log_score", "margin")
-CALIBRATION = {"bias": -2.268, "coverage": 1.293, "unknown": -1.6, "matched": 0.213, "log_score": 1.735, "margin": 0.594}
+CALIBRATION = {
+    "bias": -2.268,
+    "coverage": 1.293,
+    "unknown": -1.6,
+    "matched": 0.213,
+    "log_score": 1.735,
+    "margin": 0.594,
+}
 SYNONYM_WEIGHT = 0.5
 BODY_WEIGHT = 0.5
 THRESHOLD = 0.5
@@ -135,13 +142,13 @@ class Index:
         heads: list[list[str]] = []
         bodies: list[list[str]] = []
         for doc in self.docs:
-            head = self.tokeniser.tokens(clean(doc.title))
-            keys = [t for k in doc.keywords for t in self.tokeniser.tokens(clean(k))]
-            tags = [t for k in doc.tags for t in self.tokeniser.tokens(clean(k))]
+            head = self.tokeniser.tokens(clean(doc.title, simplify=False))
+            keys = [t for k in doc.keywords for t in self.tokeniser.tokens(clean(k, simplify=False))]
+            tags = [t for k in doc.tags for t in self.tokeniser.tokens(clean(k, simplify=False))]
             # Two fields, BM25F-style: the head (title, colloquial keywords, tags) names the need and weighs more;
             # the body explains it. Scoring them apart keeps a long guide from being penalised for its length.
             heads.append(head + keys + tags or ["\0"])
-            bodies.append(self.tokeniser.tokens(clean(doc.body)) or ["\0"])
+            bodies.append(self.tokeniser.tokens(clean(doc.body, simplify=False)) or ["\0"])
         self.doc_tokens = [set(h) | set(b) for h, b in zip(heads, bodies, strict=True)]
         self.df: dict[str, int] = {}
         for toks in self.doc_tokens:

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 MAX_QUESTION_CHARS = 500
 
@@ -22,14 +23,15 @@ MAX_QUESTION_CHARS = 500
 # 多少钱 or 多久 distinguish FAQs of one item and are NOT stop words).
 STOPWORDS = frozenset(
     """
-    的 了 吗 呢 吧 啊 呀 嘛 哦 哈 么 是 在 有 和 与 及 或 就 都 也 还 又 才 把 被 给 让 对 从 到 向 跟 我 我们 你 您 你们
-    他 她 它 他们 咱 自己 这 那 这个 那个 这边 那边 这里 那里 哪 哪个 哪里 什么 怎么 怎样 怎么样 如何 请问 请 问 问下 问一下
-    一下 下 想 想要 要 需要 能 能不能 可以 可不可以 可否 会 应该 得 该 去 来 办 办理 弄 搞 做 帮 帮我 一个 个 些 一些 现在 刚
-    刚刚 已经 然后 但是 可是 因为 所以 如果 的话 那么 hi hello 你好 您好 谢谢 麻烦 老师 同志 师傅 啥 咋 咋办 怎么办 办法 手续
-    情况 问题 事 事情 东西 知道 告诉 了解 一 上 里 中 个人 本人 the a an to of for and i my me how what do is can where
-    please want need get
-    不 没 没有 有没有 不能 能不能 不要 要不要 是不是 怎么弄 怎么搞 哪办 在哪 哪儿 带 时候 之后 以后 来 用 有人 能用 还能
-    多 很 挺 太 那种 咋弄 咋整 整 干嘛 行不行 行 可能 吧 么样 之类 一样 一般
+    的 了 吗 呢 吧 啊 呀 嘛 哦 哈 么 是 在 有 和 与 及 或 就 都 也 还 又 才 把 被 给 让 对 从 到 向 跟 我
+    我们 你 您 你们 他 她 它 他们 咱 自己 这 那 这个 那个 这边 那边 这里 那里 哪 哪个 哪里 什么 怎么 怎样
+    怎么样 如何 请问 请 问 问下 问一下 一下 下 想 想要 要 需要 能 能不能 可以 可不可以 可否 会 应该 得 该
+    去 来 办 办理 弄 搞 做 帮 帮我 一个 个 些 一些 现在 刚 刚刚 已经 然后 但是 可是 因为 所以 如果 的话 那么
+    hi hello 你好 您好 谢谢 麻烦 老师 同志 师傅 啥 咋 咋办 怎么办 办法 手续 情况 问题 事 事情 东西
+    知道 告诉 了解 一 上 里 中 个人 本人 the a an to of for and i my me how what
+    do is can where please want need get 不 没 没有 有没有 不能 能不能 不要
+    要不要 是不是 怎么弄 怎么搞 哪办 在哪 哪儿 带 时候 之后 以后 来 用 有人 能用 还能 多 很 挺 太 那种 咋弄
+    咋整 整 干嘛 行不行 行 可能 吧 么样 之类 一样 一般
     """.split()
 )
 
@@ -336,12 +338,15 @@ def to_simplified(text: str) -> str:
     return converter.convert(text)  # type: ignore[attr-defined,no-any-return]
 
 
-def clean(text: str) -> str:
-    """Full to half width, Traditional to Simplified, lower case; strips markup and control characters."""
+def clean(text: str, *, simplify: bool = True) -> str:
+    """Full to half width, Traditional to Simplified, lower case; strips markup and control characters.
+
+    ``simplify=False`` skips the Traditional conversion (the knowledge base is written in Simplified; converting
+    it is the slowest step of an index build)."""
     text = _CONTROL.sub(" ", text)
     text = _TAGS.sub(" ", text)
     text = to_halfwidth(text).lower()
-    if _HAN.search(text):
+    if simplify and _HAN.search(text):
         text = to_simplified(text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -396,6 +401,11 @@ class Vocabulary:
         return vocab
 
 
+def _placeholders(chunk: str) -> Any:
+    """One placeholder per non-Han character, so syllables stay aligned with characters."""
+    return ["\0"] * len(chunk)
+
+
 class Normaliser:
     """Repairs a cleaned question: Latin runs to Chinese words, curated typos, homophones of vocabulary words."""
 
@@ -417,7 +427,7 @@ class Normaliser:
         from pypinyin import lazy_pinyin
 
         chars = list(text)
-        sounds = lazy_pinyin(text, errors=lambda s: ["\0"] * len(s))
+        sounds = lazy_pinyin(text, errors=_placeholders)
         if len(sounds) != len(chars):  # pragma: no cover - pypinyin keeps one syllable per Han character
             return text
         out: list[str] = []
@@ -456,6 +466,18 @@ class Normaliser:
 
 
 _jieba_lock = threading.Lock()
+_jieba_base: list[object] = []
+
+
+def _base_jieba() -> Any:
+    import jieba
+
+    with _jieba_lock:
+        if not _jieba_base:
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            _jieba_base.append(tokenizer)
+    return _jieba_base[0]
 
 
 class Tokeniser:
@@ -467,9 +489,12 @@ class Tokeniser:
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
+        base = _base_jieba()
+        # Copy the loaded main dictionary instead of loading it again: a rebuild then costs tens of milliseconds.
         self._jieba = jieba.Tokenizer()
-        with _jieba_lock:
-            self._jieba.initialize()
+        self._jieba.FREQ = dict(base.FREQ)
+        self._jieba.total = base.total
+        self._jieba.initialized = True
         for word in words:
             word = clean(word)
             if 2 <= len(word) <= 12 and " " not in word:

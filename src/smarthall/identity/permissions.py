@@ -9,16 +9,31 @@ from __future__ import annotations
 STAFF_ROLES = ("guide", "clerk", "approver", "hall_manager", "admin", "auditor")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "guide": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
-    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
+    "guide": frozenset(
+        {
+            "staff.home",
+            "citizen.lookup",
+            "catalog.browse",
+            "guide.desk",
+            "assist.request",
+            "assist.handle",
+            "proxy.manage",
+        }
+    ),
+    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse", "assist.request", "proxy.manage"}),
     "approver": frozenset({"staff.home", "catalog.browse"}),
-    "hall_manager": frozenset({"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}),
+    "hall_manager": frozenset(
+        {"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}
+        | {"consult.edit", "consult.review", "consult.metrics", "guide.desk"}
+        | {"assist.request", "assist.handle", "assist.manage", "proxy.manage"}
+    ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
+        | {"consult.edit", "consult.review", "consult.metrics"}
     ),
     "auditor": frozenset({"staff.home", "audit.read", "audit.verify", "staff.read"}),
     "citizen": frozenset({"citizen.self"}),
-    "kiosk": frozenset({"device.kiosk"}),
+    "kiosk": frozenset({"device.kiosk", "assist.request"}),
     "display": frozenset({"device.display"}),
     "window_pad": frozenset({"device.window_pad"}),
 }
