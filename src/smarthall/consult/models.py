@@ -36,6 +36,9 @@ class Entry(IdMixin, TimestampMixin, Base):
     pending: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     pending_by: Mapped[int | None] = mapped_column(ForeignKey("identity_staff.id"))
     review_note: Mapped[str] = mapped_column(Text, default="")
+    # Bumped on every change, so the in-process index notices edits made at the same instant (frozen clocks,
+    # several writes within one second) and by other processes.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EntryVersion(IdMixin, Base):

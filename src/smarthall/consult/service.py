@@ -90,7 +90,7 @@ def _served(now: datetime) -> Any:
 
 
 def _signature(session: Session) -> tuple[Any, ...]:
-    row = session.execute(select(func.count(Entry.id), func.max(Entry.updated_at), func.sum(Entry.version))).one()
+    row = session.execute(select(func.count(Entry.id), func.max(Entry.updated_at), func.sum(Entry.revision))).one()
     return (row[0], row[1], row[2])
 
 
@@ -215,6 +215,11 @@ def _snapshot(session: Session, entry: Entry, *, author_id: int | None, reviewer
             published_at=now,
         )
     )
+
+
+def _touch(entry: Entry, now: datetime) -> None:
+    entry.updated_at = now
+    entry.revision = (entry.revision or 0) + 1
 
 
 def sync_from_catalog(session: Session, *, now: datetime) -> int:
@@ -356,7 +361,7 @@ def propose_change(session: Session, actor: Actor, code: str, data: EntryIn, *, 
     entry.pending_by = actor.id
     if entry.status == "draft":
         entry.status = "in_review"
-    entry.updated_at = now
+    _touch(entry, now)
     audit_service.record(session, actor, "consult.entry.propose", target_type="consult_entry", target_id=code, now=now)
     return entry
 
@@ -397,7 +402,7 @@ def review(session: Session, actor: Actor, code: str, *, approve: bool, note: st
         if entry.version == 0:
             entry.status = "draft"
     entry.review_note = note
-    entry.updated_at = now
+    _touch(entry, now)
     audit_service.record(
         session,
         actor,
@@ -413,7 +418,7 @@ def review(session: Session, actor: Actor, code: str, *, approve: bool, note: st
 def retire(session: Session, actor: Actor, code: str, *, now: datetime) -> Entry:
     entry = get_entry(session, code)
     entry.status = "retired"
-    entry.updated_at = now
+    _touch(entry, now)
     audit_service.record(session, actor, "consult.entry.retire", target_type="consult_entry", target_id=code, now=now)
     return entry
 
@@ -806,7 +811,7 @@ def resolve_queue_item(
         phrasing = row.text[:60]
         if phrasing not in (entry.keywords or []):
             entry.keywords = [*list(entry.keywords or []), phrasing]
-            entry.updated_at = now
+            _touch(entry, now)
         row.review_status = "linked"
         row.linked_entry_code = entry.code
     else:

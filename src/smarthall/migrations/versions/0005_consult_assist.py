@@ -2,7 +2,7 @@
 
 Revision ID: 0005_consult_assist
 Revises: 0002_notify_calendar
-Create Date: 2026-11-28 07:23:23.958021
+Create Date: 2026-11-28 07:29:56.761196
 """
 from collections.abc import Sequence
 
@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('pending', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('pending_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('review_note', sa.Text(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
