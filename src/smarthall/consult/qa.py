@@ -136,8 +136,10 @@ class Index:
                 words.append(doc.title)
             words.extend(doc.keywords)
             words.extend(doc.tags)
-        self.vocab = Vocabulary.build(words)
         self.tokeniser = Tokeniser(words)
+        # The sub-words of titles and keywords (护照 inside 办护照) join the vocabulary for pinyin and typo repair.
+        sub_words = {t for w in words for t in self.tokeniser.tokens(clean(w, simplify=False)) if len(t) >= 2}
+        self.vocab = Vocabulary.build([*words, *sorted(sub_words)])
         self.normaliser = Normaliser(self.vocab, self.tokeniser.is_common_word)
         heads: list[list[str]] = []
         bodies: list[list[str]] = []
@@ -155,9 +157,10 @@ class Index:
             for tok in toks:
                 self.df[tok] = self.df.get(tok, 0) + 1
         self.head_index = bm25s.BM25(k1=1.2, b=0.5)
-        self.head_index.index(heads, show_progress=False)
         self.body_index = bm25s.BM25(k1=1.2, b=0.75)
-        self.body_index.index(bodies, show_progress=False)
+        if self.docs:
+            self.head_index.index(heads, show_progress=False)
+            self.body_index.index(bodies, show_progress=False)
         self.build_seconds = time.perf_counter() - started
 
     def idf(self, token: str) -> float:
@@ -167,9 +170,9 @@ class Index:
     def _scores(self, weighted: dict[str, float]) -> Any:
         scores = np.zeros(len(self.docs), dtype=np.float64)
         for token, weight in weighted.items():
-            if token in self.head_index.vocab_dict:
+            if token in (self.head_index.vocab_dict or {}):
                 scores += weight * np.asarray(self.head_index.get_scores([token]), dtype=np.float64)
-            if token in self.body_index.vocab_dict:
+            if token in (self.body_index.vocab_dict or {}):
                 scores += weight * BODY_WEIGHT * np.asarray(self.body_index.get_scores([token]), dtype=np.float64)
         return scores
 
