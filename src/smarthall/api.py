@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from smarthall.assist.api import router as assist_router
 from smarthall.audit.api import router as audit_router
 from smarthall.catalog.api import router as catalog_router
 from smarthall.consult.api import router as consult_router
@@ -20,6 +21,7 @@ api_router.include_router(identity_router)
 api_router.include_router(audit_router)
 api_router.include_router(notify_router)
 api_router.include_router(consult_router)
+api_router.include_router(assist_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)
