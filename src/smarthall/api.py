@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from smarthall.assist.api import router as assist_router
+from smarthall.assist.pages import router as assist_pages
 from smarthall.audit.api import router as audit_router
 from smarthall.catalog.api import router as catalog_router
 from smarthall.consult.api import router as consult_router
+from smarthall.consult.pages import router as consult_pages
 from smarthall.health import router as health_router
 from smarthall.identity.api import router as identity_router
 from smarthall.notify.api import router as notify_router
@@ -26,3 +28,5 @@ api_router.include_router(assist_router)
 page_router = APIRouter()
 page_router.include_router(health_router)
 page_router.include_router(web_router)
+page_router.include_router(consult_pages)
+page_router.include_router(assist_pages)
