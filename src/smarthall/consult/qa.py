@@ -10,6 +10,7 @@ assistant says it does not know and hands over to a person (guide desk or hotlin
 from __future__ import annotations
 
 import importlib.util
+import logging
 import math
 import time
 from collections.abc import Sequence
@@ -122,6 +123,7 @@ class Index:
     def __init__(self, docs: Sequence[KbDoc], *, extra_words: Sequence[str] = (), signature: str = "") -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         started = time.perf_counter()
         self.docs = list(docs)
         self.signature = signature
