@@ -154,3 +154,17 @@ def test_creation_denials_and_bad_input(client: Any) -> None:
     assert make(client, citizen, oid, valid_until=past).json()["code"] == "bad_validity"
     too_long = (DEFAULT_NOW + timedelta(days=800)).isoformat()
     assert make(client, citizen, oid, valid_until=too_long).json()["code"] == "bad_validity"
+
+
+def test_entrustor_confirms_on_the_page(client: Any) -> None:
+    _, entrustor = register_citizen(client)
+    _, agent = register_citizen(client)
+    pid = make(client, entrustor, me(client, agent)).json()["id"]
+    page = client.get("/assist/proxy", headers=entrustor)
+    assert page.status_code == 200 and f'data-testid="confirm-{pid}"' in page.text
+    assert f'data-testid="confirm-{pid}"' not in client.get("/assist/proxy", headers=agent).text
+    r = client.post(f"/assist/proxy/{pid}", data={"action": "confirm"}, headers=entrustor, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get(f"/api/v1/proxy-authorizations/{pid}", headers=agent).json()["status"] == "accepted"
+    assert client.post(f"/assist/proxy/{pid}", data={"action": "confirm"}, headers=agent).status_code == 409
+    assert client.get("/assist/proxy", follow_redirects=False).status_code == 303

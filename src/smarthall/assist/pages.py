@@ -16,6 +16,7 @@ from smarthall.web.nav import Tile, register
 from smarthall.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+register(Tile("proxy.manage", "/assist/proxy", "代办授权", "Proxy authorizations", "登记与跟踪代办", "Register, track"))
 register(Tile("assist.handle", "/assist/work", "帮办工作台", "Help requests", "我的帮办任务和待分派请求", "My tasks"))
 
 
@@ -65,3 +66,32 @@ def work_action(
     except HallError as exc:
         return _error(request, exc)
     return RedirectResponse("/assist/work", status_code=303)
+
+
+@router.get("/assist/proxy")
+def proxy_list(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    """Proxy authorizations the signed-in person is party to (entrustor, agent) or manages at the desk."""
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return RedirectResponse("/login?next=/assist/proxy", status_code=303)
+    rows = service.list_proxies(session, actor)
+    return render(request, "assist/proxy.html", {"rows": rows, "me": actor})
+
+
+@router.post("/assist/proxy/{proxy_id}")
+def proxy_action(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    proxy_id: int,
+    action: Annotated[str, Form(pattern="^(confirm|start|suspend|resume|complete|terminate)$")],
+) -> Response:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return RedirectResponse("/login?next=/assist/proxy", status_code=303)
+    try:
+        service.act_on_proxy(session, actor, proxy_id, action=action, now=now)
+    except HallError as exc:
+        return _error(request, exc)
+    return RedirectResponse("/assist/proxy", status_code=303)
