@@ -1,6 +1,6 @@
 """End-to-end latency of POST /api/v1/consult/ask (HTTP in process, SQLite file, question stored), per question.
 
-    .venv/bin/python bench/consult/api_latency.py
+.venv/bin/python bench/consult/api_latency.py
 """
 
 from __future__ import annotations

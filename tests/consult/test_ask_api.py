@@ -122,3 +122,8 @@ def test_guidance_card_tailors_the_checklist(client: Any) -> None:
     yes = client.get("/api/v1/consult/guide/SC-001?hall_code=H-690102&yes=SC-001-M06").json()
     assert {m["code"]: m["status"] for m in yes["checklist"]}["SC-001-M06"] == "required"
     assert client.get("/api/v1/consult/guide/NOPE-1").status_code == 404
+
+
+def test_unknown_hall_is_a_4xx(client: Any) -> None:
+    r = ask(client, "护照怎么办", hall_code="H-NOPE")
+    assert r.status_code == 422 and r.json()["code"] == "unknown_hall"

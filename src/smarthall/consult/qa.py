@@ -137,7 +137,7 @@ class Index:
         # The sub-words of titles and keywords (护照 inside 办护照) join the vocabulary for pinyin and typo repair.
         sub_words = {t for w in words for t in self.tokeniser.tokens(clean(w, simplify=False)) if len(t) >= 2}
         self.vocab = Vocabulary.build([*words, *sorted(sub_words)])
-        self.normaliser = Normaliser(self.vocab, self.tokeniser.is_common_word)
+        self.normaliser = Normaliser(self.vocab, self.tokeniser.is_common_word, self.tokeniser.cut)
         heads: list[list[str]] = []
         bodies: list[list[str]] = []
         for doc in self.docs:

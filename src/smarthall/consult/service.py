@@ -626,6 +626,8 @@ def ask(
 ) -> AskOut:
     text = validate_question(question)
     hall = _hall(session, hall_code)
+    if hall_code and hall is None:
+        raise QuestionInvalid("大厅不存在", "Unknown hall", code="unknown_hall", detail={"hall_code": hall_code})
     ensure_seeded(session, now=now)
     index = get_index(session, now)
     result = index.ask(text, reranker=reranker())

@@ -409,9 +409,10 @@ def _placeholders(chunk: str) -> Any:
 class Normaliser:
     """Repairs a cleaned question: Latin runs to Chinese words, curated typos, homophones of vocabulary words."""
 
-    def __init__(self, vocab: Vocabulary, is_common_word: object = None) -> None:
+    def __init__(self, vocab: Vocabulary, is_common_word: object = None, cut: object = None) -> None:
         self.vocab = vocab
         self._is_common = is_common_word
+        self._cut = cut  # a word segmenter: a repair may only replace whole words, never half of one
 
     def _latin(self, text: str) -> str:
         def repl(match: re.Match[str]) -> str:
@@ -430,6 +431,13 @@ class Normaliser:
         sounds = lazy_pinyin(text, errors=_placeholders)
         if len(sounds) != len(chars):  # pragma: no cover - pypinyin keeps one syllable per Han character
             return text
+        boundaries: set[int] | None = None
+        if callable(self._cut):
+            boundaries = {0}
+            position = 0
+            for word in self._cut(text):
+                position += len(word)
+                boundaries.add(position)
         out: list[str] = []
         i = 0
         n = len(chars)
@@ -437,6 +445,8 @@ class Normaliser:
             replaced = False
             for length in (4, 3, 2):
                 if i + length > n:
+                    continue
+                if boundaries is not None and (i not in boundaries or i + length not in boundaries):
                     continue
                 window = "".join(chars[i : i + length])
                 if not all(_HAN.match(c) for c in window) or window in self.vocab.words:
@@ -502,6 +512,9 @@ class Tokeniser:
         for word in list(SYNONYMS) + [w for ws in SYNONYMS.values() for w in ws]:
             if len(word) >= 2:
                 self._jieba.add_word(word, freq=2000)
+
+    def cut(self, text: str) -> list[str]:
+        return list(self._jieba.cut(text, HMM=False))
 
     def is_common_word(self, word: str) -> bool:
         return self._jieba.FREQ.get(word, 0) > 0
