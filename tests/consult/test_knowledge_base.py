@@ -149,3 +149,22 @@ def test_linking_a_queued_question_improves_later_answers(client: Any) -> None:
     assert r.status_code == 200 and r.json()["review_status"] == "linked"
     again = ask(client, question)
     assert again["confident"] and again["answers"][0]["entry_code"] == "FAQ-028"
+
+
+def test_sync_follows_catalog_changes(client: Any, env: Any) -> None:
+    from sqlalchemy import select
+
+    from smarthall.catalog.models import Item
+
+    manager = auth(client, "hallmanager1")
+    first = client.post("/api/v1/consult/sync", headers=manager).json()
+    assert first["added"] == 127 and first["updated"] == 0
+    assert client.post("/api/v1/consult/sync", headers=manager).json() == {"added": 0, "updated": 0}
+    with env.session() as session:
+        item = session.execute(select(Item).where(Item.code == "GA-006")).scalar_one()
+        item.keywords = [*item.keywords, "出国旅游证件"]
+        session.commit()
+    assert client.post("/api/v1/consult/sync", headers=manager).json() == {"added": 0, "updated": 1}
+    entry = client.get("/api/v1/consult/entries/ITEM-GA-006", headers=manager).json()
+    assert entry["version"] == 2 and "出国旅游证件" in entry["keywords"]
+    assert client.post("/api/v1/consult/sync", headers=auth(client, "guide1")).status_code == 403

@@ -94,6 +94,12 @@ def create_entry(body: EntryIn, session: DbSession, actor: Editor, now: Now) -> 
     return service.entry_read(service.create_entry(session, actor, body, now=now))
 
 
+@router.post("/consult/sync")
+def sync(session: DbSession, actor: Editor, now: Now) -> dict[str, int]:
+    """Bring the item guides and catalog FAQ in the knowledge base up to date with the catalog."""
+    return service.sync_from_catalog(session, now=now)
+
+
 @router.get("/consult/entries/{code}", response_model=EntryRead)
 def get_entry(code: str, session: DbSession, actor: Editor) -> EntryRead:
     """One entry with its pending change, if any."""

@@ -225,33 +225,49 @@ def _touch(entry: Entry, now: datetime) -> None:
     entry.revision = (entry.revision or 0) + 1
 
 
-def sync_from_catalog(session: Session, *, now: datetime) -> int:
-    """Seed entries for catalog items and FAQ that have none yet; catalog entries are published as version 1."""
-    existing = set(session.execute(select(Entry.code)).scalars())
-    added = 0
+def sync_from_catalog(session: Session, *, now: datetime) -> dict[str, int]:
+    """Seed entries for catalog items and FAQ that have none yet (published as version 1), and bring catalog-sourced
+    entries up to date when the catalog changed (a new published version; the catalog is itself reviewed). Entries
+    an editor has taken over (source "editor"/"import") are left alone."""
+    existing = {e.code: e for e in session.execute(select(Entry)).scalars()}
+    added = updated = 0
     for data in entries_from_catalog(_catalog_document(session)):
-        if data["code"] in existing:
+        entry = existing.get(data["code"])
+        if entry is None:
+            entry = Entry(
+                code=data["code"],
+                kind=data["kind"],
+                item_code=data["item_code"],
+                title=data["title"],
+                body=data["body"],
+                tags=data["tags"],
+                keywords=data["keywords"],
+                status="published",
+                version=1,
+                source="catalog",
+                reviewed_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(entry)
+            session.flush()
+            _snapshot(session, entry, author_id=None, reviewer_id=None, now=now)
+            added += 1
             continue
-        entry = Entry(
-            code=data["code"],
-            kind=data["kind"],
-            item_code=data["item_code"],
-            title=data["title"],
-            body=data["body"],
-            tags=data["tags"],
-            keywords=data["keywords"],
-            status="published",
-            version=1,
-            source="catalog",
-            reviewed_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(entry)
+        if entry.source != "catalog":
+            continue
+        fields = ("title", "body", "tags", "keywords", "item_code")
+        if all(getattr(entry, f) == data[f] for f in fields):
+            continue
+        for f in fields:
+            setattr(entry, f, data[f])
+        entry.version += 1
+        entry.reviewed_at = now
+        _touch(entry, now)
         session.flush()
         _snapshot(session, entry, author_id=None, reviewer_id=None, now=now)
-        added += 1
-    return added
+        updated += 1
+    return {"added": added, "updated": updated}
 
 
 def ensure_seeded(session: Session, *, now: datetime) -> None:
