@@ -104,3 +104,12 @@ def test_guide_console_annex_a_flow(client: Any) -> None:
     assert r.status_code == 303
     listed = client.get("/api/v1/help-requests", headers=auth(client, "guide3")).json()
     assert listed[0]["source"] == "guide_desk" and listed[0]["item_code"] == "GA-003"
+
+
+def test_queue_page_offers_a_new_entry_prefilled_with_the_question(client: Any) -> None:
+    qid = client.post("/api/v1/consult/ask", json={"question": "大厅里有自动售货机吗"}).json()["question_id"]
+    manager = auth(client, "hallmanager1")
+    queue = client.get("/consult/queue", headers=manager).text
+    assert f'data-testid="new-from-{qid}"' in queue
+    form = client.get("/consult/kb/new?title=大厅里有自动售货机吗", headers=manager).text
+    assert 'value="大厅里有自动售货机吗"' in form

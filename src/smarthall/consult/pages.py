@@ -347,10 +347,12 @@ def kb_list(
 
 
 @router.get("/consult/kb/new")
-def kb_new(request: Request, actor: CurrentActor) -> Response:
+def kb_new(request: Request, actor: CurrentActor, title: Annotated[str, Query(max_length=500)] = "") -> Response:
+    """A new entry; from the review queue the citizen's question comes prefilled as its wording."""
     if (gate := _gate(request, actor, "consult.edit")) is not None:
         return gate
-    return render(request, "consult/kb_edit.html", {"entry": None, "versions": [], "error": None})
+    draft = {"title": title, "keywords": [title] if title else [], "kind": "faq"} if title else None
+    return render(request, "consult/kb_edit.html", {"entry": None, "draft": draft, "versions": [], "error": None})
 
 
 def _entry_form(
