@@ -92,6 +92,7 @@ def test_citizen_sees_and_cancels_only_their_own(client: Any) -> None:
 def test_denials_wrong_role_wrong_hall_anonymous(client: Any) -> None:
     rid = create(client, source="web").json()["id"]
     assert client.get("/api/v1/help-requests").status_code == 401
+    assert create(client, auth(client, "auditor1")).status_code == 403  # oversight roles do not raise requests
     # a clerk may raise requests but not handle them
     r = client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=auth(client, "clerk1"))
     assert r.status_code == 403

@@ -165,6 +165,8 @@ def _assign(session: Session, row: HelpRequest, staff: Staff, *, now: datetime) 
 def create_help_request(session: Session, actor: Actor, data: HelpRequestCreate, *, now: datetime) -> HelpRequest:
     hall = _hall(session, data.hall_code)
     if actor.is_staff or actor.kind == "device":
+        if not actor.has("assist.request"):
+            raise Forbidden("您的角色无权发起帮办请求", "Your role cannot raise help requests", code="forbidden_role")
         actor.ensure_hall(hall.id, hall.region_path)
     if data.phone:
         bad = check_phone(data.phone)
