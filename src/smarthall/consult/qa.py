@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from smarthall.consult import text as text_module
 from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 
 # Fitted by bench/consult/calibrate.py on the tuning split (see docs/benchmarks.md); re-fit when features change.
@@ -175,7 +176,7 @@ class Index:
 
     def ask(self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K) -> Answer:
         normalised = self.normaliser.normalise(question)
-        base = list(dict.fromkeys(self.tokeniser.tokens(normalised)))
+        base = list(dict.fromkeys(self.tokeniser.tokens(normalised, hmm=text_module.QUERY_HMM)))
         tokens = self.tokeniser.query_tokens(normalised)
         empty = Answer(question, normalised, tuple(tokens), (), 0.0, False, dict.fromkeys(FEATURES, 0.0))
         known = {t: (1.0 if t in base else SYNONYM_WEIGHT) for t in tokens if t in self.df}
