@@ -113,3 +113,10 @@ def test_queue_page_offers_a_new_entry_prefilled_with_the_question(client: Any) 
     assert f'data-testid="new-from-{qid}"' in queue
     form = client.get("/consult/kb/new?title=大厅里有自动售货机吗", headers=manager).text
     assert 'value="大厅里有自动售货机吗"' in form
+
+
+def test_pages_render_in_english(client: Any) -> None:
+    r = client.post("/ask?lang=en", data={"question": "passport"}, headers={"accept-language": "en"})
+    assert r.status_code == 200
+    page = client.get("/ask/item/GA-006?hall_code=H-690102&lang=en").text
+    assert "What to bring" in page and "Next step" in page
