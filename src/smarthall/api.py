@@ -6,8 +6,12 @@ from fastapi import APIRouter
 
 from smarthall.archive.api import router as archive_router
 from smarthall.archive.pages import router as archive_pages
+from smarthall.assist.api import router as assist_router
+from smarthall.assist.pages import router as assist_pages
 from smarthall.audit.api import router as audit_router
 from smarthall.catalog.api import router as catalog_router
+from smarthall.consult.api import router as consult_router
+from smarthall.consult.pages import router as consult_pages
 from smarthall.evaluation.api import router as evaluation_router
 from smarthall.evaluation.pages import router as evaluation_pages
 from smarthall.health import router as health_router
@@ -24,9 +28,13 @@ api_router.include_router(audit_router)
 api_router.include_router(notify_router)
 api_router.include_router(archive_router)
 api_router.include_router(evaluation_router)
+api_router.include_router(consult_router)
+api_router.include_router(assist_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)
 page_router.include_router(web_router)
 page_router.include_router(evaluation_pages)
 page_router.include_router(archive_pages)
+page_router.include_router(consult_pages)
+page_router.include_router(assist_pages)

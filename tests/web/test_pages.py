@@ -2,8 +2,7 @@ from __future__ import annotations
 
 
 def _login(client, username, password="smarthall-demo"):
-    return client.post("/login", data={"username": username, "password": password, "next": "/"},
-                       follow_redirects=False)
+    return client.post("/login", data={"username": username, "password": password, "next": "/"}, follow_redirects=False)
 
 
 def test_public_home_lists_halls_in_chinese(client):

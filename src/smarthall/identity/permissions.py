@@ -9,18 +9,26 @@ from __future__ import annotations
 STAFF_ROLES = ("guide", "clerk", "approver", "hall_manager", "admin", "auditor")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "guide": frozenset({"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"}),
-    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"}),
+    "guide": frozenset(
+        {"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"}
+        | {"guide.desk", "assist.request", "assist.handle", "proxy.manage"}
+    ),
+    "clerk": frozenset(
+        {"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"} | {"assist.request", "proxy.manage"}
+    ),
     "approver": frozenset({"staff.home", "catalog.browse"}),
     "hall_manager": frozenset(
         {"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}
         | {"archive.read", "archive.export", "archive.dispose.propose"}
         | {"evaluation.stats", "evaluation.rectify", "evaluation.link"}
+        | {"consult.edit", "consult.review", "consult.metrics", "guide.desk"}
+        | {"assist.request", "assist.handle", "assist.manage", "proxy.manage"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
         | {"archive.read", "archive.retention", "archive.dispose.approve"}
         | {"evaluation.settings"}
+        | {"consult.edit", "consult.review", "consult.metrics"}
     ),
     "auditor": frozenset(
         {"staff.home", "audit.read", "audit.verify", "staff.read"}
@@ -28,7 +36,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"evaluation.stats", "evaluation.appeal_decide"}
     ),
     "citizen": frozenset({"citizen.self"}),
-    "kiosk": frozenset({"device.kiosk", "evaluation.link"}),
+    "kiosk": frozenset({"device.kiosk", "evaluation.link", "assist.request"}),
     "display": frozenset({"device.display"}),
     "window_pad": frozenset({"device.window_pad"}),
 }

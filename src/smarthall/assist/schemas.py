@@ -1,0 +1,92 @@
+"""Assisted and proxy handling API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class HelpRequestCreate(BaseModel):
+    hall_code: str = Field(max_length=40)
+    source: Literal["kiosk", "guide_desk", "web", "window", "video"] = "web"
+    item_code: str | None = Field(default=None, max_length=32)
+    zone_code: str | None = Field(default=None, max_length=40)
+    description: str = Field(default="", max_length=1000)
+    phone: str | None = Field(default=None, max_length=20)
+    question_id: int | None = None
+    citizen_id: int | None = None  # staff may name the registered citizen they are helping
+
+
+class HelpRequestAction(BaseModel):
+    action: Literal["assign", "start", "finish", "cancel", "link"]
+    staff_id: int | None = None  # for assign: a chosen helper; omitted: by zone, skill and load
+    ticket_ref: str | None = Field(default=None, max_length=64)
+    case_ref: str | None = Field(default=None, max_length=64)
+    note: str = Field(default="", max_length=1000)
+
+
+class HelpRequestRead(BaseModel):
+    id: int
+    hall_code: str
+    source: str
+    item_code: str | None
+    zone_code: str | None
+    skill: str | None
+    description: str
+    status: str
+    assigned_staff_id: int | None
+    citizen_id: int | None
+    phone_masked: str | None
+    question_id: int | None
+    opened_at: datetime
+    assigned_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    cancelled_at: datetime | None
+    ticket_ref: str | None
+    case_ref: str | None
+    note: str
+
+
+class ProxyCreate(BaseModel):
+    entrustor_citizen_id: int | None = None  # staff at a desk name the entrustor; a citizen entrusts for themself
+    agent_citizen_id: int | None = None
+    agent_staff_id: int | None = None
+    hall_code: str | None = Field(default=None, max_length=40)
+    item_codes: list[str] = Field(min_length=1, max_length=20)
+    scope: list[Literal["consult", "declare", "submit_materials", "sign", "collect_result"]] = Field(
+        min_length=1, max_length=5
+    )
+    valid_from: datetime
+    valid_until: datetime
+    help_request_id: int | None = None
+
+
+class ProxyAction(BaseModel):
+    action: Literal["confirm", "start", "suspend", "resume", "complete", "terminate"]
+    signature_png_base64: str | None = Field(default=None, max_length=400_000)
+    note: str = Field(default="", max_length=1000)
+
+
+class ProxyCheck(BaseModel):
+    item_code: str = Field(max_length=32)
+    act: Literal["consult", "declare", "submit_materials", "sign", "collect_result"]
+
+
+class ProxyRead(BaseModel):
+    id: int
+    entrustor_citizen_id: int
+    agent_kind: str
+    agent_citizen_id: int | None
+    agent_staff_id: int | None
+    item_codes: list[str]
+    scope: list[str]
+    valid_from: datetime
+    valid_until: datetime
+    status: str
+    confirmed_via: str | None
+    confirmed_at: datetime | None
+    signature_sha256: str | None
+    history: list[dict[str, object]]

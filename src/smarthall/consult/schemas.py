@@ -1,0 +1,124 @@
+"""Consultation API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class AskIn(BaseModel):
+    # The 500-character limit is checked by the service so the error carries our code; this bound stops abuse.
+    question: str = Field(max_length=5000)
+    hall_code: str | None = Field(default=None, max_length=40)
+    channel: Literal["web", "kiosk", "guide_desk"] = "web"
+
+
+class AnswerOut(BaseModel):
+    kind: Literal["item", "faq"]
+    item_code: str | None = None
+    faq_id: str | None = None
+    entry_code: str
+    entry_version: int
+    title: str
+    snippet: str
+    score: float
+
+
+class NextStep(BaseModel):
+    route: str  # book | ticket | online | self_service | help | guide_desk | hotline
+    label_zh: str
+    label_en: str
+    method: Literal["GET", "POST", "TEL"]
+    href: str
+    api: dict[str, object] | None = None  # for POST steps: the JSON body to send to ``href``
+
+
+class AskOut(BaseModel):
+    question_id: int
+    confident: bool
+    confidence: float
+    normalised: str
+    message_zh: str
+    message_en: str
+    answers: list[AnswerOut]
+    next_steps: list[NextStep]
+    reranked: bool = False
+
+
+class FeedbackIn(BaseModel):
+    question_id: int
+    helpful: bool
+
+
+class RouteIn(BaseModel):
+    route: Literal["book", "ticket", "online", "self_service", "help", "guide_desk", "hotline"]
+    item_code: str | None = Field(default=None, max_length=32)
+    hall_code: str | None = Field(default=None, max_length=40)
+    question_id: int | None = None
+
+
+class EntryIn(BaseModel):
+    code: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+    kind: Literal["faq", "item"] = "faq"
+    item_code: str | None = Field(default=None, max_length=32)
+    title: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=10000)
+    tags: list[str] = Field(default_factory=list, max_length=30)
+    keywords: list[str] = Field(default_factory=list, max_length=100)
+    effective_from: datetime | None = None
+    expires_at: datetime | None = None
+
+
+class EntryRead(BaseModel):
+    code: str
+    kind: str
+    item_code: str | None
+    title: str
+    body: str
+    tags: list[str]
+    keywords: list[str]
+    status: str
+    version: int
+    effective_from: datetime | None
+    expires_at: datetime | None
+    source: str
+    reviewer_id: int | None
+    reviewed_at: datetime | None
+    pending: dict[str, object] | None
+    review_note: str
+
+
+class ReviewIn(BaseModel):
+    approve: bool
+    note: str = Field(default="", max_length=1000)
+
+
+class QueueAction(BaseModel):
+    action: Literal["link", "dismiss"]
+    entry_code: str | None = Field(default=None, max_length=40)
+
+
+class QueueItem(BaseModel):
+    id: int
+    text: str
+    confidence: float
+    confident: bool
+    helpful: bool | None
+    top_entry_code: str | None
+    review_status: str
+    asked_at: datetime
+
+
+class DayMetrics(BaseModel):
+    day: str
+    asked: int
+    answered: int
+    answer_rate: float
+    feedback: int
+    helpful: int
+    hit_rate: float | None
+    handed_over: int
+    hand_over_rate: float
+    routes: dict[str, int]

@@ -1,0 +1,127 @@
+"""Help requests (帮办): creation from each source, assignment by zone/skill/load, states and times, links,
+role and hall denials, and the served-subject contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import auth
+from tests.factories import register_citizen
+
+
+def staff_id(client: Any, username: str) -> int:
+    me = client.get("/api/v1/me", headers=auth(client, username)).json()
+    return int(me["id"])
+
+
+def create(client: Any, headers: dict[str, str] | None = None, **body: Any) -> Any:
+    payload = {"hall_code": "H-690102", **body}
+    return client.post("/api/v1/help-requests", json=payload, headers=headers or {})
+
+
+def test_anonymous_kiosk_request_is_assigned_to_the_specialist_then_balanced(client: Any) -> None:
+    first = create(client, source="kiosk", item_code="GA-001", description="不会用自助机")
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["status"] == "assigned" and body["zone_code"] == "H-690102-Z01" and body["skill"] == "GA"
+    assert body["assigned_staff_id"] == staff_id(client, "guide3")  # 帮办代办专员 in the guide zone
+    second = create(client, source="web").json()
+    assert second["assigned_staff_id"] == staff_id(client, "guide1")  # same zone, lighter load
+    third = create(client, source="web").json()
+    assert third["assigned_staff_id"] in {staff_id(client, "guide3"), staff_id(client, "guide2")}
+
+
+def test_lifecycle_with_times_and_links(client: Any, env: Any) -> None:
+    helper = auth(client, "guide3")
+    rid = create(client, auth(client, "guide1"), source="guide_desk", item_code="BD-001").json()["id"]
+    env.clock.advance(minutes=2)
+    started = client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=helper)
+    assert started.status_code == 200, started.text
+    assert started.json()["status"] == "in_progress" and started.json()["started_at"]
+    linked = client.post(
+        f"/api/v1/help-requests/{rid}/actions", json={"action": "link", "ticket_ref": "A001"}, headers=helper
+    )
+    assert linked.json()["ticket_ref"] == "A001"
+    env.clock.advance(minutes=10)
+    done = client.post(
+        f"/api/v1/help-requests/{rid}/actions", json={"action": "finish", "case_ref": "BD2026000001"}, headers=helper
+    ).json()
+    assert done["status"] == "done" and done["case_ref"] == "BD2026000001" and done["ticket_ref"] == "A001"
+    assert done["finished_at"] > done["started_at"] > done["opened_at"]
+    again = client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=helper)
+    assert again.status_code == 409 and again.json()["code"] == "bad_transition"
+    listed = client.get("/api/v1/help-requests?status=done", headers=helper).json()
+    assert [r["id"] for r in listed] == [rid]
+
+
+def test_served_subject_of_a_finished_help_request(client: Any, env: Any) -> None:
+    from smarthall.assist import service  # noqa: F401  (registers the resolver)
+    from smarthall.core.subjects import resolve_subject
+
+    _, citizen = register_citizen(client)
+    rid = create(client, citizen, source="web", item_code="RS-002").json()["id"]
+    helper = auth(client, "guide3")
+    with env.session() as session:
+        open_subject = resolve_subject(session, "help_request", str(rid))
+        assert open_subject is not None and open_subject.finished_at is None
+    client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=helper)
+    client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "finish"}, headers=helper)
+    me = client.get("/api/v1/me", headers=citizen).json()
+    with env.session() as session:
+        subject = resolve_subject(session, "help_request", str(rid))
+    assert subject is not None
+    assert subject.kind == "help_request" and subject.hall_code == "H-690102" and subject.finished_at is not None
+    assert subject.staff_id == staff_id(client, "guide3") and subject.citizen_id == me["id"]
+    assert subject.item_code == "RS-002" and subject.department_code == "RS"
+
+
+def test_citizen_sees_and_cancels_only_their_own(client: Any) -> None:
+    _, alice = register_citizen(client)
+    _, bob = register_citizen(client)
+    rid = create(client, alice, description="<script>x</script>").json()["id"]
+    assert client.get(f"/api/v1/help-requests/{rid}", headers=bob).status_code == 404
+    assert (
+        client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=alice).status_code == 403
+    )
+    r = client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "cancel"}, headers=alice)
+    assert r.status_code == 200 and r.json()["status"] == "cancelled" and r.json()["cancelled_at"]
+    assert [x["id"] for x in client.get("/api/v1/help-requests", headers=alice).json()] == [rid]
+    assert client.get("/api/v1/help-requests", headers=bob).json() == []
+
+
+def test_denials_wrong_role_wrong_hall_anonymous(client: Any) -> None:
+    rid = create(client, source="web").json()["id"]
+    assert client.get("/api/v1/help-requests").status_code == 401
+    assert create(client, auth(client, "auditor1")).status_code == 403  # oversight roles do not raise requests
+    # a clerk may raise requests but not handle them
+    r = client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=auth(client, "clerk1"))
+    assert r.status_code == 403
+    # staff of another hall cannot see or raise requests for this hall
+    other = _other_hall_guide(client)
+    if other:
+        assert client.get(f"/api/v1/help-requests/{rid}", headers=auth(client, other)).status_code == 404
+        assert create(client, auth(client, other)).status_code == 403
+
+
+def _other_hall_guide(client: Any) -> str | None:
+    import json
+    from pathlib import Path
+
+    catalog = json.loads((Path(__file__).resolve().parents[2] / "src/smarthall/data/catalog.json").read_text("utf-8"))
+    for s in catalog["staff"]:
+        if s["role"] in ("guide", "clerk") and s["hall_code"] != "H-690102":
+            return str(s["username"])
+    return None
+
+
+def test_bad_input_is_4xx(client: Any) -> None:
+    assert create(client, hall_code="H-NOPE").status_code == 422
+    assert create(client, item_code="NOPE-1").status_code == 422
+    assert create(client, phone="12345").status_code == 422
+    assert create(client, source="telepathy").status_code == 422
+    assert (
+        client.post(
+            "/api/v1/help-requests/999999/actions", json={"action": "start"}, headers=auth(client, "guide1")
+        ).status_code
+        == 404
+    )

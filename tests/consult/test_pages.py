@@ -1,0 +1,122 @@
+"""Consultation and helper pages over HTTP: the ask flow, escaping, next-step recording, denials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import auth
+
+
+def test_ask_page_answers_and_escapes_html(client: Any) -> None:
+    assert client.get("/ask?large=1&channel=kiosk").status_code == 200
+    r = client.post("/ask", data={"question": "<img src=x onerror=alert(1)>护照怎么办", "hall_code": "H-690102"})
+    assert r.status_code == 200
+    assert "<img src=x" not in r.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in r.text  # echoed back in the box, escaped
+    assert "普通护照签发" in r.text and 'data-route="book"' in r.text
+
+
+def test_ask_page_bad_input_is_a_4xx_page(client: Any) -> None:
+    r = client.post("/ask", data={"question": "办" * 600})
+    assert r.status_code == 422 and "500" in r.text
+    assert client.post("/ask", data={"question": ""}).status_code == 422
+
+
+def test_entry_html_is_escaped_on_the_ask_page(client: Any) -> None:
+    manager, admin = auth(client, "hallmanager1"), auth(client, "admin1")
+    entry = {
+        "code": "KB-XSS-1",
+        "title": "<script>alert('x')</script>宠物能进大厅吗",
+        "body": "<b>不能</b>带宠物",
+        "keywords": ["宠物进大厅"],
+    }
+    assert client.post("/api/v1/consult/entries", json=entry, headers=manager).status_code == 201
+    client.post("/api/v1/consult/entries/KB-XSS-1/review", json={"approve": True}, headers=admin)
+    page = client.post("/ask", data={"question": "宠物能进大厅吗"}).text
+    assert "<script>alert('x')</script>" not in page and "<b>不能</b>" not in page
+    assert "&lt;script&gt;" in page and "&lt;b&gt;不能&lt;/b&gt;" in page
+    editor = client.get("/consult/kb/KB-XSS-1", headers=admin).text
+    assert "<script>alert('x')</script>" not in editor
+
+
+def test_next_step_is_recorded_and_redirects(client: Any) -> None:
+    r = client.post(
+        "/ask/go",
+        data={"route": "book", "item_code": "GA-006", "hall_code": "H-690102"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/appointments/book?hall_code=H-690102&item_code=GA-006"
+    r = client.post(
+        "/ask/go", data={"route": "online", "item_code": "GA-006", "hall_code": "H-690102"}, follow_redirects=False
+    )
+    assert r.headers["location"] == "/cases/new?item_code=GA-006&hall_code=H-690102"
+    r = client.post(
+        "/ask/go", data={"route": "ticket", "item_code": "GA-006", "hall_code": "H-690102"}, follow_redirects=False
+    )
+    assert r.headers["location"] == "/kiosk/H-690102"
+    r = client.post(
+        "/ask/go", data={"route": "help", "item_code": "GA-006", "hall_code": "H-690102"}, follow_redirects=False
+    )
+    assert r.headers["location"].startswith("/ask/help/")
+    assert "帮办编号" in client.get(r.headers["location"]).text
+    days = client.get("/api/v1/consult/metrics?days=1", headers=auth(client, "hallmanager1")).json()
+    assert days[-1]["routes"] == {"book": 1, "online": 1, "ticket": 1, "help": 1}
+
+
+def test_guidance_page_tailors_the_checklist(client: Any) -> None:
+    page = client.get("/ask/item/SC-001?hall_code=H-690102").text
+    assert "委托书及经办人身份证件" in page and "是否委托他人办理" in page
+    page = client.get("/ask/item/SC-001?hall_code=H-690102&m_SC-001-M06=no").text
+    assert "委托书及经办人身份证件" not in page
+    assert client.get("/ask/item/NOPE?hall_code=H-690102").status_code == 404
+
+
+def test_staff_pages_deny_the_wrong_roles(client: Any) -> None:
+    from tests.factories import register_citizen
+
+    _, citizen = register_citizen(client)
+    assert client.get("/guide", follow_redirects=False).status_code == 303  # anonymous: to the login page
+    assert client.get("/guide", headers=citizen).status_code == 403
+    assert client.get("/guide", headers=auth(client, "clerk1")).status_code == 403
+    assert client.get("/guide", headers=auth(client, "guide1")).status_code == 200
+    for path in ("/consult/kb", "/consult/queue", "/consult/kb/new"):
+        assert client.get(path, headers=auth(client, "guide1")).status_code == 403
+        assert client.get(path, headers=auth(client, "hallmanager1")).status_code == 200
+    assert client.get("/consult/metrics", headers=auth(client, "guide1")).status_code == 403
+    assert client.get("/consult/metrics", headers=auth(client, "hallmanager1")).status_code == 200
+    assert client.get("/assist/work", headers=auth(client, "clerk1")).status_code == 403
+    assert client.get("/assist/work", headers=auth(client, "guide3")).status_code == 200
+
+
+def test_guide_console_annex_a_flow(client: Any) -> None:
+    guide = auth(client, "guide1")
+    miss = client.post("/guide", data={"id_number": "690102199001010000"}, headers=guide)
+    assert miss.status_code == 200 and "lookup-error" in miss.text
+    found = client.post("/guide", data={"need": "孩子出生了怎么上户口"}, headers=guide)
+    assert found.status_code == 200 and "出生登记" in found.text and 'data-route="ticket"' in found.text
+    r = client.post(
+        "/ask/go",
+        data={"route": "help", "item_code": "GA-003", "hall_code": "H-690102", "source": "guide_desk"},
+        headers=guide,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    listed = client.get("/api/v1/help-requests", headers=auth(client, "guide3")).json()
+    assert listed[0]["source"] == "guide_desk" and listed[0]["item_code"] == "GA-003"
+
+
+def test_queue_page_offers_a_new_entry_prefilled_with_the_question(client: Any) -> None:
+    qid = client.post("/api/v1/consult/ask", json={"question": "大厅里有自动售货机吗"}).json()["question_id"]
+    manager = auth(client, "hallmanager1")
+    queue = client.get("/consult/queue", headers=manager).text
+    assert f'data-testid="new-from-{qid}"' in queue
+    form = client.get("/consult/kb/new?title=大厅里有自动售货机吗", headers=manager).text
+    assert 'value="大厅里有自动售货机吗"' in form
+
+
+def test_pages_render_in_english(client: Any) -> None:
+    r = client.post("/ask?lang=en", data={"question": "passport"}, headers={"accept-language": "en"})
+    assert r.status_code == 200
+    page = client.get("/ask/item/GA-006?hall_code=H-690102&lang=en").text
+    assert "What to bring" in page and "Next step" in page

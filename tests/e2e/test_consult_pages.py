@@ -1,0 +1,111 @@
+"""In a real browser: a citizen asks on the kiosk in large-text mode and takes a next step; the guide desk runs
+the Annex A flow; an editor's change is reviewed by another editor; a helper works a help request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import DEMO_PASSWORD, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def login(page: Any, base: str, username: str, next_path: str) -> None:
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_kiosk_ask_large_text_guidance_and_next_step(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/ask?hall_code=H-690102&channel=kiosk&large=1")
+    assert "large-text" in (page.get_attribute("body", "class") or "")
+    page.fill("[data-testid=question]", "身份证弄丢了咋补")
+    page.click("[data-testid=ask]")
+    page.wait_for_selector("[data-testid=answer]")
+    assert page.get_attribute("[data-testid=answer]", "data-confident") == "yes"
+    assert "身份证" in page.inner_text("[data-testid=top-title]")
+    citation = page.inner_text("[data-testid=citation]")
+    assert "GA-002" in citation or "FAQ-" in citation
+    screenshot(page, "consult-kiosk-answer")
+    page.click("[data-testid=guide-link]")
+    page.wait_for_selector("[data-testid=checklist]")
+    assert "居民户口簿" in page.inner_text("[data-testid=checklist]")
+    screenshot(page, "consult-guidance-card")
+    page.click("[data-testid=next-steps] button[data-route=book]")
+    page.wait_for_load_state()
+    assert "/appointments/book?hall_code=H-690102&item_code=GA-002" in page.url
+
+
+def test_unknown_question_offers_the_guide_desk_and_help_is_raised(live_server: str, page: Any) -> None:
+    page.goto(f"{live_server}/ask?hall_code=H-690102")
+    page.fill("[data-testid=question]", "明天天气怎么样")
+    page.click("[data-testid=ask]")
+    page.wait_for_selector("[data-testid=answer]")
+    assert page.get_attribute("[data-testid=answer]", "data-confident") == "no"
+    assert "12345" in page.inner_text("[data-testid=message]")
+    page.click("button[data-route=guide_desk]")
+    page.wait_for_selector("[data-testid=help-requested]")
+    assert page.inner_text("[data-testid=help-id]").isdigit()
+    screenshot(page, "consult-handover")
+
+
+def test_guide_desk_identify_find_route(live_server: str, page: Any) -> None:
+    login(page, live_server, "guide1", "/guide")
+    page.wait_for_selector("[data-testid=step-identify]")
+    page.fill("[data-testid=id-number]", "690102199001010000")
+    page.click("[data-testid=identify]")
+    page.wait_for_selector("[data-testid=lookup-error]")
+    page.fill("[data-testid=need]", "二手房过户要带啥")
+    page.click("[data-testid=find]")
+    page.wait_for_selector("[data-testid=step-route]")
+    assert "二手房过户" in page.inner_text("[data-testid=step-route]")
+    assert "预约办理" in page.inner_text("[data-testid=step-route]")
+    screenshot(page, "guide-desk-console")
+    page.click("[data-testid=step-route] button[data-route=help]")
+    page.wait_for_selector("[data-testid=help-requested]")
+
+
+def test_editor_change_is_reviewed_by_another_editor(live_server: str, browser: Any) -> None:
+    import httpx
+
+    httpx.post(f"{live_server}/api/v1/consult/ask", json={"question": "护照"})  # the catalog is synced on first use
+    ctx1 = browser.new_context(locale="zh-CN")
+    editor = ctx1.new_page()
+    login(editor, live_server, "hallmanager1", "/consult/kb/FAQ-030")
+    editor.wait_for_selector("[data-testid=entry-form]")
+    editor.fill("[data-testid=body]", "大厅提供免费WiFi,名称SmartHall,无需密码。")
+    editor.click("[data-testid=save]")
+    editor.wait_for_selector("[data-testid=pending]")
+    assert editor.query_selector("[data-testid=approve]") is not None  # a reviewer, but not of their own change
+    ctx1.close()
+    ctx2 = browser.new_context(locale="zh-CN")
+    reviewer = ctx2.new_page()
+    login(reviewer, live_server, "admin1", "/consult/kb/FAQ-030")
+    reviewer.wait_for_selector("[data-testid=pending]")
+    screenshot(reviewer, "kb-review")
+    reviewer.click("[data-testid=approve]")
+    reviewer.wait_for_selector("[data-testid=versions]")
+    assert "SmartHall" in reviewer.inner_text("[data-testid=served-body]")
+    assert "v2" in reviewer.inner_text("[data-testid=versions]")
+    ctx2.close()
+
+
+def test_helper_works_a_request(live_server: str, page: Any) -> None:
+    import httpx
+
+    r = httpx.post(f"{live_server}/api/v1/help-requests", json={"hall_code": "H-690102", "source": "kiosk"})
+    rid = r.json()["id"]
+    login(page, live_server, "guide3", "/assist/work")
+    page.wait_for_selector("[data-testid=mine]")
+    page.click(f"[data-testid=start-{rid}]")
+    page.wait_for_selector(f"[data-testid=finish-{rid}]")
+    assert page.inner_text(f"[data-testid=status-{rid}]") == "in_progress"
+    page.fill(f"[data-testid=ticket-{rid}]", "A017")
+    screenshot(page, "helper-work-list")
+    page.click(f"[data-testid=finish-{rid}]")
+    page.wait_for_selector("[data-testid=finished]")
+    assert "A017" in page.inner_text("[data-testid=finished]")
