@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from smarthall.audit.api import router as audit_router
+from smarthall.cases.api import router as cases_router
+from smarthall.cases.pages import router as cases_pages
 from smarthall.catalog.api import router as catalog_router
 from smarthall.health import router as health_router
 from smarthall.identity.api import router as identity_router
@@ -18,7 +20,9 @@ api_router.include_router(catalog_router)
 api_router.include_router(identity_router)
 api_router.include_router(audit_router)
 api_router.include_router(notify_router)
+api_router.include_router(cases_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)
 page_router.include_router(web_router)
+page_router.include_router(cases_pages)

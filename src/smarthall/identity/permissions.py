@@ -10,14 +10,16 @@ STAFF_ROLES = ("guide", "clerk", "approver", "hall_manager", "admin", "auditor")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "guide": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
-    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
-    "approver": frozenset({"staff.home", "catalog.browse"}),
-    "hall_manager": frozenset({"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}),
+    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse", "case.read", "case.accept"}),
+    "approver": frozenset({"staff.home", "catalog.browse", "case.read", "case.approve"}),
+    "hall_manager": frozenset(
+        {"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup", "case.read", "case.replay"}
+    ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
     ),
     "auditor": frozenset({"staff.home", "audit.read", "audit.verify", "staff.read"}),
-    "citizen": frozenset({"citizen.self"}),
+    "citizen": frozenset({"citizen.self", "case.submit"}),
     "kiosk": frozenset({"device.kiosk"}),
     "display": frozenset({"device.display"}),
     "window_pad": frozenset({"device.window_pad"}),

@@ -1,0 +1,5 @@
+"""Case pages (placeholder, filled below)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
