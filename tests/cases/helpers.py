@@ -79,3 +79,27 @@ def submit_sc001(client: Any, headers: dict[str, str], *, with_materials: bool =
 
 def act(client: Any, headers: dict[str, str], case_no: str, action: str, **payload: Any) -> Any:
     return client.post(f"/api/v1/cases/{case_no}/actions", headers=headers, json={"action": action, **payload})
+
+
+def add_staff(env: Any, *, username: str, role: str, hall_code: str, department_code: str | None = None) -> None:
+    """A staff member in another hall or department (for denial tests), with the demo password."""
+    from sqlalchemy import select
+
+    from smarthall.identity import service as identity_service
+    from smarthall.org.models import Hall
+    from tests.conftest import DEMO_PASSWORD
+
+    with env.db.unit_of_work() as session:
+        hall = session.execute(select(Hall).where(Hall.code == hall_code)).scalar_one()
+        staff, _ = identity_service.upsert_staff(
+            session,
+            {
+                "code": f"T-{username}",
+                "username": username,
+                "name": "测试员",
+                "role": role,
+                "department_code": department_code,
+            },
+            hall,
+        )
+        identity_service.set_password(staff, DEMO_PASSWORD)
