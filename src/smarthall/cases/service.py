@@ -397,12 +397,18 @@ def rule_inputs(item: Item, form: dict[str, Any], resolver: Resolver) -> dict[st
     return inputs
 
 
-def instant_decision(item: Item, form: dict[str, Any], resolver: Resolver) -> rules.Decision:
+def instant_decision(item: Item, form: dict[str, Any], resolver: Resolver) -> tuple[rules.Decision, dict[str, Any]]:
+    """The decision and the inputs it saw (stored as evidence, replayable)."""
     try:
         inputs = rule_inputs(item, form, resolver)
     except Exception as exc:  # a failing lookup never approves
-        return rules.Decision(False, [], [f"数据核验失败 lookup failed: {type(exc).__name__}"])
-    return rules.evaluate(list(item.rules), inputs)
+        return rules.Decision(False, [], [f"数据核验失败 lookup failed: {type(exc).__name__}"]), {}
+    stored = {k: {"declared": v.declared, "verified": v.verified, "source": v.source} for k, v in inputs.items()}
+    return rules.evaluate(list(item.rules), inputs), stored
+
+
+def replay_inputs(stored: dict[str, Any]) -> dict[str, rules.Input]:
+    return {k: rules.Input(v.get("declared"), v.get("verified"), v.get("source")) for k, v in stored.items()}
 
 
 OUTCOME_ZH = {"fail": "不符合", "unknown": "无法核验", "error": "规则错误", "contradiction": "申报与核验不一致"}
@@ -459,7 +465,7 @@ def submit(session: Session, actor: Actor, data: CaseCreate, *, now: datetime) -
     promised, legal = deadlines.due_dates(calendar, today, item.promised_limit_workdays, item.legal_limit_workdays)
     resolver = Resolver(session, actor, citizen, now, case_no)
     findings = precheck(session, item, materials, today, online=True)
-    decision = instant_decision(item, cleaned, resolver) if item.rules else None
+    decision, seen = instant_decision(item, cleaned, resolver) if item.rules else (None, {})
     if decision is not None:
         findings += _rule_findings(decision)
     case = Case(
@@ -495,6 +501,7 @@ def submit(session: Session, actor: Actor, data: CaseCreate, *, now: datetime) -
             "item_code": item.code,
             "decided_at": now.isoformat(),
             **decision.as_evidence(),
+            "inputs": seen,
             "precheck_passed": not findings,
         }
         case.evidence = evidence
@@ -1100,13 +1107,7 @@ def replay(session: Session, actor: Actor, *, item_code: str, now: datetime, lim
         select(Case).where(Case.item_code == item_code, Case.evidence.is_not(None)).order_by(Case.id).limit(limit)
     ).scalars():
         stored = case.evidence or {}
-        inputs: dict[str, rules.Input] = {}
-        for o in stored.get("outcomes", []):
-            if o["value_source"] == "verified":
-                inputs[o["field"]] = rules.Input(None, o["value"], "stored")
-            elif o["value_source"] == "declared":
-                inputs[o["field"]] = rules.Input(o["value"], None, "stored")
-        decision = rules.evaluate(list(item.rules), inputs)
+        decision = rules.evaluate(list(item.rules), replay_inputs(stored.get("inputs") or {}))
         out.append(
             {
                 "case_no": case.case_no,
