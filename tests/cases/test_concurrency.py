@@ -44,10 +44,14 @@ def test_two_approvers_acting_at_once_one_wins_the_other_gets_409(live_server: s
 
     add_staff(env, username="approver_sc2", role="approver", hall_code=HALL, department_code="SC")
     citizen = _token(live_server, DEMO_CITIZEN_ID)
-    created = httpx.post(f"{live_server}/api/v1/cases", headers=citizen, json=_sc001_payload(live_server, citizen))
+    created = httpx.post(
+        f"{live_server}/api/v1/cases", headers=citizen, json=_sc001_payload(live_server, citizen), timeout=120
+    )
     case_no = created.json()["case_no"]
     clerk = _token(live_server, "clerk1")
-    r = httpx.post(f"{live_server}/api/v1/cases/{case_no}/actions", headers=clerk, json={"action": "accept"})
+    r = httpx.post(
+        f"{live_server}/api/v1/cases/{case_no}/actions", headers=clerk, json={"action": "accept"}, timeout=120
+    )
     assert r.status_code == 200, r.text
     a, b = _token(live_server, "approver1"), _token(live_server, "approver_sc2")
     jobs = [(a, {"action": "approve"}), (b, {"action": "reject", "note": "材料不实"})]

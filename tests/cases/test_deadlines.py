@@ -39,3 +39,12 @@ def test_due_date_is_a_working_day_n_working_days_later(start: date, n: int) -> 
     assert CAL.workdays_between(start, due) == n
     if n:
         assert CAL.is_workday(due)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dates(date(2015, 1, 1), date(2035, 12, 31)), st.integers(0, 40))
+def test_memoised_calendar_agrees_with_the_plain_one(start: date, n: int) -> None:
+    overrides = {date(2026, 10, 10): False, date(2026, 12, 5): True}
+    assert deadlines.cached(WorkCalendar(overrides)).add_workdays(start, n) == WorkCalendar(overrides).add_workdays(
+        start, n
+    )

@@ -18,6 +18,20 @@ from smarthall.licences import service as licence_service
 router = APIRouter(tags=["cases"])
 
 
+def _warm_fonts() -> None:
+    """Prepare the cut-down CJK font in the background when the API is first assembled (once per process)."""
+    from smarthall.core import runtime
+    from smarthall.licences.pdf import warm_up
+
+    try:
+        warm_up(runtime.current().settings.font_path())
+    except RuntimeError:  # imported outside an app (tools, docs)
+        return
+
+
+_warm_fonts()
+
+
 @router.post("/files", status_code=201)
 async def upload_file(
     session: DbSession, actor: LoggedIn, settings: SettingsDep, now: Now, file: Annotated[UploadFile, File()]

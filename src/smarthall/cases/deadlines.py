@@ -7,11 +7,32 @@ Warning: ``yellow`` within 3 working days of the promised due date, ``red`` once
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from smarthall.core.workdays import WorkCalendar
+from smarthall.core.workdays import WorkCalendar, official_workday
 
 YELLOW_WITHIN = 3
+
+
+@lru_cache(maxsize=1 << 16)
+def _official(day: date) -> bool:
+    return official_workday(day)[0]
+
+
+@dataclass(frozen=True)
+class CachedCalendar(WorkCalendar):
+    """The same calendar with the official answer memoised per day (the package lookup dominates)."""
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        return _official(day)
+
+
+def cached(calendar: WorkCalendar) -> CachedCalendar:
+    return calendar if isinstance(calendar, CachedCalendar) else CachedCalendar(calendar.overrides)
 
 
 def due_dates(calendar: WorkCalendar, submitted: date, promised: int, legal: int) -> tuple[date, date]:

@@ -124,7 +124,7 @@ def _specs(item: Item) -> list[forms.FieldSpec]:
 
 
 def _calendar(session: Session, hall: Hall) -> WorkCalendar:
-    return org_service.working_calendar(session, hall)
+    return deadlines.cached(org_service.working_calendar(session, hall))
 
 
 def _department_name(session: Session, code: str) -> str:

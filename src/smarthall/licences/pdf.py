@@ -4,15 +4,110 @@ case number and a QR code pointing to the public verification page. Pure apart f
 from __future__ import annotations
 
 import io
+import logging
 import math
+import os
+import tempfile
+import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
 
+log = logging.getLogger(__name__)
+
 # Noto Sans CJK Regular.ttc: index 2 is the Simplified Chinese face (SC).
 SC_FACE = 2
+_build_lock = threading.Lock()
+
+
+def _common_codepoints() -> set[int]:
+    """ASCII, CJK and full-width punctuation, and every character of GB 2312 (6763 hanzi)."""
+    chars = set(range(0x20, 0x7F)) | set(range(0x3000, 0x3040)) | set(range(0xFF00, 0xFFF0))
+    chars |= {0xB7, 0xD7, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x2116, 0x25CB, 0x25A1}
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(ord(bytes([hi, lo]).decode("gb2312")))
+            except UnicodeDecodeError:
+                continue
+    return chars
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "smarthall" / "fonts"
+
+
+@lru_cache(maxsize=4)
+def common_font(font_path: str, mtime: float) -> tuple[Path, frozenset[int]] | None:
+    """The SC face cut down to GB 2312 (desubroutinized), built once per machine and cached on disk.
+
+    Loading and subsetting the whole 20 MB collection costs about 3 s per PDF; the cut-down face makes a PDF
+    about 30 times faster. Documents with characters outside it fall back to the full face.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    target = _cache_dir() / f"{Path(font_path).stem}-{SC_FACE}-{int(mtime)}-gb2312.otf"
+    try:
+        with _build_lock:
+            if not target.exists():
+                log.info("building the cut-down CJK font %s (once)", target)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                font = TTFont(font_path, fontNumber=SC_FACE if font_path.endswith(".ttc") else -1)
+                options = subset.Options()
+                options.desubroutinize = True
+                options.name_IDs = ["*"]
+                options.notdef_outline = True
+                subsetter = subset.Subsetter(options)
+                subsetter.populate(unicodes=_common_codepoints())
+                subsetter.subset(font)
+                fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".otf")
+                os.close(fd)
+                try:
+                    font.save(tmp)
+                    os.replace(tmp, target)
+                finally:
+                    Path(tmp).unlink(missing_ok=True)
+            covered = frozenset(TTFont(str(target)).getBestCmap())
+    except OSError:
+        return None
+    return target, covered
+
+
+def warm_up(font_path: Path | None) -> None:
+    """Build (or load) the cut-down font in a background thread so the first document is not slow."""
+    if font_path is None:
+        return
+
+    def run() -> None:
+        try:
+            common_font(str(font_path), font_path.stat().st_mtime)
+        except Exception:  # never let a warm-up kill anything; the full face still works
+            log.exception("font warm-up failed")
+
+    threading.Thread(target=run, name="cjk-font-warm-up", daemon=True).start()
+
+
+def _font_for(content: PdfContent, font_path: Path) -> tuple[Path, int]:
+    text = "".join(
+        [
+            content.title,
+            content.doc_no,
+            content.case_no,
+            content.issuer,
+            content.issued_on,
+            *(a + b for a, b in content.lines),
+            *content.paragraphs,
+            "文书编号办件编号扫码核验真伪",
+        ]
+    )
+    fast = common_font(str(font_path), font_path.stat().st_mtime)
+    if fast is not None and all(ord(ch) in fast[1] for ch in text if not ch.isspace()):
+        return fast[0], 0
+    return font_path, SC_FACE if str(font_path).endswith(".ttc") else 0
 
 
 @dataclass(frozen=True)
@@ -40,8 +135,8 @@ def render(content: PdfContent, font_path: Path | None) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     if font_path is not None:
-        collection = SC_FACE if str(font_path).endswith(".ttc") else 0
-        pdf.add_font("cjk", "", str(font_path), collection_font_number=collection)
+        path, collection = _font_for(content, font_path)
+        pdf.add_font("cjk", "", str(path), collection_font_number=collection)
         family = "cjk"
     else:  # pragma: no cover - the font package is a declared dependency
         family = "helvetica"

@@ -70,7 +70,7 @@ def issue_document(
         issued_on=issued_on,
         lines=lines,
         paragraphs=paragraphs,
-        verify_url=f"/verify/{token}",
+        verify_url=f"{runtime.current().settings.public_base_url.rstrip('/')}/verify/{token}",
     )
     data = render(content, runtime.current().settings.font_path())
     digest = hashlib.sha256(data).hexdigest()
