@@ -146,13 +146,12 @@ def test_role_hall_and_department_denials(client: Any, env: Any) -> None:
     assert r.status_code == 403 and r.json()["code"] == "out_of_department"
     assert act(client, auth(client, "clerk1"), case_no, "approve").status_code == 403
     assert act(client, auth(client, "approver1"), case_no, "frobnicate").status_code == 422
-    # staff cannot submit as a citizen
-    r = client.post(
-        "/api/v1/cases",
-        headers=auth(client, "clerk1"),
-        json={"item_code": "SC-001", "hall_code": "H-690102", "form": {}, "materials": []},
-    )
-    assert r.status_code == 403
+    # a clerk submits only for a registered applicant, in the clerk's own hall; guides and approvers cannot submit
+    empty = {"item_code": "SC-001", "hall_code": "H-690102", "form": {}, "materials": []}
+    r = client.post("/api/v1/cases", headers=auth(client, "clerk1"), json=empty)
+    assert r.status_code == 422 and r.json()["detail"]["faults"][0]["code"] == "applicant_unknown"
+    for who in ("guide1", "approver1"):
+        assert client.post("/api/v1/cases", headers=auth(client, who), json=empty).status_code == 403
     assert client.post("/api/v1/cases", json={"item_code": "SC-001", "hall_code": "H-690102"}).status_code == 401
 
 
@@ -240,3 +239,53 @@ def test_uploads_enforce_type_and_size(client: Any, env: Any) -> None:
 
     assert r.json()["sha256"] == hashlib.sha256(b"%PDF-1.4 hi").hexdigest()
     assert client.post("/api/v1/files", files={"file": ("ok.pdf", b"%PDF-1.4", "application/pdf")}).status_code == 401
+
+
+def test_staff_reading_the_form_is_audited(client: Any) -> None:
+    citizen = li_ming(client)
+    case_no = submit_sc001(client, citizen)["case_no"]
+    own = client.get(f"/api/v1/cases/{case_no}", headers=citizen).json()
+    assert own["form"]["company_name"] == "云澜示例科技有限公司" and own["applicant"] == "李*"
+    staff_view = client.get(f"/api/v1/cases/{case_no}", headers=auth(client, "clerk1")).json()
+    assert staff_view["form"]["legal_rep_id"] == "690102199003071232"
+    audit = client.get("/api/v1/audit/events?action=personal_data.read", headers=auth(client, "auditor1")).json()
+    assert any(e["target_id"] == case_no and e["actor_id"] == "clerk1" for e in audit)
+
+
+def test_counter_submission_by_a_clerk_is_onsite(client: Any, env: Any) -> None:
+    from smarthall.core.subjects import resolve_subject
+    from tests.cases.helpers import generic_form
+
+    clerk = auth(client, "clerk1")
+    form = {**generic_form(), "legal_rep_name": "李明", "legal_rep_id": "690102199003071232", "phone": "13800138000"}
+    materials = [{"material_code": c, "file_id": upload(client, clerk)} for c in ("SC-001-M02", "SC-001-M04")]
+    r = client.post(
+        "/api/v1/cases",
+        headers=clerk,
+        json={
+            "item_code": "SC-001",
+            "hall_code": "H-690102",
+            "form": form,
+            "materials": materials,
+            "applicant_id_number": "690102199003071232",
+        },
+    )
+    assert r.status_code == 201, r.text
+    case_no = r.json()["case_no"]
+    assert client.get(f"/api/v1/cases/{case_no}", headers=li_ming(client)).json()["channel"] == "onsite"
+    with env.db.unit_of_work() as session:
+        subject = resolve_subject(session, "case", case_no)
+        assert subject is not None and subject.channel == "onsite"
+    add_staff(env, username="clerk_far", role="clerk", hall_code="H-690100")
+    r = client.post(
+        "/api/v1/cases",
+        headers=auth(client, "clerk_far"),
+        json={
+            "item_code": "SC-001",
+            "hall_code": "H-690102",
+            "form": form,
+            "materials": [],
+            "applicant_id_number": "690102199003071232",
+        },
+    )
+    assert r.status_code == 403

@@ -23,6 +23,8 @@ class CaseCreate(Strict):
     hall_code: str = Field(min_length=1, max_length=32)
     form: dict[str, Any] = Field(default_factory=dict)
     materials: list[MaterialIn] = Field(default_factory=list, max_length=50)
+    # Counter submission (窗口代录): a clerk submits for a registered citizen identified by ID number.
+    applicant_id_number: str | None = Field(default=None, max_length=18)
 
 
 class MissingItem(Strict):

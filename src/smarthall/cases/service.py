@@ -46,6 +46,7 @@ from smarthall.core.subjects import (
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.core.validators import age_on
 from smarthall.core.workdays import WorkCalendar
+from smarthall.identity import service as identity_service
 from smarthall.identity.models import Citizen, Staff
 from smarthall.licences import service as licence_service
 from smarthall.licences.models import Document
@@ -295,7 +296,7 @@ def next_case_no(session: Session, hall_code: str, now: datetime) -> str:
 
 
 def _check_materials(
-    session: Session, actor: Actor, item: Item, given: list[MaterialIn], today: date
+    session: Session, actor: Actor, item: Item, given: list[MaterialIn], today: date, citizen_id: int | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(normalised material list, faults). Unknown codes, foreign files, wrong types and foreign licences fault."""
     by_code = {m.code: m for m in item.materials}
@@ -333,7 +334,8 @@ def _check_materials(
             out.append({"material_code": spec.code, "name": spec.name, "file_id": file.id, "sha256": file.sha256})
         else:
             licence = session.get(licence_service.Licence, m.licence_id)
-            if licence is None or actor.kind != "citizen" or licence.citizen_id != actor.id:
+            holder = citizen_id if citizen_id is not None else (actor.id if actor.kind == "citizen" else None)
+            if licence is None or holder is None or licence.citizen_id != holder:
                 faults.append(_finding("licence_not_found", where, "未找到该电子证照", "No such e-licence"))
                 continue
             if spec.e_licence_type != licence.type:
@@ -440,14 +442,39 @@ def _rule_findings(decision: rules.Decision) -> list[dict[str, Any]]:
 
 
 def submit(session: Session, actor: Actor, data: CaseCreate, *, now: datetime) -> tuple[Case, dict[str, Any]]:
-    if actor.kind != "citizen" or actor.id is None:
-        raise Forbidden("仅申请人本人可在线申报", "Only the applicant may submit online", code="forbidden_role")
+    onsite = actor.kind == "staff" and actor.has("case.accept")
+    if not onsite and (actor.kind != "citizen" or actor.id is None or not actor.has("case.submit")):
+        raise Forbidden(
+            "仅申请人本人或窗口人员可申报", "Only the applicant or a clerk may submit", code="forbidden_role"
+        )
     item = catalog_service.get_item(session, data.item_code)
     hall = org_service.get_hall(session, data.hall_code)
-    citizen = _citizen(session, actor.id)
-    assert citizen is not None
     today = service_day(now)
     faults: list[dict[str, Any]] = []
+    if onsite:
+        actor.ensure_hall(hall.id, hall.region_path)
+        found = (
+            identity_service.find_citizen_by_id_number(session, data.applicant_id_number)
+            if data.applicant_id_number
+            else None
+        )
+        if found is None:
+            raise FormInvalid(
+                detail={
+                    "faults": [
+                        _finding(
+                            "applicant_unknown",
+                            "applicant_id_number",
+                            "请填写已实名登记的申请人身份证号",
+                            "Give the ID number of a registered applicant",
+                        )
+                    ]
+                }
+            )
+        citizen: Citizen | None = found
+    else:
+        citizen = _citizen(session, actor.id)
+    assert citizen is not None
     if item.code not in catalog_service.hall_item_codes(session, hall):
         faults.append(_finding("item_not_in_hall", "item_code", "该大厅不办理此事项", "The hall does not handle it"))
     cleaned, field_faults = forms.validate_form(_specs(item), data.form, today)
@@ -455,7 +482,7 @@ def submit(session: Session, actor: Actor, data: CaseCreate, *, now: datetime) -
         {"code": f.code, "target": f"form.{f.field}", "message_zh": f.message_zh, "message_en": f.message_en}
         for f in field_faults
     ]
-    materials, material_faults = _check_materials(session, actor, item, data.materials, today)
+    materials, material_faults = _check_materials(session, actor, item, data.materials, today, citizen.id)
     faults += material_faults
     if faults:
         raise FormInvalid(detail={"faults": faults})
@@ -480,7 +507,7 @@ def submit(session: Session, actor: Actor, data: CaseCreate, *, now: datetime) -
         citizen_id=citizen.id,
         applicant_name=citizen.name,
         applicant_id_index=citizen.id_number_index,
-        channel="online",
+        channel="onsite" if onsite else "online",
         status="submitted",
         form_json=json.dumps(cleaned, ensure_ascii=False),
         materials=materials,
@@ -970,9 +997,16 @@ def warning(session: Session, case: Case, today: date) -> str:
     return deadlines.warning_level(_calendar(session, hall), today, case.promised_due, clock_running=running)
 
 
-def case_read(session: Session, actor: Actor, case: Case, *, now: datetime) -> dict[str, Any]:
+def case_read(session: Session, actor: Actor, case: Case, *, now: datetime, with_form: bool = True) -> dict[str, Any]:
+    """The case as its applicant or staff in scope see it. Staff reading the form (personal data) is audited."""
     role = _role_of(actor, case)
+    form: dict[str, Any] | None = None
+    if with_form and (role == "applicant" or (actor.kind == "staff" and actor.has("case.read"))):
+        form = case_form(case)
+        if actor.kind == "staff":
+            record_personal_read(session, actor, case, now)
     return {
+        "form": form,
         "case_no": case.case_no,
         "item_code": case.item_code,
         "item_name": case.item_name,
