@@ -49,7 +49,14 @@ def seed(session: Session) -> None:
             citizen_id=citizen.id,
             type_="营业执照",
             number=number,
-            fields={"uscc": DEMO_USCC, "name": "澜湖区李明小吃店", "operator": "李明", "type": "个体工商户"},
+            fields={
+                "uscc": DEMO_USCC,
+                "name": "澜湖区李明小吃店",
+                "operator": "李明",
+                "legal_rep": "李明",
+                "address": "江安省云澜市澜湖区湖滨街道柳岸路8号",
+                "type": "个体工商户",
+            },
             issued_on=date(2021, 5, 10),
             valid_until=None,
         )

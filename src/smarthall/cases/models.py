@@ -60,6 +60,7 @@ class Case(IdMixin, TimestampMixin, Base):
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     missing: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     delivery: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    reviews: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)  # joint review: department → decision
     submitted_at: Mapped[datetime] = mapped_column()
     accepted_at: Mapped[datetime | None] = mapped_column()
     decided_at: Mapped[datetime | None] = mapped_column()

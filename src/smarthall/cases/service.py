@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,6 +91,7 @@ ACTION_ZH = {
     "instant_check": "秒批规则核验",
     "resubmit": "补正后重新提交",
     "approve": "准予",
+    "approve_part": "联合审查部门同意",
     "reject": "不予许可",
     "suspend": "中止(计时暂停)",
     "resume": "恢复办理",
@@ -582,7 +583,7 @@ def _role_of(actor: Actor, case: Case) -> str:
 
 
 def act(session: Session, actor: Actor, case_no: str, data: ActionIn, *, now: datetime) -> Case:
-    if data.action not in workflow.ACTIONS or data.action == "auto_approve":
+    if data.action not in workflow.ACTIONS or data.action in workflow.INTERNAL_ACTIONS:
         raise ActionInvalid(detail={"faults": [{"field": "action", "code": "unknown_action"}]})
     case = get_case(session, case_no, lock=True)
     if actor.kind == "citizen" and case.citizen_id != actor.id:
@@ -595,11 +596,24 @@ def act(session: Session, actor: Actor, case_no: str, data: ActionIn, *, now: da
     needed = {"clerk": "case.accept", "approver": "case.approve", "applicant": "case.submit"}.get(role)
     if needed is None or not actor.has(needed):
         raise ActionNotForRole(detail={"action": data.action, "role": actor.role})
-    if role == "approver" and actor.department_code and actor.department_code != case.department_code:
-        raise Forbidden("该办件不属于您的部门", "The case belongs to another department", code="out_of_department")
-    if role == "clerk" and data.action == "deliver":
-        pass
-    _apply(session, actor, case, data.action, data, now=now)
+    joint = workflow.JOINT_REVIEW.get(case.item_code)
+    if role == "approver":
+        allowed = joint or (case.department_code,)
+        if (actor.department_code or (None if joint else case.department_code)) not in allowed:
+            raise Forbidden("该办件不属于您的部门", "The case belongs to another department", code="out_of_department")
+    action = data.action
+    if joint and action == "approve" and case.status == "review":
+        reviews = dict(case.reviews or {})
+        if actor.department_code in reviews:
+            raise ActionOutOfOrder(
+                "本部门已作出审查意见",
+                "Your department has already decided its part",
+                detail={"department": actor.department_code},
+            )
+        reviews[str(actor.department_code)] = {"decision": "approved", "by": actor.username, "at": now.isoformat()}
+        case.reviews = reviews
+        action = "approve" if set(joint) <= set(reviews) else "approve_part"
+    _apply(session, actor, case, action, data, now=now)
     return case
 
 
@@ -703,6 +717,10 @@ def _apply(session: Session, actor: Actor, case: Case, action: str, data: Action
         issued = _issue_result(session, case, item, now)
         detail.update(issued)
         extra = "结果文书已生成,可在办件详情下载。"
+    elif action == "approve_part":
+        detail["department"] = actor.department_code
+        detail["pending"] = [d for d in workflow.JOINT_REVIEW.get(case.item_code, ()) if d not in case.reviews]
+        extra = "联合审查:一个部门已同意,等待其他部门意见。"
     elif action == "suspend":
         detail["reason"] = data.note
     elif action == "deliver":
@@ -1034,7 +1052,11 @@ def case_read(session: Session, actor: Actor, case: Case, *, now: datetime, with
         if case.delivery
         else None,
         "auto_decided": case.auto_decided,
-        "actions": [t.action for t in workflow.available(case.status, role) if t.action != "auto_approve"],
+        "joint_review": list(workflow.JOINT_REVIEW.get(case.item_code, ())),
+        "reviews": case.reviews or {},
+        "actions": [
+            t.action for t in workflow.available(case.status, role) if t.action not in workflow.INTERNAL_ACTIONS
+        ],
         "timeline": [
             {
                 "at": e.at.isoformat(),
@@ -1067,7 +1089,8 @@ def list_cases(session: Session, actor: Actor, *, status: list[str] | None = Non
         halls = [h for h in org_service.list_halls(session) if actor.can_see_hall(h.id, h.region_path)]
         stmt = stmt.where(Case.hall_id.in_([h.id for h in halls]))
         if actor.role == "approver" and actor.department_code:
-            stmt = stmt.where(Case.department_code == actor.department_code)
+            joint = [code for code, depts in workflow.JOINT_REVIEW.items() if actor.department_code in depts]
+            stmt = stmt.where(or_(Case.department_code == actor.department_code, Case.item_code.in_(joint)))
     else:
         return []
     return list(session.execute(stmt).scalars())

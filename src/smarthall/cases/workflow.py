@@ -44,6 +44,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("refuse", "supplement", "refused", "clerk", note=True),
     _t("withdraw", "supplement", "withdrawn", "applicant"),
     _t("approve", "review", "approved", "approver"),
+    _t("approve_part", "review", "review", "approver"),  # one department's part of a joint (parallel) review
     _t("reject", "review", "rejected", "approver", note=True),
     _t("suspend", "review", "suspended", "approver", note=True),
     _t("withdraw", "review", "withdrawn", "applicant"),
@@ -53,6 +54,14 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 ACTIONS = tuple(sorted({t.action for t in TRANSITIONS}))
+INTERNAL_ACTIONS = frozenset({"auto_approve", "approve_part"})  # fired by the service, never asked for directly
+
+# Items reviewed in parallel by several departments (并联审批): each approves its part; the case is approved when
+# every part is, and rejected as soon as one part is rejected.
+JOINT_REVIEW: dict[str, tuple[str, ...]] = {
+    "SC-004": ("SC", "WJ"),  # 食品经营许可: 市场监管 with 卫生健康 on the premises' hygiene
+    "ZJ-001": ("ZJ", "SC"),
+}
 _BY_KEY = {(t.source, t.action): t for t in TRANSITIONS}
 
 
