@@ -289,3 +289,73 @@ def test_counter_submission_by_a_clerk_is_onsite(client: Any, env: Any) -> None:
         },
     )
     assert r.status_code == 403
+
+
+def test_tolerated_gaps_are_supplied_later_by_the_applicant(client: Any) -> None:
+    citizen = li_ming(client)
+    case_no = submit_sc001(client, citizen, with_materials=False)["case_no"]
+    r = act(
+        client,
+        auth(client, "clerk1"),
+        case_no,
+        "accept_tolerated",
+        note="容缺",
+        tolerated_until="2026-12-10",
+        missing=[
+            {"material_code": "SC-001-M02", "reason": "章程后补"},
+            {"material_code": "SC-001-M04", "reason": "任职文件后补"},
+        ],
+    )
+    assert r.status_code == 200
+    assert act(client, citizen, case_no, "supply").status_code == 422
+    r = act(
+        client,
+        citizen,
+        case_no,
+        "supply",
+        materials=[{"material_code": "SC-001-M02", "file_id": upload(client, citizen)}],
+    )
+    assert r.status_code == 200 and r.json()["status"] == "review"
+    assert [m["material_code"] for m in r.json()["missing"]] == ["SC-001-M04"]
+    r = act(
+        client,
+        citizen,
+        case_no,
+        "supply",
+        materials=[{"material_code": "SC-001-M04", "file_id": upload(client, citizen)}],
+    )
+    assert r.json()["missing"] == [] and r.json()["tolerated_until"] is None
+
+
+def test_expired_licence_is_a_precheck_finding_and_blocks_instant_approval(client: Any, env: Any) -> None:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from smarthall.licences.models import Licence
+
+    citizen = li_ming(client)
+    wallet = client.get("/api/v1/me/licences", headers=citizen).json()
+    licence_id = next(lic["licence_id"] for lic in wallet if lic["type"] == "营业执照")
+    form = {
+        f["name"]: f["value"]
+        for f in client.get("/api/v1/items/SC-003/form", headers=citizen).json()["fields"]
+        if f["value"] is not None
+    }
+    with env.db.unit_of_work() as session:
+        session.execute(select(Licence).where(Licence.id == licence_id)).scalar_one().valid_until = date(2025, 1, 1)
+    form["cancel_reason"] = "停止经营"
+    r = client.post(
+        "/api/v1/cases",
+        headers=citizen,
+        json={
+            "item_code": "SC-003",
+            "hall_code": "H-690102",
+            "form": form,
+            "materials": [{"material_code": "SC-003-M02", "licence_id": licence_id}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["status"] == "submitted" and body["instant"]["approved"] is False
+    assert "licence_expired" in {f["code"] for f in body["precheck"]["findings"]}

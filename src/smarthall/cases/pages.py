@@ -224,7 +224,7 @@ async def case_act(
             payload["missing"] = missing
             if data.get("tolerated_until"):
                 payload["tolerated_until"] = str(data.get("tolerated_until"))
-        if action == "resubmit":
+        if action in ("resubmit", "supply"):
             materials = []
             for m in item.materials:
                 upload = data.get(f"m_{m.code}")

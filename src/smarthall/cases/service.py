@@ -92,6 +92,7 @@ ACTION_ZH = {
     "resubmit": "补正后重新提交",
     "approve": "准予",
     "approve_part": "联合审查部门同意",
+    "supply": "补交容缺材料",
     "reject": "不予许可",
     "suspend": "中止(计时暂停)",
     "resume": "恢复办理",
@@ -717,6 +718,15 @@ def _apply(session: Session, actor: Actor, case: Case, action: str, data: Action
         issued = _issue_result(session, case, item, now)
         detail.update(issued)
         extra = "结果文书已生成,可在办件详情下载。"
+    elif action == "supply":
+        new, _ = _check_materials(session, actor, item, data.materials or [], today)
+        supplied = {m["material_code"] for m in new}
+        case.materials = [m for m in case.materials if m["material_code"] not in supplied] + new
+        case.missing = [m for m in case.missing if m.get("material_code") not in supplied]
+        if not case.missing:
+            case.tolerated_until = None
+        detail.update(supplied=sorted(supplied), still_missing=len(case.missing))
+        extra = "容缺材料已补齐。" if not case.missing else "仍有容缺材料待补交。"
     elif action == "approve_part":
         detail["department"] = actor.department_code
         detail["pending"] = [d for d in workflow.JOINT_REVIEW.get(case.item_code, ()) if d not in case.reviews]
@@ -734,7 +744,7 @@ def _apply(session: Session, actor: Actor, case: Case, action: str, data: Action
         events.emit(session, "case.finished", case_no=case.case_no, hall_code=case.hall_code, status=step.target)
     note = data.note or ""
     _event(session, case, action, source, step.target, actor, now, note=note, detail=detail)
-    if case.citizen_id is not None and action not in ("resubmit", "withdraw"):
+    if case.citizen_id is not None and action not in ("resubmit", "withdraw", "supply"):
         notify_service.send(
             session,
             template="case.status",
@@ -777,7 +787,9 @@ def _action_faults(
             )
         if not data.missing:
             faults.append(_finding("missing_required", "missing", "请列出容缺的材料", "List the tolerated gaps"))
-    if step.action == "resubmit" and data.materials:
+    if step.action == "supply" and not data.materials:
+        faults.append(_finding("materials_required", "materials", "请上传需补交的材料", "Upload the missing materials"))
+    if step.action in ("resubmit", "supply") and data.materials:
         _, material_faults = _check_materials(session, actor, item, data.materials, today)
         faults += material_faults
     if step.action == "resubmit" and data.form is not None:

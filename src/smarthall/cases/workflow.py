@@ -44,7 +44,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("refuse", "supplement", "refused", "clerk", note=True),
     _t("withdraw", "supplement", "withdrawn", "applicant"),
     _t("approve", "review", "approved", "approver"),
-    _t("approve_part", "review", "review", "approver"),  # one department's part of a joint (parallel) review
+    _t("approve_part", "review", "review", "approver"),
+    _t(
+        "supply", "review", "review", "applicant"
+    ),  # hand in the gaps tolerated at acceptance (容缺后补)  # one department's part of a joint (parallel) review
     _t("reject", "review", "rejected", "approver", note=True),
     _t("suspend", "review", "suspended", "approver", note=True),
     _t("withdraw", "review", "withdrawn", "applicant"),
