@@ -97,3 +97,21 @@ def test_pages_render_for_each_role(client: Any) -> None:
     assert client.get("/staff/cases", follow_redirects=False).status_code == 303
     assert client.get("/cases/new", follow_redirects=False).status_code == 303
     assert client.get("/cases/new", headers=auth(client, "clerk1")).status_code == 403
+
+
+def test_drafts_are_saved_prefill_the_form_and_go_with_submission(client: Any) -> None:
+    headers = li_ming(client)
+    r = client.put(
+        "/api/v1/drafts/SC-001",
+        headers=headers,
+        json={"hall_code": "H-690102", "form": {"company_name": "草稿公司", "registered_capital": "5"}},
+    )
+    assert r.status_code == 200, r.text
+    assert client.put("/api/v1/drafts/SC-001", headers=headers, json={"form": {"nope": 1}}).status_code == 422
+    assert client.put("/api/v1/drafts/SC-001", headers=auth(client, "clerk1"), json={"form": {}}).status_code == 403
+    fields = {f["name"]: f for f in client.get("/api/v1/items/SC-001/form", headers=headers).json()["fields"]}
+    assert fields["company_name"]["value"] == "草稿公司" and fields["company_name"]["value_source"] == "draft"
+    assert fields["legal_rep_name"]["value_source"] == "profile"
+    assert client.get("/api/v1/drafts/SC-001", headers=headers).json()["form"]["registered_capital"] == "5"
+    submit_sc001(client, headers)
+    assert client.get("/api/v1/drafts/SC-001", headers=headers).status_code == 404

@@ -10,8 +10,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from smarthall.cases import files as files_mod
 from smarthall.cases import service
 from smarthall.cases.errors import UploadTooLarge
-from smarthall.cases.schemas import ActionIn, CaseCreate, CaseCreated, ItemForm
+from smarthall.cases.schemas import ActionIn, CaseCreate, CaseCreated, DraftIn, ItemForm
 from smarthall.core.deps import DbSession, LoggedIn, Now, SettingsDep, require
+from smarthall.core.errors import NotFound
 from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
 
@@ -57,6 +58,21 @@ async def upload_file(
 def item_form(item_code: str, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
     """The item's form with values prefilled from the profile, the e-licence wallet and data sharing."""
     return service.item_form(session, actor, item_code, now=now)
+
+
+@router.put("/drafts/{item_code}")
+def save_draft(item_code: str, data: DraftIn, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
+    """Save the citizen's unfinished form for an item (validated only on submission)."""
+    return service.save_draft(session, actor, item_code, data.form, hall_code=data.hall_code, now=now)
+
+
+@router.get("/drafts/{item_code}")
+def get_draft(item_code: str, session: DbSession, actor: LoggedIn) -> dict[str, Any]:
+    """The citizen's saved draft for an item."""
+    draft = service.get_draft(session, actor, item_code)
+    if draft is None:
+        raise NotFound("没有草稿", "No draft", code="draft_not_found")
+    return draft
 
 
 @router.post("/cases", status_code=201, response_model=CaseCreated)

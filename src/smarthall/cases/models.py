@@ -106,3 +106,16 @@ class ShareRecord(IdMixin, TimestampMixin, Base):
     field: Mapped[str] = mapped_column(String(64))
     subject_index: Mapped[str] = mapped_column(String(64), index=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class CaseDraft(IdMixin, TimestampMixin, Base):
+    """A citizen's unfinished form for one item (草稿), sealed like the case form."""
+
+    __tablename__ = "cases_draft"
+    __table_args__ = (UniqueConstraint("citizen_id", "item_code"),)
+
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("identity_citizen.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(32))
+    hall_code: Mapped[str | None] = mapped_column(String(32))
+    form_json: Mapped[str] = mapped_column(EncryptedString("cases_draft.form_json"))
+    saved_at: Mapped[datetime] = mapped_column()

@@ -112,6 +112,20 @@ async def submit_case(
         return _error(request, exc.status_, exc.message_zh_, exc.message_en_)
     values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in spec["fields"]}
     form = {k: v for k, v in values.items() if v != ""}
+    if data.get("save_draft"):
+        try:
+            service.save_draft(session, actor, item_code, form, hall_code=hall.code, now=now)
+        except HallError as exc:
+            session.rollback()
+            return render(
+                request,
+                "cases/new.html",
+                {"hall": hall, "form": spec, "values": values, "faults": _faults(exc)},
+                status_code=422,
+            )
+        return render(
+            request, "cases/new.html", {"hall": hall, "form": spec, "values": values, "faults": [], "draft_saved": True}
+        )
     materials: list[MaterialIn] = []
     faults: list[dict[str, Any]] = []
     try:

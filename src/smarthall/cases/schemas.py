@@ -27,6 +27,11 @@ class CaseCreate(Strict):
     applicant_id_number: str | None = Field(default=None, max_length=18)
 
 
+class DraftIn(Strict):
+    hall_code: str | None = Field(default=None, max_length=32)
+    form: dict[str, Any] = Field(default_factory=dict)
+
+
 class MissingItem(Strict):
     material_code: str | None = Field(default=None, max_length=40)
     field: str | None = Field(default=None, max_length=64)

@@ -26,7 +26,7 @@ from smarthall.cases.errors import (
     CaseNotFound,
     FormInvalid,
 )
-from smarthall.cases.models import Case, CaseCounter, CaseEvent, UploadedFile
+from smarthall.cases.models import Case, CaseCounter, CaseDraft, CaseEvent, UploadedFile
 from smarthall.cases.schemas import ActionIn, CaseCreate, DeliveryIn, MaterialIn
 from smarthall.catalog import service as catalog_service
 from smarthall.catalog.models import Item
@@ -223,8 +223,23 @@ def item_form(session: Session, actor: Actor, item_code: str, *, now: datetime) 
     item = catalog_service.get_item(session, item_code)
     citizen = _citizen(session, actor.id) if actor.kind == "citizen" else None
     resolver = Resolver(session, actor, citizen, now, None)
+    draft = get_draft(session, actor, item.code) or {"form": {}}
     fields = []
     for f in item.form_fields:
+        if f.name in draft["form"]:
+            fields.append(
+                {
+                    "name": f.name,
+                    "label": f.label,
+                    "type": f.type,
+                    "required": f.required,
+                    "options": list(f.options) if f.options else None,
+                    "prefill_from": f.prefill_from,
+                    "value": draft["form"][f.name],
+                    "value_source": "draft",
+                }
+            )
+            continue
         value = resolver.value(f.prefill_from) if f.prefill_from else None
         fields.append(
             {
@@ -268,6 +283,60 @@ def item_form(session: Session, actor: Actor, item_code: str, *, now: datetime) 
         "instant_approval_eligible": item.instant_approval_eligible,
         "fields": fields,
         "materials": materials,
+    }
+
+
+# --- drafts -----------------------------------------------------------------------------------------------------
+
+
+def _draft(session: Session, citizen_id: int, item_code: str) -> CaseDraft | None:
+    return session.execute(
+        select(CaseDraft).where(CaseDraft.citizen_id == citizen_id, CaseDraft.item_code == item_code)
+    ).scalar_one_or_none()
+
+
+def save_draft(
+    session: Session, actor: Actor, item_code: str, form: dict[str, Any], *, hall_code: str | None, now: datetime
+) -> dict[str, Any]:
+    """Keep an unfinished form. Only known fields, text up to the field limit; validation waits for submission."""
+    if actor.kind != "citizen" or actor.id is None:
+        raise Forbidden("仅群众本人可保存草稿", "Only citizens keep drafts", code="forbidden_role")
+    item = catalog_service.get_item(session, item_code)
+    names = {f.name for f in item.form_fields}
+    faults = [
+        {"code": "unknown_field", "target": f"form.{k}", "message_zh": "表单中没有此项", "message_en": "Not a field"}
+        for k in form
+        if k not in names
+    ] + [
+        {"code": "too_long", "target": f"form.{k}", "message_zh": "内容过长", "message_en": "Too long"}
+        for k, v in form.items()
+        if len(str(v)) > forms.MAX_TEXT
+    ]
+    if faults:
+        raise FormInvalid(detail={"faults": faults})
+    clean = {k: v for k, v in form.items() if v not in (None, "")}
+    draft = _draft(session, actor.id, item.code)
+    if draft is None:
+        draft = CaseDraft(citizen_id=actor.id, item_code=item.code, hall_code=hall_code, form_json="{}", saved_at=now)
+        session.add(draft)
+    draft.form_json = json.dumps(clean, ensure_ascii=False)
+    draft.hall_code = hall_code
+    draft.saved_at = now
+    session.flush()
+    return {"item_code": item.code, "hall_code": hall_code, "form": clean, "saved_at": now.isoformat()}
+
+
+def get_draft(session: Session, actor: Actor, item_code: str) -> dict[str, Any] | None:
+    if actor.kind != "citizen" or actor.id is None:
+        return None
+    draft = _draft(session, actor.id, item_code)
+    if draft is None:
+        return None
+    return {
+        "item_code": draft.item_code,
+        "hall_code": draft.hall_code,
+        "form": json.loads(draft.form_json),
+        "saved_at": draft.saved_at.isoformat(),
     }
 
 
@@ -521,6 +590,8 @@ def submit(session: Session, actor: Actor, data: CaseCreate, *, now: datetime) -
         legal_due=legal,
     )
     session.add(case)
+    if (draft := _draft(session, citizen.id, item.code)) is not None:
+        session.delete(draft)
     session.flush()
     _event(session, case, "submit", None, "submitted", actor, now, detail={"findings": len(findings)})
     instant: dict[str, Any] | None = None

@@ -2,7 +2,7 @@
 
 Revision ID: 0004_cases
 Revises: 0002_notify_calendar
-Create Date: 2026-11-28 07:43:16.463126
+Create Date: 2026-11-28 07:51:40.350482
 """
 from collections.abc import Sequence
 
@@ -56,6 +56,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cases_share_record', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_share_record_subject_index'), ['subject_index'], unique=False)
+
+    op.create_table('cases_draft',
+    sa.Column('citizen_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('item_code', sa.String(length=32), nullable=False),
+    sa.Column('hall_code', sa.String(length=32), nullable=True),
+    sa.Column('form_json', sa.LargeBinary(), nullable=False),
+    sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['citizen_id'], ['identity_citizen.id'], name=op.f('fk_cases_draft_citizen_id_identity_citizen')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cases_draft')),
+    sa.UniqueConstraint('citizen_id', 'item_code', name=op.f('uq_cases_draft_citizen_id_item_code'))
+    )
+    with op.batch_alter_table('cases_draft', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cases_draft_citizen_id'), ['citizen_id'], unique=False)
 
     op.create_table('licences_document',
     sa.Column('case_no', sa.String(length=48), nullable=True),
@@ -207,6 +223,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_licences_document_case_no'))
 
     op.drop_table('licences_document')
+    with op.batch_alter_table('cases_draft', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cases_draft_citizen_id'))
+
+    op.drop_table('cases_draft')
     with op.batch_alter_table('cases_share_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_share_record_subject_index'))
 
