@@ -359,3 +359,62 @@ def test_expired_licence_is_a_precheck_finding_and_blocks_instant_approval(clien
     body = r.json()
     assert body["status"] == "submitted" and body["instant"]["approved"] is False
     assert "licence_expired" in {f["code"] for f in body["precheck"]["findings"]}
+
+
+def test_tolerated_deadline_passing_is_flagged_once(client: Any, env: Any) -> None:
+    from smarthall.cases import tasks as case_tasks
+
+    citizen = li_ming(client)
+    case_no = submit_sc001(client, citizen, with_materials=False)["case_no"]
+    r = act(
+        client,
+        auth(client, "clerk1"),
+        case_no,
+        "accept_tolerated",
+        note="容缺",
+        tolerated_until="2026-12-02",
+        missing=[{"material_code": "SC-001-M02", "reason": "章程后补"}],
+    )
+    assert r.status_code == 200
+    assert case_tasks.run_warnings()["tolerated_overdue"] == 0
+    env.clock.advance(days=3)
+    assert case_tasks.run_warnings()["tolerated_overdue"] == 1
+    assert case_tasks.run_warnings()["tolerated_overdue"] == 0
+    clerk = auth(client, "clerk1")
+    assert any(
+        "容缺" in m["body_zh"] and case_no in m["body_zh"]
+        for m in client.get("/api/v1/me/messages", headers=clerk).json()
+    )
+    timeline = client.get(f"/api/v1/cases/{case_no}", headers=clerk).json()["timeline"]
+    assert [e["action"] for e in timeline].count("tolerated_overdue") == 1
+
+
+def test_window_pickup_by_a_proxy_needs_an_authorization(client: Any) -> None:
+    citizen = li_ming(client)
+    clerk, approver = auth(client, "clerk1"), auth(client, "approver1")
+    case_no = submit_sc001(client, citizen)["case_no"]
+    act(client, clerk, case_no, "accept")
+    act(client, approver, case_no, "approve")
+    r = act(
+        client,
+        clerk,
+        case_no,
+        "deliver",
+        delivery={"mode": "window", "proxy_name": "王五", "proxy_id_number": "690102198001010011"},
+    )
+    assert r.status_code == 422
+    letter = upload(client, clerk)
+    r = act(
+        client,
+        clerk,
+        case_no,
+        "deliver",
+        delivery={
+            "mode": "window",
+            "proxy_name": "王五",
+            "proxy_id_number": "690102198001010011",
+            "authorization_file_id": letter,
+        },
+    )
+    assert r.status_code == 200 and r.json()["delivery"]["collector"] == "proxy"
+    assert r.json()["delivery"]["proxy_name_masked"] == "王*"

@@ -64,6 +64,11 @@ notify_templates.register(
     "case.status", "您的办件{case_no}({item}){status_zh}。{extra}", "Your case {case_no} ({item}): {status_en}. {extra}"
 )
 notify_templates.register(
+    "case.tolerated_overdue",
+    "办件{case_no}({item})容缺材料补交期限{deadline}已过,仍缺:{missing}。",
+    "Case {case_no} ({item}): the deadline {deadline} for tolerated gaps has passed; still missing: {missing}.",
+)
+notify_templates.register(
     "case.warning",
     "办件{case_no}({item})时限预警:{level_zh},承诺办结日{due}。",
     "Case {case_no} ({item}) time-limit warning: {level}, promised due {due}.",
@@ -93,6 +98,7 @@ ACTION_ZH = {
     "approve": "准予",
     "approve_part": "联合审查部门同意",
     "supply": "补交容缺材料",
+    "tolerated_overdue": "容缺补交逾期提醒",
     "reject": "不予许可",
     "suspend": "中止(计时暂停)",
     "resume": "恢复办理",
@@ -1222,7 +1228,63 @@ def raise_warnings(session: Session, *, now: datetime) -> dict[str, int]:
                 ref_type="case",
                 ref_id=case.case_no,
             )
+    counts["tolerated_overdue"] = _tolerated_overdue(session, today, now)
     return counts
+
+
+def _tolerated_overdue(session: Session, today: date, now: datetime) -> int:
+    """Cases accepted with tolerated gaps whose deadline passed with gaps left: tell the clerk and the applicant."""
+    flagged = 0
+    cases = session.execute(
+        select(Case).where(Case.status == "review", Case.tolerated_until.is_not(None), Case.tolerated_until < today)
+    ).scalars()
+    for case in cases:
+        if not case.missing:
+            continue
+        already = session.execute(
+            select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.action == "tolerated_overdue")
+        ).first()
+        if already:
+            continue
+        flagged += 1
+        params = {
+            "case_no": case.case_no,
+            "item": case.item_name,
+            "deadline": str(case.tolerated_until),
+            "missing": ";".join(str(m.get("label") or m.get("reason") or "") for m in case.missing),
+        }
+        recipients = [case.accepted_by] if case.accepted_by else _responsible(session, case)
+        for staff_id in recipients:
+            notify_service.send(
+                session,
+                template="case.tolerated_overdue",
+                params=params,
+                now=now,
+                staff_id=staff_id,
+                ref_type="case",
+                ref_id=case.case_no,
+            )
+        if case.citizen_id is not None:
+            notify_service.send(
+                session,
+                template="case.tolerated_overdue",
+                params=params,
+                now=now,
+                citizen_id=case.citizen_id,
+                ref_type="case",
+                ref_id=case.case_no,
+            )
+        _event(
+            session,
+            case,
+            "tolerated_overdue",
+            case.status,
+            case.status,
+            SYSTEM,
+            now,
+            detail={"deadline": str(case.tolerated_until), "missing": len(case.missing)},
+        )
+    return flagged
 
 
 def _responsible(session: Session, case: Case) -> list[int]:
