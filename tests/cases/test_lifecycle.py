@@ -418,3 +418,22 @@ def test_window_pickup_by_a_proxy_needs_an_authorization(client: Any) -> None:
     )
     assert r.status_code == 200 and r.json()["delivery"]["collector"] == "proxy"
     assert r.json()["delivery"]["proxy_name_masked"] == "王*"
+
+
+def test_a_business_licence_from_sc001_lands_in_the_wallet_and_prefills_later_forms(client: Any) -> None:
+    from smarthall.core.validators import check_uscc
+
+    citizen = li_ming(client)
+    case_no = submit_sc001(client, citizen)["case_no"]
+    act(client, auth(client, "clerk1"), case_no, "accept")
+    assert act(client, auth(client, "approver1"), case_no, "approve").status_code == 200
+    licence = next(
+        lic for lic in client.get("/api/v1/me/licences", headers=citizen).json() if lic["case_no"] == case_no
+    )
+    assert licence["type"] == "营业执照" and licence["fields"]["name"] == "云澜示例科技有限公司"
+    assert check_uscc(licence["fields"]["uscc"]) is None
+    fields = {f["name"]: f for f in client.get("/api/v1/items/SC-004/form", headers=citizen).json()["fields"]}
+    assert (
+        fields["entity_name"]["value"] == "云澜示例科技有限公司" and fields["entity_name"]["value_source"] == "licence"
+    )
+    assert fields["uscc"]["value"] == licence["fields"]["uscc"]

@@ -1016,6 +1016,42 @@ def _supplement_paragraphs(listed: list[dict[str, Any]], data: ActionIn) -> list
     return out
 
 
+# Items whose result is a typed e-licence (the wallet holds it under that type, and later forms prefill from it):
+# item → (licence type, licence field → form field).
+RESULT_LICENCES: dict[str, tuple[str, dict[str, str]]] = {
+    "SC-001": (
+        "营业执照",
+        {
+            "name": "company_name",
+            "legal_rep": "legal_rep_name",
+            "address": "address",
+            "type": "enterprise_type",
+            "scope": "business_scope",
+        },
+    ),
+    "SC-002": (
+        "营业执照",
+        {
+            "name": "shop_name",
+            "legal_rep": "operator_name",
+            "operator": "operator_name",
+            "address": "business_address",
+            "scope": "business_scope",
+        },
+    ),
+}
+
+
+def new_uscc(case_no: str, item_code: str) -> str:
+    """A valid unified social credit code for a newly registered entity (demo registry: derived from the case)."""
+    from stdnum.cn import uscc as uscc_mod
+
+    digits = "".join(ch for ch in case_no if ch.isdigit())[-9:].rjust(9, "0")
+    kind = "92" if item_code == "SC-002" else "91"
+    base = f"{kind}690102{digits}"
+    return base + uscc_mod.calc_check_digit(base)
+
+
 def _issue_result(session: Session, case: Case, item: Item, now: datetime) -> dict[str, Any]:
     hall = session.get(Hall, case.hall_id)
     assert hall is not None
@@ -1029,7 +1065,10 @@ def _issue_result(session: Session, case: Case, item: Item, now: datetime) -> di
         ("决定", "准予" + ("(秒批自动审批)" if case.auto_decided else "")),
         ("决定日期", today.isoformat()),
     ]
-    if form.get("uscc"):
+    if item.code in RESULT_LICENCES:
+        title = f"{RESULT_LICENCES[item.code][0]}(电子)"
+        lines.append(("统一社会信用代码", new_uscc(case.case_no, item.code)))
+    elif form.get("uscc"):
         lines.append(("统一社会信用代码", str(form["uscc"])))
     doc = licence_service.issue_document(
         session,
@@ -1045,18 +1084,23 @@ def _issue_result(session: Session, case: Case, item: Item, now: datetime) -> di
         now=now,
     )
     licence_id = None
+    fields: dict[str, Any] = {
+        "case_no": case.case_no,
+        "item_code": item.code,
+        "decision": "准予",
+        **{k: v for k, v in form.items() if k in ("uscc", "shop_name", "company_name", "destination")},
+    }
+    if item.code in RESULT_LICENCES:
+        licence_type, mapping = RESULT_LICENCES[item.code]
+        fields = {key: form[source] for key, source in mapping.items() if form.get(source) is not None}
+        fields.update(uscc=new_uscc(case.case_no, item.code), case_no=case.case_no)
     if case.citizen_id is not None:
         licence = licence_service.add_licence(
             session,
             citizen_id=case.citizen_id,
             type_=licence_type,
             number=doc.doc_no,
-            fields={
-                "case_no": case.case_no,
-                "item_code": item.code,
-                "decision": "准予",
-                **{k: v for k, v in form.items() if k in ("uscc", "shop_name", "company_name", "destination")},
-            },
+            fields=fields,
             issued_on=today,
             valid_until=None,
             case_no=case.case_no,
