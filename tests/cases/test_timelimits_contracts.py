@@ -122,3 +122,22 @@ def test_drafts_are_saved_prefill_the_form_and_go_with_submission(client: Any) -
     assert client.get("/api/v1/drafts/SC-001", headers=headers).json()["form"]["registered_capital"] == "5"
     submit_sc001(client, headers)
     assert client.get("/api/v1/drafts/SC-001", headers=headers).status_code == 404
+
+
+def test_acceptance_step_limit_is_flagged_once_when_overdue(client: Any, env: Any) -> None:
+    citizen = li_ming(client)
+    case_no = submit_sc001(client, citizen)["case_no"]
+    body = client.get(f"/api/v1/cases/{case_no}", headers=citizen).json()
+    assert body["step_due_date"] == "2026-12-07"  # five working days after Monday 2026-11-30
+    env.clock.advance(days=7)
+    assert case_tasks.run_warnings()["step_overdue"] == 0  # due today: not yet late
+    env.clock.advance(days=1)
+    assert case_tasks.run_warnings()["step_overdue"] == 1
+    assert case_tasks.run_warnings()["step_overdue"] == 0
+    clerk = auth(client, "clerk1")
+    assert any(
+        case_no in m["body_zh"] and "环节" in m["body_zh"]
+        for m in client.get("/api/v1/me/messages", headers=clerk).json()
+    )
+    act(client, clerk, case_no, "accept")
+    assert client.get(f"/api/v1/cases/{case_no}", headers=clerk).json()["step_due_date"] is None

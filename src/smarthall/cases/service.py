@@ -99,6 +99,7 @@ ACTION_ZH = {
     "approve_part": "联合审查部门同意",
     "supply": "补交容缺材料",
     "tolerated_overdue": "容缺补交逾期提醒",
+    "step_overdue": "环节超时提醒",
     "reject": "不予许可",
     "suspend": "中止(计时暂停)",
     "resume": "恢复办理",
@@ -1148,6 +1149,28 @@ def warning(session: Session, case: Case, today: date) -> str:
     return deadlines.warning_level(_calendar(session, hall), today, case.promised_due, clock_running=running)
 
 
+def step_due(session: Session, case: Case) -> date | None:
+    """When the current step (e.g. the acceptance decision) is due, from the day the case entered it."""
+    limit = workflow.STEP_LIMITS.get(case.status)
+    if limit is None:
+        return None
+    entered = session.execute(
+        select(CaseEvent.at)
+        .where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.to_status == case.status,
+            CaseEvent.from_status.is_distinct_from(case.status),
+        )
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if entered is None:
+        return None
+    hall = session.get(Hall, case.hall_id)
+    assert hall is not None
+    return _calendar(session, hall).add_workdays(service_day(entered), limit)
+
+
 def case_read(session: Session, actor: Actor, case: Case, *, now: datetime, with_form: bool = True) -> dict[str, Any]:
     """The case as its applicant or staff in scope see it. Staff reading the form (personal data) is audited."""
     role = _role_of(actor, case)
@@ -1174,6 +1197,7 @@ def case_read(session: Session, actor: Actor, case: Case, *, now: datetime, with
         "promised_due_date": case.promised_due.isoformat(),
         "legal_due_date": case.legal_due.isoformat(),
         "stopped_workdays": case.stopped_workdays,
+        "step_due_date": (due.isoformat() if (due := step_due(session, case)) else None),
         "clock_stopped": case.status in workflow.CLOCK_STOPPED,
         "warning_level": warning(session, case, service_day(now)),
         "precheck": case.precheck,
@@ -1273,7 +1297,41 @@ def raise_warnings(session: Session, *, now: datetime) -> dict[str, int]:
                 ref_id=case.case_no,
             )
     counts["tolerated_overdue"] = _tolerated_overdue(session, today, now)
+    counts["step_overdue"] = _step_overdue(session, today, now)
     return counts
+
+
+def _step_overdue(session: Session, today: date, now: datetime) -> int:
+    """Cases whose current step passed its step limit: tell the staff of that step, once per entry into the step."""
+    flagged = 0
+    for case in session.execute(select(Case).where(Case.status.in_(list(workflow.STEP_LIMITS)))).scalars():
+        due = step_due(session, case)
+        if due is None or today <= due:
+            continue
+        last = session.execute(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id.desc()).limit(1)
+        ).scalar_one()
+        if last.action == "step_overdue":
+            continue
+        flagged += 1
+        for staff_id in _responsible(session, case):
+            notify_service.send(
+                session,
+                template="case.warning",
+                params={
+                    "case_no": case.case_no,
+                    "item": case.item_name,
+                    "level": "step overdue",
+                    "level_zh": f"{ACTION_ZH.get('accept', '')}环节超过{workflow.STEP_LIMITS[case.status]}个工作日",
+                    "due": due.isoformat(),
+                },
+                now=now,
+                staff_id=staff_id,
+                ref_type="case",
+                ref_id=case.case_no,
+            )
+        _event(session, case, "step_overdue", case.status, case.status, SYSTEM, now, detail={"step_due": str(due)})
+    return flagged
 
 
 def _tolerated_overdue(session: Session, today: date, now: datetime) -> int:

@@ -59,6 +59,10 @@ TRANSITIONS: tuple[Transition, ...] = (
 ACTIONS = tuple(sorted({t.action for t in TRANSITIONS}))
 INTERNAL_ACTIONS = frozenset({"auto_approve", "approve_part"})  # fired by the service, never asked for directly
 
+# Step limits in working days (办理环节时限): the acceptance decision is due within 5 working days of submission
+# (行政许可法 第三十二条: 一次性告知 within five days); the review step is bounded by the case's own due dates.
+STEP_LIMITS: dict[str, int] = {"submitted": 5}
+
 # Items reviewed in parallel by several departments (并联审批): each approves its part; the case is approved when
 # every part is, and rejected as soon as one part is rejected.
 JOINT_REVIEW: dict[str, tuple[str, ...]] = {
