@@ -9,6 +9,8 @@ from smarthall.archive.pages import router as archive_pages
 from smarthall.assist.api import router as assist_router
 from smarthall.assist.pages import router as assist_pages
 from smarthall.audit.api import router as audit_router
+from smarthall.cases.api import router as cases_router
+from smarthall.cases.pages import router as cases_pages
 from smarthall.catalog.api import router as catalog_router
 from smarthall.consult.api import router as consult_router
 from smarthall.consult.pages import router as consult_pages
@@ -30,6 +32,7 @@ api_router.include_router(archive_router)
 api_router.include_router(evaluation_router)
 api_router.include_router(consult_router)
 api_router.include_router(assist_router)
+api_router.include_router(cases_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)
@@ -38,3 +41,4 @@ page_router.include_router(evaluation_pages)
 page_router.include_router(archive_pages)
 page_router.include_router(consult_pages)
 page_router.include_router(assist_pages)
+page_router.include_router(cases_pages)

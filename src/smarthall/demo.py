@@ -87,4 +87,7 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
             )
         )
     session.flush()
+    from smarthall.cases import demo as cases_demo
+
+    cases_demo.seed(session)
     return {"catalog": report.as_dict(), "hall": hall.code, "citizen_id_number": id_number}

@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.secret_key = secret
     app.state.signer = signer
     app.state.master_key = master
-    runtime.configure(settings, app.state.db, app.state.clock)
+    runtime.configure(settings, app.state.db, app.state.clock).extras["signer"] = signer
     configure_tasks(settings)
 
     @app.middleware("http")

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     cjk_font_path: Path | None = None
     upload_max_bytes: int = 10 * 1024 * 1024
+    # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
+    public_base_url: str = ""
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -14,15 +14,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"guide.desk", "assist.request", "assist.handle", "proxy.manage"}
     ),
     "clerk": frozenset(
-        {"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"} | {"assist.request", "proxy.manage"}
+        {"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"}
+        | {"assist.request", "proxy.manage"}
+        | {"case.read", "case.accept"}
     ),
-    "approver": frozenset({"staff.home", "catalog.browse"}),
+    "approver": frozenset({"staff.home", "catalog.browse", "case.read", "case.approve"}),
     "hall_manager": frozenset(
         {"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}
         | {"archive.read", "archive.export", "archive.dispose.propose"}
         | {"evaluation.stats", "evaluation.rectify", "evaluation.link"}
         | {"consult.edit", "consult.review", "consult.metrics", "guide.desk"}
         | {"assist.request", "assist.handle", "assist.manage", "proxy.manage"}
+        | {"case.read", "case.replay"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
@@ -35,7 +38,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"archive.read", "archive.verify"}
         | {"evaluation.stats", "evaluation.appeal_decide"}
     ),
-    "citizen": frozenset({"citizen.self"}),
+    "citizen": frozenset({"citizen.self", "case.submit"}),
     "kiosk": frozenset({"device.kiosk", "evaluation.link", "assist.request"}),
     "display": frozenset({"device.display"}),
     "window_pad": frozenset({"device.window_pad"}),

@@ -1,0 +1,55 @@
+"""Case errors with stable codes."""
+
+from __future__ import annotations
+
+from smarthall.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+
+
+class CaseNotFound(NotFound):
+    code = "case_not_found"
+    message_zh = "未找到该办件"
+    message_en = "No such case"
+
+
+class FileNotFound(NotFound):
+    code = "file_not_found"
+    message_zh = "未找到上传的文件"
+    message_en = "No such uploaded file"
+
+
+class FormInvalid(ValidationFailed):
+    code = "case_invalid"
+    message_zh = "申报内容未通过校验,请按清单逐项修改"
+    message_en = "The application did not pass validation; see every fault listed"
+
+
+class UploadRejected(BadRequest):
+    status = 422
+    code = "upload_rejected"
+    message_zh = "文件不符合要求"
+    message_en = "The file was not accepted"
+
+
+class UploadTooLarge(BadRequest):
+    status = 413
+    code = "upload_too_large"
+    message_zh = "文件超过大小限制"
+    message_en = "The file exceeds the size limit"
+
+
+class ActionOutOfOrder(Conflict):
+    code = "case_state_conflict"
+    message_zh = "办件当前状态不允许此操作(可能已被他人处理)"
+    message_en = "The case's current state does not allow this action (it may have been handled already)"
+
+
+class ActionNotForRole(Forbidden):
+    code = "case_action_forbidden"
+    message_zh = "您的角色不能对该办件执行此操作"
+    message_en = "Your role may not take this action on the case"
+
+
+class ActionInvalid(ValidationFailed):
+    code = "case_action_invalid"
+    message_zh = "操作参数不完整或有误"
+    message_en = "The action's parameters are missing or wrong"

@@ -1,0 +1,49 @@
+"""Result documents (PDF notices, decisions, licences) and the e-licence wallet."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smarthall.core.crypto import EncryptedString
+from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
+
+
+class Document(IdMixin, TimestampMixin, Base):
+    """A generated PDF. Key fields are signed; ``token`` is the public verification handle in the QR code."""
+
+    __tablename__ = "licences_document"
+
+    case_no: Mapped[str | None] = mapped_column(String(48), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # receipt | acceptance | supplement | refusal | decision | licence
+    title: Mapped[str] = mapped_column(String(128))
+    doc_no: Mapped[str] = mapped_column(String(64), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    signed_fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    signature: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="valid")  # valid | revoked
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("identity_citizen.id"), index=True)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("org_hall.id"))
+    issued_at: Mapped[datetime] = mapped_column()
+
+
+class Licence(IdMixin, TimestampMixin, Base):
+    """An e-licence held by a citizen (电子证照); later forms prefill from ``fields``."""
+
+    __tablename__ = "licences_licence"
+
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("identity_citizen.id"), index=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    fields_json: Mapped[str] = mapped_column(EncryptedString("licences_licence.fields_json"))
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="valid")  # valid | revoked | cancelled
+    case_no: Mapped[str | None] = mapped_column(String(48))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("licences_document.id"))

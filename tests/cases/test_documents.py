@@ -1,0 +1,73 @@
+"""Result documents: embedded CJK font, QR to the public verification page, tamper detection, revocation."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from smarthall.licences.models import Document
+from tests.cases.helpers import li_ming, sc003
+from tests.conftest import auth
+
+
+def _result(client: Any, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    case_no = sc003(client, headers)["case_no"]
+    case = client.get(f"/api/v1/cases/{case_no}", headers=headers).json()
+    return case_no, next(d for d in case["documents"] if d["kind"] == "licence")
+
+
+def test_pdf_embeds_the_cjk_font_and_downloads_only_for_holder_and_staff(client: Any, env: Any, tmp_path: Path) -> None:
+    headers = li_ming(client)
+    _, doc = _result(client, headers)
+    r = client.get(doc["download_path"], headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "result.pdf"
+    pdf.write_bytes(r.content)
+    assert shutil.which("pdffonts"), "poppler-utils is required"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout  # noqa: S603,S607
+    line = next(row for row in fonts.splitlines() if "NotoSansCJK" in row)
+    assert " yes " in line  # embedded (subset)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout  # noqa: S603,S607
+    assert "个体工商户注销登记" in text
+    assert client.get(doc["download_path"]).status_code == 401
+    assert client.get(doc["download_path"], headers=auth(client, "clerk1")).status_code == 200
+    from tests.factories import register_citizen
+
+    _, other = register_citizen(client)
+    assert client.get(doc["download_path"], headers=other).status_code == 404
+
+
+def test_public_verification_valid_tampered_token_tampered_pdf_revoked(client: Any, env: Any) -> None:
+    headers = li_ming(client)
+    _, doc = _result(client, headers)
+    token = doc["verify_path"].rsplit("/", 1)[1]
+    page = client.get(doc["verify_path"])
+    assert page.status_code == 200 and 'data-valid="true"' in page.text
+    bad = client.get(f"/verify/{token[:-1]}{'A' if token[-1] != 'A' else 'B'}")
+    assert bad.status_code == 200 and 'data-valid="false"' in bad.text
+    original = client.get(doc["download_path"], headers=headers).content
+    assert client.post(f"/api/v1/verify/{token}", content=original).json() == {"valid": True, "reason": "ok"}
+    tampered = original.replace(b"/Title", b"/Titl3", 1)
+    assert client.post(f"/api/v1/verify/{token}", content=tampered).json()["reason"] == "tampered"
+    # a key field changed in the database breaks the signature
+    with env.db.unit_of_work() as session:
+        row = session.execute(select(Document).where(Document.token == token)).scalar_one()
+        row.signed_fields = {**row.signed_fields, "decision": "approved-forged"}
+    assert 'data-reason="signature"' in client.get(doc["verify_path"]).text
+    with env.db.unit_of_work() as session:
+        row = session.execute(select(Document).where(Document.token == token)).scalar_one()
+        row.status = "revoked"
+    assert 'data-reason="revoked"' in client.get(doc["verify_path"]).text
+
+
+def test_pdf_qr_points_to_the_verify_page(client: Any, tmp_path: Path) -> None:
+    headers = li_ming(client)
+    _, doc = _result(client, headers)
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(client.get(doc["download_path"], headers=headers).content)
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout  # noqa: S603,S607
+    assert len([row for row in images.splitlines()[2:] if row.strip()]) >= 1
