@@ -1,7 +1,9 @@
 """Imports every domain's models so that ``Base.metadata`` is complete (Alembic, tests). Add new domains here."""
 
+from smarthall.appointment import models as appointment_models  # noqa: F401
 from smarthall.audit import models as audit_models  # noqa: F401
 from smarthall.catalog import models as catalog_models  # noqa: F401
 from smarthall.identity import models as identity_models  # noqa: F401
 from smarthall.notify import models as notify_models  # noqa: F401
 from smarthall.org import models as org_models  # noqa: F401
+from smarthall.queueing import models as queueing_models  # noqa: F401

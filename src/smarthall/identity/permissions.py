@@ -9,18 +9,20 @@ from __future__ import annotations
 STAFF_ROLES = ("guide", "clerk", "approver", "hall_manager", "admin", "auditor")
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "guide": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
-    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse"}),
+    "guide": frozenset({"staff.home", "citizen.lookup", "catalog.browse", "queue.issue", "queue.read"}),
+    "clerk": frozenset({"staff.home", "citizen.lookup", "catalog.browse", "queue.window", "queue.read"}),
     "approver": frozenset({"staff.home", "catalog.browse"}),
-    "hall_manager": frozenset({"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup"}),
+    "hall_manager": frozenset(
+        {"staff.home", "catalog.browse", "staff.read", "device.read", "citizen.lookup", "queue.issue", "queue.read"}
+    ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
     ),
     "auditor": frozenset({"staff.home", "audit.read", "audit.verify", "staff.read"}),
-    "citizen": frozenset({"citizen.self"}),
-    "kiosk": frozenset({"device.kiosk"}),
-    "display": frozenset({"device.display"}),
-    "window_pad": frozenset({"device.window_pad"}),
+    "citizen": frozenset({"citizen.self", "queue.issue", "appointment.book"}),
+    "kiosk": frozenset({"device.kiosk", "queue.issue"}),
+    "display": frozenset({"device.display", "queue.board"}),
+    "window_pad": frozenset({"device.window_pad", "queue.board"}),
 }
 
 
