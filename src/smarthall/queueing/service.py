@@ -233,7 +233,8 @@ def issue_ticket(
             session.flush()
     except IntegrityError:
         # Only a concurrent retry with the same idempotency key (PostgreSQL) lands here.
-        session.expunge(ticket)
+        if ticket in session:
+            session.expunge(ticket)
         if key_hash:
             existing = session.execute(select(Ticket).where(Ticket.idempotency_key == key_hash)).scalar_one_or_none()
             if existing is not None:
