@@ -57,10 +57,13 @@ def test_no_ticket_called_by_two_windows(live_server):
     windows = {"clerk1": "H-690102-W01", "clerk2": "H-690102-W02", "clerk3": "H-690102-W03",
                "clerk7": "H-690102-W12", "clerk4": "H-690102-W04"}
 
+    # Logged in one after another: the audit chain's very first record is created by whoever logs in first.
+    tokens = {user: _login(live_server, user) for user in windows}
+
     def work(user: str) -> list[int]:
         called: list[int] = []
         with httpx.Client(base_url=live_server, timeout=60) as c:
-            headers = _login(live_server, user)
+            headers = tokens[user]
             assert c.post(f"/api/v1/windows/{windows[user]}/sign-in", headers=headers).status_code == 200
             while True:
                 r = c.post(f"/api/v1/windows/{windows[user]}/call-next", headers=headers)
