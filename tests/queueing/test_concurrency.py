@@ -36,7 +36,9 @@ def test_idempotent_retries_in_parallel_give_one_ticket(live_server):
 
     def one(_: int) -> httpx.Response:
         return httpx.post(
-            f"{live_server}/api/v1/tickets", json={"hall_code": HALL, "item_code": "GA-001"}, headers=headers,
+            f"{live_server}/api/v1/tickets",
+            json={"hall_code": HALL, "item_code": "GA-001"},
+            headers=headers,
             timeout=60,
         )
 
@@ -50,12 +52,20 @@ def test_no_ticket_called_by_two_windows(live_server):
     with httpx.Client(base_url=live_server, timeout=60) as c:
         ids = set()
         for i in range(60):
-            r = c.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": ["GA-001", "SC-001", "RS-001"][i % 3]},
-                       headers=KIOSK)
+            r = c.post(
+                "/api/v1/tickets",
+                json={"hall_code": HALL, "item_code": ["GA-001", "SC-001", "RS-001"][i % 3]},
+                headers=KIOSK,
+            )
             assert r.status_code == 201
             ids.add(r.json()["id"])
-    windows = {"clerk1": "H-690102-W01", "clerk2": "H-690102-W02", "clerk3": "H-690102-W03",
-               "clerk7": "H-690102-W12", "clerk4": "H-690102-W04"}
+    windows = {
+        "clerk1": "H-690102-W01",
+        "clerk2": "H-690102-W02",
+        "clerk3": "H-690102-W03",
+        "clerk7": "H-690102-W12",
+        "clerk4": "H-690102-W04",
+    }
 
     # Logged in one after another: the audit chain's very first record is created by whoever logs in first.
     tokens = {user: _login(live_server, user) for user in windows}

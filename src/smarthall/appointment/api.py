@@ -34,6 +34,10 @@ def list_slots(
 @router.post("/appointments", status_code=201, response_model=BookingRead)
 def book(data: BookingCreate, session: DbSession, actor: Citizen, now: Now) -> BookingRead:
     """Book a slot (citizens; one live booking per item per day; credit rule applies)."""
+    # Missed bookings are settled in a transaction of their own: the no-shows, the warning and any credit block
+    # stand even when this booking is then refused.
+    if service.mark_no_shows(session, now=now, citizen_id=actor.id):
+        session.commit()
     booking = service.book(session, actor, slot_id=data.slot_id, item_code=data.item_code, now=now)
     return service.booking_read(session, booking)
 

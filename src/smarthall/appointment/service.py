@@ -193,7 +193,6 @@ def book(
         raise ItemNotBookable(detail={"item_code": item_code, "slot_id": slot_id})
     if not policy.bookable(slot.starts_at, now, rule):
         raise SlotClosed(detail={"slot_id": slot_id})
-    mark_no_shows(session, now=now, citizen_id=citizen_id)
     _ensure_credit(session, citizen_id, now)
     booking = Booking(
         code=_new_code(),
