@@ -12,6 +12,7 @@ from smarthall.identity.api import router as identity_router
 from smarthall.notify.api import router as notify_router
 from smarthall.org.api import router as org_router
 from smarthall.queueing.api import router as queueing_router
+from smarthall.queueing.pages import router as queueing_pages
 from smarthall.web.pages import router as web_router
 
 api_router = APIRouter()
@@ -26,3 +27,4 @@ api_router.include_router(queueing_router)
 page_router = APIRouter()
 page_router.include_router(health_router)
 page_router.include_router(web_router)
+page_router.include_router(queueing_pages)

@@ -11,8 +11,13 @@ from smarthall.appointment import policy as appt_policy
 from smarthall.queueing import estimate, policy
 
 BASE = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
-HOURS = {"weekly": {"mon": [{"open": "08:30", "close": "12:00"}, {"open": "14:00", "close": "17:30"}],
-                    "sat": [{"open": "09:00", "close": "12:00"}], "sun": []}}
+HOURS = {
+    "weekly": {
+        "mon": [{"open": "08:30", "close": "12:00"}, {"open": "14:00", "close": "17:30"}],
+        "sat": [{"open": "09:00", "close": "12:00"}],
+        "sun": [],
+    }
+}
 
 
 @given(st.integers(min_value=1, max_value=100_000))
@@ -97,8 +102,9 @@ def test_simulation_covers_everyone_with_a_comprehensive_window(rows, n_windows)
     # Within one item and priority class, later arrivals never get an earlier estimate.
     for item in "ABC":
         for prio in (True, False):
-            line = sorted((t for t in waiting if t.item_code == item and t.priority == prio),
-                          key=lambda t: (t.queued_min, t.id))
+            line = sorted(
+                (t for t in waiting if t.item_code == item and t.priority == prio), key=lambda t: (t.queued_min, t.id)
+            )
             waits = [result[t.id].wait_minutes for t in line]
             assert waits == sorted(waits)
 
