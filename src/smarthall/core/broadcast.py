@@ -1,7 +1,8 @@
 """Live fan-out of small JSON messages to SSE subscribers (display boards, window pads, citizens' phones).
 
 ``publish`` is synchronous and thread-safe: it is called from after-commit hooks that run in the worker thread of a
-request, so a board never shows a rolled-back call. ``subscribe`` is an async iterator used by SSE endpoints.
+request, so a board never shows a rolled-back call. ``subscribe`` is an async iterator used by SSE endpoints; its first item is ``{"type": "subscribed"}``, sent once
+the subscription is live, so a client told "ready" then misses nothing.
 
 - Without ``SMARTHALL_REDIS_URL``: an in-memory fan-out for one process (each subscriber owns an asyncio queue on
   its own event loop; publish hands the message over with ``call_soon_threadsafe``).
@@ -17,9 +18,12 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
+from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
 _QUEUE_LIMIT = 256
+# The first item of every subscription: from here on, nothing published to the channel is missed.
+SUBSCRIBED: dict[str, Any] = {"type": "subscribed"}
 
 
 class Broadcaster(Protocol):
@@ -51,6 +55,7 @@ class MemoryBroadcaster:
         with self._lock:
             self._subscribers.setdefault(channel, []).append(entry)
         try:
+            yield dict(SUBSCRIBED)
             while True:
                 yield await queue.get()
         finally:
@@ -79,11 +84,13 @@ class RedisBroadcaster:
         import redis
 
         self.url = url
+        # Pub/sub ignores the database number; the prefix keeps deployments sharing one Redis apart.
+        self.prefix = f"smarthall{urlparse(url).path or '/0'}:"
         self._sync = redis.Redis.from_url(url)
 
     def publish(self, channel: str, message: dict[str, Any]) -> None:
         try:
-            self._sync.publish(f"smarthall:{channel}", json.dumps(message, ensure_ascii=False))
+            self._sync.publish(self.prefix + channel, json.dumps(message, ensure_ascii=False))
         except Exception:  # a board missing one update must not fail the committed request
             log.exception("redis publish to %s failed", channel)
 
@@ -92,8 +99,9 @@ class RedisBroadcaster:
 
         client = aioredis.Redis.from_url(self.url)
         pubsub = client.pubsub()
-        await pubsub.subscribe(f"smarthall:{channel}")
+        await pubsub.subscribe(self.prefix + channel)
         try:
+            yield dict(SUBSCRIBED)
             while True:
                 item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=30.0)
                 if item is None:

@@ -164,10 +164,12 @@ def board_stream(hall_code: str, request: Request, session: DbSession, actor: Cu
     chan = service.channel(hall.code)
 
     async def events() -> AsyncIterator[dict[str, Any]]:
-        yield {"event": "ready", "data": json.dumps({"hall_code": hall.code}), "retry": 3000}
         async for message in broadcaster().subscribe(chan):
             if await request.is_disconnected():
                 break
+            if message.get("type") == "subscribed":
+                yield {"event": "ready", "data": json.dumps({"hall_code": hall.code}), "retry": 3000}
+                continue
             yield {"event": message.get("type", "update"), "data": json.dumps(message, ensure_ascii=False)}
 
     return EventSourceResponse(events(), ping=15)
