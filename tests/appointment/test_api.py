@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from smarthall.appointment.models import Booking, Slot
+from smarthall.appointment.tasks import send_reminders, settle_no_shows
 from smarthall.core.clock import SHANGHAI
 from smarthall.notify.models import Message
 from tests.factories import citizen_payload, register_citizen
@@ -184,3 +185,20 @@ def test_n_plus_k_concurrent_bookings_give_exactly_n(live_server, env):
         row = s.get(Slot, slot["id"])
         assert row.booked == 6
         assert len(s.execute(select(Booking).where(Booking.slot_id == slot["id"])).all()) == 6
+
+
+def test_periodic_jobs_settle_no_shows_and_remind(client, env):
+    _, citizen = register_citizen(client)
+    slot = slots(client)[0]
+    code = client.post("/api/v1/appointments", json={"slot_id": slot["id"], "item_code": ITEM}, headers=citizen).json()[
+        "code"
+    ]
+    assert send_reminders.call_local() == 1  # tomorrow 08:30 is within 24 hours
+    assert send_reminders.call_local() == 0
+    env.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    assert settle_no_shows.call_local() == 1
+    with env.session(write=False) as s:
+        booking = s.execute(select(Booking).where(Booking.code == code)).scalar_one()
+        templates = [m.template for m in s.execute(select(Message)).scalars()]
+    assert booking.status == "no_show" and "appointment.noshow_warning" in templates
+    assert "appointment.reminder" in templates

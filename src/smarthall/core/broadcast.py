@@ -1,8 +1,9 @@
 """Live fan-out of small JSON messages to SSE subscribers (display boards, window pads, citizens' phones).
 
 ``publish`` is synchronous and thread-safe: it is called from after-commit hooks that run in the worker thread of a
-request, so a board never shows a rolled-back call. ``subscribe`` is an async iterator used by SSE endpoints; its first item is ``{"type": "subscribed"}``, sent once
-the subscription is live, so a client told "ready" then misses nothing.
+request, so a board never shows a rolled-back call. ``subscribe`` is an async iterator used by SSE endpoints; its
+first item is ``{"type": "subscribed"}``, sent once the subscription is live, so a client told "ready" misses
+nothing after it.
 
 - Without ``SMARTHALL_REDIS_URL``: an in-memory fan-out for one process (each subscriber owns an asyncio queue on
   its own event loop; publish hands the message over with ``call_soon_threadsafe``).
