@@ -92,9 +92,7 @@ def _service_time(rng: random.Random, item: str) -> float:
 
 def estimate_both(hall: Hall, wins: list[Win], t: float, tk: Tk) -> None:
     open_wins = [w for w in wins if _open(w, t)]
-    waiting = [
-        estimate.WaitingTicket(x.id, x.item, x.priority, x.arrived - t) for x in hall.waiting
-    ]
+    waiting = [estimate.WaitingTicket(x.id, x.item, x.priority, x.arrived - t) for x in hall.waiting]
     views = []
     for w in open_wins:
         busy = 0.0
@@ -186,8 +184,10 @@ def main() -> None:
     rows = [run(s) for s in range(seeds)]
     ours = statistics.fmean(r[0] for r in rows)
     naive = statistics.fmean(r[1] for r in rows)
-    print(f"simulated hall days: {seeds}; tickets scored per day ≈ {statistics.fmean(r[3] for r in rows):.0f}; "
-          f"mean wait {statistics.fmean(r[2] for r in rows):.1f} min")
+    print(
+        f"simulated hall days: {seeds}; tickets scored per day ≈ {statistics.fmean(r[3] for r in rows):.0f}; "
+        f"mean wait {statistics.fmean(r[2] for r in rows):.1f} min"
+    )
     print(f"MAE ÷ mean wait — ours: {ours:.3f}   naive: {naive:.3f}   ratio ours/naive: {ours / naive:.2f}")
     print(f"days where ours beats naive: {sum(1 for r in rows if r[0] < r[1])}/{seeds}")
 

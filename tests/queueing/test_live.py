@@ -48,7 +48,12 @@ def test_memory_broadcaster_delivers_from_worker_threads():
         await asyncio.wait_for(task, 5)
         return got
 
-    got = asyncio.run(main())
+    # In a thread of its own: Playwright's sync API may own the main thread's event loop in this session.
+    box: list[list[dict]] = []
+    runner = threading.Thread(target=lambda: box.append(asyncio.run(main())))
+    runner.start()
+    runner.join(10)
+    got = box[0]
     assert sorted(m["n"] for m in got) == [0, 1, 2]
     assert hub.subscriber_count("c") == 0
 

@@ -94,6 +94,7 @@ def simulate(
         else:
             lines.setdefault((t.item_code, t.priority), deque()).append(t)
     item_codes = sorted({item for item, _ in lines})
+    eligible = [[item for item in item_codes if w.serves(item)] for w in windows]
     heap = [(max(w.busy_for, 0.0), i) for i, w in enumerate(windows)]
     heapq.heapify(heap)
     streaks = [w.priority_streak for w in windows]
@@ -104,7 +105,7 @@ def simulate(
         clock, wi = heapq.heappop(heap)
         window = windows[wi]
         chosen = _next_for(
-            window, clock, lines, targeted, item_codes, streaks[wi], max_priority_streak, max_ordinary_wait
+            window, clock, lines, targeted, eligible[wi], streaks[wi], max_priority_streak, max_ordinary_wait
         )
         if chosen is None:
             stuck.add(wi)  # nothing left this window may serve: it drops out
@@ -136,8 +137,6 @@ def _next_for(
     best_prio: WaitingTicket | None = None
     best_ord: WaitingTicket | None = None
     for item in item_codes:
-        if not window.serves(item):
-            continue
         for prio in (True, False):
             line = lines.get((item, prio))
             if not line:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -87,8 +88,27 @@ def announcement(number: str, window_number: int) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------------- helpers
 
 
+_CACHE_SECONDS = 30.0
+_cache: dict[tuple[str, int], tuple[float, Any]] = {}
+
+
+def _cached(key: tuple[str, int], load: Any) -> Any:
+    """Catalog facts that change a few times a year, kept briefly per process (issuing is the hot path)."""
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    _cache[key] = (now, value)
+    return value
+
+
 def _prefixes(session: Session) -> dict[str, str]:
-    return policy.queue_prefixes(session.execute(select(Department.code)).scalars())
+    return _cached(("prefixes", 0), lambda: policy.queue_prefixes(session.execute(select(Department.code)).scalars()))
+
+
+def _hall_items(session: Session, hall: Hall) -> set[str]:
+    return _cached(("items", hall.id), lambda: catalog_service.hall_item_codes(session, hall))
 
 
 def _hall_open(session: Session, hall: Hall, now: datetime) -> bool:
@@ -194,7 +214,7 @@ def issue_ticket(
         citizen_id = citizen_id or booking.citizen_id
     if not item_code:
         raise ItemNotServed("请选择办理事项", "Choose an item", code="item_required")
-    if item_code not in catalog_service.hall_item_codes(session, hall):
+    if item_code not in _hall_items(session, hall):
         raise ItemNotServed(detail={"item_code": item_code, "hall_code": hall.code})
     item = catalog_service.get_item(session, item_code)
     reason = policy.priority_reason(id_number, data.declared, on_time, today)
