@@ -131,7 +131,7 @@ def _start(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SMARTHALL_DATABASE_URL": PG_URL or "",
-        "SMARTHALL_REDIS_URL": REDIS_URL or "",
+        **({"SMARTHALL_REDIS_URL": REDIS_URL} if REDIS_URL else {}),
         "SMARTHALL_FIELD_KEY": TEST_FIELD_KEY,
         "SMARTHALL_SECRET_KEY": "test-secret-key-for-tokens-only-in-tests",
         "SMARTHALL_DATA_DIR": str(data_dir),
@@ -190,3 +190,65 @@ def test_two_processes_share_calls_through_redis(env, tmp_path):
         for proc in (a, b):
             proc.terminate()
             proc.wait(10)
+
+
+def test_kill_9_mid_issue_loses_no_acknowledged_ticket(env, tmp_path):
+    """A server process killed with SIGKILL while tickets are being issued: after a restart every acknowledged
+    ticket is there, numbers are unique, and numbering continues."""
+    import signal
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from smarthall.queueing.models import Ticket
+
+    global PG_URL, REDIS_URL
+    saved = PG_URL, REDIS_URL
+    PG_URL, REDIS_URL = env.settings.resolved_database_url, None
+    try:
+        port = _free_port()
+        proc = _start(port, tmp_path / "k1")
+        acknowledged: list[dict] = []
+
+        def one(_: int) -> None:
+            try:
+                r = httpx.post(
+                    f"http://127.0.0.1:{port}/api/v1/tickets",
+                    json={"hall_code": HALL, "item_code": "GA-001"},
+                    headers=KIOSK,
+                    timeout=10,
+                )
+            except httpx.HTTPError:
+                return
+            if r.status_code == 201:
+                acknowledged.append(r.json())
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(one, i) for i in range(200)]
+            while len(acknowledged) < 20:
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            for f in futures:
+                f.result()
+        proc2 = _start(port, tmp_path / "k2")
+        try:
+            for t in acknowledged:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/tickets/{t['id']}", timeout=10)
+                assert r.status_code == 200 and r.json()["number"] == t["number"]
+            after = httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/tickets",
+                json={"hall_code": HALL, "item_code": "GA-001"},
+                headers=KIOSK,
+                timeout=10,
+            ).json()
+            assert int(after["number"][1:]) > max(int(t["number"][1:]) for t in acknowledged)
+        finally:
+            proc2.terminate()
+            proc2.wait(10)
+        with env.session(write=False) as s:
+            total = s.execute(select(func.count()).select_from(Ticket)).scalar_one()
+            distinct = s.execute(select(func.count(func.distinct(Ticket.number)))).scalar_one()
+        assert total == distinct and total >= len(acknowledged) + 1
+    finally:
+        PG_URL, REDIS_URL = saved
