@@ -225,3 +225,32 @@ def test_number_continues_after_restart(client, env):
         second = issue(c2).json()
     app2.state.db.dispose()
     assert int(second["number"][1:]) == int(first["number"][1:]) + 1
+
+
+def test_priority_first_with_starvation_guard(client):
+    clerk = auth(client, "clerk1")
+    sign_in(client, clerk)
+    ordinary = issue(client, "GA-001").json()
+    prios = [issue(client, "GA-001", declared="pregnant").json() for _ in range(4)]
+    assert all(p["priority"] for p in prios)
+    order = []
+    for _ in range(5):
+        t = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).json()
+        order.append(t["id"])
+        client.post(f"/api/v1/tickets/{t['id']}/finish", headers=clerk)
+    # Three priority tickets, then the waiting ordinary ticket gets its turn, then the last priority one.
+    assert order == [prios[0]["id"], prios[1]["id"], prios[2]["id"], ordinary["id"], prios[3]["id"]]
+
+
+def test_quiet_calling_when_three_are_ahead(client, env):
+    from smarthall.notify.models import Message
+
+    tickets = [issue(client, "GA-001", phone=f"1391234{i:04d}").json() for i in range(6)]
+    clerk = auth(client, "clerk1")
+    sign_in(client, clerk)
+    client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk)
+    with env.session(write=False) as s:
+        told = {m.ref_id for m in s.execute(select(Message).where(Message.template == "queue.ahead")).scalars()}
+    # After the first call, tickets 2–5 have at most three ahead of them; ticket 6 has four.
+    assert {str(t["id"]) for t in tickets[1:5]} <= told and str(tickets[5]["id"]) not in told
+    assert tickets[0]["number"]
