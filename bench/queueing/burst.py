@@ -96,15 +96,23 @@ async def burst(base: str, tokens: list[dict[str, str]], attempts: int, clients:
             nonlocal booked, full_at, errors
             while not queue.empty():
                 headers, slot_id, item = queue.get_nowait()
-                try:
-                    r = await c.post(
-                        "/api/v1/appointments", json={"slot_id": slot_id, "item_code": item}, headers=headers
-                    )
-                except httpx.HTTPError:
-                    errors += 1
+                r = None
+                while True:
+                    try:
+                        r = await c.post(
+                            "/api/v1/appointments", json={"slot_id": slot_id, "item_code": item}, headers=headers
+                        )
+                    except httpx.HTTPError:
+                        errors += 1
+                        break
+                    statuses[r.status_code] += 1
+                    if r.status_code in (429, 503) and "retry-after" in r.headers:
+                        await asyncio.sleep(float(r.headers["retry-after"]))  # shed under overload: retry as told
+                        continue
+                    break
+                if r is None:
                     continue
-                statuses[r.status_code] += 1
-                if r.status_code >= 500:
+                if r.status_code >= 500 and r.status_code != 503:
                     errors += 1
                 if r.status_code == 201:
                     booked += 1

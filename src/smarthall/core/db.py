@@ -16,7 +16,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from smarthall.core.errors import ServiceUnavailable
+
 AFTER_COMMIT_KEY = "after_commit"
+WRITE_WAIT_SECONDS = 15.0
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -51,8 +54,11 @@ def _install_sqlite_recipe(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         if conn.get_execution_options().get("sqlite_write"):
-            if not write_lock.acquire(timeout=30):
-                raise TimeoutError("the SQLite write lock was not granted within 30 s")
+            if not write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+                # Overload: shed the request with a retryable answer instead of a 500.
+                raise ServiceUnavailable(
+                    "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
+                )
             conn.info["holds_write_lock"] = True
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
