@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from smarthall.appointment.api import router as appointment_router
 from smarthall.archive.api import router as archive_router
 from smarthall.archive.pages import router as archive_pages
 from smarthall.assist.api import router as assist_router
@@ -20,6 +21,8 @@ from smarthall.health import router as health_router
 from smarthall.identity.api import router as identity_router
 from smarthall.notify.api import router as notify_router
 from smarthall.org.api import router as org_router
+from smarthall.queueing.api import router as queueing_router
+from smarthall.queueing.pages import router as queueing_pages
 from smarthall.web.pages import router as web_router
 
 api_router = APIRouter()
@@ -33,6 +36,8 @@ api_router.include_router(evaluation_router)
 api_router.include_router(consult_router)
 api_router.include_router(assist_router)
 api_router.include_router(cases_router)
+api_router.include_router(appointment_router)
+api_router.include_router(queueing_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)
@@ -42,3 +47,4 @@ page_router.include_router(archive_pages)
 page_router.include_router(consult_pages)
 page_router.include_router(assist_pages)
 page_router.include_router(cases_pages)
+page_router.include_router(queueing_pages)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 import time
 import uuid
 from pathlib import Path
@@ -126,6 +128,27 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))
 
 
+def register_known_provinces(database: Database) -> None:
+    """ID numbers of the imported hall tree's provinces are valid in every process, not only in the importing one."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from smarthall.core.validators import register_provinces
+    from smarthall.org.models import Region
+
+    try:
+        with database.unit_of_work(write=False) as session:
+            register_provinces(session.execute(select(Region.code)).scalars())
+    except SQLAlchemyError:
+        log.warning("regions not readable yet (database not migrated?); ID prefixes of the hall tree not registered")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    register_known_provinces(app.state.db)
+    yield
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -137,6 +160,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         description="Intelligent government service hall platform after GB/T 44888-2024.",
         docs_url="/docs",
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = Database(settings.resolved_database_url)

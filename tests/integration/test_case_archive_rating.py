@@ -25,8 +25,13 @@ def _archive_verify(env, *args: str) -> subprocess.CompletedProcess[str]:
         "SMARTHALL_FIELD_KEY": env.settings.field_key or "",
         "SMARTHALL_LOG_JSON": "false",
     }
-    return subprocess.run([sys.executable, "-m", "smarthall.cli", "archive", "verify", *args], env=environ,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "smarthall.cli", "archive", "verify", *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_instant_case_is_archived_verified_and_rated(env, client, tmp_path):
@@ -57,12 +62,13 @@ def test_instant_case_is_archived_verified_and_rated(env, client, tmp_path):
 
     # Only the applicant may rate, once; the case's online indicators apply.
     other = register_citizen(client)[1]
-    denied = client.post("/api/v1/evaluations", headers=other,
-                         json={"case_no": case_no, "level": 5, "channel": "web"})
+    denied = client.post("/api/v1/evaluations", headers=other, json={"case_no": case_no, "level": 5, "channel": "web"})
     assert denied.status_code == 403
-    rated = client.post("/api/v1/evaluations", headers=citizen,
-                        json={"case_no": case_no, "level": 5, "channel": "web",
-                              "indicators": {"overall": 5, "convenience": 5}})
+    rated = client.post(
+        "/api/v1/evaluations",
+        headers=citizen,
+        json={"case_no": case_no, "level": 5, "channel": "web", "indicators": {"overall": 5, "convenience": 5}},
+    )
     assert rated.status_code == 201, rated.text
     again = client.post("/api/v1/evaluations", headers=citizen, json={"case_no": case_no, "level": 4, "channel": "web"})
     assert again.status_code == 409
@@ -71,8 +77,11 @@ def test_instant_case_is_archived_verified_and_rated(env, client, tmp_path):
 def test_bad_rating_of_a_real_case_opens_a_rectification(env, client):
     citizen = li_ming(client)
     case_no = sc003(client, citizen)["case_no"]
-    rated = client.post("/api/v1/evaluations", headers=citizen,
-                        json={"case_no": case_no, "level": 1, "channel": "web", "comment": "等了很久"})
+    rated = client.post(
+        "/api/v1/evaluations",
+        headers=citizen,
+        json={"case_no": case_no, "level": 1, "channel": "web", "comment": "等了很久"},
+    )
     assert rated.status_code == 201, rated.text
     orders = client.get("/api/v1/rectifications", headers=auth(client, "hallmanager1")).json()
     order = next(o for o in orders if o["subject_ref"] == case_no)

@@ -19,7 +19,7 @@ from smarthall.archive.schemas import (
     PackageSummary,
     RetentionRuleSet,
 )
-from smarthall.core.deps import DbSession, Now, SettingsDep, require
+from smarthall.core.deps import DbId, DbSession, Now, SettingsDep, require
 from smarthall.core.tenancy import Actor
 
 router = APIRouter(prefix="/archives", tags=["archive"])
@@ -62,7 +62,7 @@ def propose_disposal(
 
 @router.post("/disposals/{disposal_id}/decision")
 def decide_disposal(
-    disposal_id: int,
+    disposal_id: DbId,
     body: DisposalDecision,
     session: DbSession,
     settings: SettingsDep,

@@ -16,7 +16,7 @@ from smarthall.assist.schemas import (
     ProxyCreate,
     ProxyRead,
 )
-from smarthall.core.deps import CurrentActor, DbSession, LoggedIn, Now
+from smarthall.core.deps import CurrentActor, DbId, DbSession, LoggedIn, Now
 
 router = APIRouter(tags=["assist"])
 HelpStatus = Literal["open", "assigned", "in_progress", "done", "cancelled"]
@@ -40,14 +40,14 @@ def list_help_requests(
 
 
 @router.get("/help-requests/{request_id}", response_model=HelpRequestRead)
-def get_help_request(request_id: int, session: DbSession, actor: LoggedIn) -> HelpRequestRead:
+def get_help_request(request_id: DbId, session: DbSession, actor: LoggedIn) -> HelpRequestRead:
     """One help request."""
     return service.help_read(service.get_help_request(session, actor, request_id))
 
 
 @router.post("/help-requests/{request_id}/actions", response_model=HelpRequestRead)
 def act_on_help_request(
-    request_id: int, body: HelpRequestAction, session: DbSession, actor: LoggedIn, now: Now
+    request_id: DbId, body: HelpRequestAction, session: DbSession, actor: LoggedIn, now: Now
 ) -> HelpRequestRead:
     """assign / start / finish / cancel, or link the ticket or case it produced."""
     row = service.act_on_help_request(
@@ -79,13 +79,13 @@ def list_proxies(
 
 
 @router.get("/proxy-authorizations/{proxy_id}", response_model=ProxyRead)
-def get_proxy(proxy_id: int, session: DbSession, actor: LoggedIn) -> ProxyRead:
+def get_proxy(proxy_id: DbId, session: DbSession, actor: LoggedIn) -> ProxyRead:
     """One authorization with its history."""
     return service.proxy_read(service.get_proxy(session, actor, proxy_id))
 
 
 @router.post("/proxy-authorizations/{proxy_id}/actions", response_model=ProxyRead)
-def act_on_proxy(proxy_id: int, body: ProxyAction, session: DbSession, actor: LoggedIn, now: Now) -> ProxyRead:
+def act_on_proxy(proxy_id: DbId, body: ProxyAction, session: DbSession, actor: LoggedIn, now: Now) -> ProxyRead:
     """confirm (entrustor's login or signature image) / start / suspend / resume / complete / terminate."""
     row = service.act_on_proxy(
         session,
@@ -100,7 +100,7 @@ def act_on_proxy(proxy_id: int, body: ProxyAction, session: DbSession, actor: Lo
 
 
 @router.post("/proxy-authorizations/{proxy_id}/check")
-def check_proxy(proxy_id: int, body: ProxyCheck, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, object]:
+def check_proxy(proxy_id: DbId, body: ProxyCheck, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, object]:
     """May the caller, as agent, do ``act`` for ``item_code`` now? 200 if so, 403 ``proxy_out_of_scope`` if not."""
     row = service.get_proxy(session, actor, proxy_id)
     service.ensure_within_scope(session, actor, row, item_code=body.item_code, act=body.act, now=now)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from smarthall.assist import service
 from smarthall.consult.pages import _error, _gate
-from smarthall.core.deps import CurrentActor, DbSession, Now
+from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
 from smarthall.web.nav import Tile, register
@@ -44,7 +44,7 @@ def work_action(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    request_id: int,
+    request_id: DbId,
     action: Annotated[str, Form(pattern="^(assign|start|finish|cancel|link)$")],
     ticket_ref: Annotated[str, Form(max_length=64)] = "",
     case_ref: Annotated[str, Form(max_length=64)] = "",
@@ -84,7 +84,7 @@ def proxy_action(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    proxy_id: int,
+    proxy_id: DbId,
     action: Annotated[str, Form(pattern="^(confirm|start|suspend|resume|complete|terminate)$")],
 ) -> Response:
     request.state.actor = actor

@@ -12,7 +12,7 @@ from smarthall.cases import service
 from smarthall.cases import tasks as _tasks  # noqa: F401  (registers the periodic time-limit warning job)
 from smarthall.cases.errors import UploadTooLarge
 from smarthall.cases.schemas import ActionIn, CaseCreate, CaseCreated, DraftIn, ItemForm
-from smarthall.core.deps import DbSession, LoggedIn, Now, SettingsDep, require
+from smarthall.core.deps import DbId, DbSession, LoggedIn, Now, SettingsDep, require
 from smarthall.core.errors import NotFound
 from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
@@ -132,7 +132,7 @@ def case_action(case_no: str, data: ActionIn, session: DbSession, actor: LoggedI
 
 
 @router.get("/documents/{document_id}")
-def download_document(document_id: int, session: DbSession, actor: LoggedIn) -> FileResponse:
+def download_document(document_id: DbId, session: DbSession, actor: LoggedIn) -> FileResponse:
     """A document's PDF, to its holder and to staff in scope."""
     document = service.document_for(session, actor, document_id)
     return FileResponse(document.path, media_type="application/pdf", filename=f"{document.doc_no}.pdf")

@@ -22,7 +22,7 @@ from smarthall.consult.schemas import (
     ReviewIn,
     RouteIn,
 )
-from smarthall.core.deps import CurrentActor, DbSession, Now, require
+from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
 from smarthall.core.tenancy import Actor
 
 router = APIRouter(tags=["consult"])
@@ -192,7 +192,7 @@ def review_queue(
 
 
 @router.post("/consult/review-queue/{question_id}")
-def resolve(question_id: int, body: QueueAction, session: DbSession, actor: Editor, now: Now) -> dict[str, object]:
+def resolve(question_id: DbId, body: QueueAction, session: DbSession, actor: Editor, now: Now) -> dict[str, object]:
     """Link a queued question to an entry (improves later answers) or dismiss it."""
     row = service.resolve_queue_item(
         session, actor, question_id, action=body.action, entry_code=body.entry_code, now=now

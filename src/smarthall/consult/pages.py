@@ -20,7 +20,7 @@ from smarthall.assist.schemas import HelpRequestCreate
 from smarthall.audit import service as audit_service
 from smarthall.consult import service
 from smarthall.consult.schemas import EntryIn
-from smarthall.core.deps import CurrentActor, DbSession, Now
+from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
@@ -200,7 +200,7 @@ def go(
 
 
 @router.get("/ask/help/{request_id}")
-def help_requested(request: Request, session: DbSession, actor: CurrentActor, request_id: int) -> Response:
+def help_requested(request: Request, session: DbSession, actor: CurrentActor, request_id: DbId) -> Response:
     request.state.actor = actor
     from smarthall.assist.models import HelpRequest
 
@@ -450,7 +450,7 @@ def queue_resolve(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    question_id: int,
+    question_id: DbId,
     action: Annotated[str, Form(pattern="^(link|dismiss)$")],
     entry_code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:

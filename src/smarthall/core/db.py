@@ -8,6 +8,7 @@ behind writers (WAL).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +16,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from smarthall.core.errors import ServiceUnavailable
+
 AFTER_COMMIT_KEY = "after_commit"
+WRITE_WAIT_SECONDS = 15.0
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -43,12 +47,34 @@ def _install_sqlite_recipe(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
+    # Writers of this process queue on a lock before BEGIN IMMEDIATE: SQLite's busy handler polls with sleeps, so
+    # under sustained load an unlucky writer could wait past the busy timeout (a 500) while others got in.
+    write_lock = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         if conn.get_execution_options().get("sqlite_write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if not write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+                # Overload: shed the request with a retryable answer instead of a 500.
+                raise ServiceUnavailable(
+                    "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
+                )
+            conn.info["holds_write_lock"] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                conn.info.pop("holds_write_lock", None)
+                write_lock.release()
+                raise
         else:
             conn.exec_driver_sql("BEGIN")
+
+    def _release(conn: Any) -> None:
+        if conn.info.pop("holds_write_lock", False):
+            write_lock.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
 
 class Database:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from smarthall.core.clock import Clock
@@ -22,6 +22,10 @@ from smarthall.core.logging import request_id_var
 from smarthall.core.tenancy import Actor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_DB_ID = 2**63 - 1
+
+# A row id in a path: bounded, so an absurd number is a 422 rather than an overflow inside the database driver.
+DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID)]
 
 
 def get_settings(request: Request) -> Settings:

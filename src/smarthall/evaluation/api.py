@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from smarthall.core.deps import CurrentActor, DbSession, LoggedIn, Now, SettingsDep, require
+from smarthall.core.deps import CurrentActor, DbId, DbSession, LoggedIn, Now, SettingsDep, require
 from smarthall.core.tenancy import Actor
 from smarthall.evaluation import service as evaluation_service
 from smarthall.evaluation import tasks as evaluation_tasks  # noqa: F401 - registers listeners and periodic jobs
@@ -128,7 +128,7 @@ def list_rectifications(
 
 @router.post("/rectifications/{rect_id}/actions")
 def act(
-    rect_id: int, body: RectificationAction, session: DbSession, actor: LoggedIn, settings: SettingsDep, now: Now
+    rect_id: DbId, body: RectificationAction, session: DbSession, actor: LoggedIn, settings: SettingsDep, now: Now
 ) -> RectificationRead:
     """Move a work order: follow_up, rectify (reply to the rater), close, appeal, uphold or overturn."""
     return evaluation_service.act(session, actor, settings, rect_id, action=body.action, note=body.note, now=now)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
+from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.evaluation import policy
 from smarthall.evaluation import service as evaluation_service
@@ -194,7 +194,7 @@ def rectifications_page(
 
 @router.post("/evaluation/rectifications/{rect_id}/act")
 def rectification_act(
-    rect_id: int,
+    rect_id: DbId,
     request: Request,
     session: DbSession,
     actor: CurrentActor,

@@ -12,11 +12,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "guide": frozenset(
         {"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"}
         | {"guide.desk", "assist.request", "assist.handle", "proxy.manage"}
+        | {"queue.issue", "queue.read"}
     ),
     "clerk": frozenset(
         {"staff.home", "citizen.lookup", "catalog.browse", "evaluation.link"}
         | {"assist.request", "proxy.manage"}
         | {"case.read", "case.accept"}
+        | {"queue.window", "queue.read"}
     ),
     "approver": frozenset({"staff.home", "catalog.browse", "case.read", "case.approve"}),
     "hall_manager": frozenset(
@@ -26,6 +28,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"consult.edit", "consult.review", "consult.metrics", "guide.desk"}
         | {"assist.request", "assist.handle", "assist.manage", "proxy.manage"}
         | {"case.read", "case.replay"}
+        | {"queue.issue", "queue.read"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
@@ -38,10 +41,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"archive.read", "archive.verify"}
         | {"evaluation.stats", "evaluation.appeal_decide"}
     ),
-    "citizen": frozenset({"citizen.self", "case.submit"}),
-    "kiosk": frozenset({"device.kiosk", "evaluation.link", "assist.request"}),
-    "display": frozenset({"device.display"}),
-    "window_pad": frozenset({"device.window_pad"}),
+    "citizen": frozenset({"citizen.self", "case.submit", "queue.issue", "appointment.book"}),
+    "kiosk": frozenset({"device.kiosk", "evaluation.link", "assist.request", "queue.issue"}),
+    "display": frozenset({"device.display", "queue.board"}),
+    "window_pad": frozenset({"device.window_pad", "queue.board"}),
 }
 
 

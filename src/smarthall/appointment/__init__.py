@@ -1,0 +1,1 @@
+"""智能预约: slots, bookings, check-in, credit rule."""

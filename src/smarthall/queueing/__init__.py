@@ -1,0 +1,1 @@
+"""智能取叫号: tickets, routing, calling, boards, voice, wait estimates."""

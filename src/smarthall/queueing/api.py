@@ -1,0 +1,198 @@
+"""Queueing API: tickets, window actions, boards (JSON and SSE) and call voice."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sse_starlette.sse import EventSourceResponse
+
+from smarthall.core.broadcast import broadcaster
+from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
+from smarthall.core.errors import Forbidden, ServiceUnavailable, Unauthorized
+from smarthall.core.tenancy import Actor
+from smarthall.org import service as org_service
+from smarthall.queueing import service, voice
+from smarthall.queueing.schemas import Board, CallByNumber, TicketIssue, TicketRead, TicketTransfer, WindowState
+
+router = APIRouter(tags=["queueing"])
+Issuer = Annotated[Actor, Depends(require("queue.issue"))]
+Clerk = Annotated[Actor, Depends(require("queue.window"))]
+Reader = Annotated[Actor, Depends(require("queue.read"))]
+
+
+def board_reader(session: Any, actor: Actor, hall_code: str) -> None:
+    """Display devices of the hall and hall staff read boards; nobody else (boards show masked names)."""
+    if actor.kind == "anonymous":
+        raise Unauthorized()
+    if not (actor.has("queue.board") or actor.has("queue.read")):
+        raise Forbidden("您的角色无权查看叫号屏", "Your role cannot read boards", code="forbidden_role")
+    hall = org_service.get_hall(session, hall_code)
+    actor.ensure_hall(hall.id, hall.region_path)
+
+
+@router.post("/tickets", status_code=201, response_model=TicketRead)
+def issue_ticket(
+    data: TicketIssue,
+    session: DbSession,
+    actor: Issuer,
+    now: Now,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> TicketRead:
+    """Issue a ticket (kiosk device key, citizen remote ticket, guide desk, or appointment check-in)."""
+    ticket, _ = service.issue_ticket(session, actor, data, idempotency_key=idempotency_key, now=now)
+    return service.ticket_read(session, ticket, now)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketRead)
+def get_ticket(ticket_id: DbId, session: DbSession, now: Now) -> TicketRead:
+    """A ticket's live state: status, people ahead and estimated wait (no personal data)."""
+    return service.ticket_read(session, service.get_ticket(session, ticket_id), now)
+
+
+@router.post("/windows/{window_code}/sign-in", response_model=WindowState)
+def sign_in(window_code: str, session: DbSession, actor: Clerk, now: Now) -> WindowState:
+    """Sign in at a window (clerks: their assigned window)."""
+    service.sign_in(session, actor, window_code=window_code, now=now)
+    return service.window_state(session, actor, window_code=window_code, now=now)
+
+
+@router.post("/windows/{window_code}/sign-out", response_model=WindowState)
+def sign_out(window_code: str, session: DbSession, actor: Clerk, now: Now) -> WindowState:
+    """Sign out of a window (it stops calling)."""
+    service.set_window_status(session, actor, window_code=window_code, status="closed", now=now)
+    return service.window_state(session, actor, window_code=window_code, now=now)
+
+
+@router.post("/windows/{window_code}/pause", response_model=WindowState)
+def pause(window_code: str, session: DbSession, actor: Clerk, now: Now) -> WindowState:
+    """Pause calling at a window."""
+    service.set_window_status(session, actor, window_code=window_code, status="paused", now=now)
+    return service.window_state(session, actor, window_code=window_code, now=now)
+
+
+@router.post("/windows/{window_code}/resume", response_model=WindowState)
+def resume(window_code: str, session: DbSession, actor: Clerk, now: Now) -> WindowState:
+    """Resume calling at a paused window."""
+    service.set_window_status(session, actor, window_code=window_code, status="open", now=now)
+    return service.window_state(session, actor, window_code=window_code, now=now)
+
+
+@router.get("/windows/{window_code}", response_model=WindowState)
+def window_state(window_code: str, session: DbSession, actor: Reader, now: Now) -> WindowState:
+    """A window's status and current ticket."""
+    return service.window_state(session, actor, window_code=window_code, now=now)
+
+
+@router.get("/windows/{window_code}/queue", response_model=list[TicketRead])
+def window_queue(window_code: str, session: DbSession, actor: Reader, now: Now) -> list[TicketRead]:
+    """Waiting tickets this window may serve."""
+    tickets = service.queue_list(session, actor, window_code=window_code, now=now)
+    return [service.ticket_read(session, t, now, with_estimate=False) for t in tickets]
+
+
+@router.post("/windows/{window_code}/call-next", response_model=TicketRead, responses={204: {}})
+def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> Any:
+    """Call the next ticket at this window (204 when nobody waits)."""
+    ticket = service.call_next(session, actor, window_code=window_code, now=now)
+    if ticket is None:
+        return Response(status_code=204)
+    return service.ticket_read(session, ticket, now, with_estimate=False)
+
+
+@router.post("/windows/{window_code}/call", response_model=TicketRead)
+def call_by_number(window_code: str, data: CallByNumber, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
+    """Manual fallback: call a waiting ticket by its number."""
+    ticket = service.call_number(session, actor, window_code=window_code, number=data.number, now=now)
+    return service.ticket_read(session, ticket, now, with_estimate=False)
+
+
+@router.post("/tickets/{ticket_id}/recall", response_model=TicketRead)
+def recall(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
+    """Announce the current ticket again."""
+    return service.ticket_read(session, service.recall(session, actor, ticket_id=ticket_id, now=now), now)
+
+
+@router.post("/tickets/{ticket_id}/skip", response_model=TicketRead)
+def skip(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
+    """Skip a ticket whose holder did not come (过号)."""
+    return service.ticket_read(session, service.skip(session, actor, ticket_id=ticket_id, now=now), now)
+
+
+@router.post("/tickets/{ticket_id}/requeue", response_model=TicketRead)
+def requeue(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
+    """Put a skipped ticket back in line (once)."""
+    return service.ticket_read(session, service.requeue(session, actor, ticket_id=ticket_id, now=now), now)
+
+
+@router.post("/tickets/{ticket_id}/transfer", response_model=TicketRead)
+def transfer(ticket_id: DbId, data: TicketTransfer, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
+    """Transfer the current ticket to another item's queue or to another window, keeping its place."""
+    ticket = service.transfer(
+        session, actor, ticket_id=ticket_id, item_code=data.item_code, window_code=data.window_code, now=now
+    )
+    return service.ticket_read(session, ticket, now)
+
+
+@router.post("/tickets/{ticket_id}/finish", response_model=TicketRead)
+def finish(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
+    """Finish serving the current ticket."""
+    return service.ticket_read(session, service.finish(session, actor, ticket_id=ticket_id, now=now), now)
+
+
+@router.get("/halls/{hall_code}/board", response_model=Board)
+def get_board(
+    hall_code: str,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    zone_code: Annotated[str | None, Query(max_length=40)] = None,
+) -> Board:
+    """The hall's call board: recent calls, windows, waiting per queue (names masked)."""
+    board_reader(session, actor, hall_code)
+    return service.board(session, hall_code=hall_code, zone_code=zone_code, now=now)
+
+
+@router.get("/halls/{hall_code}/board/stream")
+def board_stream(hall_code: str, request: Request, session: DbSession, actor: CurrentActor) -> EventSourceResponse:
+    """Server-sent events for the board: ``call`` (announce), ``update``, ``window``, ``issued``."""
+    board_reader(session, actor, hall_code)
+    hall = org_service.get_hall(session, hall_code)
+    chan = service.channel(hall.code)
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        async for message in broadcaster().subscribe(chan):
+            if await request.is_disconnected():
+                break
+            if message.get("type") == "subscribed":
+                yield {"event": "ready", "data": json.dumps({"hall_code": hall.code}), "retry": 3000}
+                continue
+            yield {"event": message.get("type", "update"), "data": json.dumps(message, ensure_ascii=False)}
+
+    return EventSourceResponse(events(), ping=15)
+
+
+@router.get("/tickets/{ticket_id}/voice.wav")
+def call_voice(ticket_id: DbId, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """The call announcement as a WAV (espeak-ng), for boards whose browser has no speech synthesis."""
+    ticket = service.get_ticket(session, ticket_id)
+    board_reader(session, actor, ticket.hall_code)
+    if not ticket.window_code:
+        return JSONResponse({"detail": "not called"}, status_code=404)
+    state = service.window_state(session, actor, window_code=ticket.window_code, now=now)
+    number = next(
+        (
+            w.number
+            for w in service.board(session, hall_code=ticket.hall_code, zone_code=None, now=now).windows
+            if w.code == state.window_code
+        ),
+        0,
+    )
+    zh, _ = service.announcement(ticket.number, number)
+    audio = voice.synthesize(zh)
+    if audio is None:
+        raise ServiceUnavailable("语音合成不可用", "Speech synthesis is unavailable", code="tts_unavailable")
+    return Response(audio, media_type="audio/wav", headers={"Cache-Control": "max-age=3600"})

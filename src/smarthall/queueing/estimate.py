@@ -1,0 +1,173 @@
+"""Wait estimates (等候时间预测), pure: no I/O.
+
+The naive estimate is "people ahead × mean service time ÷ open windows". Ours replays the hall forward: every open
+window starts from the remaining time of the ticket it is serving, takes the next ticket it is allowed to serve
+(its item set; comprehensive windows take everything) in the same calling order as the real router (transfers,
+priority with the starvation guard, place in line), and spends the item's learnt mean service time on it. The
+simulated start time of a ticket is its estimate; "ahead" counts the tickets that the windows able to serve it
+take before it. Skills, priority and per-item service times are what the naive estimate ignores.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+DEFAULT_SERVICE_MINUTES = 8.0
+PRIOR_WEIGHT = 3.0
+
+
+@dataclass(frozen=True)
+class WaitingTicket:
+    id: int
+    item_code: str
+    priority: bool
+    queued_min: float  # when it joined the line, minutes relative to now (≤ 0)
+    target_window: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenWindow:
+    code: str
+    items: frozenset[str] | None  # None: a comprehensive window, serves every item
+    busy_for: float = 0.0  # minutes until the current service ends
+    priority_streak: int = 0
+
+    def serves(self, item_code: str) -> bool:
+        return self.items is None or item_code in self.items
+
+
+@dataclass(frozen=True)
+class Estimate:
+    ahead: int
+    wait_minutes: float | None
+
+
+@dataclass
+class ServiceStats:
+    """Per-item mean service minutes, shrunk towards a prior so that a few observations do not swing it."""
+
+    prior: float = DEFAULT_SERVICE_MINUTES
+    sums: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, item_code: str, minutes: float) -> None:
+        self.sums[item_code] = self.sums.get(item_code, 0.0) + minutes
+        self.counts[item_code] = self.counts.get(item_code, 0) + 1
+
+    def overall(self) -> float:
+        n = sum(self.counts.values())
+        return (sum(self.sums.values()) + PRIOR_WEIGHT * self.prior) / (n + PRIOR_WEIGHT)
+
+    def mean(self, item_code: str) -> float:
+        base = self.overall()
+        n = self.counts.get(item_code, 0)
+        return (self.sums.get(item_code, 0.0) + PRIOR_WEIGHT * base) / (n + PRIOR_WEIGHT)
+
+
+def naive(position: int, mean_service: float, open_windows: int) -> float | None:
+    """The baseline: people ahead × mean service time ÷ open windows."""
+    if open_windows <= 0:
+        return None
+    return position * mean_service / open_windows
+
+
+def simulate(
+    waiting: Sequence[WaitingTicket],
+    windows: Sequence[OpenWindow],
+    stats: ServiceStats,
+    *,
+    max_priority_streak: int = 3,
+    max_ordinary_wait: float = 30.0,
+    limit: int | None = None,
+) -> dict[int, Estimate]:
+    """Estimates for every waiting ticket (or the first ``limit`` dispatched)."""
+    # Lines per (item, priority) and per target window, each in place-in-line order.
+    lines: dict[tuple[str, bool], deque[WaitingTicket]] = {}
+    targeted: dict[str, deque[WaitingTicket]] = {}
+    for t in sorted(waiting, key=lambda t: (t.queued_min, t.id)):
+        if t.target_window:
+            targeted.setdefault(t.target_window, deque()).append(t)
+        else:
+            lines.setdefault((t.item_code, t.priority), deque()).append(t)
+    item_codes = sorted({item for item, _ in lines})
+    eligible = [[item for item in item_codes if w.serves(item)] for w in windows]
+    heap = [(max(w.busy_for, 0.0), i) for i, w in enumerate(windows)]
+    heapq.heapify(heap)
+    streaks = [w.priority_streak for w in windows]
+    starts: dict[int, tuple[float, int]] = {}
+    remaining = len(waiting)
+    stuck: set[int] = set()
+    while heap and remaining > 0 and (limit is None or len(starts) < limit):
+        clock, wi = heapq.heappop(heap)
+        window = windows[wi]
+        chosen = _next_for(
+            window, clock, lines, targeted, eligible[wi], streaks[wi], max_priority_streak, max_ordinary_wait
+        )
+        if chosen is None:
+            stuck.add(wi)  # nothing left this window may serve: it drops out
+            continue
+        if chosen.target_window:
+            targeted[chosen.target_window].popleft()
+        else:
+            lines[(chosen.item_code, chosen.priority)].popleft()
+        streaks[wi] = streaks[wi] + 1 if chosen.priority else 0
+        starts[chosen.id] = (clock, wi)
+        remaining -= 1
+        heapq.heappush(heap, (clock + stats.mean(chosen.item_code), wi))
+    return _estimates(waiting, windows, starts)
+
+
+def _next_for(
+    window: OpenWindow,
+    clock: float,
+    lines: Mapping[tuple[str, bool], deque[WaitingTicket]],
+    targeted: Mapping[str, deque[WaitingTicket]],
+    item_codes: Iterable[str],
+    streak: int,
+    max_streak: int,
+    max_wait: float,
+) -> WaitingTicket | None:
+    own = targeted.get(window.code)
+    if own:
+        return own[0]
+    best_prio: WaitingTicket | None = None
+    best_ord: WaitingTicket | None = None
+    for item in item_codes:
+        for prio in (True, False):
+            line = lines.get((item, prio))
+            if not line:
+                continue
+            head = line[0]
+            if prio and (best_prio is None or (head.queued_min, head.id) < (best_prio.queued_min, best_prio.id)):
+                best_prio = head
+            if not prio and (best_ord is None or (head.queued_min, head.id) < (best_ord.queued_min, best_ord.id)):
+                best_ord = head
+    if best_ord is not None and (streak >= max_streak or clock - best_ord.queued_min >= max_wait):
+        return best_ord
+    return best_prio or best_ord
+
+
+def _estimates(
+    waiting: Sequence[WaitingTicket], windows: Sequence[OpenWindow], starts: Mapping[int, tuple[float, int]]
+) -> dict[int, Estimate]:
+    per_window: list[list[float]] = [[] for _ in windows]
+    for start, wi in starts.values():
+        per_window[wi].append(start)
+    for lst in per_window:
+        lst.sort()
+    out: dict[int, Estimate] = {}
+    for t in waiting:
+        hit = starts.get(t.id)
+        if hit is None:
+            continue
+        start, _ = hit
+        ahead = 0
+        for wi, w in enumerate(windows):
+            if (t.target_window and w.code == t.target_window) or (not t.target_window and w.serves(t.item_code)):
+                ahead += bisect_left(per_window[wi], start)
+        out[t.id] = Estimate(ahead=ahead, wait_minutes=round(start, 1))
+    return out

@@ -1,0 +1,79 @@
+"""Queueing tables: daily counters per hall and queue, tickets, and who is signed in at which window.
+
+A ticket number is unique per (hall, queue, service day) by construction (one atomic upsert on the counter row)
+and by a unique constraint, the last guard.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smarthall.core.crypto import EncryptedString
+from smarthall.core.models import Base, IdMixin, TimestampMixin
+
+
+class QueueCounter(Base):
+    __tablename__ = "queue_counter"
+    __table_args__ = (UniqueConstraint("hall_id", "queue_code", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"))
+    queue_code: Mapped[str] = mapped_column(String(8))
+    day: Mapped[date] = mapped_column(Date)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(IdMixin, TimestampMixin, Base):
+    __tablename__ = "queue_ticket"
+    __table_args__ = (UniqueConstraint("hall_id", "queue_code", "day", "seq"),)
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    queue_code: Mapped[str] = mapped_column(String(8))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(16))
+    item_code: Mapped[str] = mapped_column(String(32))
+    department_code: Mapped[str] = mapped_column(String(16))
+    # waiting → called → finished; called → skipped (→ waiting once, on requeue); waiting → cancelled
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    # elderly / pregnant / disabled / military / appointment: sensitive, so sealed like other personal data
+    priority_reason: Mapped[str | None] = mapped_column(EncryptedString("queue_ticket.priority_reason"))
+    source: Mapped[str] = mapped_column(String(16))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("identity_citizen.id"), index=True)
+    id_number: Mapped[str | None] = mapped_column(EncryptedString("queue_ticket.id_number"))
+    id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedString("queue_ticket.phone"))
+    phone_index: Mapped[str | None] = mapped_column(String(64))
+    appointment_code: Mapped[str | None] = mapped_column(String(24), unique=True)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column()
+    queued_at: Mapped[datetime] = mapped_column()  # the place in line: issue time, or the requeue time
+    target_window_code: Mapped[str | None] = mapped_column(String(40))  # after a transfer to one window
+    window_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("identity_staff.id"))
+    called_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    requeue_count: Mapped[int] = mapped_column(Integer, default=0)
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0)
+    notified_ahead: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class WindowSession(IdMixin, TimestampMixin, Base):
+    """Who is signed in at a window, and whether it is calling (open) or paused."""
+
+    __tablename__ = "queue_window_session"
+
+    window_code: Mapped[str] = mapped_column(String(40), unique=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("identity_staff.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # open / paused / closed
+    signed_in_at: Mapped[datetime | None] = mapped_column()
+    priority_streak: Mapped[int] = mapped_column(Integer, default=0)

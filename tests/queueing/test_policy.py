@@ -1,0 +1,124 @@
+"""Pure rules: numbers, opening hours, calling order with the starvation guard, wait estimates (hypothesis)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from smarthall.appointment import policy as appt_policy
+from smarthall.queueing import estimate, policy
+
+BASE = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+HOURS = {
+    "weekly": {
+        "mon": [{"open": "08:30", "close": "12:00"}, {"open": "14:00", "close": "17:30"}],
+        "sat": [{"open": "09:00", "close": "12:00"}],
+        "sun": [],
+    }
+}
+
+
+@given(st.integers(min_value=1, max_value=100_000))
+def test_numbers_widen_and_parse_back(seq):
+    n = policy.format_number("A", seq)
+    assert n.startswith("A") and int(n[1:]) == seq and len(n) >= 4
+
+
+def test_number_examples():
+    assert policy.format_number("B", 12) == "B012"
+    assert policy.format_number("B", 1000) == "B1000"
+
+
+def test_prefixes_are_distinct_letters():
+    prefixes = policy.queue_prefixes(["SC", "GA", "RS", "YB", "BD"])
+    assert len(set(prefixes.values())) == 5 and "I" not in prefixes.values() and "O" not in prefixes.values()
+
+
+def test_opening_hours():
+    monday = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 Shanghai
+    assert policy.is_open(HOURS, monday, True)
+    assert policy.is_open(HOURS, monday + timedelta(hours=4), True)  # lunch: the queue stays open
+    assert not policy.is_open(HOURS, monday + timedelta(hours=10), True)
+    assert not policy.is_open(HOURS, monday, False)  # a public holiday
+    assert not policy.is_open(HOURS, monday - timedelta(days=1), False)  # Sunday
+
+
+def test_priority_reasons():
+    d = date(2026, 11, 30)
+    assert policy.priority_reason("690102195001010011", None, False, d) == "elderly"
+    assert policy.priority_reason(None, "pregnant", False, d) == "pregnant"
+    assert policy.priority_reason(None, None, True, d) == "appointment"
+    assert policy.priority_reason("690102199001010011", None, False, d) is None
+
+
+candidates = st.lists(
+    st.builds(
+        policy.Candidate,
+        id=st.integers(min_value=1, max_value=10_000),
+        priority=st.booleans(),
+        queued_at=st.integers(min_value=0, max_value=120).map(lambda m: BASE + timedelta(minutes=m)),
+        targeted=st.booleans(),
+    ),
+    max_size=30,
+    unique_by=lambda c: c.id,
+)
+
+
+@given(candidates, st.integers(min_value=0, max_value=5))
+def test_calling_order_is_a_permutation_with_transfers_first(cands, streak):
+    now = BASE + timedelta(minutes=125)
+    order = policy.calling_order(cands, now=now, priority_streak=streak)
+    assert sorted(order) == sorted(c.id for c in cands)
+    by_id = {c.id: c for c in cands}
+    flags = [by_id[i].targeted for i in order]
+    assert flags == sorted(flags, reverse=True)
+
+
+def test_starvation_guard():
+    now = BASE + timedelta(minutes=10)
+    prio = policy.Candidate(1, True, BASE + timedelta(minutes=5))
+    ordinary = policy.Candidate(2, False, BASE)
+    assert policy.calling_order([prio, ordinary], now=now, priority_streak=0)[0] == 1
+    assert policy.calling_order([prio, ordinary], now=now, priority_streak=3)[0] == 2
+    late = BASE + timedelta(minutes=31)
+    assert policy.calling_order([prio, ordinary], now=late, priority_streak=0)[0] == 2
+
+
+waiting_lists = st.lists(
+    st.tuples(st.sampled_from(["A", "B", "C"]), st.booleans(), st.floats(min_value=-60, max_value=0)),
+    max_size=40,
+)
+
+
+@given(waiting_lists, st.integers(min_value=1, max_value=4))
+def test_simulation_covers_everyone_with_a_comprehensive_window(rows, n_windows):
+    waiting = [estimate.WaitingTicket(i, item, prio, q) for i, (item, prio, q) in enumerate(rows)]
+    windows = [estimate.OpenWindow(f"W{i}", None if i == 0 else frozenset({"A"})) for i in range(n_windows)]
+    result = estimate.simulate(waiting, windows, estimate.ServiceStats())
+    assert set(result) == {t.id for t in waiting}
+    assert all(e.wait_minutes is not None and e.wait_minutes >= 0 and e.ahead >= 0 for e in result.values())
+    # Within one item and priority class, later arrivals never get an earlier estimate.
+    for item in "ABC":
+        for prio in (True, False):
+            line = sorted(
+                (t for t in waiting if t.item_code == item and t.priority == prio), key=lambda t: (t.queued_min, t.id)
+            )
+            waits = [result[t.id].wait_minutes for t in line]
+            assert waits == sorted(waits)
+
+
+def test_no_window_for_an_item_gives_no_estimate():
+    waiting = [estimate.WaitingTicket(1, "B", False, 0.0)]
+    assert estimate.simulate(waiting, [estimate.OpenWindow("W", frozenset({"A"}))], estimate.ServiceStats()) == {}
+    assert estimate.naive(3, 8.0, 0) is None and estimate.naive(3, 8.0, 2) == 12.0
+
+
+def test_slot_generation_and_credit_verdicts():
+    slots = appt_policy.slot_times(HOURS, date(2026, 11, 30), True)
+    assert len(slots) == 8 and (slots[3][1] - slots[3][0]) == timedelta(minutes=30)
+    assert appt_policy.slot_times(HOURS, date(2026, 12, 6), False) == []
+    assert appt_policy.credit_verdict(0, 0) == "ok"
+    assert appt_policy.credit_verdict(1, 0) == "warn"
+    assert appt_policy.credit_verdict(2, 0) == "block" and appt_policy.credit_verdict(0, 5) == "block"
