@@ -53,7 +53,7 @@ def test_instant_case_is_archived_verified_and_rated(env, client, tmp_path):
     assert exported.status_code == 200
     with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
         archive.extractall(tmp_path / "bag")
-    roots = [p for p in (tmp_path / "bag").rglob("bagit.txt")]
+    roots = list((tmp_path / "bag").rglob("bagit.txt"))
     assert roots, "the export holds a bag"
     bagit.Bag(str(roots[0].parent)).validate()
 
