@@ -12,7 +12,10 @@ import hashlib
 import io
 import os
 import random
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -169,6 +172,17 @@ def main() -> None:
             f"in {verify_s:.1f} s = {checked / verify_s:.0f} packages/s"
         )
         print(f"RSS MB at each tenth of the run: {samples}  (peak {max(samples):.1f} MB)")
+
+        # The operator's path: `smarthall archive verify --all` in a process of its own (no web app loaded).
+        env = {**os.environ, "SMARTHALL_DATABASE_URL": url, "SMARTHALL_DATA_DIR": str(root),
+               "SMARTHALL_FIELD_KEY": KEY, "SMARTHALL_LOG_JSON": "false", "SMARTHALL_LOG_LEVEL": "WARNING"}
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "smarthall.cli", "archive", "verify", "--all"], env=env,
+                                capture_output=True, text=True, check=False)
+        cli_s = time.perf_counter() - started
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"cli: `smarthall archive verify --all` exit {result.returncode}, {result.stdout.strip()}, "
+              f"{cli_s:.1f} s, peak RSS {peak_kb / 1024:.1f} MB")
     finally:
         shutil.rmtree(root, ignore_errors=True)
         os.sync()
