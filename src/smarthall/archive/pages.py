@@ -12,8 +12,7 @@ from smarthall.archive import service as archive_service
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.web import nav
-from smarthall.web.pages import _gate
-from smarthall.web.templating import render
+from smarthall.web.templating import gate, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,7 +35,7 @@ def archive_list(
     actor: CurrentActor,
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
-    if (denied := _gate(request, actor, "archive.read")) is not None:
+    if (denied := gate(request, actor, "archive.read")) is not None:
         return denied
     packages = archive_service.list_packages(session, actor, status=status or None)
     return render(request, "archive/index.html", {"packages": packages, "status": status or ""})
@@ -46,7 +45,7 @@ def archive_list(
 def archive_detail(
     case_no: str, request: Request, session: DbSession, actor: CurrentActor, settings: SettingsDep, now: Now
 ) -> Response:
-    if (denied := _gate(request, actor, "archive.read")) is not None:
+    if (denied := gate(request, actor, "archive.read")) is not None:
         return denied
     try:
         package = archive_service.get_package(session, actor, settings, case_no, now=now)

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from smarthall.assist import service
-from smarthall.consult.pages import _error, _gate
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
 from smarthall.web.nav import Tile, register
-from smarthall.web.templating import render
+from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(include_in_schema=False)
 register(Tile("proxy.manage", "/assist/proxy", "代办授权", "Proxy authorizations", "登记与跟踪代办", "Register, track"))
@@ -22,8 +21,8 @@ register(Tile("assist.handle", "/assist/work", "帮办工作台", "Help requests
 
 @router.get("/assist/work")
 def work_list(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor, "assist.handle")) is not None:
-        return gate
+    if (refused := gate(request, actor, "assist.handle")) is not None:
+        return refused
     rows = service.list_help_requests(session, actor)
     live = [r for r in rows if r.status in ("open", "assigned", "in_progress")]
     mine = [r for r in live if r.assigned_staff_id == actor.id]
@@ -50,8 +49,8 @@ def work_action(
     case_ref: Annotated[str, Form(max_length=64)] = "",
     to_me: Annotated[int, Form(ge=0, le=1)] = 0,
 ) -> Response:
-    if (gate := _gate(request, actor, "assist.handle")) is not None:
-        return gate
+    if (refused := gate(request, actor, "assist.handle")) is not None:
+        return refused
     try:
         service.act_on_help_request(
             session,
@@ -64,7 +63,7 @@ def work_action(
             now=now,
         )
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return RedirectResponse("/assist/work", status_code=303)
 
 
@@ -93,5 +92,5 @@ def proxy_action(
     try:
         service.act_on_proxy(session, actor, proxy_id, action=action, now=now)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return RedirectResponse("/assist/proxy", status_code=303)

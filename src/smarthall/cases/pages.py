@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,7 +22,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
 from smarthall.org import service as org_service
 from smarthall.web.nav import Tile, register
-from smarthall.web.templating import render
+from smarthall.web.templating import login_redirect, message_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,15 +50,6 @@ register(
 _HALL_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
 
-def _login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-
-
-def _error(request: Request, status: int, zh: str, en: str) -> Response:
-    return render(request, "error.html", {"status": status, "message_zh": zh, "message_en": en}, status_code=status)
-
-
 def _faults(exc: HallError) -> list[dict[str, Any]]:
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     faults = detail.get("faults") or []
@@ -77,9 +67,9 @@ def new_case(
 ) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
-        return _login(request)
+        return login_redirect(request)
     if not actor.has("case.submit"):
-        return _error(request, 403, "仅群众本人可在线申报", "Only citizens can apply online")
+        return message_page(request, 403, "仅群众本人可在线申报", "Only citizens can apply online")
     halls = org_service.list_halls(session)
     hall = next((h for h in halls if h.code == hall_code), None) or next(h for h in halls if h.level == "county")
     if not item_code:
@@ -89,7 +79,7 @@ def new_case(
     try:
         form = service.item_form(session, actor, item_code, now=now)
     except HallError as exc:
-        return _error(request, exc.status_, exc.message_zh_, exc.message_en_)
+        return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
     return render(request, "cases/new.html", {"hall": hall, "form": form, "values": {}, "faults": []})
 
 
@@ -99,9 +89,9 @@ async def submit_case(
 ) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
-        return _login(request)
+        return login_redirect(request)
     if not actor.has("case.submit"):
-        return _error(request, 403, "仅群众本人可在线申报", "Only citizens can apply online")
+        return message_page(request, 403, "仅群众本人可在线申报", "Only citizens can apply online")
     data = await request.form()
     item_code = str(data.get("item_code", ""))[:32]
     hall_code = str(data.get("hall_code", ""))[:32]
@@ -109,7 +99,7 @@ async def submit_case(
         spec = service.item_form(session, actor, item_code, now=now)
         hall = org_service.get_hall(session, hall_code)
     except HallError as exc:
-        return _error(request, exc.status_, exc.message_zh_, exc.message_en_)
+        return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
     values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in spec["fields"]}
     form = {k: v for k, v in values.items() if v != ""}
     if data.get("save_draft"):
@@ -170,7 +160,7 @@ async def submit_case(
 def my_cases(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
-        return _login(request)
+        return login_redirect(request)
     if actor.kind == "staff":
         return RedirectResponse("/staff/cases", status_code=303)
     cases = service.list_cases(session, actor)
@@ -181,12 +171,12 @@ def my_cases(request: Request, session: DbSession, actor: CurrentActor, now: Now
 def case_page(case_no: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
-        return _login(request)
+        return login_redirect(request)
     try:
         case = service.get_case(session, case_no)
         service.ensure_can_read(session, actor, case)
     except HallError as exc:
-        return _error(request, exc.status_, exc.message_zh_, exc.message_en_)
+        return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
     return _render_case(request, session, actor, case, now, [])
 
 
@@ -215,7 +205,7 @@ async def case_act(
 ) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
-        return _login(request)
+        return login_redirect(request)
     data = await request.form()
     action = str(data.get("action", ""))[:32]
     payload: dict[str, Any] = {"action": action}
@@ -271,11 +261,11 @@ async def case_act(
             case = service.get_case(session, case_no)
             service.ensure_can_read(session, actor, case)
         except HallError:
-            return _error(request, exc.status_, exc.message_zh_, exc.message_en_)
+            return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
         return _render_case(request, session, actor, case, now, _faults(exc), status_code=exc.status_)
     except ValidationError:
         session.rollback()
-        return _error(request, 422, "操作参数有误", "The action's parameters are wrong")
+        return message_page(request, 422, "操作参数有误", "The action's parameters are wrong")
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
 
 
@@ -283,9 +273,9 @@ async def case_act(
 def staff_cases(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
-        return _login(request)
+        return login_redirect(request)
     if not actor.has("case.read"):
-        return _error(request, 403, "您的角色无权访问此页面", "Your role cannot open this page")
+        return message_page(request, 403, "您的角色无权访问此页面", "Your role cannot open this page")
     today: date = service_day(now)
     if actor.role == "approver":
         statuses, title = ["review", "suspended"], ("审批工作台", "Approval work list")

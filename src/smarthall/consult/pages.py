@@ -9,7 +9,7 @@ the module that handles it (appointments, the kiosk, online declaration) or rais
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -27,7 +27,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.web.nav import Tile, register
-from smarthall.web.templating import render
+from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,30 +57,6 @@ register(
         "Rates per day",
     )
 )
-
-
-def _gate(request: Request, actor: Actor, permission: str) -> Response | None:
-    request.state.actor = actor
-    if actor.kind == "anonymous":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-    if not actor.has(permission):
-        return render(
-            request,
-            "error.html",
-            {"status": 403, "message_zh": "您的角色无权访问此页面", "message_en": "Your role cannot open this page"},
-            status_code=403,
-        )
-    return None
-
-
-def _error(request: Request, exc: HallError) -> Response:
-    return render(
-        request,
-        "error.html",
-        {"status": exc.status_, "message_zh": exc.message_zh_, "message_en": exc.message_en_},
-        status_code=exc.status_,
-    )
 
 
 def _halls(session: DbSession) -> list[tuple[str, str]]:
@@ -142,7 +118,7 @@ def ask_feedback(
     try:
         service.feedback(session, question_id=question_id, helpful=bool(helpful), now=now)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return render(request, "consult/thanks.html", {"helpful": bool(helpful)})
 
 
@@ -180,7 +156,7 @@ def go(
             )
             row = assist_service.create_help_request(session, actor, data, now=now)
         except HallError as exc:
-            return _error(request, exc)
+            return error_page(request, exc)
         except ValidationError:
             return render(
                 request, "error.html", {"status": 422, "message_zh": "输入有误", "message_en": "Bad input"}, 422
@@ -234,7 +210,7 @@ def guidance_page(
     try:
         card = service.guidance_card(session, item_code=item_code, hall_code=hall_code or None, answers=answers)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return render(
         request,
         "consult/guidance.html",
@@ -257,8 +233,8 @@ def _guide(
     citizen_id: int | None,
     need: str,
 ) -> Response:
-    if (gate := _gate(request, actor, "guide.desk")) is not None:
-        return gate
+    if (refused := gate(request, actor, "guide.desk")) is not None:
+        return refused
     hall_code = actor.hall_code or ""
     visitor: dict[str, object] | None = None
     lookup_error = ""
@@ -335,8 +311,8 @@ def kb_list(
     status: Annotated[str, Query(max_length=16)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor, "consult.edit")) is not None:
-        return gate
+    if (refused := gate(request, actor, "consult.edit")) is not None:
+        return refused
     total, rows = service.list_entries(session, status=status or None, q=q or None, limit=300)
     pending = [e for e in rows if e.pending is not None]
     return render(
@@ -349,8 +325,8 @@ def kb_list(
 @router.get("/consult/kb/new")
 def kb_new(request: Request, actor: CurrentActor, title: Annotated[str, Query(max_length=500)] = "") -> Response:
     """A new entry; from the review queue the citizen's question comes prefilled as its wording."""
-    if (gate := _gate(request, actor, "consult.edit")) is not None:
-        return gate
+    if (refused := gate(request, actor, "consult.edit")) is not None:
+        return refused
     draft = {"title": title, "keywords": [title] if title else [], "kind": "faq"} if title else None
     return render(request, "consult/kb_edit.html", {"entry": None, "draft": draft, "versions": [], "error": None})
 
@@ -390,8 +366,8 @@ def kb_save(
     effective_from: Annotated[str, Form(max_length=20)] = "",
     expires_at: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor, "consult.edit")) is not None:
-        return gate
+    if (refused := gate(request, actor, "consult.edit")) is not None:
+        return refused
     try:
         data = _entry_form(code or existing, kind, item_code, title, body, tags, keywords, effective_from, expires_at)
         if existing:
@@ -407,12 +383,12 @@ def kb_save(
 
 @router.get("/consult/kb/{code}")
 def kb_entry(request: Request, session: DbSession, actor: CurrentActor, code: str) -> Response:
-    if (gate := _gate(request, actor, "consult.edit")) is not None:
-        return gate
+    if (refused := gate(request, actor, "consult.edit")) is not None:
+        return refused
     try:
         entry = service.get_entry(session, code)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return render(
         request, "consult/kb_edit.html", {"entry": entry, "versions": service.versions(session, code), "error": None}
     )
@@ -428,19 +404,19 @@ def kb_review(
     approve: Annotated[int, Form(ge=0, le=1)],
     note: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor, "consult.review")) is not None:
-        return gate
+    if (refused := gate(request, actor, "consult.review")) is not None:
+        return refused
     try:
         service.review(session, actor, code, approve=bool(approve), note=note, now=now)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return RedirectResponse(f"/consult/kb/{code}", status_code=303)
 
 
 @router.get("/consult/queue")
 def queue_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    if (gate := _gate(request, actor, "consult.edit")) is not None:
-        return gate
+    if (refused := gate(request, actor, "consult.edit")) is not None:
+        return refused
     return render(request, "consult/queue.html", {"rows": service.review_queue(session)})
 
 
@@ -454,12 +430,12 @@ def queue_resolve(
     action: Annotated[str, Form(pattern="^(link|dismiss)$")],
     entry_code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    if (gate := _gate(request, actor, "consult.edit")) is not None:
-        return gate
+    if (refused := gate(request, actor, "consult.edit")) is not None:
+        return refused
     try:
         service.resolve_queue_item(session, actor, question_id, action=action, entry_code=entry_code or None, now=now)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return RedirectResponse("/consult/queue", status_code=303)
 
 
@@ -467,8 +443,8 @@ def queue_resolve(
 def metrics_page(
     request: Request, session: DbSession, actor: CurrentActor, now: Now, days: Annotated[int, Query(ge=1, le=92)] = 14
 ) -> Response:
-    if (gate := _gate(request, actor, "consult.metrics")) is not None:
-        return gate
+    if (refused := gate(request, actor, "consult.metrics")) is not None:
+        return refused
     return render(request, "consult/metrics.html", {"rows": service.metrics(session, days=days, now=now)})
 
 

@@ -18,8 +18,7 @@ from smarthall.evaluation import service as evaluation_service
 from smarthall.evaluation.schemas import RatingCreate
 from smarthall.org import service as org_service
 from smarthall.web import nav
-from smarthall.web.pages import _gate
-from smarthall.web.templating import render
+from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,15 +61,6 @@ INDICATOR_LABELS = {
 }
 
 
-def _error(request: Request, exc: HallError) -> Response:
-    return render(
-        request,
-        "error.html",
-        {"status": exc.status_, "message_zh": exc.message_zh_, "message_en": exc.message_en_},
-        status_code=exc.status_,
-    )
-
-
 @router.get("/evaluation/pad")
 def pad_page(request: Request) -> Response:
     """The window pad keeps its device key in local storage and asks which service it has just finished."""
@@ -89,7 +79,7 @@ def rate_page(
         claims = evaluation_service.link_claims(session, settings, token, now=now)
         subject = evaluation_service._subject(session, claims.kind, claims.ref)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return render(
         request,
         "evaluation/rate.html",
@@ -158,7 +148,7 @@ def rate_submit(
         )
     except (HallError, ValueError) as exc:
         if isinstance(exc, HallError):
-            return _error(request, exc)
+            return error_page(request, exc)
         return render(
             request,
             "error.html",
@@ -176,7 +166,7 @@ def rectifications_page(
     now: Now,
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
-    if (denied := _gate(request, actor, "evaluation.stats")) is not None:
+    if (denied := gate(request, actor, "evaluation.stats")) is not None:
         return denied
     orders = evaluation_service.list_rectifications(session, actor, status=status or None, now=now)
     return render(
@@ -203,7 +193,7 @@ def rectification_act(
     action: Annotated[str, Form(max_length=16)],
     note: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    if (denied := _gate(request, actor, "evaluation.stats")) is not None:
+    if (denied := gate(request, actor, "evaluation.stats")) is not None:
         return denied
     if action not in policy.TRANSITIONS:
         return render(
@@ -216,7 +206,7 @@ def rectification_act(
         evaluation_service.act(session, actor, settings, rect_id, action=action, note=note, now=now)
     except HallError as exc:
         session.rollback()
-        return _error(request, exc)
+        return error_page(request, exc)
     return RedirectResponse("/evaluation/rectifications", status_code=303)
 
 
@@ -230,7 +220,7 @@ def stats_page(
     from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
     to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
 ) -> Response:
-    if (denied := _gate(request, actor, "evaluation.stats")) is not None:
+    if (denied := gate(request, actor, "evaluation.stats")) is not None:
         return denied
     code = hall_code or actor.hall_code or ""
     try:
@@ -248,7 +238,7 @@ def stats_page(
             session, actor, hall_code=code, group_by=group_by, date_from=date_from, date_to=date_to
         )
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     chart = {
         "labels": [r.label for r in data.rows],
         "levels": {lv: [r.levels[str(lv)] for r in data.rows] for lv in (5, 4, 3, 2, 1)},

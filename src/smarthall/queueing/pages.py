@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Form, Query, Request
@@ -30,7 +29,7 @@ from smarthall.queueing import service
 from smarthall.queueing.models import WindowSession
 from smarthall.queueing.schemas import TicketIssue
 from smarthall.web.nav import Tile, register
-from smarthall.web.templating import render
+from smarthall.web.templating import denied, error_page, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,27 +41,6 @@ register(
 register(Tile("queue.issue", "/kiosk/", "导办台取号", "Guide desk tickets", "为群众取号", "Issue tickets for citizens"))
 
 
-def _deny(request: Request, actor: Actor, status: int = 403) -> Response:
-    if actor.kind == "anonymous":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-    return render(
-        request,
-        "error.html",
-        {"status": status, "message_zh": "您的角色无权访问此页面", "message_en": "Your role cannot open this page"},
-        status_code=status,
-    )
-
-
-def _error(request: Request, exc: HallError) -> Response:
-    return render(
-        request,
-        "error.html",
-        {"status": exc.status_, "message_zh": exc.message_zh_, "message_en": exc.message_en_},
-        status_code=exc.status_,
-    )
-
-
 # ------------------------------------------------------------------------------------------------------ kiosk
 
 
@@ -70,7 +48,7 @@ def _error(request: Request, exc: HallError) -> Response:
 def kiosk_home(request: Request, actor: CurrentActor) -> Response:
     request.state.actor = actor
     if not actor.has("queue.issue") or not actor.hall_code:
-        return _deny(request, actor)
+        return denied(request, actor)
     return RedirectResponse(f"/kiosk/{actor.hall_code}", status_code=303)
 
 
@@ -78,7 +56,7 @@ def _kiosk_context(session: DbSession, hall_code: str) -> dict[str, object]:
     hall = org_service.get_hall(session, hall_code)
     codes = catalog_service.hall_item_codes(session, hall)
     items = list(session.execute(select(Item).where(Item.code.in_(codes)).order_by(Item.code)).scalars())
-    depts = dict(session.execute(select(Department.code, Department.name)).tuples().all())
+    depts = dict(session.execute(select(Department.code, Department.name)).all())
     groups: dict[str, list[Item]] = {}
     for item in items:
         groups.setdefault(depts.get(item.department_code, item.department_code), []).append(item)
@@ -97,10 +75,10 @@ def kiosk(hall_code: str, request: Request, session: DbSession, actor: CurrentAc
     request.state.actor = actor
     try:
         if not _kiosk_allowed(session, actor, hall_code):
-            return _deny(request, actor)
+            return denied(request, actor)
         ctx = _kiosk_context(session, hall_code)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return render(
         request, "queueing/kiosk.html", {**ctx, "large": request.query_params.get("large") == "1", "error": None}
     )
@@ -122,7 +100,7 @@ def kiosk_issue(
     request.state.actor = actor
     try:
         if not _kiosk_allowed(session, actor, hall_code):
-            return _deny(request, actor)
+            return denied(request, actor)
         data = TicketIssue(
             hall_code=hall_code,
             item_code=item_code or None,
@@ -156,7 +134,7 @@ def kiosk_issue(
 def window_home(request: Request, actor: CurrentActor) -> Response:
     request.state.actor = actor
     if not actor.has("queue.window"):
-        return _deny(request, actor)
+        return denied(request, actor)
     if actor.window_code:
         return RedirectResponse(f"/window/{actor.window_code}", status_code=303)
     return render(
@@ -210,11 +188,11 @@ def _workstation(
 def window_page(window_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     request.state.actor = actor
     if not actor.has("queue.window"):
-        return _deny(request, actor)
+        return denied(request, actor)
     try:
         return _workstation(request, session, actor, window_code, now)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
 
 
 @router.get("/window/{window_code}/queue")
@@ -223,11 +201,11 @@ def window_queue_fragment(
 ) -> Response:
     request.state.actor = actor
     if not actor.has("queue.window"):
-        return _deny(request, actor)
+        return denied(request, actor)
     try:
         queue = service.queue_list(session, actor, window_code=window_code, now=now)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return render(request, "queueing/_queue.html", {"queue": queue})
 
 
@@ -245,7 +223,7 @@ def window_act(
 ) -> Response:
     request.state.actor = actor
     if not actor.has("queue.window"):
-        return _deny(request, actor)
+        return denied(request, actor)
     try:
         if action == "sign-in":
             service.sign_in(session, actor, window_code=window_code, now=now)
@@ -273,7 +251,7 @@ def window_act(
         try:
             return _workstation(request, session, actor, window_code, now, error=exc)
         except HallError as inner:
-            return _error(request, inner)
+            return error_page(request, inner)
     return RedirectResponse(f"/window/{window_code}", status_code=303)
 
 
@@ -289,8 +267,8 @@ def _board_page(request: Request, session: DbSession, actor: Actor, hall_code: s
         hall = org_service.get_hall(session, hall_code)
     except HallError as exc:
         if actor.kind == "anonymous":
-            return _deny(request, actor)
-        return _error(request, exc)
+            return denied(request, actor)
+        return error_page(request, exc)
     return render(request, "queueing/board.html", {"hall": hall, "zone_code": zone_code})
 
 
@@ -317,7 +295,7 @@ def ticket_page(ticket_id: DbId, request: Request, session: DbSession, actor: Cu
         read = service.ticket_read(session, ticket, now)
         item = catalog_service.get_item(session, ticket.item_code)
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     return render(request, "queueing/ticket_live.html", {"ticket": read, "item": item})
 
 
@@ -333,7 +311,7 @@ def book_page(
 ) -> Response:
     request.state.actor = actor
     if actor.kind != "citizen":
-        return _deny(request, actor)
+        return denied(request, actor)
     today = service_day(now)
     chosen = day or today + timedelta(days=1)
     try:
@@ -343,7 +321,7 @@ def book_page(
             session, request.app.state.db, hall_code=hall_code, item_code=item_code, day=chosen, now=now
         )
     except HallError as exc:
-        return _error(request, exc)
+        return error_page(request, exc)
     days = [today + timedelta(days=i) for i in range(0, 8)]
     return render(
         request,
@@ -363,14 +341,14 @@ def book_submit(
 ) -> Response:
     request.state.actor = actor
     if actor.kind != "citizen":
-        return _deny(request, actor)
+        return denied(request, actor)
     try:
         if appointment_service.mark_no_shows(session, now=now, citizen_id=actor.id):
             session.commit()
         appointment_service.book(session, actor, slot_id=slot_id, item_code=item_code, now=now)
     except HallError as exc:
         session.rollback()
-        return _error(request, exc)
+        return error_page(request, exc)
     return RedirectResponse("/appointments/mine", status_code=303)
 
 
@@ -378,7 +356,7 @@ def book_submit(
 def mine_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     request.state.actor = actor
     if actor.kind != "citizen":
-        return _deny(request, actor)
+        return denied(request, actor)
     bookings = [appointment_service.booking_read(session, b) for b in appointment_service.my_bookings(session, actor)]
     return render(request, "appointment/mine.html", {"bookings": bookings})
 
@@ -387,10 +365,10 @@ def mine_page(request: Request, session: DbSession, actor: CurrentActor) -> Resp
 def cancel_submit(code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     request.state.actor = actor
     if actor.kind != "citizen":
-        return _deny(request, actor)
+        return denied(request, actor)
     try:
         appointment_service.cancel(session, actor, code=code, now=now)
     except HallError as exc:
         session.rollback()
-        return _error(request, exc)
+        return error_page(request, exc)
     return RedirectResponse("/appointments/mine", status_code=303)

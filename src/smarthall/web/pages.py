@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,34 +13,14 @@ from smarthall.catalog.errors import ItemNotFound
 from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
-from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.identity.models import Staff
 from smarthall.org import service as org_service
 from smarthall.org.models import Department
 from smarthall.web.nav import tiles_for
-from smarthall.web.templating import render
+from smarthall.web.templating import gate, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-
-
-def _gate(request: Request, actor: Actor, permission: str) -> Response | None:
-    request.state.actor = actor
-    if actor.kind == "anonymous":
-        return _login_redirect(request)
-    if not actor.has(permission):
-        return render(
-            request,
-            "error.html",
-            {"status": 403, "message_zh": "您的角色无权访问此页面", "message_en": "Your role cannot open this page"},
-            status_code=403,
-        )
-    return None
 
 
 @router.get("/")
@@ -112,7 +91,7 @@ def catalog_page(
     hall_code: Annotated[str | None, Query(max_length=40)] = None,
     department_code: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
-    if (denied := _gate(request, actor, "catalog.browse")) is not None:
+    if (denied := gate(request, actor, "catalog.browse")) is not None:
         return denied
     try:
         hall = org_service.get_hall(session, hall_code) if hall_code else None
@@ -135,7 +114,7 @@ def catalog_page(
 
 @router.get("/admin/catalog/halls/{hall_code}")
 def hall_page(hall_code: str, request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    if (denied := _gate(request, actor, "catalog.browse")) is not None:
+    if (denied := gate(request, actor, "catalog.browse")) is not None:
         return denied
     try:
         hall = org_service.get_hall(session, hall_code)
@@ -151,7 +130,7 @@ def hall_page(hall_code: str, request: Request, session: DbSession, actor: Curre
 
 @router.get("/admin/catalog/items/{item_code}")
 def item_page(item_code: str, request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    if (denied := _gate(request, actor, "catalog.browse")) is not None:
+    if (denied := gate(request, actor, "catalog.browse")) is not None:
         return denied
     try:
         item = catalog_service.get_item(session, item_code)
@@ -177,7 +156,7 @@ def item_page(item_code: str, request: Request, session: DbSession, actor: Curre
 
 @router.get("/admin/staff")
 def staff_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    if (denied := _gate(request, actor, "staff.read")) is not None:
+    if (denied := gate(request, actor, "staff.read")) is not None:
         return denied
     staff = [identity_service.staff_read(s) for s in identity_service.list_staff(session, actor)]
     return render(request, "staff.html", {"staff": staff})
@@ -185,7 +164,7 @@ def staff_page(request: Request, session: DbSession, actor: CurrentActor) -> Res
 
 @router.get("/audit")
 def audit_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    if (denied := _gate(request, actor, "audit.read")) is not None:
+    if (denied := gate(request, actor, "audit.read")) is not None:
         return denied
     events = audit_service.list_events(session, limit=200)
     result = audit_service.verify_chain(session)

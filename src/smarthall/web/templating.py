@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from smarthall.core.clock import format_local
+from smarthall.core.errors import HallError
 from smarthall.core.i18n import LANG_COOKIE, pick_lang, translate
+from smarthall.core.tenancy import Actor
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -35,3 +38,38 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """Send an anonymous visitor to the login page, coming back here afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def message_page(request: Request, status: int, message_zh: str, message_en: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message_zh": message_zh, "message_en": message_en},
+        status_code=status,
+    )
+
+
+def error_page(request: Request, exc: HallError) -> Response:
+    """A domain error shown as a page, with its own status and messages."""
+    return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
+
+
+def denied(request: Request, actor: Actor, status: int = 403) -> Response:
+    """Anonymous visitors are sent to log in; signed-in ones without the right role see a refusal."""
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    return message_page(request, status, "您的角色无权访问此页面", "Your role cannot open this page")
+
+
+def gate(request: Request, actor: Actor, permission: str) -> Response | None:
+    """``None`` when ``actor`` may open a page that needs ``permission``, else the response to send instead."""
+    request.state.actor = actor
+    if actor.kind == "anonymous" or not actor.has(permission):
+        return denied(request, actor)
+    return None
