@@ -1,8 +1,17 @@
 """App factory for the load benchmark: settings from the environment, and a clock that starts on a working Monday
-at 09:00 in the hall and runs at real speed (so the hall is open whenever the benchmark runs)."""
+at 09:00 in the hall and runs at real speed (so the hall is open whenever the benchmark runs).
+
+With ``SMARTHALL_BENCH_PROFILE=<path>`` every thread (the request handlers run in a thread pool) is profiled with
+cProfile and the merged statistics are written to ``<path>.<pid>`` when the server stops."""
 
 from __future__ import annotations
 
+import atexit
+import cProfile
+import os
+import pstats
+import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +29,36 @@ class BenchClock:
         return START + timedelta(seconds=time.monotonic() - self._t0)
 
 
+def _profile_threads(path: str) -> None:
+    profiles: list[cProfile.Profile] = []
+
+    def boot(*_: Any) -> None:
+        sys.setprofile(None)
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()
+
+    threading.setprofile(boot)
+
+    def dump() -> None:
+        stats = None
+        for profile in profiles:
+            try:
+                profile.disable()
+                profile.create_stats()
+            except Exception:  # noqa: S112 - a thread's profiler may be mid-call; skip it
+                continue
+            if profile.stats:  # type: ignore[attr-defined]
+                stats = pstats.Stats(profile) if stats is None else stats.add(profile)
+        if stats is not None:
+            stats.dump_stats(f"{path}.{os.getpid()}")
+
+    atexit.register(dump)
+
+
 def create() -> Any:
     from smarthall.main import create_app
 
+    if os.environ.get("SMARTHALL_BENCH_PROFILE"):
+        _profile_threads(os.environ["SMARTHALL_BENCH_PROFILE"])
     return create_app(Settings(), clock=BenchClock())

@@ -122,3 +122,26 @@ def test_slot_generation_and_credit_verdicts():
     assert appt_policy.credit_verdict(0, 0) == "ok"
     assert appt_policy.credit_verdict(1, 0) == "warn"
     assert appt_policy.credit_verdict(2, 0) == "block" and appt_policy.credit_verdict(0, 5) == "block"
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.floats(min_value=-60, max_value=-0.01)), max_size=40),
+    st.lists(st.tuples(st.booleans(), st.floats(min_value=0, max_value=20)), min_size=1, max_size=4),
+    st.lists(st.sampled_from(["A", "B", "C"]), min_size=1, max_size=5),
+)
+def test_snapshot_append_equals_a_full_replay_for_new_ordinary_tickets(rows, window_rows, new_items):
+    """The issue response appends to a kept replay; for ordinary tickets that is exactly a replay from scratch."""
+    waiting = [estimate.WaitingTicket(i, item, False, q) for i, (item, q) in enumerate(rows)]
+    windows = [
+        estimate.OpenWindow(f"W{i}", None if comprehensive else frozenset({"A", "B"}), busy)
+        for i, (comprehensive, busy) in enumerate(window_rows)
+    ]
+    stats = estimate.ServiceStats()
+    stats.add("A", 5.0)
+    stats.add("C", 20.0)
+    snap = estimate.snapshot(waiting, windows, stats)
+    assert snap.estimates == estimate.simulate(waiting, windows, stats)
+    for n, item in enumerate(new_items):
+        new = estimate.WaitingTicket(1000 + n, item, False, 0.0)
+        waiting.append(new)
+        assert snap.append(new.id, item) == estimate.simulate(waiting, windows, stats).get(new.id)

@@ -76,7 +76,18 @@ DbSession = Annotated[Session, Depends(get_session, scope="function")]
 def get_actor(request: Request, session: DbSession) -> Actor:
     from smarthall.identity import service as identity_service
 
-    actor = identity_service.resolve_actor(session, request, request.app.state.settings, request.app.state.clock.now())
+    database: Database = request.app.state.db
+    if database.is_sqlite and not session.info.get("read_only"):
+        # SQLite serialises writers: resolve the actor in a short read transaction so that the request's write
+        # transaction (BEGIN IMMEDIATE, the process's write lock) starts only when the handler runs.
+        with database.unit_of_work(write=False) as reader:
+            actor = identity_service.resolve_actor(
+                reader, request, request.app.state.settings, request.app.state.clock.now()
+            )
+    else:
+        actor = identity_service.resolve_actor(
+            session, request, request.app.state.settings, request.app.state.clock.now()
+        )
     session.info["actor"] = actor
     return actor
 

@@ -30,7 +30,7 @@ def board_reader(session: Any, actor: Actor, hall_code: str) -> None:
         raise Unauthorized()
     if not (actor.has("queue.board") or actor.has("queue.read")):
         raise Forbidden("您的角色无权查看叫号屏", "Your role cannot read boards", code="forbidden_role")
-    hall = org_service.get_hall(session, hall_code)
+    hall = service.hall_by_code(session, hall_code)
     actor.ensure_hall(hall.id, hall.region_path)
 
 

@@ -83,8 +83,11 @@ def simulate(
     max_priority_streak: int = 3,
     max_ordinary_wait: float = 30.0,
     limit: int | None = None,
+    _starts: dict[int, tuple[float, int]] | None = None,
+    _free_at: list[float] | None = None,
 ) -> dict[int, Estimate]:
-    """Estimates for every waiting ticket (or the first ``limit`` dispatched)."""
+    """Estimates for every waiting ticket (or the first ``limit`` dispatched). ``_starts`` and ``_free_at``
+    (one entry per window) receive the replay's start times and when each window ran out of work."""
     # Lines per (item, priority) and per target window, each in place-in-line order.
     lines: dict[tuple[str, bool], deque[WaitingTicket]] = {}
     targeted: dict[str, deque[WaitingTicket]] = {}
@@ -98,7 +101,7 @@ def simulate(
     heap = [(max(w.busy_for, 0.0), i) for i, w in enumerate(windows)]
     heapq.heapify(heap)
     streaks = [w.priority_streak for w in windows]
-    starts: dict[int, tuple[float, int]] = {}
+    starts: dict[int, tuple[float, int]] = {} if _starts is None else _starts
     remaining = len(waiting)
     stuck: set[int] = set()
     while heap and remaining > 0 and (limit is None or len(starts) < limit):
@@ -109,6 +112,8 @@ def simulate(
         )
         if chosen is None:
             stuck.add(wi)  # nothing left this window may serve: it drops out
+            if _free_at is not None:
+                _free_at[wi] = clock
             continue
         if chosen.target_window:
             targeted[chosen.target_window].popleft()
@@ -118,6 +123,9 @@ def simulate(
         starts[chosen.id] = (clock, wi)
         remaining -= 1
         heapq.heappush(heap, (clock + stats.mean(chosen.item_code), wi))
+    if _free_at is not None:
+        for clock, wi in heap:  # still busy when the line ran out
+            _free_at[wi] = clock
     return _estimates(waiting, windows, starts)
 
 
@@ -171,3 +179,49 @@ def _estimates(
                 ahead += bisect_left(per_window[wi], start)
         out[t.id] = Estimate(ahead=ahead, wait_minutes=round(start, 1))
     return out
+
+
+@dataclass
+class Snapshot:
+    """A replay of the hall kept for appending new tickets cheaply (the issue response's estimate).
+
+    ``free_at[w]`` is when window ``w`` runs out of tickets it may serve in the replay; ``starts[w]`` are the
+    replayed start times on ``w``. A new *ordinary* ticket joins behind every waiting ticket (it is the youngest),
+    so the replay with it included is the replay without it until the first window able to serve it runs dry: its
+    start is the smallest ``free_at`` among those windows. Appending updates the snapshot, so a burst of issues
+    between two replays queue behind one another.
+    """
+
+    windows: Sequence[OpenWindow]
+    stats: ServiceStats
+    free_at: list[float]
+    starts: list[list[float]]
+    estimates: dict[int, Estimate]
+
+    def append(self, ticket_id: int, item_code: str) -> Estimate | None:
+        best: int | None = None
+        for wi, w in enumerate(self.windows):
+            if w.serves(item_code) and (best is None or self.free_at[wi] < self.free_at[best]):
+                best = wi
+        if best is None:
+            return None
+        start = self.free_at[best]
+        ahead = sum(bisect_left(self.starts[wi], start) for wi, w in enumerate(self.windows) if w.serves(item_code))
+        self.starts[best].append(start)  # the largest start on that window so far: the list stays sorted
+        self.free_at[best] = start + self.stats.mean(item_code)
+        est = Estimate(ahead=ahead, wait_minutes=round(start, 1))
+        self.estimates[ticket_id] = est
+        return est
+
+
+def snapshot(waiting: Sequence[WaitingTicket], windows: Sequence[OpenWindow], stats: ServiceStats) -> Snapshot:
+    """Replay the whole line once (see ``simulate``) and keep what ``Snapshot.append`` needs."""
+    free_at = [max(w.busy_for, 0.0) for w in windows]
+    starts_by_id: dict[int, tuple[float, int]] = {}
+    estimates = simulate(waiting, windows, stats, _starts=starts_by_id, _free_at=free_at)
+    starts: list[list[float]] = [[] for _ in windows]
+    for start, wi in starts_by_id.values():
+        starts[wi].append(start)
+    for lst in starts:
+        lst.sort()
+    return Snapshot(windows, stats, free_at, starts, estimates)

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Date, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from smarthall.appointment import service as appointment_service
 from smarthall.catalog import service as catalog_service
+from smarthall.catalog.errors import HallNotFound, ItemNotFound
 from smarthall.catalog.models import Item
 from smarthall.core import events
 from smarthall.core.broadcast import broadcaster
@@ -89,31 +92,68 @@ def announcement(number: str, window_number: int) -> tuple[str, str]:
 
 
 _CACHE_SECONDS = 30.0
-_cache: dict[tuple[str, int], tuple[float, Any]] = {}
+# Caches live per database (keyed by its connection pool), so that two apps in one process never share them.
+_scopes: weakref.WeakKeyDictionary[Any, dict[str, dict[Any, Any]]] = weakref.WeakKeyDictionary()
 
 
-def _cached(key: tuple[str, int], load: Any) -> Any:
+def _scope(session: Session) -> dict[str, dict[Any, Any]]:
+    pool = session.get_bind().engine.pool
+    scope = _scopes.get(pool)
+    if scope is None:
+        scope = _scopes.setdefault(pool, {"facts": {}, "snapshots": {}})
+    return scope
+
+
+def _cached(session: Session, key: tuple[Any, ...], load: Any) -> Any:
     """Catalog facts that change a few times a year, kept briefly per process (issuing is the hot path)."""
-    hit = _cache.get(key)
+    cache = _scope(session)["facts"]
+    hit = cache.get(key)
     now = time.monotonic()
     if hit is not None and now - hit[0] < _CACHE_SECONDS:
         return hit[1]
     value = load()
-    _cache[key] = (now, value)
+    cache[key] = (now, value)
     return value
 
 
 def _prefixes(session: Session) -> dict[str, str]:
-    return _cached(("prefixes", 0), lambda: policy.queue_prefixes(session.execute(select(Department.code)).scalars()))
+    return _cached(
+        session, ("prefixes", 0), lambda: policy.queue_prefixes(session.execute(select(Department.code)).scalars())
+    )
 
 
 def _hall_items(session: Session, hall: Hall) -> set[str]:
-    return _cached(("items", hall.id), lambda: catalog_service.hall_item_codes(session, hall))
+    return _cached(session, ("items", hall.id), lambda: catalog_service.hall_item_codes(session, hall))
+
+
+def hall_by_code(session: Session, code: str) -> Hall:
+    """The hall alone (``org_service.get_hall`` also loads its zones and windows; the hot paths need neither)."""
+    hall = session.execute(select(Hall).where(Hall.code == code)).scalar_one_or_none()
+    if hall is None or not hall.active:
+        raise HallNotFound(detail={"hall_code": code})
+    return hall
+
+
+def _item_facts(session: Session, item_code: str) -> tuple[str, str]:
+    """(code, department code) of an active item, cached like the other catalog facts."""
+
+    def load() -> tuple[str, str]:
+        item = session.execute(
+            select(Item.code, Item.department_code, Item.active).where(Item.code == item_code)
+        ).one_or_none()
+        if item is None or not item.active:
+            raise ItemNotFound(detail={"item_code": item_code})
+        return item.code, item.department_code
+
+    return _cached(session, ("item", item_code), load)  # type: ignore[no-any-return]
 
 
 def _hall_open(session: Session, hall: Hall, now: datetime) -> bool:
     day = service_day(now)
-    return policy.is_open(hall.opening_hours, now, org_service.working_calendar(session, hall).is_workday(day))
+    workday = _cached(
+        session, ("workday", hall.id, day), lambda: org_service.working_calendar(session, hall).is_workday(day)
+    )
+    return policy.is_open(hall.opening_hours, now, workday)
 
 
 def _request_hash(data: TicketIssue) -> str:
@@ -138,7 +178,14 @@ def _next_seq(session: Session, hall_id: int, queue_code: str, day: Any) -> int:
 
 
 def _publish(session: Session, hall_code: str, message: dict[str, Any]) -> None:
+    snapshots = _scope(session)["snapshots"]
+
     def send() -> None:
+        kind = message.get("type")
+        if kind == "call":
+            _age_snapshot(snapshots, hall_code)
+        elif kind == "window" or (kind == "update" and "window_code" not in message):
+            snapshots.pop(hall_code, None)  # windows opened/closed, tickets skipped, put back or transferred
         broadcaster().publish(channel(hall_code), message)
 
     after_commit(session, send)
@@ -174,7 +221,7 @@ def issue_ticket(
             if existing.request_hash != request_hash:
                 raise IdempotencyMismatch()
             return existing, True
-    hall = org_service.get_hall(session, data.hall_code)
+    hall = hall_by_code(session, data.hall_code)
     if actor.kind in ("device", "staff"):
         actor.ensure_hall(hall.id, hall.region_path)
     elif actor.kind != "citizen":
@@ -216,9 +263,9 @@ def issue_ticket(
         raise ItemNotServed("请选择办理事项", "Choose an item", code="item_required")
     if item_code not in _hall_items(session, hall):
         raise ItemNotServed(detail={"item_code": item_code, "hall_code": hall.code})
-    item = catalog_service.get_item(session, item_code)
+    code, department_code = _item_facts(session, item_code)
     reason = policy.priority_reason(id_number, data.declared, on_time, today)
-    prefix = _prefixes(session).get(item.department_code, "Z")
+    prefix = _prefixes(session).get(department_code, "Z")
 
     ticket = Ticket(
         hall_id=hall.id,
@@ -227,8 +274,8 @@ def issue_ticket(
         day=today,
         seq=0,
         number="",
-        item_code=item.code,
-        department_code=item.department_code,
+        item_code=code,
+        department_code=department_code,
         status="waiting",
         priority=reason is not None,
         priority_reason=reason,
@@ -278,13 +325,29 @@ def _source(actor: Actor, checked_in: bool) -> str:
 
 
 def _hall_state(
-    session: Session, hall_id: int, day: Any, now: datetime
+    session: Session, hall_id: int, day: Any, now: datetime, *, per_line: int | None = None
 ) -> tuple[list[estimate.WaitingTicket], list[estimate.OpenWindow], estimate.ServiceStats, dict[str, Any]]:
-    rows = session.execute(
-        select(Ticket.id, Ticket.item_code, Ticket.priority, Ticket.queued_at, Ticket.target_window_code).where(
-            Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "waiting"
+    """What the replay needs. With ``per_line``, only the first ``per_line`` tickets of each line (item, priority,
+    target window): a replay limited to ``per_line`` dispatches takes line heads only, so its result is the same."""
+    cols = (Ticket.id, Ticket.item_code, Ticket.priority, Ticket.queued_at, Ticket.target_window_code)
+    where = (Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "waiting")
+    if per_line is None:
+        rows: Sequence[Any] = session.execute(select(*cols).where(*where)).all()
+    else:
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(Ticket.item_code, Ticket.priority, Ticket.target_window_code),
+                order_by=(Ticket.queued_at, Ticket.id),
+            )
+            .label("rank")
         )
-    ).all()
+        ranked = select(*cols, rank).where(*where).subquery()
+        rows = session.execute(
+            select(
+                ranked.c.id, ranked.c.item_code, ranked.c.priority, ranked.c.queued_at, ranked.c.target_window_code
+            ).where(ranked.c.rank <= per_line)
+        ).all()
     waiting = [
         estimate.WaitingTicket(
             r.id, r.item_code, bool(r.priority), (r.queued_at - now).total_seconds() / 60, r.target_window_code
@@ -327,7 +390,8 @@ def _hall_state(
         if cur is not None and cur.called_at is not None:
             elapsed = (now - cur.called_at).total_seconds() / 60
             busy = max(stats.mean(cur.item_code) - elapsed, 0.5)
-        items = None if w.kind == "comprehensive" else frozenset(wi.item_code for wi in w.items)
+        served = _window_items(w)
+        items = None if served is None else frozenset(served)
         open_windows.append(estimate.OpenWindow(w.code, items, busy, s.priority_streak))
     return waiting, open_windows, stats, {}
 
@@ -339,11 +403,73 @@ def estimates_for_hall(
     return estimate.simulate(waiting, windows, stats, limit=limit)
 
 
+def open_window_count(session: Session, hall_id: int) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(WindowSession)
+            .where(WindowSession.hall_id == hall_id, WindowSession.status == "open")
+        ).scalar_one()
+    )
+
+
+# Per-process replays of each hall's line (see ``estimate.Snapshot``): rebuilt at most every few seconds, dropped
+# at once when this process calls, finishes, transfers or opens/closes a window; new ordinary tickets are appended.
+SNAPSHOT_SECONDS = 2.0
+_snapshot_lock = threading.Lock()
+
+
+CALL_SNAPSHOT_SECONDS = 0.5
+
+
+def _age_snapshot(snapshots: dict[Any, Any], hall_code: str) -> None:
+    """After a call the replay is rebuilt within ``CALL_SNAPSHOT_SECONDS`` (a call moves every estimate a little;
+    under load, rebuilding on every call would replay the whole line several times a second)."""
+    hit = snapshots.get(hall_code)
+    if hit is not None:
+        built = time.monotonic() - SNAPSHOT_SECONDS + CALL_SNAPSHOT_SECONDS
+        snapshots[hall_code] = (min(hit[0], built), *hit[1:])
+
+
+def _build_snapshot(session: Session, ticket: Ticket, now: datetime) -> estimate.Snapshot:
+    waiting, windows, stats, _ = _hall_state(session, ticket.hall_id, ticket.day, now)
+    snap = estimate.snapshot(waiting, windows, stats)
+    _scope(session)["snapshots"][ticket.hall_code] = (
+        time.monotonic(),
+        now,
+        ticket.day,
+        frozenset(t.id for t in waiting),
+        snap,
+    )
+    return snap
+
+
+def _estimate_for(session: Session, ticket: Ticket, now: datetime) -> estimate.Estimate | None:
+    """The replayed estimate of a waiting ticket, from this process's snapshot of its hall when one is fresh."""
+    hit = _scope(session)["snapshots"].get(ticket.hall_code)
+    fresh = (
+        hit is not None
+        and time.monotonic() - hit[0] < SNAPSHOT_SECONDS
+        and abs((now - hit[1]).total_seconds()) < SNAPSHOT_SECONDS
+        and hit[2] == ticket.day
+    )
+    if not fresh or hit is None:
+        return _build_snapshot(session, ticket, now).estimates.get(ticket.id)
+    _, _, _, seen, snap = hit
+    with _snapshot_lock:
+        est = snap.estimates.get(ticket.id)
+        if est is not None or ticket.id in seen:
+            return est  # None: no open window serves it
+        if not ticket.priority and not ticket.target_window_code:
+            return snap.append(ticket.id, ticket.item_code)
+    return _build_snapshot(session, ticket, now).estimates.get(ticket.id)
+
+
 def ticket_read(session: Session, ticket: Ticket, now: datetime, *, with_estimate: bool = True) -> TicketRead:
     ahead: int | None = None
     wait: float | None = None
     if ticket.status == "waiting" and with_estimate:
-        est = estimates_for_hall(session, ticket.hall_id, ticket.day, now).get(ticket.id)
+        est = _estimate_for(session, ticket, now)
         if est is not None:
             ahead, wait = est.ahead, est.wait_minutes
         else:  # no open window can serve it yet: people ahead in its own queue, no time
@@ -456,7 +582,14 @@ def window_state(session: Session, actor: Actor, *, window_code: str, now: datet
 
 
 def _window_items(window: Window) -> set[str] | None:
-    return None if window.kind == "comprehensive" else {wi.item_code for wi in window.items}
+    session = object_session(window)
+    if session is None:
+        return None if window.kind == "comprehensive" else {wi.item_code for wi in window.items}
+    return _cached(
+        session,
+        ("window_items", window.id),
+        lambda: None if window.kind == "comprehensive" else {wi.item_code for wi in window.items},
+    )
 
 
 def _claim(session: Session, ticket_id: int, window: Window, actor: Actor, now: datetime) -> bool:
@@ -492,10 +625,11 @@ def _after_call(session: Session, window: Window, ws: WindowSession, ticket: Tic
 
 def _quiet_calling(session: Session, hall_id: int, day: Any, now: datetime) -> None:
     """Tell people whose ticket has at most three ahead (SMS / app) once, so they can wait elsewhere."""
-    waiting, windows, stats, _ = _hall_state(session, hall_id, day, now)
+    limit = (QUIET_CALL_AHEAD + 1) * max(open_window_count(session, hall_id), 1)
+    waiting, windows, stats, _ = _hall_state(session, hall_id, day, now, per_line=limit)
     if not windows:
         return
-    ests = estimate.simulate(waiting, windows, stats, limit=(QUIET_CALL_AHEAD + 1) * len(windows))
+    ests = estimate.simulate(waiting, windows, stats, limit=limit)
     near = [tid for tid, e in ests.items() if e.ahead <= QUIET_CALL_AHEAD]
     if not near:
         return
@@ -704,7 +838,7 @@ def finish(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> 
 
 
 def board(session: Session, *, hall_code: str, zone_code: str | None, now: datetime, recent: int = 8) -> Board:
-    hall = org_service.get_hall(session, hall_code)
+    hall = hall_by_code(session, hall_code)
     day = service_day(now)
     windows = {w.code: w for w in hall.windows if w.active}
     if zone_code:
