@@ -174,15 +174,28 @@ def main() -> None:
         print(f"RSS MB at each tenth of the run: {samples}  (peak {max(samples):.1f} MB)")
 
         # The operator's path: `smarthall archive verify --all` in a process of its own (no web app loaded).
-        env = {**os.environ, "SMARTHALL_DATABASE_URL": url, "SMARTHALL_DATA_DIR": str(root),
-               "SMARTHALL_FIELD_KEY": KEY, "SMARTHALL_LOG_JSON": "false", "SMARTHALL_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "SMARTHALL_DATABASE_URL": url,
+            "SMARTHALL_DATA_DIR": str(root),
+            "SMARTHALL_FIELD_KEY": KEY,
+            "SMARTHALL_LOG_JSON": "false",
+            "SMARTHALL_LOG_LEVEL": "WARNING",
+        }
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "smarthall.cli", "archive", "verify", "--all"], env=env,
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "smarthall.cli", "archive", "verify", "--all"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         cli_s = time.perf_counter() - started
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print(f"cli: `smarthall archive verify --all` exit {result.returncode}, {result.stdout.strip()}, "
-              f"{cli_s:.1f} s, peak RSS {peak_kb / 1024:.1f} MB")
+        print(
+            f"cli: `smarthall archive verify --all` exit {result.returncode}, {result.stdout.strip()}, "
+            f"{cli_s:.1f} s, peak RSS {peak_kb / 1024:.1f} MB"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
         os.sync()
