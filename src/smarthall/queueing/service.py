@@ -604,23 +604,27 @@ def _claim(session: Session, ticket_id: int, window: Window, actor: Actor, now: 
 
 def _after_call(session: Session, window: Window, ws: WindowSession, ticket: Ticket, now: datetime) -> None:
     ws.priority_streak = ws.priority_streak + 1 if ticket.priority else 0
-    zh, en = announcement(ticket.number, window.number)
-    _publish(
-        session,
-        window.hall.code,
-        {
-            "type": "call",
-            "ticket_id": ticket.id,
-            "number": ticket.number,
-            "window_code": window.code,
-            "window_number": window.number,
-            "window_name": window.name,
-            "zone_code": window.zone_code,
-            "text_zh": zh,
-            "text_en": en,
-        },
-    )
+    _announce_call(session, window, ticket)
     _quiet_calling(session, ticket.hall_id, ticket.day, now)
+
+
+def _announce_call(session: Session, window: Window, ticket: Ticket, *, recall: bool = False) -> None:
+    """Put a call on the hall's boards (after commit): "请 A012 号到 5 号窗口办理"."""
+    zh, en = announcement(ticket.number, window.number)
+    event: dict[str, Any] = {
+        "type": "call",
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "window_code": window.code,
+        "window_number": window.number,
+        "window_name": window.name,
+        "zone_code": window.zone_code,
+        "text_zh": zh,
+        "text_en": en,
+    }
+    if recall:
+        event["recall"] = True
+    _publish(session, window.hall.code, event)
 
 
 def _quiet_calling(session: Session, hall_id: int, day: Any, now: datetime) -> None:
@@ -731,23 +735,7 @@ def recall(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> 
     ticket, window, ws = _own_called_ticket(session, actor, ticket_id)
     ticket.recall_count += 1
     session.flush()
-    zh, en = announcement(ticket.number, window.number)
-    _publish(
-        session,
-        window.hall.code,
-        {
-            "type": "call",
-            "ticket_id": ticket.id,
-            "number": ticket.number,
-            "window_code": window.code,
-            "window_number": window.number,
-            "window_name": window.name,
-            "zone_code": window.zone_code,
-            "text_zh": zh,
-            "text_en": en,
-            "recall": True,
-        },
-    )
+    _announce_call(session, window, ticket, recall=True)
     return ticket
 
 
