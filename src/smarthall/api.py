@@ -25,7 +25,11 @@ from smarthall.queueing.api import router as queueing_router
 from smarthall.queueing.pages import router as queueing_pages
 from smarthall.web.pages import router as web_router
 
+# Order matters for speed: FastAPI matches routes in order, walking each included router, so the live hall's hot
+# paths (tickets, calling, boards, bookings) come first.
 api_router = APIRouter()
+api_router.include_router(queueing_router)
+api_router.include_router(appointment_router)
 api_router.include_router(org_router)
 api_router.include_router(catalog_router)
 api_router.include_router(identity_router)
@@ -36,8 +40,6 @@ api_router.include_router(evaluation_router)
 api_router.include_router(consult_router)
 api_router.include_router(assist_router)
 api_router.include_router(cases_router)
-api_router.include_router(appointment_router)
-api_router.include_router(queueing_router)
 
 page_router = APIRouter()
 page_router.include_router(health_router)

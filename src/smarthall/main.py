@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smarthall.core import runtime
 from smarthall.core.clock import Clock, SystemClock
@@ -128,6 +129,62 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))
 
 
+class RequestContext:
+    """Pure ASGI middleware: request id (``X-Request-ID``), one log line per request, and a problem+json 500 for
+    anything unexpected. (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                rid = value.decode("latin-1")[:64]
+                break
+        rid = rid or uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if response_started:
+                raise
+            status = 500
+            response = problem(500, "internal_error", "服务器内部错误,请稍后重试", "Internal server error")
+            await response(scope, receive, send_with_id)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "%s %s %s",
+                    scope.get("method"),
+                    scope.get("path"),
+                    status,
+                    extra={
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
+            request_id_var.reset(token)
+
+
 def register_known_provinces(database: Database) -> None:
     """ID numbers of the imported hall tree's provinces are valid in every process, not only in the importing one."""
     from sqlalchemy import select
@@ -171,37 +228,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     runtime.configure(settings, app.state.db, app.state.clock).extras["signer"] = signer
     configure_tasks(settings)
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Any) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        token = request_id_var.set(rid[:64])
-        started = time.perf_counter()
-        try:
-            response: Response = await call_next(request)
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
-            response = problem(500, "internal_error", "服务器内部错误,请稍后重试", "Internal server error")
-        finally:
-            request_id_var.reset(token)
-        response.headers["X-Request-ID"] = rid[:64]
-        log.info(
-            "%s %s %s",
-            request.method,
-            request.url.path,
-            response.status_code,
-            extra={
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
-        return response
-
     install_error_handlers(app)
     from smarthall.api import api_router, page_router
 
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RequestContext)
     return app

@@ -11,9 +11,10 @@ from smarthall.appointment import service
 from smarthall.appointment import tasks as _tasks  # noqa: F401  (registers the periodic jobs)
 from smarthall.appointment.schemas import BookingCreate, BookingRead, BookingReschedule, SlotRead
 from smarthall.core.deps import DbSession, Now, require
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 
-router = APIRouter(tags=["appointment"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["appointment"])
 Citizen = Annotated[Actor, Depends(require("appointment.book"))]
 
 

@@ -20,9 +20,10 @@ from smarthall.archive.schemas import (
     RetentionRuleSet,
 )
 from smarthall.core.deps import DbId, DbSession, Now, SettingsDep, require
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 
-router = APIRouter(prefix="/archives", tags=["archive"])
+router = APIRouter(route_class=UnitOfWorkRoute, prefix="/archives", tags=["archive"])
 
 Reader = Annotated[Actor, Depends(require("archive.read"))]
 

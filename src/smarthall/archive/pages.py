@@ -11,10 +11,11 @@ from fastapi.responses import Response
 from smarthall.archive import service as archive_service
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.web import nav
 from smarthall.web.templating import gate, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 nav.register(
     nav.Tile(

@@ -17,8 +17,9 @@ from smarthall.assist.schemas import (
     ProxyRead,
 )
 from smarthall.core.deps import CurrentActor, DbId, DbSession, LoggedIn, Now
+from smarthall.core.routing import UnitOfWorkRoute
 
-router = APIRouter(tags=["assist"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["assist"])
 HelpStatus = Literal["open", "assigned", "in_progress", "done", "cancelled"]
 
 

@@ -11,10 +11,11 @@ from smarthall.assist import service
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.web.nav import Tile, register
 from smarthall.web.templating import error_page, gate, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 register(Tile("proxy.manage", "/assist/proxy", "代办授权", "Proxy authorizations", "登记与跟踪代办", "Register, track"))
 register(Tile("assist.handle", "/assist/work", "帮办工作台", "Help requests", "我的帮办任务和待分派请求", "My tasks"))
 

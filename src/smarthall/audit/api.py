@@ -10,9 +10,10 @@ from pydantic import BaseModel
 
 from smarthall.audit import service
 from smarthall.core.deps import DbSession, require
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["audit"])
 
 
 class AuditEventRead(BaseModel):

@@ -14,10 +14,11 @@ from smarthall.cases.errors import UploadTooLarge
 from smarthall.cases.schemas import ActionIn, CaseCreate, CaseCreated, DraftIn, ItemForm
 from smarthall.core.deps import DbId, DbSession, LoggedIn, Now, SettingsDep, require
 from smarthall.core.errors import NotFound
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["cases"])
 
 
 def _warm_fonts() -> None:

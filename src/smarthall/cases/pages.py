@@ -18,13 +18,14 @@ from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import service_day
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
 from smarthall.org import service as org_service
 from smarthall.web.nav import Tile, register
 from smarthall.web.templating import login_redirect, message_page, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 register(
     Tile(

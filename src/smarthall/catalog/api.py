@@ -11,10 +11,11 @@ from smarthall.catalog import importer, service
 from smarthall.catalog.schemas import BundleRead, FaqRead, ItemPage, ItemRead
 from smarthall.core.deps import DbSession, require
 from smarthall.core.errors import BadRequest
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["catalog"])
 
 
 @router.get("/items", response_model=ItemPage)

@@ -23,9 +23,10 @@ from smarthall.consult.schemas import (
     RouteIn,
 )
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 
-router = APIRouter(tags=["consult"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["consult"])
 Editor = Annotated[Actor, Depends(require("consult.edit"))]
 Reviewer = Annotated[Actor, Depends(require("consult.review"))]
 

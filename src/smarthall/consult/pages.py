@@ -23,13 +23,14 @@ from smarthall.consult.schemas import EntryIn
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.web.nav import Tile, register
 from smarthall.web.templating import error_page, gate, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 register(
     Tile("guide.desk", "/guide", "咨询导办台", "Guide desk", "识别需求、指引材料、分流办理", "Identify, guide, route")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smarthall.core.errors import ServiceUnavailable
 
 AFTER_COMMIT_KEY = "after_commit"
+REQUEST_SESSION = "request_session"  # set on the session a request's unit of work opened (``core.deps``)
 WRITE_WAIT_SECONDS = 15.0
 
 
@@ -87,10 +88,14 @@ class Database:
         write_bind = self.engine.execution_options(sqlite_write=True) if self.is_sqlite else self.engine
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
+        # Per-process caches that belong to this database (actors, catalog facts, hall replays): two apps in one
+        # process (tests) never share them.
+        self.cache: dict[str, Any] = {}
 
     def session(self, *, write: bool = True) -> Session:
         session = (self._write if write else self._read)()
         session.info["backend"] = "sqlite" if self.is_sqlite else "postgresql"
+        session.info["db"] = self
         session.info[AFTER_COMMIT_KEY] = []
         return session
 

@@ -3,20 +3,26 @@
 The session is opened per request (read-only for GET/HEAD, a write transaction otherwise), committed when the
 handler returns and rolled back when it raises; after-commit hooks (broadcasts, task enqueues) run only once
 the commit has succeeded, before the response is sent.
+
+Every dependency here is ``async`` and does no I/O on the event loop, so that a request crosses to a worker
+thread once: the sync endpoint itself, which with ``core.routing.UnitOfWorkRoute`` also commits (see there).
+The actor comes from a short-lived per-process cache (``identity.service.cached_actor``); only a miss goes to a
+worker thread to read the account.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from smarthall.core.clock import Clock
 from smarthall.core.config import Settings
-from smarthall.core.db import Database, run_after_commit
+from smarthall.core.db import REQUEST_SESSION, Database, run_after_commit
 from smarthall.core.errors import Forbidden, Unauthorized
 from smarthall.core.logging import request_id_var
 from smarthall.core.tenancy import Actor
@@ -28,19 +34,19 @@ MAX_DB_ID = 2**63 - 1
 DbId = Annotated[int, Path(ge=1, le=MAX_DB_ID)]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.db  # type: ignore[no-any-return]
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock  # type: ignore[no-any-return]
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     return request.app.state.clock.now()  # type: ignore[no-any-return]
 
 
@@ -48,22 +54,48 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work. Creating a session does no I/O; the endpoint's route normally commits it in
+    the endpoint's own worker thread, so the exit here only has I/O to do (in a worker thread) when a
+    transaction is still open: an async endpoint, or a sync one that raised before its route could roll back."""
     database: Database = request.app.state.db
     read_only = request.method in SAFE_METHODS
     session = database.session(write=not read_only)
     session.info.update(
-        {"db": database, "read_only": read_only, "request_id": request_id_var.get(), "ip": client_ip(request)}
+        {
+            "db": database,
+            "read_only": read_only,
+            "request_id": request_id_var.get(),
+            "ip": client_ip(request),
+            REQUEST_SESSION: True,
+        }
     )
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
+        session.close()
         raise
-    finally:
+    if session.in_transaction():
+        try:
+            await run_in_threadpool(_commit_and_close, session)
+        except BaseException:
+            await run_in_threadpool(_rollback_and_close, session)
+            raise
+    else:
         session.close()
     run_after_commit(session)
+
+
+def _commit_and_close(session: Session) -> None:
+    session.commit()
+    session.close()
+
+
+def _rollback_and_close(session: Session) -> None:
+    session.rollback()
+    session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -73,21 +105,16 @@ Now = Annotated[datetime, Depends(get_now)]
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_actor(request: Request, session: DbSession) -> Actor:
+async def get_actor(request: Request, session: DbSession) -> Actor:
     from smarthall.identity import service as identity_service
 
     database: Database = request.app.state.db
-    if database.is_sqlite and not session.info.get("read_only"):
-        # SQLite serialises writers: resolve the actor in a short read transaction so that the request's write
-        # transaction (BEGIN IMMEDIATE, the process's write lock) starts only when the handler runs.
-        with database.unit_of_work(write=False) as reader:
-            actor = identity_service.resolve_actor(
-                reader, request, request.app.state.settings, request.app.state.clock.now()
-            )
-    else:
-        actor = identity_service.resolve_actor(
-            session, request, request.app.state.settings, request.app.state.clock.now()
-        )
+    now = request.app.state.clock.now()
+    actor = identity_service.cached_actor(database, request, now)
+    if actor is None:
+        # A cache miss reads the account in a short read transaction of its own (in a worker thread), so that on
+        # SQLite the request's write transaction (BEGIN IMMEDIATE, the write lock) starts only in the handler.
+        actor = await run_in_threadpool(identity_service.resolve_actor_fresh, database, request, now)
     session.info["actor"] = actor
     return actor
 
@@ -98,7 +125,7 @@ CurrentActor = Annotated[Actor, Depends(get_actor)]
 def require(*permissions: str) -> Callable[..., Actor]:
     """A dependency that lets through only actors holding every one of ``permissions``."""
 
-    def _check(actor: CurrentActor) -> Actor:
+    async def _check(actor: CurrentActor) -> Actor:
         if actor.kind == "anonymous":
             raise Unauthorized()
         missing = [p for p in permissions if not actor.has(p)]
@@ -114,7 +141,7 @@ def require(*permissions: str) -> Callable[..., Actor]:
     return _check
 
 
-def require_login(actor: CurrentActor) -> Actor:
+async def require_login(actor: CurrentActor) -> Actor:
     if actor.kind == "anonymous":
         raise Unauthorized()
     return actor

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from smarthall.core.deps import CurrentActor, DbId, DbSession, LoggedIn, Now, SettingsDep, require
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.evaluation import service as evaluation_service
 from smarthall.evaluation import tasks as evaluation_tasks  # noqa: F401 - registers listeners and periodic jobs
@@ -25,7 +26,7 @@ from smarthall.evaluation.schemas import (
     SubjectRef,
 )
 
-router = APIRouter(tags=["evaluation"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["evaluation"])
 StatsReader = Annotated[Actor, Depends(require("evaluation.stats"))]
 
 

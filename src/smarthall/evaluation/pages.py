@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.evaluation import policy
 from smarthall.evaluation import service as evaluation_service
 from smarthall.evaluation.schemas import RatingCreate
@@ -20,7 +21,7 @@ from smarthall.org import service as org_service
 from smarthall.web import nav
 from smarthall.web.templating import error_page, gate, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 nav.register(
     nav.Tile(

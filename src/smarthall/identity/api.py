@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, LoggedIn, Now, SettingsDep, require
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_name
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service
 from smarthall.identity.errors import InvalidCredentials
 from smarthall.identity.models import Staff
 from smarthall.identity.schemas import CitizenCreate, CitizenProfile, CitizenRead, MeRead, StaffRead, TokenRead
 
-router = APIRouter(tags=["identity"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["identity"])
 
 
 @router.post("/citizens", response_model=CitizenRead, status_code=201)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.core.config import Settings
 from smarthall.core.crypto import blind_index
+from smarthall.core.db import Database
 from smarthall.core.errors import Forbidden, NotFound, ValidationFailed
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.tenancy import ANONYMOUS, Actor
@@ -28,9 +31,35 @@ SESSION_COOKIE = "smarthall_session"
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 
 
-def staff_actor(staff: Staff, *, via_cookie: bool = False) -> Actor:
+def _staff(
+    *,
+    id: int,  # noqa: A002
+    role: str,
+    username: str,
+    hall_id: int,
+    hall_code: str,
+    region_path: str,
+    department_code: str | None,
+    window_code: str | None,
+    via_cookie: bool = False,
+) -> Actor:
     return Actor(
         kind="staff",
+        id=id,
+        role=role,
+        username=username,
+        hall_id=hall_id,
+        hall_code=hall_code,
+        region_path=region_path,
+        department_code=department_code,
+        window_code=window_code,
+        via_cookie=via_cookie,
+        permissions=permissions_for(role),
+    )
+
+
+def staff_actor(staff: Staff, *, via_cookie: bool = False) -> Actor:
+    return _staff(
         id=staff.id,
         role=staff.role,
         username=staff.username,
@@ -40,47 +69,53 @@ def staff_actor(staff: Staff, *, via_cookie: bool = False) -> Actor:
         department_code=staff.department_code,
         window_code=staff.window_code,
         via_cookie=via_cookie,
-        permissions=permissions_for(staff.role),
+    )
+
+
+def _citizen(citizen_id: int, *, via_cookie: bool = False) -> Actor:
+    return Actor(
+        kind="citizen", id=citizen_id, role="citizen", via_cookie=via_cookie, permissions=permissions_for("citizen")
     )
 
 
 def citizen_actor(citizen: Citizen, *, via_cookie: bool = False) -> Actor:
+    return _citizen(citizen.id, via_cookie=via_cookie)
+
+
+def _device(
+    *,
+    id: int,  # noqa: A002
+    kind: str,
+    code: str,
+    hall_id: int,
+    hall_code: str,
+    region_path: str,
+    window_code: str | None,
+) -> Actor:
     return Actor(
-        kind="citizen", id=citizen.id, role="citizen", via_cookie=via_cookie, permissions=permissions_for("citizen")
+        kind="device",
+        id=id,
+        role=kind,
+        username=code,
+        hall_id=hall_id,
+        hall_code=hall_code,
+        region_path=region_path,
+        window_code=window_code,
+        device_kind=kind,
+        permissions=permissions_for(kind),
     )
 
 
 def device_actor(device: Device) -> Actor:
-    return Actor(
-        kind="device",
+    return _device(
         id=device.id,
-        role=device.kind,
-        username=device.code,
+        kind=device.kind,
+        code=device.code,
         hall_id=device.hall_id,
         hall_code=device.hall.code,
         region_path=device.hall.region_path,
         window_code=device.window_code,
-        device_kind=device.kind,
-        permissions=permissions_for(device.kind),
     )
-
-
-def _actor_from_token(session: Session, settings_secret: str, token: str, now: datetime, via_cookie: bool) -> Actor:
-    payload = security.decode_token(settings_secret, token, now)
-    if payload is None:
-        return ANONYMOUS
-    kind, _, raw_id = str(payload.get("sub", "")).partition(":")
-    if not raw_id.isdigit():
-        return ANONYMOUS
-    if kind == "staff":
-        staff = session.get(Staff, int(raw_id))
-        if staff and staff.active:
-            return staff_actor(staff, via_cookie=via_cookie)
-    elif kind == "citizen":
-        citizen = session.get(Citizen, int(raw_id))
-        if citizen and citizen.active:
-            return citizen_actor(citizen, via_cookie=via_cookie)
-    return ANONYMOUS
 
 
 def _same_origin(request: Request) -> bool:
@@ -93,25 +128,163 @@ def _same_origin(request: Request) -> bool:
     return re.sub(r"^https?://", "", origin).split("/")[0] == host
 
 
-def resolve_actor(session: Session, request: Request, settings: Settings, now: datetime) -> Actor:
-    """Bearer token, then the session cookie, then a device key; anonymous otherwise."""
-    secret = request.app.state.secret_key
+# ------------------------------------------------------------------------------------------ acting subjects
+#
+# A request names its actor by a bearer token, then the session cookie, then a device key; anonymous otherwise.
+# Tokens are verified (signature, expiry) on every request. The account behind a credential is read once and kept
+# in a per-process cache for ``ACTOR_CACHE_SECONDS``: a committed change to a staff member, citizen, device or hall
+# made in this process empties the cache at once, so only other processes can lag, by at most that long (see
+# docs/decisions.md). The cache lets the request dependencies stay off the worker threads (``core.deps``).
+
+ACTOR_CACHE_SECONDS = 5.0
+_ACTORS = "actors"
+_STAFF_T, _CITIZEN_T, _DEVICE_T, _HALL_T = (m.__table__ for m in (Staff, Citizen, Device, Hall))
+_STAFF_ROW = (
+    select(
+        _STAFF_T.c.id,
+        _STAFF_T.c.role,
+        _STAFF_T.c.username,
+        _STAFF_T.c.hall_id,
+        _STAFF_T.c.department_code,
+        _STAFF_T.c.window_code,
+        _STAFF_T.c.active,
+        _HALL_T.c.code.label("hall_code"),
+        _HALL_T.c.region_path,
+    )
+    .join(_HALL_T, _HALL_T.c.id == _STAFF_T.c.hall_id)
+    .where(_STAFF_T.c.id == bindparam("id"))
+)
+_CITIZEN_ROW = select(_CITIZEN_T.c.id, _CITIZEN_T.c.active).where(_CITIZEN_T.c.id == bindparam("id"))
+_DEVICE_ROW = (
+    select(
+        _DEVICE_T.c.id,
+        _DEVICE_T.c.kind,
+        _DEVICE_T.c.code,
+        _DEVICE_T.c.hall_id,
+        _DEVICE_T.c.window_code,
+        _DEVICE_T.c.active,
+        _HALL_T.c.code.label("hall_code"),
+        _HALL_T.c.region_path,
+    )
+    .join(_HALL_T, _HALL_T.c.id == _DEVICE_T.c.hall_id)
+    .where(_DEVICE_T.c.key_hash == bindparam("key_hash"))
+)
+
+
+@dataclass(frozen=True)
+class _Credential:
+    key: tuple[str, str]  # ("account", "staff:12") or ("device", the key's hash)
+    via_cookie: bool = False
+
+
+def _credential(request: Request, now: datetime) -> _Credential | None:
+    """What the request presents, with a token's signature and expiry checked; ``None`` for anonymous."""
     auth = request.headers.get("authorization", "")
+    via_cookie = False
     if auth.lower().startswith("bearer "):
-        return _actor_from_token(session, secret, auth[7:].strip(), now, via_cookie=False)
-    device_key = request.headers.get("x-device-key")
-    if device_key:
-        device = session.execute(
-            select(Device).where(Device.key_hash == security.hash_device_key(device_key))
-        ).scalar_one_or_none()
-        return device_actor(device) if device and device.active else ANONYMOUS
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        actor = _actor_from_token(session, secret, cookie, now, via_cookie=True)
-        if actor.kind != "anonymous" and request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
-            raise Forbidden("跨站请求被拒绝", "Cross-site request refused", code="csrf_rejected")
+        token = auth[7:].strip()
+    else:
+        device_key = request.headers.get("x-device-key")
+        if device_key:
+            return _Credential(("device", security.hash_device_key(device_key)))
+        token = request.cookies.get(SESSION_COOKIE, "")
+        via_cookie = True
+        if not token:
+            return None
+    payload = security.decode_token(request.app.state.secret_key, token, now)
+    if payload is None:
+        return None
+    subject = str(payload.get("sub", ""))
+    kind, _, raw_id = subject.partition(":")
+    if kind not in ("staff", "citizen") or not raw_id.isdigit():
+        return None
+    return _Credential(("account", subject), via_cookie)
+
+
+def _load_actor(session: Session, key: tuple[str, str]) -> Actor:
+    what, value = key
+    if what == "device":
+        device = session.execute(_DEVICE_ROW, {"key_hash": value}).one_or_none()
+        if device is None or not device.active:
+            return ANONYMOUS
+        return _device(
+            id=device.id,
+            kind=device.kind,
+            code=device.code,
+            hall_id=device.hall_id,
+            hall_code=device.hall_code,
+            region_path=device.region_path,
+            window_code=device.window_code,
+        )
+    kind, _, raw_id = value.partition(":")
+    if kind == "staff":
+        staff = session.execute(_STAFF_ROW, {"id": int(raw_id)}).one_or_none()
+        if staff is None or not staff.active:
+            return ANONYMOUS
+        return _staff(
+            id=staff.id,
+            role=staff.role,
+            username=staff.username,
+            hall_id=staff.hall_id,
+            hall_code=staff.hall_code,
+            region_path=staff.region_path,
+            department_code=staff.department_code,
+            window_code=staff.window_code,
+        )
+    citizen = session.execute(_CITIZEN_ROW, {"id": int(raw_id)}).one_or_none()
+    return _citizen(citizen.id) if citizen is not None and citizen.active else ANONYMOUS
+
+
+def _presented(request: Request, actor: Actor, credential: _Credential) -> Actor:
+    """The cached actor as this request presents it: a cookie session must come from our own pages to write."""
+    if actor.kind == "anonymous" or not credential.via_cookie:
         return actor
-    return ANONYMOUS
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
+        raise Forbidden("跨站请求被拒绝", "Cross-site request refused", code="csrf_rejected")
+    return replace(actor, via_cookie=True)
+
+
+def cached_actor(database: Database, request: Request, now: datetime) -> Actor | None:
+    """The request's actor when the cache knows its account (no I/O); ``None`` when it must be read."""
+    credential = _credential(request, now)
+    if credential is None:
+        return ANONYMOUS
+    hit = database.cache.setdefault(_ACTORS, {}).get(credential.key)
+    if hit is None or hit[0] < time.monotonic():
+        return None
+    return _presented(request, hit[1], credential)
+
+
+def resolve_actor_fresh(database: Database, request: Request, now: datetime) -> Actor:
+    """Read the request's actor from the database, in a read transaction of its own, and cache it."""
+    credential = _credential(request, now)
+    if credential is None:
+        return ANONYMOUS
+    with database.unit_of_work(write=False) as session:
+        actor = _load_actor(session, credential.key)
+    database.cache.setdefault(_ACTORS, {})[credential.key] = (time.monotonic() + ACTOR_CACHE_SECONDS, actor)
+    return _presented(request, actor, credential)
+
+
+_ACTOR_MODELS = (Staff, Citizen, Device, Hall)
+
+
+def _note_actor_changes(session: Session, _flush_context: Any) -> None:
+    for objects in (session.new, session.dirty, session.deleted):
+        if any(isinstance(obj, _ACTOR_MODELS) for obj in objects):
+            session.info["actors_changed"] = True
+            return
+
+
+def _forget_actors(session: Session) -> None:
+    if session.info.pop("actors_changed", False):
+        database = session.info.get("db")
+        if database is not None:
+            database.cache.pop(_ACTORS, None)
+
+
+event.listen(Session, "after_flush", _note_actor_changes)
+event.listen(Session, "after_commit", _forget_actors)
 
 
 @dataclass

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from smarthall.core.deps import DbSession, LoggedIn
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.notify import service
 
-router = APIRouter(tags=["notify"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["notify"])
 
 
 class MessageRead(BaseModel):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from smarthall.core.deps import DbSession
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.org import service
 from smarthall.org.schemas import HallNode, HallRead, RegionNode
 
-router = APIRouter(tags=["org"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["org"])
 
 
 @router.get("/regions", response_model=list[RegionNode])

@@ -13,12 +13,13 @@ from sse_starlette.sse import EventSourceResponse
 from smarthall.core.broadcast import broadcaster
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
 from smarthall.core.errors import Forbidden, ServiceUnavailable, Unauthorized
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 from smarthall.queueing import service, voice
 from smarthall.queueing.schemas import Board, CallByNumber, TicketIssue, TicketRead, TicketTransfer, WindowState
 
-router = APIRouter(tags=["queueing"])
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["queueing"])
 Issuer = Annotated[Actor, Depends(require("queue.issue"))]
 Clerk = Annotated[Actor, Depends(require("queue.window"))]
 Reader = Annotated[Actor, Depends(require("queue.read"))]

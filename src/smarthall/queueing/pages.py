@@ -21,6 +21,7 @@ from smarthall.core.clock import service_day
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity.models import Citizen
 from smarthall.org import service as org_service
@@ -31,7 +32,7 @@ from smarthall.queueing.schemas import TicketIssue
 from smarthall.web.nav import Tile, register
 from smarthall.web.templating import denied, error_page, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 register(
     Tile(

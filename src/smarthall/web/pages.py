@@ -13,6 +13,7 @@ from smarthall.catalog.errors import ItemNotFound
 from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service as identity_service
 from smarthall.identity.models import Staff
 from smarthall.org import service as org_service
@@ -20,7 +21,7 @@ from smarthall.org.models import Department
 from smarthall.web.nav import tiles_for
 from smarthall.web.templating import gate, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 
 @router.get("/")

@@ -1,0 +1,117 @@
+"""``UnitOfWorkRoute``: a sync endpoint, its commit and its JSON serialisation in one worker-thread hop.
+
+FastAPI runs each sync dependency, the sync endpoint, the response validation and the exit of a generator
+dependency in a worker thread of their own — seven hops for a typical write here. Under load every hop waits
+for the GIL, and on SQLite the write lock was held from the endpoint's first statement across the last three.
+With this route class (every router of the platform uses it) the request's unit of work is committed, and its
+after-commit hooks run, in the endpoint's own thread as soon as the endpoint returns, and a returned Pydantic
+model is serialised there too; the dependencies in ``core.deps`` are ``async`` and do no I/O. The semantics are
+the ones of ``core.deps.get_session``: commit when the endpoint returns, roll back when it raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, get_args, get_origin
+
+from fastapi import Response
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from smarthall.core.db import REQUEST_SESSION, run_after_commit
+
+# Route options under which FastAPI's own serialisation would differ from ``model_dump_json(by_alias=True)``.
+_SERIALISATION_OPTIONS = (
+    "response_model_include",
+    "response_model_exclude",
+    "response_model_exclude_unset",
+    "response_model_exclude_defaults",
+    "response_model_exclude_none",
+)
+
+
+def _request_session(kwargs: dict[str, Any]) -> Session | None:
+    for value in kwargs.values():
+        if isinstance(value, Session) and value.info.get(REQUEST_SESSION):
+            return value
+    return None
+
+
+def _takes_response(endpoint: Callable[..., Any]) -> bool:
+    """An endpoint that sets headers or cookies on an injected ``Response`` needs FastAPI to build the answer."""
+    for param in inspect.signature(endpoint).parameters.values():
+        annotation = param.annotation
+        if annotation is Response or (isinstance(annotation, str) and "Response" in annotation):
+            return True
+        if isinstance(annotation, type) and issubclass(annotation, Response):
+            return True
+    return False
+
+
+class _Serialiser:
+    """Turns the endpoint's result into JSON bytes when FastAPI would produce the same bytes from it."""
+
+    def __init__(self) -> None:
+        self.model: type[BaseModel] | None = None
+        self.many = False
+        self.status_code = 200
+
+    def configure(self, response_model: Any, status_code: int | None) -> None:
+        self.status_code = status_code or 200
+        if isinstance(response_model, type) and issubclass(response_model, BaseModel):
+            self.model = response_model
+        elif get_origin(response_model) is list:
+            (inner,) = get_args(response_model) or (None,)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                self.model, self.many = inner, True
+
+    def __call__(self, result: Any) -> Any:
+        model = self.model
+        if model is None:
+            return result
+        if not self.many:
+            if type(result) is not model:
+                return result
+            body = result.model_dump_json(by_alias=True).encode()
+        else:
+            if not isinstance(result, list) or any(type(r) is not model for r in result):
+                return result
+            body = b"[" + b",".join(r.model_dump_json(by_alias=True).encode() for r in result) + b"]"
+        return Response(body, status_code=self.status_code, media_type="application/json")
+
+
+def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        session = _request_session(kwargs)
+        if session is None:
+            return endpoint(*args, **kwargs)
+        try:
+            result = endpoint(*args, **kwargs)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        run_after_commit(session)
+        return serialise(result) if serialise is not None else result
+
+    return run
+
+
+class UnitOfWorkRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        serialise: _Serialiser | None = None
+        if not inspect.iscoroutinefunction(endpoint) and inspect.isfunction(endpoint):
+            response_class = kwargs.get("response_class")
+            default_class = response_class is None or isinstance(response_class, DefaultPlaceholder)
+            options = any(kwargs.get(o) for o in _SERIALISATION_OPTIONS)
+            if default_class and not options and not _takes_response(endpoint):
+                serialise = _Serialiser()
+            endpoint = _one_hop(endpoint, serialise)
+        super().__init__(path, endpoint, **kwargs)
+        if serialise is not None:
+            serialise.configure(self.response_model, self.status_code)
