@@ -2,20 +2,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from smarthall.catalog.errors import ItemNotFound
 from smarthall.catalog.models import Bundle, Faq, HallItemOverride, Item
 from smarthall.catalog.schemas import FormFieldRead, ItemRead, ItemSummary, MaterialRead
+from smarthall.core.cache import cache_depends_on, cached
 from smarthall.org.models import Department, Hall, Window
+
+FACTS = "catalog.facts"
+cache_depends_on(FACTS, Item, HallItemOverride, Hall)
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the live hall needs of an item on every request."""
+
+    code: str
+    name: str
+    department_code: str
+    appointment: bool
+
+
+def item_facts(session: Session, code: str) -> ItemFacts:
+    """An active item, cached (ItemNotFound otherwise)."""
+
+    def load() -> ItemFacts:
+        row = session.execute(
+            select(Item.code, Item.name, Item.department_code, Item.appointment, Item.active).where(Item.code == code)
+        ).one_or_none()
+        if row is None or not row.active:
+            raise ItemNotFound(detail={"item_code": code})
+        return ItemFacts(row.code, row.name, row.department_code, bool(row.appointment))
+
+    return cached(session, FACTS, ("item", code), load)
+
+
+def hall_items(session: Session, hall: Any) -> frozenset[str]:
+    """``hall_item_codes`` of a hall (an ORM hall or ``org_service.HallFacts``), cached."""
+    return cached(session, FACTS, ("hall_items", hall.id), lambda: frozenset(hall_item_codes(session, hall)))
 
 
 def _departments(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Department.code, Department.name)).all())
 
 
-def hall_item_codes(session: Session, hall: Hall) -> set[str]:
+def hall_item_codes(session: Session, hall: Any) -> set[str]:
     """Items the hall handles: active items whose counters include the hall's level, less local switch-offs."""
     codes = {
         item.code

@@ -12,7 +12,7 @@ worker thread to read the account.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -122,7 +122,7 @@ async def get_actor(request: Request, session: DbSession) -> Actor:
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
-def require(*permissions: str) -> Callable[..., Actor]:
+def require(*permissions: str) -> Callable[..., Awaitable[Actor]]:
     """A dependency that lets through only actors holding every one of ``permissions``."""
 
     async def _check(actor: CurrentActor) -> Actor:

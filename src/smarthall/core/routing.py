@@ -102,16 +102,33 @@ def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Cal
     return run
 
 
+def on_event_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a sync endpoint whose work is a few index lookups: it runs on the event loop, not in a worker thread."""
+    endpoint._on_event_loop = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _inline(run: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(run)
+    async def inline(*args: Any, **kwargs: Any) -> Any:
+        return run(*args, **kwargs)
+
+    return inline
+
+
 class UnitOfWorkRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         serialise: _Serialiser | None = None
         if not inspect.iscoroutinefunction(endpoint) and inspect.isfunction(endpoint):
+            loop = getattr(endpoint, "_on_event_loop", False)
             response_class = kwargs.get("response_class")
             default_class = response_class is None or isinstance(response_class, DefaultPlaceholder)
             options = any(kwargs.get(o) for o in _SERIALISATION_OPTIONS)
             if default_class and not options and not _takes_response(endpoint):
                 serialise = _Serialiser()
             endpoint = _one_hop(endpoint, serialise)
+            if loop:
+                endpoint = _inline(endpoint)
         super().__init__(path, endpoint, **kwargs)
         if serialise is not None:
             serialise.configure(self.response_model, self.status_code)

@@ -6,13 +6,14 @@ import re
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import cast
 
 from fastapi import Request
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
+from smarthall.core.cache import cache_depends_on
 from smarthall.core.config import Settings
 from smarthall.core.crypto import blind_index
 from smarthall.core.db import Database
@@ -138,7 +139,7 @@ def _same_origin(request: Request) -> bool:
 
 ACTOR_CACHE_SECONDS = 5.0
 _ACTORS = "actors"
-_STAFF_T, _CITIZEN_T, _DEVICE_T, _HALL_T = (m.__table__ for m in (Staff, Citizen, Device, Hall))
+_STAFF_T, _CITIZEN_T, _DEVICE_T, _HALL_T = (cast(Table, m.__table__) for m in (Staff, Citizen, Device, Hall))
 _STAFF_ROW = (
     select(
         _STAFF_T.c.id,
@@ -266,25 +267,7 @@ def resolve_actor_fresh(database: Database, request: Request, now: datetime) -> 
     return _presented(request, actor, credential)
 
 
-_ACTOR_MODELS = (Staff, Citizen, Device, Hall)
-
-
-def _note_actor_changes(session: Session, _flush_context: Any) -> None:
-    for objects in (session.new, session.dirty, session.deleted):
-        if any(isinstance(obj, _ACTOR_MODELS) for obj in objects):
-            session.info["actors_changed"] = True
-            return
-
-
-def _forget_actors(session: Session) -> None:
-    if session.info.pop("actors_changed", False):
-        database = session.info.get("db")
-        if database is not None:
-            database.cache.pop(_ACTORS, None)
-
-
-event.listen(Session, "after_flush", _note_actor_changes)
-event.listen(Session, "after_commit", _forget_actors)
+cache_depends_on(_ACTORS, Staff, Citizen, Device, Hall)
 
 
 @dataclass

@@ -1,14 +1,117 @@
-"""Hall tree queries."""
+"""Hall tree queries, and the cached facts of halls and windows that the live hall reads on every request."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from smarthall.catalog.errors import HallNotFound
+from smarthall.core.cache import cache_depends_on, cached
 from smarthall.core.workdays import WorkCalendar
-from smarthall.org.models import CalendarOverride, Hall, Region, Window
+from smarthall.org.models import CalendarOverride, Hall, Region, Window, WindowItem
 from smarthall.org.schemas import HallNode, HallRead, RegionNode, WindowRead, ZoneRead
+
+FACTS = "org.facts"
+cache_depends_on(FACTS, Hall, Window, WindowItem, CalendarOverride)
+
+
+@dataclass(frozen=True)
+class HallFacts:
+    id: int
+    code: str
+    name: str
+    level: str
+    region_path: str
+    opening_hours: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WindowFacts:
+    id: int
+    code: str
+    hall_id: int
+    hall_code: str
+    region_path: str
+    number: int
+    name: str
+    zone_code: str | None
+    items: frozenset[str] | None  # None: a comprehensive window, serves every item of the hall
+
+    def serves(self, item_code: str) -> bool:
+        return self.items is None or item_code in self.items
+
+
+def _hall_facts(hall: Hall | None, missing: dict[str, Any]) -> HallFacts:
+    if hall is None or not hall.active:
+        raise HallNotFound(detail=missing)
+    return HallFacts(hall.id, hall.code, hall.name, hall.level, hall.region_path, dict(hall.opening_hours or {}))
+
+
+def hall_facts(session: Session, code: str) -> HallFacts:
+    """An active hall by code, cached (HallNotFound otherwise)."""
+    return cached(
+        session,
+        FACTS,
+        ("hall", code),
+        lambda: _hall_facts(
+            session.execute(select(Hall).where(Hall.code == code)).scalar_one_or_none(), {"hall_code": code}
+        ),
+    )
+
+
+def hall_facts_by_id(session: Session, hall_id: int) -> HallFacts:
+    return cached(
+        session, FACTS, ("hall_id", hall_id), lambda: _hall_facts(session.get(Hall, hall_id), {"hall_id": hall_id})
+    )
+
+
+def _window_facts(window: Window) -> WindowFacts:
+    items = None if window.kind == "comprehensive" else frozenset(wi.item_code for wi in window.items)
+    return WindowFacts(
+        window.id,
+        window.code,
+        window.hall_id,
+        window.hall.code,
+        window.hall.region_path,
+        window.number,
+        window.name,
+        window.zone_code,
+        items,
+    )
+
+
+def window_facts(session: Session, code: str) -> WindowFacts | None:
+    """An active window by code, cached (``None`` when there is none)."""
+
+    def load() -> WindowFacts | None:
+        window = session.execute(select(Window).where(Window.code == code)).scalar_one_or_none()
+        return _window_facts(window) if window is not None and window.active else None
+
+    return cached(session, FACTS, ("window", code), load)
+
+
+def hall_windows(session: Session, hall_id: int) -> tuple[WindowFacts, ...]:
+    """The hall's active windows by number, cached."""
+
+    def load() -> tuple[WindowFacts, ...]:
+        rows = session.execute(select(Window).where(Window.hall_id == hall_id, Window.active.is_(True))).scalars()
+        return tuple(sorted((_window_facts(w) for w in rows), key=lambda w: (w.number, w.code)))
+
+    return cached(session, FACTS, ("hall_windows", hall_id), load)
+
+
+def is_workday(session: Session, hall_code: str, day: date) -> bool:
+    """Whether the hall works on ``day`` (official calendar with the local overrides), cached."""
+
+    def load() -> bool:
+        hall = session.execute(select(Hall).where(Hall.code == hall_code)).scalar_one()
+        return working_calendar(session, hall).is_workday(day)
+
+    return cached(session, FACTS, ("workday", hall_code, day), load)
 
 
 def region_tree(session: Session) -> list[RegionNode]:
