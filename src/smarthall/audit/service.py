@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import Table, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from smarthall.audit.models import AuditChainHead, AuditEvent
@@ -86,48 +86,59 @@ def _digest(row: dict[str, Any]) -> str:
 
 
 def _content(event_row: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": event_row.seq,
-        "at": event_row.at.astimezone(UTC).isoformat(),
-        "actor_kind": event_row.actor_kind,
-        "actor_id": event_row.actor_id,
-        "action": event_row.action,
-        "target_type": event_row.target_type,
-        "target_id": event_row.target_id,
-        "hall_code": event_row.hall_code,
-        "outcome": event_row.outcome,
-        "detail": event_row.detail,
-        "request_id": event_row.request_id,
-        "ip": event_row.ip,
-        "prev_hash": event_row.prev_hash,
-    }
+    return _content_of({c: getattr(event_row, c) for c in _HASHED})
 
 
-def _lock_head(session: Session) -> AuditChainHead:
-    stmt = select(AuditChainHead).where(AuditChainHead.id == 1)
-    if session.info.get("backend") != "sqlite":
-        stmt = stmt.with_for_update()
-    head = session.execute(stmt).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
+_HASHED = (
+    "seq",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "action",
+    "target_type",
+    "target_id",
+    "hall_code",
+    "outcome",
+    "detail",
+    "request_id",
+    "ip",
+    "prev_hash",
+)
+
+
+def _content_of(row: dict[str, Any]) -> dict[str, Any]:
+    """What an event's hash covers (every column but the id and the hash itself)."""
+    content = {c: row[c] for c in _HASHED}
+    content["at"] = row["at"].astimezone(UTC).isoformat()
+    return content
+
+
+_EVENTS = cast(Table, AuditEvent.__table__)
+_HEAD = cast(Table, AuditChainHead.__table__)
+_HEAD_ROW = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
 
 
 def _append_pending(session: Session) -> None:
+    """Extend the chain with the transaction's events: the head row is locked (PostgreSQL ``FOR UPDATE``; SQLite's
+    write lock) from here to the commit, so concurrent transactions append one after another."""
     pending: list[PendingEvent] = session.info.pop(_PENDING, None) or []
     if not pending:
         return
-    head = _lock_head(session)
-    seq, prev = head.last_seq, head.last_hash
+    stmt = _HEAD_ROW if session.info.get("backend") == "sqlite" else _HEAD_ROW.with_for_update()
+    head = session.execute(stmt).first()
+    if head is None:
+        session.execute(insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS))
+        seq, prev = 0, GENESIS
+    else:
+        seq, prev = head.last_seq, head.last_hash
+    rows = []
     for item in pending:
         seq += 1
-        row = AuditEvent(seq=seq, prev_hash=prev, hash="", **item.__dict__)
-        row.hash = _digest(_content(row))
-        session.add(row)
-        prev = row.hash
-    head.last_seq, head.last_hash = seq, prev
+        row = {"seq": seq, "prev_hash": prev, **item.__dict__}
+        row["hash"] = prev = _digest(_content_of(row))
+        rows.append(row)
+    session.execute(insert(_EVENTS), rows)
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=seq, last_hash=prev))
 
 
 def _audit_staff_writes(session: Session, _flush_context: Any) -> None:
