@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,6 +41,7 @@ from smarthall.notify import service as notify_service
 from smarthall.notify.templates import register as register_template
 from smarthall.org import service as org_service
 from smarthall.org.models import Hall
+from smarthall.org.service import HallFacts
 
 register_template(
     "appointment.confirmed",
@@ -66,24 +68,42 @@ register_template(
 )
 
 
-def group_code(item: Item) -> str:
+_SLOT_T = cast(Table, Slot.__table__)
+_BOOKING_T = cast(Table, Booking.__table__)
+_SLOT_BY_ID = select(_SLOT_T.c.id, _SLOT_T.c.hall_id, _SLOT_T.c.group_code, _SLOT_T.c.day, _SLOT_T.c.starts_at).where(
+    _SLOT_T.c.id == bindparam("slot_id")
+)
+_BOOKING_COLS = (
+    _BOOKING_T.c.id,
+    _BOOKING_T.c.code,
+    _BOOKING_T.c.slot_id,
+    _BOOKING_T.c.hall_id,
+    _BOOKING_T.c.item_code,
+    _BOOKING_T.c.citizen_id,
+    _BOOKING_T.c.status,
+    _BOOKING_T.c.starts_at,
+    _BOOKING_T.c.ticket_id,
+)
+
+
+def group_code(item: Item | catalog_service.ItemFacts) -> str:
     return item.department_code
 
 
-def _bookable_item(session: Session, hall: Hall, item_code: str) -> Item:
-    item = catalog_service.get_item(session, item_code)
-    if not item.appointment or item_code not in catalog_service.hall_item_codes(session, hall):
+def _bookable_item(session: Session, hall: Hall | HallFacts, item_code: str) -> catalog_service.ItemFacts:
+    item = catalog_service.item_facts(session, item_code)
+    if not item.appointment or item_code not in catalog_service.hall_items(session, hall):
         raise ItemNotBookable(detail={"item_code": item_code, "hall_code": hall.code})
     return item
 
 
-def _ensure_slots(session: Session, hall: Hall, group: str, day: date, rule: policy.SlotRule) -> None:
+def _ensure_slots(session: Session, hall: HallFacts, group: str, day: date, rule: policy.SlotRule) -> None:
     exists = session.execute(
         select(Slot.id).where(Slot.hall_id == hall.id, Slot.group_code == group, Slot.day == day).limit(1)
     ).first()
     if exists:
         return
-    is_workday = org_service.working_calendar(session, hall).is_workday(day)
+    is_workday = org_service.is_workday(session, hall.code, day)
     rows = [
         {
             "hall_id": hall.id,
@@ -115,33 +135,39 @@ def list_slots(
     rule: policy.SlotRule = policy.DEFAULT_SLOT_RULE,
 ) -> list[SlotRead]:
     """Slots of the day for the item's group, with places left; empty on closed days or outside the horizon."""
-    hall = org_service.get_hall(session, hall_code)
+    hall = org_service.hall_facts(session, hall_code)
     item = _bookable_item(session, hall, item_code)
     today = service_day(now)
     if day < today or day > today + timedelta(days=rule.horizon_days):
         return []
-    hall_id, group = hall.id, group_code(item)
-    # Generated in a short write transaction of its own, then read from it (a read session's snapshot would not
-    # see rows committed after it began).
-    with db.unit_of_work() as w:
-        w_hall = w.get(Hall, hall_id)
-        assert w_hall is not None
-        _ensure_slots(w, w_hall, group, day, rule)
-        slots = w.execute(
-            select(Slot)
-            .where(Slot.hall_id == hall_id, Slot.group_code == group, Slot.day == day)
-            .order_by(Slot.starts_at)
-        ).scalars()
-        return [
-            SlotRead(
-                id=s.id,
-                starts_at=s.starts_at,
-                ends_at=s.ends_at,
-                capacity=s.capacity,
-                remaining=max(s.capacity - s.booked, 0),
-            )
-            for s in slots
-        ]
+    group = group_code(item)
+    slots = _day_slots(session, hall.id, group, day)
+    if not slots:
+        # Generated in a short write transaction of its own, then read from it (a read session's snapshot would
+        # not see rows committed after it began).
+        with db.unit_of_work() as w:
+            _ensure_slots(w, hall, group, day, rule)
+            slots = _day_slots(w, hall.id, group, day)
+    return [
+        SlotRead(
+            id=s.id,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            capacity=s.capacity,
+            remaining=max(s.capacity - s.booked, 0),
+        )
+        for s in slots
+    ]
+
+
+def _day_slots(session: Session, hall_id: int, group: str, day: date) -> list[Any]:
+    return list(
+        session.execute(
+            select(_SLOT_T.c.id, _SLOT_T.c.starts_at, _SLOT_T.c.ends_at, _SLOT_T.c.capacity, _SLOT_T.c.booked)
+            .where(_SLOT_T.c.hall_id == hall_id, _SLOT_T.c.group_code == group, _SLOT_T.c.day == day)
+            .order_by(_SLOT_T.c.starts_at)
+        ).all()
+    )
 
 
 def _citizen_id(actor: Actor) -> int:
@@ -181,35 +207,37 @@ def book(
     item_code: str,
     now: datetime,
     rule: policy.SlotRule = policy.DEFAULT_SLOT_RULE,
-) -> Booking:
+) -> Any:
+    """Book a place; the booking's row (code, slot, status, ...). Conditional counter: never overbooked."""
     citizen_id = _citizen_id(actor)
-    slot = session.get(Slot, slot_id)
+    slot = session.execute(_SLOT_BY_ID, {"slot_id": slot_id}).first()
     if slot is None:
         raise SlotNotFound(detail={"slot_id": slot_id})
-    hall = session.get(Hall, slot.hall_id)
-    assert hall is not None
+    hall = org_service.hall_facts_by_id(session, slot.hall_id)
     item = _bookable_item(session, hall, item_code)
     if group_code(item) != slot.group_code:
         raise ItemNotBookable(detail={"item_code": item_code, "slot_id": slot_id})
     if not policy.bookable(slot.starts_at, now, rule):
         raise SlotClosed(detail={"slot_id": slot_id})
     _ensure_credit(session, citizen_id, now)
-    booking = Booking(
-        code=_new_code(),
-        slot_id=slot.id,
-        hall_id=hall.id,
-        item_code=item_code,
-        citizen_id=citizen_id,
-        day=slot.day,
-        starts_at=slot.starts_at,
-        status="booked",
-        live_key=_live_key(citizen_id, item_code, slot.day),
-    )
-    try:
-        with session.begin_nested():
-            session.add(booking)
-            session.flush()
-    except IntegrityError:
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    booking = session.execute(
+        insert(_BOOKING_T)
+        .values(
+            code=_new_code(),
+            slot_id=slot.id,
+            hall_id=hall.id,
+            item_code=item_code,
+            citizen_id=citizen_id,
+            day=slot.day,
+            starts_at=slot.starts_at,
+            status="booked",
+            live_key=_live_key(citizen_id, item_code, slot.day),
+        )
+        .on_conflict_do_nothing(index_elements=["live_key"])
+        .returning(*_BOOKING_COLS)
+    ).first()
+    if booking is None:
         raise AlreadyBooked(detail={"item_code": item_code, "day": slot.day.isoformat()})
     _take_place(session, slot.id)
     notify_service.send(
@@ -404,7 +432,7 @@ def check_in(
     session: Session,
     *,
     code: str,
-    hall: Hall,
+    hall_id: int,
     now: datetime,
     actor: Actor,
     rule: policy.SlotRule = policy.DEFAULT_SLOT_RULE,
@@ -415,7 +443,7 @@ def check_in(
         raise BookingNotFound(detail={"code": code})
     if actor.kind == "citizen" and booking.citizen_id != actor.id:
         raise NotYourBooking()
-    if booking.hall_id != hall.id:
+    if booking.hall_id != hall_id:
         raise CheckInWindow(detail={"reason": "other_hall"})
     state = policy.check_in_state(booking.starts_at, now, rule)
     if state in ("early", "wrong_day"):
@@ -436,14 +464,15 @@ def attach_ticket(session: Session, booking: Booking, ticket_id: int) -> None:
     booking.ticket_id = ticket_id
 
 
-def booking_read(session: Session, booking: Booking) -> BookingRead:
-    hall = session.get(Hall, booking.hall_id)
+def booking_read(session: Session, booking: Any) -> BookingRead:
+    """The public shape of a booking (an ORM booking or a row)."""
+    hall = org_service.hall_facts_by_id(session, booking.hall_id)
     return BookingRead(
         code=booking.code,
         slot_id=booking.slot_id,
         status=booking.status,
         item_code=booking.item_code,
-        hall_code=hall.code if hall else None,
+        hall_code=hall.code,
         starts_at=booking.starts_at,
         ticket_id=booking.ticket_id,
     )

@@ -1,14 +1,23 @@
-"""Sending and reading notifications."""
+"""Sending and reading notifications (the outbox).
+
+``send`` writes the message, ``queued``, in the caller's transaction; once that commits, a relay delivers the
+queued messages of the database through the channels and records each outcome. The relay runs in the
+background and takes every message queued meanwhile in one transaction (a burst of bookings costs one write, not
+one per message); each message is claimed first (``queued`` → ``sending``), so two processes never deliver one
+twice. In the test environment the relay runs inline, right after the commit.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smarthall.core.coalesce import Coalescer
 from smarthall.core.db import after_commit
 from smarthall.core.masking import mask_phone
 from smarthall.notify.models import Message
@@ -74,20 +83,47 @@ def send(
     session.flush()
     database = session.info.get("db")
     if database is not None:
-        message_id = message.id
-        after_commit(session, lambda: deliver_pending(database, [message_id], now))
+        after_commit(session, lambda: _relay.request(database, now))
     return message
 
 
-def deliver_pending(database: Any, ids: list[int], now: datetime) -> None:
-    with database.unit_of_work() as session:
-        for message in session.execute(
-            select(Message).where(Message.id.in_(ids), Message.status == "queued")
-        ).scalars():
-            message.attempts += 1
-            ok = all(channel.deliver(message) for channel in _channels)
-            message.status = "sent" if ok else "failed"
-            message.sent_at = now if ok else None
+RELAY_BATCH = 200
+
+
+def deliver_queued(database: Any, now: datetime) -> int:
+    """Deliver every queued message (in batches), recording sent or failed; the number handled."""
+    done = 0
+    while True:
+        with database.unit_of_work() as session:
+            ids = [
+                mid
+                for (mid,) in session.execute(
+                    select(Message.id).where(Message.status == "queued").order_by(Message.id).limit(RELAY_BATCH)
+                )
+            ]
+            if not ids:
+                return done
+            claimed = session.execute(
+                update(Message)
+                .where(Message.id.in_(ids), Message.status == "queued")
+                .values(status="sending")
+                .returning(Message.id)
+            ).scalars()
+            for message in session.execute(select(Message).where(Message.id.in_(list(claimed)))).scalars():
+                message.attempts += 1
+                ok = all(channel.deliver(message) for channel in _channels)
+                message.status = "sent" if ok else "failed"
+                message.sent_at = now if ok else None
+                done += 1
+        if len(ids) < RELAY_BATCH:
+            return done
+
+
+def _relay_run(database: Hashable, now: datetime) -> None:
+    deliver_queued(database, now)
+
+
+_relay = Coalescer("notify-outbox", _relay_run, min_interval=0.2)
 
 
 def inbox(
