@@ -145,3 +145,37 @@ def test_snapshot_append_equals_a_full_replay_for_new_ordinary_tickets(rows, win
         new = estimate.WaitingTicket(1000 + n, item, False, 0.0)
         waiting.append(new)
         assert snap.append(new.id, item) == estimate.simulate(waiting, windows, stats).get(new.id)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.booleans(),
+            st.floats(min_value=-60, max_value=-0.01),
+            st.sampled_from([None, None, None, "W0"]),
+        ),
+        max_size=40,
+    ),
+    st.lists(
+        st.tuples(st.booleans(), st.floats(min_value=0, max_value=20), st.integers(min_value=0, max_value=3)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["A", "B", "C"]),
+)
+def test_snapshot_places_a_new_priority_ticket_as_a_full_replay_would(rows, window_rows, new_item):
+    """A new priority ticket is placed in a kept replay (priority, transferred and ordinary tickets waiting, windows
+    part-way through a priority streak) exactly where a replay from scratch puts it."""
+    waiting = [estimate.WaitingTicket(i, item, prio, q, target) for i, (item, prio, q, target) in enumerate(rows)]
+    windows = [
+        estimate.OpenWindow(f"W{i}", None if comprehensive else frozenset({"A", "B"}), busy, streak)
+        for i, (comprehensive, busy, streak) in enumerate(window_rows)
+    ]
+    stats = estimate.ServiceStats()
+    stats.add("A", 5.0)
+    stats.add("C", 20.0)
+    snap = estimate.snapshot(waiting, windows, stats)
+    assert snap.estimates == estimate.simulate(waiting, windows, stats)
+    new = estimate.WaitingTicket(1000, new_item, True, 0.0)
+    assert snap.place_priority(new.id, new_item) == estimate.simulate([*waiting, new], windows, stats).get(new.id)

@@ -11,7 +11,7 @@ take before it. Skills, priority and per-item service times are what the naive e
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,9 +85,12 @@ def simulate(
     limit: int | None = None,
     _starts: dict[int, tuple[float, int]] | None = None,
     _free_at: list[float] | None = None,
+    _open_to_priority: list[list[float]] | None = None,
 ) -> dict[int, Estimate]:
     """Estimates for every waiting ticket (or the first ``limit`` dispatched). ``_starts`` and ``_free_at``
-    (one entry per window) receive the replay's start times and when each window ran out of work."""
+    (one entry per window) receive the replay's start times and when each window ran out of work;
+    ``_open_to_priority`` the times each window took an ordinary ticket only because no priority one was there
+    (a new priority ticket would have been taken instead)."""
     # Lines per (item, priority) and per target window, each in place-in-line order.
     lines: dict[tuple[str, bool], deque[WaitingTicket]] = {}
     targeted: dict[str, deque[WaitingTicket]] = {}
@@ -107,9 +110,11 @@ def simulate(
     while heap and remaining > 0 and (limit is None or len(starts) < limit):
         clock, wi = heapq.heappop(heap)
         window = windows[wi]
-        chosen = _next_for(
+        chosen, open_to_priority = _next_for(
             window, clock, lines, targeted, eligible[wi], streaks[wi], max_priority_streak, max_ordinary_wait
         )
+        if open_to_priority and _open_to_priority is not None:
+            _open_to_priority[wi].append(clock)
         if chosen is None:
             stuck.add(wi)  # nothing left this window may serve: it drops out
             if _free_at is not None:
@@ -138,10 +143,11 @@ def _next_for(
     streak: int,
     max_streak: int,
     max_wait: float,
-) -> WaitingTicket | None:
+) -> tuple[WaitingTicket | None, bool]:
+    """The ticket the window takes, and whether it took an ordinary one only for want of a priority one."""
     own = targeted.get(window.code)
     if own:
-        return own[0]
+        return own[0], False
     best_prio: WaitingTicket | None = None
     best_ord: WaitingTicket | None = None
     for item in item_codes:
@@ -155,8 +161,10 @@ def _next_for(
             if not prio and (best_ord is None or (head.queued_min, head.id) < (best_ord.queued_min, best_ord.id)):
                 best_ord = head
     if best_ord is not None and (streak >= max_streak or clock - best_ord.queued_min >= max_wait):
-        return best_ord
-    return best_prio or best_ord
+        return best_ord, False
+    if best_prio is not None:
+        return best_prio, False
+    return best_ord, best_ord is not None
 
 
 def _estimates(
@@ -197,6 +205,7 @@ class Snapshot:
     free_at: list[float]
     starts: list[list[float]]
     estimates: dict[int, Estimate]
+    open_to_priority: list[list[float]] = field(default_factory=list)
 
     def append(self, ticket_id: int, item_code: str) -> Estimate | None:
         best: int | None = None
@@ -207,8 +216,34 @@ class Snapshot:
             return None
         start = self.free_at[best]
         ahead = sum(bisect_left(self.starts[wi], start) for wi, w in enumerate(self.windows) if w.serves(item_code))
-        self.starts[best].append(start)  # the largest start on that window so far: the list stays sorted
+        insort(self.starts[best], start)
         self.free_at[best] = start + self.stats.mean(item_code)
+        est = Estimate(ahead=ahead, wait_minutes=round(start, 1))
+        self.estimates[ticket_id] = est
+        return est
+
+    def place_priority(self, ticket_id: int, item_code: str) -> Estimate | None:
+        """A new priority ticket (the youngest of them): the replay with it is the replay without it until the
+        first moment a window able to serve it takes an ordinary ticket for want of a priority one, or runs dry —
+        that moment is its start. Exact for the first one placed; later ones until the next replay are close."""
+        best: tuple[float, int] | None = None
+        for wi, w in enumerate(self.windows):
+            if not w.serves(item_code):
+                continue
+            opens = self.open_to_priority[wi] if wi < len(self.open_to_priority) else []
+            t = opens[0] if opens else self.free_at[wi]
+            if best is None or (t, wi) < best:
+                best = (t, wi)
+        if best is None:
+            return None
+        start, wi = best
+        ahead = sum(bisect_left(self.starts[wj], start) for wj, w in enumerate(self.windows) if w.serves(item_code))
+        opens = self.open_to_priority[wi] if wi < len(self.open_to_priority) else []
+        if opens and opens[0] == start:
+            opens.pop(0)
+        else:
+            self.free_at[wi] = start + self.stats.mean(item_code)
+        insort(self.starts[wi], start)
         est = Estimate(ahead=ahead, wait_minutes=round(start, 1))
         self.estimates[ticket_id] = est
         return est
@@ -218,10 +253,13 @@ def snapshot(waiting: Sequence[WaitingTicket], windows: Sequence[OpenWindow], st
     """Replay the whole line once (see ``simulate``) and keep what ``Snapshot.append`` needs."""
     free_at = [max(w.busy_for, 0.0) for w in windows]
     starts_by_id: dict[int, tuple[float, int]] = {}
-    estimates = simulate(waiting, windows, stats, _starts=starts_by_id, _free_at=free_at)
+    open_to_priority: list[list[float]] = [[] for _ in windows]
+    estimates = simulate(
+        waiting, windows, stats, _starts=starts_by_id, _free_at=free_at, _open_to_priority=open_to_priority
+    )
     starts: list[list[float]] = [[] for _ in windows]
     for start, wi in starts_by_id.values():
         starts[wi].append(start)
     for lst in starts:
         lst.sort()
-    return Snapshot(windows, stats, free_at, starts, estimates)
+    return Snapshot(windows, stats, free_at, starts, estimates, open_to_priority)

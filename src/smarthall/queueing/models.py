@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarthall.core.crypto import EncryptedString
@@ -23,23 +23,33 @@ class QueueCounter(Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"))
     queue_code: Mapped[str] = mapped_column(String(8))
     day: Mapped[date] = mapped_column(Date)
-    value: Mapped[int] = mapped_column(Integer, default=0)
+    value: Mapped[int] = mapped_column(Integer, default=0)  # the last number issued
+    # Tickets of the queue waiting now: moved in the same transaction as every change into or out of ``waiting``.
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Ticket(IdMixin, TimestampMixin, Base):
     __tablename__ = "queue_ticket"
-    __table_args__ = (UniqueConstraint("hall_id", "queue_code", "day", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("hall_id", "queue_code", "day", "seq"),
+        # The waiting line in calling order (call-next, the replay), the day's calls (boards) and finishes (learnt
+        # service times), and a window's current ticket: each an index range, however long the day.
+        Index("ix_queue_ticket_line", "hall_id", "day", "status", "priority", "queued_at"),
+        Index("ix_queue_ticket_calls", "hall_id", "day", "called_at"),
+        Index("ix_queue_ticket_done", "hall_id", "day", "finished_at"),
+        Index("ix_queue_ticket_window", "window_code", "status"),
+    )
 
-    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"))
     hall_code: Mapped[str] = mapped_column(String(32))
     queue_code: Mapped[str] = mapped_column(String(8))
-    day: Mapped[date] = mapped_column(Date, index=True)
+    day: Mapped[date] = mapped_column(Date)
     seq: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(16))
     item_code: Mapped[str] = mapped_column(String(32))
     department_code: Mapped[str] = mapped_column(String(16))
     # waiting → called → finished; called → skipped (→ waiting once, on requeue); waiting → cancelled
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
     # elderly / pregnant / disabled / military / appointment: sensitive, so sealed like other personal data
     priority_reason: Mapped[str | None] = mapped_column(EncryptedString("queue_ticket.priority_reason"))
@@ -54,7 +64,7 @@ class Ticket(IdMixin, TimestampMixin, Base):
     issued_at: Mapped[datetime] = mapped_column()
     queued_at: Mapped[datetime] = mapped_column()  # the place in line: issue time, or the requeue time
     target_window_code: Mapped[str | None] = mapped_column(String(40))  # after a transfer to one window
-    window_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    window_code: Mapped[str | None] = mapped_column(String(40))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("identity_staff.id"))
     called_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()

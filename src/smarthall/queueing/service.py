@@ -1,48 +1,46 @@
 """Tickets, routing and calling (智能取叫号 · 综合窗口).
 
-- Issue: one atomic counter upsert gives the next number of (hall, queue, service day); the ticket row repeats it
-  under a unique constraint. Idempotency keys are scoped to the issuing actor.
+- Issue: one atomic counter upsert gives the next number of (hall, queue, service day) and counts the ticket in
+  as waiting; the ticket row repeats the number under a unique constraint. Idempotency keys are scoped to the
+  issuing actor.
 - Call: a window tries candidates in the policy's order and claims one with a conditional update
   (``WHERE status = 'waiting'``): two windows can never call the same ticket.
-- After commit: a message on the hall's broadcast channel (boards, window pads, citizens' phones) and, when a
-  ticket is finished, the ``ticket.finished`` domain event.
+- Every change of a ticket into or out of ``waiting`` moves the counter row's ``waiting`` in the same transaction,
+  so the board reads the waiting line per queue in O(queues) however long the line (``_waiting``).
+- The hot paths (issue, read, call, finish, board) use prebuilt Core statements and the cached facts of
+  ``queueing.facts``; staff actions are audited explicitly (Core statements bypass the ORM flush hook).
+- After commit: a message on the hall's broadcast channel (boards, window pads, citizens' phones), the replay of
+  the line refreshed (``queueing.live``) and, when a ticket is finished, the ``ticket.finished`` domain event.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
-import weakref
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import Date, bindparam, func, select, text, update
+from sqlalchemy import Date, Integer, Table, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from smarthall.appointment import service as appointment_service
+from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
-from smarthall.catalog.errors import HallNotFound, ItemNotFound
 from smarthall.catalog.models import Item
 from smarthall.core import events
 from smarthall.core.broadcast import broadcaster
 from smarthall.core.clock import service_day
 from smarthall.core.crypto import blind_index
-from smarthall.core.db import after_commit
+from smarthall.core.db import Database, after_commit
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_name
 from smarthall.core.subjects import ServedSubject, register_subject_resolver
 from smarthall.core.tenancy import Actor
 from smarthall.core.validators import check_id_number, check_phone, normalize_id_number
 from smarthall.identity.models import Citizen
-from smarthall.notify import service as notify_service
-from smarthall.notify.templates import register as register_template
-from smarthall.org import service as org_service
-from smarthall.org.models import Department, Hall, Window
-from smarthall.queueing import estimate, policy
+from smarthall.org.models import Hall, Window
+from smarthall.queueing import facts, live, policy
 from smarthall.queueing.errors import (
     HallClosed,
     IdempotencyMismatch,
@@ -59,7 +57,8 @@ from smarthall.queueing.errors import (
     WindowPaused,
     WindowTaken,
 )
-from smarthall.queueing.models import Ticket, WindowSession
+from smarthall.queueing.facts import HallFacts, WindowFacts
+from smarthall.queueing.models import QueueCounter, Ticket, WindowSession
 from smarthall.queueing.schemas import (
     Board,
     BoardCall,
@@ -70,14 +69,94 @@ from smarthall.queueing.schemas import (
     WindowState,
 )
 
-register_template(
-    "queue.ahead",
-    "您的号票 {number} 前面还有 {ahead} 人,请回到等候区留意叫号。",
-    "Ticket {number}: {ahead} people ahead of you. Please return to the waiting area.",
-)
+CANDIDATES_PER_KIND = 8  # oldest few of each kind (transferred here, priority, ordinary) tried per call
+RECENT_CALLS = 8
 
-QUIET_CALL_AHEAD = 3
-CANDIDATE_LIMIT = 200
+_T = cast(Table, Ticket.__table__)
+_C = cast(Table, QueueCounter.__table__)
+_WS = cast(Table, WindowSession.__table__)
+_CIT = cast(Table, Citizen.__table__)
+
+# What the hot paths read of a ticket (no personal data).
+_TICKET_COLS = (
+    _T.c.id,
+    _T.c.hall_id,
+    _T.c.hall_code,
+    _T.c.queue_code,
+    _T.c.day,
+    _T.c.number,
+    _T.c.item_code,
+    _T.c.department_code,
+    _T.c.status,
+    _T.c.priority,
+    _T.c.queued_at,
+    _T.c.target_window_code,
+    _T.c.window_code,
+    _T.c.staff_id,
+    _T.c.issued_at,
+    _T.c.called_at,
+    _T.c.finished_at,
+    _T.c.recall_count,
+    _T.c.requeue_count,
+    _T.c.transfer_count,
+    _T.c.request_hash,
+)
+_TICKET_BY_ID = select(*_TICKET_COLS).where(_T.c.id == bindparam("id"))
+_TICKET_BY_KEY = select(*_TICKET_COLS).where(_T.c.idempotency_key == bindparam("key"))
+_INSERT_TICKET = insert(_T).returning(*_TICKET_COLS)
+_CLAIM = (
+    update(_T)
+    .where(_T.c.id == bindparam("tid"), _T.c.status == "waiting")
+    .values(
+        status="called",
+        window_code=bindparam("w"),
+        staff_id=bindparam("s"),
+        called_at=bindparam("now"),
+        target_window_code=None,
+    )
+    .returning(*_TICKET_COLS)
+)
+_CURRENT = (
+    select(*_TICKET_COLS)
+    .where(_T.c.window_code == bindparam("window_code"), _T.c.status == "called")
+    .order_by(_T.c.called_at.desc())
+    .limit(1)
+)
+_WINDOW_SESSION = select(_WS.c.id, _WS.c.staff_id, _WS.c.status, _WS.c.priority_streak).where(
+    _WS.c.window_code == bindparam("window_code")
+)
+_SET_STREAK = update(_WS).where(_WS.c.window_code == bindparam("w")).values(priority_streak=bindparam("streak"))
+_WAITING_DELTA = (
+    update(_C)
+    .where(_C.c.hall_id == bindparam("h"), _C.c.queue_code == bindparam("q"), _C.c.day == bindparam("d"))
+    .values(waiting=_C.c.waiting + bindparam("delta"))
+)
+_NEXT_SEQ = text(
+    "INSERT INTO queue_counter (hall_id, queue_code, day, value, waiting) VALUES (:h, :q, :d, 1, 1) "
+    "ON CONFLICT (hall_id, queue_code, day) DO UPDATE SET value = queue_counter.value + 1, "
+    "waiting = queue_counter.waiting + 1 RETURNING value"
+).bindparams(bindparam("d", type_=Date))
+_RECENT_CALLS = (
+    select(_T.c.id, _T.c.number, _T.c.window_code, _T.c.called_at, _T.c.citizen_id)
+    .where(
+        _T.c.hall_id == bindparam("hall_id"),
+        _T.c.day == bindparam("day"),
+        _T.c.called_at.is_not(None),
+        _T.c.window_code.in_(bindparam("windows", expanding=True)),
+    )
+    .order_by(_T.c.called_at.desc())
+    .limit(RECENT_CALLS)
+)
+_WAITING_PER_QUEUE = (
+    select(_C.c.queue_code, _C.c.waiting)
+    .where(_C.c.hall_id == bindparam("hall_id"), _C.c.day == bindparam("day"), _C.c.waiting > 0)
+    .order_by(_C.c.queue_code)
+)
+_HALL_SESSIONS = select(_WS.c.window_code, _WS.c.status).where(_WS.c.hall_id == bindparam("hall_id"))
+_SERVING = select(_T.c.window_code, _T.c.number).where(
+    _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "called"
+)
+_NAMES = select(_CIT.c.id, _CIT.c.name).where(_CIT.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def channel(hall_code: str) -> str:
@@ -91,69 +170,13 @@ def announcement(number: str, window_number: int) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------------- helpers
 
 
-_CACHE_SECONDS = 30.0
-# Caches live per database (keyed by its connection pool), so that two apps in one process never share them.
-_scopes: weakref.WeakKeyDictionary[Any, dict[str, dict[Any, Any]]] = weakref.WeakKeyDictionary()
+def hall_by_code(session: Session, code: str) -> HallFacts:
+    """An active hall (cached facts; ``org_service.get_hall`` also loads zones and windows)."""
+    return facts.hall(session, code)
 
 
-def _scope(session: Session) -> dict[str, dict[Any, Any]]:
-    pool = session.get_bind().engine.pool
-    scope = _scopes.get(pool)
-    if scope is None:
-        scope = _scopes.setdefault(pool, {"facts": {}, "snapshots": {}})
-    return scope
-
-
-def _cached(session: Session, key: tuple[Any, ...], load: Any) -> Any:
-    """Catalog facts that change a few times a year, kept briefly per process (issuing is the hot path)."""
-    cache = _scope(session)["facts"]
-    hit = cache.get(key)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < _CACHE_SECONDS:
-        return hit[1]
-    value = load()
-    cache[key] = (now, value)
-    return value
-
-
-def _prefixes(session: Session) -> dict[str, str]:
-    return _cached(
-        session, ("prefixes", 0), lambda: policy.queue_prefixes(session.execute(select(Department.code)).scalars())
-    )
-
-
-def _hall_items(session: Session, hall: Hall) -> set[str]:
-    return _cached(session, ("items", hall.id), lambda: catalog_service.hall_item_codes(session, hall))
-
-
-def hall_by_code(session: Session, code: str) -> Hall:
-    """The hall alone (``org_service.get_hall`` also loads its zones and windows; the hot paths need neither)."""
-    hall = session.execute(select(Hall).where(Hall.code == code)).scalar_one_or_none()
-    if hall is None or not hall.active:
-        raise HallNotFound(detail={"hall_code": code})
-    return hall
-
-
-def _item_facts(session: Session, item_code: str) -> tuple[str, str]:
-    """(code, department code) of an active item, cached like the other catalog facts."""
-
-    def load() -> tuple[str, str]:
-        item = session.execute(
-            select(Item.code, Item.department_code, Item.active).where(Item.code == item_code)
-        ).one_or_none()
-        if item is None or not item.active:
-            raise ItemNotFound(detail={"item_code": item_code})
-        return item.code, item.department_code
-
-    return _cached(session, ("item", item_code), load)  # type: ignore[no-any-return]
-
-
-def _hall_open(session: Session, hall: Hall, now: datetime) -> bool:
-    day = service_day(now)
-    workday = _cached(
-        session, ("workday", hall.id, day), lambda: org_service.working_calendar(session, hall).is_workday(day)
-    )
-    return policy.is_open(hall.opening_hours, now, workday)
+def _database(session: Session) -> Database:
+    return session.info["db"]  # type: ignore[no-any-return]
 
 
 def _request_hash(data: TicketIssue) -> str:
@@ -164,31 +187,36 @@ def _key_hash(actor: Actor, key: str) -> str:
     return hashlib.sha256(f"{actor.label}\x00{key}".encode()).hexdigest()
 
 
-def _next_seq(session: Session, hall_id: int, queue_code: str, day: Any) -> int:
-    """One atomic upsert: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent issuers."""
-    value = session.execute(
-        text(
-            "INSERT INTO queue_counter (hall_id, queue_code, day, value) VALUES (:h, :q, :d, 1) "
-            "ON CONFLICT (hall_id, queue_code, day) DO UPDATE SET value = queue_counter.value + 1 "
-            "RETURNING value"
-        ).bindparams(bindparam("d", type_=Date)),
-        {"h": hall_id, "q": queue_code, "d": day},
-    ).scalar_one()
-    return int(value)
+def _next_seq(session: Session, hall_id: int, queue_code: str, day: date) -> int:
+    """One atomic upsert: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent issuers. It also
+    counts the new ticket in as waiting."""
+    return int(session.execute(_NEXT_SEQ, {"h": hall_id, "q": queue_code, "d": day}).scalar_one())
 
 
-def _publish(session: Session, hall_code: str, message: dict[str, Any]) -> None:
-    snapshots = _scope(session)["snapshots"]
+def _waiting(session: Session, ticket: Any, delta: int) -> None:
+    """The ticket entered (+1) or left (−1) its queue's waiting line."""
+    session.execute(_WAITING_DELTA, {"h": ticket.hall_id, "q": ticket.queue_code, "d": ticket.day, "delta": delta})
+
+
+def _publish(session: Session, hall_id: int, hall_code: str, message: dict[str, Any], *, now: datetime) -> None:
+    database = _database(session)
+    day = service_day(now)
 
     def send() -> None:
         kind = message.get("type")
-        if kind == "call":
-            _age_snapshot(snapshots, hall_code)
-        elif kind == "window" or (kind == "update" and "window_code" not in message):
-            snapshots.pop(hall_code, None)  # windows opened/closed, tickets skipped, put back or transferred
+        if kind != "issued":  # a new ticket is placed in the kept replay by its first reader
+            live.changed(database, hall_id, day, now)
         broadcaster().publish(channel(hall_code), message)
 
     after_commit(session, send)
+
+
+def _audit(session: Session, actor: Actor, action: str, ticket: Any) -> None:
+    """Staff acts on tickets are audited (the ORM flush hook does not see Core statements)."""
+    if actor.kind == "staff":
+        audit_service.record(
+            session, actor, action, target_type="queue_ticket", target_id=ticket.id, hall_code=ticket.hall_code
+        )
 
 
 def _window(session: Session, window_code: str) -> Window:
@@ -199,10 +227,23 @@ def _window(session: Session, window_code: str) -> Window:
 
 
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    """The ticket as an ORM object, personal fields included (pages, voice, evaluation)."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
         raise TicketNotFound(detail={"ticket_id": ticket_id})
     return ticket
+
+
+def _ticket(session: Session, ticket_id: int) -> Any:
+    row = session.execute(_TICKET_BY_ID, {"id": ticket_id}).first()
+    if row is None:
+        raise TicketNotFound(detail={"ticket_id": ticket_id})
+    return row
+
+
+def read_ticket(session: Session, ticket_id: int, now: datetime) -> TicketRead:
+    """A ticket's live state by id (the ticket's QR code): no personal data."""
+    return ticket_read(session, _ticket(session, ticket_id), now)
 
 
 # ------------------------------------------------------------------------------------------------------ issue
@@ -210,23 +251,23 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
 
 def issue_ticket(
     session: Session, actor: Actor, data: TicketIssue, *, idempotency_key: str | None, now: datetime
-) -> tuple[Ticket, bool]:
+) -> tuple[Any, bool]:
     """Issue a ticket; returns (ticket, replayed). Kiosks issue for their own hall, guides for halls in scope,
     citizens remotely for any hall."""
     key_hash = _key_hash(actor, idempotency_key) if idempotency_key else None
     request_hash = _request_hash(data)
     if key_hash:
-        existing = session.execute(select(Ticket).where(Ticket.idempotency_key == key_hash)).scalar_one_or_none()
+        existing = session.execute(_TICKET_BY_KEY, {"key": key_hash}).first()
         if existing is not None:
             if existing.request_hash != request_hash:
                 raise IdempotencyMismatch()
             return existing, True
-    hall = hall_by_code(session, data.hall_code)
+    hall = facts.hall(session, data.hall_code)
     if actor.kind in ("device", "staff"):
         actor.ensure_hall(hall.id, hall.region_path)
     elif actor.kind != "citizen":
         raise Forbidden()
-    if not _hall_open(session, hall, now):
+    if not facts.is_open(session, hall, now):
         raise HallClosed(detail={"hall_code": hall.code})
     today = service_day(now)
 
@@ -253,7 +294,7 @@ def issue_ticket(
     item_code = data.item_code
     if data.appointment_code:
         booking, on_time = appointment_service.check_in(
-            session, code=data.appointment_code, hall=hall, now=now, actor=actor
+            session, code=data.appointment_code, hall_id=hall.id, now=now, actor=actor
         )
         if item_code and item_code != booking.item_code:
             raise ItemNotServed("预约事项与所选事项不一致", "The booking is for another item", code="item_mismatch")
@@ -261,58 +302,63 @@ def issue_ticket(
         citizen_id = citizen_id or booking.citizen_id
     if not item_code:
         raise ItemNotServed("请选择办理事项", "Choose an item", code="item_required")
-    if item_code not in _hall_items(session, hall):
+    if item_code not in facts.hall_items(session, hall.code):
         raise ItemNotServed(detail={"item_code": item_code, "hall_code": hall.code})
-    code, department_code = _item_facts(session, item_code)
+    code, department_code = facts.item(session, item_code)
     reason = policy.priority_reason(id_number, data.declared, on_time, today)
-    prefix = _prefixes(session).get(department_code, "Z")
-
-    ticket = Ticket(
-        hall_id=hall.id,
-        hall_code=hall.code,
-        queue_code=prefix,
-        day=today,
-        seq=0,
-        number="",
-        item_code=code,
-        department_code=department_code,
-        status="waiting",
-        priority=reason is not None,
-        priority_reason=reason,
-        source=_source(actor, booking is not None),
-        citizen_id=citizen_id,
-        id_number=id_number,
-        id_number_index=blind_index(id_number, "id_number") if id_number else None,
-        phone=data.phone,
-        phone_index=blind_index(data.phone, "phone") if data.phone else None,
-        appointment_code=booking.code if booking else None,
-        issued_by=actor.label,
-        issued_at=now,
-        queued_at=now,
-        idempotency_key=key_hash,
-        request_hash=request_hash,
-    )
-    try:
-        with session.begin_nested():
-            seq = _next_seq(session, hall.id, prefix, today)
-            ticket.seq, ticket.number = seq, policy.format_number(prefix, seq)
-            session.add(ticket)
-            session.flush()
-    except IntegrityError:
-        # Only a concurrent retry with the same idempotency key (PostgreSQL) lands here.
-        if ticket in session:
-            session.expunge(ticket)
-        if key_hash:
-            existing = session.execute(select(Ticket).where(Ticket.idempotency_key == key_hash)).scalar_one_or_none()
-            if existing is not None:
-                if existing.request_hash != request_hash:
-                    raise IdempotencyMismatch()
-                return existing, True
-        raise
+    prefix = facts.prefixes(session).get(department_code, "Z")
+    values = {
+        "hall_id": hall.id,
+        "hall_code": hall.code,
+        "queue_code": prefix,
+        "day": today,
+        "item_code": code,
+        "department_code": department_code,
+        "status": "waiting",
+        "priority": reason is not None,
+        "priority_reason": reason,
+        "source": _source(actor, booking is not None),
+        "citizen_id": citizen_id,
+        "id_number": id_number,
+        "id_number_index": blind_index(id_number, "id_number") if id_number else None,
+        "phone": data.phone,
+        "phone_index": blind_index(data.phone, "phone") if data.phone else None,
+        "appointment_code": booking.code if booking else None,
+        "issued_by": actor.label,
+        "issued_at": now,
+        "queued_at": now,
+        "idempotency_key": key_hash,
+        "request_hash": request_hash,
+        "recall_count": 0,
+        "requeue_count": 0,
+        "transfer_count": 0,
+        "notified_ahead": False,
+    }
+    if key_hash is None:
+        ticket = _insert_ticket(session, values)
+    else:
+        try:
+            with session.begin_nested():
+                ticket = _insert_ticket(session, values)
+        except IntegrityError:
+            # Only a concurrent retry with the same idempotency key (PostgreSQL) lands here.
+            existing = session.execute(_TICKET_BY_KEY, {"key": key_hash}).first()
+            if existing is None:
+                raise
+            if existing.request_hash != request_hash:
+                raise IdempotencyMismatch()
+            return existing, True
     if booking is not None:
         appointment_service.attach_ticket(session, booking, ticket.id)
-    _publish(session, hall.code, {"type": "issued", "hall_code": hall.code, "queue": prefix})
+    _audit(session, actor, "queue.issue", ticket)
+    _publish(session, hall.id, hall.code, {"type": "issued", "hall_code": hall.code, "queue": prefix}, now=now)
     return ticket, False
+
+
+def _insert_ticket(session: Session, values: dict[str, Any]) -> Any:
+    seq = _next_seq(session, values["hall_id"], values["queue_code"], values["day"])
+    number = policy.format_number(values["queue_code"], seq)
+    return session.execute(_INSERT_TICKET, {**values, "seq": seq, "number": number}).one()
 
 
 def _source(actor: Actor, checked_in: bool) -> str:
@@ -324,173 +370,25 @@ def _source(actor: Actor, checked_in: bool) -> str:
 # ------------------------------------------------------------------------------------------ reads, estimates
 
 
-def _hall_state(
-    session: Session, hall_id: int, day: Any, now: datetime, *, per_line: int | None = None
-) -> tuple[list[estimate.WaitingTicket], list[estimate.OpenWindow], estimate.ServiceStats, dict[str, Any]]:
-    """What the replay needs. With ``per_line``, only the first ``per_line`` tickets of each line (item, priority,
-    target window): a replay limited to ``per_line`` dispatches takes line heads only, so its result is the same."""
-    cols = (Ticket.id, Ticket.item_code, Ticket.priority, Ticket.queued_at, Ticket.target_window_code)
-    where = (Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "waiting")
-    if per_line is None:
-        rows: Sequence[Any] = session.execute(select(*cols).where(*where)).all()
-    else:
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(Ticket.item_code, Ticket.priority, Ticket.target_window_code),
-                order_by=(Ticket.queued_at, Ticket.id),
-            )
-            .label("rank")
-        )
-        ranked = select(*cols, rank).where(*where).subquery()
-        rows = session.execute(
-            select(
-                ranked.c.id, ranked.c.item_code, ranked.c.priority, ranked.c.queued_at, ranked.c.target_window_code
-            ).where(ranked.c.rank <= per_line)
-        ).all()
-    waiting = [
-        estimate.WaitingTicket(
-            r.id, r.item_code, bool(r.priority), (r.queued_at - now).total_seconds() / 60, r.target_window_code
-        )
-        for r in rows
-    ]
-    stats = estimate.ServiceStats()
-    for item_code, called_at, finished_at in session.execute(
-        select(Ticket.item_code, Ticket.called_at, Ticket.finished_at)
-        .where(Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "finished")
-        .order_by(Ticket.finished_at.desc())
-        .limit(300)
-    ).all():
-        if called_at and finished_at:
-            stats.add(item_code, max((finished_at - called_at).total_seconds() / 60, 0.0))
-    sessions = (
-        session.execute(select(WindowSession).where(WindowSession.hall_id == hall_id, WindowSession.status == "open"))
-        .scalars()
-        .all()
-    )
-    codes = [s.window_code for s in sessions]
-    windows_by_code = (
-        {w.code: w for w in session.execute(select(Window).where(Window.code.in_(codes))).scalars()} if codes else {}
-    )
-    current = {
-        r.window_code: r
-        for r in session.execute(
-            select(Ticket.window_code, Ticket.item_code, Ticket.called_at).where(
-                Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "called"
-            )
-        ).all()
-    }
-    open_windows = []
-    for s in sorted(sessions, key=lambda s: s.window_code):
-        w = windows_by_code.get(s.window_code)
-        if w is None:
-            continue
-        busy = 0.0
-        cur = current.get(w.code)
-        if cur is not None and cur.called_at is not None:
-            elapsed = (now - cur.called_at).total_seconds() / 60
-            busy = max(stats.mean(cur.item_code) - elapsed, 0.5)
-        served = _window_items(w)
-        items = None if served is None else frozenset(served)
-        open_windows.append(estimate.OpenWindow(w.code, items, busy, s.priority_streak))
-    return waiting, open_windows, stats, {}
-
-
-def estimates_for_hall(
-    session: Session, hall_id: int, day: Any, now: datetime, limit: int | None = None
-) -> dict[int, estimate.Estimate]:
-    waiting, windows, stats, _ = _hall_state(session, hall_id, day, now)
-    return estimate.simulate(waiting, windows, stats, limit=limit)
-
-
-def open_window_count(session: Session, hall_id: int) -> int:
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(WindowSession)
-            .where(WindowSession.hall_id == hall_id, WindowSession.status == "open")
-        ).scalar_one()
-    )
-
-
-# Per-process replays of each hall's line (see ``estimate.Snapshot``): rebuilt at most every few seconds, dropped
-# at once when this process calls, finishes, transfers or opens/closes a window; new ordinary tickets are appended.
-SNAPSHOT_SECONDS = 2.0
-_snapshot_lock = threading.Lock()
-
-
-CALL_SNAPSHOT_SECONDS = 0.5
-
-
-def _age_snapshot(snapshots: dict[Any, Any], hall_code: str) -> None:
-    """After a call the replay is rebuilt within ``CALL_SNAPSHOT_SECONDS`` (a call moves every estimate a little;
-    under load, rebuilding on every call would replay the whole line several times a second)."""
-    hit = snapshots.get(hall_code)
-    if hit is not None:
-        built = time.monotonic() - SNAPSHOT_SECONDS + CALL_SNAPSHOT_SECONDS
-        snapshots[hall_code] = (min(hit[0], built), *hit[1:])
-
-
-def _build_snapshot(session: Session, ticket: Ticket, now: datetime) -> estimate.Snapshot:
-    waiting, windows, stats, _ = _hall_state(session, ticket.hall_id, ticket.day, now)
-    snap = estimate.snapshot(waiting, windows, stats)
-    _scope(session)["snapshots"][ticket.hall_code] = (
-        time.monotonic(),
-        now,
-        ticket.day,
-        frozenset(t.id for t in waiting),
-        snap,
-    )
-    return snap
-
-
-def _estimate_for(session: Session, ticket: Ticket, now: datetime) -> estimate.Estimate | None:
-    """The replayed estimate of a waiting ticket, from this process's snapshot of its hall when one is fresh."""
-    hit = _scope(session)["snapshots"].get(ticket.hall_code)
-    fresh = (
-        hit is not None
-        and time.monotonic() - hit[0] < SNAPSHOT_SECONDS
-        and abs((now - hit[1]).total_seconds()) < SNAPSHOT_SECONDS
-        and hit[2] == ticket.day
-    )
-    if not fresh or hit is None:
-        return _build_snapshot(session, ticket, now).estimates.get(ticket.id)
-    _, _, _, seen, snap = hit
-    with _snapshot_lock:
-        est = snap.estimates.get(ticket.id)
-        if est is not None or ticket.id in seen:
-            return est  # None: no open window serves it
-        if not ticket.priority and not ticket.target_window_code:
-            return snap.append(ticket.id, ticket.item_code)
-    return _build_snapshot(session, ticket, now).estimates.get(ticket.id)
-
-
-def ticket_read(session: Session, ticket: Ticket, now: datetime, *, with_estimate: bool = True) -> TicketRead:
+def ticket_read(
+    session: Session, ticket: Any, now: datetime, *, with_estimate: bool = True, window_number: int | None = None
+) -> TicketRead:
+    """The public shape of a ticket (an ORM ticket or a row of ``_TICKET_COLS``), with its live estimate."""
     ahead: int | None = None
     wait: float | None = None
     if ticket.status == "waiting" and with_estimate:
-        est = _estimate_for(session, ticket, now)
+        est = live.estimate_for(session, ticket, now)
         if est is not None:
             ahead, wait = est.ahead, est.wait_minutes
         else:  # no open window can serve it yet: people ahead in its own queue, no time
-            ahead = session.execute(
-                select(func.count())
-                .select_from(Ticket)
-                .where(
-                    Ticket.hall_id == ticket.hall_id,
-                    Ticket.day == ticket.day,
-                    Ticket.status == "waiting",
-                    Ticket.queue_code == ticket.queue_code,
-                    Ticket.queued_at < ticket.queued_at,
-                )
-            ).scalar_one()
+            ahead = live.waiting_ahead_in_queue(session, ticket)
     elif ticket.status != "waiting":
         ahead, wait = 0, 0.0
-    window_number = None
-    if ticket.window_code:
-        window_number = session.execute(
-            select(Window.number).where(Window.code == ticket.window_code)
-        ).scalar_one_or_none()
+    if ticket.window_code and window_number is None:
+        try:
+            window_number = facts.window(session, ticket.window_code).number
+        except WindowNotFound:
+            window_number = None
     return TicketRead(
         id=ticket.id,
         number=ticket.number,
@@ -512,7 +410,7 @@ def ticket_read(session: Session, ticket: Ticket, now: datetime, *, with_estimat
 # ---------------------------------------------------------------------------------------------------- windows
 
 
-def _clerk_may_use(actor: Actor, window: Window) -> None:
+def _clerk_may_use(actor: Actor, window: Any) -> None:
     if actor.kind != "staff" or actor.hall_id != window.hall_id:
         raise NotYourWindow(detail={"window_code": window.code})
     if actor.window_code and actor.window_code != window.code:
@@ -520,7 +418,7 @@ def _clerk_may_use(actor: Actor, window: Window) -> None:
 
 
 def sign_in(session: Session, actor: Actor, *, window_code: str, now: datetime) -> WindowSession:
-    window = _window(session, window_code)
+    window = facts.window(session, window_code)
     _clerk_may_use(actor, window)
     ws = session.execute(select(WindowSession).where(WindowSession.window_code == window.code)).scalar_one_or_none()
     if ws is not None and ws.staff_id not in (None, actor.id) and ws.status != "closed":
@@ -536,26 +434,39 @@ def sign_in(session: Session, actor: Actor, *, window_code: str, now: datetime) 
         session.add(ws)
     ws.staff_id, ws.status, ws.signed_in_at, ws.priority_streak = actor.id, "open", now, 0
     session.flush()
-    _publish(session, window.hall.code, {"type": "window", "window_code": window.code, "status": "open"})
+    _publish(
+        session,
+        window.hall_id,
+        window.hall_code,
+        {"type": "window", "window_code": window.code, "status": "open"},
+        now=now,
+    )
     return ws
 
 
-def _signed_in(session: Session, actor: Actor, window_code: str) -> tuple[Window, WindowSession]:
-    window = _window(session, window_code)
+def _signed_in(session: Session, actor: Actor, window_code: str) -> tuple[WindowFacts, Any]:
+    window = facts.window(session, window_code)
     _clerk_may_use(actor, window)
-    ws = session.execute(select(WindowSession).where(WindowSession.window_code == window.code)).scalar_one_or_none()
+    ws = session.execute(_WINDOW_SESSION, {"window_code": window.code}).first()
     if ws is None or ws.staff_id != actor.id or ws.status == "closed":
         raise NotSignedIn(detail={"window_code": window.code})
     return window, ws
 
 
 def set_window_status(session: Session, actor: Actor, *, window_code: str, status: str, now: datetime) -> WindowSession:
-    window, ws = _signed_in(session, actor, window_code)
+    window, _ = _signed_in(session, actor, window_code)
+    ws = session.execute(select(WindowSession).where(WindowSession.window_code == window.code)).scalar_one()
     if status == "closed":
         ws.staff_id = None
     ws.status = status
     session.flush()
-    _publish(session, window.hall.code, {"type": "window", "window_code": window.code, "status": status})
+    _publish(
+        session,
+        window.hall_id,
+        window.hall_code,
+        {"type": "window", "window_code": window.code, "status": status},
+        now=now,
+    )
     return ws
 
 
@@ -569,46 +480,38 @@ def current_ticket(session: Session, window_code: str) -> Ticket | None:
 
 
 def window_state(session: Session, actor: Actor, *, window_code: str, now: datetime) -> WindowState:
-    window = _window(session, window_code)
-    actor.ensure_hall(window.hall_id, window.hall.region_path)
-    ws = session.execute(select(WindowSession).where(WindowSession.window_code == window.code)).scalar_one_or_none()
-    cur = current_ticket(session, window.code)
+    window = facts.window(session, window_code)
+    actor.ensure_hall(window.hall_id, window.region_path)
+    ws = session.execute(_WINDOW_SESSION, {"window_code": window.code}).first()
+    cur = session.execute(_CURRENT, {"window_code": window.code}).first()
     return WindowState(
         window_code=window.code,
         status=ws.status if ws else "closed",
         staff_id=ws.staff_id if ws else None,
-        current=ticket_read(session, cur, now, with_estimate=False) if cur else None,
+        current=ticket_read(session, cur, now, with_estimate=False, window_number=window.number) if cur else None,
     )
 
 
-def _window_items(window: Window) -> set[str] | None:
-    session = object_session(window)
-    if session is None:
-        return None if window.kind == "comprehensive" else {wi.item_code for wi in window.items}
-    return _cached(
-        session,
-        ("window_items", window.id),
-        lambda: None if window.kind == "comprehensive" else {wi.item_code for wi in window.items},
-    )
+# ---------------------------------------------------------------------------------------------------- calling
 
 
-def _claim(session: Session, ticket_id: int, window: Window, actor: Actor, now: datetime) -> bool:
-    claimed = session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-        .values(status="called", window_code=window.code, staff_id=actor.id, called_at=now, target_window_code=None)
-        .returning(Ticket.id)
-    ).first()
-    return claimed is not None
+def _claim(session: Session, ticket_id: int, window: WindowFacts, actor: Actor, now: datetime) -> Any:
+    """The ticket as called at ``window``, or ``None`` when another window took it first."""
+    row = session.execute(_CLAIM, {"tid": ticket_id, "w": window.code, "s": actor.id, "now": now}).first()
+    if row is not None:
+        _waiting(session, row, -1)
+    return row
 
 
-def _after_call(session: Session, window: Window, ws: WindowSession, ticket: Ticket, now: datetime) -> None:
-    ws.priority_streak = ws.priority_streak + 1 if ticket.priority else 0
-    _announce_call(session, window, ticket)
-    _quiet_calling(session, ticket.hall_id, ticket.day, now)
+def _after_call(session: Session, actor: Actor, window: WindowFacts, ws: Any, ticket: Any, now: datetime) -> None:
+    streak = ws.priority_streak + 1 if ticket.priority else 0
+    if streak != ws.priority_streak:
+        session.execute(_SET_STREAK, {"w": window.code, "streak": streak})
+    _audit(session, actor, "queue.call", ticket)
+    _announce_call(session, window, ticket, now=now)
 
 
-def _announce_call(session: Session, window: Window, ticket: Ticket, *, recall: bool = False) -> None:
+def _announce_call(session: Session, window: WindowFacts, ticket: Any, *, now: datetime, recall: bool = False) -> None:
     """Put a call on the hall's boards (after commit): "请 A012 号到 5 号窗口办理"."""
     zh, en = announcement(ticket.number, window.number)
     event: dict[str, Any] = {
@@ -624,137 +527,140 @@ def _announce_call(session: Session, window: Window, ticket: Ticket, *, recall: 
     }
     if recall:
         event["recall"] = True
-    _publish(session, window.hall.code, event)
+    _publish(session, window.hall_id, window.hall_code, event, now=now)
 
 
-def _quiet_calling(session: Session, hall_id: int, day: Any, now: datetime) -> None:
-    """Tell people whose ticket has at most three ahead (SMS / app) once, so they can wait elsewhere."""
-    limit = (QUIET_CALL_AHEAD + 1) * max(open_window_count(session, hall_id), 1)
-    waiting, windows, stats, _ = _hall_state(session, hall_id, day, now, per_line=limit)
-    if not windows:
-        return
-    ests = estimate.simulate(waiting, windows, stats, limit=limit)
-    near = [tid for tid, e in ests.items() if e.ahead <= QUIET_CALL_AHEAD]
-    if not near:
-        return
-    for ticket in session.execute(
-        select(Ticket).where(Ticket.id.in_(near), Ticket.notified_ahead.is_(False))
-    ).scalars():
-        if ticket.citizen_id is None and not ticket.phone:
-            continue
-        ticket.notified_ahead = True
-        notify_service.send(
-            session,
-            template="queue.ahead",
-            now=now,
-            citizen_id=ticket.citizen_id,
-            phone=None if ticket.citizen_id else ticket.phone,
-            params={"number": ticket.number, "ahead": ests[ticket.id].ahead},
-            ref_type="ticket",
-            ref_id=ticket.id,
-        )
+def _line(*where: Any) -> Any:
+    return (
+        select(_T.c.id, _T.c.priority, _T.c.queued_at)
+        .where(_T.c.hall_id == bindparam("h"), _T.c.day == bindparam("d"), _T.c.status == "waiting", *where)
+        .order_by(_T.c.queued_at, _T.c.id)
+        .limit(bindparam("lim", type_=Integer))
+    )
 
 
-def call_next(session: Session, actor: Actor, *, window_code: str, now: datetime) -> Ticket | None:
+# The three kinds a window calls from, oldest first: transferred to it, priority, ordinary (comprehensive windows
+# serve every item; the others their own items).
+_TARGETED = _line(_T.c.target_window_code == bindparam("w"))
+_UNTARGETED = {
+    (comprehensive, priority): _line(
+        _T.c.target_window_code.is_(None),
+        _T.c.priority.is_(priority),
+        *(() if comprehensive else (_T.c.item_code.in_(bindparam("items", expanding=True)),)),
+    )
+    for comprehensive in (True, False)
+    for priority in (True, False)
+}
+
+
+def _candidates(
+    session: Session, window: WindowFacts, now: datetime, limit: int
+) -> tuple[list[policy.Candidate], bool]:
+    """The oldest waiting tickets of each kind this window may call (transferred to it, priority, ordinary), and
+    whether a kind had more than ``limit``."""
+    params: dict[str, Any] = {"h": window.hall_id, "d": service_day(now), "lim": limit, "w": window.code}
+    comprehensive = window.items is None
+    if not comprehensive:
+        params["items"] = sorted(window.items or ())
+    out: list[policy.Candidate] = []
+    more = False
+    for stmt, targeted in (
+        (_TARGETED, True),
+        (_UNTARGETED[(comprehensive, True)], False),
+        (_UNTARGETED[(comprehensive, False)], False),
+    ):
+        rows = session.execute(stmt, params).all()
+        out += [policy.Candidate(r.id, bool(r.priority), r.queued_at, targeted) for r in rows]
+        more = more or len(rows) == limit
+    return out, more
+
+
+def call_next(session: Session, actor: Actor, *, window_code: str, now: datetime) -> Any:
+    """Call the next ticket at the window (``None`` when nobody it may serve waits)."""
     window, ws = _signed_in(session, actor, window_code)
     if ws.status == "paused":
         raise WindowPaused()
-    if current_ticket(session, window.code) is not None:
+    if session.execute(_CURRENT, {"window_code": window.code}).first() is not None:
         raise WindowBusy()
-    items = _window_items(window)
-    stmt = (
-        select(Ticket.id, Ticket.priority, Ticket.queued_at, Ticket.target_window_code)
-        .where(Ticket.hall_id == window.hall_id, Ticket.day == service_day(now), Ticket.status == "waiting")
-        .order_by(Ticket.queued_at)
-    )
-    if items is not None:
-        stmt = stmt.where(
-            ((Ticket.item_code.in_(items)) & Ticket.target_window_code.is_(None))
-            | (Ticket.target_window_code == window.code)
-        )
-    else:
-        stmt = stmt.where(Ticket.target_window_code.is_(None) | (Ticket.target_window_code == window.code))
-    # Enough of each kind for the policy: the oldest ordinary tickets, the oldest priority ones, the transfers.
-    rows: list[Any] = []
-    for extra in (Ticket.priority.is_(True), Ticket.priority.is_(False)):
-        rows.extend(session.execute(stmt.where(extra).limit(CANDIDATE_LIMIT)).all())
-    candidates = [
-        policy.Candidate(r.id, bool(r.priority), r.queued_at, r.target_window_code == window.code)
-        for r in {r.id: r for r in rows}.values()
-    ]
-    for ticket_id in policy.calling_order(candidates, now=now, priority_streak=ws.priority_streak):
-        if _claim(session, ticket_id, window, actor, now):
-            ticket = get_ticket(session, ticket_id)
-            session.refresh(ticket)
-            _after_call(session, window, ws, ticket, now)
-            return ticket
-    return None
+    limit = CANDIDATES_PER_KIND
+    while True:
+        candidates, more = _candidates(session, window, now, limit)
+        for ticket_id in policy.calling_order(candidates, now=now, priority_streak=ws.priority_streak):
+            ticket = _claim(session, ticket_id, window, actor, now)
+            if ticket is not None:
+                _after_call(session, actor, window, ws, ticket, now)
+                return ticket
+        if not more:
+            return None
+        limit *= 4  # every candidate was taken by other windows meanwhile (PostgreSQL): look further
 
 
-def call_number(session: Session, actor: Actor, *, window_code: str, number: str, now: datetime) -> Ticket:
+def call_number(session: Session, actor: Actor, *, window_code: str, number: str, now: datetime) -> Any:
     """Manual fallback (手动叫号): call a waiting ticket of the hall by its number."""
     window, ws = _signed_in(session, actor, window_code)
-    if current_ticket(session, window.code) is not None:
+    if session.execute(_CURRENT, {"window_code": window.code}).first() is not None:
         raise WindowBusy()
-    ticket = session.execute(
-        select(Ticket).where(
-            Ticket.hall_id == window.hall_id, Ticket.day == service_day(now), Ticket.number == number.strip().upper()
+    found = session.execute(
+        select(_T.c.id, _T.c.status).where(
+            _T.c.hall_id == window.hall_id, _T.c.day == service_day(now), _T.c.number == number.strip().upper()
         )
-    ).scalar_one_or_none()
-    if ticket is None:
+    ).first()
+    if found is None:
         raise TicketNotFound(detail={"number": number})
-    if not _claim(session, ticket.id, window, actor, now):
-        raise TicketState(detail={"status": ticket.status})
-    session.refresh(ticket)
-    _after_call(session, window, ws, ticket, now)
+    ticket = _claim(session, found.id, window, actor, now)
+    if ticket is None:
+        raise TicketState(detail={"status": found.status})
+    _after_call(session, actor, window, ws, ticket, now)
     return ticket
 
 
-def _own_called_ticket(session: Session, actor: Actor, ticket_id: int) -> tuple[Ticket, Window, WindowSession]:
-    ticket = get_ticket(session, ticket_id)
+def _own_called_ticket(session: Session, actor: Actor, ticket_id: int) -> tuple[Any, WindowFacts]:
+    ticket = _ticket(session, ticket_id)
     if ticket.status != "called" or not ticket.window_code:
         if actor.kind != "staff" or actor.hall_id != ticket.hall_id:
             raise NotYourTicket()
         raise TicketState(detail={"status": ticket.status})
     if ticket.staff_id != actor.id:
         raise NotYourTicket()
-    window, ws = _signed_in(session, actor, ticket.window_code)
-    return ticket, window, ws
+    window, _ = _signed_in(session, actor, ticket.window_code)
+    return ticket, window
 
 
-def _transition(session: Session, ticket: Ticket, expected: str, **values: Any) -> None:
-    done = session.execute(
-        update(Ticket).where(Ticket.id == ticket.id, Ticket.status == expected).values(**values).returning(Ticket.id)
+def _transition(session: Session, ticket: Any, expected: str, **values: Any) -> Any:
+    """Move the ticket on with a conditional update; the row as it now is."""
+    row = session.execute(
+        update(_T).where(_T.c.id == ticket.id, _T.c.status == expected).values(**values).returning(*_TICKET_COLS)
     ).first()
-    if done is None:
+    if row is None:
         raise TicketState(detail={"status": ticket.status})
-    session.refresh(ticket)
+    return row
 
 
-def recall(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> Ticket:
-    ticket, window, ws = _own_called_ticket(session, actor, ticket_id)
-    ticket.recall_count += 1
-    session.flush()
-    _announce_call(session, window, ticket, recall=True)
+def recall(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> Any:
+    ticket, window = _own_called_ticket(session, actor, ticket_id)
+    ticket = _transition(session, ticket, "called", recall_count=ticket.recall_count + 1)
+    _audit(session, actor, "queue.recall", ticket)
+    _announce_call(session, window, ticket, now=now, recall=True)
     return ticket
 
 
-def skip(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> Ticket:
+def skip(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> Any:
     """过号: the citizen did not come. The ticket may be put back in line once (``requeue``)."""
-    ticket, window, _ = _own_called_ticket(session, actor, ticket_id)
-    _transition(session, ticket, "called", status="skipped", finished_at=None)
-    _publish(session, window.hall.code, {"type": "update", "ticket_id": ticket.id})
+    ticket, window = _own_called_ticket(session, actor, ticket_id)
+    ticket = _transition(session, ticket, "called", status="skipped", finished_at=None)
+    _audit(session, actor, "queue.skip", ticket)
+    _publish(session, window.hall_id, window.hall_code, {"type": "update", "ticket_id": ticket.id}, now=now)
     return ticket
 
 
-def requeue(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> Ticket:
-    ticket = get_ticket(session, ticket_id)
+def requeue(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> Any:
+    ticket = _ticket(session, ticket_id)
     _staff_in_hall(session, actor, ticket)
     if ticket.status != "skipped":
         raise TicketState(detail={"status": ticket.status})
     if ticket.requeue_count >= 1:
         raise RequeueUsed()
-    _transition(
+    ticket = _transition(
         session,
         ticket,
         "skipped",
@@ -765,11 +671,13 @@ def requeue(session: Session, actor: Actor, *, ticket_id: int, now: datetime) ->
         called_at=None,
         requeue_count=ticket.requeue_count + 1,
     )
-    _publish(session, ticket.hall_code, {"type": "update", "ticket_id": ticket.id})
+    _waiting(session, ticket, +1)
+    _audit(session, actor, "queue.requeue", ticket)
+    _publish(session, ticket.hall_id, ticket.hall_code, {"type": "update", "ticket_id": ticket.id}, now=now)
     return ticket
 
 
-def _staff_in_hall(session: Session, actor: Actor, ticket: Ticket) -> None:
+def _staff_in_hall(session: Session, actor: Actor, ticket: Any) -> None:
     hall = session.get(Hall, ticket.hall_id)
     assert hall is not None
     if actor.kind != "staff":
@@ -779,9 +687,9 @@ def _staff_in_hall(session: Session, actor: Actor, ticket: Ticket) -> None:
 
 def transfer(
     session: Session, actor: Actor, *, ticket_id: int, item_code: str | None, window_code: str | None, now: datetime
-) -> Ticket:
+) -> Any:
     """转办: back into line, keeping its place, for another item's queue or one named window."""
-    ticket, window, _ = _own_called_ticket(session, actor, ticket_id)
+    ticket, window = _own_called_ticket(session, actor, ticket_id)
     if bool(item_code) == bool(window_code):
         raise TicketState(
             "请指定转至的事项或窗口(二选一)",
@@ -797,55 +705,53 @@ def transfer(
         "transfer_count": ticket.transfer_count + 1,
         "queued_at": ticket.issued_at,
     }
-    hall = window.hall
     if item_code:
-        if item_code not in catalog_service.hall_item_codes(session, hall):
+        if item_code not in facts.hall_items(session, window.hall_code):
             raise ItemNotServed(detail={"item_code": item_code})
         item: Item = catalog_service.get_item(session, item_code)
         values.update(item_code=item.code, department_code=item.department_code, target_window_code=None)
     else:
         assert window_code is not None
-        target = _window(session, window_code)
-        if target.hall_id != hall.id or target.code == window.code:
+        try:
+            target = facts.window(session, window_code)
+        except WindowNotFound:
+            raise WindowNotFound(detail={"window_code": window_code})
+        if target.hall_id != window.hall_id or target.code == window.code:
             raise WindowNotFound(detail={"window_code": window_code})
         values.update(target_window_code=target.code)
-    _transition(session, ticket, "called", **values)
-    _publish(session, hall.code, {"type": "update", "ticket_id": ticket.id})
+    ticket = _transition(session, ticket, "called", **values)
+    _waiting(session, ticket, +1)
+    _audit(session, actor, "queue.transfer", ticket)
+    _publish(session, window.hall_id, window.hall_code, {"type": "update", "ticket_id": ticket.id}, now=now)
     return ticket
 
 
-def finish(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> Ticket:
-    ticket, window, _ = _own_called_ticket(session, actor, ticket_id)
-    _transition(session, ticket, "called", status="finished", finished_at=now)
+def finish(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> Any:
+    ticket, window = _own_called_ticket(session, actor, ticket_id)
+    ticket = _transition(session, ticket, "called", status="finished", finished_at=now)
+    _audit(session, actor, "queue.finish", ticket)
     events.emit(session, "ticket.finished", ticket_id=ticket.id, hall_code=ticket.hall_code)
-    _publish(session, window.hall.code, {"type": "update", "ticket_id": ticket.id, "window_code": window.code})
+    _publish(
+        session,
+        window.hall_id,
+        window.hall_code,
+        {"type": "update", "ticket_id": ticket.id, "window_code": window.code},
+        now=now,
+    )
     return ticket
 
 
 # ------------------------------------------------------------------------------------------------------ board
 
 
-def board(session: Session, *, hall_code: str, zone_code: str | None, now: datetime, recent: int = 8) -> Board:
-    hall = hall_by_code(session, hall_code)
+def board(session: Session, *, hall_code: str, zone_code: str | None, now: datetime) -> Board:
+    """The hall's (or a zone's) call board: recent calls, windows, waiting per queue (names masked)."""
+    hall = facts.hall(session, hall_code)
     day = service_day(now)
-    windows = {w.code: w for w in hall.windows if w.active}
+    windows = {w.code: w for w in facts.hall_windows(session, hall.id)}
     if zone_code:
         windows = {c: w for c, w in windows.items() if w.zone_code == zone_code}
-    called = (
-        session.execute(
-            select(Ticket)
-            .where(
-                Ticket.hall_id == hall.id,
-                Ticket.day == day,
-                Ticket.called_at.is_not(None),
-                Ticket.window_code.in_(list(windows) or [""]),
-            )
-            .order_by(Ticket.called_at.desc())
-            .limit(recent)
-        )
-        .scalars()
-        .all()
-    )
+    called = session.execute(_RECENT_CALLS, {"hall_id": hall.id, "day": day, "windows": list(windows) or [""]}).all()
     names = _masked_names(session, [t.citizen_id for t in called if t.citizen_id])
     calls = [
         BoardCall(
@@ -860,36 +766,24 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
         )
         for t in called
     ]
-    queue_rows = session.execute(
-        select(Ticket.queue_code, Ticket.department_code, func.count())
-        .where(Ticket.hall_id == hall.id, Ticket.day == day, Ticket.status == "waiting")
-        .group_by(Ticket.queue_code, Ticket.department_code)
-        .order_by(Ticket.queue_code)
-    ).all()
-    sessions = {
-        s.window_code: s
-        for s in session.execute(select(WindowSession).where(WindowSession.hall_id == hall.id)).scalars()
-    }
-    current = {
-        t.window_code: t.number
-        for t in session.execute(
-            select(Ticket.window_code, Ticket.number).where(
-                Ticket.hall_id == hall.id, Ticket.day == day, Ticket.status == "called"
-            )
-        ).all()
-    }
+    departments = facts.queue_departments(session)
+    queues = [
+        BoardQueue(queue=q, department_code=departments.get(q, ""), waiting=int(n))
+        for q, n in session.execute(_WAITING_PER_QUEUE, {"hall_id": hall.id, "day": day})
+    ]
+    sessions = dict(session.execute(_HALL_SESSIONS, {"hall_id": hall.id}).all())
+    current = dict(session.execute(_SERVING, {"hall_id": hall.id, "day": day}).all())
     board_windows = [
         BoardWindow(
             code=w.code,
             number=w.number,
             name=w.name,
             zone_code=w.zone_code,
-            status=sessions[w.code].status if w.code in sessions else "closed",
+            status=sessions.get(w.code, "closed"),
             current_number=current.get(w.code),
         )
         for w in sorted(windows.values(), key=lambda w: w.number)
     ]
-    queues = [BoardQueue(queue=q, department_code=d, waiting=int(n)) for q, d, n in queue_rows]
     return Board(
         hall_code=hall.code,
         hall_name=hall.name,
@@ -902,20 +796,17 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
     )
 
 
-def _masked_names(session: Session, citizen_ids: Sequence[int]) -> dict[int, str]:
+def _masked_names(session: Session, citizen_ids: list[int]) -> dict[int, str]:
     if not citizen_ids:
         return {}
-    return {
-        c.id: mask_name(c.name)
-        for c in session.execute(select(Citizen).where(Citizen.id.in_(set(citizen_ids)))).scalars()
-    }
+    return {cid: mask_name(name) for cid, name in session.execute(_NAMES, {"ids": sorted(set(citizen_ids))})}
 
 
 def queue_list(session: Session, actor: Actor, *, window_code: str, now: datetime, limit: int = 30) -> list[Ticket]:
     """Waiting tickets this window may serve, oldest first (the workstation's queue list)."""
-    window = _window(session, window_code)
-    actor.ensure_hall(window.hall_id, window.hall.region_path)
-    items = _window_items(window)
+    window = facts.window(session, window_code)
+    actor.ensure_hall(window.hall_id, window.region_path)
+    items = window.items
     stmt = select(Ticket).where(
         Ticket.hall_id == window.hall_id, Ticket.day == service_day(now), Ticket.status == "waiting"
     )
@@ -925,8 +816,8 @@ def queue_list(session: Session, actor: Actor, *, window_code: str, now: datetim
 
 
 def skipped_list(session: Session, actor: Actor, *, window_code: str, now: datetime) -> list[Ticket]:
-    window = _window(session, window_code)
-    actor.ensure_hall(window.hall_id, window.hall.region_path)
+    window = facts.window(session, window_code)
+    actor.ensure_hall(window.hall_id, window.region_path)
     return list(
         session.execute(
             select(Ticket)
@@ -940,17 +831,32 @@ def skipped_list(session: Session, actor: Actor, *, window_code: str, now: datet
 # ------------------------------------------------------------------------------------- served-subject contract
 
 
+_SUBJECT = select(
+    _T.c.id,
+    _T.c.hall_id,
+    _T.c.hall_code,
+    _T.c.status,
+    _T.c.finished_at,
+    _T.c.citizen_id,
+    _T.c.id_number_index,
+    _T.c.phone,
+    _T.c.window_code,
+    _T.c.staff_id,
+    _T.c.department_code,
+    _T.c.item_code,
+).where(_T.c.id == bindparam("id"))
+_CITIZEN_BY_INDEX = select(_CIT.c.id).where(_CIT.c.id_number_index == bindparam("idx"))
+
+
 def served_subject(session: Session, ref: str) -> ServedSubject | None:
     if not str(ref).isdigit():
         return None
-    ticket = session.get(Ticket, int(ref))
+    ticket = session.execute(_SUBJECT, {"id": int(ref)}).first()
     if ticket is None:
         return None
     citizen_id = ticket.citizen_id
     if citizen_id is None and ticket.id_number_index:
-        citizen_id = session.execute(
-            select(Citizen.id).where(Citizen.id_number_index == ticket.id_number_index)
-        ).scalar_one_or_none()
+        citizen_id = session.execute(_CITIZEN_BY_INDEX, {"idx": ticket.id_number_index}).scalar_one_or_none()
     return ServedSubject(
         kind="ticket",
         ref=str(ticket.id),

@@ -1,0 +1,48 @@
+"""queue hot paths: a waiting count per queue counter, composite indexes on tickets
+
+Revision ID: 0007_queue_hot_paths
+Revises: 0003_queueing
+Create Date: 2026-12-01 08:00:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0007_queue_hot_paths'
+down_revision: str | Sequence[str] | None = '0003_queueing'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('queue_counter', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('waiting', sa.Integer(), server_default='0', nullable=False))
+    op.execute(
+        "UPDATE queue_counter SET waiting = (SELECT count(*) FROM queue_ticket t WHERE t.hall_id = queue_counter.hall_id "
+        "AND t.queue_code = queue_counter.queue_code AND t.day = queue_counter.day AND t.status = 'waiting')"
+    )
+    with op.batch_alter_table('queue_ticket', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_queue_ticket_day'))
+        batch_op.drop_index(batch_op.f('ix_queue_ticket_hall_id'))
+        batch_op.drop_index(batch_op.f('ix_queue_ticket_status'))
+        batch_op.drop_index(batch_op.f('ix_queue_ticket_window_code'))
+        batch_op.create_index('ix_queue_ticket_line', ['hall_id', 'day', 'status', 'priority', 'queued_at'], unique=False)
+        batch_op.create_index('ix_queue_ticket_calls', ['hall_id', 'day', 'called_at'], unique=False)
+        batch_op.create_index('ix_queue_ticket_done', ['hall_id', 'day', 'finished_at'], unique=False)
+        batch_op.create_index('ix_queue_ticket_window', ['window_code', 'status'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('queue_ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_ticket_window')
+        batch_op.drop_index('ix_queue_ticket_done')
+        batch_op.drop_index('ix_queue_ticket_calls')
+        batch_op.drop_index('ix_queue_ticket_line')
+        batch_op.create_index(batch_op.f('ix_queue_ticket_window_code'), ['window_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_queue_ticket_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_queue_ticket_hall_id'), ['hall_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_queue_ticket_day'), ['day'], unique=False)
+    with op.batch_alter_table('queue_counter', schema=None) as batch_op:
+        batch_op.drop_column('waiting')
