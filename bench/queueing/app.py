@@ -2,7 +2,9 @@
 at 09:00 in the hall and runs at real speed (so the hall is open whenever the benchmark runs).
 
 With ``SMARTHALL_BENCH_PROFILE=<path>`` every thread (the request handlers run in a thread pool) is profiled with
-cProfile and the merged statistics are written to ``<path>.<pid>`` when the server stops."""
+cProfile and the merged statistics are written to ``<path>.<pid>`` when the server stops; with
+``SMARTHALL_BENCH_GCSTATS=<path>`` the garbage collector's pauses per generation (count, total and longest, in
+seconds) are kept in ``<path>.<pid>``."""
 
 from __future__ import annotations
 
@@ -57,8 +59,36 @@ def _profile_threads(path: str) -> None:
 
 
 def create() -> Any:
+    """The app as ``smarthall serve`` runs it (``smarthall.asgi``), embedded task consumer included."""
+    from smarthall.core.tasks import start_embedded_consumer
     from smarthall.main import create_app
 
     if os.environ.get("SMARTHALL_BENCH_PROFILE"):
         _profile_threads(os.environ["SMARTHALL_BENCH_PROFILE"])
-    return create_app(Settings(), clock=BenchClock())
+    app = create_app(Settings(), clock=BenchClock())
+    if os.environ.get("SMARTHALL_EMBEDDED_WORKER", "1") != "0":
+        start_embedded_consumer()
+    return app
+
+
+def _gc_stats(path: str) -> None:  # diagnostic: how long the collector pauses the process, per generation
+    import gc
+    import json
+
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started = [0.0]
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - started[0])
+            if sum(len(v) for v in pauses.values()) % 200 == 0:
+                with open(f"{path}.{os.getpid()}", "w") as f:
+                    json.dump({g: [len(v), sum(v), max(v, default=0)] for g, v in pauses.items()}, f)
+
+    gc.callbacks.append(callback)
+
+
+if os.environ.get("SMARTHALL_BENCH_GCSTATS"):
+    _gc_stats(os.environ["SMARTHALL_BENCH_GCSTATS"])

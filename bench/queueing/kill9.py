@@ -29,14 +29,22 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from burst import BOOKABLE, SECRET, make_citizens  # noqa: E402
-from load import CLERKS, FIELD_KEY, HALL, ITEMS, KIOSK, PASSWORD, ROOT, prepare  # noqa: E402
+from common import (  # noqa: E402
+    HALL,
+    ITEMS,
+    KIOSK,
+    Client,
+    TransportError,
+    bench_env,
+    bookable_slots,
+    make_citizens,
+    prepare,
+    sign_in_clerks,
+    start_server,
+)
 
 
 class Ledger:
@@ -51,7 +59,7 @@ class Ledger:
 
 
 async def round_load(
-    base: str,
+    port: int,
     ledger: Ledger,
     tokens: dict[str, dict[str, str]],
     citizens: list[dict[str, str]],
@@ -60,85 +68,66 @@ async def round_load(
     rng: random.Random,
 ) -> None:
     deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
 
-        async def kiosk() -> None:
-            while time.monotonic() < deadline:
-                r = await c.post(
-                    "/api/v1/tickets", json={"hall_code": HALL, "item_code": rng.choice(ITEMS)}, headers=KIOSK
-                )
-                ledger.statuses[f"issue {r.status_code}"] += 1
-                if r.status_code == 201:
-                    ledger.tickets[r.json()["id"]] = r.json()["number"]
-                elif r.status_code >= 500:
-                    ledger.server_errors += 1
+    async def kiosk() -> None:
+        c = Client("127.0.0.1", port, timeout=10)
+        while time.monotonic() < deadline:
+            r = await c.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": rng.choice(ITEMS)}, headers=KIOSK)
+            ledger.statuses[f"issue {r.status_code}"] += 1
+            if r.status_code == 201:
+                ledger.tickets[r.json()["id"]] = r.json()["number"]
+            elif r.status_code >= 500:
+                ledger.server_errors += 1
 
-        async def window(code: str) -> None:
-            headers = tokens[code]
-            while time.monotonic() < deadline:
-                r = await c.post(f"/api/v1/windows/{code}/call-next", headers=headers)
-                ledger.statuses[f"call {r.status_code}"] += 1
-                if r.status_code >= 500:
-                    ledger.server_errors += 1
-                current = None
-                if r.status_code == 200:
-                    current = r.json()["id"]
-                    ledger.calls[current] += 1
-                elif r.status_code == 409:  # busy: a call committed before a kill whose answer was lost
-                    state = await c.get(f"/api/v1/windows/{code}", headers=headers)
-                    current = (state.json().get("current") or {}).get("id")
-                elif r.status_code == 204:
-                    await asyncio.sleep(0.05)
-                if current is not None:
-                    f = await c.post(f"/api/v1/tickets/{current}/finish", headers=headers)
-                    ledger.statuses[f"finish {f.status_code}"] += 1
+    async def window(code: str) -> None:
+        c = Client("127.0.0.1", port, timeout=10)
+        headers = tokens[code]
+        while time.monotonic() < deadline:
+            r = await c.post(f"/api/v1/windows/{code}/call-next", headers=headers)
+            ledger.statuses[f"call {r.status_code}"] += 1
+            if r.status_code >= 500:
+                ledger.server_errors += 1
+            current = None
+            if r.status_code == 200:
+                current = r.json()["id"]
+                ledger.calls[current] += 1
+            elif r.status_code == 409:  # busy: a call committed before a kill whose answer was lost
+                state = await c.get(f"/api/v1/windows/{code}", headers=headers)
+                current = (state.json().get("current") or {}).get("id")
+            elif r.status_code == 204:
+                await asyncio.sleep(0.05)
+            if current is not None:
+                f = await c.post(f"/api/v1/tickets/{current}/finish", headers=headers)
+                ledger.statuses[f"finish {f.status_code}"] += 1
 
-        async def citizen() -> None:
-            while time.monotonic() < deadline:
-                slot_id, item = rng.choice(slots)
-                r = await c.post(
-                    "/api/v1/appointments", json={"slot_id": slot_id, "item_code": item}, headers=rng.choice(citizens)
-                )
-                ledger.statuses[f"book {r.status_code}"] += 1
-                if r.status_code == 201:
-                    ledger.bookings[r.json()["code"]] = slot_id
-                elif r.status_code >= 500:
-                    ledger.server_errors += 1
+    async def citizen() -> None:
+        c = Client("127.0.0.1", port, timeout=10)
+        while time.monotonic() < deadline:
+            slot_id, item = rng.choice(slots)
+            r = await c.post(
+                "/api/v1/appointments", json={"slot_id": slot_id, "item_code": item}, headers=rng.choice(citizens)
+            )
+            ledger.statuses[f"book {r.status_code}"] += 1
+            if r.status_code == 201:
+                ledger.bookings[r.json()["code"]] = slot_id
+            elif r.status_code >= 500:
+                ledger.server_errors += 1
 
-        async def guarded(coro: object) -> None:
-            try:
-                await coro  # type: ignore[misc]
-            except (httpx.HTTPError, ValueError, KeyError):
-                pass  # the server was killed under us: an unacknowledged request, recorded as nothing
-
-        tasks = [kiosk() for _ in range(6)] + [window(w) for w in tokens] + [citizen() for _ in range(3)]
-        await asyncio.gather(*(guarded(t) for t in tasks))
-
-
-def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603
-    for _ in range(300):
+    async def guarded(coro: object) -> None:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise SystemExit("server did not start")
+            await coro  # type: ignore[misc]
+        except (TransportError, ValueError, KeyError):
+            pass  # the server was killed under us: an unacknowledged request, recorded as nothing
+
+    tasks = [kiosk() for _ in range(6)] + [window(w) for w in tokens] + [citizen() for _ in range(3)]
+    await asyncio.gather(*(guarded(t) for t in tasks))
 
 
-async def setup(base: str) -> tuple[dict[str, dict[str, str]], list[tuple[int, str]]]:
-    tokens: dict[str, dict[str, str]] = {}
-    slots: list[tuple[int, str]] = []
-    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-        for user, window in CLERKS.items():
-            r = await c.post("/api/v1/auth/token", data={"username": user, "password": PASSWORD})
-            tokens[window] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-            await c.post(f"/api/v1/windows/{window}/sign-in", headers=tokens[window])
-        for d in range(1, 7):
-            day = (date(2026, 11, 30) + timedelta(days=d)).isoformat()
-            for item in BOOKABLE:
-                r = await c.get("/api/v1/appointment-slots", params={"hall_code": HALL, "item_code": item, "date": day})
-                slots += [(s["id"], item) for s in r.json()]
+async def setup(port: int) -> tuple[dict[str, dict[str, str]], list[tuple[int, str]]]:
+    c = Client("127.0.0.1", port, timeout=30)
+    tokens = await sign_in_clerks(c)
+    slots = [(s["id"], s["item_code"]) for s in await bookable_slots(c)]
+    await c.close()
     return tokens, slots
 
 
@@ -198,45 +187,22 @@ def main() -> None:
     args = ap.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-kill9-"))
     url = args.database_url if args.backend == "postgresql" else f"sqlite:///{data_dir / 'smarthall.db'}"
-    env = {
-        **os.environ,
-        "SMARTHALL_DATA_DIR": str(data_dir),
-        "SMARTHALL_FIELD_KEY": FIELD_KEY,
-        "SMARTHALL_LOG_LEVEL": "ERROR",
-        "SMARTHALL_SECRET_KEY": SECRET,
-        "SMARTHALL_DATABASE_URL": url,
-    }
-    env.pop("SMARTHALL_REDIS_URL", None)
+    env = {**bench_env(data_dir, url), "SMARTHALL_LOG_LEVEL": "ERROR"}
     prepare(env, args.backend)
     citizens = make_citizens(url, data_dir, 300)
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.queueing.app:create",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(args.port),
-        "--log-level",
-        "critical",
-        "--no-access-log",
-    ]
-    base = f"http://127.0.0.1:{args.port}"
     ledger = Ledger()
     rng = random.Random(9)
     t0 = time.monotonic()
-    server = start(cmd, env, args.port)
-    tokens, slots = asyncio.run(setup(base))
+    server = start_server(env, args.port, 1)
+    tokens, slots = asyncio.run(setup(args.port))
     try:
         for i in range(args.rounds):
             if server.poll() is not None:
-                server = start(cmd, env, args.port)
+                server = start_server(env, args.port, 1)
             kill_after = rng.uniform(0.3, 1.5)
 
             async def run_round(server: subprocess.Popen[bytes] = server, kill_after: float = kill_after) -> None:
-                load = asyncio.create_task(round_load(base, ledger, tokens, citizens, slots, 30, rng))
+                load = asyncio.create_task(round_load(args.port, ledger, tokens, citizens, slots, 30, rng))
                 await asyncio.sleep(kill_after)
                 os.kill(server.pid, signal.SIGKILL)  # mid-load, no warning
                 await load
@@ -248,7 +214,7 @@ def main() -> None:
                     f"round {i + 1}: {len(ledger.tickets)} tickets, {len(ledger.bookings)} bookings acknowledged",
                     flush=True,
                 )
-        server = start(cmd, env, args.port)  # a last start: recovery after the final kill
+        server = start_server(env, args.port, 1)  # a last start: recovery after the final kill
     finally:
         server.terminate()
         server.wait(20)
