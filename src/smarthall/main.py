@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,7 +24,7 @@ from smarthall.core import coalesce, runtime
 from smarthall.core.clock import Clock, SystemClock
 from smarthall.core.config import Settings
 from smarthall.core.crypto import FieldCipher, Signer, _derive, configure_field_cipher, load_or_create_key
-from smarthall.core.db import Database
+from smarthall.core.db import Database, is_lock_timeout
 from smarthall.core.errors import HallError
 from smarthall.core.logging import configure_logging, request_id_var
 from smarthall.core.tasks import configure_tasks
@@ -123,6 +124,18 @@ def install_error_handlers(app: FastAPI) -> None:
             "提交的内容未通过校验",
             "The submitted data did not pass validation",
             _validation_detail(exc),
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> Response:
+        if not is_lock_timeout(exc):
+            raise exc
+        return problem(
+            503,
+            "busy",
+            "系统繁忙,请稍后重试",
+            "The system is busy, please retry",
+            headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -246,7 +259,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.db = Database(settings.resolved_database_url)
+    app.state.db = Database(settings.resolved_database_url, lock_timeout_ms=settings.db_lock_timeout_ms)
     app.state.clock = clock or SystemClock()
     app.state.secret_key = secret
     app.state.signer = signer

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # generation less often, so that full collections of a 200 MB heap do not pause every request (off in tests,
     # which build an app per test).
     gc_tuning: bool = True
+    # Longest wait for a lock another transaction holds before a request is shed with a retryable 503.
+    db_lock_timeout_ms: int = 5000
     cjk_font_path: Path | None = None
     upload_max_bytes: int = 10 * 1024 * 1024
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).

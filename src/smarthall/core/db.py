@@ -19,31 +19,42 @@ from sqlalchemy.orm import Session, sessionmaker
 from smarthall.core.errors import ServiceUnavailable
 
 AFTER_COMMIT_KEY = "after_commit"
+# How long a statement may wait for a lock held by another transaction: PostgreSQL's ``lock_timeout`` (row locks,
+# SQLSTATE 55P03) and SQLite's busy timeout (another process writing). Past it the request is shed with a
+# retryable 503 (``main.install_error_handlers``) instead of waiting without end.
+LOCK_TIMEOUT_MS = 5000
 REQUEST_SESSION = "request_session"  # set on the session a request's unit of work opened (``core.deps``)
 WRITE_WAIT_SECONDS = 15.0
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": lock_timeout_ms / 1000},
             pool_size=pool_size,
             max_overflow=20,
         )
-        _install_sqlite_recipe(engine)
+        _install_sqlite_recipe(engine, lock_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c lock_timeout={lock_timeout_ms}"},
+    )
 
 
-def _install_sqlite_recipe(engine: Engine) -> None:
+def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -64,8 +75,7 @@ def _install_sqlite_recipe(engine: Engine) -> None:
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                conn.info.pop("holds_write_lock", None)
-                write_lock.release()
+                _release(conn)  # unless the failed statement's own rollback already let it go
                 raise
         else:
             conn.exec_driver_sql("BEGIN")
@@ -81,9 +91,11 @@ def _install_sqlite_recipe(engine: Engine) -> None:
 class Database:
     """Holds the engine and the two session factories (read and write)."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, echo: bool = False, lock_timeout_ms: int = LOCK_TIMEOUT_MS
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        self.engine = make_engine(url, pool_size=pool_size, echo=echo, lock_timeout_ms=lock_timeout_ms)
         self.is_sqlite = url.startswith("sqlite")
         write_bind = self.engine.execution_options(sqlite_write=True) if self.is_sqlite else self.engine
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
@@ -127,6 +139,15 @@ def run_after_commit(session: Session) -> None:
     session.info[AFTER_COMMIT_KEY] = []
     for callback in callbacks:
         callback()
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """A lock wait that ran out (PostgreSQL ``lock_timeout``; SQLite "database is locked" after the busy timeout):
+    the database is busy, the request may be retried."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
+    return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
 
 
 def for_update(session: Session) -> dict[str, Any]:
