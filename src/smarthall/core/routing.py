@@ -21,6 +21,7 @@ from fastapi.datastructures import DefaultPlaceholder
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from smarthall.core.db import REQUEST_SESSION, run_after_commit
 
@@ -103,7 +104,9 @@ def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Cal
 
 
 def on_event_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a sync endpoint whose work is a few index lookups: it runs on the event loop, not in a worker thread."""
+    """Mark a sync endpoint whose work is a few index lookups: on SQLite it runs on the event loop instead of a
+    worker thread (see docs/decisions.md); on PostgreSQL, whose round trips and commits must overlap with other
+    requests, it stays in a worker thread."""
     endpoint._on_event_loop = True  # type: ignore[attr-defined]
     return endpoint
 
@@ -111,7 +114,10 @@ def on_event_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 def _inline(run: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(run)
     async def inline(*args: Any, **kwargs: Any) -> Any:
-        return run(*args, **kwargs)
+        session = _request_session(kwargs)
+        if session is not None and session.info.get("backend") == "sqlite":
+            return run(*args, **kwargs)
+        return await run_in_threadpool(run, *args, **kwargs)
 
     return inline
 

@@ -8,7 +8,7 @@ window able to serve it took an ordinary ticket for want of a priority one (both
 from scratch).
 After a call, a finish, a window opening or closing, a skip, a requeue or a transfer the replay is *stale*:
 readers keep using it while a background refresh rebuilds it — at most once per ``REFRESH_SECONDS`` and never
-more often than ten times its own build time, so a very long line costs a bounded share of the CPU — and the
+more often than twenty times its own build time, so a very long line costs a bounded share of the CPU — and the
 refresh then sends the quiet-calling messages from the new estimates. Waits are counted down by the time passed
 since the replay. A reader rebuilds itself only when there is no replay yet (the first read of the day in this
 process), the clock jumped (a frozen clock in tests), or refreshes fell far behind. In the test environment the
@@ -200,7 +200,7 @@ def _refresh(key: Hashable, now: datetime) -> float | None:
     database, hall_id, day = key  # type: ignore[misc]
     replay = _build(database, hall_id, day, now, None)
     quiet_call(database, replay, now)
-    return 10 * replay.build_seconds
+    return 20 * replay.build_seconds
 
 
 _refresher = Coalescer("queue-replay", _refresh, min_interval=REFRESH_SECONDS)
