@@ -9,11 +9,13 @@ behind writers (WAL).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smarthall.core.errors import ServiceUnavailable
@@ -38,14 +40,40 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, lock_timeo
         )
         _install_sqlite_recipe(engine, lock_timeout_ms)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=20,
-        pool_pre_ping=True,
         connect_args={"options": f"-c lock_timeout={lock_timeout_ms}"},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 30.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A pooled connection that sat idle is checked before use (the server may have restarted or dropped it); one
+    in steady use is not, which saves a round trip per transaction over ``pool_pre_ping``."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.rollback()
+        except Exception as exc:
+            raise DisconnectionError() from exc  # the pool replaces the connection and retries the checkout
 
 
 def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int) -> None:

@@ -208,7 +208,9 @@ _refresher = Coalescer("queue-replay", _refresh, min_interval=REFRESH_SECONDS)
 
 def quiet_call(database: Database, replay: Replay, now: datetime) -> int:
     """Tell people whose ticket has at most ``QUIET_CALL_AHEAD`` ahead (SMS or in the app), once each."""
-    near = [tid for tid, e in replay.snap.estimates.items() if e.ahead <= QUIET_CALL_AHEAD]
+    with _lock:  # readers place new tickets into the replay meanwhile
+        ahead = {tid: e.ahead for tid, e in replay.snap.estimates.items() if e.ahead <= QUIET_CALL_AHEAD}
+    near = list(ahead)
     if not near:
         return 0
     with database.unit_of_work(write=False) as session:
@@ -226,7 +228,7 @@ def quiet_call(database: Database, replay: Replay, now: datetime) -> int:
                 now=now,
                 citizen_id=citizen_id,
                 phone=None if citizen_id else phone,
-                params={"number": number, "ahead": replay.snap.estimates[tid].ahead},
+                params={"number": number, "ahead": ahead[tid]},
                 ref_type="ticket",
                 ref_id=tid,
             )
