@@ -25,28 +25,30 @@ from smarthall.queueing.api import router as queueing_router
 from smarthall.queueing.pages import router as queueing_pages
 from smarthall.web.pages import router as web_router
 
-# Order matters for speed: FastAPI matches routes in order, walking each included router, so the live hall's hot
-# paths (tickets, calling, boards, bookings) come first.
-api_router = APIRouter()
-api_router.include_router(queueing_router)
-api_router.include_router(appointment_router)
-api_router.include_router(org_router)
-api_router.include_router(catalog_router)
-api_router.include_router(identity_router)
-api_router.include_router(audit_router)
-api_router.include_router(notify_router)
-api_router.include_router(archive_router)
-api_router.include_router(evaluation_router)
-api_router.include_router(consult_router)
-api_router.include_router(assist_router)
-api_router.include_router(cases_router)
-
-page_router = APIRouter()
-page_router.include_router(health_router)
-page_router.include_router(web_router)
-page_router.include_router(evaluation_pages)
-page_router.include_router(archive_pages)
-page_router.include_router(consult_pages)
-page_router.include_router(assist_pages)
-page_router.include_router(cases_pages)
-page_router.include_router(queueing_pages)
+# The routers, in the order FastAPI tries them: it matches routes one by one, walking each included router twice
+# (once to find it, once inside it), so the app includes every router directly (no nesting) and the live hall's hot
+# paths — boards, tickets, calling, bookings — come first.
+API_ROUTERS: tuple[APIRouter, ...] = (
+    queueing_router,
+    appointment_router,
+    org_router,
+    catalog_router,
+    identity_router,
+    audit_router,
+    notify_router,
+    archive_router,
+    evaluation_router,
+    consult_router,
+    assist_router,
+    cases_router,
+)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    health_router,
+    web_router,
+    evaluation_pages,
+    archive_pages,
+    consult_pages,
+    assist_pages,
+    cases_pages,
+    queueing_pages,
+)

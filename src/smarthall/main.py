@@ -269,10 +269,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     coalesce.configure(inline=settings.environment == "test")
 
     install_error_handlers(app)
-    from smarthall.api import api_router, page_router
+    from smarthall.api import API_ROUTERS, PAGE_ROUTERS
 
-    app.include_router(api_router, prefix="/api/v1")
-    app.include_router(page_router)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestContext)
     return app

@@ -180,14 +180,17 @@ def _live_key(citizen_id: int, item_code: str, day: date) -> str:
     return f"{citizen_id}:{item_code}:{day.isoformat()}"
 
 
+_TAKE_PLACE = (
+    update(_SLOT_T)
+    .where(_SLOT_T.c.id == bindparam("slot"), _SLOT_T.c.booked < _SLOT_T.c.capacity)
+    .values(booked=_SLOT_T.c.booked + 1)
+    .returning(_SLOT_T.c.id)
+)
+
+
 def _take_place(session: Session, slot_id: int) -> None:
-    taken = session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.booked < Slot.capacity)
-        .values(booked=Slot.booked + 1)
-        .returning(Slot.id)
-    ).first()
-    if taken is None:
+    """One conditional counter update: never more bookings than places, whatever the concurrency."""
+    if session.execute(_TAKE_PLACE, {"slot": slot_id}).first() is None:
         raise SlotFull(detail={"slot_id": slot_id})
 
 
@@ -319,10 +322,17 @@ def reschedule(
     return booking
 
 
+_CREDIT_T = cast(Table, CreditBlock.__table__)
+_BLOCKED_UNTIL = select(func.max(_CREDIT_T.c.blocked_until)).where(_CREDIT_T.c.citizen_id == bindparam("citizen"))
+_MISSED = select(_BOOKING_T.c.id).where(
+    _BOOKING_T.c.status == "booked",
+    _BOOKING_T.c.starts_at < bindparam("deadline"),
+    _BOOKING_T.c.citizen_id == bindparam("citizen"),
+)
+
+
 def _ensure_credit(session: Session, citizen_id: int, now: datetime) -> None:
-    until = session.execute(
-        select(func.max(CreditBlock.blocked_until)).where(CreditBlock.citizen_id == citizen_id)
-    ).scalar()
+    until = session.execute(_BLOCKED_UNTIL, {"citizen": citizen_id}).scalar()
     if until is not None and until > now:
         raise CreditBlocked(detail={"blocked_until": until.isoformat()})
 
@@ -384,6 +394,11 @@ def mark_no_shows(
 ) -> int:
     """Bookings never checked in by the end of the grace period become no-shows (and count against credit)."""
     deadline = now - timedelta(minutes=rule.grace_minutes)
+    if (
+        citizen_id is not None
+        and session.execute(_MISSED, {"deadline": deadline, "citizen": citizen_id}).first() is None
+    ):
+        return 0  # the usual case, checked before every booking: nothing missed
     stmt = select(Booking).where(Booking.status == "booked", Booking.starts_at < deadline)
     if citizen_id is not None:
         stmt = stmt.where(Booking.citizen_id == citizen_id)

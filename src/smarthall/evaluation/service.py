@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
+from smarthall.core.cache import cache_depends_on, cached
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.config import Settings
 from smarthall.core.crypto import _derive, blind_index, load_or_create_key
@@ -98,16 +99,26 @@ def link_key(settings: Settings) -> bytes:
 # ------------------------------------------------------------------------------------------------ settings
 
 
+_SETTINGS = "evaluation.settings"
+cache_depends_on(_SETTINGS, HallSettings)
+
+
 def hall_settings(session: Session, hall_code: str) -> SettingsRead:
-    row = session.execute(select(HallSettings).where(HallSettings.hall_code == hall_code)).scalar_one_or_none()
-    if row is None:
-        return SettingsRead(hall_code=hall_code, follow_up_workdays=1, fix_workdays=15, invite_after_days=3)
-    return SettingsRead(
-        hall_code=hall_code,
-        follow_up_workdays=row.follow_up_workdays,
-        fix_workdays=row.fix_workdays,
-        invite_after_days=row.invite_after_days,
-    )
+    """The hall's evaluation settings (defaults: follow up in 1 working day, fix in 15, invite after 3 days),
+    cached per process (every finished service reads them)."""
+
+    def load() -> SettingsRead:
+        row = session.execute(select(HallSettings).where(HallSettings.hall_code == hall_code)).scalar_one_or_none()
+        if row is None:
+            return SettingsRead(hall_code=hall_code, follow_up_workdays=1, fix_workdays=15, invite_after_days=3)
+        return SettingsRead(
+            hall_code=hall_code,
+            follow_up_workdays=row.follow_up_workdays,
+            fix_workdays=row.fix_workdays,
+            invite_after_days=row.invite_after_days,
+        )
+
+    return cached(session, _SETTINGS, hall_code, load).model_copy()
 
 
 def set_hall_settings(session: Session, actor: Actor, data: SettingsRead, *, now: datetime) -> SettingsRead:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,13 +50,34 @@ def issue_token(secret: str, *, subject: str, kind: str, now: datetime, ttl_minu
     return jwt.encode(payload, secret, algorithm="HS256"), ttl_minutes * 60
 
 
+# Tokens whose signature was verified, by (secret, token): a client sends the same token with every request, and
+# verifying it again (JSON, base64, HMAC) cost more than the rest of the request's identity work. Only good
+# signatures are kept, the expiry is still checked on every use, and the map is bounded.
+_VERIFIED: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+_VERIFIED_MAX = 20_000
+_verified_lock = threading.Lock()
+
+
 def decode_token(secret: str, token: str, now: datetime) -> dict[str, Any] | None:
-    try:
-        payload = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False, "verify_nbf": False}
-        )
-    except jwt.PyJWTError:
-        return None
+    key = (secret, token)
+    with _verified_lock:
+        payload = _VERIFIED.get(key)
+        if payload is not None:
+            _VERIFIED.move_to_end(key)
+    if payload is None:
+        try:
+            payload = jwt.decode(
+                token,
+                secret,
+                algorithms=["HS256"],
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            )
+        except jwt.PyJWTError:
+            return None
+        with _verified_lock:
+            _VERIFIED[key] = payload
+            if len(_VERIFIED) > _VERIFIED_MAX:
+                _VERIFIED.popitem(last=False)
     if int(payload.get("exp", 0)) <= int(now.timestamp()):
         return None
     return payload

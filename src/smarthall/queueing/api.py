@@ -35,6 +35,23 @@ def board_reader(session: Any, actor: Actor, hall_code: str) -> None:
     actor.ensure_hall(hall.id, hall.region_path)
 
 
+# Routes are matched in order: the live hall's hottest ones (boards, issue, status, call, finish) come first.
+
+
+@router.get("/halls/{hall_code}/board", response_model=Board)
+@on_event_loop
+def get_board(
+    hall_code: str,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    zone_code: Annotated[str | None, Query(max_length=40)] = None,
+) -> Board:
+    """The hall's call board: recent calls, windows, waiting per queue (names masked)."""
+    board_reader(session, actor, hall_code)
+    return service.board(session, hall_code=hall_code, zone_code=zone_code, now=now)
+
+
 @router.post("/tickets", status_code=201, response_model=TicketRead)
 @on_event_loop
 def issue_ticket(
@@ -54,6 +71,23 @@ def issue_ticket(
 def get_ticket(ticket_id: DbId, session: DbSession, now: Now) -> TicketRead:
     """A ticket's live state: status, people ahead and estimated wait (no personal data)."""
     return service.read_ticket(session, ticket_id, now)
+
+
+@router.post("/windows/{window_code}/call-next", response_model=TicketRead, responses={204: {}})
+@on_event_loop
+def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> Any:
+    """Call the next ticket at this window (204 when nobody waits)."""
+    ticket = service.call_next(session, actor, window_code=window_code, now=now)
+    if ticket is None:
+        return Response(status_code=204)
+    return service.ticket_read(session, ticket, now, with_estimate=False)
+
+
+@router.post("/tickets/{ticket_id}/finish", response_model=TicketRead)
+@on_event_loop
+def finish(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
+    """Finish serving the current ticket."""
+    return service.ticket_read(session, service.finish(session, actor, ticket_id=ticket_id, now=now), now)
 
 
 @router.post("/windows/{window_code}/sign-in", response_model=WindowState)
@@ -97,16 +131,6 @@ def window_queue(window_code: str, session: DbSession, actor: Reader, now: Now) 
     return [service.ticket_read(session, t, now, with_estimate=False) for t in tickets]
 
 
-@router.post("/windows/{window_code}/call-next", response_model=TicketRead, responses={204: {}})
-@on_event_loop
-def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> Any:
-    """Call the next ticket at this window (204 when nobody waits)."""
-    ticket = service.call_next(session, actor, window_code=window_code, now=now)
-    if ticket is None:
-        return Response(status_code=204)
-    return service.ticket_read(session, ticket, now, with_estimate=False)
-
-
 @router.post("/windows/{window_code}/call", response_model=TicketRead)
 def call_by_number(window_code: str, data: CallByNumber, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
     """Manual fallback: call a waiting ticket by its number."""
@@ -139,27 +163,6 @@ def transfer(ticket_id: DbId, data: TicketTransfer, session: DbSession, actor: C
         session, actor, ticket_id=ticket_id, item_code=data.item_code, window_code=data.window_code, now=now
     )
     return service.ticket_read(session, ticket, now)
-
-
-@router.post("/tickets/{ticket_id}/finish", response_model=TicketRead)
-@on_event_loop
-def finish(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
-    """Finish serving the current ticket."""
-    return service.ticket_read(session, service.finish(session, actor, ticket_id=ticket_id, now=now), now)
-
-
-@router.get("/halls/{hall_code}/board", response_model=Board)
-@on_event_loop
-def get_board(
-    hall_code: str,
-    session: DbSession,
-    actor: CurrentActor,
-    now: Now,
-    zone_code: Annotated[str | None, Query(max_length=40)] = None,
-) -> Board:
-    """The hall's call board: recent calls, windows, waiting per queue (names masked)."""
-    board_reader(session, actor, hall_code)
-    return service.board(session, hall_code=hall_code, zone_code=zone_code, now=now)
 
 
 @router.get("/halls/{hall_code}/board/stream")
