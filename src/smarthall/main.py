@@ -259,7 +259,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.db = Database(settings.resolved_database_url, lock_timeout_ms=settings.db_lock_timeout_ms)
+    app.state.db = Database(
+        settings.resolved_database_url,
+        lock_timeout_ms=settings.db_lock_timeout_ms,
+        sqlite_synchronous=settings.sqlite_synchronous,
+    )
     app.state.clock = clock or SystemClock()
     app.state.secret_key = secret
     app.state.signer = signer

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from smarthall.audit.models import AuditChainHead, AuditEvent
@@ -116,6 +116,10 @@ def _content_of(row: dict[str, Any]) -> dict[str, Any]:
 _EVENTS = cast(Table, AuditEvent.__table__)
 _HEAD = cast(Table, AuditChainHead.__table__)
 _HEAD_ROW = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
+_HEAD_ROW_LOCKED = _HEAD_ROW.with_for_update()
+_NEW_HEAD = insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=bindparam("s"), last_hash=bindparam("h"))
+_ADD_EVENTS = insert(_EVENTS)
 
 
 def _append_pending(session: Session) -> None:
@@ -124,10 +128,9 @@ def _append_pending(session: Session) -> None:
     pending: list[PendingEvent] = session.info.pop(_PENDING, None) or []
     if not pending:
         return
-    stmt = _HEAD_ROW if session.info.get("backend") == "sqlite" else _HEAD_ROW.with_for_update()
-    head = session.execute(stmt).first()
+    head = session.execute(_HEAD_ROW if session.info.get("backend") == "sqlite" else _HEAD_ROW_LOCKED).first()
     if head is None:
-        session.execute(insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS))
+        session.execute(_NEW_HEAD)
         seq, prev = 0, GENESIS
     else:
         seq, prev = head.last_seq, head.last_hash
@@ -137,8 +140,8 @@ def _append_pending(session: Session) -> None:
         row = {"seq": seq, "prev_hash": prev, **item.__dict__}
         row["hash"] = prev = _digest(_content_of(row))
         rows.append(row)
-    session.execute(insert(_EVENTS), rows)
-    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=seq, last_hash=prev))
+    session.execute(_ADD_EVENTS, rows)
+    session.execute(_MOVE_HEAD, {"s": seq, "h": prev})
 
 
 def _audit_staff_writes(session: Session, _flush_context: Any) -> None:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     gc_tuning: bool = True
     # Longest wait for a lock another transaction holds before a request is shed with a retryable 503.
     db_lock_timeout_ms: int = 5000
+    # SQLite durability: FULL syncs the write-ahead log at every commit (an acknowledged write survives a power cut);
+    # NORMAL syncs at checkpoints only (survives a crash of the process, not of the machine).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     cjk_font_path: Path | None = None
     upload_max_bytes: int = 10 * 1024 * 1024
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).

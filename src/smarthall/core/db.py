@@ -29,7 +29,14 @@ REQUEST_SESSION = "request_session"  # set on the session a request's unit of wo
 WRITE_WAIT_SECONDS = 15.0
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    sqlite_synchronous: str = "FULL",
+) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -38,7 +45,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, lock_timeo
             pool_size=pool_size,
             max_overflow=20,
         )
-        _install_sqlite_recipe(engine, lock_timeout_ms)
+        _install_sqlite_recipe(engine, lock_timeout_ms, sqlite_synchronous)
         return engine
     engine = create_engine(
         url,
@@ -76,7 +83,10 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError() from exc  # the pool replaces the connection and retries the checkout
 
 
-def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int) -> None:
+def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int, synchronous: str) -> None:
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
@@ -84,7 +94,8 @@ def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: every commit is on disk before it is acknowledged (WAL fsync), so a power cut loses no ticket.
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.close()
 
     # Writers of this process queue on a lock before BEGIN IMMEDIATE: SQLite's busy handler polls with sleeps, so
@@ -120,10 +131,22 @@ class Database:
     """Holds the engine and the two session factories (read and write)."""
 
     def __init__(
-        self, url: str, *, pool_size: int = 10, echo: bool = False, lock_timeout_ms: int = LOCK_TIMEOUT_MS
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+        sqlite_synchronous: str = "FULL",
     ) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size=pool_size, echo=echo, lock_timeout_ms=lock_timeout_ms)
+        self.engine = make_engine(
+            url,
+            pool_size=pool_size,
+            echo=echo,
+            lock_timeout_ms=lock_timeout_ms,
+            sqlite_synchronous=sqlite_synchronous,
+        )
         self.is_sqlite = url.startswith("sqlite")
         write_bind = self.engine.execution_options(sqlite_write=True) if self.is_sqlite else self.engine
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)

@@ -5,6 +5,11 @@ domains (archive, evaluation, notifications) subscribe with ``@on("case.finished
 commit, so they never see a rolled-back fact; a listener that needs to write opens its own unit of work (usually
 by enqueueing a task).
 
+A listener whose work is a small write that must stand or fall with the fact subscribes with
+``@on_write("ticket.finished")`` instead: it runs *inside* the emitting transaction, with its session, when the
+fact is emitted, so both are committed together or not at all (evaluation notes a finished service this way:
+no task, no second transaction). It must not commit, and its failure fails the emitting request.
+
 Known events and payloads (keep this list current):
 - ``ticket.finished``  {"ticket_id": int, "hall_code": str}
 - ``case.finished``    {"case_no": str, "hall_code": str, "status": str}
@@ -24,7 +29,9 @@ from smarthall.core.db import after_commit
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], None]
+WriteHandler = Callable[[Session, dict[str, Any]], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_write_handlers: dict[str, list[WriteHandler]] = defaultdict(list)
 
 
 def on(name: str) -> Callable[[Handler], Handler]:
@@ -36,8 +43,20 @@ def on(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def on_write(name: str) -> Callable[[WriteHandler], WriteHandler]:
+    def register(handler: WriteHandler) -> WriteHandler:
+        if handler not in _write_handlers[name]:
+            _write_handlers[name].append(handler)
+        return handler
+
+    return register
+
+
 def emit(session: Session, name: str, **payload: Any) -> None:
-    """Deliver ``payload`` to every listener of ``name`` once ``session`` has committed."""
+    """Run the in-transaction listeners of ``name`` now, and deliver ``payload`` to the others once ``session`` has
+    committed."""
+    for write_handler in list(_write_handlers.get(name, ())):
+        write_handler(session, payload)
 
     def deliver() -> None:
         for handler in list(_handlers.get(name, ())):

@@ -1,39 +1,37 @@
-"""Background jobs of the evaluation loop: note finished services (from ``ticket.finished``/``case.finished``),
-send invitations when a service is still unrated after 3 days, warn about overdue work orders."""
+"""The evaluation loop's reactions and jobs: note finished services (``ticket.finished``/``case.finished``, in the
+finishing transaction itself), send invitations when a service is still unrated after 3 days, warn about overdue
+work orders."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from huey import crontab
+from sqlalchemy.orm import Session
 
 from smarthall.core import runtime
-from smarthall.core.events import on
+from smarthall.core.events import on_write
 from smarthall.core.tasks import huey
 from smarthall.evaluation import service as evaluation_service
 
 
-@huey.task(retries=2, retry_delay=30)
-def note_finished_task(kind: str, ref: str) -> bool:
-    rt = runtime.current()
-    with rt.db.unit_of_work() as session:
-        session.info["db"] = rt.db
-        return evaluation_service.note_finished(session, kind, ref, now=rt.clock.now())
+def _note(session: Session, kind: str, ref: str) -> None:
+    evaluation_service.note_finished(session, kind, ref, now=runtime.current().clock.now())
 
 
-@on("ticket.finished")
-def _on_ticket_finished(payload: dict[str, Any]) -> None:
-    note_finished_task("ticket", str(payload["ticket_id"]))
+@on_write("ticket.finished")
+def _on_ticket_finished(session: Session, payload: dict[str, Any]) -> None:
+    _note(session, "ticket", str(payload["ticket_id"]))
 
 
-@on("case.finished")
-def _on_case_finished(payload: dict[str, Any]) -> None:
-    note_finished_task("case", str(payload["case_no"]))
+@on_write("case.finished")
+def _on_case_finished(session: Session, payload: dict[str, Any]) -> None:
+    _note(session, "case", str(payload["case_no"]))
 
 
-@on("help_request.finished")
-def _on_help_finished(payload: dict[str, Any]) -> None:
-    note_finished_task("help_request", str(payload["help_request_id"]))
+@on_write("help_request.finished")
+def _on_help_finished(session: Session, payload: dict[str, Any]) -> None:
+    _note(session, "help_request", str(payload["help_request_id"]))
 
 
 def run_invitations() -> int:

@@ -20,7 +20,7 @@ import json
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Date, Integer, Table, bindparam, insert, select, text, update
+from sqlalchemy import Date, Integer, Table, bindparam, insert, literal, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -539,18 +539,25 @@ def _line(*where: Any) -> Any:
     )
 
 
-# The three kinds a window calls from, oldest first: transferred to it, priority, ordinary (comprehensive windows
-# serve every item; the others their own items).
-_TARGETED = _line(_T.c.target_window_code == bindparam("w"))
-_UNTARGETED = {
-    (comprehensive, priority): _line(
-        _T.c.target_window_code.is_(None),
-        _T.c.priority.is_(priority),
-        *(() if comprehensive else (_T.c.item_code.in_(bindparam("items", expanding=True)),)),
-    )
-    for comprehensive in (True, False)
-    for priority in (True, False)
-}
+# The three kinds a window calls from, oldest first, in one statement: transferred to it, priority, ordinary
+# (comprehensive windows serve every item; the others their own items).
+def _kinds(comprehensive: bool) -> Any:
+    items = () if comprehensive else (_T.c.item_code.in_(bindparam("items", expanding=True)),)
+    parts = [
+        _line(_T.c.target_window_code == bindparam("w")).add_columns(
+            literal(0).label("kind"), literal(1).label("targeted")
+        ),
+        _line(_T.c.target_window_code.is_(None), _T.c.priority.is_(True), *items).add_columns(
+            literal(1).label("kind"), literal(0).label("targeted")
+        ),
+        _line(_T.c.target_window_code.is_(None), _T.c.priority.is_(False), *items).add_columns(
+            literal(2).label("kind"), literal(0).label("targeted")
+        ),
+    ]
+    return union_all(*(p.subquery().select() for p in parts))
+
+
+_CANDIDATES = {True: _kinds(True), False: _kinds(False)}
 
 
 def _candidates(
@@ -562,17 +569,10 @@ def _candidates(
     comprehensive = window.items is None
     if not comprehensive:
         params["items"] = sorted(window.items or ())
-    out: list[policy.Candidate] = []
-    more = False
-    for stmt, targeted in (
-        (_TARGETED, True),
-        (_UNTARGETED[(comprehensive, True)], False),
-        (_UNTARGETED[(comprehensive, False)], False),
-    ):
-        rows = session.execute(stmt, params).all()
-        out += [policy.Candidate(r.id, bool(r.priority), r.queued_at, targeted) for r in rows]
-        more = more or len(rows) == limit
-    return out, more
+    rows = session.execute(_CANDIDATES[comprehensive], params).all()
+    out = [policy.Candidate(r.id, bool(r.priority), r.queued_at, bool(r.targeted)) for r in rows]
+    kinds = [sum(1 for r in rows if r.kind == k) for k in (0, 1, 2)]
+    return out, max(kinds) >= limit
 
 
 def call_next(session: Session, actor: Actor, *, window_code: str, now: datetime) -> Any:
@@ -626,11 +626,21 @@ def _own_called_ticket(session: Session, actor: Actor, ticket_id: int) -> tuple[
     return ticket, window
 
 
+_TRANSITIONS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
 def _transition(session: Session, ticket: Any, expected: str, **values: Any) -> Any:
     """Move the ticket on with a conditional update; the row as it now is."""
-    row = session.execute(
-        update(_T).where(_T.c.id == ticket.id, _T.c.status == expected).values(**values).returning(*_TICKET_COLS)
-    ).first()
+    key = (expected, tuple(sorted(values)))
+    stmt = _TRANSITIONS.get(key)
+    if stmt is None:
+        stmt = _TRANSITIONS[key] = (
+            update(_T)
+            .where(_T.c.id == bindparam("tid"), _T.c.status == expected)
+            .values({name: bindparam(f"v_{name}") for name in key[1]})
+            .returning(*_TICKET_COLS)
+        )
+    row = session.execute(stmt, {"tid": ticket.id, **{f"v_{k}": v for k, v in values.items()}}).first()
     if row is None:
         raise TicketState(detail={"status": ticket.status})
     return row
