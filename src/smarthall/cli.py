@@ -24,8 +24,8 @@ app.add_typer(archive_app, name="archive")
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from smarthall.core.crypto import setup_security
     from smarthall.core.db import Database
-    from smarthall.main import setup_security
 
     setup_security(settings)
     return Database(settings.resolved_database_url, pool_size=2)

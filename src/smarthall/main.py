@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smarthall.core import coalesce, runtime
 from smarthall.core.clock import Clock, SystemClock
 from smarthall.core.config import Settings
-from smarthall.core.crypto import FieldCipher, Signer, _derive, configure_field_cipher, load_or_create_key
+from smarthall.core.crypto import setup_security as setup_security  # re-exported: tests and benches import it here
 from smarthall.core.db import Database, is_lock_timeout
 from smarthall.core.errors import HallError
 from smarthall.core.logging import configure_logging, request_id_var
@@ -40,14 +40,6 @@ _HTTP_CODES: dict[int, tuple[str, str, str]] = {
     403: ("forbidden", "无权执行此操作", "You are not allowed to do this"),
     413: ("payload_too_large", "请求内容过大", "The request body is too large"),
 }
-
-
-def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
-    settings.ensure_dirs()
-    master = load_or_create_key(settings.field_key, settings.field_key_file, settings.data_dir / "keys" / "master.key")
-    configure_field_cipher(FieldCipher(master, settings.cipher))
-    secret = settings.secret_key or _derive(master, b"session-token").hex()
-    return master, secret, Signer.from_master(master)
 
 
 def problem(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from xml.etree import ElementTree as ET
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smarthall.archive import metadata, retention
@@ -63,3 +63,34 @@ def test_metadata_elements_and_xml():
     ns = "{urn:smarthall:archive:core-metadata:1}"
     assert root.findtext(f"{ns}case_no") == "C1"
     assert root.find(f"{ns}files/{ns}file/{ns}sha256").text == "ab"
+
+
+@given(
+    st.integers(min_value=0, max_value=3 * (1 << 20)),
+    st.sampled_from([None, b"/JavaScript", b"/Launch", b"/EmbeddedFile"]),
+    st.integers(min_value=-14, max_value=14),
+)
+@settings(max_examples=25, deadline=None)
+def test_scan_digests_and_finds_markers_across_chunk_seams(tmp_path_factory, size, marker, shift):
+    """The scan reads into one reused buffer: digests equal hashlib's over the whole file, and an active-content
+    marker is found wherever it lies, including across the boundary of two 1 MiB chunks."""
+    import hashlib
+
+    from smarthall.archive import bag, checks
+
+    data = bytearray(b"%PDF-1.4\n" + bytes(size))
+    if marker is not None:
+        at = min(max(bag.CHUNK + shift, 0), max(len(data) - len(marker), 0))
+        data[at : at + len(marker)] = marker
+    path = tmp_path_factory.mktemp("scan") / "f.pdf"
+    path.write_bytes(bytes(data))
+    digests, head, active = checks._scan(path, "application/pdf")
+    assert digests == bag.Digests(
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+        hashlib.sha512(data).hexdigest(),
+        hashlib.new("sm3", data).hexdigest(),
+    )
+    assert digests == bag.digest_file(path)
+    assert head == bytes(data[:16])
+    assert active == (marker is not None and marker in data)

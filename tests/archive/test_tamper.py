@@ -157,6 +157,27 @@ def test_unreadable_pdf_fails_usability(env, cases):
     assert _failures(report) == {("usability", "data/notice/acceptance.pdf")}
 
 
+def test_truncated_scan_fails_usability(env, cases, tmp_path):
+    """A JPEG cut short before archiving (its checksums match, it was stored that way) does not decode: usability."""
+    from PIL import Image
+
+    from smarthall.core.subjects import ArchivalFile
+    from tests.archive.conftest import sha256_of
+
+    full = tmp_path / "full.jpg"
+    Image.effect_noise((1600, 1200), 64).convert("RGB").save(full, format="JPEG", quality=90)
+    scan = tmp_path / "scan.jpg"
+    scan.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    cases.add(
+        "C20261130104",
+        extra_files=[ArchivalFile("material", "户口簿.jpg", scan, "image/jpeg", sha256_of(scan))],
+    )
+    cases.finish("C20261130104")
+    report = _check(env, "C20261130104")
+    assert _failures(report) == {("usability", "data/material/户口簿.jpg")}
+    assert "truncated" in report.findings[0].message
+
+
 def test_executable_dropped_into_package_fails_security(env, stored):
     root = _root(env, stored)
     folder = root / "data/material"

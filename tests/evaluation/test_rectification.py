@@ -14,6 +14,7 @@ from smarthall.notify.models import Message
 from smarthall.org.models import CalendarOverride
 from tests.conftest import auth
 from tests.evaluation.conftest import citizen_headers
+from tests.factories import register_citizen
 
 
 def _bad(client, services, ref: str, level: int = 2) -> int:
@@ -185,3 +186,154 @@ def test_pad_sees_the_service_it_just_finished(env, client, services):
     client.post("/api/v1/evaluations", json={"ticket_id": 401, "level": 5, "channel": "window_pad"}, headers=PAD)
     assert client.get("/api/v1/evaluations/pad/next", headers=PAD).json() is None
     assert client.get("/api/v1/evaluations/pad/next", headers=auth(client, "clerk1")).status_code == 403
+
+
+def _fix(client, rect_id: int, manager, reply: str = "已整改") -> dict:
+    assert _act(client, rect_id, "follow_up", manager, "已电话回访").status_code == 200
+    fixed = _act(client, rect_id, "rectify", manager, reply)
+    assert fixed.status_code == 200, fixed.text
+    return fixed.json()
+
+
+def _order(client, rect_id: int, manager) -> dict:
+    r = client.get("/api/v1/rectifications", headers=manager)
+    assert r.status_code == 200, r.text
+    return next(o for o in r.json() if o["id"] == rect_id)
+
+
+def _stats(client, manager) -> dict:
+    r = client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690102", "group_by": "window"}, headers=manager)
+    assert r.status_code == 200, r.text
+    return r.json()["total"]
+
+
+def test_good_rerating_from_the_reply_link_closes_the_loop(env, client, services):
+    services.add("ticket", "501", citizen_id=None, id_number="", phone="13912345678")
+    link = client.post("/api/v1/evaluations/links", json={"ticket_id": 501}, headers=auth(client, "clerk1")).json()
+    bad = client.post(
+        "/api/v1/evaluations", json={"ticket_id": 501, "level": 2, "channel": "qr", "token": link["token"]}
+    )
+    assert bad.status_code == 201, bad.text
+    rect_id = bad.json()["rectification_id"]
+    manager = auth(client, "hallmanager1")
+    _fix(client, rect_id, manager, "已增开窗口")
+    reply = _messages(env, "evaluation.reply")[0]
+    assert reply.recipient_kind == "phone" and "已增开窗口" in reply.body_zh
+    token = reply.body_zh.split("token=")[1].strip()
+
+    env.clock.advance(days=2)
+    manager = auth(client, "hallmanager1")  # a new day, a new sign-in
+    good = client.post("/api/v1/evaluations", json={"ticket_id": 501, "level": 4, "channel": "sms", "token": token})
+    assert good.status_code == 201, good.text
+    assert good.json()["sequence"] == 2 and good.json()["rectification_id"] is None
+    order = _order(client, rect_id, manager)
+    assert order["status"] == "closed" and order["rerating_level"] == 4 and order["next_id"] is None
+    assert order["closed_at"] is not None and order["history"][-1]["action"] == "rerated"
+    assert order["history"][-1]["by"] == "rater"  # the rater stays anonymous in the history too
+    assert len(client.get("/api/v1/rectifications", headers=manager).json()) == 1  # no second order
+    assert _act(client, rect_id, "close", manager).status_code == 409  # already closed by the re-rating
+    link2 = client.post("/api/v1/evaluations/links", json={"ticket_id": 501}, headers=auth(client, "clerk1")).json()
+    third = client.post(
+        "/api/v1/evaluations", json={"ticket_id": 501, "level": 5, "channel": "qr", "token": link2["token"]}
+    )
+    assert third.status_code == 409 and third.json()["code"] == "evaluation_already_rated"
+    total = _stats(client, manager)
+    # the re-rating replaces the bad rating in the counts; the work order still counts for the on-time rates
+    assert total["count"] == 1 and total["bad_count"] == 0 and total["satisfaction_rate"] == 1.0
+    assert total["follow_up_on_time_rate"] == 1.0 and total["rectify_on_time_rate"] == 1.0
+
+
+def test_bad_rerating_opens_a_second_work_order_for_the_same_service(env, client, services):
+    rect_id = _bad(client, services, "502")
+    manager = auth(client, "hallmanager1")
+    first = _order(client, rect_id, manager)
+    assert first["round"] == 1 and first["previous_id"] is None
+    _fix(client, rect_id, manager, "已对窗口人员进行培训")
+
+    env.clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI))  # Thursday
+    me = citizen_headers(client)
+    manager = auth(client, "hallmanager1")
+    # bad input is refused and writes nothing
+    assert (
+        client.post(
+            "/api/v1/evaluations", json={"ticket_id": 502, "level": 0, "channel": "web"}, headers=me
+        ).status_code
+        == 422
+    )
+    stranger = register_citizen(client)[1]
+    denied = client.post("/api/v1/evaluations", json={"ticket_id": 502, "level": 1, "channel": "web"}, headers=stranger)
+    assert denied.status_code == 403 and denied.json()["code"] == "evaluation_not_served"
+    assert _order(client, rect_id, manager)["status"] == "rectified"
+
+    again = client.post(
+        "/api/v1/evaluations",
+        json={"ticket_id": 502, "level": 1, "channel": "web", "comment": "还是要等很久", "tags": ["等候时间长"]},
+        headers=me,
+    )
+    assert again.status_code == 201, again.text
+    assert again.json()["sequence"] == 2
+    second_id = again.json()["rectification_id"]
+    assert second_id is not None and second_id != rect_id
+
+    first = _order(client, rect_id, manager)
+    assert first["status"] == "closed" and first["rerating_level"] == 1 and first["next_id"] == second_id
+    second = _order(client, second_id, manager)
+    assert second["round"] == 2 and second["previous_id"] == rect_id and second["status"] == "open"
+    assert second["level"] == 1 and second["comment"] == "还是要等很久"
+    assert (second["assignee_kind"], second["assignee_code"]) == ("window", "H-690102-W01")  # the same window
+    assert second["subject_kind"] == "ticket" and second["subject_ref"] == "502"
+    assert second["opened_on"] == "2026-12-03" and second["follow_up_due"] == "2026-12-04"  # fresh deadlines
+    alerts = _messages(env, "evaluation.bad_rerating")
+    assert alerts and all(m.params["previous_id"] == rect_id for m in alerts)
+    assert {m.params["rectification_id"] for m in alerts} == {second_id}
+
+    # the second order runs the same loop; its reply carries no link, since no third rating is possible
+    assert _act(client, second_id, "close", manager).status_code == 409
+    _fix(client, second_id, manager, "增设周四延时服务")
+    final = _messages(env, "evaluation.reply_final")
+    assert len(final) == 1 and "增设周四延时服务" in final[0].body_zh and "token=" not in final[0].body_zh
+    assert len(_messages(env, "evaluation.reply")) == 1  # only the first order's reply had a link
+    third = client.post("/api/v1/evaluations", json={"ticket_id": 502, "level": 5, "channel": "web"}, headers=me)
+    assert third.status_code == 409 and third.json()["code"] == "evaluation_already_rated"
+    assert _act(client, second_id, "close", manager).json()["status"] == "closed"
+    assert len(client.get("/api/v1/rectifications", headers=manager).json()) == 2
+
+    total = _stats(client, manager)
+    assert total["count"] == 1 and total["bad_count"] == 1 and total["levels"]["1"] == 1
+    assert total["satisfaction_rate"] == 0.0
+    assert total["follow_up_on_time_rate"] == 1.0 and total["rectify_on_time_rate"] == 1.0
+
+    page = client.get("/evaluation/rectifications", headers=manager)
+    assert page.status_code == 200
+    assert f'data-testid="round-{second_id}"' in page.text and f"#{rect_id}" in page.text
+    assert f'data-testid="rerated-{rect_id}"' in page.text
+
+
+def test_bad_rerating_after_the_manager_closed_still_opens_a_second_order(env, client, services):
+    rect_id = _bad(client, services, "503", level=1)
+    manager = auth(client, "hallmanager1")
+    _fix(client, rect_id, manager)
+    assert _act(client, rect_id, "close", manager).json()["status"] == "closed"
+    again = client.post(
+        "/api/v1/evaluations", json={"ticket_id": 503, "level": 2, "channel": "web"}, headers=citizen_headers(client)
+    )
+    assert again.status_code == 201, again.text
+    first = _order(client, rect_id, manager)
+    assert (
+        first["status"] == "closed"
+        and first["rerating_level"] == 2
+        and first["next_id"] == again.json()["rectification_id"]
+    )
+    assert [h["action"] for h in first["history"]] == ["open", "follow_up", "rectify", "close", "rerated"]
+
+
+def test_no_rerating_after_an_upheld_appeal(env, client, services):
+    rect_id = _bad(client, services, "504", level=1)
+    manager, auditor = auth(client, "hallmanager1"), auth(client, "auditor1")
+    _act(client, rect_id, "appeal", manager, "恶意差评")
+    assert _act(client, rect_id, "uphold", auditor, "属实").json()["status"] == "upheld"
+    again = client.post(
+        "/api/v1/evaluations", json={"ticket_id": 504, "level": 1, "channel": "web"}, headers=citizen_headers(client)
+    )
+    assert again.status_code == 409
+    assert len(client.get("/api/v1/rectifications", headers=manager).json()) == 1

@@ -93,3 +93,52 @@ def test_kiosk_ticket_with_id_number_links_to_the_registered_citizen(client):
         "/api/v1/evaluations", headers=citizen, json={"ticket_id": ticket.json()["id"], "level": 4, "channel": "web"}
     )
     assert rated.status_code == 201, rated.text
+
+
+def _act(client, rect_id: int, action: str, headers, note: str = ""):
+    r = client.post(f"/api/v1/rectifications/{rect_id}/actions", json={"action": action, "note": note}, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_bad_rerating_after_the_fix_opens_a_second_order_for_the_real_ticket(client):
+    _payload, citizen = register_citizen(client)
+    ticket = issue(client, "GA-001", headers=citizen).json()
+    _serve(client, ticket["id"])
+    first = client.post(
+        "/api/v1/evaluations", headers=citizen, json={"ticket_id": ticket["id"], "level": 2, "channel": "web"}
+    )
+    assert first.status_code == 201, first.text
+    first_order = first.json()["rectification_id"]
+    manager = auth(client, "hallmanager1")
+    _act(client, first_order, "follow_up", manager, "已回访")
+    _act(client, first_order, "rectify", manager, "已调整窗口排班")
+
+    # the citizen finds the reply in their inbox, with the one-time link for the single re-rating
+    inbox = client.get("/api/v1/me/messages", headers=citizen).json()
+    reply = next(m for m in inbox if m["template"] == "evaluation.reply")
+    token = reply["body_zh"].split("token=")[1].strip()
+    page = client.get("/evaluation/rate", params={"token": token})
+    assert page.status_code == 200
+    again = client.post(
+        "/api/v1/evaluations",
+        json={"ticket_id": ticket["id"], "level": 1, "channel": "sms", "token": token, "comment": "没有改善"},
+    )
+    assert again.status_code == 201, again.text
+    second_order = again.json()["rectification_id"]
+    assert second_order not in (None, first_order)
+
+    orders = {o["id"]: o for o in client.get("/api/v1/rectifications", headers=manager).json()}
+    assert orders[first_order]["status"] == "closed" and orders[first_order]["next_id"] == second_order
+    assert orders[second_order]["previous_id"] == first_order and orders[second_order]["status"] == "open"
+    assert orders[second_order]["assignee_code"] == W01
+    assert orders[second_order]["subject_ref"] == str(ticket["id"])
+    # the same link cannot be used twice, and there is no third rating
+    reuse = client.post(
+        "/api/v1/evaluations", json={"ticket_id": ticket["id"], "level": 5, "channel": "sms", "token": token}
+    )
+    assert reuse.status_code == 409
+    third = client.post(
+        "/api/v1/evaluations", headers=citizen, json={"ticket_id": ticket["id"], "level": 5, "channel": "web"}
+    )
+    assert third.status_code == 409

@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,16 +38,25 @@ def safe_name(name: str) -> str:
     return cleaned[:150]
 
 
+def read_chunks(path: Path) -> Iterator[tuple[bytearray, int]]:
+    """The file's bytes as ``(buffer, length)``: one buffer, refilled in place (no new bytes object per chunk, so a
+    long scan does not churn the heap). The caller must use a chunk before asking for the next."""
+    buffer = bytearray(CHUNK)
+    with path.open("rb", buffering=0) as fh:
+        while length := fh.readinto(buffer):
+            yield buffer, length
+
+
 def digest_file(path: Path) -> Digests:
     """SHA-256, SHA-512 and SM3 (GB/T 32905) in one streaming pass."""
     h256, h512, hsm3 = hashlib.sha256(), hashlib.sha512(), hashlib.new("sm3")
     size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            size += len(chunk)
-            h256.update(chunk)
-            h512.update(chunk)
-            hsm3.update(chunk)
+    for buffer, length in read_chunks(path):
+        chunk = memoryview(buffer)[:length]
+        size += length
+        h256.update(chunk)
+        h512.update(chunk)
+        hsm3.update(chunk)
     return Digests(size, h256.hexdigest(), h512.hexdigest(), hsm3.hexdigest())
 
 

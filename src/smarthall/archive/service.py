@@ -49,6 +49,7 @@ from smarthall.core.config import Settings
 from smarthall.core.crypto import Signer, load_or_create_key
 from smarthall.core.db import Database
 from smarthall.core.masking import mask_name
+from smarthall.core.memory import release_free_heap
 from smarthall.core.subjects import ArchivalInput, archival_input
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity.models import Staff
@@ -81,7 +82,7 @@ _signers: dict[str, Signer] = {}
 
 
 def signer_for(settings: Settings) -> Signer:
-    """The platform's document signer (same derivation as ``main.setup_security``)."""
+    """The platform's document signer (same derivation as ``core.crypto.setup_security``)."""
     key = f"{settings.field_key}|{settings.field_key_file}|{settings.data_dir}"
     if key not in _signers:
         master = load_or_create_key(
@@ -412,7 +413,10 @@ def check_package(
     return report
 
 
-def complete_case_nos(database: Database, batch: int = 500) -> Iterator[str]:
+VERIFY_BATCH = 500
+
+
+def complete_case_nos(database: Database, batch: int = VERIFY_BATCH) -> Iterator[str]:
     """Every complete package's case number, fetched in keyset batches (flat memory over any store size)."""
     last = 0
     while True:
@@ -433,12 +437,17 @@ def complete_case_nos(database: Database, batch: int = 500) -> Iterator[str]:
 def verify_all(
     database: Database, settings: Settings, *, trigger: str, now: datetime, record: bool = True
 ) -> Iterator[tuple[str, checks.Report]]:
-    """Check every complete package, one short transaction each, streaming (nothing accumulates in memory)."""
-    for case_no in complete_case_nos(database):
+    """Check every complete package, one short transaction each, streaming (nothing accumulates in memory).
+
+    Each package is read in a session of its own, so the ORM identity map never holds more than one package; after
+    every batch the freed heap goes back to the operating system, so RSS stays flat whatever the store's size."""
+    for n, case_no in enumerate(complete_case_nos(database), start=1):
         with database.unit_of_work(write=record) as session:
             session.info["db"] = database
             report = check_package(session, settings, case_no, trigger=trigger, now=now, record=record)
         yield case_no, report
+        if n % VERIFY_BATCH == 0:
+            release_free_heap()
 
 
 # ---------------------------------------------------------------------------------------------------- reading

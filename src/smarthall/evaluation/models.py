@@ -41,11 +41,17 @@ class Rating(IdMixin, TimestampMixin, Base):
 
 
 class Rectification(IdMixin, TimestampMixin, Base):
-    """The work order a bad rating opens (差评整改): follow-up call, fix and reply, each on a working-day deadline."""
+    """The work order a bad rating opens (差评整改): follow-up call, fix and reply, each on a working-day deadline.
+
+    A bad re-rating after the fix opens a second order for the same service, linked by ``previous_id``; the first
+    order keeps the re-rating's level in ``rerating_level`` and is closed by it.
+    """
 
     __tablename__ = "evaluation_rectification"
 
     rating_id: Mapped[int] = mapped_column(ForeignKey("evaluation_rating.id"), unique=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_rectification.id"), unique=True)
+    rerating_level: Mapped[int | None] = mapped_column(Integer)
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
     hall_code: Mapped[str] = mapped_column(String(32), index=True)
     region_path: Mapped[str] = mapped_column(String(200), index=True)

@@ -4,7 +4,8 @@ Levels after the State Council's 好差评 practice (国办发〔2019〕51号): 
 good reviews), 2 不满意, 1 非常不满意 (bad reviews, each opening a rectification work order). Indicators differ for
 on-site and online service. The work order moves open → followed_up → rectified → closed; an open or followed-up
 order may be appealed (malicious review) and the appeal is upheld (the rating is excluded) or overturned (the work
-goes on).
+goes on). Once an order is rectified (or closed) the rater may re-rate once: the re-rating settles the order (a
+rectified one is closed); a bad re-rating opens a second order for the same service, and no third rating follows.
 """
 
 from __future__ import annotations
@@ -86,12 +87,15 @@ class Tally:
         return None if self.fixes == 0 else round(self.fixes_on_time / self.fixes, 4)
 
 
-def tally(rows: Iterable[tuple[str, int, bool | None, bool | None]]) -> dict[str, Tally]:
-    """Group ``(key, level, follow_up_on_time, rectify_on_time)`` rows; ``None`` means "not done yet"."""
+def tally(rows: Iterable[tuple[str, int | None, bool | None, bool | None]]) -> dict[str, Tally]:
+    """Group ``(key, level, follow_up_on_time, rectify_on_time)`` rows; an on-time ``None`` means "not done yet",
+    a level ``None`` a work order whose rating was replaced by the re-rating (it counts for the on-time rates
+    only)."""
     out: dict[str, Tally] = {}
     for key, level, follow_on_time, fix_on_time in rows:
         t = out.setdefault(key, Tally())
-        t.levels[level] += 1
+        if level is not None:
+            t.levels[level] += 1
         if follow_on_time is not None:
             t.follow_ups += 1
             t.follow_ups_on_time += int(follow_on_time)

@@ -106,6 +106,10 @@ class RectificationRead(BaseModel):
     reply: str
     overdue: bool
     history: list[dict[str, Any]]
+    round: int = 1  # 2: opened by a bad re-rating after the first order's fix
+    previous_id: int | None = None  # the first order, for a second-round order
+    next_id: int | None = None  # the second order that a bad re-rating opened after this one
+    rerating_level: int | None = None  # the rater's one re-rating after this order's fix
 
 
 class StatsRow(BaseModel):

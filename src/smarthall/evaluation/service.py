@@ -72,9 +72,21 @@ notify_templates.register(
     "Bad rating ({level}): {subject}; work order {rectification_id}, follow up by {follow_up_due}",
 )
 notify_templates.register(
+    "evaluation.bad_rerating",
+    "整改后再评价仍为差评({level}星):{subject},第二张整改工单 {rectification_id}(原工单 {previous_id}),"
+    "请于 {follow_up_due} 前回访",
+    "Still a bad rating after the fix ({level}): {subject}; second work order {rectification_id} "
+    "(after {previous_id}), follow up by {follow_up_due}",
+)
+notify_templates.register(
     "evaluation.reply",
     "您的评价已整改:{reply}。如仍不满意,可再评价一次:{url}",
     "Your feedback has been acted on: {reply}. You may rate once more: {url}",
+)
+notify_templates.register(
+    "evaluation.reply_final",
+    "您的再次评价已整改:{reply}。感谢您的监督。",
+    "Your second rating has been acted on: {reply}. Thank you for your feedback.",
 )
 notify_templates.register(
     "evaluation.overdue",
@@ -288,12 +300,14 @@ def create_rating(
         select(Rating).where(Rating.subject_kind == kind, Rating.subject_ref == ref, Rating.current.is_(True))
     ).scalar_one_or_none()
     sequence = 1
+    first_order: Rectification | None = None
     if previous is not None:
         rect = session.execute(select(Rectification).where(Rectification.rating_id == previous.id)).scalar_one_or_none()
         if previous.sequence != 1 or rect is None or rect.status not in policy.RERATING_STATES:
             raise AlreadyRated()
         sequence = 2
         previous.current = False
+        first_order = rect
     if claims is not None:
         _consume_link(session, claims, now)
     hall = session.get(Hall, subject.hall_id)
@@ -332,7 +346,9 @@ def create_rating(
         .execution_options(synchronize_session=False)
     )
     rect_id = None
-    if policy.is_bad(data.level) and sequence == 1:
+    if first_order is not None:
+        rect_id = _settle_first_order(session, first_order, rating, hall, now)
+    elif policy.is_bad(data.level):
         rect_id = _open_rectification(session, rating, hall, now)
     audit_service.record(
         session,
@@ -347,11 +363,45 @@ def create_rating(
     return _rating_read(rating, rect_id)
 
 
-def _open_rectification(session: Session, rating: Rating, hall: Hall, now: datetime) -> int:
+def _settle_first_order(
+    session: Session, first: Rectification, rerating: Rating, hall: Hall, now: datetime
+) -> int | None:
+    """The rater's one re-rating after a fix settles the first work order (the loop closes either way): the order
+    records the level and, if it was still awaiting the rater (``rectified``), is closed. A good re-rating ends
+    the matter; a bad one opens a second order for the same service, linked to the first, on fresh deadlines.
+    Returns the second order's id, or None."""
+    # The UPDATE comes first so that on PostgreSQL this transaction holds the row before reading its history.
+    session.execute(
+        update(Rectification)
+        .where(Rectification.id == first.id)
+        .values(rerating_level=rerating.level)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Rectification)
+        .where(Rectification.id == first.id, Rectification.status == "rectified")
+        .values(status="closed", closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(first)
+    bad = policy.is_bad(rerating.level)
+    note = f"再评价 {rerating.level} 星" + (",仍不满意,转第二张工单" if bad else ",满意,闭环")
+    first.history = [*first.history, {"at": now.isoformat(), "action": "rerated", "by": "rater", "note": note}]
+    session.flush()
+    if not bad:
+        return None
+    return _open_rectification(session, rerating, hall, now, previous=first)
+
+
+def _open_rectification(
+    session: Session, rating: Rating, hall: Hall, now: datetime, *, previous: Rectification | None = None
+) -> int:
     cfg = hall_settings(session, hall.code)
     calendar = org_service.working_calendar(session, hall)
     opened = service_day(now)
-    if rating.window_code:
+    if previous is not None:  # the same window or department still owns the problem
+        assignee = (previous.assignee_kind, previous.assignee_code)
+    elif rating.window_code:
         assignee = ("window", rating.window_code)
     elif rating.department_code:
         assignee = ("department", rating.department_code)
@@ -359,6 +409,7 @@ def _open_rectification(session: Session, rating: Rating, hall: Hall, now: datet
         assignee = ("hall", hall.code)
     rect = Rectification(
         rating_id=rating.id,
+        previous_id=previous.id if previous is not None else None,
         hall_id=hall.id,
         hall_code=hall.code,
         region_path=hall.region_path,
@@ -372,16 +423,19 @@ def _open_rectification(session: Session, rating: Rating, hall: Hall, now: datet
     )
     session.add(rect)
     session.flush()
+    params: dict[str, Any] = {
+        "level": rating.level,
+        "subject": f"{rating.subject_kind} {rating.subject_ref}",
+        "rectification_id": rect.id,
+        "follow_up_due": rect.follow_up_due.isoformat(),
+    }
+    if previous is not None:
+        params["previous_id"] = previous.id
     for staff_id in _hall_managers(session, hall.id):
         notify_service.send(
             session,
-            template="evaluation.bad_rating",
-            params={
-                "level": rating.level,
-                "subject": f"{rating.subject_kind} {rating.subject_ref}",
-                "rectification_id": rect.id,
-                "follow_up_due": rect.follow_up_due.isoformat(),
-            },
+            template="evaluation.bad_rating" if previous is None else "evaluation.bad_rerating",
+            params=params,
             now=now,
             staff_id=staff_id,
             ref_type="evaluation_rectification",
@@ -405,7 +459,19 @@ def _deadline_passed(due: date, now: datetime) -> bool:
     return service_day(now) > due
 
 
-def _rect_read(session: Session, rect: Rectification, rating: Rating, now: datetime) -> RectificationRead:
+def _next_ids(session: Session, ids: list[int]) -> dict[int, int]:
+    """For each given work order, the second order its bad re-rating opened (one query)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Rectification.previous_id, Rectification.id).where(Rectification.previous_id.in_(ids))
+    ).all()
+    return {prev: nxt for prev, nxt in rows if prev is not None}
+
+
+def _rect_read(
+    session: Session, rect: Rectification, rating: Rating, now: datetime, next_id: int | None = None
+) -> RectificationRead:
     overdue = False
     if rect.status == "open" and _deadline_passed(rect.follow_up_due, now):
         overdue = True
@@ -435,6 +501,10 @@ def _rect_read(session: Session, rect: Rectification, rating: Rating, now: datet
         reply=rect.reply,
         overdue=overdue,
         history=rect.history,
+        round=1 if rect.previous_id is None else 2,
+        previous_id=rect.previous_id,
+        next_id=next_id,
+        rerating_level=rect.rerating_level,
     )
 
 
@@ -460,11 +530,9 @@ def list_rectifications(
     )
     if status:
         stmt = stmt.where(Rectification.status == status)
-    return [
-        _rect_read(session, r, rating, now)
-        for r, rating in session.execute(stmt).all()
-        if actor.can_see_hall(r.hall_id, r.region_path)
-    ]
+    rows = [(r, rating) for r, rating in session.execute(stmt).all() if actor.can_see_hall(r.hall_id, r.region_path)]
+    following = _next_ids(session, [r.id for r, _rating in rows])
+    return [_rect_read(session, r, rating, now, following.get(r.id)) for r, rating in rows]
 
 
 ACTION_PERMISSION = {
@@ -524,16 +592,21 @@ def act(
     if action == "rectify":
         _reply_to_rater(session, settings, rating, note.strip(), now)
     session.flush()
-    return _rect_read(session, rect, rating, now)
+    return _rect_read(session, rect, rating, now, _next_ids(session, [rect.id]).get(rect.id))
 
 
 def _reply_to_rater(session: Session, settings: Settings, rating: Rating, reply: str, now: datetime) -> None:
-    link = issue_link(session, settings, rating.subject_kind, rating.subject_ref, now=now)
-    params = {"reply": reply[:200], "url": link.url}
+    """Tell the rater what was done. After a first rating the reply carries a one-time link for the single
+    re-rating; after the re-rating there is nothing more to rate, so the reply has no link."""
+    params = {"reply": reply[:200]}
+    template = "evaluation.reply_final"
+    if rating.sequence == 1:
+        params["url"] = issue_link(session, settings, rating.subject_kind, rating.subject_ref, now=now).url
+        template = "evaluation.reply"
     if rating.rater_citizen_id is not None:
         notify_service.send(
             session,
-            template="evaluation.reply",
+            template=template,
             params=params,
             now=now,
             citizen_id=rating.rater_citizen_id,
@@ -545,7 +618,7 @@ def _reply_to_rater(session: Session, settings: Settings, rating: Rating, reply:
     if subject is not None and subject.phone:
         notify_service.send(
             session,
-            template="evaluation.reply",
+            template=template,
             params=params,
             now=now,
             phone=subject.phone,
@@ -727,12 +800,14 @@ def _rows(
     group_by: str,
     start: datetime | None,
     end: datetime | None,
-) -> Iterator[tuple[str, int, bool | None, bool | None]]:
+) -> Iterator[tuple[str, int | None, bool | None, bool | None]]:
+    """One row per current rating (its level) and per work order. A rating replaced by its re-rating no longer
+    counts as a level, but the work order it opened still counts for the on-time rates (level None)."""
     stmt = (
         select(Rating, Rectification.follow_up_on_time, Rectification.rectify_on_time)
         .outerjoin(Rectification, Rectification.rating_id == Rating.id)
         .where(
-            Rating.current.is_(True),
+            Rating.current.is_(True) | Rectification.id.is_not(None),
             Rating.excluded.is_(False),
             (Rating.hall_id == hall.id) | Rating.region_path.startswith(hall.region_path),
         )
@@ -752,7 +827,7 @@ def _rows(
             "day": local.date().isoformat(),
             "month": local.strftime("%Y-%m"),
         }[group_by]
-        yield key, rating.level, follow_on_time, fix_on_time
+        yield key, rating.level if rating.current else None, follow_on_time, fix_on_time
 
 
 def _stats_row(key: str, label: str, t: policy.Tally) -> StatsRow:

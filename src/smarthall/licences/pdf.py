@@ -12,9 +12,10 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +124,18 @@ class PdfContent:
 
 
 def _qr_png(url: str) -> bytes:
+    import segno
+
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=4, border=2)
     return buffer.getvalue()
 
 
 def render(content: PdfContent, font_path: Path | None) -> bytes:
+    # Imported on the first document, not with the web app: fpdf2 brings numpy and fontTools' variable-font
+    # machinery (about 50 MB), which processes that never render (archive checks, the CLI) should not carry.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(content.title)
     pdf.set_creator("smarthall")
