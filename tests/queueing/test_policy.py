@@ -179,3 +179,44 @@ def test_snapshot_places_a_new_priority_ticket_as_a_full_replay_would(rows, wind
     assert snap.estimates == estimate.simulate(waiting, windows, stats)
     new = estimate.WaitingTicket(1000, new_item, True, 0.0)
     assert snap.place_priority(new.id, new_item) == estimate.simulate([*waiting, new], windows, stats).get(new.id)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C", "D"]),
+            st.booleans(),
+            st.sampled_from([-45.0, -30.0, -12.5, -5.0, -1.0]) | st.floats(min_value=-90, max_value=-0.01),
+            st.sampled_from([None, None, None, None, "W0", "W2"]),
+        ),
+        max_size=60,
+    ),
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, frozenset({"A", "B"}), frozenset({"C"}), frozenset({"B", "D"})]),
+            st.sampled_from([0.0, 1.0, 2.5]) | st.floats(min_value=0, max_value=20),
+            st.integers(min_value=0, max_value=4),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.none() | st.integers(min_value=1, max_value=30),
+)
+def test_optimised_replay_equals_the_reference_replay(rows, window_rows, limit):
+    """``simulate`` (per-window line lists, "ahead" counted on the fly) gives exactly the estimates of the plain
+    reference replay, with priority, transferred and ordinary tickets, streaks, ties and a dispatch limit."""
+    from tests.queueing.reference_replay import reference_simulate
+
+    waiting = [estimate.WaitingTicket(i, item, prio, q, target) for i, (item, prio, q, target) in enumerate(rows)]
+    windows = [estimate.OpenWindow(f"W{i}", items, busy, streak) for i, (items, busy, streak) in enumerate(window_rows)]
+    stats = estimate.ServiceStats()
+    stats.add("A", 5.0)
+    stats.add("C", 20.0)
+    stats.add("D", 2.5)
+    free_ref, free_new = [0.0] * len(windows), [0.0] * len(windows)
+    opens_ref: list[list[float]] = [[] for _ in windows]
+    opens_new: list[list[float]] = [[] for _ in windows]
+    ref = reference_simulate(waiting, windows, stats, limit=limit, _free_at=free_ref, _open_to_priority=opens_ref)
+    new = estimate.simulate(waiting, windows, stats, limit=limit, _free_at=free_new, _open_to_priority=opens_new)
+    assert new == ref
+    assert free_new == free_ref and opens_new == opens_ref

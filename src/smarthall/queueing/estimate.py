@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, insort
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 DEFAULT_SERVICE_MINUTES = 8.0
@@ -83,109 +83,105 @@ def simulate(
     max_priority_streak: int = 3,
     max_ordinary_wait: float = 30.0,
     limit: int | None = None,
-    _starts: dict[int, tuple[float, int]] | None = None,
+    _starts: list[list[float]] | None = None,
     _free_at: list[float] | None = None,
     _open_to_priority: list[list[float]] | None = None,
+    _pause: Callable[[], None] | None = None,
 ) -> dict[int, Estimate]:
     """Estimates for every waiting ticket (or the first ``limit`` dispatched). ``_starts`` and ``_free_at``
-    (one entry per window) receive the replay's start times and when each window ran out of work;
+    (one entry per window) receive each window's replayed start times (ascending) and when it ran out of work;
     ``_open_to_priority`` the times each window took an ordinary ticket only because no priority one was there
-    (a new priority ticket would have been taken instead)."""
-    # Lines per (item, priority) and per target window, each in place-in-line order.
-    lines: dict[tuple[str, bool], deque[WaitingTicket]] = {}
-    targeted: dict[str, deque[WaitingTicket]] = {}
+    (a new priority ticket would have been taken instead). ``_pause`` is called every few hundred dispatches (a
+    background caller lets other threads run).
+
+    Windows take turns by the time they are free (ties: the first window). "Ahead" of a ticket counts the tickets
+    that the windows able to serve it start before it; dispatches come in time order, so it is counted as the
+    replay goes (per item, strictly earlier starts only)."""
+    # Lines per (item, priority) and per target window, each in place-in-line order; entries are
+    # (queued_min, id, ticket) so that the head of a line compares by place in line.
+    lines: dict[tuple[str, bool], deque[tuple[float, int, WaitingTicket]]] = {}
+    targeted: dict[str, deque[tuple[float, int, WaitingTicket]]] = {}
     for t in sorted(waiting, key=lambda t: (t.queued_min, t.id)):
+        entry = (t.queued_min, t.id, t)
         if t.target_window:
-            targeted.setdefault(t.target_window, deque()).append(t)
+            targeted.setdefault(t.target_window, deque()).append(entry)
         else:
-            lines.setdefault((t.item_code, t.priority), deque()).append(t)
+            lines.setdefault((t.item_code, t.priority), deque()).append(entry)
     item_codes = sorted({item for item, _ in lines})
-    eligible = [[item for item in item_codes if w.serves(item)] for w in windows]
+    means = {t.item_code: stats.mean(t.item_code) for t in waiting}
+    prio_lines = [[lines[(i, True)] for i in item_codes if w.serves(i) and (i, True) in lines] for w in windows]
+    ord_lines = [[lines[(i, False)] for i in item_codes if w.serves(i) and (i, False) in lines] for w in windows]
+    own_lines = [targeted.get(w.code) for w in windows]
+    served_items = [[i for i in item_codes if w.serves(i)] for w in windows]
+    # Counters for "ahead": per item over the windows serving it, and per window (transferred tickets).
+    count: dict[str, int] = dict.fromkeys(item_codes, 0)
+    at_clock: dict[str, tuple[float, int]] = dict.fromkeys(item_codes, (-1.0, 0))
+    win_count = [0] * len(windows)
+    win_at: list[tuple[float, int]] = [(-1.0, 0)] * len(windows)
     heap = [(max(w.busy_for, 0.0), i) for i, w in enumerate(windows)]
     heapq.heapify(heap)
     streaks = [w.priority_streak for w in windows]
-    starts: dict[int, tuple[float, int]] = {} if _starts is None else _starts
+    out: dict[int, Estimate] = {}
     remaining = len(waiting)
-    stuck: set[int] = set()
-    while heap and remaining > 0 and (limit is None or len(starts) < limit):
+    dispatched = 0
+    while heap and remaining > 0 and (limit is None or dispatched < limit):
         clock, wi = heapq.heappop(heap)
-        window = windows[wi]
-        chosen, open_to_priority = _next_for(
-            window, clock, lines, targeted, eligible[wi], streaks[wi], max_priority_streak, max_ordinary_wait
-        )
+        line = own_lines[wi]
+        if line:
+            chosen = line[0]
+            open_to_priority = False
+        else:
+            best_prio = best_ord = None
+            for dq in prio_lines[wi]:
+                if dq and (best_prio is None or dq[0] < best_prio[0]):
+                    best_prio = dq
+            for dq in ord_lines[wi]:
+                if dq and (best_ord is None or dq[0] < best_ord[0]):
+                    best_ord = dq
+            open_to_priority = False
+            if best_ord is not None and (
+                streaks[wi] >= max_priority_streak or clock - best_ord[0][0] >= max_ordinary_wait
+            ):
+                line = best_ord
+            elif best_prio is not None:
+                line = best_prio
+            else:
+                line = best_ord
+                open_to_priority = line is not None
+            if line is None:  # nothing left this window may serve: it drops out
+                if _free_at is not None:
+                    _free_at[wi] = clock
+                continue
+            chosen = line[0]
         if open_to_priority and _open_to_priority is not None:
             _open_to_priority[wi].append(clock)
-        if chosen is None:
-            stuck.add(wi)  # nothing left this window may serve: it drops out
-            if _free_at is not None:
-                _free_at[wi] = clock
-            continue
-        if chosen.target_window:
-            targeted[chosen.target_window].popleft()
+        line.popleft()
+        ticket = chosen[2]
+        if ticket.target_window:
+            seen_at, n_at = win_at[wi]
+            ahead = win_count[wi] - (n_at if seen_at == clock else 0)
         else:
-            lines[(chosen.item_code, chosen.priority)].popleft()
-        streaks[wi] = streaks[wi] + 1 if chosen.priority else 0
-        starts[chosen.id] = (clock, wi)
+            seen_at, n_at = at_clock[ticket.item_code]
+            ahead = count[ticket.item_code] - (n_at if seen_at == clock else 0)
+        out[ticket.id] = Estimate(ahead=ahead, wait_minutes=round(clock, 1))
+        for item in served_items[wi]:
+            seen_at, n_at = at_clock[item]
+            at_clock[item] = (clock, n_at + 1 if seen_at == clock else 1)
+            count[item] += 1
+        seen_at, n_at = win_at[wi]
+        win_at[wi] = (clock, n_at + 1 if seen_at == clock else 1)
+        win_count[wi] += 1
+        if _starts is not None:
+            _starts[wi].append(clock)
+        streaks[wi] = streaks[wi] + 1 if ticket.priority else 0
         remaining -= 1
-        heapq.heappush(heap, (clock + stats.mean(chosen.item_code), wi))
+        dispatched += 1
+        if _pause is not None and not dispatched % 256:
+            _pause()
+        heapq.heappush(heap, (clock + means[ticket.item_code], wi))
     if _free_at is not None:
         for clock, wi in heap:  # still busy when the line ran out
             _free_at[wi] = clock
-    return _estimates(waiting, windows, starts)
-
-
-def _next_for(
-    window: OpenWindow,
-    clock: float,
-    lines: Mapping[tuple[str, bool], deque[WaitingTicket]],
-    targeted: Mapping[str, deque[WaitingTicket]],
-    item_codes: Iterable[str],
-    streak: int,
-    max_streak: int,
-    max_wait: float,
-) -> tuple[WaitingTicket | None, bool]:
-    """The ticket the window takes, and whether it took an ordinary one only for want of a priority one."""
-    own = targeted.get(window.code)
-    if own:
-        return own[0], False
-    best_prio: WaitingTicket | None = None
-    best_ord: WaitingTicket | None = None
-    for item in item_codes:
-        for prio in (True, False):
-            line = lines.get((item, prio))
-            if not line:
-                continue
-            head = line[0]
-            if prio and (best_prio is None or (head.queued_min, head.id) < (best_prio.queued_min, best_prio.id)):
-                best_prio = head
-            if not prio and (best_ord is None or (head.queued_min, head.id) < (best_ord.queued_min, best_ord.id)):
-                best_ord = head
-    if best_ord is not None and (streak >= max_streak or clock - best_ord.queued_min >= max_wait):
-        return best_ord, False
-    if best_prio is not None:
-        return best_prio, False
-    return best_ord, best_ord is not None
-
-
-def _estimates(
-    waiting: Sequence[WaitingTicket], windows: Sequence[OpenWindow], starts: Mapping[int, tuple[float, int]]
-) -> dict[int, Estimate]:
-    per_window: list[list[float]] = [[] for _ in windows]
-    for start, wi in starts.values():
-        per_window[wi].append(start)
-    for lst in per_window:
-        lst.sort()
-    out: dict[int, Estimate] = {}
-    for t in waiting:
-        hit = starts.get(t.id)
-        if hit is None:
-            continue
-        start, _ = hit
-        ahead = 0
-        for wi, w in enumerate(windows):
-            if (t.target_window and w.code == t.target_window) or (not t.target_window and w.serves(t.item_code)):
-                ahead += bisect_left(per_window[wi], start)
-        out[t.id] = Estimate(ahead=ahead, wait_minutes=round(start, 1))
     return out
 
 
@@ -249,17 +245,24 @@ class Snapshot:
         return est
 
 
-def snapshot(waiting: Sequence[WaitingTicket], windows: Sequence[OpenWindow], stats: ServiceStats) -> Snapshot:
+def snapshot(
+    waiting: Sequence[WaitingTicket],
+    windows: Sequence[OpenWindow],
+    stats: ServiceStats,
+    *,
+    pause: Callable[[], None] | None = None,
+) -> Snapshot:
     """Replay the whole line once (see ``simulate``) and keep what ``Snapshot.append`` needs."""
     free_at = [max(w.busy_for, 0.0) for w in windows]
-    starts_by_id: dict[int, tuple[float, int]] = {}
+    starts: list[list[float]] = [[] for _ in windows]
     open_to_priority: list[list[float]] = [[] for _ in windows]
     estimates = simulate(
-        waiting, windows, stats, _starts=starts_by_id, _free_at=free_at, _open_to_priority=open_to_priority
+        waiting,
+        windows,
+        stats,
+        _starts=starts,
+        _free_at=free_at,
+        _open_to_priority=open_to_priority,
+        _pause=pause,
     )
-    starts: list[list[float]] = [[] for _ in windows]
-    for start, wi in starts_by_id.values():
-        starts[wi].append(start)
-    for lst in starts:
-        lst.sort()
     return Snapshot(windows, stats, free_at, starts, estimates, open_to_priority)

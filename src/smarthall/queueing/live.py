@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import DateTime, Table, bindparam, func, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from smarthall.core.coalesce import Coalescer
 from smarthall.core.db import Database
+from smarthall.core.models import UTCDateTime
 from smarthall.notify import service as notify_service
 from smarthall.notify.templates import register as register_template
 from smarthall.queueing import estimate, facts
@@ -51,9 +53,23 @@ _lock = threading.Lock()
 
 _T = cast(Table, Ticket.__table__)
 _WS = cast(Table, WindowSession.__table__)
-_WAITING = select(_T.c.id, _T.c.item_code, _T.c.priority, _T.c.queued_at, _T.c.target_window_code).where(
-    _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "waiting"
-)
+_NOW = bindparam("now", type_=UTCDateTime())
+
+
+def _waiting_line(minutes: Any) -> Any:
+    """Everybody waiting, with their place in line as minutes relative to now (computed by the database, so that
+    tens of thousands of rows arrive as plain numbers)."""
+    return select(_T.c.id, _T.c.item_code, _T.c.priority, minutes, _T.c.target_window_code).where(
+        _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "waiting"
+    )
+
+
+_WAITING = {
+    "sqlite": _waiting_line(((func.julianday(_T.c.queued_at) - func.julianday(_NOW)) * 1440.0).label("queued_min")),
+    "postgresql": _waiting_line(
+        (func.extract("epoch", _T.c.queued_at - sql_cast(_NOW, DateTime(timezone=True))) / 60.0).label("queued_min")
+    ),
+}
 _FINISHED = (
     select(_T.c.item_code, _T.c.called_at, _T.c.finished_at)
     .where(_T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "finished")
@@ -100,9 +116,10 @@ def hall_state(
 ) -> tuple[list[estimate.WaitingTicket], list[estimate.OpenWindow], estimate.ServiceStats]:
     """Who waits, which windows are open (and how long until each is free), and the learnt service times."""
     params = {"hall_id": hall_id, "day": day}
+    line = _WAITING[session.info.get("backend", "sqlite")]
     waiting = [
-        estimate.WaitingTicket(r[0], r[1], bool(r[2]), (r[3] - now).total_seconds() / 60, r[4])
-        for r in session.execute(_WAITING, params)
+        estimate.WaitingTicket(r[0], r[1], bool(r[2]), float(r[3]), r[4])
+        for r in session.execute(line, {**params, "now": now})
     ]
     if include is not None and all(t.id != include.id for t in waiting):
         waiting.append(
@@ -138,13 +155,17 @@ def _build(database: Database, hall_id: int, day: date, now: datetime, include: 
     started = time.monotonic()
     with database.unit_of_work(write=False) as session:
         waiting, windows, stats = hall_state(session, hall_id, day, now, include=include)
-    snap = estimate.snapshot(waiting, windows, stats)
+    snap = estimate.snapshot(waiting, windows, stats, pause=_let_others_run)
     replay = Replay(time.monotonic(), now, day, frozenset(t.id for t in waiting), snap, time.monotonic() - started)
     with _lock:
         current = _replays(database).get(hall_id)
         if current is None or current.built_at <= started:
             _replays(database)[hall_id] = replay
     return replay
+
+
+def _let_others_run() -> None:
+    time.sleep(0)  # a long replay in the background gives the request threads and the event loop their turn
 
 
 def estimate_for(session: Session, ticket: Any, now: datetime) -> estimate.Estimate | None:

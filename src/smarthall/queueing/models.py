@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarthall.core.crypto import EncryptedString
@@ -38,6 +38,14 @@ class Ticket(IdMixin, TimestampMixin, Base):
         Index("ix_queue_ticket_calls", "hall_id", "day", "called_at"),
         Index("ix_queue_ticket_done", "hall_id", "day", "finished_at"),
         Index("ix_queue_ticket_window", "window_code", "status"),
+        # Tickets transferred to one window (few): a window's own line without scanning everybody else's.
+        Index(
+            "ix_queue_ticket_targeted",
+            "target_window_code",
+            "queued_at",
+            sqlite_where=text("target_window_code IS NOT NULL"),
+            postgresql_where=text("target_window_code IS NOT NULL"),
+        ),
     )
 
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"))

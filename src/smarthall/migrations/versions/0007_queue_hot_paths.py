@@ -32,10 +32,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_queue_ticket_calls', ['hall_id', 'day', 'called_at'], unique=False)
         batch_op.create_index('ix_queue_ticket_done', ['hall_id', 'day', 'finished_at'], unique=False)
         batch_op.create_index('ix_queue_ticket_window', ['window_code', 'status'], unique=False)
+        batch_op.create_index(
+            'ix_queue_ticket_targeted', ['target_window_code', 'queued_at'], unique=False,
+            sqlite_where=sa.text('target_window_code IS NOT NULL'),
+            postgresql_where=sa.text('target_window_code IS NOT NULL'),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('queue_ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_ticket_targeted')
         batch_op.drop_index('ix_queue_ticket_window')
         batch_op.drop_index('ix_queue_ticket_done')
         batch_op.drop_index('ix_queue_ticket_calls')
