@@ -4,7 +4,7 @@ Citizens are created directly in the database (one shared password hash) and the
 server's secret, so the burst measures booking, not registration. Reports overbooking (must be 0), server errors
 (must be 0; 429/503 with Retry-After would be allowed), and the time until every place was taken. Usage:
 
-    .venv/bin/python bench/queueing/burst.py --attempts 10000 [--backend postgresql --database-url ...]
+    .venv/bin/python bench/queueing/burst.py --attempts 10000 --places 1000 [--backend postgresql --database-url ...]
 """
 
 from __future__ import annotations
@@ -31,9 +31,30 @@ from common import (  # noqa: E402
 )
 
 
-async def burst(port: int, tokens: list[dict[str, str]], attempts: int, clients: int) -> None:
+def spread_places(url: str, slot_ids: list[int], places: int) -> None:
+    """Give the released slots ``places`` places in all (the demo's hourly slots hold 6 each; 1,000 places are
+    spread over them), written to the database before the release."""
+    from sqlalchemy import create_engine, text
+
+    base, extra = divmod(places, len(slot_ids))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for i, slot_id in enumerate(sorted(slot_ids)):
+            conn.execute(
+                text("UPDATE appointment_slot SET capacity = :c, booked = 0 WHERE id = :id"),
+                {"c": base + (1 if i < extra else 0), "id": slot_id},
+            )
+    engine.dispose()
+
+
+async def burst(
+    port: int, url: str, tokens: list[dict[str, str]], attempts: int, clients: int, places: int | None
+) -> None:
     c = Client("127.0.0.1", port, timeout=60)
     slots = [(s["id"], s["item_code"], s["capacity"]) for s in await bookable_slots(c)]
+    if places:
+        spread_places(url, [sid for sid, _, _ in slots], places)
+        slots = [(s["id"], s["item_code"], s["capacity"]) for s in await bookable_slots(c)]
     places = sum(cap for _, _, cap in slots)
     rng = random.Random(1)
     plan = [(tokens[i % len(tokens)], *rng.choice(slots)[:2]) for i in range(attempts)]
@@ -97,6 +118,7 @@ def main() -> None:
     ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--attempts", type=int, default=10000)
+    ap.add_argument("--places", type=int, default=1000, help="places released in all (0: the demo's own)")
     ap.add_argument("--citizens", type=int, default=3000)
     ap.add_argument("--clients", type=int, default=64)
     ap.add_argument("--port", type=int, default=8767)
@@ -109,7 +131,7 @@ def main() -> None:
     workers = 2 if args.backend == "postgresql" else 1
     server = start_server(env, args.port, workers)
     try:
-        asyncio.run(burst(args.port, tokens, args.attempts, args.clients))
+        asyncio.run(burst(args.port, url, tokens, args.attempts, args.clients, args.places))
     finally:
         server.terminate()
         server.wait(30)
