@@ -66,6 +66,10 @@ def create() -> Any:
     if os.environ.get("SMARTHALL_BENCH_PROFILE"):
         _profile_threads(os.environ["SMARTHALL_BENCH_PROFILE"])
     app = create_app(Settings(), clock=BenchClock())
+    if os.environ.get("SMARTHALL_BENCH_LOOPLAG"):
+        _loop_lag(os.environ["SMARTHALL_BENCH_LOOPLAG"], app)
+    if os.environ.get("SMARTHALL_BENCH_THREADS") or os.environ.get("SMARTHALL_BENCH_SWITCH"):
+        _threads(app)
     if os.environ.get("SMARTHALL_EMBEDDED_WORKER", "1") != "0":
         start_embedded_consumer()
     return app
@@ -92,3 +96,52 @@ def _gc_stats(path: str) -> None:  # diagnostic: how long the collector pauses t
 
 if os.environ.get("SMARTHALL_BENCH_GCSTATS"):
     _gc_stats(os.environ["SMARTHALL_BENCH_GCSTATS"])
+
+
+def _loop_lag(path: str, app: Any) -> None:  # diagnostic: how late the event loop runs a 10 ms timer
+    import asyncio
+    import json
+
+    lags: list[float] = []
+
+    async def probe() -> None:
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append(time.perf_counter() - t - 0.01)
+            if len(lags) % 500 == 0:
+                worst = sorted(lags)
+                with open(f"{path}.{os.getpid()}", "w") as f:
+                    json.dump({"n": len(worst), "p99": worst[int(len(worst) * 0.99)], "max": worst[-1]}, f)
+
+    from contextlib import asynccontextmanager
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> Any:
+        task = asyncio.get_running_loop().create_task(probe())
+        async with inner(a):
+            yield
+        task.cancel()
+
+    app.router.lifespan_context = lifespan
+
+
+def _threads(app: Any) -> None:  # experiment: worker threads per process and the GIL switch interval
+    from contextlib import asynccontextmanager
+
+    import anyio.to_thread
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> Any:
+        if os.environ.get("SMARTHALL_BENCH_THREADS"):
+            anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ["SMARTHALL_BENCH_THREADS"])
+        if os.environ.get("SMARTHALL_BENCH_SWITCH"):
+            sys.setswitchinterval(float(os.environ["SMARTHALL_BENCH_SWITCH"]))
+        async with inner(a):
+            yield
+
+    app.router.lifespan_context = lifespan

@@ -149,8 +149,12 @@ class Database:
         )
         self.is_sqlite = url.startswith("sqlite")
         write_bind = self.engine.execution_options(sqlite_write=True) if self.is_sqlite else self.engine
+        # PostgreSQL reads run statement by statement (autocommit): no BEGIN and COMMIT round trips for a board or
+        # a ticket's status. A read request's statements may therefore see commits made between them; no read
+        # relies on one snapshot across statements (see docs/decisions.md). SQLite reads keep their deferred BEGIN.
+        read_bind = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
-        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
+        self._read = sessionmaker(bind=read_bind, expire_on_commit=False, autoflush=True)
         # Per-process caches that belong to this database (actors, catalog facts, hall replays): two apps in one
         # process (tests) never share them.
         self.cache: dict[str, Any] = {}

@@ -5,8 +5,9 @@
   issuing actor.
 - Call: a window tries candidates in the policy's order and claims one with a conditional update
   (``WHERE status = 'waiting'``): two windows can never call the same ticket.
-- Every change of a ticket into or out of ``waiting`` moves the counter row's ``waiting`` in the same transaction,
-  so the board reads the waiting line per queue in O(queues) however long the line (``_waiting``).
+- Every change of a ticket into or out of ``waiting`` moves the counter row's ``waiting`` in the same statement (a
+  database trigger, migration 0007), so the board reads the waiting line per queue in O(queues) however long the
+  line, and no code path can forget it.
 - The hot paths (issue, read, call, finish, board) use prebuilt Core statements and the cached facts of
   ``queueing.facts``; staff actions are audited explicitly (Core statements bypass the ORM flush hook).
 - After commit: a message on the hall's broadcast channel (boards, window pads, citizens' phones), the replay of
@@ -20,7 +21,8 @@ import json
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Date, Integer, Table, bindparam, insert, literal, select, text, union_all, update
+from sqlalchemy import Date, Integer, String, Table, bindparam, exists, insert, literal, select, text, union_all, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,19 +127,24 @@ _CURRENT = (
 _WINDOW_SESSION = select(_WS.c.id, _WS.c.staff_id, _WS.c.status, _WS.c.priority_streak).where(
     _WS.c.window_code == bindparam("window_code")
 )
-_SET_STREAK = update(_WS).where(_WS.c.window_code == bindparam("w")).values(priority_streak=bindparam("streak"))
-_WAITING_DELTA = (
-    update(_C)
-    .where(_C.c.hall_id == bindparam("h"), _C.c.queue_code == bindparam("q"), _C.c.day == bindparam("d"))
-    .values(waiting=_C.c.waiting + bindparam("delta"))
+_WINDOW_SESSION_BUSY = _WINDOW_SESSION.add_columns(
+    exists().where(_T.c.window_code == _WS.c.window_code, _T.c.status == "called").correlate(_WS).label("busy")
 )
+_TICKET_AT_WINDOW = (
+    select(*_TICKET_COLS, _WS.c.staff_id.label("ws_staff_id"), _WS.c.status.label("ws_status"))
+    .select_from(_T.outerjoin(_WS, _WS.c.window_code == _T.c.window_code))
+    .where(_T.c.id == bindparam("id"))
+)
+_SET_STREAK = update(_WS).where(_WS.c.window_code == bindparam("w")).values(priority_streak=bindparam("streak"))
 _NEXT_SEQ = text(
-    "INSERT INTO queue_counter (hall_id, queue_code, day, value, waiting) VALUES (:h, :q, :d, 1, 1) "
-    "ON CONFLICT (hall_id, queue_code, day) DO UPDATE SET value = queue_counter.value + 1, "
-    "waiting = queue_counter.waiting + 1 RETURNING value"
+    "INSERT INTO queue_counter (hall_id, queue_code, day, value, waiting) VALUES (:h, :q, :d, 1, 0) "
+    "ON CONFLICT (hall_id, queue_code, day) DO UPDATE SET value = queue_counter.value + 1 RETURNING value"
 ).bindparams(bindparam("d", type_=Date))
+# A board is two statements: the recent calls with their holders' names (masked when shown), and the hall's state
+# — waiting per queue (the counter rows), each window's status and the number it is serving — in one UNION.
 _RECENT_CALLS = (
-    select(_T.c.id, _T.c.number, _T.c.window_code, _T.c.called_at, _T.c.citizen_id)
+    select(_T.c.id, _T.c.number, _T.c.window_code, _T.c.called_at, _T.c.citizen_id, _CIT.c.name)
+    .select_from(_T.outerjoin(_CIT, _CIT.c.id == _T.c.citizen_id))
     .where(
         _T.c.hall_id == bindparam("hall_id"),
         _T.c.day == bindparam("day"),
@@ -147,16 +154,18 @@ _RECENT_CALLS = (
     .order_by(_T.c.called_at.desc())
     .limit(RECENT_CALLS)
 )
-_WAITING_PER_QUEUE = (
-    select(_C.c.queue_code, _C.c.waiting)
-    .where(_C.c.hall_id == bindparam("hall_id"), _C.c.day == bindparam("day"), _C.c.waiting > 0)
-    .order_by(_C.c.queue_code)
+_HALL_STATE = union_all(
+    select(
+        literal("q").label("kind"),
+        _C.c.queue_code.label("code"),
+        _C.c.waiting.label("n"),
+        sql_cast(literal(None), String).label("text"),
+    ).where(_C.c.hall_id == bindparam("hall_id"), _C.c.day == bindparam("day"), _C.c.waiting > 0),
+    select(literal("s"), _WS.c.window_code, literal(0), _WS.c.status).where(_WS.c.hall_id == bindparam("hall_id")),
+    select(literal("c"), _T.c.window_code, literal(0), _T.c.number).where(
+        _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "called"
+    ),
 )
-_HALL_SESSIONS = select(_WS.c.window_code, _WS.c.status).where(_WS.c.hall_id == bindparam("hall_id"))
-_SERVING = select(_T.c.window_code, _T.c.number).where(
-    _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "called"
-)
-_NAMES = select(_CIT.c.id, _CIT.c.name).where(_CIT.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def channel(hall_code: str) -> str:
@@ -188,14 +197,9 @@ def _key_hash(actor: Actor, key: str) -> str:
 
 
 def _next_seq(session: Session, hall_id: int, queue_code: str, day: date) -> int:
-    """One atomic upsert: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent issuers. It also
-    counts the new ticket in as waiting."""
+    """One atomic upsert: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent issuers. (The new
+    ticket is counted in as waiting by the trigger on its insert.)"""
     return int(session.execute(_NEXT_SEQ, {"h": hall_id, "q": queue_code, "d": day}).scalar_one())
-
-
-def _waiting(session: Session, ticket: Any, delta: int) -> None:
-    """The ticket entered (+1) or left (−1) its queue's waiting line."""
-    session.execute(_WAITING_DELTA, {"h": ticket.hall_id, "q": ticket.queue_code, "d": ticket.day, "delta": delta})
 
 
 def _publish(session: Session, hall_id: int, hall_code: str, message: dict[str, Any], *, now: datetime) -> None:
@@ -445,9 +449,10 @@ def sign_in(session: Session, actor: Actor, *, window_code: str, now: datetime) 
 
 
 def _signed_in(session: Session, actor: Actor, window_code: str) -> tuple[WindowFacts, Any]:
+    """The window and its session (with ``busy``: whether it is serving a ticket) when ``actor`` is signed in."""
     window = facts.window(session, window_code)
     _clerk_may_use(actor, window)
-    ws = session.execute(_WINDOW_SESSION, {"window_code": window.code}).first()
+    ws = session.execute(_WINDOW_SESSION_BUSY, {"window_code": window.code}).first()
     if ws is None or ws.staff_id != actor.id or ws.status == "closed":
         raise NotSignedIn(detail={"window_code": window.code})
     return window, ws
@@ -498,8 +503,6 @@ def window_state(session: Session, actor: Actor, *, window_code: str, now: datet
 def _claim(session: Session, ticket_id: int, window: WindowFacts, actor: Actor, now: datetime) -> Any:
     """The ticket as called at ``window``, or ``None`` when another window took it first."""
     row = session.execute(_CLAIM, {"tid": ticket_id, "w": window.code, "s": actor.id, "now": now}).first()
-    if row is not None:
-        _waiting(session, row, -1)
     return row
 
 
@@ -580,7 +583,7 @@ def call_next(session: Session, actor: Actor, *, window_code: str, now: datetime
     window, ws = _signed_in(session, actor, window_code)
     if ws.status == "paused":
         raise WindowPaused()
-    if session.execute(_CURRENT, {"window_code": window.code}).first() is not None:
+    if ws.busy:
         raise WindowBusy()
     limit = CANDIDATES_PER_KIND
     while True:
@@ -598,7 +601,7 @@ def call_next(session: Session, actor: Actor, *, window_code: str, now: datetime
 def call_number(session: Session, actor: Actor, *, window_code: str, number: str, now: datetime) -> Any:
     """Manual fallback (手动叫号): call a waiting ticket of the hall by its number."""
     window, ws = _signed_in(session, actor, window_code)
-    if session.execute(_CURRENT, {"window_code": window.code}).first() is not None:
+    if ws.busy:
         raise WindowBusy()
     found = session.execute(
         select(_T.c.id, _T.c.status).where(
@@ -615,14 +618,20 @@ def call_number(session: Session, actor: Actor, *, window_code: str, number: str
 
 
 def _own_called_ticket(session: Session, actor: Actor, ticket_id: int) -> tuple[Any, WindowFacts]:
-    ticket = _ticket(session, ticket_id)
+    """The ticket ``actor`` is serving, read with its window's session in one statement."""
+    ticket = session.execute(_TICKET_AT_WINDOW, {"id": ticket_id}).first()
+    if ticket is None:
+        raise TicketNotFound(detail={"ticket_id": ticket_id})
     if ticket.status != "called" or not ticket.window_code:
         if actor.kind != "staff" or actor.hall_id != ticket.hall_id:
             raise NotYourTicket()
         raise TicketState(detail={"status": ticket.status})
     if ticket.staff_id != actor.id:
         raise NotYourTicket()
-    window, _ = _signed_in(session, actor, ticket.window_code)
+    window = facts.window(session, ticket.window_code)
+    _clerk_may_use(actor, window)
+    if ticket.ws_staff_id != actor.id or ticket.ws_status in (None, "closed"):
+        raise NotSignedIn(detail={"window_code": window.code})
     return ticket, window
 
 
@@ -681,7 +690,6 @@ def requeue(session: Session, actor: Actor, *, ticket_id: int, now: datetime) ->
         called_at=None,
         requeue_count=ticket.requeue_count + 1,
     )
-    _waiting(session, ticket, +1)
     _audit(session, actor, "queue.requeue", ticket)
     _publish(session, ticket.hall_id, ticket.hall_code, {"type": "update", "ticket_id": ticket.id}, now=now)
     return ticket
@@ -730,7 +738,6 @@ def transfer(
             raise WindowNotFound(detail={"window_code": window_code})
         values.update(target_window_code=target.code)
     ticket = _transition(session, ticket, "called", **values)
-    _waiting(session, ticket, +1)
     _audit(session, actor, "queue.transfer", ticket)
     _publish(session, window.hall_id, window.hall_code, {"type": "update", "ticket_id": ticket.id}, now=now)
     return ticket
@@ -762,7 +769,6 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
     if zone_code:
         windows = {c: w for c, w in windows.items() if w.zone_code == zone_code}
     called = session.execute(_RECENT_CALLS, {"hall_id": hall.id, "day": day, "windows": list(windows) or [""]}).all()
-    names = _masked_names(session, [t.citizen_id for t in called if t.citizen_id])
     calls = [
         BoardCall(
             ticket_id=t.id,
@@ -772,17 +778,22 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
             window_name=windows[t.window_code].name if t.window_code in windows else "",
             zone_code=windows[t.window_code].zone_code if t.window_code in windows else None,
             called_at=t.called_at or now,
-            name_masked=names.get(t.citizen_id or 0, ""),
+            name_masked=mask_name(t.name) if t.name else "",
         )
         for t in called
     ]
     departments = facts.queue_departments(session)
-    queues = [
-        BoardQueue(queue=q, department_code=departments.get(q, ""), waiting=int(n))
-        for q, n in session.execute(_WAITING_PER_QUEUE, {"hall_id": hall.id, "day": day})
-    ]
-    sessions = dict(session.execute(_HALL_SESSIONS, {"hall_id": hall.id}).all())
-    current = dict(session.execute(_SERVING, {"hall_id": hall.id, "day": day}).all())
+    queues: list[BoardQueue] = []
+    sessions: dict[str, str] = {}
+    current: dict[str, str] = {}
+    for kind, code, n, text_value in session.execute(_HALL_STATE, {"hall_id": hall.id, "day": day}):
+        if kind == "q":
+            queues.append(BoardQueue(queue=code, department_code=departments.get(code, ""), waiting=int(n)))
+        elif kind == "s":
+            sessions[code] = text_value
+        else:
+            current[code] = text_value
+    queues.sort(key=lambda q: q.queue)
     board_windows = [
         BoardWindow(
             code=w.code,
@@ -804,12 +815,6 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
         windows=board_windows,
         waiting_total=sum(q.waiting for q in queues),
     )
-
-
-def _masked_names(session: Session, citizen_ids: list[int]) -> dict[int, str]:
-    if not citizen_ids:
-        return {}
-    return {cid: mask_name(name) for cid, name in session.execute(_NAMES, {"ids": sorted(set(citizen_ids))})}
 
 
 def queue_list(session: Session, actor: Actor, *, window_code: str, now: datetime, limit: int = 30) -> list[Ticket]:
