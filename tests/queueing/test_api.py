@@ -116,7 +116,11 @@ def test_call_recall_finish_flow_and_board(client, env):
     assert b["calls"][0]["number"] == t1["number"] and b["calls"][0]["name_masked"] == "李*"
     assert b["waiting_total"] == 1
     assert client.post(f"/api/v1/tickets/{t1['id']}/finish", headers=clerk).status_code == 200
-    assert finished and finished[-1] == {"ticket_id": t1["id"], "hall_code": HALL}
+    assert finished and {k: finished[-1][k] for k in ("ticket_id", "hall_code")} == {
+        "ticket_id": t1["id"],
+        "hall_code": HALL,
+    }
+    assert finished[-1]["subject"].finished_at is not None and finished[-1]["subject"].phone is None
     with env.session(write=False) as s:
         subject = resolve_subject(s, "ticket", str(t1["id"]))
     assert subject is not None and subject.finished_at is not None and subject.citizen_id is not None

@@ -11,7 +11,7 @@ from smarthall.appointment import service
 from smarthall.appointment import tasks as _tasks  # noqa: F401  (registers the periodic jobs)
 from smarthall.appointment.schemas import BookingCreate, BookingRead, BookingReschedule, SlotRead
 from smarthall.core.deps import DbSession, Now, require
-from smarthall.core.routing import UnitOfWorkRoute, on_event_loop
+from smarthall.core.routing import UnitOfWorkRoute, hot_path
 from smarthall.core.tenancy import Actor
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["appointment"])
@@ -34,7 +34,7 @@ def list_slots(
 
 
 @router.post("/appointments", status_code=201, response_model=BookingRead)
-@on_event_loop
+@hot_path
 def book(data: BookingCreate, session: DbSession, actor: Citizen, now: Now) -> BookingRead:
     """Book a slot (citizens; one live booking per item per day; credit rule applies)."""
     # Missed bookings are settled in a transaction of their own: the no-shows, the warning and any credit block

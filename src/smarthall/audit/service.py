@@ -120,6 +120,11 @@ _HEAD_ROW_LOCKED = _HEAD_ROW.with_for_update()
 _NEW_HEAD = insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=bindparam("s"), last_hash=bindparam("h"))
 _ADD_EVENTS = insert(_EVENTS)
+_EVENT_COLUMNS = ("seq", "prev_hash", "hash", *PendingEvent.__dataclass_fields__)
+# PostgreSQL: one event and the head's move in one statement (the head row stays locked one round trip less).
+_ADD_ONE_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
+    insert(_EVENTS).values({c: bindparam(f"e_{c}", type_=_EVENTS.c[c].type) for c in _EVENT_COLUMNS}).cte("added")
+)
 
 
 def _append_pending(session: Session) -> None:
@@ -140,6 +145,9 @@ def _append_pending(session: Session) -> None:
         row = {"seq": seq, "prev_hash": prev, **item.__dict__}
         row["hash"] = prev = _digest(_content_of(row))
         rows.append(row)
+    if len(rows) == 1 and session.info.get("backend") == "postgresql":
+        session.execute(_ADD_ONE_AND_MOVE_HEAD, {"s": seq, "h": prev, **{f"e_{c}": v for c, v in rows[0].items()}})
+        return
     session.execute(_ADD_EVENTS, rows)
     session.execute(_MOVE_HEAD, {"s": seq, "h": prev})
 

@@ -149,18 +149,25 @@ class Database:
         )
         self.is_sqlite = url.startswith("sqlite")
         write_bind = self.engine.execution_options(sqlite_write=True) if self.is_sqlite else self.engine
-        # PostgreSQL reads run statement by statement (autocommit): no BEGIN and COMMIT round trips for a board or
-        # a ticket's status. A read request's statements may therefore see commits made between them; no read
-        # relies on one snapshot across statements (see docs/decisions.md). SQLite reads keep their deferred BEGIN.
-        read_bind = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
-        self._read = sessionmaker(bind=read_bind, expire_on_commit=False, autoflush=True)
+        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
+        # PostgreSQL reads of the hot paths (boards, a ticket's status) run statement by statement (autocommit): no
+        # BEGIN and COMMIT round trips. Their statements may see commits made between them, which none of them
+        # minds; every other read keeps one transaction (server-side cursors need one). SQLite: the plain read.
+        self._read_autocommit = (
+            self._read
+            if self.is_sqlite
+            else sessionmaker(bind=self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        )
         # Per-process caches that belong to this database (actors, catalog facts, hall replays): two apps in one
         # process (tests) never share them.
         self.cache: dict[str, Any] = {}
 
-    def session(self, *, write: bool = True) -> Session:
-        session = (self._write if write else self._read)()
+    def session(self, *, write: bool = True, autocommit_reads: bool = False) -> Session:
+        if write:
+            session = self._write()
+        else:
+            session = (self._read_autocommit if autocommit_reads else self._read)()
         session.info["backend"] = "sqlite" if self.is_sqlite else "postgresql"
         session.info["db"] = self
         session.info[AFTER_COMMIT_KEY] = []

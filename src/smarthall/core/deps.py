@@ -60,7 +60,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     transaction is still open: an async endpoint, or a sync one that raised before its route could roll back."""
     database: Database = request.app.state.db
     read_only = request.method in SAFE_METHODS
-    session = database.session(write=not read_only)
+    hot = getattr(request.scope.get("route"), "hot", False)
+    session = database.session(write=not read_only, autocommit_reads=hot)
     session.info.update(
         {
             "db": database,

@@ -11,7 +11,7 @@ fact is emitted, so both are committed together or not at all (evaluation notes 
 no task, no second transaction). It must not commit, and its failure fails the emitting request.
 
 Known events and payloads (keep this list current):
-- ``ticket.finished``  {"ticket_id": int, "hall_code": str}
+- ``ticket.finished``  {"ticket_id": int, "hall_code": str, "subject": ServedSubject (no contact data)}
 - ``case.finished``    {"case_no": str, "hall_code": str, "status": str}
 - ``help_request.finished`` {"help_request_id": int, "hall_code": str}  (proposed: evaluation listens for it)
 """

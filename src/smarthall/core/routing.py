@@ -103,11 +103,11 @@ def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Cal
     return run
 
 
-def on_event_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a sync endpoint whose work is a few index lookups: on SQLite it runs on the event loop instead of a
-    worker thread (see docs/decisions.md); on PostgreSQL, whose round trips and commits must overlap with other
-    requests, it stays in a worker thread."""
-    endpoint._on_event_loop = True  # type: ignore[attr-defined]
+def hot_path(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a sync endpoint whose work is a few index lookups (see docs/decisions.md). On SQLite it runs on the event
+    loop instead of a worker thread; on PostgreSQL, whose round trips and commits must overlap with other requests,
+    it stays in a worker thread, and a read (GET) runs its statements in autocommit, without BEGIN and COMMIT."""
+    endpoint._hot_path = True  # type: ignore[attr-defined]
     return endpoint
 
 
@@ -125,16 +125,18 @@ def _inline(run: Callable[..., Any]) -> Callable[..., Any]:
 class UnitOfWorkRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         serialise: _Serialiser | None = None
+        hot = False
         if not inspect.iscoroutinefunction(endpoint) and inspect.isfunction(endpoint):
-            loop = getattr(endpoint, "_on_event_loop", False)
+            hot = getattr(endpoint, "_hot_path", False)
             response_class = kwargs.get("response_class")
             default_class = response_class is None or isinstance(response_class, DefaultPlaceholder)
             options = any(kwargs.get(o) for o in _SERIALISATION_OPTIONS)
             if default_class and not options and not _takes_response(endpoint):
                 serialise = _Serialiser()
             endpoint = _one_hop(endpoint, serialise)
-            if loop:
+            if hot:
                 endpoint = _inline(endpoint)
         super().__init__(path, endpoint, **kwargs)
+        self.hot = hot
         if serialise is not None:
             serialise.configure(self.response_model, self.status_code)

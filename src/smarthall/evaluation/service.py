@@ -12,9 +12,10 @@ import io
 import secrets
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -665,29 +666,35 @@ def warn_overdue(session: Session, *, now: datetime) -> int:
 # ------------------------------------------------------------------------------------------------ invitations
 
 
-def note_finished(session: Session, kind: str, ref: str, *, now: datetime) -> bool:
-    """Remember a finished service so that an invitation goes out if it is still unrated after N days."""
-    subject = resolve_subject(session, kind, ref)
+_INVITATIONS = cast(Table, Invitation.__table__)
+
+
+def note_finished(
+    session: Session, kind: str, ref: str, *, now: datetime, subject: ServedSubject | None = None
+) -> bool:
+    """Remember a finished service so that an invitation goes out if it is still unrated after N days (once per
+    service: a second note is ignored). ``subject`` saves reading the service again when the caller has it."""
+    if subject is None:
+        subject = resolve_subject(session, kind, ref)
     if subject is None or subject.finished_at is None:
         return False
-    exists = session.execute(
-        select(Invitation.id).where(Invitation.subject_kind == kind, Invitation.subject_ref == ref)
-    ).first()
-    if exists is not None:
-        return False
     cfg = hall_settings(session, subject.hall_code)
-    session.add(
-        Invitation(
+    insert = postgresql.insert if session.info.get("backend") == "postgresql" else sqlite.insert
+    noted = session.execute(
+        insert(_INVITATIONS)
+        .values(
             subject_kind=kind,
             subject_ref=ref,
             hall_id=subject.hall_id,
             window_code=subject.window_code,
             finished_at=subject.finished_at,
             due_at=subject.finished_at + timedelta(days=cfg.invite_after_days),
+            status="waiting",
         )
-    )
-    session.flush()
-    return True
+        .on_conflict_do_nothing(index_elements=["subject_kind", "subject_ref"])
+        .returning(_INVITATIONS.c.id)
+    ).first()
+    return noted is not None
 
 
 def send_due_invitations(session: Session, settings: Settings, *, now: datetime) -> int:

@@ -11,17 +11,18 @@ from sqlalchemy.orm import Session
 
 from smarthall.core import runtime
 from smarthall.core.events import on_write
+from smarthall.core.subjects import ServedSubject
 from smarthall.core.tasks import huey
 from smarthall.evaluation import service as evaluation_service
 
 
-def _note(session: Session, kind: str, ref: str) -> None:
-    evaluation_service.note_finished(session, kind, ref, now=runtime.current().clock.now())
+def _note(session: Session, kind: str, ref: str, subject: ServedSubject | None = None) -> None:
+    evaluation_service.note_finished(session, kind, ref, now=runtime.current().clock.now(), subject=subject)
 
 
 @on_write("ticket.finished")
 def _on_ticket_finished(session: Session, payload: dict[str, Any]) -> None:
-    _note(session, "ticket", str(payload["ticket_id"]))
+    _note(session, "ticket", str(payload["ticket_id"]), payload.get("subject"))
 
 
 @on_write("case.finished")

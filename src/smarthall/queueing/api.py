@@ -13,7 +13,7 @@ from sse_starlette.sse import EventSourceResponse
 from smarthall.core.broadcast import broadcaster
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
 from smarthall.core.errors import Forbidden, ServiceUnavailable, Unauthorized
-from smarthall.core.routing import UnitOfWorkRoute, on_event_loop
+from smarthall.core.routing import UnitOfWorkRoute, hot_path
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 from smarthall.queueing import service, voice
@@ -39,7 +39,7 @@ def board_reader(session: Any, actor: Actor, hall_code: str) -> None:
 
 
 @router.get("/halls/{hall_code}/board", response_model=Board)
-@on_event_loop
+@hot_path
 def get_board(
     hall_code: str,
     session: DbSession,
@@ -53,7 +53,7 @@ def get_board(
 
 
 @router.post("/tickets", status_code=201, response_model=TicketRead)
-@on_event_loop
+@hot_path
 def issue_ticket(
     data: TicketIssue,
     session: DbSession,
@@ -67,14 +67,14 @@ def issue_ticket(
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketRead)
-@on_event_loop
+@hot_path
 def get_ticket(ticket_id: DbId, session: DbSession, now: Now) -> TicketRead:
     """A ticket's live state: status, people ahead and estimated wait (no personal data)."""
     return service.read_ticket(session, ticket_id, now)
 
 
 @router.post("/windows/{window_code}/call-next", response_model=TicketRead, responses={204: {}})
-@on_event_loop
+@hot_path
 def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> Any:
     """Call the next ticket at this window (204 when nobody waits)."""
     ticket = service.call_next(session, actor, window_code=window_code, now=now)
@@ -84,7 +84,7 @@ def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> A
 
 
 @router.post("/tickets/{ticket_id}/finish", response_model=TicketRead)
-@on_event_loop
+@hot_path
 def finish(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
     """Finish serving the current ticket."""
     return service.ticket_read(session, service.finish(session, actor, ticket_id=ticket_id, now=now), now)

@@ -747,7 +747,19 @@ def finish(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> 
     ticket, window = _own_called_ticket(session, actor, ticket_id)
     ticket = _transition(session, ticket, "called", status="finished", finished_at=now)
     _audit(session, actor, "queue.finish", ticket)
-    events.emit(session, "ticket.finished", ticket_id=ticket.id, hall_code=ticket.hall_code)
+    # The service as finished (no contact data: whoever needs it later resolves the subject again).
+    served = ServedSubject(
+        kind="ticket",
+        ref=str(ticket.id),
+        hall_id=ticket.hall_id,
+        hall_code=ticket.hall_code,
+        finished_at=ticket.finished_at,
+        window_code=ticket.window_code,
+        staff_id=ticket.staff_id,
+        department_code=ticket.department_code,
+        item_code=ticket.item_code,
+    )
+    events.emit(session, "ticket.finished", ticket_id=ticket.id, hall_code=ticket.hall_code, subject=served)
     _publish(
         session,
         window.hall_id,
