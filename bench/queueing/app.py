@@ -68,8 +68,6 @@ def create() -> Any:
     app = create_app(Settings(), clock=BenchClock())
     if os.environ.get("SMARTHALL_BENCH_LOOPLAG"):
         _loop_lag(os.environ["SMARTHALL_BENCH_LOOPLAG"], app)
-    if os.environ.get("SMARTHALL_BENCH_THREADS") or os.environ.get("SMARTHALL_BENCH_SWITCH"):
-        _threads(app)
     if os.environ.get("SMARTHALL_EMBEDDED_WORKER", "1") != "0":
         start_embedded_consumer()
     return app
@@ -124,24 +122,5 @@ def _loop_lag(path: str, app: Any) -> None:  # diagnostic: how late the event lo
         async with inner(a):
             yield
         task.cancel()
-
-    app.router.lifespan_context = lifespan
-
-
-def _threads(app: Any) -> None:  # experiment: worker threads per process and the GIL switch interval
-    from contextlib import asynccontextmanager
-
-    import anyio.to_thread
-
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any) -> Any:
-        if os.environ.get("SMARTHALL_BENCH_THREADS"):
-            anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ["SMARTHALL_BENCH_THREADS"])
-        if os.environ.get("SMARTHALL_BENCH_SWITCH"):
-            sys.setswitchinterval(float(os.environ["SMARTHALL_BENCH_SWITCH"]))
-        async with inner(a):
-            yield
 
     app.router.lifespan_context = lifespan

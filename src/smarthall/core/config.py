@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # generation less often, so that full collections of a 200 MB heap do not pause every request (off in tests,
     # which build an app per test).
     gc_tuning: bool = True
+    # Worker threads for sync endpoints per process (anyio's default is 40). Threads only overlap waiting, not
+    # Python work (the GIL): beyond a few, each request loses more to thread switches than it gains; 8 measured best
+    # on 2 cores (docs/benchmarks.md).
+    worker_threads: int = Field(default=8, ge=1, le=200)
     # Longest wait for a lock another transaction holds before a request is shed with a retryable 503.
     db_lock_timeout_ms: int = 5000
     # SQLite durability: FULL syncs the write-ahead log at every commit (an acknowledged write survives a power cut);

@@ -44,7 +44,7 @@ register_template(
 )
 
 QUIET_CALL_AHEAD = 3
-REFRESH_SECONDS = 0.5
+REFRESH_SECONDS = 2.0
 MAX_AGE_SECONDS = 5.0  # older: refreshed in the background (changes made by other processes show this late)
 SYNC_AGE_SECONDS = 60.0  # older (a refresh that cannot keep up): rebuilt by the reader
 STATS_WINDOW = 300  # learn service times from the hall's last 300 finished tickets of the day
