@@ -35,7 +35,7 @@ from smarthall.notify import service as notify_service
 from smarthall.notify.templates import register as register_template
 from smarthall.queueing import estimate, facts
 from smarthall.queueing.errors import WindowNotFound
-from smarthall.queueing.models import Ticket, WindowSession
+from smarthall.queueing.models import Ticket, WindowSession, status_is
 
 register_template(
     "queue.ahead",
@@ -60,7 +60,7 @@ def _waiting_line(minutes: Any) -> Any:
     """Everybody waiting, with their place in line as minutes relative to now (computed by the database, so that
     tens of thousands of rows arrive as plain numbers)."""
     return select(_T.c.id, _T.c.item_code, _T.c.priority, minutes, _T.c.target_window_code).where(
-        _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "waiting"
+        _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("waiting")
     )
 
 
@@ -72,7 +72,7 @@ _WAITING = {
 }
 _FINISHED = (
     select(_T.c.item_code, _T.c.called_at, _T.c.finished_at)
-    .where(_T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "finished")
+    .where(_T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("finished"))
     .order_by(_T.c.finished_at.desc())
     .limit(STATS_WINDOW)
 )
@@ -80,11 +80,11 @@ _OPEN = select(_WS.c.window_code, _WS.c.priority_streak).where(
     _WS.c.hall_id == bindparam("hall_id"), _WS.c.status == "open"
 )
 _SERVING = select(_T.c.window_code, _T.c.item_code, _T.c.called_at).where(
-    _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "called"
+    _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("called")
 )
 _NEAR = select(_T.c.id, _T.c.number, _T.c.citizen_id, _T.c.phone).where(
     _T.c.id.in_(bindparam("ids", expanding=True)),
-    _T.c.status == "waiting",
+    status_is("waiting"),
     _T.c.notified_ahead.is_(False),
     (_T.c.citizen_id.is_not(None)) | (_T.c.phone.is_not(None)),
 )
@@ -266,7 +266,7 @@ def waiting_ahead_in_queue(session: Session, ticket: Any) -> int:
             .where(
                 _T.c.hall_id == ticket.hall_id,
                 _T.c.day == ticket.day,
-                _T.c.status == "waiting",
+                status_is("waiting"),
                 _T.c.queue_code == ticket.queue_code,
                 _T.c.queued_at < ticket.queued_at,
             )

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarthall.core.crypto import EncryptedString
@@ -17,7 +28,10 @@ from smarthall.core.models import Base, IdMixin, TimestampMixin
 
 class QueueCounter(Base):
     __tablename__ = "queue_counter"
-    __table_args__ = (UniqueConstraint("hall_id", "queue_code", "day"),)
+    __table_args__ = (
+        UniqueConstraint("hall_id", "queue_code", "day"),
+        Index("ix_queue_counter_day", "hall_id", "day"),  # a board's queues of the day, however many days are kept
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"))
@@ -32,20 +46,56 @@ class Ticket(IdMixin, TimestampMixin, Base):
     __tablename__ = "queue_ticket"
     __table_args__ = (
         UniqueConstraint("hall_id", "queue_code", "day", "seq"),
-        # The waiting line in calling order (call-next, the replay), the day's calls (boards) and finishes (learnt
-        # service times), and a window's current ticket: each an index range, however long the day.
-        Index("ix_queue_ticket_line", "hall_id", "day", "status", "priority", "queued_at"),
-        Index("ix_queue_ticket_calls", "hall_id", "day", "called_at"),
-        Index("ix_queue_ticket_done", "hall_id", "day", "finished_at"),
-        Index("ix_queue_ticket_window", "window_code", "status"),
-        # Tickets transferred to one window (few): a window's own line without scanning everybody else's.
+        # Partial indexes, one per question the hot paths ask, each holding only the rows that answer it: the waiting
+        # line in calling order (call-next, the replay), the tickets transferred to a window, who is being served,
+        # the day's calls (boards) and finishes (learnt service times). Each is an index range however long the day,
+        # and no other index can serve the same statement, so the plan does not depend on the table's statistics
+        # (a busy morning outgrows them long before an ANALYZE). Statements state the status as a literal
+        # (``status_is``), which is what lets the planner use the partial index in every plan, generic ones too.
+        Index(
+            "ix_queue_ticket_waiting",
+            "hall_id",
+            "day",
+            "priority",
+            "queued_at",
+            "id",
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
         Index(
             "ix_queue_ticket_targeted",
+            "hall_id",
+            "day",
             "target_window_code",
             "queued_at",
-            sqlite_where=text("target_window_code IS NOT NULL"),
-            postgresql_where=text("target_window_code IS NOT NULL"),
+            "id",
+            sqlite_where=text("status = 'waiting' AND target_window_code IS NOT NULL"),
+            postgresql_where=text("status = 'waiting' AND target_window_code IS NOT NULL"),
         ),
+        Index(
+            "ix_queue_ticket_serving",
+            "hall_id",
+            "day",
+            sqlite_where=text("status = 'called'"),
+            postgresql_where=text("status = 'called'"),
+        ),
+        Index(
+            "ix_queue_ticket_calls",
+            "hall_id",
+            "day",
+            "called_at",
+            sqlite_where=text("called_at IS NOT NULL"),
+            postgresql_where=text("called_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_queue_ticket_done",
+            "hall_id",
+            "day",
+            "finished_at",
+            sqlite_where=text("status = 'finished'"),
+            postgresql_where=text("status = 'finished'"),
+        ),
+        Index("ix_queue_ticket_window", "window_code", "status"),
     )
 
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"))
@@ -95,3 +145,14 @@ class WindowSession(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16))  # open / paused / closed
     signed_in_at: Mapped[datetime | None] = mapped_column()
     priority_streak: Mapped[int] = mapped_column(Integer, default=0)
+
+
+TICKET_STATUSES = frozenset({"waiting", "called", "skipped", "finished", "cancelled"})
+
+
+def status_is(value: str) -> ColumnElement[bool]:
+    """``queue_ticket.status = 'value'`` with the value written into the SQL rather than bound, so that the
+    planner matches the partial indexes above at plan time (PostgreSQL's generic plans, SQLite) — see the table."""
+    if value not in TICKET_STATUSES:
+        raise ValueError(f"unknown ticket status {value!r}")
+    return Ticket.__table__.c.status == literal_column(f"'{value}'")

@@ -60,7 +60,7 @@ from smarthall.queueing.errors import (
     WindowTaken,
 )
 from smarthall.queueing.facts import HallFacts, WindowFacts
-from smarthall.queueing.models import QueueCounter, Ticket, WindowSession
+from smarthall.queueing.models import QueueCounter, Ticket, WindowSession, status_is
 from smarthall.queueing.schemas import (
     Board,
     BoardCall,
@@ -108,7 +108,7 @@ _TICKET_BY_KEY = select(*_TICKET_COLS).where(_T.c.idempotency_key == bindparam("
 _INSERT_TICKET = insert(_T).returning(*_TICKET_COLS)
 _CLAIM = (
     update(_T)
-    .where(_T.c.id == bindparam("tid"), _T.c.status == "waiting")
+    .where(_T.c.id == bindparam("tid"), status_is("waiting"))
     .values(
         status="called",
         window_code=bindparam("w"),
@@ -120,7 +120,7 @@ _CLAIM = (
 )
 _CURRENT = (
     select(*_TICKET_COLS)
-    .where(_T.c.window_code == bindparam("window_code"), _T.c.status == "called")
+    .where(_T.c.window_code == bindparam("window_code"), status_is("called"))
     .order_by(_T.c.called_at.desc())
     .limit(1)
 )
@@ -128,7 +128,7 @@ _WINDOW_SESSION = select(_WS.c.id, _WS.c.staff_id, _WS.c.status, _WS.c.priority_
     _WS.c.window_code == bindparam("window_code")
 )
 _WINDOW_SESSION_BUSY = _WINDOW_SESSION.add_columns(
-    exists().where(_T.c.window_code == _WS.c.window_code, _T.c.status == "called").correlate(_WS).label("busy")
+    exists().where(_T.c.window_code == _WS.c.window_code, status_is("called")).correlate(_WS).label("busy")
 )
 _TICKET_AT_WINDOW = (
     select(*_TICKET_COLS, _WS.c.staff_id.label("ws_staff_id"), _WS.c.status.label("ws_status"))
@@ -163,7 +163,7 @@ _HALL_STATE = union_all(
     ).where(_C.c.hall_id == bindparam("hall_id"), _C.c.day == bindparam("day"), _C.c.waiting > 0),
     select(literal("s"), _WS.c.window_code, literal(0), _WS.c.status).where(_WS.c.hall_id == bindparam("hall_id")),
     select(literal("c"), _T.c.window_code, literal(0), _T.c.number).where(
-        _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), _T.c.status == "called"
+        _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("called")
     ),
 )
 
@@ -478,7 +478,7 @@ def set_window_status(session: Session, actor: Actor, *, window_code: str, statu
 def current_ticket(session: Session, window_code: str) -> Ticket | None:
     return session.execute(
         select(Ticket)
-        .where(Ticket.window_code == window_code, Ticket.status == "called")
+        .where(Ticket.window_code == window_code, status_is("called"))
         .order_by(Ticket.called_at.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -536,7 +536,7 @@ def _announce_call(session: Session, window: WindowFacts, ticket: Any, *, now: d
 def _line(*where: Any) -> Any:
     return (
         select(_T.c.id, _T.c.priority, _T.c.queued_at)
-        .where(_T.c.hall_id == bindparam("h"), _T.c.day == bindparam("d"), _T.c.status == "waiting", *where)
+        .where(_T.c.hall_id == bindparam("h"), _T.c.day == bindparam("d"), status_is("waiting"), *where)
         .order_by(_T.c.queued_at, _T.c.id)
         .limit(bindparam("lim", type_=Integer))
     )
@@ -835,7 +835,7 @@ def queue_list(session: Session, actor: Actor, *, window_code: str, now: datetim
     actor.ensure_hall(window.hall_id, window.region_path)
     items = window.items
     stmt = select(Ticket).where(
-        Ticket.hall_id == window.hall_id, Ticket.day == service_day(now), Ticket.status == "waiting"
+        Ticket.hall_id == window.hall_id, Ticket.day == service_day(now), status_is("waiting")
     )
     if items is not None:
         stmt = stmt.where(Ticket.item_code.in_(items) | (Ticket.target_window_code == window.code))
@@ -848,7 +848,7 @@ def skipped_list(session: Session, actor: Actor, *, window_code: str, now: datet
     return list(
         session.execute(
             select(Ticket)
-            .where(Ticket.window_code == window.code, Ticket.day == service_day(now), Ticket.status == "skipped")
+            .where(Ticket.window_code == window.code, Ticket.day == service_day(now), status_is("skipped"))
             .order_by(Ticket.called_at.desc())
             .limit(20)
         ).scalars()
