@@ -99,6 +99,7 @@ async def burst(
 
     await asyncio.gather(*(worker() for _ in range(clients)))
     elapsed = time.monotonic() - t0
+    await c.close()  # idle through the burst: the server has dropped the keep-alive connection
     after = await bookable_slots(c)
     await c.close()
     over = sum(1 for s in after if s["remaining"] < 0 or s["capacity"] - s["remaining"] > s["capacity"])
