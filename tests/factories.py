@@ -37,3 +37,37 @@ def register_citizen(client: Any, **overrides: Any) -> tuple[dict[str, Any], dic
     token = client.post("/api/v1/auth/token", data={"username": payload["id_number"], "password": payload["password"]})
     assert token.status_code == 200, token.text
     return payload, {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def make_staff(
+    env: Any,
+    *,
+    username: str,
+    role: str,
+    hall_code: str,
+    department_code: str | None = None,
+    window_code: str | None = None,
+    name: str = "测试员",
+) -> None:
+    """A staff member of ``hall_code`` written to the database, with the demo password (log in with ``auth``)."""
+    from sqlalchemy import select
+
+    from smarthall.identity import service as identity_service
+    from smarthall.org.models import Hall
+    from tests.conftest import DEMO_PASSWORD
+
+    with env.db.unit_of_work() as session:
+        hall = session.execute(select(Hall).where(Hall.code == hall_code)).scalar_one()
+        staff, _ = identity_service.upsert_staff(
+            session,
+            {
+                "code": f"T-{username}",
+                "username": username,
+                "name": name,
+                "role": role,
+                "department_code": department_code,
+                "window_code": window_code,
+            },
+            hall,
+        )
+        identity_service.set_password(staff, DEMO_PASSWORD)

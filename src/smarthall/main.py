@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smarthall.api import include_routers
 from smarthall.core import coalesce, runtime
 from smarthall.core.clock import Clock, SystemClock
 from smarthall.core.config import Settings
@@ -29,6 +30,7 @@ from smarthall.core.db import Database, is_lock_timeout
 from smarthall.core.errors import HallError
 from smarthall.core.logging import configure_logging, request_id_var
 from smarthall.core.tasks import configure_tasks
+from smarthall.wiring import build_registry
 
 log = logging.getLogger("smarthall")
 PROBLEM = "application/problem+json"
@@ -252,11 +254,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
+    registry = build_registry(settings)
     app.state.settings = settings
+    app.state.registry = registry
     app.state.db = Database(
         settings.resolved_database_url,
         lock_timeout_ms=settings.db_lock_timeout_ms,
         sqlite_synchronous=settings.sqlite_synchronous,
+        registry=registry,
     )
     app.state.clock = clock or SystemClock()
     app.state.secret_key = secret
@@ -267,12 +272,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     coalesce.configure(inline=settings.environment == "test")
 
     install_error_handlers(app)
-    from smarthall.api import API_ROUTERS, PAGE_ROUTERS
-
-    for router in API_ROUTERS:
-        app.include_router(router, prefix="/api/v1")
-    for router in PAGE_ROUTERS:
-        app.include_router(router)
+    include_routers(app, registry)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestContext)
     return app

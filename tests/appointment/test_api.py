@@ -193,10 +193,10 @@ def test_periodic_jobs_settle_no_shows_and_remind(client, env):
     code = client.post("/api/v1/appointments", json={"slot_id": slot["id"], "item_code": ITEM}, headers=citizen).json()[
         "code"
     ]
-    assert send_reminders.call_local() == 1  # tomorrow 08:30 is within 24 hours
-    assert send_reminders.call_local() == 0
+    assert send_reminders() == 1  # tomorrow 08:30 is within 24 hours
+    assert send_reminders() == 0
     env.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
-    assert settle_no_shows.call_local() == 1
+    assert settle_no_shows() == 1
     with env.session(write=False) as s:
         booking = s.execute(select(Booking).where(Booking.code == code)).scalar_one()
         templates = [m.template for m in s.execute(select(Message)).scalars()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import auth
-from tests.factories import DEMO_CITIZEN_ID
+from tests.factories import DEMO_CITIZEN_ID, make_staff
 
 HALL = "H-690102"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -83,23 +83,4 @@ def act(client: Any, headers: dict[str, str], case_no: str, action: str, **paylo
 
 def add_staff(env: Any, *, username: str, role: str, hall_code: str, department_code: str | None = None) -> None:
     """A staff member in another hall or department (for denial tests), with the demo password."""
-    from sqlalchemy import select
-
-    from smarthall.identity import service as identity_service
-    from smarthall.org.models import Hall
-    from tests.conftest import DEMO_PASSWORD
-
-    with env.db.unit_of_work() as session:
-        hall = session.execute(select(Hall).where(Hall.code == hall_code)).scalar_one()
-        staff, _ = identity_service.upsert_staff(
-            session,
-            {
-                "code": f"T-{username}",
-                "username": username,
-                "name": "测试员",
-                "role": role,
-                "department_code": department_code,
-            },
-            hall,
-        )
-        identity_service.set_password(staff, DEMO_PASSWORD)
+    make_staff(env, username=username, role=role, hall_code=hall_code, department_code=department_code)

@@ -5,37 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from smarthall.core import events
 from tests.cases.helpers import act, add_staff, li_ming, submit_sc001, upload
 from tests.conftest import auth
 
 
 def test_accept_then_approve_issues_a_result_and_emits_case_finished(client: Any, env: Any) -> None:
     seen: list[dict[str, Any]] = []
-    handler = events.on("case.finished")(lambda p: seen.append(p))
-    try:
-        citizen = li_ming(client)
-        case_no = submit_sc001(client, citizen)["case_no"]
-        clerk, approver = auth(client, "clerk1"), auth(client, "approver1")
-        r = act(client, clerk, case_no, "accept")
-        assert r.status_code == 200, r.text
-        assert r.json()["status"] == "review"
-        assert [d["kind"] for d in r.json()["documents"]] == ["acceptance"]
-        r = act(client, approver, case_no, "approve")
-        assert r.status_code == 200, r.text
-        body = r.json()
-        assert body["status"] == "approved" and body["finished_at"]
-        assert "licence" in [d["kind"] for d in body["documents"]]
-        assert seen == [{"case_no": case_no, "hall_code": "H-690102", "status": "approved"}]
-        # the result is in the wallet and the next form prefills from it
-        wallet = client.get("/api/v1/me/licences", headers=citizen).json()
-        assert any(lic["case_no"] == case_no for lic in wallet)
-        # messages to the applicant at every step
-        inbox = client.get("/api/v1/me/messages", headers=citizen)
-        assert inbox.status_code == 200
-        assert len([m for m in inbox.json() if case_no in str(m)]) >= 3
-    finally:
-        events._handlers["case.finished"].remove(handler)
+    env.app.state.registry.on("case.finished", seen.append)
+    citizen = li_ming(client)
+    case_no = submit_sc001(client, citizen)["case_no"]
+    clerk, approver = auth(client, "clerk1"), auth(client, "approver1")
+    r = act(client, clerk, case_no, "accept")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "review"
+    assert [d["kind"] for d in r.json()["documents"]] == ["acceptance"]
+    r = act(client, approver, case_no, "approve")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "approved" and body["finished_at"]
+    assert "licence" in [d["kind"] for d in body["documents"]]
+    assert seen == [{"case_no": case_no, "hall_code": "H-690102", "status": "approved"}]
+    # the result is in the wallet and the next form prefills from it
+    wallet = client.get("/api/v1/me/licences", headers=citizen).json()
+    assert any(lic["case_no"] == case_no for lic in wallet)
+    # messages to the applicant at every step
+    inbox = client.get("/api/v1/me/messages", headers=citizen)
+    assert inbox.status_code == 200
+    assert len([m for m in inbox.json() if case_no in str(m)]) >= 3
 
 
 def test_supplement_loop_lists_everything_at_once_and_stops_the_clock(client: Any, env: Any) -> None:

@@ -20,11 +20,13 @@ def test_case_submitted_just_before_national_day_is_due_after_it(client: Any, en
     assert date.fromisoformat(created["legal_due_date"]) > date.fromisoformat(created["promised_due_date"])
 
 
-def test_warning_job_is_a_registered_periodic_task() -> None:
+def test_warning_job_is_a_registered_periodic_task(env: Any) -> None:
     from smarthall.core.tasks import huey
 
-    assert any("case_warnings" in name for name in huey._registry._registry)
-    assert case_tasks.case_warnings.task_class().validate_datetime(datetime(2026, 11, 30, 9, 30))  # every 30 min
+    wrapper = env.app.state.registry.tasks[case_tasks.run_warnings]
+    assert any("run_warnings" in name for name in huey._registry._registry)
+    assert wrapper.task_class().validate_datetime(datetime(2026, 11, 30, 9, 30))  # every 30 min
+    assert not wrapper.task_class().validate_datetime(datetime(2026, 11, 30, 9, 40))
 
 
 def test_warning_job_raises_yellow_then_red_once_and_notifies_staff(client: Any, env: Any) -> None:

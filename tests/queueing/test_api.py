@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import select, text
 
 from smarthall.core.clock import SHANGHAI
-from smarthall.core.events import on
 from smarthall.core.subjects import resolve_subject
 from smarthall.queueing.models import Ticket
 from tests.conftest import auth
@@ -96,7 +95,7 @@ def test_citizen_remote_ticket(client):
 
 def test_call_recall_finish_flow_and_board(client, env):
     finished: list[dict] = []
-    handler = on("ticket.finished")(lambda payload: finished.append(payload))
+    env.app.state.registry.on("ticket.finished", finished.append)
     t1 = issue(client, "GA-001", id_number=DEMO_CITIZEN_ID).json()
     t2 = issue(client, "GA-001").json()
     assert t2["ahead"] is None or t2["ahead"] >= 0
@@ -132,9 +131,7 @@ def test_call_recall_finish_flow_and_board(client, env):
     assert nxt.json()["id"] == t2["id"]
     client.post(f"/api/v1/tickets/{t2['id']}/finish", headers=clerk)
     assert client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).status_code == 204
-    from smarthall.core import events
-
-    events._handlers["ticket.finished"].remove(handler)
+    assert [p["ticket_id"] for p in finished] == [t1["id"], t2["id"]]
 
 
 def test_window_denials(client):

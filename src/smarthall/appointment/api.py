@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from smarthall.appointment import service
-from smarthall.appointment import tasks as _tasks  # noqa: F401  (registers the periodic jobs)
 from smarthall.appointment.schemas import BookingCreate, BookingRead, BookingReschedule, SlotRead
 from smarthall.core.deps import DbSession, Now, require
 from smarthall.core.routing import UnitOfWorkRoute, hot_path

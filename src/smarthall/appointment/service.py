@@ -38,35 +38,9 @@ from smarthall.core.db import Database
 from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import Actor
 from smarthall.notify import service as notify_service
-from smarthall.notify.templates import register as register_template
 from smarthall.org import service as org_service
 from smarthall.org.models import Hall
 from smarthall.org.service import HallFacts
-
-register_template(
-    "appointment.confirmed",
-    "预约成功:{hall}「{item}」{when},预约码 {code}。请于预约时间前后15分钟内到大厅签到取号。",
-    "Booked: {item} at {hall}, {when}. Code {code}. Check in within 15 minutes of the start.",
-)
-register_template(
-    "appointment.cancelled", "您已取消预约 {code}({when})。", "Your booking {code} ({when}) is cancelled."
-)
-register_template(
-    "appointment.reminder",
-    "温馨提醒:您预约的「{item}」将于 {when} 办理,预约码 {code}。",
-    "Reminder: {item} at {when}, booking code {code}.",
-)
-register_template(
-    "appointment.noshow_warning",
-    "您的预约 {code} 未按时签到,记爽约一次。30天内爽约2次将暂停预约30天。",
-    "Booking {code} was missed. Two no-shows within 30 days suspend booking for 30 days.",
-)
-register_template(
-    "appointment.blocked",
-    "因30天内多次爽约或取消预约,您的预约资格暂停至 {until}。",
-    "Booking is suspended until {until} after repeated no-shows or cancellations.",
-)
-
 
 _SLOT_T = cast(Table, Slot.__table__)
 _BOOKING_T = cast(Table, Booking.__table__)

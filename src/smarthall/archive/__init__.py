@@ -1,1 +1,28 @@
 """Electronic archiving of finished cases (智能归档): BagIt packages, four-property checks, retention, disposal."""
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire the archive: routers, the package build on ``case.finished``, resumption and the nightly check."""
+    from typing import Any
+
+    from huey import crontab
+
+    from smarthall.archive import tasks
+    from smarthall.archive.api import router
+    from smarthall.archive.pages import router as pages
+
+    registry.api(router, priority=80)
+    registry.pages(pages, priority=40)
+    build = registry.task(tasks.build_package_task, retries=2, retry_delay=60)
+
+    def on_case_finished(payload: dict[str, Any]) -> None:
+        # Listeners run after the case's commit; the task opens its own units of work.
+        build(str(payload["case_no"]))
+
+    registry.on("case.finished", on_case_finished)
+    registry.periodic(tasks.resume_pending_task, crontab(minute="*/15"))
+    registry.periodic(tasks.scheduled_check_task, crontab(hour="2", minute="30"))

@@ -9,7 +9,6 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import FileResponse
 
 from smarthall.archive import service as archive_service
-from smarthall.archive import tasks as archive_tasks  # noqa: F401 - registers the case.finished listener and jobs
 from smarthall.archive.schemas import (
     CheckRead,
     DisposalCreate,

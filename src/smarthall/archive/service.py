@@ -54,18 +54,11 @@ from smarthall.core.subjects import ArchivalInput, archival_input
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity.models import Staff
 from smarthall.notify import service as notify_service
-from smarthall.notify import templates as notify_templates
 from smarthall.org.models import Hall
 
 log = logging.getLogger("smarthall.archive")
 _CASE_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 MAX_ATTEMPTS = 5
-
-notify_templates.register(
-    "archive.check_failed",
-    "档案 {case_no} 四性检测未通过:{summary}",
-    "Archive {case_no} failed its four-property check: {summary}",
-)
 
 
 def store_root(settings: Settings) -> Path:

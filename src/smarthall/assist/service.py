@@ -39,23 +39,12 @@ from smarthall.core.tenancy import Actor
 from smarthall.core.validators import check_phone
 from smarthall.identity.models import Citizen, Staff
 from smarthall.notify import service as notify_service
-from smarthall.notify.templates import register as register_template
 from smarthall.org.models import Hall, Zone
 
 HELPER_ROLES = ("guide", "hall_manager")
 MAX_SIGNATURE_BYTES = 200 * 1024
 MAX_VALIDITY = timedelta(days=366)
 
-register_template(
-    "assist.help.assigned",
-    "您有一条新的帮办请求(编号{id}),请及时处理。",
-    "A help request (no. {id}) has been assigned to you.",
-)
-register_template(
-    "assist.proxy.step",
-    "您委托的代办事项(授权编号{id})状态已变更为:{status_zh}。",
-    "Your proxy authorization no. {id} is now: {status_en}.",
-)
 PROXY_STATUS_TEXT = {
     "pending_confirmation": ("待委托人确认", "waiting for your confirmation"),
     "accepted": ("已受理", "accepted"),

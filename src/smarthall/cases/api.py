@@ -9,7 +9,6 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from smarthall.cases import files as files_mod
 from smarthall.cases import service
-from smarthall.cases import tasks as _tasks  # noqa: F401  (registers the periodic time-limit warning job)
 from smarthall.cases.errors import UploadTooLarge
 from smarthall.cases.schemas import ActionIn, CaseCreate, CaseCreated, DraftIn, ItemForm
 from smarthall.core.deps import DbId, DbSession, LoggedIn, Now, SettingsDep, require

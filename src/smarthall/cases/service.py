@@ -51,28 +51,8 @@ from smarthall.identity.models import Citizen, Staff
 from smarthall.licences import service as licence_service
 from smarthall.licences.models import Document
 from smarthall.notify import service as notify_service
-from smarthall.notify import templates as notify_templates
 from smarthall.org import service as org_service
 from smarthall.org.models import Department, Hall
-
-notify_templates.register(
-    "case.received",
-    "您的办件{case_no}({item})已提交,当前状态:{status}。",
-    "Case {case_no} ({item}) received: {status}.",
-)
-notify_templates.register(
-    "case.status", "您的办件{case_no}({item}){status_zh}。{extra}", "Your case {case_no} ({item}): {status_en}. {extra}"
-)
-notify_templates.register(
-    "case.tolerated_overdue",
-    "办件{case_no}({item})容缺材料补交期限{deadline}已过,仍缺:{missing}。",
-    "Case {case_no} ({item}): the deadline {deadline} for tolerated gaps has passed; still missing: {missing}.",
-)
-notify_templates.register(
-    "case.warning",
-    "办件{case_no}({item})时限预警:{level_zh},承诺办结日{due}。",
-    "Case {case_no} ({item}) time-limit warning: {level}, promised due {due}.",
-)
 
 STATUS_ZH = {
     "submitted": "待受理",

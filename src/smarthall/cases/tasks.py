@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from huey import crontab
-
 from smarthall.cases import service
 from smarthall.core import runtime
-from smarthall.core.tasks import huey
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +17,3 @@ def run_warnings() -> dict[str, int]:
         counts = service.raise_warnings(session, now=rt.clock.now())
     log.info("case warnings: %s", counts)
     return counts
-
-
-@huey.periodic_task(crontab(minute="*/30"))
-def case_warnings() -> dict[str, int]:
-    return run_warnings()

@@ -5,3 +5,16 @@ Items are defined once at province level and inherited by every hall whose level
 a hall may switch an item off locally (``catalog_hall_item_override``). Each change of an item's content makes a
 new ``catalog_item_version`` row, so a case can always show the form and rules it was filed under.
 """
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire the catalog: the router and the cached item facts."""
+    from smarthall.catalog import service
+    from smarthall.catalog.api import router
+
+    registry.api(router, priority=40)
+    registry.cache(service.FACTS, "catalog_item", "catalog_hall_item_override", "org_hall")

@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 from smarthall.catalog.errors import ItemNotFound
 from smarthall.catalog.models import Bundle, Faq, HallItemOverride, Item
 from smarthall.catalog.schemas import FormFieldRead, ItemRead, ItemSummary, MaterialRead
-from smarthall.core.cache import cache_depends_on, cached
+from smarthall.core.cache import cached
 from smarthall.org.models import Department, Hall, Window
 
 FACTS = "catalog.facts"
-cache_depends_on(FACTS, Item, HallItemOverride, Hall)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,14 @@
+"""Consultation and guidance (智能咨询引导): knowledge base, question answering, guidance cards."""
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire consultation: its routers."""
+    from smarthall.consult.api import router
+    from smarthall.consult.pages import router as pages
+
+    registry.api(router, priority=100)
+    registry.pages(pages, priority=50)

@@ -1,7 +1,8 @@
 """Per-process caches of facts that change rarely (actors, halls, windows, items), kept in ``Database.cache``.
 
-Each namespace of ``Database.cache`` declares the mapped classes it is built from (``cache_depends_on``); a
-committed ORM change to one of them in this process empties the namespace at once. Other processes keep theirs
+Each namespace of ``Database.cache`` is declared by its domain with the mapped classes it is built from
+(``Registry.cache`` in the domain's ``register()``); a committed ORM change to one of them in this process empties
+the namespace at once. Other processes keep theirs
 until the entries' time limit (``cached(..., seconds=)``), which is how long a change made elsewhere can take to
 show there. The caches let the hot request paths skip queries whose answer is the same all day.
 """
@@ -15,15 +16,10 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from smarthall.core.registry import registry_of
+
 T = TypeVar("T")
-_DEPENDENTS: dict[type, set[str]] = {}
 _STALE = "stale_caches"
-
-
-def cache_depends_on(namespace: str, *models: type) -> None:
-    """Empty ``Database.cache[namespace]`` whenever a transaction that changed one of ``models`` commits."""
-    for model in models:
-        _DEPENDENTS.setdefault(model, set()).add(namespace)
 
 
 def cached(session: Session, namespace: str, key: Any, load: Callable[[], T], *, seconds: float = 30.0) -> T:
@@ -41,10 +37,19 @@ def cached(session: Session, namespace: str, key: Any, load: Callable[[], T], *,
     return value
 
 
+def invalidate(session: Session, *namespaces: str) -> None:
+    """Empty ``namespaces`` once ``session`` commits (for changes made with Core statements, which no flush sees)."""
+    session.info.setdefault(_STALE, set()).update(namespaces)
+
+
 def _note_changes(session: Session, _flush_context: Any) -> None:
+    dependents = registry_of(session).cache_dependents
+    if not dependents:
+        return
     for objects in (session.new, session.dirty, session.deleted):
         for obj in objects:
-            namespaces = _DEPENDENTS.get(type(obj))
+            table = getattr(obj, "__tablename__", None)
+            namespaces = dependents.get(table) if table else None
             if namespaces:
                 session.info.setdefault(_STALE, set()).update(namespaces)
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smarthall.core.errors import ServiceUnavailable
+from smarthall.core.registry import Registry
 
 AFTER_COMMIT_KEY = "after_commit"
 # How long a statement may wait for a lock held by another transaction: PostgreSQL's ``lock_timeout`` (row locks,
@@ -138,8 +139,11 @@ class Database:
         echo: bool = False,
         lock_timeout_ms: int = LOCK_TIMEOUT_MS,
         sqlite_synchronous: str = "FULL",
+        registry: Registry | None = None,
     ) -> None:
         self.url = url
+        # The wiring of the app this database serves (listeners, templates, tasks, caches): sessions find it here.
+        self.registry = registry if registry is not None else Registry()
         self.engine = make_engine(
             url,
             pool_size=pool_size,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
@@ -106,16 +106,23 @@ Now = Annotated[datetime, Depends(get_now)]
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-async def get_actor(request: Request, session: DbSession) -> Actor:
-    from smarthall.identity import service as identity_service
+class ActorSource(Protocol):
+    """How a request's actor is found (provided by the identity domain as ``actors``)."""
 
+    def cached(self, database: Database, request: Request, now: datetime) -> Actor | None: ...
+
+    def fresh(self, database: Database, request: Request, now: datetime) -> Actor: ...
+
+
+async def get_actor(request: Request, session: DbSession) -> Actor:
     database: Database = request.app.state.db
+    source: ActorSource = database.registry.provided("actors")
     now = request.app.state.clock.now()
-    actor = identity_service.cached_actor(database, request, now)
+    actor = source.cached(database, request, now)
     if actor is None:
         # A cache miss reads the account in a short read transaction of its own (in a worker thread), so that on
         # SQLite the request's write transaction (BEGIN IMMEDIATE, the write lock) starts only in the handler.
-        actor = await run_in_threadpool(identity_service.resolve_actor_fresh, database, request, now)
+        actor = await run_in_threadpool(source.fresh, database, request, now)
     session.info["actor"] = actor
     return actor
 

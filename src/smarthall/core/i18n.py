@@ -1,7 +1,15 @@
-"""UI language: Chinese first, English second. Texts of pages live in the catalog below, not in logic."""
+"""UI language: Chinese first, English second. Texts live in the message catalog, never in logic.
+
+The catalog is the base entries below plus every domain's ``messages.toml`` (``smarthall/<domain>/messages.toml``):
+one table per key with its ``zh`` and ``en`` text, ``{placeholders}`` filled by ``translate``. Page labels, status
+names and the texts of notices and messages (``notify``) all come from it, so a translator edits data files only.
+"""
 
 from __future__ import annotations
 
+import threading
+import tomllib
+from pathlib import Path
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -58,12 +66,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_catalog: dict[str, tuple[str, str]] | None = None
+_catalog_lock = threading.Lock()
+
+
+def load_catalog_files(paths: list[Path]) -> dict[str, tuple[str, str]]:
+    """Entries of ``messages.toml`` files; a key defined twice, or without both languages, is an error."""
+    out: dict[str, tuple[str, str]] = {}
+    for path in paths:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        for key, entry in data.items():
+            texts = entry if isinstance(entry, dict) else {}
+            if not isinstance(texts.get("zh"), str) or not isinstance(texts.get("en"), str):
+                raise ValueError(f"{path}: message {key!r} needs a zh and an en text")
+            if key in out or key in MESSAGES:
+                raise ValueError(f"{path}: message {key!r} is defined twice")
+            out[key] = (texts["zh"], texts["en"])
+    return out
+
+
+def catalog() -> dict[str, tuple[str, str]]:
+    """The whole message catalog (read from the package's files once per process)."""
+    global _catalog
+    if _catalog is None:
+        with _catalog_lock:
+            if _catalog is None:
+                files = sorted(PACKAGE_DIR.glob("*/messages.toml"))
+                _catalog = {**MESSAGES, **load_catalog_files(files)}
+    return _catalog
+
+
+def message(key: str) -> tuple[str, str] | None:
+    """The (zh, en) texts of ``key``, or None when the catalog has no such key."""
+    return catalog().get(key)
+
+
 def translate(key: str, lang: Lang = "zh", **kwargs: object) -> str:
-    pair = MESSAGES.get(key)
+    pair = catalog().get(key)
     if pair is None:
         return key
     text = pair[0] if lang == "zh" else pair[1]
     return text.format(**kwargs) if kwargs else text
+
+
+def label(prefix: str, code: str | None, lang: Lang = "zh") -> str:
+    """The word for a code (``label("ticket.status", "waiting")``), or the code itself when the catalog has none."""
+    if code is None:
+        return ""
+    pair = catalog().get(f"{prefix}.{code}")
+    if pair is None:
+        return code
+    return pair[0] if lang == "zh" else pair[1]
 
 
 def pick_lang(query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> Lang:

@@ -2,12 +2,17 @@
 ``SMARTHALL_REDIS_URL`` is set, and immediate (inline) mode in tests. Each task opens its own unit of work via
 ``core.runtime``. Tasks are enqueued only after the request's commit (``enqueue``), so a job never sees a
 rolled-back row. ``smarthall serve`` runs an embedded consumer thread; ``smarthall worker`` runs one alone.
+
+Domains declare their tasks in ``register()`` (``Registry.task``/``Registry.periodic``), never with a decorator at
+import; the huey wrapper of a function is made once per process (huey refuses a second task of the same name) and
+each registry that declares it holds it, so ``enqueue(session, fn, ...)`` finds it through the session's registry.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
@@ -43,9 +48,41 @@ def configure_tasks(settings: Settings, *, immediate: bool | None = None) -> Hue
     return huey
 
 
-def enqueue(session: Session, task: TaskWrapper, *args: Any, **kwargs: Any) -> None:
-    """Enqueue ``task(*args, **kwargs)`` once ``session`` has committed."""
-    after_commit(session, lambda: task(*args, **kwargs))
+_WRAPPERS: dict[Callable[..., Any], TaskWrapper] = {}
+_WRAPPERS_LOCK = threading.Lock()
+
+
+def _task_name(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def task_wrapper(fn: Callable[..., Any], **options: Any) -> TaskWrapper:
+    """The process's one huey task for ``fn`` (made on first declaration)."""
+    with _WRAPPERS_LOCK:
+        wrapper = _WRAPPERS.get(fn)
+        if wrapper is None:
+            wrapper = _WRAPPERS[fn] = huey.task(name=_task_name(fn), **options)(fn)
+        return wrapper
+
+
+def periodic_wrapper(fn: Callable[..., Any], schedule: Callable[..., bool]) -> TaskWrapper:
+    """The process's one huey periodic task for ``fn``."""
+    with _WRAPPERS_LOCK:
+        wrapper = _WRAPPERS.get(fn)
+        if wrapper is None:
+            wrapper = _WRAPPERS[fn] = huey.periodic_task(schedule, name=_task_name(fn))(fn)
+        return wrapper
+
+
+def enqueue(session: Session, task: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Enqueue ``task(*args, **kwargs)`` once ``session`` has committed. ``task`` is a function a domain declared
+    with ``Registry.task`` (or its wrapper)."""
+    from smarthall.core.registry import registry_of
+
+    wrapper = task if isinstance(task, TaskWrapper) else registry_of(session).tasks.get(task)
+    if wrapper is None:
+        raise LookupError(f"task {_task_name(task)} is not declared in this app's registry")
+    after_commit(session, lambda: wrapper(*args, **kwargs))
 
 
 class _ThreadConsumer(Consumer):  # type: ignore[misc]

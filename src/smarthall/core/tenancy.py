@@ -9,8 +9,9 @@ from smarthall.core.errors import Forbidden
 
 ActorKind = Literal["anonymous", "staff", "citizen", "device", "system"]
 
-# Roles that supervise: they see their hall and every hall in the regions beneath it (e.g. a county hall
-# manager oversees the township stations of the county). Front-line roles see their own hall only.
+# The one table of roles that supervise: they see their hall and every hall in the regions beneath it (e.g. a county
+# hall manager oversees the township stations of the county). Front-line roles see their own hall only. Both twins
+# of the scope rule read it: ``Actor.can_see_hall`` here and ``core.repository.hall_scope`` in SQL.
 SUPERVISING_ROLES = frozenset({"hall_manager", "admin", "auditor"})
 
 
@@ -51,13 +52,19 @@ class Actor:
             return False
         if hall_id == self.hall_id:
             return True
-        if self.kind == "staff" and self.role in SUPERVISING_ROLES and self.region_path:
+        if supervises(self):
+            assert self.region_path is not None
             return region_path.startswith(self.region_path)
         return False
 
     def ensure_hall(self, hall_id: int, region_path: str) -> None:
         if not self.can_see_hall(hall_id, region_path):
             raise Forbidden("该大厅不在您的管辖范围内", "This hall is outside your scope", code="out_of_scope")
+
+
+def supervises(actor: Actor) -> bool:
+    """Whether ``actor`` sees the halls beneath its own (a staff member in a supervising role with a known region)."""
+    return actor.kind == "staff" and actor.role in SUPERVISING_ROLES and bool(actor.region_path)
 
 
 ANONYMOUS = Actor(kind="anonymous")

@@ -1,1 +1,23 @@
 """Evaluation of services with a closed loop (好差评): ratings, rectification work orders, statistics."""
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire evaluation: routers, finished services noted in their own transaction, invitations, overdue warnings."""
+    from huey import crontab
+
+    from smarthall.evaluation import service, tasks
+    from smarthall.evaluation.api import router
+    from smarthall.evaluation.pages import router as pages
+
+    registry.api(router, priority=90)
+    registry.pages(pages, priority=30)
+    registry.cache(service.SETTINGS_CACHE, "evaluation_settings")
+    registry.on_write("ticket.finished", tasks.on_ticket_finished)
+    registry.on_write("case.finished", tasks.on_case_finished)
+    registry.on_write("help_request.finished", tasks.on_help_finished)
+    registry.periodic(tasks.run_invitations, crontab(minute="5"))
+    registry.periodic(tasks.run_overdue_warnings, crontab(hour="8", minute="0"))

@@ -13,7 +13,6 @@ from smarthall.core.deps import CurrentActor, DbId, DbSession, LoggedIn, Now, Se
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.evaluation import service as evaluation_service
-from smarthall.evaluation import tasks as evaluation_tasks  # noqa: F401 - registers listeners and periodic jobs
 from smarthall.evaluation.schemas import (
     LinkRead,
     RatingCreate,

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
-from smarthall.core.cache import cache_depends_on, cached
+from smarthall.core.cache import cached
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.config import Settings
 from smarthall.core.crypto import _derive, blind_index, load_or_create_key
@@ -54,7 +54,6 @@ from smarthall.evaluation.schemas import (
 )
 from smarthall.identity.models import Citizen, Staff
 from smarthall.notify import service as notify_service
-from smarthall.notify import templates as notify_templates
 from smarthall.org import service as org_service
 from smarthall.org.models import Hall
 
@@ -62,38 +61,6 @@ PAD_WINDOW = timedelta(hours=2)  # a window pad rates the service it has just fi
 LINK_TTL = timedelta(days=30)
 LINK_CHANNELS = frozenset({"qr", "sms"})
 
-notify_templates.register(
-    "evaluation.invite",
-    "您好,您在{hall_code}办理的业务已办结,欢迎评价:{url}",
-    "Your service at {hall_code} is finished; please rate it: {url}",
-)
-notify_templates.register(
-    "evaluation.bad_rating",
-    "收到差评({level}星):{subject},整改工单 {rectification_id},请于 {follow_up_due} 前回访",
-    "Bad rating ({level}): {subject}; work order {rectification_id}, follow up by {follow_up_due}",
-)
-notify_templates.register(
-    "evaluation.bad_rerating",
-    "整改后再评价仍为差评({level}星):{subject},第二张整改工单 {rectification_id}(原工单 {previous_id}),"
-    "请于 {follow_up_due} 前回访",
-    "Still a bad rating after the fix ({level}): {subject}; second work order {rectification_id} "
-    "(after {previous_id}), follow up by {follow_up_due}",
-)
-notify_templates.register(
-    "evaluation.reply",
-    "您的评价已整改:{reply}。如仍不满意,可再评价一次:{url}",
-    "Your feedback has been acted on: {reply}. You may rate once more: {url}",
-)
-notify_templates.register(
-    "evaluation.reply_final",
-    "您的再次评价已整改:{reply}。感谢您的监督。",
-    "Your second rating has been acted on: {reply}. Thank you for your feedback.",
-)
-notify_templates.register(
-    "evaluation.overdue",
-    "整改工单 {rectification_id} {stage}已超期(时限 {due})",
-    "Work order {rectification_id}: {stage} overdue (due {due})",
-)
 
 _link_keys: dict[str, bytes] = {}
 
@@ -112,8 +79,7 @@ def link_key(settings: Settings) -> bytes:
 # ------------------------------------------------------------------------------------------------ settings
 
 
-_SETTINGS = "evaluation.settings"
-cache_depends_on(_SETTINGS, HallSettings)
+SETTINGS_CACHE = "evaluation.settings"
 
 
 def hall_settings(session: Session, hall_code: str) -> SettingsRead:
@@ -131,7 +97,7 @@ def hall_settings(session: Session, hall_code: str) -> SettingsRead:
             invite_after_days=row.invite_after_days,
         )
 
-    return cached(session, _SETTINGS, hall_code, load).model_copy()
+    return cached(session, SETTINGS_CACHE, hall_code, load).model_copy()
 
 
 def set_hall_settings(session: Session, actor: Actor, data: SettingsRead, *, now: datetime) -> SettingsRead:

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from huey import crontab
 from sqlalchemy.orm import Session
 
 from smarthall.core import runtime
-from smarthall.core.events import on_write
 from smarthall.core.subjects import ServedSubject
-from smarthall.core.tasks import huey
 from smarthall.evaluation import service as evaluation_service
 
 
@@ -20,18 +17,15 @@ def _note(session: Session, kind: str, ref: str, subject: ServedSubject | None =
     evaluation_service.note_finished(session, kind, ref, now=runtime.current().clock.now(), subject=subject)
 
 
-@on_write("ticket.finished")
-def _on_ticket_finished(session: Session, payload: dict[str, Any]) -> None:
+def on_ticket_finished(session: Session, payload: dict[str, Any]) -> None:
     _note(session, "ticket", str(payload["ticket_id"]), payload.get("subject"))
 
 
-@on_write("case.finished")
-def _on_case_finished(session: Session, payload: dict[str, Any]) -> None:
+def on_case_finished(session: Session, payload: dict[str, Any]) -> None:
     _note(session, "case", str(payload["case_no"]))
 
 
-@on_write("help_request.finished")
-def _on_help_finished(session: Session, payload: dict[str, Any]) -> None:
+def on_help_finished(session: Session, payload: dict[str, Any]) -> None:
     _note(session, "help_request", str(payload["help_request_id"]))
 
 
@@ -47,13 +41,3 @@ def run_overdue_warnings() -> int:
     with rt.db.unit_of_work() as session:
         session.info["db"] = rt.db
         return evaluation_service.warn_overdue(session, now=rt.clock.now())
-
-
-@huey.periodic_task(crontab(minute="5"))
-def invitations_task() -> int:
-    return run_invitations()
-
-
-@huey.periodic_task(crontab(hour="8", minute="0"))
-def overdue_warnings_task() -> int:
-    return run_overdue_warnings()

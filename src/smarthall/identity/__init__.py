@@ -3,3 +3,17 @@
 
 Roles and what they may do are in ``permissions.py``, the one place where access is decided.
 """
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire identity: the router and the short per-process actor cache."""
+    from smarthall.identity import service
+    from smarthall.identity.api import router
+
+    registry.api(router, priority=50)
+    registry.provide("actors", service.ActorResolver())
+    registry.cache(service.ACTORS_CACHE, "identity_staff", "identity_citizen", "identity_device", "org_hall")

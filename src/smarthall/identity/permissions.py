@@ -29,17 +29,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"assist.request", "assist.handle", "assist.manage", "proxy.manage"}
         | {"case.read", "case.replay"}
         | {"queue.issue", "queue.read"}
+        | {"rules.read"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
         | {"archive.read", "archive.retention", "archive.dispose.approve"}
         | {"evaluation.settings"}
         | {"consult.edit", "consult.review", "consult.metrics"}
+        | {"rules.read", "rules.manage"}
     ),
     "auditor": frozenset(
         {"staff.home", "audit.read", "audit.verify", "staff.read"}
         | {"archive.read", "archive.verify"}
         | {"evaluation.stats", "evaluation.appeal_decide"}
+        | {"rules.read"}
     ),
     "citizen": frozenset({"citizen.self", "case.submit", "queue.issue", "appointment.book"}),
     "kiosk": frozenset({"device.kiosk", "evaluation.link", "assist.request", "queue.issue"}),

@@ -13,7 +13,6 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
-from smarthall.core.cache import cache_depends_on
 from smarthall.core.config import Settings
 from smarthall.core.crypto import blind_index
 from smarthall.core.db import Database
@@ -138,7 +137,7 @@ def _same_origin(request: Request) -> bool:
 # docs/decisions.md). The cache lets the request dependencies stay off the worker threads (``core.deps``).
 
 ACTOR_CACHE_SECONDS = 5.0
-_ACTORS = "actors"
+ACTORS_CACHE = "actors"
 _STAFF_T, _CITIZEN_T, _DEVICE_T, _HALL_T = (cast(Table, m.__table__) for m in (Staff, Citizen, Device, Hall))
 _STAFF_ROW = (
     select(
@@ -250,7 +249,7 @@ def cached_actor(database: Database, request: Request, now: datetime) -> Actor |
     credential = _credential(request, now)
     if credential is None:
         return ANONYMOUS
-    hit = database.cache.setdefault(_ACTORS, {}).get(credential.key)
+    hit = database.cache.setdefault(ACTORS_CACHE, {}).get(credential.key)
     if hit is None or hit[0] < time.monotonic():
         return None
     return _presented(request, hit[1], credential)
@@ -263,11 +262,18 @@ def resolve_actor_fresh(database: Database, request: Request, now: datetime) -> 
         return ANONYMOUS
     with database.unit_of_work(write=False) as session:
         actor = _load_actor(session, credential.key)
-    database.cache.setdefault(_ACTORS, {})[credential.key] = (time.monotonic() + ACTOR_CACHE_SECONDS, actor)
+    database.cache.setdefault(ACTORS_CACHE, {})[credential.key] = (time.monotonic() + ACTOR_CACHE_SECONDS, actor)
     return _presented(request, actor, credential)
 
 
-cache_depends_on(_ACTORS, Staff, Citizen, Device, Hall)
+class ActorResolver:
+    """The request's actor for ``core.deps``: from the short per-process cache, or read fresh."""
+
+    def cached(self, database: Database, request: Request, now: datetime) -> Actor | None:
+        return cached_actor(database, request, now)
+
+    def fresh(self, database: Database, request: Request, now: datetime) -> Actor:
+        return resolve_actor_fresh(database, request, now)
 
 
 @dataclass

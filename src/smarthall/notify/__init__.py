@@ -5,3 +5,14 @@ action sends nothing), then delivered after commit by the configured channels. T
 (writes a masked line) and ``inbox`` (the message stays readable in the recipient's in-app inbox); real SMS and
 e-mail gateways plug in as further ``Channel`` implementations.
 """
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire notifications: the inbox router."""
+    from smarthall.notify.api import router
+
+    registry.api(router, priority=70)

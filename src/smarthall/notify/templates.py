@@ -1,18 +1,18 @@
-"""Message texts, Chinese first. Domains add their templates here; ``params`` fill the ``{placeholders}``."""
+"""Message texts for notices (SMS, in-app): entries of the message catalog (``core.i18n``, the domains'
+``messages.toml``), Chinese first; ``params`` fill the ``{placeholders}``."""
 
 from __future__ import annotations
 
-TEMPLATES: dict[str, tuple[str, str]] = {
-    "generic": ("{text}", "{text}"),
-}
-
-
-def register(name: str, zh: str, en: str) -> None:
-    TEMPLATES[name] = (zh, en)
+from smarthall.core.i18n import message
 
 
 def render(name: str, params: dict[str, object]) -> tuple[str, str]:
-    zh, en = TEMPLATES.get(name, TEMPLATES["generic"])
+    pair = message(name)
+    if pair is None:
+        if name != "generic":
+            raise ValueError(f"no message template {name!r} in the catalog")
+        pair = ("{text}", "{text}")
+    zh, en = pair
     safe = dict(params)
     try:
         return zh.format(**safe), en.format(**safe)

@@ -3,3 +3,16 @@ city, county and township level, their zones (功能区), departments and window
 
 Every hall carries its region path (``690000/690100/690102/``) so that a scope is a prefix test.
 """
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire the hall tree: the router and the cached hall and window facts."""
+    from smarthall.org import service
+    from smarthall.org.api import router
+
+    registry.api(router, priority=30)
+    registry.cache(service.FACTS, "org_hall", "org_window", "org_window_item", "org_calendar_override")

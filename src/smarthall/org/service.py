@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from smarthall.catalog.errors import HallNotFound
-from smarthall.core.cache import cache_depends_on, cached
+from smarthall.core.cache import cached
 from smarthall.core.workdays import WorkCalendar
-from smarthall.org.models import CalendarOverride, Hall, Region, Window, WindowItem
+from smarthall.org.models import CalendarOverride, Hall, Region, Window
 from smarthall.org.schemas import HallNode, HallRead, RegionNode, WindowRead, ZoneRead
 
 FACTS = "org.facts"
-cache_depends_on(FACTS, Hall, Window, WindowItem, CalendarOverride)
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,35 @@ def hall_facts(session: Session, code: str) -> HallFacts:
             session.execute(select(Hall).where(Hall.code == code)).scalar_one_or_none(), {"hall_code": code}
         ),
     )
+
+
+@dataclass(frozen=True)
+class ScopeFacts:
+    """A node of the hall tree that settings can be attached to: a region or one hall."""
+
+    kind: str  # "region" | "hall"
+    code: str
+    name: str
+    level: str  # province / city / county / township, or the hall's level
+    region_path: str  # the region's own path, or the hall's
+    hall_id: int | None
+
+
+def scope_facts(session: Session, code: str) -> ScopeFacts | None:
+    """The region or active hall with ``code`` (None when neither exists)."""
+    region = session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
+    if region is not None:
+        return ScopeFacts("region", region.code, region.name, region.level, region.path, None)
+    hall = session.execute(select(Hall).where(Hall.code == code, Hall.active.is_(True))).scalar_one_or_none()
+    if hall is not None:
+        return ScopeFacts("hall", hall.code, hall.name, hall.level, hall.region_path, hall.id)
+    return None
+
+
+def region_levels(session: Session, codes: list[str]) -> dict[str, tuple[str, str]]:
+    """(level, name) of each region code in ``codes``."""
+    rows = session.execute(select(Region.code, Region.level, Region.name).where(Region.code.in_(codes)))
+    return {code: (level, name) for code, level, name in rows}
 
 
 def hall_facts_by_id(session: Session, hall_id: int) -> HallFacts:

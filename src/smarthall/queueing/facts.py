@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarthall.catalog import service as catalog_service
-from smarthall.core.cache import cache_depends_on, cached
+from smarthall.core.cache import cached
 from smarthall.core.clock import service_day
 from smarthall.org import service as org_service
 from smarthall.org.models import Department
@@ -21,8 +21,7 @@ from smarthall.queueing.errors import WindowNotFound
 
 __all__ = ["HallFacts", "WindowFacts"]
 
-_QUEUES = "queue.prefixes"
-cache_depends_on(_QUEUES, Department)
+QUEUES_CACHE = "queue.prefixes"
 
 
 def hall(session: Session, code: str) -> HallFacts:
@@ -57,7 +56,7 @@ def prefixes(session: Session) -> dict[str, str]:
     """Queue prefix letter per department code."""
     return cached(
         session,
-        _QUEUES,
+        QUEUES_CACHE,
         "prefixes",
         lambda: policy.queue_prefixes(session.execute(select(Department.code)).scalars()),
     )
@@ -65,7 +64,7 @@ def prefixes(session: Session) -> dict[str, str]:
 
 def queue_departments(session: Session) -> dict[str, str]:
     """Department code per queue prefix (the board names each queue's department)."""
-    return cached(session, _QUEUES, "departments", lambda: {q: d for d, q in prefixes(session).items()})
+    return cached(session, QUEUES_CACHE, "departments", lambda: {q: d for d, q in prefixes(session).items()})
 
 
 def is_open(session: Session, hall_facts: HallFacts, now: datetime) -> bool:

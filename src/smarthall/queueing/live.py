@@ -32,16 +32,9 @@ from smarthall.core.coalesce import Coalescer
 from smarthall.core.db import Database
 from smarthall.core.models import UTCDateTime
 from smarthall.notify import service as notify_service
-from smarthall.notify.templates import register as register_template
 from smarthall.queueing import estimate, facts
 from smarthall.queueing.errors import WindowNotFound
 from smarthall.queueing.models import Ticket, WindowSession, status_is
-
-register_template(
-    "queue.ahead",
-    "您的号票 {number} 前面还有 {ahead} 人,请回到等候区留意叫号。",
-    "Ticket {number}: {ahead} people ahead of you. Please return to the waiting area.",
-)
 
 QUIET_CALL_AHEAD = 3
 REFRESH_SECONDS = 2.0

@@ -1,0 +1,15 @@
+"""Rules as settings (规则配置): every default of the requirements as a typed rule with a platform default,
+overridable at province, city, county and hall level down the hall tree, the nearest override winning."""
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire the rules: the router and the per-hall cache of effective values."""
+    from smarthall.rules import service
+    from smarthall.rules.api import router
+
+    registry.api(router, priority=45)
+    registry.cache(service.CACHE, "rules_setting")

@@ -1,0 +1,183 @@
+"""The house rules of ``../shared/docs/architecture.md``, checked on the source:
+
+- queries live in each domain's ``repository.py``: no ``select(``, ``update(``, ``insert(`` or ``session.execute(``
+  in a ``service.py``, ``api.py`` or ``pages.py``;
+- a domain reaches another through its ``service``: it never imports another domain's ``models`` or
+  ``repository`` (the short, reasoned ``ALLOWED_IMPORTS`` aside);
+- nothing registers at import: huey decorators, listeners and caches are declared in ``register()``;
+- modules stay small (``cases/`` ≤ 400 lines, everything ≤ 600).
+
+``PENDING_*`` name what has not moved yet; an entry that no longer offends fails the test, so the lists only shrink.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from smarthall.wiring import DOMAINS
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "smarthall"
+QUERY = re.compile(r"\b(select|update|insert)\(|session\.execute\(")
+THIN = ("service.py", "api.py", "pages.py")
+
+# Files still holding queries, to be emptied into their domain's repository.py.
+PENDING_QUERIES: set[str] = {
+    "appointment/service.py",
+    "archive/service.py",
+    "assist/service.py",
+    "audit/service.py",
+    "cases/service.py",
+    "catalog/service.py",
+    "consult/service.py",
+    "evaluation/service.py",
+    "identity/service.py",
+    "licences/service.py",
+    "notify/service.py",
+    "org/service.py",
+    "queueing/service.py",
+    "identity/api.py",
+    "queueing/pages.py",
+    "web/pages.py",
+}
+
+# (importing file, imported module) pairs allowed for good, with the reason.
+ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
+    ("identity/models.py", "smarthall.org.models"): "staff and devices have a relationship to their Hall row",
+}
+
+# Cross-domain imports still to be replaced by calls to the other domain's service.
+PENDING_IMPORTS: set[tuple[str, str]] = {
+    ("appointment/service.py", "smarthall.catalog.models"),
+    ("appointment/service.py", "smarthall.org.models"),
+    ("archive/service.py", "smarthall.identity.models"),
+    ("archive/service.py", "smarthall.org.models"),
+    ("assist/service.py", "smarthall.catalog.models"),
+    ("assist/service.py", "smarthall.consult.models"),
+    ("assist/service.py", "smarthall.identity.models"),
+    ("assist/service.py", "smarthall.org.models"),
+    ("cases/demo.py", "smarthall.identity.models"),
+    ("cases/demo.py", "smarthall.licences.models"),
+    ("cases/service.py", "smarthall.catalog.models"),
+    ("cases/service.py", "smarthall.identity.models"),
+    ("cases/service.py", "smarthall.licences.models"),
+    ("cases/service.py", "smarthall.org.models"),
+    ("catalog/importer.py", "smarthall.org.models"),
+    ("catalog/service.py", "smarthall.org.models"),
+    ("consult/pages.py", "smarthall.assist.models"),
+    ("consult/pages.py", "smarthall.identity.models"),
+    ("consult/service.py", "smarthall.catalog.models"),
+    ("consult/service.py", "smarthall.org.models"),
+    ("evaluation/service.py", "smarthall.identity.models"),
+    ("evaluation/service.py", "smarthall.org.models"),
+    ("identity/service.py", "smarthall.org.models"),
+    ("queueing/facts.py", "smarthall.org.models"),
+    ("queueing/pages.py", "smarthall.catalog.models"),
+    ("queueing/pages.py", "smarthall.identity.models"),
+    ("queueing/pages.py", "smarthall.org.models"),
+    ("queueing/service.py", "smarthall.catalog.models"),
+    ("queueing/service.py", "smarthall.identity.models"),
+    ("queueing/service.py", "smarthall.org.models"),
+    ("web/pages.py", "smarthall.identity.models"),
+    ("web/pages.py", "smarthall.org.models"),
+}
+
+# Modules still over the size limit.
+PENDING_LONG: set[str] = {
+    "archive/service.py",
+    "cases/service.py",
+    "consult/service.py",
+    "evaluation/service.py",
+    "queueing/service.py",
+}
+CASES_LIMIT, LIMIT = 400, 600
+
+IMPORT_TIME_WIRING = re.compile(
+    r"@huey\.|huey\.(task|periodic_task)\(|cache_depends_on|register_template|^@on(_write)?\("
+)
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(SRC).as_posix()
+
+
+def _imported(tree: ast.AST) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            if node.module.count(".") == 1:  # ``from smarthall.org import models``
+                out.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+    return out
+
+
+def test_queries_live_in_repositories():
+    offending = {_rel(p) for p in _modules() if p.name in THIN and QUERY.search(p.read_text())}
+    assert offending - PENDING_QUERIES == set(), "queries belong in the domain's repository.py"
+    assert PENDING_QUERIES - offending == set(), "moved: remove these from PENDING_QUERIES"
+
+
+def test_domains_meet_through_services():
+    offending: set[tuple[str, str]] = set()
+    for path in _modules():
+        rel = _rel(path)
+        domain = rel.split("/", 1)[0]
+        if domain == "core" or "/" not in rel:
+            continue
+        for module in _imported(ast.parse(path.read_text())):
+            parts = module.split(".")
+            if len(parts) >= 3 and parts[0] == "smarthall" and parts[1] not in (domain, "core"):
+                if parts[2] in ("models", "repository"):
+                    offending.add((rel, ".".join(parts[:3])))
+    offending -= set(ALLOWED_IMPORTS)
+    assert offending - PENDING_IMPORTS == set(), "reach another domain through its service"
+    assert PENDING_IMPORTS - offending == set(), "moved: remove these from PENDING_IMPORTS"
+
+
+def test_core_knows_no_domain():
+    for path in (SRC / "core").glob("*.py"):
+        for module in _imported(ast.parse(path.read_text())):
+            parts = module.split(".")
+            assert not (len(parts) >= 2 and parts[0] == "smarthall" and parts[1] not in ("core",)), (path, module)
+
+
+def test_nothing_registers_at_import():
+    offending = []
+    for path in _modules():
+        if _rel(path) in ("core/tasks.py", "core/registry.py"):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if IMPORT_TIME_WIRING.search(line):
+                offending.append(f"{_rel(path)}:{number}: {line.strip()}")
+    assert offending == []
+
+
+def test_every_domain_has_one_register():
+    for domain in DOMAINS:
+        text = (SRC / domain / "__init__.py").read_text()
+        assert text.count("def register(registry: Registry) -> None:") == 1, domain
+
+
+def test_cache_dependencies_name_real_tables(env):
+    from smarthall.core.models import Base
+
+    registry = env.app.state.registry
+    assert set(registry.cache_dependents) <= set(Base.metadata.tables)
+
+
+def test_modules_stay_small():
+    long = set()
+    for path in _modules():
+        lines = len(path.read_text().splitlines())
+        limit = CASES_LIMIT if _rel(path).startswith("cases/") else LIMIT
+        if lines > limit:
+            long.add(_rel(path))
+    assert long - PENDING_LONG == set(), "split modules that grow past the limit"
+    assert PENDING_LONG - long == set(), "small now: remove these from PENDING_LONG"
