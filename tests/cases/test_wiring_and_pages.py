@@ -91,3 +91,10 @@ def test_a_failed_page_action_writes_nothing_and_still_audits_the_staff_read(cli
     page = client.post(f"/cases/{case_no}/act", headers=auth(client, "clerk1"), data={"action": "withdraw"})
     assert page.status_code == 403 and "您的角色不能对该办件执行此操作" in page.text
     assert count(AuditEvent, AuditEvent.action == "personal_data.read", AuditEvent.target_id == case_no) == reads + 1
+
+
+def test_the_tolerated_acceptance_form_offers_the_halls_deadline(client: Any) -> None:
+    case_no = submit_sc001(client, li_ming(client), with_materials=False)["case_no"]
+    page = client.get(f"/cases/{case_no}", headers=auth(client, "clerk1"))
+    # cases.tolerated_gap_workdays (5 by default) working days after Monday 2026-11-30
+    assert page.status_code == 200 and 'name="tolerated_until" value="2026-12-07"' in page.text
