@@ -104,7 +104,7 @@ class TestCaseInScope:
             with pytest.raises(CaseNotFound):
                 service.case_in_scope(session, staff_actor(session, "hallmanager1"), case_no="NOPE")
 
-    def test_reading_needs_a_role_that_reads_cases_acting_does_not(self, env: Any) -> None:
+    def test_reading_needs_a_role_that_reads_cases_acting_does_not(self, env: Any, desk: DocumentDesk) -> None:
         with env.db.unit_of_work() as session:
             case = make_case(session)
             guide = staff_actor(session, "guide1")
@@ -113,7 +113,7 @@ class TestCaseInScope:
             assert exc.value.code_ == "forbidden_role"
             loaded = service.case_in_scope(session, guide, case_no=case.case_no, to="act")
             with pytest.raises(ActionNotForRole):
-                service.act(session, guide, case=loaded, data=ActionIn(action="accept"), desk=None, now=env.clock.now())  # type: ignore[arg-type]
+                service.act(session, guide, case=loaded, data=ActionIn(action="accept"), desk=desk, now=env.clock.now())
 
 
 class TestListCases:

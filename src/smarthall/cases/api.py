@@ -89,7 +89,8 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
-    """Cases in scope by promised due date: a citizen's own, or a hall's (an approver's department's) for staff."""
+    """Cases in scope by promised due date, paged: a citizen's own, or a hall's (an approver's department's) for
+    staff."""
     return service.case_rows(session, actor, status=status, limit=limit, offset=offset, now=now)
 
 

@@ -5,11 +5,12 @@ and the warning levels. Every text is an entry of ``cases/messages.toml``; this 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from smarthall.cases.models import Case
 from smarthall.cases.shapes import ItemSpec
+from smarthall.cases.workflow import STATES
 from smarthall.core.clock import format_local
 from smarthall.core.i18n import Lang, label, translate
 from smarthall.core.masking import mask_name
@@ -29,8 +30,6 @@ def action_word(action: str, lang: Lang = "zh") -> str:
 
 def status_words(lang: Lang = "zh") -> dict[str, str]:
     """Every status with its word (for page tables)."""
-    from smarthall.cases.workflow import STATES
-
     return {s: status_word(s, lang) for s in STATES}
 
 
@@ -135,7 +134,3 @@ def warning_words(level: str) -> tuple[str, str]:
 
 def step_overdue_words(status: str, days: int) -> tuple[str, str]:
     return text("warning.step_overdue", step=action_word("accept"), days=days), text("warning.step_overdue", "en")
-
-
-def timeline_entry(at: datetime, action: str) -> dict[str, str]:
-    return {"at_local": format_local(at), "action_zh": action_word(action)}

@@ -100,8 +100,7 @@ def _applicant(session: Session, actor: Actor, data: CaseCreate, hall: Any, *, o
 
 
 def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDesk, now: datetime) -> Submitted:
-    """File an application: validated (every fault at once), numbered, pre-checked; instant-approval items decide
-    at once and, approved, are delivered electronically."""
+    """File an application: validated, numbered, pre-checked; an instant-approval item decides and delivers at once."""
     onsite = _at_counter(actor)
     item = catalog_service.get_item(session, data.item_code)
     hall = org_service.get_hall(session, data.hall_code)
@@ -197,8 +196,7 @@ def _system_act(
 
 
 def case_in_scope(session: Session, actor: Actor, *, case_no: str, to: Literal["read", "act"] = "read") -> Case:
-    """The case if ``actor`` may see it (its applicant, or staff of a hall in scope), else 404 — or 403 for staff
-    asking about a case of a hall outside their scope, or (``to="read"``) for roles that do not read cases."""
+    """The case ``actor`` may see (owner, or staff in scope), else 404 (403: another hall's staff, non-reading role)."""
     if to == "read" and actor.kind not in ("citizen", "system") and not (actor.is_staff and actor.has("case.read")):
         raise RoleCannotReadCases()
     repo = CaseRepository(session)
@@ -216,8 +214,7 @@ def read_case(session: Session, actor: Actor, *, case: Case, now: datetime, with
 
 
 def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: DocumentDesk, now: datetime) -> Case:
-    """Take an action on a case loaded in scope (``case_in_scope(..., to="act")``): accept, supplement, refuse,
-    approve (a joint review's part), reject, suspend, resume, withdraw, supply, resubmit, deliver."""
+    """Take a workflow action on a case loaded with ``case_in_scope(..., to="act")`` (the state moves, or 409)."""
     if data.action not in workflow.ACTIONS or data.action in workflow.INTERNAL_ACTIONS:
         raise ActionInvalid(detail={"faults": [{"field": "action", "code": "unknown_action"}]})
     case = CaseRepository(session).lock(case)
@@ -251,8 +248,7 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
 def list_cases(
     session: Session, actor: Actor, *, status: list[str] | None = None, limit: int = 200, offset: int = 0
 ) -> list[Case]:
-    """Cases in scope by promised due date: a citizen's own; a hall's for staff (an approver's department's and the
-    joint reviews it takes part in)."""
+    """Cases in scope by due date: a citizen's own, a hall's for staff (an approver's department's, joint reviews)."""
     repo = CaseRepository(session)
     if actor.kind == "citizen":
         return repo.listing(actor, status=status, limit=limit, offset=offset)
