@@ -83,24 +83,40 @@ def run_fold(profile: arrivals.HallProfile, counts: forecast.Counts, first: date
 
 
 def main() -> None:
-    seed = int(sys.argv[1]) if len(sys.argv) > 1 else 2026
-    print(f"seed {seed}")
-    for size, code in SIZES.items():
-        profile = arrivals.profile_for_hall(HALLS[code], CATALOG["items"], size=size)
-        t0 = time.perf_counter()
-        counts = history(profile, seed, date(2026, 10, 19))
-        t1 = time.perf_counter()
-        for fold, first in FOLDS.items():
-            r = run_fold(profile, counts, first)
-            print(
-                f"{size:6} {fold:15} hours={r['hours']:3d} mean/h={r['mean_per_hour']:6.1f} "
-                f"MASE ours={r['mase']:.3f} naive={r['mase_naive']:.3f} mean4={r['mase_mean4']:.3f} "
-                f"oracle={r['mase_oracle']:.3f} | ours/naive={r['vs_naive']:.3f} "
-                f"better-than-mean4={r['vs_mean4']:+.1%} "
-                f"| cover80={r['coverage80']:.3f} | post-holiday MAE ours={r['post_mae_ours']:.1f} "
-                f"naive={r['post_mae_naive']:.1f} mean4={r['post_mae_mean4']:.1f}"
-            )
-        print(f"       (history {t1 - t0:.1f} s, folds {time.perf_counter() - t1:.1f} s)")
+    seeds = [int(a) for a in sys.argv[1:]] or [2026]
+    summary: dict[str, list[dict[str, float]]] = {size: [] for size in SIZES}
+    for seed in seeds:
+        print(f"seed {seed}")
+        for size, code in SIZES.items():
+            profile = arrivals.profile_for_hall(HALLS[code], CATALOG["items"], size=size)
+            t0 = time.perf_counter()
+            counts = history(profile, seed, date(2026, 10, 19))
+            t1 = time.perf_counter()
+            for fold, first in FOLDS.items():
+                r = run_fold(profile, counts, first)
+                summary[size].append(r)
+                print(
+                    f"{size:6} {fold:15} hours={r['hours']:3d} mean/h={r['mean_per_hour']:6.1f} "
+                    f"MASE ours={r['mase']:.3f} naive={r['mase_naive']:.3f} mean4={r['mase_mean4']:.3f} "
+                    f"oracle={r['mase_oracle']:.3f} | ours/naive={r['vs_naive']:.3f} "
+                    f"better-than-mean4={r['vs_mean4']:+.1%} "
+                    f"| cover80={r['coverage80']:.3f} | post-holiday MAE ours={r['post_mae_ours']:.1f} "
+                    f"naive={r['post_mae_naive']:.1f} mean4={r['post_mae_mean4']:.1f}"
+                )
+            print(f"       (history {t1 - t0:.1f} s, folds {time.perf_counter() - t1:.1f} s)")
+    print(f"\nmean over {len(seeds)} seed(s) × {len(FOLDS)} folds")
+    for size, rows in summary.items():
+
+        def avg(key: str, rows: list[dict[str, float]] = rows) -> float:
+            return sum(r[key] for r in rows) / len(rows)
+
+        cover = [r["coverage80"] for r in rows]
+        print(
+            f"{size:6} MASE ours={avg('mase'):.3f} (worst {max(r['mase'] for r in rows):.3f}) "
+            f"naive={avg('mase_naive'):.3f} mean4={avg('mase_mean4'):.3f} oracle={avg('mase_oracle'):.3f} "
+            f"better-than-mean4={avg('vs_mean4'):+.1%} (least {min(r['vs_mean4'] for r in rows):+.1%}) "
+            f"cover80={avg('coverage80'):.3f} (range {min(cover):.3f}–{max(cover):.3f})"
+        )
 
 
 if __name__ == "__main__":

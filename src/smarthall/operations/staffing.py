@@ -107,6 +107,10 @@ class DayModel:
         a = self.start + p * self.period
         return a, min(a + self.period, self.end)
 
+    def stream_bins(self) -> tuple[tuple[float, float, float], ...]:
+        """All streams' bins together (the hall's expected arrivals)."""
+        return tuple(b for s in self.streams for b in s.bins)
+
     def sample(self, rng: np.random.Generator, *, day: date, day_cv: float = 0.0) -> DaySample:
         """One day: each stream drawn in turn from ``rng``, merged in arrival order."""
         return merge_samples([sample_arrivals(s.bins, s.items, rng, day=day, day_cv=day_cv) for s in self.streams])
