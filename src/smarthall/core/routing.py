@@ -7,6 +7,16 @@ With this route class (every router of the platform uses it) the request's unit 
 after-commit hooks run, in the endpoint's own thread as soon as the endpoint returns, and a returned Pydantic
 model is serialised there too; the dependencies in ``core.deps`` are ``async`` and do no I/O. The semantics are
 the ones of ``core.deps.get_session``: commit when the endpoint returns, roll back when it raises.
+
+Two helpers keep that one commit path whole:
+
+- ``InHop``: a dependency that needs the database (``CaseInScope``: "load the case in the actor's scope or 404")
+  returns ``InHop(load)`` without doing I/O; ``load()`` runs in the endpoint's thread, inside its unit of work,
+  before the endpoint, so the load neither costs a thread hop of its own nor holds SQLite's write lock across one.
+- ``RenderAfterRollback``: a page that must show faults instead of the result raises it with a ``render``
+  callable; the unit of work is rolled back (its after-commit announcements dropped), then ``render()`` runs in a
+  fresh transaction of the same session, committed like any endpoint's (a render may record, e.g. an audited read),
+  and its response is sent. No page calls ``session.rollback()`` itself.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from smarthall.core.db import REQUEST_SESSION, run_after_commit
+from smarthall.core.db import AFTER_COMMIT_KEY, REQUEST_SESSION, run_after_commit
 
 # Route options under which FastAPI's own serialisation would differ from ``model_dump_json(by_alias=True)``.
 _SERIALISATION_OPTIONS = (
@@ -85,15 +95,54 @@ class _Serialiser:
         return Response(body, status_code=self.status_code, media_type="application/json")
 
 
+class InHop:
+    """A dependency's value, computed by ``load()`` in the endpoint's own hop (sync endpoints of this route only)."""
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self.load = load
+
+
+class RenderAfterRollback(Exception):
+    """Raised by an endpoint: undo the request's writes, then answer with ``render()`` (which may read)."""
+
+    def __init__(self, render: Callable[[], Any]) -> None:
+        super().__init__("render after rollback")
+        self.render = render
+
+
+def _resolve_in_hop(kwargs: dict[str, Any]) -> None:
+    for name, value in kwargs.items():
+        if isinstance(value, InHop):
+            kwargs[name] = value.load()
+
+
 def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         session = _request_session(kwargs)
         if session is None:
-            return endpoint(*args, **kwargs)
+            try:
+                _resolve_in_hop(kwargs)
+                return endpoint(*args, **kwargs)
+            except RenderAfterRollback as signal:
+                return signal.render()
         try:
+            _resolve_in_hop(kwargs)
             result = endpoint(*args, **kwargs)
             session.commit()
+        except RenderAfterRollback as signal:
+            session.rollback()
+            session.info[AFTER_COMMIT_KEY] = []  # nothing of the undone work is announced
+            try:
+                result = signal.render()
+                session.commit()  # what the render itself records (a personal-data read is audited)
+            except BaseException:
+                session.rollback()
+                raise
+            run_after_commit(session)
+            return result
         except BaseException:
             session.rollback()
             raise

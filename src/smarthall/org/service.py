@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from smarthall.catalog.errors import HallNotFound
 from smarthall.core.cache import cached
 from smarthall.core.workdays import WorkCalendar
-from smarthall.org.models import CalendarOverride, Hall, Region, Window
+from smarthall.org.models import CalendarOverride, Department, Hall, Region, Window
 from smarthall.org.schemas import HallNode, HallRead, RegionNode, WindowRead, ZoneRead
 
 FACTS = "org.facts"
@@ -83,6 +83,12 @@ def scope_facts(session: Session, code: str) -> ScopeFacts | None:
     if hall is not None:
         return ScopeFacts("hall", hall.code, hall.name, hall.level, hall.region_path, hall.id)
     return None
+
+
+def department_name(session: Session, code: str) -> str:
+    """The department's name (its code when there is no such department)."""
+    name = session.execute(select(Department.name).where(Department.code == code)).scalar_one_or_none()
+    return name if name is not None else code
 
 
 def region_levels(session: Session, codes: list[str]) -> dict[str, tuple[str, str]]:
