@@ -210,6 +210,6 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
     ]
     repo.flush()
     if not repo.has_version(code, item.version):
-        session.add(
+        repo.add_version(
             ItemVersion(item_code=code, version=item.version, content_hash=digest, content={"code": code, **data})
         )

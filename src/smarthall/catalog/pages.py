@@ -81,7 +81,6 @@ def hall_page(hall_code: str, request: Request, session: DbSession, actor: Curre
             "overrides": local,
             "item_names": names,
             "in_scope": in_scope,
-            "may_override": _may_override(actor, hall),
         },
     )
 

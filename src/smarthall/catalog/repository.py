@@ -69,6 +69,9 @@ class ItemRepository(Repository[Item]):
         stmt = select(Item).where(Item.code.not_in(list(codes)), Item.active.is_(True))
         return list(self.session.execute(stmt).scalars())
 
+    def add_version(self, row: ItemVersion) -> None:
+        self.session.add(row)
+
     def has_version(self, code: str, version: int) -> bool:
         stmt = select(ItemVersion.id).where(ItemVersion.item_code == code, ItemVersion.version == version)
         return self.session.execute(stmt).first() is not None
