@@ -23,6 +23,16 @@ def _set(client: Any, key: str, scope: str, value: str, **more: Any) -> Any:
 
 
 class TestReading:
+    def test_every_rule_has_its_words(self):
+        from smarthall.core.i18n import message
+        from smarthall.rules.definitions import RULES
+
+        for definition in RULES.values():
+            assert message(f"rule.{definition.key}"), definition.key
+            assert message(f"rules.domain.{definition.domain}"), definition.domain
+            assert not definition.unit or message(f"unit.{definition.unit}"), definition.unit
+            assert not definition.zero or message(f"rules.zero.{definition.zero}"), definition.zero
+
     def test_every_rule_is_shown_in_words_with_its_source(self, env, client):
         with env.db.unit_of_work() as session:
             make_rule(session, key="queue.long_wait_minutes", scope_code="690102", value=40)
