@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from smarthall.core.clock import SHANGHAI
 from smarthall.core.validators import id_check_char
 
 _serial = itertools.count(1)
+DEFAULT_NOW = datetime(2026, 11, 30, 9, 30, tzinfo=SHANGHAI)  # the frozen clock's start (tests/conftest.py)
 DEMO_CITIZEN_ID = "690102199003071232"
 
 
@@ -40,6 +42,23 @@ def register_citizen(client: Any, **overrides: Any) -> tuple[dict[str, Any], dic
     return payload, {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """``response`` is a problem+json refusal with ``status`` and ``code`` (and both messages); its body."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    assert body["message_zh"] and body["message_en"], body
+    return body
+
+
+def system() -> Any:
+    """The system actor (migrations, jobs, the province's own settings in a demo tree without a province hall)."""
+    from smarthall.core.tenancy import SYSTEM
+
+    return SYSTEM
+
+
 def make_staff(
     env: Any,
     *,
@@ -51,14 +70,11 @@ def make_staff(
     name: str = "测试员",
 ) -> None:
     """A staff member of ``hall_code`` written to the database, with the demo password (log in with ``auth``)."""
-    from sqlalchemy import select
-
     from smarthall.identity import service as identity_service
-    from smarthall.org.models import Hall
+    from smarthall.org import service as org_service
     from tests.conftest import DEMO_PASSWORD
 
     with env.db.unit_of_work() as session:
-        hall = session.execute(select(Hall).where(Hall.code == hall_code)).scalar_one()
         staff, _ = identity_service.upsert_staff(
             session,
             {
@@ -69,7 +85,7 @@ def make_staff(
                 "department_code": department_code,
                 "window_code": window_code,
             },
-            hall,
+            org_service.hall_facts(session, hall_code),
         )
         identity_service.set_password(staff, DEMO_PASSWORD)
 
@@ -181,3 +197,64 @@ def make_case(
         )
     session.flush()
     return case
+
+
+def make_device(
+    session: Any, *, code: str, hall_code: str, kind: str = "kiosk", name: str = "测试设备", key: str | None = None
+) -> Any:
+    """A device of ``hall_code`` (its key: ``key`` or ``<code>-key``)."""
+    from smarthall.identity import service as identity_service
+    from smarthall.org import service as org_service
+
+    hall = org_service.hall_facts(session, hall_code)
+    return identity_service.ensure_device(
+        session, code=code, kind=kind, name=name, hall=hall, key=key or f"{code}-key"
+    )
+
+
+def make_rule(
+    session: Any, *, key: str, scope_code: str, value: Any, now: datetime = DEFAULT_NOW, actor: Any = None
+) -> Any:
+    """An override of rule ``key`` at a region or hall (set by the system unless ``actor`` is given)."""
+    from smarthall.rules import service as rules_service
+
+    return rules_service.set_rule(
+        session, actor or system(), key=key, scope_code=scope_code, value=value, note="test", now=now
+    )
+
+
+def make_calendar_day(
+    session: Any, *, scope_code: str, day: date, is_workday: bool, note: str = "", now: datetime = DEFAULT_NOW
+) -> Any:
+    """A holiday-calendar override of ``day`` at a region or hall (by the system)."""
+    from smarthall.org import calendar
+
+    return calendar.set_override(
+        session, system(), scope_code=scope_code, day=day, is_workday=is_workday, note=note, now=now
+    )
+
+
+def make_item_override(
+    session: Any,
+    *,
+    hall_code: str,
+    item_code: str,
+    enabled: bool | None = None,
+    promised_limit_workdays: int | None = None,
+    fee_note: str | None = None,
+    window_codes: list[str] | None = None,
+    now: datetime = DEFAULT_NOW,
+    actor: Any = None,
+) -> Any:
+    """A hall's own settings of an item (by the system unless ``actor`` is given); the override's view."""
+    from smarthall.catalog import overrides
+
+    values = {
+        "enabled": enabled,
+        "promised_limit_workdays": promised_limit_workdays,
+        "fee_note": fee_note,
+        "window_codes": window_codes,
+    }
+    return overrides.set_override(
+        session, actor or system(), hall_code=hall_code, item_code=item_code, values=values, note="test", now=now
+    )

@@ -14,6 +14,7 @@ import pytest
 
 from smarthall.identity.permissions import STAFF_ROLES
 from tests.conftest import auth
+from tests.factories import assert_problem
 
 STAFF_BY_ROLE = {
     "guide": "guide1",
@@ -87,6 +88,15 @@ DENIAL_CODES = {"unauthorized", "forbidden", "forbidden_role", "device_only", "c
 # (method, path, roles allowed, expected success status)
 MATRIX = [
     ("GET", "/api/v1/staff", {"hall_manager", "admin", "auditor"}, 200),
+    ("GET", "/api/v1/devices", {"hall_manager", "admin"}, 200),
+    ("GET", "/api/v1/rules?hall_code=H-690102", {"hall_manager", "admin", "auditor"}, 200),
+    ("GET", "/api/v1/halls/H-690102/calendar-overrides", {"hall_manager", "admin", "auditor"}, 200),
+    (
+        "GET",
+        "/api/v1/halls/H-690102/items/GA-006/override",
+        {"guide", "clerk", "approver", "hall_manager", "admin"},
+        200,
+    ),
     ("GET", "/api/v1/audit/events", {"auditor"}, 200),
     ("GET", "/api/v1/audit/verify", {"auditor"}, 200),
     ("GET", "/api/v1/citizens/lookup?id_number=690102199003071232", {"guide", "clerk", "hall_manager"}, 200),
@@ -97,18 +107,21 @@ MATRIX = [
 def test_role_matrix(client, method, path, allowed, ok):
     for role in STAFF_ROLES:
         response = client.request(method, path, headers=auth(client, STAFF_BY_ROLE[role]))
-        expected = ok if role in allowed else 403
-        assert response.status_code == expected, f"{role} on {method} {path}: {response.status_code}"
+        if role in allowed:
+            assert response.status_code == ok, f"{role} on {method} {path}: {response.status_code}"
+        else:
+            assert_problem(response, 403, "forbidden_role")
     citizen = auth(client, "690102199003071232")
-    assert client.request(method, path, headers=citizen).status_code == 403
+    assert_problem(client.request(method, path, headers=citizen), 403, "forbidden_role")
     kiosk = {"X-Device-Key": "demo-kiosk-key"}
-    assert client.request(method, path, headers=kiosk).status_code == 403
+    assert_problem(client.request(method, path, headers=kiosk), 403, "forbidden_role")
 
 
 def test_administrator_cannot_read_the_audit_trail_and_auditor_cannot_import(client):
-    assert client.get("/api/v1/audit/events", headers=auth(client, "admin1")).status_code == 403
+    assert_problem(client.get("/api/v1/audit/events", headers=auth(client, "admin1")), 403, "forbidden_role")
     body = b"{}"
-    assert client.post("/api/v1/catalog/import", content=body, headers=auth(client, "auditor1")).status_code == 403
+    imported = client.post("/api/v1/catalog/import", content=body, headers=auth(client, "auditor1"))
+    assert_problem(imported, 403, "forbidden_role")
 
 
 def test_hall_scope_of_staff_lists(env, client):

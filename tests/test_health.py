@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from tests.factories import assert_problem
+
 
 def test_healthz_reports_database_and_features(client):
     response = client.get("/healthz")
@@ -28,11 +30,7 @@ def test_openapi_and_docs_are_served(client):
 
 
 def test_unknown_route_is_problem_json(client):
-    response = client.get("/api/v1/no-such-thing")
-    assert response.status_code == 404
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["code"] == "not_found" and body["message_zh"] and body["message_en"]
+    assert_problem(client.get("/api/v1/no-such-thing"), 404, "not_found")
 
 
 def test_request_id_is_echoed(client):

@@ -28,21 +28,19 @@ PENDING_QUERIES: set[str] = {
     "archive/service.py",
     "assist/service.py",
     "audit/service.py",
-    "catalog/service.py",
     "consult/service.py",
     "evaluation/service.py",
-    "identity/service.py",
-    "notify/service.py",
-    "org/service.py",
     "queueing/service.py",
-    "identity/api.py",
     "queueing/pages.py",
-    "web/pages.py",
 }
 
 # (importing file, imported module) pairs allowed for good, with the reason.
 ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
     ("identity/models.py", "smarthall.org.models"): "staff and devices have a relationship to their Hall row",
+    ("identity/repository.py", "smarthall.org.models"): (
+        "the request's actor is read with its hall's code and region path in one joined statement (the one round "
+        "trip of an actor-cache miss); the staff and device lists load each row's hall for its code"
+    ),
 }
 
 # Cross-domain imports still to be replaced by calls to the other domain's service.
@@ -55,15 +53,12 @@ PENDING_IMPORTS: set[tuple[str, str]] = {
     ("assist/service.py", "smarthall.consult.models"),
     ("assist/service.py", "smarthall.identity.models"),
     ("assist/service.py", "smarthall.org.models"),
-    ("catalog/importer.py", "smarthall.org.models"),
-    ("catalog/service.py", "smarthall.org.models"),
     ("consult/pages.py", "smarthall.assist.models"),
     ("consult/pages.py", "smarthall.identity.models"),
     ("consult/service.py", "smarthall.catalog.models"),
     ("consult/service.py", "smarthall.org.models"),
     ("evaluation/service.py", "smarthall.identity.models"),
     ("evaluation/service.py", "smarthall.org.models"),
-    ("identity/service.py", "smarthall.org.models"),
     ("queueing/facts.py", "smarthall.org.models"),
     ("queueing/pages.py", "smarthall.catalog.models"),
     ("queueing/pages.py", "smarthall.identity.models"),
@@ -71,8 +66,6 @@ PENDING_IMPORTS: set[tuple[str, str]] = {
     ("queueing/service.py", "smarthall.catalog.models"),
     ("queueing/service.py", "smarthall.identity.models"),
     ("queueing/service.py", "smarthall.org.models"),
-    ("web/pages.py", "smarthall.identity.models"),
-    ("web/pages.py", "smarthall.org.models"),
 }
 
 # Modules still over the size limit.
@@ -83,6 +76,18 @@ PENDING_LONG: set[str] = {
     "queueing/service.py",
 }
 CASES_LIMIT, LIMIT = 400, 600
+
+# Pages modules that still add their home tiles at import (``web.nav.register``) rather than contributing them in
+# their domain's register() (``registry.contribute(nav.TILES_POINT, nav.tile(...))``).
+PENDING_TILES: set[str] = {
+    "archive/pages.py",
+    "assist/pages.py",
+    "cases/pages.py",
+    "consult/pages.py",
+    "evaluation/pages.py",
+    "queueing/pages.py",
+}
+TILE_AT_IMPORT = re.compile(r"^(nav\.)?register\(\s*(nav\.)?Tile\(", re.MULTILINE)
 
 IMPORT_TIME_WIRING = re.compile(
     r"@huey\.|huey\.(task|periodic_task)\(|cache_depends_on|register_template|^@on(_write)?\("
@@ -148,6 +153,12 @@ def test_nothing_registers_at_import():
             if IMPORT_TIME_WIRING.search(line):
                 offending.append(f"{_rel(path)}:{number}: {line.strip()}")
     assert offending == []
+
+
+def test_home_tiles_are_contributed_not_registered_at_import():
+    offending = {_rel(p) for p in _modules() if TILE_AT_IMPORT.search(p.read_text())}
+    assert offending - PENDING_TILES == set(), "contribute tiles in register(): registry.contribute(nav.TILES_POINT, …)"
+    assert PENDING_TILES - offending == set(), "moved: remove these from PENDING_TILES"
 
 
 def test_every_domain_has_one_register():

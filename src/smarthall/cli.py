@@ -152,23 +152,19 @@ def archive_verify(
 
 @staff_app.command("set-password")
 def staff_set_password(username: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)]) -> None:
-    """Set a staff member's password."""
-    from sqlalchemy import select
-
+    """Set a staff member's password (and lift a lockout)."""
     from smarthall.identity import security
-    from smarthall.identity.models import Staff
+    from smarthall.identity import service as identity_service
 
     if security.password_problems(password):
         typer.echo("password needs at least 8 characters with letters and digits", err=True)
         raise typer.Exit(2)
     database = _database(Settings())
     with database.unit_of_work() as session:
-        staff = session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
-        if staff is None:
-            typer.echo(f"no staff member {username}", err=True)
-            raise typer.Exit(1)
-        staff.password_hash = security.hash_password(password)
-        staff.failed_logins, staff.locked_until = 0, None
+        found = identity_service.set_staff_password(session, username=username, password=password)
+    if not found:
+        typer.echo(f"no staff member {username}", err=True)
+        raise typer.Exit(1)
     typer.echo("password set")
 
 

@@ -206,15 +206,14 @@ class RequestContext:
 
 def register_known_provinces(database: Database) -> None:
     """ID numbers of the imported hall tree's provinces are valid in every process, not only in the importing one."""
-    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
     from smarthall.core.validators import register_provinces
-    from smarthall.org.models import Region
+    from smarthall.org import service as org_service
 
     try:
         with database.unit_of_work(write=False) as session:
-            register_provinces(session.execute(select(Region.code)).scalars())
+            register_provinces(org_service.region_codes(session))
     except SQLAlchemyError:
         log.warning("regions not readable yet (database not migrated?); ID prefixes of the hall tree not registered")
 

@@ -1,110 +1,174 @@
+"""Login, lockout and session lifetime — the last two are rule settings read in the account's hall (citizens: the
+province's), through the real token endpoint."""
+
 from __future__ import annotations
 
-from tests.conftest import auth
-from tests.factories import register_citizen
+from tests.conftest import _settings, auth
+from tests.factories import assert_problem, make_rule, make_staff, register_citizen
+
+HALL = "H-690102"
+STATION = "H-690102001"
 
 
 def _login(client, username, password):
     return client.post("/api/v1/auth/token", data={"username": username, "password": password})
 
 
-def test_staff_and_citizen_login(client):
-    staff = _login(client, "clerk1", "smarthall-demo")
-    assert staff.status_code == 200 and staff.json()["role"] == "clerk"
-    citizen = _login(client, "690102199003071232", "smarthall-demo")
-    assert citizen.status_code == 200 and citizen.json()["subject_kind"] == "citizen"
-    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {staff.json()['access_token']}"}).json()
-    assert me["hall_code"] == "H-690102" and me["window_code"] == "H-690102-W01" and "*" in me["display_name"]
+def _refused(response) -> None:
+    assert_problem(response, 401, "invalid_credentials")
 
 
-def test_unknown_user_and_wrong_password_look_the_same(client):
-    unknown = _login(client, "nobody", "whatever1")
-    wrong = _login(client, "clerk1", "whatever1")
-    assert unknown.status_code == wrong.status_code == 401
-    assert unknown.json()["code"] == wrong.json()["code"] == "invalid_credentials"
-    assert unknown.json()["message_zh"] == wrong.json()["message_zh"]
+class TestLogin:
+    def test_staff_and_citizen_log_in(self, client):
+        staff = _login(client, "clerk1", "smarthall-demo")
+        assert staff.status_code == 200 and staff.json()["role"] == "clerk"
+        citizen = _login(client, "690102199003071232", "smarthall-demo")
+        assert citizen.status_code == 200 and citizen.json()["subject_kind"] == "citizen"
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {staff.json()['access_token']}"}).json()
+        assert me["hall_code"] == HALL and me["window_code"] == "H-690102-W01" and "*" in me["display_name"]
+
+    def test_unknown_user_and_wrong_password_look_the_same(self, client):
+        unknown = _login(client, "nobody", "whatever1")
+        wrong = _login(client, "clerk1", "whatever1")
+        _refused(unknown)
+        _refused(wrong)
+        assert unknown.json()["message_zh"] == wrong.json()["message_zh"]
+
+    def test_logins_are_audited_with_outcome(self, client):
+        _login(client, "clerk4", "wrong-pass1")
+        _login(client, "clerk4", "smarthall-demo")
+        events = client.get(
+            "/api/v1/audit/events", params={"action": "auth.login"}, headers=auth(client, "auditor1")
+        ).json()
+        mine = [e for e in events if e["actor_id"] == "clerk4"]
+        assert [e["outcome"] for e in mine][:2] == ["ok", "denied"]
 
 
-def test_lockout_after_five_failures_for_thirty_minutes(env, client):
-    for _ in range(5):
-        assert _login(client, "clerk2", "wrong-pass1").status_code == 401
-    assert _login(client, "clerk2", "smarthall-demo").status_code == 401  # locked, even with the right password
-    env.clock.advance(minutes=29)
-    assert _login(client, "clerk2", "smarthall-demo").status_code == 401
-    env.clock.advance(minutes=2)
-    assert _login(client, "clerk2", "smarthall-demo").status_code == 200
+class TestLockout:
+    def test_five_failures_lock_for_thirty_minutes_by_default(self, env, client):
+        for _ in range(5):
+            _refused(_login(client, "clerk2", "wrong-pass1"))
+        _refused(_login(client, "clerk2", "smarthall-demo"))  # locked, even with the right password
+        env.clock.advance(minutes=29)
+        _refused(_login(client, "clerk2", "smarthall-demo"))
+        env.clock.advance(minutes=2)
+        assert _login(client, "clerk2", "smarthall-demo").status_code == 200
+
+    def test_success_resets_the_failure_count(self, client):
+        for _ in range(4):
+            _login(client, "clerk3", "wrong-pass1")
+        assert _login(client, "clerk3", "smarthall-demo").status_code == 200
+        for _ in range(4):
+            _login(client, "clerk3", "wrong-pass1")
+        assert _login(client, "clerk3", "smarthall-demo").status_code == 200
+
+    def test_citizens_are_locked_out_too(self, client):
+        payload, _ = register_citizen(client)
+        for _ in range(5):
+            _login(client, payload["id_number"], "wrong-pass1")
+        _refused(_login(client, payload["id_number"], payload["password"]))
+
+    def test_the_halls_own_threshold_and_duration_apply(self, env, client):
+        make_staff(env, username="stationclerk", role="clerk", hall_code=STATION)
+        with env.db.unit_of_work() as session:
+            make_rule(session, key="identity.lockout_threshold", scope_code=HALL, value=3)
+            make_rule(session, key="identity.lockout_minutes", scope_code=HALL, value=10)
+        for _ in range(3):
+            _login(client, "clerk5", "wrong-pass1")
+        _refused(_login(client, "clerk5", "smarthall-demo"))  # three failures were enough in this hall
+        # The township station beneath inherits from the county, not from the county's hall: still five.
+        for _ in range(3):
+            _login(client, "stationclerk", "wrong-pass1")
+        assert _login(client, "stationclerk", "smarthall-demo").status_code == 200
+        env.clock.advance(minutes=11)
+        assert _login(client, "clerk5", "smarthall-demo").status_code == 200
+
+    def test_citizens_follow_the_provinces_rule(self, env, client):
+        payload, _ = register_citizen(client)
+        with env.db.unit_of_work() as session:
+            make_rule(session, key="identity.lockout_threshold", scope_code="690000", value=3)
+            make_rule(session, key="identity.lockout_threshold", scope_code=HALL, value=50)  # a hall's: not theirs
+        for _ in range(3):
+            _login(client, payload["id_number"], "wrong-pass1")
+        _refused(_login(client, payload["id_number"], payload["password"]))
 
 
-def test_success_resets_the_failure_count(client):
-    for _ in range(4):
-        _login(client, "clerk3", "wrong-pass1")
-    assert _login(client, "clerk3", "smarthall-demo").status_code == 200
-    for _ in range(4):
-        _login(client, "clerk3", "wrong-pass1")
-    assert _login(client, "clerk3", "smarthall-demo").status_code == 200
+class TestSessionLifetime:
+    def test_a_token_lasts_the_rules_default_of_eight_hours(self, env, client):
+        token = _login(client, "clerk1", "smarthall-demo").json()
+        assert token["expires_in"] == 480 * 60
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        env.clock.advance(minutes=479)
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        env.clock.advance(minutes=2)
+        assert_problem(client.get("/api/v1/me", headers=headers), 401, "unauthorized")
+
+    def test_the_halls_session_rule_sets_the_token_lifetime(self, env, client):
+        with env.db.unit_of_work() as session:
+            make_rule(session, key="identity.session_minutes", scope_code="690102", value=60)  # the county
+        clerk = _login(client, "clerk1", "smarthall-demo").json()
+        citizen = _login(client, "690102199003071232", "smarthall-demo").json()
+        assert clerk["expires_in"] == 60 * 60
+        assert citizen["expires_in"] == 480 * 60  # citizens follow the province, not the county
+        env.clock.advance(minutes=61)
+        headers = {"Authorization": f"Bearer {clerk['access_token']}"}
+        assert_problem(client.get("/api/v1/me", headers=headers), 401, "unauthorized")
+
+    def test_the_older_setting_is_the_platform_value(self, env, seeded, tmp_path):
+        from fastapi.testclient import TestClient
+
+        from smarthall.main import create_app
+
+        app = create_app(_settings(seeded.url, tmp_path, token_ttl_minutes=90))
+        with TestClient(app) as client:
+            assert _login(client, "clerk1", "smarthall-demo").json()["expires_in"] == 90 * 60
+            rules = client.get("/api/v1/rules", params={"hall_code": HALL}, headers=auth(client, "admin1")).json()
+            session_rule = next(r for r in rules["rules"] if r["key"] == "identity.session_minutes")
+            assert (session_rule["value"], session_rule["level"]) == (90, "platform")
+        app.state.db.dispose()
+
+    def test_a_platform_value_out_of_the_rules_bounds_is_refused_at_start(self, env, seeded, tmp_path):
+        import pytest
+
+        from smarthall.main import create_app
+
+        with pytest.raises(ValueError, match="identity.lockout_threshold"):
+            create_app(_settings(seeded.url, tmp_path, rule_defaults={"identity.lockout_threshold": 10_000}))
+
+    def test_the_session_cookie_expires_with_the_token(self, env, client):
+        client.post("/login", data={"username": "admin1", "password": "smarthall-demo"}, follow_redirects=False)
+        assert client.get("/api/v1/me").status_code == 200
+        env.clock.advance(minutes=481)
+        assert_problem(client.get("/api/v1/me"), 401, "unauthorized")
 
 
-def test_citizen_lockout_too(client):
-    payload, _ = register_citizen(client)
-    for _ in range(5):
-        _login(client, payload["id_number"], "wrong-pass1")
-    assert _login(client, payload["id_number"], payload["password"]).status_code == 401
+class TestCredentials:
+    def test_a_forged_token_is_anonymous(self, client):
+        headers = auth(client, "clerk1")
+        forged = headers["Authorization"][:-3] + "abc"
+        assert_problem(client.get("/api/v1/me", headers={"Authorization": forged}), 401, "unauthorized")
 
+    def test_a_deactivated_staff_members_token_stops_working(self, env, client):
+        from sqlalchemy import update
 
-def test_token_expires(env, client):
-    headers = auth(client, "clerk1")
-    assert client.get("/api/v1/me", headers=headers).status_code == 200
-    env.clock.advance(minutes=env.settings.token_ttl_minutes + 1)
-    expired = client.get("/api/v1/me", headers=headers)
-    assert expired.status_code == 401 and expired.json()["code"] == "unauthorized"
+        from smarthall.identity.models import Staff
 
+        headers = auth(client, "guide1")
+        with env.db.unit_of_work() as session:
+            session.execute(update(Staff).where(Staff.username == "guide1").values(active=False))
+        assert_problem(client.get("/api/v1/me", headers=headers), 401, "unauthorized")
 
-def test_forged_token_is_anonymous(client):
-    headers = auth(client, "clerk1")
-    forged = headers["Authorization"][:-3] + "abc"
-    assert client.get("/api/v1/me", headers={"Authorization": forged}).status_code == 401
+    def test_a_device_key_names_its_hall(self, client):
+        ok = client.get("/api/v1/whoami-device", headers={"X-Device-Key": "demo-kiosk-key"})
+        assert ok.status_code == 200 and ok.json()["kind"] == "kiosk" and ok.json()["hall_code"] == HALL
+        bad = client.get("/api/v1/whoami-device", headers={"X-Device-Key": "nope"})
+        assert_problem(bad, 403, "device_only")
 
-
-def test_deactivated_staff_token_stops_working(env, client):
-    from sqlalchemy import update
-
-    from smarthall.identity.models import Staff
-
-    headers = auth(client, "guide1")
-    with env.db.unit_of_work() as session:
-        session.execute(update(Staff).where(Staff.username == "guide1").values(active=False))
-    assert client.get("/api/v1/me", headers=headers).status_code == 401
-
-
-def test_logins_are_audited_with_outcome(client):
-    _login(client, "clerk4", "wrong-pass1")
-    _login(client, "clerk4", "smarthall-demo")
-    events = client.get(
-        "/api/v1/audit/events", params={"action": "auth.login"}, headers=auth(client, "auditor1")
-    ).json()
-    mine = [e for e in events if e["actor_id"] == "clerk4"]
-    assert [e["outcome"] for e in mine][:2] == ["ok", "denied"]
-
-
-def test_device_key(client):
-    ok = client.get("/api/v1/whoami-device", headers={"X-Device-Key": "demo-kiosk-key"})
-    assert ok.status_code == 200 and ok.json()["kind"] == "kiosk" and ok.json()["hall_code"] == "H-690102"
-    bad = client.get("/api/v1/whoami-device", headers={"X-Device-Key": "nope"})
-    assert bad.status_code == 403
-
-
-def test_cookie_session_refuses_cross_site_writes(client):
-    response = client.post(
-        "/login", data={"username": "admin1", "password": "smarthall-demo", "next": "/"}, follow_redirects=False
-    )
-    assert response.status_code == 303 and "smarthall_session" in response.cookies
-    cross = client.post("/api/v1/catalog/import", content=b"{}", headers={"Origin": "http://evil.example"})
-    assert cross.status_code == 403 and cross.json()["code"] == "csrf_rejected"
-    assert client.get("/api/v1/me").status_code == 200
-
-
-def test_session_cookie_expires_with_the_token(env, client):
-    client.post("/login", data={"username": "admin1", "password": "smarthall-demo"}, follow_redirects=False)
-    assert client.get("/api/v1/me").status_code == 200
-    env.clock.advance(minutes=env.settings.token_ttl_minutes + 1)
-    assert client.get("/api/v1/me").status_code == 401
+    def test_a_cookie_session_refuses_cross_site_writes(self, client):
+        response = client.post(
+            "/login", data={"username": "admin1", "password": "smarthall-demo", "next": "/"}, follow_redirects=False
+        )
+        assert response.status_code == 303 and "smarthall_session" in response.cookies
+        cross = client.post("/api/v1/catalog/import", content=b"{}", headers={"Origin": "http://evil.example"})
+        assert_problem(cross, 403, "csrf_rejected")
+        assert client.get("/api/v1/me").status_code == 200

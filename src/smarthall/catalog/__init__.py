@@ -2,7 +2,8 @@
 rules (秒批规则), keywords, one-thing bundles (一件事) and FAQ (常见问题).
 
 Items are defined once at province level and inherited by every hall whose level is in the item's ``counters``;
-a hall may switch an item off locally (``catalog_hall_item_override``). Each change of an item's content makes a
+a hall may switch an item off (or on) locally and set its own promised limit, fee note and serving windows
+(``catalog_hall_item_override``, versioned; ``catalog.overrides``). Each change of an item's content makes a
 new ``catalog_item_version`` row, so a case can always show the form and rules it was filed under.
 """
 
@@ -12,9 +13,16 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire the catalog: the router and the cached item facts."""
+    """Wire the catalog: the router, the catalog pages and their tile, and the cached item facts (which hold the
+    hall's item settings and the windows serving each item)."""
     from smarthall.catalog import service
     from smarthall.catalog.api import router
+    from smarthall.catalog.pages import router as pages
+    from smarthall.web import nav
 
     registry.api(router, priority=40)
-    registry.cache(service.FACTS, "catalog_item", "catalog_hall_item_override", "org_hall")
+    registry.pages(pages, priority=40)
+    registry.contribute(nav.TILES_POINT, nav.tile("catalog.browse", "/admin/catalog", "tile.catalog"))
+    registry.cache(
+        service.FACTS, "catalog_item", "catalog_hall_item_override", "org_hall", "org_window", "org_window_item"
+    )

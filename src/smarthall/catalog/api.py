@@ -1,4 +1,5 @@
-"""Catalog API: public reads of items, bundles and FAQ; import for administrators."""
+"""Catalog API: public reads of items (as a hall offers them, with ``hall_code``), bundles and FAQ; a hall's own
+settings of an item (scoped, audited, versioned); import for administrators."""
 
 from __future__ import annotations
 
@@ -7,15 +8,27 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from smarthall.audit import service as audit_service
-from smarthall.catalog import importer, service
-from smarthall.catalog.schemas import BundleRead, FaqRead, ItemPage, ItemRead
-from smarthall.core.deps import DbSession, require
+from smarthall.catalog import importer, overrides, service
+from smarthall.catalog.schemas import (
+    BundleRead,
+    EffectiveRead,
+    FaqRead,
+    ItemPage,
+    ItemRead,
+    OverrideRead,
+    OverrideSet,
+    OverrideValues,
+    OverrideVersionRead,
+)
+from smarthall.core.deps import DbSession, Now, require
 from smarthall.core.errors import BadRequest
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["catalog"])
+Browser = Annotated[Actor, Depends(require("catalog.browse"))]
+Overrider = Annotated[Actor, Depends(require("catalog.override"))]
 
 
 @router.get("/items", response_model=ItemPage)
@@ -28,19 +41,20 @@ def list_items(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ItemPage:
     """Service items, optionally those a hall handles, of a department, or matching a search text."""
-    hall = org_service.get_hall(session, hall_code) if hall_code else None
+    hall = org_service.hall_facts(session, hall_code) if hall_code else None
     total, items = service.search_items(
         session, hall=hall, q=q, department_code=department_code, limit=limit, offset=offset
     )
-    return ItemPage(total=total, items=service.summaries(session, items))
+    return ItemPage(total=total, items=service.summaries(session, items, hall))
 
 
 @router.get("/items/{item_code}", response_model=ItemRead)
 def get_item(
     item_code: str, session: DbSession, hall_code: Annotated[str | None, Query(max_length=40)] = None
 ) -> ItemRead:
-    """One item with materials, form fields and rules; with ``hall_code``, the windows that serve it there."""
-    hall = org_service.get_hall(session, hall_code) if hall_code else None
+    """One item with materials, form fields and rules; with ``hall_code``, as that hall offers it: its promised
+    limit, fee note, the windows that serve it there and whether it handles the item at all."""
+    hall = org_service.hall_facts(session, hall_code) if hall_code else None
     return service.item_read(session, service.get_item(session, item_code), hall)
 
 
@@ -78,3 +92,84 @@ async def import_catalog(
     report = importer.import_catalog(session, text)
     audit_service.record(session, actor, "catalog.import", detail=report.as_dict())
     return {"changed": report.changed, **report.as_dict()}
+
+
+def override_read(view: overrides.OverrideView) -> OverrideRead:
+    row, plain, effective = view.row, view.inherited, view.effective
+    return OverrideRead(
+        hall_code=view.hall.code,
+        item_code=view.item.code,
+        item_name=view.item.name,
+        version=view.version,
+        override=OverrideValues.model_validate(view.values()) if row is not None else None,
+        note=row.note if row is not None else "",
+        changed_by=row.changed_by if row is not None else None,
+        changed_at=row.updated_at if row is not None else None,
+        inherited=EffectiveRead(
+            handled=plain.handled,
+            inherited=plain.inherited,
+            legal_limit_workdays=plain.legal_limit_workdays,
+            promised_limit_workdays=plain.promised_limit_workdays,
+            fee_note=plain.fee_note,
+            window_codes=list(plain.window_codes),
+        ),
+        effective=EffectiveRead(
+            handled=effective.handled,
+            inherited=effective.inherited,
+            legal_limit_workdays=effective.legal_limit_workdays,
+            promised_limit_workdays=effective.promised_limit_workdays,
+            fee_note=effective.fee_note,
+            window_codes=list(effective.window_codes),
+        ),
+    )
+
+
+OVERRIDE = "/halls/{hall_code}/items/{item_code}/override"
+
+
+@router.get(OVERRIDE, response_model=OverrideRead)
+def get_override(hall_code: str, item_code: str, session: DbSession, actor: Browser) -> OverrideRead:
+    """A hall's own settings of an item (``override`` null and version 0 when it has none), beside what it inherits
+    and what takes effect."""
+    return override_read(overrides.view(session, actor, hall_code=hall_code, item_code=item_code))
+
+
+@router.put(OVERRIDE, response_model=OverrideRead)
+def set_override(
+    hall_code: str, item_code: str, body: OverrideSet, session: DbSession, actor: Overrider, now: Now
+) -> OverrideRead:
+    """Set a hall's own values of an item: switched off or on, promised limit (working days, not above the legal
+    limit), fee note, the windows that serve it; null fields inherit. Send ``version`` to refuse a lost update."""
+    view = overrides.set_override(
+        session,
+        actor,
+        hall_code=hall_code,
+        item_code=item_code,
+        values=body.model_dump(include=set(overrides.FIELDS)),
+        note=body.note,
+        expected_version=body.version,
+        now=now,
+    )
+    return override_read(view)
+
+
+@router.delete(OVERRIDE, status_code=204)
+def clear_override(
+    hall_code: str,
+    item_code: str,
+    session: DbSession,
+    actor: Overrider,
+    now: Now,
+    version: Annotated[int | None, Query(ge=0)] = None,
+) -> None:
+    """Remove a hall's own values of an item: it inherits the catalog's again."""
+    overrides.clear_override(
+        session, actor, hall_code=hall_code, item_code=item_code, expected_version=version, now=now
+    )
+
+
+@router.get(OVERRIDE + "/history", response_model=list[OverrideVersionRead])
+def override_history(hall_code: str, item_code: str, session: DbSession, actor: Browser) -> list[OverrideVersionRead]:
+    """The changes of a hall's settings of an item, newest first."""
+    rows = overrides.history(session, actor, hall_code=hall_code, item_code=item_code)
+    return [OverrideVersionRead.model_validate(r, from_attributes=True) for r in rows]

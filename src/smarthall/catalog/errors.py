@@ -1,6 +1,7 @@
 """Catalog errors."""
 
-from smarthall.core.errors import NotFound, ValidationFailed
+from smarthall.core.errors import Conflict, NotFound, ValidationFailed
+from smarthall.org.errors import HallNotFound as HallNotFound  # re-exported: callers used to find it here
 
 
 class CatalogInvalid(ValidationFailed):
@@ -15,7 +16,19 @@ class ItemNotFound(NotFound):
     message_en = "No such service item"
 
 
-class HallNotFound(NotFound):
-    code = "hall_not_found"
-    message_zh = "未找到该大厅"
-    message_en = "No such hall"
+class OverrideInvalid(ValidationFailed):
+    code = "override_invalid"
+    message_zh = "本大厅的事项设置有误"
+    message_en = "The hall's settings of this item are not valid"
+
+
+class OverrideVersionConflict(Conflict):
+    code = "override_version_conflict"
+    message_zh = "该事项的本地设置已被他人修改,请刷新后再改"
+    message_en = "Someone changed this hall's settings of the item meanwhile; reload and try again"
+
+
+class OverrideNotFound(NotFound):
+    code = "override_not_found"
+    message_zh = "本大厅没有该事项的本地设置"
+    message_en = "The hall has no settings of its own for this item"

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarthall.catalog.errors import CatalogInvalid
 from smarthall.catalog.filemodel import ADDED_ITEM_FIELDS, CatalogFile, Fault, cross_check, flatten_regions
 from smarthall.catalog.models import Bundle, Faq, FormField, Item, ItemVersion, Material
+from smarthall.catalog.repository import BundleRepository, FaqRepository, ItemRepository
 from smarthall.core.jsonpos import locate
 from smarthall.core.validators import register_provinces
 from smarthall.identity import service as identity_service
-from smarthall.org.models import Department, Hall, Region, Window, WindowItem, Zone
+from smarthall.org import service as org_service
 
 
 @dataclass
@@ -33,6 +33,10 @@ class ImportReport:
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
     deactivated: Counter[str] = field(default_factory=Counter)
+
+    def tally(self, kind: str, state: str) -> None:
+        """Count one entity of ``kind`` as ``created``, ``updated`` or ``unchanged``."""
+        {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}[state][kind] += 1
 
     @property
     def changed(self) -> bool:
@@ -79,22 +83,15 @@ def parse_catalog(text: str) -> CatalogFile:
     return catalog
 
 
-def _upsert(
-    session: Session, model: type[Any], key: str, value: str, values: dict[str, Any], report: ImportReport, kind: str
-) -> tuple[Any, bool]:
-    row = session.execute(select(model).where(getattr(model, key) == value)).scalar_one_or_none()
+def _upsert(repo: Any, model: type[Any], code: str, values: dict[str, Any]) -> str:
+    row = repo.by_code(code)
     if row is None:
-        row = model(**{key: value}, **values)
-        session.add(row)
-        report.created[kind] += 1
-        return row, True
-    changed = False
-    for attr, new in values.items():
-        if getattr(row, attr) != new:
-            setattr(row, attr, new)
-            changed = True
-    (report.updated if changed else report.unchanged)[kind] += 1
-    return row, changed
+        repo.add(model(code=code, **values))
+        return "created"
+    changed = [attr for attr, new in values.items() if getattr(row, attr) != new]
+    for attr in changed:
+        setattr(row, attr, values[attr])
+    return "updated" if changed else "unchanged"
 
 
 def _window_number(code: str) -> int:
@@ -106,113 +103,32 @@ def import_catalog(session: Session, text: str, *, demo_password_hash: str | Non
     catalog = parse_catalog(text)
     report = ImportReport()
 
-    # Regions, parents first, each with its path from the province down.
-    paths: dict[str, str] = {}
-    for _, region in flatten_regions(catalog.regions):
-        path = (paths[region.parent_code] if region.parent_code else "") + region.code + "/"
-        paths[region.code] = path
-        _upsert(
-            session,
-            Region,
-            "code",
-            region.code,
-            {"name": region.name, "level": region.level, "parent_code": region.parent_code, "path": path},
-            report,
-            "regions",
-        )
+    # The hall tree (regions parents first, departments, halls with their zones) is org's to write.
+    regions = [r.model_dump(exclude={"children"}) for _, r in flatten_regions(catalog.regions)]
+    paths = org_service.import_regions(session, regions, report.tally)
     register_provinces(paths)
-    session.flush()
-
-    for dept in catalog.departments:
-        _upsert(
-            session,
-            Department,
-            "code",
-            dept.code,
-            {"name": dept.name, "parent_name": dept.parent, "units": dept.units, "note": dept.note or ""},
-            report,
-            "departments",
-        )
-    session.flush()
-
-    halls: dict[str, Hall] = {}
-    for hall_in in catalog.halls:
-        hall, _ = _upsert(
-            session,
-            Hall,
-            "code",
-            hall_in.code,
-            {
-                "name": hall_in.name,
-                "level": hall_in.level,
-                "region_code": hall_in.region_code,
-                "region_path": paths[hall_in.region_code],
-                "address": hall_in.address,
-                "hotline": hall_in.hotline,
-                "opening_hours": hall_in.opening_hours,
-                "active": True,
-            },
-            report,
-            "halls",
-        )
-        session.flush()
-        halls[hall.code] = hall
-        for zone in hall_in.zones:
-            _upsert(
-                session,
-                Zone,
-                "code",
-                zone.code,
-                {"hall_id": hall.id, "name": zone.name, "type": zone.type, "floor": zone.floor},
-                report,
-                "zones",
-            )
+    org_service.import_departments(session, [d.model_dump() for d in catalog.departments], report.tally)
+    halls = org_service.import_halls(session, [h.model_dump() for h in catalog.halls], paths, report.tally)
 
     seen_items: set[str] = set()
     for item_in in catalog.items:
         seen_items.add(item_in.code)
         _import_item(session, item_in.model_dump(), report)
-    for stale in session.execute(select(Item).where(Item.code.not_in(seen_items), Item.active.is_(True))).scalars():
+    for stale in ItemRepository(session).active_not_in(seen_items):
         stale.active = False
         report.deactivated["items"] += 1
     session.flush()
 
+    bundles, faqs = BundleRepository(session), FaqRepository(session)
     for bundle in catalog.bundles:
         data = bundle.model_dump(exclude={"code"})
-        _upsert(session, Bundle, "code", bundle.code, {**data, "content_hash": content_hash(data)}, report, "bundles")
+        report.tally("bundles", _upsert(bundles, Bundle, bundle.code, {**data, "content_hash": content_hash(data)}))
     for faq in catalog.faq:
         data = faq.model_dump(exclude={"id"})
-        _upsert(session, Faq, "code", faq.id, {**data, "content_hash": content_hash(data)}, report, "faq")
+        report.tally("faq", _upsert(faqs, Faq, faq.id, {**data, "content_hash": content_hash(data)}))
 
-    for window_in in catalog.windows:
-        hall = halls[window_in.hall_code]
-        is_new = session.execute(select(Window.id).where(Window.code == window_in.code)).first() is None
-        window, changed = _upsert(
-            session,
-            Window,
-            "code",
-            window_in.code,
-            {
-                "hall_id": hall.id,
-                "zone_code": window_in.zone_code,
-                "name": window_in.name,
-                "kind": window_in.kind,
-                "number": _window_number(window_in.code),
-                "active": True,
-            },
-            report,
-            "windows",
-        )
-        current = sorted(wi.item_code for wi in window.items)
-        wanted = sorted(set(window_in.item_codes))
-        if current != wanted:
-            window.items.clear()
-            session.flush()
-            window.items = [WindowItem(item_code=c) for c in wanted]
-            if not is_new and not changed:
-                report.unchanged["windows"] -= 1
-                report.updated["windows"] += 1
-    session.flush()
+    windows = [{**w.model_dump(), "number": _window_number(w.code)} for w in catalog.windows]
+    org_service.import_windows(session, windows, halls, report.tally)
 
     for person in catalog.staff:
         staff, changed = identity_service.upsert_staff(session, person.model_dump(), halls[person.hall_code])
@@ -235,7 +151,8 @@ def item_hash(data: dict[str, Any]) -> str:
 def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -> None:
     code = data.pop("code")
     digest = item_hash(data)
-    item = session.execute(select(Item).where(Item.code == code)).scalar_one_or_none()
+    repo = ItemRepository(session)
+    item = repo.by_code(code)
     if item is not None and item.content_hash == digest and item.active:
         report.unchanged["items"] += 1
         return
@@ -260,8 +177,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         "active": True,
     }
     if item is None:
-        item = Item(code=code, version=1, **scalar)
-        session.add(item)
+        item = repo.add(Item(code=code, version=1, **scalar))
         report.created["items"] += 1
     else:
         if item.content_hash != digest:
@@ -300,11 +216,8 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         )
         for i, f in enumerate(data["form_fields"])
     ]
-    session.flush()
-    exists = session.execute(
-        select(ItemVersion.id).where(ItemVersion.item_code == code, ItemVersion.version == item.version)
-    ).first()
-    if not exists:
-        session.add(
+    repo.flush()
+    if not repo.has_version(code, item.version):
+        repo.add_version(
             ItemVersion(item_code=code, version=item.version, content_hash=digest, content={"code": code, **data})
         )

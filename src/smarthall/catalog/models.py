@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
+from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin, UTCDateTime
 
 
 class Item(IdMixin, TimestampMixin, Base):
@@ -91,14 +92,37 @@ class ItemVersion(IdMixin, TimestampMixin, Base):
 
 
 class HallItemOverride(IdMixin, TimestampMixin, Base):
-    """A hall's local switch for an inherited item (e.g. a township station that does not handle it yet)."""
+    """A hall's local settings of an item: switched on or off against the inheritance by level (``enabled``; None:
+    inherited), its own promised limit (working days, never above the legal limit), fee note, and the windows that
+    serve the item there. A field left None inherits the item's catalog value. Each change is a new version."""
 
     __tablename__ = "catalog_hall_item_override"
     __table_args__ = (UniqueConstraint("hall_id", "item_code"),)
 
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
     item_code: Mapped[str] = mapped_column(String(32), ForeignKey("catalog_item.code"))
-    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    promised_limit_workdays: Mapped[int | None] = mapped_column(Integer)
+    fee_note: Mapped[str | None] = mapped_column(Text)
+    window_codes: Mapped[list[str] | None] = mapped_column(JsonType)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    changed_by: Mapped[str] = mapped_column(String(80), default="", server_default="")
+
+
+class HallItemOverrideVersion(IdMixin, Base):
+    """One change of a hall's item override: the values set, or cleared (the hall inherits the item again)."""
+
+    __tablename__ = "catalog_hall_item_override_version"
+    __table_args__ = (UniqueConstraint("hall_id", "item_code", "version"),)
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(8))  # "set" | "clear"
+    values: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
 
 

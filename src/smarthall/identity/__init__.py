@@ -10,10 +10,16 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire identity: the router and the short per-process actor cache."""
-    from smarthall.identity import service
+    """Wire identity: the router, the staff and device pages with their tiles, and the short per-process actor
+    cache."""
+    from smarthall.identity import actors
     from smarthall.identity.api import router
+    from smarthall.identity.pages import router as pages
+    from smarthall.web import nav
 
     registry.api(router, priority=50)
-    registry.provide("actors", service.ActorResolver())
-    registry.cache(service.ACTORS_CACHE, "identity_staff", "identity_citizen", "identity_device", "org_hall")
+    registry.pages(pages, priority=40)
+    registry.contribute(nav.TILES_POINT, nav.tile("staff.read", "/admin/staff", "tile.staff"))
+    registry.contribute(nav.TILES_POINT, nav.tile("device.read", "/admin/devices", "tile.devices"))
+    registry.provide("actors", actors.ActorResolver())
+    registry.cache(actors.ACTORS_CACHE, "identity_staff", "identity_citizen", "identity_device", "org_hall")

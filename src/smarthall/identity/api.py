@@ -1,22 +1,31 @@
-"""Identity API: citizen registration, login (OAuth2 password form), the current subject, staff list."""
+"""Identity API: citizen registration, login (OAuth2 password form), the current subject, staff and device lists."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 
-from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, LoggedIn, Now, SettingsDep, require
+from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, LoggedIn, Now, client_ip, require
 from smarthall.core.errors import Forbidden
-from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service
 from smarthall.identity.errors import InvalidCredentials
-from smarthall.identity.models import Staff
-from smarthall.identity.schemas import CitizenCreate, CitizenProfile, CitizenRead, MeRead, StaffRead, TokenRead
+from smarthall.identity.schemas import (
+    CitizenCreate,
+    CitizenProfile,
+    CitizenRead,
+    DeviceRead,
+    MeRead,
+    StaffRead,
+    TokenRead,
+)
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["identity"])
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+TOTAL = "X-Total-Count"  # lists stay JSON arrays; the size of the whole scoped list travels in this header
 
 
 @router.post("/citizens", response_model=CitizenRead, status_code=201)
@@ -29,17 +38,14 @@ def register_citizen(data: CitizenCreate, session: DbSession, now: Now) -> Citiz
 def token(
     request: Request,
     database: DatabaseDep,
-    settings: SettingsDep,
     now: Now,
     username: Annotated[str, Form(min_length=1, max_length=64)],
     password: Annotated[str, Form(min_length=1, max_length=128)],
 ) -> TokenRead:
     """Log in with a staff username or a citizen ID number; returns a bearer token."""
-    with database.unit_of_work() as session:
-        session.info.update({"db": database, "ip": request.client.host if request.client else None})
-        result = service.login(
-            session, settings, request.app.state.secret_key, username=username, password=password, now=now
-        )
+    result = service.attempt_login(
+        database, request.app.state.secret_key, username=username, password=password, now=now, ip=client_ip(request)
+    )
     if not result.ok:
         raise InvalidCredentials()
     return TokenRead(
@@ -58,10 +64,6 @@ def logout(response: Response) -> Response:
 @router.get("/me", response_model=MeRead)
 def me(actor: LoggedIn, session: DbSession) -> MeRead:
     """Who the caller is, with masked name and permissions."""
-    display = actor.label
-    if actor.kind == "staff" and actor.id is not None:
-        staff = session.get(Staff, actor.id)
-        display = mask_name(staff.name) if staff else display
     return MeRead(
         kind=actor.kind,
         id=actor.id,
@@ -69,7 +71,7 @@ def me(actor: LoggedIn, session: DbSession) -> MeRead:
         username=actor.username,
         hall_code=actor.hall_code,
         window_code=actor.window_code,
-        display_name=display,
+        display_name=service.display_name(session, actor),
         permissions=sorted(actor.permissions),
     )
 
@@ -84,31 +86,41 @@ def my_profile(actor: LoggedIn, session: DbSession, now: Now) -> CitizenProfile:
 
 @router.get("/citizens/lookup", response_model=CitizenRead)
 def lookup_citizen(
-    id_number: str, session: DbSession, actor: Annotated[Actor, Depends(require("citizen.lookup"))], now: Now
+    id_number: Annotated[str, Query(max_length=18)],
+    session: DbSession,
+    actor: Annotated[Actor, Depends(require("citizen.lookup"))],
+    now: Now,
 ) -> CitizenRead:
     """Find a registered citizen by ID number (front-line staff); the answer is masked and the lookup audited."""
-    from smarthall.audit import service as audit_service
-    from smarthall.core.errors import NotFound
-
-    citizen = service.find_citizen_by_id_number(session, id_number)
-    audit_service.record(
-        session,
-        actor,
-        "personal_data.lookup",
-        target_type="citizen",
-        target_id=citizen.id if citizen else None,
-        outcome="ok" if citizen else "not_found",
-        now=now,
-    )
-    if citizen is None:
-        raise NotFound("未找到该身份证号码的注册用户", "No citizen with this ID number", code="citizen_not_found")
-    return service.citizen_read(citizen)
+    return service.lookup_citizen(session, actor, id_number=id_number, now=now)
 
 
 @router.get("/staff", response_model=list[StaffRead])
-def list_staff(session: DbSession, actor: Annotated[Actor, Depends(require("staff.read"))]) -> list[StaffRead]:
-    """Staff of the halls in the caller's scope (names masked)."""
-    return [service.staff_read(s) for s in service.list_staff(session, actor)]
+def list_staff(
+    response: Response,
+    session: DbSession,
+    actor: Annotated[Actor, Depends(require("staff.read"))],
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[StaffRead]:
+    """Staff of the halls in the caller's scope, by code, one page (names masked; the total in X-Total-Count)."""
+    page = service.list_staff(session, actor, limit=limit, offset=offset)
+    response.headers[TOTAL] = str(page.total)
+    return [service.staff_read(s) for s in page.items]
+
+
+@router.get("/devices", response_model=list[DeviceRead])
+def list_devices(
+    response: Response,
+    session: DbSession,
+    actor: Annotated[Actor, Depends(require("device.read"))],
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[DeviceRead]:
+    """Devices (kiosks, displays, window pads) of the halls in the caller's scope, by code, one page."""
+    page = service.list_devices(session, actor, limit=limit, offset=offset)
+    response.headers[TOTAL] = str(page.total)
+    return [service.device_read(d) for d in page.items]
 
 
 @router.get("/whoami-device")

@@ -29,14 +29,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"assist.request", "assist.handle", "assist.manage", "proxy.manage"}
         | {"case.read", "case.replay"}
         | {"queue.issue", "queue.read"}
-        | {"rules.read"}
+        | {"rules.read", "catalog.override"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
         | {"archive.read", "archive.retention", "archive.dispose.approve"}
         | {"evaluation.settings"}
         | {"consult.edit", "consult.review", "consult.metrics"}
-        | {"rules.read", "rules.manage"}
+        | {"rules.read", "rules.manage", "catalog.override"}
     ),
     "auditor": frozenset(
         {"staff.home", "audit.read", "audit.verify", "staff.read"}

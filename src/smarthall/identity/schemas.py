@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -60,3 +62,14 @@ class MeRead(BaseModel):
     window_code: str | None
     display_name: str
     permissions: list[str]
+
+
+class DeviceRead(BaseModel):
+    code: str
+    kind: str
+    name: str
+    hall_code: str
+    zone_code: str | None
+    window_code: str | None
+    active: bool
+    last_seen_at: datetime | None

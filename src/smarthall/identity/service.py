@@ -1,279 +1,64 @@
-"""Login, actors, citizen registration, staff and device provisioning."""
+"""Login, citizen registration and look-up, staff and device provisioning and lists.
+
+Session lifetime and login throttling are rule settings (``identity.session_minutes``,
+``identity.lockout_threshold``, ``identity.lockout_minutes``), read for a staff member in their hall's chain and for
+a citizen at the platform's province (the one province of the hall tree, or the province of the citizen's ID
+number when the tree holds several), so a province or hall may set its own (clause 9: 会话超时, 登录失败处理).
+Who is acting on a request is decided in ``identity.actors``.
+"""
 
 from __future__ import annotations
 
 import re
-import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Protocol
 
-from fastapi import Request
-from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
-from smarthall.core.config import Settings
 from smarthall.core.crypto import blind_index
 from smarthall.core.db import Database
 from smarthall.core.errors import Forbidden, NotFound, ValidationFailed
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
+from smarthall.core.repository import Page
 from smarthall.core.tenancy import ANONYMOUS, Actor
 from smarthall.core.validators import check_id_number, check_phone, normalize_id_number
 from smarthall.identity import security
+from smarthall.identity.actors import (  # re-exported: the request's actor is part of identity's service
+    ACTORS_CACHE as ACTORS_CACHE,
+)
+from smarthall.identity.actors import (
+    SESSION_COOKIE as SESSION_COOKIE,
+)
+from smarthall.identity.actors import (
+    ActorResolver as ActorResolver,
+)
+from smarthall.identity.actors import (
+    citizen_actor,
+    staff_actor,
+)
+from smarthall.identity.actors import (
+    device_actor as device_actor,
+)
 from smarthall.identity.errors import CitizenExists
 from smarthall.identity.models import Citizen, Device, Staff
-from smarthall.identity.permissions import STAFF_ROLES, permissions_for
-from smarthall.identity.schemas import CitizenCreate, CitizenProfile, CitizenRead, StaffRead
-from smarthall.org.models import Hall
+from smarthall.identity.permissions import STAFF_ROLES
+from smarthall.identity.repository import CitizenRepository, DeviceRepository, StaffRepository
+from smarthall.identity.schemas import CitizenCreate, CitizenProfile, CitizenRead, DeviceRead, StaffRead
+from smarthall.org import service as org_service
+from smarthall.rules import service as rules_service
 
-SESSION_COOKIE = "smarthall_session"
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
 
 
-def _staff(
-    *,
-    id: int,  # noqa: A002
-    role: str,
-    username: str,
-    hall_id: int,
-    hall_code: str,
-    region_path: str,
-    department_code: str | None,
-    window_code: str | None,
-    via_cookie: bool = False,
-) -> Actor:
-    return Actor(
-        kind="staff",
-        id=id,
-        role=role,
-        username=username,
-        hall_id=hall_id,
-        hall_code=hall_code,
-        region_path=region_path,
-        department_code=department_code,
-        window_code=window_code,
-        via_cookie=via_cookie,
-        permissions=permissions_for(role),
-    )
+class HasId(Protocol):
+    @property
+    def id(self) -> int: ...
 
 
-def staff_actor(staff: Staff, *, via_cookie: bool = False) -> Actor:
-    return _staff(
-        id=staff.id,
-        role=staff.role,
-        username=staff.username,
-        hall_id=staff.hall_id,
-        hall_code=staff.hall.code,
-        region_path=staff.hall.region_path,
-        department_code=staff.department_code,
-        window_code=staff.window_code,
-        via_cookie=via_cookie,
-    )
-
-
-def _citizen(citizen_id: int, *, via_cookie: bool = False) -> Actor:
-    return Actor(
-        kind="citizen", id=citizen_id, role="citizen", via_cookie=via_cookie, permissions=permissions_for("citizen")
-    )
-
-
-def citizen_actor(citizen: Citizen, *, via_cookie: bool = False) -> Actor:
-    return _citizen(citizen.id, via_cookie=via_cookie)
-
-
-def _device(
-    *,
-    id: int,  # noqa: A002
-    kind: str,
-    code: str,
-    hall_id: int,
-    hall_code: str,
-    region_path: str,
-    window_code: str | None,
-) -> Actor:
-    return Actor(
-        kind="device",
-        id=id,
-        role=kind,
-        username=code,
-        hall_id=hall_id,
-        hall_code=hall_code,
-        region_path=region_path,
-        window_code=window_code,
-        device_kind=kind,
-        permissions=permissions_for(kind),
-    )
-
-
-def device_actor(device: Device) -> Actor:
-    return _device(
-        id=device.id,
-        kind=device.kind,
-        code=device.code,
-        hall_id=device.hall_id,
-        hall_code=device.hall.code,
-        region_path=device.hall.region_path,
-        window_code=device.window_code,
-    )
-
-
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if request.headers.get("hx-request") == "true":
-        return True
-    if not origin:
-        return False
-    host = request.headers.get("host", "")
-    return re.sub(r"^https?://", "", origin).split("/")[0] == host
-
-
-# ------------------------------------------------------------------------------------------ acting subjects
-#
-# A request names its actor by a bearer token, then the session cookie, then a device key; anonymous otherwise.
-# Tokens are verified (signature, expiry) on every request. The account behind a credential is read once and kept
-# in a per-process cache for ``ACTOR_CACHE_SECONDS``: a committed change to a staff member, citizen, device or hall
-# made in this process empties the cache at once, so only other processes can lag, by at most that long (see
-# docs/decisions.md). The cache lets the request dependencies stay off the worker threads (``core.deps``).
-
-ACTOR_CACHE_SECONDS = 5.0
-ACTORS_CACHE = "actors"
-_STAFF_T, _CITIZEN_T, _DEVICE_T, _HALL_T = (cast(Table, m.__table__) for m in (Staff, Citizen, Device, Hall))
-_STAFF_ROW = (
-    select(
-        _STAFF_T.c.id,
-        _STAFF_T.c.role,
-        _STAFF_T.c.username,
-        _STAFF_T.c.hall_id,
-        _STAFF_T.c.department_code,
-        _STAFF_T.c.window_code,
-        _STAFF_T.c.active,
-        _HALL_T.c.code.label("hall_code"),
-        _HALL_T.c.region_path,
-    )
-    .join(_HALL_T, _HALL_T.c.id == _STAFF_T.c.hall_id)
-    .where(_STAFF_T.c.id == bindparam("id"))
-)
-_CITIZEN_ROW = select(_CITIZEN_T.c.id, _CITIZEN_T.c.active).where(_CITIZEN_T.c.id == bindparam("id"))
-_DEVICE_ROW = (
-    select(
-        _DEVICE_T.c.id,
-        _DEVICE_T.c.kind,
-        _DEVICE_T.c.code,
-        _DEVICE_T.c.hall_id,
-        _DEVICE_T.c.window_code,
-        _DEVICE_T.c.active,
-        _HALL_T.c.code.label("hall_code"),
-        _HALL_T.c.region_path,
-    )
-    .join(_HALL_T, _HALL_T.c.id == _DEVICE_T.c.hall_id)
-    .where(_DEVICE_T.c.key_hash == bindparam("key_hash"))
-)
-
-
-@dataclass(frozen=True)
-class _Credential:
-    key: tuple[str, str]  # ("account", "staff:12") or ("device", the key's hash)
-    via_cookie: bool = False
-
-
-def _credential(request: Request, now: datetime) -> _Credential | None:
-    """What the request presents, with a token's signature and expiry checked; ``None`` for anonymous."""
-    auth = request.headers.get("authorization", "")
-    via_cookie = False
-    if auth.lower().startswith("bearer "):
-        token = auth[7:].strip()
-    else:
-        device_key = request.headers.get("x-device-key")
-        if device_key:
-            return _Credential(("device", security.hash_device_key(device_key)))
-        token = request.cookies.get(SESSION_COOKIE, "")
-        via_cookie = True
-        if not token:
-            return None
-    payload = security.decode_token(request.app.state.secret_key, token, now)
-    if payload is None:
-        return None
-    subject = str(payload.get("sub", ""))
-    kind, _, raw_id = subject.partition(":")
-    if kind not in ("staff", "citizen") or not raw_id.isdigit():
-        return None
-    return _Credential(("account", subject), via_cookie)
-
-
-def _load_actor(session: Session, key: tuple[str, str]) -> Actor:
-    what, value = key
-    if what == "device":
-        device = session.execute(_DEVICE_ROW, {"key_hash": value}).one_or_none()
-        if device is None or not device.active:
-            return ANONYMOUS
-        return _device(
-            id=device.id,
-            kind=device.kind,
-            code=device.code,
-            hall_id=device.hall_id,
-            hall_code=device.hall_code,
-            region_path=device.region_path,
-            window_code=device.window_code,
-        )
-    kind, _, raw_id = value.partition(":")
-    if kind == "staff":
-        staff = session.execute(_STAFF_ROW, {"id": int(raw_id)}).one_or_none()
-        if staff is None or not staff.active:
-            return ANONYMOUS
-        return _staff(
-            id=staff.id,
-            role=staff.role,
-            username=staff.username,
-            hall_id=staff.hall_id,
-            hall_code=staff.hall_code,
-            region_path=staff.region_path,
-            department_code=staff.department_code,
-            window_code=staff.window_code,
-        )
-    citizen = session.execute(_CITIZEN_ROW, {"id": int(raw_id)}).one_or_none()
-    return _citizen(citizen.id) if citizen is not None and citizen.active else ANONYMOUS
-
-
-def _presented(request: Request, actor: Actor, credential: _Credential) -> Actor:
-    """The cached actor as this request presents it: a cookie session must come from our own pages to write."""
-    if actor.kind == "anonymous" or not credential.via_cookie:
-        return actor
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
-        raise Forbidden("跨站请求被拒绝", "Cross-site request refused", code="csrf_rejected")
-    return replace(actor, via_cookie=True)
-
-
-def cached_actor(database: Database, request: Request, now: datetime) -> Actor | None:
-    """The request's actor when the cache knows its account (no I/O); ``None`` when it must be read."""
-    credential = _credential(request, now)
-    if credential is None:
-        return ANONYMOUS
-    hit = database.cache.setdefault(ACTORS_CACHE, {}).get(credential.key)
-    if hit is None or hit[0] < time.monotonic():
-        return None
-    return _presented(request, hit[1], credential)
-
-
-def resolve_actor_fresh(database: Database, request: Request, now: datetime) -> Actor:
-    """Read the request's actor from the database, in a read transaction of its own, and cache it."""
-    credential = _credential(request, now)
-    if credential is None:
-        return ANONYMOUS
-    with database.unit_of_work(write=False) as session:
-        actor = _load_actor(session, credential.key)
-    database.cache.setdefault(ACTORS_CACHE, {})[credential.key] = (time.monotonic() + ACTOR_CACHE_SECONDS, actor)
-    return _presented(request, actor, credential)
-
-
-class ActorResolver:
-    """The request's actor for ``core.deps``: from the short per-process cache, or read fresh."""
-
-    def cached(self, database: Database, request: Request, now: datetime) -> Actor | None:
-        return cached_actor(database, request, now)
-
-    def fresh(self, database: Database, request: Request, now: datetime) -> Actor:
-        return resolve_actor_fresh(database, request, now)
+# ------------------------------------------------------------------------------------------------------- login
 
 
 @dataclass
@@ -285,32 +70,50 @@ class LoginResult:
     reason: str = ""
 
 
-def login(
-    session: Session, settings: Settings, secret: str, *, username: str, password: str, now: datetime
-) -> LoginResult:
-    """Check a password with lockout. Unknown users cost the same time as wrong passwords (dummy hash)."""
+def _citizen_scope(session: Session, id_number: str) -> org_service.ScopeFacts | None:
+    """The province whose rules apply to a citizen: the tree's one province, else the ID number's, else none."""
+    provinces = org_service.provinces(session)
+    if len(provinces) == 1:
+        return provinces[0]
+    return next((p for p in provinces if p.code == f"{id_number[:2]}0000"), None)
+
+
+def _rule(session: Session, scope: org_service.HallLike | None, key: str) -> int:
+    if scope is None:
+        return int(rules_service.platform_value(session, key))
+    return int(rules_service.value(session, scope, key))
+
+
+def login(session: Session, secret: str, *, username: str, password: str, now: datetime) -> LoginResult:
+    """Check a password with lockout. Unknown users cost the same time as wrong passwords (dummy hash).
+
+    The lockout and the token's lifetime follow the account's rules (see the module docstring)."""
     username = username.strip()
     account: Staff | Citizen | None
     if _ID_LIKE.match(username):
-        account = session.execute(
-            select(Citizen).where(Citizen.id_number_index == blind_index(normalize_id_number(username), "id_number"))
-        ).scalar_one_or_none()
+        id_number = normalize_id_number(username)
+        account = CitizenRepository(session).by_id_number_index(blind_index(id_number, "id_number"))
     else:
-        account = session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+        account = StaffRepository(session).by_username(username)
 
     password_ok = security.verify_password(password, account.password_hash if account else None)
     if account is None or not account.active:
         audit_service.record(session, ANONYMOUS, "auth.login", outcome="denied", detail={"reason": "unknown"}, now=now)
         return LoginResult(False, reason="unknown")
-    actor = staff_actor(account) if isinstance(account, Staff) else citizen_actor(account)
+    if isinstance(account, Staff):
+        actor = staff_actor(account)
+        scope: org_service.HallLike | None = org_service.facts_of(account.hall)
+    else:
+        actor = citizen_actor(account)
+        scope = _citizen_scope(session, id_number)
     if account.locked_until and account.locked_until > now:
         audit_service.record(session, actor, "auth.login", outcome="denied", detail={"reason": "locked"}, now=now)
         return LoginResult(False, reason="locked")
     if not password_ok:
         account.failed_logins += 1
         reason = "bad_password"
-        if account.failed_logins >= settings.lockout_threshold:
-            account.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+        if account.failed_logins >= _rule(session, scope, "identity.lockout_threshold"):
+            account.locked_until = now + timedelta(minutes=_rule(session, scope, "identity.lockout_minutes"))
             account.failed_logins = 0
             reason = "locked_now"
         audit_service.record(session, actor, "auth.login", outcome="denied", detail={"reason": reason}, now=now)
@@ -322,10 +125,23 @@ def login(
         account.password_hash = security.hash_password(password)
     subject = f"{'staff' if isinstance(account, Staff) else 'citizen'}:{account.id}"
     token, expires_in = security.issue_token(
-        secret, subject=subject, kind=actor.kind, now=now, ttl_minutes=settings.token_ttl_minutes
+        secret, subject=subject, kind=actor.kind, now=now, ttl_minutes=_rule(session, scope, "identity.session_minutes")
     )
     audit_service.record(session, actor, "auth.login", now=now)
     return LoginResult(True, actor=actor, token=token, expires_in=expires_in)
+
+
+def attempt_login(
+    database: Database, secret: str, *, username: str, password: str, now: datetime, ip: str | None
+) -> LoginResult:
+    """``login`` in a transaction of its own, committed whatever the outcome: a failed attempt counts towards the
+    lockout (and is audited) although the request that made it is answered with a refusal."""
+    with database.unit_of_work() as session:
+        session.info["ip"] = ip  # the audit trail notes where the attempt came from
+        return login(session, secret, username=username, password=password, now=now)
+
+
+# ---------------------------------------------------------------------------------------------------- citizens
 
 
 def register_citizen(session: Session, data: CitizenCreate, *, now: datetime) -> Citizen:
@@ -355,20 +171,22 @@ def register_citizen(session: Session, data: CitizenCreate, *, now: datetime) ->
         )
     if errors:
         raise ValidationFailed(detail=errors)
+    repo = CitizenRepository(session)
     index = blind_index(id_number, "id_number")
-    if session.execute(select(Citizen.id).where(Citizen.id_number_index == index)).first():
+    if repo.id_by_id_number_index(index) is not None:
         raise CitizenExists()
-    citizen = Citizen(
-        name=data.name,
-        id_number=id_number,
-        id_number_index=index,
-        phone=data.phone,
-        phone_index=blind_index(data.phone, "phone"),
-        address=data.address,
-        password_hash=security.hash_password(data.password),
+    citizen = repo.add(
+        Citizen(
+            name=data.name,
+            id_number=id_number,
+            id_number_index=index,
+            phone=data.phone,
+            phone_index=blind_index(data.phone, "phone"),
+            address=data.address,
+            password_hash=security.hash_password(data.password),
+        )
     )
-    session.add(citizen)
-    session.flush()
+    repo.flush()
     audit_service.record(
         session, citizen_actor(citizen), "citizen.register", target_type="citizen", target_id=citizen.id, now=now
     )
@@ -386,7 +204,7 @@ def citizen_read(citizen: Citizen) -> CitizenRead:
 
 def citizen_profile(session: Session, actor: Actor, citizen_id: int, *, now: datetime) -> CitizenProfile:
     """The unmasked profile: to the citizen themself, or to front-line staff looking someone up; always audited."""
-    citizen = session.get(Citizen, citizen_id)
+    citizen = CitizenRepository(session).by_id(citizen_id)
     if citizen is None:
         raise NotFound(code="citizen_not_found")
     if not ((actor.kind == "citizen" and actor.id == citizen.id) or actor.has("citizen.lookup")):
@@ -405,20 +223,43 @@ def citizen_profile(session: Session, actor: Actor, citizen_id: int, *, now: dat
     )
 
 
-def get_citizen(session: Session, citizen_id: int) -> Citizen | None:
-    """A citizen by id (for domains that keep the id: a case's applicant)."""
-    return session.get(Citizen, citizen_id)
-
-
-def active_staff(session: Session, *, hall_id: int, role: str) -> list[Staff]:
-    """The active staff of one hall in one role (e.g. whom to warn about a case)."""
-    stmt = select(Staff).where(Staff.hall_id == hall_id, Staff.role == role, Staff.active.is_(True)).order_by(Staff.id)
-    return list(session.execute(stmt).scalars())
-
-
 def find_citizen_by_id_number(session: Session, id_number: str) -> Citizen | None:
+    return CitizenRepository(session).by_id_number_index(blind_index(normalize_id_number(id_number), "id_number"))
+
+
+def citizen_id_by_id_number(session: Session, id_number: str) -> int | None:
+    """The id of the citizen registered with ``id_number`` (normalised), or None."""
     index = blind_index(normalize_id_number(id_number), "id_number")
-    return session.execute(select(Citizen).where(Citizen.id_number_index == index)).scalar_one_or_none()
+    return CitizenRepository(session).id_by_id_number_index(index)
+
+
+def get_citizen(session: Session, citizen_id: int) -> Citizen | None:
+    return CitizenRepository(session).by_id(citizen_id)
+
+
+def citizen_id_number_index(session: Session, citizen_id: int) -> str | None:
+    """The keyed blind index of a citizen's ID number (to match a person without decrypting), or None."""
+    return CitizenRepository(session).id_number_index_of(citizen_id)
+
+
+def lookup_citizen(session: Session, actor: Actor, *, id_number: str, now: datetime) -> CitizenRead:
+    """Find a registered citizen by ID number for front-line staff: masked, and the look-up audited either way."""
+    citizen = find_citizen_by_id_number(session, id_number)
+    audit_service.record(
+        session,
+        actor,
+        "personal_data.lookup",
+        target_type="citizen",
+        target_id=citizen.id if citizen else None,
+        outcome="ok" if citizen else "not_found",
+        now=now,
+    )
+    if citizen is None:
+        raise NotFound("未找到该身份证号码的注册用户", "No citizen with this ID number", code="citizen_not_found")
+    return citizen_read(citizen)
+
+
+# ------------------------------------------------------------------------------------------------------- staff
 
 
 def staff_read(staff: Staff) -> StaffRead:
@@ -434,17 +275,41 @@ def staff_read(staff: Staff) -> StaffRead:
     )
 
 
-def list_staff(session: Session, actor: Actor) -> list[Staff]:
-    rows = session.execute(select(Staff).join(Hall).order_by(Staff.code)).scalars().all()
-    return [s for s in rows if actor.can_see_hall(s.hall_id, s.hall.region_path)]
+def list_staff(session: Session, actor: Actor, *, limit: int = 100, offset: int = 0) -> Page[Staff]:
+    """One page of the staff of the halls in ``actor``'s scope (scope and paging in SQL), by code."""
+    return StaffRepository(session).list_in_scope(actor, limit=limit, offset=offset)
 
 
-def upsert_staff(session: Session, data: dict[str, object], hall: Hall) -> tuple[Staff, bool]:
+def get_staff(session: Session, staff_id: int) -> Staff | None:
+    return StaffRepository(session).by_id(staff_id)
+
+
+def staff_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Staff]:
+    """The staff members with ``ids``, by id (unknown ids are left out)."""
+    return {s.id: s for s in StaffRepository(session).by_ids(ids)}
+
+
+def active_staff(session: Session, *, hall_id: int, roles: Iterable[str]) -> list[Staff]:
+    """The active staff of a hall in any of ``roles`` (e.g. its hall managers, to be told of a bad rating)."""
+    return StaffRepository(session).active_in_hall(hall_id, roles)
+
+
+def display_name(session: Session, actor: Actor) -> str:
+    """How the pages greet ``actor``: a staff member's masked name, or the actor's label."""
+    if actor.kind == "staff" and actor.id is not None:
+        staff = StaffRepository(session).by_id(actor.id)
+        if staff is not None:
+            return mask_name(staff.name)
+    return actor.label
+
+
+def upsert_staff(session: Session, data: dict[str, object], hall: HasId) -> tuple[Staff, bool]:
     """Create or update a staff member from catalog data; returns (staff, changed)."""
     role = str(data["role"])
     if role not in STAFF_ROLES:
         raise ValueError(f"unknown role {role}")
-    staff = session.execute(select(Staff).where(Staff.code == data["code"])).scalar_one_or_none()
+    repo = StaffRepository(session)
+    staff = repo.by_code(str(data["code"]))
     values = {
         "username": data["username"],
         "name": data["name"],
@@ -457,8 +322,7 @@ def upsert_staff(session: Session, data: dict[str, object], hall: Hall) -> tuple
         "duty": data.get("duty") or "",
     }
     if staff is None:
-        staff = Staff(code=data["code"], **values)
-        session.add(staff)
+        staff = repo.add(Staff(code=data["code"], **values))
         return staff, True
     changed = False
     for key, value in values.items():
@@ -472,32 +336,65 @@ def set_password(staff_or_citizen: Staff | Citizen, password: str) -> None:
     staff_or_citizen.password_hash = security.hash_password(password)
 
 
+def set_staff_password(session: Session, *, username: str, password: str) -> bool:
+    """Set a staff member's password and lift any lockout; False when there is no such username."""
+    staff = StaffRepository(session).by_username(username)
+    if staff is None:
+        return False
+    set_password(staff, password)
+    staff.failed_logins, staff.locked_until = 0, None
+    return True
+
+
+# ----------------------------------------------------------------------------------------------------- devices
+
+
+def device_read(device: Device) -> DeviceRead:
+    return DeviceRead(
+        code=device.code,
+        kind=device.kind,
+        name=device.name,
+        hall_code=device.hall.code,
+        zone_code=device.zone_code,
+        window_code=device.window_code,
+        active=device.active,
+        last_seen_at=device.last_seen_at,
+    )
+
+
+def list_devices(session: Session, actor: Actor, *, limit: int = 100, offset: int = 0) -> Page[Device]:
+    """One page of the devices of the halls in ``actor``'s scope (scope and paging in SQL), by code."""
+    return DeviceRepository(session).list_in_scope(actor, limit=limit, offset=offset)
+
+
 def ensure_device(
     session: Session,
     *,
     code: str,
     kind: str,
     name: str,
-    hall: Hall,
+    hall: HasId,
     key: str,
     zone_code: str | None = None,
     window_code: str | None = None,
 ) -> Device:
-    device = session.execute(select(Device).where(Device.code == code)).scalar_one_or_none()
+    repo = DeviceRepository(session)
+    device = repo.by_code(code)
     if device is None:
-        device = Device(
-            code=code,
-            kind=kind,
-            name=name,
-            hall_id=hall.id,
-            zone_code=zone_code,
-            window_code=window_code,
-            key_hash=security.hash_device_key(key),
+        device = repo.add(
+            Device(
+                code=code,
+                kind=kind,
+                name=name,
+                hall_id=hall.id,
+                zone_code=zone_code,
+                window_code=window_code,
+                key_hash=security.hash_device_key(key),
+            )
         )
-        session.add(device)
     else:
         device.key_hash = security.hash_device_key(key)
         device.kind, device.name, device.hall_id = kind, name, hall.id
         device.zone_code, device.window_code = zone_code, window_code
-    session.flush()
+    repo.flush()
     return device

@@ -12,7 +12,9 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire notifications: the inbox router."""
+    """Wire notifications: the inbox router and the log channel (SMS and e-mail gateways contribute theirs)."""
+    from smarthall.notify import service
     from smarthall.notify.api import router
 
     registry.api(router, priority=70)
+    registry.contribute(service.CHANNELS, service.LogChannel())

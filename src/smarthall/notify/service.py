@@ -14,13 +14,13 @@ from collections.abc import Hashable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smarthall.core.coalesce import Coalescer
 from smarthall.core.db import after_commit
 from smarthall.core.masking import mask_phone
 from smarthall.notify.models import Message
+from smarthall.notify.repository import MessageRepository
 from smarthall.notify.templates import render
 
 log = logging.getLogger("smarthall.notify")
@@ -43,11 +43,14 @@ class LogChannel:
         return True
 
 
-_channels: list[Channel] = [LogChannel()]
+CHANNELS = "notify.channel"  # the registry point where delivery channels are contributed
 
 
-def set_channels(channels: list[Channel]) -> None:
-    _channels[:] = channels
+def channels(database: Any) -> list[Channel]:
+    """The delivery channels wired into ``database``'s platform (the log channel when none is)."""
+    registry = getattr(database, "registry", None)
+    found: list[Channel] = registry.contributions(CHANNELS) if registry is not None else []
+    return found or [LogChannel()]
 
 
 def send(
@@ -79,8 +82,9 @@ def send(
         ref_id=None if ref_id is None else str(ref_id),
         created_at=now,
     )
-    session.add(message)
-    session.flush()
+    repo = MessageRepository(session)
+    repo.add(message)
+    repo.flush()
     database = session.info.get("db")
     if database is not None:
         after_commit(session, lambda: _relay.request(database, now))
@@ -93,25 +97,16 @@ RELAY_BATCH = 200
 def deliver_queued(database: Any, now: datetime) -> int:
     """Deliver every queued message (in batches), recording sent or failed; the number handled."""
     done = 0
+    wired = channels(database)
     while True:
         with database.unit_of_work() as session:
-            ids = [
-                mid
-                for (mid,) in session.execute(
-                    select(Message.id).where(Message.status == "queued").order_by(Message.id).limit(RELAY_BATCH)
-                )
-            ]
+            repo = MessageRepository(session)
+            ids = repo.queued_ids(RELAY_BATCH)
             if not ids:
                 return done
-            claimed = session.execute(
-                update(Message)
-                .where(Message.id.in_(ids), Message.status == "queued")
-                .values(status="sending")
-                .returning(Message.id)
-            ).scalars()
-            for message in session.execute(select(Message).where(Message.id.in_(list(claimed)))).scalars():
+            for message in repo.claim(ids):
                 message.attempts += 1
-                ok = all(channel.deliver(message) for channel in _channels)
+                ok = all(channel.deliver(message) for channel in wired)
                 message.status = "sent" if ok else "failed"
                 message.sent_at = now if ok else None
                 done += 1
@@ -129,19 +124,15 @@ _relay = Coalescer("notify-outbox", _relay_run, min_interval=0.2)
 def inbox(
     session: Session, *, citizen_id: int | None = None, staff_id: int | None = None, limit: int = 50
 ) -> list[Message]:
-    stmt = select(Message).order_by(Message.id.desc()).limit(limit)
+    """A citizen's or staff member's messages, newest first (none for anyone else)."""
+    repo = MessageRepository(session)
     if citizen_id is not None:
-        stmt = stmt.where(Message.recipient_kind == "citizen", Message.recipient_id == citizen_id)
-    elif staff_id is not None:
-        stmt = stmt.where(Message.recipient_kind == "staff", Message.recipient_id == staff_id)
-    else:
-        return []
-    return list(session.execute(stmt).scalars())
+        return repo.inbox("citizen", citizen_id, limit=limit)
+    if staff_id is not None:
+        return repo.inbox("staff", staff_id, limit=limit)
+    return []
 
 
 def messages_for(session: Session, *, ref_type: str, ref_id: object) -> list[Message]:
-    return list(
-        session.execute(
-            select(Message).where(Message.ref_type == ref_type, Message.ref_id == str(ref_id)).order_by(Message.id)
-        ).scalars()
-    )
+    """The messages sent about one record (a case, a booking, ...), oldest first."""
+    return MessageRepository(session).about(ref_type, str(ref_id))

@@ -10,9 +10,20 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire the hall tree: the router and the cached hall and window facts."""
+    """Wire the hall tree: the router, the calendar page, and the cached hall and window facts (a window's items
+    follow the hall's item settings, so those tables empty the facts too)."""
     from smarthall.org import service
     from smarthall.org.api import router
+    from smarthall.org.pages import router as pages
 
     registry.api(router, priority=30)
-    registry.cache(service.FACTS, "org_hall", "org_window", "org_window_item", "org_calendar_override")
+    registry.pages(pages, priority=40)
+    registry.cache(
+        service.FACTS,
+        "org_hall",
+        "org_window",
+        "org_window_item",
+        "org_calendar_override",
+        "catalog_hall_item_override",
+        "catalog_item",
+    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RegionNode(BaseModel):
@@ -52,3 +53,35 @@ class HallRead(BaseModel):
     windows: list[WindowRead]
     item_count: int
     parent_hall_code: str | None
+
+
+class CalendarEntryRead(BaseModel):
+    day: date
+    is_workday: bool
+    note: str
+    scope_code: str
+    scope_name: str
+    level: str = Field(description="where the override is set: province, city, county, township or hall")
+    effective: bool = Field(description="false when a nearer scope overrides the same day")
+    official_workday: bool = Field(description="what the official calendar says of the day")
+
+
+class CalendarList(BaseModel):
+    hall_code: str
+    start: date
+    end: date
+    entries: list[CalendarEntryRead]
+
+
+class CalendarSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    is_workday: bool
+    note: str = Field(default="", max_length=200)
+
+
+class CalendarOverrideRead(BaseModel):
+    scope_code: str
+    day: date
+    is_workday: bool
+    note: str

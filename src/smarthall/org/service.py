@@ -1,21 +1,44 @@
-"""Hall tree queries, and the cached facts of halls and windows that the live hall reads on every request."""
+"""Hall tree use cases, and the cached facts of halls and windows that the live hall reads on every request.
+
+The facts (``HallFacts``, ``WindowFacts``) are what other domains hold of a hall or window: small frozen values,
+cached per process in ``Database.cache`` (namespace ``FACTS``) and emptied when a row they are built from changes.
+A window's items are the items it serves *in its hall*: its own list, corrected by the hall's item overrides that
+name the windows serving an item (``catalog.service.window_assignments``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from smarthall.catalog.errors import HallNotFound
 from smarthall.core.cache import cached
+from smarthall.core.tenancy import Actor, supervises
 from smarthall.core.workdays import WorkCalendar
-from smarthall.org.models import CalendarOverride, Department, Hall, Region, Window
+from smarthall.org.errors import HallNotFound, ScopeNotManaged, UnknownScope
+from smarthall.org.models import Department, Hall, Region, Window, Zone
+from smarthall.org.repository import (
+    CalendarRepository,
+    DepartmentRepository,
+    HallRepository,
+    RegionRepository,
+    WindowRepository,
+    ZoneRepository,
+)
 from smarthall.org.schemas import HallNode, HallRead, RegionNode, WindowRead, ZoneRead
 
 FACTS = "org.facts"
+
+
+class HallLike(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def region_path(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -44,21 +67,30 @@ class WindowFacts:
         return self.items is None or item_code in self.items
 
 
+def facts_of(hall: Hall) -> HallFacts:
+    """The facts of a hall row (for callers that hold the row already)."""
+    return HallFacts(hall.id, hall.code, hall.name, hall.level, hall.region_path, dict(hall.opening_hours or {}))
+
+
 def _hall_facts(hall: Hall | None, missing: dict[str, Any]) -> HallFacts:
     if hall is None or not hall.active:
         raise HallNotFound(detail=missing)
-    return HallFacts(hall.id, hall.code, hall.name, hall.level, hall.region_path, dict(hall.opening_hours or {}))
+    return facts_of(hall)
 
 
 def hall_facts(session: Session, code: str) -> HallFacts:
     """An active hall by code, cached (HallNotFound otherwise)."""
     return cached(
+        session, FACTS, ("hall", code), lambda: _hall_facts(HallRepository(session).by_code(code), {"hall_code": code})
+    )
+
+
+def hall_facts_by_id(session: Session, hall_id: int) -> HallFacts:
+    return cached(
         session,
         FACTS,
-        ("hall", code),
-        lambda: _hall_facts(
-            session.execute(select(Hall).where(Hall.code == code)).scalar_one_or_none(), {"hall_code": code}
-        ),
+        ("hall_id", hall_id),
+        lambda: _hall_facts(HallRepository(session).by_id(hall_id), {"hall_id": hall_id}),
     )
 
 
@@ -76,10 +108,10 @@ class ScopeFacts:
 
 def scope_facts(session: Session, code: str) -> ScopeFacts | None:
     """The region or active hall with ``code`` (None when neither exists)."""
-    region = session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
+    region = RegionRepository(session).by_code(code)
     if region is not None:
         return ScopeFacts("region", region.code, region.name, region.level, region.path, None)
-    hall = session.execute(select(Hall).where(Hall.code == code, Hall.active.is_(True))).scalar_one_or_none()
+    hall = HallRepository(session).active_by_code(code)
     if hall is not None:
         return ScopeFacts("hall", hall.code, hall.name, hall.level, hall.region_path, hall.id)
     return None
@@ -87,30 +119,104 @@ def scope_facts(session: Session, code: str) -> ScopeFacts | None:
 
 def department_name(session: Session, code: str) -> str:
     """The department's name (its code when there is no such department)."""
-    name = session.execute(select(Department.name).where(Department.code == code)).scalar_one_or_none()
-    return name if name is not None else code
+    department = DepartmentRepository(session).by_code(code)
+    return department.name if department is not None else code
+
+
+def manages_scope(actor: Actor, scope: ScopeFacts) -> bool:
+    """Whether ``actor`` manages ``scope``: a hall it may see, or a region at or beneath the one it supervises."""
+    if scope.kind == "hall":
+        assert scope.hall_id is not None
+        return actor.can_see_hall(scope.hall_id, scope.region_path)
+    return actor.kind == "system" or (supervises(actor) and scope.region_path.startswith(actor.region_path or "\0"))
+
+
+def managed_scope(session: Session, actor: Actor, code: str) -> ScopeFacts:
+    """``code`` (a region or hall) if ``actor`` manages it; UnknownScope or ScopeNotManaged otherwise."""
+    scope = scope_facts(session, code)
+    if scope is None:
+        raise UnknownScope(detail={"scope_code": code})
+    if not manages_scope(actor, scope):
+        raise ScopeNotManaged(detail={"scope_code": code})
+    return scope
+
+
+def chain_scopes(session: Session, hall: HallLike) -> list[ScopeFacts]:
+    """The scopes above and at ``hall``, province first: its regions, then the hall itself."""
+    codes = chain(hall)
+    regions = {r.code: r for r in RegionRepository(session).by_codes(codes)}
+    out = [ScopeFacts("region", r.code, r.name, r.level, r.path, None) for code in codes if (r := regions.get(code))]
+    own = HallRepository(session).by_code(hall.code)
+    if own is not None:
+        out.append(ScopeFacts("hall", own.code, own.name, own.level, own.region_path, own.id))
+    return out
+
+
+def chain(hall: HallLike) -> list[str]:
+    """The scope codes that may hold a setting for ``hall``, farthest first: its regions, then the hall (a region
+    given as ``hall`` is its own last link)."""
+    codes = [code for code in hall.region_path.strip("/").split("/") if code]
+    return codes if codes and codes[-1] == hall.code else [*codes, hall.code]
 
 
 def region_levels(session: Session, codes: list[str]) -> dict[str, tuple[str, str]]:
     """(level, name) of each region code in ``codes``."""
-    rows = session.execute(select(Region.code, Region.level, Region.name).where(Region.code.in_(codes)))
-    return {code: (level, name) for code, level, name in rows}
+    return {r.code: (r.level, r.name) for r in RegionRepository(session).by_codes(codes)}
 
 
-def hall_facts_by_id(session: Session, hall_id: int) -> HallFacts:
-    return cached(
-        session, FACTS, ("hall_id", hall_id), lambda: _hall_facts(session.get(Hall, hall_id), {"hall_id": hall_id})
+def region_codes(session: Session) -> list[str]:
+    return RegionRepository(session).codes()
+
+
+def provinces(session: Session) -> list[ScopeFacts]:
+    """The provinces of the hall tree (one in a platform that serves one province)."""
+    regions = RegionRepository(session).of_level("province")
+    return [ScopeFacts("region", r.code, r.name, r.level, r.path, None) for r in regions]
+
+
+# ------------------------------------------------------------------------------------------------------- windows
+
+
+def serving_items(
+    own: frozenset[str] | None,
+    window_code: str,
+    assignments: Mapping[str, frozenset[str]],
+    hall_items: Callable[[], frozenset[str]],
+) -> frozenset[str] | None:
+    """The items a window serves in its hall: its own list (``None``: every item of the hall), less the items the
+    hall assigned to other windows only, plus the items assigned to it. Pure."""
+    if not assignments:
+        return own
+    assigned = {item for item, windows in assignments.items() if window_code in windows}
+    excluded = {item for item, windows in assignments.items() if window_code not in windows}
+    if own is None:
+        everything = hall_items()
+        if not excluded & everything:
+            return None
+        return frozenset((everything - excluded) | assigned)
+    return frozenset((own - excluded) | assigned)
+
+
+def _own_items(window: Window) -> frozenset[str] | None:
+    return None if window.kind == "comprehensive" else frozenset(wi.item_code for wi in window.items)
+
+
+def _window_facts(session: Session, window: Window, *, fresh: bool = False) -> WindowFacts:
+    from smarthall.catalog import service as catalog_service
+
+    hall = window.hall
+    items = serving_items(
+        _own_items(window),
+        window.code,
+        catalog_service.window_assignments(session, hall.id, fresh=fresh),
+        lambda: catalog_service.hall_items(session, hall, fresh=fresh),
     )
-
-
-def _window_facts(window: Window) -> WindowFacts:
-    items = None if window.kind == "comprehensive" else frozenset(wi.item_code for wi in window.items)
     return WindowFacts(
         window.id,
         window.code,
         window.hall_id,
-        window.hall.code,
-        window.hall.region_path,
+        hall.code,
+        hall.region_path,
         window.number,
         window.name,
         window.zone_code,
@@ -122,34 +228,84 @@ def window_facts(session: Session, code: str) -> WindowFacts | None:
     """An active window by code, cached (``None`` when there is none)."""
 
     def load() -> WindowFacts | None:
-        window = session.execute(select(Window).where(Window.code == code)).scalar_one_or_none()
-        return _window_facts(window) if window is not None and window.active else None
+        window = WindowRepository(session).by_code(code)
+        return _window_facts(session, window) if window is not None and window.active else None
 
     return cached(session, FACTS, ("window", code), load)
 
 
-def hall_windows(session: Session, hall_id: int) -> tuple[WindowFacts, ...]:
-    """The hall's active windows by number, cached."""
+def hall_windows(session: Session, hall_id: int, *, fresh: bool = False) -> tuple[WindowFacts, ...]:
+    """The hall's active windows by number, cached (``fresh``: read now, inside the transaction that changed them)."""
 
     def load() -> tuple[WindowFacts, ...]:
-        rows = session.execute(select(Window).where(Window.hall_id == hall_id, Window.active.is_(True))).scalars()
-        return tuple(sorted((_window_facts(w) for w in rows), key=lambda w: (w.number, w.code)))
+        rows = WindowRepository(session).active_in_hall(hall_id)
+        return tuple(sorted((_window_facts(session, w, fresh=fresh) for w in rows), key=lambda w: (w.number, w.code)))
 
-    return cached(session, FACTS, ("hall_windows", hall_id), load)
+    return load() if fresh else cached(session, FACTS, ("hall_windows", hall_id), load)
+
+
+def listed_windows(session: Session, hall_id: int, item_code: str) -> list[str]:
+    """The codes of the hall's active windows that serve an item by their own lists (comprehensive ones, and those
+    naming it): what the hall offers when it names no windows itself."""
+    return [
+        w.code
+        for w in sorted(WindowRepository(session).active_in_hall(hall_id), key=lambda w: w.code)
+        if (own := _own_items(w)) is None or item_code in own
+    ]
+
+
+def active_window_codes(session: Session, hall_id: int) -> set[str]:
+    return {w.code for w in WindowRepository(session).active_in_hall(hall_id)}
+
+
+def hall_window_rows(session: Session, hall_id: int) -> list[Window]:
+    """The hall's active windows (rows, with their item lists), by number."""
+    return WindowRepository(session).active_in_hall(hall_id)
+
+
+def window_read(window: Window) -> WindowRead:
+    return WindowRead(
+        code=window.code,
+        name=window.name,
+        kind=window.kind,
+        number=window.number,
+        zone_code=window.zone_code,
+        item_codes=[wi.item_code for wi in window.items],
+    )
+
+
+def find_window(session: Session, code: str) -> Window | None:
+    return WindowRepository(session).by_code(code)
+
+
+# ------------------------------------------------------------------------------------------------------- calendar
+
+
+def working_calendar(session: Session, hall: HallLike) -> WorkCalendar:
+    """The official calendar with the overrides of the hall's regions (province first) and the hall itself."""
+    scopes = chain(hall)
+    rank = {code: i for i, code in enumerate(scopes)}
+    overrides: dict[date, bool] = {}
+    for row in sorted(CalendarRepository(session).for_scopes(scopes), key=lambda r: rank[r.scope_code]):
+        overrides[row.day] = row.is_workday
+    return WorkCalendar(overrides)
 
 
 def is_workday(session: Session, hall_code: str, day: date) -> bool:
     """Whether the hall works on ``day`` (official calendar with the local overrides), cached."""
+    return cached(
+        session,
+        FACTS,
+        ("workday", hall_code, day),
+        lambda: working_calendar(session, hall_facts(session, hall_code)).is_workday(day),
+    )
 
-    def load() -> bool:
-        hall = session.execute(select(Hall).where(Hall.code == hall_code)).scalar_one()
-        return working_calendar(session, hall).is_workday(day)
 
-    return cached(session, FACTS, ("workday", hall_code, day), load)
+# ---------------------------------------------------------------------------------------------------- hall tree
 
 
 def region_tree(session: Session) -> list[RegionNode]:
-    regions = list(session.execute(select(Region).order_by(Region.path)).scalars())
+    regions = RegionRepository(session).all_by_path()
     nodes = {r.code: RegionNode(code=r.code, name=r.name, level=r.level, parent_code=r.parent_code) for r in regions}
     roots: list[RegionNode] = []
     for r in regions:
@@ -159,7 +315,25 @@ def region_tree(session: Session) -> list[RegionNode]:
 
 
 def list_halls(session: Session) -> list[Hall]:
-    return list(session.execute(select(Hall).where(Hall.active.is_(True)).order_by(Hall.region_path)).scalars())
+    return HallRepository(session).active()
+
+
+def halls_in_scope(session: Session, actor: Actor) -> list[Hall]:
+    """The active halls ``actor`` may see (its own, and beneath it for a supervisor), by region path."""
+    return HallRepository(session).active_in_scope(actor)
+
+
+def find_hall(session: Session, code: str) -> Hall | None:
+    """The hall row with ``code``, active or not (``None`` when there is none)."""
+    return HallRepository(session).by_code(code)
+
+
+def hall_by_id(session: Session, hall_id: int) -> Hall | None:
+    return HallRepository(session).by_id(hall_id)
+
+
+def first_hall_of_level(session: Session, level: str) -> Hall | None:
+    return HallRepository(session).first_of_level(level)
 
 
 def parent_hall(hall: Hall, halls: list[Hall]) -> Hall | None:
@@ -187,23 +361,11 @@ def hall_tree(session: Session) -> list[HallNode]:
 
 
 def get_hall(session: Session, code: str) -> Hall:
-    hall = session.execute(
-        select(Hall).where(Hall.code == code).options(selectinload(Hall.zones), selectinload(Hall.windows))
-    ).scalar_one_or_none()
+    """An active hall with its zones and windows (HallNotFound otherwise)."""
+    hall = HallRepository(session).with_layout(code)
     if hall is None or not hall.active:
         raise HallNotFound(detail={"hall_code": code})
     return hall
-
-
-def window_read(window: Window) -> WindowRead:
-    return WindowRead(
-        code=window.code,
-        name=window.name,
-        kind=window.kind,
-        number=window.number,
-        zone_code=window.zone_code,
-        item_codes=[wi.item_code for wi in window.items],
-    )
 
 
 def hall_read(session: Session, hall: Hall) -> HallRead:
@@ -226,12 +388,123 @@ def hall_read(session: Session, hall: Hall) -> HallRead:
     )
 
 
-def working_calendar(session: Session, hall: Hall) -> WorkCalendar:
-    """The official calendar with the overrides of the hall's regions (province first) and the hall itself."""
-    scopes = [code for code in hall.region_path.strip("/").split("/") if code] + [hall.code]
-    rank = {code: i for i, code in enumerate(scopes)}
-    rows = session.execute(select(CalendarOverride).where(CalendarOverride.scope_code.in_(scopes))).scalars()
-    overrides: dict = {}
-    for row in sorted(rows, key=lambda r: rank[r.scope_code]):
-        overrides[row.day] = row.is_workday
-    return WorkCalendar(overrides)
+# ------------------------------------------------------------------------------------- departments and zones
+
+
+def departments(session: Session) -> list[Department]:
+    return DepartmentRepository(session).all()
+
+
+def department_names(session: Session) -> dict[str, str]:
+    """Department name per code."""
+    return DepartmentRepository(session).names()
+
+
+def find_department(session: Session, code: str) -> Department | None:
+    return DepartmentRepository(session).by_code(code)
+
+
+def zones_by_codes(session: Session, codes: Iterable[str | None]) -> list[Zone]:
+    return ZoneRepository(session).by_codes(c for c in codes if c)
+
+
+def zones_of_type(session: Session, hall_id: int, zone_type: str) -> list[Zone]:
+    """The hall's zones of one type (``consult_guide``, ``waiting``, ...), by code."""
+    return ZoneRepository(session).of_type(hall_id, zone_type)
+
+
+# ------------------------------------------------------------------------------------------------ import
+
+
+Tally = Callable[[str, str], None]  # (kind, "created" | "updated" | "unchanged")
+
+
+def _upsert(session: Session, repo: Any, model: type[Any], code: str, values: dict[str, Any]) -> tuple[Any, str]:
+    row = repo.by_code(code)
+    if row is None:
+        row = model(code=code, **values)
+        session.add(row)
+        return row, "created"
+    changed = False
+    for attr, new in values.items():
+        if getattr(row, attr) != new:
+            setattr(row, attr, new)
+            changed = True
+    return row, "updated" if changed else "unchanged"
+
+
+def import_regions(session: Session, regions: Iterable[dict[str, Any]], tally: Tally) -> dict[str, str]:
+    """Upsert regions given parents first; returns each region's path from the province down."""
+    repo = RegionRepository(session)
+    paths: dict[str, str] = {}
+    for region in regions:
+        parent = region["parent_code"]
+        path = (paths[parent] if parent else "") + region["code"] + "/"
+        paths[region["code"]] = path
+        values = {"name": region["name"], "level": region["level"], "parent_code": parent, "path": path}
+        tally("regions", _upsert(session, repo, Region, region["code"], values)[1])
+    session.flush()
+    return paths
+
+
+def import_departments(session: Session, departments_in: Iterable[dict[str, Any]], tally: Tally) -> None:
+    repo = DepartmentRepository(session)
+    for dept in departments_in:
+        values = {
+            "name": dept["name"],
+            "parent_name": dept["parent"],
+            "units": dept["units"],
+            "note": dept["note"] or "",
+        }
+        tally("departments", _upsert(session, repo, Department, dept["code"], values)[1])
+    session.flush()
+
+
+def import_halls(
+    session: Session, halls_in: Iterable[dict[str, Any]], paths: Mapping[str, str], tally: Tally
+) -> dict[str, Hall]:
+    """Upsert halls and their zones; returns the hall rows by code."""
+    halls_repo, zones_repo = HallRepository(session), ZoneRepository(session)
+    halls: dict[str, Hall] = {}
+    for hall_in in halls_in:
+        values = {
+            "name": hall_in["name"],
+            "level": hall_in["level"],
+            "region_code": hall_in["region_code"],
+            "region_path": paths[hall_in["region_code"]],
+            "address": hall_in["address"],
+            "hotline": hall_in["hotline"],
+            "opening_hours": hall_in["opening_hours"],
+            "active": True,
+        }
+        hall, state = _upsert(session, halls_repo, Hall, hall_in["code"], values)
+        tally("halls", state)
+        session.flush()
+        halls[hall.code] = hall
+        for zone in hall_in["zones"]:
+            zone_values = {"hall_id": hall.id, "name": zone["name"], "type": zone["type"], "floor": zone["floor"]}
+            tally("zones", _upsert(session, zones_repo, Zone, zone["code"], zone_values)[1])
+    return halls
+
+
+def import_windows(
+    session: Session, windows_in: Iterable[dict[str, Any]], halls: Mapping[str, Hall], tally: Tally
+) -> None:
+    """Upsert windows with the items each serves; a changed item list counts as an update of the window."""
+    repo = WindowRepository(session)
+    for window_in in windows_in:
+        values = {
+            "hall_id": halls[window_in["hall_code"]].id,
+            "zone_code": window_in["zone_code"],
+            "name": window_in["name"],
+            "kind": window_in["kind"],
+            "number": window_in["number"],
+            "active": True,
+        }
+        window, state = _upsert(session, repo, Window, window_in["code"], values)
+        wanted = sorted(set(window_in["item_codes"]))
+        if sorted(wi.item_code for wi in window.items) != wanted:
+            repo.set_items(window, wanted)
+            state = "created" if state == "created" else "updated"
+        tally("windows", state)
+    session.flush()

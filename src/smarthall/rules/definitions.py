@@ -23,6 +23,7 @@ class RuleDef:
     minimum: float | None = None
     maximum: float | None = None
     source: str = ""  # where the default comes from (law, standard, local practice)
+    zero: str = ""  # what a value of 0 means, worded by ``rules.zero.<code>`` (e.g. "permanent" retention)
 
     @property
     def domain(self) -> str:
@@ -73,6 +74,7 @@ _RULES: tuple[RuleDef, ...] = (
         minimum=0,
         maximum=100,
         source="DA/T 70-2018 practice",
+        zero="permanent",
     ),
     RuleDef("consult.confidence_threshold", "float", 0.5, "", 0.05, 0.95, "§6.1"),
     _int("operations.target_mean_wait_minutes", 15, "minutes", 1, 240, source="§10.4"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from smarthall.core.errors import Forbidden, NotFound, ValidationFailed
+from smarthall.core.errors import NotFound, ValidationFailed
+from smarthall.org.errors import ScopeNotManaged as ScopeNotManaged  # scopes are the hall tree's: org decides them
+from smarthall.org.errors import UnknownScope as UnknownScope
 
 
 class UnknownRule(NotFound):
@@ -11,19 +13,7 @@ class UnknownRule(NotFound):
     message_en = "There is no such rule"
 
 
-class UnknownScope(NotFound):
-    code = "unknown_scope"
-    message_zh = "没有这个地区或大厅"
-    message_en = "There is no such region or hall"
-
-
 class RuleValueInvalid(ValidationFailed):
     code = "rule_value_invalid"
     message_zh = "规则取值不符合要求"
     message_en = "The value does not fit the rule"
-
-
-class ScopeNotManaged(Forbidden):
-    code = "out_of_scope"
-    message_zh = "该地区或大厅不在您的管辖范围内"
-    message_en = "This region or hall is outside your scope"

@@ -17,14 +17,17 @@ from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.core.cache import cached
-from smarthall.core.tenancy import Actor, supervises
+from smarthall.core.config import Settings
+from smarthall.core.registry import registry_of
+from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 from smarthall.rules.definitions import RULES, RuleDef, RuleValueError, coerce
-from smarthall.rules.errors import RuleValueInvalid, ScopeNotManaged, UnknownRule, UnknownScope
+from smarthall.rules.errors import RuleValueInvalid, UnknownRule
 from smarthall.rules.models import RuleSetting, RuleSettingVersion
 from smarthall.rules.repository import RuleRepository
 
 CACHE = "rules.effective"
+PLATFORM = "rules.platform_defaults"  # the registry point holding the platform value of every rule
 CACHE_SECONDS = 30.0
 LEVELS_BY_DEPTH = ("province", "city", "county", "township")
 
@@ -56,14 +59,40 @@ def rule(key: str) -> RuleDef:
 
 
 def chain(hall: HallLike) -> list[str]:
-    """The scope codes that may hold an override for ``hall``, farthest first: its regions, then the hall."""
-    return [code for code in hall.region_path.strip("/").split("/") if code] + [hall.code]
+    """The scope codes that may hold an override for ``hall``, farthest first: its regions, then the hall (a region
+    given in place of a hall, e.g. a province for citizens, is its own last link)."""
+    return org_service.chain(hall)
+
+
+def platform_defaults(settings: Settings | None) -> dict[str, Any]:
+    """The platform value of every rule: the definition's default, or the operator's from ``Settings``
+    (``SMARTHALL_RULE_DEFAULTS`` and the older ``SMARTHALL_TOKEN_TTL_MINUTES``, ``SMARTHALL_LOCKOUT_THRESHOLD``,
+    ``SMARTHALL_LOCKOUT_MINUTES``), each checked against its rule."""
+    out = defaults()
+    given = dict(settings.platform_rule_values()) if settings is not None else {}
+    for key, value in given.items():
+        definition = RULES.get(key)
+        if definition is None:
+            raise ValueError(f"rule default for an unknown rule {key!r}")
+        try:
+            out[key] = coerce(definition, value)
+        except RuleValueError as exc:
+            raise ValueError(f"rule default {key}={value!r}: {exc}") from exc
+    return out
+
+
+def _platform(session: Session) -> dict[str, Any]:
+    try:
+        return registry_of(session).provided(PLATFORM)  # type: ignore[no-any-return]
+    except LookupError:  # a bare session (scripts, tests): the definitions' defaults
+        return defaults()
 
 
 def _resolve(session: Session, hall: HallLike) -> dict[str, Effective]:
     scopes = chain(hall)
     rank = {code: i for i, code in enumerate(scopes)}
-    out = {key: Effective(key, definition.default, "platform", None, None) for key, definition in RULES.items()}
+    platform = _platform(session)
+    out = {key: Effective(key, platform[key], "platform", None, None) for key in RULES}
     rows = sorted(RuleRepository(session).for_scopes(scopes), key=lambda r: rank[r.scope_code])
     for row in rows:
         if row.key not in RULES:
@@ -90,24 +119,8 @@ def value(session: Session, hall: HallLike, key: str) -> Any:
 
 
 def defaults() -> dict[str, Any]:
+    """The definitions' defaults (the platform values when the operator sets none)."""
     return {key: definition.default for key, definition in RULES.items()}
-
-
-def _managed_scope(session: Session, actor: Actor, scope_code: str) -> org_service.ScopeFacts:
-    """``scope_code`` (a region or hall) if ``actor`` manages it: a hall it may see, or a region it supervises."""
-    scope = org_service.scope_facts(session, scope_code)
-    if scope is None:
-        raise UnknownScope(detail={"scope_code": scope_code})
-    if scope.kind == "hall":
-        assert scope.hall_id is not None
-        allowed = actor.can_see_hall(scope.hall_id, scope.region_path)
-    else:
-        allowed = actor.kind == "system" or (
-            supervises(actor) and scope.region_path.startswith(actor.region_path or "\0")
-        )
-    if not allowed:
-        raise ScopeNotManaged(detail={"scope_code": scope_code})
-    return scope
 
 
 def set_rule(
@@ -119,7 +132,7 @@ def set_rule(
         checked = coerce(definition, value)
     except RuleValueError as exc:
         raise RuleValueInvalid(detail={"key": key, "problem": str(exc)}) from exc
-    scope = _managed_scope(session, actor, scope_code)
+    scope = org_service.managed_scope(session, actor, scope_code)
     repo = RuleRepository(session)
     version = repo.last_version(key, scope_code) + 1
     row = repo.at(key, scope_code)
@@ -171,7 +184,7 @@ def set_rule(
 def clear_rule(session: Session, actor: Actor, *, key: str, scope_code: str, note: str = "", now: datetime) -> bool:
     """Remove the override of ``key`` at ``scope_code`` (the scope inherits again). False when there was none."""
     rule(key)
-    scope = _managed_scope(session, actor, scope_code)
+    scope = org_service.managed_scope(session, actor, scope_code)
     repo = RuleRepository(session)
     row = repo.at(key, scope_code)
     if row is None:
@@ -209,3 +222,19 @@ def history(session: Session, hall: HallLike, key: str) -> list[RuleSettingVersi
     """Changes of ``key`` along ``hall``'s chain (its regions and itself), newest first."""
     rule(key)
     return RuleRepository(session).history(key, chain(hall))
+
+
+def platform_value(session: Session, key: str) -> Any:
+    """The platform value of rule ``key`` (for a subject outside the hall tree, e.g. a citizen of no known province)."""
+    rule(key)
+    return _platform(session)[key]
+
+
+def overrides_along(session: Session, hall: HallLike) -> dict[str, list[RuleSetting]]:
+    """The live overrides of each rule along ``hall``'s chain, nearest first (what the admin page can clear)."""
+    scopes = chain(hall)
+    rank = {code: i for i, code in enumerate(scopes)}
+    out: dict[str, list[RuleSetting]] = {}
+    for row in sorted(RuleRepository(session).for_scopes(scopes), key=lambda r: -rank[r.scope_code]):
+        out.setdefault(row.key, []).append(row)
+    return out

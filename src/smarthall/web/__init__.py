@@ -1,4 +1,4 @@
-"""Server-rendered pages (Jinja2 + htmx 2, vendored): the base layout, login, role homes, the catalog browser."""
+"""Server-rendered pages (Jinja2 + htmx 2, vendored): the base layout, login, role homes, the audit view."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire the shell: health, login, homes and the catalog browser pages."""
+    """Wire the shell: health, login and homes, and the tiles of the pages no other domain owns."""
     from smarthall.health import router as health
+    from smarthall.web import nav
     from smarthall.web.pages import router as pages
 
     registry.pages(health, priority=10)
     registry.pages(pages, priority=20)
+    registry.contribute(nav.TILES_POINT, nav.tile("audit.read", "/audit", "tile.audit"))

@@ -1,8 +1,19 @@
-"""Role home tiles. Each domain registers the pages its roles use; a tile shows only to actors with its permission."""
+"""Role home tiles. Each domain contributes the pages its roles use, in its ``register()``
+(``registry.contribute(TILES_POINT, tile(...))``); a tile shows only to actors holding its permission.
+
+``TILES`` and ``register(tile)`` are the older way, a list filled when a domain's pages module is imported; the
+home page still shows those, after the contributed ones, until every domain has moved (``tests/test_house.py``
+lists the modules that still do).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from smarthall.core.i18n import message
+from smarthall.core.registry import Registry
+
+TILES_POINT = "web.tiles"
 
 
 @dataclass(frozen=True)
@@ -15,24 +26,27 @@ class Tile:
     note_en: str = ""
 
 
-TILES: list[Tile] = [
-    Tile(
-        "catalog.browse",
-        "/admin/catalog",
-        "事项目录与大厅",
-        "Catalog and halls",
-        "查看大厅分布、窗口与服务事项材料清单",
-        "Hall tree, windows, items and their materials",
-    ),
-    Tile("audit.read", "/audit", "安全审计", "Security audit", "审计日志与哈希链校验", "Audit trail and chain check"),
-    Tile("staff.read", "/admin/staff", "人员名册", "Staff list", "本大厅及下级站点人员", "Staff in your scope"),
-]
+def tile(permission: str, path: str, key: str) -> Tile:
+    """A tile worded by the message catalog: ``<key>.title`` and ``<key>.note`` (zh and en)."""
+    title = message(f"{key}.title")
+    if title is None:
+        raise LookupError(f"no message {key}.title for the tile of {path}")
+    note = message(f"{key}.note") or ("", "")
+    return Tile(permission, path, title[0], title[1], note[0], note[1])
+
+
+TILES: list[Tile] = []
 
 
 def register(tile: Tile) -> None:
+    """Older: add a tile at import time. Contribute it in the domain's ``register()`` instead."""
     if tile not in TILES:
         TILES.append(tile)
 
 
-def tiles_for(permissions: frozenset[str]) -> list[Tile]:
-    return [t for t in TILES if t.permission in permissions]
+def tiles_for(permissions: frozenset[str], registry: Registry | None = None) -> list[Tile]:
+    """The tiles an actor with ``permissions`` sees: the contributed ones in wiring order, then the older ones."""
+    contributed: list[Tile] = registry.contributions(TILES_POINT) if registry is not None else []
+    seen = {t.path for t in contributed}
+    every = contributed + [t for t in TILES if t.path not in seen]
+    return [t for t in every if t.permission in permissions]

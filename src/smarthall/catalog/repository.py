@@ -1,0 +1,147 @@
+"""Queries of the catalog: items with their materials and form fields, item snapshots, bundles, FAQ, and the
+halls' item overrides with their history.
+
+Items, bundles and FAQ are the province's (not hall-owned): read by code or as the whole active catalog. A hall's
+item overrides are hall-owned: lists of them start from ``Repository.scoped``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Row, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from smarthall.catalog.models import Bundle, Faq, HallItemOverride, HallItemOverrideVersion, Item, ItemVersion
+from smarthall.core.repository import Repository
+from smarthall.core.tenancy import Actor
+
+# A row of a Core select, its columns read by name.
+AnyRow = Row[*tuple[Any, ...]]
+
+
+class ItemRepository(Repository[Item]):
+    model = Item
+
+    def by_code(self, code: str) -> Item | None:
+        return self.session.execute(select(Item).where(Item.code == code)).scalar_one_or_none()
+
+    def with_content(self, code: str) -> Item | None:
+        """An item with its materials and form fields loaded."""
+        stmt = (
+            select(Item).where(Item.code == code).options(selectinload(Item.materials), selectinload(Item.form_fields))
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def facts_row(self, code: str) -> AnyRow | None:
+        stmt = select(
+            Item.code,
+            Item.name,
+            Item.department_code,
+            Item.appointment,
+            Item.active,
+            Item.legal_limit_workdays,
+            Item.promised_limit_workdays,
+            Item.fee,
+            Item.fee_note,
+            Item.counters,
+            Item.version,
+        ).where(Item.code == code)
+        return self.session.execute(stmt).one_or_none()
+
+    def active(self, *, department_code: str | None = None, with_materials: bool = False) -> list[Item]:
+        """The active items by code, optionally of one department."""
+        stmt = select(Item).where(Item.active.is_(True)).order_by(Item.code)
+        if department_code:
+            stmt = stmt.where(Item.department_code == department_code)
+        if with_materials:
+            stmt = stmt.options(selectinload(Item.materials))
+        return list(self.session.execute(stmt).scalars())
+
+    def by_codes(self, codes: Iterable[str]) -> list[Item]:
+        wanted = sorted(set(codes))
+        if not wanted:
+            return []
+        return list(self.session.execute(select(Item).where(Item.code.in_(wanted)).order_by(Item.code)).scalars())
+
+    def active_not_in(self, codes: Iterable[str]) -> list[Item]:
+        stmt = select(Item).where(Item.code.not_in(list(codes)), Item.active.is_(True))
+        return list(self.session.execute(stmt).scalars())
+
+    def joint_reviews(self) -> list[tuple[str, list[str]]]:
+        """(item code, departments) of every item reviewed by several departments in parallel."""
+        rows = self.session.execute(select(Item.code, Item.joint_review).where(Item.joint_review.is_not(None)))
+        return [(code, list(departments)) for code, departments in rows if departments]
+
+    def add_version(self, row: ItemVersion) -> None:
+        self.session.add(row)
+
+    def has_version(self, code: str, version: int) -> bool:
+        stmt = select(ItemVersion.id).where(ItemVersion.item_code == code, ItemVersion.version == version)
+        return self.session.execute(stmt).first() is not None
+
+
+class BundleRepository(Repository[Bundle]):
+    model = Bundle
+
+    def by_code(self, code: str) -> Bundle | None:
+        return self.session.execute(select(Bundle).where(Bundle.code == code)).scalar_one_or_none()
+
+    def all(self) -> list[Bundle]:
+        return list(self.session.execute(select(Bundle).order_by(Bundle.code)).scalars())
+
+
+class FaqRepository(Repository[Faq]):
+    model = Faq
+
+    def by_code(self, code: str) -> Faq | None:
+        return self.session.execute(select(Faq).where(Faq.code == code)).scalar_one_or_none()
+
+    def search(self, *, item_code: str | None = None, q: str | None = None) -> list[Faq]:
+        stmt = select(Faq).order_by(Faq.code)
+        if item_code:
+            stmt = stmt.where(Faq.item_code == item_code)
+        if q:
+            stmt = stmt.where(or_(Faq.question.contains(q, autoescape=True), Faq.answer.contains(q, autoescape=True)))
+        return list(self.session.execute(stmt).scalars())
+
+
+class OverrideRepository(Repository[HallItemOverride]):
+    model = HallItemOverride
+
+    def for_hall(self, hall_id: int) -> list[HallItemOverride]:
+        stmt = select(HallItemOverride).where(HallItemOverride.hall_id == hall_id).order_by(HallItemOverride.item_code)
+        return list(self.session.execute(stmt).scalars())
+
+    def in_scope(self, actor: Actor, hall_id: int) -> list[HallItemOverride]:
+        """The overrides of one hall, if ``actor`` may see it (empty otherwise)."""
+        stmt = self.scoped(actor).where(HallItemOverride.hall_id == hall_id).order_by(HallItemOverride.item_code)
+        return list(self.session.execute(stmt).scalars())
+
+    def at(self, hall_id: int, item_code: str) -> HallItemOverride | None:
+        stmt = select(HallItemOverride).where(
+            HallItemOverride.hall_id == hall_id, HallItemOverride.item_code == item_code
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def last_version(self, hall_id: int, item_code: str) -> int:
+        stmt = select(func.max(HallItemOverrideVersion.version)).where(
+            HallItemOverrideVersion.hall_id == hall_id, HallItemOverrideVersion.item_code == item_code
+        )
+        return int(self.session.execute(stmt).scalar_one() or 0)
+
+    def add_version(self, row: HallItemOverrideVersion) -> None:
+        self.session.add(row)
+
+    def history(self, hall_id: int, item_code: str, *, limit: int = 100) -> list[HallItemOverrideVersion]:
+        stmt = (
+            select(HallItemOverrideVersion)
+            .where(HallItemOverrideVersion.hall_id == hall_id, HallItemOverrideVersion.item_code == item_code)
+            .order_by(HallItemOverrideVersion.version.desc())
+            .limit(limit)
+        )
+        return list(self.session.execute(stmt).scalars())
+
+    def delete(self, row: HallItemOverride) -> None:
+        self.session.delete(row)

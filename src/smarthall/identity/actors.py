@@ -1,0 +1,233 @@
+"""The acting subject of a request (who is calling): staff, citizen or device, from a bearer token, the session
+cookie or a device key; anonymous otherwise.
+
+Tokens are verified (signature, expiry) on every request. The account behind a credential is read once and kept
+in a per-process cache for ``ACTOR_CACHE_SECONDS``: a committed change to a staff member, citizen, device or hall
+made in this process empties the cache at once, so only other processes can lag, by at most that long (see
+docs/decisions.md). The cache lets the request dependencies stay off the worker threads (``core.deps``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from smarthall.core.db import Database
+from smarthall.core.errors import Forbidden
+from smarthall.core.tenancy import ANONYMOUS, Actor
+from smarthall.identity import security
+from smarthall.identity.models import Citizen, Device, Staff
+from smarthall.identity.permissions import permissions_for
+from smarthall.identity.repository import ActorRows
+
+SESSION_COOKIE = "smarthall_session"
+ACTOR_CACHE_SECONDS = 5.0
+ACTORS_CACHE = "actors"
+
+
+def _staff(
+    *,
+    id: int,  # noqa: A002
+    role: str,
+    username: str,
+    hall_id: int,
+    hall_code: str,
+    region_path: str,
+    department_code: str | None,
+    window_code: str | None,
+    via_cookie: bool = False,
+) -> Actor:
+    return Actor(
+        kind="staff",
+        id=id,
+        role=role,
+        username=username,
+        hall_id=hall_id,
+        hall_code=hall_code,
+        region_path=region_path,
+        department_code=department_code,
+        window_code=window_code,
+        via_cookie=via_cookie,
+        permissions=permissions_for(role),
+    )
+
+
+def staff_actor(staff: Staff, *, via_cookie: bool = False) -> Actor:
+    return _staff(
+        id=staff.id,
+        role=staff.role,
+        username=staff.username,
+        hall_id=staff.hall_id,
+        hall_code=staff.hall.code,
+        region_path=staff.hall.region_path,
+        department_code=staff.department_code,
+        window_code=staff.window_code,
+        via_cookie=via_cookie,
+    )
+
+
+def _citizen(citizen_id: int, *, via_cookie: bool = False) -> Actor:
+    return Actor(
+        kind="citizen", id=citizen_id, role="citizen", via_cookie=via_cookie, permissions=permissions_for("citizen")
+    )
+
+
+def citizen_actor(citizen: Citizen, *, via_cookie: bool = False) -> Actor:
+    return _citizen(citizen.id, via_cookie=via_cookie)
+
+
+def _device(
+    *,
+    id: int,  # noqa: A002
+    kind: str,
+    code: str,
+    hall_id: int,
+    hall_code: str,
+    region_path: str,
+    window_code: str | None,
+) -> Actor:
+    return Actor(
+        kind="device",
+        id=id,
+        role=kind,
+        username=code,
+        hall_id=hall_id,
+        hall_code=hall_code,
+        region_path=region_path,
+        window_code=window_code,
+        device_kind=kind,
+        permissions=permissions_for(kind),
+    )
+
+
+def device_actor(device: Device) -> Actor:
+    return _device(
+        id=device.id,
+        kind=device.kind,
+        code=device.code,
+        hall_id=device.hall_id,
+        hall_code=device.hall.code,
+        region_path=device.hall.region_path,
+        window_code=device.window_code,
+    )
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if request.headers.get("hx-request") == "true":
+        return True
+    if not origin:
+        return False
+    host = request.headers.get("host", "")
+    return re.sub(r"^https?://", "", origin).split("/")[0] == host
+
+
+@dataclass(frozen=True)
+class _Credential:
+    key: tuple[str, str]  # ("account", "staff:12") or ("device", the key's hash)
+    via_cookie: bool = False
+
+
+def _credential(request: Request, now: datetime) -> _Credential | None:
+    """What the request presents, with a token's signature and expiry checked; ``None`` for anonymous."""
+    auth = request.headers.get("authorization", "")
+    via_cookie = False
+    if auth.lower().startswith("bearer "):
+        token = auth[7:].strip()
+    else:
+        device_key = request.headers.get("x-device-key")
+        if device_key:
+            return _Credential(("device", security.hash_device_key(device_key)))
+        token = request.cookies.get(SESSION_COOKIE, "")
+        via_cookie = True
+        if not token:
+            return None
+    payload = security.decode_token(request.app.state.secret_key, token, now)
+    if payload is None:
+        return None
+    subject = str(payload.get("sub", ""))
+    kind, _, raw_id = subject.partition(":")
+    if kind not in ("staff", "citizen") or not raw_id.isdigit():
+        return None
+    return _Credential(("account", subject), via_cookie)
+
+
+def _load_actor(session: Session, key: tuple[str, str]) -> Actor:
+    rows = ActorRows(session)
+    what, value = key
+    if what == "device":
+        device = rows.device(value)
+        if device is None or not device.active:
+            return ANONYMOUS
+        return _device(
+            id=device.id,
+            kind=device.kind,
+            code=device.code,
+            hall_id=device.hall_id,
+            hall_code=device.hall_code,
+            region_path=device.region_path,
+            window_code=device.window_code,
+        )
+    kind, _, raw_id = value.partition(":")
+    if kind == "staff":
+        staff = rows.staff(int(raw_id))
+        if staff is None or not staff.active:
+            return ANONYMOUS
+        return _staff(
+            id=staff.id,
+            role=staff.role,
+            username=staff.username,
+            hall_id=staff.hall_id,
+            hall_code=staff.hall_code,
+            region_path=staff.region_path,
+            department_code=staff.department_code,
+            window_code=staff.window_code,
+        )
+    citizen = rows.citizen(int(raw_id))
+    return _citizen(citizen.id) if citizen is not None and citizen.active else ANONYMOUS
+
+
+def _presented(request: Request, actor: Actor, credential: _Credential) -> Actor:
+    """The cached actor as this request presents it: a cookie session must come from our own pages to write."""
+    if actor.kind == "anonymous" or not credential.via_cookie:
+        return actor
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
+        raise Forbidden("跨站请求被拒绝", "Cross-site request refused", code="csrf_rejected")
+    return replace(actor, via_cookie=True)
+
+
+def cached_actor(database: Database, request: Request, now: datetime) -> Actor | None:
+    """The request's actor when the cache knows its account (no I/O); ``None`` when it must be read."""
+    credential = _credential(request, now)
+    if credential is None:
+        return ANONYMOUS
+    hit = database.cache.setdefault(ACTORS_CACHE, {}).get(credential.key)
+    if hit is None or hit[0] < time.monotonic():
+        return None
+    return _presented(request, hit[1], credential)
+
+
+def resolve_actor_fresh(database: Database, request: Request, now: datetime) -> Actor:
+    """Read the request's actor from the database, in a read transaction of its own, and cache it."""
+    credential = _credential(request, now)
+    if credential is None:
+        return ANONYMOUS
+    with database.unit_of_work(write=False) as session:
+        actor = _load_actor(session, credential.key)
+    database.cache.setdefault(ACTORS_CACHE, {})[credential.key] = (time.monotonic() + ACTOR_CACHE_SECONDS, actor)
+    return _presented(request, actor, credential)
+
+
+class ActorResolver:
+    """The request's actor for ``core.deps``: from the short per-process cache, or read fresh."""
+
+    def cached(self, database: Database, request: Request, now: datetime) -> Actor | None:
+        return cached_actor(database, request, now)
+
+    def fresh(self, database: Database, request: Request, now: datetime) -> Actor:
+        return resolve_actor_fresh(database, request, now)
