@@ -82,7 +82,6 @@ CASES_LIMIT, LIMIT = 400, 600
 PENDING_TILES: set[str] = {
     "archive/pages.py",
     "assist/pages.py",
-    "cases/pages.py",
     "consult/pages.py",
     "evaluation/pages.py",
     "queueing/pages.py",

@@ -122,7 +122,8 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
     repo = CaseRepository(session)
     case_no = f"{hall.code}-{today:%Y%m%d}-{repo.next_number(hall.code, f'{today:%Y%m%d}'):05d}"
     calendar = limits.calendar(session, hall.code)
-    promised, legal = deadlines.due_dates(calendar, today, item.promised_limit_workdays, item.legal_limit_workdays)
+    offered = catalog_service.effective_item(session, hall, item.code)  # the hall's own promised limit, if it set one
+    promised, legal = deadlines.due_dates(calendar, today, offered.promised_limit_workdays, item.legal_limit_workdays)
     resolver = prefill.Resolver.of(session, actor, applicant, now=now, case_no=case_no)
     findings = precheck.material_findings(item, materials, today, online=True)
     decision, seen = precheck.instant_decision(item, cleaned, resolver.value) if item.rules else (None, {})
