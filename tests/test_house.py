@@ -24,7 +24,6 @@ THIN = ("service.py", "api.py", "pages.py")
 
 # Files still holding queries, to be emptied into their domain's repository.py.
 PENDING_QUERIES: set[str] = {
-    "appointment/service.py",
     "archive/service.py",
     "assist/service.py",
     "audit/service.py",
@@ -36,9 +35,7 @@ PENDING_QUERIES: set[str] = {
     "licences/service.py",
     "notify/service.py",
     "org/service.py",
-    "queueing/service.py",
     "identity/api.py",
-    "queueing/pages.py",
     "web/pages.py",
 }
 
@@ -49,8 +46,6 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
 
 # Cross-domain imports still to be replaced by calls to the other domain's service.
 PENDING_IMPORTS: set[tuple[str, str]] = {
-    ("appointment/service.py", "smarthall.catalog.models"),
-    ("appointment/service.py", "smarthall.org.models"),
     ("archive/service.py", "smarthall.identity.models"),
     ("archive/service.py", "smarthall.org.models"),
     ("assist/service.py", "smarthall.catalog.models"),
@@ -72,13 +67,6 @@ PENDING_IMPORTS: set[tuple[str, str]] = {
     ("evaluation/service.py", "smarthall.identity.models"),
     ("evaluation/service.py", "smarthall.org.models"),
     ("identity/service.py", "smarthall.org.models"),
-    ("queueing/facts.py", "smarthall.org.models"),
-    ("queueing/pages.py", "smarthall.catalog.models"),
-    ("queueing/pages.py", "smarthall.identity.models"),
-    ("queueing/pages.py", "smarthall.org.models"),
-    ("queueing/service.py", "smarthall.catalog.models"),
-    ("queueing/service.py", "smarthall.identity.models"),
-    ("queueing/service.py", "smarthall.org.models"),
     ("web/pages.py", "smarthall.identity.models"),
     ("web/pages.py", "smarthall.org.models"),
 }
@@ -89,7 +77,6 @@ PENDING_LONG: set[str] = {
     "cases/service.py",
     "consult/service.py",
     "evaluation/service.py",
-    "queueing/service.py",
 }
 CASES_LIMIT, LIMIT = 400, 600
 

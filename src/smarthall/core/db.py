@@ -4,6 +4,14 @@ SQLite follows the pysqlite transaction recipe: the driver's own transaction han
 SQLAlchemy emits BEGIN itself — ``BEGIN IMMEDIATE`` for write sessions so that writers queue on the busy
 timeout instead of failing on lock upgrade, and a deferred BEGIN for read sessions so that readers never wait
 behind writers (WAL).
+
+Code running on the event loop (``core.routing.hot_path`` endpoints on SQLite) never waits for the write lock:
+inside ``on_event_loop()`` a write transaction either gets the lock at once or raises ``WriteLockBusy`` before it
+has done anything, and the route hands the request over to a worker thread, where it queues as usual.
+
+``attempt(session)`` runs a block all-or-nothing inside the request's one unit of work (a savepoint): a domain
+error raised out of it has undone the block's writes and after-commit hooks, and the route commits what the request
+did before the block (then answers the error); pages catch the error and render it, the route committing the rest.
 """
 
 from __future__ import annotations
@@ -12,13 +20,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from smarthall.core.errors import ServiceUnavailable
+from smarthall.core.errors import HallError, ServiceUnavailable
 from smarthall.core.registry import Registry
 
 AFTER_COMMIT_KEY = "after_commit"
@@ -28,6 +37,22 @@ AFTER_COMMIT_KEY = "after_commit"
 LOCK_TIMEOUT_MS = 5000
 REQUEST_SESSION = "request_session"  # set on the session a request's unit of work opened (``core.deps``)
 WRITE_WAIT_SECONDS = 15.0
+UNDONE_KEY = "undone_error"  # the domain error whose block ``attempt`` rolled back (the route commits the rest)
+_ON_EVENT_LOOP: ContextVar[bool] = ContextVar("smarthall_on_event_loop", default=False)
+
+
+class WriteLockBusy(Exception):
+    """Raised on the event loop when the SQLite write lock is not free at once (nothing has been done yet)."""
+
+
+@contextmanager
+def on_event_loop() -> Iterator[None]:
+    """Mark the code inside as running on the event loop: SQLite write transactions must not wait for the lock."""
+    token = _ON_EVENT_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _ON_EVENT_LOOP.reset(token)
 
 
 def make_engine(
@@ -105,20 +130,40 @@ def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int, synchronous: st
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get("sqlite_write"):
-            if not write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
-                # Overload: shed the request with a retryable answer instead of a 500.
-                raise ServiceUnavailable(
-                    "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
-                )
-            conn.info["holds_write_lock"] = True
+        if not conn.get_execution_options().get("sqlite_write"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if _ON_EVENT_LOOP.get():
+            _begin_at_once(conn)
+            return
+        if not write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            # Overload: shed the request with a retryable answer instead of a 500.
+            raise ServiceUnavailable(
+                "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
+            )
+        conn.info["holds_write_lock"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn)  # unless the failed statement's own rollback already let it go
+            raise
+
+    def _begin_at_once(conn: Any) -> None:
+        """On the event loop: the process's lock and SQLite's own (another process writing) now, or not at all."""
+        if not write_lock.acquire(blocking=False):
+            raise WriteLockBusy()
+        conn.info["holds_write_lock"] = True
+        try:
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-            except BaseException:
-                _release(conn)  # unless the failed statement's own rollback already let it go
-                raise
-        else:
-            conn.exec_driver_sql("BEGIN")
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+        except Exception as exc:
+            _release(conn)
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise WriteLockBusy() from exc
+            raise
 
     def _release(conn: Any) -> None:
         if conn.info.pop("holds_write_lock", False):
@@ -193,6 +238,31 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def attempt(session: Session) -> Iterator[None]:
+    """All or nothing within the request's unit of work: on a domain error (``HallError``) the block's writes and
+    the after-commit hooks it added are undone (a savepoint), and the error goes on to the caller. The route
+    (``core.routing.UnitOfWorkRoute``) then commits what the request did before the block — a page that catches the
+    error and renders it commits nothing of the block; an endpoint that lets it through answers it."""
+    hooks = list(session.info.get(AFTER_COMMIT_KEY) or [])
+    savepoint = session.begin_nested()
+    try:
+        yield
+    except HallError as exc:
+        if savepoint.is_active:
+            savepoint.rollback()
+        session.info[AFTER_COMMIT_KEY] = hooks
+        session.info[UNDONE_KEY] = exc
+        raise
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        session.info[AFTER_COMMIT_KEY] = hooks
+        raise
+    if savepoint.is_active:
+        savepoint.commit()
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

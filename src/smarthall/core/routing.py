@@ -6,7 +6,14 @@ for the GIL, and on SQLite the write lock was held from the endpoint's first sta
 With this route class (every router of the platform uses it) the request's unit of work is committed, and its
 after-commit hooks run, in the endpoint's own thread as soon as the endpoint returns, and a returned Pydantic
 model is serialised there too; the dependencies in ``core.deps`` are ``async`` and do no I/O. The semantics are
-the ones of ``core.deps.get_session``: commit when the endpoint returns, roll back when it raises.
+the ones of ``core.deps.get_session``: commit when the endpoint returns, roll back when it raises — except for a
+domain error that ``core.db.attempt`` has already undone, where what the request did before the block is
+committed and the error answered. This is the platform's one commit path: endpoints and pages never commit or
+roll back by hand.
+
+``hot_path`` endpoints run on the event loop on SQLite; they never wait there for the write lock: a write that
+cannot have it at once (``core.db.WriteLockBusy``, raised before anything was done) is handed over, whole, to a
+worker thread, where it queues for the lock like any other write.
 """
 
 from __future__ import annotations
@@ -23,7 +30,14 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from smarthall.core.db import REQUEST_SESSION, run_after_commit
+from smarthall.core.db import (
+    AFTER_COMMIT_KEY,
+    REQUEST_SESSION,
+    UNDONE_KEY,
+    WriteLockBusy,
+    on_event_loop,
+    run_after_commit,
+)
 
 # Route options under which FastAPI's own serialisation would differ from ``model_dump_json(by_alias=True)``.
 _SERIALISATION_OPTIONS = (
@@ -94,13 +108,27 @@ def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Cal
         try:
             result = endpoint(*args, **kwargs)
             session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        except BaseException as exc:
+            if exc is not session.info.pop(UNDONE_KEY, None):
+                session.rollback()
+                raise
+            _commit_before(session, exc)
         run_after_commit(session)
         return serialise(result) if serialise is not None else result
 
     return run
+
+
+def _commit_before(session: Session, error: BaseException) -> None:
+    """``error`` came out of a ``core.db.attempt`` block that undid its own writes: what stands is committed, then
+    the error is answered."""
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    run_after_commit(session)
+    raise error
 
 
 def hot_path(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -116,7 +144,13 @@ def _inline(run: Callable[..., Any]) -> Callable[..., Any]:
     async def inline(*args: Any, **kwargs: Any) -> Any:
         session = _request_session(kwargs)
         if session is not None and session.info.get("backend") == "sqlite":
-            return run(*args, **kwargs)
+            try:
+                with on_event_loop():
+                    return run(*args, **kwargs)
+            except WriteLockBusy:
+                # Another writer holds the lock: nothing was done (the lock comes with the first statement); the
+                # whole endpoint runs again in a worker thread, which may wait.
+                session.info[AFTER_COMMIT_KEY] = []
         return await run_in_threadpool(run, *args, **kwargs)
 
     return inline

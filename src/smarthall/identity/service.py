@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
@@ -403,6 +404,41 @@ def citizen_profile(session: Session, actor: Actor, citizen_id: int, *, now: dat
     return CitizenProfile(
         id=citizen.id, name=citizen.name, id_number=citizen.id_number, phone=citizen.phone, address=citizen.address
     )
+
+
+@dataclass(frozen=True)
+class CitizenContact:
+    """A citizen's name, ID number and phone in clear (callers mask them where they show them)."""
+
+    id: int
+    name: str
+    id_number: str
+    phone: str
+
+
+def citizen_contact(session: Session, citizen_id: int) -> CitizenContact | None:
+    citizen = session.get(Citizen, citizen_id)
+    if citizen is None:
+        return None
+    return CitizenContact(citizen.id, citizen.name, citizen.id_number, citizen.phone)
+
+
+def find_citizen_id(
+    session: Session, *, id_number: str | None = None, id_number_index: str | None = None
+) -> int | None:
+    """The id of the citizen with this ID number (or its blind index), if registered."""
+    index = id_number_index or (blind_index(normalize_id_number(id_number), "id_number") if id_number else None)
+    if index is None:
+        return None
+    return session.execute(select(Citizen.id).where(Citizen.id_number_index == index)).scalar_one_or_none()
+
+
+def citizen_names(session: Session, citizen_ids: Iterable[int]) -> dict[int, str]:
+    """Names in clear of the given citizens (boards mask them)."""
+    ids = sorted(set(citizen_ids))
+    if not ids:
+        return {}
+    return {c.id: c.name for c in session.execute(select(Citizen).where(Citizen.id.in_(ids))).scalars()}
 
 
 def find_citizen_by_id_number(session: Session, id_number: str) -> Citizen | None:

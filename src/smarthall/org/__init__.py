@@ -15,4 +15,6 @@ def register(registry: Registry) -> None:
     from smarthall.org.api import router
 
     registry.api(router, priority=30)
-    registry.cache(service.FACTS, "org_hall", "org_window", "org_window_item", "org_calendar_override")
+    registry.cache(
+        service.FACTS, "org_hall", "org_window", "org_window_item", "org_calendar_override", "org_department"
+    )

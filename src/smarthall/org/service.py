@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from smarthall.catalog.errors import HallNotFound
 from smarthall.core.cache import cached
 from smarthall.core.workdays import WorkCalendar
-from smarthall.org.models import CalendarOverride, Hall, Region, Window
+from smarthall.org.models import CalendarOverride, Department, Hall, Region, Window
 from smarthall.org.schemas import HallNode, HallRead, RegionNode, WindowRead, ZoneRead
 
 FACTS = "org.facts"
@@ -140,6 +140,13 @@ def is_workday(session: Session, hall_code: str, day: date) -> bool:
         return working_calendar(session, hall).is_workday(day)
 
     return cached(session, FACTS, ("workday", hall_code, day), load)
+
+
+def departments(session: Session) -> dict[str, str]:
+    """Name per department code, cached."""
+    return cached(
+        session, FACTS, "departments", lambda: dict(session.execute(select(Department.code, Department.name)).all())
+    )
 
 
 def region_tree(session: Session) -> list[RegionNode]:
