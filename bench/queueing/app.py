@@ -66,6 +66,8 @@ def create() -> Any:
     if os.environ.get("SMARTHALL_BENCH_PROFILE"):
         _profile_threads(os.environ["SMARTHALL_BENCH_PROFILE"])
     app = create_app(Settings(), clock=BenchClock())
+    if os.environ.get("SMARTHALL_BENCH_SWITCH"):  # diagnostic: the interpreter's GIL switch interval, seconds
+        sys.setswitchinterval(float(os.environ["SMARTHALL_BENCH_SWITCH"]))
     if os.environ.get("SMARTHALL_BENCH_LOOPLAG"):
         _loop_lag(os.environ["SMARTHALL_BENCH_LOOPLAG"], app)
     if os.environ.get("SMARTHALL_EMBEDDED_WORKER", "1") != "0":

@@ -13,7 +13,7 @@ from smarthall.appointment.tasks import send_reminders, settle_no_shows
 from smarthall.core.clock import SHANGHAI
 from smarthall.notify.models import Message
 from tests.factories import citizen_payload, register_citizen
-from tests.queueing.helpers import HALL, KIOSK
+from tests.queueing.helpers import HALL, KIOSK, problem
 
 ITEM = "GA-006"  # 出入境: bookable at county halls
 TUESDAY = "2026-12-01"
@@ -53,7 +53,7 @@ def test_book_cancel_and_one_live_booking_per_day(client, env):
     assert slots(client)[0]["remaining"] == 6 and slots(client)[2]["remaining"] == 5
     assert client.delete(f"/api/v1/appointments/{code}", headers=citizen).json()["status"] == "cancelled"
     assert slots(client)[2]["remaining"] == 6
-    assert client.delete(f"/api/v1/appointments/{code}", headers=citizen).status_code == 409
+    problem(client.delete(f"/api/v1/appointments/{code}", headers=citizen), 409, "booking_state")
     with env.session(write=False) as s:
         templates = [m.template for m in s.execute(select(Message)).scalars()]
     assert "appointment.confirmed" in templates and "appointment.cancelled" in templates
@@ -62,8 +62,8 @@ def test_book_cancel_and_one_live_booking_per_day(client, env):
 def test_booking_denials_and_bad_input(client):
     day = slots(client)
     body = {"slot_id": day[0]["id"], "item_code": ITEM}
-    assert client.post("/api/v1/appointments", json=body).status_code == 401
-    assert client.post("/api/v1/appointments", json=body, headers=KIOSK).status_code == 403
+    problem(client.post("/api/v1/appointments", json=body), 401, "unauthorized")
+    problem(client.post("/api/v1/appointments", json=body, headers=KIOSK), 403, "forbidden_role")
     _, citizen = register_citizen(client)
     _, other = register_citizen(client)
     assert (
@@ -77,7 +77,7 @@ def test_booking_denials_and_bad_input(client):
         == 422
     )
     code = client.post("/api/v1/appointments", json=body, headers=citizen).json()["code"]
-    assert client.delete(f"/api/v1/appointments/{code}", headers=other).status_code == 403
+    problem(client.delete(f"/api/v1/appointments/{code}", headers=other), 403, "not_your_booking")
     # A slot in the past (today 08:30, now 09:30).
     today = slots(client, "2026-11-30")
     r = client.post("/api/v1/appointments", json={"slot_id": today[0]["id"], "item_code": ITEM}, headers=other)
@@ -96,7 +96,7 @@ def test_check_in_gives_priority_ticket_once(client, env):
     assert r.status_code == 201, r.text
     assert r.json()["priority"] is True and r.json()["item_code"] == ITEM
     again = client.post("/api/v1/tickets", json={"hall_code": HALL, "appointment_code": code}, headers=KIOSK)
-    assert again.status_code == 409
+    problem(again, 409, "booking_state")
     mine = client.get("/api/v1/appointments/mine", headers=citizen).json()
     assert mine[0]["status"] == "checked_in" and mine[0]["ticket_id"] == r.json()["id"]
 

@@ -11,7 +11,7 @@ from smarthall.core.subjects import resolve_subject
 from smarthall.queueing.models import Ticket
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID, make_id_number, register_citizen
-from tests.queueing.helpers import DISPLAY, HALL, KIOSK, W01, W02, W05, issue, sign_in
+from tests.queueing.helpers import DISPLAY, HALL, KIOSK, W01, W02, W05, issue, problem, sign_in
 
 
 def test_kiosk_issues_numbered_tickets_per_queue(client):
@@ -71,14 +71,14 @@ def test_closed_hall_refuses(client, env):
     r = issue(client)
     assert r.status_code == 409 and r.json()["code"] == "hall_closed"
     env.clock.set(datetime(2026, 11, 29, 10, 0, tzinfo=SHANGHAI))  # a Sunday
-    assert issue(client).status_code == 409
+    problem(issue(client), 409, "hall_closed")
 
 
 def test_issue_denials(client):
-    assert client.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": "GA-001"}).status_code == 401
+    problem(client.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": "GA-001"}), 401, "unauthorized")
     clerk = auth(client, "clerk1")
-    assert issue(client, headers=clerk).status_code == 403
-    assert issue(client, headers=DISPLAY).status_code == 403
+    problem(issue(client, headers=clerk), 403, "forbidden_role")
+    problem(issue(client, headers=DISPLAY), 403, "forbidden_role")
     # A kiosk issues for its own hall only.
     r = client.post("/api/v1/tickets", json={"hall_code": "H-690123", "item_code": "GA-001"}, headers=KIOSK)
     assert r.status_code == 403 and r.json()["code"] == "out_of_scope"
@@ -126,7 +126,7 @@ def test_call_recall_finish_flow_and_board(client, env):
     assert subject.window_code == W01 and subject.item_code == "GA-001" and subject.department_code == "GA"
     assert subject.staff_id is not None and subject.id_number_index and subject.channel == "onsite"
     again = client.post(f"/api/v1/tickets/{t1['id']}/finish", headers=clerk)
-    assert again.status_code == 409
+    problem(again, 409, "ticket_state")
     nxt = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk)
     assert nxt.json()["id"] == t2["id"]
     client.post(f"/api/v1/tickets/{t2['id']}/finish", headers=clerk)
@@ -144,9 +144,9 @@ def test_window_denials(client):
     r = client.post(f"/api/v1/windows/{W02}/sign-in", headers=clerk1)
     assert r.status_code == 403 and r.json()["code"] == "not_your_window"
     # Wrong role, anonymous, device.
-    assert client.post(f"/api/v1/windows/{W01}/sign-in", headers=auth(client, "guide1")).status_code == 403
-    assert client.post(f"/api/v1/windows/{W01}/sign-in").status_code == 401
-    assert client.post(f"/api/v1/windows/{W01}/sign-in", headers=KIOSK).status_code == 403
+    problem(client.post(f"/api/v1/windows/{W01}/sign-in", headers=auth(client, "guide1")), 403, "forbidden_role")
+    problem(client.post(f"/api/v1/windows/{W01}/sign-in"), 401, "unauthorized")
+    problem(client.post(f"/api/v1/windows/{W01}/sign-in", headers=KIOSK), 403, "forbidden_role")
     sign_in(client, clerk1)
     sign_in(client, clerk2, W02)
     called = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk1).json()
@@ -158,11 +158,11 @@ def test_window_denials(client):
 
 
 def test_board_denials(client):
-    assert client.get(f"/api/v1/halls/{HALL}/board").status_code == 401
-    assert client.get(f"/api/v1/halls/{HALL}/board", headers=KIOSK).status_code == 403
+    problem(client.get(f"/api/v1/halls/{HALL}/board"), 401, "unauthorized")
+    problem(client.get(f"/api/v1/halls/{HALL}/board", headers=KIOSK), 403, "forbidden_role")
     _, citizen = register_citizen(client)
-    assert client.get(f"/api/v1/halls/{HALL}/board", headers=citizen).status_code == 403
-    assert client.get("/api/v1/halls/H-690123/board", headers=DISPLAY).status_code == 403
+    problem(client.get(f"/api/v1/halls/{HALL}/board", headers=citizen), 403, "forbidden_role")
+    problem(client.get("/api/v1/halls/H-690123/board", headers=DISPLAY), 403, "out_of_scope")
     assert client.get(f"/api/v1/halls/{HALL}/board", headers=auth(client, "clerk1")).status_code == 200
 
 
@@ -186,7 +186,7 @@ def test_skip_requeue_once_and_transfer(client):
     assert client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk1).status_code == 204
     assert client.post(f"/api/v1/windows/{W05}/call-next", headers=clerk5).json()["id"] == u["id"]
     bad = client.post(f"/api/v1/tickets/{u['id']}/transfer", json={}, headers=clerk5)
-    assert bad.status_code == 422
+    problem(bad, 422, "transfer_target")
 
 
 def test_pause_and_manual_call_by_number(client):
@@ -202,7 +202,7 @@ def test_pause_and_manual_call_by_number(client):
     assert r.status_code == 200 and r.json()["id"] == b["id"]
     client.post(f"/api/v1/tickets/{b['id']}/finish", headers=clerk)
     r = client.post(f"/api/v1/windows/{W01}/call", json={"number": b["number"]}, headers=clerk)
-    assert r.status_code == 409
+    problem(r, 409, "ticket_state")
     assert client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).json()["id"] == a["id"]
 
 

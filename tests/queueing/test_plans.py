@@ -35,7 +35,11 @@ def _cases(backend: str) -> dict[str, tuple[Any, dict[str, Any], set[str]]]:
             {"hall_id": 1, "day": DAY, "windows": ["W1", "W2"]},
             {"ix_queue_ticket_calls"},
         ),
-        "replay line": (repository._WAITING[backend], {"hall_id": 1, "day": DAY, "now": NOW}, {"ix_queue_ticket_waiting"}),
+        "replay line": (
+            repository._WAITING[backend],
+            {"hall_id": 1, "day": DAY, "now": NOW},
+            {"ix_queue_ticket_waiting"},
+        ),
         "service times": (repository._FINISHED, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_done"}),
         "serving": (repository._SERVING, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_serving"}),
     }

@@ -181,6 +181,8 @@ def ensure_slots(session: Session, actor: Actor, rows: Sequence[dict[str, Any]])
     """Generate a day's slots; two first visitors at once keep one copy (the unique constraint)."""
     if rows:
         session.execute(_insert(session)(Slot).values(list(rows)).on_conflict_do_nothing())
+        first = rows[0]
+        _audited(session, actor, "appointment.slots", f"{first['hall_id']}:{first['group_code']}:{first['day']}")
 
 
 def insert_booking(session: Session, actor: Actor, values: dict[str, Any]) -> BookingRow | None:
