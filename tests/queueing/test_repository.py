@@ -276,3 +276,15 @@ def test_appointment_write_method_leaves_its_audit_row(env, name):
 )
 def test_every_write_method_is_exercised_here(path, tested):
     assert _write_methods(SRC / path) == set(tested), "add the new write method (and its audit) to this file"
+
+
+@pytest.mark.parametrize("domain", ["queueing", "appointment"])
+def test_no_function_returns_any(domain):
+    """Typed rows all the way: no function of the queue or appointments is annotated to return ``Any``."""
+    offending = []
+    for path in sorted((SRC / domain).glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+                if ast.unparse(node.returns) == "Any":
+                    offending.append(f"{path.name}:{node.lineno} {node.name}")
+    assert offending == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from smarthall.core.clock import SHANGHAI
 from smarthall.queueing.policy import opening_periods
@@ -34,13 +34,13 @@ class _FromRules:
         return tuple(cls._key(f.name) for f in fields(cls))  # type: ignore[arg-type]
 
     @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> Any:
+    def from_values(cls, values: Mapping[str, Any]) -> Self:
         """From ``{key: value}`` with the keys of ``keys()``, bare or prefixed by ``appointment.``."""
 
         def get(key: str) -> int:
             return int(values[key] if key in values else values[f"appointment.{key}"])
 
-        return cls(**{f.name: get(cls._key(f.name)) for f in fields(cls)})  # type: ignore[arg-type]
+        return cls(**{f.name: get(cls._key(f.name)) for f in fields(cls)})  # type: ignore[arg-type,call-arg]
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,6 @@ class SlotRule(_FromRules):
 
     ALIASES: ClassVar[dict[str, str]] = {"capacity": "slot_capacity"}
 
-    @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> SlotRule:
-        return super().from_values(values)  # type: ignore[no-any-return]
-
 
 @dataclass(frozen=True)
 class CreditRule(_FromRules):
@@ -69,10 +65,6 @@ class CreditRule(_FromRules):
     block_days: int
 
     PREFIX: ClassVar[str] = "credit_"
-
-    @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> CreditRule:
-        return super().from_values(values)  # type: ignore[no-any-return]
 
 
 def slot_times(

@@ -10,7 +10,7 @@ Bookings belong to their citizen: lists and gets are by owner (``my_bookings``, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
@@ -108,7 +108,7 @@ def _audited(session: Session, actor: Actor, action: str, code: str, hall_code: 
         )
 
 
-def _insert(session: Session) -> Any:
+def _insert(session: Session) -> Callable[..., Any]:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 

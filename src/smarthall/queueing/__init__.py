@@ -6,10 +6,10 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire the queue: its routers (the live hall's hot paths first), the live replay's refresher, the served-ticket
-    resolver (evaluation), the role home tiles, and its cached board names."""
+    """Wire the queue: its routers (the live hall's hot paths first), the served-ticket resolver (evaluation), the
+    role home tiles, and its cached board names (the live replays keep their own state in ``Database.cache``)."""
     from smarthall.core.subjects import register_subject_resolver
-    from smarthall.queueing import live, service
+    from smarthall.queueing import service
     from smarthall.queueing.api import router
     from smarthall.queueing.pages import TILES
     from smarthall.queueing.pages import router as pages
@@ -17,7 +17,6 @@ def register(registry: Registry) -> None:
 
     registry.api(router, priority=10)
     registry.pages(pages, priority=80)
-    live.register(registry)
     registry.cache(service.NAMES_CACHE, "identity_citizen")
     register_subject_resolver("ticket", service.served_subject)
     for tile in TILES:

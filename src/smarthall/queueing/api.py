@@ -84,7 +84,7 @@ def get_ticket(ticket_id: DbId, session: DbSession, now: Now) -> TicketRead:
 
 @router.post("/windows/{window_code}/call-next", response_model=TicketRead, responses={204: {}})
 @hot_path
-def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> Any:
+def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> TicketRead | Response:
     """Call the next ticket at this window (204 when nobody waits)."""
     ticket = calling.call_next(session, actor, window_code=window_code, now=now)
     if ticket is None:

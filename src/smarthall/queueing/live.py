@@ -14,8 +14,8 @@ since the replay. A reader rebuilds itself only when there is no replay yet (the
 process), the clock jumped (a frozen clock in tests), or refreshes fell far behind. In the test environment the
 refresh runs inline, so tests see every change at once.
 
-State per app, nothing at module level: the replays and their lock live in ``Database.cache`` (``queue.live``),
-the background refresher is made by ``queueing.register`` (``REFRESHER``), quiet calling reads the hall's
+State per app, nothing at module level: the replays, their lock and the background refresher (a ``Coalescer``,
+whose thread starts on first use) live in ``Database.cache`` (``queue.live``); quiet calling reads the hall's
 ``queue.quiet_call_ahead`` rule, and the replay uses the hall's starvation guard.
 """
 
@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from smarthall.core.coalesce import Coalescer
 from smarthall.core.db import Database
-from smarthall.core.registry import Registry
 from smarthall.core.tenancy import SYSTEM
 from smarthall.notify import service as notify_service
 from smarthall.queueing import estimate, facts
@@ -42,8 +41,7 @@ from smarthall.queueing.errors import WindowNotFound
 REFRESH_SECONDS = 2.0
 MAX_AGE_SECONDS = 5.0  # older: refreshed in the background (changes made by other processes show this late)
 SYNC_AGE_SECONDS = 60.0  # older (a refresh that cannot keep up): rebuilt by the reader
-LIVE = "queue.live"  # Database.cache namespace: the replays of this app's halls
-REFRESHER = "queue.refresher"  # registry point: the app's background refresher (a Coalescer)
+LIVE = "queue.live"  # Database.cache namespace: the replays of this app's halls and their refresher
 
 
 class LiveTicket(Protocol):
@@ -79,10 +77,23 @@ class Replay:
     stale: bool = False
 
 
+def _refresh(key: Hashable, now: datetime) -> float | None:
+    database: Database
+    hall_id: int
+    day: date
+    database, hall_id, day = key  # type: ignore[misc]
+    replay = _build(database, hall_id, day, now, None)
+    quiet_call(database, replay, now)
+    return 20 * replay.build_seconds
+
+
 @dataclass
 class _Live:
     replays: dict[int, Replay] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    refresher: Coalescer = field(
+        default_factory=lambda: Coalescer("queue-replay", _refresh, min_interval=REFRESH_SECONDS)
+    )
 
 
 def _live(database: Database) -> _Live:
@@ -93,14 +104,8 @@ def _live(database: Database) -> _Live:
     return state  # type: ignore[no-any-return]
 
 
-def register(registry: Registry) -> None:
-    """The app's background refresher (one thread, started on first use)."""
-    registry.provide(REFRESHER, Coalescer("queue-replay", _refresh, min_interval=REFRESH_SECONDS))
-
-
 def _request_refresh(database: Database, hall_id: int, day: date, now: datetime) -> None:
-    refresher: Coalescer = database.registry.provided(REFRESHER)
-    refresher.request((database, hall_id, day), now)
+    _live(database).refresher.request((database, hall_id, day), now)
 
 
 def hall_state(
@@ -214,16 +219,6 @@ def changed(database: Database, hall_id: int, day: date, now: datetime) -> None:
         if replay is not None:
             replay.stale = True
     _request_refresh(database, hall_id, day, now)
-
-
-def _refresh(key: Hashable, now: datetime) -> float | None:
-    database: Database
-    hall_id: int
-    day: date
-    database, hall_id, day = key  # type: ignore[misc]
-    replay = _build(database, hall_id, day, now, None)
-    quiet_call(database, replay, now)
-    return 20 * replay.build_seconds
 
 
 def quiet_call(database: Database, replay: Replay, now: datetime) -> int:

@@ -17,9 +17,11 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    CompoundSelect,
     Date,
     DateTime,
     Integer,
+    Select,
     String,
     Table,
     bindparam,
@@ -178,7 +180,7 @@ _HALL_STATE = union_all(
 )
 
 
-def _line(*where: Any) -> Any:
+def _line(*where: Any) -> Select[Any]:
     return (
         select(_T.c.id, _T.c.priority, _T.c.queued_at)
         .where(_T.c.hall_id == bindparam("h"), _T.c.day == bindparam("d"), status_is("waiting"), *where)
@@ -187,7 +189,7 @@ def _line(*where: Any) -> Any:
     )
 
 
-def _kinds(comprehensive: bool) -> Any:
+def _kinds(comprehensive: bool) -> CompoundSelect:
     """The three kinds a window calls from, oldest first, in one statement: transferred to it, priority, ordinary
     (comprehensive windows serve every item; the others their own items)."""
     items = () if comprehensive else (_T.c.item_code.in_(bindparam("items", expanding=True)),)
@@ -209,7 +211,7 @@ _SUBJECT = select(*(_T.c[name] for name in SubjectRow._fields)).where(_T.c.id ==
 _NOW = bindparam("now", type_=UTCDateTime())
 
 
-def _waiting_line(minutes: Any) -> Any:
+def _waiting_line(minutes: Any) -> Select[Any]:
     """Everybody waiting, with their place in line as minutes relative to now (computed by the database, so that
     tens of thousands of rows arrive as plain numbers)."""
     return select(_T.c.id, _T.c.item_code, _T.c.priority, minutes, _T.c.target_window_code).where(
