@@ -11,15 +11,18 @@ domain error that ``core.db.attempt`` has already undone, where what the request
 committed and the error answered. This is the platform's one commit path: endpoints and pages never commit or
 roll back by hand.
 
-``hot_path`` endpoints run on the event loop on SQLite; they never wait there for the write lock: a write that
-cannot have it at once (``core.db.WriteLockBusy``, raised before anything was done) is handed over, whole, to a
-worker thread, where it queues for the lock like any other write.
+``hot_path`` endpoints run on the event loop on SQLite; they never wait there for the write lock. A write takes the
+process's lock before it starts — at once, or by waiting for it in a worker thread while the loop serves others —
+and then runs on the loop holding it, so writes stay serialised on the loop without thread switches; one that meets
+SQLite's own lock held by another process (``core.db.WriteLockBusy``, raised before anything was done) is handed
+over, whole, to a worker thread, where it queues like any other write.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
@@ -34,10 +37,13 @@ from smarthall.core.db import (
     AFTER_COMMIT_KEY,
     REQUEST_SESSION,
     UNDONE_KEY,
+    WRITE_WAIT_SECONDS,
     WriteLockBusy,
+    beyond_the_fence,
     on_event_loop,
     run_after_commit,
 )
+from smarthall.core.errors import ServiceUnavailable
 
 # Route options under which FastAPI's own serialisation would differ from ``model_dump_json(by_alias=True)``.
 _SERIALISATION_OPTIONS = (
@@ -113,7 +119,8 @@ def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Cal
                 session.rollback()
                 raise
             _commit_before(session, exc)
-        run_after_commit(session)
+        with beyond_the_fence():  # committed: the hooks cannot ask for the request to run again
+            run_after_commit(session)
         return serialise(result) if serialise is not None else result
 
     return run
@@ -127,7 +134,8 @@ def _commit_before(session: Session, error: BaseException) -> None:
     except BaseException:
         session.rollback()
         raise
-    run_after_commit(session)
+    with beyond_the_fence():
+        run_after_commit(session)
     raise error
 
 
@@ -144,16 +152,39 @@ def _inline(run: Callable[..., Any]) -> Callable[..., Any]:
     async def inline(*args: Any, **kwargs: Any) -> Any:
         session = _request_session(kwargs)
         if session is not None and session.info.get("backend") == "sqlite":
+            database = session.info.get("db")
+            lock = None if session.info.get("read_only") else getattr(database, "write_lock", None)
+            if lock is not None and not lock.acquire(blocking=False):
+                await _wait_off_the_loop(lock)
             try:
-                with on_event_loop():
+                with on_event_loop(lock):
                     return run(*args, **kwargs)
             except WriteLockBusy:
-                # Another writer holds the lock: nothing was done (the lock comes with the first statement); the
-                # whole endpoint runs again in a worker thread, which may wait.
+                # Another process holds SQLite's lock: nothing was done (the lock comes with the first statement);
+                # the whole endpoint runs again in a worker thread, which may wait.
                 session.info[AFTER_COMMIT_KEY] = []
         return await run_in_threadpool(run, *args, **kwargs)
 
     return inline
+
+
+async def _wait_off_the_loop(lock: threading.Lock) -> None:
+    """Take ``lock`` in a worker thread (the loop serves other requests meanwhile), or shed the request as busy."""
+    got: list[bool] = []
+
+    def wait() -> None:
+        got.append(lock.acquire(timeout=WRITE_WAIT_SECONDS))
+
+    try:
+        await run_in_threadpool(wait)
+    except BaseException:
+        if got and got[0]:  # cancelled once the wait was over: give the lock back
+            lock.release()
+        raise
+    if not got[0]:
+        raise ServiceUnavailable(
+            "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
+        )
 
 
 class UnitOfWorkRoute(APIRoute):
