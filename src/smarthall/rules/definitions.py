@@ -75,6 +75,9 @@ _RULES: tuple[RuleDef, ...] = (
         source="DA/T 70-2018 practice",
     ),
     RuleDef("consult.confidence_threshold", "float", 0.5, "", 0.05, 0.95, "§6.1"),
+    _int("operations.target_mean_wait_minutes", 15, "minutes", 1, 240, source="§10.4"),
+    _int("operations.target_p95_wait_minutes", 30, "minutes", 1, 480, source="§10.4"),
+    _int("operations.target_priority_p95_wait_minutes", 10, "minutes", 1, 240, source="§10.4"),
 )
 
 RULES: dict[str, RuleDef] = {rule.key: rule for rule in _RULES}
