@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import date
 from typing import Any
 
@@ -73,17 +74,116 @@ def make_staff(
         identity_service.set_password(staff, DEMO_PASSWORD)
 
 
-# ------------------------------------------------------------------------------------ queueing and appointments
-
-
 def staff_actor(session: Any, username: str) -> Any:
-    """The ``Actor`` of a demo (or ``make_staff``) staff member, as a request would see them."""
+    """The ``Actor`` of a staff member, as a request would see it (for service-level tests)."""
     from sqlalchemy import select
 
     from smarthall.identity import service as identity_service
     from smarthall.identity.models import Staff
 
-    return identity_service.staff_actor(session.execute(select(Staff).where(Staff.username == username)).scalar_one())
+    staff = session.execute(select(Staff).where(Staff.username == username)).scalar_one()
+    return identity_service.staff_actor(staff)
+
+
+def citizen_actor(session: Any, id_number: str = DEMO_CITIZEN_ID) -> Any:
+    """The ``Actor`` of a registered citizen (the demo citizen 李明 by default)."""
+    from smarthall.identity import service as identity_service
+
+    citizen = identity_service.find_citizen_by_id_number(session, id_number)
+    assert citizen is not None, id_number
+    return identity_service.citizen_actor(citizen)
+
+
+_case_serial = itertools.count(1)
+
+
+def make_case(
+    session: Any,
+    *,
+    status: str = "submitted",
+    item_code: str = "SC-001",
+    hall_code: str = "H-690102",
+    id_number: str = DEMO_CITIZEN_ID,
+    submitted_at: Any = None,
+    promised_due: date | None = None,
+    legal_due: date | None = None,
+    form: dict[str, Any] | None = None,
+    findings: list[dict[str, Any]] | None = None,
+    channel: str = "online",
+    accepted_by: int | None = None,
+) -> Any:
+    """A case written straight to the database in ``status``, with its submission (and, past acceptance, the
+    acceptance) on the timeline. Due dates default to the item's limits counted from the submission day."""
+    from sqlalchemy import select
+
+    from smarthall.cases import limits
+    from smarthall.cases.models import Case, CaseEvent
+    from smarthall.catalog import service as catalog_service
+    from smarthall.core.clock import service_day
+    from smarthall.identity import service as identity_service
+    from smarthall.org.models import Hall
+    from tests.conftest import DEFAULT_NOW
+
+    at = submitted_at or DEFAULT_NOW
+    hall = session.execute(select(Hall).where(Hall.code == hall_code)).scalar_one()
+    item = catalog_service.get_item(session, item_code)
+    citizen = identity_service.find_citizen_by_id_number(session, id_number)
+    assert citizen is not None, id_number
+    calendar = limits.calendar(session, hall.code)
+    day = service_day(at)
+    case = Case(
+        case_no=f"{hall.code}-T{next(_case_serial):06d}",
+        item_code=item.code,
+        item_version=item.version,
+        item_name=item.name,
+        item_type=item.type,
+        department_code=item.department_code,
+        hall_id=hall.id,
+        hall_code=hall.code,
+        citizen_id=citizen.id,
+        applicant_name=citizen.name,
+        applicant_id_index=citizen.id_number_index,
+        channel=channel,
+        status=status,
+        form_json=json.dumps(form or {}, ensure_ascii=False),
+        materials=[],
+        precheck={"passed": not findings, "findings": findings or []},
+        evidence=None,
+        missing=[],
+        reviews={},
+        submitted_at=at,
+        promised_due=promised_due or calendar.add_workdays(day, item.promised_limit_workdays),
+        legal_due=legal_due or calendar.add_workdays(day, item.legal_limit_workdays),
+        accepted_by=accepted_by,
+        accepted_at=at if status != "submitted" else None,
+    )
+    session.add(case)
+    session.flush()
+    events = [("submit", None, "submitted")]
+    if status not in ("submitted", "withdrawn", "refused", "supplement"):
+        events.append(("accept", "submitted", "review"))
+        if status != "review":
+            events.append(("move", "review", status))
+    elif status != "submitted":
+        events.append(("move", "submitted", status))
+    for action, source, target in events:
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                at=at,
+                action=action,
+                from_status=source,
+                to_status=target,
+                actor_kind="system",
+                note="",
+                detail={},
+            )
+        )
+    session.flush()
+    return case
+
+
+# ------------------------------------------------------------------------------------ queueing and appointments
 
 
 def make_ticket(

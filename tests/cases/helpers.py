@@ -84,3 +84,8 @@ def act(client: Any, headers: dict[str, str], case_no: str, action: str, **paylo
 def add_staff(env: Any, *, username: str, role: str, hall_code: str, department_code: str | None = None) -> None:
     """A staff member in another hall or department (for denial tests), with the demo password."""
     make_staff(env, username=username, role=role, hall_code=hall_code, department_code=department_code)
+
+
+def refused(response: Any, status: int, code: str) -> None:
+    """The request was refused with ``status`` and the problem's stable ``code``."""
+    assert (response.status_code, response.json().get("code")) == (status, code), response.text

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from smarthall.licences.models import Document
-from tests.cases.helpers import li_ming, sc003
+from tests.cases.helpers import li_ming, refused, sc003
 from tests.conftest import auth
 
 
@@ -33,12 +33,12 @@ def test_pdf_embeds_the_cjk_font_and_downloads_only_for_holder_and_staff(client:
     assert " yes " in line  # embedded (subset)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout  # noqa: S603,S607
     assert "个体工商户注销登记" in text
-    assert client.get(doc["download_path"]).status_code == 401
+    refused(client.get(doc["download_path"]), 401, "unauthorized")
     assert client.get(doc["download_path"], headers=auth(client, "clerk1")).status_code == 200
     from tests.factories import register_citizen
 
     _, other = register_citizen(client)
-    assert client.get(doc["download_path"], headers=other).status_code == 404
+    refused(client.get(doc["download_path"], headers=other), 404, "document_not_found")
 
 
 def test_public_verification_valid_tampered_token_tampered_pdf_revoked(client: Any, env: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.cases.helpers import HALL, act, add_staff, li_ming, prefilled, upload
+from tests.cases.helpers import HALL, act, add_staff, li_ming, prefilled, refused, upload
 from tests.conftest import auth
 
 
@@ -38,9 +38,9 @@ def test_both_departments_must_approve(client: Any, env: Any) -> None:
     r = act(client, sc, case_no, "approve")
     assert r.status_code == 200 and r.json()["status"] == "review"
     assert set(r.json()["reviews"]) == {"SC"}
-    assert act(client, sc, case_no, "approve").status_code == 409  # the same department twice
-    assert act(client, auth(client, "approver2"), case_no, "approve").status_code == 403  # 民政 is not a party
-    assert act(client, sc, case_no, "approve_part").status_code == 422  # internal action
+    refused(act(client, sc, case_no, "approve"), 409, "case_state_conflict")  # the same department twice
+    refused(act(client, auth(client, "approver2"), case_no, "approve"), 403, "out_of_department")  # 民政: no party
+    refused(act(client, sc, case_no, "approve_part"), 422, "case_action_invalid")  # internal action
     r = act(client, wj, case_no, "approve")
     assert r.status_code == 200 and r.json()["status"] == "approved"
     assert [e["action"] for e in r.json()["timeline"]][-2:] == ["approve_part", "approve"]

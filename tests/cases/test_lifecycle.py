@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.cases.helpers import act, add_staff, li_ming, submit_sc001, upload
+from tests.cases.helpers import act, add_staff, li_ming, refused, submit_sc001, upload
 from tests.conftest import auth
 
 
@@ -78,7 +78,7 @@ def test_tolerated_acceptance_needs_deadline_and_list(client: Any) -> None:
     case_no = submit_sc001(client, citizen, with_materials=False)["case_no"]
     clerk = auth(client, "clerk1")
     r = act(client, clerk, case_no, "accept_tolerated", note="容缺")
-    assert r.status_code == 422
+    refused(r, 422, "case_action_invalid")
     codes = {f["code"] for f in r.json()["detail"]["faults"]}
     assert codes == {"deadline_required", "missing_required"}
     r = act(
@@ -109,7 +109,7 @@ def test_suspend_and_resume_stop_the_clock_then_reject(client: Any, env: Any) ->
     assert r.json()["stopped_workdays"] == 5 and r.json()["legal_due_date"] > due
     r = act(client, approver, case_no, "reject", note="不符合条件")
     assert r.status_code == 200 and r.json()["status"] == "rejected"
-    assert act(client, approver, case_no, "approve").status_code == 409
+    refused(act(client, approver, case_no, "approve"), 409, "case_state_conflict")
 
 
 def test_withdraw_by_the_applicant_only(client: Any) -> None:
@@ -118,37 +118,37 @@ def test_withdraw_by_the_applicant_only(client: Any) -> None:
     citizen = li_ming(client)
     case_no = submit_sc001(client, citizen)["case_no"]
     _, other = register_citizen(client)
-    assert act(client, other, case_no, "withdraw").status_code == 404
-    assert client.get(f"/api/v1/cases/{case_no}", headers=other).status_code == 404
-    assert act(client, auth(client, "clerk1"), case_no, "withdraw").status_code == 403
+    refused(act(client, other, case_no, "withdraw"), 404, "case_not_found")
+    refused(client.get(f"/api/v1/cases/{case_no}", headers=other), 404, "case_not_found")
+    refused(act(client, auth(client, "clerk1"), case_no, "withdraw"), 403, "case_action_forbidden")
     r = act(client, citizen, case_no, "withdraw")
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"
-    assert act(client, citizen, case_no, "withdraw").status_code == 409
+    refused(act(client, citizen, case_no, "withdraw"), 409, "case_state_conflict")
 
 
 def test_role_hall_and_department_denials(client: Any, env: Any) -> None:
     citizen = li_ming(client)
     case_no = submit_sc001(client, citizen)["case_no"]
-    assert client.post(f"/api/v1/cases/{case_no}/actions", json={"action": "accept"}).status_code == 401
-    assert act(client, citizen, case_no, "accept").status_code == 403
-    assert act(client, auth(client, "approver1"), case_no, "accept").status_code == 403
-    assert act(client, auth(client, "guide1"), case_no, "accept").status_code == 403
+    refused(client.post(f"/api/v1/cases/{case_no}/actions", json={"action": "accept"}), 401, "unauthorized")
+    refused(act(client, citizen, case_no, "accept"), 403, "case_action_forbidden")
+    refused(act(client, auth(client, "approver1"), case_no, "accept"), 403, "case_action_forbidden")
+    refused(act(client, auth(client, "guide1"), case_no, "accept"), 403, "case_action_forbidden")
     add_staff(env, username="clerk_other", role="clerk", hall_code="H-690100")
     r = act(client, auth(client, "clerk_other"), case_no, "accept")
     assert r.status_code == 403 and r.json()["code"] == "out_of_scope"
-    assert client.get(f"/api/v1/cases/{case_no}", headers=auth(client, "clerk_other")).status_code == 403
+    refused(client.get(f"/api/v1/cases/{case_no}", headers=auth(client, "clerk_other")), 403, "out_of_scope")
     act(client, auth(client, "clerk1"), case_no, "accept")
     r = act(client, auth(client, "approver2"), case_no, "approve")  # 民政 approver, a 市场监管 case
     assert r.status_code == 403 and r.json()["code"] == "out_of_department"
-    assert act(client, auth(client, "clerk1"), case_no, "approve").status_code == 403
-    assert act(client, auth(client, "approver1"), case_no, "frobnicate").status_code == 422
+    refused(act(client, auth(client, "clerk1"), case_no, "approve"), 403, "case_action_forbidden")
+    refused(act(client, auth(client, "approver1"), case_no, "frobnicate"), 422, "case_action_invalid")
     # a clerk submits only for a registered applicant, in the clerk's own hall; guides and approvers cannot submit
     empty = {"item_code": "SC-001", "hall_code": "H-690102", "form": {}, "materials": []}
     r = client.post("/api/v1/cases", headers=auth(client, "clerk1"), json=empty)
     assert r.status_code == 422 and r.json()["detail"]["faults"][0]["code"] == "applicant_unknown"
     for who in ("guide1", "approver1"):
-        assert client.post("/api/v1/cases", headers=auth(client, who), json=empty).status_code == 403
-    assert client.post("/api/v1/cases", json={"item_code": "SC-001", "hall_code": "H-690102"}).status_code == 401
+        refused(client.post("/api/v1/cases", headers=auth(client, who), json=empty), 403, "forbidden_role")
+    refused(client.post("/api/v1/cases", json={"item_code": "SC-001", "hall_code": "H-690102"}), 401, "unauthorized")
 
 
 def test_delivery_modes(client: Any, env: Any) -> None:
@@ -167,9 +167,9 @@ def test_delivery_modes(client: Any, env: Any) -> None:
             bad = act(client, clerk, case_no, "deliver", delivery={"mode": "window", "pickup_id_number": "1" * 18})
             assert bad.status_code == 422 and bad.json()["detail"]["faults"][0]["code"] == "identity_mismatch"
             none = act(client, clerk, case_no, "deliver", delivery={"mode": "window"})
-            assert none.status_code == 422
+            refused(none, 422, "case_action_invalid")
         if mode == "post":
-            assert act(client, clerk, case_no, "deliver", delivery={"mode": "post"}).status_code == 422
+            refused(act(client, clerk, case_no, "deliver", delivery={"mode": "post"}), 422, "case_action_invalid")
         r = act(client, clerk, case_no, "deliver", delivery=payload)
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "delivered"
@@ -201,7 +201,7 @@ def test_bad_submissions_list_every_fault_and_write_nothing(client: Any) -> None
             ],
         },
     )
-    assert r.status_code == 422
+    refused(r, 422, "case_invalid")
     targets = {f["target"] for f in r.json()["detail"]["faults"]}
     assert {
         "form.company_name",
@@ -219,7 +219,7 @@ def test_bad_submissions_list_every_fault_and_write_nothing(client: Any) -> None
         headers=citizen,
         json={"item_code": "SC-999", "hall_code": "H-690102", "form": {}, "materials": []},
     )
-    assert r.status_code == 404
+    refused(r, 404, "item_not_found")
 
 
 def test_uploads_enforce_type_and_size(client: Any, env: Any) -> None:
@@ -228,13 +228,15 @@ def test_uploads_enforce_type_and_size(client: Any, env: Any) -> None:
     assert r.status_code == 422 and r.json()["code"] == "upload_rejected"
     big = b"%PDF-" + b"0" * (env.settings.upload_max_bytes + 1)
     r = client.post("/api/v1/files", headers=citizen, files={"file": ("big.pdf", big, "application/pdf")})
-    assert r.status_code == 413
+    refused(r, 413, "upload_too_large")
     r = client.post("/api/v1/files", headers=citizen, files={"file": ("ok.pdf", b"%PDF-1.4 hi", "application/pdf")})
     assert r.status_code == 201
     import hashlib
 
     assert r.json()["sha256"] == hashlib.sha256(b"%PDF-1.4 hi").hexdigest()
-    assert client.post("/api/v1/files", files={"file": ("ok.pdf", b"%PDF-1.4", "application/pdf")}).status_code == 401
+    refused(
+        client.post("/api/v1/files", files={"file": ("ok.pdf", b"%PDF-1.4", "application/pdf")}), 401, "unauthorized"
+    )
 
 
 def test_staff_reading_the_form_is_audited(client: Any) -> None:
@@ -284,7 +286,7 @@ def test_counter_submission_by_a_clerk_is_onsite(client: Any, env: Any) -> None:
             "applicant_id_number": "690102199003071232",
         },
     )
-    assert r.status_code == 403
+    refused(r, 403, "out_of_scope")
 
 
 def test_tolerated_gaps_are_supplied_later_by_the_applicant(client: Any) -> None:
@@ -303,7 +305,7 @@ def test_tolerated_gaps_are_supplied_later_by_the_applicant(client: Any) -> None
         ],
     )
     assert r.status_code == 200
-    assert act(client, citizen, case_no, "supply").status_code == 422
+    refused(act(client, citizen, case_no, "supply"), 422, "case_action_invalid")
     r = act(
         client,
         citizen,
@@ -398,7 +400,7 @@ def test_window_pickup_by_a_proxy_needs_an_authorization(client: Any) -> None:
         "deliver",
         delivery={"mode": "window", "proxy_name": "王五", "proxy_id_number": "690102198001010011"},
     )
-    assert r.status_code == 422
+    refused(r, 422, "case_action_invalid")
     letter = upload(client, clerk)
     r = act(
         client,

@@ -9,7 +9,7 @@ from typing import Any
 from smarthall.cases import tasks as case_tasks
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.subjects import archival_input, resolve_subject
-from tests.cases.helpers import act, li_ming, sc003, submit_sc001
+from tests.cases.helpers import act, li_ming, refused, sc003, submit_sc001
 from tests.conftest import auth
 
 
@@ -68,7 +68,7 @@ def test_rules_replay_against_past_cases(client: Any) -> None:
     assert r.status_code == 200, r.text
     rows = r.json()
     assert len(rows) == 2 and all(row["changed"] is False for row in rows)
-    assert client.post("/api/v1/items/SC-003/rules/replay", headers=auth(client, "clerk1")).status_code == 403
+    refused(client.post("/api/v1/items/SC-003/rules/replay", headers=auth(client, "clerk1")), 403, "forbidden_role")
 
 
 def test_subject_resolver_and_archival_input(client: Any, env: Any) -> None:
@@ -102,10 +102,12 @@ def test_pages_render_for_each_role(client: Any) -> None:
     assert client.get(f"/cases/{case_no}", headers=citizen).status_code == 200
     assert client.get("/cases", headers=citizen).status_code == 200
     assert client.get("/staff/cases", headers=auth(client, "clerk1")).status_code == 200
-    assert client.get("/staff/cases", headers=citizen).status_code == 403
+    denied = client.get("/staff/cases", headers=citizen)
+    assert denied.status_code == 403 and "您的角色无权访问此页面" in denied.text
     assert client.get("/staff/cases", follow_redirects=False).status_code == 303
     assert client.get("/cases/new", follow_redirects=False).status_code == 303
-    assert client.get("/cases/new", headers=auth(client, "clerk1")).status_code == 403
+    clerk_page = client.get("/cases/new", headers=auth(client, "clerk1"))
+    assert clerk_page.status_code == 403 and "仅群众本人可在线申报" in clerk_page.text
 
 
 def test_drafts_are_saved_prefill_the_form_and_go_with_submission(client: Any) -> None:
@@ -116,14 +118,16 @@ def test_drafts_are_saved_prefill_the_form_and_go_with_submission(client: Any) -
         json={"hall_code": "H-690102", "form": {"company_name": "草稿公司", "registered_capital": "5"}},
     )
     assert r.status_code == 200, r.text
-    assert client.put("/api/v1/drafts/SC-001", headers=headers, json={"form": {"nope": 1}}).status_code == 422
-    assert client.put("/api/v1/drafts/SC-001", headers=auth(client, "clerk1"), json={"form": {}}).status_code == 403
+    refused(client.put("/api/v1/drafts/SC-001", headers=headers, json={"form": {"nope": 1}}), 422, "case_invalid")
+    refused(
+        client.put("/api/v1/drafts/SC-001", headers=auth(client, "clerk1"), json={"form": {}}), 403, "forbidden_role"
+    )
     fields = {f["name"]: f for f in client.get("/api/v1/items/SC-001/form", headers=headers).json()["fields"]}
     assert fields["company_name"]["value"] == "草稿公司" and fields["company_name"]["value_source"] == "draft"
     assert fields["legal_rep_name"]["value_source"] == "profile"
     assert client.get("/api/v1/drafts/SC-001", headers=headers).json()["form"]["registered_capital"] == "5"
     submit_sc001(client, headers)
-    assert client.get("/api/v1/drafts/SC-001", headers=headers).status_code == 404
+    refused(client.get("/api/v1/drafts/SC-001", headers=headers), 404, "draft_not_found")
 
 
 def test_acceptance_step_limit_is_flagged_once_when_overdue(client: Any, env: Any) -> None:

@@ -1,4 +1,5 @@
-"""Case API: uploads, item forms with prefill, submission, reads, actions, documents, the wallet, rule replay."""
+"""Case API: uploads, item forms with prefill, drafts, submission, reads, actions, documents, the wallet, rule
+replay and document verification. Thin: each route calls one use case of ``cases.service``."""
 
 from __future__ import annotations
 
@@ -9,37 +10,27 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from smarthall.cases import files as files_mod
 from smarthall.cases import service
+from smarthall.cases.deps import CaseInScope, CaseToAct
 from smarthall.cases.errors import UploadTooLarge
 from smarthall.cases.schemas import ActionIn, CaseCreate, CaseCreated, DraftIn, ItemForm
 from smarthall.core.deps import DbId, DbSession, LoggedIn, Now, SettingsDep, require
-from smarthall.core.errors import NotFound
+from smarthall.core.repository import MAX_PAGE
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
+from smarthall.licences.deps import Desk
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["cases"])
 
-
-def _warm_fonts() -> None:
-    """Prepare the cut-down CJK font in the background when the API is first assembled (once per process)."""
-    from smarthall.core import runtime
-    from smarthall.licences.pdf import warm_up
-
-    try:
-        warm_up(runtime.current().settings.font_path())
-    except RuntimeError:  # imported outside an app (tools, docs)
-        return
-
-
-_warm_fonts()
+MAX_VERIFY_BYTES = 50 * 1024 * 1024
 
 
 @router.post("/files", status_code=201)
-async def upload_file(
+def upload_file(
     session: DbSession, actor: LoggedIn, settings: SettingsDep, now: Now, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     """Upload a material (PDF, JPEG or PNG, size-limited); returns its id and SHA-256."""
-    data = await file.read(settings.upload_max_bytes + 1)
+    data = file.file.read(settings.upload_max_bytes + 1)
     if len(data) > settings.upload_max_bytes:
         raise UploadTooLarge(detail={"max_bytes": settings.upload_max_bytes})
     row = files_mod.store(
@@ -58,36 +49,34 @@ async def upload_file(
 @router.get("/items/{item_code}/form", response_model=ItemForm)
 def item_form(item_code: str, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
     """The item's form with values prefilled from the profile, the e-licence wallet and data sharing."""
-    return service.item_form(session, actor, item_code, now=now)
+    return service.item_form(session, actor, item_code=item_code, now=now)
 
 
 @router.put("/drafts/{item_code}")
 def save_draft(item_code: str, data: DraftIn, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
     """Save the citizen's unfinished form for an item (validated only on submission)."""
-    return service.save_draft(session, actor, item_code, data.form, hall_code=data.hall_code, now=now)
+    return service.save_draft(session, actor, item_code=item_code, form=data.form, hall_code=data.hall_code, now=now)
 
 
 @router.get("/drafts/{item_code}")
 def get_draft(item_code: str, session: DbSession, actor: LoggedIn) -> dict[str, Any]:
     """The citizen's saved draft for an item."""
-    draft = service.get_draft(session, actor, item_code)
-    if draft is None:
-        raise NotFound("没有草稿", "No draft", code="draft_not_found")
-    return draft
+    return service.get_draft(session, actor, item_code=item_code)
 
 
 @router.post("/cases", status_code=201, response_model=CaseCreated)
-def submit_case(data: CaseCreate, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
+def submit_case(data: CaseCreate, session: DbSession, actor: LoggedIn, desk: Desk, now: Now) -> dict[str, Any]:
     """Submit an application (a citizen online, or a clerk at the counter for a registered citizen): validated,
     pre-checked, numbered; instant-approval items decide at once."""
-    case, extra = service.submit(session, actor, data, now=now)
+    submitted = service.submit(session, actor, data=data, desk=desk, now=now)
+    case = submitted.case
     return {
         "case_no": case.case_no,
         "status": case.status,
         "precheck": case.precheck,
         "promised_due_date": case.promised_due,
         "legal_due_date": case.legal_due,
-        "instant": extra["instant"],
+        "instant": submitted.instant,
     }
 
 
@@ -97,44 +86,33 @@ def list_cases(
     actor: LoggedIn,
     now: Now,
     status: Annotated[list[str] | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
-    """Cases in scope: a citizen's own, or a hall's (an approver's department) for staff."""
-    from smarthall.core.clock import service_day
-
-    today = service_day(now)
-    return [
-        {
-            "case_no": c.case_no,
-            "item_code": c.item_code,
-            "item_name": c.item_name,
-            "status": c.status,
-            "promised_due_date": c.promised_due.isoformat(),
-            "warning_level": service.warning(session, c, today),
-            "precheck_passed": bool(c.precheck.get("passed")),
-        }
-        for c in service.list_cases(session, actor, status=status)
-    ]
+    """Cases in scope by promised due date, paged: a citizen's own, or a hall's (an approver's department's) for
+    staff."""
+    return service.case_rows(session, actor, status=status, limit=limit, offset=offset, now=now)
 
 
 @router.get("/cases/{case_no}")
-def get_case(case_no: str, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
+def get_case(case: CaseInScope, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
     """Status, timeline, due dates, warning level and documents of one case."""
-    case = service.get_case(session, case_no)
-    service.ensure_can_read(session, actor, case)
-    return service.case_read(session, actor, case, now=now)
+    return service.read_case(session, actor, case=case, now=now)
 
 
 @router.post("/cases/{case_no}/actions")
-def case_action(case_no: str, data: ActionIn, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
+def case_action(
+    case: CaseToAct, data: ActionIn, session: DbSession, actor: LoggedIn, desk: Desk, now: Now
+) -> dict[str, Any]:
     """Take an action on a case (accept, supplement, refuse, approve, reject, suspend, resume, withdraw, deliver…)."""
-    case = service.act(session, actor, case_no, data, now=now)
-    return service.case_read(session, actor, case, now=now, with_form=False)
+    case = service.act(session, actor, case=case, data=data, desk=desk, now=now)
+    return service.read_case(session, actor, case=case, now=now, with_form=False)
 
 
 @router.get("/documents/{document_id}")
 def download_document(document_id: DbId, session: DbSession, actor: LoggedIn) -> FileResponse:
     """A document's PDF, to its holder and to staff in scope."""
-    document = service.document_for(session, actor, document_id)
+    document = service.document_for(session, actor, document_id=document_id)
     return FileResponse(document.path, media_type="application/pdf", filename=f"{document.doc_no}.pdf")
 
 
@@ -153,9 +131,13 @@ def replay_rules(
     return service.replay(session, actor, item_code=item_code, now=now)
 
 
+async def _body(request: Request) -> bytes:
+    """The request body (read on the event loop, before the endpoint's thread), cut at ``MAX_VERIFY_BYTES``."""
+    return (await request.body())[:MAX_VERIFY_BYTES]
+
+
 @router.post("/verify/{token}")
-async def verify_upload(token: str, session: DbSession, request: Request) -> JSONResponse:
+def verify_upload(token: str, session: DbSession, desk: Desk, body: Annotated[bytes, Depends(_body)]) -> JSONResponse:
     """Check a PDF (request body) against the document the token names: valid only if signed and unaltered."""
-    body = await request.body()
-    result = licence_service.verify(session, token, body[: 50 * 1024 * 1024] if body else None)
+    result = licence_service.verify(session, desk.signer, token, body or None)
     return JSONResponse({"valid": result.valid, "reason": result.reason})

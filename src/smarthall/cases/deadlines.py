@@ -2,7 +2,8 @@
 
 Due dates count from the submission day (the N-th working day after it, ``WorkCalendar`` convention). Time the
 case spends with the clock stopped (supplements, suspension) pushes the due dates by the working days it lasted.
-Warning: ``yellow`` within 3 working days of the promised due date, ``red`` once past it.
+Warning: ``yellow`` within N working days of the promised due date (the hall rule ``cases.yellow_within_workdays``,
+3 by default, requirements §6.7), ``red`` once past it.
 """
 
 from __future__ import annotations
@@ -45,12 +46,20 @@ def extend(calendar: WorkCalendar, due: date, stopped_from: date, stopped_until:
     return calendar.add_workdays(due, days)
 
 
-def warning_level(calendar: WorkCalendar, today: date, due: date | None, *, clock_running: bool = True) -> str:
-    """``none`` (stopped or no limit), ``green``, ``yellow`` (≤3 working days left), ``red`` (overdue)."""
+def warning_level(
+    calendar: WorkCalendar,
+    today: date,
+    due: date | None,
+    *,
+    clock_running: bool = True,
+    yellow_within: int = YELLOW_WITHIN,
+) -> str:
+    """``none`` (stopped or no limit), ``green``, ``yellow`` (≤ ``yellow_within`` working days left), ``red``
+    (overdue)."""
     if due is None or not clock_running:
         return "none"
     if today > due:
         return "red"
-    if calendar.workdays_between(today, due) <= YELLOW_WITHIN:
+    if calendar.workdays_between(today, due) <= yellow_within:
         return "yellow"
     return "green"

@@ -1,4 +1,4 @@
-"""Case errors with stable codes."""
+"""Case errors with stable codes (the `code` is what clients match on; the texts are shown to people)."""
 
 from __future__ import annotations
 
@@ -53,3 +53,52 @@ class ActionInvalid(ValidationFailed):
     code = "case_action_invalid"
     message_zh = "操作参数不完整或有误"
     message_en = "The action's parameters are missing or wrong"
+
+
+class DepartmentAlreadyDecided(ActionOutOfOrder):
+    message_zh = "本部门已作出审查意见"
+    message_en = "Your department has already decided its part"
+
+
+class OutOfDepartment(Forbidden):
+    code = "out_of_department"
+    message_zh = "该办件不属于您的部门"
+    message_en = "The case belongs to another department"
+
+
+class RoleCannotReadCases(Forbidden):
+    code = "forbidden_role"
+    message_zh = "您的角色无权查看办件"
+    message_en = "Your role cannot read cases"
+
+
+class RoleCannotSubmit(Forbidden):
+    code = "forbidden_role"
+    message_zh = "仅申请人本人或窗口人员可申报"
+    message_en = "Only the applicant or a clerk may submit"
+
+
+class DraftsForCitizensOnly(Forbidden):
+    code = "forbidden_role"
+    message_zh = "仅群众本人可保存草稿"
+    message_en = "Only citizens keep drafts"
+
+
+class DocumentNotYours(Forbidden):
+    code = "forbidden_role"
+    message_zh = "无权下载此文书"
+    message_en = "You may not download this document"
+
+
+class CaseOutOfScope(Forbidden):
+    """The case exists in a hall outside the actor's scope (the answer ``Actor.ensure_hall`` gives)."""
+
+    code = "out_of_scope"
+    message_zh = "该大厅不在您的管辖范围内"
+    message_en = "This hall is outside your scope"
+
+
+class DraftNotFound(NotFound):
+    code = "draft_not_found"
+    message_zh = "没有草稿"
+    message_en = "No draft"

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from smarthall.cases.errors import UploadRejected, UploadTooLarge
 from smarthall.cases.models import UploadedFile
+from smarthall.cases.precheck import Finding
+from smarthall.cases.repository import FileRepository
 from smarthall.core.tenancy import Actor
 
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -18,6 +20,11 @@ SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89
 
 def sniff(data: bytes) -> str | None:
     return next((kind for magic, kind in SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def _fault(finding: Finding) -> dict[str, str]:
+    """Upload faults carry no target (the file is the request)."""
+    return {"code": finding.code, "message_zh": finding.message_zh, "message_en": finding.message_en}
 
 
 def store(
@@ -31,30 +38,18 @@ def store(
     max_bytes: int,
     now: datetime,
 ) -> UploadedFile:
-    faults = []
+    faults: list[Finding] = []
     if len(data) > max_bytes:
         raise UploadTooLarge(detail={"size": len(data), "max_bytes": max_bytes})
     if not data:
-        faults.append({"code": "empty_file", "message_zh": "文件为空", "message_en": "The file is empty"})
+        faults.append(Finding.of("empty_file", None))
     kind = sniff(data)
     if kind is None and data:
-        faults.append(
-            {
-                "code": "type_not_allowed",
-                "message_zh": "仅接受PDF、JPG、PNG文件",
-                "message_en": "Only PDF, JPEG and PNG files are accepted",
-            }
-        )
+        faults.append(Finding.of("type_not_allowed", None))
     if kind and declared_type and declared_type not in (kind, "application/octet-stream"):
-        faults.append(
-            {
-                "code": "type_mismatch",
-                "message_zh": "文件内容与声明的类型不符",
-                "message_en": "The content does not match the declared type",
-            }
-        )
+        faults.append(Finding.of("type_mismatch", None))
     if faults or kind is None or actor.id is None:
-        raise UploadRejected(detail={"faults": faults})
+        raise UploadRejected(detail={"faults": [_fault(f) for f in faults]})
     file_id = secrets.token_hex(16)
     digest = hashlib.sha256(data).hexdigest()
     folder = data_dir / "uploads" / digest[:2]
@@ -62,18 +57,17 @@ def store(
     path = folder / file_id
     path.write_bytes(data)
     safe_name = Path(name or "upload").name[:200] or "upload"
-    row = UploadedFile(
-        id=file_id,
-        owner_kind=actor.kind,
-        owner_id=actor.id,
-        name=safe_name,
-        content_type=kind,
-        size=len(data),
-        sha256=digest,
-        path=str(path),
-        created_at=now,
-        updated_at=now,
+    return FileRepository(session).add(
+        UploadedFile(
+            id=file_id,
+            owner_kind=actor.kind,
+            owner_id=actor.id,
+            name=safe_name,
+            content_type=kind,
+            size=len(data),
+            sha256=digest,
+            path=str(path),
+            created_at=now,
+            updated_at=now,
+        )
     )
-    session.add(row)
-    session.flush()
-    return row

@@ -1,60 +1,83 @@
 """Case pages: citizen declaration (pick item → form → materials → submit → timeline → result), case detail with
-actions, the clerk acceptance queue and approver work list with due-date colours, and public verification."""
+actions, the clerk acceptance queue and approver work list with due-date colours, and public verification.
+
+Every page is a sync endpoint of ``UnitOfWorkRoute`` (database work and PDF rendering never run on the event loop;
+a posted form is read by an async dependency first). A write that fails shows its faults through
+``RenderAfterRollback``: the unit of work is rolled back, then the page is rendered.
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import date
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as FormFile
 
 from smarthall.cases import files as files_mod
-from smarthall.cases import service
+from smarthall.cases import notices, service
+from smarthall.cases.models import Case
 from smarthall.cases.schemas import ActionIn, CaseCreate, MaterialIn
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import service_day
+from smarthall.core.config import Settings
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
-from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.i18n import translate
+from smarthall.core.routing import RenderAfterRollback, UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
+from smarthall.licences.deps import Desk
 from smarthall.org import service as org_service
-from smarthall.web.nav import Tile, register
-from smarthall.web.templating import login_redirect, message_page, render
+from smarthall.web.templating import error_page, login_redirect, message_page, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
-register(
-    Tile(
-        "case.accept",
-        "/staff/cases",
-        "受理队列",
-        "Acceptance queue",
-        "待受理、待补正办件与预审结果",
-        "Cases to accept, with pre-check findings",
-    )
-)
-register(
-    Tile(
-        "case.approve",
-        "/staff/cases",
-        "审批工作台",
-        "Approval work list",
-        "按时限颜色排序的待审批办件",
-        "Cases to decide, coloured by due date",
-    )
-)
 
-_HALL_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
+async def _posted(request: Request) -> FormData:
+    """The posted form, files included (read on the event loop; the endpoint reads the spooled files itself)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_posted)]
+
+
+def _words(key: str) -> tuple[str, str]:
+    return translate(f"case.page.{key}", "zh"), translate(f"case.page.{key}", "en")
+
+
+def _message(request: Request, status: int, key: str) -> Response:
+    return message_page(request, status, *_words(key))
 
 
 def _faults(exc: HallError) -> list[dict[str, Any]]:
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     faults = detail.get("faults") or []
     return faults or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
+
+
+def _stored(session: DbSession, actor: Actor, upload: Any, settings: Settings, now: datetime) -> str | None:
+    """The id of an uploaded form file once stored as a material (None when the field holds no file)."""
+    if not isinstance(upload, FormFile):
+        return None
+    content = upload.file.read(settings.upload_max_bytes + 1)
+    if not content:
+        return None
+    row = files_mod.store(
+        session,
+        actor,
+        name=upload.filename or "upload",
+        data=content,
+        declared_type=upload.content_type,
+        data_dir=settings.data_dir,
+        max_bytes=settings.upload_max_bytes,
+        now=now,
+    )
+    return row.id
 
 
 @router.get("/cases/new")
@@ -70,7 +93,7 @@ def new_case(
     if actor.kind == "anonymous":
         return login_redirect(request)
     if not actor.has("case.submit"):
-        return message_page(request, 403, "仅群众本人可在线申报", "Only citizens can apply online")
+        return _message(request, 403, "citizens_only")
     halls = org_service.list_halls(session)
     hall = next((h for h in halls if h.code == hall_code), None) or next(h for h in halls if h.level == "county")
     if not item_code:
@@ -78,83 +101,63 @@ def new_case(
         items.sort(key=lambda i: (not i.instant_approval_eligible, i.code))
         return render(request, "cases/pick.html", {"hall": hall, "halls": halls, "items": items})
     try:
-        form = service.item_form(session, actor, item_code, now=now)
+        form = service.item_form(session, actor, item_code=item_code, now=now)
     except HallError as exc:
-        return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
+        return error_page(request, exc)
     return render(request, "cases/new.html", {"hall": hall, "form": form, "values": {}, "faults": []})
 
 
 @router.post("/cases/new")
-async def submit_case(
-    request: Request, session: DbSession, actor: CurrentActor, now: Now, settings: SettingsDep
+def submit_case(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    settings: SettingsDep,
+    desk: Desk,
+    data: PostedForm,
 ) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
         return login_redirect(request)
     if not actor.has("case.submit"):
-        return message_page(request, 403, "仅群众本人可在线申报", "Only citizens can apply online")
-    data = await request.form()
+        return _message(request, 403, "citizens_only")
     item_code = str(data.get("item_code", ""))[:32]
     hall_code = str(data.get("hall_code", ""))[:32]
     try:
-        spec = service.item_form(session, actor, item_code, now=now)
+        spec = service.item_form(session, actor, item_code=item_code, now=now)
         hall = org_service.get_hall(session, hall_code)
     except HallError as exc:
-        return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
+        return error_page(request, exc)
     values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in spec["fields"]}
     form = {k: v for k, v in values.items() if v != ""}
+
+    def again(faults: list[dict[str, Any]]) -> RenderAfterRollback:
+        context = {"hall": hall, "form": spec, "values": values, "faults": faults}
+        return RenderAfterRollback(lambda: render(request, "cases/new.html", context, status_code=422))
+
     if data.get("save_draft"):
         try:
-            service.save_draft(session, actor, item_code, form, hall_code=hall.code, now=now)
+            service.save_draft(session, actor, item_code=item_code, form=form, hall_code=hall.code, now=now)
         except HallError as exc:
-            session.rollback()
-            return render(
-                request,
-                "cases/new.html",
-                {"hall": hall, "form": spec, "values": values, "faults": _faults(exc)},
-                status_code=422,
-            )
-        return render(
-            request, "cases/new.html", {"hall": hall, "form": spec, "values": values, "faults": [], "draft_saved": True}
-        )
-    materials: list[MaterialIn] = []
-    faults: list[dict[str, Any]] = []
+            raise again(_faults(exc)) from exc
+        context = {"hall": hall, "form": spec, "values": values, "faults": [], "draft_saved": True}
+        return render(request, "cases/new.html", context)
     try:
+        materials: list[MaterialIn] = []
         for m in spec["materials"]:
-            upload = data.get(f"m_{m['code']}")
             if m["held_licence_id"] and data.get(f"use_licence_{m['code']}") == "on":
                 materials.append(MaterialIn(material_code=m["code"], licence_id=m["held_licence_id"]))
-            elif upload is not None and hasattr(upload, "read"):
-                content = await upload.read(settings.upload_max_bytes + 1)
-                if content:
-                    row = files_mod.store(
-                        session,
-                        actor,
-                        name=getattr(upload, "filename", "") or "upload",
-                        data=content,
-                        declared_type=getattr(upload, "content_type", None),
-                        data_dir=settings.data_dir,
-                        max_bytes=settings.upload_max_bytes,
-                        now=now,
-                    )
-                    materials.append(MaterialIn(material_code=m["code"], file_id=row.id))
-        case, _ = service.submit(
-            session,
-            actor,
-            CaseCreate(item_code=item_code, hall_code=hall.code, form=form, materials=materials),
-            now=now,
-        )
+            elif (file_id := _stored(session, actor, data.get(f"m_{m['code']}"), settings, now)) is not None:
+                materials.append(MaterialIn(material_code=m["code"], file_id=file_id))
+        filed = CaseCreate(item_code=item_code, hall_code=hall.code, form=form, materials=materials)
+        submitted = service.submit(session, actor, data=filed, desk=desk, now=now)
     except HallError as exc:
-        session.rollback()
-        faults = _faults(exc)
-    except ValidationError:
-        session.rollback()
-        faults = [{"message_zh": "提交内容格式有误", "message_en": "Malformed submission"}]
-    if faults:
-        return render(
-            request, "cases/new.html", {"hall": hall, "form": spec, "values": values, "faults": faults}, status_code=422
-        )
-    return RedirectResponse(f"/cases/{case.case_no}", status_code=303)
+        raise again(_faults(exc)) from exc
+    except ValidationError as exc:
+        zh, en = _words("malformed_submission")
+        raise again([{"message_zh": zh, "message_en": en}]) from exc
+    return RedirectResponse(f"/cases/{submitted.case.case_no}", status_code=303)
 
 
 @router.get("/cases")
@@ -165,7 +168,7 @@ def my_cases(request: Request, session: DbSession, actor: CurrentActor, now: Now
     if actor.kind == "staff":
         return RedirectResponse("/staff/cases", status_code=303)
     cases = service.list_cases(session, actor)
-    return render(request, "cases/mine.html", {"cases": cases, "status_zh": service.STATUS_ZH})
+    return render(request, "cases/mine.html", {"cases": cases, "status_zh": notices.status_words()})
 
 
 @router.get("/cases/{case_no}")
@@ -174,99 +177,99 @@ def case_page(case_no: str, request: Request, session: DbSession, actor: Current
     if actor.kind == "anonymous":
         return login_redirect(request)
     try:
-        case = service.get_case(session, case_no)
-        service.ensure_can_read(session, actor, case)
+        case = service.case_in_scope(session, actor, case_no=case_no[:48])
     except HallError as exc:
-        return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
+        return error_page(request, exc)
     return _render_case(request, session, actor, case, now, [])
 
 
 def _render_case(
-    request: Request, session: DbSession, actor: Actor, case: Any, now: Any, faults: list[dict], status_code: int = 200
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    case: Case,
+    now: datetime,
+    faults: list[dict[str, Any]],
+    status_code: int = 200,
 ) -> Response:
-    view = service.case_read(session, actor, case, now=now)
+    view = service.read_case(session, actor, case=case, now=now)
     item = catalog_service.get_item(session, case.item_code)
-    return render(
-        request,
-        "cases/detail.html",
-        {
-            "case": view,
-            "item": item,
-            "faults": faults,
-            "is_applicant": actor.kind == "citizen",
-            "today": service_day(now),
-        },
-        status_code=status_code,
-    )
+    context = {
+        "case": view,
+        "item": item,
+        "faults": faults,
+        "is_applicant": actor.kind == "citizen",
+        "today": service_day(now),
+        "tolerated_default": service.tolerated_deadline(session, case, now=now),
+    }
+    return render(request, "cases/detail.html", context, status_code=status_code)
 
 
-@router.post("/cases/{case_no}/act")
-async def case_act(
-    case_no: str, request: Request, session: DbSession, actor: CurrentActor, now: Now, settings: SettingsDep
-) -> Response:
-    request.state.actor = actor
-    if actor.kind == "anonymous":
-        return login_redirect(request)
-    data = await request.form()
+def _action_payload(
+    session: DbSession, actor: Actor, case: Case, data: FormData, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """The action form as an ``ActionIn`` payload (missing items, uploads stored as materials, delivery)."""
     action = str(data.get("action", ""))[:32]
     payload: dict[str, Any] = {"action": action}
     note = str(data.get("note", "")).strip()
     if note:
         payload["note"] = note[:1000]
-    try:
-        case = service.get_case(session, case_no)
-        item = catalog_service.get_item(session, case.item_code)
-        if action in ("supplement", "accept_tolerated"):
-            missing = []
-            for m in item.materials:
-                if data.get(f"miss_{m.code}") == "on":
-                    missing.append(
-                        {
-                            "material_code": m.code,
-                            "reason": str(data.get(f"reason_{m.code}", "")).strip()[:300] or "请补正",
-                        }
-                    )
-            payload["missing"] = missing
-            if data.get("tolerated_until"):
-                payload["tolerated_until"] = str(data.get("tolerated_until"))
-        if action in ("resubmit", "supply"):
-            materials = []
-            for m in item.materials:
-                upload = data.get(f"m_{m.code}")
-                if upload is not None and hasattr(upload, "read"):
-                    content = await upload.read(settings.upload_max_bytes + 1)
-                    if content:
-                        row = files_mod.store(
-                            session,
-                            actor,
-                            name=getattr(upload, "filename", "") or "upload",
-                            data=content,
-                            declared_type=getattr(upload, "content_type", None),
-                            data_dir=settings.data_dir,
-                            max_bytes=settings.upload_max_bytes,
-                            now=now,
-                        )
-                        materials.append({"material_code": m.code, "file_id": row.id})
-            payload["materials"] = materials
-        if action == "deliver":
-            mode = str(data.get("mode", "electronic"))
-            delivery: dict[str, Any] = {"mode": mode}
-            for key in ("pickup_id_number", "tracking_no", "address"):
-                if data.get(key):
-                    delivery[key] = str(data.get(key))[:200]
-            payload["delivery"] = delivery
-        service.act(session, actor, case_no, ActionIn.model_validate(payload), now=now)
-    except HallError as exc:
-        session.rollback()
+    item = catalog_service.get_item(session, case.item_code)
+    if action in ("supplement", "accept_tolerated"):
+        default_reason = translate("case.page.default_reason", "zh")
+        payload["missing"] = [
+            {"material_code": m.code, "reason": str(data.get(f"reason_{m.code}", "")).strip()[:300] or default_reason}
+            for m in item.materials
+            if data.get(f"miss_{m.code}") == "on"
+        ]
+        if data.get("tolerated_until"):
+            payload["tolerated_until"] = str(data.get("tolerated_until"))
+    if action in ("resubmit", "supply"):
+        payload["materials"] = [
+            {"material_code": m.code, "file_id": file_id}
+            for m in item.materials
+            if (file_id := _stored(session, actor, data.get(f"m_{m.code}"), settings, now)) is not None
+        ]
+    if action == "deliver":
+        delivery: dict[str, Any] = {"mode": str(data.get("mode", "electronic"))}
+        for key in ("pickup_id_number", "tracking_no", "address"):
+            if data.get(key):
+                delivery[key] = str(data.get(key))[:200]
+        payload["delivery"] = delivery
+    return payload
+
+
+@router.post("/cases/{case_no}/act")
+def case_act(
+    case_no: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    settings: SettingsDep,
+    desk: Desk,
+    data: PostedForm,
+) -> Response:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    case_no = case_no[:48]
+
+    def with_faults(exc: HallError) -> Response:
         try:
-            case = service.get_case(session, case_no)
-            service.ensure_can_read(session, actor, case)
+            case = service.case_in_scope(session, actor, case_no=case_no)
         except HallError:
-            return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
+            return error_page(request, exc)
         return _render_case(request, session, actor, case, now, _faults(exc), status_code=exc.status_)
-    except ValidationError:
-        session.rollback()
-        return message_page(request, 422, "操作参数有误", "The action's parameters are wrong")
+
+    try:
+        case = service.case_in_scope(session, actor, case_no=case_no, to="act")
+        payload = _action_payload(session, actor, case, data, settings, now)
+        service.act(session, actor, case=case, data=ActionIn.model_validate(payload), desk=desk, now=now)
+    except HallError as exc:
+        raise RenderAfterRollback(partial(with_faults, exc)) from exc
+    except ValidationError as exc:
+        raise RenderAfterRollback(lambda: _message(request, 422, "malformed_action")) from exc
     return RedirectResponse(f"/cases/{case_no}", status_code=303)
 
 
@@ -276,21 +279,20 @@ def staff_cases(request: Request, session: DbSession, actor: CurrentActor, now: 
     if actor.kind == "anonymous":
         return login_redirect(request)
     if not actor.has("case.read"):
-        return message_page(request, 403, "您的角色无权访问此页面", "Your role cannot open this page")
-    today: date = service_day(now)
+        return _message(request, 403, "role_cannot_open")
     if actor.role == "approver":
-        statuses, title = ["review", "suspended"], ("审批工作台", "Approval work list")
+        statuses, title = ["review", "suspended"], _words("work_list")
     elif actor.role == "clerk":
-        statuses, title = ["submitted", "supplement", "approved"], ("受理队列", "Acceptance queue")
+        statuses, title = ["submitted", "supplement", "approved"], _words("acceptance_queue")
     else:
-        statuses, title = None, ("办件总览", "All cases")
+        statuses, title = None, _words("all_cases")
     cases = service.list_cases(session, actor, status=statuses)
-    rows = [{"case": c, "warning": service.warning(session, c, today)} for c in cases]
-    return render(request, "cases/staff.html", {"rows": rows, "title": title, "status_zh": service.STATUS_ZH})
+    rows = [{"case": c, "warning": service.warning(session, c, now=now)} for c in cases]
+    return render(request, "cases/staff.html", {"rows": rows, "title": title, "status_zh": notices.status_words()})
 
 
 @router.get("/verify/{token}")
-def verify_page(token: str, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+def verify_page(token: str, request: Request, session: DbSession, actor: CurrentActor, desk: Desk) -> Response:
     request.state.actor = actor
-    result = licence_service.verify(session, token[:64])
+    result = licence_service.verify(session, desk.signer, token[:64])
     return render(request, "cases/verify.html", {"result": result, "doc": result.document})

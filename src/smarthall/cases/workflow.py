@@ -14,7 +14,9 @@ from dataclasses import dataclass
 STATES = ("submitted", "supplement", "review", "suspended", "approved", "delivered", "rejected", "refused", "withdrawn")
 FINAL_STATES = frozenset({"delivered", "rejected", "refused", "withdrawn"})
 FINISHED_STATES = frozenset({"approved"}) | FINAL_STATES  # a decision exists: case.finished is emitted on entry
-CLOCK_STOPPED = frozenset({"supplement", "suspended"}) | FINISHED_STATES
+STOPPED_STEPS = frozenset({"supplement", "suspended"})  # the clock stops; leaving them pushes the due dates
+RUNNING_STEPS = frozenset({"submitted", "review"})  # the clock runs
+CLOCK_STOPPED = STOPPED_STEPS | FINISHED_STATES
 
 # Who may fire a transition: "applicant" (the citizen who owns the case), "clerk", "approver", "system".
 Role = str
@@ -44,10 +46,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("refuse", "supplement", "refused", "clerk", note=True),
     _t("withdraw", "supplement", "withdrawn", "applicant"),
     _t("approve", "review", "approved", "approver"),
-    _t("approve_part", "review", "review", "approver"),
-    _t(
-        "supply", "review", "review", "applicant"
-    ),  # hand in the gaps tolerated at acceptance (容缺后补)  # one department's part of a joint (parallel) review
+    _t("approve_part", "review", "review", "approver"),  # one department's part of a joint (parallel) review
+    _t("supply", "review", "review", "applicant"),  # hand in the gaps tolerated at acceptance (容缺后补)
     _t("reject", "review", "rejected", "approver", note=True),
     _t("suspend", "review", "suspended", "approver", note=True),
     _t("withdraw", "review", "withdrawn", "applicant"),
@@ -59,16 +59,14 @@ TRANSITIONS: tuple[Transition, ...] = (
 ACTIONS = tuple(sorted({t.action for t in TRANSITIONS}))
 INTERNAL_ACTIONS = frozenset({"auto_approve", "approve_part"})  # fired by the service, never asked for directly
 
-# Step limits in working days (办理环节时限): the acceptance decision is due within 5 working days of submission
-# (行政许可法 第三十二条: 一次性告知 within five days); the review step is bounded by the case's own due dates.
-STEP_LIMITS: dict[str, int] = {"submitted": 5}
-
-# Items reviewed in parallel by several departments (并联审批): each approves its part; the case is approved when
-# every part is, and rejected as soon as one part is rejected.
-JOINT_REVIEW: dict[str, tuple[str, ...]] = {
-    "SC-004": ("SC", "WJ"),  # 食品经营许可: 市场监管 with 卫生健康 on the premises' hygiene
-    "ZJ-001": ("ZJ", "SC"),
-}
+# Steps with a time limit of their own (办理环节时限), counted in working days from entering the step; the limit is a
+# hall rule (``rules.definitions``). The acceptance decision is due within ``cases.acceptance_step_workdays``; when
+# the pre-check found gaps, the one-time notice of what to supplement is due within
+# ``cases.supplement_notice_workdays`` (行政许可法 第三十二条: 当场或者在五日内一次告知). The review step is bounded
+# by the case's own due dates. Items reviewed by several departments in parallel (并联审批) name them in the catalog
+# (``joint_review``): each approves its part, the case is approved when every part is, rejected when one is.
+STEP_LIMIT_RULES: dict[str, str] = {"submitted": "cases.acceptance_step_workdays"}
+STEP_LIMIT_RULES_WITH_GAPS: dict[str, str] = {"submitted": "cases.supplement_notice_workdays"}
 _BY_KEY = {(t.source, t.action): t for t in TRANSITIONS}
 
 

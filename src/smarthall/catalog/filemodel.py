@@ -90,6 +90,23 @@ class RuleIn(Strict):
     message: str = Field(min_length=1, max_length=200)
 
 
+class ResultLicenceIn(Strict):
+    """The typed e-licence an approval of the item puts in the applicant's wallet (instead of a plain result
+    record), e.g. the business licence (营业执照) of a registration. Later forms prefill from it
+    (``licence.<type>.<field>``)."""
+
+    type: str = Field(min_length=1, max_length=64, description="licence type, e.g. 营业执照")
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="licence field → the form field of the case its value is copied from"
+    )
+    new_uscc: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Z]{2}$",
+        description="the approval registers a new entity: the entity registry gives it a unified social credit "
+        "code (统一社会信用代码) beginning with these two characters (91 enterprise, 92 individual business)",
+    )
+
+
 class ItemIn(Strict):
     code: str = Field(pattern=r"^[A-Z]{2,4}-\d{3}$")
     name: str = NAME
@@ -108,6 +125,18 @@ class ItemIn(Strict):
     rules: list[RuleIn] = []
     keywords: list[str] = []
     note: str | None = None
+    # Added in the second format revision; files without them import as before (no result licence, one department).
+    result_licence: ResultLicenceIn | None = None
+    joint_review: list[str] = Field(
+        default_factory=list,
+        description="departments reviewing the item in parallel (并联审批), the item's own department among them; "
+        "each approves its part and the case is approved when every part is",
+    )
+
+
+# Item fields added after the first format revision, with the value an older file implies. The importer leaves a
+# field that holds this value out of the item's content hash, so re-importing an old file bumps no version.
+ADDED_ITEM_FIELDS: dict[str, Any] = {"result_licence": None, "joint_review": []}
 
 
 class BundleIn(Strict):
@@ -248,6 +277,16 @@ def cross_check(cat: CatalogFile) -> list[Fault]:
                 faults.append(((*base, "rules", j, "value"), f"operator {rule.op} needs a number"))
         if item.instant_approval_eligible and not item.rules:
             faults.append(((*base, "rules"), "an instant-approval item needs at least one rule"))
+        faults += _joint_review_faults(item, departments, (*base, "joint_review"))
+        if item.result_licence is not None:
+            for licence_field, form_field in item.result_licence.fields.items():
+                if form_field not in field_names:
+                    faults.append(
+                        (
+                            (*base, "result_licence", "fields", licence_field),
+                            f"result licence field {licence_field!r} copies unknown form field {form_field!r}",
+                        )
+                    )
 
     for i, bundle in enumerate(cat.bundles):
         for j, code in enumerate(bundle.item_codes):
@@ -286,6 +325,23 @@ def cross_check(cat: CatalogFile) -> list[Fault]:
             )
         if person.department_code and person.department_code not in departments:
             faults.append((("staff", i, "department_code"), "unknown department"))
+    return faults
+
+
+def _joint_review_faults(item: ItemIn, departments: set[str], base: tuple[str | int, ...]) -> list[Fault]:
+    if not item.joint_review:
+        return []
+    faults: list[Fault] = [
+        ((*base, j), f"unknown department {code!r}")
+        for j, code in enumerate(item.joint_review)
+        if code not in departments
+    ]
+    if len(set(item.joint_review)) != len(item.joint_review):
+        faults.append((base, "a department is named twice"))
+    if len(set(item.joint_review)) < 2:
+        faults.append((base, "a joint review needs at least two departments"))
+    if item.department_code not in item.joint_review:
+        faults.append((base, f"the item's own department {item.department_code!r} must take part"))
     return faults
 
 

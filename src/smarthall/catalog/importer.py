@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarthall.catalog.errors import CatalogInvalid
-from smarthall.catalog.filemodel import CatalogFile, Fault, cross_check, flatten_regions
+from smarthall.catalog.filemodel import ADDED_ITEM_FIELDS, CatalogFile, Fault, cross_check, flatten_regions
 from smarthall.catalog.models import Bundle, Faq, FormField, Item, ItemVersion, Material
 from smarthall.core.jsonpos import locate
 from smarthall.core.validators import register_provinces
@@ -226,9 +226,15 @@ def import_catalog(session: Session, text: str, *, demo_password_hash: str | Non
     return report
 
 
+def item_hash(data: dict[str, Any]) -> str:
+    """The content hash of an item entry; a field added to the format that holds the value an older file implies is
+    left out, so an unchanged item of an older file keeps its hash (and its version)."""
+    return content_hash({k: v for k, v in data.items() if k not in ADDED_ITEM_FIELDS or v != ADDED_ITEM_FIELDS[k]})
+
+
 def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -> None:
     code = data.pop("code")
-    digest = content_hash(data)
+    digest = item_hash(data)
     item = session.execute(select(Item).where(Item.code == code)).scalar_one_or_none()
     if item is not None and item.content_hash == digest and item.active:
         report.unchanged["items"] += 1
@@ -248,6 +254,8 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         "keywords": data["keywords"],
         "rules": data["rules"],
         "note": data.get("note") or "",
+        "result_licence": data.get("result_licence"),
+        "joint_review": list(data.get("joint_review") or []),
         "content_hash": digest,
         "active": True,
     }

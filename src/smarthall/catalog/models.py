@@ -28,6 +28,10 @@ class Item(IdMixin, TimestampMixin, Base):
     keywords: Mapped[list[str]] = mapped_column(JsonType, default=list)
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The typed e-licence an approval issues ({"type", "fields", "new_uscc"}, see ``filemodel.ResultLicenceIn``).
+    result_licence: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # Departments reviewing in parallel (并联审批); empty: the item's own department decides alone.
+    joint_review: Mapped[list[str]] = mapped_column(JsonType, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

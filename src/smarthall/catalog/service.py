@@ -41,6 +41,16 @@ def item_facts(session: Session, code: str) -> ItemFacts:
     return cached(session, FACTS, ("item", code), load)
 
 
+def review_departments(session: Session) -> dict[str, tuple[str, ...]]:
+    """Items reviewed by several departments in parallel (并联审批): item code → departments, cached."""
+
+    def load() -> dict[str, tuple[str, ...]]:
+        rows = session.execute(select(Item.code, Item.joint_review)).all()
+        return {code: tuple(departments) for code, departments in rows if departments}
+
+    return cached(session, FACTS, ("review_departments",), load)
+
+
 def hall_items(session: Session, hall: Any) -> frozenset[str]:
     """``hall_item_codes`` of a hall (an ORM hall or ``org_service.HallFacts``), cached."""
     return cached(session, FACTS, ("hall_items", hall.id), lambda: frozenset(hall_item_codes(session, hall)))

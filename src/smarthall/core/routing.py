@@ -11,6 +11,16 @@ domain error that ``core.db.attempt`` has already undone, where what the request
 committed and the error answered. This is the platform's one commit path: endpoints and pages never commit or
 roll back by hand.
 
+Two helpers keep that one commit path whole:
+
+- ``InHop``: a dependency that needs the database (``CaseInScope``: "load the case in the actor's scope or 404")
+  returns ``InHop(load)`` without doing I/O; ``load()`` runs in the endpoint's thread, inside its unit of work,
+  before the endpoint, so the load neither costs a thread hop of its own nor holds SQLite's write lock across one.
+- ``RenderAfterRollback``: a page that must show faults instead of the result raises it with a ``render``
+  callable; the unit of work is rolled back (its after-commit announcements dropped), then ``render()`` runs in a
+  fresh transaction of the same session, committed like any endpoint's (a render may record, e.g. an audited read),
+  and its response is sent. No page calls ``session.rollback()`` itself.
+
 ``hot_path`` endpoints run on the event loop on SQLite; they never wait there for the write lock. A write takes the
 process's lock before it starts — at once, or by waiting for it in a worker thread while the loop serves others —
 and then runs on the loop holding it, so writes stay serialised on the loop without thread switches; one that meets
@@ -105,15 +115,55 @@ class _Serialiser:
         return Response(body, status_code=self.status_code, media_type="application/json")
 
 
+class InHop:
+    """A dependency's value, computed by ``load()`` in the endpoint's own hop (sync endpoints of this route only)."""
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self.load = load
+
+
+class RenderAfterRollback(Exception):
+    """Raised by an endpoint: undo the request's writes, then answer with ``render()`` (which may read)."""
+
+    def __init__(self, render: Callable[[], Any]) -> None:
+        super().__init__("render after rollback")
+        self.render = render
+
+
+def _resolve_in_hop(kwargs: dict[str, Any]) -> None:
+    for name, value in kwargs.items():
+        if isinstance(value, InHop):
+            kwargs[name] = value.load()
+
+
 def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         session = _request_session(kwargs)
         if session is None:
-            return endpoint(*args, **kwargs)
+            try:
+                _resolve_in_hop(kwargs)
+                return endpoint(*args, **kwargs)
+            except RenderAfterRollback as signal:
+                return signal.render()
         try:
+            _resolve_in_hop(kwargs)
             result = endpoint(*args, **kwargs)
             session.commit()
+        except RenderAfterRollback as signal:
+            session.rollback()
+            session.info[AFTER_COMMIT_KEY] = []  # nothing of the undone work is announced
+            try:
+                result = signal.render()
+                session.commit()  # what the render itself records (a personal-data read is audited)
+            except BaseException:
+                session.rollback()
+                raise
+            with beyond_the_fence():
+                run_after_commit(session)
+            return result
         except BaseException as exc:
             if exc is not session.info.pop(UNDONE_KEY, None):
                 session.rollback()

@@ -441,6 +441,17 @@ def citizen_names(session: Session, citizen_ids: Iterable[int]) -> dict[int, str
     return {c.id: c.name for c in session.execute(select(Citizen).where(Citizen.id.in_(ids))).scalars()}
 
 
+def get_citizen(session: Session, citizen_id: int) -> Citizen | None:
+    """A citizen by id (for domains that keep the id: a case's applicant)."""
+    return session.get(Citizen, citizen_id)
+
+
+def active_staff(session: Session, *, hall_id: int, role: str) -> list[Staff]:
+    """The active staff of one hall in one role (e.g. whom to warn about a case)."""
+    stmt = select(Staff).where(Staff.hall_id == hall_id, Staff.role == role, Staff.active.is_(True)).order_by(Staff.id)
+    return list(session.execute(stmt).scalars())
+
+
 def find_citizen_by_id_number(session: Session, id_number: str) -> Citizen | None:
     index = blind_index(normalize_id_number(id_number), "id_number")
     return session.execute(select(Citizen).where(Citizen.id_number_index == index)).scalar_one_or_none()

@@ -6,4 +6,9 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Licences contribute no routes of their own (cases serves documents); nothing to wire yet."""
+    """Licences contribute no routes of their own (cases serves documents); the CJK font is prepared here, in the
+    background, once per process that is wired with settings (the first PDF is then not slow)."""
+    from smarthall.licences.pdf import warm_up
+
+    if registry.settings is not None:
+        warm_up(registry.settings.font_path())

@@ -1,4 +1,9 @@
-"""Issuing signed PDF documents, public verification, and the e-licence wallet."""
+"""Issuing signed PDF documents, public verification, and the e-licence wallet (证照, 出件).
+
+What issuing and checking needs from outside — the signer, where the PDFs are kept, the public address of the
+verification page, the CJK font — comes in as a ``DocumentDesk`` built by the caller (an endpoint or a task, the
+boundary where settings and app state are read); nothing here reads a process global.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smarthall.core import runtime
 from smarthall.core.clock import format_local, service_day
+from smarthall.core.config import Settings
 from smarthall.core.crypto import Signer, canonical_bytes
 from smarthall.core.errors import NotFound
 from smarthall.licences.models import Document, Licence
 from smarthall.licences.pdf import PdfContent, render
+from smarthall.licences.repository import DocumentRepository, LicenceRepository
 
 
 class DocumentNotFound(NotFound):
@@ -27,22 +32,26 @@ class DocumentNotFound(NotFound):
     message_en = "No such document"
 
 
-def signer() -> Signer:
-    rt = runtime.current()
-    found = rt.extras.get("signer")
-    if found is None:
-        raise RuntimeError("no document signer configured")
-    return found  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class DocumentDesk:
+    """Everything issuing and verifying a document needs besides the database."""
 
+    signer: Signer
+    documents_dir: Path
+    public_base_url: str = ""
+    font_path: Path | None = None
 
-def documents_dir() -> Path:
-    path = runtime.current().settings.data_dir / "documents"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    @classmethod
+    def from_settings(cls, settings: Settings, signer: Signer) -> DocumentDesk:
+        return cls(signer, settings.data_dir / "documents", settings.public_base_url, settings.font_path())
+
+    def verify_url(self, token: str) -> str:
+        return f"{self.public_base_url.rstrip('/')}/verify/{token}"
 
 
 def issue_document(
     session: Session,
+    desk: DocumentDesk,
     *,
     case_no: str,
     kind: str,
@@ -56,10 +65,8 @@ def issue_document(
     now: datetime,
 ) -> Document:
     """Render, store and sign one document. ``key_fields`` hold no personal data in clear (mask names)."""
-    count = session.execute(
-        select(func.count()).select_from(Document).where(Document.case_no == case_no, Document.kind == kind)
-    ).scalar_one()
-    doc_no = f"{case_no}-{kind.upper()[:3]}{count + 1}"
+    documents = DocumentRepository(session)
+    doc_no = f"{case_no}-{kind.upper()[:3]}{documents.count_of_kind(case_no, kind) + 1}"
     token = secrets.token_urlsafe(18)
     issued_on = service_day(now).isoformat()
     content = PdfContent(
@@ -70,11 +77,11 @@ def issue_document(
         issued_on=issued_on,
         lines=lines,
         paragraphs=paragraphs,
-        verify_url=f"{runtime.current().settings.public_base_url.rstrip('/')}/verify/{token}",
+        verify_url=desk.verify_url(token),
     )
-    data = render(content, runtime.current().settings.font_path())
+    data = render(content, desk.font_path)
     digest = hashlib.sha256(data).hexdigest()
-    folder = documents_dir() / case_no
+    folder = desk.documents_dir / case_no
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{doc_no}.pdf"
     path.write_bytes(data)
@@ -88,24 +95,23 @@ def issue_document(
         "sha256": digest,
         **key_fields,
     }
-    document = Document(
-        case_no=case_no,
-        kind=kind,
-        title=title,
-        doc_no=doc_no,
-        token=token,
-        path=str(path),
-        sha256=digest,
-        size=len(data),
-        signed_fields=signed,
-        signature=signer().sign(canonical_bytes(signed)),
-        citizen_id=citizen_id,
-        hall_id=hall_id,
-        issued_at=now,
+    return documents.add(
+        Document(
+            case_no=case_no,
+            kind=kind,
+            title=title,
+            doc_no=doc_no,
+            token=token,
+            path=str(path),
+            sha256=digest,
+            size=len(data),
+            signed_fields=signed,
+            signature=desk.signer.sign(canonical_bytes(signed)),
+            citizen_id=citizen_id,
+            hall_id=hall_id,
+            issued_at=now,
+        )
     )
-    session.add(document)
-    session.flush()
-    return document
 
 
 @dataclass(frozen=True)
@@ -115,15 +121,16 @@ class Verification:
     document: Document | None = None
 
 
-def verify(session: Session, token: str, pdf: bytes | None = None) -> Verification:
+def verify(session: Session, signer: Signer, token: str, pdf: bytes | None = None) -> Verification:
+    """Whether the document behind ``token`` is genuine, unaltered (and equal to ``pdf`` when given)."""
     if not token or len(token) > 64:
         return Verification(False, "unknown")
-    document = session.execute(select(Document).where(Document.token == token)).scalar_one_or_none()
+    document = DocumentRepository(session).by_token(token)
     if document is None:
         return Verification(False, "unknown")
     if document.status != "valid":
         return Verification(False, "revoked", document)
-    if not signer().verify(canonical_bytes(document.signed_fields), document.signature):
+    if not signer.verify(canonical_bytes(document.signed_fields), document.signature):
         return Verification(False, "signature", document)
     if pdf is not None and hashlib.sha256(pdf).hexdigest() != document.signed_fields.get("sha256"):
         return Verification(False, "tampered", document)
@@ -138,14 +145,14 @@ def revoke(session: Session, document: Document) -> None:
 
 
 def get_document(session: Session, document_id: int) -> Document:
-    document = session.get(Document, document_id)
+    document = DocumentRepository(session).get(document_id)
     if document is None:
         raise DocumentNotFound(detail={"document_id": document_id})
     return document
 
 
 def case_documents(session: Session, case_no: str) -> list[Document]:
-    return list(session.execute(select(Document).where(Document.case_no == case_no).order_by(Document.id)).scalars())
+    return DocumentRepository(session).of_case(case_no)
 
 
 # --- e-licence wallet -------------------------------------------------------------------------------------------
@@ -163,23 +170,31 @@ def add_licence(
     case_no: str | None = None,
     document_id: int | None = None,
 ) -> Licence:
-    licence = Licence(
-        citizen_id=citizen_id,
-        type=type_,
-        number=number,
-        fields_json=json.dumps(fields, ensure_ascii=False, default=str),
-        issued_on=issued_on,
-        valid_until=valid_until,
-        case_no=case_no,
-        document_id=document_id,
+    return LicenceRepository(session).add(
+        Licence(
+            citizen_id=citizen_id,
+            type=type_,
+            number=number,
+            fields_json=json.dumps(fields, ensure_ascii=False, default=str),
+            issued_on=issued_on,
+            valid_until=valid_until,
+            case_no=case_no,
+            document_id=document_id,
+        )
     )
-    session.add(licence)
-    session.flush()
-    return licence
+
+
+def get_licence(session: Session, licence_id: int) -> Licence | None:
+    return LicenceRepository(session).get(licence_id)
+
+
+def number_taken(session: Session, number: str) -> bool:
+    """Whether a licence with ``number`` exists already (numbers are unique)."""
+    return LicenceRepository(session).number_taken(number)
 
 
 def wallet(session: Session, citizen_id: int) -> list[Licence]:
-    return list(session.execute(select(Licence).where(Licence.citizen_id == citizen_id).order_by(Licence.id)).scalars())
+    return LicenceRepository(session).wallet(citizen_id)
 
 
 def licence_fields(licence: Licence) -> dict[str, Any]:

@@ -85,6 +85,12 @@ def scope_facts(session: Session, code: str) -> ScopeFacts | None:
     return None
 
 
+def department_name(session: Session, code: str) -> str:
+    """The department's name (its code when there is no such department)."""
+    name = session.execute(select(Department.name).where(Department.code == code)).scalar_one_or_none()
+    return name if name is not None else code
+
+
 def region_levels(session: Session, codes: list[str]) -> dict[str, tuple[str, str]]:
     """(level, name) of each region code in ``codes``."""
     rows = session.execute(select(Region.code, Region.level, Region.name).where(Region.code.in_(codes)))

@@ -1,0 +1,179 @@
+"""Work that spans domains when a case moves (no commit here: the caller's unit of work holds it all):
+
+- a notice or decision as a signed PDF (``licences``), issued by the hall, worded by ``notices``;
+- approval → the result document → the e-licence in the applicant's wallet (a typed licence when the catalog says
+  so, ``result_licence``; a new entity gets its unified social credit code from the entity registry the wiring
+  provides) → delivery (the ``deliver`` action);
+- the applicant and the responsible staff told (``notify``), and ``case.finished`` emitted for evaluation and the
+  archive once a decision exists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from smarthall.cases import notices
+from smarthall.cases.models import Case
+from smarthall.cases.shapes import ItemSpec
+from smarthall.core import events
+from smarthall.core.clock import service_day
+from smarthall.core.masking import mask_name
+from smarthall.core.registry import registry_of
+from smarthall.identity import service as identity_service
+from smarthall.licences import service as licence_service
+from smarthall.licences.service import DocumentDesk
+from smarthall.notify import service as notify_service
+from smarthall.org import service as org_service
+
+ENTITY_REGISTRY = "cases.entity_registry"  # the registry point providing ``EntityRegistry``
+# Form fields a plain result record (no typed licence) keeps, so later forms can prefill from it.
+RESULT_RECORD_FIELDS = ("uscc", "shop_name", "company_name", "destination")
+
+
+class EntityRegistry(Protocol):
+    """The market-entity register (市场主体登记): gives a newly registered entity its credit code."""
+
+    def new_uscc(self, *, case_no: str, prefix: str, hall_code: str) -> str: ...
+
+
+def issue_notice(
+    session: Session,
+    desk: DocumentDesk,
+    *,
+    case: Case,
+    item: ItemSpec,
+    kind: str,
+    title: str,
+    paragraphs: list[str],
+    now: datetime,
+) -> Any:
+    """A notice or decision of the hall about the case, signed and kept with it."""
+    hall = org_service.hall_facts_by_id(session, case.hall_id)
+    return licence_service.issue_document(
+        session,
+        desk,
+        case_no=case.case_no,
+        kind=kind,
+        title=title,
+        issuer=hall.name,
+        lines=notices.header_lines(case, item, org_service.department_name(session, item.department_code)),
+        paragraphs=paragraphs,
+        key_fields={"holder": mask_name(case.applicant_name), "item_code": item.code},
+        citizen_id=case.citizen_id,
+        hall_id=case.hall_id,
+        now=now,
+    )
+
+
+def issue_result(
+    session: Session, desk: DocumentDesk, *, case: Case, item: ItemSpec, form: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Approval's result: the signed result document and the e-licence in the applicant's wallet."""
+    hall = org_service.hall_facts_by_id(session, case.hall_id)
+    today = service_day(now)
+    spec = item.result_licence or {}
+    uscc: str | None = None
+    if spec.get("new_uscc"):
+        entities: EntityRegistry = registry_of(session).provided(ENTITY_REGISTRY)
+        uscc = entities.new_uscc(case_no=case.case_no, prefix=str(spec["new_uscc"]), hall_code=case.hall_code)
+    shown_uscc = uscc or (str(form["uscc"]) if form.get("uscc") else None)
+    doc = licence_service.issue_document(
+        session,
+        desk,
+        case_no=case.case_no,
+        kind="licence",
+        title=notices.result_title(item, spec.get("type")),
+        issuer=hall.name,
+        lines=notices.result_lines(case, item, today, shown_uscc),
+        paragraphs=notices.result_paragraphs(),
+        key_fields={"holder": mask_name(case.applicant_name), "item_code": item.code, "decision": "approved"},
+        citizen_id=case.citizen_id,
+        hall_id=case.hall_id,
+        now=now,
+    )
+    if spec:
+        licence_type = str(spec["type"])
+        mapping: dict[str, str] = dict(spec.get("fields") or {})
+        fields = {key: form[source] for key, source in mapping.items() if form.get(source) is not None}
+        if uscc:
+            fields["uscc"] = uscc
+        fields["case_no"] = case.case_no
+    else:
+        licence_type = notices.result_record_type(item)
+        kept = {k: v for k, v in form.items() if k in RESULT_RECORD_FIELDS}
+        fields = {"case_no": case.case_no, "item_code": item.code, "decision": notices.text("doc.granted"), **kept}
+    licence_id = None
+    if case.citizen_id is not None:
+        licence = licence_service.add_licence(
+            session,
+            citizen_id=case.citizen_id,
+            type_=licence_type,
+            number=doc.doc_no,
+            fields=fields,
+            issued_on=today,
+            valid_until=None,
+            case_no=case.case_no,
+            document_id=doc.id,
+        )
+        licence_id = licence.id
+    return {"document_id": doc.id, "licence_id": licence_id}
+
+
+def finished(session: Session, case: Case) -> None:
+    """A decision exists: evaluation invites a rating, the archive packages the case (after the commit)."""
+    events.emit(session, "case.finished", case_no=case.case_no, hall_code=case.hall_code, status=case.status)
+
+
+def tell_applicant(session: Session, case: Case, *, template: str, params: dict[str, Any], now: datetime) -> None:
+    if case.citizen_id is None:
+        return
+    notify_service.send(
+        session,
+        template=template,
+        params=params,
+        now=now,
+        citizen_id=case.citizen_id,
+        ref_type="case",
+        ref_id=case.case_no,
+    )
+
+
+def tell_status(session: Session, case: Case, *, extra: str, now: datetime) -> None:
+    """The applicant's message after a step: the new status and what it means for them."""
+    params = {
+        "case_no": case.case_no,
+        "item": case.item_name,
+        "status_zh": notices.status_word(case.status),
+        "status_en": case.status,
+        "extra": extra,
+    }
+    tell_applicant(session, case, template="case.status", params=params, now=now)
+
+
+def tell_staff(
+    session: Session, case: Case, staff_ids: list[int], *, template: str, params: dict[str, Any], now: datetime
+) -> None:
+    for staff_id in staff_ids:
+        notify_service.send(
+            session,
+            template=template,
+            params=params,
+            now=now,
+            staff_id=staff_id,
+            ref_type="case",
+            ref_id=case.case_no,
+        )
+
+
+def responsible_staff(session: Session, case: Case) -> list[int]:
+    """Who answers for the case's current step: the hall's clerks while it waits for acceptance (and the clerk who
+    accepted it), otherwise the approvers of its department (or of no department)."""
+    role = "clerk" if case.status == "submitted" else "approver"
+    staff = identity_service.active_staff(session, hall_id=case.hall_id, role=role)
+    out = [s.id for s in staff if role == "clerk" or s.department_code in (None, case.department_code)]
+    if case.accepted_by and role == "clerk" and case.accepted_by not in out:
+        out.append(case.accepted_by)
+    return out

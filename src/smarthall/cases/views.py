@@ -1,0 +1,105 @@
+"""The case as people see it: the detail an applicant or staff in scope read (timeline, due dates, warning level,
+documents, the actions open to them) and the row of a work list. Staff reading the form (personal data) is
+audited."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from smarthall.audit import service as audit_service
+from smarthall.cases import actions, limits, notices, workflow
+from smarthall.cases.models import Case
+from smarthall.cases.repository import CaseRepository
+from smarthall.catalog import service as catalog_service
+from smarthall.core.clock import format_local, service_day
+from smarthall.core.masking import mask_name
+from smarthall.core.tenancy import Actor
+from smarthall.licences import service as licence_service
+
+
+def case_view(session: Session, actor: Actor, case: Case, *, now: datetime, with_form: bool = True) -> dict[str, Any]:
+    """The case as its applicant or staff in scope see it; staff reading the form (personal data) is audited."""
+    role = actions.role_of(actor, case)
+    repo = CaseRepository(session)
+    form: dict[str, Any] | None = None
+    if with_form and (role == "applicant" or (actor.is_staff and actor.has("case.read"))):
+        form = json.loads(case.form_json)
+        if actor.is_staff:
+            audit_service.record(
+                session,
+                actor,
+                "personal_data.read",
+                target_type="case",
+                target_id=case.case_no,
+                hall_code=case.hall_code,
+                now=now,
+            )
+    due = limits.step_due(session, case)
+    delivery = case.delivery
+    return {
+        "form": form,
+        "case_no": case.case_no,
+        "item_code": case.item_code,
+        "item_name": case.item_name,
+        "item_version": case.item_version,
+        "hall_code": case.hall_code,
+        "department_code": case.department_code,
+        "applicant": mask_name(case.applicant_name),
+        "channel": case.channel,
+        "status": case.status,
+        "status_zh": notices.status_word(case.status),
+        "version": case.version,
+        "submitted_at": case.submitted_at.isoformat(),
+        "finished_at": case.finished_at.isoformat() if case.finished_at else None,
+        "promised_due_date": case.promised_due.isoformat(),
+        "legal_due_date": case.legal_due.isoformat(),
+        "stopped_workdays": case.stopped_workdays,
+        "step_due_date": due.isoformat() if due else None,
+        "clock_stopped": case.status in workflow.CLOCK_STOPPED,
+        "warning_level": limits.warning(session, case, service_day(now)),
+        "precheck": case.precheck,
+        "evidence": case.evidence,
+        "missing": case.missing,
+        "tolerated_until": case.tolerated_until.isoformat() if case.tolerated_until else None,
+        "materials": case.materials,
+        "delivery": {k: v for k, v in delivery.items() if k != "pickup_code" or role == "applicant"}
+        if delivery
+        else None,
+        "auto_decided": case.auto_decided,
+        "joint_review": list(catalog_service.review_departments(session).get(case.item_code, ())),
+        "reviews": case.reviews or {},
+        "actions": [
+            t.action for t in workflow.available(case.status, role) if t.action not in workflow.INTERNAL_ACTIONS
+        ],
+        "timeline": [
+            {
+                "at": e.at.isoformat(),
+                "at_local": format_local(e.at),
+                "action": e.action,
+                "action_zh": notices.action_word(e.action),
+                "from": e.from_status,
+                "to": e.to_status,
+                "actor": e.actor_kind if e.actor_kind != "staff" else f"staff:{e.actor_ref}",
+                "note": e.note,
+                "detail": e.detail,
+            }
+            for e in repo.timeline(case)
+        ],
+        "documents": [licence_service.describe(d) for d in licence_service.case_documents(session, case.case_no)],
+    }
+
+
+def case_row(session: Session, case: Case, today: date) -> dict[str, Any]:
+    return {
+        "case_no": case.case_no,
+        "item_code": case.item_code,
+        "item_name": case.item_name,
+        "status": case.status,
+        "promised_due_date": case.promised_due.isoformat(),
+        "warning_level": limits.warning(session, case, today),
+        "precheck_passed": bool(case.precheck.get("passed")),
+    }
