@@ -258,3 +258,63 @@ def make_item_override(
     return overrides.set_override(
         session, actor or system(), hall_code=hall_code, item_code=item_code, values=values, note="test", now=now
     )
+
+
+# ------------------------------------------------------------------------------------ queueing and appointments
+
+
+def make_ticket(
+    session: Any,
+    *,
+    hall_code: str = "H-690102",
+    item_code: str = "GA-001",
+    status: str = "waiting",
+    window_code: str | None = None,
+    staff: Any = None,
+    priority: bool = False,
+    now: Any = None,
+) -> Any:
+    """A ticket written through the queue's repository (numbered like any other), moved on to ``status``:
+    ``waiting``, ``called`` / ``finished`` / ``skipped`` (at ``window_code`` by ``staff``, who must be given)."""
+    from smarthall.catalog import service as catalog_service
+    from smarthall.core.clock import service_day
+    from smarthall.core.tenancy import SYSTEM
+    from smarthall.org import service as org_service
+    from smarthall.queueing import facts
+    from smarthall.queueing import repository as repo
+    from tests.conftest import DEFAULT_NOW
+
+    now = now or DEFAULT_NOW
+    hall = org_service.hall_facts(session, hall_code)
+    item = catalog_service.item_facts(session, item_code)
+    values = {
+        "hall_id": hall.id,
+        "hall_code": hall.code,
+        "queue_code": facts.prefixes(session)[item.department_code],
+        "day": service_day(now),
+        "item_code": item.code,
+        "department_code": item.department_code,
+        "status": "waiting",
+        "priority": priority,
+        "priority_reason": "pregnant" if priority else None,
+        "source": "kiosk",
+        "issued_by": "test",
+        "issued_at": now,
+        "queued_at": now,
+        "recall_count": 0,
+        "requeue_count": 0,
+        "transfer_count": 0,
+        "notified_ahead": False,
+    }
+    ticket = repo.insert_ticket(session, SYSTEM, values)
+    if status == "waiting":
+        return ticket
+    assert window_code and staff is not None, "a called ticket needs its window and clerk"
+    ticket = repo.claim(session, staff, ticket_id=ticket.id, window_code=window_code, streak=0, now=now)
+    if status in ("finished", "skipped"):
+        action = "queue.finish" if status == "finished" else "queue.skip"
+        ticket = repo.move(
+            session, staff, action, ticket, status=status, finished_at=now if status == "finished" else None
+        )
+    assert ticket is not None and ticket.status == status
+    return ticket

@@ -24,14 +24,11 @@ THIN = ("service.py", "api.py", "pages.py")
 
 # Files still holding queries, to be emptied into their domain's repository.py.
 PENDING_QUERIES: set[str] = {
-    "appointment/service.py",
     "archive/service.py",
     "assist/service.py",
     "audit/service.py",
     "consult/service.py",
     "evaluation/service.py",
-    "queueing/service.py",
-    "queueing/pages.py",
 }
 
 # (importing file, imported module) pairs allowed for good, with the reason.
@@ -45,8 +42,6 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
 
 # Cross-domain imports still to be replaced by calls to the other domain's service.
 PENDING_IMPORTS: set[tuple[str, str]] = {
-    ("appointment/service.py", "smarthall.catalog.models"),
-    ("appointment/service.py", "smarthall.org.models"),
     ("archive/service.py", "smarthall.identity.models"),
     ("archive/service.py", "smarthall.org.models"),
     ("assist/service.py", "smarthall.catalog.models"),
@@ -59,13 +54,6 @@ PENDING_IMPORTS: set[tuple[str, str]] = {
     ("consult/service.py", "smarthall.org.models"),
     ("evaluation/service.py", "smarthall.identity.models"),
     ("evaluation/service.py", "smarthall.org.models"),
-    ("queueing/facts.py", "smarthall.org.models"),
-    ("queueing/pages.py", "smarthall.catalog.models"),
-    ("queueing/pages.py", "smarthall.identity.models"),
-    ("queueing/pages.py", "smarthall.org.models"),
-    ("queueing/service.py", "smarthall.catalog.models"),
-    ("queueing/service.py", "smarthall.identity.models"),
-    ("queueing/service.py", "smarthall.org.models"),
 }
 
 # Modules still over the size limit.
@@ -73,7 +61,6 @@ PENDING_LONG: set[str] = {
     "archive/service.py",
     "consult/service.py",
     "evaluation/service.py",
-    "queueing/service.py",
 }
 CASES_LIMIT, LIMIT = 400, 600
 

@@ -4,7 +4,10 @@ at 09:00 in the hall and runs at real speed (so the hall is open whenever the be
 With ``SMARTHALL_BENCH_PROFILE=<path>`` every thread (the request handlers run in a thread pool) is profiled with
 cProfile and the merged statistics are written to ``<path>.<pid>`` when the server stops; with
 ``SMARTHALL_BENCH_GCSTATS=<path>`` the garbage collector's pauses per generation (count, total and longest, in
-seconds) are kept in ``<path>.<pid>``."""
+seconds) are kept in ``<path>.<pid>``; ``SMARTHALL_BENCH_LOOPLAG=<path>`` keeps how late the event loop runs a 10 ms
+timer; ``SMARTHALL_BENCH_SWITCH=<seconds>`` sets the interpreter's GIL switch interval; with
+``SMARTHALL_BENCH_RENDER_PROCESS=1`` documents are rendered by a child process (an experiment: what the cases'
+PDF rendering costs the live hall in this process's GIL and collector, see docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -65,12 +68,30 @@ def create() -> Any:
 
     if os.environ.get("SMARTHALL_BENCH_PROFILE"):
         _profile_threads(os.environ["SMARTHALL_BENCH_PROFILE"])
+    if os.environ.get("SMARTHALL_BENCH_RENDER_PROCESS"):
+        _render_in_a_process()
     app = create_app(Settings(), clock=BenchClock())
+    if os.environ.get("SMARTHALL_BENCH_SWITCH"):  # diagnostic: the interpreter's GIL switch interval, seconds
+        sys.setswitchinterval(float(os.environ["SMARTHALL_BENCH_SWITCH"]))
     if os.environ.get("SMARTHALL_BENCH_LOOPLAG"):
         _loop_lag(os.environ["SMARTHALL_BENCH_LOOPLAG"], app)
     if os.environ.get("SMARTHALL_EMBEDDED_WORKER", "1") != "0":
         start_embedded_consumer()
     return app
+
+
+def _render_in_a_process() -> None:  # experiment: documents rendered by a child process (no GIL, no GC pauses here)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from smarthall.licences import pdf, service
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+    def render(content: Any, font_path: Any) -> bytes:
+        return pool.submit(pdf.render, content, font_path).result()
+
+    service.render = render  # type: ignore[assignment]
 
 
 def _gc_stats(path: str) -> None:  # diagnostic: how long the collector pauses the process, per generation

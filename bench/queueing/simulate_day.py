@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from smarthall.queueing import estimate, policy
+from smarthall.rules.service import defaults
+
+RULES = policy.QueueRules.from_values(defaults())  # the platform defaults: a hall without overrides
 
 ITEMS = {  # item: (mean service minutes, share of arrivals)
     "GA-001": (6.0, 0.25),
@@ -111,7 +114,7 @@ def pick(hall: Hall, w: Win, t: float) -> Tk | None:
         return None
     now = BASE + timedelta(minutes=t)
     cands = [policy.Candidate(x.id, x.priority, BASE + timedelta(minutes=x.arrived)) for x in eligible]
-    first = policy.calling_order(cands, now=now, priority_streak=w.streak)[0]
+    first = policy.calling_order(cands, now=now, priority_streak=w.streak, rule=RULES)[0]
     return next(x for x in eligible if x.id == first)
 
 

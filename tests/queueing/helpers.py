@@ -20,3 +20,18 @@ def issue(client: Any, item: str = "GA-001", headers: dict[str, str] | None = No
 def sign_in(client: Any, headers: dict[str, str], window: str = W01) -> None:
     response = client.post(f"/api/v1/windows/{window}/sign-in", headers=headers)
     assert response.status_code == 200, response.text
+
+
+def problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """``response`` is the problem+json answer ``status`` with the stable error ``code``; its body."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    return body
+
+
+def refused_page(response: Any, status: int, message: str) -> None:
+    """A page answered ``status`` and shows the person ``message`` (what a page has instead of a problem code)."""
+    assert response.status_code == status, (response.status_code, response.text[:300])
+    assert message in response.text, response.text[:2000]

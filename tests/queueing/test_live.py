@@ -19,7 +19,7 @@ import pytest
 from smarthall.core.broadcast import MemoryBroadcaster
 from smarthall.queueing import voice
 from tests.conftest import DEMO_PASSWORD, TEST_FIELD_KEY
-from tests.queueing.helpers import DISPLAY, HALL, KIOSK, W01
+from tests.queueing.helpers import DISPLAY, HALL, KIOSK, W01, problem
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,7 +101,7 @@ def test_board_stream_announces_calls(live_server):
     calls = [m for e, m in events if e == "call"]
     assert calls and calls[0]["number"] == number and calls[0]["text_zh"] == f"请 {number} 号到 1 号窗口办理"
     denied = httpx.get(f"{live_server}/api/v1/halls/{HALL}/board/stream", headers=KIOSK, timeout=10)
-    assert denied.status_code == 403
+    problem(denied, 403, "forbidden_role")
 
 
 @pytest.mark.skipif(not voice.available(), reason="espeak-ng not installed")
@@ -114,7 +114,7 @@ def test_voice_wav_fallback(client):
     r = client.get(f"/api/v1/tickets/{t['id']}/voice.wav", headers=DISPLAY)
     assert r.status_code == 200 and r.headers["content-type"] == "audio/wav" and r.content[:4] == b"RIFF"
     assert len(r.content) > 10_000
-    assert client.get(f"/api/v1/tickets/{t['id']}/voice.wav").status_code == 401
+    problem(client.get(f"/api/v1/tickets/{t['id']}/voice.wav"), 401, "unauthorized")
 
 
 REDIS_URL = os.environ.get("SMARTHALL_TEST_REDIS_URL")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import auth
 from tests.factories import register_citizen
-from tests.queueing.helpers import DISPLAY, HALL, KIOSK, W01, issue
+from tests.queueing.helpers import DISPLAY, HALL, KIOSK, W01, issue, problem, refused_page
 
 ORIGIN = {"Origin": "http://testserver"}
 
@@ -20,8 +20,8 @@ def test_kiosk_page_and_issue(client):
 
 def test_kiosk_denials(client):
     assert client.get(f"/kiosk/{HALL}", follow_redirects=False).status_code == 303
-    assert client.get("/kiosk/H-690123", headers=KIOSK).status_code == 403
-    assert client.get(f"/kiosk/{HALL}", headers=DISPLAY).status_code == 403
+    refused_page(client.get("/kiosk/H-690123", headers=KIOSK), 403, "您的角色无权访问此页面")
+    refused_page(client.get(f"/kiosk/{HALL}", headers=DISPLAY), 403, "您的角色无权访问此页面")
     assert client.get(f"/kiosk/{HALL}", headers=auth(client, "guide1")).status_code == 200
 
 
@@ -34,7 +34,7 @@ def test_workstation_flow_with_cookie_login(client):
     page = client.get(f"/window/{W01}")
     assert page.status_code == 200 and 'data-testid="act-sign-in"' in page.text
     # Without an Origin the cookie-authenticated form post is refused (CSRF).
-    assert client.post(f"/window/{W01}/act", data={"action": "sign-in"}, follow_redirects=False).status_code == 403
+    problem(client.post(f"/window/{W01}/act", data={"action": "sign-in"}, follow_redirects=False), 403, "csrf_rejected")
     r = client.post(f"/window/{W01}/act", data={"action": "sign-in"}, headers=ORIGIN, follow_redirects=False)
     assert r.status_code == 303
     client.post(f"/window/{W01}/act", data={"action": "call-next"}, headers=ORIGIN)
@@ -45,13 +45,13 @@ def test_workstation_flow_with_cookie_login(client):
     other = client.get("/window/H-690102-W02")
     assert other.status_code == 200  # reading is fine; acting is not:
     r = client.post("/window/H-690102-W02/act", data={"action": "sign-in"}, headers=ORIGIN)
-    assert r.status_code == 403
+    refused_page(r, 403, "您不能在该窗口签到或操作")
 
 
 def test_board_pages(client):
     assert client.get(f"/board/{HALL}", headers=DISPLAY).status_code == 200
     assert client.get(f"/board/{HALL}/zones/{HALL}-Z03", headers=DISPLAY).status_code == 200
-    assert client.get(f"/board/{HALL}", headers=KIOSK).status_code == 403
+    refused_page(client.get(f"/board/{HALL}", headers=KIOSK), 403, "您的角色无权查看叫号屏")
     assert client.get(f"/board/{HALL}", follow_redirects=False).status_code == 303
 
 
@@ -59,7 +59,7 @@ def test_live_ticket_and_booking_pages(client):
     t = issue(client).json()
     r = client.get(f"/tickets/{t['id']}")
     assert r.status_code == 200 and t["number"] in r.text
-    assert client.get("/tickets/999999").status_code == 404
+    refused_page(client.get("/tickets/999999"), 404, "未找到该号票")
     assert client.get("/appointments/mine", follow_redirects=False).status_code == 303
     payload, _ = register_citizen(client)
     client.post("/login", data={"username": payload["id_number"], "password": payload["password"], "next": "/"})

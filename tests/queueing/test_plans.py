@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from smarthall.queueing import live, service
+from smarthall.queueing import repository
 from smarthall.queueing.models import status_is
 
 DAY = date(2026, 11, 30)
@@ -23,21 +23,25 @@ NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 def _cases(backend: str) -> dict[str, tuple[Any, dict[str, Any], set[str]]]:
     line = {"ix_queue_ticket_waiting", "ix_queue_ticket_targeted"}
     return {
-        "call-next, comprehensive window": (service._CANDIDATES[True], {"h": 1, "d": DAY, "lim": 8, "w": "W"}, line),
+        "call-next, comprehensive window": (repository._CANDIDATES[True], {"h": 1, "d": DAY, "lim": 8, "w": "W"}, line),
         "call-next, specialised window": (
-            service._CANDIDATES[False],
+            repository._CANDIDATES[False],
             {"h": 1, "d": DAY, "lim": 8, "w": "W", "items": ["GA-001", "SC-001"]},
             line,
         ),
-        "board state": (service._HALL_STATE, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_serving"}),
+        "board state": (repository._HALL_STATE, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_serving"}),
         "board calls": (
-            service._RECENT_CALLS,
+            repository._RECENT_CALLS,
             {"hall_id": 1, "day": DAY, "windows": ["W1", "W2"]},
             {"ix_queue_ticket_calls"},
         ),
-        "replay line": (live._WAITING[backend], {"hall_id": 1, "day": DAY, "now": NOW}, {"ix_queue_ticket_waiting"}),
-        "service times": (live._FINISHED, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_done"}),
-        "serving": (live._SERVING, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_serving"}),
+        "replay line": (
+            repository._WAITING[backend],
+            {"hall_id": 1, "day": DAY, "now": NOW},
+            {"ix_queue_ticket_waiting"},
+        ),
+        "service times": (repository._FINISHED, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_done"}),
+        "serving": (repository._SERVING, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_serving"}),
     }
 
 

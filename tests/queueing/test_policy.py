@@ -9,6 +9,12 @@ from hypothesis import strategies as st
 
 from smarthall.appointment import policy as appt_policy
 from smarthall.queueing import estimate, policy
+from smarthall.rules.service import defaults
+
+# The platform defaults of the rule settings (a hall without overrides).
+RULES = policy.QueueRules.from_values(defaults())
+SLOTS = appt_policy.SlotRule.from_values(defaults())
+CREDIT = appt_policy.CreditRule.from_values(defaults())
 
 BASE = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 HOURS = {
@@ -47,10 +53,10 @@ def test_opening_hours():
 
 def test_priority_reasons():
     d = date(2026, 11, 30)
-    assert policy.priority_reason("690102195001010011", None, False, d) == "elderly"
-    assert policy.priority_reason(None, "pregnant", False, d) == "pregnant"
-    assert policy.priority_reason(None, None, True, d) == "appointment"
-    assert policy.priority_reason("690102199001010011", None, False, d) is None
+    assert policy.priority_reason("690102195001010011", None, False, d, priority_age=60) == "elderly"
+    assert policy.priority_reason(None, "pregnant", False, d, priority_age=60) == "pregnant"
+    assert policy.priority_reason(None, None, True, d, priority_age=60) == "appointment"
+    assert policy.priority_reason("690102199001010011", None, False, d, priority_age=60) is None
 
 
 candidates = st.lists(
@@ -69,7 +75,7 @@ candidates = st.lists(
 @given(candidates, st.integers(min_value=0, max_value=5))
 def test_calling_order_is_a_permutation_with_transfers_first(cands, streak):
     now = BASE + timedelta(minutes=125)
-    order = policy.calling_order(cands, now=now, priority_streak=streak)
+    order = policy.calling_order(cands, now=now, priority_streak=streak, rule=RULES)
     assert sorted(order) == sorted(c.id for c in cands)
     by_id = {c.id: c for c in cands}
     flags = [by_id[i].targeted for i in order]
@@ -80,10 +86,10 @@ def test_starvation_guard():
     now = BASE + timedelta(minutes=10)
     prio = policy.Candidate(1, True, BASE + timedelta(minutes=5))
     ordinary = policy.Candidate(2, False, BASE)
-    assert policy.calling_order([prio, ordinary], now=now, priority_streak=0)[0] == 1
-    assert policy.calling_order([prio, ordinary], now=now, priority_streak=3)[0] == 2
+    assert policy.calling_order([prio, ordinary], now=now, priority_streak=0, rule=RULES)[0] == 1
+    assert policy.calling_order([prio, ordinary], now=now, priority_streak=3, rule=RULES)[0] == 2
     late = BASE + timedelta(minutes=31)
-    assert policy.calling_order([prio, ordinary], now=late, priority_streak=0)[0] == 2
+    assert policy.calling_order([prio, ordinary], now=late, priority_streak=0, rule=RULES)[0] == 2
 
 
 waiting_lists = st.lists(
@@ -116,12 +122,12 @@ def test_no_window_for_an_item_gives_no_estimate():
 
 
 def test_slot_generation_and_credit_verdicts():
-    slots = appt_policy.slot_times(HOURS, date(2026, 11, 30), True)
+    slots = appt_policy.slot_times(HOURS, date(2026, 11, 30), True, SLOTS)
     assert len(slots) == 8 and (slots[3][1] - slots[3][0]) == timedelta(minutes=30)
-    assert appt_policy.slot_times(HOURS, date(2026, 12, 6), False) == []
-    assert appt_policy.credit_verdict(0, 0) == "ok"
-    assert appt_policy.credit_verdict(1, 0) == "warn"
-    assert appt_policy.credit_verdict(2, 0) == "block" and appt_policy.credit_verdict(0, 5) == "block"
+    assert appt_policy.slot_times(HOURS, date(2026, 12, 6), False, SLOTS) == []
+    assert appt_policy.credit_verdict(0, 0, CREDIT) == "ok"
+    assert appt_policy.credit_verdict(1, 0, CREDIT) == "warn"
+    assert appt_policy.credit_verdict(2, 0, CREDIT) == "block" and appt_policy.credit_verdict(0, 5, CREDIT) == "block"
 
 
 @given(

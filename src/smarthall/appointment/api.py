@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from smarthall.appointment import service
 from smarthall.appointment.schemas import BookingCreate, BookingRead, BookingReschedule, SlotRead
+from smarthall.core.db import attempt
 from smarthall.core.deps import DbSession, Now, require
 from smarthall.core.routing import UnitOfWorkRoute, hot_path
 from smarthall.core.tenancy import Actor
@@ -36,11 +38,11 @@ def list_slots(
 @hot_path
 def book(data: BookingCreate, session: DbSession, actor: Citizen, now: Now) -> BookingRead:
     """Book a slot (citizens; one live booking per item per day; credit rule applies)."""
-    # Missed bookings are settled in a transaction of their own: the no-shows, the warning and any credit block
-    # stand even when this booking is then refused.
-    if service.mark_no_shows(session, now=now, citizen_id=actor.id):
-        session.commit()
-    booking = service.book(session, actor, slot_id=data.slot_id, item_code=data.item_code, now=now)
+    # Missed bookings are settled first: the no-shows, the warning and any credit block stand even when this booking
+    # is then refused (``attempt`` undoes only the booking; the route commits the rest and answers the refusal).
+    settled = service.mark_no_shows(session, now=now, citizen_id=actor.id)
+    with attempt(session) if settled else nullcontext():
+        booking = service.book(session, actor, slot_id=data.slot_id, item_code=data.item_code, now=now)
     return service.booking_read(session, booking)
 
 

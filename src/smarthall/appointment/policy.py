@@ -1,6 +1,7 @@
 """Pure appointment rules (no I/O): slot generation from opening hours, booking windows, the credit rule.
 
-Defaults after GB/T 44888 §6.3 practice: hourly slots, booking opens 7 days ahead and closes 30 minutes before a
+The rules are a hall's rule settings (``SlotRule``/``CreditRule`` built from ``appointment.*``); their platform
+defaults, after GB/T 44888 §6.3 practice: hourly slots, booking opens 7 days ahead and closes 30 minutes before a
 slot starts, check-in from 60 minutes before until 15 minutes after the start (later arrivals lose priority);
 within 30 days, 2 no-shows or 5 cancellations block booking for 30 days, with a warning after the first no-show.
 """
@@ -8,40 +9,66 @@ within 30 days, 2 no-shows or 5 cancellations block booking for 30 days, with a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from smarthall.core.clock import SHANGHAI
 from smarthall.queueing.policy import opening_periods
 
 
-@dataclass(frozen=True)
-class SlotRule:
-    slot_minutes: int = 60
-    capacity: int = 6
-    horizon_days: int = 7
-    cutoff_minutes: int = 30
-    grace_minutes: int = 15
-    early_checkin_minutes: int = 60
-    extended_before_minutes: int = 0  # optional extended hours (延时服务) before opening
-    extended_after_minutes: int = 0  # … and after closing
+class _FromRules:
+    """Built from a hall's rule settings: ``appointment.<field>`` (``SlotRule``) or ``appointment.credit_<field>``
+    (``CreditRule``) in ``rules.definitions``, where the platform defaults live."""
+
+    PREFIX: ClassVar[str] = ""
+    ALIASES: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def _key(cls, name: str) -> str:
+        return cls.ALIASES.get(name, cls.PREFIX + name)
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The rule keys (without ``appointment.``) this rule is made of."""
+        return tuple(cls._key(f.name) for f in fields(cls))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Self:
+        """From ``{key: value}`` with the keys of ``keys()``, bare or prefixed by ``appointment.``."""
+
+        def get(key: str) -> int:
+            return int(values[key] if key in values else values[f"appointment.{key}"])
+
+        return cls(**{f.name: get(cls._key(f.name)) for f in fields(cls)})  # type: ignore[arg-type,call-arg]
 
 
 @dataclass(frozen=True)
-class CreditRule:
-    window_days: int = 30
-    max_no_shows: int = 2
-    max_cancellations: int = 5
-    block_days: int = 30
+class SlotRule(_FromRules):
+    slot_minutes: int
+    capacity: int
+    horizon_days: int
+    cutoff_minutes: int
+    grace_minutes: int
+    early_checkin_minutes: int
+    extended_before_minutes: int  # optional extended hours (延时服务) before opening
+    extended_after_minutes: int  # … and after closing
+
+    ALIASES: ClassVar[dict[str, str]] = {"capacity": "slot_capacity"}
 
 
-DEFAULT_SLOT_RULE = SlotRule()
-DEFAULT_CREDIT_RULE = CreditRule()
+@dataclass(frozen=True)
+class CreditRule(_FromRules):
+    window_days: int
+    max_no_shows: int
+    max_cancellations: int
+    block_days: int
+
+    PREFIX: ClassVar[str] = "credit_"
 
 
 def slot_times(
-    hours: Mapping[str, Any], day: date, is_workday: bool, rule: SlotRule = DEFAULT_SLOT_RULE
+    hours: Mapping[str, Any], day: date, is_workday: bool, rule: SlotRule
 ) -> list[tuple[datetime, datetime]]:
     """Slots as aware local datetimes: each opening period cut into ``slot_minutes`` pieces (a short last piece
     is kept when at least half a slot long)."""
@@ -64,14 +91,14 @@ def slot_times(
     return out
 
 
-def bookable(starts_at: datetime, now: datetime, rule: SlotRule = DEFAULT_SLOT_RULE) -> bool:
+def bookable(starts_at: datetime, now: datetime, rule: SlotRule) -> bool:
     if starts_at - timedelta(minutes=rule.cutoff_minutes) <= now:
         return False
     last_day = now.astimezone(SHANGHAI).date() + timedelta(days=rule.horizon_days)
     return starts_at.astimezone(SHANGHAI).date() <= last_day
 
 
-def check_in_state(starts_at: datetime, now: datetime, rule: SlotRule = DEFAULT_SLOT_RULE) -> str:
+def check_in_state(starts_at: datetime, now: datetime, rule: SlotRule) -> str:
     """ "early" (not yet), "on_time" (priority ticket), "late" (an ordinary ticket), or "wrong_day"."""
     if starts_at.astimezone(SHANGHAI).date() != now.astimezone(SHANGHAI).date():
         return "wrong_day"
@@ -82,7 +109,7 @@ def check_in_state(starts_at: datetime, now: datetime, rule: SlotRule = DEFAULT_
     return "late"
 
 
-def credit_verdict(no_shows: int, cancellations: int, rule: CreditRule = DEFAULT_CREDIT_RULE) -> str:
+def credit_verdict(no_shows: int, cancellations: int, rule: CreditRule) -> str:
     """ "block", "warn" (first no-show) or "ok", from the counts within the rule's window."""
     if no_shows >= rule.max_no_shows or cancellations >= rule.max_cancellations:
         return "block"

@@ -5,6 +5,9 @@ request, so a board never shows a rolled-back call. ``subscribe`` is an async it
 first item is ``{"type": "subscribed"}``, sent once the subscription is live, so a client told "ready" misses
 nothing after it.
 
+The broadcaster of an app is found from its database (``of(database)``: the settings it was wired with), never from
+a process-wide global.
+
 - Without ``SMARTHALL_REDIS_URL``: an in-memory fan-out for one process (each subscriber owns an asyncio queue on
   its own event loop; publish hands the message over with ``call_soon_threadsafe``).
 - With ``SMARTHALL_REDIS_URL``: Redis pub/sub, so a call made through one server process reaches the boards served
@@ -132,7 +135,8 @@ def get_broadcaster(redis_url: str | None) -> Broadcaster:
         return instance
 
 
-def broadcaster() -> Broadcaster:
-    from smarthall.core import runtime
-
-    return get_broadcaster(runtime.current().settings.redis_url)
+def of(database: Any) -> Broadcaster:
+    """The broadcaster of the app whose ``Database`` is given: its settings' Redis URL (``database.registry
+    .settings``), or the in-memory fan-out without one."""
+    settings = getattr(getattr(database, "registry", None), "settings", None)
+    return get_broadcaster(getattr(settings, "redis_url", None))

@@ -4,6 +4,16 @@ SQLite follows the pysqlite transaction recipe: the driver's own transaction han
 SQLAlchemy emits BEGIN itself — ``BEGIN IMMEDIATE`` for write sessions so that writers queue on the busy
 timeout instead of failing on lock upgrade, and a deferred BEGIN for read sessions so that readers never wait
 behind writers (WAL).
+
+Code running on the event loop (``core.routing.hot_path`` endpoints on SQLite) never waits for the write lock
+there: the route waits for the process's lock off the loop when it is taken (``Database.write_lock``) and runs the
+endpoint on the loop holding it (``on_event_loop(granted)``); a write transaction begun on the loop without the
+lock, or meeting SQLite's own lock held by another process, raises ``WriteLockBusy`` before it has done anything,
+and the route hands the request over to a worker thread, where it queues as usual.
+
+``attempt(session)`` runs a block all-or-nothing inside the request's one unit of work (a savepoint): a domain
+error raised out of it has undone the block's writes and after-commit hooks, and the route commits what the request
+did before the block (then answers the error); pages catch the error and render it, the route committing the rest.
 """
 
 from __future__ import annotations
@@ -12,13 +22,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from smarthall.core.errors import ServiceUnavailable
+from smarthall.core.errors import HallError, ServiceUnavailable
 from smarthall.core.registry import Registry
 
 AFTER_COMMIT_KEY = "after_commit"
@@ -28,6 +39,52 @@ AFTER_COMMIT_KEY = "after_commit"
 LOCK_TIMEOUT_MS = 5000
 REQUEST_SESSION = "request_session"  # set on the session a request's unit of work opened (``core.deps``)
 WRITE_WAIT_SECONDS = 15.0
+UNDONE_KEY = "undone_error"  # the domain error whose block ``attempt`` rolled back (the route commits the rest)
+_ON_EVENT_LOOP: ContextVar[bool] = ContextVar("smarthall_on_event_loop", default=False)
+
+
+class WriteLockBusy(Exception):
+    """Raised on the event loop when the SQLite write lock is not free at once (nothing has been done yet)."""
+
+
+class _Grant:
+    """The process's write lock, taken for the code of one ``on_event_loop`` block; its first write transaction
+    inherits it (then commit or rollback releases it), or the block's end gives it back unused."""
+
+    __slots__ = ("lock", "used")
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.lock = lock
+        self.used = False
+
+
+_GRANT: ContextVar[_Grant | None] = ContextVar("smarthall_write_grant", default=None)
+
+
+@contextmanager
+def beyond_the_fence() -> Iterator[None]:
+    """Code after a request's commit (its after-commit hooks): ordinary code again, wherever it runs. A
+    ``WriteLockBusy`` there could not be answered by running the request again — it has committed."""
+    token = _ON_EVENT_LOOP.set(False)
+    try:
+        yield
+    finally:
+        _ON_EVENT_LOOP.reset(token)
+
+
+@contextmanager
+def on_event_loop(granted: threading.Lock | None = None) -> Iterator[None]:
+    """Mark the code inside as running on the event loop: SQLite write transactions must not wait for the lock.
+    ``granted``: the process's write lock, already held by the caller for this block's first write transaction."""
+    grant = _Grant(granted) if granted is not None else None
+    token, grant_token = _ON_EVENT_LOOP.set(True), _GRANT.set(grant)
+    try:
+        yield
+    finally:
+        _GRANT.reset(grant_token)
+        _ON_EVENT_LOOP.reset(token)
+        if grant is not None and not grant.used:
+            grant.lock.release()
 
 
 def make_engine(
@@ -102,23 +159,51 @@ def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int, synchronous: st
     # Writers of this process queue on a lock before BEGIN IMMEDIATE: SQLite's busy handler polls with sleeps, so
     # under sustained load an unlucky writer could wait past the busy timeout (a 500) while others got in.
     write_lock = threading.Lock()
+    engine._smarthall_write_lock = write_lock  # type: ignore[attr-defined]  # ``Database.write_lock``
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get("sqlite_write"):
-            if not write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
-                # Overload: shed the request with a retryable answer instead of a 500.
-                raise ServiceUnavailable(
-                    "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
-                )
+        if not conn.get_execution_options().get("sqlite_write"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        grant = _GRANT.get()
+        if grant is not None and not grant.used and grant.lock is write_lock:
+            grant.used = True  # from here the transaction's commit or rollback releases it
             conn.info["holds_write_lock"] = True
+            _begin_immediate_at_once(conn)
+            return
+        if _ON_EVENT_LOOP.get():
+            if not write_lock.acquire(blocking=False):
+                raise WriteLockBusy()
+            conn.info["holds_write_lock"] = True
+            _begin_immediate_at_once(conn)
+            return
+        if not write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            # Overload: shed the request with a retryable answer instead of a 500.
+            raise ServiceUnavailable(
+                "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
+            )
+        conn.info["holds_write_lock"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn)  # unless the failed statement's own rollback already let it go
+            raise
+
+    def _begin_immediate_at_once(conn: Any) -> None:
+        """On the event loop, holding the process's lock: SQLite's own (another process writing) now, or not at
+        all (``WriteLockBusy``, the process's lock given back)."""
+        try:
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-            except BaseException:
-                _release(conn)  # unless the failed statement's own rollback already let it go
-                raise
-        else:
-            conn.exec_driver_sql("BEGIN")
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+        except Exception as exc:
+            _release(conn)
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise WriteLockBusy() from exc
+            raise
 
     def _release(conn: Any) -> None:
         if conn.info.pop("holds_write_lock", False):
@@ -152,6 +237,8 @@ class Database:
             sqlite_synchronous=sqlite_synchronous,
         )
         self.is_sqlite = url.startswith("sqlite")
+        # SQLite: the lock this process's writers queue on before ``BEGIN IMMEDIATE`` (None on PostgreSQL).
+        self.write_lock: threading.Lock | None = getattr(self.engine, "_smarthall_write_lock", None)
         write_bind = self.engine.execution_options(sqlite_write=True) if self.is_sqlite else self.engine
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
@@ -193,6 +280,31 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def attempt(session: Session) -> Iterator[None]:
+    """All or nothing within the request's unit of work: on a domain error (``HallError``) the block's writes and
+    the after-commit hooks it added are undone (a savepoint), and the error goes on to the caller. The route
+    (``core.routing.UnitOfWorkRoute``) then commits what the request did before the block — a page that catches the
+    error and renders it commits nothing of the block; an endpoint that lets it through answers it."""
+    hooks = list(session.info.get(AFTER_COMMIT_KEY) or [])
+    savepoint = session.begin_nested()
+    try:
+        yield
+    except HallError as exc:
+        if savepoint.is_active:
+            savepoint.rollback()
+        session.info[AFTER_COMMIT_KEY] = hooks
+        session.info[UNDONE_KEY] = exc
+        raise
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        session.info[AFTER_COMMIT_KEY] = hooks
+        raise
+    if savepoint.is_active:
+        savepoint.commit()
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -38,9 +38,7 @@ def region_under(path_column: Any, region_path: str) -> ColumnElement[bool]:
     return path_column.startswith(region_path, autoescape=True)  # type: ignore[no-any-return]
 
 
-def hall_scope(
-    model: Any, actor: Actor, *, hall_column: Any = None, path_column: Any = None
-) -> ColumnElement[bool]:
+def hall_scope(model: Any, actor: Actor, *, hall_column: Any = None, path_column: Any = None) -> ColumnElement[bool]:
     """The condition "``actor`` may see this row's hall" for a row of ``model``.
 
     The row's hall is ``model.hall_id`` (or ``hall_column``); its region path is ``model.region_path`` where the

@@ -6,7 +6,10 @@ for the GIL, and on SQLite the write lock was held from the endpoint's first sta
 With this route class (every router of the platform uses it) the request's unit of work is committed, and its
 after-commit hooks run, in the endpoint's own thread as soon as the endpoint returns, and a returned Pydantic
 model is serialised there too; the dependencies in ``core.deps`` are ``async`` and do no I/O. The semantics are
-the ones of ``core.deps.get_session``: commit when the endpoint returns, roll back when it raises.
+the ones of ``core.deps.get_session``: commit when the endpoint returns, roll back when it raises — except for a
+domain error that ``core.db.attempt`` has already undone, where what the request did before the block is
+committed and the error answered. This is the platform's one commit path: endpoints and pages never commit or
+roll back by hand.
 
 Two helpers keep that one commit path whole:
 
@@ -17,12 +20,19 @@ Two helpers keep that one commit path whole:
   callable; the unit of work is rolled back (its after-commit announcements dropped), then ``render()`` runs in a
   fresh transaction of the same session, committed like any endpoint's (a render may record, e.g. an audited read),
   and its response is sent. No page calls ``session.rollback()`` itself.
+
+``hot_path`` endpoints run on the event loop on SQLite; they never wait there for the write lock. A write takes the
+process's lock before it starts — at once, or by waiting for it in a worker thread while the loop serves others —
+and then runs on the loop holding it, so writes stay serialised on the loop without thread switches; one that meets
+SQLite's own lock held by another process (``core.db.WriteLockBusy``, raised before anything was done) is handed
+over, whole, to a worker thread, where it queues like any other write.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
@@ -33,7 +43,17 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from smarthall.core.db import AFTER_COMMIT_KEY, REQUEST_SESSION, run_after_commit
+from smarthall.core.db import (
+    AFTER_COMMIT_KEY,
+    REQUEST_SESSION,
+    UNDONE_KEY,
+    WRITE_WAIT_SECONDS,
+    WriteLockBusy,
+    beyond_the_fence,
+    on_event_loop,
+    run_after_commit,
+)
+from smarthall.core.errors import ServiceUnavailable
 
 # Route options under which FastAPI's own serialisation would differ from ``model_dump_json(by_alias=True)``.
 _SERIALISATION_OPTIONS = (
@@ -141,15 +161,32 @@ def _one_hop(endpoint: Callable[..., Any], serialise: _Serialiser | None) -> Cal
             except BaseException:
                 session.rollback()
                 raise
-            run_after_commit(session)
+            with beyond_the_fence():
+                run_after_commit(session)
             return result
-        except BaseException:
-            session.rollback()
-            raise
-        run_after_commit(session)
+        except BaseException as exc:
+            if exc is not session.info.pop(UNDONE_KEY, None):
+                session.rollback()
+                raise
+            _commit_before(session, exc)
+        with beyond_the_fence():  # committed: the hooks cannot ask for the request to run again
+            run_after_commit(session)
         return serialise(result) if serialise is not None else result
 
     return run
+
+
+def _commit_before(session: Session, error: BaseException) -> None:
+    """``error`` came out of a ``core.db.attempt`` block that undid its own writes: what stands is committed, then
+    the error is answered."""
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    with beyond_the_fence():
+        run_after_commit(session)
+    raise error
 
 
 def hot_path(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -165,10 +202,39 @@ def _inline(run: Callable[..., Any]) -> Callable[..., Any]:
     async def inline(*args: Any, **kwargs: Any) -> Any:
         session = _request_session(kwargs)
         if session is not None and session.info.get("backend") == "sqlite":
-            return run(*args, **kwargs)
+            database = session.info.get("db")
+            lock = None if session.info.get("read_only") else getattr(database, "write_lock", None)
+            if lock is not None and not lock.acquire(blocking=False):
+                await _wait_off_the_loop(lock)
+            try:
+                with on_event_loop(lock):
+                    return run(*args, **kwargs)
+            except WriteLockBusy:
+                # Another process holds SQLite's lock: nothing was done (the lock comes with the first statement);
+                # the whole endpoint runs again in a worker thread, which may wait.
+                session.info[AFTER_COMMIT_KEY] = []
         return await run_in_threadpool(run, *args, **kwargs)
 
     return inline
+
+
+async def _wait_off_the_loop(lock: threading.Lock) -> None:
+    """Take ``lock`` in a worker thread (the loop serves other requests meanwhile), or shed the request as busy."""
+    got: list[bool] = []
+
+    def wait() -> None:
+        got.append(lock.acquire(timeout=WRITE_WAIT_SECONDS))
+
+    try:
+        await run_in_threadpool(wait)
+    except BaseException:
+        if got and got[0]:  # cancelled once the wait was over: give the lock back
+            lock.release()
+        raise
+    if not got[0]:
+        raise ServiceUnavailable(
+            "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
+        )
 
 
 class UnitOfWorkRoute(APIRoute):

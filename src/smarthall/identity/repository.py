@@ -62,6 +62,12 @@ class CitizenRepository(Repository[Citizen]):
     def by_id(self, citizen_id: int) -> Citizen | None:
         return self.session.get(Citizen, citizen_id)
 
+    def by_ids(self, citizen_ids: Iterable[int]) -> list[Citizen]:
+        ids = sorted(set(citizen_ids))
+        if not ids:
+            return []
+        return list(self.session.execute(select(Citizen).where(Citizen.id.in_(ids))).scalars())
+
     def by_id_number_index(self, index: str) -> Citizen | None:
         stmt = select(Citizen).where(Citizen.id_number_index == index)
         return self.session.execute(stmt).scalar_one_or_none()

@@ -223,6 +223,38 @@ def citizen_profile(session: Session, actor: Actor, citizen_id: int, *, now: dat
     )
 
 
+@dataclass(frozen=True)
+class CitizenContact:
+    """A citizen's name, ID number and phone in clear (callers mask them where they show them)."""
+
+    id: int
+    name: str
+    id_number: str
+    phone: str
+
+
+def citizen_contact(session: Session, citizen_id: int) -> CitizenContact | None:
+    citizen = CitizenRepository(session).by_id(citizen_id)
+    if citizen is None:
+        return None
+    return CitizenContact(citizen.id, citizen.name, citizen.id_number, citizen.phone)
+
+
+def find_citizen_id(
+    session: Session, *, id_number: str | None = None, id_number_index: str | None = None
+) -> int | None:
+    """The id of the citizen with this ID number (or its blind index), if registered."""
+    index = id_number_index or (blind_index(normalize_id_number(id_number), "id_number") if id_number else None)
+    if index is None:
+        return None
+    return CitizenRepository(session).id_by_id_number_index(index)
+
+
+def citizen_names(session: Session, citizen_ids: Iterable[int]) -> dict[int, str]:
+    """Names in clear of the given citizens (boards mask them)."""
+    return {c.id: c.name for c in CitizenRepository(session).by_ids(citizen_ids)}
+
+
 def find_citizen_by_id_number(session: Session, id_number: str) -> Citizen | None:
     return CitizenRepository(session).by_id_number_index(blind_index(normalize_id_number(id_number), "id_number"))
 

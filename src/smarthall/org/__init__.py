@@ -24,6 +24,7 @@ def register(registry: Registry) -> None:
         "org_window",
         "org_window_item",
         "org_calendar_override",
+        "org_department",
         "catalog_hall_item_override",
         "catalog_item",
     )

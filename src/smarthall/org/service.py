@@ -396,8 +396,8 @@ def departments(session: Session) -> list[Department]:
 
 
 def department_names(session: Session) -> dict[str, str]:
-    """Department name per code."""
-    return DepartmentRepository(session).names()
+    """Department name per code, cached (emptied when a department changes)."""
+    return cached(session, FACTS, "departments", lambda: DepartmentRepository(session).names())
 
 
 def find_department(session: Session, code: str) -> Department | None:

@@ -10,19 +10,28 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sse_starlette.sse import EventSourceResponse
 
-from smarthall.core.broadcast import broadcaster
+from smarthall.core import broadcast
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
 from smarthall.core.errors import Forbidden, ServiceUnavailable, Unauthorized
 from smarthall.core.routing import UnitOfWorkRoute, hot_path
 from smarthall.core.tenancy import Actor
-from smarthall.org import service as org_service
-from smarthall.queueing import service, voice
+from smarthall.queueing import calling, service, voice
+from smarthall.queueing.rows import TicketRow
 from smarthall.queueing.schemas import Board, CallByNumber, TicketIssue, TicketRead, TicketTransfer, WindowState
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["queueing"])
 Issuer = Annotated[Actor, Depends(require("queue.issue"))]
 Clerk = Annotated[Actor, Depends(require("queue.window"))]
 Reader = Annotated[Actor, Depends(require("queue.read"))]
+
+
+def ticket_in_scope(ticket_id: DbId, session: DbSession, actor: CurrentActor) -> TicketRow:
+    """Load the ticket of a hall the actor may see, or answer 404 (``ticket_not_found``) — never "not yours"."""
+    return service.ticket_in_scope(session, actor, ticket_id)
+
+
+# A ticket of a hall in the actor's scope (``core.repository.hall_scope``), loaded before the endpoint runs.
+TicketInScope = Annotated[TicketRow, Depends(ticket_in_scope)]
 
 
 def board_reader(session: Any, actor: Actor, hall_code: str) -> None:
@@ -75,9 +84,9 @@ def get_ticket(ticket_id: DbId, session: DbSession, now: Now) -> TicketRead:
 
 @router.post("/windows/{window_code}/call-next", response_model=TicketRead, responses={204: {}})
 @hot_path
-def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> Any:
+def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> TicketRead | Response:
     """Call the next ticket at this window (204 when nobody waits)."""
-    ticket = service.call_next(session, actor, window_code=window_code, now=now)
+    ticket = calling.call_next(session, actor, window_code=window_code, now=now)
     if ticket is None:
         return Response(status_code=204)
     return service.ticket_read(session, ticket, now, with_estimate=False)
@@ -87,41 +96,41 @@ def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> A
 @hot_path
 def finish(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
     """Finish serving the current ticket."""
-    return service.ticket_read(session, service.finish(session, actor, ticket_id=ticket_id, now=now), now)
+    return service.ticket_read(session, calling.finish(session, actor, ticket_id=ticket_id, now=now), now)
 
 
 @router.post("/windows/{window_code}/sign-in", response_model=WindowState)
 def sign_in(window_code: str, session: DbSession, actor: Clerk, now: Now) -> WindowState:
     """Sign in at a window (clerks: their assigned window)."""
-    service.sign_in(session, actor, window_code=window_code, now=now)
-    return service.window_state(session, actor, window_code=window_code, now=now)
+    calling.sign_in(session, actor, window_code=window_code, now=now)
+    return calling.window_state(session, actor, window_code=window_code, now=now)
 
 
 @router.post("/windows/{window_code}/sign-out", response_model=WindowState)
 def sign_out(window_code: str, session: DbSession, actor: Clerk, now: Now) -> WindowState:
     """Sign out of a window (it stops calling)."""
-    service.set_window_status(session, actor, window_code=window_code, status="closed", now=now)
-    return service.window_state(session, actor, window_code=window_code, now=now)
+    calling.set_window_status(session, actor, window_code=window_code, status="closed", now=now)
+    return calling.window_state(session, actor, window_code=window_code, now=now)
 
 
 @router.post("/windows/{window_code}/pause", response_model=WindowState)
 def pause(window_code: str, session: DbSession, actor: Clerk, now: Now) -> WindowState:
     """Pause calling at a window."""
-    service.set_window_status(session, actor, window_code=window_code, status="paused", now=now)
-    return service.window_state(session, actor, window_code=window_code, now=now)
+    calling.set_window_status(session, actor, window_code=window_code, status="paused", now=now)
+    return calling.window_state(session, actor, window_code=window_code, now=now)
 
 
 @router.post("/windows/{window_code}/resume", response_model=WindowState)
 def resume(window_code: str, session: DbSession, actor: Clerk, now: Now) -> WindowState:
     """Resume calling at a paused window."""
-    service.set_window_status(session, actor, window_code=window_code, status="open", now=now)
-    return service.window_state(session, actor, window_code=window_code, now=now)
+    calling.set_window_status(session, actor, window_code=window_code, status="open", now=now)
+    return calling.window_state(session, actor, window_code=window_code, now=now)
 
 
 @router.get("/windows/{window_code}", response_model=WindowState)
 def window_state(window_code: str, session: DbSession, actor: Reader, now: Now) -> WindowState:
     """A window's status and current ticket."""
-    return service.window_state(session, actor, window_code=window_code, now=now)
+    return calling.window_state(session, actor, window_code=window_code, now=now)
 
 
 @router.get("/windows/{window_code}/queue", response_model=list[TicketRead])
@@ -134,32 +143,32 @@ def window_queue(window_code: str, session: DbSession, actor: Reader, now: Now) 
 @router.post("/windows/{window_code}/call", response_model=TicketRead)
 def call_by_number(window_code: str, data: CallByNumber, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
     """Manual fallback: call a waiting ticket by its number."""
-    ticket = service.call_number(session, actor, window_code=window_code, number=data.number, now=now)
+    ticket = calling.call_number(session, actor, window_code=window_code, number=data.number, now=now)
     return service.ticket_read(session, ticket, now, with_estimate=False)
 
 
 @router.post("/tickets/{ticket_id}/recall", response_model=TicketRead)
 def recall(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
     """Announce the current ticket again."""
-    return service.ticket_read(session, service.recall(session, actor, ticket_id=ticket_id, now=now), now)
+    return service.ticket_read(session, calling.recall(session, actor, ticket_id=ticket_id, now=now), now)
 
 
 @router.post("/tickets/{ticket_id}/skip", response_model=TicketRead)
 def skip(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
     """Skip a ticket whose holder did not come (过号)."""
-    return service.ticket_read(session, service.skip(session, actor, ticket_id=ticket_id, now=now), now)
+    return service.ticket_read(session, calling.skip(session, actor, ticket_id=ticket_id, now=now), now)
 
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=TicketRead)
-def requeue(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
+def requeue(actor: Clerk, ticket: TicketInScope, session: DbSession, now: Now) -> TicketRead:
     """Put a skipped ticket back in line (once)."""
-    return service.ticket_read(session, service.requeue(session, actor, ticket_id=ticket_id, now=now), now)
+    return service.ticket_read(session, calling.requeue(session, actor, ticket_id=ticket.id, now=now), now)
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TicketRead)
 def transfer(ticket_id: DbId, data: TicketTransfer, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
     """Transfer the current ticket to another item's queue or to another window, keeping its place."""
-    ticket = service.transfer(
+    ticket = calling.transfer(
         session, actor, ticket_id=ticket_id, item_code=data.item_code, window_code=data.window_code, now=now
     )
     return service.ticket_read(session, ticket, now)
@@ -169,11 +178,12 @@ def transfer(ticket_id: DbId, data: TicketTransfer, session: DbSession, actor: C
 def board_stream(hall_code: str, request: Request, session: DbSession, actor: CurrentActor) -> EventSourceResponse:
     """Server-sent events for the board: ``call`` (announce), ``update``, ``window``, ``issued``."""
     board_reader(session, actor, hall_code)
-    hall = org_service.get_hall(session, hall_code)
+    hall = service.hall_by_code(session, hall_code)
     chan = service.channel(hall.code)
+    fan_out = broadcast.of(request.app.state.db)
 
     async def events() -> AsyncIterator[dict[str, Any]]:
-        async for message in broadcaster().subscribe(chan):
+        async for message in fan_out.subscribe(chan):
             if await request.is_disconnected():
                 break
             if message.get("type") == "subscribed":
@@ -185,22 +195,13 @@ def board_stream(hall_code: str, request: Request, session: DbSession, actor: Cu
 
 
 @router.get("/tickets/{ticket_id}/voice.wav")
-def call_voice(ticket_id: DbId, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+def call_voice(ticket_id: DbId, session: DbSession, actor: CurrentActor) -> Response:
     """The call announcement as a WAV (espeak-ng), for boards whose browser has no speech synthesis."""
-    ticket = service.get_ticket(session, ticket_id)
+    ticket = service.public_ticket(session, ticket_id)  # its number is public (the QR code); the hall decides
     board_reader(session, actor, ticket.hall_code)
     if not ticket.window_code:
         return JSONResponse({"detail": "not called"}, status_code=404)
-    state = service.window_state(session, actor, window_code=ticket.window_code, now=now)
-    number = next(
-        (
-            w.number
-            for w in service.board(session, hall_code=ticket.hall_code, zone_code=None, now=now).windows
-            if w.code == state.window_code
-        ),
-        0,
-    )
-    zh, _ = service.announcement(ticket.number, number)
+    zh, _ = service.announcement(ticket.number, service.window_number(session, ticket.window_code))
     audio = voice.synthesize(zh)
     if audio is None:
         raise ServiceUnavailable("语音合成不可用", "Speech synthesis is unavailable", code="tts_unavailable")

@@ -250,6 +250,8 @@ def snapshot(
     windows: Sequence[OpenWindow],
     stats: ServiceStats,
     *,
+    max_priority_streak: int = 3,
+    max_ordinary_wait: float = 30.0,
     pause: Callable[[], None] | None = None,
 ) -> Snapshot:
     """Replay the whole line once (see ``simulate``) and keep what ``Snapshot.append`` needs."""
@@ -260,6 +262,8 @@ def snapshot(
         waiting,
         windows,
         stats,
+        max_priority_streak=max_priority_streak,
+        max_ordinary_wait=max_ordinary_wait,
         _starts=starts,
         _free_at=free_at,
         _open_to_priority=open_to_priority,

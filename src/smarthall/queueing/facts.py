@@ -1,32 +1,32 @@
 """The facts the live hall reads on every request — halls, windows and the items they serve, queue prefixes,
-working days — from the per-process caches of the owning domains (``org_service.hall_facts``,
-``catalog_service.item_facts``, ``core.cache``), with queueing's own errors for what is missing.
+working days, the hall's queue rules — from the per-process caches of the owning domains (``org_service``,
+``catalog_service``, ``rules_service``), with queueing's own errors for what is missing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarthall.catalog import service as catalog_service
-from smarthall.core.cache import cached
 from smarthall.core.clock import service_day
 from smarthall.org import service as org_service
-from smarthall.org.models import Department
 from smarthall.org.service import HallFacts, WindowFacts
 from smarthall.queueing import policy
 from smarthall.queueing.errors import WindowNotFound
+from smarthall.rules import service as rules_service
 
 __all__ = ["HallFacts", "WindowFacts"]
-
-QUEUES_CACHE = "queue.prefixes"
 
 
 def hall(session: Session, code: str) -> HallFacts:
     """An active hall by code (HallNotFound otherwise)."""
     return org_service.hall_facts(session, code)
+
+
+def hall_by_id(session: Session, hall_id: int) -> HallFacts:
+    return org_service.hall_facts_by_id(session, hall_id)
 
 
 def window(session: Session, code: str) -> WindowFacts:
@@ -46,27 +46,28 @@ def hall_items(session: Session, hall_code: str) -> frozenset[str]:
     return catalog_service.hall_items(session, hall(session, hall_code))
 
 
-def item(session: Session, item_code: str) -> tuple[str, str]:
-    """(code, department code) of an active item (ItemNotFound otherwise)."""
-    facts = catalog_service.item_facts(session, item_code)
-    return facts.code, facts.department_code
+def item(session: Session, item_code: str) -> catalog_service.ItemFacts:
+    """An active item (ItemNotFound otherwise)."""
+    return catalog_service.item_facts(session, item_code)
 
 
 def prefixes(session: Session) -> dict[str, str]:
-    """Queue prefix letter per department code."""
-    return cached(
-        session,
-        QUEUES_CACHE,
-        "prefixes",
-        lambda: policy.queue_prefixes(session.execute(select(Department.code)).scalars()),
-    )
+    """Queue prefix letter per department code (``org_service.departments`` is cached; this is a dict build)."""
+    return policy.queue_prefixes(org_service.department_names(session))
 
 
 def queue_departments(session: Session) -> dict[str, str]:
     """Department code per queue prefix (the board names each queue's department)."""
-    return cached(session, QUEUES_CACHE, "departments", lambda: {q: d for d, q in prefixes(session).items()})
+    return {q: d for d, q in prefixes(session).items()}
 
 
 def is_open(session: Session, hall_facts: HallFacts, now: datetime) -> bool:
     day = service_day(now)
     return policy.is_open(hall_facts.opening_hours, now, org_service.is_workday(session, hall_facts.code, day))
+
+
+def rules(session: Session, hall_facts: HallFacts) -> policy.QueueRules:
+    """The hall's queue rules (``queue.*`` in ``rules.definitions``; nearest override wins, cached per hall)."""
+    return policy.QueueRules.from_values(
+        {key: rules_service.value(session, hall_facts, f"queue.{key}") for key in policy.QueueRules.keys()}
+    )

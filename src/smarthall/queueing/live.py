@@ -13,80 +13,56 @@ refresh then sends the quiet-calling messages from the new estimates. Waits are 
 since the replay. A reader rebuilds itself only when there is no replay yet (the first read of the day in this
 process), the clock jumped (a frozen clock in tests), or refreshes fell far behind. In the test environment the
 refresh runs inline, so tests see every change at once.
+
+State per app, nothing at module level: the replays, their lock and the background refresher (a ``Coalescer``,
+whose thread starts on first use) live in ``Database.cache`` (``queue.live``); quiet calling reads the hall's
+``queue.quiet_call_ahead`` rule, and the replay uses the hall's starvation guard.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Protocol
 
-from sqlalchemy import DateTime, Table, bindparam, func, select, update
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from smarthall.core.coalesce import Coalescer
 from smarthall.core.db import Database
-from smarthall.core.models import UTCDateTime
+from smarthall.core.tenancy import SYSTEM
 from smarthall.notify import service as notify_service
 from smarthall.queueing import estimate, facts
+from smarthall.queueing import repository as repo
 from smarthall.queueing.errors import WindowNotFound
-from smarthall.queueing.models import Ticket, WindowSession, status_is
 
-QUIET_CALL_AHEAD = 3
 REFRESH_SECONDS = 2.0
 MAX_AGE_SECONDS = 5.0  # older: refreshed in the background (changes made by other processes show this late)
 SYNC_AGE_SECONDS = 60.0  # older (a refresh that cannot keep up): rebuilt by the reader
-STATS_WINDOW = 300  # learn service times from the hall's last 300 finished tickets of the day
-_REPLAYS = "queue.replays"
-_lock = threading.Lock()
-
-_T = cast(Table, Ticket.__table__)
-_WS = cast(Table, WindowSession.__table__)
-_NOW = bindparam("now", type_=UTCDateTime())
+LIVE = "queue.live"  # Database.cache namespace: the replays of this app's halls and their refresher
 
 
-def _waiting_line(minutes: Any) -> Any:
-    """Everybody waiting, with their place in line as minutes relative to now (computed by the database, so that
-    tens of thousands of rows arrive as plain numbers)."""
-    return select(_T.c.id, _T.c.item_code, _T.c.priority, minutes, _T.c.target_window_code).where(
-        _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("waiting")
-    )
+class LiveTicket(Protocol):
+    """What the replay needs of a ticket (a ``repository.TicketRow`` or an ORM ticket)."""
 
-
-_WAITING = {
-    "sqlite": _waiting_line(((func.julianday(_T.c.queued_at) - func.julianday(_NOW)) * 1440.0).label("queued_min")),
-    "postgresql": _waiting_line(
-        (func.extract("epoch", _T.c.queued_at - sql_cast(_NOW, DateTime(timezone=True))) / 60.0).label("queued_min")
-    ),
-}
-_FINISHED = (
-    select(_T.c.item_code, _T.c.called_at, _T.c.finished_at)
-    .where(_T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("finished"))
-    .order_by(_T.c.finished_at.desc())
-    .limit(STATS_WINDOW)
-)
-_OPEN = select(_WS.c.window_code, _WS.c.priority_streak).where(
-    _WS.c.hall_id == bindparam("hall_id"), _WS.c.status == "open"
-)
-_SERVING = select(_T.c.window_code, _T.c.item_code, _T.c.called_at).where(
-    _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("called")
-)
-_NEAR = select(_T.c.id, _T.c.number, _T.c.citizen_id, _T.c.phone).where(
-    _T.c.id.in_(bindparam("ids", expanding=True)),
-    status_is("waiting"),
-    _T.c.notified_ahead.is_(False),
-    (_T.c.citizen_id.is_not(None)) | (_T.c.phone.is_not(None)),
-)
-_MARK_NOTIFIED = (
-    update(_T)
-    .where(_T.c.id == bindparam("tid"), _T.c.notified_ahead.is_(False))
-    .values(notified_ahead=True)
-    .returning(_T.c.id)
-)
+    @property
+    def id(self) -> int: ...
+    @property
+    def hall_id(self) -> int: ...
+    @property
+    def day(self) -> date: ...
+    @property
+    def item_code(self) -> str: ...
+    @property
+    def priority(self) -> bool: ...
+    @property
+    def queued_at(self) -> datetime: ...
+    @property
+    def queue_code(self) -> str: ...
+    @property
+    def target_window_code(self) -> str | None: ...
 
 
 @dataclass
@@ -97,22 +73,48 @@ class Replay:
     seen: frozenset[int]
     snap: estimate.Snapshot
     build_seconds: float
+    quiet_call_ahead: int
     stale: bool = False
 
 
-def _replays(database: Database) -> dict[int, Replay]:
-    return database.cache.setdefault(_REPLAYS, {})  # type: ignore[no-any-return]
+def _refresh(key: Hashable, now: datetime) -> float | None:
+    database: Database
+    hall_id: int
+    day: date
+    database, hall_id, day = key  # type: ignore[misc]
+    replay = _build(database, hall_id, day, now, None)
+    quiet_call(database, replay, now)
+    return 20 * replay.build_seconds
+
+
+@dataclass
+class _Live:
+    replays: dict[int, Replay] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    refresher: Coalescer = field(
+        default_factory=lambda: Coalescer("queue-replay", _refresh, min_interval=REFRESH_SECONDS)
+    )
+
+
+def _live(database: Database) -> _Live:
+    entries = database.cache.setdefault(LIVE, {})
+    state = entries.get("state")
+    if state is None:
+        state = entries.setdefault("state", _Live())
+    return state  # type: ignore[no-any-return]
+
+
+def _request_refresh(database: Database, hall_id: int, day: date, now: datetime) -> None:
+    _live(database).refresher.request((database, hall_id, day), now)
 
 
 def hall_state(
-    session: Session, hall_id: int, day: date, now: datetime, *, include: Any = None
+    session: Session, hall_id: int, day: date, now: datetime, *, include: LiveTicket | None = None
 ) -> tuple[list[estimate.WaitingTicket], list[estimate.OpenWindow], estimate.ServiceStats]:
     """Who waits, which windows are open (and how long until each is free), and the learnt service times."""
-    params = {"hall_id": hall_id, "day": day}
-    line = _WAITING[session.info.get("backend", "sqlite")]
     waiting = [
-        estimate.WaitingTicket(r[0], r[1], bool(r[2]), float(r[3]), r[4])
-        for r in session.execute(line, {**params, "now": now})
+        estimate.WaitingTicket(r.id, r.item_code, r.priority, r.queued_min, r.target_window_code)
+        for r in repo.waiting_line(session, hall_id, day, now)
     ]
     if include is not None and all(t.id != include.id for t in waiting):
         waiting.append(
@@ -125,12 +127,12 @@ def hall_state(
             )
         )
     stats = estimate.ServiceStats()
-    for item_code, called_at, finished_at in session.execute(_FINISHED, params):
+    for item_code, called_at, finished_at in repo.finished_today(session, hall_id, day):
         if called_at and finished_at:
             stats.add(item_code, max((finished_at - called_at).total_seconds() / 60, 0.0))
-    serving = {r.window_code: r for r in session.execute(_SERVING, params)}
+    serving = {r.window_code: r for r in repo.serving(session, hall_id, day)}
     windows = []
-    for code, streak in sorted(session.execute(_OPEN, {"hall_id": hall_id}).all()):
+    for code, streak in sorted(repo.open_windows(session, hall_id)):
         try:
             w = facts.window(session, code)
         except WindowNotFound:  # deactivated while signed in: it serves nobody
@@ -144,16 +146,26 @@ def hall_state(
     return waiting, windows, stats
 
 
-def _build(database: Database, hall_id: int, day: date, now: datetime, include: Any) -> Replay:
+def _build(database: Database, hall_id: int, day: date, now: datetime, include: LiveTicket | None) -> Replay:
     started = time.monotonic()
     with database.unit_of_work(write=False) as session:
         waiting, windows, stats = hall_state(session, hall_id, day, now, include=include)
-    snap = estimate.snapshot(waiting, windows, stats, pause=_let_others_run)
-    replay = Replay(time.monotonic(), now, day, frozenset(t.id for t in waiting), snap, time.monotonic() - started)
-    with _lock:
-        current = _replays(database).get(hall_id)
+        rules = facts.rules(session, facts.hall_by_id(session, hall_id))
+    snap = estimate.snapshot(
+        waiting,
+        windows,
+        stats,
+        max_priority_streak=rules.max_priority_streak,
+        max_ordinary_wait=float(rules.max_ordinary_wait_minutes),
+        pause=_let_others_run,
+    )
+    seen = frozenset(t.id for t in waiting)
+    replay = Replay(time.monotonic(), now, day, seen, snap, time.monotonic() - started, rules.quiet_call_ahead)
+    live = _live(database)
+    with live.lock:
+        current = live.replays.get(hall_id)
         if current is None or current.built_at <= started:
-            _replays(database)[hall_id] = replay
+            live.replays[hall_id] = replay
     return replay
 
 
@@ -161,16 +173,17 @@ def _let_others_run() -> None:
     time.sleep(0)  # a long replay in the background gives the request threads and the event loop their turn
 
 
-def estimate_for(session: Session, ticket: Any, now: datetime) -> estimate.Estimate | None:
+def estimate_for(session: Session, ticket: LiveTicket, now: datetime) -> estimate.Estimate | None:
     """The replayed estimate of a waiting ticket (``None``: no open window can serve it, or not known yet)."""
     database: Database = session.info["db"]
-    replay = _replays(database).get(ticket.hall_id)
+    live = _live(database)
+    replay = live.replays.get(ticket.hall_id)
     if replay is None or replay.day != ticket.day or _clock_jumped(replay, now) or _age(replay) > SYNC_AGE_SECONDS:
         replay = _build(database, ticket.hall_id, ticket.day, now, ticket)
     elif replay.stale or _age(replay) > MAX_AGE_SECONDS:
-        _refresher.request((database, ticket.hall_id, ticket.day), now)
-        replay = _replays(database).get(ticket.hall_id) or replay
-    with _lock:
+        _request_refresh(database, ticket.hall_id, ticket.day, now)
+        replay = live.replays.get(ticket.hall_id) or replay
+    with live.lock:
         est = replay.snap.estimates.get(ticket.id)
         if est is None and ticket.id not in replay.seen and not ticket.target_window_code:
             # A ticket issued since the replay (here or in another process): placed in it as a replay would.
@@ -180,7 +193,7 @@ def estimate_for(session: Session, ticket: Any, now: datetime) -> estimate.Estim
                 est = replay.snap.append(ticket.id, ticket.item_code)
             replay.stale = replay.stale or ticket.priority
     if est is None and ticket.id not in replay.seen and ticket.target_window_code:
-        _refresher.request((database, ticket.hall_id, ticket.day), now)  # transferred since: known after a refresh
+        _request_refresh(database, ticket.hall_id, ticket.day, now)  # transferred since: known after a refresh
     if est is None or est.wait_minutes is None:
         return est
     # The replay's times count from when it was computed.
@@ -200,41 +213,29 @@ def _clock_jumped(replay: Replay, now: datetime) -> bool:
 def changed(database: Database, hall_id: int, day: date, now: datetime) -> None:
     """A call, a finish, a window opened or closed, a ticket skipped, put back or transferred: estimates move;
     readers keep the replay they have while it is refreshed in the background (then quiet calling runs)."""
-    with _lock:
-        replay = _replays(database).get(hall_id)
+    live = _live(database)
+    with live.lock:
+        replay = live.replays.get(hall_id)
         if replay is not None:
             replay.stale = True
-    _refresher.request((database, hall_id, day), now)
-
-
-def _refresh(key: Hashable, now: datetime) -> float | None:
-    database: Database
-    hall_id: int
-    day: date
-    database, hall_id, day = key  # type: ignore[misc]
-    replay = _build(database, hall_id, day, now, None)
-    quiet_call(database, replay, now)
-    return 20 * replay.build_seconds
-
-
-_refresher = Coalescer("queue-replay", _refresh, min_interval=REFRESH_SECONDS)
+    _request_refresh(database, hall_id, day, now)
 
 
 def quiet_call(database: Database, replay: Replay, now: datetime) -> int:
-    """Tell people whose ticket has at most ``QUIET_CALL_AHEAD`` ahead (SMS or in the app), once each."""
-    with _lock:  # readers place new tickets into the replay meanwhile
-        ahead = {tid: e.ahead for tid, e in replay.snap.estimates.items() if e.ahead <= QUIET_CALL_AHEAD}
-    near = list(ahead)
-    if not near:
+    """Tell people whose ticket has at most the hall's ``queue.quiet_call_ahead`` ahead (SMS or in the app), once
+    each."""
+    with _live(database).lock:  # readers place new tickets into the replay meanwhile
+        ahead = {tid: e.ahead for tid, e in replay.snap.estimates.items() if e.ahead <= replay.quiet_call_ahead}
+    if not ahead:
         return 0
     with database.unit_of_work(write=False) as session:
-        due = session.execute(_NEAR, {"ids": near}).all()
+        due = repo.not_yet_told(session, ahead)
     if not due:
         return 0
     sent = 0
     with database.unit_of_work() as session:
         for tid, number, citizen_id, phone in due:
-            if session.execute(_MARK_NOTIFIED, {"tid": tid}).first() is None:
+            if not repo.mark_notified(session, SYSTEM, tid):
                 continue  # another process told them first
             notify_service.send(
                 session,
@@ -250,22 +251,8 @@ def quiet_call(database: Database, replay: Replay, now: datetime) -> int:
     return sent
 
 
-def waiting_ahead_in_queue(session: Session, ticket: Any) -> int:
+def waiting_ahead_in_queue(session: Session, ticket: LiveTicket) -> int:
     """People ahead in the ticket's own queue (when no open window can serve it, there is no time to give)."""
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(_T)
-            .where(
-                _T.c.hall_id == ticket.hall_id,
-                _T.c.day == ticket.day,
-                status_is("waiting"),
-                _T.c.queue_code == ticket.queue_code,
-                _T.c.queued_at < ticket.queued_at,
-            )
-        ).scalar_one()
+    return repo.waiting_ahead_in_queue(
+        session, hall_id=ticket.hall_id, day=ticket.day, queue_code=ticket.queue_code, queued_at=ticket.queued_at
     )
-
-
-def open_windows(session: Session, hall_id: int) -> Sequence[str]:
-    return [r[0] for r in session.execute(_OPEN, {"hall_id": hall_id})]

@@ -6,40 +6,42 @@ it); staff and citizens with the session cookie. Paths are stable: other pages l
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from smarthall.appointment import service as appointment_service
 from smarthall.catalog import service as catalog_service
-from smarthall.catalog.models import Item
+from smarthall.catalog.errors import ItemNotFound
 from smarthall.core.clock import service_day
+from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.identity.models import Citizen
+from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
-from smarthall.org.models import Department
-from smarthall.queueing import service
-from smarthall.queueing.models import WindowSession
+from smarthall.queueing import calling, facts, service
 from smarthall.queueing.schemas import TicketIssue
-from smarthall.web.nav import Tile, register
+from smarthall.web.nav import Tile
 from smarthall.web.templating import denied, error_page, render
 
+# Every page commits through the route (``UnitOfWorkRoute``); a page that shows a domain error runs the act inside
+# ``core.db.attempt``, so the failed act leaves nothing behind and the rest of the request is committed as usual.
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
-register(
+# Role home tiles (added by ``queueing.register``).
+TILES = (
     Tile(
         "queue.window", "/window/", "窗口叫号工作台", "Window workstation", "签到、叫号、办结", "Sign in, call, finish"
-    )
+    ),
+    Tile("queue.issue", "/kiosk/", "导办台取号", "Guide desk tickets", "为群众取号", "Issue tickets for citizens"),
 )
-register(Tile("queue.issue", "/kiosk/", "导办台取号", "Guide desk tickets", "为群众取号", "Issue tickets for citizens"))
 
 
 # ------------------------------------------------------------------------------------------------------ kiosk
@@ -54,12 +56,14 @@ def kiosk_home(request: Request, actor: CurrentActor) -> Response:
 
 
 def _kiosk_context(session: DbSession, hall_code: str) -> dict[str, object]:
-    hall = org_service.get_hall(session, hall_code)
-    codes = catalog_service.hall_item_codes(session, hall)
-    items = list(session.execute(select(Item).where(Item.code.in_(codes)).order_by(Item.code)).scalars())
-    depts = dict(session.execute(select(Department.code, Department.name)).all())
-    groups: dict[str, list[Item]] = {}
-    for item in items:
+    hall = facts.hall(session, hall_code)
+    depts = org_service.department_names(session)
+    groups: dict[str, list[catalog_service.ItemFacts]] = {}
+    for code in sorted(facts.hall_items(session, hall.code)):
+        try:
+            item = facts.item(session, code)
+        except ItemNotFound:  # switched on locally but retired from the catalog
+            continue
         groups.setdefault(depts.get(item.department_code, item.department_code), []).append(item)
     return {"hall": hall, "groups": groups}
 
@@ -67,7 +71,7 @@ def _kiosk_context(session: DbSession, hall_code: str) -> dict[str, object]:
 def _kiosk_allowed(session: DbSession, actor: Actor, hall_code: str) -> bool:
     if not actor.has("queue.issue") or actor.kind not in ("device", "staff"):
         return False
-    hall = org_service.get_hall(session, hall_code)
+    hall = facts.hall(session, hall_code)
     return actor.can_see_hall(hall.id, hall.region_path)
 
 
@@ -109,12 +113,12 @@ def kiosk_issue(
             appointment_code=appointment_code.strip() or None,
             declared=declared if declared in ("pregnant", "disabled", "military") else None,  # type: ignore[arg-type]
         )
-        ticket, _ = service.issue_ticket(session, actor, data, idempotency_key=None, now=now)
+        with attempt(session):
+            ticket, _ = service.issue_ticket(session, actor, data, idempotency_key=None, now=now)
         read = service.ticket_read(session, ticket, now)
-        item = catalog_service.get_item(session, ticket.item_code)
-        hall = org_service.get_hall(session, hall_code)
+        item = facts.item(session, ticket.item_code)
+        hall = facts.hall(session, hall_code)
     except HallError as exc:
-        session.rollback()
         ctx = _kiosk_context(session, hall_code)
         return render(
             request, "queueing/kiosk.html", {**ctx, "large": large == "1", "error": exc}, status_code=exc.status_
@@ -147,26 +151,29 @@ def window_home(request: Request, actor: CurrentActor) -> Response:
 
 
 def _workstation(
-    request: Request, session: DbSession, actor: Actor, window_code: str, now: object, error: HallError | None = None
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    window_code: str,
+    now: datetime,
+    error: HallError | None = None,
 ) -> Response:
-    assert hasattr(now, "tzinfo")
-    state = service.window_state(session, actor, window_code=window_code, now=now)  # type: ignore[arg-type]
-    window = service._window(session, window_code)
-    current = service.current_ticket(session, window_code)
+    state = calling.window_state(session, actor, window_code=window_code, now=now)
+    window = facts.window(session, window_code)
+    current = calling.current_ticket(session, window_code)
     person = None
     if current is not None:
-        citizen = session.get(Citizen, current.citizen_id) if current.citizen_id else None
+        citizen = identity_service.citizen_contact(session, current.citizen_id) if current.citizen_id else None
         person = {
             "name": mask_name(citizen.name) if citizen else "",
             "id_number": mask_id_number(current.id_number or (citizen.id_number if citizen else None)),
             "phone": mask_phone(current.phone or (citizen.phone if citizen else None)),
             "priority_reason": current.priority_reason,
         }
-    ws = session.execute(select(WindowSession).where(WindowSession.window_code == window_code)).scalar_one_or_none()
-    mine = ws is not None and ws.staff_id == actor.id and ws.status != "closed"
-    queue = service.queue_list(session, actor, window_code=window_code, now=now)  # type: ignore[arg-type]
-    skipped = service.skipped_list(session, actor, window_code=window_code, now=now)  # type: ignore[arg-type]
-    others = [w for w in window.hall.windows if w.code != window.code and w.active]
+    mine = state.staff_id == actor.id and state.status != "closed"
+    queue = service.queue_list(session, actor, window_code=window_code, now=now)
+    skipped = service.skipped_list(session, actor, window_code=window_code, now=now)
+    others = [w for w in facts.hall_windows(session, window.hall_id) if w.code != window.code]
     return render(
         request,
         "queueing/window.html",
@@ -225,35 +232,43 @@ def window_act(
     request.state.actor = actor
     if not actor.has("queue.window"):
         return denied(request, actor)
+    if action not in _ACTS:
+        return Response(status_code=400)
     try:
-        if action == "sign-in":
-            service.sign_in(session, actor, window_code=window_code, now=now)
-        elif action in ("pause", "resume", "sign-out"):
-            status = {"pause": "paused", "resume": "open", "sign-out": "closed"}[action]
-            service.set_window_status(session, actor, window_code=window_code, status=status, now=now)
-        elif action == "call-next":
-            service.call_next(session, actor, window_code=window_code, now=now)
-        elif action == "call":
-            service.call_number(session, actor, window_code=window_code, number=number, now=now)
-        elif action == "recall":
-            service.recall(session, actor, ticket_id=ticket_id, now=now)
-        elif action == "skip":
-            service.skip(session, actor, ticket_id=ticket_id, now=now)
-        elif action == "requeue":
-            service.requeue(session, actor, ticket_id=ticket_id, now=now)
-        elif action == "finish":
-            service.finish(session, actor, ticket_id=ticket_id, now=now)
-        elif action == "transfer":
-            service.transfer(session, actor, ticket_id=ticket_id, item_code=None, window_code=target_window, now=now)
-        else:
-            return Response(status_code=400)
+        with attempt(session):
+            _ACTS[action](session, actor, window_code, ticket_id, number, target_window, now)
     except HallError as exc:
-        session.rollback()
         try:
             return _workstation(request, session, actor, window_code, now, error=exc)
         except HallError as inner:
             return error_page(request, inner)
     return RedirectResponse(f"/window/{window_code}", status_code=303)
+
+
+def _window_status(status: str) -> _Act:
+    def act(s: DbSession, a: Actor, w: str, _t: int, _n: str, _tw: str, now: datetime) -> object:
+        return calling.set_window_status(s, a, window_code=w, status=status, now=now)
+
+    return act
+
+
+_Act = Callable[[DbSession, Actor, str, int, str, str, datetime], object]
+# The workstation's buttons: action → use case (session, actor, window, ticket id, number, target window, now).
+_ACTS: dict[str, _Act] = {
+    "sign-in": lambda s, a, w, t, n, tw, now: calling.sign_in(s, a, window_code=w, now=now),
+    "pause": _window_status("paused"),
+    "resume": _window_status("open"),
+    "sign-out": _window_status("closed"),
+    "call-next": lambda s, a, w, t, n, tw, now: calling.call_next(s, a, window_code=w, now=now),
+    "call": lambda s, a, w, t, n, tw, now: calling.call_number(s, a, window_code=w, number=n, now=now),
+    "recall": lambda s, a, w, t, n, tw, now: calling.recall(s, a, ticket_id=t, now=now),
+    "skip": lambda s, a, w, t, n, tw, now: calling.skip(s, a, ticket_id=t, now=now),
+    "requeue": lambda s, a, w, t, n, tw, now: calling.requeue(s, a, ticket_id=t, now=now),
+    "finish": lambda s, a, w, t, n, tw, now: calling.finish(s, a, ticket_id=t, now=now),
+    "transfer": lambda s, a, w, t, n, tw, now: calling.transfer(
+        s, a, ticket_id=t, item_code=None, window_code=tw, now=now
+    ),
+}
 
 
 # ---------------------------------------------------------------------------------------------------- boards
@@ -265,7 +280,7 @@ def _board_page(request: Request, session: DbSession, actor: Actor, hall_code: s
 
     try:
         board_reader(session, actor, hall_code)
-        hall = org_service.get_hall(session, hall_code)
+        hall = facts.hall(session, hall_code)
     except HallError as exc:
         if actor.kind == "anonymous":
             return denied(request, actor)
@@ -292,9 +307,9 @@ def zone_board_page(
 def ticket_page(ticket_id: DbId, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     request.state.actor = actor
     try:
-        ticket = service.get_ticket(session, ticket_id)
+        ticket = service.public_ticket(session, ticket_id)
         read = service.ticket_read(session, ticket, now)
-        item = catalog_service.get_item(session, ticket.item_code)
+        item = facts.item(session, ticket.item_code)
     except HallError as exc:
         return error_page(request, exc)
     return render(request, "queueing/ticket_live.html", {"ticket": read, "item": item})
@@ -316,8 +331,8 @@ def book_page(
     today = service_day(now)
     chosen = day or today + timedelta(days=1)
     try:
-        hall = org_service.get_hall(session, hall_code)
-        item = catalog_service.get_item(session, item_code)
+        hall = facts.hall(session, hall_code)
+        item = facts.item(session, item_code)
         slots = appointment_service.list_slots(
             session, request.app.state.db, hall_code=hall_code, item_code=item_code, day=chosen, now=now
         )
@@ -344,11 +359,11 @@ def book_submit(
     if actor.kind != "citizen":
         return denied(request, actor)
     try:
-        if appointment_service.mark_no_shows(session, now=now, citizen_id=actor.id):
-            session.commit()
-        appointment_service.book(session, actor, slot_id=slot_id, item_code=item_code, now=now)
+        # Missed bookings are settled first and stand even when this booking is refused (committed by the route).
+        appointment_service.mark_no_shows(session, now=now, citizen_id=actor.id)
+        with attempt(session):
+            appointment_service.book(session, actor, slot_id=slot_id, item_code=item_code, now=now)
     except HallError as exc:
-        session.rollback()
         return error_page(request, exc)
     return RedirectResponse("/appointments/mine", status_code=303)
 
@@ -368,8 +383,8 @@ def cancel_submit(code: str, request: Request, session: DbSession, actor: Curren
     if actor.kind != "citizen":
         return denied(request, actor)
     try:
-        appointment_service.cancel(session, actor, code=code, now=now)
+        with attempt(session):
+            appointment_service.cancel(session, actor, code=code, now=now)
     except HallError as exc:
-        session.rollback()
         return error_page(request, exc)
     return RedirectResponse("/appointments/mine", status_code=303)

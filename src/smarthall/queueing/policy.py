@@ -2,17 +2,18 @@
 
 - Numbers (取号): a letter prefix per queue and a daily sequence per hall and queue, zero-padded to three digits
   and widening past 999 (A001 … A999, A1000).
-- Priority (优先): age ≥ 60 from the ID birth date, declared pregnancy/disability/military service, and on-time
-  appointment check-ins (GB/T 44888 §6.4; 适老化 practice).
+- Priority (优先): age ≥ ``priority_age`` (60 by default) from the ID birth date, declared
+  pregnancy/disability/military service, and on-time appointment check-ins (GB/T 44888 §6.4; 适老化 practice).
 - Calling order: tickets transferred to this window first, then priority tickets, then ordinary tickets, each
   by their place in line; a starvation guard lets an ordinary ticket through after ``max_priority_streak``
-  priority calls in a row at a window, or once the oldest ordinary ticket has waited ``max_ordinary_wait``.
+  priority calls in a row at a window, or once the oldest ordinary ticket has waited ``max_ordinary_wait``
+  (both hall rules, ``QueueRules``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -20,17 +21,34 @@ from smarthall.core.clock import SHANGHAI
 from smarthall.core.validators import age_on
 
 DECLARED_REASONS = ("pregnant", "disabled", "military")
-PRIORITY_AGE = 60
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
-class CallRule:
-    max_priority_streak: int = 3
-    max_ordinary_wait: timedelta = timedelta(minutes=30)
+class QueueRules:
+    """A hall's queue rules, read once per request from its rule settings (``queue.<field>`` in
+    ``rules.definitions``, where the platform defaults live): quiet calling, the starvation guard, priority by age,
+    the long-wait alert."""
 
+    quiet_call_ahead: int
+    max_priority_streak: int
+    max_ordinary_wait_minutes: int
+    priority_age: int
+    long_wait_minutes: int
+    long_wait_alert_count: int
 
-DEFAULT_RULE = CallRule()
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> QueueRules:
+        """From ``{field: value}`` (or ``{"queue.<field>": value}``, e.g. ``rules.service.defaults()``)."""
+        return cls(**{k: int(values[k] if k in values else values[f"queue.{k}"]) for k in cls.keys()})
+
+    @property
+    def max_ordinary_wait(self) -> timedelta:
+        return timedelta(minutes=self.max_ordinary_wait_minutes)
 
 
 def format_number(prefix: str, seq: int) -> str:
@@ -48,12 +66,14 @@ def queue_prefixes(department_codes: Iterable[str]) -> dict[str, str]:
     }
 
 
-def priority_reason(id_number: str | None, declared: str | None, on_time_appointment: bool, day: date) -> str | None:
+def priority_reason(
+    id_number: str | None, declared: str | None, on_time_appointment: bool, day: date, *, priority_age: int
+) -> str | None:
     if on_time_appointment:
         return "appointment"
     if declared in DECLARED_REASONS:
         return declared
-    if id_number and age_on(id_number, day) >= PRIORITY_AGE:
+    if id_number and age_on(id_number, day) >= priority_age:
         return "elderly"
     return None
 
@@ -94,7 +114,7 @@ class Candidate:
 
 
 def calling_order(
-    candidates: Sequence[Candidate], *, now: datetime, priority_streak: int, rule: CallRule = DEFAULT_RULE
+    candidates: Sequence[Candidate], *, now: datetime, priority_streak: int, rule: QueueRules
 ) -> list[int]:
     """Ids in the order a window should try to call them (the first that is still waiting wins)."""
     targeted = sorted((c for c in candidates if c.targeted), key=lambda c: (c.queued_at, c.id))
