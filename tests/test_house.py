@@ -71,7 +71,6 @@ PENDING_TILES: set[str] = {
     "assist/pages.py",
     "consult/pages.py",
     "evaluation/pages.py",
-    "queueing/pages.py",
 }
 TILE_AT_IMPORT = re.compile(r"^(nav\.)?register\(\s*(nav\.)?Tile\(", re.MULTILINE)
 
