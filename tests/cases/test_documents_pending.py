@@ -46,7 +46,7 @@ def test_a_failed_rendering_leaves_the_decision_and_a_certificate_being_prepared
     refused(client.get(doc["download_path"], headers=headers), 409, "document_pending")
     assert 'data-reason="pending"' in client.get(doc["verify_path"]).text
     page = client.get(f"/cases/{case_no}", headers=headers)
-    assert page.status_code == 200 and f'data-testid="doc-licence-pending"' in page.text and "证书正在制作" in page.text
+    assert page.status_code == 200 and 'data-testid="doc-licence-pending"' in page.text and "证书正在制作" in page.text
     wallet = client.get("/api/v1/me/licences", headers=headers).json()
     assert any(w.get("number") == doc["doc_no"] for w in wallet)  # the e-licence is in the wallet already
     with pytest.raises(Exception, match="still being rendered"):
@@ -71,7 +71,9 @@ def test_rendering_is_idempotent_and_never_attaches_twice(
     case_no = sc003(client, headers)["case_no"]
     monkeypatch.setattr(licence_service, "render", real)
     with env.db.unit_of_work(write=False) as session:
-        doc = session.execute(select(Document).where(Document.case_no == case_no, Document.kind == "licence")).scalar_one()
+        doc = session.execute(
+            select(Document).where(Document.case_no == case_no, Document.kind == "licence")
+        ).scalar_one()
         document_id = doc.id
     [entry] = [e for e in _outbox(env) if e.document_id == document_id]
     content = entry.content_json

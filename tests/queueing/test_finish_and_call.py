@@ -76,7 +76,10 @@ class TestFinishAndCallNext:
         assert 'data-testid="act-finish-next"' in page.text and "办结并叫下一位" in page.text
         origin = {"Origin": "http://testserver"}
         done = client.post(
-            f"/window/{W01}/act", data={"action": "finish-next", "ticket_id": t1["id"]}, headers=origin, follow_redirects=False
+            f"/window/{W01}/act",
+            data={"action": "finish-next", "ticket_id": t1["id"]},
+            headers=origin,
+            follow_redirects=False,
         )
         assert done.status_code == 303
         assert client.get(f"/api/v1/tickets/{t1['id']}").json()["status"] == "finished"
@@ -92,7 +95,13 @@ def test_parallel_windows_with_the_one_act_call_every_ticket_once(live_server):
             r = c.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": item}, headers=KIOSK)
             assert r.status_code == 201
             ids.add(r.json()["id"])
-    windows = {"clerk1": W01, "clerk2": W02, "clerk3": "H-690102-W03", "clerk7": "H-690102-W12", "clerk4": "H-690102-W04"}
+    windows = {
+        "clerk1": W01,
+        "clerk2": W02,
+        "clerk3": "H-690102-W03",
+        "clerk7": "H-690102-W12",
+        "clerk4": "H-690102-W04",
+    }
     tokens = {user: _login(live_server, user) for user in windows}
 
     def work(user: str) -> tuple[list[int], list[int]]:

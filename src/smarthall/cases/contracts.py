@@ -12,6 +12,7 @@ from smarthall.cases.repository import CaseRepository, FileRepository
 from smarthall.core.subjects import ArchivalFile, ArchivalInput, ServedSubject
 from smarthall.licences import service as licence_service
 
+
 class DocumentsPending(RuntimeError):
     """A finished case whose documents are still being rendered cannot be packaged yet."""
 

@@ -82,7 +82,6 @@ def issue_document(
     documents = DocumentRepository(session)
     doc_no = f"{case_no}-{kind.upper()[:3]}{documents.count_of_kind(case_no, kind) + 1}"
     token = secrets.token_urlsafe(18)
-    issued_on = service_day(now).isoformat()
     document = documents.add(
         Document(
             case_no=case_no,
