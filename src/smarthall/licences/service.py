@@ -111,7 +111,11 @@ def issue_document(
     database = session.info.get("db")
     if database is not None:
         document_id = document.id
-        after_commit(session, lambda: complete_pending(database, desk, document_id))
+
+        def render_now() -> None:
+            complete_pending(database, desk, document_id)
+
+        after_commit(session, render_now)
     return document
 
 
