@@ -265,6 +265,7 @@ _ACTS: dict[str, _Act] = {
     "skip": lambda s, a, w, t, n, tw, now: calling.skip(s, a, ticket_id=t, now=now),
     "requeue": lambda s, a, w, t, n, tw, now: calling.requeue(s, a, ticket_id=t, now=now),
     "finish": lambda s, a, w, t, n, tw, now: calling.finish(s, a, ticket_id=t, now=now),
+    "finish-next": lambda s, a, w, t, n, tw, now: calling.finish_and_call_next(s, a, ticket_id=t, now=now),
     "transfer": lambda s, a, w, t, n, tw, now: calling.transfer(
         s, a, ticket_id=t, item_code=None, window_code=tw, now=now
     ),
