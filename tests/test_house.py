@@ -26,7 +26,6 @@ THIN = ("service.py", "api.py", "pages.py")
 PENDING_QUERIES: set[str] = {
     "archive/service.py",
     "assist/service.py",
-    "audit/service.py",
     "consult/service.py",
     "evaluation/service.py",
 }
