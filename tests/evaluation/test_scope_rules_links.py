@@ -13,7 +13,7 @@ from smarthall.evaluation.models import Invitation
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from tests.conftest import auth
-from tests.evaluation.conftest import KIOSK, PAD, PAD2, citizen_headers
+from tests.evaluation.conftest import KIOSK, PAD, citizen_headers
 from tests.factories import assert_problem, make_rule, make_staff
 
 HOME, OTHER = "H-690102", "H-690123"
@@ -31,33 +31,46 @@ def other_hall(env):
         make_staff(env, username=username, role=role, hall_code=OTHER)
 
 
+def _key(key: str) -> dict[str, str]:
+    return {"X-Device-Key": key}
+
+
+def _device(env, code: str, key: str, *, zone_code: str | None = None, window_code: str | None = None) -> None:
+    """A kiosk of this hall standing in ``zone_code`` or at ``window_code``."""
+    with env.db.unit_of_work() as session:
+        identity_service.ensure_device(
+            session,
+            code=code,
+            kind="kiosk",
+            name="测试自助机",
+            hall=org_service.hall_facts(session, HOME),
+            key=key,
+            zone_code=zone_code,
+            window_code=window_code,
+        )
+
+
 class TestForgedRatingLinks:
     def test_a_kiosk_key_and_someone_elses_ticket_make_no_link(self, env, client, services):
-        services.add("ticket", "701")  # finished just now at window W01, for the demo citizen
-        forged = client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=KIOSK)
+        services.add("ticket", "701")  # finished just now at window W01 (zone Z03), for the demo citizen
+        forged = client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=KIOSK)  # entrance zone
         assert_problem(forged, 403, "evaluation_link_not_yours")
-        # the other window's pad cannot either; the serving window's pad can, once
-        assert_problem(
-            client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=PAD2),
-            403,
-            "evaluation_link_not_yours",
-        )
-        minted = client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=PAD)
+        # a device at another window cannot either; the serving window's device can, once
+        _device(env, "T-AT-W02", "test-at-w02", window_code="H-690102-W02")
+        _device(env, "T-AT-W01", "test-at-w01", window_code="H-690102-W01")
+        at_w02 = client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=_key("test-at-w02"))
+        assert_problem(at_w02, 403, "evaluation_link_not_yours")
+        minted = client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=_key("test-at-w01"))
         assert minted.status_code == 201, minted.text
-        again = client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=PAD)
+        again = client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=_key("test-at-w01"))
         assert_problem(again, 409, "evaluation_link_already_minted")
+        # a window pad holds no link permission at all
+        assert_problem(
+            client.post("/api/v1/evaluations/links", json={"ticket_id": 701}, headers=PAD), 403, "forbidden_role"
+        )
 
     def test_a_device_of_the_windows_zone_may_mint_minutes_after_only(self, env, client, services):
-        with env.db.unit_of_work() as session:
-            identity_service.ensure_device(
-                session,
-                code="T-ZONE-Z03",
-                kind="kiosk",
-                name="Z03自助机",
-                hall=org_service.hall_facts(session, HOME),
-                key="test-zone-z03-screen",
-                zone_code="H-690102-Z03",
-            )
+        _device(env, "T-ZONE-Z03", "test-zone-z03-screen", zone_code="H-690102-Z03")
         services.add("ticket", "702")
         services.add("ticket", "703", finished_at=env.clock.now() - timedelta(minutes=20))
         assert client.post("/api/v1/evaluations/links", json={"ticket_id": 702}, headers=ZONE_DEVICE).status_code == 201
@@ -95,11 +108,12 @@ class TestOtherHallAndWrongRole:
     def test_every_endpoint_refuses_another_hall(self, env, client, services, other_hall):
         rect_id = _bad_rating(client, services, "711")
         mgr, admin, auditor = (auth(client, u) for u in ("mgr-other", "admin-other", "auditor-other"))
-        for headers in (mgr, admin, auditor):
+        for headers in (mgr, auditor):
             for path in ("/api/v1/evaluations", "/api/v1/evaluations/stats", "/api/v1/evaluations/stats.csv"):
                 assert_problem(client.get(path, params={"hall_code": HOME}, headers=headers), 403, "out_of_scope")
             assert_problem(client.get(f"/api/v1/evaluations/settings/{HOME}", headers=headers), 403, "out_of_scope")
             assert client.get("/api/v1/rectifications", headers=headers).json() == []
+        assert_problem(client.get(f"/api/v1/evaluations/settings/{HOME}", headers=admin), 403, "forbidden_role")
         act = client.post(f"/api/v1/rectifications/{rect_id}/actions", json={"action": "follow_up"}, headers=mgr)
         assert_problem(act, 404, "rectification_not_found")
         appeal = client.post(f"/api/v1/rectifications/{rect_id}/actions", json={"action": "uphold"}, headers=auditor)
