@@ -399,6 +399,11 @@ def list_devices(session: Session, actor: Actor, *, limit: int = 100, offset: in
     return DeviceRepository(session).list_in_scope(actor, limit=limit, offset=offset)
 
 
+def device_zone_code(session: Session, device_id: int) -> str | None:
+    """The zone a device stands in (None for a device placed outside any zone)."""
+    return DeviceRepository(session).zone_of(device_id)
+
+
 def ensure_device(
     session: Session,
     *,

@@ -82,6 +82,6 @@ def logout() -> Response:
 def audit_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     if (denied := gate(request, actor, "audit.read")) is not None:
         return denied
-    events = audit_service.list_events(session, limit=200)
+    events = audit_service.list_events(session, actor, limit=200)
     result = audit_service.verify_chain(session)
     return render(request, "audit.html", {"events": events, "verify": result})
