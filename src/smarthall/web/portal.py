@@ -145,6 +145,12 @@ def errands(session: Session, actor: Actor, now: datetime) -> list[Errand]:
     return out
 
 
+def _own_name(session: Session, actor: Actor) -> str:
+    """The citizen's own name, to greet them (shown to themselves only, as their own case pages show it)."""
+    contact = identity_service.citizen_contact(session, actor.id) if actor.id is not None else None
+    return contact.name if contact is not None else ""
+
+
 def citizen_home(request: Request, session: Session, actor: Actor, now: datetime, hall_code: str) -> Response:
     hall = chosen_hall(session, hall_code)
     messages = {}
@@ -155,7 +161,7 @@ def citizen_home(request: Request, session: Session, actor: Actor, now: datetime
         "halls": org_service.list_halls(session),
         "errands": errands(session, actor, now),
         "messages": messages,
-        "name": identity_service.display_name(session, actor),
+        "name": _own_name(session, actor),
         **services(session, hall),
     }
     return render(request, "portal/home.html", context)
