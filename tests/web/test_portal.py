@@ -10,6 +10,7 @@ from typing import Any
 
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.i18n import catalog
+from tests.cases.helpers import li_ming, sc003
 from tests.factories import DEMO_CITIZEN_ID, citizen_payload, make_id_number
 from tests.queueing.helpers import HALL, issue
 
@@ -48,7 +49,7 @@ def visible_text(html: str) -> str:
 RAW_WORDS = (
     "booked checked_in no_show waiting called finished skipped cancelled submitted supplement review "
     "approved delivered rejected refused withdrawn suspended pregnant elderly disabled military "
-    "appointment_required on_time wrong_day valid revoked"
+    "appointment_required on_time wrong_day valid revoked pass fail contradiction"
 ).split()
 RAW_PATTERNS = [re.compile(r"\b[A-Z]{2,3}-\d{3}\b"), re.compile(r"\bH-\d{6,}-W\d+\b")]
 
@@ -185,12 +186,8 @@ def test_every_citizen_page_in_words(client, env):
     r = client.post("/appointments/book", data={"slot_id": slot["id"], "item_code": BOOKABLE}, headers=ORIGIN)
     code = re.search(r"booked=([A-Z0-9-]+)", r.url.query.decode() if isinstance(r.url.query, bytes) else r.url.query)
     assert code is not None
-    submitted = client.post(
-        "/api/v1/cases",
-        json={"item_code": "SC-003", "hall_code": HALL, "form": {"cancel_reason": "停止经营"}, "materials": []},
-        headers=ORIGIN,
-    )
-    case_no = submitted.json().get("case_no") or submitted.json().get("case", {}).get("case_no")
+    submitted = sc003(client, li_ming(client))
+    case_no = submitted.get("case_no") or submitted.get("case", {}).get("case_no")
     ticket = client.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": "GA-002"}, headers=ORIGIN).json()
     old = issue(client, "GA-001", id_number=make_id_number(datetime(1950, 1, 1).date())).json()
     pages = [
@@ -203,8 +200,8 @@ def test_every_citizen_page_in_words(client, env):
         f"/tickets/{ticket['id']}",
         f"/tickets/{old['id']}",
     ]
-    if case_no:
-        pages.append(f"/cases/{case_no}")
+    assert case_no, submitted
+    pages.append(f"/cases/{case_no}")
     for path in pages:
         for lang in ("zh", "en"):
             page = client.get(path + ("&" if "?" in path else "?") + f"lang={lang}")
@@ -229,3 +226,12 @@ def test_every_citizen_page_in_words(client, env):
 def test_frozen_clock_is_a_monday_morning(env):
     # The pages above book for Tuesday 2026-12-01 and issue tickets now: the test clock is a working morning.
     assert env.clock.now().astimezone(SHANGHAI).date() < datetime(2026, 12, 1).date()
+
+
+def test_kiosk_top_bar_offers_no_api_docs_and_no_sign_out(client):
+    from tests.queueing.helpers import KIOSK
+
+    page = client.get(f"/kiosk/{HALL}", headers=KIOSK)
+    assert page.status_code == 200
+    assert 'href="/docs"' not in page.text and 'action="/logout"' not in page.text
+    assert "device:" not in visible_text(page.text)
