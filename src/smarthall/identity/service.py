@@ -327,11 +327,12 @@ def active_staff(session: Session, *, hall_id: int, roles: Iterable[str]) -> lis
 
 
 def display_name(session: Session, actor: Actor) -> str:
-    """How the pages greet ``actor``: a staff member's masked name, or the actor's label."""
+    """How the pages greet ``actor``: a staff member by their own full name (shown to themselves only — masking is
+    for other people's names in lists), else the actor's label."""
     if actor.kind == "staff" and actor.id is not None:
         staff = StaffRepository(session).by_id(actor.id)
         if staff is not None:
-            return mask_name(staff.name)
+            return staff.name
     return actor.label
 
 
