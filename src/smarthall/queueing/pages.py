@@ -24,6 +24,7 @@ from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import day_query
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.queueing import calling, facts, service
@@ -323,7 +324,7 @@ def book_page(
     now: Now,
     hall_code: Annotated[str, Query(max_length=32)] = "",
     item_code: Annotated[str, Query(max_length=32)] = "",
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[date | None, day_query("date")] = None,
 ) -> Response:
     request.state.actor = actor
     if actor.kind != "citizen":
