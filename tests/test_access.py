@@ -50,9 +50,9 @@ PUBLIC = {
     # The guidance card of an item is public service information; the route a visitor took is recorded anonymously.
     ("GET", "/api/v1/consult/guide/{item_code}"),
     ("POST", "/api/v1/consult/routes"),
-    # A ticket's live position, reached from the QR code printed on it, shows what the wall board shows (number,
-    # window, people ahead) and nothing personal; the call's voice file likewise.
-    ("GET", "/api/v1/tickets/{ticket_id}"),
+    # A ticket's live position, reached from the QR code printed on it (an unguessable reference), shows what the
+    # wall board shows (number, window, people ahead) and nothing personal; the call's voice file likewise.
+    ("GET", "/api/v1/tickets/by-token/{token}"),
     ("GET", "/api/v1/tickets/{ticket_id}/voice.wav"),
     # Free appointment slots are public; booking one needs a citizen login.
     ("GET", "/api/v1/appointment-slots"),
