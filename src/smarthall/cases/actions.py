@@ -152,7 +152,7 @@ def on_resubmit(ctx: ActionContext) -> None:
     if ctx.data.materials:
         _replace_materials(ctx)
     findings = material_findings(ctx.item, case.materials, ctx.today, online=case.channel == "online")
-    applicant = identity_service.get_citizen(ctx.session, case.citizen_id)
+    applicant = identity_service.get_citizen(ctx.session, case.citizen_id) if case.citizen_id else None
     if applicant is not None:
         findings += ownership.findings(ctx.session, ctx.actor, applicant, ctx.item, ctx.form(), now=ctx.now)
     case.precheck = {"passed": not findings, "findings": [f.as_dict() for f in findings]}

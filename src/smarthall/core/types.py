@@ -37,4 +37,4 @@ PathDay = Annotated[date, Path(ge=FIRST_DAY, le=LAST_DAY)]
 
 def day_query(alias: str | None = None) -> Any:
     """A calendar day in a query string: ``Annotated[date | None, day_query("from")] = None``."""
-    return Query(alias=alias, ge=FIRST_DAY, le=LAST_DAY)
+    return Query(alias=alias, ge=FIRST_DAY, le=LAST_DAY)  # type: ignore[arg-type]  # pydantic bounds any ordered type
