@@ -50,9 +50,9 @@ PUBLIC = {
     # The guidance card of an item is public service information; the route a visitor took is recorded anonymously.
     ("GET", "/api/v1/consult/guide/{item_code}"),
     ("POST", "/api/v1/consult/routes"),
-    # A ticket's live position, reached from the QR code printed on it, shows what the wall board shows (number,
-    # window, people ahead) and nothing personal; the call's voice file likewise.
-    ("GET", "/api/v1/tickets/{ticket_id}"),
+    # A ticket's live position, reached from the QR code printed on it (an unguessable reference), shows what the
+    # wall board shows (number, window, people ahead) and nothing personal; the call's voice file likewise.
+    ("GET", "/api/v1/tickets/by-token/{token}"),
     ("GET", "/api/v1/tickets/{ticket_id}/voice.wav"),
     # Free appointment slots are public; booking one needs a citizen login.
     ("GET", "/api/v1/appointment-slots"),
@@ -126,24 +126,10 @@ def test_administrator_cannot_read_the_audit_trail_and_auditor_cannot_import(cli
 
 def test_hall_scope_of_staff_lists(env, client):
     # Add a township station clerk and a city-centre manager to the demo data.
-    import json
+    from tests.factories import make_staff
 
-    from smarthall.catalog.importer import import_catalog
-    from smarthall.demo import demo_catalog_text
-
-    data = json.loads(demo_catalog_text())
-    data["staff"].append(
-        {"code": "T-1", "username": "stationclerk", "name": "赵六", "role": "clerk", "hall_code": "H-690102001"}
-    )
-    data["staff"].append(
-        {"code": "C-1", "username": "citymanager", "name": "钱七", "role": "hall_manager", "hall_code": "H-690200"}
-    )
-    from smarthall.identity import security
-
-    with env.db.unit_of_work() as session:
-        import_catalog(
-            session, json.dumps(data, ensure_ascii=False), demo_password_hash=security.hash_password("smarthall-demo")
-        )
+    make_staff(env, username="stationclerk", role="clerk", hall_code="H-690102001", name="赵六")
+    make_staff(env, username="citymanager", role="hall_manager", hall_code="H-690200", name="钱七")
     county_view = {s["username"] for s in client.get("/api/v1/staff", headers=auth(client, "hallmanager1")).json()}
     assert "stationclerk" in county_view  # the county manager oversees its township stations
     assert "citymanager" not in county_view  # but not another city's centre

@@ -78,6 +78,8 @@ def catalog_import(path: Path) -> None:
         f"imported: created {dict(report.created)}, updated {dict(report.updated)}, "
         f"deactivated {dict(report.deactivated)}; {'changed' if report.changed else 'nothing changed'}"
     )
+    if report.staff:
+        typer.echo(f"staff section not imported ({len(report.staff)} entries): use `smarthall staff import` or /staff")
 
 
 @app.command("seed")
@@ -148,6 +150,28 @@ def archive_verify(
     typer.echo(f"checked {checked} package(s), {failed} failed")
     if failed:
         raise typer.Exit(1)
+
+
+@staff_app.command("import")
+def staff_import(path: Path) -> None:
+    """Create or update the staff accounts of a catalog-format file's ``staff`` section (console bootstrap: catalog
+    import never writes staff); accounts get no password until ``staff set-password``."""
+    from smarthall.catalog import importer
+    from smarthall.core.errors import HallError
+    from smarthall.identity import staffing
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        with _database(Settings()).unit_of_work() as session:
+            entries = [p.model_dump() for p in importer.parse_catalog(text).staff]
+            counts = staffing.provision(session, entries)
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"cannot read {path}: {exc}", err=True)
+        raise typer.Exit(2)
+    except HallError as exc:
+        typer.echo(f"{exc.message_zh_} / {exc.message_en_}: {exc.detail}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"staff: {counts}")
 
 
 @staff_app.command("set-password")

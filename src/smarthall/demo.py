@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from smarthall.catalog import importer
 from smarthall.catalog.importer import ImportReport
 from smarthall.core.crypto import blind_index
-from smarthall.identity import security
+from smarthall.identity import security, staffing
 from smarthall.identity import service as identity_service
 from smarthall.identity.models import Citizen
 from smarthall.org.models import Hall
@@ -40,9 +40,8 @@ def first_county_hall(session: Session) -> Hall:
 
 
 def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
-    report: ImportReport = importer.import_catalog(
-        session, demo_catalog_text(), demo_password_hash=security.hash_password(password)
-    )
+    report: ImportReport = importer.import_catalog(session, demo_catalog_text())
+    staffing.provision(session, report.staff, password_hash=security.hash_password(password))
     hall = first_county_hall(session)
     identity_service.ensure_device(
         session,

@@ -122,7 +122,7 @@ class TestCall:
         assert t2["ahead"] is None or t2["ahead"] >= 0
         clerk = auth(client, "clerk1")
         sign_in(client, clerk)
-        waiting = client.get(f"/api/v1/tickets/{t2['id']}").json()
+        waiting = client.get(f"/api/v1/tickets/by-token/{t2['token']}").json()
         assert waiting["ahead"] == 1 and waiting["estimated_wait_minutes"] > 0
         called = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk)
         assert called.status_code == 200 and called.json()["id"] == t1["id"]
@@ -229,7 +229,7 @@ class TestWindow:
         # Someone else's ticket.
         r = client.post(f"/api/v1/tickets/{t['id']}/finish", headers=clerk2)
         assert r.status_code == 403 and r.json()["code"] == "not_your_ticket"
-        assert client.get(f"/api/v1/tickets/{t['id']}").json()["status"] == "called"
+        assert client.get(f"/api/v1/tickets/by-token/{t['token']}").json()["status"] == "called"
 
 
 class TestBoard:

@@ -43,7 +43,7 @@ def test_a_lock_held_elsewhere_sheds_the_write_with_503(impatient, seeded):
     assert r.status_code == 503, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "busy" and r.json()["message_zh"] and r.headers["retry-after"]
-    assert client.get(f"/api/v1/tickets/{ticket['id']}").json()["status"] == "waiting"
+    assert client.get(f"/api/v1/tickets/by-token/{ticket['token']}").json()["status"] == "waiting"
     # Once the lock is gone the same call goes through.
     called = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk)
     assert called.status_code == 200 and called.json()["id"] == ticket["id"]

@@ -73,7 +73,7 @@ class TestOneCommitPath:
         origin = {"Origin": "http://testserver"}
         busy = client.post(f"/window/{W01}/act", data={"action": "call-next"}, headers=origin)
         assert busy.status_code == 409 and "请先办结或过号当前号票" in busy.text  # the workstation shows the refusal
-        assert client.get(f"/api/v1/tickets/{t['id']}").json()["status"] == "called"
+        assert client.get(f"/api/v1/tickets/by-token/{t['token']}").json()["status"] == "called"
 
 
 class TestTicketInScope:

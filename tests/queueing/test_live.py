@@ -234,7 +234,7 @@ def test_kill_9_mid_issue_loses_no_acknowledged_ticket(env, tmp_path):
         proc2 = _start(port, tmp_path / "k2")
         try:
             for t in acknowledged:
-                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/tickets/{t['id']}", timeout=10)
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/tickets/by-token/{t['token']}", timeout=10)
                 assert r.status_code == 200 and r.json()["number"] == t["number"]
             after = httpx.post(
                 f"http://127.0.0.1:{port}/api/v1/tickets",

@@ -41,7 +41,7 @@ def test_workstation_flow_with_cookie_login(client):
     page = client.get(f"/window/{W01}")
     assert t["number"] in page.text and 'data-testid="current-number"' in page.text
     client.post(f"/window/{W01}/act", data={"action": "finish", "ticket_id": t["id"]}, headers=ORIGIN)
-    assert client.get(f"/api/v1/tickets/{t['id']}").json()["status"] == "finished"
+    assert client.get(f"/api/v1/tickets/by-token/{t['token']}").json()["status"] == "finished"
     other = client.get("/window/H-690102-W02")
     assert other.status_code == 200  # reading is fine; acting is not:
     r = client.post("/window/H-690102-W02/act", data={"action": "sign-in"}, headers=ORIGIN)
@@ -57,9 +57,10 @@ def test_board_pages(client):
 
 def test_live_ticket_and_booking_pages(client):
     t = issue(client).json()
-    r = client.get(f"/tickets/{t['id']}")
+    r = client.get(f"/tickets/{t['token']}")
     assert r.status_code == 200 and t["number"] in r.text
-    refused_page(client.get("/tickets/999999"), 404, "未找到该号票")
+    refused_page(client.get("/tickets/999999-forged"), 404, "未找到该号票")
+    assert client.get("/tickets/999999").status_code == 401  # sequential ids are not public
     assert client.get("/appointments/mine", follow_redirects=False).status_code == 303
     payload, _ = register_citizen(client)
     client.post("/login", data={"username": payload["id_number"], "password": payload["password"], "next": "/"})

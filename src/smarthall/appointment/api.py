@@ -14,6 +14,7 @@ from smarthall.core.db import attempt
 from smarthall.core.deps import DbSession, Now, require
 from smarthall.core.routing import UnitOfWorkRoute, hot_path
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import day_query
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["appointment"])
 Citizen = Annotated[Actor, Depends(require("appointment.book"))]
@@ -26,7 +27,7 @@ def list_slots(
     now: Now,
     hall_code: Annotated[str, Query(min_length=1, max_length=32)],
     item_code: Annotated[str, Query(min_length=1, max_length=32)],
-    date: Annotated[date, Query()],  # noqa: A002
+    date: Annotated[date, day_query()],  # noqa: A002
 ) -> list[SlotRead]:
     """Bookable slots of a day for an item at a hall, with places left."""
     return service.list_slots(

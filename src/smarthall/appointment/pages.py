@@ -23,6 +23,7 @@ from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.i18n import message
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.types import day_query
 from smarthall.org import service as org_service
 from smarthall.web.templating import denied, error_page, render
 
@@ -52,7 +53,7 @@ def book_page(
     now: Now,
     hall_code: Annotated[str, Query(max_length=32)] = "",
     item_code: Annotated[str, Query(max_length=32)] = "",
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[date | None, day_query("date")] = None,
 ) -> Response:
     request.state.actor = actor
     if actor.kind != "citizen":
@@ -133,7 +134,7 @@ def reschedule_page(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[date | None, day_query("date")] = None,
 ) -> Response:
     """Another slot for a live booking: the days ahead, then the chosen day's slots."""
     request.state.actor = actor

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smarthall.core.types import BigId
+
 
 class SlotRead(BaseModel):
     id: int
@@ -18,14 +20,14 @@ class SlotRead(BaseModel):
 class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    slot_id: int = Field(ge=1)
+    slot_id: BigId
     item_code: str = Field(min_length=1, max_length=32)
 
 
 class BookingReschedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    slot_id: int = Field(ge=1)
+    slot_id: BigId
 
 
 class BookingRead(BaseModel):

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from smarthall.core.types import BigId
+
 
 class HelpRequestCreate(BaseModel):
     hall_code: str = Field(max_length=40)
@@ -15,13 +17,13 @@ class HelpRequestCreate(BaseModel):
     zone_code: str | None = Field(default=None, max_length=40)
     description: str = Field(default="", max_length=1000)
     phone: str | None = Field(default=None, max_length=20)
-    question_id: int | None = None
-    citizen_id: int | None = None  # staff may name the registered citizen they are helping
+    question_id: BigId | None = None
+    citizen_id: BigId | None = None  # staff may name the registered citizen they are helping
 
 
 class HelpRequestAction(BaseModel):
     action: Literal["assign", "start", "finish", "cancel", "link"]
-    staff_id: int | None = None  # for assign: a chosen helper; omitted: by zone, skill and load
+    staff_id: BigId | None = None  # for assign: a chosen helper; omitted: by zone, skill and load
     ticket_ref: str | None = Field(default=None, max_length=64)
     case_ref: str | None = Field(default=None, max_length=64)
     note: str = Field(default="", max_length=1000)
@@ -51,9 +53,9 @@ class HelpRequestRead(BaseModel):
 
 
 class ProxyCreate(BaseModel):
-    entrustor_citizen_id: int | None = None  # staff at a desk name the entrustor; a citizen entrusts for themself
-    agent_citizen_id: int | None = None
-    agent_staff_id: int | None = None
+    entrustor_citizen_id: BigId | None = None  # staff at a desk name the entrustor; a citizen entrusts for themself
+    agent_citizen_id: BigId | None = None
+    agent_staff_id: BigId | None = None
     hall_code: str | None = Field(default=None, max_length=40)
     item_codes: list[str] = Field(min_length=1, max_length=20)
     scope: list[Literal["consult", "declare", "submit_materials", "sign", "collect_result"]] = Field(
@@ -61,7 +63,7 @@ class ProxyCreate(BaseModel):
     )
     valid_from: datetime
     valid_until: datetime
-    help_request_id: int | None = None
+    help_request_id: BigId | None = None
 
 
 class ProxyAction(BaseModel):

@@ -394,6 +394,8 @@ def create_proxy(session: Session, actor: Actor, data: ProxyCreate, *, now: date
         )
     if entrustor_id is None or session.get(Citizen, entrustor_id) is None:
         raise AssistInvalid("委托人不存在", "Unknown entrustor", code="unknown_entrustor")
+    if data.help_request_id is not None and session.get(HelpRequest, data.help_request_id) is None:
+        raise AssistInvalid("帮办请求不存在", "Unknown help request", code="unknown_help_request")
     if (data.agent_citizen_id is None) == (data.agent_staff_id is None):
         raise AssistInvalid("请指定一名受托人", "Name exactly one agent", code="agent_required")
     if data.agent_citizen_id is not None:

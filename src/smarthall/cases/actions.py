@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from smarthall.cases import deadlines, flows, forms, notices, workflow
+from smarthall.cases import deadlines, flows, forms, notices, ownership, workflow
 from smarthall.cases.errors import ActionInvalid, ActionNotForRole, ActionOutOfOrder
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding, check_materials, material_findings
@@ -32,6 +32,7 @@ from smarthall.core.crypto import blind_index
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
 from smarthall.core.workdays import WorkCalendar
+from smarthall.identity import service as identity_service
 from smarthall.licences.service import DocumentDesk
 
 # Actions the applicant takes: they are not told about their own step.
@@ -151,6 +152,9 @@ def on_resubmit(ctx: ActionContext) -> None:
     if ctx.data.materials:
         _replace_materials(ctx)
     findings = material_findings(ctx.item, case.materials, ctx.today, online=case.channel == "online")
+    applicant = identity_service.get_citizen(ctx.session, case.citizen_id) if case.citizen_id else None
+    if applicant is not None:
+        findings += ownership.findings(ctx.session, ctx.actor, applicant, ctx.item, ctx.form(), now=ctx.now)
     case.precheck = {"passed": not findings, "findings": [f.as_dict() for f in findings]}
     case.missing = []
     ctx.detail["findings"] = len(findings)

@@ -66,6 +66,18 @@ class OutOfDepartment(Forbidden):
     message_en = "The case belongs to another department"
 
 
+class CodeNotOwned(Conflict):
+    code = "code_not_owned"
+    message_zh = "表单中填写的证照号码或信用代码不属于申请人,不能受理"
+    message_en = "A licence number or credit code in the form does not belong to the applicant"
+
+
+class ApproverWithoutDepartment(Forbidden):
+    code = "approver_without_department"
+    message_zh = "审批人员未绑定部门,不能审批办件"
+    message_en = "An approver bound to no department cannot decide cases"
+
+
 class RoleCannotReadCases(Forbidden):
     code = "forbidden_role"
     message_zh = "您的角色无权查看办件"

@@ -170,10 +170,10 @@ def tell_staff(
 
 def responsible_staff(session: Session, case: Case) -> list[int]:
     """Who answers for the case's current step: the hall's clerks while it waits for acceptance (and the clerk who
-    accepted it), otherwise the approvers of its department (or of no department)."""
+    accepted it), otherwise the approvers of its department."""
     role = "clerk" if case.status == "submitted" else "approver"
     staff = identity_service.active_staff(session, hall_id=case.hall_id, roles=(role,))
-    out = [s.id for s in staff if role == "clerk" or s.department_code in (None, case.department_code)]
+    out = [s.id for s in staff if role == "clerk" or s.department_code == case.department_code]
     if case.accepted_by and role == "clerk" and case.accepted_by not in out:
         out.append(case.accepted_by)
     return out

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from smarthall.cases import forms, sharing
+from smarthall.cases import forms, ownership, sharing
 from smarthall.cases.errors import DraftsForCitizensOnly, FormInvalid
 from smarthall.cases.models import CaseDraft
 from smarthall.cases.precheck import Finding, as_dicts, auto_satisfied
@@ -79,8 +79,11 @@ def _licence(ctx: PrefillContext, parts: list[str], form: Mapping[str, Any] | No
 def share_subjects(ctx: PrefillContext, form: Mapping[str, Any] | None) -> list[str]:
     """Whom a data-sharing lookup is about: the applicant's ID number, a USCC in the form, the held licence's."""
     out = [ctx.applicant.id_number] if ctx.applicant else []
-    if form and isinstance(form.get("uscc"), str):
-        out.append(form["uscc"])
+    typed = form.get("uscc") if form else None
+    if ctx.applicant and isinstance(typed, str):
+        # a typed code is asked about only when it is the applicant's own (never another person's records)
+        if ownership.owns(ctx.session, ctx.actor, ctx.applicant, "营业执照", "uscc", typed, now=ctx.now):
+            out.append(typed)
     if ctx.applicant:
         uscc = licence_service.held_value(ctx.session, ctx.applicant.id, "营业执照", "uscc", ctx.today)
         if uscc:

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smarthall.core.types import BigId, Day
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,7 +17,7 @@ class Strict(BaseModel):
 class MaterialIn(Strict):
     material_code: str = Field(min_length=1, max_length=40)
     file_id: str | None = Field(default=None, max_length=32)
-    licence_id: int | None = None
+    licence_id: BigId | None = None
 
 
 class CaseCreate(Strict):
@@ -52,7 +54,7 @@ class ActionIn(Strict):
     action: str = Field(min_length=1, max_length=32)
     note: str | None = Field(default=None, max_length=1000)
     missing: list[MissingItem] | None = Field(default=None, max_length=50)
-    tolerated_until: date | None = None
+    tolerated_until: Day | None = None
     materials: list[MaterialIn] | None = Field(default=None, max_length=50)
     form: dict[str, Any] | None = None
     delivery: DeliveryIn | None = None

@@ -15,12 +15,27 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from smarthall.cases import actions, deadlines, flows, forms, limits, notices, precheck, prefill, rules, views, workflow
+from smarthall.cases import (
+    actions,
+    deadlines,
+    flows,
+    forms,
+    limits,
+    notices,
+    ownership,
+    precheck,
+    prefill,
+    rules,
+    views,
+    workflow,
+)
 from smarthall.cases.errors import (
     ActionInvalid,
     ActionNotForRole,
+    ApproverWithoutDepartment,
     CaseNotFound,
     CaseOutOfScope,
+    CodeNotOwned,
     DepartmentAlreadyDecided,
     DocumentNotYours,
     DraftNotFound,
@@ -126,6 +141,7 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
     promised, legal = deadlines.due_dates(calendar, today, offered.promised_limit_workdays, item.legal_limit_workdays)
     resolver = prefill.Resolver.of(session, actor, applicant, now=now, case_no=case_no)
     findings = precheck.material_findings(item, materials, today, online=True)
+    findings += ownership.findings(session, actor, applicant, item, cleaned, now=now)
     decision, seen = precheck.instant_decision(item, cleaned, resolver.value) if item.rules else (None, {})
     if decision is not None:
         findings += precheck.rule_findings(decision)
@@ -226,8 +242,11 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     item = catalog_service.get_item(session, case.item_code)
     joint = tuple(item.joint_review)
     if role == "approver":
-        allowed = joint or (case.department_code,)
-        if (actor.department_code or (None if joint else case.department_code)) not in allowed:
+        # An approver is bound to a department and decides only its department's items (or its part of a joint
+        # review); an approver with no department decides nothing.
+        if not actor.department_code:
+            raise ApproverWithoutDepartment()
+        if actor.department_code not in (joint or (case.department_code,)):
             raise OutOfDepartment()
     action = data.action
     if joint and action == "approve" and case.status == "review":
@@ -237,6 +256,8 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
         reviews[str(actor.department_code)] = {"decision": "approved", "by": actor.username, "at": now.isoformat()}
         case.reviews = reviews
         action = "approve" if set(joint) <= set(reviews) else "approve_part"
+    if action in ("accept", "accept_tolerated") and ownership.blocking(case.precheck):
+        raise CodeNotOwned(detail={"findings": ownership.blocking(case.precheck)})
     step = actions.transition_for(actor, case, action)
     calendar = limits.calendar(session, case.hall_code)
     actions.apply(actions.ActionContext(session, actor, case, item, data, step, desk, calendar, now))
@@ -257,7 +278,9 @@ def list_cases(
         return []
     if not actor.has("case.read"):
         raise RoleCannotReadCases()
-    if actor.role == "approver" and actor.department_code:
+    if actor.role == "approver":
+        if not actor.department_code:
+            return []  # an approver bound to no department has no work list
         department = actor.department_code
         joint = [code for code, depts in catalog_service.review_departments(session).items() if department in depts]
         return repo.listing(

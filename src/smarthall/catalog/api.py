@@ -81,7 +81,9 @@ def list_faq(
 async def import_catalog(
     request: Request, session: DbSession, actor: Annotated[Actor, Depends(require("catalog.import"))]
 ) -> dict[str, object]:
-    """Import a catalog file (JSON body in the format of catalog.json); all or nothing."""
+    """Import a catalog file (JSON body in the format of catalog.json); all or nothing. Only your part of the hall
+    tree may change (the province-wide items and departments: province-level administrators); the ``staff``
+    section is never imported — a file that would create or change an account is refused (use ``/staff``)."""
     raw = await request.body()
     if len(raw) > 20 * 1024 * 1024:
         raise BadRequest("目录文件过大", "The catalog file is too large", code="payload_too_large", status=413)
@@ -89,7 +91,7 @@ async def import_catalog(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("目录文件须为UTF-8编码", "The catalog file must be UTF-8", code="bad_encoding")
-    report = importer.import_catalog(session, text)
+    report = importer.import_catalog(session, text, actor=actor)
     audit_service.record(session, actor, "catalog.import", detail=report.as_dict())
     return {"changed": report.changed, **report.as_dict()}
 

@@ -325,6 +325,8 @@ def cross_check(cat: CatalogFile) -> list[Fault]:
             )
         if person.department_code and person.department_code not in departments:
             faults.append((("staff", i, "department_code"), "unknown department"))
+        if person.role == "approver" and not person.department_code:
+            faults.append((("staff", i, "department_code"), "an approver must be bound to a department"))
     return faults
 
 

@@ -17,25 +17,37 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from smarthall.catalog.errors import CatalogInvalid
+from smarthall.catalog.errors import CatalogInvalid, ImportOutOfScope, StaffNotImported
 from smarthall.catalog.filemodel import ADDED_ITEM_FIELDS, CatalogFile, Fault, cross_check, flatten_regions
 from smarthall.catalog.models import Bundle, Faq, FormField, Item, ItemVersion, Material
 from smarthall.catalog.repository import BundleRepository, FaqRepository, ItemRepository
 from smarthall.core.jsonpos import locate
+from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.core.validators import register_provinces
-from smarthall.identity import service as identity_service
+from smarthall.identity import staffing
 from smarthall.org import service as org_service
 
 
 @dataclass
 class ImportReport:
+    """What an import did, and (for an importer below the system) what it tried outside its part of the tree."""
+
+    actor: Actor = SYSTEM
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
     deactivated: Counter[str] = field(default_factory=Counter)
+    outside: list[dict[str, str]] = field(default_factory=list)
+    staff: list[dict[str, Any]] = field(default_factory=list)  # the file's staff section, never written by import
 
-    def tally(self, kind: str, state: str) -> None:
-        """Count one entity of ``kind`` as ``created``, ``updated`` or ``unchanged``."""
+    def tally(self, kind: str, state: str, code: str = "", region_path: str = "") -> None:
+        """Count one entity of ``kind`` as ``created``, ``updated`` or ``unchanged`` (``moved``: taken from another
+        hall); a change outside the importer's part of the tree (``region_path``; empty: the province-wide catalog)
+        is noted in ``outside`` and refuses the whole import."""
+        if state != "unchanged" and not org_service.covers(self.actor, region_path):
+            self.outside.append({"kind": kind, "code": code, "change": state})
+        if state == "moved":
+            return
         {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}[state][kind] += 1
 
     @property
@@ -99,9 +111,14 @@ def _window_number(code: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def import_catalog(session: Session, text: str, *, demo_password_hash: str | None = None) -> ImportReport:
+def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM) -> ImportReport:
+    """Import a catalog file as ``actor`` (the console operator by default). Staff are not managed here: the file's
+    ``staff`` section is never written (it is returned in the report for ``smarthall seed`` / ``staff import``),
+    and an importer other than the system whose file would create or change an account is refused, as is one whose
+    file changes anything outside its part of the hall tree (``org_service.covers``). All or nothing: a refusal is
+    raised before the transaction commits."""
     catalog = parse_catalog(text)
-    report = ImportReport()
+    report = ImportReport(actor=actor)
 
     # The hall tree (regions parents first, departments, halls with their zones) is org's to write.
     regions = [r.model_dump(exclude={"children"}) for _, r in flatten_regions(catalog.regions)]
@@ -117,27 +134,29 @@ def import_catalog(session: Session, text: str, *, demo_password_hash: str | Non
     for stale in ItemRepository(session).active_not_in(seen_items):
         stale.active = False
         report.deactivated["items"] += 1
+        if not org_service.covers(actor, ""):
+            report.outside.append({"kind": "items", "code": stale.code, "change": "deactivated"})
     session.flush()
 
     bundles, faqs = BundleRepository(session), FaqRepository(session)
     for bundle in catalog.bundles:
         data = bundle.model_dump(exclude={"code"})
-        report.tally("bundles", _upsert(bundles, Bundle, bundle.code, {**data, "content_hash": content_hash(data)}))
+        state = _upsert(bundles, Bundle, bundle.code, {**data, "content_hash": content_hash(data)})
+        report.tally("bundles", state, bundle.code)
     for faq in catalog.faq:
         data = faq.model_dump(exclude={"id"})
-        report.tally("faq", _upsert(faqs, Faq, faq.id, {**data, "content_hash": content_hash(data)}))
+        report.tally("faq", _upsert(faqs, Faq, faq.id, {**data, "content_hash": content_hash(data)}), faq.id)
 
     windows = [{**w.model_dump(), "number": _window_number(w.code)} for w in catalog.windows]
     org_service.import_windows(session, windows, halls, report.tally)
 
-    for person in catalog.staff:
-        staff, changed = identity_service.upsert_staff(session, person.model_dump(), halls[person.hall_code])
-        if staff.id is None:
-            report.created["staff"] += 1
-        else:
-            (report.updated if changed else report.unchanged)["staff"] += 1
-        if demo_password_hash and staff.password_hash is None:
-            staff.password_hash = demo_password_hash
+    report.staff = [person.model_dump() for person in catalog.staff]
+    if actor.kind != "system":
+        refused = [p["username"] for p in report.staff if staffing.entry_differs(session, p)]
+        if refused:
+            raise StaffNotImported(detail={"staff": refused[:50]})
+    if report.outside:
+        raise ImportOutOfScope(detail={"outside": report.outside[:100]})
     session.flush()
     return report
 
@@ -154,7 +173,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
     repo = ItemRepository(session)
     item = repo.by_code(code)
     if item is not None and item.content_hash == digest and item.active:
-        report.unchanged["items"] += 1
+        report.tally("items", "unchanged", code)
         return
     scalar = {
         "name": data["name"],
@@ -178,13 +197,13 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
     }
     if item is None:
         item = repo.add(Item(code=code, version=1, **scalar))
-        report.created["items"] += 1
+        report.tally("items", "created", code)
     else:
         if item.content_hash != digest:
             item.version += 1
         for attr, value in scalar.items():
             setattr(item, attr, value)
-        report.updated["items"] += 1
+        report.tally("items", "updated", code)
     if item.id is not None:
         # Orphans must be deleted before their replacements are inserted (unique per item and code).
         item.materials.clear()

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from smarthall.core.types import BigId
+
 
 class AskIn(BaseModel):
     # The 500-character limit is checked by the service so the error carries our code; this bound stops abuse.
@@ -48,7 +50,7 @@ class AskOut(BaseModel):
 
 
 class FeedbackIn(BaseModel):
-    question_id: int
+    question_id: BigId
     helpful: bool
 
 
@@ -56,7 +58,7 @@ class RouteIn(BaseModel):
     route: Literal["book", "ticket", "online", "self_service", "help", "guide_desk", "hotline"]
     item_code: str | None = Field(default=None, max_length=32)
     hall_code: str | None = Field(default=None, max_length=40)
-    question_id: int | None = None
+    question_id: BigId | None = None
 
 
 class EntryIn(BaseModel):

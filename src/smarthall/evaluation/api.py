@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from smarthall.core.deps import CurrentActor, DbId, DbSession, LoggedIn, Now, SettingsDep, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import day_query
 from smarthall.evaluation import service as evaluation_service
 from smarthall.evaluation.schemas import (
     LinkRead,
@@ -69,8 +70,8 @@ def _stats(
     actor: StatsReader,
     hall_code: Annotated[str, Query(max_length=32)],
     group_by: Annotated[str, Query(max_length=16)] = "window",
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[date | None, day_query("from")] = None,
+    date_to: Annotated[date | None, day_query("to")] = None,
 ) -> StatsRead:
     return evaluation_service.stats(
         session, actor, hall_code=hall_code, group_by=group_by, date_from=date_from, date_to=date_to

@@ -7,15 +7,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from smarthall.core.types import BigId
+
 Channel = Literal["window_pad", "kiosk", "qr", "sms", "web"]
 
 
 class SubjectRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ticket_id: int | None = Field(default=None, ge=1)
+    ticket_id: BigId | None = None
     case_no: str | None = Field(default=None, min_length=1, max_length=40)
-    help_request_id: int | None = Field(default=None, ge=1)
+    help_request_id: BigId | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SubjectRef:

@@ -15,9 +15,11 @@ def register(registry: Registry) -> None:
     from smarthall.identity import actors
     from smarthall.identity.api import router
     from smarthall.identity.pages import router as pages
+    from smarthall.identity.staff_api import router as staff_router
     from smarthall.web import nav
 
     registry.api(router, priority=50)
+    registry.api(staff_router, priority=49)
     registry.pages(pages, priority=40)
     registry.contribute(nav.TILES_POINT, nav.tile("staff.read", "/admin/staff", "tile.staff"))
     registry.contribute(nav.TILES_POINT, nav.tile("device.read", "/admin/devices", "tile.devices"))

@@ -1,6 +1,6 @@
 """Identity errors."""
 
-from smarthall.core.errors import Conflict, Unauthorized
+from smarthall.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 
 class InvalidCredentials(Unauthorized):
@@ -13,3 +13,45 @@ class CitizenExists(Conflict):
     code = "citizen_exists"
     message_zh = "该身份证号码已注册"
     message_en = "This ID number is already registered"
+
+
+class StaffNotFound(NotFound):
+    code = "staff_not_found"
+    message_zh = "未找到该工作人员,或其不在您的管辖范围内"
+    message_en = "No such staff member in your scope"
+
+
+class SelfChange(Forbidden):
+    code = "staff_self_change"
+    message_zh = "不能变更本人的账号、角色或权限"
+    message_en = "You cannot change your own account, role or permissions"
+
+
+class SeparationOfDuties(Conflict):
+    code = "separation_of_duties"
+    message_zh = "同一人不得同时担任系统管理员和安全审计员"
+    message_en = "One person may not be both administrator and auditor"
+
+
+class PersonRequired(ValidationFailed):
+    code = "staff_id_number_required"
+    message_zh = "担任系统管理员或安全审计员的账号须登记本人身份证号码"
+    message_en = "An administrator or auditor account needs its holder's ID number on file"
+
+
+class ApproverNeedsDepartment(ValidationFailed):
+    code = "approver_department_required"
+    message_zh = "审批人员须绑定所属部门"
+    message_en = "An approver must be bound to a department"
+
+
+class StaffInvalid(ValidationFailed):
+    code = "staff_invalid"
+    message_zh = "工作人员信息有误"
+    message_en = "The staff data is not valid"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    message_zh = "该用户名已被使用"
+    message_en = "This username is taken"

@@ -33,6 +33,9 @@ class Staff(IdMixin, TimestampMixin, LoginStateMixin, Base):
     department_code: Mapped[str | None] = mapped_column(String(16))
     employee_no: Mapped[str] = mapped_column(String(32), default="")
     duty: Mapped[str] = mapped_column(Text, default="")
+    # The person behind the account (separation of duties is checked by person, not only by account).
+    id_number: Mapped[str | None] = mapped_column(EncryptedString("identity_staff.id_number"))
+    id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
 
     hall: Mapped[Hall] = relationship()
 

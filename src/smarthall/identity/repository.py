@@ -46,6 +46,11 @@ class StaffRepository(Repository[Staff]):
     def by_code(self, code: str) -> Staff | None:
         return self.session.execute(select(Staff).where(Staff.code == code)).scalar_one_or_none()
 
+    def active_of_person(self, person_index: str) -> list[Staff]:
+        """The active accounts of one person (by the blind index of the ID number), in every hall."""
+        stmt = select(Staff).where(Staff.id_number_index == person_index, Staff.active.is_(True)).order_by(Staff.code)
+        return list(self.session.execute(stmt).scalars())
+
     def active_in_hall(self, hall_id: int, roles: Iterable[str]) -> list[Staff]:
         """The active staff of one hall in ``roles``, by code."""
         stmt = (

@@ -51,6 +51,7 @@ class StaffRead(BaseModel):
     window_code: str | None
     department_code: str | None
     employee_no: str
+    active: bool = True
 
 
 class MeRead(BaseModel):
@@ -73,3 +74,38 @@ class DeviceRead(BaseModel):
     window_code: str | None
     active: bool
     last_seen_at: datetime | None
+
+
+class StaffCreate(BaseModel):
+    """A new staff account of a hall in the caller's scope. ``id_number`` names the person behind the account."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    username: str = Field(pattern=r"^[a-z][a-z0-9_.-]{2,63}$")
+    name: str = Field(min_length=1, max_length=50)
+    id_number: str = Field(min_length=15, max_length=18)
+    role: str = Field(max_length=16)
+    hall_code: str = Field(min_length=1, max_length=32)
+    code: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    window_code: str | None = Field(default=None, max_length=40)
+    department_code: str | None = Field(default=None, max_length=16)
+    employee_no: str = Field(default="", max_length=32)
+
+
+class StaffChange(BaseModel):
+    """A change of one account: its role, department, window, whether it is active; null fields stay as they are.
+    ``id_number`` may be given once, for an account that has none on file."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    role: str | None = Field(default=None, max_length=16)
+    department_code: str | None = Field(default=None, max_length=16)
+    window_code: str | None = Field(default=None, max_length=40)
+    active: bool | None = None
+    id_number: str | None = Field(default=None, min_length=15, max_length=18)
+    clear_department: bool = False
+    clear_window: bool = False
+
+
+class StaffCreated(StaffRead):
+    initial_password: str = Field(description="shown once; the member changes it at first use")

@@ -304,6 +304,7 @@ def staff_read(staff: Staff) -> StaffRead:
         window_code=staff.window_code,
         department_code=staff.department_code,
         employee_no=staff.employee_no,
+        active=staff.active,
     )
 
 

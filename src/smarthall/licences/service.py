@@ -301,6 +301,17 @@ def held_value(session: Session, citizen_id: int, licence_type: str, field: str,
     return None
 
 
+def held_values(session: Session, citizen_id: int, licence_type: str, field: str, today: date) -> list[Any]:
+    """The field (``number``: the licence number itself) of each of the citizen's usable licences of a type."""
+    out: list[Any] = []
+    for licence in wallet(session, citizen_id):
+        if licence.type == licence_type and usable(licence, today):
+            value = licence.number if field == "number" else licence_fields(licence).get(field)
+            if value:
+                out.append(value)
+    return out
+
+
 def licence_read(licence: Licence) -> dict[str, Any]:
     return {
         "licence_id": licence.id,

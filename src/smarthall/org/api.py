@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from smarthall.core.clock import service_day
 from smarthall.core.deps import DbSession, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import PathDay, day_query
 from smarthall.org import calendar, service
 from smarthall.org.schemas import (
     CalendarEntryRead,
@@ -65,8 +66,8 @@ def hall_calendar(
     session: DbSession,
     actor: CalendarReader,
     now: Now,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[date | None, day_query("from")] = None,
+    end: Annotated[date | None, day_query("to")] = None,
 ) -> CalendarList:
     """The calendar overrides along a hall's chain (its regions and itself), each with where it is set and whether
     it decides the day (the nearest scope wins); by default from a month ago to the end of next year."""
@@ -80,7 +81,7 @@ def hall_calendar(
 
 @router.put("/calendar-overrides/{scope_code}/{day}", response_model=CalendarOverrideRead)
 def set_calendar_override(
-    scope_code: str, day: date, body: CalendarSet, session: DbSession, actor: CalendarManager, now: Now
+    scope_code: str, day: PathDay, body: CalendarSet, session: DbSession, actor: CalendarManager, now: Now
 ) -> CalendarOverrideRead:
     """Mark a day as working or not at a region or hall you manage (audited); it replaces that scope's earlier mark."""
     row = calendar.set_override(
@@ -90,6 +91,8 @@ def set_calendar_override(
 
 
 @router.delete("/calendar-overrides/{scope_code}/{day}", status_code=204)
-def clear_calendar_override(scope_code: str, day: date, session: DbSession, actor: CalendarManager, now: Now) -> None:
+def clear_calendar_override(
+    scope_code: str, day: PathDay, session: DbSession, actor: CalendarManager, now: Now
+) -> None:
     """Remove a scope's mark of a day (audited): the day follows the scopes above, or the official calendar."""
     calendar.clear_override(session, actor, scope_code=scope_code, day=day, now=now)

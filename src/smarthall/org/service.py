@@ -416,7 +416,19 @@ def zones_of_type(session: Session, hall_id: int, zone_type: str) -> list[Zone]:
 # ------------------------------------------------------------------------------------------------ import
 
 
-Tally = Callable[[str, str], None]  # (kind, "created" | "updated" | "unchanged")
+Tally = Callable[[str, str, str, str], None]  # (kind, created/updated/unchanged/moved, code, region path)
+
+
+def covers(actor: Actor, region_path: str) -> bool:
+    """Whether ``actor`` may write a part of the hall tree at ``region_path`` (empty: the province-wide catalog —
+    items, departments — which only the system or a province-level supervisor writes)."""
+    if actor.kind == "system":
+        return True
+    if not supervises(actor) or not actor.region_path:
+        return False
+    if not region_path:
+        return actor.region_path.strip("/").count("/") == 0
+    return region_path.startswith(actor.region_path)
 
 
 def _upsert(session: Session, repo: Any, model: type[Any], code: str, values: dict[str, Any]) -> tuple[Any, str]:
@@ -433,6 +445,13 @@ def _upsert(session: Session, repo: Any, model: type[Any], code: str, values: di
     return row, "updated" if changed else "unchanged"
 
 
+def _moved(session: Session, kind: str, row: Zone | Window | None, hall_id: int, tally: Tally) -> None:
+    """A zone or window taken from another hall changes that hall too (its scope is checked as well)."""
+    if row is not None and row.hall_id != hall_id:
+        old = HallRepository(session).by_id(row.hall_id)
+        tally(kind, "moved", row.code, old.region_path if old is not None else "")
+
+
 def import_regions(session: Session, regions: Iterable[dict[str, Any]], tally: Tally) -> dict[str, str]:
     """Upsert regions given parents first; returns each region's path from the province down."""
     repo = RegionRepository(session)
@@ -442,7 +461,7 @@ def import_regions(session: Session, regions: Iterable[dict[str, Any]], tally: T
         path = (paths[parent] if parent else "") + region["code"] + "/"
         paths[region["code"]] = path
         values = {"name": region["name"], "level": region["level"], "parent_code": parent, "path": path}
-        tally("regions", _upsert(session, repo, Region, region["code"], values)[1])
+        tally("regions", _upsert(session, repo, Region, region["code"], values)[1], region["code"], path)
     session.flush()
     return paths
 
@@ -456,7 +475,7 @@ def import_departments(session: Session, departments_in: Iterable[dict[str, Any]
             "units": dept["units"],
             "note": dept["note"] or "",
         }
-        tally("departments", _upsert(session, repo, Department, dept["code"], values)[1])
+        tally("departments", _upsert(session, repo, Department, dept["code"], values)[1], dept["code"], "")
     session.flush()
 
 
@@ -478,12 +497,14 @@ def import_halls(
             "active": True,
         }
         hall, state = _upsert(session, halls_repo, Hall, hall_in["code"], values)
-        tally("halls", state)
+        tally("halls", state, hall_in["code"], values["region_path"])
         session.flush()
         halls[hall.code] = hall
         for zone in hall_in["zones"]:
             zone_values = {"hall_id": hall.id, "name": zone["name"], "type": zone["type"], "floor": zone["floor"]}
-            tally("zones", _upsert(session, zones_repo, Zone, zone["code"], zone_values)[1])
+            _moved(session, "zones", zones_repo.by_code(zone["code"]), hall.id, tally)
+            state = _upsert(session, zones_repo, Zone, zone["code"], zone_values)[1]
+            tally("zones", state, zone["code"], hall.region_path)
     return halls
 
 
@@ -501,10 +522,11 @@ def import_windows(
             "number": window_in["number"],
             "active": True,
         }
+        _moved(session, "windows", repo.by_code(window_in["code"]), values["hall_id"], tally)
         window, state = _upsert(session, repo, Window, window_in["code"], values)
         wanted = sorted(set(window_in["item_codes"]))
         if sorted(wi.item_code for wi in window.items) != wanted:
             repo.set_items(window, wanted)
             state = "created" if state == "created" else "updated"
-        tally("windows", state)
+        tally("windows", state, window_in["code"], halls[window_in["hall_code"]].region_path)
     session.flush()

@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sse_starlette.sse import EventSourceResponse
 
@@ -83,11 +83,18 @@ def issue_ticket(
     return service.ticket_read(session, ticket, now)
 
 
+@router.get("/tickets/by-token/{token}", response_model=TicketRead)
+@hot_path
+def get_ticket_by_token(token: Annotated[str, Path(max_length=64)], session: DbSession, now: Now) -> TicketRead:
+    """A ticket's live state by its public reference (the QR code): status, people ahead, estimated wait."""
+    return service.ticket_read(session, service.ticket_by_token(session, token), now)
+
+
 @router.get("/tickets/{ticket_id}", response_model=TicketRead)
 @hot_path
-def get_ticket(ticket_id: DbId, session: DbSession, now: Now) -> TicketRead:
-    """A ticket's live state: status, people ahead and estimated wait (no personal data)."""
-    return service.read_ticket(session, ticket_id, now)
+def get_ticket(ticket_id: DbId, session: DbSession, actor: CurrentActor, now: Now) -> TicketRead:
+    """A ticket by its sequential id: staff and devices of its hall, and the citizen holding it (404 otherwise)."""
+    return service.ticket_read(session, service.ticket_for(session, actor, ticket_id), now)
 
 
 @router.post("/windows/{window_code}/call-next", response_model=TicketRead, responses={204: {}})

@@ -11,17 +11,18 @@ from datetime import datetime
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from smarthall.catalog import service as catalog_service
 from smarthall.catalog.errors import ItemNotFound
 from smarthall.core.db import attempt
-from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
+from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import day_query
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.queueing import calling, facts, service
@@ -121,7 +122,7 @@ def kiosk_issue(
         return render(
             request, "queueing/kiosk.html", {**ctx, "large": large == "1", "error": exc}, status_code=exc.status_
         )
-    link = str(request.base_url).rstrip("/") + f"/tickets/{ticket.id}"
+    link = str(request.base_url).rstrip("/") + f"/tickets/{read.token}"
     qr = segno.make(link, micro=False).svg_inline(scale=4)
     return render(
         request,
@@ -302,11 +303,18 @@ def zone_board_page(
 # -------------------------------------------------------------------------------------------- citizen pages
 
 
-@router.get("/tickets/{ticket_id}")
-def ticket_page(ticket_id: DbId, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+@router.get("/tickets/{ref}")
+def ticket_page(
+    ref: Annotated[str, Path(max_length=64)], request: Request, session: DbSession, actor: CurrentActor, now: Now
+) -> Response:
+    """A ticket's live page: by its public reference (the QR code) for anyone holding it; by the sequential id
+    for staff and devices of its hall and the citizen holding it."""
     request.state.actor = actor
     try:
-        ticket = service.public_ticket(session, ticket_id)
+        if ref.isdigit() and len(ref) <= 18:
+            ticket = service.ticket_for(session, actor, int(ref))
+        else:
+            ticket = service.ticket_by_token(session, ref)
         read = service.ticket_read(session, ticket, now)
         item = facts.item(session, ticket.item_code)
     except HallError as exc:

@@ -21,6 +21,7 @@ class TicketIssue(BaseModel):
 
 class TicketRead(BaseModel):
     id: int
+    token: str = Field(description="the ticket's public reference (its QR code): GET /tickets/by-token/{token}")
     number: str
     queue: str
     item_code: str

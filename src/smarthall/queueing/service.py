@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,7 @@ from smarthall.core.cache import cached
 from smarthall.core.clock import service_day
 from smarthall.core.crypto import blind_index
 from smarthall.core.db import Database, after_commit
-from smarthall.core.errors import Forbidden
+from smarthall.core.errors import Forbidden, Unauthorized
 from smarthall.core.masking import mask_name
 from smarthall.core.subjects import ServedSubject
 from smarthall.core.tenancy import Actor
@@ -129,8 +130,49 @@ def my_tickets(session: Session, actor: Actor, now: datetime) -> list[TicketRead
 
 
 def read_ticket(session: Session, ticket_id: int, now: datetime) -> TicketRead:
-    """A ticket's live state by id (the ticket's QR code): no personal data."""
+    """A ticket's live state by id: no personal data (callers check who may read by id: ``ticket_for``)."""
     return ticket_read(session, public_ticket(session, ticket_id), now)
+
+
+# A ticket's public reference (its QR code, the link a remote ticket gets): the id with a keyed MAC, so that holding
+# a ticket is what lets one follow it — sequential ids are for staff and devices of its hall (and its own citizen).
+TOKEN_PURPOSE = "queue.ticket.public"  # noqa: S105 - the HMAC purpose label, not a secret
+TOKEN_MAC_CHARS = 32
+
+
+def public_token(ticket_id: int) -> str:
+    """The unguessable reference of a ticket (stable, derived with the field key's index key; nothing stored)."""
+    return f"{ticket_id}-{blind_index(str(ticket_id), TOKEN_PURPOSE)[:TOKEN_MAC_CHARS]}"
+
+
+def token_ticket_id(token: str) -> int | None:
+    """The ticket id a public reference stands for, or None when the reference is not genuine."""
+    head, _, _ = token.partition("-")
+    if not head.isdigit() or len(head) > 18 or len(token) > 64:
+        return None
+    return int(head) if hmac.compare_digest(public_token(int(head)), token) else None
+
+
+def ticket_by_token(session: Session, token: str) -> TicketRow:
+    """The ticket of a public reference (404 for a forged or unknown one)."""
+    ticket_id = token_ticket_id(token)
+    if ticket_id is None:
+        raise TicketNotFound(detail={"token": "invalid"})
+    return public_ticket(session, ticket_id)
+
+
+def ticket_for(session: Session, actor: Actor, ticket_id: int) -> TicketRow:
+    """A ticket by its sequential id: to staff and devices of its hall's scope, and to the citizen who holds it;
+    401 to anonymous callers (they follow a ticket by its public reference), 404 to everyone else."""
+    if actor.kind == "anonymous":
+        raise Unauthorized()
+    if actor.kind in ("staff", "device"):
+        return ticket_in_scope(session, actor, ticket_id)
+    if actor.kind == "citizen":
+        own = repo.ticket_orm(session, ticket_id)
+        if own is not None and own.citizen_id == actor.id:
+            return public_ticket(session, ticket_id)
+    raise TicketNotFound(detail={"ticket_id": ticket_id})
 
 
 def window_number(session: Session, window_code: str) -> int:
@@ -280,6 +322,7 @@ def ticket_read(
             window_number = None
     return TicketRead(
         id=ticket.id,
+        token=public_token(ticket.id),
         number=ticket.number,
         queue=ticket.queue_code,
         item_code=ticket.item_code,

@@ -17,7 +17,7 @@
       ? card.dataset.windowTemplate.replace('{n}', t.window_number) : '';
   }
   function poll() {
-    fetch('/api/v1/tickets/' + id).then(function (r) { return r.ok ? r.json() : null; })
+    fetch('/api/v1/tickets/by-token/' + encodeURIComponent(id)).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (t) { if (t) { show(t); } }).catch(function () {});
   }
   setInterval(poll, 5000);
