@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from smarthall.catalog import service as catalog_service
@@ -22,7 +22,6 @@ from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.core.types import day_query
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.queueing import calling, facts, service
