@@ -173,6 +173,8 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         "note": data.get("note") or "",
         "result_licence": data.get("result_licence"),
         "joint_review": list(data.get("joint_review") or []),
+        "situations": list(data.get("situations") or []),
+        "not_this": [dict(n) for n in data.get("not_this") or []],
         "content_hash": digest,
         "active": True,
     }

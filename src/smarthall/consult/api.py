@@ -188,7 +188,7 @@ def review_queue(
             review_status=q.review_status,
             asked_at=q.asked_at,
         )
-        for q in service.review_queue(session, status=status)
+        for q in service.review_queue(session, actor, status=status)
     ]
 
 
@@ -210,4 +210,4 @@ def metrics(
     hall_code: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[DayMetrics]:
     """Answer rate, hit rate and hand-over rate per service day."""
-    return service.metrics(session, days=days, now=now, hall_code=hall_code)
+    return service.metrics(session, actor, days=days, now=now, hall_code=hall_code)

@@ -24,6 +24,8 @@ class Entry(IdMixin, TimestampMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     keywords: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    situations: Mapped[list[str]] = mapped_column(JsonType, default=list)  # when it applies, in citizens' words
+    not_this: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)  # {"when", "instead"}
     status: Mapped[str] = mapped_column(String(16), index=True)  # draft | in_review | published | retired
     version: Mapped[int] = mapped_column(Integer, default=0)  # the published version; 0 before the first review
     effective_from: Mapped[datetime | None] = mapped_column()

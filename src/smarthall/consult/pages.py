@@ -27,15 +27,14 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
-from smarthall.web.nav import Tile, register
+from smarthall.web.nav import Tile
 from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
-register(
-    Tile("guide.desk", "/guide", "咨询导办台", "Guide desk", "识别需求、指引材料、分流办理", "Identify, guide, route")
-)
-register(
+# The role home tiles, contributed by ``consult.register``.
+TILES = (
+    Tile("guide.desk", "/guide", "咨询导办台", "Guide desk", "识别需求、指引材料、分流办理", "Identify, guide, route"),
     Tile(
         "consult.edit",
         "/consult/kb",
@@ -43,12 +42,8 @@ register(
         "Knowledge base",
         "条目编辑、审核与导入导出",
         "Edit, review, import",
-    )
-)
-register(
-    Tile("consult.edit", "/consult/queue", "待答问题", "Review queue", "未答出和低置信度的问题", "Unanswered questions")
-)
-register(
+    ),
+    Tile("consult.edit", "/consult/queue", "待答问题", "Review queue", "未答出和低置信度的问题", "Unanswered questions"),
     Tile(
         "consult.metrics",
         "/consult/metrics",
@@ -56,7 +51,7 @@ register(
         "Consultation metrics",
         "答复率、命中率、转人工率",
         "Rates per day",
-    )
+    ),
 )
 
 
@@ -179,9 +174,7 @@ def go(
 @router.get("/ask/help/{request_id}")
 def help_requested(request: Request, session: DbSession, actor: CurrentActor, request_id: DbId) -> Response:
     request.state.actor = actor
-    from smarthall.assist.models import HelpRequest
-
-    row = session.get(HelpRequest, request_id)
+    row = assist_service.help_request_receipt(session, request_id)
     if row is None:
         return render(request, "error.html", {"status": 404, "message_zh": "未找到", "message_en": "Not found"}, 404)
     helper = assist_service.helper_names(session, {row.assigned_staff_id} if row.assigned_staff_id else set())
@@ -249,9 +242,7 @@ def _guide(
         else:
             citizen_id = citizen.id
     if citizen_id is not None:
-        from smarthall.identity.models import Citizen
-
-        c = session.get(Citizen, citizen_id)
+        c = identity_service.get_citizen(session, citizen_id)
         if c is not None:
             visitor = {"id": c.id, "name": mask_name(c.name)}
     result = None
@@ -418,7 +409,7 @@ def kb_review(
 def queue_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     if (refused := gate(request, actor, "consult.edit")) is not None:
         return refused
-    return render(request, "consult/queue.html", {"rows": service.review_queue(session)})
+    return render(request, "consult/queue.html", {"rows": service.review_queue(session, actor)})
 
 
 @router.post("/consult/queue/{question_id}")
@@ -446,7 +437,7 @@ def metrics_page(
 ) -> Response:
     if (refused := gate(request, actor, "consult.metrics")) is not None:
         return refused
-    return render(request, "consult/metrics.html", {"rows": service.metrics(session, days=days, now=now)})
+    return render(request, "consult/metrics.html", {"rows": service.metrics(session, actor, days=days, now=now)})
 
 
 def ask_url(**params: str) -> str:

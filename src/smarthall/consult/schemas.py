@@ -59,6 +59,13 @@ class RouteIn(BaseModel):
     question_id: int | None = None
 
 
+class NotThis(BaseModel):
+    """When a question says ``when``, this entry is not the answer (``instead``: the sibling item that is)."""
+
+    when: str = Field(min_length=1, max_length=120)
+    instead: str | None = Field(default=None, max_length=32)
+
+
 class EntryIn(BaseModel):
     code: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     kind: Literal["faq", "item"] = "faq"
@@ -67,6 +74,8 @@ class EntryIn(BaseModel):
     body: str = Field(min_length=1, max_length=10000)
     tags: list[str] = Field(default_factory=list, max_length=30)
     keywords: list[str] = Field(default_factory=list, max_length=100)
+    situations: list[str] = Field(default_factory=list, max_length=50)
+    not_this: list[NotThis] = Field(default_factory=list, max_length=30)
     effective_from: datetime | None = None
     expires_at: datetime | None = None
 
@@ -79,6 +88,8 @@ class EntryRead(BaseModel):
     body: str
     tags: list[str]
     keywords: list[str]
+    situations: list[str] = []
+    not_this: list[dict[str, object]] = []
     status: str
     version: int
     effective_from: datetime | None
