@@ -102,7 +102,8 @@ def main() -> None:
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(
         f"latency ms: median={statistics.median(latencies):.2f} p95={p95:.2f} max={latencies[-1]:.2f}"
-        f" ({'hybrid dense+lexical' if args.dense else 'lexical'}); index build {build_s:.2f} s, {len(index.docs)} entries"
+        f" ({'hybrid dense+lexical' if args.dense else 'lexical'});"
+        f" index build {build_s:.2f} s, {len(index.docs)} entries"
     )
     if args.misses:
         for q, a in rows:

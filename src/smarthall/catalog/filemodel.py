@@ -144,7 +144,7 @@ class ItemIn(Strict):
     situations: list[str] = Field(
         default_factory=list,
         description="life events and plain descriptions of when the item applies, in the words citizens use "
-        "(\"小店不开了、门面转出去了\"); the assistant matches questions against them",
+        '("小店不开了、门面转出去了"); the assistant matches questions against them',
     )
     not_this: list[NotThisIn] = Field(
         default_factory=list,
@@ -175,6 +175,8 @@ class FaqIn(Strict):
     answer: str = Field(min_length=1, max_length=5000)
     item_code: str | None = None
     tags: list[str] = []
+    # Third format revision (issue 17): when the question applies, in the words people use; optional.
+    situations: list[str] = []
 
 
 class WindowIn(Strict):

@@ -125,7 +125,8 @@ def import_catalog(session: Session, text: str, *, demo_password_hash: str | Non
         report.tally("bundles", _upsert(bundles, Bundle, bundle.code, {**data, "content_hash": content_hash(data)}))
     for faq in catalog.faq:
         data = faq.model_dump(exclude={"id"})
-        report.tally("faq", _upsert(faqs, Faq, faq.id, {**data, "content_hash": content_hash(data)}))
+        hashed = {k: v for k, v in data.items() if k != "situations" or v}  # older files hash as before
+        report.tally("faq", _upsert(faqs, Faq, faq.id, {**data, "content_hash": content_hash(hashed)}))
 
     windows = [{**w.model_dump(), "number": _window_number(w.code)} for w in catalog.windows]
     org_service.import_windows(session, windows, halls, report.tally)

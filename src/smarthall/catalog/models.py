@@ -152,4 +152,5 @@ class Faq(IdMixin, TimestampMixin, Base):
     answer: Mapped[str] = mapped_column(Text)
     item_code: Mapped[str | None] = mapped_column(String(32), index=True)
     tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    situations: Mapped[list[str]] = mapped_column(JsonType, default=list)
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -130,7 +130,7 @@ def entries_from_catalog(catalog: dict[str, Any]) -> list[dict[str, Any]]:
                 "body": faq["answer"],
                 "tags": list(faq.get("tags") or []),
                 "keywords": [],
-                "situations": [],
+                "situations": list(faq.get("situations") or []),
                 "not_this": [],
             }
         )

@@ -28,14 +28,20 @@ from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 
 
-
 def _catalog_document(session: Session) -> dict[str, Any]:
     items = sorted(catalog_service.active_items(session, with_materials=True), key=lambda i: i.code)
     return {
         "departments": [{"code": c, "name": n} for c, n in org_service.department_names(session).items()],
         "items": [item_dict(i) for i in items],
         "faq": [
-            {"id": f.code, "question": f.question, "answer": f.answer, "item_code": f.item_code, "tags": f.tags}
+            {
+                "id": f.code,
+                "question": f.question,
+                "answer": f.answer,
+                "item_code": f.item_code,
+                "tags": f.tags,
+                "situations": list(f.situations or []),
+            }
             for f in sorted(catalog_service.list_faq(session), key=lambda f: f.code)
         ],
     }
@@ -420,4 +426,3 @@ def import_entries(session: Session, actor: Actor, text: str, fmt: str, *, now: 
         now=now,
     )
     return {"created": created, "proposed": proposed, "unchanged": unchanged}
-

@@ -74,6 +74,9 @@ class Question(IdMixin, Base):
     feedback_at: Mapped[datetime | None] = mapped_column()
     review_status: Mapped[str] = mapped_column(String(16), default="none", index=True)  # none|open|linked|dismissed
     linked_entry_code: Mapped[str | None] = mapped_column(String(40))
+    # Asked back (issue 17): the entries offered as choices, and the one the citizen tapped.
+    clarify_choices: Mapped[list[str] | None] = mapped_column(JsonType)
+    chosen_entry_code: Mapped[str | None] = mapped_column(String(40))
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("identity_staff.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column()
     asked_at: Mapped[datetime] = mapped_column()

@@ -43,7 +43,9 @@ TILES = (
         "条目编辑、审核与导入导出",
         "Edit, review, import",
     ),
-    Tile("consult.edit", "/consult/queue", "待答问题", "Review queue", "未答出和低置信度的问题", "Unanswered questions"),
+    Tile(
+        "consult.edit", "/consult/queue", "待答问题", "Review queue", "未答出和低置信度的问题", "Unanswered questions"
+    ),
     Tile(
         "consult.metrics",
         "/consult/metrics",
@@ -96,6 +98,31 @@ def ask_submit(
     ctx = {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "question": question}
     try:
         result = service.ask(session, actor, question=question, hall_code=hall_code or None, channel=channel, now=now)
+    except HallError as exc:
+        return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
+    return render(request, "consult/ask.html", {**ctx, "result": result})
+
+
+@router.post("/ask/choose")
+def ask_choose(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    question_id: Annotated[int, Form()],
+    entry_code: Annotated[str, Form(max_length=40)],
+    hall_code: Annotated[str, Form(max_length=40)] = "",
+    large: Annotated[int, Form(ge=0, le=1)] = 0,
+    channel: Annotated[str, Form(pattern="^(web|kiosk|guide_desk)$")] = "web",
+    question: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """A tapped choice of a clarifying question: recorded, then answered with that entry."""
+    request.state.actor = actor
+    ctx = {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "question": question}
+    try:
+        result = service.choose(
+            session, actor, question_id=question_id, entry_code=entry_code, hall_code=hall_code or None, now=now
+        )
     except HallError as exc:
         return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
     return render(request, "consult/ask.html", {**ctx, "result": result})

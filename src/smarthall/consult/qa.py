@@ -24,12 +24,12 @@ from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 # Fitted by bench/consult/calibrate.py on the tuning split (see docs/benchmarks.md); re-fit when features change.
 FEATURES = ("coverage", "unknown", "matched", "log_score", "margin")
 CALIBRATION = {
-    "bias": -2.268,
-    "coverage": 1.293,
-    "unknown": -1.6,
-    "matched": 0.213,
-    "log_score": 1.735,
-    "margin": 0.594,
+    "bias": -3.873,
+    "coverage": 1.271,
+    "unknown": -1.264,
+    "matched": 1.085,
+    "log_score": 1.407,
+    "margin": 0.495,
 }
 SYNONYM_WEIGHT = 0.5
 BODY_WEIGHT = 0.5
@@ -38,6 +38,12 @@ RRF_K = 60
 DENSE_DEPTH = 20
 THRESHOLD = 0.5
 TOP_K = 5
+# Ask back when the runner-up scores at least CLOSE of the best and both name different items (siblings), or when
+# the confidence is middling (within MIDDLING below the threshold) and a few items score near each other.
+CLOSE = 0.85
+NEAR = 0.6
+MIDDLING = 0.2
+MAX_CHOICES = 3
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class Answer:
     confident: bool
     features: dict[str, float] = field(default_factory=dict)
     reranked: bool = False
+    # Close siblings (or a middling confidence between a few items): ask back with these as tap-able choices.
+    clarify: tuple[Hit, ...] = ()
 
 
 class Reranker(Protocol):
@@ -266,8 +274,8 @@ class Index:
                     toks = frozenset(self.tokeniser.tokens(clean(phrase, simplify=False)))
                     self.hints.append((i, clean(phrase), toks, by_item.get(instead or "", -1)))
         self.df: dict[str, int] = {}
-        for toks in self.doc_tokens:
-            for tok in toks:
+        for doc_toks in self.doc_tokens:
+            for tok in doc_toks:
                 self.df[tok] = self.df.get(tok, 0) + 1
         self.head_index = bm25s.BM25(k1=1.2, b=0.5)
         self.body_index = bm25s.BM25(k1=1.2, b=0.75)
@@ -316,7 +324,9 @@ class Index:
                     scores[instead] = max(scores[instead], lifted) * 1.05
         return asked
 
-    def ask(self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K) -> Answer:
+    def ask(
+        self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K, threshold: float = THRESHOLD
+    ) -> Answer:
         normalised = self.normaliser.normalise(question)
         base = list(dict.fromkeys(self.tokeniser.tokens(normalised, hmm=text_module.QUERY_HMM)))
         tokens = self.tokeniser.query_tokens(normalised)
@@ -342,8 +352,17 @@ class Index:
             reranked = True
         features = self.features(base, tokens, hits)
         conf = confidence_of(features)
+        clarify = clarifying_choices(hits, conf, threshold)
         return Answer(
-            question, normalised, tuple(tokens), tuple(hits[:top_k]), conf, conf >= THRESHOLD, features, reranked
+            question,
+            normalised,
+            tuple(tokens),
+            tuple(hits[:top_k]),
+            conf,
+            conf >= threshold,
+            features,
+            reranked,
+            clarify,
         )
 
     def _fuse(self, normalised: str, scores: Any, top_k: int) -> list[Hit]:
@@ -385,6 +404,26 @@ class Index:
             "log_score": math.log1p(best.score),
             "margin": max(0.0, (best.score - second) / best.score) if best.score else 0.0,
         }
+
+
+def clarifying_choices(hits: Sequence[Hit], confidence: float, threshold: float) -> tuple[Hit, ...]:
+    """The entries to offer as choices when the answer should be asked back rather than guessed, or ()."""
+    if len(hits) < 2 or confidence < threshold - MIDDLING or hits[0].score <= 0:
+        return ()
+    top = hits[0].score
+    choices: list[Hit] = []
+    seen: set[str] = set()
+    for hit in hits:
+        key = hit.doc.item_code or hit.doc.key
+        if key in seen or hit.score < NEAR * top:
+            continue
+        seen.add(key)
+        choices.append(hit)
+    if len(choices) < 2 or not all(h.doc.item_code for h in choices[:2]):
+        return ()
+    if confidence >= threshold and choices[1].score < CLOSE * top:
+        return ()  # confident and clear of its siblings: answer
+    return tuple(choices[:MAX_CHOICES])
 
 
 def _synonyms_of(token: str, expanded: set[str]) -> tuple[str, ...]:

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session
 
 from smarthall.consult.models import Entry, EntryVersion, Question, Route
 from smarthall.core.models import Base
@@ -79,7 +78,7 @@ class EntryRepository(Repository[Entry]):
 
     def versions_of(self, codes: list[str]) -> dict[str, int]:
         rows = self.session.execute(select(Entry.code, Entry.version).where(Entry.code.in_(codes)))
-        return {code: version for code, version in rows}
+        return dict(rows)
 
     def add_version(self, version: EntryVersion) -> None:
         self.session.add(version)

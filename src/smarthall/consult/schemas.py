@@ -35,6 +35,24 @@ class NextStep(BaseModel):
     api: dict[str, object] | None = None  # for POST steps: the JSON body to send to ``href``
 
 
+class Choice(BaseModel):
+    entry_code: str
+    item_code: str | None = None
+    title: str
+
+
+class Clarify(BaseModel):
+    """A clarifying question with tap-able choices, asked instead of guessing among close siblings."""
+
+    question_zh: str
+    question_en: str
+    choices: list[Choice]
+
+
+class ChoiceIn(BaseModel):
+    entry_code: str = Field(min_length=1, max_length=40)
+
+
 class AskOut(BaseModel):
     question_id: int
     confident: bool
@@ -45,6 +63,7 @@ class AskOut(BaseModel):
     answers: list[AnswerOut]
     next_steps: list[NextStep]
     reranked: bool = False
+    clarify: Clarify | None = None
 
 
 class FeedbackIn(BaseModel):
@@ -133,3 +152,8 @@ class DayMetrics(BaseModel):
     handed_over: int
     hand_over_rate: float
     routes: dict[str, int]
+    # A confident answer later found wrong: marked "not helpful", or linked by an editor to another entry.
+    confidently_wrong: int = 0
+    confidently_wrong_rate: float = 0.0
+    clarified: int = 0  # asked back with choices
+    chosen: int = 0  # ... and a choice was tapped

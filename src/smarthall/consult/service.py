@@ -44,12 +44,13 @@ from smarthall.consult.knowledge import (  # noqa: F401  (the knowledge-base use
 )
 from smarthall.consult.models import Entry, Question, Route
 from smarthall.consult.repository import EntryRepository, QuestionRepository, RouteRepository
-from smarthall.consult.schemas import AnswerOut, AskOut, DayMetrics, NextStep
+from smarthall.consult.schemas import AnswerOut, AskOut, Choice, Clarify, DayMetrics, NextStep
 from smarthall.consult.text import MAX_QUESTION_CHARS
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.masking import scrub
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
+from smarthall.rules import service as rules_service
 
 DEFAULT_HOTLINE = "12345"
 ENTRY_FIELDS = ("kind", "item_code", "title", "body", "tags", "keywords", "effective_from", "expires_at")
@@ -134,7 +135,6 @@ def get_index(session: Session, now: datetime) -> qa.Index:
     return index
 
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # Asking
 # ---------------------------------------------------------------------------------------------------------------
@@ -171,9 +171,7 @@ def _hall(session: Session, hall_code: str | None) -> Any:
     return org_service.find_hall(session, hall_code)
 
 
-def next_steps(
-    session: Session, *, item_code: str | None, hall: Any, question_id: int | None
-) -> list[NextStep]:
+def next_steps(session: Session, *, item_code: str | None, hall: Any, question_id: int | None) -> list[NextStep]:
     """One-tap actions. With an item: book, take a ticket, online/self-service, ask for help. Without: hand-over."""
     hall_code = hall.code if hall else ""
     hotline = (hall.hotline if hall else "") or DEFAULT_HOTLINE
@@ -259,21 +257,9 @@ def ask(
         raise QuestionInvalid("大厅不存在", "Unknown hall", code="unknown_hall", detail={"hall_code": hall_code})
     ensure_seeded(session, now=now)
     index = get_index(session, now)
-    result = index.ask(text, reranker=reranker())
+    result = index.ask(text, reranker=reranker(), threshold=threshold(session, hall))
     versions_by_code = EntryRepository(session).versions_of([h.doc.key for h in result.hits])
-    answers = [
-        AnswerOut(
-            kind="item" if h.doc.kind == "item" else "faq",
-            item_code=h.doc.item_code,
-            faq_id=h.doc.key if h.doc.kind == "faq" else None,
-            entry_code=h.doc.key,
-            entry_version=versions_by_code.get(h.doc.key, 0),
-            title=h.doc.title,
-            snippet=h.doc.body[:160],
-            score=round(h.score, 3),
-        )
-        for h in result.hits
-    ]
+    answers = [_answer(h.doc, h.score, versions_by_code.get(h.doc.key, 0)) for h in result.hits]
     top = result.hits[0].doc if result.hits else None
     # ID numbers and phone numbers typed into a question are masked before it is stored (the review queue and the
     # metrics never need them); the answer was computed on the text as typed.
@@ -287,12 +273,14 @@ def ask(
         top_entry_code=top.key if top else None,
         answers=[{"entry_code": a.entry_code, "score": a.score} for a in answers],
         review_status="none" if result.confident else "open",
+        clarify_choices=[h.doc.key for h in result.clarify] or None,
         asked_at=now,
         day=_local_day(now),
     )
     QuestionRepository(session).add(row)
     session.flush()
-    item_code = top.item_code if (result.confident and top) else None
+    # Asked back: until a choice is tapped, the only steps offered are the hand-over ones ("neither of these").
+    item_code = top.item_code if (result.confident and top and not result.clarify) else None
     steps = next_steps(session, item_code=item_code, hall=hall, question_id=row.id)
     if result.confident:
         msg_zh, msg_en = "为您找到以下办事指引", "Here is what we found"
@@ -300,6 +288,9 @@ def ask(
         hotline = (hall.hotline if hall else "") or DEFAULT_HOTLINE
         msg_zh = f"抱歉,这个问题我还答不准。请到咨询导办台找工作人员,或拨打热线{hotline}。"
         msg_en = f"Sorry, I am not sure about this one. Please ask at the guide desk or call {hotline}."
+    clarify = _clarify([h.doc for h in result.clarify]) if result.clarify else None
+    if clarify is not None:
+        msg_zh, msg_en = "为了答得更准,请先确认一下:", "To answer precisely, please tell us which one:"
     return AskOut(
         question_id=row.id,
         confident=result.confident,
@@ -310,6 +301,70 @@ def ask(
         answers=answers if result.confident else answers[:3],
         next_steps=steps,
         reranked=result.reranked,
+        clarify=clarify,
+    )
+
+
+def threshold(session: Session, hall: Any) -> float:
+    """The hall's confidence threshold (rule ``consult.confidence_threshold``, inherited down the hall tree)."""
+    key = "consult.confidence_threshold"
+    value = rules_service.value(session, hall, key) if hall is not None else rules_service.platform_value(session, key)
+    return float(value)
+
+
+def _answer(doc: qa.KbDoc, score: float, version: int) -> AnswerOut:
+    return AnswerOut(
+        kind="item" if doc.kind == "item" else "faq",
+        item_code=doc.item_code,
+        faq_id=doc.key if doc.kind == "faq" else None,
+        entry_code=doc.key,
+        entry_version=version,
+        title=doc.title,
+        snippet=doc.body[:160],
+        score=round(score, 3),
+    )
+
+
+def _clarify(docs: list[qa.KbDoc]) -> Clarify:
+    """One clarifying question over close siblings: "您是要办理「A」还是「B」?" with a tap-able choice each."""
+    titles = [d.title for d in docs]
+    if len(titles) == 2:
+        zh = f"您是要办理「{titles[0]}」还是「{titles[1]}」?"
+        en = f"Do you mean “{titles[0]}” or “{titles[1]}”?"
+    else:
+        zh, en = "您想办的是下面哪一项?", "Which of these do you mean?"
+    choices = [Choice(entry_code=d.key, item_code=d.item_code, title=d.title) for d in docs]
+    return Clarify(question_zh=zh, question_en=en, choices=choices)
+
+
+def choose(
+    session: Session, actor: Actor, *, question_id: int, entry_code: str, hall_code: str | None, now: datetime
+) -> AskOut:
+    """Record which choice of a clarifying question was tapped and answer with that entry."""
+    row = QuestionRepository(session).get(question_id)
+    if row is None:
+        raise QuestionNotFound()
+    if entry_code not in (row.clarify_choices or []):
+        raise QuestionInvalid(
+            "这一项不在可选范围内",
+            "That choice was not offered",
+            code="choice_not_offered",
+            detail={"entry_code": entry_code},
+        )
+    entry = get_entry(session, entry_code)
+    row.chosen_entry_code = entry.code
+    hall = _hall(session, hall_code or row.hall_code)
+    doc = _doc(entry)
+    steps = next_steps(session, item_code=doc.item_code, hall=hall, question_id=row.id)
+    return AskOut(
+        question_id=row.id,
+        confident=True,
+        confidence=row.confidence,
+        normalised=row.normalised,
+        message_zh="为您找到以下办事指引",
+        message_en="Here is what we found",
+        answers=[_answer(doc, 0.0, entry.version)],
+        next_steps=steps,
     )
 
 
@@ -474,6 +529,12 @@ def metrics(
         declined_ids = {x.id for x in qs if not x.confident}
         handover_routes = {x.question_id or -x.id for x in rs if x.route in ("help", "guide_desk", "hotline")}
         handed = len(declined_ids | handover_routes)
+        wrong = sum(
+            1
+            for x in qs
+            if x.confident
+            and (x.helpful is False or (x.linked_entry_code is not None and x.linked_entry_code != x.top_entry_code))
+        )
         out.append(
             DayMetrics(
                 day=day.isoformat(),
@@ -486,6 +547,10 @@ def metrics(
                 handed_over=handed,
                 hand_over_rate=round(handed / asked, 4) if asked else 0.0,
                 routes=dict(Counter(x.route for x in rs)),
+                confidently_wrong=wrong,
+                confidently_wrong_rate=round(wrong / asked, 4) if asked else 0.0,
+                clarified=sum(1 for x in qs if x.clarify_choices),
+                chosen=sum(1 for x in qs if x.chosen_entry_code),
             )
         )
     return out
