@@ -243,6 +243,8 @@ class Index:
                 words.append(doc.title)
             words.extend(doc.keywords)
             words.extend(doc.tags)
+            # The short phrases of situations ("中风、瘫痪、自闭症") are words of the hall's language too.
+            words.extend(p for s in doc.situations for p in intent.hint_phrases(s) if 2 <= len(p) <= 6)
         self.tokeniser = Tokeniser(words)
         # The sub-words of titles and keywords (护照 inside 办护照) join the vocabulary for pinyin and typo repair.
         sub_words = {t for w in words for t in self.tokeniser.tokens(clean(w, simplify=False)) if len(t) >= 2}
@@ -335,7 +337,7 @@ class Index:
         if not known or not self.docs:
             return empty
         scores = self._scores(known)
-        self._choose_among_siblings(scores, question, normalised)
+        asked = self._choose_among_siblings(scores, question, normalised)
         order = (-scores).argsort()[: max(top_k, 2)]
         if scores[order[0]] <= 0:
             return empty
@@ -352,7 +354,8 @@ class Index:
             reranked = True
         features = self.features(base, tokens, hits)
         conf = confidence_of(features)
-        clarify = clarifying_choices(hits, conf, threshold)
+        undecided = len(hits) > 1 and self._undecided(asked, hits[0].doc, hits[1].doc)
+        clarify = clarifying_choices(hits, conf, threshold, undecided=undecided)
         return Answer(
             question,
             normalised,
@@ -364,6 +367,11 @@ class Index:
             reranked,
             clarify,
         )
+
+    def _undecided(self, asked: dict[str, frozenset[str]], first: KbDoc, second: KbDoc) -> bool:
+        """The two best entries are opposite siblings (open/close, first/lost) and the question says neither."""
+        a, b = self.polarities[self.position[first.key]], self.polarities[self.position[second.key]]
+        return any(axis in b and a[axis] != b[axis] and axis not in asked for axis in a)
 
     def _fuse(self, normalised: str, scores: Any, top_k: int) -> list[Hit]:
         """Reciprocal rank fusion of the lexical ranking and a dense retrieval over the whole knowledge base."""
@@ -406,8 +414,12 @@ class Index:
         }
 
 
-def clarifying_choices(hits: Sequence[Hit], confidence: float, threshold: float) -> tuple[Hit, ...]:
-    """The entries to offer as choices when the answer should be asked back rather than guessed, or ()."""
+def clarifying_choices(
+    hits: Sequence[Hit], confidence: float, threshold: float, *, undecided: bool = False
+) -> tuple[Hit, ...]:
+    """The entries to offer as choices when the answer should be asked back rather than guessed, or ().
+
+    ``undecided``: the two best are opposite siblings and the question names neither pole ("个体户执照")."""
     if len(hits) < 2 or confidence < threshold - MIDDLING or hits[0].score <= 0:
         return ()
     top = hits[0].score
@@ -421,7 +433,7 @@ def clarifying_choices(hits: Sequence[Hit], confidence: float, threshold: float)
         choices.append(hit)
     if len(choices) < 2 or not all(h.doc.item_code for h in choices[:2]):
         return ()
-    if confidence >= threshold and choices[1].score < CLOSE * top:
+    if confidence >= threshold and choices[1].score < CLOSE * top and not undecided:
         return ()  # confident and clear of its siblings: answer
     return tuple(choices[:MAX_CHOICES])
 

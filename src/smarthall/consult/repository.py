@@ -78,7 +78,7 @@ class EntryRepository(Repository[Entry]):
 
     def versions_of(self, codes: list[str]) -> dict[str, int]:
         rows = self.session.execute(select(Entry.code, Entry.version).where(Entry.code.in_(codes)))
-        return dict(rows)
+        return {str(code): int(version) for code, version in rows}
 
     def add_version(self, version: EntryVersion) -> None:
         self.session.add(version)
