@@ -180,3 +180,28 @@ def test_linking_improves_the_phrasing_and_its_near_variants_at_once(client: Any
     for variant in ("窗口能不能用手语沟通", "窗口可以用手语沟通吗", "去窗口能用手语沟通吗"):
         again = ask(client, variant)
         assert again["confident"] and again["answers"][0]["entry_code"] == "FAQ-011", variant
+
+
+def test_the_editor_page_edits_situations_and_not_this_hints(client: Any) -> None:
+    admin = auth(client, "admin1")
+    ask(client, "个体户注销")  # the knowledge base is seeded from the catalog on first use
+    page = client.get("/consult/kb/ITEM-SC-003", headers=admin).text
+    assert 'data-testid="situations"' in page and "门面转出去了" in page and "SC-002" in page
+    r = client.post(
+        "/consult/kb/save",
+        data={
+            "existing": "ITEM-SC-003",
+            "kind": "item",
+            "item_code": "SC-003",
+            "title": "个体工商户注销登记",
+            "body": "个体工商户不再经营的,办理注销。",
+            "situations": "摊子不摆了\n店铺关张了",
+            "not_this": "新开店 → SC-002\n只是换个地址",
+        },
+        headers=admin,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    pending = client.get("/api/v1/consult/entries/ITEM-SC-003", headers=admin).json()["pending"]
+    assert pending["situations"] == ["摊子不摆了", "店铺关张了"]
+    assert pending["not_this"] == [{"when": "新开店", "instead": "SC-002"}, {"when": "只是换个地址", "instead": None}]

@@ -350,8 +350,28 @@ def kb_new(request: Request, actor: CurrentActor, title: Annotated[str, Query(ma
     return render(request, "consult/kb_edit.html", {"entry": None, "draft": draft, "versions": [], "error": None})
 
 
+def _not_this(text: str) -> list[dict[str, str | None]]:
+    """One hint per line: "关店、注销 → SC-003" (the arrow and the sibling are optional)."""
+    out: list[dict[str, str | None]] = []
+    for line in text.splitlines():
+        when, _, instead = line.replace("->", "→").partition("→")
+        if when.strip():
+            out.append({"when": when.strip(), "instead": instead.strip() or None})
+    return out
+
+
 def _entry_form(
-    code: str, kind: str, item_code: str, title: str, body: str, tags: str, keywords: str, effective: str, expires: str
+    code: str,
+    kind: str,
+    item_code: str,
+    title: str,
+    body: str,
+    tags: str,
+    keywords: str,
+    effective: str,
+    expires: str,
+    situations: str = "",
+    not_this: str = "",
 ) -> EntryIn:
     return EntryIn.model_validate(
         {
@@ -362,6 +382,8 @@ def _entry_form(
             "body": body,
             "tags": [t.strip() for t in tags.replace(",", ",").split(",") if t.strip()],
             "keywords": [t.strip() for t in keywords.splitlines() if t.strip()],
+            "situations": [t.strip() for t in situations.splitlines() if t.strip()],
+            "not_this": _not_this(not_this),
             "effective_from": (effective + ":00+08:00") if effective else None,
             "expires_at": (expires + ":00+08:00") if expires else None,
         }
@@ -382,13 +404,27 @@ def kb_save(
     item_code: Annotated[str, Form(max_length=32)] = "",
     tags: Annotated[str, Form(max_length=1000)] = "",
     keywords: Annotated[str, Form(max_length=5000)] = "",
+    situations: Annotated[str, Form(max_length=6000)] = "",
+    not_this: Annotated[str, Form(max_length=4000)] = "",
     effective_from: Annotated[str, Form(max_length=20)] = "",
     expires_at: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     if (refused := gate(request, actor, "consult.edit")) is not None:
         return refused
     try:
-        data = _entry_form(code or existing, kind, item_code, title, body, tags, keywords, effective_from, expires_at)
+        data = _entry_form(
+            code or existing,
+            kind,
+            item_code,
+            title,
+            body,
+            tags,
+            keywords,
+            effective_from,
+            expires_at,
+            situations,
+            not_this,
+        )
         if existing:
             entry = service.propose_change(session, actor, existing, data, now=now)
         else:
