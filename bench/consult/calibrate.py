@@ -14,6 +14,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 from common import build, correct, questions  # noqa: E402
+from voices import voices  # noqa: E402
 
 from smarthall.consult.qa import FEATURES  # noqa: E402
 
@@ -21,7 +22,7 @@ from smarthall.consult.qa import FEATURES  # noqa: E402
 def main() -> None:
     index = build()
     xs, ys = [], []
-    for q in questions():
+    for q in [*questions(), *voices()]:  # the tuning splits of both sets; the held-out thirds never
         if q.split != "tune":
             continue
         ans = index.ask(q.text)

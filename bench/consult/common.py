@@ -52,6 +52,8 @@ def docs() -> list[KbDoc]:
             item_code=e["item_code"],
             tags=tuple(e["tags"]),
             keywords=tuple(e["keywords"]),
+            situations=tuple(e.get("situations") or ()),
+            not_this=tuple((n["when"], n.get("instead")) for n in e.get("not_this") or ()),
         )
         for e in entries_from_catalog(catalog)
     ]
@@ -61,5 +63,10 @@ def correct(q: Question, doc: KbDoc) -> bool:
     return doc.key in q.expect or (doc.item_code is not None and doc.item_code in q.expect)
 
 
-def build() -> Index:
-    return Index(docs())
+def build(*, dense: bool = False) -> Index:
+    from smarthall.consult.qa import load_dense
+
+    encoder = load_dense(str(HERE / ".cache")) if dense else None
+    if dense and encoder is None:
+        print("dense retrieval unavailable (install the 'dense' extra)")
+    return Index(docs(), dense=encoder)

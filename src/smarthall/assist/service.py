@@ -599,3 +599,8 @@ def helper_names(session: Session, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
     return {s.id: s for s in session.execute(select(Staff).where(Staff.id.in_(ids))).scalars()}
+
+
+def help_request_receipt(session: Session, request_id: int) -> HelpRequest | None:
+    """A help request by id for its receipt page (/ask/help/{id}, shown right after it was made; no personal data)."""
+    return session.get(HelpRequest, request_id)

@@ -107,6 +107,14 @@ class ResultLicenceIn(Strict):
     )
 
 
+class NotThisIn(Strict):
+    """A "not this" hint: when a question says ``when``, this item is the wrong one (``instead`` names the right
+    sibling, if there is one)."""
+
+    when: str = Field(min_length=1, max_length=120)
+    instead: str | None = Field(default=None, pattern=r"^[A-Z]{2,4}-\d{3}$")
+
+
 class ItemIn(Strict):
     code: str = Field(pattern=r"^[A-Z]{2,4}-\d{3}$")
     name: str = NAME
@@ -132,11 +140,21 @@ class ItemIn(Strict):
         description="departments reviewing the item in parallel (并联审批), the item's own department among them; "
         "each approves its part and the case is approved when every part is",
     )
+    # Added in the third format revision (issue 17); files without them import as before.
+    situations: list[str] = Field(
+        default_factory=list,
+        description="life events and plain descriptions of when the item applies, in the words citizens use "
+        '("小店不开了、门面转出去了"); the assistant matches questions against them',
+    )
+    not_this: list[NotThisIn] = Field(
+        default_factory=list,
+        description="when a question says this, the item is not the one (and which sibling is)",
+    )
 
 
 # Item fields added after the first format revision, with the value an older file implies. The importer leaves a
 # field that holds this value out of the item's content hash, so re-importing an old file bumps no version.
-ADDED_ITEM_FIELDS: dict[str, Any] = {"result_licence": None, "joint_review": []}
+ADDED_ITEM_FIELDS: dict[str, Any] = {"result_licence": None, "joint_review": [], "situations": [], "not_this": []}
 
 
 class BundleIn(Strict):
@@ -157,6 +175,8 @@ class FaqIn(Strict):
     answer: str = Field(min_length=1, max_length=5000)
     item_code: str | None = None
     tags: list[str] = []
+    # Third format revision (issue 17): when the question applies, in the words people use; optional.
+    situations: list[str] = []
 
 
 class WindowIn(Strict):

@@ -145,7 +145,8 @@ def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM) -> Imp
         report.tally("bundles", state, bundle.code)
     for faq in catalog.faq:
         data = faq.model_dump(exclude={"id"})
-        report.tally("faq", _upsert(faqs, Faq, faq.id, {**data, "content_hash": content_hash(data)}), faq.id)
+        hashed = {k: v for k, v in data.items() if k != "situations" or v}  # older files hash as before
+        report.tally("faq", _upsert(faqs, Faq, faq.id, {**data, "content_hash": content_hash(hashed)}), faq.id)
 
     windows = [{**w.model_dump(), "number": _window_number(w.code)} for w in catalog.windows]
     org_service.import_windows(session, windows, halls, report.tally)
@@ -192,6 +193,8 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         "note": data.get("note") or "",
         "result_licence": data.get("result_licence"),
         "joint_review": list(data.get("joint_review") or []),
+        "situations": list(data.get("situations") or []),
+        "not_this": [dict(n) for n in data.get("not_this") or []],
         "content_hash": digest,
         "active": True,
     }

@@ -33,6 +33,9 @@ class Item(IdMixin, TimestampMixin, Base):
     result_licence: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     # Departments reviewing in parallel (并联审批); empty: the item's own department decides alone.
     joint_review: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # Issue 17: how citizens describe when the item applies, and "not this" hints ({"when", "instead"}).
+    situations: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    not_this: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -149,4 +152,5 @@ class Faq(IdMixin, TimestampMixin, Base):
     answer: Mapped[str] = mapped_column(Text)
     item_code: Mapped[str | None] = mapped_column(String(32), index=True)
     tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    situations: Mapped[list[str]] = mapped_column(JsonType, default=list)
     content_hash: Mapped[str] = mapped_column(String(64))

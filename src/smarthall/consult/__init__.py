@@ -6,9 +6,13 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire consultation: its routers."""
+    """Wire consultation: its routers and the role home tiles."""
     from smarthall.consult.api import router
+    from smarthall.consult.pages import TILES
     from smarthall.consult.pages import router as pages
+    from smarthall.web import nav
 
     registry.api(router, priority=100)
     registry.pages(pages, priority=50)
+    for tile in TILES:
+        nav.register(tile)

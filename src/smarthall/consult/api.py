@@ -13,6 +13,7 @@ from smarthall.consult.errors import ImportInvalid
 from smarthall.consult.schemas import (
     AskIn,
     AskOut,
+    ChoiceIn,
     DayMetrics,
     EntryIn,
     EntryRead,
@@ -35,6 +36,12 @@ Reviewer = Annotated[Actor, Depends(require("consult.review"))]
 def ask(body: AskIn, session: DbSession, actor: CurrentActor, now: Now) -> AskOut:
     """Answer a question from the knowledge base; ``confident`` is false when it does not know (hand-over)."""
     return service.ask(session, actor, question=body.question, hall_code=body.hall_code, channel=body.channel, now=now)
+
+
+@router.post("/consult/questions/{question_id}/choice", response_model=AskOut)
+def choose(question_id: DbId, body: ChoiceIn, session: DbSession, actor: CurrentActor, now: Now) -> AskOut:
+    """Answer a clarifying question: record the tapped choice and get that entry's answer and next steps."""
+    return service.choose(session, actor, question_id=question_id, entry_code=body.entry_code, hall_code=None, now=now)
 
 
 @router.post("/consult/feedback")
@@ -188,7 +195,7 @@ def review_queue(
             review_status=q.review_status,
             asked_at=q.asked_at,
         )
-        for q in service.review_queue(session, status=status)
+        for q in service.review_queue(session, actor, status=status)
     ]
 
 
@@ -210,4 +217,4 @@ def metrics(
     hall_code: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[DayMetrics]:
     """Answer rate, hit rate and hand-over rate per service day."""
-    return service.metrics(session, days=days, now=now, hall_code=hall_code)
+    return service.metrics(session, actor, days=days, now=now, hall_code=hall_code)

@@ -116,6 +116,8 @@ def entries_from_catalog(catalog: dict[str, Any]) -> list[dict[str, Any]]:
                 "body": guide_text(item, dept),
                 "tags": [t for t in (dept, item.get("type")) if t],
                 "keywords": list(item.get("keywords") or []),
+                "situations": list(item.get("situations") or []),
+                "not_this": [dict(n) for n in item.get("not_this") or []],
             }
         )
     for faq in catalog.get("faq", []):
@@ -128,6 +130,8 @@ def entries_from_catalog(catalog: dict[str, Any]) -> list[dict[str, Any]]:
                 "body": faq["answer"],
                 "tags": list(faq.get("tags") or []),
                 "keywords": [],
+                "situations": list(faq.get("situations") or []),
+                "not_this": [],
             }
         )
     return out

@@ -24,6 +24,8 @@ class Entry(IdMixin, TimestampMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     keywords: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    situations: Mapped[list[str]] = mapped_column(JsonType, default=list)  # when it applies, in citizens' words
+    not_this: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)  # {"when", "instead"}
     status: Mapped[str] = mapped_column(String(16), index=True)  # draft | in_review | published | retired
     version: Mapped[int] = mapped_column(Integer, default=0)  # the published version; 0 before the first review
     effective_from: Mapped[datetime | None] = mapped_column()
@@ -72,6 +74,9 @@ class Question(IdMixin, Base):
     feedback_at: Mapped[datetime | None] = mapped_column()
     review_status: Mapped[str] = mapped_column(String(16), default="none", index=True)  # none|open|linked|dismissed
     linked_entry_code: Mapped[str | None] = mapped_column(String(40))
+    # Asked back (issue 17): the entries offered as choices, and the one the citizen tapped.
+    clarify_choices: Mapped[list[str] | None] = mapped_column(JsonType)
+    chosen_entry_code: Mapped[str | None] = mapped_column(String(40))
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("identity_staff.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column()
     asked_at: Mapped[datetime] = mapped_column()

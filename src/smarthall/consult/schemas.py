@@ -37,6 +37,24 @@ class NextStep(BaseModel):
     api: dict[str, object] | None = None  # for POST steps: the JSON body to send to ``href``
 
 
+class Choice(BaseModel):
+    entry_code: str
+    item_code: str | None = None
+    title: str
+
+
+class Clarify(BaseModel):
+    """A clarifying question with tap-able choices, asked instead of guessing among close siblings."""
+
+    question_zh: str
+    question_en: str
+    choices: list[Choice]
+
+
+class ChoiceIn(BaseModel):
+    entry_code: str = Field(min_length=1, max_length=40)
+
+
 class AskOut(BaseModel):
     question_id: int
     confident: bool
@@ -47,6 +65,7 @@ class AskOut(BaseModel):
     answers: list[AnswerOut]
     next_steps: list[NextStep]
     reranked: bool = False
+    clarify: Clarify | None = None
 
 
 class FeedbackIn(BaseModel):
@@ -61,6 +80,13 @@ class RouteIn(BaseModel):
     question_id: BigId | None = None
 
 
+class NotThis(BaseModel):
+    """When a question says ``when``, this entry is not the answer (``instead``: the sibling item that is)."""
+
+    when: str = Field(min_length=1, max_length=120)
+    instead: str | None = Field(default=None, max_length=32)
+
+
 class EntryIn(BaseModel):
     code: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     kind: Literal["faq", "item"] = "faq"
@@ -69,6 +95,8 @@ class EntryIn(BaseModel):
     body: str = Field(min_length=1, max_length=10000)
     tags: list[str] = Field(default_factory=list, max_length=30)
     keywords: list[str] = Field(default_factory=list, max_length=100)
+    situations: list[str] = Field(default_factory=list, max_length=50)
+    not_this: list[NotThis] = Field(default_factory=list, max_length=30)
     effective_from: datetime | None = None
     expires_at: datetime | None = None
 
@@ -81,6 +109,8 @@ class EntryRead(BaseModel):
     body: str
     tags: list[str]
     keywords: list[str]
+    situations: list[str] = []
+    not_this: list[dict[str, object]] = []
     status: str
     version: int
     effective_from: datetime | None
@@ -124,3 +154,8 @@ class DayMetrics(BaseModel):
     handed_over: int
     hand_over_rate: float
     routes: dict[str, int]
+    # A confident answer later found wrong: marked "not helpful", or linked by an editor to another entry.
+    confidently_wrong: int = 0
+    confidently_wrong_rate: float = 0.0
+    clarified: int = 0  # asked back with choices
+    chosen: int = 0  # ... and a choice was tapped

@@ -8,10 +8,7 @@ aggregate query detects it) or when an entry's effective/expiry time passes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import os
 import threading
 import unicodedata
@@ -21,28 +18,40 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from smarthall.appointment import service as appointment_service
 from smarthall.audit import service as audit_service
-from smarthall.catalog.models import Faq, Item
+from smarthall.catalog import service as catalog_service
 from smarthall.consult import qa
-from smarthall.consult.errors import (
-    EntryConflict,
-    EntryNotFound,
-    ImportInvalid,
-    QuestionInvalid,
-    QuestionNotFound,
+from smarthall.consult.errors import QuestionInvalid, QuestionNotFound
+from smarthall.consult.guides import checklist_questions, tailored_checklist
+from smarthall.consult.knowledge import (  # noqa: F401  (the knowledge-base use cases, re-exported)
+    EXPORT_COLUMNS,
+    create_entry,
+    ensure_seeded,
+    entry_read,
+    export_entries,
+    get_entry,
+    import_entries,
+    item_dict,
+    list_entries,
+    propose_change,
+    retire,
+    review,
+    sync_from_catalog,
+    touch,
+    versions,
 )
-from smarthall.consult.guides import checklist_questions, entries_from_catalog, tailored_checklist
-from smarthall.consult.models import Entry, EntryVersion, Question, Route
-from smarthall.consult.schemas import AnswerOut, AskOut, DayMetrics, EntryIn, EntryRead, NextStep
+from smarthall.consult.models import Entry, Question, Route
+from smarthall.consult.repository import EntryRepository, QuestionRepository, RouteRepository
+from smarthall.consult.schemas import AnswerOut, AskOut, Choice, Clarify, DayMetrics, NextStep
 from smarthall.consult.text import MAX_QUESTION_CHARS
 from smarthall.core.clock import SHANGHAI
-from smarthall.core.errors import Forbidden
+from smarthall.core.masking import scrub
 from smarthall.core.tenancy import Actor
-from smarthall.org.models import Department, Hall, Zone
+from smarthall.org import service as org_service
+from smarthall.rules import service as rules_service
 
 DEFAULT_HOTLINE = "12345"
 ENTRY_FIELDS = ("kind", "item_code", "title", "body", "tags", "keywords", "effective_from", "expires_at")
@@ -85,19 +94,6 @@ def dense_status() -> dict[str, Any]:
     return {"available": qa.dense_available(), "enabled": _dense_enabled[0], "loaded": loaded}
 
 
-def _served(now: datetime) -> Any:
-    return (
-        (Entry.status == "published")
-        & or_(Entry.effective_from.is_(None), Entry.effective_from <= now)
-        & or_(Entry.expires_at.is_(None), Entry.expires_at > now)
-    )
-
-
-def _signature(session: Session) -> tuple[Any, ...]:
-    row = session.execute(select(func.count(Entry.id), func.max(Entry.updated_at), func.sum(Entry.revision))).one()
-    return (row[0], row[1], row[2])
-
-
 def _doc(entry: Entry) -> qa.KbDoc:
     return qa.KbDoc(
         key=entry.code,
@@ -107,6 +103,8 @@ def _doc(entry: Entry) -> qa.KbDoc:
         item_code=entry.item_code,
         tags=tuple(entry.tags or ()),
         keywords=tuple(entry.keywords or ()),
+        situations=tuple(entry.situations or ()),
+        not_this=tuple((str(n.get("when", "")), n.get("instead")) for n in entry.not_this or () if n.get("when")),
     )
 
 
@@ -117,19 +115,14 @@ def _db_key(session: Session) -> str:
 
 def get_index(session: Session, now: datetime) -> qa.Index:
     key = _db_key(session)
-    signature = _signature(session)
+    repo = EntryRepository(session)
+    signature = repo.signature()
     cached = _by_database.get(key)
     if cached and cached.signature == signature and (cached.valid_until is None or now < cached.valid_until):
         return cached.index
-    entries = list(session.execute(select(Entry).where(_served(now)).order_by(Entry.code)).scalars())
-    docs = [_doc(e) for e in entries]
+    docs = [_doc(e) for e in repo.served(now)]
     content = hashlib.sha256(repr(docs).encode()).hexdigest()
-    boundaries = [
-        moment
-        for pair in session.execute(select(Entry.effective_from, Entry.expires_at).where(Entry.status == "published"))
-        for moment in pair
-        if moment is not None and moment > now
-    ]
+    boundaries = repo.boundaries(now)
     with _lock:
         index = _by_content.get(content)
         if index is None:
@@ -141,386 +134,6 @@ def get_index(session: Session, now: datetime) -> qa.Index:
             _by_content.move_to_end(content)
         _by_database[key] = _Cached(signature, index, min(boundaries) if boundaries else None)
     return index
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Knowledge base: seeding, editing, review, versions, import/export
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _catalog_document(session: Session) -> dict[str, Any]:
-    items = session.execute(
-        select(Item).where(Item.active.is_(True)).options(selectinload(Item.materials)).order_by(Item.code)
-    ).scalars()
-    return {
-        "departments": [{"code": c, "name": n} for c, n in session.execute(select(Department.code, Department.name))],
-        "items": [_item_dict(i) for i in items],
-        "faq": [
-            {"id": f.code, "question": f.question, "answer": f.answer, "item_code": f.item_code, "tags": f.tags}
-            for f in session.execute(select(Faq).order_by(Faq.code)).scalars()
-        ],
-    }
-
-
-def _item_dict(item: Item) -> dict[str, Any]:
-    return {
-        "code": item.code,
-        "name": item.name,
-        "department_code": item.department_code,
-        "type": item.type,
-        "legal_limit_workdays": item.legal_limit_workdays,
-        "promised_limit_workdays": item.promised_limit_workdays,
-        "fee": float(item.fee or 0),
-        "fee_note": item.fee_note,
-        "online_depth": item.online_depth,
-        "appointment": item.appointment,
-        "instant_approval_eligible": item.instant_approval_eligible,
-        "counters": list(item.counters or []),
-        "keywords": list(item.keywords or []),
-        "note": item.note,
-        "materials": [
-            {
-                "code": m.code,
-                "name": m.name,
-                "kind": m.kind,
-                "required": m.required,
-                "copies": m.copies,
-                "original_needed": m.original_needed,
-                "e_licence_type": m.e_licence_type,
-                "note": m.note,
-            }
-            for m in item.materials
-        ],
-    }
-
-
-def _content(entry: Entry) -> dict[str, Any]:
-    return {
-        "code": entry.code,
-        "kind": entry.kind,
-        "item_code": entry.item_code,
-        "title": entry.title,
-        "body": entry.body,
-        "tags": list(entry.tags or []),
-        "keywords": list(entry.keywords or []),
-        "effective_from": entry.effective_from.isoformat() if entry.effective_from else None,
-        "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
-    }
-
-
-def _snapshot(session: Session, entry: Entry, *, author_id: int | None, reviewer_id: int | None, now: datetime) -> None:
-    session.add(
-        EntryVersion(
-            entry_id=entry.id,
-            version=entry.version,
-            content=_content(entry),
-            author_id=author_id,
-            reviewer_id=reviewer_id,
-            published_at=now,
-        )
-    )
-
-
-def _touch(entry: Entry, now: datetime) -> None:
-    entry.updated_at = now
-    entry.revision = (entry.revision or 0) + 1
-
-
-def sync_from_catalog(session: Session, *, now: datetime) -> dict[str, int]:
-    """Seed entries for catalog items and FAQ that have none yet (published as version 1), and bring catalog-sourced
-    entries up to date when the catalog changed (a new published version; the catalog is itself reviewed). Entries
-    an editor has taken over (source "editor"/"import") are left alone."""
-    existing = {e.code: e for e in session.execute(select(Entry)).scalars()}
-    added = updated = 0
-    for data in entries_from_catalog(_catalog_document(session)):
-        entry = existing.get(data["code"])
-        if entry is None:
-            entry = Entry(
-                code=data["code"],
-                kind=data["kind"],
-                item_code=data["item_code"],
-                title=data["title"],
-                body=data["body"],
-                tags=data["tags"],
-                keywords=data["keywords"],
-                status="published",
-                version=1,
-                source="catalog",
-                reviewed_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(entry)
-            session.flush()
-            _snapshot(session, entry, author_id=None, reviewer_id=None, now=now)
-            added += 1
-            continue
-        if entry.source != "catalog":
-            continue
-        fields = ("title", "body", "tags", "keywords", "item_code")
-        if all(getattr(entry, f) == data[f] for f in fields):
-            continue
-        for f in fields:
-            setattr(entry, f, data[f])
-        entry.version += 1
-        entry.reviewed_at = now
-        _touch(entry, now)
-        session.flush()
-        _snapshot(session, entry, author_id=None, reviewer_id=None, now=now)
-        updated += 1
-    return {"added": added, "updated": updated}
-
-
-def ensure_seeded(session: Session, *, now: datetime) -> None:
-    if session.info.get("read_only"):
-        return
-    if session.execute(select(Entry.id).where(Entry.source == "catalog").limit(1)).first() is None:
-        sync_from_catalog(session, now=now)
-
-
-def entry_read(entry: Entry) -> EntryRead:
-    return EntryRead(
-        code=entry.code,
-        kind=entry.kind,
-        item_code=entry.item_code,
-        title=entry.title,
-        body=entry.body,
-        tags=list(entry.tags or []),
-        keywords=list(entry.keywords or []),
-        status=entry.status,
-        version=entry.version,
-        effective_from=entry.effective_from,
-        expires_at=entry.expires_at,
-        source=entry.source,
-        reviewer_id=entry.reviewer_id,
-        reviewed_at=entry.reviewed_at,
-        pending=entry.pending,
-        review_note=entry.review_note,
-    )
-
-
-def get_entry(session: Session, code: str) -> Entry:
-    entry = session.execute(select(Entry).where(Entry.code == code)).scalar_one_or_none()
-    if entry is None:
-        raise EntryNotFound(detail={"code": code})
-    return entry
-
-
-def list_entries(
-    session: Session, *, status: str | None = None, q: str | None = None, limit: int = 200, offset: int = 0
-) -> tuple[int, list[Entry]]:
-    stmt = select(Entry).order_by(Entry.code)
-    if status:
-        stmt = stmt.where(Entry.status == status)
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Entry.title.like(like), Entry.body.like(like), Entry.code.like(like)))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    return total, list(session.execute(stmt.limit(limit).offset(offset)).scalars())
-
-
-def _check_dates(data: EntryIn) -> None:
-    if data.effective_from and data.effective_from.tzinfo is None:
-        raise QuestionInvalid("日期须带时区", "Dates need a time zone", code="naive_datetime")
-    if data.expires_at and data.expires_at.tzinfo is None:
-        raise QuestionInvalid("日期须带时区", "Dates need a time zone", code="naive_datetime")
-    if data.effective_from and data.expires_at and data.expires_at <= data.effective_from:
-        raise QuestionInvalid("失效时间须晚于生效时间", "Expiry must be after the effective date", code="bad_dates")
-
-
-def _proposal(data: EntryIn) -> dict[str, Any]:
-    return {
-        "kind": data.kind,
-        "item_code": data.item_code,
-        "title": data.title,
-        "body": data.body,
-        "tags": [t[:40] for t in data.tags],
-        "keywords": [k[:60] for k in data.keywords],
-        "effective_from": data.effective_from.isoformat() if data.effective_from else None,
-        "expires_at": data.expires_at.isoformat() if data.expires_at else None,
-    }
-
-
-def create_entry(session: Session, actor: Actor, data: EntryIn, *, now: datetime) -> Entry:
-    """A new entry starts in review: it is not served until another editor approves it."""
-    _check_dates(data)
-    suffix = hashlib.sha256(data.title.encode()).hexdigest()[:4]
-    code = data.code or f"KB-{now.astimezone(SHANGHAI):%Y%m%d%H%M%S}-{suffix}"
-    if session.execute(select(Entry.id).where(Entry.code == code)).first():
-        raise EntryConflict("条目编号已存在", "The entry code already exists", code="entry_exists")
-    entry = Entry(
-        code=code,
-        kind=data.kind,
-        item_code=data.item_code,
-        title=data.title,
-        body=data.body,
-        tags=[],
-        keywords=[],
-        status="in_review",
-        version=0,
-        source="editor",
-        author_id=actor.id,
-        pending=_proposal(data),
-        pending_by=actor.id,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(entry)
-    session.flush()
-    audit_service.record(session, actor, "consult.entry.create", target_type="consult_entry", target_id=code, now=now)
-    return entry
-
-
-def propose_change(session: Session, actor: Actor, code: str, data: EntryIn, *, now: datetime) -> Entry:
-    """Propose new content for an entry; the served text stays as it is until the change is reviewed."""
-    _check_dates(data)
-    entry = get_entry(session, code)
-    if entry.status == "retired":
-        raise EntryConflict(detail={"status": entry.status})
-    entry.pending = _proposal(data)
-    entry.pending_by = actor.id
-    if entry.status == "draft":
-        entry.status = "in_review"
-    _touch(entry, now)
-    audit_service.record(session, actor, "consult.entry.propose", target_type="consult_entry", target_id=code, now=now)
-    return entry
-
-
-def _parse_dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def review(session: Session, actor: Actor, code: str, *, approve: bool, note: str, now: datetime) -> Entry:
-    """Approve (publish as the next version) or reject a pending change. The reviewer may not be its author."""
-    entry = get_entry(session, code)
-    if entry.pending is None:
-        raise EntryConflict("没有待审核的修改", "There is no pending change to review", code="nothing_to_review")
-    if entry.pending_by is not None and entry.pending_by == actor.id:
-        raise Forbidden("不能审核自己提交的修改", "You cannot review your own change", code="self_review")
-    if approve:
-        p = entry.pending
-        entry.kind = p["kind"]
-        entry.item_code = p.get("item_code")
-        entry.title = p["title"]
-        entry.body = p["body"]
-        entry.tags = list(p.get("tags") or [])
-        entry.keywords = list(p.get("keywords") or [])
-        entry.effective_from = _parse_dt(p.get("effective_from"))
-        entry.expires_at = _parse_dt(p.get("expires_at"))
-        entry.version += 1
-        entry.status = "published"
-        entry.reviewer_id = actor.id
-        entry.reviewed_at = now
-        author = entry.pending_by
-        entry.pending = None
-        entry.pending_by = None
-        session.flush()
-        _snapshot(session, entry, author_id=author, reviewer_id=actor.id, now=now)
-    else:
-        entry.pending = None
-        entry.pending_by = None
-        if entry.version == 0:
-            entry.status = "draft"
-    entry.review_note = note
-    _touch(entry, now)
-    audit_service.record(
-        session,
-        actor,
-        "consult.entry.review",
-        target_type="consult_entry",
-        target_id=code,
-        detail={"approve": approve, "version": entry.version},
-        now=now,
-    )
-    return entry
-
-
-def retire(session: Session, actor: Actor, code: str, *, now: datetime) -> Entry:
-    entry = get_entry(session, code)
-    entry.status = "retired"
-    _touch(entry, now)
-    audit_service.record(session, actor, "consult.entry.retire", target_type="consult_entry", target_id=code, now=now)
-    return entry
-
-
-def versions(session: Session, code: str) -> list[EntryVersion]:
-    entry = get_entry(session, code)
-    return list(
-        session.execute(
-            select(EntryVersion).where(EntryVersion.entry_id == entry.id).order_by(EntryVersion.version)
-        ).scalars()
-    )
-
-
-EXPORT_COLUMNS = ("code", "kind", "item_code", "title", "body", "tags", "keywords", "effective_from", "expires_at")
-
-
-def export_entries(session: Session, fmt: str) -> str:
-    rows = [
-        _content(e)
-        for e in session.execute(select(Entry).where(Entry.status != "retired").order_by(Entry.code)).scalars()
-    ]
-    if fmt == "json":
-        return json.dumps({"entries": rows}, ensure_ascii=False, indent=1)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "tags": "|".join(row["tags"]), "keywords": "|".join(row["keywords"])})
-    return buf.getvalue()
-
-
-def _parse_import(text: str, fmt: str) -> list[EntryIn]:
-    try:
-        if fmt == "json":
-            doc = json.loads(text)
-            raw = doc["entries"] if isinstance(doc, dict) else doc
-            if not isinstance(raw, list):
-                raise ValueError("entries must be a list")
-        else:
-            raw = []
-            for row in csv.DictReader(io.StringIO(text)):
-                row = {k: v for k, v in row.items() if k}
-                row["tags"] = [t for t in (row.get("tags") or "").split("|") if t]
-                row["keywords"] = [t for t in (row.get("keywords") or "").split("|") if t]
-                for key in ("item_code", "effective_from", "expires_at"):
-                    if not row.get(key):
-                        row[key] = None
-                raw.append(row)
-        return [EntryIn.model_validate(r) for r in raw]
-    except Exception as exc:  # any malformed file is the client's error, reported with where it failed
-        raise ImportInvalid(detail={"error": str(exc)[:500]})
-
-
-def import_entries(session: Session, actor: Actor, text: str, fmt: str, *, now: datetime) -> dict[str, int]:
-    """Import entries (all or nothing). New ones start in review, changed ones get a pending change; nothing is
-    served before a second editor reviews it."""
-    rows = _parse_import(text, fmt)
-    created = proposed = unchanged = 0
-    for data in rows:
-        _check_dates(data)
-        if data.code is None:
-            raise ImportInvalid(detail={"error": "every imported entry needs a code"})
-        existing = session.execute(select(Entry).where(Entry.code == data.code)).scalar_one_or_none()
-        if existing is None:
-            entry = create_entry(session, actor, data, now=now)
-            entry.source = "import"
-            created += 1
-        else:
-            current = {k: v for k, v in _content(existing).items() if k != "code"}
-            if current == _proposal(data):
-                unchanged += 1
-                continue
-            propose_change(session, actor, data.code, data, now=now)
-            proposed += 1
-    audit_service.record(
-        session,
-        actor,
-        "consult.import",
-        detail={"created": created, "proposed": proposed, "unchanged": unchanged},
-        now=now,
-    )
-    return {"created": created, "proposed": proposed, "unchanged": unchanged}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -553,15 +166,13 @@ def _local_day(now: datetime) -> date:
     return now.astimezone(SHANGHAI).date()
 
 
-def _hall(session: Session, hall_code: str | None) -> Hall | None:
+def _hall(session: Session, hall_code: str | None) -> Any:
     if not hall_code:
         return None
-    return session.execute(select(Hall).where(Hall.code == hall_code)).scalar_one_or_none()
+    return org_service.find_hall(session, hall_code)
 
 
-def next_steps(
-    session: Session, *, item_code: str | None, hall: Hall | None, question_id: int | None
-) -> list[NextStep]:
+def next_steps(session: Session, *, item_code: str | None, hall: Any, question_id: int | None) -> list[NextStep]:
     """One-tap actions. With an item: book, take a ticket, online/self-service, ask for help. Without: hand-over."""
     hall_code = hall.code if hall else ""
     hotline = (hall.hotline if hall else "") or DEFAULT_HOTLINE
@@ -570,7 +181,7 @@ def next_steps(
         help_body["question_id"] = question_id
     steps: list[NextStep] = []
     if item_code:
-        item = session.execute(select(Item).where(Item.code == item_code)).scalar_one_or_none()
+        item = catalog_service.find_item(session, item_code)
         q = urlencode({"hall_code": hall_code, "item_code": item_code})
         if appointment_service.is_bookable(session, hall_code, item_code):  # never offered where booking is refused
             steps.append(
@@ -652,29 +263,15 @@ def ask(
         raise QuestionInvalid("大厅不存在", "Unknown hall", code="unknown_hall", detail={"hall_code": hall_code})
     ensure_seeded(session, now=now)
     index = get_index(session, now)
-    result = index.ask(text, reranker=reranker())
-    versions_by_code: dict[str, int] = {}
-    for code, version in session.execute(
-        select(Entry.code, Entry.version).where(Entry.code.in_([h.doc.key for h in result.hits]))
-    ):
-        versions_by_code[code] = version
-    answers = [
-        AnswerOut(
-            kind="item" if h.doc.kind == "item" else "faq",
-            item_code=h.doc.item_code,
-            faq_id=h.doc.key if h.doc.kind == "faq" else None,
-            entry_code=h.doc.key,
-            entry_version=versions_by_code.get(h.doc.key, 0),
-            title=h.doc.title,
-            snippet=h.doc.body[:160],
-            score=round(h.score, 3),
-        )
-        for h in result.hits
-    ]
+    result = index.ask(text, reranker=reranker(), threshold=threshold(session, hall))
+    versions_by_code = EntryRepository(session).versions_of([h.doc.key for h in result.hits])
+    answers = [_answer(h.doc, h.score, versions_by_code.get(h.doc.key, 0)) for h in result.hits]
     top = result.hits[0].doc if result.hits else None
+    # ID numbers and phone numbers typed into a question are masked before it is stored (the review queue and the
+    # metrics never need them); the answer was computed on the text as typed.
     row = Question(
-        text=text,
-        normalised=result.normalised[:MAX_QUESTION_CHARS],
+        text=scrub(text),
+        normalised=scrub(result.normalised)[:MAX_QUESTION_CHARS],
         hall_code=hall.code if hall else None,
         channel=channel,
         confident=result.confident,
@@ -682,12 +279,14 @@ def ask(
         top_entry_code=top.key if top else None,
         answers=[{"entry_code": a.entry_code, "score": a.score} for a in answers],
         review_status="none" if result.confident else "open",
+        clarify_choices=[h.doc.key for h in result.clarify] or None,
         asked_at=now,
         day=_local_day(now),
     )
-    session.add(row)
+    QuestionRepository(session).add(row)
     session.flush()
-    item_code = top.item_code if (result.confident and top) else None
+    # Asked back: until a choice is tapped, the only steps offered are the hand-over ones ("neither of these").
+    item_code = top.item_code if (result.confident and top and not result.clarify) else None
     steps = next_steps(session, item_code=item_code, hall=hall, question_id=row.id)
     if result.confident:
         msg_zh, msg_en = "为您找到以下办事指引", "Here is what we found"
@@ -695,6 +294,9 @@ def ask(
         hotline = (hall.hotline if hall else "") or DEFAULT_HOTLINE
         msg_zh = f"抱歉,这个问题我还答不准。请到咨询导办台找工作人员,或拨打热线{hotline}。"
         msg_en = f"Sorry, I am not sure about this one. Please ask at the guide desk or call {hotline}."
+    clarify = _clarify([h.doc for h in result.clarify]) if result.clarify else None
+    if clarify is not None:
+        msg_zh, msg_en = "为了答得更准,请先确认一下:", "To answer precisely, please tell us which one:"
     return AskOut(
         question_id=row.id,
         confident=result.confident,
@@ -705,11 +307,75 @@ def ask(
         answers=answers if result.confident else answers[:3],
         next_steps=steps,
         reranked=result.reranked,
+        clarify=clarify,
+    )
+
+
+def threshold(session: Session, hall: Any) -> float:
+    """The hall's confidence threshold (rule ``consult.confidence_threshold``, inherited down the hall tree)."""
+    key = "consult.confidence_threshold"
+    value = rules_service.value(session, hall, key) if hall is not None else rules_service.platform_value(session, key)
+    return float(value)
+
+
+def _answer(doc: qa.KbDoc, score: float, version: int) -> AnswerOut:
+    return AnswerOut(
+        kind="item" if doc.kind == "item" else "faq",
+        item_code=doc.item_code,
+        faq_id=doc.key if doc.kind == "faq" else None,
+        entry_code=doc.key,
+        entry_version=version,
+        title=doc.title,
+        snippet=doc.body[:160],
+        score=round(score, 3),
+    )
+
+
+def _clarify(docs: list[qa.KbDoc]) -> Clarify:
+    """One clarifying question over close siblings: "您是要办理「A」还是「B」?" with a tap-able choice each."""
+    titles = [d.title for d in docs]
+    if len(titles) == 2:
+        zh = f"您是要办理「{titles[0]}」还是「{titles[1]}」?"
+        en = f"Do you mean “{titles[0]}” or “{titles[1]}”?"
+    else:
+        zh, en = "您想办的是下面哪一项?", "Which of these do you mean?"
+    choices = [Choice(entry_code=d.key, item_code=d.item_code, title=d.title) for d in docs]
+    return Clarify(question_zh=zh, question_en=en, choices=choices)
+
+
+def choose(
+    session: Session, actor: Actor, *, question_id: int, entry_code: str, hall_code: str | None, now: datetime
+) -> AskOut:
+    """Record which choice of a clarifying question was tapped and answer with that entry."""
+    row = QuestionRepository(session).get(question_id)
+    if row is None:
+        raise QuestionNotFound()
+    if entry_code not in (row.clarify_choices or []):
+        raise QuestionInvalid(
+            "这一项不在可选范围内",
+            "That choice was not offered",
+            code="choice_not_offered",
+            detail={"entry_code": entry_code},
+        )
+    entry = get_entry(session, entry_code)
+    row.chosen_entry_code = entry.code
+    hall = _hall(session, hall_code or row.hall_code)
+    doc = _doc(entry)
+    steps = next_steps(session, item_code=doc.item_code, hall=hall, question_id=row.id)
+    return AskOut(
+        question_id=row.id,
+        confident=True,
+        confidence=row.confidence,
+        normalised=row.normalised,
+        message_zh="为您找到以下办事指引",
+        message_en="Here is what we found",
+        answers=[_answer(doc, 0.0, entry.version)],
+        next_steps=steps,
     )
 
 
 def feedback(session: Session, *, question_id: int, helpful: bool, now: datetime) -> Question:
-    row = session.get(Question, question_id)
+    row = QuestionRepository(session).get(question_id)
     if row is None:
         raise QuestionNotFound()
     row.helpful = helpful
@@ -730,7 +396,7 @@ def record_route(
     target: str,
     now: datetime,
 ) -> Route:
-    if question_id is not None and session.get(Question, question_id) is None:
+    if question_id is not None and QuestionRepository(session).get(question_id) is None:
         question_id = None
     row = Route(
         question_id=question_id,
@@ -742,7 +408,7 @@ def record_route(
         at=now,
         day=_local_day(now),
     )
-    session.add(row)
+    RouteRepository(session).add(row)
     session.flush()
     return row
 
@@ -774,7 +440,7 @@ def guidance_card(
     from smarthall.catalog import service as catalog_service
 
     item = catalog_service.get_item(session, item_code)
-    data = _item_dict(item)
+    data = item_dict(item)
     hall = _hall(session, hall_code)
     windows: list[dict[str, Any]] = []
     zones: list[dict[str, Any]] = []
@@ -783,10 +449,10 @@ def guidance_card(
         handled = item.code in catalog_service.hall_item_codes(session, hall)
         ws = catalog_service.windows_serving(session, hall, item.code)
         zone_codes = {w.zone_code for w in ws}
-        zone_rows = {z.code: z for z in session.execute(select(Zone).where(Zone.code.in_(zone_codes))).scalars()}
+        zone_rows = {z.code: z for z in org_service.zones_by_codes(session, zone_codes)}
         windows = [{"code": w.code, "name": w.name, "zone_code": w.zone_code} for w in ws]
         zones = [{"code": z.code, "name": z.name, "floor": z.floor} for z in zone_rows.values()]
-    dept = session.execute(select(Department.name).where(Department.code == item.department_code)).scalar()
+    dept = org_service.department_names(session).get(item.department_code)
     return {
         "item_code": item.code,
         "name": item.name,
@@ -816,19 +482,16 @@ def guidance_card(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def review_queue(session: Session, *, status: str = "open", limit: int = 200) -> list[Question]:
-    return list(
-        session.execute(
-            select(Question).where(Question.review_status == status).order_by(Question.asked_at.desc()).limit(limit)
-        ).scalars()
-    )
+def review_queue(session: Session, actor: Actor, *, status: str = "open", limit: int = 200) -> list[Question]:
+    """The questions awaiting review that ``actor`` may see: those asked in its halls (scope filter)."""
+    return QuestionRepository(session).queue(actor, status=status, limit=limit)
 
 
 def resolve_queue_item(
     session: Session, actor: Actor, question_id: int, *, action: str, entry_code: str | None, now: datetime
 ) -> Question:
     """Link a queued question to an entry (its text becomes one of the entry's phrasings) or dismiss it."""
-    row = session.get(Question, question_id)
+    row = QuestionRepository(session).get_in_scope_by_id(actor, question_id)
     if row is None:
         raise QuestionNotFound()
     if action == "link":
@@ -838,7 +501,7 @@ def resolve_queue_item(
         phrasing = row.text[:60]
         if phrasing not in (entry.keywords or []):
             entry.keywords = [*list(entry.keywords or []), phrasing]
-            _touch(entry, now)
+            touch(entry, now)
         row.review_status = "linked"
         row.linked_entry_code = entry.code
     else:
@@ -851,18 +514,15 @@ def resolve_queue_item(
     return row
 
 
-def metrics(session: Session, *, days: int, now: datetime, hall_code: str | None = None) -> list[DayMetrics]:
+def metrics(
+    session: Session, actor: Actor, *, days: int, now: datetime, hall_code: str | None = None
+) -> list[DayMetrics]:
     """Per service day: answer rate (confident answers), hit rate (helpful among feedback), hand-over rate
     (declined questions plus help/guide-desk/hotline routes, over questions asked)."""
     end = _local_day(now)
     start = end - timedelta(days=days - 1)
-    q = select(Question).where(Question.day >= start, Question.day <= end)
-    r = select(Route).where(Route.day >= start, Route.day <= end)
-    if hall_code:
-        q = q.where(Question.hall_code == hall_code)
-        r = r.where(Route.hall_code == hall_code)
-    questions = list(session.execute(q).scalars())
-    routes = list(session.execute(r).scalars())
+    questions = QuestionRepository(session).between(actor, start, end, hall_code)
+    routes = RouteRepository(session).between(actor, start, end, hall_code)
     out = []
     for offset in range(days):
         day = start + timedelta(days=offset)
@@ -875,6 +535,12 @@ def metrics(session: Session, *, days: int, now: datetime, hall_code: str | None
         declined_ids = {x.id for x in qs if not x.confident}
         handover_routes = {x.question_id or -x.id for x in rs if x.route in ("help", "guide_desk", "hotline")}
         handed = len(declined_ids | handover_routes)
+        wrong = sum(
+            1
+            for x in qs
+            if x.confident
+            and (x.helpful is False or (x.linked_entry_code is not None and x.linked_entry_code != x.top_entry_code))
+        )
         out.append(
             DayMetrics(
                 day=day.isoformat(),
@@ -887,6 +553,10 @@ def metrics(session: Session, *, days: int, now: datetime, hall_code: str | None
                 handed_over=handed,
                 hand_over_rate=round(handed / asked, 4) if asked else 0.0,
                 routes=dict(Counter(x.route for x in rs)),
+                confidently_wrong=wrong,
+                confidently_wrong_rate=round(wrong / asked, 4) if asked else 0.0,
+                clarified=sum(1 for x in qs if x.clarify_choices),
+                chosen=sum(1 for x in qs if x.chosen_entry_code),
             )
         )
     return out
