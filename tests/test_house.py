@@ -25,7 +25,6 @@ THIN = ("service.py", "api.py", "pages.py")
 # Files still holding queries, to be emptied into their domain's repository.py.
 PENDING_QUERIES: set[str] = {
     "archive/service.py",
-    "assist/service.py",
     "audit/service.py",
     "consult/service.py",
     "evaluation/service.py",
@@ -44,10 +43,6 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
 PENDING_IMPORTS: set[tuple[str, str]] = {
     ("archive/service.py", "smarthall.identity.models"),
     ("archive/service.py", "smarthall.org.models"),
-    ("assist/service.py", "smarthall.catalog.models"),
-    ("assist/service.py", "smarthall.consult.models"),
-    ("assist/service.py", "smarthall.identity.models"),
-    ("assist/service.py", "smarthall.org.models"),
     ("consult/pages.py", "smarthall.assist.models"),
     ("consult/pages.py", "smarthall.identity.models"),
     ("consult/service.py", "smarthall.catalog.models"),
@@ -68,7 +63,6 @@ CASES_LIMIT, LIMIT = 400, 600
 # their domain's register() (``registry.contribute(nav.TILES_POINT, nav.tile(...))``).
 PENDING_TILES: set[str] = {
     "archive/pages.py",
-    "assist/pages.py",
     "consult/pages.py",
     "evaluation/pages.py",
 }

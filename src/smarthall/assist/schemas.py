@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from smarthall.core.deps import MAX_DB_ID
+
+RowId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
 
 
 class HelpRequestCreate(BaseModel):
@@ -15,13 +19,13 @@ class HelpRequestCreate(BaseModel):
     zone_code: str | None = Field(default=None, max_length=40)
     description: str = Field(default="", max_length=1000)
     phone: str | None = Field(default=None, max_length=20)
-    question_id: int | None = None
-    citizen_id: int | None = None  # staff may name the registered citizen they are helping
+    question_id: RowId | None = None
+    citizen_id: RowId | None = None  # staff may name the registered citizen they are helping
 
 
 class HelpRequestAction(BaseModel):
     action: Literal["assign", "start", "finish", "cancel", "link"]
-    staff_id: int | None = None  # for assign: a chosen helper; omitted: by zone, skill and load
+    staff_id: RowId | None = None  # for assign: a chosen helper; omitted: by zone, skill and load
     ticket_ref: str | None = Field(default=None, max_length=64)
     case_ref: str | None = Field(default=None, max_length=64)
     note: str = Field(default="", max_length=1000)
@@ -51,9 +55,10 @@ class HelpRequestRead(BaseModel):
 
 
 class ProxyCreate(BaseModel):
-    entrustor_citizen_id: int | None = None  # staff at a desk name the entrustor; a citizen entrusts for themself
-    agent_citizen_id: int | None = None
-    agent_staff_id: int | None = None
+    entrustor_citizen_id: RowId | None = None  # staff at a desk name the entrustor; a citizen entrusts for themself
+    agent_citizen_id: RowId | None = None
+    agent_staff_id: RowId | None = None
+    # The hall the authorization belongs to (where the agent acts): required of a citizen; a desk's own hall.
     hall_code: str | None = Field(default=None, max_length=40)
     item_codes: list[str] = Field(min_length=1, max_length=20)
     scope: list[Literal["consult", "declare", "submit_materials", "sign", "collect_result"]] = Field(
@@ -61,12 +66,22 @@ class ProxyCreate(BaseModel):
     )
     valid_from: datetime
     valid_until: datetime
-    help_request_id: int | None = None
+    help_request_id: RowId | None = None
+
+
+class IdentityCheckIn(BaseModel):
+    """How a desk checked the entrustor in person: the ID card read by the reader, or shown and compared, or a face
+    match against it; ``id_number`` is the number read or shown (it must be the entrustor's)."""
+
+    method: Literal["id_card_reader", "id_card_visual", "face_match"]
+    id_number: str = Field(min_length=15, max_length=18)
 
 
 class ProxyAction(BaseModel):
-    action: Literal["confirm", "start", "suspend", "resume", "complete", "terminate"]
-    signature_png_base64: str | None = Field(default=None, max_length=400_000)
+    action: Literal["send_code", "confirm", "register_paper", "start", "suspend", "resume", "complete", "terminate"]
+    code: str | None = Field(default=None, min_length=4, max_length=8)  # confirm: the code sent to the entrustor
+    signature_png_base64: str | None = Field(default=None, max_length=400_000)  # register_paper: the signed form
+    identity_check: IdentityCheckIn | None = None  # register_paper
     note: str = Field(default="", max_length=1000)
 
 
@@ -77,9 +92,12 @@ class ProxyCheck(BaseModel):
 
 class ProxyRead(BaseModel):
     id: int
+    hall_code: str | None
     entrustor_citizen_id: int
+    entrustor_name_masked: str | None
     agent_kind: str
     agent_citizen_id: int | None
+    agent_name_masked: str | None
     agent_staff_id: int | None
     item_codes: list[str]
     scope: list[str]
@@ -89,4 +107,6 @@ class ProxyRead(BaseModel):
     confirmed_via: str | None
     confirmed_at: datetime | None
     signature_sha256: str | None
+    identity_check: dict[str, object] | None
+    code_sent_at: datetime | None
     history: list[dict[str, object]]
