@@ -54,7 +54,7 @@ CODE_MAX_ATTEMPTS = 5
 CHECK_METHODS = ("id_card_reader", "id_card_visual", "face_match")
 
 PROXY_STATUS_TEXT = {
-    "pending_confirmation": ("待委托人确认", "waiting for your confirmation"),
+    "pending_confirmation": ("待委托人确认", "waiting for the entrustor's confirmation"),
     "accepted": ("已受理", "accepted"),
     "in_progress": ("办理中", "in progress"),
     "suspended": ("已暂停", "suspended"),
