@@ -25,7 +25,8 @@ def _authorize(client: Any, entrustor: dict[str, str], agent_id: int, scope: lis
         "valid_until": (DEFAULT_NOW + timedelta(days=30)).isoformat(),
     }
     pid = int(client.post("/api/v1/proxy-authorizations", json=body, headers=entrustor).json()["id"])
-    confirmed = client.post(f"/api/v1/proxy-authorizations/{pid}/actions", json={"action": "confirm"}, headers=entrustor)
+    url = f"/api/v1/proxy-authorizations/{pid}/actions"
+    confirmed = client.post(url, json={"action": "confirm"}, headers=entrustor)
     assert confirmed.status_code == 200, confirmed.text
     return pid
 
