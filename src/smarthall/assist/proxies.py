@@ -43,14 +43,12 @@ from smarthall.core.validators import normalize_id_number
 from smarthall.identity import service as identity_service
 from smarthall.notify import service as notify_service
 from smarthall.org import service as org_service
+from smarthall.rules import service as rules_service
 
 MAX_SIGNATURE_BYTES = 200 * 1024
 # A scanned signature or paper form is a real image: a 1×1 pixel "signature" is refused.
 MIN_SIGNATURE_SIZE = (120, 60)
-MAX_VALIDITY = timedelta(days=366)
-CODE_TTL = timedelta(minutes=10)
 CODE_RESEND = timedelta(seconds=60)
-CODE_MAX_ATTEMPTS = 5
 CHECK_METHODS = ("id_card_reader", "id_card_visual", "face_match")
 
 PROXY_STATUS_TEXT = {
@@ -177,8 +175,6 @@ def create_proxy(session: Session, actor: Actor, data: ProxyCreate, *, now: date
         raise AssistInvalid("日期须带时区", "Dates need a time zone", code="naive_datetime")
     if data.valid_until <= data.valid_from or data.valid_until <= now:
         raise AssistInvalid("有效期不正确", "The validity period is not valid", code="bad_validity")
-    if data.valid_until - data.valid_from > MAX_VALIDITY:
-        raise AssistInvalid("授权有效期最长一年", "An authorization is valid for one year at most", code="bad_validity")
     if actor.kind == "citizen":
         entrustor_id = actor.id
     elif actor.is_staff and actor.has("proxy.manage") and actor.hall_id is not None:
@@ -188,6 +184,12 @@ def create_proxy(session: Session, actor: Actor, data: ProxyCreate, *, now: date
             "您的角色无权登记代办授权", "Your role cannot register proxy authorizations", code="forbidden_role"
         )
     hall = _hall_for(session, actor, data)
+    longest = int(rules_service.value(session, hall, "assist.proxy_max_validity_days"))
+    if data.valid_until - data.valid_from > timedelta(days=longest):
+        raise AssistInvalid(
+            f"授权有效期最长{longest}天", f"An authorization is valid for {longest} days at most", code="bad_validity",
+            detail={"max_days": longest},
+        )  # fmt: skip
     if entrustor_id is None or identity_service.get_citizen(session, entrustor_id) is None:
         raise AssistInvalid("委托人不存在", "Unknown entrustor", code="unknown_entrustor")
     if (data.agent_citizen_id is None) == (data.agent_staff_id is None):
@@ -295,6 +297,14 @@ def _png(text: str) -> bytes:
     return raw
 
 
+def _rule(session: Session, row: ProxyAuthorization, key: str) -> int:
+    """A rule setting of the authorization's hall (inherited down the hall tree)."""
+    hall = org_service.hall_by_id(session, row.hall_id) if row.hall_id is not None else None
+    if hall is None:
+        return int(rules_service.platform_value(session, key))
+    return int(rules_service.value(session, hall, key))
+
+
 def _code_digest(row: ProxyAuthorization, code: str) -> str:
     return blind_index(f"{row.id}:{code.strip()}", "assist.proxy.code")
 
@@ -319,14 +329,15 @@ def _send_code(session: Session, actor: Actor, row: ProxyAuthorization, *, now: 
     if contact is None or not contact.phone:
         raise AssistInvalid("委托人未登记手机号", "The entrustor has no phone on record", code="no_entrustor_phone")
     code = f"{secrets.randbelow(10**6):06d}"
+    minutes = _rule(session, row, "assist.proxy_code_minutes")
     row.code_hash = _code_digest(row, code)
     row.code_sent_at = now
-    row.code_expires_at = now + CODE_TTL
+    row.code_expires_at = now + timedelta(minutes=minutes)
     row.code_attempts = 0
     notify_service.send(
         session,
         template="assist.proxy.code",
-        params={"id": row.id, "code": code, "minutes": int(CODE_TTL.total_seconds() // 60)},
+        params={"id": row.id, "code": code, "minutes": minutes},
         now=now,
         citizen_id=row.entrustor_citizen_id,
         phone=contact.phone,
@@ -338,7 +349,7 @@ def _send_code(session: Session, actor: Actor, row: ProxyAuthorization, *, now: 
 def _code_refusal(session: Session, actor: Actor, row: ProxyAuthorization, reason: str, now: datetime) -> NoReturn:
     """Count the failed try (committed although the request is refused) and refuse."""
     row.code_attempts = (row.code_attempts or 0) + 1
-    if row.code_attempts >= CODE_MAX_ATTEMPTS:
+    if row.code_attempts >= _rule(session, row, "assist.proxy_code_attempts"):
         row.code_hash = None
     _audit(session, actor, "confirm", row, now, outcome="denied", detail={"reason": reason})
     _refuse(
