@@ -282,7 +282,8 @@ def _png(text: str) -> bytes:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise AssistInvalid("签名图片无法识别", "The signature image cannot be read", code="bad_signature")
-    if not raw.startswith(b"\x89PNG\r\n\x1a\n") or len(raw) > MAX_SIGNATURE_BYTES or raw[12:16] != b"IHDR":
+    png = raw.startswith(b"\x89PNG\r\n\x1a\n") and len(raw) >= 24 and raw[12:16] == b"IHDR"
+    if not png or len(raw) > MAX_SIGNATURE_BYTES:
         raise AssistInvalid(
             "签名须为200KB以内的PNG图片", "The signature must be a PNG under 200 KB", code="bad_signature"
         )
