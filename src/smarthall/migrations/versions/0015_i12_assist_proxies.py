@@ -1,7 +1,7 @@
 """i12 assist proxies: the entrustor's one-time code, the desk's identity check, a sealed signature
 
 Revision ID: 0015_i12_assist_proxies
-Revises: 0014_platform
+Revises: 0019_speed_pending_documents
 Create Date: 2026-12-02 04:40:00
 
 ``signature_image`` keeps its binary column type but now holds a sealed (field-cipher) base64 PNG. Signatures
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0015_i12_assist_proxies'
-down_revision: str | Sequence[str] | None = '0014_platform'
+down_revision: str | Sequence[str] | None = '0019_speed_pending_documents'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
