@@ -24,7 +24,6 @@ THIN = ("service.py", "api.py", "pages.py")
 
 # Files still holding queries, to be emptied into their domain's repository.py.
 PENDING_QUERIES: set[str] = {
-    "assist/service.py",
 }
 
 # (importing file, imported module) pairs allowed for good, with the reason.
@@ -38,10 +37,6 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
 
 # Cross-domain imports still to be replaced by calls to the other domain's service.
 PENDING_IMPORTS: set[tuple[str, str]] = {
-    ("assist/service.py", "smarthall.catalog.models"),
-    ("assist/service.py", "smarthall.consult.models"),
-    ("assist/service.py", "smarthall.identity.models"),
-    ("assist/service.py", "smarthall.org.models"),
 }
 
 # Modules still over the size limit.
@@ -51,7 +46,6 @@ CASES_LIMIT, LIMIT = 400, 600
 # Pages modules that still add their home tiles at import (``web.nav.register``) rather than contributing them in
 # their domain's register() (``registry.contribute(nav.TILES_POINT, nav.tile(...))``).
 PENDING_TILES: set[str] = {
-    "assist/pages.py",
 }
 TILE_AT_IMPORT = re.compile(r"^(nav\.)?register\(\s*(nav\.)?Tile\(", re.MULTILINE)
 

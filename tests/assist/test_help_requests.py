@@ -125,3 +125,41 @@ def test_bad_input_is_4xx(client: Any) -> None:
         ).status_code
         == 404
     )
+
+
+def test_scope_is_the_hall_and_for_supervising_roles_the_halls_beneath(client: Any, env: Any) -> None:
+    from tests.factories import assert_problem, make_staff
+
+    make_staff(env, username="townguide", role="guide", hall_code="H-690102001")
+    make_staff(env, username="farguide", role="guide", hall_code="H-690123")
+    town = create(client, hall_code="H-690102001", source="web", description="乡镇")
+    county = create(client, source="web", description="区县")
+    assert town.status_code == county.status_code == 201
+    tid, cid = town.json()["id"], county.json()["id"]
+
+    def listed(username: str) -> set[int]:
+        return {r["id"] for r in client.get("/api/v1/help-requests", headers=auth(client, username)).json()}
+
+    for supervisor in ("hallmanager1", "admin1", "auditor1"):  # core.tenancy.SUPERVISING_ROLES
+        assert {tid, cid} <= listed(supervisor), supervisor
+    assert cid in listed("guide1") and tid not in listed("guide1")  # a guide sees their own hall only
+    assert tid in listed("townguide") and cid not in listed("townguide")
+    assert not {tid, cid} & listed("farguide")
+    far = auth(client, "farguide")
+    assert_problem(client.get(f"/api/v1/help-requests/{cid}", headers=far), 404, "help_request_not_found")
+    act = client.post(f"/api/v1/help-requests/{cid}/actions", json={"action": "start"}, headers=far)
+    assert_problem(act, 404, "help_request_not_found")
+    assert_problem(create(client, far), 403, "out_of_scope")
+
+
+def test_numbers_typed_into_the_description_are_masked_before_storage(client: Any, env: Any) -> None:
+    from sqlalchemy import text
+
+    r = create(client, source="web", description="身份证690102195001011234,电话13912345678", phone="13800001111")
+    assert r.status_code == 201
+    with env.db.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT description, contact_phone FROM assist_help_request WHERE id = :id"), {"id": r.json()["id"]}
+        ).one()
+    assert "690102195001011234" not in row[0] and "13912345678" not in row[0]
+    assert b"13800001111" not in bytes(row[1])  # the contact phone is sealed

@@ -40,7 +40,7 @@ def test_proxy_agents_act_only_after_confirmation(actions: list[str]) -> None:
         if state in PROXY_FINAL:
             assert nxt is None
         if nxt is not None:
-            confirmed = confirmed or action == "confirm"
+            confirmed = confirmed or action in ("confirm", "register_paper")  # the entrustor: login, code or paper
             state = nxt
         if state in PROXY_ACTIVE:
             assert confirmed

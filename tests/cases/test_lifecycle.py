@@ -3,10 +3,12 @@ and who may do what."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from tests.cases.helpers import act, add_staff, li_ming, refused, submit_sc001, upload
-from tests.conftest import auth
+from tests.cases.helpers import HALL, act, add_staff, li_ming, refused, submit_sc001, upload
+from tests.conftest import DEFAULT_NOW, auth
+from tests.factories import make_id_number, register_citizen
 
 
 def test_accept_then_approve_issues_a_result_and_emits_case_finished(client: Any, env: Any) -> None:
@@ -387,35 +389,58 @@ def test_tolerated_deadline_passing_is_flagged_once(client: Any, env: Any) -> No
     assert [e["action"] for e in timeline].count("tolerated_overdue") == 1
 
 
-def test_window_pickup_by_a_proxy_needs_an_authorization(client: Any) -> None:
+def _pickup_authorization(client: Any, applicant: dict[str, str], agent_id: int, *, hall: str, confirm: bool) -> int:
+    body = {
+        "agent_citizen_id": agent_id,
+        "hall_code": hall,
+        "item_codes": ["SC-001"],
+        "scope": ["collect_result"],
+        "valid_from": DEFAULT_NOW.isoformat(),
+        "valid_until": (DEFAULT_NOW + timedelta(days=30)).isoformat(),
+    }
+    r = client.post("/api/v1/proxy-authorizations", json=body, headers=applicant)
+    assert r.status_code == 201, r.text
+    pid = int(r.json()["id"])
+    if confirm:
+        r = client.post(f"/api/v1/proxy-authorizations/{pid}/actions", json={"action": "confirm"}, headers=applicant)
+        assert r.status_code == 200, r.text
+    return pid
+
+
+def test_window_pickup_by_a_proxy_needs_a_confirmed_authorization_of_this_hall(client: Any) -> None:
     citizen = li_ming(client)
     clerk, approver = auth(client, "clerk1"), auth(client, "approver1")
     case_no = submit_sc001(client, citizen)["case_no"]
     act(client, clerk, case_no, "accept")
     act(client, approver, case_no, "approve")
-    r = act(
-        client,
-        clerk,
-        case_no,
-        "deliver",
-        delivery={"mode": "window", "proxy_name": "王五", "proxy_id_number": "690102198001010011"},
-    )
-    refused(r, 422, "case_action_invalid")
+    agent, agent_headers = register_citizen(client)
+    agent_id = int(client.get("/api/v1/me", headers=agent_headers).json()["id"])
+    pickup = {"mode": "window", "proxy_name": agent["name"], "proxy_id_number": agent["id_number"]}
+    refused(act(client, clerk, case_no, "deliver", delivery=pickup), 422, "case_action_invalid")
+    # any uploaded "letter" is no authorization
     letter = upload(client, clerk)
-    r = act(
-        client,
-        clerk,
-        case_no,
-        "deliver",
-        delivery={
-            "mode": "window",
-            "proxy_name": "王五",
-            "proxy_id_number": "690102198001010011",
-            "authorization_file_id": letter,
-        },
-    )
+    refused(act(client, clerk, case_no, "deliver", delivery={**pickup, "authorization_file_id": letter}), 422,
+            "case_action_invalid")  # fmt: skip
+
+    def reasons(pid: int, **extra: Any) -> str:
+        r = act(client, clerk, case_no, "deliver", delivery={**pickup, "proxy_authorization_id": pid, **extra})
+        refused(r, 422, "case_action_invalid")
+        faults = r.json()["detail"]["faults"]
+        assert [f["code"] for f in faults] == ["proxy_not_authorized"], faults
+        return str(faults[0]["message_en"])
+
+    pending = _pickup_authorization(client, citizen, agent_id, hall=HALL, confirm=False)
+    assert "status_pending_confirmation" in reasons(pending)
+    elsewhere = _pickup_authorization(client, citizen, agent_id, hall="H-690123", confirm=True)
+    assert "other_hall" in reasons(elsewhere)
+    good = _pickup_authorization(client, citizen, agent_id, hall=HALL, confirm=True)
+    assert "agent_identity_mismatch" in reasons(good, proxy_id_number=make_id_number(date(1970, 5, 5)))
+    _, stranger = register_citizen(client)
+    theirs = _pickup_authorization(client, stranger, agent_id, hall=HALL, confirm=True)
+    assert "no_authorization" in reasons(theirs)  # an authorization of someone else than the applicant
+    r = act(client, clerk, case_no, "deliver", delivery={**pickup, "proxy_authorization_id": good})
     assert r.status_code == 200 and r.json()["delivery"]["collector"] == "proxy"
-    assert r.json()["delivery"]["proxy_name_masked"] == "王*"
+    assert r.json()["delivery"]["proxy_name_masked"] == "王*明"  # 王小明, masked
 
 
 def test_a_business_licence_from_sc001_lands_in_the_wallet_and_prefills_later_forms(client: Any) -> None:

@@ -68,36 +68,40 @@ def act_on_help_request(
 @router.post("/proxy-authorizations", response_model=ProxyRead, status_code=201)
 def create_proxy(body: ProxyCreate, session: DbSession, actor: LoggedIn, now: Now) -> ProxyRead:
     """Register an authorization (entrustor, agent, items, acts, validity), pending the entrustor's confirmation."""
-    return service.proxy_read(service.create_proxy(session, actor, body, now=now))
+    return service.proxy_read(session, service.create_proxy(session, actor, body, now=now))
 
 
 @router.get("/proxy-authorizations", response_model=list[ProxyRead])
 def list_proxies(
     session: DbSession, actor: LoggedIn, status: str | None = Query(None, max_length=24)
 ) -> list[ProxyRead]:
-    """Authorizations the caller is party to or manages."""
-    return [service.proxy_read(r) for r in service.list_proxies(session, actor, status=status)]
+    """Authorizations the caller is party to, or (desks) those of the halls in their scope; names masked."""
+    return service.proxy_reads(session, service.list_proxies(session, actor, status=status))
 
 
 @router.get("/proxy-authorizations/{proxy_id}", response_model=ProxyRead)
 def get_proxy(proxy_id: DbId, session: DbSession, actor: LoggedIn) -> ProxyRead:
     """One authorization with its history."""
-    return service.proxy_read(service.get_proxy(session, actor, proxy_id))
+    return service.proxy_read(session, service.get_proxy(session, actor, proxy_id))
 
 
 @router.post("/proxy-authorizations/{proxy_id}/actions", response_model=ProxyRead)
 def act_on_proxy(proxy_id: DbId, body: ProxyAction, session: DbSession, actor: LoggedIn, now: Now) -> ProxyRead:
-    """confirm (entrustor's login or signature image) / start / suspend / resume / complete / terminate."""
+    """send_code (to the entrustor's phone) / confirm (the entrustor's own login, or that code) / register_paper (a
+    desk of the authorization's hall: the signed form and the entrustor's identity checked there) / start / suspend /
+    resume / complete / terminate."""
     row = service.act_on_proxy(
         session,
         actor,
         proxy_id,
         action=body.action,
         signature_png_base64=body.signature_png_base64,
+        code=body.code,
+        identity_check=body.identity_check,
         note=body.note,
         now=now,
     )
-    return service.proxy_read(row)
+    return service.proxy_read(session, row)
 
 
 @router.post("/proxy-authorizations/{proxy_id}/check")

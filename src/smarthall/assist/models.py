@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarthall.core.crypto import EncryptedString
@@ -60,10 +60,20 @@ class ProxyAuthorization(IdMixin, TimestampMixin, Base):
     valid_from: Mapped[datetime] = mapped_column()
     valid_until: Mapped[datetime] = mapped_column()
     status: Mapped[str] = mapped_column(String(24), index=True)
-    confirmed_via: Mapped[str | None] = mapped_column(String(16))  # "login" | "signature"
+    # How the entrustor agreed: "login" (their own session), "code" (the one-time code sent to their phone) or
+    # "paper" (a signed paper form registered at a desk of this hall after checking the entrustor's identity).
+    confirmed_via: Mapped[str | None] = mapped_column(String(16))
     confirmed_at: Mapped[datetime | None] = mapped_column()
-    signature_image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The scanned signature or paper form (PNG, base64), sealed at rest like every personal field.
+    signature_image: Mapped[str | None] = mapped_column(EncryptedString("assist_proxy_authorization.signature_image"))
     signature_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The desk's identity check of the entrustor for a paper form: who checked, when, how, where (ID number masked).
+    identity_check: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # The one-time confirmation code sent to the entrustor's phone: only its keyed hash is kept.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_sent_at: Mapped[datetime | None] = mapped_column()
+    code_expires_at: Mapped[datetime | None] = mapped_column()
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(80))
     help_request_id: Mapped[int | None] = mapped_column(ForeignKey("assist_help_request.id"))
     history: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)

@@ -1,23 +1,66 @@
-"""Helper pages: the work list of help requests (mine and my hall's) with one-tap actions."""
+"""Helper pages: the work list of help requests (mine and my hall's) with one-tap actions, and the proxy
+authorizations page (the entrustor confirms; a desk sends the entrustor's code or registers a signed paper form after
+checking the entrustor's identity; the agent and the desk move the work on)."""
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from smarthall.assist import service
+from smarthall.assist.proxies import MAX_SIGNATURE_BYTES, PROXY_STATUS_TEXT
+from smarthall.assist.schemas import IdentityCheckIn
+from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
-from smarthall.web.nav import Tile, register
 from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
-register(Tile("proxy.manage", "/assist/proxy", "代办授权", "Proxy authorizations", "登记与跟踪代办", "Register, track"))
-register(Tile("assist.handle", "/assist/work", "帮办工作台", "Help requests", "我的帮办任务和待分派请求", "My tasks"))
+
+HELP_STATUS_TEXT = {
+    "open": ("待分派", "open"),
+    "assigned": ("已分派", "assigned"),
+    "in_progress": ("帮办中", "in progress"),
+    "done": ("已完成", "done"),
+    "cancelled": ("已取消", "cancelled"),
+}
+SOURCE_TEXT = {
+    "kiosk": ("自助终端", "kiosk"),
+    "guide_desk": ("导服台", "guide desk"),
+    "web": ("网上", "web"),
+    "window": ("窗口", "window"),
+    "video": ("视频", "video"),
+}
+ACT_TEXT = {
+    "consult": ("咨询", "consult"),
+    "declare": ("申报", "declare"),
+    "submit_materials": ("提交材料", "submit materials"),
+    "sign": ("签字", "sign"),
+    "collect_result": ("领取结果", "collect the result"),
+}
+VIA_TEXT = {
+    "login": ("本人登录确认", "own login"),
+    "code": ("手机确认码", "code on phone"),
+    "paper": ("纸质授权书", "paper form"),
+}
+METHOD_TEXT = {
+    "id_card_reader": ("读卡器读取身份证", "ID card reader"),
+    "id_card_visual": ("核对身份证原件", "ID card checked by eye"),
+    "face_match": ("人证比对", "face match"),
+}
+LABELS = {
+    "help": HELP_STATUS_TEXT,
+    "source": SOURCE_TEXT,
+    "proxy": PROXY_STATUS_TEXT,
+    "act": ACT_TEXT,
+    "via": VIA_TEXT,
+    "method": METHOD_TEXT,
+}
 
 
 @router.get("/assist/work")
@@ -34,7 +77,7 @@ def work_list(request: Request, session: DbSession, actor: CurrentActor) -> Resp
     return render(
         request,
         "assist/work.html",
-        {"mine": mine, "others": others, "finished": finished, "names": names},
+        {"mine": mine, "others": others, "finished": finished, "names": names, "labels": LABELS},
     )
 
 
@@ -53,16 +96,17 @@ def work_action(
     if (refused := gate(request, actor, "assist.handle")) is not None:
         return refused
     try:
-        service.act_on_help_request(
-            session,
-            actor,
-            request_id,
-            action=action,
-            staff_id=actor.id if to_me else None,
-            ticket_ref=ticket_ref or None,
-            case_ref=case_ref or None,
-            now=now,
-        )
+        with attempt(session):
+            service.act_on_help_request(
+                session,
+                actor,
+                request_id,
+                action=action,
+                staff_id=actor.id if to_me else None,
+                ticket_ref=ticket_ref or None,
+                case_ref=case_ref or None,
+                now=now,
+            )
     except HallError as exc:
         return error_page(request, exc)
     return RedirectResponse("/assist/work", status_code=303)
@@ -74,8 +118,9 @@ def proxy_list(request: Request, session: DbSession, actor: CurrentActor) -> Res
     request.state.actor = actor
     if actor.kind == "anonymous":
         return RedirectResponse("/login?next=/assist/proxy", status_code=303)
-    rows = service.list_proxies(session, actor)
-    return render(request, "assist/proxy.html", {"rows": rows, "me": actor})
+    rows = service.proxy_reads(session, service.list_proxies(session, actor))
+    desk = actor.is_staff and actor.has("proxy.manage")
+    return render(request, "assist/proxy.html", {"rows": rows, "me": actor, "desk": desk, "labels": LABELS})
 
 
 @router.post("/assist/proxy/{proxy_id}")
@@ -85,13 +130,38 @@ def proxy_action(
     actor: CurrentActor,
     now: Now,
     proxy_id: DbId,
-    action: Annotated[str, Form(pattern="^(confirm|start|suspend|resume|complete|terminate)$")],
+    action: Annotated[
+        str, Form(pattern="^(send_code|confirm|register_paper|start|suspend|resume|complete|terminate)$")
+    ],
+    code: Annotated[str, Form(max_length=8)] = "",
+    method: Annotated[str, Form(pattern="^(|id_card_reader|id_card_visual|face_match)$")] = "",
+    id_number: Annotated[str, Form(max_length=18)] = "",
+    scan: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
         return RedirectResponse("/login?next=/assist/proxy", status_code=303)
+    check = None
+    image = None
+    if action == "register_paper":
+        if method and len(id_number.strip()) >= 15:
+            check = IdentityCheckIn(method=method, id_number=id_number.strip())  # type: ignore[arg-type]
+        if scan is not None:
+            raw = scan.file.read(MAX_SIGNATURE_BYTES + 1)
+            image = base64.b64encode(raw).decode() if raw else None
     try:
-        service.act_on_proxy(session, actor, proxy_id, action=action, now=now)
+        # no savepoint around it: the service refuses before it writes, except where a refusal itself must stay
+        # recorded (a wrong code counts towards the limit, a failed identity check is audited) — those it keeps.
+        service.act_on_proxy(
+            session,
+            actor,
+            proxy_id,
+            action=action,
+            code=code.strip() or None,
+            signature_png_base64=image,
+            identity_check=check,
+            now=now,
+        )
     except HallError as exc:
         return error_page(request, exc)
     return RedirectResponse("/assist/proxy", status_code=303)

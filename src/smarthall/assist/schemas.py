@@ -56,6 +56,7 @@ class ProxyCreate(BaseModel):
     entrustor_citizen_id: BigId | None = None  # staff at a desk name the entrustor; a citizen entrusts for themself
     agent_citizen_id: BigId | None = None
     agent_staff_id: BigId | None = None
+    # The hall the authorization belongs to (where the agent acts): required of a citizen; a desk's own hall.
     hall_code: str | None = Field(default=None, max_length=40)
     item_codes: list[str] = Field(min_length=1, max_length=20)
     scope: list[Literal["consult", "declare", "submit_materials", "sign", "collect_result"]] = Field(
@@ -66,9 +67,19 @@ class ProxyCreate(BaseModel):
     help_request_id: BigId | None = None
 
 
+class IdentityCheckIn(BaseModel):
+    """How a desk checked the entrustor in person: the ID card read by the reader, or shown and compared, or a face
+    match against it; ``id_number`` is the number read or shown (it must be the entrustor's)."""
+
+    method: Literal["id_card_reader", "id_card_visual", "face_match"]
+    id_number: str = Field(min_length=15, max_length=18)
+
+
 class ProxyAction(BaseModel):
-    action: Literal["confirm", "start", "suspend", "resume", "complete", "terminate"]
-    signature_png_base64: str | None = Field(default=None, max_length=400_000)
+    action: Literal["send_code", "confirm", "register_paper", "start", "suspend", "resume", "complete", "terminate"]
+    code: str | None = Field(default=None, min_length=4, max_length=8)  # confirm: the code sent to the entrustor
+    signature_png_base64: str | None = Field(default=None, max_length=400_000)  # register_paper: the signed form
+    identity_check: IdentityCheckIn | None = None  # register_paper
     note: str = Field(default="", max_length=1000)
 
 
@@ -79,9 +90,12 @@ class ProxyCheck(BaseModel):
 
 class ProxyRead(BaseModel):
     id: int
+    hall_code: str | None
     entrustor_citizen_id: int
+    entrustor_name_masked: str | None
     agent_kind: str
     agent_citizen_id: int | None
+    agent_name_masked: str | None
     agent_staff_id: int | None
     item_codes: list[str]
     scope: list[str]
@@ -91,4 +105,6 @@ class ProxyRead(BaseModel):
     confirmed_via: str | None
     confirmed_at: datetime | None
     signature_sha256: str | None
+    identity_check: dict[str, object] | None
+    code_sent_at: datetime | None
     history: list[dict[str, object]]

@@ -16,7 +16,8 @@ HELP_TRANSITIONS: dict[str, dict[str, str]] = {
 HELP_FINAL = frozenset({"done", "cancelled"})
 
 PROXY_TRANSITIONS: dict[str, dict[str, str]] = {
-    "confirm": {"pending_confirmation": "accepted"},
+    "confirm": {"pending_confirmation": "accepted"},  # the entrustor: own login, or the code sent to their phone
+    "register_paper": {"pending_confirmation": "accepted"},  # a desk: the signed form, the entrustor's ID checked
     "start": {"accepted": "in_progress"},
     "suspend": {"in_progress": "suspended"},
     "resume": {"suspended": "in_progress"},

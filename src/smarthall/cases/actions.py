@@ -19,16 +19,18 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from smarthall.assist import service as assist_service
 from smarthall.cases import deadlines, flows, forms, notices, ownership, workflow
 from smarthall.cases.errors import ActionInvalid, ActionNotForRole, ActionOutOfOrder
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding, check_materials, material_findings
 from smarthall.cases.prefill import field_specs
-from smarthall.cases.repository import CaseRepository, FileRepository
+from smarthall.cases.repository import CaseRepository
 from smarthall.cases.schemas import ActionIn, DeliveryIn
 from smarthall.cases.shapes import ItemSpec
 from smarthall.core.clock import service_day
 from smarthall.core.crypto import blind_index
+from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
 from smarthall.core.workdays import WorkCalendar
@@ -203,6 +205,7 @@ def delivery_record(delivery: DeliveryIn, now: datetime) -> dict[str, Any]:
         out["collector"] = "applicant" if delivery.pickup_id_number else "proxy"
         if delivery.proxy_name:
             out["proxy_name_masked"] = mask_name(delivery.proxy_name)
+            out["proxy_authorization_id"] = delivery.proxy_authorization_id
         out["message_zh"] = notices.delivery_message("window")
     elif delivery.mode == "locker":
         out["pickup_code"] = f"{secrets.randbelow(10**6):06d}"
@@ -299,15 +302,29 @@ def check_deliver(ctx: ActionContext) -> list[Fault]:
         if delivery.pickup_id_number:
             if blind_index(delivery.pickup_id_number.strip().upper(), "id_number") != ctx.case.applicant_id_index:
                 faults.append(Finding.of("identity_mismatch", "delivery.pickup_id_number"))
-        elif delivery.proxy_name and delivery.proxy_id_number and delivery.authorization_file_id:
-            if FileRepository(ctx.session).get(delivery.authorization_file_id) is None:
-                target = "delivery.authorization_file_id"
-                faults.append(Finding.of("file_not_found", target, key="case.finding.authorization_not_found"))
+        elif delivery.proxy_name and delivery.proxy_id_number and delivery.proxy_authorization_id:
+            faults += _collector_faults(ctx, delivery)
         else:
             faults.append(Finding.of("identity_required", "delivery"))
     if delivery.mode == "post" and not (delivery.tracking_no and delivery.address):
         faults.append(Finding.of("tracking_required", "delivery"))
     return faults
+
+
+def _collector_faults(ctx: ActionContext, delivery: DeliveryIn) -> list[Fault]:
+    """A proxy collects in person: a live authorization of the applicant, at this hall, for this item and for
+    collecting, naming the person whose ID number the window checked (assist decides, and audits a refusal)."""
+    assert delivery.proxy_authorization_id is not None and delivery.proxy_id_number is not None
+    try:
+        assist_service.check_collector(
+            ctx.session, ctx.actor, authorization_id=delivery.proxy_authorization_id,
+            entrustor_citizen_id=ctx.case.citizen_id, agent_id_number=delivery.proxy_id_number,
+            item_code=ctx.case.item_code, hall_id=ctx.case.hall_id, now=ctx.now,
+        )  # fmt: skip
+    except Forbidden as refused:
+        reasons = ", ".join((refused.detail or {}).get("reasons", []))
+        return [Finding.of("proxy_not_authorized", "delivery.proxy_authorization_id", reasons=reasons)]
+    return []
 
 
 CHECKS: dict[str, Callable[[ActionContext], list[Fault]]] = {
@@ -330,8 +347,8 @@ def faults_of(ctx: ActionContext) -> list[Fault]:
 # --- the one path -------------------------------------------------------------------------------------------------
 
 
-def transition_for(actor: Actor, case: Case, action: str) -> workflow.Transition:
-    role = role_of(actor, case)
+def transition_for(actor: Actor, case: Case, action: str, *, role: str | None = None) -> workflow.Transition:
+    role = role or role_of(actor, case)
     try:
         return workflow.transition(case.status, action, role)
     except workflow.NotAllowed as exc:

@@ -13,18 +13,18 @@ from fastapi import Depends, Path
 
 from smarthall.cases import service
 from smarthall.cases.models import Case
-from smarthall.core.deps import DbSession, LoggedIn
+from smarthall.core.deps import DbSession, LoggedIn, Now
 from smarthall.core.routing import InHop
 
 CaseNo = Annotated[str, Path(min_length=1, max_length=48)]
 
 
-async def _to_read(case_no: CaseNo, session: DbSession, actor: LoggedIn) -> InHop:
-    return InHop(lambda: service.case_in_scope(session, actor, case_no=case_no, to="read"))
+async def _to_read(case_no: CaseNo, session: DbSession, actor: LoggedIn, now: Now) -> InHop:
+    return InHop(lambda: service.case_in_scope(session, actor, case_no=case_no, to="read", now=now))
 
 
-async def _to_act(case_no: CaseNo, session: DbSession, actor: LoggedIn) -> InHop:
-    return InHop(lambda: service.case_in_scope(session, actor, case_no=case_no, to="act"))
+async def _to_act(case_no: CaseNo, session: DbSession, actor: LoggedIn, now: Now) -> InHop:
+    return InHop(lambda: service.case_in_scope(session, actor, case_no=case_no, to="act", now=now))
 
 
 CaseInScope = Annotated[Case, Depends(_to_read)]

@@ -27,6 +27,8 @@ class CaseCreate(Strict):
     materials: list[MaterialIn] = Field(default_factory=list, max_length=50)
     # Counter submission (窗口代录): a clerk submits for a registered citizen identified by ID number.
     applicant_id_number: str | None = Field(default=None, max_length=18)
+    # An agent (代办) files for the entrustor named here, under a confirmed authorization for the item at the hall.
+    entrustor_citizen_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
 
 class DraftIn(Strict):
@@ -45,7 +47,8 @@ class DeliveryIn(Strict):
     pickup_id_number: str | None = Field(default=None, max_length=18)
     proxy_name: str | None = Field(default=None, max_length=64)
     proxy_id_number: str | None = Field(default=None, max_length=18)
-    authorization_file_id: str | None = Field(default=None, max_length=32)
+    authorization_file_id: str | None = Field(default=None, max_length=32)  # kept for old clients; not enough
+    proxy_authorization_id: int | None = Field(default=None, ge=1, le=2**63 - 1)  # the confirmed 代办 authorization
     tracking_no: str | None = Field(default=None, max_length=40)
     address: str | None = Field(default=None, max_length=200)
 

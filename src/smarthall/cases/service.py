@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from smarthall.assist import service as assist_service
 from smarthall.cases import (
     actions,
     deadlines,
@@ -51,6 +52,7 @@ from smarthall.cases.schemas import ActionIn, CaseCreate, DeliveryIn
 from smarthall.cases.shapes import Applicant, ItemSpec
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import service_day
+from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
 from smarthall.licences import service as licence_service
@@ -59,6 +61,8 @@ from smarthall.org import service as org_service
 
 # The permission each part in a case needs to act on it.
 ACTING_PERMISSION = {"clerk": "case.accept", "approver": "case.approve", "applicant": "case.submit"}
+# What an agent (代办) must be authorized for to take an applicant's action on the entrustor's case.
+AGENT_ACTS = {"resubmit": "submit_materials", "supply": "submit_materials", "withdraw": "declare"}
 
 
 def item_form(session: Session, actor: Actor, *, item_code: str, now: datetime) -> dict[str, Any]:
@@ -99,7 +103,15 @@ def _at_counter(actor: Actor) -> bool:
     return False
 
 
-def _applicant(session: Session, actor: Actor, data: CaseCreate, hall: Any, *, onsite: bool) -> Applicant:
+def _applicant(
+    session: Session, actor: Actor, data: CaseCreate, hall: Any, *, onsite: bool, now: datetime
+) -> Applicant:
+    if not onsite and data.entrustor_citizen_id is not None:  # an agent files for the entrustor (代办): 403 unless
+        agent_check(session, actor, data.entrustor_citizen_id, item_code=data.item_code, hall_id=hall.id,
+                    act="declare", now=now)  # fmt: skip
+        entrustor = identity_service.get_citizen(session, data.entrustor_citizen_id)
+        assert entrustor is not None
+        return entrustor
     if not onsite:
         assert actor.id is not None
         citizen = identity_service.get_citizen(session, actor.id)
@@ -119,7 +131,7 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
     onsite = _at_counter(actor)
     item = catalog_service.get_item(session, data.item_code)
     hall = org_service.get_hall(session, data.hall_code)
-    applicant = _applicant(session, actor, data, hall, onsite=onsite)
+    applicant = _applicant(session, actor, data, hall, onsite=onsite, now=now)
     today = service_day(now)
     faults: list[dict[str, Any]] = []
     if item.code not in catalog_service.hall_items(session, hall):
@@ -212,14 +224,51 @@ def _system_act(
 # --- load, read, act --------------------------------------------------------------------------------------------
 
 
-def case_in_scope(session: Session, actor: Actor, *, case_no: str, to: Literal["read", "act"] = "read") -> Case:
-    """The case ``actor`` may see (owner, or staff in scope), else 404 (403: another hall's staff, non-reading role)."""
+def agent_check(
+    session: Session, actor: Actor, entrustor_id: int, *, item_code: str, hall_id: int, act: str, now: datetime
+) -> None:
+    """403 ``proxy_out_of_scope`` unless ``actor`` holds a live authorization of the entrustor for ``act`` on the item
+    at the hall (assist decides, and audits a refusal)."""
+    assist_service.check_agent(
+        session, actor, entrustor_citizen_id=entrustor_id, item_code=item_code, act=act, now=now, hall_id=hall_id
+    )
+
+
+def _agent_of(session: Session, actor: Actor, case: Case | None, now: datetime) -> bool:
+    """Whether a citizen may open ``case`` as the agent of its applicant (to declare or to hand in materials)."""
+    if case is None or case.citizen_id is None or actor.kind != "citizen":
+        return False
+    for act_ in ("submit_materials", "declare"):
+        try:
+            agent_check(session, actor, case.citizen_id, item_code=case.item_code, hall_id=case.hall_id, act=act_,
+                        now=now)  # fmt: skip
+            return True
+        except Forbidden:
+            continue
+    return False
+
+
+def case_in_scope(
+    session: Session,
+    actor: Actor,
+    *,
+    case_no: str,
+    to: Literal["read", "act"] = "read",
+    now: datetime | None = None,
+) -> Case:
+    """The case ``actor`` may see (owner, the owner's agent when ``now`` is given, or staff in scope), else 404 (403:
+    another hall's staff, non-reading role)."""
     if to == "read" and actor.kind not in ("citizen", "system") and not (actor.is_staff and actor.has("case.read")):
         raise RoleCannotReadCases()
     repo = CaseRepository(session)
     case = repo.in_scope(actor, case_no)
     if case is not None:
         return case
+    if now is not None and actor.kind == "citizen":
+        case = repo.by_number(case_no)
+        if _agent_of(session, actor, case, now):
+            assert case is not None
+            return case
     if actor.kind in ("staff", "device") and repo.by_number(case_no) is not None:
         raise CaseOutOfScope(detail={"case_no": case_no})
     raise CaseNotFound(detail={"case_no": case_no})
@@ -236,6 +285,12 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
         raise ActionInvalid(detail={"faults": [{"field": "action", "code": "unknown_action"}]})
     case = CaseRepository(session).lock(case)
     role = actions.role_of(actor, case)
+    if role == "none" and actor.kind == "citizen" and case.citizen_id is not None:  # the applicant's agent (代办)
+        if data.action not in AGENT_ACTS:
+            raise ActionNotForRole(detail={"action": data.action, "role": "agent"})
+        agent_check(session, actor, case.citizen_id, item_code=case.item_code, hall_id=case.hall_id,
+                    act=AGENT_ACTS[data.action], now=now)  # fmt: skip
+        role = "applicant"
     needed = ACTING_PERMISSION.get(role)
     if needed is None or not actor.has(needed):
         raise ActionNotForRole(detail={"action": data.action, "role": actor.role})
@@ -258,7 +313,7 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
         action = "approve" if set(joint) <= set(reviews) else "approve_part"
     if action in ("accept", "accept_tolerated") and ownership.blocking(case.precheck):
         raise CodeNotOwned(detail={"findings": ownership.blocking(case.precheck)})
-    step = actions.transition_for(actor, case, action)
+    step = actions.transition_for(actor, case, action, role=role)
     calendar = limits.calendar(session, case.hall_code)
     actions.apply(actions.ActionContext(session, actor, case, item, data, step, desk, calendar, now))
     return case

@@ -560,3 +560,8 @@ def metrics(
             )
         )
     return out
+
+
+def question_exists(session: Session, question_id: int) -> bool:
+    """Whether a question with this id was asked (another domain linking to it, e.g. a help request)."""
+    return session.get(Question, question_id) is not None
