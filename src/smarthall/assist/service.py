@@ -31,6 +31,7 @@ from smarthall.assist.states import HELP_TRANSITIONS, PROXY_ACTIVE, PROXY_TRANSI
 from smarthall.audit import service as audit_service
 from smarthall.catalog.models import Item
 from smarthall.core.crypto import blind_index  # noqa: F401  (kept for phone lookups by later features)
+from smarthall.core import ratelimit
 from smarthall.core.db import for_update
 from smarthall.core.errors import Forbidden, Unauthorized
 from smarthall.core.masking import mask_phone
@@ -152,15 +153,15 @@ def _assign(session: Session, row: HelpRequest, staff: Staff, *, now: datetime) 
 
 
 def create_help_request(session: Session, actor: Actor, data: HelpRequestCreate, *, now: datetime) -> HelpRequest:
+    desk = actor.kind in ("staff", "device")
+    ratelimit.enforce(session, "assist.help_request_desk" if desk else "assist.help_request", actor, now)
     hall = _hall(session, data.hall_code)
     if actor.is_staff or actor.kind == "device":
         if not actor.has("assist.request"):
             raise Forbidden("您的角色无权发起帮办请求", "Your role cannot raise help requests", code="forbidden_role")
         actor.ensure_hall(hall.id, hall.region_path)
-    if data.phone:
-        bad = check_phone(data.phone)
-        if bad:
-            raise AssistInvalid(bad.message_zh, bad.message_en, code=bad.code)
+    if data.phone and (bad := check_phone(data.phone)):
+        raise AssistInvalid(bad.message_zh, bad.message_en, code=bad.code)
     skill = None
     if data.item_code:
         skill = _item(session, data.item_code).department_code
@@ -171,10 +172,8 @@ def create_help_request(session: Session, actor: Actor, data: HelpRequestCreate,
         if session.get(Citizen, data.citizen_id) is None:
             raise AssistInvalid("市民不存在", "Unknown citizen", code="unknown_citizen")
         citizen_id = data.citizen_id
-    source = data.source
-    if actor.kind == "device":
-        source = "kiosk"
-    elif actor.kind in ("anonymous", "citizen") and source not in ("web", "kiosk", "video"):
+    source = "kiosk" if actor.kind == "device" else data.source
+    if actor.kind in ("anonymous", "citizen") and source not in ("web", "kiosk", "video"):
         source = "web"
     question_id = data.question_id
     if question_id is not None:

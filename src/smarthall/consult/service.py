@@ -38,6 +38,7 @@ from smarthall.consult.guides import checklist_questions, entries_from_catalog, 
 from smarthall.consult.models import Entry, EntryVersion, Question, Route
 from smarthall.consult.schemas import AnswerOut, AskOut, DayMetrics, EntryIn, EntryRead, NextStep
 from smarthall.consult.text import MAX_QUESTION_CHARS
+from smarthall.core import ratelimit
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import Actor
@@ -640,6 +641,7 @@ def ask(
     channel: str = "web",
     now: datetime,
 ) -> AskOut:
+    ratelimit.enforce(session, "consult.ask", actor, now)
     text = validate_question(question)
     hall = _hall(session, hall_code)
     if hall_code and hall is None:

@@ -73,3 +73,10 @@ class DeviceRead(BaseModel):
     window_code: str | None
     active: bool
     last_seen_at: datetime | None
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=8, max_length=128)
