@@ -24,14 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smarthall.api import include_routers
 from smarthall.core import coalesce, runtime
 from smarthall.core.bodylimit import BodyLimit
-from smarthall.core.headers import SecurityHeaders
 from smarthall.core.clock import Clock, SystemClock
 from smarthall.core.config import Settings
 from smarthall.core.crypto import setup_security as setup_security  # re-exported: tests and benches import it here
-from smarthall.core.ratelimit import build_limiter
 from smarthall.core.db import Database, is_lock_timeout
 from smarthall.core.errors import HallError
+from smarthall.core.headers import SecurityHeaders
 from smarthall.core.logging import configure_logging, request_id_var
+from smarthall.core.ratelimit import build_limiter
 from smarthall.core.tasks import configure_tasks
 from smarthall.wiring import build_registry
 

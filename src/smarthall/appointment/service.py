@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from smarthall.appointment import policy
 from smarthall.appointment import repository as repo
 from smarthall.appointment.errors import (
-    TooManyBookings,
     AlreadyBooked,
     BookingNotFound,
     BookingState,
@@ -29,6 +28,7 @@ from smarthall.appointment.errors import (
     SlotClosed,
     SlotFull,
     SlotNotFound,
+    TooManyBookings,
 )
 from smarthall.appointment.models import Booking
 from smarthall.appointment.repository import BookingRow

@@ -30,8 +30,8 @@ from smarthall.assist.schemas import HelpRequestCreate, HelpRequestRead, ProxyCr
 from smarthall.assist.states import HELP_TRANSITIONS, PROXY_ACTIVE, PROXY_TRANSITIONS, next_state
 from smarthall.audit import service as audit_service
 from smarthall.catalog.models import Item
-from smarthall.core.crypto import blind_index  # noqa: F401  (kept for phone lookups by later features)
 from smarthall.core import ratelimit
+from smarthall.core.crypto import blind_index  # noqa: F401  (kept for phone lookups by later features)
 from smarthall.core.db import for_update
 from smarthall.core.errors import Forbidden, Unauthorized
 from smarthall.core.masking import mask_phone

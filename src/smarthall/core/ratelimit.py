@@ -138,7 +138,7 @@ class RedisStore:
         try:
             pipe = self._client.pipeline()
             pipe.delete(PREFIX + key)
-            pipe.hset(PREFIX + key, mapping=values)
+            pipe.hset(PREFIX + key, mapping=dict[str | bytes, bytes | float | int | str](values))
             pipe.expire(PREFIX + key, ttl)
             pipe.execute()
         except redis.RedisError as exc:

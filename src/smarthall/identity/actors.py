@@ -19,8 +19,8 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from smarthall.core.db import Database
-from smarthall.core.ratelimit import limiter_of
 from smarthall.core.errors import Forbidden
+from smarthall.core.ratelimit import limiter_of
 from smarthall.core.tenancy import ANONYMOUS, Actor
 from smarthall.identity import security, sessions
 from smarthall.identity.models import Citizen, Device, Staff

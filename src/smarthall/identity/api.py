@@ -49,7 +49,9 @@ def token(
         database, request.app.state.secret_key, username=username, password=password, now=now, ip=client_ip(request)
     )
     if result.reason == "throttled":
-        raise LoginThrottled(headers={"Retry-After": str(result.retry_after)}, detail={"retry_after": result.retry_after})
+        raise LoginThrottled(
+            headers={"Retry-After": str(result.retry_after)}, detail={"retry_after": result.retry_after}
+        )
     if not result.ok:
         raise InvalidCredentials()
     return TokenRead(
@@ -67,9 +69,7 @@ def logout(request: Request, response: Response, now: Now) -> Response:
 
 
 @router.post("/me/password", response_model=TokenRead)
-def change_password(
-    request: Request, data: PasswordChange, actor: LoggedIn, session: DbSession, now: Now
-) -> TokenRead:
+def change_password(request: Request, data: PasswordChange, actor: LoggedIn, session: DbSession, now: Now) -> TokenRead:
     """Change one's own password; every other session of the account ends, and a fresh token is returned."""
     result = service.change_password(
         session, request.app.state.secret_key, actor, current=data.current_password, new=data.new_password, now=now

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -112,7 +112,9 @@ def login(session: Session, secret: str, *, username: str, password: str, now: d
     ip, stamp = session.info.get("ip"), now.timestamp()
     wait = throttle.wait_seconds(store, username, ip, policy, stamp)
     if wait:
-        audit_service.record(session, ANONYMOUS, "auth.login", outcome="denied", detail={"reason": "throttled"}, now=now)
+        audit_service.record(
+            session, ANONYMOUS, "auth.login", outcome="denied", detail={"reason": "throttled"}, now=now
+        )
         return LoginResult(False, reason="throttled", retry_after=wait)
     # Counted before the (slow) password check, so parallel guesses cannot all slip through before one is counted.
     counts = throttle.record_failure(store, username, ip, policy, stamp)
@@ -181,8 +183,8 @@ def change_password(
             detail=[{"field": "new_password", "code": f"password_{w}"} for w in weak],
         )
     set_password(account, new)
-    scope = org_service.facts_of(account.hall) if isinstance(account, Staff) else _citizen_scope(
-        session, account.id_number
+    scope = (
+        org_service.facts_of(account.hall) if isinstance(account, Staff) else _citizen_scope(session, account.id_number)
     )
     subject, sid = f"{actor.kind}:{account.id}", sessions.new_session_id()
     store = ratelimit.limiter_of(session.info.get("db")).store

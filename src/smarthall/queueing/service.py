@@ -42,10 +42,10 @@ from smarthall.queueing import facts, live, policy
 from smarthall.queueing import repository as repo
 from smarthall.queueing.errors import (
     HallClosed,
-    RemoteTicketLimit,
     IdempotencyMismatch,
     InvalidIdentity,
     ItemNotServed,
+    RemoteTicketLimit,
     TicketNotFound,
     WindowNotFound,
 )

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smarthall.audit import service as audit_service
 from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, Now, SettingsDep, client_ip
-from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.errors import Forbidden
+from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service as identity_service
 from smarthall.identity.actors import cross_site, end_presented_session, is_https
 from smarthall.org import service as org_service
@@ -98,12 +98,12 @@ def logout(request: Request, now: Now) -> Response:
 def api_docs() -> Response:
     """The OpenAPI reference in Swagger UI, from the vendored copy (works offline, under the CSP)."""
     return HTMLResponse(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>smarthall API</title>"
-        "<link rel=\"icon\" href=\"/static/vendor/swagger-ui/favicon-32x32.png\">"
-        "<link rel=\"stylesheet\" href=\"/static/vendor/swagger-ui/swagger-ui.css\"></head><body>"
-        "<div id=\"swagger-ui\"></div>"
-        "<script src=\"/static/vendor/swagger-ui/swagger-ui-bundle.js\"></script>"
-        "<script src=\"/static/js/api-docs.js\"></script></body></html>"
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>smarthall API</title>'
+        '<link rel="icon" href="/static/vendor/swagger-ui/favicon-32x32.png">'
+        '<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head><body>'
+        '<div id="swagger-ui"></div>'
+        '<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>'
+        '<script src="/static/js/api-docs.js"></script></body></html>'
     )
 
 
