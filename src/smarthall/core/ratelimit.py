@@ -138,7 +138,8 @@ class RedisStore:
         try:
             pipe = self._client.pipeline()
             pipe.delete(PREFIX + key)
-            pipe.hset(PREFIX + key, mapping=dict[str | bytes, bytes | float | int | str](values))
+            fields: dict[str | bytes, bytes | float | int | str] = {k: v for k, v in values.items()}
+            pipe.hset(PREFIX + key, mapping=fields)
             pipe.expire(PREFIX + key, ttl)
             pipe.execute()
         except redis.RedisError as exc:
