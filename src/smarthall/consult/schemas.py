@@ -45,11 +45,14 @@ class AskOut(BaseModel):
     answers: list[AnswerOut]
     next_steps: list[NextStep]
     reranked: bool = False
+    # Proof of having asked: only the asker (who holds this) or staff may give feedback on the answer.
+    feedback_token: str = ""
 
 
 class FeedbackIn(BaseModel):
-    question_id: int
+    question_id: int = Field(ge=1, le=2**63 - 1)
     helpful: bool
+    feedback_token: str = Field(default="", max_length=128)
 
 
 class RouteIn(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -40,6 +41,7 @@ from smarthall.consult.schemas import AnswerOut, AskOut, DayMetrics, EntryIn, En
 from smarthall.consult.text import MAX_QUESTION_CHARS
 from smarthall.core import ratelimit
 from smarthall.core.clock import SHANGHAI
+from smarthall.core.crypto import blind_index
 from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import Actor
 from smarthall.org.models import Department, Hall, Zone
@@ -692,6 +694,7 @@ def ask(
         msg_zh = f"抱歉,这个问题我还答不准。请到咨询导办台找工作人员,或拨打热线{hotline}。"
         msg_en = f"Sorry, I am not sure about this one. Please ask at the guide desk or call {hotline}."
     return AskOut(
+        feedback_token=feedback_token(row.id),
         question_id=row.id,
         confident=result.confident,
         confidence=round(result.confidence, 4),
@@ -704,10 +707,21 @@ def ask(
     )
 
 
-def feedback(session: Session, *, question_id: int, helpful: bool, now: datetime) -> Question:
+def feedback_token(question_id: int) -> str:
+    """The asker's proof for feedback on one question (keyed hash: unforgeable without the field key)."""
+    return blind_index(str(question_id), "consult.feedback")[:32]
+
+
+def feedback(
+    session: Session, actor: Actor, *, question_id: int, helpful: bool, token: str, now: datetime
+) -> Question:
+    """Record whether an answer helped: by the asker (holding the answer's token) or front-line staff."""
     row = session.get(Question, question_id)
     if row is None:
         raise QuestionNotFound()
+    if not (actor.is_staff or hmac.compare_digest(token.encode(), feedback_token(question_id).encode())):
+        raise Forbidden("仅提问人可以评价该回答", "Only the asker may rate this answer", code="not_the_asker")
+    ratelimit.enforce(session, "consult.feedback", actor, now)
     row.helpful = helpful
     row.feedback_at = now
     if not helpful and row.review_status == "none":

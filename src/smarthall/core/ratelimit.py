@@ -138,7 +138,7 @@ class RedisStore:
         try:
             pipe = self._client.pipeline()
             pipe.delete(PREFIX + key)
-            fields: dict[str | bytes, bytes | float | int | str] = {k: v for k, v in values.items()}
+            fields: dict[str | bytes, bytes | float | int | str] = dict(values.items())
             pipe.hset(PREFIX + key, mapping=fields)
             pipe.expire(PREFIX + key, ttl)
             pipe.execute()
