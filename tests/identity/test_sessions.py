@@ -55,7 +55,9 @@ def test_a_wrong_current_password_changes_nothing(client):
     )
     assert_problem(r, 403, "wrong_password")
     assert _me(client, headers).status_code == 200
-    assert client.post("/api/v1/auth/token", data={"username": "guide1", "password": "smarthall-demo"}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", data={"username": "guide1", "password": "smarthall-demo"}).status_code == 200
+    )
 
 
 def test_staff_sessions_time_out_when_idle(env, client):

@@ -60,9 +60,7 @@ class TestCookie:
         from fastapi.testclient import TestClient
 
         with TestClient(env.app, base_url="https://testserver") as https:
-            r = https.post(
-                "/login", data={"username": "admin1", "password": "smarthall-demo"}, follow_redirects=False
-            )
+            r = https.post("/login", data={"username": "admin1", "password": "smarthall-demo"}, follow_redirects=False)
             assert r.status_code == 303
             cookie = r.headers["set-cookie"].lower()
             assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
@@ -101,7 +99,9 @@ class TestFeedbackOwnership:
         from tests.conftest import auth
 
         answer = client.post("/api/v1/consult/ask", json={"question": "社保卡丢了怎么补"}).json()
-        stranger = client.post("/api/v1/consult/feedback", json={"question_id": answer["question_id"], "helpful": False})
+        stranger = client.post(
+            "/api/v1/consult/feedback", json={"question_id": answer["question_id"], "helpful": False}
+        )
         assert_problem(stranger, 403, "not_the_asker")
         forged = {"question_id": answer["question_id"], "helpful": False, "feedback_token": "0" * 32}
         assert_problem(client.post("/api/v1/consult/feedback", json=forged), 403, "not_the_asker")

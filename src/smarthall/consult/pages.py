@@ -118,9 +118,7 @@ def ask_feedback(
 ) -> Response:
     request.state.actor = actor
     try:
-        service.feedback(
-            session, actor, question_id=question_id, helpful=bool(helpful), token=feedback_token, now=now
-        )
+        service.feedback(session, actor, question_id=question_id, helpful=bool(helpful), token=feedback_token, now=now)
     except HallError as exc:
         return error_page(request, exc)
     return render(request, "consult/thanks.html", {"helpful": bool(helpful)})

@@ -712,9 +712,7 @@ def feedback_token(question_id: int) -> str:
     return blind_index(str(question_id), "consult.feedback")[:32]
 
 
-def feedback(
-    session: Session, actor: Actor, *, question_id: int, helpful: bool, token: str, now: datetime
-) -> Question:
+def feedback(session: Session, actor: Actor, *, question_id: int, helpful: bool, token: str, now: datetime) -> Question:
     """Record whether an answer helped: by the asker (holding the answer's token) or front-line staff."""
     row = session.get(Question, question_id)
     if row is None:
