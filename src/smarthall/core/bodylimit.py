@@ -13,9 +13,13 @@ import re
 from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smarthall.core.config import Settings
+from smarthall.core.logging import request_id_var
+
+PROBLEM = "application/problem+json"
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -108,16 +112,18 @@ class BodyLimit:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, cap: int) -> None:
-    from smarthall.main import problem  # the one problem+json renderer
-
-    response = problem(
-        413,
-        "payload_too_large",
-        f"请求内容过大(此处最多{_size(cap)})",
-        f"The request body is too large (at most {_size(cap)} here)",
-        detail={"max_bytes": cap},
-        headers={"Connection": "close"},
-    )
+    body = {
+        "type": "https://smarthall.example/problems/payload_too_large",
+        "title": "Payload too large",
+        "status": 413,
+        "code": "payload_too_large",
+        "message_zh": f"请求内容过大(此处最多{_size(cap)})",
+        "message_en": f"The request body is too large (at most {_size(cap)} here)",
+        "detail": {"max_bytes": cap},
+    }
+    if rid := request_id_var.get():
+        body["request_id"] = rid
+    response = JSONResponse(body, status_code=413, media_type=PROBLEM, headers={"Connection": "close"})
     await response(scope, receive, send)
 
 
