@@ -42,6 +42,7 @@ def body_rules(settings: Settings) -> tuple[BodyRule, ...]:
         ("POST", r"/cases/new", settings.form_upload_max_bytes),
         ("POST", r"/cases/[^/]+/act", settings.form_upload_max_bytes),
         ("POST", r"/api/v1/catalog/import", settings.catalog_import_max_bytes),
+        ("POST", r"/api/v1/consult/import", settings.catalog_import_max_bytes),  # the knowledge base, JSON or CSV
     )
     return tuple(BodyRule(method, re.compile(path + r"/?"), cap) for method, path, cap in table)
 

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     body_max_bytes: int = Field(default=64 * 1024, ge=1024)
     verify_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # a PDF to check against its signed original
     form_upload_max_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)  # a case form with its materials
-    catalog_import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    catalog_import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # catalog and knowledge-base imports
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
     public_base_url: str = ""
 
