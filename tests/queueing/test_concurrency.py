@@ -23,6 +23,7 @@ def _burst_allowed(env) -> None:
 
 def test_200_concurrent_issues_get_200_distinct_numbers(env, live_server):
     _burst_allowed(env)
+
     def one(i: int) -> httpx.Response:
         with httpx.Client(base_url=live_server, timeout=60) as c:
             item = "GA-001" if i % 2 else "GA-002"  # the same queue (GA), two items
