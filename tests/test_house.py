@@ -24,11 +24,8 @@ THIN = ("service.py", "api.py", "pages.py")
 
 # Files still holding queries, to be emptied into their domain's repository.py.
 PENDING_QUERIES: set[str] = {
-    "archive/service.py",
     "assist/service.py",
-    "audit/service.py",
     "consult/service.py",
-    "evaluation/service.py",
 }
 
 # (importing file, imported module) pairs allowed for good, with the reason.
@@ -42,8 +39,6 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
 
 # Cross-domain imports still to be replaced by calls to the other domain's service.
 PENDING_IMPORTS: set[tuple[str, str]] = {
-    ("archive/service.py", "smarthall.identity.models"),
-    ("archive/service.py", "smarthall.org.models"),
     ("assist/service.py", "smarthall.catalog.models"),
     ("assist/service.py", "smarthall.consult.models"),
     ("assist/service.py", "smarthall.identity.models"),
@@ -52,25 +47,19 @@ PENDING_IMPORTS: set[tuple[str, str]] = {
     ("consult/pages.py", "smarthall.identity.models"),
     ("consult/service.py", "smarthall.catalog.models"),
     ("consult/service.py", "smarthall.org.models"),
-    ("evaluation/service.py", "smarthall.identity.models"),
-    ("evaluation/service.py", "smarthall.org.models"),
 }
 
 # Modules still over the size limit.
 PENDING_LONG: set[str] = {
-    "archive/service.py",
     "consult/service.py",
-    "evaluation/service.py",
 }
 CASES_LIMIT, LIMIT = 400, 600
 
 # Pages modules that still add their home tiles at import (``web.nav.register``) rather than contributing them in
 # their domain's register() (``registry.contribute(nav.TILES_POINT, nav.tile(...))``).
 PENDING_TILES: set[str] = {
-    "archive/pages.py",
     "assist/pages.py",
     "consult/pages.py",
-    "evaluation/pages.py",
 }
 TILE_AT_IMPORT = re.compile(r"^(nav\.)?register\(\s*(nav\.)?Tile\(", re.MULTILINE)
 

@@ -234,7 +234,7 @@ def main() -> None:
     url = args.database_url if args.backend == "postgresql" else f"sqlite:///{data_dir / 'smarthall.db'}"
     env = bench_env(data_dir, url)
     prepare(env, args.backend)
-    server = start_server(env, args.port, workers)
+    server = start_server(env, args.port, workers, wait=120)
     try:
         asyncio.run(_warm("127.0.0.1", args.port))
         result = measure("127.0.0.1", args.port, **kw)

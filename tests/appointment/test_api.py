@@ -158,6 +158,51 @@ class TestCheckIn:
         r = client.post("/api/v1/tickets", json={"hall_code": HALL, "appointment_code": code}, headers=KIOSK)
         assert r.status_code == 201 and r.json()["priority"] is False
 
+    def test_late_check_in_after_the_no_show_job_gives_an_ordinary_ticket_and_no_no_show(self, client, env):
+        """Issue 16 §12: the no-show job ran after the grace period; the citizen then arrives. Before: 409 and a
+        no-show on their record. Now: an ordinary ticket, the booking checked in, the no-show not counted."""
+        _, citizen = register_citizen(client)
+        today = slots(client, "2026-11-30")
+        code = client.post(
+            "/api/v1/appointments", json={"slot_id": today[2]["id"], "item_code": ITEM}, headers=citizen
+        ).json()["code"]
+        start = datetime.fromisoformat(today[2]["starts_at"])
+        env.clock.set(start + timedelta(minutes=40))
+        assert settle_no_shows() == 1
+        r = client.post("/api/v1/tickets", json={"hall_code": HALL, "appointment_code": code}, headers=KIOSK)
+        assert r.status_code == 201, r.text
+        assert r.json()["priority"] is False and r.json()["item_code"] == ITEM
+        mine = client.get("/api/v1/appointments/mine", headers=citizen).json()
+        assert mine[0]["status"] == "checked_in" and mine[0]["ticket_id"] == r.json()["id"]
+        assert settle_no_shows() == 0
+        with env.session(write=False) as s:
+            booking = s.execute(select(Booking).where(Booking.code == code)).scalar_one()
+            assert booking.no_show_at is None and booking.checked_in_at is not None
+        again = client.post("/api/v1/tickets", json={"hall_code": HALL, "appointment_code": code}, headers=KIOSK)
+        problem(again, 409, "booking_state")  # one ticket per booking still
+
+    def test_a_lifted_no_show_lifts_the_block_it_set(self, client, env):
+        """Two no-shows block booking; when the citizen turns up late on the second day the block it set is lifted
+        (one no-show left: a warning, no block)."""
+        payload, citizen = register_citizen(client)
+        first = slots(client, "2026-11-30")[2]
+        r = client.post("/api/v1/appointments", json={"slot_id": first["id"], "item_code": ITEM}, headers=citizen)
+        assert r.status_code == 201, r.text
+        second = slots(client, "2026-12-01")[2]
+        code = client.post(
+            "/api/v1/appointments", json={"slot_id": second["id"], "item_code": ITEM}, headers=citizen
+        ).json()["code"]
+        env.clock.set(datetime.fromisoformat(second["starts_at"]) + timedelta(minutes=40))
+        assert settle_no_shows() == 2
+        citizen = _relogin(client, payload)
+        later = slots(client, "2026-12-03")[0]
+        blocked = client.post("/api/v1/appointments", json={"slot_id": later["id"], "item_code": ITEM}, headers=citizen)
+        assert blocked.status_code == 422 and blocked.json()["code"] == "credit_blocked"
+        r = client.post("/api/v1/tickets", json={"hall_code": HALL, "appointment_code": code}, headers=KIOSK)
+        assert r.status_code == 201 and r.json()["priority"] is False
+        ok = client.post("/api/v1/appointments", json={"slot_id": later["id"], "item_code": ITEM}, headers=citizen)
+        assert ok.status_code == 201, ok.text
+
 
 class TestCreditRule:
     """The credit rule: no-shows and cancellations block booking."""

@@ -29,9 +29,10 @@ def test_read_package_with_last_check_and_scope(env, cases, client):
     assert len(body["files"]) == 8 and all(len(f["sm3"]) == 64 for f in body["files"])
     assert [f for f in body["files"] if f["signed"]][0]["name"] == "data/result/licence.pdf"
 
-    # another county's package is out of this manager's scope; clerks and anonymous callers cannot read archives
+    # another county's package is out of this manager's scope (not found, as if it did not exist: the one scope
+    # filter loads in scope or not at all); clerks and anonymous callers cannot read archives
     other = client.get("/api/v1/archives/C20261130202", headers=manager)
-    assert other.status_code == 403 and other.json()["code"] == "out_of_scope"
+    assert other.status_code == 404 and other.json()["code"] == "archive_not_found"
     assert client.get("/api/v1/archives/C20261130201", headers=auth(client, "clerk1")).status_code == 403
     assert client.get("/api/v1/archives/C20261130201").status_code == 401
     assert client.get("/api/v1/archives/NOPE-1", headers=manager).status_code == 404

@@ -127,8 +127,8 @@ def test_orders_of_another_hall_are_out_of_scope(env, client, services):
     rect_id = r.json()["rectification_id"]
     manager = auth(client, "hallmanager1")
     assert all(o["id"] != rect_id for o in client.get("/api/v1/rectifications", headers=manager).json())
-    denied = _act(client, rect_id, "follow_up", manager)
-    assert denied.status_code == 403 and denied.json()["code"] == "out_of_scope"
+    denied = _act(client, rect_id, "follow_up", manager)  # loaded in scope or not at all: as if it did not exist
+    assert denied.status_code == 404 and denied.json()["code"] == "rectification_not_found"
     assert client.get("/api/v1/rectifications", headers=auth(client, "clerk1")).status_code == 403
     assert client.get("/api/v1/rectifications").status_code == 401
     assert _act(client, 99999, "follow_up", manager).status_code == 404

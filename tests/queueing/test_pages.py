@@ -69,6 +69,6 @@ def test_live_ticket_and_booking_pages(client):
         "/api/v1/appointment-slots", params={"hall_code": HALL, "item_code": "GA-006", "date": "2026-12-01"}
     ).json()[0]
     r = client.post("/appointments/book", data={"slot_id": slot["id"], "item_code": "GA-006"}, headers=ORIGIN)
-    assert r.status_code == 200 and "booked" in r.text
+    assert r.status_code == 200 and "预约成功" in r.text  # the success message (issue 16)
     mine = client.get("/appointments/mine")
-    assert "GA-006" in mine.text
+    assert "普通护照签发" in mine.text and "澜湖区政务服务中心" in mine.text and "已预约" in mine.text

@@ -103,6 +103,22 @@ _LEAVE_BOOKED = {
     .returning(*_BOOKING_COLS)
     for status, stamp in (("checked_in", "checked_in_at"), ("cancelled", "cancelled_at"), ("no_show", "no_show_at"))
 }
+# A booking marked a no-show whose citizen came on the day after all (a late check-in): checked in, no longer missed.
+_NO_SHOW_CAME = (
+    update(_BOOKING_T)
+    .where(_BOOKING_T.c.id == bindparam("bid"), _BOOKING_T.c.status == "no_show")
+    .values(status="checked_in", checked_in_at=bindparam("now"), no_show_at=None)
+    .returning(*_BOOKING_COLS)
+)
+_LIFT_NO_SHOW_BLOCK = (
+    update(_CREDIT_T)
+    .where(
+        _CREDIT_T.c.citizen_id == bindparam("citizen"),
+        _CREDIT_T.c.blocked_until == bindparam("until"),
+        _CREDIT_T.c.reason.like("no_show:%"),
+    )
+    .values(blocked_until=bindparam("now"))
+)
 _SET_TICKET = update(_BOOKING_T).where(_BOOKING_T.c.id == bindparam("bid")).values(ticket_id=bindparam("tid"))
 
 
@@ -233,6 +249,25 @@ def leave_booked(session: Session, actor: Actor, booking_id: int, status: str, n
     booking = BookingRow._make(row)
     _audited(session, actor, f"appointment.{status}", booking.code)
     return booking
+
+
+def no_show_came(session: Session, actor: Actor, booking_id: int, now: datetime) -> BookingRow | None:
+    """A no-show checked in late on its day: ``checked_in`` (``None``: it was not a no-show any more)."""
+    row = session.execute(_NO_SHOW_CAME, {"bid": booking_id, "now": now}).first()
+    if row is None:
+        return None
+    booking = BookingRow._make(row)
+    _audited(session, actor, "appointment.checked_in_late", booking.code)
+    return booking
+
+
+def lift_no_show_block(session: Session, actor: Actor, *, citizen_id: int, until: datetime, now: datetime) -> int:
+    """End the credit block a no-show set (the one running until ``until``), now that it no longer counts."""
+    result = session.execute(_LIFT_NO_SHOW_BLOCK, {"citizen": citizen_id, "until": until, "now": now})
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        _audited(session, actor, "appointment.credit_unblock", str(citizen_id))
+    return count
 
 
 def attach_ticket(session: Session, actor: Actor, booking_id: int, code: str, ticket_id: int) -> None:

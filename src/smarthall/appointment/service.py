@@ -31,13 +31,13 @@ from smarthall.appointment.errors import (
     TooManyBookings,
 )
 from smarthall.appointment.models import Booking
-from smarthall.appointment.repository import BookingRow
+from smarthall.appointment.repository import BookingRow, SlotRow
 from smarthall.appointment.schemas import BookingRead, SlotRead
 from smarthall.catalog import service as catalog_service
 from smarthall.core import ratelimit
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import Database
-from smarthall.core.errors import Forbidden
+from smarthall.core.errors import Forbidden, HallError
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.notify import service as notify_service
 from smarthall.org import service as org_service
@@ -63,6 +63,17 @@ def _bookable_item(session: Session, hall: HallFacts, item_code: str) -> catalog
     if not item.appointment or item_code not in catalog_service.hall_items(session, hall):
         raise ItemNotBookable(detail={"item_code": item_code, "hall_code": hall.code})
     return item
+
+
+def is_bookable(session: Session, hall_code: str, item_code: str) -> bool:
+    """Whether citizens may book ``item_code`` at the hall (what pages check before offering "预约办理")."""
+    if not hall_code or not item_code:
+        return False
+    try:
+        _bookable_item(session, org_service.hall_facts(session, hall_code), item_code)
+    except HallError:  # not bookable there, or no such hall or item
+        return False
+    return True
 
 
 def _ensure_slots(session: Session, hall: HallFacts, group: str, day: date, rule: policy.SlotRule) -> None:
@@ -180,6 +191,29 @@ def book(session: Session, actor: Actor, *, slot_id: int, item_code: str, now: d
         ref_id=booking.code,
     )
     return booking
+
+
+def slot_choice(
+    session: Session, *, slot_id: int, item_code: str, now: datetime
+) -> tuple[SlotRow, HallFacts, catalog_service.ItemFacts]:
+    """What the confirmation step shows before ``book``: the slot, its hall and the item — refused as ``book``
+    would refuse it (no such slot, not bookable, another group's slot, closed)."""
+    slot = repo.slot(session, slot_id)
+    if slot is None:
+        raise SlotNotFound(detail={"slot_id": slot_id})
+    hall = org_service.hall_facts_by_id(session, slot.hall_id)
+    item = _bookable_item(session, hall, item_code)
+    if group_code(item) != slot.group_code:
+        raise ItemNotBookable(detail={"item_code": item_code, "slot_id": slot_id})
+    slot_rule, _ = rules(session, hall)
+    if not policy.bookable(slot.starts_at, now, slot_rule):
+        raise SlotClosed(detail={"slot_id": slot_id})
+    return slot, hall, item
+
+
+def own_booking_read(session: Session, actor: Actor, code: str) -> BookingRead:
+    """One of the signed-in citizen's bookings (``BookingNotFound`` / ``NotYourBooking`` otherwise)."""
+    return booking_read(session, _own_booking(session, actor, code))
 
 
 def _own_booking(session: Session, actor: Actor, code: str) -> Booking:
@@ -330,10 +364,29 @@ def check_in(session: Session, *, code: str, hall_id: int, now: datetime, actor:
     state = policy.check_in_state(booking.starts_at, now, slot_rule)
     if state in ("early", "wrong_day"):
         raise CheckInWindow(detail={"reason": state})
+    if booking.status == "no_show" and state == "late":
+        return _came_after_all(session, actor, booking, now), False
     changed = repo.leave_booked(session, actor, booking.id, "checked_in", now)
     if changed is None:
         raise BookingState(detail={"status": booking.status})
     return changed, state == "on_time"
+
+
+def _came_after_all(session: Session, actor: Actor, booking: Booking, now: datetime) -> BookingRow:
+    """A citizen checking in after the grace period, on the booking's day, once the no-show job has marked it: they
+    get an ordinary ticket like any late arrival, and the no-show stops counting — a credit block it set is lifted
+    when the remaining no-shows and cancellations would not have set it."""
+    marked_at = booking.no_show_at
+    changed = repo.no_show_came(session, actor, booking.id, now)
+    if changed is None:
+        raise BookingState(detail={"status": booking.status})
+    hall = org_service.hall_facts_by_id(session, booking.hall_id)
+    _, rule = rules(session, hall)
+    no_shows, cancels = credit_counts(session, booking.citizen_id, now, rule)
+    if marked_at is not None and policy.credit_verdict(no_shows, cancels, rule) != "block":
+        until = marked_at + timedelta(days=rule.block_days)
+        repo.lift_no_show_block(session, actor, citizen_id=booking.citizen_id, until=until, now=now)
+    return changed
 
 
 def attach_ticket(session: Session, booking: BookingRow, ticket_id: int, *, actor: Actor = SYSTEM) -> None:

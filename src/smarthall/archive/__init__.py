@@ -14,9 +14,11 @@ def register(registry: Registry) -> None:
     from smarthall.archive import tasks
     from smarthall.archive.api import router
     from smarthall.archive.pages import router as pages
+    from smarthall.web import nav
 
     registry.api(router, priority=80)
     registry.pages(pages, priority=40)
+    registry.contribute(nav.TILES_POINT, nav.tile("archive.read", "/archive", "tile.archive"))
     build = registry.task(tasks.build_package_task, retries=2, retry_delay=60)
 
     def on_case_finished(payload: dict[str, Any]) -> None:

@@ -29,10 +29,14 @@ Reader = Annotated[Actor, Depends(require("archive.read"))]
 
 @router.get("")
 def list_packages(
-    session: DbSession, actor: Reader, status: Annotated[str | None, Query(max_length=16)] = None
+    session: DbSession,
+    actor: Reader,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[PackageSummary]:
-    """Archival packages in your scope."""
-    return archive_service.list_packages(session, actor, status=status)
+    """Archival packages in your scope, newest first, one page."""
+    return archive_service.list_packages(session, actor, status=status, limit=limit, offset=offset)
 
 
 @router.get("/disposals")
@@ -82,8 +86,11 @@ def set_retention_rule(
     actor: Annotated[Actor, Depends(require("archive.retention"))],
     now: Now,
 ) -> None:
-    """Override the retention class for an item (item:<code>) or item type (type:<type>)."""
-    archive_service.set_retention_rule(session, actor, scope=body.scope, retention_class=body.retention, now=now)
+    """Override the retention class for an item (item:<code>) or item type (type:<type>) in a hall you manage
+    (the hall's ``archive.retention_years`` rule)."""
+    archive_service.set_retention_rule(
+        session, actor, scope=body.scope, retention_class=body.retention, hall_code=body.hall_code, now=now
+    )
 
 
 @router.get("/{case_no}")

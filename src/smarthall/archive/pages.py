@@ -12,21 +12,9 @@ from smarthall.archive import service as archive_service
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
-from smarthall.web import nav
 from smarthall.web.templating import gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
-
-nav.register(
-    nav.Tile(
-        "archive.read",
-        "/archive",
-        "电子档案",
-        "Electronic archive",
-        "归档信息包、四性检测、保管期限",
-        "Packages, four-property checks, retention",
-    )
-)
 
 
 @router.get("/archive")

@@ -57,6 +57,7 @@ class PackageSummary(BaseModel):
 class RetentionRuleSet(BaseModel):
     scope: str = Field(pattern=r"^(item|type):.{1,32}$")
     retention: Literal["permanent", "30y", "10y"]
+    hall_code: str | None = Field(default=None, min_length=1, max_length=40)  # your own hall when left out
 
 
 class DisposalCreate(BaseModel):

@@ -41,7 +41,7 @@ def list_events(
     """Audit events, newest first."""
     return [
         AuditEventRead.model_validate(e, from_attributes=True)
-        for e in service.list_events(session, action=action, limit=limit, before_seq=before_seq)
+        for e in service.list_events(session, actor, action=action, limit=limit, before_seq=before_seq)
     ]
 
 

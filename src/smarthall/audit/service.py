@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, event, insert, inspect, select, update
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from smarthall.audit.models import AuditChainHead, AuditEvent
+from smarthall.audit.models import AuditEvent
+from smarthall.audit.repository import GENESIS, AuditRepository, ChainWriter
 from smarthall.core.db import after_commit
 from smarthall.core.tenancy import Actor
 
-GENESIS = "0" * 64
 _PENDING = "audit_pending"
 _SKIP_TABLES = {"audit_event", "audit_chain_head"}
 
@@ -113,43 +112,26 @@ def _content_of(row: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
-_EVENTS = cast(Table, AuditEvent.__table__)
-_HEAD = cast(Table, AuditChainHead.__table__)
-_HEAD_ROW = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
-_HEAD_ROW_LOCKED = _HEAD_ROW.with_for_update()
-_NEW_HEAD = insert(_HEAD).values(id=1, last_seq=0, last_hash=GENESIS)
-_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(last_seq=bindparam("s"), last_hash=bindparam("h"))
-_ADD_EVENTS = insert(_EVENTS)
-_EVENT_COLUMNS = ("seq", "prev_hash", "hash", *PendingEvent.__dataclass_fields__)
-# PostgreSQL: one event and the head's move in one statement (the head row stays locked one round trip less).
-_ADD_ONE_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
-    insert(_EVENTS).values({c: bindparam(f"e_{c}", type_=_EVENTS.c[c].type) for c in _EVENT_COLUMNS}).cte("added")
-)
-
-
 def _append_pending(session: Session) -> None:
     """Extend the chain with the transaction's events: the head row is locked (PostgreSQL ``FOR UPDATE``; SQLite's
     write lock) from here to the commit, so concurrent transactions append one after another."""
     pending: list[PendingEvent] = session.info.pop(_PENDING, None) or []
     if not pending:
         return
-    head = session.execute(_HEAD_ROW if session.info.get("backend") == "sqlite" else _HEAD_ROW_LOCKED).first()
+    writer = ChainWriter(session)
+    head = writer.head(lock=session.info.get("backend") != "sqlite")
     if head is None:
-        session.execute(_NEW_HEAD)
+        writer.create_head()
         seq, prev = 0, GENESIS
     else:
-        seq, prev = head.last_seq, head.last_hash
+        seq, prev = head
     rows = []
     for item in pending:
         seq += 1
         row = {"seq": seq, "prev_hash": prev, **item.__dict__}
         row["hash"] = prev = _digest(_content_of(row))
         rows.append(row)
-    if len(rows) == 1 and session.info.get("backend") == "postgresql":
-        session.execute(_ADD_ONE_AND_MOVE_HEAD, {"s": seq, "h": prev, **{f"e_{c}": v for c, v in rows[0].items()}})
-        return
-    session.execute(_ADD_EVENTS, rows)
-    session.execute(_MOVE_HEAD, {"s": seq, "h": prev})
+    writer.append(rows, seq=seq, last_hash=prev, one_statement=session.info.get("backend") == "postgresql")
 
 
 def _audit_staff_writes(session: Session, _flush_context: Any) -> None:
@@ -191,25 +173,11 @@ class VerifyResult:
     reason: str | None = None
 
 
-def _rows(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
-    last = 0
-    while True:
-        chunk = list(
-            session.execute(select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch))
-            .scalars()
-            .all()
-        )
-        if not chunk:
-            return
-        yield from chunk
-        last = chunk[-1].seq
-        session.expunge_all()
-
-
 def verify_chain(session: Session) -> VerifyResult:
     """Recompute every hash in order; report the first row that is altered, missing or out of place."""
     expected_seq, prev, checked = 1, GENESIS, 0
-    for row in _rows(session):
+    repo = AuditRepository(session)
+    for row in repo.in_order():
         if row.seq != expected_seq:
             return VerifyResult(False, checked, row.seq, row.id, f"rows missing before seq {row.seq}")
         if row.prev_hash != prev:
@@ -217,7 +185,7 @@ def verify_chain(session: Session) -> VerifyResult:
         if _digest(_content(row)) != row.hash:
             return VerifyResult(False, checked, row.seq, row.id, "content does not match its hash")
         prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
-    head = session.get(AuditChainHead, 1)
+    head = repo.chain_head()
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS
     if last_seq != expected_seq - 1 or last_hash != prev:
@@ -226,11 +194,7 @@ def verify_chain(session: Session) -> VerifyResult:
 
 
 def list_events(
-    session: Session, *, action: str | None = None, limit: int = 100, before_seq: int | None = None
+    session: Session, actor: Actor, *, action: str | None = None, limit: int = 100, before_seq: int | None = None
 ) -> list[AuditEvent]:
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    if before_seq:
-        stmt = stmt.where(AuditEvent.seq < before_seq)
-    return list(session.execute(stmt).scalars())
+    """The events of the halls in ``actor``'s scope (and those of no hall), newest first."""
+    return AuditRepository(session).list_in_scope(actor, action=action, limit=limit, before_seq=before_seq)

@@ -12,6 +12,11 @@ from smarthall.cases.repository import CaseRepository, FileRepository
 from smarthall.core.subjects import ArchivalFile, ArchivalInput, ServedSubject
 from smarthall.licences import service as licence_service
 
+
+class DocumentsPending(RuntimeError):
+    """A finished case whose documents are still being rendered cannot be packaged yet."""
+
+
 DOCUMENT_ROLES = {"licence": "result", "decision": "decision", "refusal": "decision"}  # others: "notice"
 
 
@@ -46,6 +51,8 @@ def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
             name = f"material-{m['material_code']}-{upload.name}"
             files.append(ArchivalFile("material", name, Path(upload.path), upload.content_type, upload.sha256))
     for d in licence_service.case_documents(session, case_no):
+        if d.status == "pending":  # the package waits for it: the archive's task retries
+            raise DocumentsPending(f"case {case_no}: document {d.doc_no} is still being rendered")
         files.append(
             ArchivalFile(
                 DOCUMENT_ROLES.get(d.kind, "notice"),

@@ -293,7 +293,7 @@ def tolerated_deadline(session: Session, case: Case, *, now: datetime) -> date:
 
 
 def document_for(session: Session, actor: Actor, *, document_id: int) -> Any:
-    """A document, to its holder and to staff who may read its case."""
+    """A document's file, to its holder and to staff who may read its case (409 while it is being prepared)."""
     document = licence_service.get_document(session, document_id)
     if actor.kind == "citizen":
         if document.citizen_id != actor.id:
@@ -302,6 +302,8 @@ def document_for(session: Session, actor: Actor, *, document_id: int) -> Any:
         case_in_scope(session, actor, case_no=document.case_no)
     else:
         raise DocumentNotYours()
+    if document.status == "pending":  # rendered right after the decision's commit (or by the sweep)
+        raise licence_service.DocumentPending(detail={"document_id": document_id})
     return document
 
 

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from smarthall.appointment import service as appointment_service
 from smarthall.audit import service as audit_service
 from smarthall.catalog.models import Faq, Item
 from smarthall.consult import qa
@@ -574,11 +575,16 @@ def next_steps(
     if item_code:
         item = session.execute(select(Item).where(Item.code == item_code)).scalar_one_or_none()
         q = urlencode({"hall_code": hall_code, "item_code": item_code})
-        steps.append(
-            NextStep(
-                route="book", label_zh="预约办理", label_en="Book a slot", method="GET", href=f"/appointments/book?{q}"
+        if appointment_service.is_bookable(session, hall_code, item_code):  # never offered where booking is refused
+            steps.append(
+                NextStep(
+                    route="book",
+                    label_zh="预约办理",
+                    label_en="Book a slot",
+                    method="GET",
+                    href=f"/appointments/book?{q}",
+                )
             )
-        )
         if hall_code:
             steps.append(
                 NextStep(

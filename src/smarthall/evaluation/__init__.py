@@ -9,13 +9,18 @@ def register(registry: Registry) -> None:
     """Wire evaluation: routers, finished services noted in their own transaction, invitations, overdue warnings."""
     from huey import crontab
 
-    from smarthall.evaluation import service, tasks
+    from smarthall.evaluation import tasks
     from smarthall.evaluation.api import router
     from smarthall.evaluation.pages import router as pages
+    from smarthall.web import nav
 
     registry.api(router, priority=90)
     registry.pages(pages, priority=30)
-    registry.cache(service.SETTINGS_CACHE, "evaluation_settings")
+    registry.contribute(
+        nav.TILES_POINT,
+        nav.tile("evaluation.rectify", "/evaluation/rectifications", "tile.evaluation_rectifications"),
+    )
+    registry.contribute(nav.TILES_POINT, nav.tile("evaluation.stats", "/evaluation/stats", "tile.evaluation_stats"))
     registry.on_write("ticket.finished", tasks.on_ticket_finished)
     registry.on_write("case.finished", tasks.on_case_finished)
     registry.on_write("help_request.finished", tasks.on_help_finished)

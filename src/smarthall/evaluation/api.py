@@ -98,7 +98,7 @@ def stats_csv(data: Annotated[StatsRead, Depends(_stats)]) -> Response:
 @router.get("/evaluations/settings/{hall_code}")
 def get_settings(hall_code: str, session: DbSession, actor: StatsReader) -> SettingsRead:
     """The hall's rectification deadlines (working days) and invitation delay."""
-    return evaluation_service.hall_settings(session, hall_code)
+    return evaluation_service.read_settings(session, actor, hall_code)
 
 
 @router.put("/evaluations/settings/{hall_code}")

@@ -57,3 +57,15 @@ class BadTransition(Conflict):
     code = "rectification_bad_transition"
     message_zh = "工单当前状态不允许此操作"
     message_en = "This action is not allowed in the work order's current state"
+
+
+class LinkNotYours(Forbidden):
+    code = "evaluation_link_not_yours"
+    message_zh = "本设备只能为本窗口(区域)刚办结的服务生成评价码"
+    message_en = "A device may mint a rating link only for a service its own window or zone has just finished"
+
+
+class LinkAlreadyMinted(Conflict):
+    code = "evaluation_link_already_minted"
+    message_zh = "该服务的评价码已生成过"
+    message_en = "A rating link was already minted for this service"

@@ -18,31 +18,9 @@ from smarthall.evaluation import policy
 from smarthall.evaluation import service as evaluation_service
 from smarthall.evaluation.schemas import RatingCreate
 from smarthall.org import service as org_service
-from smarthall.web import nav
 from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
-
-nav.register(
-    nav.Tile(
-        "evaluation.rectify",
-        "/evaluation/rectifications",
-        "差评整改",
-        "Rectifications",
-        "差评回访、整改、申诉与答复",
-        "Follow-up, fixes, appeals and replies",
-    )
-)
-nav.register(
-    nav.Tile(
-        "evaluation.stats",
-        "/evaluation/stats",
-        "好差评统计",
-        "Evaluation statistics",
-        "满意率、差评数、整改及时率",
-        "Satisfaction, bad reviews, on-time rates",
-    )
-)
 
 FACES = [
     (5, "😄", "非常满意", "Very satisfied"),
@@ -78,7 +56,7 @@ def rate_page(
 ) -> Response:
     try:
         claims = evaluation_service.link_claims(session, settings, token, now=now)
-        subject = evaluation_service._subject(session, claims.kind, claims.ref)
+        subject = evaluation_service.subject_of(session, claims.kind, claims.ref)
     except HallError as exc:
         return error_page(request, exc)
     return render(
@@ -125,7 +103,7 @@ def rate_submit(
     }
     try:
         claims = evaluation_service.link_claims(session, settings, token, now=now)
-        subject = evaluation_service._subject(session, claims.kind, claims.ref)
+        subject = evaluation_service.subject_of(session, claims.kind, claims.ref)
         indicators = {k: int(given[k]) for k in policy.INDICATORS[subject.channel] if given[k]}
         ref_field = {"ticket": "ticket_id", "case": "case_no", "help_request": "help_request_id"}[claims.kind]
         data = RatingCreate.model_validate(
@@ -247,7 +225,7 @@ def stats_page(
             None if r.satisfaction_rate is None else round(r.satisfaction_rate * 100, 1) for r in data.rows
         ],
     }
-    halls = [h for h in org_service.list_halls(session) if actor.can_see_hall(h.id, h.region_path)]
+    halls = org_service.halls_in_scope(session, actor)
     return render(
         request,
         "evaluation/stats.html",

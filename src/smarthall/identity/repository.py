@@ -92,6 +92,9 @@ class DeviceRepository(Repository[Device]):
     def by_code(self, code: str) -> Device | None:
         return self.session.execute(select(Device).where(Device.code == code)).scalar_one_or_none()
 
+    def zone_of(self, device_id: int) -> str | None:
+        return self.session.execute(select(Device.zone_code).where(Device.id == device_id)).scalar_one_or_none()
+
 
 _STAFF_T, _CITIZEN_T, _DEVICE_T, _HALL_T = (cast(Table, m.__table__) for m in (Staff, Citizen, Device, Hall))
 _STAFF_ROW = (

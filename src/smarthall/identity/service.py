@@ -399,11 +399,12 @@ def active_staff(session: Session, *, hall_id: int, roles: Iterable[str]) -> lis
 
 
 def display_name(session: Session, actor: Actor) -> str:
-    """How the pages greet ``actor``: a staff member's masked name, or the actor's label."""
+    """How the pages greet ``actor``: a staff member by their own full name (shown to themselves only — masking is
+    for other people's names in lists), else the actor's label."""
     if actor.kind == "staff" and actor.id is not None:
         staff = StaffRepository(session).by_id(actor.id)
         if staff is not None:
-            return mask_name(staff.name)
+            return staff.name
     return actor.label
 
 
@@ -469,6 +470,11 @@ def device_read(device: Device) -> DeviceRead:
 def list_devices(session: Session, actor: Actor, *, limit: int = 100, offset: int = 0) -> Page[Device]:
     """One page of the devices of the halls in ``actor``'s scope (scope and paging in SQL), by code."""
     return DeviceRepository(session).list_in_scope(actor, limit=limit, offset=offset)
+
+
+def device_zone_code(session: Session, device_id: int) -> str | None:
+    """The zone a device stands in (None for a device placed outside any zone)."""
+    return DeviceRepository(session).zone_of(device_id)
 
 
 def ensure_device(

@@ -13,7 +13,11 @@ from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
 
 
 class Document(IdMixin, TimestampMixin, Base):
-    """A generated PDF. Key fields are signed; ``token`` is the public verification handle in the QR code."""
+    """A generated PDF. Key fields are signed; ``token`` is the public verification handle in the QR code.
+
+    Issued as ``pending`` (number, token and holder fixed, no file yet) in the transaction of the decision, with a
+    ``PendingDocument`` beside it; rendered after that commit and attached (file, digest, signature, ``valid``) in a
+    short transaction of its own (``licences.service.complete_pending``)."""
 
     __tablename__ = "licences_document"
 
@@ -27,7 +31,7 @@ class Document(IdMixin, TimestampMixin, Base):
     size: Mapped[int] = mapped_column(Integer)
     signed_fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
     signature: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="valid")  # valid | revoked
+    status: Mapped[str] = mapped_column(String(16), default="valid")  # pending | valid | revoked
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("identity_citizen.id"), index=True)
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("org_hall.id"))
     issued_at: Mapped[datetime] = mapped_column()
@@ -47,3 +51,15 @@ class Licence(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="valid")  # valid | revoked | cancelled
     case_no: Mapped[str | None] = mapped_column(String(48))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("licences_document.id"))
+
+
+class PendingDocument(IdMixin, TimestampMixin, Base):
+    """The outbox entry of a document still to be rendered: what goes on the page (encrypted: it names the
+    applicant), and the failed attempts so far. Deleted in the transaction that attaches the file."""
+
+    __tablename__ = "licences_pending_document"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("licences_document.id"), unique=True)
+    content_json: Mapped[str] = mapped_column(EncryptedString("licences_pending_document.content_json"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(300), default="")

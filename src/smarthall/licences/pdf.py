@@ -10,6 +10,7 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,6 +122,7 @@ class PdfContent:
     lines: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
     paragraphs: list[str] = field(default_factory=list)
     verify_url: str = ""
+    created_at: datetime | None = None  # the PDF's creation date; fixed, the same content renders the same bytes
 
 
 def _qr_png(url: str) -> bytes:
@@ -139,6 +141,8 @@ def render(content: PdfContent, font_path: Path | None) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(content.title)
     pdf.set_creator("smarthall")
+    if content.created_at is not None:
+        pdf.set_creation_date(content.created_at)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     if font_path is not None:

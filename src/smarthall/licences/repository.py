@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smarthall.licences.models import Document, Licence
+from smarthall.licences.models import Document, Licence, PendingDocument
 
 
 class DocumentRepository:
@@ -34,6 +34,43 @@ class DocumentRepository:
         self.session.add(document)
         self.session.flush()
         return document
+
+    # --- the outbox of documents still to render ---------------------------------------------------------------
+
+    def add_pending(self, document_id: int, content_json: str) -> None:
+        self.session.add(PendingDocument(document_id=document_id, content_json=content_json))
+        self.session.flush()
+
+    def pending(self, document_id: int) -> PendingDocument | None:
+        stmt = select(PendingDocument).where(PendingDocument.document_id == document_id)
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def pending_ids(self, *, max_attempts: int, limit: int) -> list[int]:
+        stmt = (
+            select(PendingDocument.document_id)
+            .where(PendingDocument.attempts < max_attempts)
+            .order_by(PendingDocument.id)
+            .limit(limit)
+        )
+        return list(self.session.execute(stmt).scalars())
+
+    def pending_for_update(self, document_id: int, *, lock: bool) -> tuple[Document, PendingDocument] | None:
+        """A pending document and its outbox entry, row-locked where the backend can (the SQLite writer is alone)."""
+        stmt = select(Document).where(Document.id == document_id, Document.status == "pending")
+        document = self.session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+        entry = self.pending(document_id) if document is not None else None
+        return (document, entry) if document is not None and entry is not None else None
+
+    def remove_pending(self, entry: PendingDocument) -> None:
+        self.session.delete(entry)
+        self.session.flush()
+
+    def failed(self, document_id: int, error: str) -> None:
+        entry = self.pending(document_id)
+        if entry is not None:
+            entry.attempts += 1
+            entry.last_error = error[:300]
+            self.session.flush()
 
 
 class LicenceRepository:

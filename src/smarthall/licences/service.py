@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,16 +22,25 @@ from sqlalchemy.orm import Session
 from smarthall.core.clock import format_local, service_day
 from smarthall.core.config import Settings
 from smarthall.core.crypto import Signer, canonical_bytes
-from smarthall.core.errors import NotFound
+from smarthall.core.db import Database, after_commit
+from smarthall.core.errors import Conflict, NotFound
 from smarthall.licences.models import Document, Licence
 from smarthall.licences.pdf import PdfContent, render
 from smarthall.licences.repository import DocumentRepository, LicenceRepository
+
+log = logging.getLogger(__name__)
 
 
 class DocumentNotFound(NotFound):
     code = "document_not_found"
     message_zh = "未找到该文书"
     message_en = "No such document"
+
+
+class DocumentPending(Conflict):
+    code = "document_pending"
+    message_zh = "证书正在制作,请稍后再试"
+    message_en = "The certificate is being prepared; try again in a moment"
 
 
 @dataclass(frozen=True)
@@ -64,60 +75,135 @@ def issue_document(
     hall_id: int | None,
     now: datetime,
 ) -> Document:
-    """Render, store and sign one document. ``key_fields`` hold no personal data in clear (mask names)."""
+    """Issue one document in the caller's transaction: its number, token and holder are fixed now and it is
+    ``pending``, with an outbox entry holding what goes on the page; the PDF is rendered, stored and signed after
+    the commit (``complete_pending``, never inside the write transaction). ``key_fields`` hold no personal data in
+    clear (mask names)."""
     documents = DocumentRepository(session)
     doc_no = f"{case_no}-{kind.upper()[:3]}{documents.count_of_kind(case_no, kind) + 1}"
     token = secrets.token_urlsafe(18)
-    issued_on = service_day(now).isoformat()
-    content = PdfContent(
-        title=title,
-        doc_no=doc_no,
-        case_no=case_no,
-        issuer=issuer,
-        issued_on=issued_on,
-        lines=lines,
-        paragraphs=paragraphs,
-        verify_url=desk.verify_url(token),
-    )
-    data = render(content, desk.font_path)
-    digest = hashlib.sha256(data).hexdigest()
-    folder = desk.documents_dir / case_no
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{doc_no}.pdf"
-    path.write_bytes(data)
-    signed = {
-        "doc_no": doc_no,
-        "kind": kind,
-        "title": title,
-        "case_no": case_no,
-        "issuer": issuer,
-        "issued_on": issued_on,
-        "sha256": digest,
-        **key_fields,
-    }
-    return documents.add(
+    document = documents.add(
         Document(
             case_no=case_no,
             kind=kind,
             title=title,
             doc_no=doc_no,
             token=token,
-            path=str(path),
-            sha256=digest,
-            size=len(data),
-            signed_fields=signed,
-            signature=desk.signer.sign(canonical_bytes(signed)),
+            path="",
+            sha256="",
+            size=0,
+            signed_fields={},
+            signature="",
+            status="pending",
             citizen_id=citizen_id,
             hall_id=hall_id,
             issued_at=now,
         )
     )
+    content = {
+        "issuer": issuer,
+        "lines": [list(pair) for pair in lines],
+        "paragraphs": paragraphs,
+        "key_fields": key_fields,
+        "verify_url": desk.verify_url(token),
+    }
+    documents.add_pending(document.id, json.dumps(content, ensure_ascii=False))
+    database = session.info.get("db")
+    if database is not None:
+        document_id = document.id
+
+        def render_now() -> None:
+            complete_pending(database, desk, document_id)
+
+        after_commit(session, render_now)
+    return document
+
+
+MAX_RENDER_ATTEMPTS = 10
+
+
+def complete_pending(database: Database, desk: DocumentDesk, document_id: int) -> bool:
+    """Render a pending document outside any transaction and attach it in a short one of its own. Idempotent: the
+    bytes depend only on what was fixed at issue (creation date included), the file is replaced atomically, and a
+    document attached already is left as it is. A failure is counted on the outbox entry (the sweep retries it) and
+    never raised: the decision it belongs to stands. True when the document is attached."""
+    try:
+        with database.unit_of_work(write=False) as session:
+            found = DocumentRepository(session).pending_for_update(document_id, lock=False)
+            if found is None:
+                return False
+            document, entry = found
+            content = json.loads(entry.content_json)
+            page = PdfContent(
+                title=document.title,
+                doc_no=document.doc_no,
+                case_no=document.case_no or "",
+                issuer=str(content["issuer"]),
+                issued_on=service_day(document.issued_at).isoformat(),
+                lines=[(str(a), str(b)) for a, b in content["lines"]],
+                paragraphs=[str(p) for p in content["paragraphs"]],
+                verify_url=str(content["verify_url"]),
+                created_at=document.issued_at,
+            )
+            key_fields: dict[str, Any] = content["key_fields"]
+            kind = document.kind
+        data = render(page, desk.font_path)
+        folder = desk.documents_dir / page.case_no
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{page.doc_no}.pdf"
+        _write_atomically(path, data)
+        signed: dict[str, Any] = {
+            "doc_no": page.doc_no,
+            "kind": kind,
+            "title": page.title,
+            "case_no": page.case_no,
+            "issuer": page.issuer,
+            "issued_on": page.issued_on,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            **key_fields,
+        }
+        with database.unit_of_work() as session:
+            repo = DocumentRepository(session)
+            found = repo.pending_for_update(document_id, lock=not database.is_sqlite)
+            if found is None:
+                return False
+            document, entry = found
+            document.path, document.sha256, document.size = str(path), signed["sha256"], len(data)
+            document.signed_fields = signed
+            document.signature = desk.signer.sign(canonical_bytes(signed))
+            document.status = "valid"
+            repo.remove_pending(entry)
+        return True
+    except Exception as exc:
+        log.exception("rendering document %s failed", document_id)
+        try:
+            with database.unit_of_work() as session:
+                DocumentRepository(session).failed(document_id, f"{type(exc).__name__}: {exc}")
+        except Exception:
+            log.exception("could not count the failed rendering of document %s", document_id)
+        return False
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def complete_all_pending(database: Database, desk: DocumentDesk, *, limit: int = 100) -> int:
+    """The sweep: render every document a crash or a failure left pending (oldest first); how many it attached."""
+    with database.unit_of_work(write=False) as session:
+        ids = DocumentRepository(session).pending_ids(max_attempts=MAX_RENDER_ATTEMPTS, limit=limit)
+    return sum(complete_pending(database, desk, document_id) for document_id in ids)
 
 
 @dataclass(frozen=True)
 class Verification:
     valid: bool
-    reason: str  # ok | unknown | revoked | signature | tampered | file_altered
+    reason: str  # ok | unknown | pending | revoked | signature | tampered | file_altered
     document: Document | None = None
 
 
@@ -128,6 +214,8 @@ def verify(session: Session, signer: Signer, token: str, pdf: bytes | None = Non
     document = DocumentRepository(session).by_token(token)
     if document is None:
         return Verification(False, "unknown")
+    if document.status == "pending":
+        return Verification(False, "pending", document)
     if document.status != "valid":
         return Verification(False, "revoked", document)
     if not signer.verify(canonical_bytes(document.signed_fields), document.signature):

@@ -17,7 +17,15 @@ from smarthall.core.routing import UnitOfWorkRoute, hot_path
 from smarthall.core.tenancy import Actor
 from smarthall.queueing import calling, service, voice
 from smarthall.queueing.rows import TicketRow
-from smarthall.queueing.schemas import Board, CallByNumber, TicketIssue, TicketRead, TicketTransfer, WindowState
+from smarthall.queueing.schemas import (
+    Board,
+    CallByNumber,
+    FinishedAndCalled,
+    TicketIssue,
+    TicketRead,
+    TicketTransfer,
+    WindowState,
+)
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["queueing"])
 Issuer = Annotated[Actor, Depends(require("queue.issue"))]
@@ -97,6 +105,18 @@ def call_next(window_code: str, session: DbSession, actor: Clerk, now: Now) -> T
 def finish(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> TicketRead:
     """Finish serving the current ticket."""
     return service.ticket_read(session, calling.finish(session, actor, ticket_id=ticket_id, now=now), now)
+
+
+@router.post("/tickets/{ticket_id}/finish-and-call-next", response_model=FinishedAndCalled)
+@hot_path
+def finish_and_call_next(ticket_id: DbId, session: DbSession, actor: Clerk, now: Now) -> FinishedAndCalled:
+    """Finish the current ticket and call the next one at its window, in one transaction (``called`` is null when
+    nobody waits or the window is paused)."""
+    finished, called = calling.finish_and_call_next(session, actor, ticket_id=ticket_id, now=now)
+    return FinishedAndCalled(
+        finished=service.ticket_read(session, finished, now, with_estimate=False),
+        called=service.ticket_read(session, called, now, with_estimate=False) if called is not None else None,
+    )
 
 
 @router.post("/windows/{window_code}/sign-in", response_model=WindowState)

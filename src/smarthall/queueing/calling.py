@@ -300,3 +300,17 @@ def finish(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> 
     message = {"type": "update", "ticket_id": ticket.id, "window_code": window.code}
     publish(session, window.hall_id, window.hall_code, message, now=now)
     return ticket
+
+
+def finish_and_call_next(
+    session: Session, actor: Actor, *, ticket_id: int, now: datetime
+) -> tuple[TicketRow, TicketRow | None]:
+    """Finish the ticket being served and call the next one at its window, in the caller's one transaction: the
+    same checks, conditional updates and events as ``finish`` then ``call_next`` (so no ticket is called twice and
+    nothing stands unless both do); the call is ``None`` when nobody the window may serve waits or it is paused."""
+    finished = finish(session, actor, ticket_id=ticket_id, now=now)
+    assert finished.window_code is not None  # finish() checked it
+    ws = repo.window_session(session, finished.window_code)
+    if ws is not None and ws.status == "paused":
+        return finished, None
+    return finished, call_next(session, actor, window_code=finished.window_code, now=now)

@@ -34,7 +34,7 @@ from smarthall.core.coalesce import Coalescer
 from smarthall.core.db import Database
 from smarthall.core.tenancy import SYSTEM
 from smarthall.notify import service as notify_service
-from smarthall.queueing import estimate, facts
+from smarthall.queueing import estimate, facts, policy
 from smarthall.queueing import repository as repo
 from smarthall.queueing.errors import WindowNotFound
 
@@ -251,8 +251,18 @@ def quiet_call(database: Database, replay: Replay, now: datetime) -> int:
     return sent
 
 
-def waiting_ahead_in_queue(session: Session, ticket: LiveTicket) -> int:
-    """People ahead in the ticket's own queue (when no open window can serve it, there is no time to give)."""
-    return repo.waiting_ahead_in_queue(
-        session, hall_id=ticket.hall_id, day=ticket.day, queue_code=ticket.queue_code, queued_at=ticket.queued_at
-    )
+def waiting_ahead_in_queue(session: Session, ticket: LiveTicket, now: datetime) -> int:
+    """People called before the ticket in its own queue when no open window can serve it (so there is no time to
+    give): the hall's calling order — priority first, the starvation guard — not the order of arrival. A ticket
+    transferred to a window counts the ones transferred there before it; others leave transferred ones out."""
+    rows = repo.waiting_in_queue(session, hall_id=ticket.hall_id, day=ticket.day, queue_code=ticket.queue_code)
+    if all(r.id != ticket.id for r in rows):
+        return 0
+    target = ticket.target_window_code
+    candidates = [
+        policy.Candidate(r.id, r.priority, r.queued_at, targeted=target is not None)
+        for r in rows
+        if r.target_window_code == target
+    ]
+    rules = facts.rules(session, facts.hall_by_id(session, ticket.hall_id))
+    return policy.ahead_in_line(candidates, ticket.id, now=now, priority_streak=0, rule=rules)

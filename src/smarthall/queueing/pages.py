@@ -7,17 +7,15 @@ it); staff and citizens with the session cookie. Paths are stable: other pages l
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from smarthall.appointment import service as appointment_service
 from smarthall.catalog import service as catalog_service
 from smarthall.catalog.errors import ItemNotFound
-from smarthall.core.clock import service_day
 from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
@@ -265,6 +263,7 @@ _ACTS: dict[str, _Act] = {
     "skip": lambda s, a, w, t, n, tw, now: calling.skip(s, a, ticket_id=t, now=now),
     "requeue": lambda s, a, w, t, n, tw, now: calling.requeue(s, a, ticket_id=t, now=now),
     "finish": lambda s, a, w, t, n, tw, now: calling.finish(s, a, ticket_id=t, now=now),
+    "finish-next": lambda s, a, w, t, n, tw, now: calling.finish_and_call_next(s, a, ticket_id=t, now=now),
     "transfer": lambda s, a, w, t, n, tw, now: calling.transfer(
         s, a, ticket_id=t, item_code=None, window_code=tw, now=now
     ),
@@ -313,78 +312,3 @@ def ticket_page(ticket_id: DbId, request: Request, session: DbSession, actor: Cu
     except HallError as exc:
         return error_page(request, exc)
     return render(request, "queueing/ticket_live.html", {"ticket": read, "item": item})
-
-
-@router.get("/appointments/book")
-def book_page(
-    request: Request,
-    session: DbSession,
-    actor: CurrentActor,
-    now: Now,
-    hall_code: Annotated[str, Query(max_length=32)] = "",
-    item_code: Annotated[str, Query(max_length=32)] = "",
-    day: Annotated[date | None, Query(alias="date")] = None,
-) -> Response:
-    request.state.actor = actor
-    if actor.kind != "citizen":
-        return denied(request, actor)
-    today = service_day(now)
-    chosen = day or today + timedelta(days=1)
-    try:
-        hall = facts.hall(session, hall_code)
-        item = facts.item(session, item_code)
-        slots = appointment_service.list_slots(
-            session, request.app.state.db, hall_code=hall_code, item_code=item_code, day=chosen, now=now
-        )
-    except HallError as exc:
-        return error_page(request, exc)
-    days = [today + timedelta(days=i) for i in range(0, 8)]
-    return render(
-        request,
-        "appointment/book.html",
-        {"hall": hall, "item": item, "slots": slots, "day": chosen, "days": days, "now": now, "error": None},
-    )
-
-
-@router.post("/appointments/book")
-def book_submit(
-    request: Request,
-    session: DbSession,
-    actor: CurrentActor,
-    now: Now,
-    slot_id: Annotated[int, Form()],
-    item_code: Annotated[str, Form(max_length=32)],
-) -> Response:
-    request.state.actor = actor
-    if actor.kind != "citizen":
-        return denied(request, actor)
-    try:
-        # Missed bookings are settled first and stand even when this booking is refused (committed by the route).
-        appointment_service.mark_no_shows(session, now=now, citizen_id=actor.id)
-        with attempt(session):
-            appointment_service.book(session, actor, slot_id=slot_id, item_code=item_code, now=now)
-    except HallError as exc:
-        return error_page(request, exc)
-    return RedirectResponse("/appointments/mine", status_code=303)
-
-
-@router.get("/appointments/mine")
-def mine_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    request.state.actor = actor
-    if actor.kind != "citizen":
-        return denied(request, actor)
-    bookings = [appointment_service.booking_read(session, b) for b in appointment_service.my_bookings(session, actor)]
-    return render(request, "appointment/mine.html", {"bookings": bookings})
-
-
-@router.post("/appointments/{code}/cancel")
-def cancel_submit(code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
-    request.state.actor = actor
-    if actor.kind != "citizen":
-        return denied(request, actor)
-    try:
-        with attempt(session):
-            appointment_service.cancel(session, actor, code=code, now=now)
-    except HallError as exc:
-        return error_page(request, exc)
-    return RedirectResponse("/appointments/mine", status_code=303)

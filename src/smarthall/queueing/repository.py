@@ -49,6 +49,7 @@ from smarthall.queueing.rows import (
     HallState,
     NearRow,
     OpenWindowRow,
+    QueuedRow,
     RecentCall,
     ServingRow,
     SubjectRow,
@@ -71,6 +72,11 @@ _WS = cast(Table, WindowSession.__table__)
 
 _TICKET_COLS = tuple(_T.c[name] for name in TicketRow._fields)
 _TICKET_BY_ID = select(*_TICKET_COLS).where(_T.c.id == bindparam("id"))
+_CITIZEN_TICKETS = (
+    select(*_TICKET_COLS)
+    .where(_T.c.citizen_id == bindparam("c"), _T.c.day == bindparam("d"))
+    .order_by(_T.c.issued_at.desc(), _T.c.id.desc())
+)
 _TICKET_BY_KEY = select(*_TICKET_COLS).where(_T.c.idempotency_key == bindparam("key"))
 _INSERT_TICKET = insert(_T).returning(*_TICKET_COLS)
 _LIVE_REMOTE = select(func.count()).where(
@@ -257,16 +263,11 @@ _MARK_NOTIFIED = (
     .values(notified_ahead=True)
     .returning(_T.c.id)
 )
-_AHEAD_IN_QUEUE = (
-    select(func.count())
-    .select_from(_T)
-    .where(
-        _T.c.hall_id == bindparam("h"),
-        _T.c.day == bindparam("d"),
-        status_is("waiting"),
-        _T.c.queue_code == bindparam("q"),
-        _T.c.queued_at < bindparam("at"),
-    )
+_IN_QUEUE = select(_T.c.id, _T.c.priority, _T.c.queued_at, _T.c.target_window_code).where(
+    _T.c.hall_id == bindparam("h"),
+    _T.c.day == bindparam("d"),
+    status_is("waiting"),
+    _T.c.queue_code == bindparam("q"),
 )
 
 
@@ -293,6 +294,11 @@ def ticket_by_id(session: Session, ticket_id: int) -> TicketRow | None:
 def live_remote_tickets(session: Session, citizen_id: int, hall_id: int, day: date, queue_code: str) -> int:
     """How many remote (mobile) tickets of ``citizen_id`` wait or are being served in one queue of a hall today."""
     return int(session.execute(_LIVE_REMOTE, {"h": hall_id, "d": day, "q": queue_code, "c": citizen_id}).scalar_one())
+
+
+def citizen_tickets(session: Session, citizen_id: int, day: date) -> list[TicketRow]:
+    """A citizen's own tickets of one service day, newest first (their home's "my errands")."""
+    return [_ticket(r) for r in session.execute(_CITIZEN_TICKETS, {"c": citizen_id, "d": day})]
 
 
 def ticket_by_key(session: Session, key_hash: str) -> TicketRow | None:
@@ -424,9 +430,10 @@ def not_yet_told(session: Session, ids: Iterable[int]) -> list[NearRow]:
     return [NearRow(*r) for r in session.execute(_NEAR, {"ids": list(ids)})]
 
 
-def waiting_ahead_in_queue(session: Session, *, hall_id: int, day: date, queue_code: str, queued_at: datetime) -> int:
-    params = {"h": hall_id, "d": day, "q": queue_code, "at": queued_at}
-    return int(session.execute(_AHEAD_IN_QUEUE, params).scalar_one())
+def waiting_in_queue(session: Session, *, hall_id: int, day: date, queue_code: str) -> list[QueuedRow]:
+    """Every waiting ticket of one queue (the place in line when no open window can serve it yet)."""
+    rows = session.execute(_IN_QUEUE, {"h": hall_id, "d": day, "q": queue_code})
+    return [QueuedRow(r[0], bool(r[1]), r[2], r[3]) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------------- writes

@@ -94,6 +94,13 @@ class WaitingRow(NamedTuple):
     target_window_code: str | None
 
 
+class QueuedRow(NamedTuple):
+    id: int
+    priority: bool
+    queued_at: datetime
+    target_window_code: str | None
+
+
 class FinishedRow(NamedTuple):
     item_code: str
     called_at: datetime | None

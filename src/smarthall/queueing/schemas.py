@@ -36,6 +36,13 @@ class TicketRead(BaseModel):
     finished_at: datetime | None = None
 
 
+class FinishedAndCalled(BaseModel):
+    """The window's one act: the ticket finished, and the next one called (``None`` when nobody waits)."""
+
+    finished: TicketRead
+    called: TicketRead | None
+
+
 class TicketTransfer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

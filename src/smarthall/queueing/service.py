@@ -122,6 +122,13 @@ def public_ticket(session: Session, ticket_id: int) -> TicketRow:
     return ticket
 
 
+def my_tickets(session: Session, actor: Actor, now: datetime) -> list[TicketRead]:
+    """The signed-in citizen's tickets of today with their live state (none for anyone else)."""
+    if actor.kind != "citizen" or actor.id is None:
+        return []
+    return [ticket_read(session, t, now) for t in repo.citizen_tickets(session, actor.id, service_day(now))]
+
+
 def read_ticket(session: Session, ticket_id: int, now: datetime) -> TicketRead:
     """A ticket's live state by id (the ticket's QR code): no personal data."""
     return ticket_read(session, public_ticket(session, ticket_id), now)
@@ -272,7 +279,7 @@ def ticket_read(
         if est is not None:
             ahead, wait = est.ahead, est.wait_minutes
         else:  # no open window can serve it yet: people ahead in its own queue, no time
-            ahead = live.waiting_ahead_in_queue(session, ticket)
+            ahead = live.waiting_ahead_in_queue(session, ticket, now)
     elif ticket.status != "waiting":
         ahead, wait = 0, 0.0
     if ticket.window_code and window_number is None:

@@ -63,6 +63,7 @@ _RULES: tuple[RuleDef, ...] = (
     _int("evaluation.follow_up_workdays", 1, "workdays", 1, 10, source="§6.10"),
     _int("evaluation.fix_workdays", 15, "workdays", 1, 60, source="§6.10"),
     _int("evaluation.reratings_allowed", 1, "times", 0, 3, source="§6.10"),
+    _int("evaluation.device_link_minutes", 10, "minutes", 1, 120),
     _int("audit.retention_days", 180, "days", 180, 3650, source="§9 (≥ 180 days)"),
     _int("identity.session_minutes", 480, "minutes", 5, 1440, source="§9"),
     _int("identity.staff_idle_minutes", 30, "minutes", 1, 480, source="§9"),

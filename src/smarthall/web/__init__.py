@@ -10,7 +10,9 @@ def register(registry: Registry) -> None:
     from smarthall.health import router as health
     from smarthall.web import nav
     from smarthall.web.pages import router as pages
+    from smarthall.web.portal import router as portal
 
     registry.pages(health, priority=10)
     registry.pages(pages, priority=20)
+    registry.pages(portal, priority=21)
     registry.contribute(nav.TILES_POINT, nav.tile("audit.read", "/audit", "tile.audit"))

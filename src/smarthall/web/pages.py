@@ -18,6 +18,7 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service as identity_service
 from smarthall.identity.actors import cross_site, end_presented_session, is_https
 from smarthall.org import service as org_service
+from smarthall.web import portal
 from smarthall.web.nav import tiles_for
 from smarthall.web.templating import gate, render
 
@@ -25,8 +26,16 @@ router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 
 @router.get("/")
-def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+def home(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    hall_code: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
     request.state.actor = actor
+    if actor.kind == "citizen":
+        return portal.citizen_home(request, session, actor, now, hall_code)
     if actor.kind == "staff" and actor.id is not None:
         return render(
             request,
@@ -41,8 +50,13 @@ def home(request: Request, session: DbSession, actor: CurrentActor) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, next: Annotated[str, Query(max_length=300)] = "/") -> Response:  # noqa: A002
-    return render(request, "login.html", {"next": next if next.startswith("/") else "/", "failed": False})
+def login_page(
+    request: Request,
+    next: Annotated[str, Query(max_length=300)] = "/",  # noqa: A002
+    registered: Annotated[int, Query(ge=0, le=1)] = 0,
+) -> Response:
+    safe_next = next if next.startswith("/") and not next.startswith("//") else "/"
+    return render(request, "login.html", {"next": safe_next, "failed": False, "registered": bool(registered)})
 
 
 @router.post("/login")
@@ -111,6 +125,6 @@ def api_docs() -> Response:
 def audit_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     if (denied := gate(request, actor, "audit.read")) is not None:
         return denied
-    events = audit_service.list_events(session, limit=200)
+    events = audit_service.list_events(session, actor, limit=200)
     result = audit_service.verify_chain(session)
     return render(request, "audit.html", {"events": events, "verify": result})

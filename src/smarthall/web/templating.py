@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -26,10 +26,19 @@ def request_lang(request: Request) -> str:
     )
 
 
+def switch_lang_url(request: Request, lang: str) -> str:
+    """This page in the other language: the same path and query string (a form's item and hall, a filter), with
+    ``lang`` replaced — a GET page reloads as it was; after a POST the path is fetched again."""
+    other = "en" if lang == "zh" else "zh"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] + [("lang", other)]
+    return request.url.path + "?" + urlencode(query)
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     lang = request_lang(request)
     ctx: dict[str, Any] = {
         "lang": lang,
+        "lang_url": switch_lang_url(request, lang),
         "t": lambda key, **kw: translate(key, lang, **kw),  # type: ignore[arg-type]
         "actor": getattr(request.state, "actor", None),
         "csp_nonce": getattr(request.state, "csp_nonce", ""),

@@ -1,0 +1,277 @@
+"""Building an archival package from a finished case: claim the row, stage the BagIt bag in a temporary folder,
+seal it, rename it into place, record its files' fixity, then run the ingest check; and resuming interrupted builds.
+
+Building touches the file system, so it manages its own short transactions around the disk work: the database
+never says "complete" before the bag is at its final path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from smarthall.archive import bag as bagfile
+from smarthall.archive import checking, retention
+from smarthall.archive.metadata import core_metadata, to_xml
+from smarthall.archive.models import Package, PackageFile
+from smarthall.archive.repository import PackageRepository
+from smarthall.archive.store import package_dir, signer_for, store_root
+from smarthall.audit import service as audit_service
+from smarthall.core.clock import SHANGHAI, service_day
+from smarthall.core.config import Settings
+from smarthall.core.crypto import Signer
+from smarthall.core.db import Database
+from smarthall.core.errors import NotFound
+from smarthall.core.masking import mask_name
+from smarthall.core.subjects import ArchivalInput, archival_input
+from smarthall.core.tenancy import SYSTEM
+from smarthall.org import service as org_service
+from smarthall.rules import service as rules_service
+
+log = logging.getLogger("smarthall.archive")
+MAX_ATTEMPTS = 5
+
+
+RETENTION_RULE = "archive.retention_years"
+
+
+def _claim(session: Session, case_no: str, source: ArchivalInput, now: datetime) -> Package | None:
+    """Create or reopen the package row for building; None when it is already complete or disposed. The retention
+    class comes from the hall's own ``archive.retention_years`` rule (inherited down the hall tree)."""
+    repo = PackageRepository(session)
+    pkg = repo.by_case_no(case_no)
+    try:
+        hall = org_service.hall_facts(session, source.hall_code)
+    except NotFound:
+        log.warning("case %s names unknown hall %s; not archived", case_no, source.hall_code)
+        return None
+    years = rules_service.value(session, hall, RETENTION_RULE)
+    klass = retention.retention_for(source.item_code, source.item_type, years)
+    if pkg is None:
+        pkg = repo.add(Package(case_no=case_no, hall_id=hall.id, hall_code=hall.code, region_path=hall.region_path))
+    elif pkg.status in ("complete", "disposed"):
+        return None
+    pkg.item_code, pkg.item_type = source.item_code, source.item_type
+    pkg.department_code, pkg.title = source.department_code, source.title[:256]
+    pkg.final_status, pkg.finished_at = source.final_status, source.finished_at
+    pkg.retention = klass
+    pkg.retain_until = retention.retain_until(klass, service_day(source.finished_at))
+    pkg.status = "building"
+    pkg.attempts = (pkg.attempts or 0) + 1
+    pkg.rel_path = case_no
+    repo.flush()
+    return pkg
+
+
+@dataclass
+class _Staged:
+    name: str  # path in the bag
+    role: str
+    content_type: str
+    digests: bagfile.Digests
+    signed_fields: dict[str, Any] | None
+    signature: str | None
+
+
+def _iso(dt: datetime | None) -> str:
+    return "" if dt is None else dt.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def _stage(
+    tmp: Path, source: ArchivalInput, retention_class: str, retain_until: str | None, now: datetime, signer: Signer
+) -> list[_Staged]:
+    """Copy the case's documents into ``tmp/data`` and write the metadata; return the payload records."""
+    data = tmp / "data"
+    (data / "metadata").mkdir(parents=True)
+    staged: list[_Staged] = []
+    described: list[dict[str, Any]] = []
+    used: set[str] = set()
+
+    form_rel = "form/form.json"
+    (data / "form").mkdir()
+    (data / form_rel).write_text(json.dumps(source.form, ensure_ascii=False, indent=2, default=str), "utf-8")
+    staged.append(
+        _Staged(f"data/{form_rel}", "form", "application/json", bagfile.digest_file(data / form_rel), None, None)
+    )
+    used.add(form_rel)
+
+    signatures: list[dict[str, Any]] = []
+    for item in source.files:
+        role = bagfile.safe_name(item.role)
+        rel = f"{role}/{bagfile.safe_name(item.name)}"
+        base, dot, ext = rel.rpartition(".")
+        n = 1
+        while rel in used:
+            n += 1
+            rel = f"{base}-{n}.{ext}" if dot else f"{rel}-{n}"
+        used.add(rel)
+        target = data / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(item.path, target)
+        digests = bagfile.digest_file(target)
+        if digests.sha256 != item.sha256.lower():
+            # The document changed between the case's record and packaging: refuse rather than archive it.
+            raise ValueError(f"{item.name}: SHA-256 differs from the case record")
+        staged.append(_Staged(f"data/{rel}", item.role, item.content_type, digests, item.signed_fields, item.signature))
+        if item.signature is not None:
+            signatures.append({"file": rel, "signed_fields": item.signed_fields, "signature": item.signature})
+
+    for entry in staged:
+        described.append(
+            {
+                "name": entry.name.removeprefix("data/"),
+                "role": entry.role,
+                "format": entry.content_type,
+                "size": entry.digests.size,
+                "sha256": entry.digests.sha256,
+                "sm3": entry.digests.sm3,
+                "signed": entry.signature is not None,
+            }
+        )
+    meta = core_metadata(
+        case_no=source.case_no,
+        title=source.title,
+        item_code=source.item_code,
+        item_name=source.item_name,
+        item_type=source.item_type,
+        applicant_masked=mask_name(source.applicant_name),
+        department_code=source.department_code,
+        hall_code=source.hall_code,
+        submitted_at=_iso(source.submitted_at),
+        finished_at=_iso(source.finished_at),
+        final_status=source.final_status,
+        retention=retention_class,
+        retain_until=retain_until,
+        archived_at=_iso(now),
+        files=described,
+        events=[{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in e.items()} for e in source.events],
+    )
+    meta_json = data / "metadata" / "core-metadata.json"
+    meta_json.write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    meta_xml = data / "metadata" / "core-metadata.xml"
+    meta_xml.write_bytes(to_xml(meta))
+    extra = [meta_json, meta_xml]
+    if signatures:
+        sig_path = data / "metadata" / "signatures.json"
+        sig_path.write_text(
+            json.dumps(
+                {"algorithm": signer.algorithm, "public_key_pem": signer.public_pem(), "signatures": signatures},
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            ),
+            encoding="utf-8",
+        )
+        extra.append(sig_path)
+    for path in extra:
+        content_type = "application/xml" if path.suffix == ".xml" else "application/json"
+        staged.append(
+            _Staged(path.relative_to(tmp).as_posix(), "metadata", content_type, bagfile.digest_file(path), None, None)
+        )
+    bagfile.write_bag(
+        tmp,
+        [(s.name, s.digests) for s in staged],
+        {
+            "Source-Organization": source.hall_code,
+            "External-Identifier": source.case_no,
+            "External-Description": source.title[:200],
+            "Bagging-Date": service_day(now).isoformat(),
+            "Bag-Software-Agent": "smarthall archive",
+            "Retention": retention_class,
+        },
+    )
+    return staged
+
+
+def build_package(database: Database, settings: Settings, case_no: str, *, now: datetime) -> str:
+    """Build (or resume building) the package of a finished case; returns the package status afterwards.
+
+    Order: claim the row (``building``) → write the bag in a temporary folder → seal it read-only → rename it
+    into place → record the files with their fixity and mark ``complete`` → ingest check. A crash at any point
+    leaves the row ``building``/``failed`` and at most a temporary folder, which the next attempt clears.
+    """
+    final = package_dir(settings, case_no)
+    with database.unit_of_work() as session:
+        source = archival_input(session, case_no)
+        if source is None:
+            log.warning("no archival input for case %s", case_no)
+            return "missing"
+        pkg = _claim(session, case_no, source, now)
+        if pkg is None:
+            return PackageRepository(session).status_of(case_no) or "missing"
+        package_id, klass = pkg.id, pkg.retention
+        until = pkg.retain_until.isoformat() if pkg.retain_until else None
+    signer = signer_for(settings)
+    building = store_root(settings) / ".building"
+    building.mkdir(parents=True, exist_ok=True)
+    tmp = building / f"{case_no}.{secrets.token_hex(4)}"
+    tmp.mkdir()
+    try:
+        staged = _stage(tmp, source, klass, until, now, signer)
+        bagfile.seal(tmp)
+        if final.exists():  # left by an attempt that crashed after its rename: never marked complete, replace it
+            bagfile.remove_tree(final)
+        os.rename(tmp, final)
+    except Exception as exc:
+        bagfile.remove_tree(tmp)
+        with database.unit_of_work() as session:
+            PackageRepository(session).mark_failed(package_id, f"{type(exc).__name__}: {exc}")
+        log.warning("packaging %s failed: %s", case_no, exc)
+        return "failed"
+    with database.unit_of_work() as session:
+        pkg = PackageRepository(session).by_id(package_id)
+        assert pkg is not None
+        pkg.files.clear()
+        session.flush()
+        for s in staged:
+            pkg.files.append(
+                PackageFile(
+                    name=s.name,
+                    role=s.role,
+                    content_type=s.content_type,
+                    size=s.digests.size,
+                    sha256=s.digests.sha256,
+                    sha512=s.digests.sha512,
+                    sm3=s.digests.sm3,
+                    signed_fields=s.signed_fields,
+                    signature=s.signature,
+                )
+            )
+        pkg.status, pkg.completed_at, pkg.last_error = "complete", now, ""
+        audit_service.record(
+            session,
+            SYSTEM,
+            "archive.ingest",
+            target_type="archive_package",
+            target_id=case_no,
+            hall_code=pkg.hall_code,
+            now=now,
+        )
+        session.flush()
+        session.info["db"] = database
+        checking.check_package(session, settings, case_no, trigger="ingest", now=now)
+    return "complete"
+
+
+def resume_pending(database: Database, settings: Settings, *, now: datetime) -> list[str]:
+    """Retry packages left ``building`` or ``failed`` (a crash, a missing file since restored), after clearing
+    staging folders that a killed process left behind (older than an hour, by file time)."""
+    staging = store_root(settings) / ".building"
+    if staging.is_dir():
+        cutoff = time.time() - 3600
+        for leftover in staging.iterdir():
+            if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
+                bagfile.remove_tree(leftover)
+    with database.unit_of_work(write=False) as session:
+        pending = PackageRepository(session).unfinished(MAX_ATTEMPTS)
+    return [f"{case_no}:{build_package(database, settings, case_no, now=now)}" for case_no in pending]

@@ -1,0 +1,103 @@
+"""Invitations to rate: a finished service is noted once, an invitation (with a one-time link) goes out when it is
+still unrated after the hall's ``evaluation.invite_after_days``; and the window pad's "what did I just finish"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from smarthall.core.config import Settings
+from smarthall.core.errors import Forbidden
+from smarthall.core.subjects import ServedSubject, resolve_subject
+from smarthall.core.tenancy import Actor
+from smarthall.evaluation import hallrules, linking
+from smarthall.evaluation.repository import InvitationRepository, RatingRepository
+from smarthall.notify import service as notify_service
+from smarthall.org import service as org_service
+
+PAD_WINDOW = timedelta(hours=2)  # a window pad rates the service it has just finished, not yesterday's
+
+
+def note_finished(
+    session: Session, kind: str, ref: str, *, now: datetime, subject: ServedSubject | None = None
+) -> bool:
+    """Remember a finished service so that an invitation goes out if it is still unrated after N days (once per
+    service: a second note is ignored). ``subject`` saves reading the service again when the caller has it."""
+    if subject is None:
+        subject = resolve_subject(session, kind, ref)
+    if subject is None or subject.finished_at is None:
+        return False
+    hall = org_service.hall_facts_by_id(session, subject.hall_id)
+    after = hallrules.rule(session, hall, hallrules.INVITE_AFTER)
+    return InvitationRepository(session).note(
+        backend=session.info.get("backend"),
+        values={
+            "subject_kind": kind,
+            "subject_ref": ref,
+            "hall_id": subject.hall_id,
+            "window_code": subject.window_code,
+            "finished_at": subject.finished_at,
+            "due_at": subject.finished_at + timedelta(days=after),
+            "status": "waiting",
+        },
+    )
+
+
+def send_due_invitations(session: Session, settings: Settings, *, now: datetime) -> int:
+    sent = 0
+    ratings = RatingRepository(session)
+    for inv in InvitationRepository(session).due(now):
+        rated = ratings.any_for(inv.subject_kind, inv.subject_ref)
+        subject = resolve_subject(session, inv.subject_kind, inv.subject_ref)
+        if rated:
+            inv.status = "rated"
+            continue
+        if subject is None or (subject.citizen_id is None and not subject.phone):
+            inv.status = "skipped"
+            continue
+        link = linking.issue_link(session, settings, inv.subject_kind, inv.subject_ref, now=now)
+        params = {"hall_code": subject.hall_code, "url": link.url}
+        if subject.citizen_id is not None:
+            notify_service.send(
+                session,
+                template="evaluation.invite",
+                params=params,
+                now=now,
+                citizen_id=subject.citizen_id,
+                ref_type="evaluation_invitation",
+                ref_id=inv.id,
+            )
+        else:
+            notify_service.send(
+                session,
+                template="evaluation.invite",
+                params=params,
+                now=now,
+                phone=subject.phone,
+                ref_type="evaluation_invitation",
+                ref_id=inv.id,
+            )
+        inv.status, inv.sent_at = "sent", now
+        sent += 1
+    session.flush()
+    return sent
+
+
+def pad_next(session: Session, actor: Actor, *, now: datetime) -> dict[str, Any] | None:
+    """The service this window pad has just finished and that is still unrated (the pad shows its faces)."""
+    if actor.kind != "device" or actor.device_kind != "window_pad" or not actor.window_code:
+        raise Forbidden()
+    inv = InvitationRepository(session).latest_waiting_at_window(
+        actor, window_code=actor.window_code, since=now - PAD_WINDOW
+    )
+    if inv is None:
+        return None
+    subject = resolve_subject(session, inv.subject_kind, inv.subject_ref)
+    return {
+        "subject_kind": inv.subject_kind,
+        "subject_ref": inv.subject_ref,
+        "service_channel": subject.channel if subject else "onsite",
+        "finished_at": inv.finished_at,
+    }

@@ -1,0 +1,214 @@
+"""The citizen portal (issue 16): the signed-in citizen's home — the consult search box, services by life event
+(the catalog's 一件事 bundles) and by department, and "my errands" (bookings, today's tickets, cases, licences,
+messages), each status in words with its next step — and the registration page.
+
+Everything is read through the other domains' services; the words are in ``web/messages.toml``
+(``portal.<kind>.<status>`` and ``portal.<kind>.<status>.next``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from smarthall.appointment import service as appointment_service
+from smarthall.cases import service as cases_service
+from smarthall.catalog import service as catalog_service
+from smarthall.core.db import attempt
+from smarthall.core.deps import CurrentActor, DbSession, Now
+from smarthall.core.errors import HallError
+from smarthall.core.i18n import message
+from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.tenancy import Actor
+from smarthall.identity import service as identity_service
+from smarthall.identity.schemas import CitizenCreate
+from smarthall.licences import service as licence_service
+from smarthall.notify import service as notify_service
+from smarthall.org import service as org_service
+from smarthall.queueing import service as queueing_service
+from smarthall.web.templating import render
+
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
+
+DEFAULT_LEVEL = "county"  # a citizen without a chosen hall sees the first county-level hall's services
+
+
+@dataclass(frozen=True)
+class Errand:
+    """One line of "my errands": what, its status in words, the next step, and where to click."""
+
+    kind: str  # booking | ticket | case | licence | message
+    title: str
+    status_key: str  # the catalog key of the status word (and ``<key>.next`` for the next step)
+    when: datetime | None
+    href: str
+    detail: str = ""
+
+
+def _status(kind: str, status: str) -> str:
+    key = f"portal.{kind}.{status}"
+    return key if message(key) is not None else f"portal.{kind}.other"
+
+
+def chosen_hall(session: Session, hall_code: str) -> Any:
+    """The hall the citizen picked, else the first county-level hall (the demo's 澜湖区), else the first."""
+    halls = org_service.list_halls(session)
+    for hall in halls:
+        if hall.code == hall_code:
+            return hall
+    return next((h for h in halls if h.level == DEFAULT_LEVEL), halls[0] if halls else None)
+
+
+def services(session: Session, hall: Any) -> dict[str, Any]:
+    """The hall's items by life event (bundles) and by department, bookable ones marked."""
+    if hall is None:
+        return {"events": [], "departments": []}
+    offered = catalog_service.hall_item_codes(session, hall)
+    items = {i.code: i for i in catalog_service.active_items(session) if i.code in offered}
+    events = []
+    for bundle in catalog_service.list_bundles(session):
+        members = [items[c] for c in bundle.item_codes if c in items]
+        if members:
+            events.append(
+                {"code": bundle.code, "name": bundle.name, "description": bundle.description, "items": members}
+            )
+    by_department: dict[str, list[Any]] = {}
+    for item in sorted(items.values(), key=lambda i: i.code):
+        by_department.setdefault(item.department_code, []).append(item)
+    departments = [
+        {"code": code, "name": org_service.department_name(session, code), "items": members}
+        for code, members in sorted(by_department.items())
+    ]
+    return {"events": events, "departments": departments}
+
+
+def errands(session: Session, actor: Actor, now: datetime) -> list[Errand]:
+    """The citizen's bookings, today's tickets, cases, licences and messages, each with its status key."""
+    names = {i.code: i.name for i in catalog_service.active_items(session)}
+    out: list[Errand] = []
+    for ticket in queueing_service.my_tickets(session, actor, now):
+        detail = ""
+        if ticket.status == "waiting" and ticket.ahead is not None:
+            detail = f"ahead:{ticket.ahead}"
+        elif ticket.status == "called" and ticket.window_number is not None:
+            detail = f"window:{ticket.window_number}"
+        out.append(
+            Errand(
+                "ticket",
+                f"{ticket.number} · {names.get(ticket.item_code, ticket.item_code)}",
+                _status("ticket", ticket.status),
+                ticket.issued_at,
+                f"/tickets/{ticket.id}",
+                detail,
+            )
+        )
+    for booking in appointment_service.my_bookings(session, actor):
+        read = appointment_service.booking_read(session, booking)
+        out.append(
+            Errand(
+                "booking",
+                names.get(read.item_code or "", read.item_code or ""),
+                _status("booking", read.status),
+                read.starts_at,
+                "/appointments/mine",
+                read.code,
+            )
+        )
+    for case in cases_service.list_cases(session, actor, limit=50):
+        out.append(
+            Errand(
+                "case",
+                names.get(case.item_code, case.item_code),
+                _status("case", case.status),
+                case.created_at,
+                f"/cases/{case.case_no}",
+                case.case_no,
+            )
+        )
+    if actor.id is not None:
+        for licence in licence_service.wallet(session, actor.id):
+            href = f"/cases/{licence.case_no}" if licence.case_no else "/cases"
+            out.append(Errand("licence", licence.type, _status("licence", licence.status), None, href, licence.number))
+        for msg in notify_service.inbox(session, citizen_id=actor.id, limit=10):
+            href = (
+                f"/cases/{msg.ref_id}"
+                if msg.ref_type == "case"
+                else (f"/tickets/{msg.ref_id}" if msg.ref_type == "ticket" else "/")
+            )
+            out.append(Errand("message", "", "portal.message.received", msg.created_at, href, msg.id.__str__()))
+    return out
+
+
+def _own_name(session: Session, actor: Actor) -> str:
+    """The citizen's own name, to greet them (shown to themselves only, as their own case pages show it)."""
+    contact = identity_service.citizen_contact(session, actor.id) if actor.id is not None else None
+    return contact.name if contact is not None else ""
+
+
+def citizen_home(request: Request, session: Session, actor: Actor, now: datetime, hall_code: str) -> Response:
+    hall = chosen_hall(session, hall_code)
+    messages = {}
+    if actor.id is not None:
+        messages = {str(m.id): m for m in notify_service.inbox(session, citizen_id=actor.id, limit=10)}
+    context = {
+        "hall": hall,
+        "halls": org_service.list_halls(session),
+        "errands": errands(session, actor, now),
+        "messages": messages,
+        "name": _own_name(session, actor),
+        **services(session, hall),
+    }
+    return render(request, "portal/home.html", context)
+
+
+# ------------------------------------------------------------------------------------------------- registration
+
+
+@router.get("/register")
+def register_page(request: Request, actor: CurrentActor) -> Response:
+    request.state.actor = actor
+    if actor.kind != "anonymous":
+        return RedirectResponse("/", status_code=303)
+    return render(request, "portal/register.html", {"errors": [], "values": {}})
+
+
+@router.post("/register")
+def register_submit(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    name: Annotated[str, Form(max_length=50)] = "",
+    id_number: Annotated[str, Form(max_length=18)] = "",
+    phone: Annotated[str, Form(max_length=11)] = "",
+    password: Annotated[str, Form(max_length=128)] = "",
+    password2: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Register through the same service as ``POST /api/v1/citizens``, then sign in with the new ID number."""
+    request.state.actor = actor
+    values = {"name": name, "id_number": id_number, "phone": phone}
+    errors: list[tuple[str, str]] = []
+    if password != password2:
+        errors.append(message("portal.register.mismatch") or ("", ""))
+    data = None
+    try:
+        data = CitizenCreate(name=name, id_number=id_number, phone=phone, password=password)
+    except ValidationError:
+        errors.append(message("portal.register.invalid") or ("", ""))
+    if not errors and data is not None:
+        try:
+            with attempt(session):
+                identity_service.register_citizen(session, data, now=now)
+        except HallError as exc:
+            found = exc.detail if isinstance(exc.detail, list) else []
+            errors.extend((e["message_zh"], e["message_en"]) for e in found if "message_zh" in e)
+            errors = errors or [(exc.message_zh_, exc.message_en_)]
+    if errors:
+        return render(request, "portal/register.html", {"errors": errors, "values": values}, status_code=422)
+    return RedirectResponse("/login?next=/&registered=1", status_code=303)
