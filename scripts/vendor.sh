@@ -22,4 +22,6 @@ cp x/htmx-ext-sse/package/LICENSE "$dest/htmx-ext-sse/" 2>/dev/null || true
 mkdir -p "$dest/echarts"
 cp x/echarts/package/dist/echarts.min.js x/echarts/package/LICENSE "$dest/echarts/"
 cp x/echarts/package/NOTICE "$dest/echarts/" 2>/dev/null || true
+mkdir -p "$dest/swagger-ui"
+cp x/swagger-ui-dist/package/{swagger-ui-bundle.js,swagger-ui.css,LICENSE,NOTICE,favicon-32x32.png} "$dest/swagger-ui/"
 echo "vendored: $pins"

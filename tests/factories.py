@@ -207,9 +207,7 @@ def make_device(
     from smarthall.org import service as org_service
 
     hall = org_service.hall_facts(session, hall_code)
-    return identity_service.ensure_device(
-        session, code=code, kind=kind, name=name, hall=hall, key=key or f"{code}-key"
-    )
+    return identity_service.ensure_device(session, code=code, kind=kind, name=name, hall=hall, key=key or f"{code}-key")
 
 
 def make_rule(

@@ -40,7 +40,7 @@ PUBLIC = {
     # Rating: a signed one-time link (QR/SMS) or a kiosk ID read stands in for a login; the service checks that
     # the rater is the person served (403 otherwise), tested in tests/evaluation.
     ("POST", "/api/v1/evaluations"),
-    # Consultation is for everyone, signed in or not (智能咨询), and so is feedback on an answer.
+    # Consultation is for everyone, signed in or not (智能咨询); feedback on an answer needs its asker's token.
     ("POST", "/api/v1/consult/ask"),
     ("POST", "/api/v1/consult/feedback"),
     # A citizen may ask for assisted handling from the web without an account (contact by phone).

@@ -22,6 +22,7 @@ def main() -> None:
     from smarthall import migrate
     from smarthall.core.config import Settings
     from smarthall.core.db import Database
+    from smarthall.core.ratelimit import raised_limits
     from smarthall.demo import seed_demo
     from smarthall.main import create_app, setup_security
 
@@ -35,6 +36,7 @@ def main() -> None:
         secret_key="bench-secret-key-not-for-production-use",
         log_json=False,
         log_level="WARNING",
+        rate_limits=raised_limits(),  # one client asks every question: the per-address limit is raised by name
     )
     setup_security(settings)
     migrate.upgrade(url)

@@ -23,12 +23,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smarthall.api import include_routers
 from smarthall.core import coalesce, runtime
+from smarthall.core.bodylimit import BodyLimit
 from smarthall.core.clock import Clock, SystemClock
 from smarthall.core.config import Settings
 from smarthall.core.crypto import setup_security as setup_security  # re-exported: tests and benches import it here
 from smarthall.core.db import Database, is_lock_timeout
 from smarthall.core.errors import HallError
+from smarthall.core.headers import SecurityHeaders
 from smarthall.core.logging import configure_logging, request_id_var
+from smarthall.core.ratelimit import build_limiter
 from smarthall.core.tasks import configure_tasks
 from smarthall.wiring import build_registry
 
@@ -249,7 +252,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         title="smarthall 智慧政务服务大厅",
         version="0.1.0",
         description="Intelligent government service hall platform after GB/T 44888-2024.",
-        docs_url="/docs",
+        docs_url=None,  # served by web.pages with the vendored Swagger UI (no CDN, no inline script)
+        redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
@@ -263,6 +267,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         registry=registry,
     )
     app.state.clock = clock or SystemClock()
+    app.state.db.limiter = build_limiter(settings.redis_url, settings.rate_limits)
     app.state.secret_key = secret
     app.state.signer = signer
     app.state.master_key = master
@@ -273,5 +278,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     install_error_handlers(app)
     include_routers(app, registry)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(RequestContext)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -13,9 +13,7 @@ def test_a_case_is_due_by_the_halls_own_promised_limit(client: Any) -> None:
     citizen = li_ming(client)
     before = submit_sc001(client, citizen)
     admin = auth(client, "admin1")
-    r = client.put(
-        f"/api/v1/halls/{HALL}/items/SC-001/override", json={"promised_limit_workdays": 3}, headers=admin
-    )
+    r = client.put(f"/api/v1/halls/{HALL}/items/SC-001/override", json={"promised_limit_workdays": 3}, headers=admin)
     assert r.status_code == 200, r.text
     after = submit_sc001(client, citizen)
     # Monday 30 November 2026: 3 working days later is Thursday 3 December; the catalog's own limit is shorter.

@@ -80,8 +80,9 @@ def test_script_in_a_question_is_answered_safely(client: Any) -> None:
 
 
 def test_feedback_not_helpful_goes_to_review_queue(client: Any) -> None:
-    qid = ask(client, "社保卡丢了怎么补").json()["question_id"]
-    r = client.post("/api/v1/consult/feedback", json={"question_id": qid, "helpful": False})
+    answer = ask(client, "社保卡丢了怎么补").json()
+    qid, token = answer["question_id"], answer["feedback_token"]
+    r = client.post("/api/v1/consult/feedback", json={"question_id": qid, "helpful": False, "feedback_token": token})
     assert r.status_code == 200 and r.json()["review_status"] == "open"
     assert client.post("/api/v1/consult/feedback", json={"question_id": 999999, "helpful": True}).status_code == 404
 

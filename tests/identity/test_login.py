@@ -45,17 +45,63 @@ class TestLogin:
         assert [e["outcome"] for e in mine][:2] == ["ok", "denied"]
 
 
-class TestLockout:
-    def test_five_failures_lock_for_thirty_minutes_by_default(self, env, client):
+def _throttled(response) -> int:
+    body = assert_problem(response, 429, "login_throttled")
+    assert int(response.headers["Retry-After"]) == body["detail"]["retry_after"] >= 1
+    return int(response.headers["Retry-After"])
+
+
+def _failed_before(env, username: str | None, addresses: list[str]) -> None:
+    """Failures already counted (what many earlier HTTP attempts would have left; each costs an Argon2 check)."""
+    from smarthall.identity import throttle
+
+    policy = throttle.Policy(free=5, max_delay=30 * 60)
+    for n, address in enumerate(addresses):
+        name = username or f"earlier-name-{n}"
+        throttle.record_failure(env.db.limiter.store, name, address, policy, env.clock.now().timestamp())
+
+
+def _from(env, address: str):
+    from fastapi.testclient import TestClient
+
+    return TestClient(env.app, base_url="http://testserver", client=(address, 50000))
+
+
+class TestThrottling:
+    """Growing delays after failures, never a lock someone else can put on an account (issue 12, item 9)."""
+
+    def test_failures_slow_down_with_growing_delays_instead_of_locking(self, env, client):
         for _ in range(5):
             _refused(_login(client, "clerk2", "wrong-pass1"))
-        _refused(_login(client, "clerk2", "smarthall-demo"))  # locked, even with the right password
-        env.clock.advance(minutes=29)
-        _refused(_login(client, "clerk2", "smarthall-demo"))
-        env.clock.advance(minutes=2)
-        assert _login(client, "clerk2", "smarthall-demo").status_code == 200
+        assert _throttled(_login(client, "clerk2", "smarthall-demo")) == 1  # refused unread, even the right one
+        env.clock.advance(seconds=1)
+        _refused(_login(client, "clerk2", "wrong-pass1"))
+        assert _throttled(_login(client, "clerk2", "wrong-pass1")) == 2
+        env.clock.advance(seconds=2)
+        _refused(_login(client, "clerk2", "wrong-pass1"))
+        assert _throttled(_login(client, "clerk2", "wrong-pass1")) == 4
+        env.clock.advance(seconds=4)
+        assert _login(client, "clerk2", "smarthall-demo").status_code == 200  # seconds, not thirty minutes
 
-    def test_success_resets_the_failure_count(self, client):
+    def test_the_delay_never_exceeds_the_rules_longest_wait(self, env, client):
+        with env.db.unit_of_work() as session:
+            make_rule(session, key="identity.lockout_minutes", scope_code=HALL, value=1)
+        _failed_before(env, "clerk2", ["testclient"] * 11)
+        env.clock.advance(seconds=61)
+        _refused(_login(client, "clerk2", "wrong-pass1"))
+        assert _throttled(_login(client, "clerk2", "smarthall-demo")) == 60
+
+    def test_unknown_and_known_accounts_get_the_same_answers(self, env, client):
+        _failed_before(env, "clerk3", ["testclient"] * 4)
+        _failed_before(env, "nobody-here", ["testclient"] * 4)
+        known = [_login(client, "clerk3", "wrong-pass1") for _ in range(2)]
+        unknown = [_login(client, "nobody-here", "wrong-pass1") for _ in range(2)]
+        assert [r.status_code for r in known] == [r.status_code for r in unknown] == [401, 429]
+        assert known[-1].json()["message_zh"] == unknown[-1].json()["message_zh"]
+        assert known[-1].headers["Retry-After"] == unknown[-1].headers["Retry-After"]
+        assert known[0].json()["message_zh"] == unknown[0].json()["message_zh"]
+
+    def test_success_clears_the_failures(self, client):
         for _ in range(4):
             _login(client, "clerk3", "wrong-pass1")
         assert _login(client, "clerk3", "smarthall-demo").status_code == 200
@@ -63,26 +109,43 @@ class TestLockout:
             _login(client, "clerk3", "wrong-pass1")
         assert _login(client, "clerk3", "smarthall-demo").status_code == 200
 
-    def test_citizens_are_locked_out_too(self, client):
+    def test_an_attacker_elsewhere_cannot_keep_the_owner_out(self, env):
+        """Guesses from many addresses slow each guessing address, not the owner at their own desk."""
+        with _from(env, "203.0.113.1") as attacker:
+            _refused(_login(attacker, "clerk4", "wrong-pass1"))
+        _failed_before(env, "clerk4", [f"203.0.113.{n}" for n in range(2, 26)])  # 24 more addresses, once each
+        with _from(env, "203.0.113.99") as late_guesser:
+            _refused(_login(late_guesser, "clerk4", "wrong-pass1"))
+            assert _throttled(_login(late_guesser, "clerk4", "wrong-pass2")) >= 1  # the account is hot now
+        with _from(env, "10.1.1.20") as owner:
+            assert _login(owner, "clerk4", "smarthall-demo").status_code == 200
+
+    def test_one_address_guessing_many_accounts_is_throttled(self, env, client):
+        _failed_before(env, None, ["testclient"] * 48)  # 48 guesses at 48 different names from this address
+        answers = [_login(client, f"user{n}", "wrong-pass1").status_code for n in range(3)]
+        assert answers == [401, 401, 429]  # ten times the pair's free failures, then delays
+        with _from(env, "10.1.1.21") as elsewhere:
+            _refused(_login(elsewhere, "user99", "wrong-pass1"))  # another address is not affected
+
+    def test_citizens_are_throttled_too_and_keep_their_account(self, env, client):
         payload, _ = register_citizen(client)
         for _ in range(5):
             _login(client, payload["id_number"], "wrong-pass1")
-        _refused(_login(client, payload["id_number"], payload["password"]))
+        _throttled(_login(client, payload["id_number"], payload["password"]))
+        with _from(env, "10.1.1.22") as own_phone:
+            assert _login(own_phone, payload["id_number"], payload["password"]).status_code == 200
 
-    def test_the_halls_own_threshold_and_duration_apply(self, env, client):
+    def test_the_halls_own_threshold_applies(self, env, client):
         make_staff(env, username="stationclerk", role="clerk", hall_code=STATION)
         with env.db.unit_of_work() as session:
             make_rule(session, key="identity.lockout_threshold", scope_code=HALL, value=3)
-            make_rule(session, key="identity.lockout_minutes", scope_code=HALL, value=10)
         for _ in range(3):
             _login(client, "clerk5", "wrong-pass1")
-        _refused(_login(client, "clerk5", "smarthall-demo"))  # three failures were enough in this hall
+        _throttled(_login(client, "clerk5", "smarthall-demo"))  # three failures were enough in this hall
         # The township station beneath inherits from the county, not from the county's hall: still five.
         for _ in range(3):
             _login(client, "stationclerk", "wrong-pass1")
         assert _login(client, "stationclerk", "smarthall-demo").status_code == 200
-        env.clock.advance(minutes=11)
-        assert _login(client, "clerk5", "smarthall-demo").status_code == 200
 
     def test_citizens_follow_the_provinces_rule(self, env, client):
         payload, _ = register_citizen(client)
@@ -91,7 +154,18 @@ class TestLockout:
             make_rule(session, key="identity.lockout_threshold", scope_code=HALL, value=50)  # a hall's: not theirs
         for _ in range(3):
             _login(client, payload["id_number"], "wrong-pass1")
-        _refused(_login(client, payload["id_number"], payload["password"]))
+        _throttled(_login(client, payload["id_number"], payload["password"]))
+
+    def test_a_burst_against_a_staff_account_alerts_the_hall_manager(self, env, client):
+        for _ in range(5):
+            _login(client, "clerk6", "wrong-pass1")
+        inbox = client.get("/api/v1/me/messages", headers=auth(client, "hallmanager1")).json()
+        alerts = [m for m in inbox if m["template"] == "identity.login_burst"]
+        assert len(alerts) == 1 and "clerk6" in alerts[0]["body_zh"]
+        events = client.get(
+            "/api/v1/audit/events", params={"action": "auth.login_burst"}, headers=auth(client, "auditor1")
+        ).json()
+        assert len(events) == 1
 
 
 class TestSessionLifetime:
@@ -99,7 +173,10 @@ class TestSessionLifetime:
         token = _login(client, "clerk1", "smarthall-demo").json()
         assert token["expires_in"] == 480 * 60
         headers = {"Authorization": f"Bearer {token['access_token']}"}
-        env.clock.advance(minutes=479)
+        for _ in range(23):  # in use every 20 minutes, so the staff idle timeout never strikes
+            env.clock.advance(minutes=20)
+            assert client.get("/api/v1/me", headers=headers).status_code == 200
+        env.clock.advance(minutes=19)
         assert client.get("/api/v1/me", headers=headers).status_code == 200
         env.clock.advance(minutes=2)
         assert_problem(client.get("/api/v1/me", headers=headers), 401, "unauthorized")

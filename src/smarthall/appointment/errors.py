@@ -61,3 +61,9 @@ class CheckInWindow(Conflict):
     code = "check_in_not_open"
     message_zh = "尚未到签到时间,或预约不在本大厅今天"
     message_en = "Check-in is not open for this booking here and now"
+
+
+class TooManyBookings(Conflict):
+    code = "too_many_bookings"
+    message_zh = "您未到期的预约已达上限,请先办理或取消已有预约"
+    message_en = "You hold the most live bookings allowed; use or cancel one first"

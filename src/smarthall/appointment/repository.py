@@ -80,6 +80,11 @@ _MISSED = select(_BOOKING_T.c.id).where(
     _BOOKING_T.c.starts_at < bindparam("deadline"),
     _BOOKING_T.c.citizen_id == bindparam("citizen"),
 )
+_COUNT_LIVE = select(func.count()).where(
+    _BOOKING_T.c.citizen_id == bindparam("citizen"),
+    _BOOKING_T.c.status == "booked",
+    _BOOKING_T.c.starts_at >= bindparam("now"),
+)
 _COUNT_NO_SHOWS = select(func.count()).where(
     _BOOKING_T.c.citizen_id == bindparam("citizen"),
     _BOOKING_T.c.status == "no_show",
@@ -159,6 +164,11 @@ def missed(session: Session, deadline: datetime, citizen_id: int | None = None) 
     if citizen_id is not None:
         stmt = stmt.where(Booking.citizen_id == citizen_id)
     return list(session.execute(stmt.order_by(Booking.starts_at, Booking.id)).scalars())
+
+
+def live_bookings(session: Session, citizen_id: int, now: datetime) -> int:
+    """How many of the citizen's bookings are still ahead (booked, not yet started)."""
+    return int(session.execute(_COUNT_LIVE, {"citizen": citizen_id, "now": now}).scalar_one())
 
 
 def credit_counts(session: Session, citizen_id: int, since: datetime) -> tuple[int, int]:

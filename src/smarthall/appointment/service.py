@@ -28,11 +28,13 @@ from smarthall.appointment.errors import (
     SlotClosed,
     SlotFull,
     SlotNotFound,
+    TooManyBookings,
 )
 from smarthall.appointment.models import Booking
 from smarthall.appointment.repository import BookingRow, SlotRow
 from smarthall.appointment.schemas import BookingRead, SlotRead
 from smarthall.catalog import service as catalog_service
+from smarthall.core import ratelimit
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import Database
 from smarthall.core.errors import Forbidden, HallError
@@ -146,6 +148,7 @@ def _new_code() -> str:
 def book(session: Session, actor: Actor, *, slot_id: int, item_code: str, now: datetime) -> BookingRow:
     """Book a place; the booking's row (code, slot, status, ...). Conditional counter: never overbooked."""
     citizen_id = _citizen_id(actor)
+    ratelimit.enforce(session, "appointment.book", actor, now)
     slot = repo.slot(session, slot_id)
     if slot is None:
         raise SlotNotFound(detail={"slot_id": slot_id})
@@ -157,6 +160,9 @@ def book(session: Session, actor: Actor, *, slot_id: int, item_code: str, now: d
     if not policy.bookable(slot.starts_at, now, slot_rule):
         raise SlotClosed(detail={"slot_id": slot_id})
     _ensure_credit(session, citizen_id, now)
+    cap = int(rules_service.value(session, hall, "appointment.max_live_bookings"))
+    if cap and (live := repo.live_bookings(session, citizen_id, now)) >= cap:
+        raise TooManyBookings(detail={"live": live, "max": cap})
     booking = repo.insert_booking(
         session,
         actor,

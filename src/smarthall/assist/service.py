@@ -36,6 +36,7 @@ from smarthall.assist.states import HELP_TRANSITIONS, next_state
 from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
 from smarthall.consult import service as consult_service
+from smarthall.core import ratelimit
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_phone, scrub
 from smarthall.core.subjects import ServedSubject
@@ -120,6 +121,8 @@ def _assign(session: Session, row: HelpRequest, staff: Any, *, now: datetime) ->
 
 
 def create_help_request(session: Session, actor: Actor, data: HelpRequestCreate, *, now: datetime) -> HelpRequest:
+    desk = actor.kind in ("staff", "device")
+    ratelimit.enforce(session, "assist.help_request_desk" if desk else "assist.help_request", actor, now)
     hall = hall_of(session, data.hall_code)
     if actor.is_staff or actor.kind == "device":
         if not actor.has("assist.request"):
@@ -137,10 +140,8 @@ def create_help_request(session: Session, actor: Actor, data: HelpRequestCreate,
         if identity_service.get_citizen(session, data.citizen_id) is None:
             raise AssistInvalid("市民不存在", "Unknown citizen", code="unknown_citizen")
         citizen_id = data.citizen_id
-    source = data.source
-    if actor.kind == "device":
-        source = "kiosk"
-    elif actor.kind in ("anonymous", "citizen") and source not in ("web", "kiosk", "video"):
+    source = "kiosk" if actor.kind == "device" else data.source
+    if actor.kind in ("anonymous", "citizen") and source not in ("web", "kiosk", "video"):
         source = "web"
     question_id = data.question_id
     if question_id is not None and not consult_service.question_exists(session, question_id):

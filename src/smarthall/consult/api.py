@@ -45,9 +45,12 @@ def choose(question_id: DbId, body: ChoiceIn, session: DbSession, actor: Current
 
 
 @router.post("/consult/feedback")
-def feedback(body: FeedbackIn, session: DbSession, now: Now) -> dict[str, object]:
-    """Record whether an answer helped; "not helpful" sends the question to the review queue."""
-    row = service.feedback(session, question_id=body.question_id, helpful=body.helpful, now=now)
+def feedback(body: FeedbackIn, session: DbSession, actor: CurrentActor, now: Now) -> dict[str, object]:
+    """Record whether an answer helped (the asker, with the answer's ``feedback_token``, or staff); "not helpful"
+    sends the question to the review queue."""
+    row = service.feedback(
+        session, actor, question_id=body.question_id, helpful=body.helpful, token=body.feedback_token, now=now
+    )
     return {"question_id": row.id, "helpful": row.helpful, "review_status": row.review_status}
 
 

@@ -134,12 +134,13 @@ def ask_feedback(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    question_id: Annotated[int, Form()],
+    question_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
     helpful: Annotated[int, Form(ge=0, le=1)],
+    feedback_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     request.state.actor = actor
     try:
-        service.feedback(session, question_id=question_id, helpful=bool(helpful), now=now)
+        service.feedback(session, actor, question_id=question_id, helpful=bool(helpful), token=feedback_token, now=now)
     except HallError as exc:
         return error_page(request, exc)
     return render(request, "consult/thanks.html", {"helpful": bool(helpful)})

@@ -66,11 +66,14 @@ class AskOut(BaseModel):
     next_steps: list[NextStep]
     reranked: bool = False
     clarify: Clarify | None = None
+    # Proof of having asked: only the asker (who holds this) or staff may give feedback on the answer.
+    feedback_token: str = ""
 
 
 class FeedbackIn(BaseModel):
     question_id: BigId
     helpful: bool
+    feedback_token: str = Field(default="", max_length=128)
 
 
 class RouteIn(BaseModel):

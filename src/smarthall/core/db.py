@@ -216,6 +216,8 @@ def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int, synchronous: st
 class Database:
     """Holds the engine and the two session factories (read and write)."""
 
+    limiter: Any = None  # the abuse limiter (``core.ratelimit``), wired by ``create_app``
+
     def __init__(
         self,
         url: str,

@@ -13,14 +13,16 @@ import re
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
 from smarthall.core.db import Database
 from smarthall.core.errors import Forbidden
+from smarthall.core.ratelimit import limiter_of
 from smarthall.core.tenancy import ANONYMOUS, Actor
-from smarthall.identity import security
+from smarthall.identity import security, sessions
 from smarthall.identity.models import Citizen, Device, Staff
 from smarthall.identity.permissions import permissions_for
 from smarthall.identity.repository import ActorRows
@@ -117,14 +119,35 @@ def device_actor(device: Device) -> Actor:
     )
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
+    """Whether a request comes from our own pages: its Origin (or Referer) names this host. ``HX-Request`` proves
+    nothing (any page can send it), so it does not count; a browser sends Origin with every cross-site POST."""
     origin = request.headers.get("origin") or request.headers.get("referer")
-    if request.headers.get("hx-request") == "true":
-        return True
-    if not origin:
+    if not origin or origin == "null":
         return False
     host = request.headers.get("host", "")
     return re.sub(r"^https?://", "", origin).split("/")[0] == host
+
+
+def end_presented_session(request: Request, now: datetime) -> None:
+    """Logout: the session of the token or cookie the request presents ends, on every process (with Redis)."""
+    payload, _ = presented_token(request, now)
+    sessions.end(limiter_of(request.app.state.db).store, payload)
+
+
+def cross_site(request: Request) -> bool:
+    """Whether a browser says this request comes from another site (Sec-Fetch-Site, Origin or Referer). A request
+    that names no origin at all is not a browser's cross-site form post (browsers send Origin with every POST)."""
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return True
+    if not (request.headers.get("origin") or request.headers.get("referer")):
+        return False
+    return not same_origin(request)
+
+
+def is_https(request: Request) -> bool:
+    """Whether the client reached us over HTTPS (directly, or through a proxy uvicorn trusts)."""
+    return request.url.scheme == "https"
 
 
 @dataclass(frozen=True)
@@ -133,22 +156,26 @@ class _Credential:
     via_cookie: bool = False
 
 
-def _credential(request: Request, now: datetime) -> _Credential | None:
-    """What the request presents, with a token's signature and expiry checked; ``None`` for anonymous."""
+def presented_token(request: Request, now: datetime) -> tuple[dict[str, Any] | None, bool]:
+    """The payload of the bearer token or session cookie the request presents (signature and expiry checked),
+    and whether it came in the cookie."""
     auth = request.headers.get("authorization", "")
-    via_cookie = False
     if auth.lower().startswith("bearer "):
-        token = auth[7:].strip()
-    else:
+        return security.decode_token(request.app.state.secret_key, auth[7:].strip(), now), False
+    token = request.cookies.get(SESSION_COOKIE, "")
+    return (security.decode_token(request.app.state.secret_key, token, now) if token else None), True
+
+
+def _credential(request: Request, now: datetime) -> _Credential | None:
+    """What the request presents, with a token's signature, expiry and session checked; ``None`` for anonymous."""
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
         device_key = request.headers.get("x-device-key")
         if device_key:
             return _Credential(("device", security.hash_device_key(device_key)))
-        token = request.cookies.get(SESSION_COOKIE, "")
-        via_cookie = True
-        if not token:
-            return None
-    payload = security.decode_token(request.app.state.secret_key, token, now)
+    payload, via_cookie = presented_token(request, now)
     if payload is None:
+        return None
+    if not sessions.is_live(limiter_of(request.app.state.db).store, payload, now.timestamp()):
         return None
     subject = str(payload.get("sub", ""))
     kind, _, raw_id = subject.partition(":")
@@ -196,7 +223,7 @@ def _presented(request: Request, actor: Actor, credential: _Credential) -> Actor
     """The cached actor as this request presents it: a cookie session must come from our own pages to write."""
     if actor.kind == "anonymous" or not credential.via_cookie:
         return actor
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
         raise Forbidden("跨站请求被拒绝", "Cross-site request refused", code="csrf_rejected")
     return replace(actor, via_cookie=True)
 

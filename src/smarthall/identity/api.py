@@ -11,13 +11,15 @@ from smarthall.core.errors import Forbidden
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service
-from smarthall.identity.errors import InvalidCredentials
+from smarthall.identity.actors import end_presented_session
+from smarthall.identity.errors import InvalidCredentials, LoginThrottled
 from smarthall.identity.schemas import (
     CitizenCreate,
     CitizenProfile,
     CitizenRead,
     DeviceRead,
     MeRead,
+    PasswordChange,
     StaffRead,
     TokenRead,
 )
@@ -46,6 +48,10 @@ def token(
     result = service.attempt_login(
         database, request.app.state.secret_key, username=username, password=password, now=now, ip=client_ip(request)
     )
+    if result.reason == "throttled":
+        raise LoginThrottled(
+            headers={"Retry-After": str(result.retry_after)}, detail={"retry_after": result.retry_after}
+        )
     if not result.ok:
         raise InvalidCredentials()
     return TokenRead(
@@ -54,11 +60,23 @@ def token(
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(response: Response) -> Response:
-    """End the web session (clears the session cookie)."""
+def logout(request: Request, response: Response, now: Now) -> Response:
+    """End the session of the bearer token or session cookie presented: the token stops working everywhere."""
+    end_presented_session(request, now)
     response.delete_cookie(service.SESSION_COOKIE)
     response.status_code = 204
     return response
+
+
+@router.post("/me/password", response_model=TokenRead)
+def change_password(request: Request, data: PasswordChange, actor: LoggedIn, session: DbSession, now: Now) -> TokenRead:
+    """Change one's own password; every other session of the account ends, and a fresh token is returned."""
+    result = service.change_password(
+        session, request.app.state.secret_key, actor, current=data.current_password, new=data.new_password, now=now
+    )
+    return TokenRead(
+        access_token=result.token, expires_in=result.expires_in, subject_kind=result.actor.kind, role=result.actor.role
+    )
 
 
 @router.get("/me", response_model=MeRead)

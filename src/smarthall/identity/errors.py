@@ -1,12 +1,12 @@
 """Identity errors."""
 
-from smarthall.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from smarthall.core.errors import Conflict, Forbidden, HallError, NotFound, Unauthorized, ValidationFailed
 
 
 class InvalidCredentials(Unauthorized):
     code = "invalid_credentials"
-    message_zh = "用户名或密码错误,或账号已被临时锁定"
-    message_en = "Wrong username or password, or the account is temporarily locked"
+    message_zh = "用户名或密码错误"
+    message_en = "Wrong username or password"
 
 
 class CitizenExists(Conflict):
@@ -55,3 +55,17 @@ class UsernameTaken(Conflict):
     code = "username_taken"
     message_zh = "该用户名已被使用"
     message_en = "This username is taken"
+
+
+class LoginThrottled(HallError):
+    status = 429
+    code = "login_throttled"
+    title = "Too many attempts"
+    message_zh = "登录尝试过于频繁,请稍后再试"
+    message_en = "Too many sign-in attempts; please wait and try again"
+
+
+class WrongPassword(Forbidden):
+    code = "wrong_password"
+    message_zh = "当前密码不正确"
+    message_en = "The current password is wrong"

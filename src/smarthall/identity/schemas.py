@@ -109,3 +109,10 @@ class StaffChange(BaseModel):
 
 class StaffCreated(StaffRead):
     initial_password: str = Field(description="shown once; the member changes it at first use")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=8, max_length=128)

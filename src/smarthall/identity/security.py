@@ -44,9 +44,28 @@ def password_problems(password: str) -> list[str]:
     return problems
 
 
-def issue_token(secret: str, *, subject: str, kind: str, now: datetime, ttl_minutes: int) -> tuple[str, int]:
+def issue_token(
+    secret: str,
+    *,
+    subject: str,
+    kind: str,
+    now: datetime,
+    ttl_minutes: int,
+    session_id: str | None = None,
+    idle_minutes: int | None = None,
+) -> tuple[str, int]:
+    """A signed token for one session (``identity.sessions``): its id, when it was issued, its idle timeout."""
     exp = now + timedelta(minutes=ttl_minutes)
-    payload = {"sub": subject, "kind": kind, "iat": int(now.timestamp()), "exp": int(exp.timestamp())}
+    payload: dict[str, Any] = {
+        "sub": subject,
+        "kind": kind,
+        "sid": session_id or secrets.token_urlsafe(16),
+        "ts": now.timestamp(),
+        "iat": int(now.timestamp()),
+        "exp": int(exp.timestamp()),
+    }
+    if idle_minutes:
+        payload["idle"] = idle_minutes
     return jwt.encode(payload, secret, algorithm="HS256"), ttl_minutes * 60
 
 

@@ -12,20 +12,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
+from smarthall.core import ratelimit
 from smarthall.core.crypto import blind_index
-from smarthall.core.db import Database
+from smarthall.core.db import Database, after_commit
 from smarthall.core.errors import Forbidden, NotFound, ValidationFailed
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.repository import Page
-from smarthall.core.tenancy import ANONYMOUS, Actor
+from smarthall.core.tenancy import ANONYMOUS, SYSTEM, Actor
 from smarthall.core.validators import check_id_number, check_phone, normalize_id_number
-from smarthall.identity import security
+from smarthall.identity import security, sessions, throttle
 from smarthall.identity.actors import (  # re-exported: the request's actor is part of identity's service
     ACTORS_CACHE as ACTORS_CACHE,
 )
@@ -42,11 +43,12 @@ from smarthall.identity.actors import (
 from smarthall.identity.actors import (
     device_actor as device_actor,
 )
-from smarthall.identity.errors import CitizenExists
+from smarthall.identity.errors import CitizenExists, WrongPassword
 from smarthall.identity.models import Citizen, Device, Staff
 from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.identity.repository import CitizenRepository, DeviceRepository, StaffRepository
 from smarthall.identity.schemas import CitizenCreate, CitizenProfile, CitizenRead, DeviceRead, StaffRead
+from smarthall.notify import service as notify_service
 from smarthall.org import service as org_service
 from smarthall.rules import service as rules_service
 
@@ -68,6 +70,7 @@ class LoginResult:
     token: str = ""
     expires_in: int = 0
     reason: str = ""
+    retry_after: int = 0  # seconds, when the attempt was throttled
 
 
 def _citizen_scope(session: Session, id_number: str) -> org_service.ScopeFacts | None:
@@ -85,9 +88,10 @@ def _rule(session: Session, scope: org_service.HallLike | None, key: str) -> int
 
 
 def login(session: Session, secret: str, *, username: str, password: str, now: datetime) -> LoginResult:
-    """Check a password with lockout. Unknown users cost the same time as wrong passwords (dummy hash).
+    """Check a password under throttling (``identity.throttle``). Unknown users cost the same time as wrong
+    passwords (dummy hash) and are throttled the same way, so no answer tells whether an account exists.
 
-    The lockout and the token's lifetime follow the account's rules (see the module docstring)."""
+    The throttle and the token's lifetime follow the account's rules (see the module docstring)."""
     username = username.strip()
     account: Staff | Citizen | None
     if _ID_LIKE.match(username):
@@ -95,39 +99,107 @@ def login(session: Session, secret: str, *, username: str, password: str, now: d
         account = CitizenRepository(session).by_id_number_index(blind_index(id_number, "id_number"))
     else:
         account = StaffRepository(session).by_username(username)
-
+    scope: org_service.HallLike | None
+    if isinstance(account, Staff):
+        scope = org_service.facts_of(account.hall)
+    else:  # citizens, and names of no account, are throttled under the province's rules
+        scope = _citizen_scope(session, username)
+    policy = throttle.Policy(
+        free=_rule(session, scope, "identity.lockout_threshold"),
+        max_delay=60 * _rule(session, scope, "identity.lockout_minutes"),
+    )
+    store = ratelimit.limiter_of(session.info.get("db")).store
+    ip, stamp = session.info.get("ip"), now.timestamp()
+    wait = throttle.wait_seconds(store, username, ip, policy, stamp)
+    if wait:
+        audit_service.record(
+            session, ANONYMOUS, "auth.login", outcome="denied", detail={"reason": "throttled"}, now=now
+        )
+        return LoginResult(False, reason="throttled", retry_after=wait)
+    # Counted before the (slow) password check, so parallel guesses cannot all slip through before one is counted.
+    counts = throttle.record_failure(store, username, ip, policy, stamp)
     password_ok = security.verify_password(password, account.password_hash if account else None)
     if account is None or not account.active:
         audit_service.record(session, ANONYMOUS, "auth.login", outcome="denied", detail={"reason": "unknown"}, now=now)
         return LoginResult(False, reason="unknown")
-    if isinstance(account, Staff):
-        actor = staff_actor(account)
-        scope: org_service.HallLike | None = org_service.facts_of(account.hall)
-    else:
-        actor = citizen_actor(account)
-        scope = _citizen_scope(session, id_number)
-    if account.locked_until and account.locked_until > now:
-        audit_service.record(session, actor, "auth.login", outcome="denied", detail={"reason": "locked"}, now=now)
-        return LoginResult(False, reason="locked")
+    actor = staff_actor(account) if isinstance(account, Staff) else citizen_actor(account)
     if not password_ok:
-        account.failed_logins += 1
-        reason = "bad_password"
-        if account.failed_logins >= _rule(session, scope, "identity.lockout_threshold"):
-            account.locked_until = now + timedelta(minutes=_rule(session, scope, "identity.lockout_minutes"))
-            account.failed_logins = 0
-            reason = "locked_now"
-        audit_service.record(session, actor, "auth.login", outcome="denied", detail={"reason": reason}, now=now)
-        return LoginResult(False, reason=reason)
-    account.failed_logins = 0
-    account.locked_until = None
+        audit_service.record(session, actor, "auth.login", outcome="denied", detail={"reason": "bad_password"}, now=now)
+        if isinstance(account, Staff) and throttle.is_burst(counts, policy):
+            _alert_burst(session, account, counts, now)
+        return LoginResult(False, reason="bad_password")
+    throttle.record_success(store, username, ip)
     account.last_login_at = now
     if account.password_hash and security.needs_rehash(account.password_hash):
         account.password_hash = security.hash_password(password)
     subject = f"{'staff' if isinstance(account, Staff) else 'citizen'}:{account.id}"
     token, expires_in = security.issue_token(
-        secret, subject=subject, kind=actor.kind, now=now, ttl_minutes=_rule(session, scope, "identity.session_minutes")
+        secret,
+        subject=subject,
+        kind=actor.kind,
+        now=now,
+        ttl_minutes=_rule(session, scope, "identity.session_minutes"),
+        session_id=sessions.new_session_id(),
+        idle_minutes=_rule(session, scope, "identity.staff_idle_minutes") if isinstance(account, Staff) else None,
     )
     audit_service.record(session, actor, "auth.login", now=now)
+    return LoginResult(True, actor=actor, token=token, expires_in=expires_in)
+
+
+def _alert_burst(session: Session, staff: Staff, counts: dict[str, int], now: datetime) -> None:
+    """Tell the hall's managers that someone is guessing a staff member's password (audited as well)."""
+    audit_service.record(
+        session, SYSTEM, "auth.login_burst", target_type="staff", target_id=staff.id, detail=counts, now=now
+    )
+    for manager in StaffRepository(session).active_in_hall(staff.hall_id, ["hall_manager"]):
+        notify_service.send(
+            session,
+            template="identity.login_burst",
+            params={"username": staff.username, "failures": counts["account"]},
+            now=now,
+            staff_id=manager.id,
+            ref_type="staff",
+            ref_id=staff.id,
+        )
+
+
+def change_password(
+    session: Session, secret: str, actor: Actor, *, current: str, new: str, now: datetime
+) -> LoginResult:
+    """Change one's own password: every other session of the account ends; the answer carries a fresh token."""
+    repo: CitizenRepository | StaffRepository = (
+        StaffRepository(session) if actor.kind == "staff" else CitizenRepository(session)
+    )
+    account = repo.by_id(actor.id) if actor.kind in ("staff", "citizen") and actor.id is not None else None
+    if account is None:
+        raise Forbidden()
+    if not security.verify_password(current, account.password_hash):
+        audit_service.record(session, actor, "auth.password_change", outcome="denied", now=now)
+        raise WrongPassword()
+    if weak := security.password_problems(new):
+        raise ValidationFailed(
+            "密码至少8位,且须同时包含字母和数字",
+            "The password needs at least 8 characters with letters and digits",
+            detail=[{"field": "new_password", "code": f"password_{w}"} for w in weak],
+        )
+    set_password(account, new)
+    scope = (
+        org_service.facts_of(account.hall) if isinstance(account, Staff) else _citizen_scope(session, account.id_number)
+    )
+    subject, sid = f"{actor.kind}:{account.id}", sessions.new_session_id()
+    store = ratelimit.limiter_of(session.info.get("db")).store
+    stamp = now.timestamp()
+    after_commit(session, lambda: sessions.void_all(store, subject, stamp, keep_sid=sid))
+    token, expires_in = security.issue_token(
+        secret,
+        subject=subject,
+        kind=actor.kind,
+        now=now,
+        ttl_minutes=_rule(session, scope, "identity.session_minutes"),
+        session_id=sid,
+        idle_minutes=_rule(session, scope, "identity.staff_idle_minutes") if isinstance(account, Staff) else None,
+    )
+    audit_service.record(session, actor, "auth.password_change", target_type=actor.kind, target_id=account.id, now=now)
     return LoginResult(True, actor=actor, token=token, expires_in=expires_in)
 
 

@@ -83,3 +83,9 @@ class RequeueUsed(RuleViolation):
 
 class InvalidIdentity(ValidationFailed):
     code = "invalid_identity"
+
+
+class RemoteTicketLimit(Conflict):
+    code = "remote_ticket_limit"
+    message_zh = "您在该队列已有未办结的远程取号,请办结或取消后再取"
+    message_en = "You already hold a live remote ticket in this queue"

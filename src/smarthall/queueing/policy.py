@@ -36,6 +36,7 @@ class QueueRules:
     priority_age: int
     long_wait_minutes: int
     long_wait_alert_count: int
+    remote_live_per_citizen: int
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:

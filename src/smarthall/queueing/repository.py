@@ -79,6 +79,14 @@ _CITIZEN_TICKETS = (
 )
 _TICKET_BY_KEY = select(*_TICKET_COLS).where(_T.c.idempotency_key == bindparam("key"))
 _INSERT_TICKET = insert(_T).returning(*_TICKET_COLS)
+_LIVE_REMOTE = select(func.count()).where(
+    _T.c.hall_id == bindparam("h"),
+    _T.c.day == bindparam("d"),
+    _T.c.queue_code == bindparam("q"),
+    _T.c.citizen_id == bindparam("c"),
+    _T.c.source == "mobile",
+    _T.c.status.in_(("waiting", "called")),
+)
 _NEXT_SEQ = text(
     "INSERT INTO queue_counter (hall_id, queue_code, day, value, waiting) VALUES (:h, :q, :d, 1, 0) "
     "ON CONFLICT (hall_id, queue_code, day) DO UPDATE SET value = queue_counter.value + 1 RETURNING value"
@@ -281,6 +289,11 @@ def _audited(session: Session, actor: Actor, action: str, ticket_id: int, hall_c
 def ticket_by_id(session: Session, ticket_id: int) -> TicketRow | None:
     row = session.execute(_TICKET_BY_ID, {"id": ticket_id}).first()
     return _ticket(row) if row is not None else None
+
+
+def live_remote_tickets(session: Session, citizen_id: int, hall_id: int, day: date, queue_code: str) -> int:
+    """How many remote (mobile) tickets of ``citizen_id`` wait or are being served in one queue of a hall today."""
+    return int(session.execute(_LIVE_REMOTE, {"h": hall_id, "d": day, "q": queue_code, "c": citizen_id}).scalar_one())
 
 
 def citizen_tickets(session: Session, citizen_id: int, day: date) -> list[TicketRow]:

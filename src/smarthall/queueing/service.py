@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smarthall.appointment import service as appointment_service
-from smarthall.core import broadcast
+from smarthall.core import broadcast, ratelimit
 from smarthall.core.cache import cached
 from smarthall.core.clock import service_day
 from smarthall.core.crypto import blind_index
@@ -46,6 +46,7 @@ from smarthall.queueing.errors import (
     IdempotencyMismatch,
     InvalidIdentity,
     ItemNotServed,
+    RemoteTicketLimit,
     TicketNotFound,
     WindowNotFound,
 )
@@ -206,6 +207,7 @@ def issue_ticket(
         actor.ensure_hall(hall.id, hall.region_path)
     elif actor.kind != "citizen":
         raise Forbidden()
+    ratelimit.enforce(session, _LIMITS.get(actor.kind, "queueing.ticket"), actor, now)
     if not facts.is_open(session, hall, now):
         raise HallClosed(detail={"hall_code": hall.code})
     today = service_day(now)
@@ -242,6 +244,10 @@ def issue_ticket(
     item = facts.item(session, item_code)
     reason = policy.priority_reason(id_number, data.declared, on_time, today, priority_age=rules.priority_age)
     prefix = facts.prefixes(session).get(item.department_code, "Z")
+    if actor.kind == "citizen" and citizen_id is not None and booking is None:
+        live = repo.live_remote_tickets(session, citizen_id, hall.id, today, prefix)
+        if rules.remote_live_per_citizen and live >= rules.remote_live_per_citizen:
+            raise RemoteTicketLimit(detail={"queue": prefix, "live": live, "max": rules.remote_live_per_citizen})
     values = {
         "hall_id": hall.id,
         "hall_code": hall.code,
@@ -285,6 +291,9 @@ def issue_ticket(
         appointment_service.attach_ticket(session, booking, ticket.id, actor=actor)
     publish(session, hall.id, hall.code, {"type": "issued", "hall_code": hall.code, "queue": prefix}, now=now)
     return ticket, False
+
+
+_LIMITS = {"device": "queueing.kiosk_ticket", "citizen": "queueing.remote_ticket"}
 
 
 def _source(actor: Actor, checked_in: bool) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smarthall.audit import service as audit_service
 from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, Now, SettingsDep, client_ip
+from smarthall.core.errors import Forbidden
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service as identity_service
+from smarthall.identity.actors import cross_site, end_presented_session, is_https
 from smarthall.org import service as org_service
 from smarthall.web import portal
 from smarthall.web.nav import tiles_for
@@ -68,11 +70,22 @@ def login_submit(
     next: Annotated[str, Form(max_length=300)] = "/",  # noqa: A002
 ) -> Response:
     safe_next = next if next.startswith("/") and not next.startswith("//") else "/"
+    if cross_site(request):  # login CSRF: another site must not sign a browser into an account of its choosing
+        raise Forbidden("跨站请求被拒绝", "Cross-site request refused", code="csrf_rejected")
     result = identity_service.attempt_login(
         database, request.app.state.secret_key, username=username, password=password, now=now, ip=client_ip(request)
     )
     if not result.ok:
-        return render(request, "login.html", {"next": safe_next, "failed": True, "username": username}, status_code=401)
+        throttled = result.retry_after if result.reason == "throttled" else 0
+        page = render(
+            request,
+            "login.html",
+            {"next": safe_next, "failed": True, "throttled": throttled, "username": username},
+            status_code=429 if throttled else 401,
+        )
+        if throttled:
+            page.headers["Retry-After"] = str(throttled)
+        return page
     response = RedirectResponse(safe_next, status_code=303)
     response.set_cookie(
         identity_service.SESSION_COOKIE,
@@ -80,16 +93,32 @@ def login_submit(
         max_age=result.expires_in,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.cookie_secure or is_https(request),
     )
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, now: Now) -> Response:
+    if cross_site(request):
+        raise Forbidden("跨站请求被拒绝", "Cross-site request refused", code="csrf_rejected")
+    end_presented_session(request, now)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(identity_service.SESSION_COOKIE)
     return response
+
+
+@router.get("/docs")
+def api_docs() -> Response:
+    """The OpenAPI reference in Swagger UI, from the vendored copy (works offline, under the CSP)."""
+    return HTMLResponse(
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>smarthall API</title>'
+        '<link rel="icon" href="/static/vendor/swagger-ui/favicon-32x32.png">'
+        '<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head><body>'
+        '<div id="swagger-ui"></div>'
+        '<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>'
+        '<script src="/static/js/api-docs.js"></script></body></html>'
+    )
 
 
 @router.get("/audit")

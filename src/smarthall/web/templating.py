@@ -41,6 +41,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "lang_url": switch_lang_url(request, lang),
         "t": lambda key, **kw: translate(key, lang, **kw),  # type: ignore[arg-type]
         "actor": getattr(request.state, "actor", None),
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
