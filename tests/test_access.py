@@ -40,9 +40,11 @@ PUBLIC = {
     # Rating: a signed one-time link (QR/SMS) or a kiosk ID read stands in for a login; the service checks that
     # the rater is the person served (403 otherwise), tested in tests/evaluation.
     ("POST", "/api/v1/evaluations"),
-    # Consultation is for everyone, signed in or not (智能咨询); feedback on an answer needs its asker's token.
+    # Consultation is for everyone, signed in or not (智能咨询); feedback on an answer and the pick of a clarifying
+    # choice need the asker's token (403 otherwise, tested in tests/consult).
     ("POST", "/api/v1/consult/ask"),
     ("POST", "/api/v1/consult/feedback"),
+    ("POST", "/api/v1/consult/questions/{question_id}/choice"),
     # A citizen may ask for assisted handling from the web without an account (contact by phone).
     ("POST", "/api/v1/help-requests"),
     # Anyone holding a result document may check it against the signed original (public verification).

@@ -23,8 +23,7 @@ QUERY = re.compile(r"\b(select|update|insert)\(|session\.execute\(")
 THIN = ("service.py", "api.py", "pages.py")
 
 # Files still holding queries, to be emptied into their domain's repository.py.
-PENDING_QUERIES: set[str] = {
-}
+PENDING_QUERIES: set[str] = set()
 
 # (importing file, imported module) pairs allowed for good, with the reason.
 ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
@@ -36,8 +35,7 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
 }
 
 # Cross-domain imports still to be replaced by calls to the other domain's service.
-PENDING_IMPORTS: set[tuple[str, str]] = {
-}
+PENDING_IMPORTS: set[tuple[str, str]] = set()
 
 # Modules still over the size limit.
 PENDING_LONG: set[str] = set()
@@ -45,8 +43,7 @@ CASES_LIMIT, LIMIT = 400, 600
 
 # Pages modules that still add their home tiles at import (``web.nav.register``) rather than contributing them in
 # their domain's register() (``registry.contribute(nav.TILES_POINT, nav.tile(...))``).
-PENDING_TILES: set[str] = {
-}
+PENDING_TILES: set[str] = set()
 TILE_AT_IMPORT = re.compile(r"^(nav\.)?register\(\s*(nav\.)?Tile\(", re.MULTILINE)
 
 IMPORT_TIME_WIRING = re.compile(

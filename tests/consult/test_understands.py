@@ -106,11 +106,16 @@ class TestAskBack:
         assert "ITEM-SC-003" in codes and "ITEM-SC-002" in codes
         assert [s["route"] for s in body["next_steps"]] == ["guide_desk", "hotline"]  # "neither" goes to people
         url = f"/api/v1/consult/questions/{body['question_id']}/choice"
-        picked = client.post(url, json={"entry_code": "ITEM-SC-003"})
+        token = body["feedback_token"]
+        # only the asker (holding the answer's token) picks: a stranger with the question id is refused
+        assert_problem(client.post(url, json={"entry_code": "ITEM-SC-003"}), 403, "not_the_asker")
+        picked = client.post(url, json={"entry_code": "ITEM-SC-003", "feedback_token": token})
         assert picked.status_code == 200, picked.text
         assert picked.json()["answers"][0]["item_code"] == "SC-003"
-        assert "book" in [s["route"] for s in picked.json()["next_steps"]]
-        assert_problem(client.post(url, json={"entry_code": "ITEM-GA-001"}), 422, "choice_not_offered")
+        assert "ticket" in [s["route"] for s in picked.json()["next_steps"]]  # that item's own next steps
+        assert_problem(
+            client.post(url, json={"entry_code": "ITEM-GA-001", "feedback_token": token}), 422, "choice_not_offered"
+        )
         assert_problem(
             client.post("/api/v1/consult/questions/999999/choice", json={"entry_code": "X"}), 404, "question_not_found"
         )
@@ -127,9 +132,10 @@ class TestAskBack:
         assert page.status_code == 200
         assert 'data-testid="clarify"' in page.text and 'action="/ask/choose"' in page.text
         qid = page.text.split('name="question_id" value="')[1].split('"')[0]
-        chosen = client.post(
-            "/ask/choose", data={"question_id": qid, "entry_code": "ITEM-SC-002", "hall_code": "H-690102"}
-        )
+        token = page.text.split('name="feedback_token" value="')[1].split('"')[0]
+        form = {"question_id": qid, "entry_code": "ITEM-SC-002", "hall_code": "H-690102"}
+        assert client.post("/ask/choose", data=form).status_code == 403  # not the asker
+        chosen = client.post("/ask/choose", data={**form, "feedback_token": token})
         assert chosen.status_code == 200 and "个体工商户设立登记" in chosen.text
 
 

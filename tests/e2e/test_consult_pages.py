@@ -62,7 +62,7 @@ def test_guide_desk_identify_find_route(live_server: str, page: Any) -> None:
     page.fill("[data-testid=need]", "二手房过户要带啥")
     page.click("[data-testid=find]")
     page.wait_for_selector("[data-testid=step-route]")
-    assert "二手房过户" in page.inner_text("[data-testid=step-route]")
+    assert "存量房转移登记" in page.inner_text("[data-testid=step-route]")  # 二手房过户 in the citizen's words
     assert "预约办理" in page.inner_text("[data-testid=step-route]")
     screenshot(page, "guide-desk-console")
     page.click("[data-testid=step-route] button[data-route=help]")
@@ -103,7 +103,7 @@ def test_helper_works_a_request(live_server: str, page: Any) -> None:
     page.wait_for_selector("[data-testid=mine]")
     page.click(f"[data-testid=start-{rid}]")
     page.wait_for_selector(f"[data-testid=finish-{rid}]")
-    assert page.inner_text(f"[data-testid=status-{rid}]") == "in_progress"
+    assert page.inner_text(f"[data-testid=status-{rid}]") == "帮办中"  # in words, not the code
     page.fill(f"[data-testid=ticket-{rid}]", "A017")
     screenshot(page, "helper-work-list")
     page.click(f"[data-testid=finish-{rid}]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import screenshot
 
@@ -20,7 +21,8 @@ def test_clerk_logs_in_and_sees_the_catalog(live_server, page):
     page.wait_for_selector("[data-testid=item-count]")
     assert page.inner_text("[data-testid=item-count]") == "共 45 项"
     page.fill("input[name=q]", "注销")
-    page.wait_for_function("document.querySelector('[data-testid=item-count]').innerText !== '共 45 项'")
+    # a locator assertion, not a string predicate: the page's CSP (rightly) forbids eval
+    expect(page.locator("[data-testid=item-count]")).not_to_have_text("共 45 项")
     assert "个体工商户注销登记" in page.inner_text("#items")
     screenshot(page, "catalog-search")
     page.click("text=个体工商户注销登记")

@@ -135,8 +135,8 @@ def test_place_in_line_without_windows_is_the_calling_order(rows, streak, data):
     assert policy.ahead_in_line(cands, target, now=now, priority_streak=streak, rule=RULES) == called
 
 
-def _ahead(client, ticket_id: int) -> int:
-    body = client.get(f"/api/v1/tickets/{ticket_id}").json()
+def _ahead(client, token: str) -> int:
+    body = client.get(f"/api/v1/tickets/by-token/{token}").json()  # the holder's view, by the slip's reference
     return int(body["ahead"])
 
 
@@ -149,13 +149,13 @@ def test_issue_16_priority_tickets_ahead_no_window_then_a_window(client):
     c3 = issue(client, "GA-002", id_number=make_id_number(date(1950, 3, 1))).json()
     assert (c1["priority"], c2["priority"], c3["priority"]) == (False, True, True)
     assert c2["ahead"] == 0 and c3["ahead"] == 1  # on the slips
-    assert [_ahead(client, t["id"]) for t in (c1, c2, c3)] == [2, 0, 1]
-    page = client.get(f"/tickets/{c1['id']}")
+    assert [_ahead(client, t["token"]) for t in (c1, c2, c3)] == [2, 0, 1]
+    page = client.get(f"/tickets/{c1['token']}")
     assert page.status_code == 200
 
     clerk = auth(client, "clerk1")
     sign_in(client, clerk)
-    assert [_ahead(client, t["id"]) for t in (c1, c2, c3)] == [2, 0, 1]
+    assert [_ahead(client, t["token"]) for t in (c1, c2, c3)] == [2, 0, 1]
     called = []
     for _ in range(3):
         t = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).json()
@@ -163,7 +163,7 @@ def test_issue_16_priority_tickets_ahead_no_window_then_a_window(client):
         if len(called) < 3:
             remaining = [x for x in (c1, c2, c3) if x["id"] not in called]
             # whoever is called next had nobody ahead
-            nxt = min(remaining, key=lambda x: _ahead(client, x["id"]))
-            assert _ahead(client, nxt["id"]) == 0
+            nxt = min(remaining, key=lambda x: _ahead(client, x["token"]))
+            assert _ahead(client, nxt["token"]) == 0
         client.post(f"/api/v1/tickets/{t['id']}/finish", headers=clerk)
     assert called == [c2["id"], c3["id"], c1["id"]]

@@ -237,6 +237,28 @@ def _leave(session: Any, clerk: Any) -> tuple[str, object]:
     return "appointment.checked_in", booking.code
 
 
+@appt_write("no_show_came")
+def _came_late(session: Any, clerk: Any) -> tuple[str, object]:
+    _, booking = _slot_and_booking(session, clerk)
+    assert appt_repo.no_show_came(session, clerk, booking.id, NOW) is None  # booked, not a no-show: nothing moves
+    assert appt_repo.leave_booked(session, clerk, booking.id, "no_show", NOW) is not None
+    came = appt_repo.no_show_came(session, clerk, booking.id, NOW)
+    assert came is not None and came.status == "checked_in"
+    return "appointment.checked_in_late", booking.code
+
+
+@appt_write("lift_no_show_block")
+def _lift(session: Any, clerk: Any) -> tuple[str, object]:
+    from datetime import timedelta
+
+    until = NOW + timedelta(days=30)
+    appt_repo.add_credit_block(session, clerk, citizen_id=1, until=until, reason="no_show:YT1")
+    session.flush()
+    assert appt_repo.lift_no_show_block(session, clerk, citizen_id=1, until=until + timedelta(days=1), now=NOW) == 0
+    assert appt_repo.lift_no_show_block(session, clerk, citizen_id=1, until=until, now=NOW) == 1
+    return "appointment.credit_unblock", 1
+
+
 @appt_write("attach_ticket")
 def _attach(session: Any, clerk: Any) -> tuple[str, object]:
     _, booking = _slot_and_booking(session, clerk)

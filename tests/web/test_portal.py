@@ -197,8 +197,8 @@ def test_every_citizen_page_in_words(client, env):
         f"/appointments/confirm?slot_id={slot['id']}&item_code={BOOKABLE}",
         f"/appointments/{code.group(1)}/reschedule",
         "/cases",
-        f"/tickets/{ticket['id']}",
-        f"/tickets/{old['id']}",
+        f"/tickets/{ticket['token']}",
+        f"/tickets/{old['token']}",
     ]
     assert case_no, submitted
     pages.append(f"/cases/{case_no}")
@@ -210,11 +210,11 @@ def test_every_citizen_page_in_words(client, env):
     clerk = auth(client, "clerk1")
     sign_in(client, clerk)
     called = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).json()
-    live = client.get(f"/tickets/{called['id']}", params={"lang": "zh"})
+    live = client.get(f"/tickets/{called['token']}", params={"lang": "zh"})
     assert "已叫号" in live.text and "请到" in live.text
     assert_in_words(live.text, "/tickets (called)", lang="zh")
     client.post(f"/api/v1/tickets/{called['id']}/finish", headers=clerk)
-    done = client.get(f"/tickets/{called['id']}", params={"lang": "zh"})
+    done = client.get(f"/tickets/{called['token']}", params={"lang": "zh"})
     assert "已办结" in visible_text(done.text) and "请到" not in visible_text(done.text)
     assert_in_words(done.text, "/tickets (finished)", lang="zh")
     client.post("/logout", headers=ORIGIN)

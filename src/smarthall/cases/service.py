@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from smarthall.assist import service as assist_service
 from smarthall.cases import (
     actions,
     deadlines,
@@ -30,6 +29,7 @@ from smarthall.cases import (
     views,
     workflow,
 )
+from smarthall.cases.agents import agent_check, agent_of
 from smarthall.cases.errors import (
     ActionInvalid,
     ActionNotForRole,
@@ -52,7 +52,6 @@ from smarthall.cases.schemas import ActionIn, CaseCreate, DeliveryIn
 from smarthall.cases.shapes import Applicant, ItemSpec
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import service_day
-from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
 from smarthall.licences import service as licence_service
@@ -224,30 +223,6 @@ def _system_act(
 # --- load, read, act --------------------------------------------------------------------------------------------
 
 
-def agent_check(
-    session: Session, actor: Actor, entrustor_id: int, *, item_code: str, hall_id: int, act: str, now: datetime
-) -> None:
-    """403 ``proxy_out_of_scope`` unless ``actor`` holds a live authorization of the entrustor for ``act`` on the item
-    at the hall (assist decides, and audits a refusal)."""
-    assist_service.check_agent(
-        session, actor, entrustor_citizen_id=entrustor_id, item_code=item_code, act=act, now=now, hall_id=hall_id
-    )
-
-
-def _agent_of(session: Session, actor: Actor, case: Case | None, now: datetime) -> bool:
-    """Whether a citizen may open ``case`` as the agent of its applicant (to declare or to hand in materials)."""
-    if case is None or case.citizen_id is None or actor.kind != "citizen":
-        return False
-    for act_ in ("submit_materials", "declare"):
-        try:
-            agent_check(session, actor, case.citizen_id, item_code=case.item_code, hall_id=case.hall_id, act=act_,
-                        now=now)  # fmt: skip
-            return True
-        except Forbidden:
-            continue
-    return False
-
-
 def case_in_scope(
     session: Session,
     actor: Actor,
@@ -266,7 +241,7 @@ def case_in_scope(
         return case
     if now is not None and actor.kind == "citizen":
         case = repo.by_number(case_no)
-        if _agent_of(session, actor, case, now):
+        if agent_of(session, actor, case, now):
             assert case is not None
             return case
     if actor.kind in ("staff", "device") and repo.by_number(case_no) is not None:

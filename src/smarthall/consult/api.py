@@ -41,7 +41,10 @@ def ask(body: AskIn, session: DbSession, actor: CurrentActor, now: Now) -> AskOu
 @router.post("/consult/questions/{question_id}/choice", response_model=AskOut)
 def choose(question_id: DbId, body: ChoiceIn, session: DbSession, actor: CurrentActor, now: Now) -> AskOut:
     """Answer a clarifying question: record the tapped choice and get that entry's answer and next steps."""
-    return service.choose(session, actor, question_id=question_id, entry_code=body.entry_code, hall_code=None, now=now)
+    return service.choose(
+        session, actor, question_id=question_id, entry_code=body.entry_code, hall_code=None, token=body.feedback_token,
+        now=now,
+    )  # fmt: skip
 
 
 @router.post("/consult/feedback")

@@ -115,14 +115,16 @@ def ask_choose(
     large: Annotated[int, Form(ge=0, le=1)] = 0,
     channel: Annotated[str, Form(pattern="^(web|kiosk|guide_desk)$")] = "web",
     question: Annotated[str, Form(max_length=5000)] = "",
+    feedback_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     """A tapped choice of a clarifying question: recorded, then answered with that entry."""
     request.state.actor = actor
     ctx = {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "question": question}
     try:
         result = service.choose(
-            session, actor, question_id=question_id, entry_code=entry_code, hall_code=hall_code or None, now=now
-        )
+            session, actor, question_id=question_id, entry_code=entry_code, hall_code=hall_code or None,
+            token=feedback_token, now=now,
+        )  # fmt: skip
     except HallError as exc:
         return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
     return render(request, "consult/ask.html", {**ctx, "result": result})

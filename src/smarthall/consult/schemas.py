@@ -53,6 +53,7 @@ class Clarify(BaseModel):
 
 class ChoiceIn(BaseModel):
     entry_code: str = Field(min_length=1, max_length=40)
+    feedback_token: str = Field(default="", max_length=128)  # the asker's proof (``AskOut.feedback_token``)
 
 
 class AskOut(BaseModel):

@@ -349,13 +349,27 @@ def _clarify(docs: list[qa.KbDoc]) -> Clarify:
     return Clarify(question_zh=zh, question_en=en, choices=choices)
 
 
+def _ensure_asker(actor: Actor, question_id: int, token: str) -> None:
+    """The asker (holding the answer's token) or staff may act on an answer; anyone else is refused."""
+    if not (actor.is_staff or hmac.compare_digest(token.encode(), feedback_token(question_id).encode())):
+        raise Forbidden("仅提问人可以评价该回答", "Only the asker may rate this answer", code="not_the_asker")
+
+
 def choose(
-    session: Session, actor: Actor, *, question_id: int, entry_code: str, hall_code: str | None, now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    question_id: int,
+    entry_code: str,
+    hall_code: str | None,
+    token: str = "",
+    now: datetime,
 ) -> AskOut:
-    """Record which choice of a clarifying question was tapped and answer with that entry."""
+    """Record which choice of a clarifying question was tapped (by the asker) and answer with that entry."""
     row = QuestionRepository(session).get(question_id)
     if row is None:
         raise QuestionNotFound()
+    _ensure_asker(actor, question_id, token)
     if entry_code not in (row.clarify_choices or []):
         raise QuestionInvalid(
             "这一项不在可选范围内",
@@ -391,8 +405,7 @@ def feedback(session: Session, actor: Actor, *, question_id: int, helpful: bool,
     row = QuestionRepository(session).get(question_id)
     if row is None:
         raise QuestionNotFound()
-    if not (actor.is_staff or hmac.compare_digest(token.encode(), feedback_token(question_id).encode())):
-        raise Forbidden("仅提问人可以评价该回答", "Only the asker may rate this answer", code="not_the_asker")
+    _ensure_asker(actor, question_id, token)
     ratelimit.enforce(session, "consult.feedback", actor, now)
     row.helpful = helpful
     row.feedback_at = now
