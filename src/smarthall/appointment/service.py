@@ -149,16 +149,7 @@ def book(session: Session, actor: Actor, *, slot_id: int, item_code: str, now: d
     """Book a place; the booking's row (code, slot, status, ...). Conditional counter: never overbooked."""
     citizen_id = _citizen_id(actor)
     ratelimit.enforce(session, "appointment.book", actor, now)
-    slot = repo.slot(session, slot_id)
-    if slot is None:
-        raise SlotNotFound(detail={"slot_id": slot_id})
-    hall = org_service.hall_facts_by_id(session, slot.hall_id)
-    item = _bookable_item(session, hall, item_code)
-    if group_code(item) != slot.group_code:
-        raise ItemNotBookable(detail={"item_code": item_code, "slot_id": slot_id})
-    slot_rule, _ = rules(session, hall)
-    if not policy.bookable(slot.starts_at, now, slot_rule):
-        raise SlotClosed(detail={"slot_id": slot_id})
+    slot, hall, item = slot_choice(session, slot_id=slot_id, item_code=item_code, now=now)
     _ensure_credit(session, citizen_id, now)
     cap = int(rules_service.value(session, hall, "appointment.max_live_bookings"))
     if cap and (live := repo.live_bookings(session, citizen_id, now)) >= cap:
