@@ -12,7 +12,7 @@ import pytest
 from smarthall.consult import intent, qa
 from smarthall.consult.guides import entries_from_catalog
 from tests.conftest import auth
-from tests.factories import assert_problem, make_staff
+from tests.factories import assert_problem, assert_refused_page, make_staff
 
 
 def _docs() -> list[qa.KbDoc]:
@@ -134,7 +134,7 @@ class TestAskBack:
         qid = page.text.split('name="question_id" value="')[1].split('"')[0]
         token = page.text.split('name="feedback_token" value="')[1].split('"')[0]
         form = {"question_id": qid, "entry_code": "ITEM-SC-002", "hall_code": "H-690102"}
-        assert client.post("/ask/choose", data=form).status_code == 403  # not the asker
+        assert_refused_page(client.post("/ask/choose", data=form), 403, "not_the_asker")  # not the asker
         chosen = client.post("/ask/choose", data={**form, "feedback_token": token})
         assert chosen.status_code == 200 and "个体工商户设立登记" in chosen.text
 

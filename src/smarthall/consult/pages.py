@@ -169,7 +169,12 @@ def go(
             return render(
                 request,
                 "error.html",
-                {"status": 422, "message_zh": "请先选择大厅", "message_en": "Choose a hall first"},
+                {
+                    "status": 422,
+                    "message_zh": "请先选择大厅",
+                    "message_en": "Choose a hall first",
+                    "code": "hall_required",
+                },
                 status_code=422,
             )
         try:
@@ -185,7 +190,10 @@ def go(
             return error_page(request, exc)
         except ValidationError:
             return render(
-                request, "error.html", {"status": 422, "message_zh": "输入有误", "message_en": "Bad input"}, 422
+                request,
+                "error.html",
+                {"status": 422, "message_zh": "输入有误", "message_en": "Bad input", "code": "validation_error"},
+                422,
             )
         target = f"/ask/help/{row.id}"
     service.record_route(
@@ -206,7 +214,12 @@ def help_requested(request: Request, session: DbSession, actor: CurrentActor, re
     request.state.actor = actor
     row = assist_service.help_request_receipt(session, request_id)
     if row is None:
-        return render(request, "error.html", {"status": 404, "message_zh": "未找到", "message_en": "Not found"}, 404)
+        return render(
+            request,
+            "error.html",
+            {"status": 404, "message_zh": "未找到", "message_en": "Not found", "code": "help_request_not_found"},
+            404,
+        )
     helper = assist_service.helper_names(session, {row.assigned_staff_id} if row.assigned_staff_id else set())
     staff = helper.get(row.assigned_staff_id) if row.assigned_staff_id else None
     return render(
