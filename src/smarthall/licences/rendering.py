@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -34,11 +35,20 @@ _waiters: ThreadPoolExecutor | None = None
 
 
 def _child_start(font_path: Path | None) -> None:
-    """In the child: give way to the web process on a busy machine, and load the font once."""
+    """In the child: give way to the web process on a busy machine, leave when it is gone (killed, not shut down),
+    and load the font once."""
     try:
         os.nice(10)
     except OSError:  # pragma: no cover - not permitted: render at the same priority
         pass
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     if font_path is not None:
         from smarthall.licences.pdf import common_font
 
