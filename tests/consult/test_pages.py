@@ -121,3 +121,10 @@ def test_pages_render_in_english(client: Any) -> None:
     assert r.status_code == 200
     page = client.get("/ask/item/GA-006?hall_code=H-690102&lang=en").text
     assert "What to bring" in page and "Next step" in page
+
+
+def test_only_the_ask_page_may_use_the_microphone(client: Any) -> None:
+    page = client.get("/ask")
+    assert "microphone=(self)" in page.headers["permissions-policy"]
+    assert "data-voice hidden" in page.text and "/static/js/voice.js" in page.text  # shown by voice.js only
+    assert "microphone=()" in client.get("/").headers["permissions-policy"]

@@ -8,7 +8,7 @@ the module that handles it (appointments, the kiosk, online declaration) or rais
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -65,6 +65,16 @@ def _halls(session: DbSession) -> list[tuple[str, str]]:
 # Ask page (web, kiosk, guide desk)
 # ---------------------------------------------------------------------------------------------------------------
 
+# The ask page may use the microphone of its own origin (voice input through the browser's Web Speech API);
+# every other page keeps the site's "no microphone" policy (``core.headers``).
+ASK_PERMISSIONS = "camera=(), microphone=(self), geolocation=(), payment=()"
+
+
+def _ask_page(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
+    response = render(request, "consult/ask.html", context, status_code=status_code)
+    response.headers["Permissions-Policy"] = ASK_PERMISSIONS
+    return response
+
 
 @router.get("/ask")
 def ask_page(
@@ -76,9 +86,8 @@ def ask_page(
     channel: Annotated[str, Query(pattern="^(web|kiosk|guide_desk)$")] = "web",
 ) -> Response:
     request.state.actor = actor
-    return render(
+    return _ask_page(
         request,
-        "consult/ask.html",
         {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "result": None},
     )
 
@@ -99,8 +108,8 @@ def ask_submit(
     try:
         result = service.ask(session, actor, question=question, hall_code=hall_code or None, channel=channel, now=now)
     except HallError as exc:
-        return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
-    return render(request, "consult/ask.html", {**ctx, "result": result})
+        return _ask_page(request, {**ctx, "result": None, "error": exc}, status_code=exc.status_)
+    return _ask_page(request, {**ctx, "result": result})
 
 
 @router.post("/ask/choose")
@@ -126,8 +135,8 @@ def ask_choose(
             token=feedback_token, now=now,
         )  # fmt: skip
     except HallError as exc:
-        return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
-    return render(request, "consult/ask.html", {**ctx, "result": result})
+        return _ask_page(request, {**ctx, "result": None, "error": exc}, status_code=exc.status_)
+    return _ask_page(request, {**ctx, "result": result})
 
 
 @router.post("/ask/feedback")
