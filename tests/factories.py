@@ -52,6 +52,13 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
+def assert_refused_page(response: Any, status: int, code: str) -> None:
+    """``response`` is an HTML refusal page with ``status`` whose ``data-code`` is the problem ``code`` of the API."""
+    assert response.status_code == status, (response.status_code, response.text[:300])
+    assert response.headers["content-type"].startswith("text/html"), response.headers
+    assert f'data-code="{code}"' in response.text, response.text[:2000]
+
+
 def system() -> Any:
     """The system actor (migrations, jobs, the province's own settings in a demo tree without a province hall)."""
     from smarthall.core.tenancy import SYSTEM

@@ -5,7 +5,9 @@
 - a domain reaches another through its ``service``: it never imports another domain's ``models`` or
   ``repository`` (the short, reasoned ``ALLOWED_IMPORTS`` aside);
 - nothing registers at import: huey decorators, listeners and caches are declared in ``register()``;
-- modules stay small (``cases/`` ≤ 400 lines, everything ≤ 600).
+- modules stay small (``cases/`` ≤ 400 lines, everything ≤ 600);
+- a test that expects a refusal (4xx) also says which one: an ``assert`` of only ``<r>.status_code == 4xx`` is
+  refused unless it or the next statement checks the problem ``code`` (``assert_problem``/``assert_refused_page``).
 
 ``PENDING_*`` name what has not moved yet; an entry that no longer offends fails the test, so the lists only shrink.
 """
@@ -140,3 +142,68 @@ def test_modules_stay_small():
             long.add(_rel(path))
     assert long - PENDING_LONG == set(), "split modules that grow past the limit"
     assert PENDING_LONG - long == set(), "small now: remove these from PENDING_LONG"
+
+
+def _status_4xx(node: ast.expr) -> bool:
+    """``node`` is ``<x>.status_code == 4xx`` or ``<x>.status_code in (4xx, ...)``."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return False
+    left, op, right = node.left, node.ops[0], node.comparators[0]
+    if not (isinstance(left, ast.Attribute) and left.attr == "status_code"):
+        return False
+    if isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, int):
+        values = [right.value]
+    elif isinstance(op, ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+        values = [e.value for e in right.elts if isinstance(e, ast.Constant) and isinstance(e.value, int)]
+    else:
+        return False
+    return bool(values) and all(400 <= v < 500 for v in values)
+
+
+def _checks_code(node: ast.AST) -> bool:
+    return any(isinstance(sub, ast.Constant) and sub.value == "code" for sub in ast.walk(node)) or any(
+        isinstance(sub, ast.Name) and sub.id in ("assert_problem", "assert_refused_page", "refused_page")
+        for sub in ast.walk(node)
+    )
+
+
+def status_only_assertions(tree: ast.AST) -> list[ast.Assert]:
+    """Asserts made only of 4xx status comparisons, with no problem ``code`` checked by them or the next statement."""
+    found = []
+    for block in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(block, field, None)
+            if not isinstance(stmts, list):
+                continue
+            for i, stmt in enumerate(stmts):
+                if not isinstance(stmt, ast.Assert):
+                    continue
+                test = stmt.test
+                parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+                if not all(_status_4xx(part) for part in parts):
+                    continue
+                following = stmts[i + 1] if i + 1 < len(stmts) else None
+                if following is None or not _checks_code(following):
+                    found.append(stmt)
+    return found
+
+
+def test_refusals_are_asserted_with_their_code():
+    tests = Path(__file__).resolve().parent
+    offenders = [
+        f"{path.relative_to(tests)}:{stmt.lineno}"
+        for path in sorted(tests.rglob("test_*.py"))
+        for stmt in status_only_assertions(ast.parse(path.read_text()))
+    ]
+    assert offenders == [], "assert the problem code too: assert_problem(response, status, code)"
+
+
+def test_the_refusal_scan_sees_a_bare_status_check():
+    bare = ast.parse("def t(r):\n    assert r.status_code == 403\n    assert r.status_code in (403, 404), r.text\n")
+    named = ast.parse(
+        "def t(r):\n    assert r.status_code == 403 and r.json()['code'] == 'forbidden_role'\n"
+        "    assert r.status_code == 409\n    assert r.json()['code'] == 'taken'\n"
+        "    assert r.status_code == 200\n"
+    )
+    assert [s.lineno for s in status_only_assertions(bare)] == [2, 3]
+    assert status_only_assertions(named) == []

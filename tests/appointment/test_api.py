@@ -12,7 +12,7 @@ from smarthall.appointment.models import Booking, Slot
 from smarthall.appointment.tasks import send_reminders, settle_no_shows
 from smarthall.core.clock import SHANGHAI
 from smarthall.notify.models import Message
-from tests.factories import citizen_payload, register_citizen
+from tests.factories import assert_problem, citizen_payload, register_citizen
 from tests.queueing.helpers import HALL, KIOSK, problem
 
 ITEM = "GA-006"  # 出入境: bookable at county halls
@@ -78,11 +78,10 @@ class TestBook:
         problem(client.post("/api/v1/appointments", json=body, headers=KIOSK), 403, "forbidden_role")
         _, citizen = register_citizen(client)
         _, other = register_citizen(client)
-        assert (
-            client.post(
-                "/api/v1/appointments", json={"slot_id": 999999, "item_code": ITEM}, headers=citizen
-            ).status_code
-            == 404
+        assert_problem(
+            client.post("/api/v1/appointments", json={"slot_id": 999999, "item_code": ITEM}, headers=citizen),
+            404,
+            "slot_not_found",
         )
         assert (
             client.post(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from smarthall.audit.models import AuditEvent
 from smarthall.core.clock import SHANGHAI
 from tests.conftest import auth
+from tests.factories import assert_problem
 
 
 def test_read_package_with_last_check_and_scope(env, cases, client):
@@ -33,9 +34,9 @@ def test_read_package_with_last_check_and_scope(env, cases, client):
     # filter loads in scope or not at all); clerks and anonymous callers cannot read archives
     other = client.get("/api/v1/archives/C20261130202", headers=manager)
     assert other.status_code == 404 and other.json()["code"] == "archive_not_found"
-    assert client.get("/api/v1/archives/C20261130201", headers=auth(client, "clerk1")).status_code == 403
-    assert client.get("/api/v1/archives/C20261130201").status_code == 401
-    assert client.get("/api/v1/archives/NOPE-1", headers=manager).status_code == 404
+    assert_problem(client.get("/api/v1/archives/C20261130201", headers=auth(client, "clerk1")), 403, "forbidden_role")
+    assert_problem(client.get("/api/v1/archives/C20261130201"), 401, "unauthorized")
+    assert_problem(client.get("/api/v1/archives/NOPE-1", headers=manager), 404, "archive_not_found")
     listed = client.get("/api/v1/archives", headers=manager).json()
     assert [p["case_no"] for p in listed] == ["C20261130201"]
 
@@ -52,7 +53,9 @@ def test_exported_zip_validates_with_bagit(env, cases, client, tmp_path):
     bag.validate()
     assert bag.info["External-Identifier"] == "C20261130203"
     # the auditor may read and check but not export; exports are logged
-    assert client.get("/api/v1/archives/C20261130203/export", headers=auth(client, "auditor1")).status_code == 403
+    assert_problem(
+        client.get("/api/v1/archives/C20261130203/export", headers=auth(client, "auditor1")), 403, "forbidden_role"
+    )
     with env.db.unit_of_work(write=False) as session:
         actions = set(
             session.execute(select(AuditEvent.action).where(AuditEvent.target_id == "C20261130203")).scalars()
@@ -63,7 +66,9 @@ def test_exported_zip_validates_with_bagit(env, cases, client, tmp_path):
 def test_manual_check_needs_permission(env, cases, client):
     cases.add("C20261130204")
     cases.finish("C20261130204")
-    assert client.post("/api/v1/archives/C20261130204/checks", headers=auth(client, "clerk1")).status_code == 403
+    assert_problem(
+        client.post("/api/v1/archives/C20261130204/checks", headers=auth(client, "clerk1")), 403, "forbidden_role"
+    )
     ok = client.post("/api/v1/archives/C20261130204/checks", headers=auth(client, "auditor1"))
     assert ok.status_code == 200 and ok.json()["ok"] is True
 
@@ -83,9 +88,11 @@ def test_disposal_needs_end_of_retention_and_a_second_person(env, cases, client)
     due = client.get("/api/v1/archives/disposals/due", headers=manager).json()
     assert [p["case_no"] for p in due] == ["C20261130205"]
     permanent = client.post("/api/v1/archives/disposals", json={"case_nos": ["C20261130206"]}, headers=manager)
-    assert permanent.status_code == 422
-    assert (
-        client.post("/api/v1/archives/disposals", json={"case_nos": ["C20261130205"]}, headers=admin).status_code == 403
+    assert_problem(permanent, 422, "archive_disposal_not_due")
+    assert_problem(
+        client.post("/api/v1/archives/disposals", json={"case_nos": ["C20261130205"]}, headers=admin),
+        403,
+        "forbidden_role",
     )  # the approver cannot propose
     proposed = client.post(
         "/api/v1/archives/disposals", json={"case_nos": ["C20261130205"], "note": "期满"}, headers=manager
@@ -93,12 +100,11 @@ def test_disposal_needs_end_of_retention_and_a_second_person(env, cases, client)
     assert proposed.status_code == 201
     disposal_id = proposed.json()[0]["id"]
     again = client.post("/api/v1/archives/disposals", json={"case_nos": ["C20261130205"]}, headers=manager)
-    assert again.status_code == 409
-    assert (
-        client.post(
-            f"/api/v1/archives/disposals/{disposal_id}/decision", json={"action": "approve"}, headers=manager
-        ).status_code
-        == 403
+    assert_problem(again, 409, "archive_disposal_conflict")
+    assert_problem(
+        client.post(f"/api/v1/archives/disposals/{disposal_id}/decision", json={"action": "approve"}, headers=manager),
+        403,
+        "forbidden_role",
     )  # the proposer cannot approve
 
     approved = client.post(
@@ -107,11 +113,10 @@ def test_disposal_needs_end_of_retention_and_a_second_person(env, cases, client)
         headers=admin,
     )
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
-    assert (
-        client.post(
-            f"/api/v1/archives/disposals/{disposal_id}/decision", json={"action": "reject"}, headers=admin
-        ).status_code
-        == 409
+    assert_problem(
+        client.post(f"/api/v1/archives/disposals/{disposal_id}/decision", json={"action": "reject"}, headers=admin),
+        409,
+        "archive_disposal_conflict",
     )
     assert not (env.settings.data_dir / "archive" / "C20261130205").exists()
     body = client.get("/api/v1/archives/C20261130205", headers=manager).json()

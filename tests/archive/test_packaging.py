@@ -13,6 +13,7 @@ from sqlalchemy import select
 from smarthall.archive import service as archive_service
 from smarthall.archive.models import CheckReport, Package, PackageFile
 from smarthall.core.subjects import ArchivalFile
+from tests.factories import assert_problem
 
 
 def _package(env, case_no):
@@ -90,18 +91,18 @@ def test_retention_classes_by_item_type_and_override(env, cases, client):
         ).status_code
         == 204
     )
-    assert (
-        client.put(
-            "/api/v1/archives/retention-rules", json={"scope": "item:RS-003", "retention": "5y"}, headers=admin
-        ).status_code
-        == 422
+    assert_problem(
+        client.put("/api/v1/archives/retention-rules", json={"scope": "item:RS-003", "retention": "5y"}, headers=admin),
+        422,
+        "validation_error",
     )
     manager = auth(client, "hallmanager1")
-    assert (
+    assert_problem(
         client.put(
             "/api/v1/archives/retention-rules", json={"scope": "type:其他", "retention": "30y"}, headers=manager
-        ).status_code
-        == 403
+        ),
+        403,
+        "forbidden_role",
     )
     cases.add("C20261130004", item_code="RS-003", item_type="行政给付")
     cases.finish("C20261130004")

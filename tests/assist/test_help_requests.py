@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import auth
-from tests.factories import register_citizen
+from tests.factories import assert_problem, register_citizen
 
 
 def staff_id(client: Any, username: str) -> int:
@@ -49,7 +49,7 @@ def test_lifecycle_with_times_and_links(client: Any, env: Any) -> None:
     assert done["status"] == "done" and done["case_ref"] == "BD2026000001" and done["ticket_ref"] == "A001"
     assert done["finished_at"] > done["started_at"] > done["opened_at"]
     again = client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=helper)
-    assert again.status_code == 409 and again.json()["code"] == "bad_transition"
+    assert again.status_code == 409 and again.json()["code"] == "help_request_bad_transition"
     listed = client.get("/api/v1/help-requests?status=done", headers=helper).json()
     assert [r["id"] for r in listed] == [rid]
 
@@ -79,9 +79,11 @@ def test_citizen_sees_and_cancels_only_their_own(client: Any) -> None:
     _, alice = register_citizen(client)
     _, bob = register_citizen(client)
     rid = create(client, alice, description="<script>x</script>").json()["id"]
-    assert client.get(f"/api/v1/help-requests/{rid}", headers=bob).status_code == 404
-    assert (
-        client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=alice).status_code == 403
+    assert_problem(client.get(f"/api/v1/help-requests/{rid}", headers=bob), 404, "help_request_not_found")
+    assert_problem(
+        client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=alice),
+        403,
+        "citizen_cancel_only",
     )
     r = client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "cancel"}, headers=alice)
     assert r.status_code == 200 and r.json()["status"] == "cancelled" and r.json()["cancelled_at"]
@@ -91,16 +93,20 @@ def test_citizen_sees_and_cancels_only_their_own(client: Any) -> None:
 
 def test_denials_wrong_role_wrong_hall_anonymous(client: Any) -> None:
     rid = create(client, source="web").json()["id"]
-    assert client.get("/api/v1/help-requests").status_code == 401
-    assert create(client, auth(client, "auditor1")).status_code == 403  # oversight roles do not raise requests
+    assert_problem(client.get("/api/v1/help-requests"), 401, "unauthorized")
+    assert_problem(
+        create(client, auth(client, "auditor1")), 403, "forbidden_role"
+    )  # oversight roles do not raise requests
     # a clerk may raise requests but not handle them
     r = client.post(f"/api/v1/help-requests/{rid}/actions", json={"action": "start"}, headers=auth(client, "clerk1"))
-    assert r.status_code == 403
+    assert_problem(r, 403, "forbidden_role")
     # staff of another hall cannot see or raise requests for this hall
     other = _other_hall_guide(client)
     if other:
-        assert client.get(f"/api/v1/help-requests/{rid}", headers=auth(client, other)).status_code == 404
-        assert create(client, auth(client, other)).status_code == 403
+        assert_problem(
+            client.get(f"/api/v1/help-requests/{rid}", headers=auth(client, other)), 404, "help_request_not_found"
+        )
+        assert_problem(create(client, auth(client, other)), 403, "out_of_scope")
 
 
 def _other_hall_guide(client: Any) -> str | None:
@@ -115,15 +121,14 @@ def _other_hall_guide(client: Any) -> str | None:
 
 
 def test_bad_input_is_4xx(client: Any) -> None:
-    assert create(client, hall_code="H-NOPE").status_code == 422
-    assert create(client, item_code="NOPE-1").status_code == 422
-    assert create(client, phone="12345").status_code == 422
-    assert create(client, source="telepathy").status_code == 422
-    assert (
-        client.post(
-            "/api/v1/help-requests/999999/actions", json={"action": "start"}, headers=auth(client, "guide1")
-        ).status_code
-        == 404
+    assert_problem(create(client, hall_code="H-NOPE"), 422, "unknown_hall")
+    assert_problem(create(client, item_code="NOPE-1"), 422, "unknown_item")
+    assert_problem(create(client, phone="12345"), 422, "invalid_phone")
+    assert_problem(create(client, source="telepathy"), 422, "validation_error")
+    assert_problem(
+        client.post("/api/v1/help-requests/999999/actions", json={"action": "start"}, headers=auth(client, "guide1")),
+        404,
+        "help_request_not_found",
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tests.conftest import DEFAULT_NOW, auth
-from tests.factories import assert_problem, make_staff, register_citizen
+from tests.factories import assert_problem, assert_refused_page, make_staff, register_citizen
 
 HALL, OTHER_HALL = "H-690102", "H-690123"
 
@@ -113,19 +113,19 @@ def test_full_lifecycle_notifies_the_entrustor_at_every_step(client: Any, env: A
     pid = r.json()["id"]
     assert r.json()["status"] == "pending_confirmation" and r.json()["hall_code"] == HALL
     # the agent cannot act before the entrustor confirms, nor confirm for them
-    assert check(client, pid, grandson).status_code == 403
+    assert_problem(check(client, pid, grandson), 403, "proxy_out_of_scope")
     assert_problem(act(client, pid, grandson, "confirm"), 403, "entrustor_confirmation_required")
     assert act(client, pid, grandma, "confirm").json()["confirmed_via"] == "login"
     assert check(client, pid, grandson).json() == {"allowed": True, "authorization_id": pid}
     assert act(client, pid, grandson, "start").json()["status"] == "in_progress"
     assert act(client, pid, grandson, "suspend").json()["status"] == "suspended"
-    assert check(client, pid, grandson).status_code == 403  # suspended: no acting
+    assert_problem(check(client, pid, grandson), 403, "proxy_out_of_scope")  # suspended: no acting
     assert act(client, pid, grandson, "resume").json()["status"] == "in_progress"
     done = act(client, pid, grandson, "complete").json()
     assert done["status"] == "completed"
     assert [h["action"] for h in done["history"]] == ["create", "confirm", "start", "suspend", "resume", "complete"]
     assert inbox_count(env, grandma_id) == 6
-    assert act(client, pid, grandma, "terminate").status_code == 409
+    assert_problem(act(client, pid, grandma, "terminate"), 409, "proxy_bad_transition")
 
 
 def test_agent_may_only_act_within_scope(client: Any, env: Any) -> None:
@@ -141,7 +141,9 @@ def test_agent_may_only_act_within_scope(client: Any, env: Any) -> None:
     assert "item_not_authorized" in wrong_item.json()["detail"]["reasons"]
     wrong_act = check(client, pid, agent, act_="collect_result")
     assert "act_not_authorized" in wrong_act.json()["detail"]["reasons"]
-    assert check(client, pid, stranger).status_code == 404  # not a party: cannot even see it
+    assert_problem(
+        check(client, pid, stranger), 404, "proxy_authorization_not_found"
+    )  # not a party: cannot even see it
     assert check(client, pid, entrustor).json()["detail"]["reasons"] == ["not_agent"]
     assert audited(env, "assist.proxy.denied") >= 3  # refusals stay on record
     env.clock.advance(minutes=31)
@@ -214,7 +216,7 @@ def test_desk_registers_a_signed_paper_form_only_after_checking_the_entrustor(cl
     assert checked["by"] == "staff:guide1" and checked["method"] == "id_card_reader" and checked["hall_code"] == HALL
     assert checked["at"] and payload["id_number"] not in str(body) and checked["id_number_masked"].count("*") >= 8
     assert check(client, pid, helper).status_code == 200
-    assert check(client, pid, desk).status_code == 403  # the desk registered it but is not the agent
+    assert_problem(check(client, pid, desk), 403, "proxy_out_of_scope")  # the desk registered it but is not the agent
     assert inbox_count(env, eid) == 2  # created, accepted: the entrustor hears of both
 
 
@@ -251,7 +253,7 @@ def test_entrustor_confirms_with_the_code_sent_to_their_phone(client: Any, env: 
     wrong = "000000" if code != "000000" else "111111"
     assert_problem(act(client, pid, agent, "confirm", code=wrong), 422, "bad_code")
     assert act(client, pid, agent, "confirm", code=code).json()["confirmed_via"] == "code"
-    assert act(client, pid, desk, "confirm", code=code).status_code == 409  # once only
+    assert_problem(act(client, pid, desk, "confirm", code=code), 409, "proxy_bad_transition")  # once only
 
 
 def test_wrong_codes_are_counted_and_burn_the_code(client: Any, env: Any) -> None:
@@ -298,7 +300,11 @@ def test_forged_authorization_by_a_desk_of_another_hall_is_refused_at_every_step
     assert_problem(refused, 403, "proxy_out_of_scope")
     assert refused.json()["detail"]["reasons"] == ["status_pending_confirmation"]
     # the desks of this hall do not even see it; the victim does, and can end it
-    assert client.get(f"/api/v1/proxy-authorizations/{pid}", headers=auth(client, "clerk1")).status_code == 404
+    assert_problem(
+        client.get(f"/api/v1/proxy-authorizations/{pid}", headers=auth(client, "clerk1")),
+        404,
+        "proxy_authorization_not_found",
+    )
     assert act(client, pid, victim, "terminate").json()["status"] == "terminated"
 
 
@@ -310,25 +316,29 @@ def test_an_authorization_is_seen_by_its_parties_and_the_desks_of_its_hall_only(
     far = auth(client, "farguide")
     assert_problem(client.get(f"/api/v1/proxy-authorizations/{pid}", headers=far), 404, "proxy_authorization_not_found")
     assert pid not in [p["id"] for p in client.get("/api/v1/proxy-authorizations", headers=far).json()]
-    assert act(client, pid, far, "terminate").status_code == 404
+    assert_problem(act(client, pid, far, "terminate"), 404, "proxy_authorization_not_found")
     assert f'data-id="{pid}"' not in client.get("/assist/proxy", headers=far).text
     near = auth(client, "guide1")
     listed = {p["id"]: p for p in client.get("/api/v1/proxy-authorizations", headers=near).json()}
     assert pid in listed and "*" in (listed[pid]["entrustor_name_masked"] or "")
-    assert client.get(f"/api/v1/proxy-authorizations/{pid}", headers=auth(client, "auditor1")).status_code == 404
+    assert_problem(
+        client.get(f"/api/v1/proxy-authorizations/{pid}", headers=auth(client, "auditor1")),
+        404,
+        "proxy_authorization_not_found",
+    )
 
 
 def test_creation_denials_and_bad_input(client: Any) -> None:
     _, citizen = register_citizen(client)
     _, other = register_citizen(client)
     cid, oid = me(client, citizen), me(client, other)
-    assert make(client, {}, oid).status_code == 401
+    assert_problem(make(client, {}, oid), 401, "unauthorized")
     assert_problem(make(client, auth(client, "auditor1"), oid, entrustor_citizen_id=cid), 403, "forbidden_role")
     assert_problem(make(client, citizen, cid), 422, "bad_agent")  # oneself as agent
     assert_problem(make(client, citizen, oid, hall_code=None), 422, "hall_required")
     assert_problem(make(client, citizen, oid, hall_code="H-NOPE"), 422, "unknown_hall")
     assert_problem(make(client, citizen, oid, item_codes=["NOPE-9"]), 422, "unknown_item")
-    assert make(client, citizen, oid, scope=["rob_the_bank"]).status_code == 422
+    assert_problem(make(client, citizen, oid, scope=["rob_the_bank"]), 422, "validation_error")
     past = (DEFAULT_NOW - timedelta(days=1)).isoformat()
     assert make(client, citizen, oid, valid_until=past).json()["code"] == "bad_validity"
     too_long = (DEFAULT_NOW + timedelta(days=800)).isoformat()
@@ -345,7 +355,7 @@ def test_unknown_or_foreign_help_request_is_a_problem_not_a_500(client: Any) -> 
     r = make(client, citizen, oid, help_request_id=987654321)
     body = assert_problem(r, 422, "unknown_help_request")
     assert r.headers["content-type"].startswith("application/problem+json") and body["detail"]
-    assert make(client, citizen, oid, help_request_id=2**63).status_code == 422
+    assert_problem(make(client, citizen, oid, help_request_id=2**63), 422, "validation_error")
     # someone else's help request cannot be linked either
     theirs = client.post(
         "/api/v1/help-requests", json={"hall_code": HALL, "description": "x"}, headers=auth(client, "guide1")
@@ -368,7 +378,9 @@ def test_entrustor_confirms_on_the_page(client: Any) -> None:
     r = client.post(f"/assist/proxy/{pid}", data={"action": "confirm"}, headers=entrustor, follow_redirects=False)
     assert r.status_code == 303
     assert client.get(f"/api/v1/proxy-authorizations/{pid}", headers=agent).json()["status"] == "accepted"
-    assert client.post(f"/assist/proxy/{pid}", data={"action": "confirm"}, headers=agent).status_code == 409
+    assert_refused_page(
+        client.post(f"/assist/proxy/{pid}", data={"action": "confirm"}, headers=agent), 409, "proxy_bad_transition"
+    )
     assert client.get("/assist/proxy", follow_redirects=False).status_code == 303
 
 
@@ -383,7 +395,7 @@ def test_desk_registers_the_paper_form_on_the_page(client: Any, env: Any) -> Non
     form = {"action": "register_paper", "method": "id_card_reader", "id_number": payload["id_number"]}
     tiny = client.post(f"/assist/proxy/{pid}", data=form, files={"scan": ("s.png", png(1, 1), "image/png")},
                        headers=desk)  # fmt: skip
-    assert tiny.status_code == 422
+    assert_refused_page(tiny, 422, "bad_signature")
     r = client.post(f"/assist/proxy/{pid}", data=form, files={"scan": ("s.png", png(400, 200), "image/png")},
                     headers=desk, follow_redirects=False)  # fmt: skip
     assert r.status_code == 303, r.text

@@ -95,3 +95,36 @@ def test_rendering_is_idempotent_and_never_attaches_twice(
         assert again is not None and again.status == "valid" and again.path == path
         assert (again.sha256, again.signature) == (sha, signature)  # the same bytes, the same signed record
     assert not [e for e in _outbox(env) if e.document_id == document_id]
+
+
+def _valid_soon(client: Any, headers: dict[str, str], case_no: str, seconds: float = 90) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        case = client.get(f"/api/v1/cases/{case_no}", headers=headers).json()
+        doc = next(d for d in case["documents"] if d["kind"] == "licence")
+        if doc["status"] == "valid" or time.monotonic() > deadline:
+            return doc
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("mode", ["process", "task"])
+def test_documents_are_rendered_away_from_the_request(client: Any, env: Any, mode: str) -> None:
+    """``document_rendering`` "process": a child process renders while a background thread waits and attaches;
+    "task": the huey task (inline in tests) does. Either way the decision answers first and the PDF verifies."""
+    from smarthall.licences import rendering
+
+    env.settings.document_rendering = mode
+    headers = li_ming(client)
+    try:
+        case_no = sc003(client, headers)["case_no"]
+        doc = _valid_soon(client, headers, case_no)
+    finally:
+        rendering.shutdown()
+    assert doc["status"] == "valid", doc
+    r = client.get(doc["download_path"], headers=headers)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF-")
+    token = doc["verify_path"].rsplit("/", 1)[1]
+    assert client.post(f"/api/v1/verify/{token}", content=r.content).json() == {"valid": True, "reason": "ok"}
+    assert not [e for e in _outbox(env) if e.document_id == doc["document_id"]]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import auth
+from tests.factories import assert_problem
 
 
 def ask(client: Any, question: str, **extra: Any) -> Any:
@@ -66,9 +67,9 @@ def test_bad_questions_get_a_clear_4xx(client: Any, question: str, code: str) ->
 
 
 def test_non_json_and_wrong_types_are_4xx(client: Any) -> None:
-    assert client.post("/api/v1/consult/ask", content=b"\xff\xfe\x00binary").status_code == 422
-    assert client.post("/api/v1/consult/ask", json={"question": 123}).status_code == 422
-    assert client.post("/api/v1/consult/ask", json={"question": "x" * 6000}).status_code == 422
+    assert_problem(client.post("/api/v1/consult/ask", content=b"\xff\xfe\x00binary"), 422, "validation_error")
+    assert_problem(client.post("/api/v1/consult/ask", json={"question": 123}), 422, "validation_error")
+    assert_problem(client.post("/api/v1/consult/ask", json={"question": "x" * 6000}), 422, "validation_error")
 
 
 def test_script_in_a_question_is_answered_safely(client: Any) -> None:
@@ -84,7 +85,11 @@ def test_feedback_not_helpful_goes_to_review_queue(client: Any) -> None:
     qid, token = answer["question_id"], answer["feedback_token"]
     r = client.post("/api/v1/consult/feedback", json={"question_id": qid, "helpful": False, "feedback_token": token})
     assert r.status_code == 200 and r.json()["review_status"] == "open"
-    assert client.post("/api/v1/consult/feedback", json={"question_id": 999999, "helpful": True}).status_code == 404
+    assert_problem(
+        client.post("/api/v1/consult/feedback", json={"question_id": 999999, "helpful": True}),
+        404,
+        "question_not_found",
+    )
 
 
 def test_route_is_recorded_and_counted_in_metrics(client: Any) -> None:
@@ -104,10 +109,10 @@ def test_route_is_recorded_and_counted_in_metrics(client: Any) -> None:
 
 
 def test_metrics_and_queue_are_denied_to_guides_citizens_and_anonymous(client: Any) -> None:
-    assert client.get("/api/v1/consult/metrics").status_code == 401
-    assert client.get("/api/v1/consult/metrics", headers=auth(client, "guide1")).status_code == 403
-    assert client.get("/api/v1/consult/review-queue", headers=auth(client, "guide1")).status_code == 403
-    assert client.get("/api/v1/consult/review-queue", headers=auth(client, "auditor1")).status_code == 403
+    assert_problem(client.get("/api/v1/consult/metrics"), 401, "unauthorized")
+    assert_problem(client.get("/api/v1/consult/metrics", headers=auth(client, "guide1")), 403, "forbidden_role")
+    assert_problem(client.get("/api/v1/consult/review-queue", headers=auth(client, "guide1")), 403, "forbidden_role")
+    assert_problem(client.get("/api/v1/consult/review-queue", headers=auth(client, "auditor1")), 403, "forbidden_role")
 
 
 def test_guidance_card_tailors_the_checklist(client: Any) -> None:
@@ -122,7 +127,7 @@ def test_guidance_card_tailors_the_checklist(client: Any) -> None:
     assert "SC-001-M06" not in {m["code"] for m in no["checklist"]}
     yes = client.get("/api/v1/consult/guide/SC-001?hall_code=H-690102&yes=SC-001-M06").json()
     assert {m["code"]: m["status"] for m in yes["checklist"]}["SC-001-M06"] == "required"
-    assert client.get("/api/v1/consult/guide/NOPE-1").status_code == 404
+    assert_problem(client.get("/api/v1/consult/guide/NOPE-1"), 404, "item_not_found")
 
 
 def test_unknown_hall_is_a_4xx(client: Any) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests.conftest import DEFAULT_NOW, auth
+from tests.factories import assert_problem
 
 
 def ask(client: Any, question: str) -> dict[str, Any]:
@@ -114,9 +115,13 @@ def test_export_and_import_round_trip_in_json_and_csv(client: Any) -> None:
 
 def test_malformed_imports_are_4xx_and_write_nothing(client: Any) -> None:
     manager = auth(client, "hallmanager1")
-    for body, fmt in [(b"{not json", "json"), (b'{"entries": [{"code": "X"}]}', "json"), (b"\xff\xfe", "csv")]:
+    for body, fmt, code in [
+        (b"{not json", "json", "import_invalid"),
+        (b'{"entries": [{"code": "X"}]}', "json", "import_invalid"),
+        (b"\xff\xfe", "csv", "bad_encoding"),
+    ]:
         r = client.post(f"/api/v1/consult/import?format={fmt}", content=body, headers=manager)
-        assert r.status_code == 400, r.text
+        assert_problem(r, 400, code)
     assert client.get("/api/v1/consult/entries?status=in_review", headers=manager).json()["total"] == 0
 
 
@@ -128,11 +133,10 @@ def test_editing_is_denied_to_guides_citizens_and_anonymous(client: Any) -> None
         assert client.post("/api/v1/consult/entries", json=NEW, headers=headers).status_code == status
         assert client.get("/api/v1/consult/export", headers=headers).status_code == status
     # an editor who may not review
-    assert (
-        client.post(
-            "/api/v1/consult/entries/FAQ-001/review", json={"approve": True}, headers=auth(client, "auditor1")
-        ).status_code
-        == 403
+    assert_problem(
+        client.post("/api/v1/consult/entries/FAQ-001/review", json={"approve": True}, headers=auth(client, "auditor1")),
+        403,
+        "forbidden_role",
     )
 
 
@@ -167,4 +171,4 @@ def test_sync_follows_catalog_changes(client: Any, env: Any) -> None:
     assert client.post("/api/v1/consult/sync", headers=manager).json() == {"added": 0, "updated": 1}
     entry = client.get("/api/v1/consult/entries/ITEM-GA-006", headers=manager).json()
     assert entry["version"] == 2 and "出国旅游证件" in entry["keywords"]
-    assert client.post("/api/v1/consult/sync", headers=auth(client, "guide1")).status_code == 403
+    assert_problem(client.post("/api/v1/consult/sync", headers=auth(client, "guide1")), 403, "forbidden_role")

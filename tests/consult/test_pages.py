@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import auth
+from tests.factories import assert_refused_page
 
 
 def test_ask_page_answers_and_escapes_html(client: Any) -> None:
@@ -19,7 +20,7 @@ def test_ask_page_answers_and_escapes_html(client: Any) -> None:
 def test_ask_page_bad_input_is_a_4xx_page(client: Any) -> None:
     r = client.post("/ask", data={"question": "办" * 600})
     assert r.status_code == 422 and "500" in r.text
-    assert client.post("/ask", data={"question": ""}).status_code == 422
+    assert_refused_page(client.post("/ask", data={"question": ""}), 422, "question_empty")
 
 
 def test_entry_html_is_escaped_on_the_ask_page(client: Any) -> None:
@@ -69,7 +70,7 @@ def test_guidance_page_tailors_the_checklist(client: Any) -> None:
     assert "委托书及经办人身份证件" in page and "是否委托他人办理" in page
     page = client.get("/ask/item/SC-001?hall_code=H-690102&m_SC-001-M06=no").text
     assert "委托书及经办人身份证件" not in page
-    assert client.get("/ask/item/NOPE?hall_code=H-690102").status_code == 404
+    assert_refused_page(client.get("/ask/item/NOPE?hall_code=H-690102"), 404, "item_not_found")
 
 
 def test_staff_pages_deny_the_wrong_roles(client: Any) -> None:
@@ -77,15 +78,15 @@ def test_staff_pages_deny_the_wrong_roles(client: Any) -> None:
 
     _, citizen = register_citizen(client)
     assert client.get("/guide", follow_redirects=False).status_code == 303  # anonymous: to the login page
-    assert client.get("/guide", headers=citizen).status_code == 403
-    assert client.get("/guide", headers=auth(client, "clerk1")).status_code == 403
+    assert_refused_page(client.get("/guide", headers=citizen), 403, "forbidden_role")
+    assert_refused_page(client.get("/guide", headers=auth(client, "clerk1")), 403, "forbidden_role")
     assert client.get("/guide", headers=auth(client, "guide1")).status_code == 200
     for path in ("/consult/kb", "/consult/queue", "/consult/kb/new"):
-        assert client.get(path, headers=auth(client, "guide1")).status_code == 403
+        assert_refused_page(client.get(path, headers=auth(client, "guide1")), 403, "forbidden_role")
         assert client.get(path, headers=auth(client, "hallmanager1")).status_code == 200
-    assert client.get("/consult/metrics", headers=auth(client, "guide1")).status_code == 403
+    assert_refused_page(client.get("/consult/metrics", headers=auth(client, "guide1")), 403, "forbidden_role")
     assert client.get("/consult/metrics", headers=auth(client, "hallmanager1")).status_code == 200
-    assert client.get("/assist/work", headers=auth(client, "clerk1")).status_code == 403
+    assert_refused_page(client.get("/assist/work", headers=auth(client, "clerk1")), 403, "forbidden_role")
     assert client.get("/assist/work", headers=auth(client, "guide3")).status_code == 200
 
 
@@ -120,3 +121,10 @@ def test_pages_render_in_english(client: Any) -> None:
     assert r.status_code == 200
     page = client.get("/ask/item/GA-006?hall_code=H-690102&lang=en").text
     assert "What to bring" in page and "Next step" in page
+
+
+def test_only_the_ask_page_may_use_the_microphone(client: Any) -> None:
+    page = client.get("/ask")
+    assert "microphone=(self)" in page.headers["permissions-policy"]
+    assert "data-voice hidden" in page.text and "/static/js/voice.js" in page.text  # shown by voice.js only
+    assert "microphone=()" in client.get("/").headers["permissions-policy"]

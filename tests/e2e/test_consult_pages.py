@@ -109,3 +109,43 @@ def test_helper_works_a_request(live_server: str, page: Any) -> None:
     page.click(f"[data-testid=finish-{rid}]")
     page.wait_for_selector("[data-testid=finished]")
     assert "A017" in page.inner_text("[data-testid=finished]")
+
+
+FAKE_RECOGNITION = """
+window.SpeechRecognition = class {
+  start() {
+    setTimeout(() => {
+      this.onresult && this.onresult({results: [[{transcript: " 身份证弄丢了咋补 "}]]});
+      this.onend && this.onend();
+    }, 50);
+  }
+};
+"""
+NO_RECOGNITION = "delete window.SpeechRecognition; delete window.webkitSpeechRecognition;"
+
+
+def test_voice_input_where_the_browser_has_speech_recognition(live_server: str, browser: Any) -> None:
+    """The browser's speech recognition (stubbed here: nothing is recognised in a headless test) fills the box;
+    a browser without it sees no voice button and types as before."""
+    with_voice = browser.new_context(locale="zh-CN")
+    page = with_voice.new_page()
+    page.add_init_script(FAKE_RECOGNITION)
+    response = page.goto(f"{live_server}/ask?hall_code=H-690102")
+    assert "microphone=(self)" in (response.headers.get("permissions-policy") or "")
+    page.wait_for_selector("[data-testid=voice]", state="visible")
+    screenshot(page, "consult-ask-voice")
+    page.click("[data-testid=voice]")
+    page.wait_for_function("document.querySelector('[data-testid=question]').value.length > 0")
+    assert page.input_value("[data-testid=question]") == "身份证弄丢了咋补"
+    page.click("[data-testid=ask]")
+    page.wait_for_selector("[data-testid=answer]")
+    assert "身份证" in page.inner_text("[data-testid=top-title]")
+    with_voice.close()
+
+    without = browser.new_context(locale="zh-CN")
+    page = without.new_page()
+    page.add_init_script(NO_RECOGNITION)
+    page.goto(f"{live_server}/ask?hall_code=H-690102")
+    page.wait_for_load_state()
+    assert page.locator("[data-voice]").is_hidden() and page.locator("[data-testid=question]").is_visible()
+    without.close()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from smarthall.evaluation.models import LinkToken, Rating, Rectification
 from tests.conftest import auth
 from tests.evaluation.conftest import KIOSK, PAD, PAD2, citizen_headers
-from tests.factories import register_citizen
+from tests.factories import assert_problem, register_citizen
 
 
 def _count(env, model) -> int:
@@ -41,11 +41,13 @@ def test_someone_else_cannot_rate(env, client, services):
     _payload, other = register_citizen(client)
     response = client.post("/api/v1/evaluations", json={"ticket_id": 102, "level": 1, "channel": "web"}, headers=other)
     assert response.status_code == 403 and response.json()["code"] == "evaluation_not_served"
-    assert client.post("/api/v1/evaluations", json={"ticket_id": 102, "level": 1, "channel": "web"}).status_code == 401
+    assert_problem(
+        client.post("/api/v1/evaluations", json={"ticket_id": 102, "level": 1, "channel": "web"}), 401, "unauthorized"
+    )
     staff = client.post(
         "/api/v1/evaluations", json={"ticket_id": 102, "level": 1, "channel": "web"}, headers=auth(client, "clerk1")
     )
-    assert staff.status_code == 403
+    assert_problem(staff, 403, "evaluation_not_served")
     assert _count(env, Rating) == 0
 
 
@@ -90,11 +92,11 @@ def test_window_pad_of_the_serving_window_only(env, client, services):
     wrong_window = client.post(
         "/api/v1/evaluations", json={"ticket_id": 105, "level": 4, "channel": "window_pad"}, headers=PAD2
     )
-    assert wrong_window.status_code == 403
+    assert_problem(wrong_window, 403, "evaluation_not_served")
     kiosk_as_pad = client.post(
         "/api/v1/evaluations", json={"ticket_id": 105, "level": 4, "channel": "window_pad"}, headers=KIOSK
     )
-    assert kiosk_as_pad.status_code == 403
+    assert_problem(kiosk_as_pad, 403, "evaluation_not_served")
     ok = client.post(
         "/api/v1/evaluations",
         json={"ticket_id": 105, "level": 4, "channel": "window_pad", "indicators": {"overall": 4, "efficiency": 4}},
@@ -105,7 +107,7 @@ def test_window_pad_of_the_serving_window_only(env, client, services):
     stale = client.post(
         "/api/v1/evaluations", json={"ticket_id": 106, "level": 4, "channel": "window_pad"}, headers=PAD
     )
-    assert stale.status_code == 403
+    assert_problem(stale, 403, "evaluation_not_served")
 
 
 def test_kiosk_needs_the_served_persons_id_card(env, client, services):
@@ -117,11 +119,11 @@ def test_kiosk_needs_the_served_persons_id_card(env, client, services):
         json={"help_request_id": 7, "level": 3, "channel": "kiosk", "id_number": make_id_number()},
         headers=KIOSK,
     )
-    assert wrong.status_code == 403
+    assert_problem(wrong, 403, "evaluation_not_served")
     missing = client.post(
         "/api/v1/evaluations", json={"help_request_id": 7, "level": 3, "channel": "kiosk"}, headers=KIOSK
     )
-    assert missing.status_code == 403
+    assert_problem(missing, 403, "evaluation_not_served")
     ok = client.post(
         "/api/v1/evaluations",
         json={"help_request_id": 7, "level": 3, "channel": "kiosk", "id_number": DEMO_CITIZEN_ID},
@@ -140,28 +142,35 @@ def test_one_time_link_token(env, client, services):
     assert bad.status_code == 403 and bad.json()["code"] == "evaluation_link_invalid"
     services.add("ticket", "108", citizen_id=None)
     other = client.post("/api/v1/evaluations", json={"ticket_id": 108, "level": 5, "channel": "qr", "token": token})
-    assert other.status_code == 403  # a token for another service
+    assert_problem(other, 403, "evaluation_link_invalid")  # a token for another service
     ok = client.post("/api/v1/evaluations", json={"ticket_id": 107, "level": 5, "channel": "qr", "token": token})
     assert ok.status_code == 201, ok.text
     reused = client.post("/api/v1/evaluations", json={"ticket_id": 107, "level": 5, "channel": "sms", "token": token})
-    assert reused.status_code == 409
-    assert client.post("/api/v1/evaluations", json={"ticket_id": 107, "level": 5, "channel": "qr"}).status_code == 403
+    assert_problem(reused, 409, "evaluation_link_used")
+    assert_problem(
+        client.post("/api/v1/evaluations", json={"ticket_id": 107, "level": 5, "channel": "qr"}),
+        403,
+        "evaluation_link_invalid",
+    )
     with env.db.unit_of_work(write=False) as session:
         assert session.execute(select(LinkToken.used_at)).scalar_one() is not None
     # links are issued only for finished services, by staff of the serving hall
     services.add("ticket", "109", finished_at=None)
-    assert (
-        client.post("/api/v1/evaluations/links", json={"ticket_id": 109}, headers=auth(client, "clerk1")).status_code
-        == 422
+    assert_problem(
+        client.post("/api/v1/evaluations/links", json={"ticket_id": 109}, headers=auth(client, "clerk1")),
+        422,
+        "evaluation_not_finished",
     )
-    assert (
-        client.post("/api/v1/evaluations/links", json={"ticket_id": 404404}, headers=auth(client, "clerk1")).status_code
-        == 404
+    assert_problem(
+        client.post("/api/v1/evaluations/links", json={"ticket_id": 404404}, headers=auth(client, "clerk1")),
+        404,
+        "evaluation_subject_not_found",
     )
-    assert client.post("/api/v1/evaluations/links", json={"ticket_id": 107}).status_code == 401
-    assert (
-        client.post("/api/v1/evaluations/links", json={"ticket_id": 107}, headers=citizen_headers(client)).status_code
-        == 403
+    assert_problem(client.post("/api/v1/evaluations/links", json={"ticket_id": 107}), 401, "unauthorized")
+    assert_problem(
+        client.post("/api/v1/evaluations/links", json={"ticket_id": 107}, headers=citizen_headers(client)),
+        403,
+        "forbidden_role",
     )
 
 
@@ -183,11 +192,10 @@ def test_bad_rating_opens_a_work_order_and_allows_one_rerating(env, client, serv
     rect_id = bad.json()["rectification_id"]
     assert rect_id is not None
     # no re-rating before the rectification
-    assert (
-        client.post(
-            "/api/v1/evaluations", json={"ticket_id": 109, "level": 4, "channel": "web"}, headers=me
-        ).status_code
-        == 409
+    assert_problem(
+        client.post("/api/v1/evaluations", json={"ticket_id": 109, "level": 4, "channel": "web"}, headers=me),
+        409,
+        "evaluation_already_rated",
     )
     manager = auth(client, "hallmanager1")
     for action, note in (("follow_up", "已电话回访"), ("rectify", "已增开窗口,缩短等候")):
@@ -198,7 +206,7 @@ def test_bad_rating_opens_a_work_order_and_allows_one_rerating(env, client, serv
     rerate = client.post("/api/v1/evaluations", json={"ticket_id": 109, "level": 4, "channel": "web"}, headers=me)
     assert rerate.status_code == 201 and rerate.json()["sequence"] == 2
     third = client.post("/api/v1/evaluations", json={"ticket_id": 109, "level": 5, "channel": "web"}, headers=me)
-    assert third.status_code == 409
+    assert_problem(third, 409, "evaluation_already_rated")
     with env.db.unit_of_work(write=False) as session:
         ratings = list(session.execute(select(Rating).order_by(Rating.sequence)).scalars())
         assert [(r.sequence, r.current) for r in ratings] == [(1, False), (2, True)]

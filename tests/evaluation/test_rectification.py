@@ -14,7 +14,7 @@ from smarthall.notify.models import Message
 from smarthall.org.models import CalendarOverride
 from tests.conftest import auth
 from tests.evaluation.conftest import citizen_headers
-from tests.factories import register_citizen
+from tests.factories import assert_problem, register_citizen
 
 
 def _bad(client, services, ref: str, level: int = 2) -> int:
@@ -60,13 +60,14 @@ def test_deadlines_follow_the_working_calendar_and_hall_settings(env, client, se
         headers=admin,
     )
     assert put.status_code == 200
-    assert (
+    assert_problem(
         client.put(
             "/api/v1/evaluations/settings/H-690102",
             json={"hall_code": "H-690102", "follow_up_workdays": 1, "fix_workdays": 5, "invite_after_days": 3},
             headers=manager,
-        ).status_code
-        == 403
+        ),
+        403,
+        "forbidden_role",
     )
     rect2 = _bad(client, services, "202", level=1)
     order2 = next(o for o in client.get("/api/v1/rectifications", headers=manager).json() if o["id"] == rect2)
@@ -76,10 +77,12 @@ def test_deadlines_follow_the_working_calendar_and_hall_settings(env, client, se
 def test_full_loop_with_reply_to_the_rater(env, client, services):
     rect_id = _bad(client, services, "203")
     manager = auth(client, "hallmanager1")
-    assert _act(client, rect_id, "close", manager).status_code == 409  # not rectified yet
-    assert _act(client, rect_id, "rectify", manager, "x").status_code == 409  # follow-up first
+    assert_problem(_act(client, rect_id, "close", manager), 409, "rectification_bad_transition")  # not rectified yet
+    assert_problem(
+        _act(client, rect_id, "rectify", manager, "x"), 409, "rectification_bad_transition"
+    )  # follow-up first
     assert _act(client, rect_id, "follow_up", manager, "已回访").json()["follow_up_on_time"] is True
-    assert _act(client, rect_id, "rectify", manager, "").status_code == 422  # the reply is required
+    assert_problem(_act(client, rect_id, "rectify", manager, ""), 422, "note_required")  # the reply is required
     env.clock.set(datetime(2026, 12, 22, 10, 0, tzinfo=SHANGHAI))  # after the 15-working-day limit
     manager = auth(client, "hallmanager1")
     rectified = _act(client, rect_id, "rectify", manager, "已对窗口人员进行培训")
@@ -91,16 +94,16 @@ def test_full_loop_with_reply_to_the_rater(env, client, services):
     closed = _act(client, rect_id, "close", manager)
     assert closed.json()["status"] == "closed"
     assert [h["action"] for h in closed.json()["history"]] == ["open", "follow_up", "rectify", "close"]
-    assert _act(client, rect_id, "close", manager).status_code == 409
+    assert_problem(_act(client, rect_id, "close", manager), 409, "rectification_bad_transition")
 
 
 def test_appeal_is_decided_by_the_auditor(env, client, services):
     rect_id = _bad(client, services, "204", level=1)
     manager, auditor, clerk = auth(client, "hallmanager1"), auth(client, "auditor1"), auth(client, "clerk1")
-    assert _act(client, rect_id, "follow_up", clerk).status_code == 403
-    assert _act(client, rect_id, "appeal", manager, "").status_code == 422
+    assert_problem(_act(client, rect_id, "follow_up", clerk), 403, "forbidden_role")
+    assert_problem(_act(client, rect_id, "appeal", manager, ""), 422, "note_required")
     assert _act(client, rect_id, "appeal", manager, "评价人未办理业务,恶意差评").json()["status"] == "appealed"
-    assert _act(client, rect_id, "uphold", manager).status_code == 403  # not the manager's own appeal
+    assert_problem(_act(client, rect_id, "uphold", manager), 403, "forbidden_role")  # not the manager's own appeal
     upheld = _act(client, rect_id, "uphold", auditor, "核实为恶意差评")
     assert upheld.status_code == 200 and upheld.json()["status"] == "upheld"
     stats = client.get(
@@ -129,9 +132,9 @@ def test_orders_of_another_hall_are_out_of_scope(env, client, services):
     assert all(o["id"] != rect_id for o in client.get("/api/v1/rectifications", headers=manager).json())
     denied = _act(client, rect_id, "follow_up", manager)  # loaded in scope or not at all: as if it did not exist
     assert denied.status_code == 404 and denied.json()["code"] == "rectification_not_found"
-    assert client.get("/api/v1/rectifications", headers=auth(client, "clerk1")).status_code == 403
-    assert client.get("/api/v1/rectifications").status_code == 401
-    assert _act(client, 99999, "follow_up", manager).status_code == 404
+    assert_problem(client.get("/api/v1/rectifications", headers=auth(client, "clerk1")), 403, "forbidden_role")
+    assert_problem(client.get("/api/v1/rectifications"), 401, "unauthorized")
+    assert_problem(_act(client, 99999, "follow_up", manager), 404, "rectification_not_found")
 
 
 def test_overdue_warnings_go_out_once(env, client, services):
@@ -185,7 +188,7 @@ def test_pad_sees_the_service_it_just_finished(env, client, services):
     assert client.get("/api/v1/evaluations/pad/next", headers=PAD2).json() is None
     client.post("/api/v1/evaluations", json={"ticket_id": 401, "level": 5, "channel": "window_pad"}, headers=PAD)
     assert client.get("/api/v1/evaluations/pad/next", headers=PAD).json() is None
-    assert client.get("/api/v1/evaluations/pad/next", headers=auth(client, "clerk1")).status_code == 403
+    assert_problem(client.get("/api/v1/evaluations/pad/next", headers=auth(client, "clerk1")), 403, "device_only")
 
 
 def _fix(client, rect_id: int, manager, reply: str = "已整改") -> dict:
@@ -231,7 +234,9 @@ def test_good_rerating_from_the_reply_link_closes_the_loop(env, client, services
     assert order["closed_at"] is not None and order["history"][-1]["action"] == "rerated"
     assert order["history"][-1]["by"] == "rater"  # the rater stays anonymous in the history too
     assert len(client.get("/api/v1/rectifications", headers=manager).json()) == 1  # no second order
-    assert _act(client, rect_id, "close", manager).status_code == 409  # already closed by the re-rating
+    assert_problem(
+        _act(client, rect_id, "close", manager), 409, "rectification_bad_transition"
+    )  # already closed by the re-rating
     link2 = client.post("/api/v1/evaluations/links", json={"ticket_id": 501}, headers=auth(client, "clerk1")).json()
     third = client.post(
         "/api/v1/evaluations", json={"ticket_id": 501, "level": 5, "channel": "qr", "token": link2["token"]}
@@ -254,11 +259,10 @@ def test_bad_rerating_opens_a_second_work_order_for_the_same_service(env, client
     me = citizen_headers(client)
     manager = auth(client, "hallmanager1")
     # bad input is refused and writes nothing
-    assert (
-        client.post(
-            "/api/v1/evaluations", json={"ticket_id": 502, "level": 0, "channel": "web"}, headers=me
-        ).status_code
-        == 422
+    assert_problem(
+        client.post("/api/v1/evaluations", json={"ticket_id": 502, "level": 0, "channel": "web"}, headers=me),
+        422,
+        "validation_error",
     )
     stranger = register_citizen(client)[1]
     denied = client.post("/api/v1/evaluations", json={"ticket_id": 502, "level": 1, "channel": "web"}, headers=stranger)
@@ -288,7 +292,7 @@ def test_bad_rerating_opens_a_second_work_order_for_the_same_service(env, client
     assert {m.params["rectification_id"] for m in alerts} == {second_id}
 
     # the second order runs the same loop; its reply carries no link, since no third rating is possible
-    assert _act(client, second_id, "close", manager).status_code == 409
+    assert_problem(_act(client, second_id, "close", manager), 409, "rectification_bad_transition")
     _fix(client, second_id, manager, "增设周四延时服务")
     final = _messages(env, "evaluation.reply_final")
     assert len(final) == 1 and "增设周四延时服务" in final[0].body_zh and "token=" not in final[0].body_zh
@@ -335,5 +339,5 @@ def test_no_rerating_after_an_upheld_appeal(env, client, services):
     again = client.post(
         "/api/v1/evaluations", json={"ticket_id": 504, "level": 1, "channel": "web"}, headers=citizen_headers(client)
     )
-    assert again.status_code == 409
+    assert_problem(again, 409, "evaluation_already_rated")
     assert len(client.get("/api/v1/rectifications", headers=manager).json()) == 1

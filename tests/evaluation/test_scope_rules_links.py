@@ -117,7 +117,7 @@ class TestOtherHallAndWrongRole:
         act = client.post(f"/api/v1/rectifications/{rect_id}/actions", json={"action": "follow_up"}, headers=mgr)
         assert_problem(act, 404, "rectification_not_found")
         appeal = client.post(f"/api/v1/rectifications/{rect_id}/actions", json={"action": "uphold"}, headers=auditor)
-        assert appeal.status_code == 404
+        assert_problem(appeal, 404, "rectification_not_found")
         put = client.put(
             f"/api/v1/evaluations/settings/{HOME}",
             json={"hall_code": HOME, "follow_up_workdays": 2, "fix_workdays": 20, "invite_after_days": 5},
@@ -147,7 +147,7 @@ class TestOtherHallAndWrongRole:
         )
         uphold = client.post(f"/api/v1/rectifications/{rect_id}/actions", json={"action": "uphold"}, headers=manager)
         assert_problem(uphold, 403, "forbidden_role")
-        assert_problem(client.get("/api/v1/evaluations/pad/next", headers=clerk), 403, "forbidden")
+        assert_problem(client.get("/api/v1/evaluations/pad/next", headers=clerk), 403, "device_only")
 
 
 class TestRulesPerHall:

@@ -9,6 +9,7 @@ from datetime import datetime
 from smarthall.core.clock import SHANGHAI
 from tests.conftest import auth
 from tests.evaluation.conftest import citizen_headers
+from tests.factories import assert_problem
 
 
 def _rate(client, services, ref: int, level: int, **subject) -> dict:
@@ -76,35 +77,37 @@ def test_stats_by_window_item_and_period_with_on_time_rates(env, client, service
 
 def test_stats_denials_and_bad_parameters(env, client, services):
     manager = auth(client, "hallmanager1")
-    assert (
-        client.get(
-            "/api/v1/evaluations/stats", params={"hall_code": "H-690102"}, headers=auth(client, "clerk1")
-        ).status_code
-        == 403
+    assert_problem(
+        client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690102"}, headers=auth(client, "clerk1")),
+        403,
+        "forbidden_role",
     )
-    assert client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690102"}).status_code == 401
-    assert client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690123"}, headers=manager).status_code == 403
-    assert (
-        client.get(
-            "/api/v1/evaluations/stats", params={"hall_code": "H-690102", "group_by": "mood"}, headers=manager
-        ).status_code
-        == 422
+    assert_problem(client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690102"}), 401, "unauthorized")
+    assert_problem(
+        client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690123"}, headers=manager), 403, "out_of_scope"
     )
-    assert (
+    assert_problem(
+        client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690102", "group_by": "mood"}, headers=manager),
+        422,
+        "unknown_group_by",
+    )
+    assert_problem(
         client.get(
             "/api/v1/evaluations/stats",
             params={"hall_code": "H-690102", "from": "2026-12-05", "to": "2026-12-01"},
             headers=manager,
-        ).status_code
-        == 422
+        ),
+        422,
+        "date_range_inverted",
     )
-    assert (
-        client.get(
-            "/api/v1/evaluations/stats", params={"hall_code": "H-690102", "from": "yesterday"}, headers=manager
-        ).status_code
-        == 422
+    assert_problem(
+        client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690102", "from": "yesterday"}, headers=manager),
+        422,
+        "validation_error",
     )
-    assert client.get("/api/v1/evaluations/stats", params={"hall_code": "H-NOPE"}, headers=manager).status_code == 404
+    assert_problem(
+        client.get("/api/v1/evaluations/stats", params={"hall_code": "H-NOPE"}, headers=manager), 404, "hall_not_found"
+    )
     auditor = auth(client, "auditor1")
     assert client.get("/api/v1/evaluations/stats", params={"hall_code": "H-690102"}, headers=auditor).status_code == 200
 

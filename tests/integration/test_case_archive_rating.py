@@ -14,7 +14,7 @@ import bagit
 
 from tests.cases.helpers import li_ming, sc003
 from tests.conftest import auth
-from tests.factories import register_citizen
+from tests.factories import assert_problem, register_citizen
 
 
 def _archive_verify(env, *args: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +63,7 @@ def test_instant_case_is_archived_verified_and_rated(env, client, tmp_path):
     # Only the applicant may rate, once; the case's online indicators apply.
     other = register_citizen(client)[1]
     denied = client.post("/api/v1/evaluations", headers=other, json={"case_no": case_no, "level": 5, "channel": "web"})
-    assert denied.status_code == 403
+    assert_problem(denied, 403, "evaluation_not_served")
     rated = client.post(
         "/api/v1/evaluations",
         headers=citizen,
@@ -71,7 +71,7 @@ def test_instant_case_is_archived_verified_and_rated(env, client, tmp_path):
     )
     assert rated.status_code == 201, rated.text
     again = client.post("/api/v1/evaluations", headers=citizen, json={"case_no": case_no, "level": 4, "channel": "web"})
-    assert again.status_code == 409
+    assert_problem(again, 409, "evaluation_already_rated")
 
 
 def test_bad_rating_of_a_real_case_opens_a_rectification(env, client):

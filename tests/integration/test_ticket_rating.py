@@ -4,7 +4,7 @@ a bad rating opens a rectification for that window; an unfinished or foreign tic
 from __future__ import annotations
 
 from tests.conftest import auth
-from tests.factories import register_citizen
+from tests.factories import assert_problem, register_citizen
 from tests.queueing.helpers import KIOSK, W01, W02, issue, sign_in
 
 PAD_W01 = {"X-Device-Key": "demo-pad-w01-key"}
@@ -24,7 +24,7 @@ def test_window_pad_rates_the_ticket_its_window_served(client):
     early = client.post(
         "/api/v1/evaluations", headers=PAD_W01, json={"ticket_id": ticket["id"], "level": 5, "channel": "window_pad"}
     )
-    assert early.status_code in (403, 409, 422)  # not served yet: nothing to rate
+    assert_problem(early, 422, "evaluation_not_finished")  # not served yet: nothing to rate
     _serve(client, ticket["id"])
     rated = client.post(
         "/api/v1/evaluations",
@@ -41,7 +41,7 @@ def test_window_pad_rates_the_ticket_its_window_served(client):
     again = client.post(
         "/api/v1/evaluations", headers=PAD_W01, json={"ticket_id": ticket["id"], "level": 5, "channel": "window_pad"}
     )
-    assert again.status_code == 409
+    assert_problem(again, 409, "evaluation_already_rated")
     orders = client.get("/api/v1/rectifications", headers=auth(client, "hallmanager1")).json()
     order = next(o for o in orders if o["subject_ref"] == str(ticket["id"]))
     assert order["subject_kind"] == "ticket" and order["status"] == "open"
@@ -59,7 +59,7 @@ def test_another_windows_pad_and_a_kiosk_cannot_rate_it(client):
     wrong_pad = client.post(
         "/api/v1/evaluations", headers=PAD_W01, json={"ticket_id": ticket["id"], "level": 5, "channel": "window_pad"}
     )
-    assert wrong_pad.status_code == 403
+    assert_problem(wrong_pad, 403, "evaluation_not_served")
 
 
 def test_citizen_rates_their_own_remote_ticket_and_nobody_elses(client):
@@ -67,11 +67,12 @@ def test_citizen_rates_their_own_remote_ticket_and_nobody_elses(client):
     ticket = issue(client, "GA-001", headers=citizen).json()
     _serve(client, ticket["id"])
     other = register_citizen(client)[1]
-    assert (
+    assert_problem(
         client.post(
             "/api/v1/evaluations", headers=other, json={"ticket_id": ticket["id"], "level": 5, "channel": "web"}
-        ).status_code
-        == 403
+        ),
+        403,
+        "evaluation_not_served",
     )
     mine = client.post(
         "/api/v1/evaluations", headers=citizen, json={"ticket_id": ticket["id"], "level": 5, "channel": "web"}
@@ -137,8 +138,8 @@ def test_bad_rerating_after_the_fix_opens_a_second_order_for_the_real_ticket(cli
     reuse = client.post(
         "/api/v1/evaluations", json={"ticket_id": ticket["id"], "level": 5, "channel": "sms", "token": token}
     )
-    assert reuse.status_code == 409
+    assert_problem(reuse, 409, "evaluation_link_used")
     third = client.post(
         "/api/v1/evaluations", headers=citizen, json={"ticket_id": ticket["id"], "level": 5, "channel": "web"}
     )
-    assert third.status_code == 409
+    assert_problem(third, 409, "evaluation_already_rated")

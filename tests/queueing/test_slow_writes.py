@@ -21,17 +21,24 @@ ROOT = Path(__file__).resolve().parents[2]
 def measured(live_server, env):
     if env.backend != "sqlite":
         pytest.skip("the bound is set on SQLite (PostgreSQL figures: docs/benchmarks.md)")
+    from smarthall.licences import rendering
+
+    env.settings.document_rendering = "process"  # what a server without Redis does (tests render inline)
     cmd = [sys.executable, str(ROOT / "bench/queueing/cases_beside.py"), "--url", live_server, "--json"]
     cmd += ["--rounds", "4", "--round", "6", "--rate", "40"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)  # noqa: S603
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)  # noqa: S603
+    finally:
+        rendering.shutdown()
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-# Known gap (docs/benchmarks.md, "Cases beside the live hall, issue 19"): the case's PDF is now rendered after its
-# commit, outside the write transaction (licences.complete_pending), but still in the web process, whose CPU and
-# GIL it shares with the hall; on the shared machine the bound has not been shown yet (B: issue ×4.9, board ×2.2).
-KNOWN_GAP = "the cases' PDF rendering shares the web process's CPU with the hall (see docs/benchmarks.md)"
+# Known gap (docs/benchmarks.md, "Cases beside the live hall, issue 19" and "issue 11, rendering moved out"): the
+# case's PDF is rendered after its commit in a niced child process (``licences.rendering``, "process" mode; the huey
+# worker with Redis), no longer on the web process's GIL; the bound has not been shown yet on the shared machine,
+# whose load (≈ 15 on 2 cores) made both the quiet and the cases rounds too slow to compare.
+KNOWN_GAP = "the bound is not shown yet on the loaded shared machine (see docs/benchmarks.md)"
 
 
 def test_cases_run_beside_the_live_hall(measured):

@@ -74,15 +74,6 @@ class CheckReport(IdMixin, Base):
     results: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 
 
-class RetentionRule(IdMixin, TimestampMixin, Base):
-    """An override of the default retention class, for one item code or one item type."""
-
-    __tablename__ = "archive_retention_rule"
-
-    scope: Mapped[str] = mapped_column(String(40), unique=True)  # "item:<code>" or "type:<item type>"
-    retention: Mapped[str] = mapped_column(String(16))
-
-
 class Disposal(IdMixin, TimestampMixin, Base):
     """A proposal to destroy a package whose retention has ended (销毁清册); needs approval by another person."""
 

@@ -18,9 +18,13 @@ class AuthorizationNotFound(NotFound):
 
 
 class BadTransition(Conflict):
-    code = "bad_transition"
+    code = "help_request_bad_transition"
     message_zh = "当前状态不允许此操作"
     message_en = "This action is not allowed in the current state"
+
+
+class ProxyBadTransition(BadTransition):
+    code = "proxy_bad_transition"
 
 
 class OutOfScope(Forbidden):

@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
-from smarthall.assist.errors import AssistInvalid, AuthorizationNotFound, BadTransition, OutOfScope
+from smarthall.assist.errors import AssistInvalid, AuthorizationNotFound, OutOfScope, ProxyBadTransition
 from smarthall.assist.models import ProxyAuthorization
 from smarthall.assist.repository import HelpRequestRepository, ProxyRepository
 from smarthall.assist.schemas import IdentityCheckIn, ProxyCreate, ProxyRead
@@ -317,7 +317,7 @@ def _send_code(session: Session, actor: Actor, row: ProxyAuthorization, *, now: 
             "只有受托人或本厅窗口可以发送确认码", "Only the agent or a desk may send the code", code="not_agent"
         )
     if row.status != "pending_confirmation":
-        raise BadTransition(detail={"status": row.status, "action": "send_code"})
+        raise ProxyBadTransition(detail={"status": row.status, "action": "send_code"})
     if row.code_sent_at is not None and now - row.code_sent_at < CODE_RESEND:
         wait = int((CODE_RESEND - (now - row.code_sent_at)).total_seconds()) + 1
         raise AssistInvalid(
@@ -441,7 +441,7 @@ def act_on_proxy(
         return row
     target = next_state(PROXY_TRANSITIONS, action, row.status)
     if target is None:
-        raise BadTransition(detail={"status": row.status, "action": action})
+        raise ProxyBadTransition(detail={"status": row.status, "action": action})
     is_entrustor = actor.kind == "citizen" and actor.id == row.entrustor_citizen_id
     is_desk = _is_desk(actor, row)
     if action == "confirm":

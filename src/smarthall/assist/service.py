@@ -206,7 +206,9 @@ def act_on_help_request(
     row = get_help_request(session, actor, request_id, lock=True)
     if actor.kind == "citizen":
         if action != "cancel":
-            raise Forbidden("市民只能取消自己的帮办请求", "Citizens may only cancel their own request")
+            raise Forbidden(
+                "市民只能取消自己的帮办请求", "Citizens may only cancel their own request", code="citizen_cancel_only"
+            )
     elif not actor.has("assist.handle"):
         raise Forbidden("您的角色无权处理帮办请求", "Your role cannot handle help requests", code="forbidden_role")
     if action == "link":

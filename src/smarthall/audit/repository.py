@@ -44,6 +44,8 @@ EVENT_COLUMNS = (
     "request_id",
     "ip",
 )
+# What an event's hash covers: every column but the id and the hash itself (the one list service and writer share).
+HASHED_COLUMNS = tuple(c for c in EVENT_COLUMNS if c != "hash")
 # PostgreSQL: one event and the head's move in one statement (the head row stays locked one round trip less).
 _ADD_ONE_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
     insert(_EVENTS).values({c: bindparam(f"e_{c}", type_=_EVENTS.c[c].type) for c in EVENT_COLUMNS}).cte("added")

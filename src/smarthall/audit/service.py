@@ -18,7 +18,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from smarthall.audit.models import AuditEvent
-from smarthall.audit.repository import GENESIS, AuditRepository, ChainWriter
+from smarthall.audit.repository import GENESIS, HASHED_COLUMNS, AuditRepository, ChainWriter
 from smarthall.core.db import after_commit
 from smarthall.core.tenancy import Actor
 
@@ -85,29 +85,12 @@ def _digest(row: dict[str, Any]) -> str:
 
 
 def _content(event_row: AuditEvent) -> dict[str, Any]:
-    return _content_of({c: getattr(event_row, c) for c in _HASHED})
-
-
-_HASHED = (
-    "seq",
-    "at",
-    "actor_kind",
-    "actor_id",
-    "action",
-    "target_type",
-    "target_id",
-    "hall_code",
-    "outcome",
-    "detail",
-    "request_id",
-    "ip",
-    "prev_hash",
-)
+    return _content_of({c: getattr(event_row, c) for c in HASHED_COLUMNS})
 
 
 def _content_of(row: dict[str, Any]) -> dict[str, Any]:
     """What an event's hash covers (every column but the id and the hash itself)."""
-    content = {c: row[c] for c in _HASHED}
+    content = {c: row[c] for c in HASHED_COLUMNS}
     content["at"] = row["at"].astimezone(UTC).isoformat()
     return content
 

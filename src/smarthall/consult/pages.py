@@ -8,7 +8,7 @@ the module that handles it (appointments, the kiosk, online declaration) or rais
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -65,6 +65,16 @@ def _halls(session: DbSession) -> list[tuple[str, str]]:
 # Ask page (web, kiosk, guide desk)
 # ---------------------------------------------------------------------------------------------------------------
 
+# The ask page may use the microphone of its own origin (voice input through the browser's Web Speech API);
+# every other page keeps the site's "no microphone" policy (``core.headers``).
+ASK_PERMISSIONS = "camera=(), microphone=(self), geolocation=(), payment=()"
+
+
+def _ask_page(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
+    response = render(request, "consult/ask.html", context, status_code=status_code)
+    response.headers["Permissions-Policy"] = ASK_PERMISSIONS
+    return response
+
 
 @router.get("/ask")
 def ask_page(
@@ -76,9 +86,8 @@ def ask_page(
     channel: Annotated[str, Query(pattern="^(web|kiosk|guide_desk)$")] = "web",
 ) -> Response:
     request.state.actor = actor
-    return render(
+    return _ask_page(
         request,
-        "consult/ask.html",
         {"halls": _halls(session), "hall_code": hall_code, "large": large, "channel": channel, "result": None},
     )
 
@@ -99,8 +108,8 @@ def ask_submit(
     try:
         result = service.ask(session, actor, question=question, hall_code=hall_code or None, channel=channel, now=now)
     except HallError as exc:
-        return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
-    return render(request, "consult/ask.html", {**ctx, "result": result})
+        return _ask_page(request, {**ctx, "result": None, "error": exc}, status_code=exc.status_)
+    return _ask_page(request, {**ctx, "result": result})
 
 
 @router.post("/ask/choose")
@@ -126,8 +135,8 @@ def ask_choose(
             token=feedback_token, now=now,
         )  # fmt: skip
     except HallError as exc:
-        return render(request, "consult/ask.html", {**ctx, "result": None, "error": exc}, status_code=exc.status_)
-    return render(request, "consult/ask.html", {**ctx, "result": result})
+        return _ask_page(request, {**ctx, "result": None, "error": exc}, status_code=exc.status_)
+    return _ask_page(request, {**ctx, "result": result})
 
 
 @router.post("/ask/feedback")
@@ -169,7 +178,12 @@ def go(
             return render(
                 request,
                 "error.html",
-                {"status": 422, "message_zh": "请先选择大厅", "message_en": "Choose a hall first"},
+                {
+                    "status": 422,
+                    "message_zh": "请先选择大厅",
+                    "message_en": "Choose a hall first",
+                    "code": "hall_required",
+                },
                 status_code=422,
             )
         try:
@@ -185,7 +199,10 @@ def go(
             return error_page(request, exc)
         except ValidationError:
             return render(
-                request, "error.html", {"status": 422, "message_zh": "输入有误", "message_en": "Bad input"}, 422
+                request,
+                "error.html",
+                {"status": 422, "message_zh": "输入有误", "message_en": "Bad input", "code": "validation_error"},
+                422,
             )
         target = f"/ask/help/{row.id}"
     service.record_route(
@@ -206,7 +223,12 @@ def help_requested(request: Request, session: DbSession, actor: CurrentActor, re
     request.state.actor = actor
     row = assist_service.help_request_receipt(session, request_id)
     if row is None:
-        return render(request, "error.html", {"status": 404, "message_zh": "未找到", "message_en": "Not found"}, 404)
+        return render(
+            request,
+            "error.html",
+            {"status": 404, "message_zh": "未找到", "message_en": "Not found", "code": "help_request_not_found"},
+            404,
+        )
     helper = assist_service.helper_names(session, {row.assigned_staff_id} if row.assigned_staff_id else set())
     staff = helper.get(row.assigned_staff_id) if row.assigned_staff_id else None
     return render(

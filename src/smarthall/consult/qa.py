@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from smarthall.consult import intent
@@ -34,6 +35,8 @@ CALIBRATION = {
 SYNONYM_WEIGHT = 0.5
 BODY_WEIGHT = 0.5
 SITUATION_WEIGHT = 0.8
+# How much a word's other fields of one entry add to its best field (BM25F-like; 1.0 was a plain sum).
+OTHER_FIELDS = 0.3
 RRF_K = 60
 DENSE_DEPTH = 20
 THRESHOLD = 0.5
@@ -211,6 +214,53 @@ def load_reranker() -> Reranker | None:
         return None
 
 
+def _engine_version() -> str:
+    """A digest of the engine's own code (this module, the text and intent modules): a cached index built by other
+    code is never loaded."""
+    import hashlib
+
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("qa.py", "text.py", "intent.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cached_index(docs: Sequence[KbDoc], content: str, cache_dir: Path | None) -> Index:
+    """The index of ``docs`` (whose digest is ``content``), loaded from ``cache_dir`` when this engine built it
+    already, else built and stored there: a restart, a second worker or another hall with the same knowledge base
+    does not build it again. The cache is written by this process under the data directory only; a file that does
+    not load is rebuilt."""
+    import os
+    import pickle
+    import secrets
+
+    if cache_dir is None:
+        return Index(docs, signature=content)
+    path = cache_dir / f"{content[:40]}-{_engine_version()}.pickle"
+    if path.exists():
+        started = time.perf_counter()
+        try:
+            with path.open("rb") as fh:
+                index = pickle.load(fh)  # noqa: S301 - our own file under the data directory
+            if isinstance(index, Index) and index.signature == content:
+                index.build_seconds = time.perf_counter() - started
+                index.loaded_from_cache = True
+                return index
+        except Exception:  # a torn or foreign file: build again
+            logging.getLogger(__name__).warning("consult index cache %s unreadable; rebuilding", path.name)
+    index = Index(docs, signature=content)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        with tmp.open("wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        logging.getLogger(__name__).warning("consult index cache not written to %s", cache_dir)
+    return index
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
@@ -288,6 +338,7 @@ class Index:
             self.situation_index.index(situations, show_progress=False)
         self.dense = dense.index(self.docs) if dense is not None and self.docs else None
         self.build_seconds = time.perf_counter() - started
+        self.loaded_from_cache = False
 
     def idf(self, token: str) -> float:
         n = len(self.docs)
@@ -297,15 +348,25 @@ class Index:
         import numpy as np  # with bm25s, only once an index is built: processes that never answer skip ~16 MB
 
         scores = np.zeros(len(self.docs), dtype=np.float64)
+        fields = (
+            (self.head_index, 1.0),
+            (self.body_index, BODY_WEIGHT),
+            (self.situation_index, SITUATION_WEIGHT),
+        )
         for token, weight in weighted.items():
-            if token in (self.head_index.vocab_dict or {}):
-                scores += weight * np.asarray(self.head_index.get_scores([token]), dtype=np.float64)
-            if token in (self.body_index.vocab_dict or {}):
-                scores += weight * BODY_WEIGHT * np.asarray(self.body_index.get_scores([token]), dtype=np.float64)
-            if token in (self.situation_index.vocab_dict or {}):
-                scores += (
-                    weight * SITUATION_WEIGHT * np.asarray(self.situation_index.get_scores([token]), dtype=np.float64)
-                )
+            per_field = [
+                field_weight * np.asarray(index.get_scores([token]), dtype=np.float64)
+                for index, field_weight in fields
+                if token in (index.vocab_dict or {})
+            ]
+            if not per_field:
+                continue
+            # A word found in several fields of one entry is still one word of the question: its best field
+            # counts fully and the others only a little (BM25F saturates a term once, not once per field), so a
+            # common word repeated in a title and a situation does not outweigh a rare one that names the need.
+            stacked = np.vstack(per_field)
+            best = stacked.max(axis=0)
+            scores += weight * (best + OTHER_FIELDS * (stacked.sum(axis=0) - best))
         return scores
 
     def _choose_among_siblings(self, scores: Any, question: str, normalised: str) -> dict[str, frozenset[str]]:

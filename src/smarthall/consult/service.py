@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -53,6 +54,7 @@ from smarthall.core.clock import SHANGHAI
 from smarthall.core.crypto import blind_index
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import scrub
+from smarthall.core.registry import registry_of
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 from smarthall.rules import service as rules_service
@@ -117,6 +119,12 @@ def _db_key(session: Session) -> str:
     return str(bind.engine.url)
 
 
+def _index_cache_dir(session: Session) -> Path | None:
+    """Where built indexes are kept (``<data dir>/cache/consult``), from the settings the app was wired with."""
+    settings = registry_of(session).settings
+    return settings.data_dir / "cache" / "consult" if settings is not None else None
+
+
 def get_index(session: Session, now: datetime) -> qa.Index:
     key = _db_key(session)
     repo = EntryRepository(session)
@@ -130,7 +138,7 @@ def get_index(session: Session, now: datetime) -> qa.Index:
     with _lock:
         index = _by_content.get(content)
         if index is None:
-            index = qa.Index(docs, signature=content)
+            index = qa.cached_index(docs, content, _index_cache_dir(session))
             _by_content[content] = index
             while len(_by_content) > 4:
                 _by_content.popitem(last=False)

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     catalog_import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # catalog and knowledge-base imports
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
     public_base_url: str = ""
+    # Where a decision's PDF is rendered after its commit: "task" on the huey worker (the default with Redis),
+    # "process" in a child process beside the web process (the default without), "inline" in the committing thread
+    # (the default in tests, so a test sees the document at once); "auto" chooses as described.
+    document_rendering: Literal["auto", "inline", "process", "task"] = "auto"
+
+    @property
+    def document_rendering_mode(self) -> str:
+        if self.document_rendering != "auto":
+            return self.document_rendering
+        if self.environment == "test":
+            return "inline"
+        return "task" if self.redis_url else "process"
 
     def platform_rule_values(self) -> dict[str, Any]:
         """The operator's platform values of rules: ``rule_defaults`` with the older identity variables folded in

@@ -88,7 +88,7 @@ def send_due_invitations(session: Session, settings: Settings, *, now: datetime)
 def pad_next(session: Session, actor: Actor, *, now: datetime) -> dict[str, Any] | None:
     """The service this window pad has just finished and that is still unrated (the pad shows its faces)."""
     if actor.kind != "device" or actor.device_kind != "window_pad" or not actor.window_code:
-        raise Forbidden()
+        raise Forbidden("仅限窗口评价器调用", "Window pads only", code="device_only")
     inv = InvitationRepository(session).latest_waiting_at_window(
         actor, window_code=actor.window_code, since=now - PAD_WINDOW
     )

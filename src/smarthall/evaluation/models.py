@@ -100,14 +100,3 @@ class LinkToken(IdMixin, Base):
     issued_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
-
-
-class HallSettings(IdMixin, TimestampMixin, Base):
-    """Per-hall deadlines of the rectification loop (defaults: 1 and 15 working days, invitation after 3 days)."""
-
-    __tablename__ = "evaluation_settings"
-
-    hall_code: Mapped[str] = mapped_column(String(32), unique=True)
-    follow_up_workdays: Mapped[int] = mapped_column(Integer, default=1)
-    fix_workdays: Mapped[int] = mapped_column(Integer, default=15)
-    invite_after_days: Mapped[int] = mapped_column(Integer, default=3)

@@ -206,7 +206,9 @@ def act(
     if rect is None:
         raise RectificationNotFound()  # another hall's order: as if it did not exist
     if action in ("rectify", "appeal") and not note.strip():
-        raise ValidationFailed("请填写说明", "A note is required for this action", detail={"field": "note"})
+        raise ValidationFailed(
+            "请填写说明", "A note is required for this action", code="note_required", detail={"field": "note"}
+        )
     new_state = policy.next_state(action, rect.status)
     if new_state is None:
         raise BadTransition(detail={"status": rect.status, "action": action})

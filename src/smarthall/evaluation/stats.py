@@ -98,9 +98,16 @@ def stats(
     session: Session, actor: Actor, *, hall_code: str, group_by: str, date_from: date | None, date_to: date | None
 ) -> StatsRead:
     if group_by not in GROUPS:
-        raise ValidationFailed(detail={"field": "group_by", "allowed": list(GROUPS)})
+        raise ValidationFailed(
+            "不支持的分组方式",
+            "Unknown grouping",
+            code="unknown_group_by",
+            detail={"field": "group_by", "allowed": list(GROUPS)},
+        )
     if date_from and date_to and date_from > date_to:
-        raise ValidationFailed("开始日期晚于结束日期", "from is after to", detail={"field": "from"})
+        raise ValidationFailed(
+            "开始日期晚于结束日期", "from is after to", code="date_range_inverted", detail={"field": "from"}
+        )
     hall = org_service.hall_facts(session, hall_code)
     actor.ensure_hall(hall.id, hall.region_path)
     start, end = _period_bounds(date_from, date_to)

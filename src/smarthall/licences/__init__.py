@@ -15,5 +15,6 @@ def register(registry: Registry) -> None:
     from smarthall.licences.pdf import warm_up
 
     registry.periodic(tasks.render_pending_task, crontab(minute="*"))
+    registry.task(tasks.render_document_task)
     if registry.settings is not None:
         warm_up(registry.settings.font_path())

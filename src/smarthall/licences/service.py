@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ from smarthall.core.config import Settings
 from smarthall.core.crypto import Signer, canonical_bytes
 from smarthall.core.db import Database, after_commit
 from smarthall.core.errors import Conflict, NotFound
+from smarthall.core.tasks import enqueue
+from smarthall.licences import rendering
 from smarthall.licences.models import Document, Licence
 from smarthall.licences.pdf import PdfContent, render
 from smarthall.licences.repository import DocumentRepository, LicenceRepository
@@ -51,10 +54,17 @@ class DocumentDesk:
     documents_dir: Path
     public_base_url: str = ""
     font_path: Path | None = None
+    rendering: str = "inline"  # inline | process | task (``licences.rendering``)
 
     @classmethod
     def from_settings(cls, settings: Settings, signer: Signer) -> DocumentDesk:
-        return cls(signer, settings.data_dir / "documents", settings.public_base_url, settings.font_path())
+        return cls(
+            signer,
+            settings.data_dir / "documents",
+            settings.public_base_url,
+            settings.font_path(),
+            settings.document_rendering_mode,
+        )
 
     def verify_url(self, token: str) -> str:
         return f"{self.public_base_url.rstrip('/')}/verify/{token}"
@@ -108,21 +118,46 @@ def issue_document(
         "verify_url": desk.verify_url(token),
     }
     documents.add_pending(document.id, json.dumps(content, ensure_ascii=False))
+    _render_after_commit(session, desk, document.id)
+    return document
+
+
+def _render_after_commit(session: Session, desk: DocumentDesk, document_id: int) -> None:
+    """Once the decision has committed, render its document where ``desk.rendering`` says (``licences.rendering``)."""
     database = session.info.get("db")
-    if database is not None:
-        document_id = document.id
+    if database is None:
+        return
+    if desk.rendering == "task":
+        from smarthall.licences.tasks import render_document_task
+
+        enqueue(session, render_document_task, document_id)
+    elif desk.rendering == "process":
+
+        def in_child() -> None:
+            complete_pending(database, desk, document_id, renderer=rendering.render_in_child)
+
+        def hand_over() -> None:
+            rendering.in_background(desk.font_path, in_child)
+
+        after_commit(session, hand_over)
+    else:
 
         def render_now() -> None:
             complete_pending(database, desk, document_id)
 
         after_commit(session, render_now)
-    return document
 
 
 MAX_RENDER_ATTEMPTS = 10
 
 
-def complete_pending(database: Database, desk: DocumentDesk, document_id: int) -> bool:
+def complete_pending(
+    database: Database,
+    desk: DocumentDesk,
+    document_id: int,
+    *,
+    renderer: Callable[[PdfContent, Path | None], bytes] | None = None,
+) -> bool:
     """Render a pending document outside any transaction and attach it in a short one of its own. Idempotent: the
     bytes depend only on what was fixed at issue (creation date included), the file is replaced atomically, and a
     document attached already is left as it is. A failure is counted on the outbox entry (the sweep retries it) and
@@ -147,7 +182,7 @@ def complete_pending(database: Database, desk: DocumentDesk, document_id: int) -
             )
             key_fields: dict[str, Any] = content["key_fields"]
             kind = document.kind
-        data = render(page, desk.font_path)
+        data = (renderer or render)(page, desk.font_path)
         folder = desk.documents_dir / page.case_no
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{page.doc_no}.pdf"

@@ -56,25 +56,28 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
-def message_page(request: Request, status: int, message_zh: str, message_en: str) -> Response:
+def message_page(request: Request, status: int, message_zh: str, message_en: str, *, code: str = "") -> Response:
+    """A refusal page; ``code`` is the problem code the API would give, kept in ``data-code`` for machines."""
     return render(
         request,
         "error.html",
-        {"status": status, "message_zh": message_zh, "message_en": message_en},
+        {"status": status, "message_zh": message_zh, "message_en": message_en, "code": code},
         status_code=status,
     )
 
 
 def error_page(request: Request, exc: HallError) -> Response:
     """A domain error shown as a page, with its own status and messages."""
-    return message_page(request, exc.status_, exc.message_zh_, exc.message_en_)
+    return message_page(request, exc.status_, exc.message_zh_, exc.message_en_, code=exc.code_)
 
 
 def denied(request: Request, actor: Actor, status: int = 403) -> Response:
     """Anonymous visitors are sent to log in; signed-in ones without the right role see a refusal."""
     if actor.kind == "anonymous":
         return login_redirect(request)
-    return message_page(request, status, "您的角色无权访问此页面", "Your role cannot open this page")
+    return message_page(
+        request, status, "您的角色无权访问此页面", "Your role cannot open this page", code="forbidden_role"
+    )
 
 
 def gate(request: Request, actor: Actor, permission: str) -> Response | None:
