@@ -139,9 +139,12 @@ def issue_result(
 
 
 def _authority(session: Session, case: Case, item: ItemSpec, hall_name: str) -> str:
-    """Who registers: the item's department at the hall (登记机关)."""
+    """Who registers (登记机关): the item's department of the hall's district (澜湖区 + 市场监督管理局)."""
     department = org_service.department_name(session, item.department_code)
-    return f"{hall_name}{department}" if department and department not in hall_name else hall_name
+    if not department or department in hall_name:
+        return hall_name
+    district = hall_name.removesuffix("政务服务中心").removesuffix("市民中心").removesuffix("便民服务中心")
+    return f"{district}{department}"
 
 
 def finished(session: Session, case: Case) -> None:

@@ -82,7 +82,7 @@ def refusal(note: str | None, *, at_acceptance: bool) -> tuple[str, list[str]]:
     """(title, paragraphs) of the decision not to accept (不予受理) or not to grant (不予许可), with appeal rights."""
     title = text("doc.refusal" if at_acceptance else "doc.rejection")
     return title, [
-        text("doc.line.decision") + ":" + title,
+        text("doc.line.decision") + ":" + text("doc.decision.refusal" if at_acceptance else "doc.decision.rejection"),
         text("doc.line.opinion") + ":" + (note or ""),
         text("doc.line.basis") + ":" + text("doc.refusal_basis"),
         text("doc.line.appeal") + ":" + text("doc.appeal_rights"),

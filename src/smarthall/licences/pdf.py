@@ -165,16 +165,17 @@ def render(content: PdfContent, font_path: Path | None) -> bytes:
         pdf.set_x(pdf.l_margin)
         pdf.multi_cell(0, 7, paragraph, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
-    y = max(pdf.get_y(), 190)
-    if y > 230:
+    y = max(pdf.get_y(), 180)
+    if y > 210:
         pdf.add_page()
         y = 40
+    # The seal above the issuer's name and the date, so that neither its star nor its ring covers a character.
+    _seal(pdf, 150, y + 21, 21, content.issuer, family)
     pdf.set_font(family, size=12)
-    pdf.set_xy(110, y + 8)
-    pdf.cell(80, 8, content.issuer, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_xy(110, y + 16)
-    pdf.cell(80, 8, content.issued_on, align="C")
-    _seal(pdf, 150, y + 14, 21, content.issuer, family)
+    pdf.set_xy(100, y + 45)
+    pdf.cell(100, 8, content.issuer, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(100, y + 53)
+    pdf.cell(100, 8, content.issued_on, align="C")
     if content.verify_url:
         pdf.image(io.BytesIO(_qr_png(content.verify_url)), x=pdf.l_margin, y=y, w=36, h=36)
         pdf.set_font(family, size=8)
@@ -206,21 +207,26 @@ def seal_layout(text: str, cx: float, cy: float, r: float) -> list[SealGlyph]:
         return []
     inner = r - 2.0  # the thin ring
     span = math.radians(min(SEAL_ARC_DEGREES, 30.0 * len(chars)))
-    # A glyph box of side s on radius R = inner - 0.6 - s/2: the chord between neighbours must be >= 1.05 s.
-    size = 6.0
+    # A glyph box of side s, tangent to the circle, its outer corners 0.4 mm inside the ring; the chord between
+    # neighbours' centres must be >= 1.05 s.
+    size = 2.6
     step = span / max(len(chars) - 1, 1)
     for candidate in (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0, 3.5, 3.0, 2.6):
-        radius = inner - 0.6 - candidate / 2
+        radius = _glyph_radius(inner, candidate)
         if len(chars) == 1 or 2 * radius * math.sin(step / 2) >= 1.05 * candidate:
             size = candidate
             break
-    radius = inner - 0.6 - size / 2
+    radius = _glyph_radius(inner, size)
     glyphs = []
     for i, ch in enumerate(chars):
         phi = math.pi / 2 + span / 2 - i * step if len(chars) > 1 else math.pi / 2
         x, y = cx + radius * math.cos(phi), cy - radius * math.sin(phi)
         glyphs.append(SealGlyph(ch, x, y, math.degrees(phi) - 90.0, size))
     return glyphs
+
+
+def _glyph_radius(inner: float, size: float) -> float:
+    return math.sqrt((inner - 0.4) ** 2 - (size / 2) ** 2) - size / 2
 
 
 def _seal(pdf: FPDF, cx: float, cy: float, r: float, issuer: str, family: str) -> None:
