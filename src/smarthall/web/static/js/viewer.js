@@ -10,12 +10,21 @@
     function apply() {
       viewer.querySelectorAll("[data-material]:not([hidden]) img").forEach(function (img) {
         var stage = img.closest(".stage");
-        var w = Math.max(200, (stage ? stage.clientWidth : 800) - 32);  // 100 % = the stage's width
-        var h = img.naturalWidth ? w * img.naturalHeight / img.naturalWidth : w * 1.414;
-        img.style.width = Math.round(w * state.zoom) + "px";
-        img.style.transform = "rotate(" + state.turn * 90 + "deg)";
+        var room = Math.max(200, (stage ? stage.clientWidth : 800) - 32);  // 100 % = the stage's width
+        var ratio = img.naturalWidth && img.naturalHeight ? img.naturalWidth / img.naturalHeight : 0.707;
         var quarter = state.turn % 2 === 1;
-        img.style.margin = quarter ? Math.round(Math.abs(w - h) * state.zoom / 2) + 16 + "px auto" : "1rem auto";
+        // Upright: the page is as wide as the stage (times the zoom). A quarter turn: its rotated width is.
+        var width = quarter ? room * state.zoom * ratio : room * state.zoom;
+        var height = width / ratio;
+        img.style.width = Math.round(width) + "px";
+        img.style.transform = "rotate(" + state.turn * 90 + "deg)";
+        if (quarter) {  // the layout box stays upright: take back the height it lacks, give the width it needs
+          var dy = Math.round((width - height) / 2) + 16;
+          var dx = Math.max(16, Math.round((height - width) / 2) + 16);
+          img.style.margin = dy + "px " + (state.zoom > 1 ? dx + "px" : "auto");
+        } else {
+          img.style.margin = "1rem auto";
+        }
       });
       if (label) label.textContent = Math.round(state.zoom * 100) + "%";
       viewer.setAttribute("data-zoom", String(state.zoom));
