@@ -39,8 +39,12 @@ def submit_with_pdf(client: Any, citizen: dict[str, str]) -> str:
     form, _ = prefilled(client, citizen, "SC-001")
     form.update(sc001_form())
     file_id = upload(client, citizen, real_pdf(), "charter.pdf")
-    body = {"item_code": "SC-001", "hall_code": HALL, "form": form,
-            "materials": [{"material_code": "SC-001-M02", "file_id": file_id}]}  # fmt: skip
+    body = {
+        "item_code": "SC-001",
+        "hall_code": HALL,
+        "form": form,
+        "materials": [{"material_code": "SC-001-M02", "file_id": file_id}],
+    }
     response = client.post("/api/v1/cases", headers=citizen, json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["case_no"])
@@ -88,8 +92,12 @@ def test_an_image_material_is_shown_as_uploaded(client: Any) -> None:
     form, _ = prefilled(client, citizen, "GA-002")
     form.update({"loss_reason": "遗失", "need_temp_id": "否", "delivery": "窗口领取"})
     photo = upload(client, citizen, real_png(), "photo.png", "image/png")
-    body = {"item_code": "GA-002", "hall_code": HALL, "form": form,
-            "materials": [{"material_code": "GA-002-M02", "file_id": photo}]}  # fmt: skip
+    body = {
+        "item_code": "GA-002",
+        "hall_code": HALL,
+        "form": form,
+        "materials": [{"material_code": "GA-002-M02", "file_id": photo}],
+    }
     response = client.post("/api/v1/cases", headers=citizen, json=body)
     assert response.status_code == 201, response.text
     case_no = response.json()["case_no"]
@@ -107,8 +115,8 @@ def test_the_approval_opinion_is_kept_and_printed_on_the_decision(client: Any, e
     form, _ = prefilled(client, citizen, "YB-005")
     form.setdefault("retirement_date", "2026-01-01")
     form.setdefault("local_years", "20")
-    body = {"item_code": "YB-005", "hall_code": HALL, "form": form,
-            "materials": [{"material_code": "YB-005-M01", "file_id": upload(client, citizen, real_pdf(1))}]}  # fmt: skip
+    id_card = {"material_code": "YB-005-M01", "file_id": upload(client, citizen, real_pdf(1))}
+    body = {"item_code": "YB-005", "hall_code": HALL, "form": form, "materials": [id_card]}
     response = client.post("/api/v1/cases", headers=citizen, json=body)
     assert response.status_code == 201, response.text
     case_no = response.json()["case_no"]
@@ -117,7 +125,9 @@ def test_the_approval_opinion_is_kept_and_printed_on_the_decision(client: Any, e
     approver = auth(client, "approver_yb")
     page = client.get(f"/cases/{case_no}", headers=approver)
     assert 'data-testid="approve-form"' in page.text and 'data-testid="note-approve"' in page.text
-    done = client.post(f"/cases/{case_no}/act", headers=approver, data={"action": "approve", "note": "材料齐全,同意核定"})
+    done = client.post(
+        f"/cases/{case_no}/act", headers=approver, data={"action": "approve", "note": "材料齐全,同意核定"}
+    )
     assert done.status_code in (200, 303), done.text
     case = client.get(f"/api/v1/cases/{case_no}", headers=citizen).json()
     assert case["status"] in ("approved", "delivered")
@@ -139,7 +149,15 @@ def test_refusal_needs_an_opinion_and_prints_it(client: Any, tmp_path: Any) -> N
     case = client.get(f"/api/v1/cases/{case_no}", headers=citizen).json()
     doc = next(d for d in case["documents"] if d["kind"] == "decision")
     text = _pdf_text(client.get(doc["download_path"], headers=citizen).content, tmp_path)
-    for words in ("不予行政许可决定书", "李明", "审批意见:经营范围涉及前置审批", "法律依据", "行政许可法", "救济途径", "行政复议"):
+    for words in (
+        "不予行政许可决定书",
+        "李明",
+        "审批意见:经营范围涉及前置审批",
+        "法律依据",
+        "行政许可法",
+        "救济途径",
+        "行政复议",
+    ):
         assert words in text, words
 
 
@@ -149,8 +167,13 @@ def test_the_supplement_list_names_any_material_and_free_items(client: Any, tmp_
     clerk = auth(client, "clerk1")
     html = client.get(f"/cases/{case_no}", headers=clerk).text
     assert 'name="extra_label_1"' in html and 'name="miss_SC-001-M02"' in html
-    data = {"action": "supplement", "miss_SC-001-M02": "on", "reason_SC-001-M02": "章程未签字",
-            "extra_label_1": "股东会决议", "extra_reason_1": "请补交全体股东签字的决议"}  # fmt: skip
+    data = {
+        "action": "supplement",
+        "miss_SC-001-M02": "on",
+        "reason_SC-001-M02": "章程未签字",
+        "extra_label_1": "股东会决议",
+        "extra_reason_1": "请补交全体股东签字的决议",
+    }
     assert client.post(f"/cases/{case_no}/act", headers=clerk, data=data).status_code in (200, 303)
     case = client.get(f"/api/v1/cases/{case_no}", headers=citizen).json()
     labels = {m["label"]: m["reason"] for m in case["missing"]}
@@ -167,15 +190,19 @@ def test_attached_files_survive_a_failed_check(client: Any) -> None:
     citizen = li_ming(client)
     pdf = real_pdf(1)
     fields = {"item_code": "SC-001", "hall_code": HALL, "f_company_name": "", "f_enterprise_type": "有限责任公司"}
-    page = client.post("/cases/new", headers=citizen, data=fields,
-                       files={"m_SC-001-M02": ("charter.pdf", pdf, "application/pdf")})  # fmt: skip
+    page = client.post(
+        "/cases/new", headers=citizen, data=fields, files={"m_SC-001-M02": ("charter.pdf", pdf, "application/pdf")}
+    )
     assert page.status_code == 422 and 'data-testid="faults"' in page.text
     kept = re.search(r'name="kept_SC-001-M02" value="([0-9a-f]+)" checked', page.text)
     assert kept and "charter.pdf" in page.text
     form, _ = prefilled(client, citizen, "SC-001")
     form.update(sc001_form())
-    again = {f"f_{k}": str(v) for k, v in form.items()} | {"item_code": "SC-001", "hall_code": HALL,
-                                                           "kept_SC-001-M02": kept.group(1)}  # fmt: skip
+    again = {f"f_{k}": str(v) for k, v in form.items()} | {
+        "item_code": "SC-001",
+        "hall_code": HALL,
+        "kept_SC-001-M02": kept.group(1),
+    }
     done = client.post("/cases/new", headers=citizen, data=again, follow_redirects=False)
     assert done.status_code == 303, done.text
     case = client.get(f"/api/v1{done.headers['location']}", headers=citizen).json()

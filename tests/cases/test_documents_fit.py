@@ -54,7 +54,10 @@ def test_every_kind_carries_its_data_and_an_absolute_qr(client: Any, tmp_path: P
     citizen, clerk, approver = li_ming(client), auth(client, "clerk1"), auth(client, "approver1")
     # 补正 → resubmit → 受理 → 准予: supplement notice, acceptance notice, business licence
     case_no = submit_with_pdf(client, citizen)
-    assert act(client, clerk, case_no, "supplement", missing=[{"label": "股东会决议", "reason": "请补交"}]).status_code == 200
+    assert (
+        act(client, clerk, case_no, "supplement", missing=[{"label": "股东会决议", "reason": "请补交"}]).status_code
+        == 200
+    )
     assert act(client, citizen, case_no, "resubmit").status_code == 200
     assert act(client, clerk, case_no, "accept").status_code == 200
     assert act(client, approver, case_no, "approve", note="同意设立").status_code == 200
@@ -67,8 +70,18 @@ def test_every_kind_carries_its_data_and_an_absolute_qr(client: Any, tmp_path: P
     assert "股东会决议:请补交" in seen["supplement"] and "李明" in seen["supplement"]
     assert "受理通知书" in seen["acceptance"] and "李明" in seen["acceptance"] and "李*" not in seen["acceptance"]
     licence = seen["licence"]
-    for words in ("营业执照", "名称:云澜示例科技有限公司", "统一社会信用代码:91", "类型:有限责任公司", "法定代表人:",
-                  "住所:江安省云澜市澜湖区锦江大道2号", "经营范围:软件开发", "成立日期:2026-11-30", "登记机关:澜湖区市场监督管理局"):  # fmt: skip
+    expected = [
+        "营业执照",
+        "名称:云澜示例科技有限公司",
+        "统一社会信用代码:91",
+        "类型:有限责任公司",
+        "法定代表人:",
+        "住所:江安省云澜市澜湖区锦江大道2号",
+        "经营范围:软件开发",
+        "成立日期:2026-11-30",
+        "登记机关:澜湖区市场监督管理局",
+    ]
+    for words in expected:
         assert words in licence, words
     # 不予受理 and 不予许可: the decision, the opinion, the legal basis and the appeal route
     refused_no = submit_with_pdf(client, citizen)
@@ -76,8 +89,11 @@ def test_every_kind_carries_its_data_and_an_absolute_qr(client: Any, tmp_path: P
     rejected_no = submit_with_pdf(client, citizen)
     assert act(client, clerk, rejected_no, "accept").status_code == 200
     assert act(client, approver, rejected_no, "reject", note="名称与在先登记重复").status_code == 200
-    for number, kind, title, opinion in ((refused_no, "refusal", "不予受理决定书", "不属于本机关职权范围"),
-                                         (rejected_no, "decision", "不予行政许可决定书", "名称与在先登记重复")):  # fmt: skip
+    letters = [
+        (refused_no, "refusal", "不予受理决定书", "不属于本机关职权范围"),
+        (rejected_no, "decision", "不予行政许可决定书", "名称与在先登记重复"),
+    ]
+    for number, kind, title, opinion in letters:
         doc = _docs(client, citizen, number)[kind]
         text, url, _ = _read(client, citizen, doc, tmp_path)
         _absolute(url, doc)
@@ -101,7 +117,9 @@ def test_the_public_base_url_wins_over_the_request_host() -> None:
     assert desk.verify_url("abc") == "https://hall.example.cn/verify/abc"
 
 
-@pytest.mark.parametrize("issuer", ["云澜市澜湖区政务服务中心", "江安省云澜市澜湖区人民政府政务服务中心", "市民中心", "中心"])
+@pytest.mark.parametrize(
+    "issuer", ["云澜市澜湖区政务服务中心", "江安省云澜市澜湖区人民政府政务服务中心", "市民中心", "中心"]
+)
 def test_the_seal_text_stays_inside_its_circle_and_clear_of_the_star(issuer: str) -> None:
     cx, cy, r = 150.0, 200.0, 21.0
     glyphs = pdf_mod.seal_layout(issuer, cx, cy, r)
