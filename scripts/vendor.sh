@@ -7,7 +7,7 @@ dest="$root/src/smarthall/web/static/vendor"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-pins=$(python3 -c "import json;d=json.load(open('$root/package.json'))['dependencies'];print(' '.join(f'{k}@{v}' for k,v in d.items()))")
+pins=$(python3 -c "import json;j=json.load(open('$root/package.json'));d={**j['dependencies'],**j.get('devDependencies',{})};print(' '.join(f'{k}@{v}' for k,v in d.items()))")
 for pin in $pins; do
   npm pack --silent "$pin" >/dev/null
 done
@@ -24,4 +24,6 @@ cp x/echarts/package/dist/echarts.min.js x/echarts/package/LICENSE "$dest/echart
 cp x/echarts/package/NOTICE "$dest/echarts/" 2>/dev/null || true
 mkdir -p "$dest/swagger-ui"
 cp x/swagger-ui-dist/package/{swagger-ui-bundle.js,swagger-ui.css,LICENSE,NOTICE,favicon-32x32.png} "$dest/swagger-ui/"
+mkdir -p "$root/tests/e2e/vendor/axe-core"  # for the browser tests only, never served
+cp x/axe-core/package/{axe.min.js,LICENSE} "$root/tests/e2e/vendor/axe-core/"
 echo "vendored: $pins"

@@ -20,12 +20,14 @@ def register(registry: Registry) -> None:
     from smarthall.cases import contracts, demo, flows, limits, prefill, sharing, tasks
     from smarthall.cases.api import router
     from smarthall.cases.pages import router as pages
+    from smarthall.cases.viewer_pages import router as viewer_pages
     from smarthall.core.i18n import translate
     from smarthall.core.subjects import register_archival_source, register_subject_resolver
     from smarthall.web import nav
 
     registry.api(router, priority=120)
     registry.pages(pages, priority=70)
+    registry.pages(viewer_pages, priority=69)
     registry.periodic(tasks.run_warnings, crontab(minute="*/30"))
     registry.cache(limits.CALENDARS, "org_calendar_override", "org_hall")
     for source in prefill.SOURCES:

@@ -120,7 +120,7 @@ def supplement_list(case: Case, item: ItemSpec, data: ActionIn) -> list[dict[str
     seen: set[tuple[str | None, str | None]] = set()
     for m in data.missing or []:
         seen.add((m.material_code, m.field))
-        label = notices.supplement_label(names, labels, m.material_code, m.field)
+        label = m.label or notices.supplement_label(names, labels, m.material_code, m.field)
         out.append({"material_code": m.material_code, "field": m.field, "label": label, "reason": m.reason})
     for f in case.precheck.get("findings", []):
         if f["code"] in ("material_missing", "licence_expired") and (f["target"], None) not in seen:
@@ -174,7 +174,8 @@ def on_approve(ctx: ActionContext) -> None:
     case = ctx.case
     case.decided_at, case.decided_by = ctx.now, ctx.staff_id
     case.auto_decided = ctx.step.action == "auto_approve"
-    issued = flows.issue_result(ctx.session, ctx.desk, case=case, item=ctx.item, form=ctx.form(), now=ctx.now)
+    form, note = ctx.form(), ctx.data.note
+    issued = flows.issue_result(ctx.session, ctx.desk, case=case, item=ctx.item, form=form, now=ctx.now, opinion=note)
     ctx.detail.update(issued)
     ctx.told = notices.told("result_issued")
 

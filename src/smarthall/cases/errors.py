@@ -114,3 +114,9 @@ class DraftNotFound(NotFound):
     code = "draft_not_found"
     message_zh = "没有草稿"
     message_en = "No draft"
+
+
+class MaterialNotFound(NotFound):
+    code = "material_not_found"
+    message_zh = "该办件没有这份材料,或材料页不存在"
+    message_en = "The case holds no such material, or no such page"

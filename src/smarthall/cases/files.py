@@ -71,3 +71,11 @@ def store(
             updated_at=now,
         )
     )
+
+
+def own_file_name(session: Session, actor: Actor, file_id: str) -> str | None:
+    """The name of an upload of ``actor``'s (None for a file that is not theirs or does not exist)."""
+    row = FileRepository(session).get(file_id)
+    if row is None or row.owner_kind != actor.kind or row.owner_id != actor.id:
+        return None
+    return row.name

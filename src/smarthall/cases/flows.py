@@ -69,9 +69,17 @@ def issue_notice(
 
 
 def issue_result(
-    session: Session, desk: DocumentDesk, *, case: Case, item: ItemSpec, form: dict[str, Any], now: datetime
+    session: Session,
+    desk: DocumentDesk,
+    *,
+    case: Case,
+    item: ItemSpec,
+    form: dict[str, Any],
+    now: datetime,
+    opinion: str | None = None,
 ) -> dict[str, Any]:
-    """Approval's result: the signed result document and the e-licence in the applicant's wallet."""
+    """Approval's result: the signed result document (with the approver's opinion, when given) and the e-licence in
+    the applicant's wallet."""
     hall = org_service.hall_facts_by_id(session, case.hall_id)
     today = service_day(now)
     spec = item.result_licence or {}
@@ -87,8 +95,16 @@ def issue_result(
         kind="licence",
         title=notices.result_title(item, spec.get("type")),
         issuer=hall.name,
-        lines=notices.result_lines(case, item, today, shown_uscc),
-        paragraphs=notices.result_paragraphs(),
+        lines=notices.result_lines(
+            case,
+            item,
+            today,
+            shown_uscc,
+            form=form,
+            authority=_authority(session, case, item, hall.name),
+            opinion=opinion,
+        ),
+        paragraphs=notices.result_paragraphs(item),
         key_fields={"holder": mask_name(case.applicant_name), "item_code": item.code, "decision": "approved"},
         citizen_id=case.citizen_id,
         hall_id=case.hall_id,
@@ -120,6 +136,15 @@ def issue_result(
         )
         licence_id = licence.id
     return {"document_id": doc.id, "licence_id": licence_id}
+
+
+def _authority(session: Session, case: Case, item: ItemSpec, hall_name: str) -> str:
+    """Who registers (登记机关): the item's department of the hall's district (澜湖区 + 市场监督管理局)."""
+    department = org_service.department_name(session, item.department_code)
+    if not department or department in hall_name:
+        return hall_name
+    district = hall_name.removesuffix("政务服务中心").removesuffix("市民中心").removesuffix("便民服务中心")
+    return f"{district}{department}"
 
 
 def finished(session: Session, case: Case) -> None:

@@ -13,7 +13,6 @@ from smarthall.cases.shapes import ItemSpec
 from smarthall.cases.workflow import STATES
 from smarthall.core.clock import format_local
 from smarthall.core.i18n import Lang, label, translate
-from smarthall.core.masking import mask_name
 
 
 def text(key: str, lang: Lang = "zh", **params: Any) -> str:
@@ -41,9 +40,10 @@ def item_line(item: ItemSpec) -> str:
 
 
 def header_lines(case: Case, item: ItemSpec, department: str) -> list[tuple[str, str]]:
-    """The facts every notice starts with: applicant (masked), item, department, when applied."""
+    """The facts every notice starts with: the applicant's full name (the document is theirs; lists and the public
+    verification page mask it), item, department, when applied."""
     return [
-        (text("doc.line.applicant"), mask_name(case.applicant_name)),
+        (text("doc.line.applicant"), case.applicant_name),
         (text("doc.line.item"), item_line(item)),
         (text("doc.line.department"), department),
         (text("doc.line.submitted"), format_local(case.submitted_at)),
@@ -81,7 +81,12 @@ def supplement(listed: list[dict[str, Any]], note: str | None) -> tuple[str, lis
 def refusal(note: str | None, *, at_acceptance: bool) -> tuple[str, list[str]]:
     """(title, paragraphs) of the decision not to accept (不予受理) or not to grant (不予许可), with appeal rights."""
     title = text("doc.refusal" if at_acceptance else "doc.rejection")
-    return title, [text("doc.reason", note=note), text("doc.appeal_rights")]
+    return title, [
+        text("doc.line.decision") + ":" + text("doc.decision.refusal" if at_acceptance else "doc.decision.rejection"),
+        text("doc.line.opinion") + ":" + (note or ""),
+        text("doc.line.basis") + ":" + text("doc.refusal_basis"),
+        text("doc.line.appeal") + ":" + text("doc.appeal_rights"),
+    ]
 
 
 def result_title(item: ItemSpec, licence_type: str | None) -> str:
@@ -90,20 +95,69 @@ def result_title(item: ItemSpec, licence_type: str | None) -> str:
     return text("doc.approval_permit" if item.type == "行政许可" else "doc.approval_other", item=item.name)
 
 
-def result_lines(case: Case, item: ItemSpec, decided_on: date, uscc: str | None) -> list[tuple[str, str]]:
+BUSINESS_LICENCE = "营业执照"
+
+
+def result_lines(
+    case: Case,
+    item: ItemSpec,
+    decided_on: date,
+    uscc: str | None,
+    *,
+    form: dict[str, Any] | None = None,
+    authority: str = "",
+    opinion: str | None = None,
+) -> list[tuple[str, str]]:
+    """The facts of the result document: a business licence carries the fields of one (名称, 统一社会信用代码, 类型,
+    法定代表人/经营者, 住所, 经营范围, 成立日期, 登记机关); any other result is a decision letter with the applicant's
+    full name, the decision, its legal basis, the appeal route and the approver's opinion when one was given."""
+    spec = item.result_licence or {}
+    if spec.get("type") == BUSINESS_LICENCE:
+        return licence_lines(spec, form or {}, decided_on, uscc, authority)
     lines = [
-        (text("doc.line.applicant"), mask_name(case.applicant_name)),
+        (text("doc.line.applicant"), case.applicant_name),
         (text("doc.line.item"), item_line(item)),
         (text("doc.line.decision"), text("doc.granted_instantly" if case.auto_decided else "doc.granted")),
         (text("doc.line.decided_on"), decided_on.isoformat()),
     ]
     if uscc:
         lines.append((text("doc.line.uscc"), uscc))
+    if opinion:
+        lines.append((text("doc.line.opinion"), opinion))
+    basis = "doc.basis.permit" if item.type == "行政许可" else "doc.basis.other"
+    lines.append((text("doc.line.basis"), text(basis)))
     return lines
 
 
-def result_paragraphs() -> list[str]:
-    return [text("doc.granted_text")]
+def licence_lines(
+    spec: dict[str, Any], form: dict[str, Any], established: date, uscc: str | None, authority: str
+) -> list[tuple[str, str]]:
+    """The fields of a 营业执照, each read from the form through the catalog's mapping (``result_licence.fields``)."""
+    mapping: dict[str, str] = dict(spec.get("fields") or {})
+
+    def value(key: str) -> str:
+        source = mapping.get(key)
+        return str(form.get(source, "")) if source else ""
+
+    individual = "operator" in mapping
+    lines = [
+        (text("doc.licence.name"), value("name")),
+        (text("doc.licence.uscc"), uscc or ""),
+        (text("doc.licence.type"), value("type") or (text("doc.licence.individual") if individual else "")),
+        (text("doc.licence.operator" if individual else "doc.licence.legal_rep"), value("legal_rep")),
+        (text("doc.licence.address"), value("address")),
+        (text("doc.licence.scope"), value("scope")),
+        (text("doc.licence.established"), established.isoformat()),
+        (text("doc.licence.authority"), authority),
+    ]
+    return lines
+
+
+def result_paragraphs(item: ItemSpec | None = None) -> list[str]:
+    spec = (item.result_licence or {}) if item is not None else {}
+    if spec.get("type") == BUSINESS_LICENCE:
+        return [text("doc.licence_text"), text("doc.line.basis") + ":" + text("doc.basis.business_licence")]
+    return [text("doc.granted_text"), text("doc.line.appeal") + ":" + text("doc.appeal_rights")]
 
 
 def result_record_type(item: ItemSpec) -> str:

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as FormFile
 
 from smarthall.cases import files as files_mod
-from smarthall.cases import notices, service
+from smarthall.cases import notices, service, viewer
 from smarthall.cases.models import Case
 from smarthall.cases.schemas import ActionIn, CaseCreate, MaterialIn
 from smarthall.catalog import service as catalog_service
@@ -80,6 +80,15 @@ def _stored(session: DbSession, actor: Actor, upload: Any, settings: Settings, n
     return row.id
 
 
+def _kept_file(session: DbSession, actor: Actor, data: FormData, code: str) -> dict[str, str] | None:
+    """The file of an earlier, failed try still ticked as kept (``kept_<code>``), when it is the actor's own."""
+    file_id = str(data.get(f"kept_{code}", ""))[:32]
+    if not file_id:
+        return None
+    name = files_mod.own_file_name(session, actor, file_id)
+    return {"id": file_id, "name": name} if name is not None else None
+
+
 @router.get("/cases/new")
 def new_case(
     request: Request,
@@ -133,8 +142,28 @@ def submit_case(
     form = {k: v for k, v in values.items() if v != ""}
 
     def again(faults: list[dict[str, Any]]) -> RenderAfterRollback:
-        context = {"hall": hall, "form": spec, "values": values, "faults": faults}
-        return RenderAfterRollback(lambda: render(request, "cases/new.html", context, status_code=422))
+        def page() -> Response:
+            # The files attached to the failed try are stored again (the rollback undid them) and offered as kept.
+            context = {"hall": hall, "form": spec, "values": values, "faults": faults, "kept": _keep(spec, data)}
+            return render(request, "cases/new.html", context, status_code=422)
+
+        return RenderAfterRollback(page)
+
+    def _keep(spec: dict[str, Any], data: FormData) -> dict[str, dict[str, str]]:
+        kept: dict[str, dict[str, str]] = {}
+        for m in spec["materials"]:
+            upload = data.get(f"m_{m['code']}")
+            try:
+                if isinstance(upload, FormFile):
+                    upload.file.seek(0)
+                    if (file_id := _stored(session, actor, upload, settings, now)) is not None:
+                        kept[m["code"]] = {"id": file_id, "name": upload.filename or ""}
+                        continue
+                if (held := _kept_file(session, actor, data, m["code"])) is not None:
+                    kept[m["code"]] = held
+            except HallError:
+                continue
+        return kept
 
     if data.get("save_draft"):
         try:
@@ -150,6 +179,8 @@ def submit_case(
                 materials.append(MaterialIn(material_code=m["code"], licence_id=m["held_licence_id"]))
             elif (file_id := _stored(session, actor, data.get(f"m_{m['code']}"), settings, now)) is not None:
                 materials.append(MaterialIn(material_code=m["code"], file_id=file_id))
+            elif (held := _kept_file(session, actor, data, m["code"])) is not None:
+                materials.append(MaterialIn(material_code=m["code"], file_id=held["id"]))
         filed = CaseCreate(item_code=item_code, hall_code=hall.code, form=form, materials=materials)
         submitted = service.submit(session, actor, data=filed, desk=desk, now=now)
     except HallError as exc:
@@ -201,6 +232,7 @@ def _render_case(
         "is_applicant": actor.kind == "citizen",
         "today": service_day(now),
         "tolerated_default": service.tolerated_deadline(session, case, now=now),
+        "viewer": viewer.materials(session, case, list(item.materials)) if actor.is_staff else None,
     }
     return render(request, "cases/detail.html", context, status_code=status_code)
 
@@ -222,6 +254,11 @@ def _action_payload(
             for m in item.materials
             if data.get(f"miss_{m.code}") == "on"
         ]
+        if action == "supplement":  # items the catalog does not list: a free label and its reason
+            for n in range(1, 4):
+                if extra := str(data.get(f"extra_label_{n}", "")).strip()[:100]:
+                    reason = str(data.get(f"extra_reason_{n}", "")).strip()[:300] or default_reason
+                    payload["missing"].append({"label": extra, "reason": reason})
         if data.get("tolerated_until"):
             payload["tolerated_until"] = str(data.get("tolerated_until"))
     if action in ("resubmit", "supply"):

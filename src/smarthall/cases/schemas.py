@@ -39,6 +39,7 @@ class DraftIn(Strict):
 class MissingItem(Strict):
     material_code: str | None = Field(default=None, max_length=40)
     field: str | None = Field(default=None, max_length=64)
+    label: str | None = Field(default=None, max_length=100)  # an item the catalog does not list, in the clerk's words
     reason: str = Field(min_length=1, max_length=300)
 
 

@@ -173,6 +173,10 @@ def go(
     """Record the route taken, then hand over to the module that does it."""
     request.state.actor = actor
     target = service.route_target(route, item_code=item_code or None, hall_code=hall_code or None)
+    if route == "ticket" and source == "guide_desk" and hall_code and item_code:
+        # The guide desk's hand-off keeps the item and the identified visitor (the guide does not type them again).
+        kept = {"hall_code": hall_code, "item_code": item_code, **({"citizen_id": citizen_id} if citizen_id else {})}
+        target = "/guide/ticket?" + urlencode(kept)
     if route in ("help", "guide_desk"):
         if not hall_code:
             return render(

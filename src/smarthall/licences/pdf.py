@@ -165,16 +165,17 @@ def render(content: PdfContent, font_path: Path | None) -> bytes:
         pdf.set_x(pdf.l_margin)
         pdf.multi_cell(0, 7, paragraph, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
-    y = max(pdf.get_y(), 190)
-    if y > 230:
+    y = max(pdf.get_y(), 180)
+    if y > 210:
         pdf.add_page()
         y = 40
+    # The seal above the issuer's name and the date, so that neither its star nor its ring covers a character.
+    _seal(pdf, 150, y + 21, 21, content.issuer, family)
     pdf.set_font(family, size=12)
-    pdf.set_xy(110, y + 8)
-    pdf.cell(80, 8, content.issuer, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_xy(110, y + 16)
-    pdf.cell(80, 8, content.issued_on, align="C")
-    _seal(pdf, 150, y + 14, 21, content.issuer, family)
+    pdf.set_xy(100, y + 45)
+    pdf.cell(100, 8, content.issuer, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(100, y + 53)
+    pdf.cell(100, 8, content.issued_on, align="C")
     if content.verify_url:
         pdf.image(io.BytesIO(_qr_png(content.verify_url)), x=pdf.l_margin, y=y, w=36, h=36)
         pdf.set_font(family, size=8)
@@ -183,8 +184,54 @@ def render(content: PdfContent, font_path: Path | None) -> bytes:
     return bytes(pdf.output())
 
 
+STAR_RADIUS = 5.0  # mm, the star's outer points
+PT = 25.4 / 72  # mm per point
+SEAL_ARC_DEGREES = 250.0  # the issuer's name runs over this much of the circle, centred on the top
+
+
+@dataclass(frozen=True)
+class SealGlyph:
+    char: str
+    x: float  # centre of the glyph's box, mm
+    y: float
+    angle: float  # counter-clockwise rotation in degrees (0 at the top of the circle)
+    size: float  # mm, the glyph's box side
+
+
+def seal_layout(text: str, cx: float, cy: float, r: float) -> list[SealGlyph]:
+    """Where each character of the issuer's name goes: on an arc inside the inner ring, upright towards the rim,
+    spaced evenly over ``SEAL_ARC_DEGREES`` and sized so that they neither touch each other nor the ring, and stay
+    clear of the star in the middle. Pure (the test checks the geometry)."""
+    chars = [ch for ch in text if not ch.isspace()][:24]
+    if not chars:
+        return []
+    inner = r - 2.0  # the thin ring
+    span = math.radians(min(SEAL_ARC_DEGREES, 30.0 * len(chars)))
+    # A glyph box of side s, tangent to the circle, its outer corners 0.4 mm inside the ring; the chord between
+    # neighbours' centres must be >= 1.05 s.
+    size = 2.6
+    step = span / max(len(chars) - 1, 1)
+    for candidate in (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0, 3.5, 3.0, 2.6):
+        radius = _glyph_radius(inner, candidate)
+        if len(chars) == 1 or 2 * radius * math.sin(step / 2) >= 1.05 * candidate:
+            size = candidate
+            break
+    radius = _glyph_radius(inner, size)
+    glyphs = []
+    for i, ch in enumerate(chars):
+        phi = math.pi / 2 + span / 2 - i * step if len(chars) > 1 else math.pi / 2
+        x, y = cx + radius * math.cos(phi), cy - radius * math.sin(phi)
+        glyphs.append(SealGlyph(ch, x, y, math.degrees(phi) - 90.0, size))
+    return glyphs
+
+
+def _glyph_radius(inner: float, size: float) -> float:
+    return math.sqrt((inner - 0.4) ** 2 - (size / 2) ** 2) - size / 2
+
+
 def _seal(pdf: FPDF, cx: float, cy: float, r: float, issuer: str, family: str) -> None:
-    """A red seal-like mark: a double ring, a star and the issuer name (an illustration, not a legal seal)."""
+    """A red seal-like mark: a double ring, the issuer's name along the inside of the ring and a star in the middle
+    (an illustration, not a legal seal)."""
     pdf.set_draw_color(200, 30, 30)
     pdf.set_text_color(200, 30, 30)
     pdf.set_line_width(1.0)
@@ -194,13 +241,14 @@ def _seal(pdf: FPDF, cx: float, cy: float, r: float, issuer: str, family: str) -
     points = []
     for i in range(10):
         angle = -math.pi / 2 + i * math.pi / 5
-        radius = 5 if i % 2 == 0 else 2
+        radius = STAR_RADIUS if i % 2 == 0 else STAR_RADIUS * 0.4
         points.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
     pdf.set_fill_color(200, 30, 30)
     pdf.polygon(points, style="F")
-    pdf.set_font(family, size=7)
-    label = issuer[:14]
-    pdf.set_xy(cx - r + 3, cy + 7)
-    pdf.cell(2 * r - 6, 4, label, align="C")
+    for glyph in seal_layout(issuer, cx, cy, r):
+        pdf.set_font(family, size=glyph.size / PT)
+        with pdf.rotation(glyph.angle, glyph.x, glyph.y):
+            pdf.set_xy(glyph.x - glyph.size / 2, glyph.y - glyph.size / 2)
+            pdf.cell(glyph.size, glyph.size, glyph.char, align="C")
     pdf.set_draw_color(0, 0, 0)
     pdf.set_text_color(0, 0, 0)

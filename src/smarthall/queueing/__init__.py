@@ -11,12 +11,14 @@ def register(registry: Registry) -> None:
     from smarthall.core.subjects import register_subject_resolver
     from smarthall.queueing import service
     from smarthall.queueing.api import router
+    from smarthall.queueing.guide_pages import router as guide_pages
     from smarthall.queueing.pages import TILES
     from smarthall.queueing.pages import router as pages
     from smarthall.web import nav
 
     registry.api(router, priority=10)
     registry.pages(pages, priority=80)
+    registry.pages(guide_pages, priority=81)
     registry.cache(service.NAMES_CACHE, "identity_citizen")
     register_subject_resolver("ticket", service.served_subject)
     for tile in TILES:

@@ -56,6 +56,11 @@ def prefixes(session: Session) -> dict[str, str]:
     return policy.queue_prefixes(org_service.department_names(session))
 
 
+def department_names(session: Session) -> dict[str, str]:
+    """Department name per code (the board says whose queue it is in words)."""
+    return org_service.department_names(session)
+
+
 def queue_departments(session: Session) -> dict[str, str]:
     """Department code per queue prefix (the board names each queue's department)."""
     return {q: d for d, q in prefixes(session).items()}

@@ -175,6 +175,7 @@ _RECENT_CALLS = (
         _T.c.hall_id == bindparam("hall_id"),
         _T.c.day == bindparam("day"),
         _T.c.called_at.is_not(None),
+        status_is("called"),  # a finished or skipped ticket leaves the board
         _T.c.window_code.in_(bindparam("windows", expanding=True)),
     )
     .order_by(_T.c.called_at.desc())

@@ -79,6 +79,7 @@ class BoardQueue(BaseModel):
     queue: str
     department_code: str
     waiting: int
+    department_name: str = ""
 
 
 class BoardWindow(BaseModel):
