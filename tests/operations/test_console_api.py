@@ -122,9 +122,18 @@ def test_staff_on_shift_not_signed_in_and_open_recommendation(client, env):
         hall = org_service.hall_facts(s, HALL)
         staff = identity_service.active_staff(s, hall_id=hall.id, roles=["clerk"])
         clerk3 = next(x for x in staff if x.username == "clerk3")
-        ops_repo.add_shift(s, {"hall_id": hall.id, "staff_id": clerk3.id, "day": DEFAULT_NOW.date(),
-                               "starts_at": DEFAULT_NOW - timedelta(hours=1), "ends_at": DEFAULT_NOW + timedelta(hours=7),
-                               "window_code": clerk3.window_code, "queues": []})
+        ops_repo.add_shift(
+            s,
+            {
+                "hall_id": hall.id,
+                "staff_id": clerk3.id,
+                "day": DEFAULT_NOW.date(),
+                "starts_at": DEFAULT_NOW - timedelta(hours=1),
+                "ends_at": DEFAULT_NOW + timedelta(hours=7),
+                "window_code": clerk3.window_code,
+                "queues": [],
+            },
+        )
         window = clerk3.window_code
     for _ in range(2):
         issue(client, "GA-001")
@@ -135,8 +144,9 @@ def test_staff_on_shift_not_signed_in_and_open_recommendation(client, env):
     recs = [r for r in body["recommendations"] if r["action"] == "open"]
     if recs:
         assert recs[0]["window_code"] == window
-        done = client.post(ACT, json={k: recs[0][k] for k in ("action", "window_code", "version", "staff_id")},
-                           headers=manager)
+        done = client.post(
+            ACT, json={k: recs[0][k] for k in ("action", "window_code", "version", "staff_id")}, headers=manager
+        )
         assert done.status_code == 200, done.text
 
 
@@ -144,16 +154,23 @@ def test_scope_other_hall_manager_and_wrong_roles(client, env):
     make_staff(env, username="othermgr", role="hall_manager", hall_code=OTHER_HALL)
     other = auth(client, "othermgr")
     problem(client.get(LIVE, headers=other), 403, "out_of_scope")
-    problem(client.post(ACT, json={"action": "resume", "window_code": W01, "version": "x"}, headers=other), 403,
-            "out_of_scope")
+    problem(
+        client.post(ACT, json={"action": "resume", "window_code": W01, "version": "x"}, headers=other),
+        403,
+        "out_of_scope",
+    )
     for who in ("clerk1", "auditor1"):
         h = auth(client, who)
         assert client.get(LIVE, headers=h).status_code == 403
-        assert client.post(ACT, json={"action": "resume", "window_code": W01, "version": "x"}, headers=h).status_code == 403
+        assert (
+            client.post(ACT, json={"action": "resume", "window_code": W01, "version": "x"}, headers=h).status_code
+            == 403
+        )
     assert client.get(LIVE).status_code == 401
     problem(client.get("/api/v1/halls/NOPE/live", headers=auth(client, "hallmanager1")), 404, "hall_not_found")
-    bad = client.post(ACT, json={"action": "resume", "window_code": W01, "version": "nonsense"},
-                      headers=auth(client, "hallmanager1"))
+    bad = client.post(
+        ACT, json={"action": "resume", "window_code": W01, "version": "nonsense"}, headers=auth(client, "hallmanager1")
+    )
     problem(bad, 409, "window_changed")
 
 
@@ -182,7 +199,11 @@ def test_console_stream_tells_of_a_call_within_two_seconds(live_server):
     reader.start()
     assert ready.wait(10)
     with httpx.Client(base_url=live_server, timeout=30) as c:
-        c.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": "GA-001"}, headers={"X-Device-Key": "demo-kiosk-key"})
+        c.post(
+            "/api/v1/tickets",
+            json={"hall_code": HALL, "item_code": "GA-001"},
+            headers={"X-Device-Key": "demo-kiosk-key"},
+        )
         t = c.post("/api/v1/auth/token", data={"username": "clerk1", "password": DEMO_PASSWORD}).json()
         h = {"Authorization": f"Bearer {t['access_token']}"}
         c.post(f"/api/v1/windows/{W01}/sign-in", headers=h)

@@ -57,7 +57,9 @@ def live_stream(hall_code: str, request: Request, session: DbSession, actor: Wat
 
 
 @router.post("/halls/{hall_code}/dispatch-actions")
-def post_dispatch(hall_code: str, data: DispatchAction, session: DbSession, actor: Dispatcher, now: Now) -> dict[str, Any]:
+def post_dispatch(
+    hall_code: str, data: DispatchAction, session: DbSession, actor: Dispatcher, now: Now
+) -> dict[str, Any]:
     """Do one recommended action; 409 ``window_changed`` when the window changed since the manager saw it."""
     return service.act(session, actor, hall_code, data.model_dump(), now)
 
@@ -72,7 +74,11 @@ def get_forecast(
 
 @router.get("/halls/{hall_code}/staffing")
 def get_staffing(
-    hall_code: str, session: DbSession, actor: Planner, now: Now, day: Annotated[date | None, Query(alias="date")] = None
+    hall_code: str,
+    session: DbSession,
+    actor: Planner,
+    now: Now,
+    day: Annotated[date | None, Query(alias="date")] = None,
 ) -> dict[str, Any]:
     """Counters needed per hour for the hall's targets, against the rostered staff (gaps negative)."""
     return service.staffing(session, actor, hall_code, day or service.service_day(now), now)

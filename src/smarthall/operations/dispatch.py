@@ -79,8 +79,9 @@ def judge(
     open_seats = [s for s in seats if s.status == "open"]
     for seat in open_seats:
         if seat.serving is None and (served := [q.code for q in waiting if seat.serves(q)]):
-            alerts.append({"kind": "idle_window", "window_code": seat.code, "window_number": seat.number,
-                           "queues": served})
+            alerts.append(
+                {"kind": "idle_window", "window_code": seat.code, "window_number": seat.number, "queues": served}
+            )
     offered: set[tuple[str, str]] = set()
     for q in sorted(waiting, key=lambda q: -q.longest_wait_minutes):
         late = queue_state(q, targets) != "ok"
@@ -122,9 +123,7 @@ def _rec(kind: str, seat: Seat, queue: Queue, **extra: object) -> dict[str, obje
     }
 
 
-def staff_off_seat(
-    on_shift: Sequence[tuple[int, str, str | None]], seats: Sequence[Seat]
-) -> list[OffSeat]:
+def staff_off_seat(on_shift: Sequence[tuple[int, str, str | None]], seats: Sequence[Seat]) -> list[OffSeat]:
     """Staff on shift now (id, name, rostered window) who are signed in at no window."""
     signed = {s.staff_id for s in seats if s.status != "closed" and s.staff_id is not None}
     return [OffSeat(i, n, w) for i, n, w in on_shift if i not in signed]

@@ -32,7 +32,11 @@ def live_page(request: Request, session: DbSession, actor: CurrentActor, now: No
 
 @router.get("/operations/forecast")
 def forecast_page(
-    request: Request, session: DbSession, actor: CurrentActor, now: Now, hall: Hall = None,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    hall: Hall = None,
     days: Annotated[int, Query(ge=1, le=14)] = 14,
 ) -> Response:
     if (denied := gate(request, actor, "operations.plan")) is not None:
@@ -47,7 +51,11 @@ def forecast_page(
 
 @router.get("/operations/staffing")
 def staffing_page(
-    request: Request, session: DbSession, actor: CurrentActor, now: Now, hall: Hall = None,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    hall: Hall = None,
     day: Annotated[date | None, Query(alias="date")] = None,
 ) -> Response:
     if (denied := gate(request, actor, "operations.plan")) is not None:
@@ -56,6 +64,7 @@ def staffing_page(
     try:
         data = service.staffing(session, actor, hall or actor.hall_code or "", chosen, now)
     except HallError as exc:
-        return render(request, "operations/staffing.html", {"data": None, "error": exc, "day": chosen},
-                      status_code=exc.status_)
+        return render(
+            request, "operations/staffing.html", {"data": None, "error": exc, "day": chosen}, status_code=exc.status_
+        )
     return render(request, "operations/staffing.html", {"data": data, "error": None, "day": chosen})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -58,8 +58,16 @@ def targets(session: Session, hall: org_service.HallFacts) -> dispatch.Targets:
 
 
 def _queue_items(session: Session, hall: org_service.HallFacts) -> dict[str, frozenset[str]]:
-    items = {code: catalog_service.item_facts(session, code).department_code for code in facts.hall_items(session, hall.code)}
+    items = {
+        code: catalog_service.item_facts(session, code).department_code for code in facts.hall_items(session, hall.code)
+    }
     return dispatch.queue_items(items, facts.prefixes(session))
+
+
+def queue_names(session: Session) -> dict[str, str]:
+    """Queue prefix → the department's name (words, not codes, on the pages)."""
+    names = org_service.department_names(session)
+    return {q: names.get(d, q) for q, d in facts.queue_departments(session).items()}
 
 
 def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[str, Any]:
@@ -71,7 +79,11 @@ def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[
     lines, _ = console.lines(session, hall.id, now)
     queues = [
         dispatch.Queue(
-            ln.queue_code, ln.waiting, ln.priority_waiting, ln.longest_wait_minutes, ln.over_long_wait,
+            ln.queue_code,
+            ln.waiting,
+            ln.priority_waiting,
+            ln.longest_wait_minutes,
+            ln.over_long_wait,
             by_queue.get(ln.queue_code, frozenset()),
         )
         for ln in lines
@@ -87,7 +99,12 @@ def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[
         staff_id = ws.staff_id if ws else None
         seats.append(
             dispatch.Seat(
-                w.code, w.number, w.name, w.items, status, staff_id,
+                w.code,
+                w.number,
+                w.name,
+                w.items,
+                status,
+                staff_id,
                 staff[staff_id].name if staff_id in staff else None,
                 ws.serving if ws else None,
                 ws.version if ws else console.version_of("closed", None, None),
@@ -95,18 +112,34 @@ def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[
             )
         )
     off = dispatch.staff_off_seat(
-        [(s.staff_id, staff[s.staff_id].name if s.staff_id in staff else "", s.window_code or
-          (staff[s.staff_id].window_code if s.staff_id in staff else None)) for s in shifts],
+        [
+            (
+                s.staff_id,
+                staff[s.staff_id].name if s.staff_id in staff else "",
+                s.window_code or (staff[s.staff_id].window_code if s.staff_id in staff else None),
+            )
+            for s in shifts
+        ],
         seats,
     )
     alerts, recs = dispatch.judge(queues, seats, off, goal)
+    names = queue_names(session)
+    for entry in (*alerts, *recs):
+        if "queue" in entry:
+            entry["queue_name"] = names.get(str(entry["queue"]), entry["queue"])
+        if "queues" in entry:
+            entry["queue_names"] = [names.get(q, q) for q in cast(list[str], entry["queues"])]
     return {
         "hall_code": hall.code,
         "hall_name": hall.name,
         "at": now.astimezone(SHANGHAI).isoformat(),
         "targets": asdict(goal),
         "queues": [
-            {**{k: v for k, v in asdict(q).items() if k != "items"}, "state": dispatch.queue_state(q, goal)}
+            {
+                **{k: v for k, v in asdict(q).items() if k != "items"},
+                "state": dispatch.queue_state(q, goal),
+                "name": names.get(q.code, q.code),
+            }
             for q in queues
         ],
         "windows": [
@@ -152,8 +185,14 @@ def act(session: Session, actor: Actor, hall_code: str, body: dict[str, Any], no
     else:
         raise UnknownAction(detail={"action": action})
     audit_service.record(
-        session, actor, f"operations.dispatch.{action}", target_type="org_window", target_id=window_code,
-        hall_code=hall.code, detail=detail, now=now,
+        session,
+        actor,
+        f"operations.dispatch.{action}",
+        target_type="org_window",
+        target_id=window_code,
+        hall_code=hall.code,
+        detail=detail,
+        now=now,
     )
     message = {"type": "dispatch", **detail, "window_number": window.number, "by": actor.username}
     database = session.info["db"]
@@ -166,7 +205,9 @@ def act(session: Session, actor: Actor, hall_code: str, body: dict[str, Any], no
 
 def _fitted(session: Session, actor: Actor, hall: org_service.HallFacts, origin: date) -> fc.Model:
     def load() -> fc.Model:
-        counts = repo.hourly_arrivals(session, actor, hall.code, origin - timedelta(days=HISTORY_DAYS), origin - timedelta(days=1))
+        counts = repo.hourly_arrivals(
+            session, actor, hall.code, origin - timedelta(days=HISTORY_DAYS), origin - timedelta(days=1)
+        )
         try:
             return fc.fit(counts, hall.opening_hours, origin, calendar=org_service.working_calendar(session, hall))
         except fc.NotEnoughHistory as exc:
@@ -189,14 +230,23 @@ def forecast(session: Session, actor: Actor, hall_code: str, days: int, now: dat
     hours = fc.predict(model, hall.opening_hours, (origin + timedelta(days=i) for i in range(days)), calendar=calendar)
     out: dict[date, list[dict[str, Any]]] = {}
     for h in hours:
-        out.setdefault(h.day, []).append({
-            "hour": h.hour, "mean": round(h.mean, 2), "low": h.low, "high": h.high,
-            "queues": {q: {"mean": round(m, 2), "low": lo, "high": hi} for q, (m, lo, hi) in sorted(h.queues.items())},
-        })
+        out.setdefault(h.day, []).append(
+            {
+                "hour": h.hour,
+                "mean": round(h.mean, 2),
+                "low": h.low,
+                "high": h.high,
+                "queues": {
+                    q: {"mean": round(m, 2), "low": lo, "high": hi} for q, (m, lo, hi) in sorted(h.queues.items())
+                },
+            }
+        )
     from smarthall.operations.calendar import day_info
 
     return {
         "hall_code": hall.code,
+        "hall_name": hall.name,
+        "queue_names": queue_names(session),
         "origin": origin.isoformat(),
         "interval": 0.8,
         "days": [
@@ -213,7 +263,9 @@ def forecast(session: Session, actor: Actor, hall_code: str, days: int, now: dat
     }
 
 
-def quiet_hours(session: Session, actor: Actor, hall_code: str, now: datetime, *, days: int = 7, top: int = 3) -> list[dict[str, Any]]:
+def quiet_hours(
+    session: Session, actor: Actor, hall_code: str, now: datetime, *, days: int = 7, top: int = 3
+) -> list[dict[str, Any]]:
     """The quietest open hours of the coming days (lowest forecast mean), quietest first; empty without history."""
     try:
         data = forecast(session, actor, hall_code, days, now)
@@ -237,15 +289,17 @@ def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: dat
         raise RangeTooLong(detail={"date": day.isoformat(), "from": origin.isoformat(), "days": MAX_DAYS})
     hall = hall_in_scope(session, actor, hall_code)
     goal = erlang.Target.from_rules(
-        *(float(rules_service.value(session, hall, f"operations.target_{k}_minutes"))
-          for k in ("mean_wait", "p95_wait", "priority_p95_wait"))
+        *(
+            float(rules_service.value(session, hall, f"operations.target_{k}_minutes"))
+            for k in ("mean_wait", "p95_wait", "priority_p95_wait")
+        )
     )
     model = _fitted(session, actor, hall, origin)
     calendar = org_service.working_calendar(session, hall)
     hours = fc.predict(model, hall.opening_hours, [day], calendar=calendar)
     profiles = repo.queue_profiles(session, actor, hall.id, origin - timedelta(days=28), origin)
     shifts = repo.shifts_on(session, actor, hall.id, day)
-    rows = []
+    rows: list[dict[str, Any]] = []
     previous: dict[str, float] = {}
     for h in hours:
         need = lag_need = 0
@@ -264,15 +318,30 @@ def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: dat
         mid = datetime.combine(day, datetime.min.time(), SHANGHAI) + timedelta(hours=h.hour, minutes=30)
         rostered = sum(1 for s in shifts if s.starts_at <= mid < s.ends_at)
         plan = max(need, lag_need)
-        rows.append({
-            "hour": h.hour, "arrivals": round(h.mean, 1), "low": h.low, "high": h.high, "queues": per_queue,
-            "sipp": need, "lag_sipp": lag_need, "plan": plan, "rostered": rostered, "gap": rostered - plan,
-        })
+        rows.append(
+            {
+                "hour": h.hour,
+                "arrivals": round(h.mean, 1),
+                "low": h.low,
+                "high": h.high,
+                "queues": per_queue,
+                "sipp": need,
+                "lag_sipp": lag_need,
+                "plan": plan,
+                "rostered": rostered,
+                "gap": rostered - plan,
+            }
+        )
     return {
         "hall_code": hall.code,
+        "hall_name": hall.name,
+        "queue_names": queue_names(session),
         "date": day.isoformat(),
-        "targets": {"mean_minutes": goal.mean, "p95_minutes": goal.levels[0][0],
-                    "priority_p95_minutes": goal.priority_levels[0][0]},
+        "targets": {
+            "mean_minutes": goal.mean,
+            "p95_minutes": goal.levels[0][0],
+            "priority_p95_minutes": goal.priority_levels[0][0],
+        },
         "hours": rows,
         "counter_hours": {"plan": sum(r["plan"] for r in rows), "rostered": sum(r["rostered"] for r in rows)},
         "short_hours": [r["hour"] for r in rows if r["gap"] < 0],

@@ -559,7 +559,13 @@ def console_windows(session: Session, hall_id: int) -> list[Any]:
 
 
 def set_status_if_unchanged(
-    session: Session, actor: Actor, *, window_code: str, status: str, seen: tuple[str, int | None, datetime], now: datetime
+    session: Session,
+    actor: Actor,
+    *,
+    window_code: str,
+    status: str,
+    seen: tuple[str, int | None, datetime],
+    now: datetime,
 ) -> bool:
     """Set a signed-in window's status when its session is still as the manager saw it (status, clerk, last
     change): one conditional UPDATE, so two managers (or a manager and the clerk) cannot both win."""
