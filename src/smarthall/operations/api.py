@@ -82,3 +82,11 @@ def get_staffing(
 ) -> dict[str, Any]:
     """Counters needed per hour for the hall's targets, against the rostered staff (gaps negative)."""
     return service.staffing(session, actor, hall_code, day or service.service_day(now), now)
+
+
+@router.get("/halls/{hall_code}/quiet-hours")
+def get_quiet_hours(
+    hall_code: str, session: DbSession, now: Now, days: Annotated[int, Query(ge=1, le=14)] = 7
+) -> dict[str, Any]:
+    """The quietest open hours of the coming days from the forecast (public: when to come to wait least)."""
+    return {"hall_code": hall_code, "quiet_hours": service.quiet_hours(session, hall_code, now, days=days)}

@@ -21,7 +21,7 @@ from smarthall.core import broadcast
 from smarthall.core.cache import cached
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import after_commit
-from smarthall.core.tenancy import Actor
+from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
 from smarthall.operations import dispatch, erlang
 from smarthall.operations import forecast as fc
@@ -204,20 +204,25 @@ def act(session: Session, actor: Actor, hall_code: str, body: dict[str, Any], no
 
 
 def _fitted(session: Session, actor: Actor, hall: org_service.HallFacts, origin: date) -> fc.Model:
-    def load() -> fc.Model:
-        counts = repo.hourly_arrivals(
-            session, actor, hall.code, origin - timedelta(days=HISTORY_DAYS), origin - timedelta(days=1)
-        )
+    """The hall's model fitted on the history before ``origin``, cached for the day (a hall without enough history
+    is remembered too, so pages that show quiet hours do not recount its tickets on every view)."""
+
+    def load() -> fc.Model | NotEnoughHistory:
+        since, until = origin - timedelta(days=HISTORY_DAYS), origin - timedelta(days=1)
+        counts = repo.hourly_arrivals(session, actor, hall.code, since, until)
         try:
             return fc.fit(counts, hall.opening_hours, origin, calendar=org_service.working_calendar(session, hall))
         except fc.NotEnoughHistory as exc:
-            raise NotEnoughHistory(
+            return NotEnoughHistory(
                 NotEnoughHistory.message_zh.format(need=exc.need, have=exc.have),
                 NotEnoughHistory.message_en.format(need=exc.need, have=exc.have),
                 detail={"have_open_days": exc.have, "need_open_days": exc.need, "history_days": HISTORY_DAYS},
-            ) from exc
+            )
 
-    return cached(session, FORECAST_CACHE, (hall.id, origin), load, seconds=FORECAST_SECONDS)
+    model = cached(session, FORECAST_CACHE, (hall.id, origin), load, seconds=FORECAST_SECONDS)
+    if isinstance(model, NotEnoughHistory):
+        raise model
+    return model
 
 
 def forecast(session: Session, actor: Actor, hall_code: str, days: int, now: datetime) -> dict[str, Any]:
@@ -264,21 +269,35 @@ def forecast(session: Session, actor: Actor, hall_code: str, days: int, now: dat
 
 
 def quiet_hours(
-    session: Session, actor: Actor, hall_code: str, now: datetime, *, days: int = 7, top: int = 3
+    session: Session, hall_code: str, now: datetime, *, days: int = 7, top: int = 3
 ) -> list[dict[str, Any]]:
-    """The quietest open hours of the coming days (lowest forecast mean), quietest first; empty without history."""
+    """The quietest open hours of the coming ``days`` (lowest forecast arrivals), quietest first, still ahead of
+    ``now``; empty when the hall has too little history. Public: an aggregate of the hall's own forecast."""
     try:
-        data = forecast(session, actor, hall_code, days, now)
+        data = forecast(session, SYSTEM, hall_code, days, now)
     except NotEnoughHistory:
         return []
-    today_hour = now.astimezone(SHANGHAI).hour
+    local = now.astimezone(SHANGHAI)
     slots = [
         {"day": d["day"], "hour": h["hour"], "mean": h["mean"]}
         for d in data["days"]
+        if d["workday"]
         for h in d["hours"]
-        if d["day"] != data["origin"] or h["hour"] > today_hour
+        if d["day"] != data["origin"] or h["hour"] > local.hour
     ]
     return sorted(slots, key=lambda s: (s["mean"], s["day"], s["hour"]))[:top]
+
+
+def quiet_hours_of_day(session: Session, hall_code: str, day: date, now: datetime) -> list[int]:
+    """The hours of ``day`` ordered quietest first (empty without a forecast for it)."""
+    try:
+        data = forecast(session, SYSTEM, hall_code, MAX_DAYS, now)
+    except NotEnoughHistory:
+        return []
+    for d in data["days"]:
+        if d["day"] == day.isoformat():
+            return [h["hour"] for h in sorted(d["hours"], key=lambda h: (h["mean"], h["hour"]))]
+    return []
 
 
 def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: datetime) -> dict[str, Any]:
