@@ -39,3 +39,18 @@ def test_quiet_hours_and_booking_suggests_them_first(client, env):
     assert 'data-testid="suggested-slots"' in page.text and 'data-testid="quiet-hours"' in page.text
     suggested = page.text.split('data-testid="suggested-slots"')[1].split("</div>")[0]
     assert "09:00–" not in suggested and "14:00–" not in suggested
+
+
+def test_guidance_card_and_kiosk_closed_notice_show_quiet_hours(client, env):
+    from tests.conftest import DEFAULT_NOW
+
+    _history(env)
+    card = client.get(f"/ask/item/GA-001?hall_code={HALL}")
+    assert card.status_code == 200 and 'data-testid="quiet-hours"' in card.text
+    assert 'data-testid="quiet-hours"' not in client.get("/ask/item/GA-001").text  # no hall: nothing to forecast
+    env.clock.set(DEFAULT_NOW.replace(hour=21))
+    closed = client.post(
+        f"/kiosk/{HALL}/issue", data={"item_code": "GA-001"}, headers={"X-Device-Key": "demo-kiosk-key"}
+    )
+    assert closed.status_code == 409 and 'data-testid="kiosk-error"' in closed.text
+    assert 'data-testid="quiet-hours"' in closed.text

@@ -288,6 +288,17 @@ def quiet_hours(
     return sorted(slots, key=lambda s: (s["mean"], s["day"], s["hour"]))[:top]
 
 
+def quiet_hours_shown(session: Session, hall_code: str, now: datetime) -> list[dict[str, Any]]:
+    """``quiet_hours`` for a page about the hall (the guidance card, the kiosk's closed notice): nothing rather
+    than an error when the hall is unknown or has no forecast."""
+    from smarthall.core.errors import HallError
+
+    try:
+        return quiet_hours(session, hall_code, now) if hall_code else []
+    except HallError:
+        return []
+
+
 def quiet_hours_of_day(session: Session, hall_code: str, day: date, now: datetime) -> list[int]:
     """The hours of ``day`` ordered quietest first (empty without a forecast for it)."""
     try:
