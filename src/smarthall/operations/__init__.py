@@ -17,7 +17,9 @@ from smarthall.core.registry import Registry
 def register(registry: Registry) -> None:
     """Wire operations: the API and pages, the hall manager's tiles, and the fitted forecasts' cache (emptied when
     the calendar changes; otherwise refitted hourly)."""
-    from smarthall.operations import service
+    from huey import crontab
+
+    from smarthall.operations import service, tasks
     from smarthall.operations.api import router
     from smarthall.operations.pages import router as pages
     from smarthall.web import nav
@@ -25,6 +27,9 @@ def register(registry: Registry) -> None:
     registry.api(router, priority=85)
     registry.pages(pages, priority=85)
     registry.cache(service.FORECAST_CACHE, "org_calendar_override", "org_hall")
+    registry.on_write("case.finished", tasks.on_case_finished)
+    registry.periodic(tasks.run_push, crontab(hour="9", minute="15"))
+    registry.contribute(nav.TILES_POINT, nav.tile("citizen.self", "/me/subscriptions", "tile.operations_push"))
     registry.contribute(nav.TILES_POINT, nav.tile("operations.live", "/operations/live", "tile.operations_live"))
     registry.contribute(
         nav.TILES_POINT, nav.tile("operations.plan", "/operations/forecast", "tile.operations_forecast")

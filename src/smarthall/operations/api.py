@@ -15,7 +15,7 @@ from smarthall.core import broadcast
 from smarthall.core.deps import DbSession, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.operations import service
+from smarthall.operations import service, subscriptions
 from smarthall.queueing.service import channel
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["operations"])
@@ -90,3 +90,22 @@ def get_quiet_hours(
 ) -> dict[str, Any]:
     """The quietest open hours of the coming days from the forecast (public: when to come to wait least)."""
     return {"hall_code": hall_code, "quiet_hours": service.quiet_hours(session, hall_code, now, days=days)}
+
+
+Citizen = Annotated[Actor, Depends(require("citizen.self"))]
+
+
+class SubscriptionsIn(BaseModel):
+    topics: dict[str, bool] = Field(max_length=10)
+
+
+@router.get("/me/subscriptions")
+def get_subscriptions(session: DbSession, actor: Citizen) -> list[dict[str, Any]]:
+    """The citizen's pushes (licence_expiry, related_items, policy_match): on or off, with the consent given."""
+    return subscriptions.mine(session, actor)
+
+
+@router.put("/me/subscriptions")
+def put_subscriptions(data: SubscriptionsIn, session: DbSession, actor: Citizen, now: Now) -> list[dict[str, Any]]:
+    """Opt in (a consent record) or out, topic by topic."""
+    return subscriptions.change(session, actor, data.topics, now)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.repository import hall_scope
 from smarthall.core.tenancy import Actor
-from smarthall.operations.models import Shift
+from smarthall.operations.models import PushSent, Shift, Subscription
 from smarthall.queueing.models import Ticket
 
 Counts = dict[date, dict[int, dict[str, int]]]  # day → hour → queue → arrivals
@@ -88,3 +88,43 @@ def add_shift(session: Session, values: dict[str, Any]) -> Shift:
 
 def on_shift_at(shifts: list[Shift], now: datetime) -> list[Shift]:
     return [s for s in shifts if s.starts_at <= now < s.ends_at]
+
+
+# ------------------------------------------------------------------------------------------------ subscriptions
+
+
+def subscriptions_of(session: Session, citizen_id: int) -> dict[str, Subscription]:
+    stmt = select(Subscription).where(Subscription.citizen_id == citizen_id)
+    return {s.topic: s for s in session.execute(stmt).scalars()}
+
+
+def subscription_by_token(session: Session, token: str) -> Subscription | None:
+    stmt = select(Subscription).where(Subscription.token == token)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def add_subscription(session: Session, values: dict[str, Any]) -> Subscription:
+    row = Subscription(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def subscribers(session: Session, topic: str) -> list[int]:
+    stmt = select(Subscription.citizen_id).where(Subscription.topic == topic, Subscription.enabled.is_(True))
+    return [r for (r,) in session.execute(stmt.order_by(Subscription.citizen_id))]
+
+
+def pushes_since(session: Session, citizen_id: int, since: datetime) -> list[PushSent]:
+    stmt = select(PushSent).where(PushSent.citizen_id == citizen_id, PushSent.sent_at > since)
+    return list(session.execute(stmt).scalars())
+
+
+def already_pushed(session: Session, citizen_id: int, refs: list[str]) -> set[str]:
+    stmt = select(PushSent.ref).where(PushSent.citizen_id == citizen_id, PushSent.ref.in_(refs))
+    return {r for (r,) in session.execute(stmt)}
+
+
+def record_push(session: Session, citizen_id: int, topic: str, ref: str, now: datetime) -> None:
+    session.add(PushSent(citizen_id=citizen_id, topic=topic, ref=ref, sent_at=now))
+    session.flush()
