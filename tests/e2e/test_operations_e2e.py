@@ -74,3 +74,40 @@ def test_manager_console_forecast_and_staffing(env, live_server, page):
     for title in ("实时调度", "到访预测", "排班建议"):
         assert page.locator(f"text={title}").count() >= 1
     _shot(page, "operations-home-tiles")
+
+
+@pytest.mark.e2e
+def test_citizen_manages_subscriptions_and_opts_out_in_one_tap(env, live_server, page):
+    from smarthall.operations import subscriptions
+    from tests.conftest import DEFAULT_NOW
+    from tests.factories import DEMO_CITIZEN_ID
+
+    page.goto(f"{live_server}/login?next=/me/subscriptions")
+    page.fill("input[name=username]", DEMO_CITIZEN_ID)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/me/subscriptions")
+    page.check("[data-testid=topic-licence_expiry]")
+    page.check("[data-testid=topic-related_items]")
+    page.click("[data-testid=save]")
+    page.wait_for_selector("[data-testid=saved]")
+    assert page.is_checked("[data-testid=topic-licence_expiry]")
+    assert "同意时间" in page.inner_text("[data-testid=subscriptions]")
+    _shot(page, "operations-subscriptions")
+
+    with env.db.unit_of_work() as s:
+        from smarthall.identity import service as identity_service
+        from smarthall.org import service as org_service
+
+        cid = identity_service.citizen_id_by_id_number(s, DEMO_CITIZEN_ID)
+        hall = org_service.hall_facts(s, HALL)
+        subscriptions.after_case(s, citizen_id=cid, item_code="SC-001", hall=hall, now=DEFAULT_NOW)
+        token = subscriptions.repo.subscriptions_of(s, cid)["related_items"].token
+    page.goto(f"{live_server}/push/opt-out?token={token}")
+    _shot(page, "operations-opt-out")
+    page.click("[data-testid=opt-out]")
+    page.wait_for_selector("[data-testid=opted-out]")
+    _shot(page, "operations-opted-out")
+    page.goto(f"{live_server}/me/subscriptions")
+    assert not page.is_checked("[data-testid=topic-related_items]")
+    assert page.is_checked("[data-testid=topic-licence_expiry]")

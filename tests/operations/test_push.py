@@ -128,3 +128,20 @@ def test_only_the_citizen_reads_their_subscriptions(client):
     for who in ("hallmanager1", "clerk1", "admin1"):
         assert client.get(SUBS, headers=auth(client, who)).status_code == 403
         assert client.put(SUBS, json={"topics": {}}, headers=auth(client, who)).status_code == 403
+
+
+def test_an_approved_case_event_pushes_related_items_in_its_transaction(client, env):
+    from smarthall.core import events
+    from tests.factories import DEMO_CITIZEN_ID, make_case
+
+    h = auth(client, DEMO_CITIZEN_ID)
+    client.put(SUBS, json={"topics": {"related_items": True}}, headers=h)
+    cid = _citizen_id(env, DEMO_CITIZEN_ID)
+    with env.db.unit_of_work() as s:
+        case = make_case(s, status="approved", item_code="SC-001")
+        events.emit(s, "case.finished", case_no=case.case_no, hall_code=case.hall_code, status="approved")
+    assert len(_messages(env, cid, "operations.push.related_items")) == 2
+    with env.db.unit_of_work() as s:
+        refused = make_case(s, status="rejected", item_code="SC-001")
+        events.emit(s, "case.finished", case_no=refused.case_no, hall_code=refused.hall_code, status="rejected")
+    assert len(_messages(env, cid, "operations.push.related_items")) == 2
