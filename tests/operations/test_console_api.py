@@ -14,7 +14,7 @@ import httpx
 from smarthall.audit.models import AuditEvent
 from tests.conftest import DEFAULT_NOW, DEMO_PASSWORD, auth
 from tests.factories import make_rule, make_staff
-from tests.queueing.helpers import HALL, W01, W02, issue, problem, sign_in
+from tests.queueing.helpers import HALL, W01, W05, issue, problem, sign_in
 
 LIVE = f"/api/v1/halls/{HALL}/live"
 ACT = f"/api/v1/halls/{HALL}/dispatch-actions"
@@ -84,18 +84,18 @@ def test_parallel_managers_one_wins_the_other_gets_409(client, live_server):
 
 def test_extend_lets_an_idle_window_also_serve_a_queue(client, env):
     manager = auth(client, "hallmanager1")
-    issue(client, "SC-001")
-    clerk2 = auth(client, "clerk2")
-    sign_in(client, clerk2, W02)
+    issue(client, "SC-001")  # 市场监督管理局's queue: no open window serves it
+    clerk5 = auth(client, "clerk5")
+    sign_in(client, clerk5, W05)  # 户政业务窗口: idle, its own items only
     body = client.get(LIVE, headers=manager).json()
-    recs = [r for r in body["recommendations"] if r["action"] == "extend"]
-    if not recs:  # W02 may already serve the queue: then the idle-window alert names it
-        assert any(a["kind"] == "idle_window" for a in body["alerts"])
-        return
-    rec = recs[0]
-    done = client.post(ACT, json={k: rec[k] for k in ("action", "window_code", "version", "queue")}, headers=manager)
+    assert any(a["kind"] == "unserved_queue" for a in body["alerts"])
+    rec = _rec(body, "extend", W05)
+    fields = ("action", "window_code", "version", "queue")
+    done = client.post(ACT, json={k: rec[k] for k in fields}, headers=manager)
     assert done.status_code == 200, done.text
-    again = client.post(ACT, json={k: rec[k] for k in ("action", "window_code", "version", "queue")}, headers=manager)
+    called = client.post(f"/api/v1/windows/{W05}/call-next", headers=clerk5)
+    assert called.status_code == 200 and called.json()["item_code"] == "SC-001"  # the window serves the queue now
+    again = client.post(ACT, json={k: rec[k] for k in fields}, headers=manager)
     problem(again, 409, "window_changed")
 
 
@@ -142,6 +142,7 @@ def test_staff_on_shift_not_signed_in_and_open_recommendation(client, env):
     body = client.get(LIVE, headers=manager).json()
     assert [o["name"] for o in body["off_seat"]] == [clerk3.name]
     recs = [r for r in body["recommendations"] if r["action"] == "open"]
+    assert recs, body
     if recs:
         assert recs[0]["window_code"] == window
         done = client.post(
