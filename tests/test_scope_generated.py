@@ -33,6 +33,7 @@ PUBLIC_READS = {
     "GET /api/v1/regions",
     "GET /api/v1/halls",
     "GET /api/v1/halls/{hall_code}",
+    "GET /api/v1/halls/{hall_code}/quiet-hours",
     "GET /api/v1/items",
     "GET /api/v1/items/{item_code}",
     "GET /api/v1/bundles",

@@ -7,7 +7,7 @@ the status words are the portal's (``portal.booking.<status>``).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from smarthall.appointment import service
 from smarthall.appointment.schemas import BookingRead
 from smarthall.catalog import service as catalog_service
-from smarthall.core.clock import service_day
+from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
@@ -69,7 +69,22 @@ def book_page(
     except HallError as exc:
         return error_page(request, exc)
     context = {"hall": hall, "item": item, "slots": slots, "day": chosen, "days": _days(today), "now": now}
+    context |= _quiet(session, hall_code, chosen, slots, now)
     return render(request, "appointment/book.html", context)
+
+
+def _quiet(session: Any, hall_code: str, day: date, slots: list[Any], now: datetime) -> dict[str, Any]:
+    """The quietest hours of the coming days and, first, the chosen day's free slots in its quietest hours
+    (operations' forecast; nothing when the hall has too little history)."""
+    from smarthall.operations import service as operations_service
+
+    def local_hour(at: datetime) -> int:
+        return at.astimezone(SHANGHAI).hour
+
+    order = {h: i for i, h in enumerate(operations_service.quiet_hours_of_day(session, hall_code, day, now))}
+    free = [s for s in slots if s.remaining > 0 and s.starts_at > now and local_hour(s.starts_at) in order]
+    suggested = sorted(free, key=lambda s: order[local_hour(s.starts_at)])[:3]
+    return {"suggested": suggested, "quiet_hours": operations_service.quiet_hours(session, hall_code, now)}
 
 
 @router.get("/appointments/confirm")

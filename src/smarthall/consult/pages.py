@@ -8,12 +8,14 @@ the module that handles it (appointments, the kiosk, online declaration) or rais
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from smarthall.assist import service as assist_service
 from smarthall.assist.schemas import HelpRequestCreate
@@ -248,6 +250,7 @@ def guidance_page(
     session: DbSession,
     actor: CurrentActor,
     item_code: str,
+    now: Now,
     hall_code: Annotated[str, Query(max_length=40)] = "",
     large: Annotated[int, Query(ge=0, le=1)] = 0,
     question_id: Annotated[int | None, Query()] = None,
@@ -264,8 +267,16 @@ def guidance_page(
     return render(
         request,
         "consult/guidance.html",
-        {"card": card, "hall_code": hall_code, "large": large, "answers": answers, "question_id": question_id},
+        {"card": card, "hall_code": hall_code, "large": large, "answers": answers, "question_id": question_id,
+         "quiet_hours": _quiet_hours(session, hall_code, now)},
     )
+
+
+def _quiet_hours(session: Session, hall_code: str, now: datetime) -> list[dict[str, Any]]:
+    """The quietest hours of the coming days in the hall (operations' forecast), for the guidance card."""
+    from smarthall.operations import service as operations_service
+
+    return operations_service.quiet_hours_shown(session, hall_code, now)
 
 
 # ---------------------------------------------------------------------------------------------------------------

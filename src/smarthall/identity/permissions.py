@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"case.read", "case.replay"}
         | {"queue.issue", "queue.read"}
         | {"rules.read", "catalog.override"}
+        | {"operations.live", "operations.dispatch", "operations.plan"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}

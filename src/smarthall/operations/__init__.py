@@ -1,9 +1,39 @@
-"""Operations (智能化运营, requirements §10): the hall's arrival process, forecasts, staffing and, later, facts,
-live dispatch, dashboards and push.
+"""Operations (智能化运营, requirements §10): the hall's arrival process, forecasts, staffing, the live dispatch
+console, and later facts, dashboards and push.
 
-Phase 1 holds the pure core only (no I/O): ``calendar`` (what a day is on the official calendar), ``arrivals`` (the
-true arrival process the history generator draws from), ``simulate`` (a hall day, with common random numbers),
-``erlang`` (Erlang C in log space), ``staffing`` (SIPP, Lag-SIPP, square-root and simulation-checked plans),
-``forecast`` (arrivals per hall × day × hour with prediction intervals) and ``daytypes`` (the benchmark days).
-The domain is wired into the app (``register``) when its integration lands.
+The pure core (no I/O): ``calendar`` (what a day is on the official calendar), ``arrivals`` (the true arrival
+process the history generator draws from), ``simulate`` (a hall day, with common random numbers), ``erlang``
+(Erlang C in log space), ``staffing`` (SIPP, Lag-SIPP, square-root and simulation-checked plans), ``forecast``
+(arrivals per hall × day × hour with prediction intervals), ``daytypes`` (the benchmark days) and ``dispatch``
+(the console's alerts and recommendations). ``service``/``api``/``pages`` serve the console, the forecast and the
+staffing plan; ``repository`` holds the roster and the arrival history.
 """
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire operations: the API and pages, the hall manager's tiles, and the fitted forecasts' cache (emptied when
+    the calendar changes; otherwise refitted hourly)."""
+    from huey import crontab
+
+    from smarthall.operations import service, tasks
+    from smarthall.operations.api import router
+    from smarthall.operations.pages import router as pages
+    from smarthall.web import nav
+
+    registry.api(router, priority=85)
+    registry.pages(pages, priority=85)
+    registry.cache(service.FORECAST_CACHE, "org_calendar_override", "org_hall")
+    registry.on_write("case.finished", tasks.on_case_finished)
+    registry.periodic(tasks.run_push, crontab(hour="9", minute="15"))
+    registry.contribute(nav.TILES_POINT, nav.tile("citizen.self", "/me/subscriptions", "tile.operations_push"))
+    registry.contribute(nav.TILES_POINT, nav.tile("operations.live", "/operations/live", "tile.operations_live"))
+    registry.contribute(
+        nav.TILES_POINT, nav.tile("operations.plan", "/operations/forecast", "tile.operations_forecast")
+    )
+    registry.contribute(
+        nav.TILES_POINT, nav.tile("operations.plan", "/operations/staffing", "tile.operations_staffing")
+    )

@@ -8,10 +8,10 @@ one hall; they are read by code.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from smarthall.core.repository import Repository, hall_scope
@@ -135,6 +135,17 @@ class WindowRepository(Repository[Window]):
         window.items.clear()
         self.session.flush()
         window.items = [WindowItem(item_code=code) for code in item_codes]
+
+    def claim_if_unchanged(self, window_id: int, seen_at: datetime, now: datetime) -> bool:
+        """Mark the window changed now if its row is still as last seen (``updated_at``): the optimistic check of
+        a dispatch action (one conditional UPDATE; the loser of two parallel writers gets ``False``)."""
+        stmt = (
+            update(Window)
+            .where(Window.id == window_id, Window.updated_at == seen_at)
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 class CalendarRepository(Repository[CalendarOverride]):

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from smarthall.core.cache import cached
+from smarthall.core.cache import cached, invalidate
 from smarthall.core.tenancy import Actor, supervises
 from smarthall.core.workdays import WorkCalendar
 from smarthall.org.errors import HallNotFound, ScopeNotManaged, UnknownScope
@@ -530,3 +530,34 @@ def import_windows(
             state = "created" if state == "created" else "updated"
         tally("windows", state, window_in["code"], halls[window_in["hall_code"]].region_path)
     session.flush()
+
+
+def window_version(session: Session, code: str) -> str | None:
+    """A window's version for optimistic checks (its row's last change), ``None`` when there is no such window."""
+    window = WindowRepository(session).by_code(code)
+    return window.updated_at.isoformat() if window is not None else None
+
+
+def extend_window_items(
+    session: Session, actor: Actor, *, window_code: str, item_codes: Iterable[str], version: str, now: Any
+) -> bool:
+    """Let a window also serve ``item_codes`` (a dispatch action), if the window is still at ``version``;
+    ``False`` when it changed meanwhile (nothing written). A comprehensive window serves every item already."""
+    from datetime import datetime
+
+    repo = WindowRepository(session)
+    window = repo.by_code(window_code)
+    if window is None:
+        return False
+    try:
+        seen = datetime.fromisoformat(version)
+    except ValueError:
+        return False
+    if not repo.claim_if_unchanged(window.id, seen, now):
+        return False
+    invalidate(session, FACTS)
+    session.refresh(window)
+    if window.kind != "comprehensive":
+        repo.set_items(window, sorted({wi.item_code for wi in window.items} | set(item_codes)))
+        session.flush()
+    return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Path, Request
@@ -87,6 +87,12 @@ def kiosk(hall_code: str, request: Request, session: DbSession, actor: CurrentAc
     )
 
 
+def _quiet_hours(session: DbSession, hall_code: str, now: datetime) -> list[dict[str, Any]]:
+    from smarthall.operations import service as operations_service
+
+    return operations_service.quiet_hours_shown(session, hall_code, now)
+
+
 @router.post("/kiosk/{hall_code}/issue")
 def kiosk_issue(
     hall_code: str,
@@ -118,6 +124,8 @@ def kiosk_issue(
         hall = facts.hall(session, hall_code)
     except HallError as exc:
         ctx = _kiosk_context(session, hall_code)
+        if exc.code_ == "hall_closed":  # the closed notice says when to come back with the least wait
+            ctx["quiet_hours"] = _quiet_hours(session, hall_code, now)
         return render(
             request, "queueing/kiosk.html", {**ctx, "large": large == "1", "error": exc}, status_code=exc.status_
         )

@@ -83,6 +83,7 @@ _RULES: tuple[RuleDef, ...] = (
     _int("operations.target_mean_wait_minutes", 15, "minutes", 1, 240, source="§10.4"),
     _int("operations.target_p95_wait_minutes", 30, "minutes", 1, 480, source="§10.4"),
     _int("operations.target_priority_p95_wait_minutes", 10, "minutes", 1, 240, source="§10.4"),
+    _int("operations.push_weekly_cap", 3, "times", 1, 50, source="§10.6"),
     _int("assist.proxy_code_minutes", 10, "minutes", 2, 60, source="§6.2, §9"),
     _int("assist.proxy_code_attempts", 5, "times", 1, 10, source="§6.2, §9"),
     _int("assist.proxy_max_validity_days", 366, "days", 1, 1830, source="§6.2"),

@@ -1,0 +1,111 @@
+"""Operations API: the live console (JSON and SSE), dispatch actions, the forecast and the staffing plan."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from sse_starlette.sse import EventSourceResponse
+
+from smarthall.core import broadcast
+from smarthall.core.deps import DbSession, Now, require
+from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.tenancy import Actor
+from smarthall.operations import service, subscriptions
+from smarthall.queueing.service import channel
+
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["operations"])
+Watcher = Annotated[Actor, Depends(require("operations.live"))]
+Dispatcher = Annotated[Actor, Depends(require("operations.dispatch"))]
+Planner = Annotated[Actor, Depends(require("operations.plan"))]
+
+
+class DispatchAction(BaseModel):
+    action: Literal["resume", "extend", "open"]
+    window_code: str = Field(max_length=40)
+    version: str = Field(max_length=120)
+    queue: str | None = Field(default=None, max_length=8)
+    staff_id: int | None = None
+
+
+@router.get("/halls/{hall_code}/live")
+def get_live(hall_code: str, session: DbSession, actor: Watcher, now: Now) -> dict[str, Any]:
+    """The hall as it is now: queues against targets, windows, staff on shift not signed in, alerts, actions."""
+    return service.live(session, actor, hall_code, now)
+
+
+@router.get("/halls/{hall_code}/live/stream")
+def live_stream(hall_code: str, request: Request, session: DbSession, actor: Watcher) -> EventSourceResponse:
+    """Server-sent events: ``change`` whenever the hall's line or windows change (then read ``/live`` again)."""
+    hall = service.hall_in_scope(session, actor, hall_code)
+    fan_out = broadcast.of(request.app.state.db)
+
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        async for message in fan_out.subscribe(channel(hall.code)):
+            if await request.is_disconnected():
+                break
+            if message.get("type") == "subscribed":
+                yield {"event": "ready", "data": json.dumps({"hall_code": hall.code}), "retry": 3000}
+                continue
+            yield {"event": "change", "data": json.dumps({"type": message.get("type", "update")})}
+
+    return EventSourceResponse(events(), ping=15)
+
+
+@router.post("/halls/{hall_code}/dispatch-actions")
+def post_dispatch(
+    hall_code: str, data: DispatchAction, session: DbSession, actor: Dispatcher, now: Now
+) -> dict[str, Any]:
+    """Do one recommended action; 409 ``window_changed`` when the window changed since the manager saw it."""
+    return service.act(session, actor, hall_code, data.model_dump(), now)
+
+
+@router.get("/halls/{hall_code}/forecast")
+def get_forecast(
+    hall_code: str, session: DbSession, actor: Planner, now: Now, days: Annotated[int, Query(ge=1, le=60)] = 14
+) -> dict[str, Any]:
+    """Arrivals per day and hour (and queue) for the coming ``days`` (≤ 14), with 80 % prediction intervals."""
+    return service.forecast(session, actor, hall_code, days, now)
+
+
+@router.get("/halls/{hall_code}/staffing")
+def get_staffing(
+    hall_code: str,
+    session: DbSession,
+    actor: Planner,
+    now: Now,
+    day: Annotated[date | None, Query(alias="date")] = None,
+) -> dict[str, Any]:
+    """Counters needed per hour for the hall's targets, against the rostered staff (gaps negative)."""
+    return service.staffing(session, actor, hall_code, day or service.service_day(now), now)
+
+
+@router.get("/halls/{hall_code}/quiet-hours")
+def get_quiet_hours(
+    hall_code: str, session: DbSession, now: Now, days: Annotated[int, Query(ge=1, le=14)] = 7
+) -> dict[str, Any]:
+    """The quietest open hours of the coming days from the forecast (public: when to come to wait least)."""
+    return {"hall_code": hall_code, "quiet_hours": service.quiet_hours(session, hall_code, now, days=days)}
+
+
+Citizen = Annotated[Actor, Depends(require("citizen.self"))]
+
+
+class SubscriptionsIn(BaseModel):
+    topics: dict[str, bool] = Field(max_length=10)
+
+
+@router.get("/me/subscriptions")
+def get_subscriptions(session: DbSession, actor: Citizen) -> list[dict[str, Any]]:
+    """The citizen's pushes (licence_expiry, related_items, policy_match): on or off, with the consent given."""
+    return subscriptions.mine(session, actor)
+
+
+@router.put("/me/subscriptions")
+def put_subscriptions(data: SubscriptionsIn, session: DbSession, actor: Citizen, now: Now) -> list[dict[str, Any]]:
+    """Opt in (a consent record) or out, topic by topic."""
+    return subscriptions.change(session, actor, data.topics, now)

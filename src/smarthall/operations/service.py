@@ -1,0 +1,378 @@
+"""Operations use cases: the live console and its dispatch actions (§10.1), the forecast and the staffing plan
+(§10.4). Queries are in ``repository``; the pure parts in ``dispatch``, ``forecast``, ``erlang``.
+
+The console reads the queue through ``queueing.console`` (waiting per queue, window sessions with versions), the
+hall's windows and items through ``org``/``catalog``, the roster from this domain. A dispatch action is one
+transaction: checked against the version the manager saw (409 ``window_changed`` otherwise), audited, and
+published on the hall's channel so that boards, window pads and every open console show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy.orm import Session
+
+from smarthall.audit import service as audit_service
+from smarthall.catalog import service as catalog_service
+from smarthall.core import broadcast
+from smarthall.core.cache import cached
+from smarthall.core.clock import SHANGHAI, service_day
+from smarthall.core.db import after_commit
+from smarthall.core.tenancy import SYSTEM, Actor
+from smarthall.identity import service as identity_service
+from smarthall.operations import dispatch, erlang
+from smarthall.operations import forecast as fc
+from smarthall.operations import repository as repo
+from smarthall.operations.errors import NotEnoughHistory, RangeTooLong, UnknownAction, WindowChanged
+from smarthall.org import service as org_service
+from smarthall.queueing import console, facts
+from smarthall.queueing.service import channel
+from smarthall.rules import service as rules_service
+
+FORECAST_CACHE = "operations.forecast"
+FORECAST_SECONDS = 3600.0
+HISTORY_DAYS = 182
+MAX_DAYS = 14
+DEFAULT_SERVICE_MINUTES = 10.0
+
+
+def hall_in_scope(session: Session, actor: Actor, hall_code: str) -> org_service.HallFacts:
+    hall = org_service.hall_facts(session, hall_code)
+    actor.ensure_hall(hall.id, hall.region_path)
+    return hall
+
+
+def targets(session: Session, hall: org_service.HallFacts) -> dispatch.Targets:
+    def v(key: str) -> int:
+        return int(rules_service.value(session, hall, key))
+
+    return dispatch.Targets(
+        v("operations.target_mean_wait_minutes"),
+        v("operations.target_p95_wait_minutes"),
+        v("queue.long_wait_minutes"),
+        v("queue.long_wait_alert_count"),
+    )
+
+
+def _queue_items(session: Session, hall: org_service.HallFacts) -> dict[str, frozenset[str]]:
+    items = {
+        code: catalog_service.item_facts(session, code).department_code for code in facts.hall_items(session, hall.code)
+    }
+    return dispatch.queue_items(items, facts.prefixes(session))
+
+
+def queue_names(session: Session) -> dict[str, str]:
+    """Queue prefix → the department's name (words, not codes, on the pages)."""
+    names = org_service.department_names(session)
+    return {q: names.get(d, q) for q, d in facts.queue_departments(session).items()}
+
+
+def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[str, Any]:
+    """The hall as it is: queues against targets, windows with who is signed in, staff on shift not signed in,
+    alerts and recommended actions."""
+    hall = hall_in_scope(session, actor, hall_code)
+    goal = targets(session, hall)
+    by_queue = _queue_items(session, hall)
+    lines, _ = console.lines(session, hall.id, now)
+    queues = [
+        dispatch.Queue(
+            ln.queue_code,
+            ln.waiting,
+            ln.priority_waiting,
+            ln.longest_wait_minutes,
+            ln.over_long_wait,
+            by_queue.get(ln.queue_code, frozenset()),
+        )
+        for ln in lines
+    ]
+    sessions = console.seats(session, hall.id, now)
+    shifts = repo.on_shift_at(repo.shifts_on(session, actor, hall.id, service_day(now)), now)
+    staff_ids = {s.staff_id for s in sessions.values() if s.staff_id} | {s.staff_id for s in shifts}
+    staff = identity_service.staff_by_ids(session, staff_ids)
+    seats = []
+    for w in facts.hall_windows(session, hall.id):
+        ws = sessions.get(w.code)
+        status = ws.status if ws else "closed"
+        staff_id = ws.staff_id if ws else None
+        seats.append(
+            dispatch.Seat(
+                w.code,
+                w.number,
+                w.name,
+                w.items,
+                status,
+                staff_id,
+                staff[staff_id].name if staff_id in staff else None,
+                ws.serving if ws else None,
+                ws.version if ws else console.version_of("closed", None, None),
+                org_service.window_version(session, w.code) or "",
+            )
+        )
+    off = dispatch.staff_off_seat(
+        [
+            (
+                s.staff_id,
+                staff[s.staff_id].name if s.staff_id in staff else "",
+                s.window_code or (staff[s.staff_id].window_code if s.staff_id in staff else None),
+            )
+            for s in shifts
+        ],
+        seats,
+    )
+    alerts, recs = dispatch.judge(queues, seats, off, goal)
+    names = queue_names(session)
+    for entry in (*alerts, *recs):
+        if "queue" in entry:
+            entry["queue_name"] = names.get(str(entry["queue"]), entry["queue"])
+        if "queues" in entry:
+            entry["queue_names"] = [names.get(q, q) for q in cast(list[str], entry["queues"])]
+    return {
+        "hall_code": hall.code,
+        "hall_name": hall.name,
+        "at": now.astimezone(SHANGHAI).isoformat(),
+        "targets": asdict(goal),
+        "queues": [
+            {
+                **{k: v for k, v in asdict(q).items() if k != "items"},
+                "state": dispatch.queue_state(q, goal),
+                "name": names.get(q.code, q.code),
+            }
+            for q in queues
+        ],
+        "windows": [
+            {k: v for k, v in asdict(s).items() if k != "items"} | {"comprehensive": s.items is None} for s in seats
+        ],
+        "off_seat": [asdict(o) for o in off],
+        "long_wait_count": sum(q.over_long_wait for q in queues),
+        "alerts": alerts,
+        "recommendations": recs,
+    }
+
+
+def act(session: Session, actor: Actor, hall_code: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One dispatch action (``resume`` / ``extend`` / ``open``) on a window of the hall, checked against the
+    window's ``version`` as the manager saw it."""
+    hall = hall_in_scope(session, actor, hall_code)
+    action, window_code, version = body["action"], body["window_code"], body["version"]
+    window = facts.window(session, window_code)
+    if window.hall_id != hall.id:
+        raise UnknownAction(detail={"window_code": window_code, "reason": "not_in_hall"})
+    detail: dict[str, Any] = {"action": action, "window_code": window_code}
+    if action == "resume":
+        try:
+            console.resume_for_manager(session, actor, window_code=window_code, version=version, now=now)
+        except console.WindowChanged as exc:
+            raise WindowChanged(detail=exc.detail) from exc
+    elif action == "extend":
+        queue = body.get("queue") or ""
+        items = _queue_items(session, hall).get(queue)
+        if not items:
+            raise UnknownAction(detail={"queue": queue, "reason": "unknown_queue"})
+        if not org_service.extend_window_items(
+            session, actor, window_code=window_code, item_codes=items, version=version, now=now
+        ):
+            raise WindowChanged(detail={"window_code": window_code})
+        detail["queue"] = queue
+    elif action == "open":
+        seat = console.seats(session, hall.id, now).get(window_code)
+        current = seat.version if seat else console.version_of("closed", None, None)
+        if (seat is not None and seat.status != "closed") or current != version:
+            raise WindowChanged(detail={"window_code": window_code})
+        detail["staff_id"] = body.get("staff_id")
+    else:
+        raise UnknownAction(detail={"action": action})
+    audit_service.record(
+        session,
+        actor,
+        f"operations.dispatch.{action}",
+        target_type="org_window",
+        target_id=window_code,
+        hall_code=hall.code,
+        detail=detail,
+        now=now,
+    )
+    message = {"type": "dispatch", **detail, "window_number": window.number, "by": actor.username}
+    database = session.info["db"]
+    after_commit(session, lambda: broadcast.of(database).publish(channel(hall.code), message))
+    return {"done": True, **detail}
+
+
+# ------------------------------------------------------------------------------------------- forecast, staffing
+
+
+def _fitted(session: Session, actor: Actor, hall: org_service.HallFacts, origin: date) -> fc.Model:
+    """The hall's model fitted on the history before ``origin``, cached for the day (a hall without enough history
+    is remembered too, so pages that show quiet hours do not recount its tickets on every view)."""
+
+    def load() -> fc.Model | NotEnoughHistory:
+        since, until = origin - timedelta(days=HISTORY_DAYS), origin - timedelta(days=1)
+        counts = repo.hourly_arrivals(session, actor, hall.code, since, until)
+        try:
+            return fc.fit(counts, hall.opening_hours, origin, calendar=org_service.working_calendar(session, hall))
+        except fc.NotEnoughHistory as exc:
+            return NotEnoughHistory(
+                NotEnoughHistory.message_zh.format(need=exc.need, have=exc.have),
+                NotEnoughHistory.message_en.format(need=exc.need, have=exc.have),
+                detail={"have_open_days": exc.have, "need_open_days": exc.need, "history_days": HISTORY_DAYS},
+            )
+
+    model = cached(session, FORECAST_CACHE, (hall.id, origin), load, seconds=FORECAST_SECONDS)
+    if isinstance(model, NotEnoughHistory):
+        raise model
+    return model
+
+
+def forecast(session: Session, actor: Actor, hall_code: str, days: int, now: datetime) -> dict[str, Any]:
+    if not 1 <= days <= MAX_DAYS:
+        raise RangeTooLong(detail={"days": days, "max": MAX_DAYS})
+    hall = hall_in_scope(session, actor, hall_code)
+    origin = service_day(now)
+    model = _fitted(session, actor, hall, origin)
+    calendar = org_service.working_calendar(session, hall)
+    hours = fc.predict(model, hall.opening_hours, (origin + timedelta(days=i) for i in range(days)), calendar=calendar)
+    out: dict[date, list[dict[str, Any]]] = {}
+    for h in hours:
+        out.setdefault(h.day, []).append(
+            {
+                "hour": h.hour,
+                "mean": round(h.mean, 2),
+                "low": h.low,
+                "high": h.high,
+                "queues": {
+                    q: {"mean": round(m, 2), "low": lo, "high": hi} for q, (m, lo, hi) in sorted(h.queues.items())
+                },
+            }
+        )
+    from smarthall.operations.calendar import day_info
+
+    return {
+        "hall_code": hall.code,
+        "hall_name": hall.name,
+        "queue_names": queue_names(session),
+        "origin": origin.isoformat(),
+        "interval": 0.8,
+        "days": [
+            {
+                "day": (d := origin + timedelta(days=i)).isoformat(),
+                "workday": (info := day_info(d, calendar)).workday,
+                "post_holiday": info.post_holiday,
+                "month_end": info.month_end,
+                "total": round(sum(x["mean"] for x in out.get(d, [])), 1),
+                "hours": out.get(d, []),
+            }
+            for i in range(days)
+        ],
+    }
+
+
+def quiet_hours(
+    session: Session, hall_code: str, now: datetime, *, days: int = 7, top: int = 3
+) -> list[dict[str, Any]]:
+    """The quietest open hours of the coming ``days`` (lowest forecast arrivals), quietest first, still ahead of
+    ``now``; empty when the hall has too little history. Public: an aggregate of the hall's own forecast."""
+    try:
+        data = forecast(session, SYSTEM, hall_code, days, now)
+    except NotEnoughHistory:
+        return []
+    local = now.astimezone(SHANGHAI)
+    slots = [
+        {"day": d["day"], "hour": h["hour"], "mean": h["mean"]}
+        for d in data["days"]
+        if d["workday"]
+        for h in d["hours"]
+        if d["day"] != data["origin"] or h["hour"] > local.hour
+    ]
+    return sorted(slots, key=lambda s: (s["mean"], s["day"], s["hour"]))[:top]
+
+
+def quiet_hours_shown(session: Session, hall_code: str, now: datetime) -> list[dict[str, Any]]:
+    """``quiet_hours`` for a page about the hall (the guidance card, the kiosk's closed notice): nothing rather
+    than an error when the hall is unknown or has no forecast."""
+    from smarthall.core.errors import HallError
+
+    try:
+        return quiet_hours(session, hall_code, now) if hall_code else []
+    except HallError:
+        return []
+
+
+def quiet_hours_of_day(session: Session, hall_code: str, day: date, now: datetime) -> list[int]:
+    """The hours of ``day`` ordered quietest first (empty without a forecast for it)."""
+    try:
+        data = forecast(session, SYSTEM, hall_code, MAX_DAYS, now)
+    except NotEnoughHistory:
+        return []
+    for d in data["days"]:
+        if d["day"] == day.isoformat():
+            return [h["hour"] for h in sorted(d["hours"], key=lambda h: (h["mean"], h["hour"]))]
+    return []
+
+
+def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: datetime) -> dict[str, Any]:
+    """Counters needed per hour and queue for the hall's targets (SIPP and Lag-SIPP on the forecast, Erlang C),
+    against the staff rostered; hours short of staff are marked."""
+    origin = service_day(now)
+    if not 0 <= (day - origin).days < MAX_DAYS:
+        raise RangeTooLong(detail={"date": day.isoformat(), "from": origin.isoformat(), "days": MAX_DAYS})
+    hall = hall_in_scope(session, actor, hall_code)
+    goal = erlang.Target.from_rules(
+        *(
+            float(rules_service.value(session, hall, f"operations.target_{k}_minutes"))
+            for k in ("mean_wait", "p95_wait", "priority_p95_wait")
+        )
+    )
+    model = _fitted(session, actor, hall, origin)
+    calendar = org_service.working_calendar(session, hall)
+    hours = fc.predict(model, hall.opening_hours, [day], calendar=calendar)
+    profiles = repo.queue_profiles(session, actor, hall.id, origin - timedelta(days=28), origin)
+    shifts = repo.shifts_on(session, actor, hall.id, day)
+    rows: list[dict[str, Any]] = []
+    previous: dict[str, float] = {}
+    for h in hours:
+        need = lag_need = 0
+        per_queue = {}
+        for q, (mean, _lo, _hi) in sorted(h.queues.items()):
+            service, prio = profiles.get(q, (None, 0.0))
+            service = service or DEFAULT_SERVICE_MINUTES
+            rate = mean / 60.0
+            c = erlang.counters_needed(rate, service, goal, prio)
+            lag_share = min(service / 60.0, 1.0)  # the load at the counters trails arrivals by a service time
+            lag_rate = (1 - lag_share) * rate + lag_share * previous.get(q, rate)
+            lc = erlang.counters_needed(lag_rate, service, goal, prio)
+            previous[q] = rate
+            per_queue[q] = {"arrivals": round(mean, 1), "service_minutes": round(service, 1), "sipp": c, "lag_sipp": lc}
+            need, lag_need = need + c, lag_need + lc
+        mid = datetime.combine(day, datetime.min.time(), SHANGHAI) + timedelta(hours=h.hour, minutes=30)
+        rostered = sum(1 for s in shifts if s.starts_at <= mid < s.ends_at)
+        plan = max(need, lag_need)
+        rows.append(
+            {
+                "hour": h.hour,
+                "arrivals": round(h.mean, 1),
+                "low": h.low,
+                "high": h.high,
+                "queues": per_queue,
+                "sipp": need,
+                "lag_sipp": lag_need,
+                "plan": plan,
+                "rostered": rostered,
+                "gap": rostered - plan,
+            }
+        )
+    return {
+        "hall_code": hall.code,
+        "hall_name": hall.name,
+        "queue_names": queue_names(session),
+        "date": day.isoformat(),
+        "targets": {
+            "mean_minutes": goal.mean,
+            "p95_minutes": goal.levels[0][0],
+            "priority_p95_minutes": goal.priority_levels[0][0],
+        },
+        "hours": rows,
+        "counter_hours": {"plan": sum(r["plan"] for r in rows), "rostered": sum(r["rostered"] for r in rows)},
+        "short_hours": [r["hour"] for r in rows if r["gap"] < 0],
+    }
