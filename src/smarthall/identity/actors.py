@@ -85,6 +85,11 @@ def citizen_actor(citizen: Citizen, *, via_cookie: bool = False) -> Actor:
     return _citizen(citizen.id, via_cookie=via_cookie)
 
 
+def citizen_actor_by_id(citizen_id: int) -> Actor:
+    """The citizen as an actor, e.g. once identified at a kiosk (the kiosk then files as them)."""
+    return _citizen(citizen_id)
+
+
 def _device(
     *,
     id: int,  # noqa: A002

@@ -44,6 +44,9 @@ from smarthall.identity.actors import (
     staff_actor,
 )
 from smarthall.identity.actors import (
+    citizen_actor_by_id as citizen_actor_by_id,
+)
+from smarthall.identity.actors import (
     device_actor as device_actor,
 )
 from smarthall.identity.actors import (

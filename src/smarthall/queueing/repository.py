@@ -528,3 +528,13 @@ def mark_notified(session: Session, actor: Actor, ticket_id: int) -> bool:
         return False
     _audited(session, actor, "queue.notify_ahead", ticket_id, None)
     return True
+
+
+def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
+    """Tickets per item in a hall since ``since`` (the kiosk puts the most taken items first)."""
+    stmt = (
+        select(Ticket.item_code, func.count())
+        .where(Ticket.hall_id == hall_id, Ticket.day >= since)
+        .group_by(Ticket.item_code)
+    )
+    return {code: int(n) for code, n in session.execute(stmt)}

@@ -16,10 +16,12 @@ def register(registry: Registry) -> None:
 
     from smarthall.venue import tasks
     from smarthall.venue.api import router
+    from smarthall.venue.kiosk_pages import router as self_service
     from smarthall.venue.pages import router as pages
     from smarthall.web import nav
 
     registry.api(router, priority=120)
     registry.pages(pages, priority=20)
+    registry.pages(self_service, priority=21)
     registry.contribute(nav.TILES_POINT, nav.tile("device.manage", "/venue/devices", "venue.tile.devices"))
     registry.periodic(tasks.run_silent_sweep, crontab(minute="*"))

@@ -93,3 +93,29 @@ class LockerEvent(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column()
     by: Mapped[str] = mapped_column(String(80))
+
+
+class KioskSession(IdMixin, TimestampMixin, Base):
+    """One citizen's self-service visit at a kiosk (Annex B): who (once identified), which item, which step, the
+    case filed. Ended by finishing, by the citizen, or by the inactivity timeout — the screen and this session go."""
+
+    __tablename__ = "venue_kiosk_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("identity_device.id"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    region_path: Mapped[str] = mapped_column(String(200))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("identity_citizen.id"))
+    identified_via: Mapped[str | None] = mapped_column(String(16))  # id_card | phone_qr | id_code
+    pending_citizen_id: Mapped[int | None] = mapped_column(ForeignKey("identity_citizen.id"))
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # the one-time code sent to the registered phone
+    code_expires_at: Mapped[datetime | None] = mapped_column()
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    item_code: Mapped[str | None] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(16), default="identify")
+    case_no: Mapped[str | None] = mapped_column(String(40))
+    large: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by: Mapped[str | None] = mapped_column(String(16))  # done | citizen | timeout

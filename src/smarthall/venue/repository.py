@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from smarthall.core.db import for_update
 from smarthall.core.repository import Repository
 from smarthall.core.tenancy import Actor
-from smarthall.venue.models import DeviceState, Fault, LockerEvent, LockerSlot, Pairing
+from smarthall.venue.models import DeviceState, Fault, KioskSession, LockerEvent, LockerSlot, Pairing
 
 
 class PairingRepository(Repository[Pairing]):
@@ -114,3 +114,14 @@ class LockerRepository(Repository[LockerSlot]):
             .limit(limit)
         )
         return list(self.session.execute(stmt).scalars())
+
+
+class KioskSessionRepository(Repository[KioskSession]):
+    model = KioskSession
+
+    def live(self, token_hash: str, device_id: int) -> KioskSession | None:
+        """The device's own open session for a token (a token from another kiosk opens nothing)."""
+        stmt = select(KioskSession).where(
+            KioskSession.token_hash == token_hash, KioskSession.device_id == device_id, KioskSession.ended_at.is_(None)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from smarthall.catalog import service as catalog_service
 from smarthall.core.crypto import blind_index
 from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import SYSTEM, Actor
@@ -38,6 +39,12 @@ from smarthall.venue.errors import (  # noqa: F401  (NotADevice: also for the pa
     PairingCodeInvalid,
     PairingCodeUsed,
     VenueInvalid,
+)
+from smarthall.venue.kiosk import (  # noqa: F401  (the kiosk menu, reached through this service)
+    MenuItem,
+    events_with_items,
+    popular_first,
+    search,
 )
 from smarthall.venue.lockers import (  # noqa: F401  (the locker use cases, reached through this service)
     add_slots,
@@ -366,3 +373,29 @@ def act_on_fault(session: Session, actor: Actor, fault_id: int, data: FaultActio
     if data.note:
         fault.note = data.note
     return fault
+
+
+def kiosk_idle_seconds(session: Session, hall: Any) -> int:
+    """After this long without a touch a kiosk wipes its screen and citizen session (``venue.kiosk_idle_seconds``)."""
+    return int(rules_service.value(session, hall, "venue.kiosk_idle_seconds"))
+
+
+def kiosk_menu(session: Session, hall: Any, *, q: str, event: str, counts: dict[str, int]) -> dict[str, Any]:
+    """What a kiosk offers to choose from: the hall's items by life event, the popular ones, the search results and
+    the chosen event (``venue.kiosk``)."""
+    depts = org_service.department_names(session)
+    menu = [
+        MenuItem(i.code, i.name, depts.get(i.department_code, ""), " ".join([*i.keywords, *(i.situations or [])]))
+        for i in catalog_service.items_by_codes(session, sorted(catalog_service.hall_items(session, hall)))
+        if i.active
+    ]
+    menu.sort(key=lambda i: i.code)
+    q = q[:40]
+    groups = events_with_items(menu)
+    return {
+        "groups": groups,
+        "chosen": next((g for g in groups if g[0].key == event[:20]), None),
+        "q": q,
+        "found": search(menu, q) if q else [],
+        "popular": popular_first(menu, counts),
+    }

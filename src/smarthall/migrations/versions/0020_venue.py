@@ -1,15 +1,14 @@
-"""venue (issue 14): device pairing codes, device states, fault tickets, smart-locker compartments and door events
+"""venue (issue 14): pairing codes, device states, fault tickets, locker compartments and events, kiosk visits
 
 Revision ID: 0020_venue
 Revises: 0015_i12_assist_proxies
-Create Date: 2026-12-02 15:02:27.227909
+Create Date: 2026-12-02 15:14:51.078982
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0020_venue"
 down_revision: str | Sequence[str] | None = "0015_i12_assist_proxies"
@@ -78,6 +77,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_venue_fault_hall_id"), ["hall_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_venue_fault_region_path"), ["region_path"], unique=False)
         batch_op.create_index(batch_op.f("ix_venue_fault_status"), ["status"], unique=False)
+
+    op.create_table(
+        "venue_kiosk_session",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("device_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("hall_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("region_path", sa.String(length=200), nullable=False),
+        sa.Column("citizen_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("identified_via", sa.String(length=16), nullable=True),
+        sa.Column("pending_citizen_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("code_hash", sa.String(length=64), nullable=True),
+        sa.Column("code_expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("code_attempts", sa.Integer(), nullable=False),
+        sa.Column("item_code", sa.String(length=32), nullable=True),
+        sa.Column("step", sa.String(length=16), nullable=False),
+        sa.Column("case_no", sa.String(length=40), nullable=True),
+        sa.Column("large", sa.Boolean(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ended_by", sa.String(length=16), nullable=True),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["citizen_id"], ["identity_citizen.id"], name=op.f("fk_venue_kiosk_session_citizen_id_identity_citizen")
+        ),
+        sa.ForeignKeyConstraint(
+            ["device_id"], ["identity_device.id"], name=op.f("fk_venue_kiosk_session_device_id_identity_device")
+        ),
+        sa.ForeignKeyConstraint(["hall_id"], ["org_hall.id"], name=op.f("fk_venue_kiosk_session_hall_id_org_hall")),
+        sa.ForeignKeyConstraint(
+            ["pending_citizen_id"],
+            ["identity_citizen.id"],
+            name=op.f("fk_venue_kiosk_session_pending_citizen_id_identity_citizen"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_venue_kiosk_session")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_venue_kiosk_session_token_hash")),
+    )
+    with op.batch_alter_table("venue_kiosk_session", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_venue_kiosk_session_device_id"), ["device_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_venue_kiosk_session_hall_id"), ["hall_id"], unique=False)
 
     op.create_table(
         "venue_locker_slot",
@@ -169,6 +210,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_venue_locker_slot_device_id"))
 
     op.drop_table("venue_locker_slot")
+    with op.batch_alter_table("venue_kiosk_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_venue_kiosk_session_hall_id"))
+        batch_op.drop_index(batch_op.f("ix_venue_kiosk_session_device_id"))
+
+    op.drop_table("venue_kiosk_session")
     with op.batch_alter_table("venue_fault", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_venue_fault_status"))
         batch_op.drop_index(batch_op.f("ix_venue_fault_region_path"))
