@@ -319,7 +319,7 @@ def sweep_silent(session: Session, *, now: datetime) -> list[Fault]:
             continue
         state.status = "offline"
         silent_for = int((now - state.last_beat_at).total_seconds())
-        opened += _raise(session, device, "offline", "alert", f"{silent_for}s", now=now)
+        opened += _raise(session, device, "offline", "alert", str(silent_for), now=now)
     return opened
 
 
