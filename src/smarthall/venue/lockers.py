@@ -86,14 +86,14 @@ def open_locker(session: Session, actor: Actor, *, code: str, now: datetime) -> 
     attempts = int(rules_service.value(session, device.hall, "venue.locker_code_attempts"))
     loaded = [s for s in repo.slots_of(device.id) if s.status in ("loaded", "locked")]
     for slot in loaded:
-        if slot.status == "loaded" and slot.code_hash == _code_hash(slot.id, code):
-            locked = repo.slot(device.id, slot.slot_no)  # lock the row: two taps open the door once
-            if locked is None or locked.status != "loaded":
-                break
-            ref = locked.ref or ""
-            locked.status, locked.ref, locked.code_hash, locked.failed_attempts = "empty", None, None, 0
-            _event(repo, locked, "opened", actor.label, now)
-            return LockerOpened(slot_no=locked.slot_no, ref=ref)
+        digest = _code_hash(slot.id, code)
+        if slot.status == "loaded" and slot.code_hash == digest:
+            ref = slot.ref or ""
+            if not repo.take(slot.id, digest):
+                raise LockerCodeWrong(detail={"attempts_left": attempts})  # another tap opened it a moment ago
+            session.refresh(slot)
+            _event(repo, slot, "opened", actor.label, now)
+            return LockerOpened(slot_no=slot.slot_no, ref=ref)
     # a wrong code counts against every compartment still loaded at this locker: guessing is bounded per locker
     live = [s for s in loaded if s.status == "loaded"]
     for slot in live:

@@ -103,6 +103,17 @@ class LockerRepository(Repository[LockerSlot]):
             stmt = stmt.with_for_update()
         return self.session.execute(stmt).scalar_one_or_none()
 
+    def take(self, slot_id: int, code_hash: str) -> bool:
+        """Empty a loaded compartment whose code this is, once: the conditional UPDATE is the guard against two
+        taps of the same code opening the door twice."""
+        result = self.session.execute(
+            update(LockerSlot)
+            .where(LockerSlot.id == slot_id, LockerSlot.status == "loaded", LockerSlot.code_hash == code_hash)
+            .values(status="empty", ref=None, code_hash=None, failed_attempts=0)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def add_event(self, event: LockerEvent) -> None:
         self.session.add(event)
 
