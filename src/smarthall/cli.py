@@ -83,15 +83,21 @@ def catalog_import(path: Path) -> None:
 
 
 @app.command("seed")
-def seed() -> None:
-    """Load the demo province (catalog, staff with the demo password, kiosk and display devices)."""
+def seed(base_url: str = "http://127.0.0.1:8000") -> None:
+    """Load the demo province (catalog, staff with the demo password, kiosk and display devices) and print a
+    one-time pairing URL for each demo device (open it on the device's browser)."""
+    from smarthall.core.models import utcnow
     from smarthall.demo import seed_demo
+    from smarthall.venue import service as venue_service
 
     settings = Settings()
     database = _database(settings)
     with database.unit_of_work() as session:
         result = seed_demo(session, password=settings.demo_password)
+        pairings = venue_service.demo_pairings(session, result["hall"], base_url=base_url, now=utcnow())
     typer.echo(f"demo loaded in hall {result['hall']}")
+    for p in pairings:
+        typer.echo(f"pair {p.device_code}: {p.pair_url}  (once, until {p.expires_at:%H:%M} UTC)")
 
 
 @audit_app.command("verify")
@@ -218,7 +224,7 @@ def serve(
     settings.ensure_dirs()
     migrate.upgrade(settings.resolved_database_url)
     if demo:
-        seed()
+        seed(base_url=f"http://{host}:{port}")
     typer.echo(f"serving on http://{host}:{port}", err=True)
     uvicorn.run("smarthall.asgi:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False)
 

@@ -12,10 +12,14 @@ from sqlalchemy.orm import Session
 from smarthall.catalog import importer
 from smarthall.catalog.importer import ImportReport
 from smarthall.core.crypto import blind_index
+from smarthall.core.models import utcnow
+from smarthall.core.tenancy import SYSTEM
 from smarthall.identity import security, staffing
 from smarthall.identity import service as identity_service
 from smarthall.identity.models import Citizen
 from smarthall.org.models import Hall
+from smarthall.venue import schemas as venue_schemas
+from smarthall.venue import service as venue_service
 
 KIOSK_KEY = "demo-kiosk-key"
 DISPLAY_KEY = "demo-display-key"
@@ -71,6 +75,24 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
         zone_code=f"{hall.code}-Z03",
         window_code=f"{hall.code}-W01",
     )
+    for code, kind, name, zone in (
+        (f"{hall.code}-LOCKER-01", "locker", "取件区智能柜", f"{hall.code}-Z06"),
+        (f"{hall.code}-FORM-01", "form_terminal", "自助填单终端", f"{hall.code}-Z02"),
+    ):
+        if identity_service.find_device(session, code) is None:
+            venue_service.create_device(
+                session,
+                SYSTEM,
+                venue_schemas.DeviceCreate(
+                    code=code,
+                    kind=kind,
+                    name=name,
+                    hall_code=hall.code,
+                    zone_code=zone,
+                    slots=8 if kind == "locker" else 0,
+                ),
+                now=utcnow(),
+            )
     id_number = DEMO_CITIZEN["id_number"]
     index = blind_index(id_number, "id_number")
     if session.execute(select(Citizen.id).where(Citizen.id_number_index == index)).first() is None:

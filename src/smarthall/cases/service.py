@@ -45,6 +45,7 @@ from smarthall.cases.errors import (
     RoleCannotReadCases,
     RoleCannotSubmit,
 )
+from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding
 from smarthall.cases.repository import CaseRepository

@@ -28,6 +28,8 @@ from smarthall.identity.permissions import permissions_for
 from smarthall.identity.repository import ActorRows
 
 SESSION_COOKIE = "smarthall_session"
+# A paired browser (kiosk, board, pad) carries its device key in this HttpOnly cookie (``venue`` pairing).
+DEVICE_COOKIE = "smarthall_device"
 ACTOR_CACHE_SECONDS = 5.0
 ACTORS_CACHE = "actors"
 
@@ -81,6 +83,11 @@ def _citizen(citizen_id: int, *, via_cookie: bool = False) -> Actor:
 
 def citizen_actor(citizen: Citizen, *, via_cookie: bool = False) -> Actor:
     return _citizen(citizen.id, via_cookie=via_cookie)
+
+
+def citizen_actor_by_id(citizen_id: int) -> Actor:
+    """The citizen as an actor, e.g. once identified at a kiosk (the kiosk then files as them)."""
+    return _citizen(citizen_id)
 
 
 def _device(
@@ -174,6 +181,10 @@ def _credential(request: Request, now: datetime) -> _Credential | None:
             return _Credential(("device", security.hash_device_key(device_key)))
     payload, via_cookie = presented_token(request, now)
     if payload is None:
+        # a paired browser: its device cookie (a staff session on the same browser, when live, wins)
+        cookie_key = request.cookies.get(DEVICE_COOKIE, "")
+        if cookie_key and not request.headers.get("authorization"):
+            return _Credential(("device", security.hash_device_key(cookie_key)), via_cookie=True)
         return None
     if not sessions.is_live(limiter_of(request.app.state.db).store, payload, now.timestamp()):
         return None
@@ -182,6 +193,11 @@ def _credential(request: Request, now: datetime) -> _Credential | None:
     if kind not in ("staff", "citizen") or not raw_id.isdigit():
         return None
     return _Credential(("account", subject), via_cookie)
+
+
+def presented_device_key(request: Request) -> str | None:
+    """The device key a request presents (header or pairing cookie), whether or not it is still valid."""
+    return request.headers.get("x-device-key") or request.cookies.get(DEVICE_COOKIE) or None
 
 
 def _load_actor(session: Session, key: tuple[str, str]) -> Actor:

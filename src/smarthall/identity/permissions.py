@@ -19,6 +19,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"assist.request", "proxy.manage"}
         | {"case.read", "case.accept"}
         | {"queue.window", "queue.read"}
+        | {"locker.load"}
     ),
     "approver": frozenset({"staff.home", "catalog.browse", "case.read", "case.approve"}),
     "hall_manager": frozenset(
@@ -31,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"queue.issue", "queue.read"}
         | {"rules.read", "catalog.override"}
         | {"operations.live", "operations.dispatch", "operations.plan"}
+        | {"device.manage", "venue.faults", "locker.load"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
@@ -46,7 +48,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"rules.read"}
     ),
     "citizen": frozenset({"citizen.self", "case.submit", "queue.issue", "appointment.book"}),
-    "kiosk": frozenset({"device.kiosk", "evaluation.link", "assist.request", "queue.issue"}),
+    "kiosk": frozenset({"device.kiosk", "evaluation.link", "assist.request", "queue.issue", "venue.self_service"}),
+    "form_terminal": frozenset({"device.kiosk", "evaluation.link", "assist.request", "venue.self_service"}),
+    "locker": frozenset({"device.locker"}),
+    "printer": frozenset({"device.printer"}),
+    "robot": frozenset({"device.robot", "assist.request"}),
     "display": frozenset({"device.display", "queue.board"}),
     "window_pad": frozenset({"device.window_pad", "queue.board"}),
 }

@@ -97,6 +97,9 @@ class DeviceRepository(Repository[Device]):
     def by_code(self, code: str) -> Device | None:
         return self.session.execute(select(Device).where(Device.code == code)).scalar_one_or_none()
 
+    def by_key_hash(self, key_hash: str) -> Device | None:
+        return self.session.execute(select(Device).where(Device.key_hash == key_hash)).scalar_one_or_none()
+
     def zone_of(self, device_id: int) -> str | None:
         return self.session.execute(select(Device.zone_code).where(Device.id == device_id)).scalar_one_or_none()
 

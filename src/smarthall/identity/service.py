@@ -31,6 +31,9 @@ from smarthall.identity.actors import (  # re-exported: the request's actor is p
     ACTORS_CACHE as ACTORS_CACHE,
 )
 from smarthall.identity.actors import (
+    DEVICE_COOKIE as DEVICE_COOKIE,
+)
+from smarthall.identity.actors import (
     SESSION_COOKIE as SESSION_COOKIE,
 )
 from smarthall.identity.actors import (
@@ -41,7 +44,13 @@ from smarthall.identity.actors import (
     staff_actor,
 )
 from smarthall.identity.actors import (
+    citizen_actor_by_id as citizen_actor_by_id,
+)
+from smarthall.identity.actors import (
     device_actor as device_actor,
+)
+from smarthall.identity.actors import (
+    presented_device_key as presented_device_key,
 )
 from smarthall.identity.errors import CitizenExists, WrongPassword
 from smarthall.identity.models import Citizen, Device, Staff
@@ -509,3 +518,39 @@ def ensure_device(
         device.zone_code, device.window_code = zone_code, window_code
     repo.flush()
     return device
+
+
+# ------------------------------------------------------------------------------------- devices for venue pairing
+
+
+def find_device(session: Session, code: str) -> Device | None:
+    """The device with ``code`` (any hall, active or revoked); callers check scope."""
+    return DeviceRepository(session).by_code(code)
+
+
+def device_by_key(session: Session, key: str) -> Device | None:
+    """The device a presented key belongs to, active or revoked (to tell "revoked" from "unknown")."""
+    return DeviceRepository(session).by_key_hash(security.hash_device_key(key))
+
+
+def get_device(session: Session, device_id: int) -> Device | None:
+    return DeviceRepository(session).session.get(Device, device_id)
+
+
+def rekey_device(session: Session, device: Device, key: str, *, now: datetime) -> None:
+    """A new credential for ``device`` (pairing): the old key stops working, the device is active again."""
+    device.key_hash = security.hash_device_key(key)
+    device.active = True
+    device.last_seen_at = now
+    DeviceRepository(session).flush()
+
+
+def revoke_device(session: Session, device: Device) -> None:
+    """The device's credential stops working at once (the key is kept, to answer "revoked" rather than "unknown";
+    only a new pairing, which replaces the key, brings the device back)."""
+    device.active = False
+    DeviceRepository(session).flush()
+
+
+def touch_device(device: Device, now: datetime) -> None:
+    device.last_seen_at = now

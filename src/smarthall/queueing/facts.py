@@ -5,15 +5,15 @@ working days, the hall's queue rules — from the per-process caches of the owni
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from smarthall.catalog import service as catalog_service
-from smarthall.core.clock import service_day
+from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.org import service as org_service
 from smarthall.org.service import HallFacts, WindowFacts
-from smarthall.queueing import policy
+from smarthall.queueing import policy, repository
 from smarthall.queueing.errors import WindowNotFound
 from smarthall.rules import service as rules_service
 
@@ -76,3 +76,23 @@ def rules(session: Session, hall_facts: HallFacts) -> policy.QueueRules:
     return policy.QueueRules.from_values(
         {key: rules_service.value(session, hall_facts, f"queue.{key}") for key in policy.QueueRules.keys()}
     )
+
+
+def next_opening(session: Session, hall_facts: HallFacts, now: datetime) -> datetime | None:
+    """When the hall next starts issuing tickets (today later, or a coming day), within two weeks; None if never."""
+    local = now.astimezone(SHANGHAI)
+    for offset in range(15):
+        day = local.date() + timedelta(days=offset)
+        periods = policy.opening_periods(
+            hall_facts.opening_hours, day, org_service.is_workday(session, hall_facts.code, day)
+        )
+        for start, _ in periods[:1]:
+            at = datetime.combine(day, start, tzinfo=SHANGHAI)
+            if at > now:
+                return at
+    return None
+
+
+def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
+    """Tickets per item since ``since`` (the kiosk's popular items)."""
+    return repository.item_counts(session, hall_id, since)

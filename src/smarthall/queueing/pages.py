@@ -7,15 +7,14 @@ it); staff and citizens with the session cookie. Paths are stable: other pages l
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from smarthall.catalog import service as catalog_service
-from smarthall.catalog.errors import ItemNotFound
+from smarthall.core.clock import service_day
 from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
@@ -23,9 +22,9 @@ from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
-from smarthall.org import service as org_service
 from smarthall.queueing import calling, facts, service
 from smarthall.queueing.schemas import TicketIssue
+from smarthall.venue import service as venue_service
 from smarthall.web.nav import Tile
 from smarthall.web.templating import denied, error_page, render
 
@@ -53,17 +52,29 @@ def kiosk_home(request: Request, actor: CurrentActor) -> Response:
     return RedirectResponse(f"/kiosk/{actor.hall_code}", status_code=303)
 
 
-def _kiosk_context(session: DbSession, hall_code: str) -> dict[str, object]:
+def _kiosk_context(
+    session: DbSession, hall_code: str, request: Request | None = None, now: datetime | None = None
+) -> dict[str, object]:
+    """The kiosk's menu (``venue.service.kiosk_menu``: search, life events, popular items first) and whether the
+    hall issues tickets now — "closed, opens at …" is said before anyone picks an item."""
     hall = facts.hall(session, hall_code)
-    depts = org_service.department_names(session)
-    groups: dict[str, list[catalog_service.ItemFacts]] = {}
-    for code in sorted(facts.hall_items(session, hall.code)):
-        try:
-            item = facts.item(session, code)
-        except ItemNotFound:  # switched on locally but retired from the catalog
-            continue
-        groups.setdefault(depts.get(item.department_code, item.department_code), []).append(item)
-    return {"hall": hall, "groups": groups}
+    query = request.query_params if request is not None else {}
+    counts = facts.item_counts(session, hall.id, service_day(now) - timedelta(days=30)) if now is not None else {}
+    ctx: dict[str, object] = {
+        "hall": hall,
+        **venue_service.kiosk_menu(
+            session, hall, q=str(query.get("q", "")), event=str(query.get("event", "")), counts=counts
+        ),
+        "open": True,
+        "opens_at": None,
+        "idle_seconds": venue_service.kiosk_idle_seconds(session, hall),
+    }
+    if now is not None:
+        ctx["open"] = facts.is_open(session, hall, now)
+        ctx["opens_at"] = None if ctx["open"] else facts.next_opening(session, hall, now)
+        if not ctx["open"]:  # the closed notice says when to come back with the least wait
+            ctx["quiet_hours"] = _quiet_hours(session, hall_code, now)
+    return ctx
 
 
 def _kiosk_allowed(session: DbSession, actor: Actor, hall_code: str) -> bool:
@@ -74,12 +85,12 @@ def _kiosk_allowed(session: DbSession, actor: Actor, hall_code: str) -> bool:
 
 
 @router.get("/kiosk/{hall_code}")
-def kiosk(hall_code: str, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+def kiosk(hall_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     request.state.actor = actor
     try:
         if not _kiosk_allowed(session, actor, hall_code):
             return denied(request, actor)
-        ctx = _kiosk_context(session, hall_code)
+        ctx = _kiosk_context(session, hall_code, request, now)
     except HallError as exc:
         return error_page(request, exc)
     return render(
@@ -123,9 +134,7 @@ def kiosk_issue(
         item = facts.item(session, ticket.item_code)
         hall = facts.hall(session, hall_code)
     except HallError as exc:
-        ctx = _kiosk_context(session, hall_code)
-        if exc.code_ == "hall_closed":  # the closed notice says when to come back with the least wait
-            ctx["quiet_hours"] = _quiet_hours(session, hall_code, now)
+        ctx = _kiosk_context(session, hall_code, None, now)
         return render(
             request, "queueing/kiosk.html", {**ctx, "large": large == "1", "error": exc}, status_code=exc.status_
         )

@@ -588,3 +588,11 @@ def set_status_if_unchanged(
             session, actor, f"queue.window.{status}", target_type="queue_window_session", target_id=row.id
         )
     return row is not None
+def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
+    """Tickets per item in a hall since ``since`` (the kiosk puts the most taken items first)."""
+    stmt = (
+        select(Ticket.item_code, func.count())
+        .where(Ticket.hall_id == hall_id, Ticket.day >= since)
+        .group_by(Ticket.item_code)
+    )
+    return {code: int(n) for code, n in session.execute(stmt)}

@@ -21,7 +21,7 @@ import functools
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -471,3 +471,8 @@ def served_subject(session: Session, ref: str) -> ServedSubject | None:
         item_code=ticket.item_code,
         channel="onsite",
     )
+
+
+def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
+    """Tickets per item of a hall since ``since`` (the kiosks put the most taken items first)."""
+    return facts.item_counts(session, hall_id, since)

@@ -87,6 +87,12 @@ _RULES: tuple[RuleDef, ...] = (
     _int("assist.proxy_code_minutes", 10, "minutes", 2, 60, source="§6.2, §9"),
     _int("assist.proxy_code_attempts", 5, "times", 1, 10, source="§6.2, §9"),
     _int("assist.proxy_max_validity_days", 366, "days", 1, 1830, source="§6.2"),
+    _int("venue.heartbeat_seconds", 30, "seconds", 5, 3600, source="§7"),
+    _int("venue.missed_heartbeats", 3, "times", 1, 100, source="§7"),
+    _int("venue.paper_low_percent", 15, "percent", 0, 100, source="§7"),
+    _int("venue.pairing_code_minutes", 15, "minutes", 1, 1440, source="§7, §9"),
+    _int("venue.locker_code_attempts", 5, "times", 1, 20, source="§6.9, §9"),
+    _int("venue.kiosk_idle_seconds", 90, "seconds", 15, 1800, source="Annex B, 适老化"),
 )
 
 RULES: dict[str, RuleDef] = {rule.key: rule for rule in _RULES}
