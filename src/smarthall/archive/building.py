@@ -27,6 +27,7 @@ from smarthall.archive.models import Package, PackageFile
 from smarthall.archive.repository import PackageRepository
 from smarthall.archive.store import package_dir, signer_for, store_root
 from smarthall.audit import service as audit_service
+from smarthall.core import events
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.config import Settings
 from smarthall.core.crypto import Signer
@@ -259,6 +260,7 @@ def build_package(database: Database, settings: Settings, case_no: str, *, now: 
         )
         session.flush()
         session.info["db"] = database
+        events.emit(session, "archive.built", case_no=case_no, at=now)  # the errand's thread (一件一码) closes
         checking.check_package(session, settings, case_no, trigger="ingest", now=now)
     return "complete"
 
