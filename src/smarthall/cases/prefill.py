@@ -161,11 +161,15 @@ def _field(f: FieldSpec, value: Any, value_source: str | None) -> dict[str, Any]
     }
 
 
-def item_form(session: Session, actor: Actor, *, item_code: str, now: datetime) -> dict[str, Any]:
+def item_form(
+    session: Session, actor: Actor, *, item_code: str, now: datetime, applicant_id: int | None = None
+) -> dict[str, Any]:
     """The item's form, each field with its draft or prefilled value and where it came from, and its materials
-    with the held e-licence that can stand in for each."""
+    with the held e-licence that can stand in for each (at the counter: for the applicant the clerk serves)."""
     item = catalog_service.get_item(session, item_code)
     citizen = identity_service.get_citizen(session, actor.id) if actor.kind == "citizen" and actor.id else None
+    if applicant_id is not None and actor.kind == "staff":
+        citizen = identity_service.get_citizen(session, applicant_id)
     resolver = Resolver.of(session, actor, citizen, now=now)
     draft = get_draft(session, actor, item_code=item.code) or {"form": {}}
     fields = []

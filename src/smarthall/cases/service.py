@@ -65,9 +65,12 @@ ACTING_PERMISSION = {"clerk": "case.accept", "approver": "case.approve", "applic
 AGENT_ACTS = {"resubmit": "submit_materials", "supply": "submit_materials", "withdraw": "declare"}
 
 
-def item_form(session: Session, actor: Actor, *, item_code: str, now: datetime) -> dict[str, Any]:
-    """The item's form with values prefilled from the profile, the e-licence wallet, data sharing and the draft."""
-    return prefill.item_form(session, actor, item_code=item_code, now=now)
+def item_form(
+    session: Session, actor: Actor, *, item_code: str, now: datetime, applicant_id: int | None = None
+) -> dict[str, Any]:
+    """The item's form with values prefilled from the profile, the e-licence wallet, data sharing and the draft (a
+    clerk at the counter: for ``applicant_id``)."""
+    return prefill.item_form(session, actor, item_code=item_code, now=now, applicant_id=applicant_id)
 
 
 def save_draft(

@@ -12,6 +12,7 @@ same item that has no record of this kind yet, else a new one.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.cases import service as case_service
 from smarthall.core.clock import service_day
-from smarthall.core.tenancy import SYSTEM, Actor
+from smarthall.core.tenancy import Actor
 from smarthall.errands.errors import ErrandNotFound, ErrandNotYours, RoleCannotReadErrands, TicketAtAnotherWindow
 from smarthall.errands.models import Errand
 from smarthall.errands.repository import ErrandRepository
@@ -302,18 +303,35 @@ def for_ticket(session: Session, actor: Actor, ticket_id: int) -> list[dict[str,
     return out
 
 
-def counter_errand(session: Session, actor: Actor, ticket_id: int) -> Errand:
-    """The errand a clerk declares for at the window: the ticket's, when the ticket is being served at the clerk's
-    own window (a ticket at another window is refused)."""
-    _check_reader(actor)
+@dataclass(frozen=True)
+class Counter:
+    """What a clerk declares with at the window: the ticket's errand, hall, item and the served person."""
+
+    errand_code: str
+    hall_code: str
+    item_code: str
+    ticket_id: int
+    ticket_number: str
+    citizen_id: int | None
+    id_number: str | None  # in clear, for the submission only: never rendered
+
+
+def counter(session: Session, actor: Actor, ticket_id: int, errand_code: str | None = None) -> Counter:
+    """The errand a clerk declares for at the window — the ticket's, or another open errand of the same person
+    (``errand_code``) — when the ticket is being served at the clerk's own window (a ticket at another window, or
+    not called, is refused)."""
+    if not (actor.is_staff and actor.has("case.accept")):
+        raise RoleCannotReadErrands()
     row = queue_service.ticket_in_scope(session, actor, ticket_id)
     if not actor.window_code or row.window_code != actor.window_code or row.status != "called":
         raise TicketAtAnotherWindow(detail={"ticket_id": ticket_id})
-    errand = ErrandRepository(session).of_record("ticket", str(row.id))
+    repo = ErrandRepository(session)
+    errand = repo.of_record("ticket", str(row.id))
+    if errand_code and (errand is None or errand.code != errand_code):
+        startable = {e["code"] for e in for_ticket(session, actor, ticket_id) if e["next"] == "start"}
+        errand = repo.by_code(actor, errand_code) if errand_code in startable else None
     if errand is None:
-        raise ErrandNotFound(detail={"ticket_id": ticket_id})
-    return errand
-
-
-def system_errand(session: Session, code: str) -> Errand | None:
-    return ErrandRepository(session).by_code(SYSTEM, code)
+        raise ErrandNotFound(detail={"ticket_id": ticket_id, "errand_code": errand_code})
+    ticket = queue_service.get_ticket(session, row.id)
+    return Counter(errand.code, row.hall_code, errand.item_code, row.id, row.number, ticket.citizen_id,
+                   ticket.id_number)  # fmt: skip
