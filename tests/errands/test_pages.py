@@ -40,10 +40,14 @@ def test_clerk_starts_the_case_from_the_ticket_in_one_click(env, client):
     posted = client.post(
         f"/window/tickets/{ticket_id}/declare",
         headers=clerk,
-        data={"errand_code": code, "f_cancel_reason": "停止经营", "f_operator_name": "李明",
-              **{k: v for k, v in re.findall(r'name="(f_\w+)"[^>]*value="([^"]+)"', form.text)},
-              **dict(re.findall(r'<select name="(f_\w+)".*?<option value="([^"]+)" selected>', form.text)),
-              **{k: "on" for k in re.findall(r'name="(use_licence_[\w-]+)"', form.text)}},  # fmt: skip
+        data={
+            "errand_code": code,
+            "f_cancel_reason": "停止经营",
+            "f_operator_name": "李明",
+            **dict(re.findall(r'name="(f_\w+)"[^>]*value="([^"]+)"', form.text)),
+            **dict(re.findall(r'<select name="(f_\w+)".*?<option value="([^"]+)" selected>', form.text)),
+            **dict.fromkeys(re.findall(r'name="(use_licence_[\w-]+)"', form.text), "on"),
+        },  # fmt: skip
         follow_redirects=False,
     )
     assert posted.status_code == 303, posted.text[:2000]
@@ -65,7 +69,7 @@ def test_a_ticket_at_another_window_cannot_be_declared_for(env, client):
     refused_page(client.get(f"/window/tickets/{ticket_id}/declare", headers=other), 403, "该号不在您的窗口办理")
     refused = client.post(f"/window/tickets/{ticket_id}/declare", headers=other, data={})
     refused_page(refused, 403, "该号不在您的窗口办理")
-    assert client.get(f"/errands/of/case/none", headers=other).text.strip() == ""
+    assert client.get("/errands/of/case/none", headers=other).text.strip() == ""
 
 
 def test_errand_pages_need_login_and_scope(env, client):
