@@ -20,6 +20,7 @@ class ErrandRead(BaseModel):
     code: str
     hall_code: str
     item_code: str
+    item_name: str
     status: str  # open | archived
     opened_at: datetime
     closed_at: datetime | None
@@ -31,6 +32,7 @@ class ErrandRead(BaseModel):
 class ErrandSummary(BaseModel):
     code: str
     item_code: str
+    item_name: str
     status: str
     opened_at: datetime
     case_no: str | None

@@ -19,11 +19,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smarthall.cases import service as case_service
+from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import service_day
 from smarthall.core.tenancy import Actor
 from smarthall.errands.errors import ErrandNotFound, ErrandNotYours, RoleCannotReadErrands, TicketAtAnotherWindow
 from smarthall.errands.models import Errand
 from smarthall.errands.repository import ErrandRepository
+from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.queueing import service as queue_service
 
@@ -254,6 +256,7 @@ def errand_read(session: Session, actor: Actor, errand: Errand) -> dict[str, Any
         "code": errand.code,
         "hall_code": errand.hall_code,
         "item_code": errand.item_code,
+        "item_name": _item_name(session, errand.item_code),
         "status": errand.status,
         "opened_at": errand.opened_at,
         "closed_at": errand.closed_at,
@@ -269,11 +272,16 @@ def my_errands(session: Session, actor: Actor) -> list[Errand]:
     return ErrandRepository(session).mine(actor)
 
 
+def _item_name(session: Session, item_code: str) -> str:
+    return catalog_service.item_facts(session, item_code).name
+
+
 def summary(session: Session, errand: Errand) -> dict[str, Any]:
     case_no = _case_of(errand)
     return {
         "code": errand.code,
         "item_code": errand.item_code,
+        "item_name": _item_name(session, errand.item_code),
         "status": errand.status,
         "opened_at": errand.opened_at,
         "case_no": case_no,
@@ -333,5 +341,9 @@ def counter(session: Session, actor: Actor, ticket_id: int, errand_code: str | N
     if errand is None:
         raise ErrandNotFound(detail={"ticket_id": ticket_id, "errand_code": errand_code})
     ticket = queue_service.get_ticket(session, row.id)
+    id_number = ticket.id_number
+    if id_number is None and ticket.citizen_id is not None:  # checked in from a booking: the booking's citizen
+        contact = identity_service.citizen_contact(session, ticket.citizen_id)
+        id_number = contact.id_number if contact is not None else None
     return Counter(errand.code, row.hall_code, errand.item_code, row.id, row.number, ticket.citizen_id,
-                   ticket.id_number)  # fmt: skip
+                   id_number)  # fmt: skip
