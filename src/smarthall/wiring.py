@@ -28,6 +28,7 @@ DOMAINS = (
     "archive",
     "evaluation",
     "errands",
+    "coordination",
 )
 
 

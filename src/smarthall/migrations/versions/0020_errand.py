@@ -1,4 +1,4 @@
-"""errand (issue 15): the errand (一件一码) and the links from every record of its thread
+"""errand (issue 15): the errand (一件一码) and the links from every record of its thread; the data-sharing ledger
 
 Revision ID: 0020_errand
 Revises: 0015_i12_assist_proxies
@@ -53,9 +53,31 @@ def upgrade() -> None:
     sa.UniqueConstraint('kind', 'ref', name=op.f('uq_errands_link_kind_ref'))
     )
     op.create_index(op.f('ix_errands_link_errand_id'), 'errands_link', ['errand_id'], unique=False)
+    op.create_table('coordination_share_lookup',
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('citizen_id', _ID, nullable=True),
+    sa.Column('subject_index', sa.String(length=64), nullable=False),
+    sa.Column('department', sa.String(length=32), nullable=False),
+    sa.Column('fields', _JSON, nullable=False),
+    sa.Column('requester', sa.String(length=64), nullable=False),
+    sa.Column('requester_department', sa.String(length=16), nullable=True),
+    sa.Column('purpose', sa.String(length=32), nullable=False),
+    sa.Column('legal_basis', sa.String(length=200), nullable=False),
+    sa.Column('case_no', sa.String(length=48), nullable=True),
+    sa.Column('found', sa.Boolean(), nullable=False),
+    sa.Column('detail', _JSON, nullable=False),
+    sa.Column('id', _ID, autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['citizen_id'], ['identity_citizen.id'], name=op.f('fk_coordination_share_lookup_citizen_id_identity_citizen')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_coordination_share_lookup'))
+    )
+    for column in ('at', 'citizen_id', 'subject_index', 'case_no'):
+        op.create_index(op.f(f'ix_coordination_share_lookup_{column}'), 'coordination_share_lookup', [column], unique=False)
 
 
 def downgrade() -> None:
+    for column in ('case_no', 'subject_index', 'citizen_id', 'at'):
+        op.drop_index(op.f(f'ix_coordination_share_lookup_{column}'), table_name='coordination_share_lookup')
+    op.drop_table('coordination_share_lookup')
     op.drop_index(op.f('ix_errands_link_errand_id'), table_name='errands_link')
     op.drop_table('errands_link')
     for column in ('status', 'item_code', 'subject_index', 'citizen_id', 'region_path', 'hall_code', 'hall_id'):
