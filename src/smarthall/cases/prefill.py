@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from smarthall.cases import forms, ownership, sharing
+from smarthall.cases import forms, history, ownership, sharing
 from smarthall.cases.errors import DraftsForCitizensOnly, FormInvalid
 from smarthall.cases.models import CaseDraft
 from smarthall.cases.precheck import Finding, as_dicts, auto_satisfied
@@ -140,6 +140,18 @@ class Resolver:
         return result
 
 
+def _offer_earlier(session: Session, citizen: Applicant | None, item: ItemSpec, fields: list[dict[str, Any]]) -> None:
+    """Empty reusable fields get the applicant's own earlier value, shown with its case and date (``history``)."""
+    if citizen is None:
+        return
+    types = {f.name: f.type for f in item.form_fields}
+    empty = {f["name"] for f in fields if f["value"] is None and types.get(f["name"]) in history.REUSABLE_TYPES}
+    earlier = history.earlier_values(session, citizen.id, empty)
+    for f in fields:
+        if (hit := earlier.get(f["name"])) is not None:
+            f.update(value=hit["value"], value_source="history", value_case_no=hit["case_no"], value_date=hit["date"])
+
+
 def field_specs(item: ItemSpec) -> list[forms.FieldSpec]:
     return [_spec(f) for f in item.form_fields]
 
@@ -180,6 +192,7 @@ def item_form(
         value = resolver.value(f.prefill_from) if f.prefill_from else None
         source = f.prefill_from.split(".")[0] if value is not None and f.prefill_from else None
         fields.append(_field(f, value, source))
+    _offer_earlier(session, citizen, item, fields)
     wallet = licence_service.wallet(session, citizen.id) if citizen else []
     materials = []
     for m in item.materials:

@@ -95,6 +95,8 @@ class FormFieldOut(BaseModel):
     prefill_from: str | None
     value: Any = None
     value_source: str | None = None
+    value_case_no: str | None = None  # value_source "history": the applicant's earlier case it comes from
+    value_date: date | None = None
 
 
 class MaterialOut(BaseModel):
