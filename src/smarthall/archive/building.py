@@ -106,6 +106,14 @@ def _stage(
     )
     used.add(form_rel)
 
+    if source.thread:  # the errand's whole thread: booking, ticket, case, result, delivery, rating
+        thread_rel = "record/errand.json"
+        (data / "record").mkdir()
+        (data / thread_rel).write_text(json.dumps(source.thread, ensure_ascii=False, indent=2, default=str), "utf-8")
+        digests = bagfile.digest_file(data / thread_rel)
+        staged.append(_Staged(f"data/{thread_rel}", "record", "application/json", digests, None, None))
+        used.add(thread_rel)
+
     signatures: list[dict[str, Any]] = []
     for item in source.files:
         role = bagfile.safe_name(item.role)

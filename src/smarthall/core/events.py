@@ -13,7 +13,9 @@ service this way: no task, no second transaction). It must not commit, and its f
 
 Known events and payloads (keep this list current):
 - ``ticket.finished``  {"ticket_id": int, "hall_code": str, "subject": ServedSubject (no contact data)}
-- ``case.finished``    {"case_no": str, "hall_code": str, "status": str}
+- ``case.finished``    {"case_no": str, "hall_code": str, "status": str}  (a decision exists; once)
+- ``case.closed``      {"case_no": str, "hall_code": str, "status": str}  (a final state: delivered, rejected,
+  refused, withdrawn — the archive packages the case then)
 - ``booking.created`` {"code", "hall_id", "citizen_id", "item_code", "starts_at", "at"}  (errands join it)
 - ``ticket.issued``    {"ticket_id", "number", "hall_id", "citizen_id", "id_number_index", "item_code",
   "appointment_code", "at"}  (errands join it)

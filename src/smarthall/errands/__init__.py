@@ -12,6 +12,7 @@ from smarthall.core.registry import Registry
 
 def register(registry: Registry) -> None:
     """Wire errands: routers, the home tile, and the in-transaction listeners that join each new record."""
+    from smarthall.cases import contracts
     from smarthall.errands import service
     from smarthall.errands.api import router
     from smarthall.errands.pages import router as pages
@@ -25,3 +26,4 @@ def register(registry: Registry) -> None:
     registry.on_write("case.submitted", service.on_case_submitted)
     registry.on_write("archive.built", service.on_archive_built)
     registry.on_write("rating.created", service.on_rating_created)
+    registry.contribute(contracts.THREAD, service.archival_thread)

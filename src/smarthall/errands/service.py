@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from smarthall.cases import service as case_service
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import service_day
-from smarthall.core.tenancy import Actor
+from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.errands.errors import ErrandNotFound, ErrandNotYours, RoleCannotReadErrands, TicketAtAnotherWindow
 from smarthall.errands.models import Errand
 from smarthall.errands.repository import ErrandRepository
@@ -43,6 +43,7 @@ CASE_STEPS = {
     "deliver": "delivery",
     "withdraw": "withdrawn",
 }
+SYSTEM_READER = SYSTEM  # the archive reads the thread as the system (staff links)
 FINAL_CASE = frozenset({"delivered", "rejected", "refused", "withdrawn"})
 
 
@@ -347,3 +348,27 @@ def counter(session: Session, actor: Actor, ticket_id: int, errand_code: str | N
         id_number = contact.id_number if contact is not None else None
     return Counter(errand.code, row.hall_code, errand.item_code, row.id, row.number, ticket.citizen_id,
                    id_number)  # fmt: skip
+
+
+def archival_thread(session: Session, case_no: str) -> dict[str, Any] | None:
+    """The errand's thread for the case's archival package: the code and each step's kind, time and reference (the
+    booking code, ticket number, case number, rating level) — no personal data."""
+    errand = ErrandRepository(session).of_record("case", case_no)
+    if errand is None:
+        return None
+    steps = timeline(session, SYSTEM_READER, errand)
+    return {
+        "errand_code": errand.code,
+        "item_code": errand.item_code,
+        "hall_code": errand.hall_code,
+        "opened_at": errand.opened_at.isoformat(),
+        "steps": [
+            {
+                "step": s["step"],
+                "at": s["at"].isoformat(),
+                "ref": s["ref"],
+                **({"level": s["detail"]["level"]} if s["step"] == "rating" else {}),
+            }  # fmt: skip
+            for s in steps
+        ],
+    }
