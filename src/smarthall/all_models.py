@@ -7,6 +7,8 @@ from smarthall.audit import models as audit_models  # noqa: F401
 from smarthall.cases import models as cases_models  # noqa: F401
 from smarthall.catalog import models as catalog_models  # noqa: F401
 from smarthall.consult import models as consult_models  # noqa: F401
+from smarthall.coordination import models as coordination_models  # noqa: F401
+from smarthall.errands import models as errands_models  # noqa: F401
 from smarthall.evaluation import models as evaluation_models  # noqa: F401
 from smarthall.identity import models as identity_models  # noqa: F401
 from smarthall.licences import models as licences_models  # noqa: F401

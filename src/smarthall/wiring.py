@@ -29,6 +29,8 @@ DOMAINS = (
     "evaluation",
     "operations",
     "venue",
+    "errands",
+    "coordination",
 )
 
 

@@ -20,7 +20,8 @@ from tests.factories import citizen_actor
 def test_register_wires_prefill_sources_and_adapters(env: Any) -> None:
     registry = env.app.state.registry
     assert {s.prefix for s in registry.contributions(prefill.POINT)} == {"profile", "licence", "share"}
-    assert isinstance(registry.provided(sharing.POINT), sharing.DemoSharing)
+    adapter = registry.provided(sharing.POINT)  # coordination wraps it in the sharing ledger
+    assert isinstance(getattr(adapter, "inner", adapter), sharing.DemoSharing)
     assert (
         registry.provided(flows.ENTITY_REGISTRY)
         .new_uscc(case_no="X-1", prefix="92", hall_code="H")

@@ -34,7 +34,7 @@ from smarthall.appointment.models import Booking
 from smarthall.appointment.repository import BookingRow, SlotRow
 from smarthall.appointment.schemas import BookingRead, SlotRead
 from smarthall.catalog import service as catalog_service
-from smarthall.core import ratelimit
+from smarthall.core import events, ratelimit
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import Database
 from smarthall.core.errors import Forbidden, HallError
@@ -172,6 +172,8 @@ def book(session: Session, actor: Actor, *, slot_id: int, item_code: str, now: d
     if booking is None:
         raise AlreadyBooked(detail={"item_code": item_code, "day": slot.day.isoformat()})
     _take_place(session, actor, slot.id)
+    events.emit(session, "booking.created", code=booking.code, hall_id=hall.id, citizen_id=citizen_id,
+                item_code=item_code, starts_at=slot.starts_at, at=now)  # fmt: skip
     notify_service.send(
         session,
         template="appointment.confirmed",

@@ -6,7 +6,8 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire the archive: routers, the package build on ``case.finished``, resumption and the nightly check."""
+    """Wire the archive: routers, the package build on ``case.closed`` (the errand's last act: delivery, pickup or
+    a final refusal — so the package holds the whole thread), resumption and the nightly check."""
     from typing import Any
 
     from huey import crontab
@@ -21,10 +22,10 @@ def register(registry: Registry) -> None:
     registry.contribute(nav.TILES_POINT, nav.tile("archive.read", "/archive", "tile.archive"))
     build = registry.task(tasks.build_package_task, retries=2, retry_delay=60)
 
-    def on_case_finished(payload: dict[str, Any]) -> None:
+    def on_case_closed(payload: dict[str, Any]) -> None:
         # Listeners run after the case's commit; the task opens its own units of work.
         build(str(payload["case_no"]))
 
-    registry.on("case.finished", on_case_finished)
+    registry.on("case.closed", on_case_closed)
     registry.periodic(tasks.resume_pending_task, crontab(minute="*/15"))
     registry.periodic(tasks.scheduled_check_task, crontab(hour="2", minute="30"))

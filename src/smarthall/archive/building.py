@@ -27,6 +27,7 @@ from smarthall.archive.models import Package, PackageFile
 from smarthall.archive.repository import PackageRepository
 from smarthall.archive.store import package_dir, signer_for, store_root
 from smarthall.audit import service as audit_service
+from smarthall.core import events
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.config import Settings
 from smarthall.core.crypto import Signer
@@ -104,6 +105,14 @@ def _stage(
         _Staged(f"data/{form_rel}", "form", "application/json", bagfile.digest_file(data / form_rel), None, None)
     )
     used.add(form_rel)
+
+    if source.thread:  # the errand's whole thread: booking, ticket, case, result, delivery, rating
+        thread_rel = "record/errand.json"
+        (data / "record").mkdir()
+        (data / thread_rel).write_text(json.dumps(source.thread, ensure_ascii=False, indent=2, default=str), "utf-8")
+        digests = bagfile.digest_file(data / thread_rel)
+        staged.append(_Staged(f"data/{thread_rel}", "record", "application/json", digests, None, None))
+        used.add(thread_rel)
 
     signatures: list[dict[str, Any]] = []
     for item in source.files:
@@ -259,6 +268,7 @@ def build_package(database: Database, settings: Settings, case_no: str, *, now: 
         )
         session.flush()
         session.info["db"] = database
+        events.emit(session, "archive.built", case_no=case_no, at=now)  # the errand's thread (一件一码) closes
         checking.check_package(session, settings, case_no, trigger="ingest", now=now)
     return "complete"
 

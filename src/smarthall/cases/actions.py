@@ -383,9 +383,8 @@ def apply(ctx: ActionContext) -> None:
         raise ActionOutOfOrder(detail={"action": step.action, "state": source})
     _run_clock(ctx, source)
     EFFECTS[step.action](ctx)
-    if step.target in workflow.FINISHED_STATES and case.finished_at is None:
-        case.finished_at = ctx.now
-        flows.finished(ctx.session, case)
+    if step.target in workflow.FINISHED_STATES:
+        flows.finished(ctx.session, case, now=ctx.now)
     repo.add_event(
         case,
         action=step.action,

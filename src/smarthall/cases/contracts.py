@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from smarthall.cases.repository import CaseRepository, FileRepository
+from smarthall.core.registry import registry_of
 from smarthall.core.subjects import ArchivalFile, ArchivalInput, ServedSubject
 from smarthall.licences import service as licence_service
 
@@ -38,6 +39,9 @@ def served_subject(session: Session, case_no: str) -> ServedSubject | None:
         channel="online" if case.channel == "online" else "onsite",
     )
 
+
+# The point where the errand contributes ``(session, case_no) -> thread | None`` for the archival package.
+THREAD = "cases.archival_thread"
 
 def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
     repo = CaseRepository(session)
@@ -78,6 +82,7 @@ def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
         final_status=case.status,
         form=json.loads(case.form_json),
         files=files,
+        thread=next((t for f in registry_of(session).contributions(THREAD) if (t := f(session, case_no))), None),
         events=[
             {
                 "at": e.at.isoformat(),

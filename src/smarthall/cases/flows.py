@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from smarthall.cases import notices
 from smarthall.cases.models import Case
 from smarthall.cases.shapes import ItemSpec
+from smarthall.cases.workflow import FINAL_STATES
 from smarthall.core import events
 from smarthall.core.clock import service_day
 from smarthall.core.masking import mask_name
@@ -147,9 +148,15 @@ def _authority(session: Session, case: Case, item: ItemSpec, hall_name: str) -> 
     return f"{district}{department}"
 
 
-def finished(session: Session, case: Case) -> None:
-    """A decision exists: evaluation invites a rating, the archive packages the case (after the commit)."""
-    events.emit(session, "case.finished", case_no=case.case_no, hall_code=case.hall_code, status=case.status)
+def finished(session: Session, case: Case, *, now: datetime) -> None:
+    """A decision exists (``case.finished``, once: evaluation invites a rating); the case's last act is done
+    (``case.closed``: delivered, picked up, rejected, refused or withdrawn — the archive packages the whole thread,
+    after the commit)."""
+    if case.finished_at is None:
+        case.finished_at = now
+        events.emit(session, "case.finished", case_no=case.case_no, hall_code=case.hall_code, status=case.status)
+    if case.status in FINAL_STATES:
+        events.emit(session, "case.closed", case_no=case.case_no, hall_code=case.hall_code, status=case.status)
 
 
 def tell_applicant(session: Session, case: Case, *, template: str, params: dict[str, Any], now: datetime) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from smarthall.cases import forms, ownership, sharing
+from smarthall.cases import forms, history, ownership, sharing
 from smarthall.cases.errors import DraftsForCitizensOnly, FormInvalid
 from smarthall.cases.models import CaseDraft
 from smarthall.cases.precheck import Finding, as_dicts, auto_satisfied
@@ -140,6 +140,18 @@ class Resolver:
         return result
 
 
+def _offer_earlier(session: Session, citizen: Applicant | None, item: ItemSpec, fields: list[dict[str, Any]]) -> None:
+    """Empty reusable fields get the applicant's own earlier value, shown with its case and date (``history``)."""
+    if citizen is None:
+        return
+    types = {f.name: f.type for f in item.form_fields}
+    empty = {f["name"] for f in fields if f["value"] is None and types.get(f["name"]) in history.REUSABLE_TYPES}
+    earlier = history.earlier_values(session, citizen.id, empty)
+    for f in fields:
+        if (hit := earlier.get(f["name"])) is not None:
+            f.update(value=hit["value"], value_source="history", value_case_no=hit["case_no"], value_date=hit["date"])
+
+
 def field_specs(item: ItemSpec) -> list[forms.FieldSpec]:
     return [_spec(f) for f in item.form_fields]
 
@@ -161,11 +173,15 @@ def _field(f: FieldSpec, value: Any, value_source: str | None) -> dict[str, Any]
     }
 
 
-def item_form(session: Session, actor: Actor, *, item_code: str, now: datetime) -> dict[str, Any]:
+def item_form(
+    session: Session, actor: Actor, *, item_code: str, now: datetime, applicant_id: int | None = None
+) -> dict[str, Any]:
     """The item's form, each field with its draft or prefilled value and where it came from, and its materials
-    with the held e-licence that can stand in for each."""
+    with the held e-licence that can stand in for each (at the counter: for the applicant the clerk serves)."""
     item = catalog_service.get_item(session, item_code)
     citizen = identity_service.get_citizen(session, actor.id) if actor.kind == "citizen" and actor.id else None
+    if applicant_id is not None and actor.kind == "staff":
+        citizen = identity_service.get_citizen(session, applicant_id)
     resolver = Resolver.of(session, actor, citizen, now=now)
     draft = get_draft(session, actor, item_code=item.code) or {"form": {}}
     fields = []
@@ -176,6 +192,7 @@ def item_form(session: Session, actor: Actor, *, item_code: str, now: datetime) 
         value = resolver.value(f.prefill_from) if f.prefill_from else None
         source = f.prefill_from.split(".")[0] if value is not None and f.prefill_from else None
         fields.append(_field(f, value, source))
+    _offer_earlier(session, citizen, item, fields)
     wallet = licence_service.wallet(session, citizen.id) if citizen else []
     materials = []
     for m in item.materials:

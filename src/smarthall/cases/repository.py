@@ -42,6 +42,11 @@ class CaseRepository(Repository[Case]):
         """Any case by number, whoever asks (contracts with other domains, the scope's 403-or-404 question)."""
         return self.session.execute(select(Case).where(Case.case_no == case_no)).scalar_one_or_none()
 
+    def recent_of_citizen(self, citizen_id: int, *, limit: int = 20) -> list[Case]:
+        """One citizen's latest cases, newest first (prefill from earlier cases: never another citizen's)."""
+        stmt = select(Case).where(Case.citizen_id == citizen_id).order_by(Case.submitted_at.desc(), Case.id.desc())
+        return list(self.session.scalars(stmt.limit(limit)))
+
     def lock(self, case: Case) -> Case:
         """The case re-read under a row lock (PostgreSQL; SQLite's writer lock already serialises)."""
         stmt = select(Case).where(Case.id == case.id).execution_options(populate_existing=True)

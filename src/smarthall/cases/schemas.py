@@ -29,6 +29,8 @@ class CaseCreate(Strict):
     applicant_id_number: str | None = Field(default=None, max_length=18)
     # An agent (代办) files for the entrustor named here, under a confirmed authorization for the item at the hall.
     entrustor_citizen_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    # The errand (一件一码) the case continues: the one of the ticket being served, or the citizen's booking.
+    errand_code: str | None = Field(default=None, min_length=4, max_length=24)
 
 
 class DraftIn(Strict):
@@ -94,6 +96,8 @@ class FormFieldOut(BaseModel):
     prefill_from: str | None
     value: Any = None
     value_source: str | None = None
+    value_case_no: str | None = None  # value_source "history": the applicant's earlier case it comes from
+    value_date: date | None = None
 
 
 class MaterialOut(BaseModel):

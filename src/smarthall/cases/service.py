@@ -26,6 +26,7 @@ from smarthall.cases import (
     precheck,
     prefill,
     rules,
+    threads,
     views,
     workflow,
 )
@@ -65,9 +66,12 @@ ACTING_PERMISSION = {"clerk": "case.accept", "approver": "case.approve", "applic
 AGENT_ACTS = {"resubmit": "submit_materials", "supply": "submit_materials", "withdraw": "declare"}
 
 
-def item_form(session: Session, actor: Actor, *, item_code: str, now: datetime) -> dict[str, Any]:
-    """The item's form with values prefilled from the profile, the e-licence wallet, data sharing and the draft."""
-    return prefill.item_form(session, actor, item_code=item_code, now=now)
+def item_form(
+    session: Session, actor: Actor, *, item_code: str, now: datetime, applicant_id: int | None = None
+) -> dict[str, Any]:
+    """The item's form with values prefilled from the profile, the e-licence wallet, data sharing and the draft (a
+    clerk at the counter: for ``applicant_id``)."""
+    return prefill.item_form(session, actor, item_code=item_code, now=now, applicant_id=applicant_id)
 
 
 def save_draft(
@@ -184,6 +188,7 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
     )
     prefill.discard_draft(session, applicant.id, item.code)
     repo.flush()
+    threads.submitted(session, case, errand_code=data.errand_code, now=now)
     repo.add_event(
         case, action="submit", source=None, target="submitted", actor=actor, at=now, detail={"findings": len(findings)}
     )
@@ -359,6 +364,15 @@ def document_for(session: Session, actor: Actor, *, document_id: int) -> Any:
     if document.status == "pending":  # rendered right after the decision's commit (or by the sweep)
         raise licence_service.DocumentPending(detail={"document_id": document_id})
     return document
+
+
+def case_thread(session: Session, case_no: str) -> list[dict[str, Any]]:
+    """The case's steps for its errand page (一件一码): action, new status, time."""
+    return threads.case_thread(session, case_no)
+
+
+def case_status(session: Session, case_no: str) -> str | None:
+    return threads.case_status(session, case_no)
 
 
 def replay(session: Session, actor: Actor, *, item_code: str, now: datetime, limit: int = 500) -> list[dict[str, Any]]:

@@ -13,7 +13,16 @@ service this way: no task, no second transaction). It must not commit, and its f
 
 Known events and payloads (keep this list current):
 - ``ticket.finished``  {"ticket_id": int, "hall_code": str, "subject": ServedSubject (no contact data)}
-- ``case.finished``    {"case_no": str, "hall_code": str, "status": str}
+- ``case.finished``    {"case_no": str, "hall_code": str, "status": str}  (a decision exists; once)
+- ``case.closed``      {"case_no": str, "hall_code": str, "status": str}  (a final state: delivered, rejected,
+  refused, withdrawn — the archive packages the case then)
+- ``booking.created`` {"code", "hall_id", "citizen_id", "item_code", "starts_at", "at"}  (errands join it)
+- ``ticket.issued``    {"ticket_id", "number", "hall_id", "citizen_id", "id_number_index", "item_code",
+  "appointment_code", "at"}  (errands join it)
+- ``case.submitted``   {"case_no", "hall_id", "hall_code", "citizen_id", "id_number_index", "item_code",
+  "errand_code", "at"}  (errands join it; a wrong errand code refuses the case)
+- ``archive.built``    {"case_no", "at"}  (the errand is archived)
+- ``rating.created``   {"kind", "ref", "rating_id", "level", "at"}  (errands join it)
 - ``help_request.finished`` {"help_request_id": int, "hall_code": str}  (proposed: evaluation listens for it)
 """
 

@@ -80,6 +80,8 @@ class ArchivalInput:
     form: dict[str, Any]
     files: list[ArchivalFile]
     events: list[dict[str, Any]] = field(default_factory=list)  # the case timeline, oldest first
+    # The errand's thread (一件一码): its code and every record's step, time and reference — no personal data.
+    thread: dict[str, Any] | None = None
 
 
 ArchivalSource = Callable[[Session, str], ArchivalInput | None]

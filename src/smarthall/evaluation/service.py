@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
+from smarthall.core import events
 from smarthall.core.config import Settings
 from smarthall.core.crypto import blind_index
 from smarthall.core.errors import Unauthorized
@@ -163,6 +164,7 @@ def create_rating(
     except IntegrityError:
         raise AlreadyRated()
     InvitationRepository(session).mark_rated(kind, ref)
+    events.emit(session, "rating.created", kind=kind, ref=ref, rating_id=rating.id, level=data.level, at=now)
     rect_id = None
     if first_order is not None:
         rect_id = rectification.settle_first_order(session, first_order, rating, hall, now)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smarthall.appointment import service as appointment_service
-from smarthall.core import broadcast, ratelimit
+from smarthall.core import broadcast, events, ratelimit
 from smarthall.core.cache import cached
 from smarthall.core.clock import service_day
 from smarthall.core.crypto import blind_index
@@ -289,6 +289,9 @@ def issue_ticket(
             return _replayed(existing, request_hash)
     if booking is not None:
         appointment_service.attach_ticket(session, booking, ticket.id, actor=actor)
+    events.emit(session, "ticket.issued", ticket_id=ticket.id, number=ticket.number, hall_id=hall.id,
+                citizen_id=citizen_id, id_number_index=values["id_number_index"], item_code=item.code,
+                appointment_code=values["appointment_code"], at=now)  # fmt: skip
     publish(session, hall.id, hall.code, {"type": "issued", "hall_code": hall.code, "queue": prefix}, now=now)
     return ticket, False
 

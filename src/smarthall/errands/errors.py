@@ -1,0 +1,29 @@
+"""Errand errors with stable codes."""
+
+from __future__ import annotations
+
+from smarthall.core.errors import Forbidden, NotFound, ValidationFailed
+
+
+class ErrandNotFound(NotFound):
+    code = "errand_not_found"
+    message_zh = "事项办理记录（一件一码）不存在"
+    message_en = "Errand not found"
+
+
+class ErrandNotYours(ValidationFailed):
+    code = "errand_mismatch"
+    message_zh = "该办事编码属于其他申请人、其他大厅或其他事项"
+    message_en = "This errand code belongs to another applicant, hall or item"
+
+
+class RoleCannotReadErrands(Forbidden):
+    code = "errand_forbidden"
+    message_zh = "您的角色无权查看办事记录"
+    message_en = "Your role may not read errands"
+
+
+class TicketAtAnotherWindow(Forbidden):
+    code = "ticket_other_window"
+    message_zh = "该号不在您的窗口办理"
+    message_en = "This ticket is not being served at your window"

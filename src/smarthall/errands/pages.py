@@ -1,0 +1,151 @@
+"""Errand pages (一件一码): the citizen's errand list, one errand's thread (citizen and staff views, each in scope), and
+the window's panel of the served person's open errands with the one-click next step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from smarthall.cases import service as case_service
+from smarthall.cases.schemas import CaseCreate, MaterialIn
+from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
+from smarthall.core.errors import HallError
+from smarthall.core.routing import RenderAfterRollback, UnitOfWorkRoute
+from smarthall.core.tenancy import Actor
+from smarthall.errands import service
+from smarthall.errands.service import Counter
+from smarthall.licences.deps import Desk
+from smarthall.web.templating import error_page, gate, login_redirect, render
+
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
+
+
+@router.get("/errands")
+def errand_list(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    try:
+        errands = [service.summary(session, e) for e in service.my_errands(session, actor)]
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(request, "errands/list.html", {"errands": errands})
+
+
+@router.get("/errands/{errand_code}")
+def errand_page(errand_code: str, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    try:
+        errand = service.get_errand(session, actor, errand_code[:24])
+    except HallError as exc:
+        return error_page(request, exc)
+    view = service.errand_read(session, actor, errand)
+    return render(request, "errands/detail.html", {"errand": view, "staff": actor.kind != "citizen"})
+
+
+@router.get("/window/tickets/{ticket_id}/errands")
+def ticket_panel(ticket_id: DbId, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    """The served person's open errands, shown on the window page (an HTML fragment)."""
+    request.state.actor = actor
+    try:
+        rows = service.for_ticket(session, actor, ticket_id)
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(request, "errands/ticket_panel.html", {"rows": rows, "ticket_id": ticket_id})
+
+
+@router.get("/errands/of/case/{case_no}")
+def case_errand_link(case_no: str, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    """The link from a case page to its errand (an HTML fragment; empty when the reader may not see the errand)."""
+    request.state.actor = actor
+    code = service.errand_of(session, "case", case_no[:48])
+    errand = None
+    if code is not None and actor.kind != "anonymous":
+        try:
+            errand = service.get_errand(session, actor, code)
+        except HallError:
+            errand = None
+    return render(request, "errands/link.html", {"errand": errand})
+
+
+def _counter_form(session: DbSession, actor: Actor, desk: Counter, now: datetime) -> dict[str, Any]:
+    return case_service.item_form(session, actor, item_code=desk.item_code, now=now, applicant_id=desk.citizen_id)
+
+
+@router.get("/window/tickets/{ticket_id}/declare")
+def counter_page(
+    ticket_id: DbId,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    errand: Annotated[str | None, Query(max_length=24)] = None,
+) -> Response:
+    """Declare at the counter for the person at the window (窗口代录), prefilled for them, in their errand."""
+    if (refused := gate(request, actor, "case.accept")) is not None:
+        return refused
+    try:
+        desk = service.counter(session, actor, ticket_id, errand)
+        form = _counter_form(session, actor, desk, now)
+    except HallError as exc:
+        return error_page(request, exc)
+    context = {"desk": desk, "form": form, "values": {}, "faults": []}
+    return render(request, "errands/declare.html", context)
+
+
+async def _posted(request: Request) -> FormData:
+    return await request.form()
+
+
+@router.post("/window/tickets/{ticket_id}/declare")
+def counter_submit(
+    ticket_id: DbId,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    documents: Desk,
+    data: Annotated[FormData, Depends(_posted)],
+) -> Response:
+    if (refused := gate(request, actor, "case.accept")) is not None:
+        return refused
+    try:
+        desk = service.counter(session, actor, ticket_id, str(data.get("errand_code", ""))[:24] or None)
+        form = _counter_form(session, actor, desk, now)
+    except HallError as exc:
+        return error_page(request, exc)
+    values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in form["fields"]}
+    materials = [
+        MaterialIn(material_code=m["code"], licence_id=m["held_licence_id"])
+        for m in form["materials"]
+        if m["held_licence_id"] and data.get(f"use_licence_{m['code']}") == "on"
+    ]
+    try:
+        filed = CaseCreate(
+            item_code=desk.item_code,
+            hall_code=desk.hall_code,
+            form={k: v for k, v in values.items() if v != ""},
+            materials=materials,
+            applicant_id_number=desk.id_number,
+            errand_code=desk.errand_code,
+        )
+        submitted = case_service.submit(session, actor, data=filed, desk=documents, now=now)
+    except (HallError, ValidationError) as exc:
+        faults = _faults(exc)
+        context = {"desk": desk, "form": form, "values": values, "faults": faults}
+        raise RenderAfterRollback(lambda: render(request, "errands/declare.html", context, status_code=422)) from exc
+    return RedirectResponse(f"/cases/{submitted.case.case_no}", status_code=303)
+
+
+def _faults(exc: Exception) -> list[dict[str, Any]]:
+    if isinstance(exc, HallError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {}
+        return detail.get("faults") or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
+    return [{"message_zh": "提交内容格式有误", "message_en": "The submission is malformed"}]

@@ -1,0 +1,45 @@
+"""Errand shapes (一件一码)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ErrandStep(BaseModel):
+    step: str  # booking, ticket, called, served, case, accepted, supplement, result, delivery, archive, rating
+    at: datetime
+    ref: str
+    href: str | None
+    detail: dict[str, Any]
+
+
+class ErrandRead(BaseModel):
+    code: str
+    hall_code: str
+    item_code: str
+    item_name: str
+    status: str  # open | archived
+    opened_at: datetime
+    closed_at: datetime | None
+    case_no: str | None
+    case_status: str | None
+    steps: list[ErrandStep]
+
+
+class ErrandSummary(BaseModel):
+    code: str
+    item_code: str
+    item_name: str
+    status: str
+    opened_at: datetime
+    case_no: str | None
+    case_status: str | None
+    kinds: list[str]
+
+
+class TicketErrand(ErrandSummary):
+    this_ticket: bool
+    next: str  # continue (open the case) | start (declare at the counter for this errand)
