@@ -27,6 +27,8 @@ DOMAINS = (
     "licences",
     "archive",
     "evaluation",
+    "apiclients",
+    "webhooks",
 )
 
 
