@@ -76,6 +76,14 @@ class DeliveryRepository(Repository[Delivery]):
         stmt = select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
         return list(self.session.execute(stmt).scalars())
 
+    def make_due(self, subscription_id: int, now: datetime) -> None:
+        """The subscription's pending deliveries become due now (when it is resumed)."""
+        self.session.execute(
+            update(Delivery)
+            .where(Delivery.subscription_id == subscription_id, Delivery.status == "pending")
+            .values(next_attempt_at=now)
+        )
+
     def by_id(self, delivery_id: int) -> Delivery | None:
         return self.session.get(Delivery, delivery_id)
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from smarthall.apiclients import service as apiclients_service
 from smarthall.audit import service as audit_service
 from smarthall.core.errors import HallError
+from smarthall.core.tasks import enqueue
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
 from smarthall.notify import service as notify_service
@@ -111,9 +112,11 @@ def resume(session: Session, actor: Actor, subscription_id: int, *, now: datetim
     sub = _subscription(session, actor, subscription_id)
     if sub.status != "active":
         sub.status, sub.consecutive_failures, sub.paused_at = "active", 0, None
+        DeliveryRepository(session).make_due(sub.id, now)
         audit_service.record(
             session, actor, "webhook.resume", target_type="webhook_subscription", target_id=sub.id, now=now
         )
+        _kick(session)
     return sub
 
 
@@ -169,7 +172,15 @@ def replay(session: Session, actor: Actor, delivery_id: int, *, now: datetime) -
     audit_service.record(
         session, actor, "webhook.replay", target_type="webhook_delivery", target_id=original.id, now=now
     )
+    _kick(session)
     return copy
+
+
+def _kick(session: Session) -> None:
+    """Run the relay once this transaction has committed (the task is declared in ``tasks``)."""
+    from smarthall.webhooks import tasks
+
+    enqueue(session, tasks.relay)
 
 
 # -- the outbox: recording events ------------------------------------------------------------------------------
