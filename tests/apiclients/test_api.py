@@ -59,7 +59,9 @@ def test_staff_are_not_clients_and_scopes_are_checked(client, env):
     # a client holds no staff permission: the admin API refuses it
     refused = client.get("/api/v1/api-clients", headers={"X-Api-Key": made["key"]})
     assert_problem(refused, 403, "forbidden_role")
-    unknown = client.post("/api/v1/api-clients", json={"name": "x", "hall_code": HALL, "scopes": ["all"]}, headers=admin)
+    unknown = client.post(
+        "/api/v1/api-clients", json={"name": "x", "hall_code": HALL, "scopes": ["all"]}, headers=admin
+    )
     assert_problem(unknown, 422, "api_scope_unknown")
 
 
@@ -123,7 +125,9 @@ def test_hall_and_region_limits_follow_the_admins_scope(client, env):
     )
     assert outside.status_code == 403, outside.text
     wide = client.post(
-        "/api/v1/api-clients", json={"name": "x", "hall_code": HALL, "scope_code": "690100", "scopes": []}, headers=admin
+        "/api/v1/api-clients",
+        json={"name": "x", "hall_code": HALL, "scope_code": "690100", "scopes": []},
+        headers=admin,
     )
     assert wide.status_code == 403, wide.text  # the city lies above the admin's county
     county = register(client, admin, scope_code="690102")
@@ -146,12 +150,15 @@ def test_hall_and_region_limits_follow_the_admins_scope(client, env):
         wide_facts = service.facts(session.get(ApiClient, county["client"]["id"]))
         wide_actor = service.client_actor(session.get(ApiClient, county["client"]["id"]))
     assert not facts.reaches(station.id, station.region_path)  # hall only
-    assert wide_facts.reaches(station.id, station.region_path) and wide_actor.can_see_hall(station.id, station.region_path)
+    assert wide_facts.reaches(station.id, station.region_path) and wide_actor.can_see_hall(
+        station.id, station.region_path
+    )
     # another hall's admin does not see this hall's clients
     from tests.factories import make_staff
 
     make_staff(env, username="otheradmin", role="admin", hall_code="H-690200")
     other = auth(client, "otheradmin")
     assert client.get("/api/v1/api-clients", headers=other).json() == []
-    assert_problem(client.get(f"/api/v1/api-clients/{hall_only['client']['id']}", headers=other), 404,
-                   "api_client_not_found")  # fmt: skip
+    assert_problem(
+        client.get(f"/api/v1/api-clients/{hall_only['client']['id']}", headers=other), 404, "api_client_not_found"
+    )

@@ -37,8 +37,9 @@ def emit_finished(env, hall_code=HALL, ticket_id=7):
 
     with env.db.unit_of_work() as session:
         hall_id = 1
-        subject = ServedSubject("ticket", str(ticket_id), hall_id, hall_code, env.clock.now(), citizen_id=3,
-                                phone="13800000000")  # fmt: skip
+        subject = ServedSubject(
+            "ticket", str(ticket_id), hall_id, hall_code, env.clock.now(), citizen_id=3, phone="13800000000"
+        )
         events.emit(session, "ticket.finished", ticket_id=ticket_id, hall_code=hall_code, subject=subject)
 
 
@@ -156,15 +157,20 @@ def test_refused_urls_and_a_client_that_may_not_receive(client, env):
         ("http://testserver/api/v1/auth/token", "webhook_url_self"),  # the platform this request reached
         ("http://user:pw@example.org/hook", "webhook_url_invalid"),
     ]:
-        refused = client.post(f"/api/v1/api-clients/{cid}/webhooks", json={"url": url, "events": ["case.finished"]},
-                              headers=admin)  # fmt: skip
+        refused = client.post(
+            f"/api/v1/api-clients/{cid}/webhooks", json={"url": url, "events": ["case.finished"]}, headers=admin
+        )
         assert_problem(refused, 422, code)
-    unknown = client.post(f"/api/v1/api-clients/{cid}/webhooks",
-                          json={"url": "https://example.org/h", "events": ["nope"]}, headers=admin)  # fmt: skip
+    unknown = client.post(
+        f"/api/v1/api-clients/{cid}/webhooks", json={"url": "https://example.org/h", "events": ["nope"]}, headers=admin
+    )
     assert_problem(unknown, 422, "webhook_event_unknown")
     mute = client.post("/api/v1/api-clients", json={"name": "y", "hall_code": HALL, "scopes": []}, headers=admin)
-    refused = client.post(f"/api/v1/api-clients/{mute.json()['client']['id']}/webhooks",
-                          json={"url": "https://example.org/h", "events": ["case.finished"]}, headers=admin)  # fmt: skip
+    refused = client.post(
+        f"/api/v1/api-clients/{mute.json()['client']['id']}/webhooks",
+        json={"url": "https://example.org/h", "events": ["case.finished"]},
+        headers=admin,
+    )
     assert_problem(refused, 409, "webhook_scope_missing")
     assert client.get(f"/api/v1/api-clients/{cid}/webhooks", headers=admin).json() == []
 
