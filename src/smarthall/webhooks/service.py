@@ -298,7 +298,7 @@ def _post(client: httpx.Client, job: _Send, now: datetime) -> _Outcome:
 
 def deliver_due(database: Any, *, now: datetime, timeout: float = 5.0, limit: int = BATCH) -> int:
     """Send the due deliveries (up to ``limit``) and record each outcome; the number attempted."""
-    lease = now + timedelta(seconds=timeout * 2 + 60)
+    lease = now + timedelta(seconds=timeout * limit + 10)  # longer than the batch can take: sends are sequential
     with database.unit_of_work() as session:
         session.info["db"] = database
         repo = DeliveryRepository(session)
