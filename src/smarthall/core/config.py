@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     catalog_import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # catalog and knowledge-base imports
     # Webhooks (``webhooks``): how long one delivery may take before it counts as failed.
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # SMS over an HTTP gateway (``notify.sms_http``); unset: messages go to the log channel only.
+    sms_gateway_url: str = ""
+    sms_gateway_key: str | None = Field(default=None, repr=False)
+    sms_gateway_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
     public_base_url: str = ""
 
