@@ -1,5 +1,6 @@
 """Imports every domain's models so that ``Base.metadata`` is complete (Alembic, tests). Add new domains here."""
 
+from smarthall.apiclients import models as apiclients_models  # noqa: F401
 from smarthall.appointment import models as appointment_models  # noqa: F401
 from smarthall.archive import models as archive_models  # noqa: F401
 from smarthall.assist import models as assist_models  # noqa: F401
@@ -18,3 +19,4 @@ from smarthall.org import models as org_models  # noqa: F401
 from smarthall.queueing import models as queueing_models  # noqa: F401
 from smarthall.rules import models as rules_models  # noqa: F401
 from smarthall.venue import models as venue_models  # noqa: F401
+from smarthall.webhooks import models as webhooks_models  # noqa: F401

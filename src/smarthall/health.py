@@ -29,6 +29,7 @@ def feature_report(settings: Any) -> dict[str, dict[str, Any]]:
         "tts_espeak_ng": {"available": shutil.which("espeak-ng") is not None},
         "dense_rerank": _dense_report(),
         "jieba": {"available": importlib.util.find_spec("jieba") is not None},
+        "sms_gateway": {"available": bool(settings.sms_gateway_url), "http": bool(settings.sms_gateway_url)},
     }
 
 

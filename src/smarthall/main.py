@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smarthall.api import include_routers
-from smarthall.core import coalesce, runtime
+from smarthall.core import coalesce, contract, runtime
 from smarthall.core.bodylimit import BodyLimit
 from smarthall.core.clock import Clock, SystemClock
 from smarthall.core.config import Settings
@@ -277,6 +277,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     install_error_handlers(app)
     include_routers(app, registry)
+    contract.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(RequestContext)

@@ -31,6 +31,8 @@ DOMAINS = (
     "venue",
     "errands",
     "coordination",
+    "apiclients",
+    "webhooks",
 )
 
 

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     verify_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # a PDF to check against its signed original
     form_upload_max_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)  # a case form with its materials
     catalog_import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # catalog and knowledge-base imports
+    # Webhooks (``webhooks``): how long one delivery may take before it counts as failed.
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # SMS over an HTTP gateway (``notify.sms_http``); unset: messages go to the log channel only.
+    sms_gateway_url: str = ""
+    sms_gateway_key: str | None = Field(default=None, repr=False)
+    sms_gateway_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
     public_base_url: str = ""
     # Where a decision's PDF is rendered after its commit: "task" on the huey worker (the default with Redis),

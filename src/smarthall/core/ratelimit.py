@@ -168,6 +168,10 @@ class Limiter:
     def check(self, name: str, who: str, now: float) -> None:
         """Count one request of ``who`` against limit ``name``; raise 429 with Retry-After beyond it."""
         count, window = self.limits.get(name, (0, 0))
+        self.check_count(name, who, now, count=count, window=window)
+
+    def check_count(self, name: str, who: str, now: float, *, count: int, window: int) -> None:
+        """``check`` with a limit of ``who``'s own (an API client's rate), not the named default."""
         if count <= 0 or window <= 0:
             return
         slot = int(now // window)
@@ -195,7 +199,7 @@ def limiter_of(database: Any) -> Limiter:
 
 def subject_of(actor: Any, ip: str | None) -> str:
     """Whom a limit counts: the signed-in account or device, else the client address."""
-    if getattr(actor, "kind", "anonymous") in ("staff", "citizen", "device") and actor.id is not None:
+    if getattr(actor, "kind", "anonymous") in ("staff", "citizen", "device", "client") and actor.id is not None:
         return f"{actor.kind}:{actor.id}"
     return f"ip:{ip or 'unknown'}"
 

@@ -45,7 +45,7 @@ def hall_scope(model: Any, actor: Actor, *, hall_column: Any = None, path_column
     model keeps one (or ``path_column``), otherwise it is looked up in the hall table."""
     if actor.kind == "system":
         return true()
-    if actor.kind not in ("staff", "device") or actor.hall_id is None:
+    if actor.kind not in ("staff", "device", "client") or actor.hall_id is None:  # a client: like a supervisor
         return false()
     hall_col = hall_column if hall_column is not None else model.hall_id
     own = hall_col == actor.hall_id

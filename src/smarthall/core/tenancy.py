@@ -7,7 +7,7 @@ from typing import Literal
 
 from smarthall.core.errors import Forbidden
 
-ActorKind = Literal["anonymous", "staff", "citizen", "device", "system"]
+ActorKind = Literal["anonymous", "staff", "citizen", "device", "system", "client"]
 
 # The one table of roles that supervise: they see their hall and every hall in the regions beneath it (e.g. a county
 # hall manager oversees the township stations of the county). Front-line roles see their own hall only. Both twins
@@ -34,7 +34,7 @@ class Actor:
     def label(self) -> str:
         if self.kind == "staff":
             return f"staff:{self.username}"
-        if self.kind in ("citizen", "device"):
+        if self.kind in ("citizen", "device", "client"):
             return f"{self.kind}:{self.id}"
         return self.kind
 
@@ -48,7 +48,7 @@ class Actor:
     def can_see_hall(self, hall_id: int, region_path: str) -> bool:
         if self.kind == "system":
             return True
-        if self.kind not in ("staff", "device") or self.hall_id is None:
+        if self.kind not in ("staff", "device", "client") or self.hall_id is None:
             return False
         if hall_id == self.hall_id:
             return True
@@ -63,7 +63,10 @@ class Actor:
 
 
 def supervises(actor: Actor) -> bool:
-    """Whether ``actor`` sees the halls beneath its own (a staff member in a supervising role with a known region)."""
+    """Whether ``actor`` sees the halls beneath its own (a staff member in a supervising role with a known region, or
+    a department system's API client limited to a region rather than to its hall)."""
+    if actor.kind == "client":
+        return bool(actor.region_path)
     return actor.kind == "staff" and actor.role in SUPERVISING_ROLES and bool(actor.region_path)
 
 

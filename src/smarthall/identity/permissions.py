@@ -40,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"evaluation.settings"}
         | {"consult.edit", "consult.review", "consult.metrics"}
         | {"rules.read", "rules.manage", "catalog.override"}
+        | {"apiclient.manage"}
     ),
     "auditor": frozenset(
         {"staff.home", "audit.read", "audit.verify", "staff.read"}

@@ -18,3 +18,12 @@ def register(registry: Registry) -> None:
 
     registry.api(router, priority=70)
     registry.contribute(service.CHANNELS, service.LogChannel())
+    settings = registry.settings
+    if settings is not None and settings.sms_gateway_url:
+        from smarthall.notify import sms_http
+
+        registry.api(sms_http.router, priority=70)
+        channel = sms_http.HttpSmsChannel(
+            settings.sms_gateway_url, settings.sms_gateway_key or "", settings.sms_gateway_timeout_seconds
+        )
+        registry.contribute(service.CHANNELS, channel)

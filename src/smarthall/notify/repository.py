@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from smarthall.core.repository import Repository
 from smarthall.notify.models import Message
@@ -41,3 +42,13 @@ class MessageRepository(Repository[Message]):
     def about(self, ref_type: str, ref_id: str) -> list[Message]:
         stmt = select(Message).where(Message.ref_type == ref_type, Message.ref_id == ref_id).order_by(Message.id)
         return list(self.session.execute(stmt).scalars())
+
+
+class ReceiptRepository:
+    """Delivery receipts of an SMS gateway: the gateway names the message it was given (system work, no actor)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_id(self, message_id: int) -> Message | None:
+        return self.session.get(Message, message_id)

@@ -69,6 +69,7 @@ _RULES: tuple[RuleDef, ...] = (
     _int("identity.staff_idle_minutes", 30, "minutes", 1, 480, source="§9"),
     _int("identity.lockout_threshold", 5, "times", 3, 50, source="§9"),
     _int("identity.lockout_minutes", 30, "minutes", 1, 1440, source="§9"),
+    _int("webhooks.pause_after_failures", 5, "times", 1, 100, source="§11.1"),
     RuleDef(
         "archive.retention_years",
         "map",

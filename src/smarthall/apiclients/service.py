@@ -1,0 +1,286 @@
+"""API clients for department systems (开放平台接入): register, rotate and revoke keys, authenticate a call.
+
+An admin registers a client for a hall it manages, with scopes (``policy.SCOPES``), the departments whose cases it
+may reach, a hall or region limit, an expiry and a rate per minute. The plain key is shown once. Every call made
+with a key is audited (``apiclient.call``: method, path, outcome), refused ones too; a client over its rate gets
+429 with Retry-After.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from smarthall.apiclients import policy
+from smarthall.apiclients.errors import (
+    ApiKeyRefused,
+    ClientNotFound,
+    KeyNotFound,
+    RegionOutOfReach,
+    ScopeTooSmall,
+    TooManyLiveKeys,
+    UnknownScope,
+)
+from smarthall.apiclients.models import ApiClient, ApiKey
+from smarthall.apiclients.repository import ClientRepository, KeyRepository
+from smarthall.apiclients.schemas import ClientCreate, ClientRead, KeyRead, WhoAmI
+from smarthall.audit import service as audit_service
+from smarthall.core.errors import Unauthorized
+from smarthall.core.repository import MAX_PAGE
+from smarthall.core.tenancy import SYSTEM, Actor
+from smarthall.org import service as org_service
+
+
+def _key_read(key: ApiKey, now: datetime) -> KeyRead:
+    return KeyRead(
+        id=key.id,
+        prefix=key.prefix,
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+        live=policy.key_live(key, now),
+    )
+
+
+def client_read(session: Session, client: ApiClient, now: datetime) -> ClientRead:
+    return ClientRead(
+        id=client.id,
+        name=client.name,
+        hall_code=client.hall_code,
+        region_limit=client.region_limit,
+        scopes=list(client.scopes),
+        department_codes=list(client.department_codes),
+        rate_per_minute=client.rate_per_minute,
+        expires_at=client.expires_at,
+        active=client.active,
+        keys=[_key_read(k, now) for k in KeyRepository(session).of_client(client.id)],
+    )
+
+
+def _issue_key(session: Session, client: ApiClient, now: datetime) -> str:
+    plain = policy.new_key()
+    KeyRepository(session).add(
+        ApiKey(
+            client_id=client.id,
+            prefix=policy.display_prefix(plain),
+            key_hash=policy.hash_key(plain),
+            created_at=now,
+            expires_at=client.expires_at,
+        )
+    )
+    return plain
+
+
+def create_client(session: Session, actor: Actor, data: ClientCreate, *, now: datetime) -> tuple[ApiClient, str]:
+    """Register a client for a hall ``actor`` manages; its first key (plain, shown once) comes back with it."""
+    unknown = policy.unknown_scopes(data.scopes)
+    if unknown:
+        raise UnknownScope(detail={"scopes": unknown, "known": sorted(policy.SCOPES)})
+    hall = org_service.managed_scope(session, actor, data.hall_code)
+    if hall.kind != "hall" or hall.hall_id is None:
+        raise ClientNotFound("请选择一个大厅", "Choose a hall", detail={"hall_code": data.hall_code})
+    region_limit: str | None = None
+    if data.scope_code:
+        limit = org_service.managed_scope(session, actor, data.scope_code)
+        if limit.kind != "region":
+            raise RegionOutOfReach(detail={"scope_code": data.scope_code})
+        region_limit = limit.region_path
+    client = ApiClient(
+        name=data.name,
+        hall_id=hall.hall_id,
+        hall_code=hall.code,
+        region_path=hall.region_path,
+        region_limit=region_limit,
+        scopes=sorted(set(data.scopes)),
+        department_codes=sorted(set(data.department_codes)),
+        rate_per_minute=data.rate_per_minute,
+        expires_at=data.expires_at,
+        created_by=actor.label,
+        created_at=now,
+    )
+    repo = ClientRepository(session)
+    repo.add(client)
+    repo.flush()
+    plain = _issue_key(session, client, now)
+    audit_service.record(
+        session, actor, "apiclient.create", target_type="apiclient", target_id=client.id, hall_code=hall.code,
+        detail={"scopes": client.scopes, "region_limit": region_limit}, now=now,
+    )  # fmt: skip
+    return client, plain
+
+
+def list_clients(session: Session, actor: Actor, *, limit: int = 100, offset: int = 0) -> list[ApiClient]:
+    return ClientRepository(session).listing(actor, limit=min(limit, MAX_PAGE), offset=offset)
+
+
+def get_client(session: Session, actor: Actor, client_id: int) -> ApiClient:
+    client = ClientRepository(session).get_in_scope(actor, id=client_id)
+    if client is None:
+        raise ClientNotFound(detail={"client_id": client_id})
+    return client
+
+
+def rotate_key(session: Session, actor: Actor, client_id: int, *, grace_hours: int, now: datetime) -> str:
+    """A new key; the live old one stays live for ``grace_hours`` more (two live keys while the system changes)."""
+    client = get_client(session, actor, client_id)
+    keys = KeyRepository(session).of_client_for_update(client.id)
+    live = [k for k in keys if policy.key_live(k, now)]
+    if len(live) >= policy.MAX_LIVE_KEYS:
+        raise TooManyLiveKeys(detail={"live_keys": [k.prefix for k in live]})
+    until = now + timedelta(hours=grace_hours)
+    for old in live:
+        if old.expires_at is None or old.expires_at > until:
+            old.expires_at = until
+    plain = _issue_key(session, client, now)
+    audit_service.record(
+        session, actor, "apiclient.rotate", target_type="apiclient", target_id=client.id, hall_code=client.hall_code,
+        detail={"old_keys_until": until.isoformat()}, now=now,
+    )  # fmt: skip
+    return plain
+
+
+def revoke_key(session: Session, actor: Actor, client_id: int, key_id: int, *, now: datetime) -> ApiClient:
+    client = get_client(session, actor, client_id)
+    key = next((k for k in KeyRepository(session).of_client(client.id) if k.id == key_id), None)
+    if key is None:
+        raise KeyNotFound(detail={"key_id": key_id})
+    if key.revoked_at is None:
+        key.revoked_at = now
+        audit_service.record(
+            session, actor, "apiclient.revoke_key", target_type="apiclient", target_id=client.id,
+            hall_code=client.hall_code, detail={"key": key.prefix}, now=now,
+        )  # fmt: skip
+    return client
+
+
+def set_active(session: Session, actor: Actor, client_id: int, *, active: bool, now: datetime) -> ApiClient:
+    client = get_client(session, actor, client_id)
+    if client.active != active:
+        client.active = active
+        audit_service.record(
+            session, actor, "apiclient.enable" if active else "apiclient.disable", target_type="apiclient",
+            target_id=client.id, hall_code=client.hall_code, now=now,
+        )  # fmt: skip
+    return client
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """What other domains (webhooks) need of a client, without its rows."""
+
+    id: int
+    name: str
+    hall_id: int
+    hall_code: str
+    region_path: str
+    region_limit: str | None
+    scopes: frozenset[str]
+    department_codes: frozenset[str]
+    active: bool
+    expires_at: datetime | None
+
+    def reaches(self, hall_id: int, region_path: str) -> bool:
+        """Whether the client may see a hall (the ``client_actor``'s scope, for system work such as events)."""
+        return hall_id == self.hall_id or (self.region_limit is not None and region_path.startswith(self.region_limit))
+
+    def usable(self, now: datetime) -> bool:
+        return self.active and (self.expires_at is None or self.expires_at > now)
+
+
+def facts(client: ApiClient) -> ClientFacts:
+    return ClientFacts(
+        client.id, client.name, client.hall_id, client.hall_code, client.region_path, client.region_limit,
+        frozenset(client.scopes), frozenset(client.department_codes), client.active, client.expires_at,
+    )  # fmt: skip
+
+
+def client_facts(session: Session, client_ids: list[int]) -> dict[int, ClientFacts]:
+    return {cid: facts(row) for cid, row in ClientRepository(session).by_ids(client_ids).items()}
+
+
+def client_in_scope(session: Session, actor: Actor, client_id: int) -> ClientFacts:
+    return facts(get_client(session, actor, client_id))
+
+
+def client_actor(client: ApiClient) -> Actor:
+    departments = sorted(client.department_codes)
+    return Actor(
+        kind="client",
+        id=client.id,
+        role="api_client",
+        username=f"client:{client.id}",
+        hall_id=client.hall_id,
+        hall_code=client.hall_code,
+        region_path=client.region_limit,
+        department_code=departments[0] if len(departments) == 1 else None,
+        permissions=policy.permissions(client.scopes),
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    actor: Actor | None
+    refusal: str | None
+    client: ApiClient | None
+    rate_per_minute: int
+
+
+def authenticate(session: Session, presented: str, *, now: datetime) -> Verdict:
+    """The actor of a presented key, or why it is refused (nothing is raised: the caller audits first)."""
+    if not policy.looks_like_key(presented):
+        return Verdict(None, "api_key_unknown", None, 0)
+    key = KeyRepository(session).by_hash(policy.hash_key(presented))
+    client = ClientRepository(session).by_id(key.client_id) if key is not None else None
+    why = policy.refusal(client.active if client else False, client.expires_at if client else None, key, now)
+    if why is not None or client is None or key is None:
+        return Verdict(None, why or "api_key_unknown", client, 0)
+    KeyRepository(session).touch(key.id, now)
+    return Verdict(client_actor(client), None, client, client.rate_per_minute)
+
+
+def audit_call(
+    session: Session, verdict: Verdict, *, method: str, path: str, outcome: str, now: datetime
+) -> None:
+    """Every call with a key is one audit event: who (the client, or the refused key), what, and how it ended."""
+    actor = verdict.actor or SYSTEM
+    audit_service.record(
+        session,
+        actor,
+        "apiclient.call",
+        target_type="apiclient",
+        target_id=verdict.client.id if verdict.client else None,
+        hall_code=verdict.client.hall_code if verdict.client else None,
+        outcome=outcome,
+        detail={"method": method, "path": path[:200]},
+        now=now,
+    )
+
+
+def whoami(session: Session, actor: Actor) -> WhoAmI:
+    if actor.kind == "anonymous":
+        raise Unauthorized()
+    client = ClientRepository(session).by_id(actor.id) if actor.kind == "client" and actor.id else None
+    if client is None:
+        raise ScopeTooSmall("仅供接入系统调用", "Only for API clients")
+    return WhoAmI(
+        client_id=client.id,
+        name=client.name,
+        hall_code=client.hall_code,
+        scopes=list(client.scopes),
+        department_codes=list(client.department_codes),
+    )
+
+
+def require_scope(actor: Actor, scope: str) -> None:
+    """For endpoints made for department systems: the client's scopes must include ``scope``."""
+    if actor.kind == "anonymous":
+        raise Unauthorized()
+    if not policy.SCOPES[scope] <= actor.permissions:
+        raise ScopeTooSmall(detail={"scope": scope})
+
+
+def refused(code: str) -> ApiKeyRefused:
+    return ApiKeyRefused(code=code)

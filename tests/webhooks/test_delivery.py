@@ -1,0 +1,182 @@
+"""Webhooks end to end against receivers started on loopback: signed deliveries from the outbox, no personal data
+without the scope, back-off with jitter on 500 and on a timeout, the delivery log, replay, the pause after repeated
+failures (a hall rule) with an alert, and URLs that are refused."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from smarthall.webhooks import policy
+from tests.conftest import auth
+from tests.factories import assert_problem, make_rule
+from tests.webhooks.receivers import receiver
+
+HALL = "H-690102"
+OTHER_HALL = "H-690200"
+
+
+def client_with_subscription(client, url, *, scopes=("events.receive",), events=("ticket.finished",)):
+    admin = auth(client, "admin1")
+    made = client.post(
+        "/api/v1/api-clients", json={"name": "政务数据平台", "hall_code": HALL, "scopes": list(scopes)}, headers=admin
+    )
+    assert made.status_code == 201, made.text
+    cid = made.json()["client"]["id"]
+    sub = client.post(f"/api/v1/api-clients/{cid}/webhooks", json={"url": url, "events": list(events)}, headers=admin)
+    assert sub.status_code == 201, sub.text
+    return admin, cid, sub.json()["subscription"]["id"], sub.json()["secret"]
+
+
+def emit_finished(env, hall_code=HALL, ticket_id=7):
+    from smarthall.core import events
+    from smarthall.core.subjects import ServedSubject
+
+    with env.db.unit_of_work() as session:
+        hall_id = 1
+        subject = ServedSubject(
+            "ticket", str(ticket_id), hall_id, hall_code, env.clock.now(), citizen_id=3, phone="13800000000"
+        )
+        events.emit(session, "ticket.finished", ticket_id=ticket_id, hall_code=hall_code, subject=subject)
+
+
+def relay(env, *, after: timedelta, timeout: float = 5.0):
+    from smarthall.webhooks import service
+
+    return service.deliver_due(env.db, now=env.clock.now() + after, timeout=timeout)
+
+
+def test_a_delivery_is_signed_and_carries_no_personal_data_without_the_scope(client, env):
+    with receiver("ok") as rec:
+        admin, _, sub_id, secret = client_with_subscription(client, rec.url)
+        emit_finished(env)
+        emit_finished(env, hall_code=OTHER_HALL)  # a hall the client does not reach
+        assert len(rec.got) == 1  # the relay ran after the commit
+        got = rec.got[0]
+        ts = int(got["headers"]["x-smarthall-timestamp"])
+        assert policy.verify(secret, ts, got["body"], got["headers"]["x-smarthall-signature"], now=ts + 10)
+        assert not policy.verify("whsec_wrong", ts, got["body"], got["headers"]["x-smarthall-signature"], now=ts)
+        assert not policy.verify(secret, ts, got["body"], got["headers"]["x-smarthall-signature"], now=ts + 301)
+        body = json.loads(got["body"])
+        assert body["event"] == "ticket.finished" and body["hall_code"] == HALL
+        assert body["data"]["ticket_id"] == 7 and "subject" not in body["data"]
+        assert "13800000000" not in got["body"].decode()
+        assert got["headers"]["x-smarthall-delivery"] == body["id"]
+        log = client.get(f"/api/v1/webhooks/{sub_id}/deliveries", headers=admin).json()
+        assert [d["status"] for d in log] == ["delivered"] and log[0]["log"][0]["status_code"] == 200
+
+
+def test_personal_data_only_with_the_scope(client, env):
+    with receiver("ok") as rec:
+        client_with_subscription(client, rec.url, scopes=("events.receive", "personal.read"))
+        emit_finished(env)
+        body = json.loads(rec.got[0]["body"])
+        assert body["data"]["subject"]["phone"] == "13800000000"
+
+
+def test_500_backs_off_with_jitter_pauses_after_the_rule_alerts_then_resume_and_replay(client, env):
+    from smarthall.audit.models import AuditEvent
+    from smarthall.notify.models import Message
+
+    with receiver("fail") as rec:
+        admin, _, sub_id, _ = client_with_subscription(client, rec.url)
+        emit_finished(env)  # attempt 1, inline after commit
+        log = client.get(f"/api/v1/webhooks/{sub_id}/deliveries", headers=admin).json()
+        first = log[0]
+        assert first["status"] == "pending" and first["attempts"] == 1 and first["last_status"] == 500
+        wait = (
+            __import__("datetime").datetime.fromisoformat(first["next_attempt_at"]) - env.clock.now()
+        ).total_seconds()
+        assert 15 <= wait <= 30  # 30 s with jitter between half and all of it
+        assert relay(env, after=timedelta(seconds=5)) == 0  # not due yet
+        elapsed = timedelta()
+        for _ in range(4):  # attempts 2..5: the fifth failure in a row pauses (platform default 5)
+            elapsed += timedelta(hours=7)
+            assert relay(env, after=elapsed) == 1
+        subs = client.get(f"/api/v1/api-clients/{_client_id(client, admin)}/webhooks", headers=admin).json()
+        assert subs[0]["status"] == "paused" and subs[0]["consecutive_failures"] == 5
+        assert relay(env, after=elapsed + timedelta(hours=7)) == 0  # paused: nothing goes out
+        with env.db.unit_of_work(write=False) as session:
+            alerts = session.execute(select(Message).where(Message.template == "webhooks.paused")).scalars().all()
+            paused = session.execute(select(AuditEvent).where(AuditEvent.action == "webhook.paused")).scalars().all()
+        assert alerts and paused
+        assert len(rec.got) == 5
+        rec.mode = "ok"
+        resumed = client.post(f"/api/v1/webhooks/{sub_id}/resume", headers=admin)
+        assert resumed.status_code == 200 and resumed.json()["status"] == "active"
+        assert len(rec.got) == 6  # what was pending went out right after the resume
+        log = client.get(f"/api/v1/webhooks/{sub_id}/deliveries", headers=admin).json()
+        assert log[0]["status"] == "delivered" and len(log[0]["log"]) == 6
+        replayed = client.post(f"/api/v1/webhook-deliveries/{log[0]['id']}/replay", headers=admin)
+        assert replayed.status_code == 201, replayed.text
+        assert replayed.json()["event_id"] == log[0]["event_id"] and replayed.json()["replay_of"] == log[0]["id"]
+        assert len(rec.got) == 7  # the replay went out after its commit
+        assert json.loads(rec.got[-1]["body"])["id"] == log[0]["event_id"]
+
+
+def _client_id(client, admin):
+    return client.get("/api/v1/api-clients", headers=admin).json()[-1]["id"]
+
+
+def test_a_hall_override_of_the_pause_rule_changes_when_it_pauses(client, env):
+    with env.db.unit_of_work() as session:
+        make_rule(session, key="webhooks.pause_after_failures", scope_code=HALL, value=2)
+    with receiver("fail") as rec:
+        admin, cid, sub_id, _ = client_with_subscription(client, rec.url)
+        emit_finished(env)
+        assert relay(env, after=timedelta(hours=7)) == 1
+        subs = client.get(f"/api/v1/api-clients/{cid}/webhooks", headers=admin).json()
+        assert subs[0]["status"] == "paused" and subs[0]["consecutive_failures"] == 2
+
+
+def test_a_receiver_that_times_out_counts_as_a_failure(client, env):
+    env.settings.webhook_timeout_seconds = 0.3
+    with receiver("slow") as rec:
+        admin, _, sub_id, _ = client_with_subscription(client, rec.url)
+        started = time.monotonic()
+        emit_finished(env)
+        assert time.monotonic() - started < 1.4  # the sender did not wait for the slow receiver
+        log = client.get(f"/api/v1/webhooks/{sub_id}/deliveries", headers=admin).json()
+        assert log[0]["status"] == "pending" and log[0]["log"][0]["error"] == "timeout"
+        assert log[0]["log"][0]["status_code"] is None
+
+
+def test_refused_urls_and_a_client_that_may_not_receive(client, env):
+    admin = auth(client, "admin1")
+    made = client.post(
+        "/api/v1/api-clients", json={"name": "x", "hall_code": HALL, "scopes": ["events.receive"]}, headers=admin
+    ).json()
+    cid = made["client"]["id"]
+    for url, code in [
+        ("ftp://example.org/hook", "webhook_url_scheme"),
+        ("file:///etc/passwd", "webhook_url_scheme"),
+        ("javascript:alert(1)", "webhook_url_scheme"),
+        ("http://testserver/api/v1/auth/token", "webhook_url_self"),  # the platform this request reached
+        ("http://user:pw@example.org/hook", "webhook_url_invalid"),
+    ]:
+        refused = client.post(
+            f"/api/v1/api-clients/{cid}/webhooks", json={"url": url, "events": ["case.finished"]}, headers=admin
+        )
+        assert_problem(refused, 422, code)
+    unknown = client.post(
+        f"/api/v1/api-clients/{cid}/webhooks", json={"url": "https://example.org/h", "events": ["nope"]}, headers=admin
+    )
+    assert_problem(unknown, 422, "webhook_event_unknown")
+    mute = client.post("/api/v1/api-clients", json={"name": "y", "hall_code": HALL, "scopes": []}, headers=admin)
+    refused = client.post(
+        f"/api/v1/api-clients/{mute.json()['client']['id']}/webhooks",
+        json={"url": "https://example.org/h", "events": ["case.finished"]},
+        headers=admin,
+    )
+    assert_problem(refused, 409, "webhook_scope_missing")
+    assert client.get(f"/api/v1/api-clients/{cid}/webhooks", headers=admin).json() == []
+
+
+def test_the_platforms_public_address_is_refused():
+    assert policy.url_refusal("https://zwfw.example.gov.cn/x", ["zwfw.example.gov.cn:443"]) == "webhook_url_self"
+    assert policy.url_refusal("http://0.0.0.0:8000/x", ["127.0.0.1:8000"]) == "webhook_url_self"
+    assert policy.url_refusal("http://127.0.0.1:9000/x", ["127.0.0.1:8000"]) is None
+    assert policy.backoff(1) <= timedelta(seconds=30) and policy.backoff(30) <= policy.MAX_DELAY
