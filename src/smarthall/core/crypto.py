@@ -166,6 +166,42 @@ def canonical_bytes(fields: dict[str, Any]) -> bytes:
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
+class AuditTrust:
+    """What keeps the audit chain honest, none of it in the database: the chain's HMAC key, the Ed25519 key that
+    signs checkpoints of its head, and where those checkpoints are kept (a file; Redis when configured)."""
+
+    def __init__(
+        self,
+        mac_key: bytes,
+        checkpoint_file: Path,
+        *,
+        redis_url: str | None = None,
+        every: int = 100,
+    ) -> None:
+        self.mac_key = _derive(mac_key, b"audit-chain-mac")
+        self.signer = Signer(Ed25519PrivateKey.from_private_bytes(_derive(mac_key, b"audit-checkpoint-signer")))
+        self.checkpoint_file = checkpoint_file
+        self.redis_url = redis_url
+        self.every = every
+
+    def mac(self, data: bytes) -> str:
+        return hmac.new(self.mac_key, data, hashlib.sha256).hexdigest()
+
+
+_audit_trust: AuditTrust | None = None
+
+
+def configure_audit_trust(trust: AuditTrust) -> None:
+    global _audit_trust
+    _audit_trust = trust
+
+
+def audit_trust() -> AuditTrust:
+    if _audit_trust is None:
+        raise RuntimeError("audit keys not configured")
+    return _audit_trust
+
+
 def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
     """Load (or create) the master key, configure field encryption; return the key, the token secret and the
     document signer. Lives here rather than in ``main`` so that command-line tools (``archive verify``, ``audit
@@ -173,5 +209,14 @@ def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
     settings.ensure_dirs()
     master = load_or_create_key(settings.field_key, settings.field_key_file, settings.data_dir / "keys" / "master.key")
     configure_field_cipher(FieldCipher(master, settings.cipher))
+    audit_key = base64.b64decode(settings.audit_key) if settings.audit_key else _derive(master, b"audit-key")
+    configure_audit_trust(
+        AuditTrust(
+            audit_key,
+            settings.audit_checkpoint_file or settings.data_dir / "audit" / "checkpoints.jsonl",
+            redis_url=settings.redis_url,
+            every=settings.audit_checkpoint_every,
+        )
+    )
     secret = settings.secret_key or _derive(master, b"session-token").hex()
     return master, secret, Signer.from_master(master)
