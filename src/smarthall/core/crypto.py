@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from pathlib import Path
@@ -111,6 +112,22 @@ class EncryptedString(TypeDecorator[str]):
         return None if value is None else field_cipher().decrypt(bytes(value), self.aad)
 
 
+class EncryptedJson(EncryptedString):
+    """A JSON value (dict or list) stored sealed like ``EncryptedString``: evidence, pre-check results, case events and
+    notification parameters carry names, ID numbers and phones (issue 12, item 6). Not queryable inside."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:  # type: ignore[override]
+        if value is None:
+            return None
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return field_cipher().encrypt(text, self.aad)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(field_cipher().decrypt(bytes(value), self.aad))
+
+
 def load_or_create_key(value: str | None, key_file: Path | None, default_file: Path) -> bytes:
     """The master key: from a setting (base64), a key file, or a new random file (0600) on first start."""
     if value:
@@ -161,8 +178,6 @@ class Signer:
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
     """The one byte form of signed key fields (sorted keys, no spaces, UTF-8) used by signers and verifiers."""
-    import json
-
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
