@@ -1,5 +1,5 @@
 """trust2: the audit chain keyed (HMAC-SHA256 under a key outside the database); evidence, pre-check results, case
-events and notification parameters sealed
+events and notification parameters sealed; knowledge-base entries owned by a hall
 
 Revision ID: 0020_trust2
 Revises: 0015_i12_assist_proxies
@@ -74,6 +74,9 @@ def _seal_json_columns() -> None:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('consult_entry', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hall_code', sa.String(length=40), nullable=True))
+        batch_op.create_index(batch_op.f('ix_consult_entry_hall_code'), ['hall_code'], unique=False)
     _keys()
     _seal_json_columns()
     _rechain_audit()
@@ -105,4 +108,7 @@ def _rechain_audit() -> None:
 
 
 def downgrade() -> None:
-    pass  # the keyed hashes stay; an unkeyed verifier would report the chain broken
+    with op.batch_alter_table('consult_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consult_entry_hall_code'))
+        batch_op.drop_column('hall_code')
+    # the keyed hashes and sealed columns stay (an unkeyed verifier would report the chain broken)
