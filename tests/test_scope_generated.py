@@ -58,8 +58,7 @@ SELF_WRITES = {
 
 # Holes the generated test finds in domains other engineers are fixing right now (issue 12): not fixed here, listed
 # so that they are seen. Each entry: "METHOD path" -> why it leaks.
-KNOWN_HOLES: dict[str, str] = {
-}
+KNOWN_HOLES: dict[str, str] = {}
 
 
 def _operations(app: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -270,4 +269,3 @@ def test_every_actor_without_the_declared_permission_is_refused(env, client):
                 wrong.append(f"{method} {path} as {role}: {response.status_code}")
     assert covered > 50
     assert not wrong, wrong
-

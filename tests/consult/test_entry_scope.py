@@ -32,7 +32,9 @@ def test_another_halls_editors_cannot_touch_this_halls_entries(env: Any, client:
             404,
             "entry_not_found",
         )
-        assert_problem(client.get("/api/v1/consult/entries/KB-HOME-1/versions", headers=headers), 404, "entry_not_found")
+        assert_problem(
+            client.get("/api/v1/consult/entries/KB-HOME-1/versions", headers=headers), 404, "entry_not_found"
+        )
         assert_problem(client.post("/api/v1/consult/entries/KB-HOME-1/retire", headers=headers), 404, "entry_not_found")
         listed = client.get("/api/v1/consult/entries", params={"q": "KB-HOME"}, headers=headers).json()
         assert listed["entries"] == []
@@ -52,7 +54,8 @@ def test_another_halls_editors_cannot_touch_this_halls_entries(env: Any, client:
         "hall_out_of_scope",
     )
     # this hall's own reviewer still reviews it; platform entries (from the catalog) stay shared
-    assert client.post(
-        "/api/v1/consult/entries/KB-HOME-1/review", headers=admin, json={"approve": True}
-    ).status_code == 200
+    assert (
+        client.post("/api/v1/consult/entries/KB-HOME-1/review", headers=admin, json={"approve": True}).status_code
+        == 200
+    )
     assert client.get("/api/v1/consult/entries/FAQ-001", headers=other_manager).status_code == 200

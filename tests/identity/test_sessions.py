@@ -98,9 +98,8 @@ def test_a_token_without_a_session_id_is_refused(env, client):
 
 def _second_process(env, **overrides):
     """Another server process on the same database: its own app, its own in-process stores."""
-    from tests.conftest import _settings
-
     from smarthall.main import create_app
+    from tests.conftest import _settings
 
     settings = _settings(env.settings.resolved_database_url, env.settings.data_dir, **overrides)
     return create_app(settings, clock=env.clock)
