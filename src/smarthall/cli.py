@@ -119,6 +119,31 @@ def audit_verify() -> None:
     raise typer.Exit(1)
 
 
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's current head into the checkpoint stores now (the server does it every 5 minutes too)."""
+    from smarthall.audit import service as audit_service
+
+    database = _database(Settings())
+    with database.unit_of_work(write=False) as session:
+        written = audit_service.checkpoint_now(session)
+    typer.echo(f"checkpoint written at seq {written['seq']}" if written else "head already covered by a checkpoint")
+
+
+@audit_app.command("checkpoints")
+def audit_checkpoints(after_seq: Annotated[int, typer.Option("--after-seq")] = 0) -> None:
+    """Print the signed checkpoints (JSON lines) and, first, the public key to check them with."""
+    import json
+
+    from smarthall.audit import service as audit_service
+
+    _database(Settings())
+    export = audit_service.checkpoint_export(after_seq=after_seq, limit=10**9)
+    typer.echo(export["public_key_pem"].strip())
+    for item in export["checkpoints"]:
+        typer.echo(json.dumps(item, sort_keys=True, separators=(",", ":")))
+
+
 @archive_app.command("verify")
 def archive_verify(
     case_no: Annotated[str | None, typer.Argument(help="One case number")] = None,

@@ -94,3 +94,54 @@ def test_a_token_without_a_session_id_is_refused(env, client):
         {"sub": "staff:1", "kind": "staff", "iat": now, "exp": now + 3600}, env.settings.secret_key, algorithm="HS256"
     )
     assert_problem(_me(client, {"Authorization": f"Bearer {forged_old}"}), 401, "unauthorized")
+
+
+def _second_process(env, **overrides):
+    """Another server process on the same database: its own app, its own in-process stores."""
+    from smarthall.main import create_app
+    from tests.conftest import _settings
+
+    settings = _settings(env.settings.resolved_database_url, env.settings.data_dir, **overrides)
+    return create_app(settings, clock=env.clock)
+
+
+def test_revocation_reaches_every_process_through_redis(env):
+    import os
+
+    import pytest
+    from fastapi.testclient import TestClient
+
+    url = os.environ.get("SMARTHALL_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs SMARTHALL_TEST_REDIS_URL")
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    first, second = _second_process(env, redis_url=url), _second_process(env, redis_url=url)
+    try:
+        with TestClient(first) as a, TestClient(second) as b:
+            headers = auth(a, "clerk1")
+            assert _me(b, headers).status_code == 200
+            assert a.post("/api/v1/auth/logout", headers=headers).status_code == 204
+            assert_problem(_me(b, headers), 401, "unauthorized")
+            # a password change in one process voids the other sessions in the other
+            citizen, old = register_citizen(a)
+            env.clock.advance(seconds=5)
+            again = {
+                "Authorization": "Bearer "
+                + b.post(
+                    "/api/v1/auth/token", data={"username": citizen["id_number"], "password": citizen["password"]}
+                ).json()["access_token"]
+            }
+            changed = a.post(
+                "/api/v1/me/password",
+                headers=old,
+                json={"current_password": citizen["password"], "new_password": "Another-pass-9"},
+            )
+            assert changed.status_code == 200, changed.text
+            env.clock.advance(seconds=5)
+            assert_problem(_me(b, again), 401, "unauthorized")
+    finally:
+        first.state.db.dispose()
+        second.state.db.dispose()
+        redis.Redis.from_url(url).flushdb()

@@ -47,6 +47,32 @@ def list_events(
 
 @router.get("/audit/verify")
 def verify(session: DbSession, actor: Annotated[Actor, Depends(require("audit.verify"))]) -> dict[str, Any]:
-    """Recompute the hash chain and report the first broken row, if any."""
+    """Recompute the keyed hash chain, hold it against the signed checkpoints and report the first broken row."""
     result = service.verify_chain(session)
     return result.__dict__
+
+
+class CheckpointRead(BaseModel):
+    seq: int | None
+    hash: str | None = None
+    at: str | None = None
+    key_id: str | None = None
+    sig: str | None = None
+
+
+class CheckpointsRead(BaseModel):
+    algorithm: str = "ed25519"
+    key_id: str
+    public_key_pem: str
+    checkpoints: list[CheckpointRead]
+
+
+@router.get("/audit/checkpoints", response_model=CheckpointsRead)
+def list_checkpoints(
+    actor: Annotated[Actor, Depends(require("audit.verify"))],
+    after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> CheckpointsRead:
+    """The signed checkpoints of the chain's head (kept outside the database) and the public key to check them
+    with, for copying elsewhere and verifying independently."""
+    return CheckpointsRead.model_validate(service.checkpoint_export(after_seq=after_seq, limit=limit))

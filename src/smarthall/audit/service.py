@@ -1,4 +1,9 @@
-"""Recording and verifying the hash-chained audit trail.
+"""Recording and verifying the keyed, hash-chained audit trail.
+
+Each row's ``hash`` is an HMAC-SHA256 (key from the key store, never in the database) over its content and the
+previous row's hash, so whoever can write the database but lacks the key cannot recompute a chain that verifies.
+Every ``audit_checkpoint_every`` events the head is signed (Ed25519) into stores outside the database
+(``audit.checkpoints``): a truncation with the head moved back, or a row changed before a checkpoint, is caught.
 
 ``record`` queues an event on the session; the chain is extended in ``before_commit`` so the head row is
 locked only while the transaction commits. Events recorded in a read-only session are written right after it
@@ -8,7 +13,6 @@ member is recorded too (table, row id and changed column names, never values).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,8 +21,10 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from smarthall.audit import checkpoints
 from smarthall.audit.models import AuditEvent
 from smarthall.audit.repository import GENESIS, HASHED_COLUMNS, AuditRepository, ChainWriter
+from smarthall.core.crypto import audit_trust
 from smarthall.core.db import after_commit
 from smarthall.core.tenancy import Actor
 
@@ -80,8 +86,9 @@ def record(
 
 
 def _digest(row: dict[str, Any]) -> str:
+    """The keyed hash of an event's content (HMAC-SHA256 under the audit key)."""
     canonical = json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return audit_trust().mac(canonical.encode())
 
 
 def _content(event_row: AuditEvent) -> dict[str, Any]:
@@ -108,13 +115,21 @@ def _append_pending(session: Session) -> None:
         seq, prev = 0, GENESIS
     else:
         seq, prev = head
-    rows = []
+    rows, first = [], seq + 1
     for item in pending:
         seq += 1
         row = {"seq": seq, "prev_hash": prev, **item.__dict__}
         row["hash"] = prev = _digest(_content_of(row))
         rows.append(row)
     writer.append(rows, seq=seq, last_hash=prev, one_statement=session.info.get("backend") == "postgresql")
+    every = audit_trust().every
+    if (first - 1) // every != seq // every:
+        last_seq, last_hash = seq, prev
+
+        def _sign() -> None:
+            checkpoints.write(last_seq, last_hash)
+
+        after_commit(session, _sign)
 
 
 def _audit_staff_writes(session: Session, _flush_context: Any) -> None:
@@ -154,26 +169,84 @@ class VerifyResult:
     first_broken_seq: int | None = None
     first_broken_id: int | None = None
     reason: str | None = None
+    checkpoints: int = 0
+    anchored_seq: int = 0  # the last row a signed checkpoint vouches for
+
+
+def _signed_heads(result: VerifyResult) -> dict[int, str] | VerifyResult:
+    """The checkpoints as {seq: hash}; a bad signature or two hashes for one seq fails the verification."""
+    trust = audit_trust()
+    heads: dict[int, str] = {}
+    for item in checkpoints.read_all(trust):
+        seq = item.get("seq")
+        if not isinstance(seq, int) or not checkpoints.signature_ok(trust, item):
+            result.ok, result.first_broken_seq = False, seq if isinstance(seq, int) else None
+            result.reason = f"checkpoint at seq {seq} has no valid signature"
+            return result
+        if heads.get(seq, item["hash"]) != item["hash"]:
+            result.ok, result.first_broken_seq, result.reason = False, seq, f"two checkpoints disagree at seq {seq}"
+            return result
+        heads[seq] = str(item["hash"])
+    return heads
 
 
 def verify_chain(session: Session) -> VerifyResult:
-    """Recompute every hash in order; report the first row that is altered, missing or out of place."""
+    """Recompute every keyed hash in order and hold the chain against the signed checkpoints; report the first row
+    that is altered, inserted, reordered, missing or cut off."""
     expected_seq, prev, checked = 1, GENESIS, 0
+    heads = _signed_heads(VerifyResult(True, 0))
+    if isinstance(heads, VerifyResult):
+        return heads
+    counts: dict[str, Any] = {"checkpoints": len(heads), "anchored_seq": max(heads, default=0)}
     repo = AuditRepository(session)
     for row in repo.in_order():
         if row.seq != expected_seq:
-            return VerifyResult(False, checked, row.seq, row.id, f"rows missing before seq {row.seq}")
+            return VerifyResult(False, checked, row.seq, row.id, f"rows missing before seq {row.seq}", **counts)
         if row.prev_hash != prev:
-            return VerifyResult(False, checked, row.seq, row.id, "link to the previous row is broken")
+            return VerifyResult(False, checked, row.seq, row.id, "link to the previous row is broken", **counts)
         if _digest(_content(row)) != row.hash:
-            return VerifyResult(False, checked, row.seq, row.id, "content does not match its hash")
+            return VerifyResult(False, checked, row.seq, row.id, "content does not match its hash", **counts)
+        if row.seq in heads and heads[row.seq] != row.hash:
+            reason = "row differs from the signed checkpoint"
+            return VerifyResult(False, checked, row.seq, row.id, reason, **counts)
         prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    last = expected_seq - 1
+    if counts["anchored_seq"] > last:
+        reason = f"rows missing at the end (a signed checkpoint vouches for seq {counts['anchored_seq']})"
+        return VerifyResult(False, checked, expected_seq, None, reason, **counts)
+    if not heads and last >= audit_trust().every:
+        reason = f"no signed checkpoint found, though the chain is past seq {audit_trust().every}"
+        return VerifyResult(False, checked, None, None, reason, **counts)
     head = repo.chain_head()
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS
-    if last_seq != expected_seq - 1 or last_hash != prev:
-        return VerifyResult(False, checked, expected_seq, None, f"rows missing at the end (head says seq {last_seq})")
-    return VerifyResult(True, checked)
+    if last_seq != last or last_hash != prev:
+        reason = f"rows missing at the end (head says seq {last_seq})"
+        return VerifyResult(False, checked, expected_seq, None, reason, **counts)
+    return VerifyResult(True, checked, **counts)
+
+
+def checkpoint_now(session: Session) -> dict[str, Any] | None:
+    """Sign the chain's current head into the checkpoint stores (the periodic job, ``smarthall audit checkpoint``),
+    unless the last checkpoint already covers it."""
+    head = AuditRepository(session).chain_head()
+    if head is None or head.last_seq == 0:
+        return None
+    known = [c["seq"] for c in checkpoints.read_all() if isinstance(c.get("seq"), int)]
+    if known and head.last_seq <= max(known):  # covered already, or the head was moved back: never sign lower
+        return None
+    return checkpoints.write(head.last_seq, head.last_hash)
+
+
+def checkpoint_export(*, after_seq: int = 0, limit: int = 1000) -> dict[str, Any]:
+    """The checkpoints after ``after_seq`` (oldest first) with the key that signed them."""
+    trust = audit_trust()
+    items = [c for c in checkpoints.read_all(trust) if isinstance(c.get("seq"), int) and c["seq"] > after_seq]
+    return {
+        "key_id": checkpoints.key_id(trust),
+        "public_key_pem": checkpoints.public_key_pem(trust),
+        "checkpoints": items[:limit],
+    }
 
 
 def list_events(

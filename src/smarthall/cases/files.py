@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -53,9 +54,12 @@ def store(
     file_id = secrets.token_hex(16)
     digest = hashlib.sha256(data).hexdigest()
     folder = data_dir / "uploads" / digest[:2]
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (data_dir / "uploads").chmod(0o700)
     path = folder / file_id
-    path.write_bytes(data)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by the service account only
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
     safe_name = Path(name or "upload").name[:200] or "upload"
     return FileRepository(session).add(
         UploadedFile(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from smarthall.core.crypto import EncryptedString
+from smarthall.core.crypto import EncryptedJson, EncryptedString
 from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
 
 
@@ -56,8 +56,8 @@ class Case(IdMixin, TimestampMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     form_json: Mapped[str] = mapped_column(EncryptedString("cases_case.form_json"))
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
-    precheck: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    evidence: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    precheck: Mapped[dict[str, Any]] = mapped_column(EncryptedJson("cases_case.precheck"), default=dict)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJson("cases_case.evidence"))
     missing: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     delivery: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     reviews: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)  # joint review: department → decision
@@ -91,7 +91,7 @@ class CaseEvent(IdMixin, Base):
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_ref: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
-    detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(EncryptedJson("cases_event.detail"), default=dict)
 
     case: Mapped[Case] = relationship(back_populates="events")
 

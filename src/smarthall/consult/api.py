@@ -97,7 +97,7 @@ def list_entries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, object]:
     """Knowledge-base entries for editors."""
-    total, rows = service.list_entries(session, status=status, q=q, limit=limit, offset=offset)
+    total, rows = service.list_entries(session, status=status, q=q, limit=limit, offset=offset, actor=actor)
     return {"total": total, "entries": [service.entry_read(e) for e in rows]}
 
 
@@ -117,7 +117,7 @@ def sync(session: DbSession, actor: Editor, now: Now) -> dict[str, int]:
 @router.get("/consult/entries/{code}", response_model=EntryRead)
 def get_entry(code: str, session: DbSession, actor: Editor) -> EntryRead:
     """One entry with its pending change, if any."""
-    return service.entry_read(service.get_entry(session, code))
+    return service.entry_read(service.get_entry(session, code, actor))
 
 
 @router.put("/consult/entries/{code}", response_model=EntryRead)
@@ -149,7 +149,7 @@ def versions(code: str, session: DbSession, actor: Editor) -> list[dict[str, obj
             "reviewer_id": v.reviewer_id,
             "published_at": v.published_at.isoformat(),
         }
-        for v in service.versions(session, code)
+        for v in service.versions(session, code, actor)
     ]
 
 

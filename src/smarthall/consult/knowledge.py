@@ -173,6 +173,7 @@ def ensure_seeded(session: Session, *, now: datetime) -> None:
 def entry_read(entry: Entry) -> EntryRead:
     return EntryRead(
         code=entry.code,
+        hall_code=entry.hall_code,
         kind=entry.kind,
         item_code=entry.item_code,
         title=entry.title,
@@ -193,17 +194,26 @@ def entry_read(entry: Entry) -> EntryRead:
     )
 
 
-def get_entry(session: Session, code: str) -> Entry:
-    entry = EntryRepository(session).by_code(code)
+def get_entry(session: Session, code: str, actor: Actor | None = None) -> Entry:
+    """The entry named ``code``; with ``actor``, only if it is the platform's or of a hall in the actor's scope
+    (another hall's entry is answered as unknown)."""
+    repo = EntryRepository(session)
+    entry = repo.by_code(code) if actor is None else repo.by_code_in_scope(actor, code)
     if entry is None:
         raise EntryNotFound(detail={"code": code})
     return entry
 
 
 def list_entries(
-    session: Session, *, status: str | None = None, q: str | None = None, limit: int = 200, offset: int = 0
+    session: Session,
+    *,
+    status: str | None = None,
+    q: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    actor: Actor | None = None,
 ) -> tuple[int, list[Entry]]:
-    return EntryRepository(session).listing(status=status, q=q, limit=limit, offset=offset)
+    return EntryRepository(session).listing(status=status, q=q, limit=limit, offset=offset, actor=actor)
 
 
 def _check_dates(data: EntryIn) -> None:
@@ -235,10 +245,19 @@ def create_entry(session: Session, actor: Actor, data: EntryIn, *, now: datetime
     _check_dates(data)
     suffix = hashlib.sha256(data.title.encode()).hexdigest()[:4]
     code = data.code or f"KB-{now.astimezone(SHANGHAI):%Y%m%d%H%M%S}-{suffix}"
+    hall_code = data.hall_code or actor.hall_code
+    if hall_code and not EntryRepository(session).hall_in_scope(actor, hall_code):
+        raise Forbidden(
+            "只能为本大厅及下级大厅建立条目",
+            "Entries can be made only for halls in your part of the tree",
+            code="hall_out_of_scope",
+            detail={"hall_code": hall_code},
+        )
     if EntryRepository(session).exists(code):
         raise EntryConflict("条目编号已存在", "The entry code already exists", code="entry_exists")
     entry = Entry(
         code=code,
+        hall_code=hall_code,
         kind=data.kind,
         item_code=data.item_code,
         title=data.title,
@@ -265,7 +284,7 @@ def create_entry(session: Session, actor: Actor, data: EntryIn, *, now: datetime
 def propose_change(session: Session, actor: Actor, code: str, data: EntryIn, *, now: datetime) -> Entry:
     """Propose new content for an entry; the served text stays as it is until the change is reviewed."""
     _check_dates(data)
-    entry = get_entry(session, code)
+    entry = get_entry(session, code, actor)
     if entry.status == "retired":
         raise EntryConflict(detail={"status": entry.status})
     entry.pending = _proposal(data)
@@ -283,7 +302,7 @@ def _parse_dt(value: str | None) -> datetime | None:
 
 def review(session: Session, actor: Actor, code: str, *, approve: bool, note: str, now: datetime) -> Entry:
     """Approve (publish as the next version) or reject a pending change. The reviewer may not be its author."""
-    entry = get_entry(session, code)
+    entry = get_entry(session, code, actor)
     if entry.pending is None:
         raise EntryConflict("没有待审核的修改", "There is no pending change to review", code="nothing_to_review")
     if entry.pending_by is not None and entry.pending_by == actor.id:
@@ -329,15 +348,15 @@ def review(session: Session, actor: Actor, code: str, *, approve: bool, note: st
 
 
 def retire(session: Session, actor: Actor, code: str, *, now: datetime) -> Entry:
-    entry = get_entry(session, code)
+    entry = get_entry(session, code, actor)
     entry.status = "retired"
     touch(entry, now)
     audit_service.record(session, actor, "consult.entry.retire", target_type="consult_entry", target_id=code, now=now)
     return entry
 
 
-def versions(session: Session, code: str) -> list[EntryVersion]:
-    entry = get_entry(session, code)
+def versions(session: Session, code: str, actor: Actor | None = None) -> list[EntryVersion]:
+    entry = get_entry(session, code, actor)
     return EntryRepository(session).versions(entry.id)
 
 

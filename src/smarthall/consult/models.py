@@ -18,6 +18,8 @@ class Entry(IdMixin, TimestampMixin, Base):
     __tablename__ = "consult_entry"
 
     code: Mapped[str] = mapped_column(String(40), unique=True)
+    # The hall that owns the entry (its editors change it); none: the platform's, shared by every hall.
+    hall_code: Mapped[str | None] = mapped_column(String(40), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # "faq" | "item"
     item_code: Mapped[str | None] = mapped_column(String(32), index=True)
     title: Mapped[str] = mapped_column(Text)

@@ -372,7 +372,7 @@ def kb_list(
 ) -> Response:
     if (refused := gate(request, actor, "consult.edit")) is not None:
         return refused
-    total, rows = service.list_entries(session, status=status or None, q=q or None, limit=300)
+    total, rows = service.list_entries(session, status=status or None, q=q or None, limit=300, actor=actor)
     pending = [e for e in rows if e.pending is not None]
     return render(
         request,
@@ -481,11 +481,13 @@ def kb_entry(request: Request, session: DbSession, actor: CurrentActor, code: st
     if (refused := gate(request, actor, "consult.edit")) is not None:
         return refused
     try:
-        entry = service.get_entry(session, code)
+        entry = service.get_entry(session, code, actor)
     except HallError as exc:
         return error_page(request, exc)
     return render(
-        request, "consult/kb_edit.html", {"entry": entry, "versions": service.versions(session, code), "error": None}
+        request,
+        "consult/kb_edit.html",
+        {"entry": entry, "versions": service.versions(session, code, actor), "error": None},
     )
 
 

@@ -55,11 +55,27 @@ class EntryRepository(Repository[Entry]):
     def by_code(self, code: str) -> Entry | None:
         return self.session.execute(select(Entry).where(Entry.code == code)).scalar_one_or_none()
 
+    def by_code_in_scope(self, actor: Actor, code: str) -> Entry | None:
+        """The entry if ``actor`` may see it: the platform's (no hall) or a hall's in its scope."""
+        stmt = _scoped_by_hall_code(select(Entry).where(Entry.code == code), Entry.hall_code, actor)
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def hall_in_scope(self, actor: Actor, hall_code: str) -> bool:
+        halls = _halls()
+        stmt = select(halls.c.code).where(
+            halls.c.code == hall_code, hall_scope(None, actor, hall_column=halls.c.id, path_column=halls.c.region_path)
+        )
+        return self.session.execute(stmt).first() is not None
+
     def exists(self, code: str) -> bool:
         return self.session.execute(select(Entry.id).where(Entry.code == code)).first() is not None
 
-    def listing(self, *, status: str | None, q: str | None, limit: int, offset: int) -> tuple[int, list[Entry]]:
+    def listing(
+        self, *, status: str | None, q: str | None, limit: int, offset: int, actor: Actor | None = None
+    ) -> tuple[int, list[Entry]]:
         stmt = select(Entry).order_by(Entry.code)
+        if actor is not None:
+            stmt = _scoped_by_hall_code(stmt, Entry.hall_code, actor)
         if status:
             stmt = stmt.where(Entry.status == status)
         if q:

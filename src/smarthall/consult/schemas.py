@@ -93,6 +93,8 @@ class NotThis(BaseModel):
 
 class EntryIn(BaseModel):
     code: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+    # The owning hall (creation only; default: the editor's hall). An editor of no hall makes platform entries.
+    hall_code: str | None = Field(default=None, max_length=40)
     kind: Literal["faq", "item"] = "faq"
     item_code: str | None = Field(default=None, max_length=32)
     title: str = Field(min_length=1, max_length=500)
@@ -107,6 +109,7 @@ class EntryIn(BaseModel):
 
 class EntryRead(BaseModel):
     code: str
+    hall_code: str | None = None
     kind: str
     item_code: str | None
     title: str

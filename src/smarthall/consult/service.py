@@ -534,7 +534,7 @@ def resolve_queue_item(
     if action == "link":
         if not entry_code:
             raise QuestionInvalid("请选择要关联的条目", "Choose an entry to link", code="entry_required")
-        entry = get_entry(session, entry_code)
+        entry = get_entry(session, entry_code, actor)
         phrasing = row.text[:60]
         if phrasing not in (entry.keywords or []):
             entry.keywords = [*list(entry.keywords or []), phrasing]

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     field_key_file: Path | None = None
     cipher: Literal["aes-256-gcm", "sm4-gcm"] = "aes-256-gcm"
     secret_key: str | None = Field(default=None, repr=False)
+    # Audit chain (安全审计, issue 12 item 8): the HMAC key of the chain (base64 of 32 bytes; unset: derived from the
+    # master key) and where the signed checkpoints of its head go (an append-only file outside the database, and
+    # Redis when ``redis_url`` is set). A checkpoint is written every ``audit_checkpoint_every`` events.
+    audit_key: str | None = Field(default=None, repr=False)
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_every: int = Field(default=100, ge=1)
 
     # Platform values of rule settings (``rules.definitions``), overridable per province, city, county and hall in
     # the rules admin; e.g. SMARTHALL_RULE_DEFAULTS='{"identity.session_minutes": 240}'. The three older variables

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from pathlib import Path
@@ -111,6 +112,22 @@ class EncryptedString(TypeDecorator[str]):
         return None if value is None else field_cipher().decrypt(bytes(value), self.aad)
 
 
+class EncryptedJson(EncryptedString):
+    """A JSON value (dict or list) stored sealed like ``EncryptedString``: evidence, pre-check results, case events and
+    notification parameters carry names, ID numbers and phones (issue 12, item 6). Not queryable inside."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:  # type: ignore[override]
+        if value is None:
+            return None
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return field_cipher().encrypt(text, self.aad)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(field_cipher().decrypt(bytes(value), self.aad))
+
+
 def load_or_create_key(value: str | None, key_file: Path | None, default_file: Path) -> bytes:
     """The master key: from a setting (base64), a key file, or a new random file (0600) on first start."""
     if value:
@@ -161,9 +178,43 @@ class Signer:
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
     """The one byte form of signed key fields (sorted keys, no spaces, UTF-8) used by signers and verifiers."""
-    import json
-
     return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+class AuditTrust:
+    """What keeps the audit chain honest, none of it in the database: the chain's HMAC key, the Ed25519 key that
+    signs checkpoints of its head, and where those checkpoints are kept (a file; Redis when configured)."""
+
+    def __init__(
+        self,
+        mac_key: bytes,
+        checkpoint_file: Path,
+        *,
+        redis_url: str | None = None,
+        every: int = 100,
+    ) -> None:
+        self.mac_key = _derive(mac_key, b"audit-chain-mac")
+        self.signer = Signer(Ed25519PrivateKey.from_private_bytes(_derive(mac_key, b"audit-checkpoint-signer")))
+        self.checkpoint_file = checkpoint_file
+        self.redis_url = redis_url
+        self.every = every
+
+    def mac(self, data: bytes) -> str:
+        return hmac.new(self.mac_key, data, hashlib.sha256).hexdigest()
+
+
+_audit_trust: AuditTrust | None = None
+
+
+def configure_audit_trust(trust: AuditTrust) -> None:
+    global _audit_trust
+    _audit_trust = trust
+
+
+def audit_trust() -> AuditTrust:
+    if _audit_trust is None:
+        raise RuntimeError("audit keys not configured")
+    return _audit_trust
 
 
 def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
@@ -173,5 +224,14 @@ def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
     settings.ensure_dirs()
     master = load_or_create_key(settings.field_key, settings.field_key_file, settings.data_dir / "keys" / "master.key")
     configure_field_cipher(FieldCipher(master, settings.cipher))
+    audit_key = base64.b64decode(settings.audit_key) if settings.audit_key else _derive(master, b"audit-key")
+    configure_audit_trust(
+        AuditTrust(
+            audit_key,
+            settings.audit_checkpoint_file or settings.data_dir / "audit" / "checkpoints.jsonl",
+            redis_url=settings.redis_url,
+            every=settings.audit_checkpoint_every,
+        )
+    )
     secret = settings.secret_key or _derive(master, b"session-token").hex()
     return master, secret, Signer.from_master(master)

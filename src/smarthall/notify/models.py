@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smarthall.core.crypto import EncryptedString
-from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
+from smarthall.core.crypto import EncryptedJson, EncryptedString
+from smarthall.core.models import Base, IdMixin, TimestampMixin
 
 
 class Message(IdMixin, TimestampMixin, Base):
@@ -20,7 +20,7 @@ class Message(IdMixin, TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(EncryptedString("notify_message.phone"))
     channel: Mapped[str] = mapped_column(String(16), default="sms")
     template: Mapped[str] = mapped_column(String(64), index=True)
-    params: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(EncryptedJson("notify_message.params"), default=dict)
     body_zh: Mapped[str] = mapped_column(Text)
     body_en: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)  # queued | sent | failed
