@@ -1,7 +1,7 @@
 """errand (issue 15): the errand (一件一码) and the links from every record of its thread; the data-sharing ledger
 
 Revision ID: 0020_errand
-Revises: 0015_i12_assist_proxies
+Revises: 0020_venue
 Create Date: 2026-12-02 15:05:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0020_errand'
-down_revision: str | Sequence[str] | None = '0015_i12_assist_proxies'
+down_revision: str | Sequence[str] | None = '0020_venue'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

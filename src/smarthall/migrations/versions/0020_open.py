@@ -1,7 +1,7 @@
 """open (issue 18): API clients of department systems and their keys, webhook subscriptions, deliveries, attempts
 
 Revision ID: 0020_open
-Revises: 0015_i12_assist_proxies
+Revises: 0020_errand
 Create Date: 2026-12-02 15:04:27.777487
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0020_open'
-down_revision: str | Sequence[str] | None = '0015_i12_assist_proxies'
+down_revision: str | Sequence[str] | None = '0020_errand'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """ops-live: the staff roster (ops_shift); push subscriptions with consent (ops_subscription) and pushes made (ops_push_sent)
 
 Revision ID: 0020_ops_live
-Revises: 0015_i12_assist_proxies
+Revises: 0020_house_consult
 Create Date: 2026-12-02 15:10:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import smarthall.core.models
 
 revision: str = '0020_ops_live'
-down_revision: str | Sequence[str] | None = '0015_i12_assist_proxies'
+down_revision: str | Sequence[str] | None = '0020_house_consult'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

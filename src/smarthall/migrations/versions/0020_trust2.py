@@ -2,7 +2,7 @@
 events and notification parameters sealed; knowledge-base entries owned by a hall
 
 Revision ID: 0020_trust2
-Revises: 0015_i12_assist_proxies
+Revises: 0020_open
 Create Date: 2026-12-02 15:20:00
 
 Rows written before this revision carry unkeyed SHA-256 hashes. They are re-chained here, in order, with the audit
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020_trust2"
-down_revision: str | Sequence[str] | None = "0015_i12_assist_proxies"
+down_revision: str | Sequence[str] | None = '0020_open'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

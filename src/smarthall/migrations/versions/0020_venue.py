@@ -1,7 +1,7 @@
 """venue (issue 14): pairing codes, device states, fault tickets, locker compartments and events, kiosk visits
 
 Revision ID: 0020_venue
-Revises: 0015_i12_assist_proxies
+Revises: 0020_ops_live
 Create Date: 2026-12-02 15:14:51.078982
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020_venue"
-down_revision: str | Sequence[str] | None = "0015_i12_assist_proxies"
+down_revision: str | Sequence[str] | None = '0020_ops_live'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
