@@ -14,3 +14,4 @@ from smarthall.notify import models as notify_models  # noqa: F401
 from smarthall.org import models as org_models  # noqa: F401
 from smarthall.queueing import models as queueing_models  # noqa: F401
 from smarthall.rules import models as rules_models  # noqa: F401
+from smarthall.operations import models as operations_models  # noqa: F401

@@ -27,6 +27,7 @@ DOMAINS = (
     "licences",
     "archive",
     "evaluation",
+    "operations",
 )
 
 

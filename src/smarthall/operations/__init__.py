@@ -5,5 +5,20 @@ Phase 1 holds the pure core only (no I/O): ``calendar`` (what a day is on the of
 true arrival process the history generator draws from), ``simulate`` (a hall day, with common random numbers),
 ``erlang`` (Erlang C in log space), ``staffing`` (SIPP, Lag-SIPP, square-root and simulation-checked plans),
 ``forecast`` (arrivals per hall × day × hour with prediction intervals) and ``daytypes`` (the benchmark days).
-The domain is wired into the app (``register``) when its integration lands.
+Phase 2 (ops-facts): ``models``/``facts``/``repository``/``service`` fold raw records into facts per hall × day ×
+hour × queue × item × window × staff, ``history`` generates past days, ``api``/``pages`` serve the facts, the
+cockpit, the wall screen and service improvement.
 """
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire operations: the fact fold every minute, the facts API, the cockpit, wall screen and improvement pages."""
+    from huey import crontab
+
+    from smarthall.operations import tasks
+
+    registry.periodic(tasks.run_fold, crontab(minute="*"))
