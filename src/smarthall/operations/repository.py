@@ -24,6 +24,8 @@ SOURCES = ("queue_ticket", "appointment_booking", "cases_case", "evaluation_rati
 
 
 def table(name: str) -> Table:
+    if name not in Base.metadata.tables:  # a command that has not built the app yet: complete the metadata
+        import smarthall.all_models  # noqa: F401
     return Base.metadata.tables[name]
 
 
@@ -326,3 +328,22 @@ def history_days(session: Session, hall_id: int) -> set[date]:
 def upsert_counter(session: Session, hall_id: int, queue_code: str, day: date, value: int) -> None:
     t = table("queue_counter")
     session.execute(insert(t).values(hall_id=hall_id, queue_code=queue_code, day=day, value=value, waiting=0))
+
+
+def hall_clerks(session: Session, hall_id: int) -> dict[str, int]:
+    """Window code → the id of the clerk posted at it, in one hall."""
+    s = table("identity_staff")
+    rows = session.execute(select(s.c.window_code, s.c.id).where(s.c.hall_id == hall_id, s.c.window_code.is_not(None)))
+    return {w: i for w, i in rows}
+
+
+def hall_window_codes(session: Session, hall_id: int) -> list[str]:
+    w = table("org_window")
+    stmt = select(w.c.code).where(w.c.hall_id == hall_id, w.c.active.is_(True), w.c.kind != "help_desk")
+    return [c for (c,) in session.execute(stmt.order_by(w.c.code))]
+
+
+def citizen_ids_by_index(session: Session, indexes: Sequence[str]) -> dict[str, int]:
+    c = table("identity_citizen")
+    rows = session.execute(select(c.c.id_number_index, c.c.id).where(c.c.id_number_index.in_(list(indexes))))
+    return {k: v for k, v in rows}
