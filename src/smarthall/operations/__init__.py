@@ -20,5 +20,7 @@ def register(registry: Registry) -> None:
     from huey import crontab
 
     from smarthall.operations import tasks
+    from smarthall.operations.api import router
 
+    registry.api(router, priority=90)
     registry.periodic(tasks.run_fold, crontab(minute="*"))

@@ -88,9 +88,11 @@ def raw_hall_day(session: Session, hall_id: int, day: date) -> dict[str, list[di
     }
 
 
-def changed_hall_days(session: Session, since: datetime, until: datetime) -> set[tuple[int, date]]:
-    """(hall id, day) of every raw record changed in (since, until]."""
+def changed_hall_days(session: Session, since: datetime | None) -> tuple[set[tuple[int, date]], datetime | None]:
+    """(hall id, day) of every raw record changed after ``since`` (all when None), and the latest change seen (the
+    records' own ``updated_at``, so the cursor follows the database's writes, not a clock)."""
     out: set[tuple[int, date]] = set()
+    latest: datetime | None = None
     for name, day_col, moment_col in (
         ("queue_ticket", "day", None),
         ("appointment_booking", "day", None),
@@ -99,12 +101,15 @@ def changed_hall_days(session: Session, since: datetime, until: datetime) -> set
     ):
         t = table(name)
         col = t.c[day_col] if day_col else t.c[moment_col]  # type: ignore[index]
-        rows = session.execute(
-            select(t.c.hall_id, col).where(t.c.updated_at > since, t.c.updated_at <= until).distinct()
-        )
-        for hall_id, value in rows:
+        stmt = select(t.c.hall_id, col, func.max(t.c.updated_at)).group_by(t.c.hall_id, col)
+        if since is not None:
+            stmt = stmt.where(t.c.updated_at > since)
+        for hall_id, value, changed in session.execute(stmt):
             out.add((hall_id, value if day_col else value.astimezone(SHANGHAI).date()))
-    return out
+            if changed is not None:
+                changed = changed if changed.tzinfo else changed.replace(tzinfo=UTC)
+                latest = changed if latest is None or changed > latest else latest
+    return out, latest
 
 
 def all_hall_days(session: Session, hall_ids: Sequence[int] | None = None) -> set[tuple[int, date]]:
@@ -152,7 +157,7 @@ def replace_facts(
         for k, m in rows.items()
     ]
     if values:
-        session.execute(insert(Fact), values)
+        session.execute(insert(table("operations_fact")), values)
     return len(values)
 
 
@@ -334,7 +339,7 @@ def hall_clerks(session: Session, hall_id: int) -> dict[str, int]:
     """Window code → the id of the clerk posted at it, in one hall."""
     s = table("identity_staff")
     rows = session.execute(select(s.c.window_code, s.c.id).where(s.c.hall_id == hall_id, s.c.window_code.is_not(None)))
-    return {w: i for w, i in rows}
+    return {a: b for a, b in rows}  # noqa: C416
 
 
 def hall_window_codes(session: Session, hall_id: int) -> list[str]:
@@ -346,4 +351,4 @@ def hall_window_codes(session: Session, hall_id: int) -> list[str]:
 def citizen_ids_by_index(session: Session, indexes: Sequence[str]) -> dict[str, int]:
     c = table("identity_citizen")
     rows = session.execute(select(c.c.id_number_index, c.c.id).where(c.c.id_number_index.in_(list(indexes))))
-    return {k: v for k, v in rows}
+    return {a: b for a, b in rows}  # noqa: C416

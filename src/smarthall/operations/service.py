@@ -46,24 +46,26 @@ def fold_hall_day(session: Session, hall_id: int, day: date) -> int:
 def fold_changed(session: Session, *, now: datetime) -> int:
     """Fold every hall-day with a raw record changed since the last fold; returns how many hall-days were folded."""
     since = repo.cursor(session, CURSOR)
-    if since is None:
-        days = repo.all_hall_days(session)
-    else:
-        days = repo.changed_hall_days(session, since - OVERLAP, now)
+    days, latest = repo.changed_hall_days(session, None if since is None else since - OVERLAP)
     for hall_id, day in sorted(days):
         fold_hall_day(session, hall_id, day)
-    repo.set_cursor(session, CURSOR, now)
+    if latest is not None and (since is None or latest > since):
+        repo.set_cursor(session, CURSOR, latest)
     return len(days)
 
 
 def rebuild(session: Session, *, now: datetime, hall_ids: Sequence[int] | None = None) -> int:
-    """Drop and refold the facts (of some halls, or all); the cursor moves to ``now``."""
+    """Drop and refold the facts of every hall (the cursor moves to the latest change), or refold some halls' days
+    (the cursor stays: their later changes are folded by the minute job as usual)."""
     if hall_ids is None:
         repo.delete_all_facts(session)
-    days = repo.all_hall_days(session, hall_ids)
+        days, latest = repo.changed_hall_days(session, None)
+    else:
+        days, latest = repo.all_hall_days(session, hall_ids), None
     for hall_id, day in sorted(days):
         fold_hall_day(session, hall_id, day)
-    repo.set_cursor(session, CURSOR, now)
+    if latest is not None:
+        repo.set_cursor(session, CURSOR, latest)
     return len(days)
 
 
