@@ -84,14 +84,24 @@ def _recount(session, hall_id: int, days: list[date]) -> dict[str, int]:
         "served": n(select(func.count()).where(*in_t, t.c.status == "finished")),
         "abandoned": n(select(func.count()).where(*in_t, t.c.status == "cancelled")),
         "skipped": n(select(func.count()).where(*in_t, t.c.status == "skipped")),
-        "appt_kept": n(select(func.count()).where(b.c.hall_id == hall_id, b.c.day.in_(days),
-                                                  b.c.status == "checked_in")),  # fmt: skip
-        "appt_missed": n(select(func.count()).where(b.c.hall_id == hall_id, b.c.day.in_(days),
-                                                    b.c.status == "no_show")),  # fmt: skip
-        "cases_submitted": n(select(func.count()).where(c.c.hall_id == hall_id, c.c.submitted_at >= start,
-                                                        c.c.submitted_at < end)),  # fmt: skip
-        "ratings_n": n(select(func.count()).where(r.c.hall_id == hall_id, r.c.rated_at >= start, r.c.rated_at < end,
-                                                  r.c.current.is_(True), r.c.excluded.is_(False))),  # fmt: skip
+        "appt_kept": n(
+            select(func.count()).where(b.c.hall_id == hall_id, b.c.day.in_(days), b.c.status == "checked_in")
+        ),  # fmt: skip
+        "appt_missed": n(
+            select(func.count()).where(b.c.hall_id == hall_id, b.c.day.in_(days), b.c.status == "no_show")
+        ),  # fmt: skip
+        "cases_submitted": n(
+            select(func.count()).where(c.c.hall_id == hall_id, c.c.submitted_at >= start, c.c.submitted_at < end)
+        ),  # fmt: skip
+        "ratings_n": n(
+            select(func.count()).where(
+                r.c.hall_id == hall_id,
+                r.c.rated_at >= start,
+                r.c.rated_at < end,
+                r.c.current.is_(True),
+                r.c.excluded.is_(False),
+            )
+        ),  # fmt: skip
     }
 
 
