@@ -21,6 +21,13 @@ def register(registry: Registry) -> None:
 
     from smarthall.operations import tasks
     from smarthall.operations.api import router
+    from smarthall.operations.pages import router as pages
+    from smarthall.web import nav
 
     registry.api(router, priority=90)
+    registry.pages(pages, priority=30)
+    registry.contribute(nav.TILES_POINT, nav.tile("evaluation.stats", "/operations/cockpit", "tile.operations_cockpit"))
+    registry.contribute(
+        nav.TILES_POINT, nav.tile("evaluation.stats", "/operations/improvement", "tile.operations_improvement")
+    )
     registry.periodic(tasks.run_fold, crontab(minute="*"))

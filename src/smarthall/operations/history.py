@@ -4,7 +4,7 @@ written in bulk with the same numbering, states and invariants as live use.
 
 Per hall and past day (seeded: ``seed``, hall code and day give the same day every time):
 - arrivals from ``arrivals.sample_day`` (weekday × hour profile, month-end and post-holiday surges on the official
-  calendar, item mix, service times per item); counters per half hour by square-root staffing on the true rate
+  calendar, item mix, service times per item); counters per half hour by lean square-root staffing on the true rate (``BETA``)
   (a shift plan: windows open and close with the load), one comprehensive pool, calls in the live policy's order;
 - each arrival becomes a ticket numbered ``<queue letter><seq:03d>`` per hall × queue × day (the queue counter row
   holds the last number), ``finished`` when served, ``cancelled`` when it left the line (patience), ``skipped``
@@ -53,6 +53,7 @@ BAD_COMMENTS = (
 )
 GOOD_COMMENTS = ("办事很快,一次办成", "工作人员很耐心", "指引清楚,不用跑腿", "")
 CITIZENS = 60
+BETA = 0.25  # square-root staffing's safety factor: a lean hall, with queues at its peaks
 
 
 @dataclass
@@ -88,7 +89,7 @@ def staffing_for(profile: arrivals.HallProfile, day: date) -> simulate.Staffing 
         a, b = start + 30 * p, start + 30 * (p + 1)
         mean = sum(m * max(0.0, min(b, e) - max(a, s)) / (e - s) for s, e, m in day_bins if e > s)
         load = mean / 30 * service
-        counters.append(max(1, math.ceil(load + 0.9 * math.sqrt(load))) if load > 0 else 1)
+        counters.append(max(1, math.ceil(load + BETA * math.sqrt(load))) if load > 0 else 1)
     return simulate.Staffing(start=start, period=30, counters={"all": tuple(counters)})
 
 

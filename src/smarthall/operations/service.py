@@ -66,6 +66,8 @@ def rebuild(session: Session, *, now: datetime, hall_ids: Sequence[int] | None =
         fold_hall_day(session, hall_id, day)
     if latest is not None:
         repo.set_cursor(session, CURSOR, latest)
+    elif repo.cursor(session, CURSOR) is None:  # the first facts: later changes only, from now on
+        repo.set_cursor(session, CURSOR, now)
     return len(days)
 
 
