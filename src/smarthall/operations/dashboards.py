@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.operations import errors, service
 from smarthall.operations import repository as repo
-from smarthall.catalog import service as catalog_service
 from smarthall.org import service as org_service
 
 LEVEL_BELOW = {"province": "city", "city": "county", "county": "hall", "township": "hall"}

@@ -4,8 +4,9 @@ written in bulk with the same numbering, states and invariants as live use.
 
 Per hall and past day (seeded: ``seed``, hall code and day give the same day every time):
 - arrivals from ``arrivals.sample_day`` (weekday × hour profile, month-end and post-holiday surges on the official
-  calendar, item mix, service times per item); counters per half hour by lean square-root staffing on the true rate (``BETA``)
-  (a shift plan: windows open and close with the load), one comprehensive pool, calls in the live policy's order;
+  calendar, item mix, service times per item); counters per half hour by lean square-root staffing (``BETA``) on
+  the true rate (a shift plan: windows open and close with the load), one comprehensive pool, calls in the live
+  policy's order;
 - each arrival becomes a ticket numbered ``<queue letter><seq:03d>`` per hall × queue × day (the queue counter row
   holds the last number), ``finished`` when served, ``cancelled`` when it left the line (patience), ``skipped``
   when absent when called (过号); 2 % of those served were transferred once; the clerk is the one posted at the
@@ -44,13 +45,12 @@ SEED = 20261202
 CASE_SHARE = 0.22
 CASE_TYPES = frozenset({"行政许可", "行政备案", "行政确认", "行政给付"})
 RATE_SHARE = 0.35
-BAD_COMMENTS = (
-    "排队等了很久,窗口开得太少",
-    "工作人员态度冷淡,问了两遍才回答",
-    "材料要求没有一次说清,跑了两趟",
-    "系统卡顿,重复填写信息",
-    "叫号后窗口没人,等了半天",
-)
+BAD_COMMENTS = {
+    "等候时间长": ("排队等了很久,窗口开得太少", "叫号后窗口没人,等了半天"),
+    "态度不好": ("工作人员态度冷淡,问了两遍才回答", "窗口人员不耐烦"),
+    "材料要求不清": ("网上写的材料和窗口要的不一样", "材料要求没有一次说清"),
+    "多次跑动": ("材料要求没有一次说清,跑了两趟", "让我回去补材料,又来了一次"),
+}
 GOOD_COMMENTS = ("办事很快,一次办成", "工作人员很耐心", "指引清楚,不用跑腿", "")
 CITIZENS = 60
 BETA = 0.25  # square-root staffing's safety factor: a lean hall, with queues at its peaks
@@ -333,7 +333,8 @@ def _ratings(session: Session, hall: Any, day: date, tickets: list[dict[str, Any
         tags = (["等候时间长"] if wait > 15 else []) + (
             [["态度不好", "材料要求不清", "多次跑动"][int(x * 300) % 3]] if bad else []
         )
-        comment = BAD_COMMENTS[int(x * 1000) % len(BAD_COMMENTS)] if bad else GOOD_COMMENTS[int(x * 100) % 4]
+        options = BAD_COMMENTS.get(tags[-1], ("",)) if bad and tags else ("",)
+        comment = options[int(x * 1000) % len(options)] if bad else GOOD_COMMENTS[int(x * 100) % 4]
         rows.append({
             "subject_kind": "ticket", "subject_ref": str(ids[j]), "sequence": 1, "current": True,
             "hall_id": hall.id, "hall_code": hall.code, "region_path": hall.region_path,

@@ -48,6 +48,7 @@ def cockpit_page(
     from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
     to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
 ) -> Response:
+    request.state.actor = actor
     if actor.kind == "anonymous":
         return denied(request, actor)
     span = _range(from_text, to_text, service_day(now))
@@ -83,6 +84,7 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/operations/wall/{hall_code}")
 def wall_page(request: Request, hall_code: str, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    request.state.actor = actor
     if actor.kind == "anonymous":
         return denied(request, actor)
     try:
@@ -108,6 +110,7 @@ def improvement_page(
     from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
     to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
 ) -> Response:
+    request.state.actor = actor
     if actor.kind == "anonymous":
         return denied(request, actor)
     span = _range(from_text, to_text, service_day(now))
