@@ -152,7 +152,7 @@ def facts(
     out = []
     for key in sorted(merged, key=lambda k: tuple(str(x) for x in k)):
         acc = merged[key]
-        acc.update(fold_facts.derived(acc))
+        acc |= fold_facts.derived(acc)
         out.append(acc)
     return {
         "level": level,
