@@ -211,8 +211,9 @@ def fact_sums(
     stmt = select(*cols, *sums).where(hall_scope(Fact, actor), Fact.day >= from_day, Fact.day <= to_day)
     if hall_id is not None:
         stmt = stmt.where(Fact.hall_id == hall_id)
-    if region_path is not None:
-        stmt = stmt.where(region_under(Fact.region_path, region_path))
+    if region_path is not None:  # by hall id: the grain's unique index (hall, day, …) serves the range
+        halls = table("org_hall")
+        stmt = stmt.where(Fact.hall_id.in_(select(halls.c.id).where(region_under(halls.c.region_path, region_path))))
     if queue is not None:
         stmt = stmt.where(Fact.queue_code == queue)
     if cols:
