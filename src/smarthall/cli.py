@@ -21,6 +21,10 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(audit_app, name="audit")
 app.add_typer(staff_app, name="staff")
 app.add_typer(archive_app, name="archive")
+demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
+facts_app = typer.Typer(help="Operations facts (运营事实)", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+app.add_typer(facts_app, name="facts")
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
@@ -239,8 +243,9 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = 1,
+    history_days: Annotated[int, typer.Option(help="With --demo: past days of hall history to generate")] = 14,
 ) -> None:
-    """Migrate the database, optionally load the demo, and serve the platform."""
+    """Migrate the database, optionally load the demo (with its hall history), and serve the platform."""
     import uvicorn
 
     from smarthall import migrate
@@ -250,8 +255,60 @@ def serve(
     migrate.upgrade(settings.resolved_database_url)
     if demo:
         seed(base_url=f"http://{host}:{port}")
+        if history_days > 0:
+            demo_history(days=history_days, halls=None, seed=20261202)
     typer.echo(f"serving on http://{host}:{port}", err=True)
     uvicorn.run("smarthall.asgi:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False)
+
+
+@demo_app.command("history")
+def demo_history(
+    days: Annotated[int, typer.Option(help="Past days to generate, ending yesterday")] = 60,
+    halls: Annotated[list[str] | None, typer.Option("--halls", help="Hall codes (default: every active hall)")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated history")] = 20261202,
+) -> None:
+    """Generate past days of tickets, bookings, cases and ratings for the demo halls, then fold them into facts."""
+    import time as _time
+
+    from smarthall.core.clock import service_day
+    from smarthall.operations import flows
+
+    settings = Settings()
+    database = _database(settings)
+    started = _time.perf_counter()
+    with database.unit_of_work() as session:
+        result = flows.load_history(session, days=days, hall_codes=halls or None, seed=seed, now=_now(), today=None)
+    typer.echo(f"history: {result} in {_time.perf_counter() - started:.1f} s (today {service_day(_now())})")
+
+
+@facts_app.command("rebuild")
+def facts_rebuild(
+    halls: Annotated[list[str] | None, typer.Option("--halls", help="Hall codes (default: all facts)")] = None,
+) -> None:
+    """Drop and refold the facts from the raw records (all, or some halls)."""
+    from smarthall.operations import flows
+
+    database = _database(Settings())
+    with database.unit_of_work() as session:
+        folded = flows.rebuild(session, hall_codes=halls or None, now=_now())
+    typer.echo(f"facts rebuilt: {folded} hall-days")
+
+
+@facts_app.command("fold")
+def facts_fold() -> None:
+    """Fold the raw records changed since the last fold (what the minute job does)."""
+    from smarthall.operations import service as operations_service
+
+    database = _database(Settings())
+    with database.unit_of_work() as session:
+        folded = operations_service.fold_changed(session, now=_now())
+    typer.echo(f"facts folded: {folded} hall-days")
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 def main() -> None:  # pragma: no cover

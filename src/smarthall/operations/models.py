@@ -1,14 +1,22 @@
 """Operations tables: the staff roster (who is on shift when, with which queues), what the live console compares the
-signed-in windows with, and the staffing plan with the rostered counters."""
+signed-in windows with, and the staffing plan with the rostered counters.
+
+Operations tables: the facts (运营事实) per hall × day × hour × queue × item × window × staff, and the fold cursor.
+
+A fact row is a sum over raw records (tickets, bookings, cases, ratings) attributed to the hour their record belongs
+to (a ticket: its issue hour; a booking: its slot; a case: its submission; a rating: its time). Every measure is
+additive, so regions roll up by summing the rows of the halls beneath them (``region_path`` prefix); wait and
+handling percentiles come from the additive bucket counts (``WAIT_BOUNDS``).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
+from smarthall.core.models import Base, BigIntPk, IdMixin, JsonType, TimestampMixin
 
 
 class Shift(IdMixin, TimestampMixin, Base):
@@ -55,3 +63,112 @@ class PushSent(IdMixin, Base):
     topic: Mapped[str] = mapped_column(String(24))
     ref: Mapped[str] = mapped_column(String(96))
     sent_at: Mapped[datetime] = mapped_column()
+
+
+# Upper bounds (minutes) of the wait buckets w0…w9; the last bucket is everything above 90 minutes.
+WAIT_BOUNDS: tuple[float, ...] = (2, 5, 10, 15, 20, 30, 45, 60, 90)
+MEASURES: tuple[str, ...] = (
+    "arrivals",
+    "priority",
+    "served",
+    "abandoned",
+    "skipped",
+    "transferred",
+    "wait_n",
+    "wait_sum",
+    "wait_over30",
+    *(f"w{i}" for i in range(len(WAIT_BOUNDS) + 1)),
+    "handle_n",
+    "handle_sum",
+    "appt_booked",
+    "appt_kept",
+    "appt_missed",
+    "cases_submitted",
+    "cases_accepted",
+    "cases_approved",
+    "cases_rejected",
+    "cases_done",
+    "cases_overdue",
+    "cases_on_time",
+    "case_days_sum",
+    "cases_noticed",
+    "cases_notice_once",
+    "ratings_n",
+    "ratings_sum",
+    "ratings_bad",
+)
+DIMENSIONS: tuple[str, ...] = ("hour", "queue_code", "item_code", "window_code", "staff_id")
+
+
+class Fact(Base):
+    __tablename__ = "operations_fact"
+    __table_args__ = (
+        UniqueConstraint(
+            "hall_id",
+            "day",
+            "hour",
+            "queue_code",
+            "item_code",
+            "window_code",
+            "staff_id",
+            name="uq_operations_fact_grain",
+        ),
+        Index("ix_operations_fact_path_day", "region_path", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    hall_id: Mapped[int] = mapped_column(Integer)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    region_path: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    hour: Mapped[int] = mapped_column(Integer)
+    queue_code: Mapped[str] = mapped_column(String(8), default="")
+    item_code: Mapped[str] = mapped_column(String(32), default="")
+    window_code: Mapped[str] = mapped_column(String(40), default="")
+    staff_id: Mapped[int] = mapped_column(Integer, default=0)
+    arrivals: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    transferred: Mapped[int] = mapped_column(Integer, default=0)
+    wait_n: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum: Mapped[int] = mapped_column(Integer, default=0)  # seconds
+    wait_over30: Mapped[int] = mapped_column(Integer, default=0)
+    w0: Mapped[int] = mapped_column(Integer, default=0)
+    w1: Mapped[int] = mapped_column(Integer, default=0)
+    w2: Mapped[int] = mapped_column(Integer, default=0)
+    w3: Mapped[int] = mapped_column(Integer, default=0)
+    w4: Mapped[int] = mapped_column(Integer, default=0)
+    w5: Mapped[int] = mapped_column(Integer, default=0)
+    w6: Mapped[int] = mapped_column(Integer, default=0)
+    w7: Mapped[int] = mapped_column(Integer, default=0)
+    w8: Mapped[int] = mapped_column(Integer, default=0)
+    w9: Mapped[int] = mapped_column(Integer, default=0)
+    handle_n: Mapped[int] = mapped_column(Integer, default=0)
+    handle_sum: Mapped[int] = mapped_column(Integer, default=0)  # seconds
+    appt_booked: Mapped[int] = mapped_column(Integer, default=0)
+    appt_kept: Mapped[int] = mapped_column(Integer, default=0)
+    appt_missed: Mapped[int] = mapped_column(Integer, default=0)
+    cases_submitted: Mapped[int] = mapped_column(Integer, default=0)
+    cases_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    cases_approved: Mapped[int] = mapped_column(Integer, default=0)
+    cases_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    cases_done: Mapped[int] = mapped_column(Integer, default=0)
+    cases_overdue: Mapped[int] = mapped_column(Integer, default=0)
+    cases_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    case_days_sum: Mapped[int] = mapped_column(Integer, default=0)
+    cases_noticed: Mapped[int] = mapped_column(Integer, default=0)
+    cases_notice_once: Mapped[int] = mapped_column(Integer, default=0)
+    ratings_n: Mapped[int] = mapped_column(Integer, default=0)
+    ratings_sum: Mapped[int] = mapped_column(Integer, default=0)
+    ratings_bad: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FoldCursor(Base):
+    """How far the fold has read each raw table (by ``updated_at``): rows changed after it are folded next."""
+
+    __tablename__ = "operations_fold_cursor"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[datetime] = mapped_column()

@@ -3,21 +3,29 @@
 Arrivals are read from the queue's tickets until the facts tables land (``hourly_arrivals`` is the one function to
 swap for a facts read: same arguments, same answer). Hall-owned rows are read through ``core.repository
 .hall_scope``.
+
+Every query of operations: the raw records of a hall-day (read by table name: operations reads other domains'
+tables for the fold and writes them for the generated history, it never imports their models), the fact rows, the
+fold cursor, and the questions the pages and the forecast ask of the facts.
+
+Fact reads start from the one scope filter (``hall_scope`` on ``operations_fact``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, delete, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from smarthall.core.clock import SHANGHAI
-from smarthall.core.repository import hall_scope
+from smarthall.core.models import Base
+from smarthall.core.repository import hall_scope, region_under
 from smarthall.core.tenancy import Actor
-from smarthall.operations.models import PushSent, Shift, Subscription
+from smarthall.operations.models import MEASURES, Fact, FoldCursor, PushSent, Shift, Subscription
 from smarthall.queueing.models import Ticket
 
 Counts = dict[date, dict[int, dict[str, int]]]  # day → hour → queue → arrivals
@@ -128,3 +136,338 @@ def already_pushed(session: Session, citizen_id: int, refs: list[str]) -> set[st
 def record_push(session: Session, citizen_id: int, topic: str, ref: str, now: datetime) -> None:
     session.add(PushSent(citizen_id=citizen_id, topic=topic, ref=ref, sent_at=now))
     session.flush()
+
+
+SOURCES = ("queue_ticket", "appointment_booking", "cases_case", "evaluation_rating")
+
+
+def table(name: str) -> Table:
+    if name not in Base.metadata.tables:  # a command that has not built the app yet: complete the metadata
+        import smarthall.all_models  # noqa: F401
+    return Base.metadata.tables[name]
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), SHANGHAI).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+# -- raw records of one hall-day ---------------------------------------------------------------------------------------
+
+
+def raw_hall_day(session: Session, hall_id: int, day: date) -> dict[str, list[dict[str, Any]]]:
+    t, b, c, e, r = (table(n) for n in ("queue_ticket", "appointment_booking", "cases_case", "cases_event",
+                                        "evaluation_rating"))  # fmt: skip
+    start, end = day_bounds(day)
+    tickets = session.execute(
+        select(
+            t.c.issued_at,
+            t.c.queue_code,
+            t.c.item_code,
+            t.c.window_code,
+            t.c.staff_id,
+            t.c.priority,
+            t.c.status,
+            t.c.transfer_count,
+            t.c.called_at,
+            t.c.finished_at,
+        ).where(t.c.hall_id == hall_id, t.c.day == day)  # fmt: skip
+    ).mappings()
+    bookings = session.execute(
+        select(b.c.starts_at, b.c.item_code, b.c.status).where(b.c.hall_id == hall_id, b.c.day == day)
+    ).mappings()
+    notices = (
+        select(e.c.case_id, func.count().label("n")).where(e.c.action == "supplement").group_by(e.c.case_id).subquery()
+    )
+    cases = session.execute(
+        select(
+            c.c.submitted_at,
+            c.c.item_code,
+            c.c.accepted_by,
+            c.c.accepted_at,
+            c.c.decided_at,
+            c.c.status,
+            c.c.promised_due,
+            func.coalesce(notices.c.n, 0).label("notices"),
+        )  # fmt: skip
+        .select_from(c.outerjoin(notices, notices.c.case_id == c.c.id))
+        .where(c.c.hall_id == hall_id, c.c.submitted_at >= start, c.c.submitted_at < end)
+    ).mappings()
+    ratings = session.execute(
+        select(r.c.rated_at, r.c.item_code, r.c.window_code, r.c.staff_id, r.c.level, r.c.current, r.c.excluded).where(
+            r.c.hall_id == hall_id, r.c.rated_at >= start, r.c.rated_at < end
+        )
+    ).mappings()
+    return {
+        "tickets": [dict(x) for x in tickets],
+        "bookings": [dict(x) for x in bookings],
+        "cases": [dict(x) for x in cases],
+        "ratings": [dict(x) for x in ratings],
+    }
+
+
+def changed_hall_days(session: Session, since: datetime | None) -> tuple[set[tuple[int, date]], datetime | None]:
+    """(hall id, day) of every raw record changed after ``since`` (all when None), and the latest change seen (the
+    records' own ``updated_at``, so the cursor follows the database's writes, not a clock)."""
+    out: set[tuple[int, date]] = set()
+    latest: datetime | None = None
+    for name, day_col, moment_col in (
+        ("queue_ticket", "day", None),
+        ("appointment_booking", "day", None),
+        ("cases_case", None, "submitted_at"),
+        ("evaluation_rating", None, "rated_at"),
+    ):
+        t = table(name)
+        col = t.c[day_col] if day_col else t.c[moment_col]  # type: ignore[index]
+        stmt = select(t.c.hall_id, col, func.max(t.c.updated_at)).group_by(t.c.hall_id, col)
+        if since is not None:
+            stmt = stmt.where(t.c.updated_at > since)
+        for hall_id, value, changed in session.execute(stmt):
+            out.add((hall_id, value if day_col else value.astimezone(SHANGHAI).date()))
+            if changed is not None:
+                changed = changed if changed.tzinfo else changed.replace(tzinfo=UTC)
+                latest = changed if latest is None or changed > latest else latest
+    return out, latest
+
+
+def all_hall_days(session: Session, hall_ids: Sequence[int] | None = None) -> set[tuple[int, date]]:
+    out: set[tuple[int, date]] = set()
+    t, b = table("queue_ticket"), table("appointment_booking")
+    for tab in (t, b):
+        stmt = select(tab.c.hall_id, tab.c.day).distinct()
+        if hall_ids is not None:
+            stmt = stmt.where(tab.c.hall_id.in_(hall_ids))
+        out.update((h, d) for h, d in session.execute(stmt))
+    for name, col in (("cases_case", "submitted_at"), ("evaluation_rating", "rated_at")):
+        tab = table(name)
+        stmt2 = select(tab.c.hall_id, tab.c[col])
+        if hall_ids is not None:
+            stmt2 = stmt2.where(tab.c.hall_id.in_(hall_ids))
+        out.update((h, v.astimezone(SHANGHAI).date()) for h, v in session.execute(stmt2))
+    return out
+
+
+def replace_facts(
+    session: Session,
+    *,
+    hall_id: int,
+    hall_code: str,
+    region_path: str,
+    day: date,
+    rows: Mapping[Any, Mapping[str, int]],
+) -> int:
+    """The hall-day's fact rows become ``rows`` (delete and insert in the caller's transaction: a refold of the same
+    records writes the same rows, so folding is idempotent)."""
+    session.execute(delete(Fact).where(Fact.hall_id == hall_id, Fact.day == day))
+    values = [
+        {
+            "hall_id": hall_id,
+            "hall_code": hall_code,
+            "region_path": region_path,
+            "day": day,
+            "hour": k[0],
+            "queue_code": k[1],
+            "item_code": k[2],
+            "window_code": k[3],
+            "staff_id": k[4],
+            **m,
+        }  # fmt: skip
+        for k, m in rows.items()
+    ]
+    if values:
+        session.execute(insert(table("operations_fact")), values)
+    return len(values)
+
+
+def delete_all_facts(session: Session) -> None:
+    session.execute(delete(Fact))
+
+
+def cursor(session: Session, source: str) -> datetime | None:
+    row = session.get(FoldCursor, source)
+    return row.position if row else None
+
+
+def set_cursor(session: Session, source: str, position: datetime) -> None:
+    row = session.get(FoldCursor, source)
+    if row is None:
+        session.add(FoldCursor(source=source, position=position))
+    else:
+        row.position = position
+    session.flush()
+
+
+# -- reading the facts -------------------------------------------------------------------------------------------------
+
+GROUPS = {
+    "day": Fact.day,
+    "hour": Fact.hour,
+    "queue": Fact.queue_code,
+    "item": Fact.item_code,
+    "window": Fact.window_code,
+    "staff": Fact.staff_id,
+    "hall": Fact.hall_code,
+    "path": Fact.region_path,
+}
+
+
+def fact_sums(
+    session: Session,
+    actor: Actor,
+    *,
+    region_path: str | None,
+    hall_id: int | None,
+    from_day: date,
+    to_day: date,
+    group_by: Sequence[str],
+    measures: Sequence[str] = MEASURES,
+    queue: str | None = None,
+) -> list[dict[str, Any]]:
+    """Summed measures of the facts in ``actor``'s scope, under a region or of one hall, grouped by ``group_by``."""
+    cols = [GROUPS[g].label(g) for g in group_by]
+    sums = [func.coalesce(func.sum(getattr(Fact, m)), 0).label(m) for m in measures]
+    stmt = select(*cols, *sums).where(hall_scope(Fact, actor), Fact.day >= from_day, Fact.day <= to_day)
+    if hall_id is not None:
+        stmt = stmt.where(Fact.hall_id == hall_id)
+    if region_path is not None:  # by hall id: the grain's unique index (hall, day, …) serves the range
+        halls = table("org_hall")
+        stmt = stmt.where(Fact.hall_id.in_(select(halls.c.id).where(region_under(halls.c.region_path, region_path))))
+    if queue is not None:
+        stmt = stmt.where(Fact.queue_code == queue)
+    if cols:
+        stmt = stmt.group_by(*[GROUPS[g] for g in group_by]).order_by(*[GROUPS[g] for g in group_by])
+    return [dict(row) for row in session.execute(stmt).mappings()]
+
+
+def hourly_arrival_rows(
+    session: Session, actor: Actor, hall_id: int, from_day: date, to_day: date, queue: str | None
+) -> list[tuple[date, int, int]]:
+    stmt = (
+        select(Fact.day, Fact.hour, func.sum(Fact.arrivals))
+        .where(hall_scope(Fact, actor), Fact.hall_id == hall_id, Fact.day >= from_day, Fact.day <= to_day)
+        .group_by(Fact.day, Fact.hour)
+        .order_by(Fact.day, Fact.hour)
+    )
+    if queue is not None:
+        stmt = stmt.where(Fact.queue_code == queue)
+    return [(d, int(h), int(n)) for d, h, n in session.execute(stmt) if n]
+
+
+# -- the records behind a figure (service improvement) ----------------------------------------------------------------
+
+
+def bad_ratings(
+    session: Session, actor: Actor, *, region_path: str | None, hall_id: int | None, start: datetime, end: datetime,
+    limit: int = 500,
+) -> list[dict[str, Any]]:  # fmt: skip
+    r = table("evaluation_rating")
+    stmt = (
+        select(
+            r.c.id,
+            r.c.subject_kind,
+            r.c.subject_ref,
+            r.c.hall_code,
+            r.c.item_code,
+            r.c.window_code,
+            r.c.level,
+            r.c.tags,
+            r.c.comment,
+            r.c.rated_at,
+        )  # fmt: skip
+        .where(hall_scope(r.c, actor, hall_column=r.c.hall_id, path_column=r.c.region_path))
+        .where(
+            r.c.level <= 2, r.c.current.is_(True), r.c.excluded.is_(False), r.c.rated_at >= start, r.c.rated_at < end
+        )
+        .order_by(r.c.rated_at.desc())
+        .limit(limit)
+    )
+    stmt = _narrow(stmt, r.c.hall_id, r.c.region_path, region_path, hall_id)
+    return [dict(x) for x in session.execute(stmt).mappings()]
+
+
+def _narrow(stmt: Any, hall_col: Any, path_col: Any, region_path: str | None, hall_id: int | None) -> Any:
+    if hall_id is not None:
+        stmt = stmt.where(hall_col == hall_id)
+    if region_path is not None:
+        stmt = stmt.where(region_under(path_col, region_path))
+    return stmt
+
+
+def supplement_materials(
+    session: Session, actor: Actor, *, region_path: str | None, hall_id: int | None, start: datetime, end: datetime,
+    limit: int = 2000,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Supplement notices with their case (item, case number, the missing list) in scope."""
+    c, e, h = table("cases_case"), table("cases_event"), table("org_hall")
+    stmt = (
+        select(c.c.case_no, c.c.item_code, c.c.item_name, c.c.hall_code, c.c.missing, e.c.detail, e.c.at)
+        .select_from(e.join(c, c.c.id == e.c.case_id).join(h, h.c.id == c.c.hall_id))
+        .where(e.c.action == "supplement", e.c.at >= start, e.c.at < end)
+        .where(hall_scope(c.c, actor, hall_column=c.c.hall_id, path_column=h.c.region_path))
+        .order_by(e.c.at.desc())
+        .limit(limit)
+    )
+    stmt = _narrow(stmt, c.c.hall_id, h.c.region_path, region_path, hall_id)
+    return [dict(x) for x in session.execute(stmt).mappings()]
+
+
+def unanswered_questions(
+    session: Session, *, hall_codes: Iterable[str] | None, start: datetime, end: datetime, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The most frequent questions the knowledge base could not answer with confidence (the consult review queue),
+    by their normalised text, among the halls given (questions carry a hall code, not a hall row)."""
+    q = table("consult_question")
+    stmt = (
+        select(q.c.normalised.label("question"), func.count().label("n"), func.max(q.c.id).label("last_id"))
+        .where(q.c.confident.is_(False), q.c.asked_at >= start, q.c.asked_at < end)
+        .group_by(q.c.normalised)
+        .order_by(literal_column("n").desc())
+        .limit(limit)
+    )
+    if hall_codes is not None:
+        stmt = stmt.where(q.c.hall_code.in_(list(hall_codes)))
+    return [dict(x) for x in session.execute(stmt).mappings()]
+
+
+# -- generated history: bulk inserts ---------------------------------------------------------------------------------
+
+
+def bulk_insert(
+    session: Session, name: str, rows: Sequence[Mapping[str, Any]], returning: str | None = None
+) -> list[Any]:
+    if not rows:
+        return []
+    t = table(name)
+    if returning:
+        return [row[0] for row in session.execute(insert(t).returning(t.c[returning]), list(rows))]
+    session.execute(insert(t), list(rows))
+    return []
+
+
+def history_days(session: Session, hall_id: int) -> set[date]:
+    t = table("queue_ticket")
+    return {d for (d,) in session.execute(select(t.c.day).where(t.c.hall_id == hall_id).distinct())}
+
+
+def upsert_counter(session: Session, hall_id: int, queue_code: str, day: date, value: int) -> None:
+    t = table("queue_counter")
+    session.execute(insert(t).values(hall_id=hall_id, queue_code=queue_code, day=day, value=value, waiting=0))
+
+
+def hall_clerks(session: Session, hall_id: int) -> dict[str, int]:
+    """Window code → the id of the clerk posted at it, in one hall."""
+    s = table("identity_staff")
+    rows = session.execute(select(s.c.window_code, s.c.id).where(s.c.hall_id == hall_id, s.c.window_code.is_not(None)))
+    return {a: b for a, b in rows}  # noqa: C416
+
+
+def hall_window_codes(session: Session, hall_id: int) -> list[str]:
+    w = table("org_window")
+    stmt = select(w.c.code).where(w.c.hall_id == hall_id, w.c.active.is_(True), w.c.kind != "help_desk")
+    return [c for (c,) in session.execute(stmt.order_by(w.c.code))]
+
+
+def citizen_ids_by_index(session: Session, indexes: Sequence[str]) -> dict[str, int]:
+    c = table("identity_citizen")
+    rows = session.execute(select(c.c.id_number_index, c.c.id).where(c.c.id_number_index.in_(list(indexes))))
+    return {a: b for a, b in rows}  # noqa: C416

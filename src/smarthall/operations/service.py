@@ -27,6 +27,14 @@ from smarthall.operations import dispatch, erlang
 from smarthall.operations import forecast as fc
 from smarthall.operations import repository as repo
 from smarthall.operations.errors import NotEnoughHistory, RangeTooLong, UnknownAction, WindowChanged
+from smarthall.operations.factbook import (  # noqa: F401 (the facts' use cases, reached through this service)
+    default_code,
+    fold_changed,
+    fold_hall_day,
+    hourly_arrivals,
+    rebuild,
+    scope_label,
+)
 from smarthall.org import service as org_service
 from smarthall.queueing import console, facts
 from smarthall.queueing.service import channel

@@ -1,5 +1,8 @@
 """Operations background work: the daily push run (licence reminders, policy matches) and related items after a
-case, in the case's own transaction (the push is in the outbox exactly when the case is finished)."""
+case, in the case's own transaction (the push is in the outbox exactly when the case is finished).
+
+Operations background jobs: the fold of changed raw records into facts, every minute.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smarthall.core import runtime
-from smarthall.operations import subscriptions
+from smarthall.operations import service, subscriptions
 
 APPROVED = frozenset({"approved"})  # a decision granting the item: what comes next is worth telling
 
@@ -32,3 +35,10 @@ def run_push() -> int:
     with rt.db.unit_of_work() as session:
         session.info["db"] = rt.db
         return subscriptions.run_daily(session, rt.clock.now())
+
+
+def run_fold() -> int:
+    rt = runtime.current()
+    with rt.db.unit_of_work() as session:
+        session.info["db"] = rt.db
+        return service.fold_changed(session, now=rt.clock.now())

@@ -1,0 +1,355 @@
+"""Hall history that looks real (历史数据生成): past days of tickets, bookings, cases and ratings for the demo halls,
+drawn from the known arrival process (``arrivals``) and played through the hall-day simulation (``simulate``), then
+written in bulk with the same numbering, states and invariants as live use.
+
+Per hall and past day (seeded: ``seed``, hall code and day give the same day every time):
+- arrivals from ``arrivals.sample_day`` (weekday × hour profile, month-end and post-holiday surges on the official
+  calendar, item mix, service times per item); counters per half hour by lean square-root staffing (``BETA``) on
+  the true rate (a shift plan: windows open and close with the load), one comprehensive pool, calls in the live
+  policy's order;
+- each arrival becomes a ticket numbered ``<queue letter><seq:03d>`` per hall × queue × day (the queue counter row
+  holds the last number), ``finished`` when served, ``cancelled`` when it left the line (patience), ``skipped``
+  when absent when called (过号); 2 % of those served were transferred once; the clerk is the one posted at the
+  window (none when the hall has no such window: windows beyond the hall's own are ``<hall>-V<nn>``);
+- appointment check-ins get a checked-in booking, and the sample's no-shows a ``no_show`` booking, on slots of the
+  item's department (capacity = bookings);
+- 22 % of served tickets of licensing/filing items open a case: accepted at the window, 14 % get a supplement notice
+  (a tenth of those a second one, against 一次性告知), decided within their promised limit mostly (7 % late),
+  approved and delivered, or rejected (5 %); the few of the last week still under review;
+- 35 % of served tickets are rated: mostly 5, worse the longer the wait; bad ones carry tags and a comment.
+
+Days that already have tickets in a hall are left alone, so a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from smarthall.core.clock import SHANGHAI
+from smarthall.core.crypto import blind_index
+from smarthall.operations import arrivals, simulate
+from smarthall.operations import repository as repo
+from smarthall.operations.calendar import day_info
+from smarthall.queueing import policy as queueing_policy
+
+SEED = 20261202
+CASE_SHARE = 0.22
+CASE_TYPES = frozenset({"行政许可", "行政备案", "行政确认", "行政给付"})
+RATE_SHARE = 0.35
+BAD_COMMENTS = {
+    "等候时间长": ("排队等了很久,窗口开得太少", "叫号后窗口没人,等了半天"),
+    "态度不好": ("工作人员态度冷淡,问了两遍才回答", "窗口人员不耐烦"),
+    "材料要求不清": ("网上写的材料和窗口要的不一样", "材料要求没有一次说清"),
+    "多次跑动": ("材料要求没有一次说清,跑了两趟", "让我回去补材料,又来了一次"),
+}
+GOOD_COMMENTS = ("办事很快,一次办成", "工作人员很耐心", "指引清楚,不用跑腿", "")
+CITIZENS = 60
+BETA = 0.25  # square-root staffing's safety factor: a lean hall, with queues at its peaks
+
+
+@dataclass
+class Summary:
+    halls: int = 0
+    days: int = 0
+    tickets: int = 0
+    bookings: int = 0
+    cases: int = 0
+    ratings: int = 0
+    today: date = date.min  # decisions after yesterday are still open
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if k != "today"}
+
+
+def _at(day: date, minute: float) -> datetime:
+    return (datetime.combine(day, time(0), SHANGHAI) + timedelta(minutes=minute)).astimezone(UTC)
+
+
+def staffing_for(profile: arrivals.HallProfile, day: date) -> simulate.Staffing | None:
+    """Counters per half hour: square-root staffing on the true rate (the hall's shift plan of the day)."""
+    day_bins = arrivals.bins(profile, day_info(day))
+    if not day_bins:
+        return None
+    shares = sum(i.share for i in profile.items)
+    service = sum(i.share * i.service_mean for i in profile.items) / shares
+    start = day_bins[0][0]
+    end = day_bins[-1][1]
+    periods = max(1, math.ceil((end - start) / 30))
+    counters = []
+    for p in range(periods):
+        a, b = start + 30 * p, start + 30 * (p + 1)
+        mean = sum(m * max(0.0, min(b, e) - max(a, s)) / (e - s) for s, e, m in day_bins if e > s)
+        load = mean / 30 * service
+        counters.append(max(1, math.ceil(load + BETA * math.sqrt(load))) if load > 0 else 1)
+    return simulate.Staffing(start=start, period=30, counters={"all": tuple(counters)})
+
+
+def _citizens(session: Session, seed: int) -> list[int]:
+    """A small pool of generated citizens who booked (no login: no password)."""
+    rows, indexes = [], []
+    for k in range(CITIZENS):
+        id_number = f"6901021980{(k % 12) + 1:02d}{(k % 28) + 1:02d}{k:03d}X"
+        index = blind_index(id_number, "id_number")
+        indexes.append(index)
+        phone = f"139{seed % 10000:04d}{k:04d}"
+        rows.append({"name": f"历史市民{k + 1:02d}", "id_number": id_number, "id_number_index": index,
+                     "phone": phone, "phone_index": blind_index(phone, "phone"), "address": None,
+                     "failed_logins": 0, "active": True})  # fmt: skip
+    known = repo.citizen_ids_by_index(session, indexes)
+    missing = [r for r in rows if r["id_number_index"] not in known]
+    repo.bulk_insert(session, "identity_citizen", missing)
+    known = repo.citizen_ids_by_index(session, indexes)
+    return [known[i] for i in indexes]
+
+
+def generate(
+    session: Session,
+    *,
+    halls: Sequence[Any],
+    items: Sequence[dict[str, Any]],
+    days: int,
+    today: date,
+    seed: int = SEED,
+) -> Summary:
+    """Write ``days`` past days (ending yesterday) for each hall (``HallFacts``) from the catalog ``items``."""
+    summary = Summary(today=today)
+    prefixes = queueing_policy.queue_prefixes({i["department_code"] for i in items})
+    by_code = {i["code"]: i for i in items}
+    citizens = _citizens(session, seed)
+    for hall in halls:
+        profile = arrivals.profile_for_hall({"code": hall.code, "level": hall.level,
+                                             "opening_hours": hall.opening_hours}, items)  # fmt: skip
+        windows = repo.hall_window_codes(session, hall.id)
+        clerks = repo.hall_clerks(session, hall.id)
+        done = repo.history_days(session, hall.id)
+        summary.halls += 1
+        for back in range(days, 0, -1):
+            day = today - timedelta(days=back)
+            if day in done:
+                continue
+            staffing = staffing_for(profile, day)
+            if staffing is None:
+                continue
+            sample = arrivals.sample_day(profile, day, seed)
+            if not len(sample):
+                continue
+            result = simulate.simulate_day(sample, [simulate.Pool("all")], staffing)
+            rng = np.random.default_rng(
+                np.random.SeedSequence([seed, zlib.crc32(hall.code.encode()), day.toordinal(), 7])
+            )
+            _write_day(session, hall, day, sample, result, rng, prefixes, by_code, windows, clerks, citizens, summary)
+            summary.days += 1
+    return summary
+
+
+def _write_day(
+    session: Session,
+    hall: Any,
+    day: date,
+    sample: arrivals.DaySample,
+    result: simulate.DayResult,
+    rng: np.random.Generator,
+    prefixes: dict[str, str],
+    items: dict[str, dict[str, Any]],
+    windows: list[str],
+    clerks: dict[str, int],
+    citizens: list[int],
+    summary: Summary,
+) -> None:
+    n = len(sample)
+    seqs: dict[str, int] = {}
+    tickets: list[dict[str, Any]] = []
+    u = rng.random((n, 6))
+    for j in range(n):
+        queue = prefixes.get(sample.queue[j], "Z")
+        seqs[queue] = seqs.get(queue, 0) + 1
+        issued = _at(day, sample.minute[j])
+        outcome = result.outcome[j]
+        counter = result.counter[j]
+        window = None
+        if counter >= 0:
+            window = windows[counter] if counter < len(windows) else f"{hall.code}-V{counter + 1:02d}"
+        called = issued + timedelta(minutes=result.wait[j]) if outcome != simulate.ABANDONED else None
+        status = {simulate.SERVED: "finished", simulate.ABANDONED: "cancelled", simulate.ABSENT: "skipped"}[outcome]
+        finished = called + timedelta(minutes=sample.service[j]) if outcome == simulate.SERVED and called else None
+        booked = sample.reason[j] == "appointment"
+        tickets.append({
+            "hall_id": hall.id, "hall_code": hall.code, "queue_code": queue, "day": day, "seq": seqs[queue],
+            "number": queueing_policy.format_number(queue, seqs[queue]), "item_code": sample.item[j],
+            "department_code": sample.queue[j], "status": status, "priority": sample.priority[j],
+            "priority_reason": sample.reason[j], "source": "appointment" if booked else "kiosk",
+            "citizen_id": citizens[int(u[j, 0] * len(citizens))] if booked else None,
+            "id_number": None, "id_number_index": None, "phone": None, "phone_index": None,
+            "appointment_code": None, "issued_by": "system:history", "issued_at": issued, "queued_at": issued,
+            "target_window_code": None, "window_code": window, "staff_id": clerks.get(window or ""),
+            "called_at": called, "finished_at": finished, "recall_count": 0, "requeue_count": 0,
+            "transfer_count": int(outcome == simulate.SERVED and u[j, 1] < 0.02), "notified_ahead": False,
+            "idempotency_key": None, "request_hash": None, "created_at": issued, "updated_at": finished or issued,
+        })  # fmt: skip
+    ids = repo.bulk_insert(session, "queue_ticket", tickets, returning="id")
+    for queue, value in seqs.items():
+        repo.upsert_counter(session, hall.id, queue, day, value)
+    summary.tickets += len(tickets)
+    _bookings(session, hall, day, sample, tickets, ids, citizens, rng, summary)
+    _cases(session, hall, day, tickets, items, u, summary)
+    _ratings(session, hall, day, tickets, ids, u, summary)
+
+
+def _bookings(session: Session, hall: Any, day: date, sample: arrivals.DaySample, tickets: list[dict[str, Any]],
+              ids: list[int], citizens: list[int], rng: np.random.Generator, summary: Summary) -> None:  # fmt: skip
+    wanted: list[tuple[float, str, int | None, int]] = []  # minute, item, ticket index or None, citizen
+    for j, t in enumerate(tickets):
+        if t["source"] == "appointment":
+            wanted.append((sample.minute[j], t["item_code"], j, t["citizen_id"]))
+    for minute, item in sample.no_shows:
+        wanted.append((minute, item, None, citizens[int(rng.integers(len(citizens)))]))
+    if not wanted:
+        return
+    slots: dict[tuple[str, int], dict[str, Any]] = {}
+    for minute, item, _j, _c in wanted:
+        dept = item.split("-")[0]
+        start = int(minute // 30) * 30
+        key = (dept, start)
+        slot = slots.setdefault(key, {"hall_id": hall.id, "group_code": dept, "day": day, "starts_at": _at(day, start),
+                                      "ends_at": _at(day, start + 30), "capacity": 0, "booked": 0})  # fmt: skip
+        slot["capacity"] += 1
+        slot["booked"] += 1
+    slot_ids = dict(zip(slots, repo.bulk_insert(session, "appointment_slot", list(slots.values()), returning="id"),
+                        strict=True))  # fmt: skip
+    rows = []
+    for k, (minute, item, tj, citizen) in enumerate(wanted):
+        start = int(minute // 30) * 30
+        code = f"B{day:%y%m%d}{zlib.crc32(hall.code.encode()) % 1000:03d}{k:04d}"
+        slot_at = _at(day, start)
+        rows.append({
+            "code": code, "slot_id": slot_ids[(item.split("-")[0], start)], "hall_id": hall.id, "item_code": item,
+            "citizen_id": citizen, "day": day, "starts_at": slot_at,
+            "status": "checked_in" if tj is not None else "no_show", "live_key": None, "cancelled_at": None,
+            "checked_in_at": tickets[tj]["issued_at"] if tj is not None else None,
+            "no_show_at": slot_at + timedelta(minutes=45) if tj is None else None, "reminded_at": None,
+            "ticket_id": ids[tj] if tj is not None else None, "created_at": slot_at - timedelta(days=2),
+            "updated_at": slot_at,
+        })  # fmt: skip
+    repo.bulk_insert(session, "appointment_booking", rows)
+    summary.bookings += len(rows)
+
+
+def _workdays_after(day: date, count: int) -> date:
+    out = day
+    while count > 0:
+        out += timedelta(days=1)
+        if out.weekday() < 5:
+            count -= 1
+    return out
+
+
+def _cases(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]], items: dict[str, dict[str, Any]],
+           u: np.ndarray, summary: Summary) -> None:  # fmt: skip
+    cases, events = [], []
+    number = 0
+    for j, t in enumerate(tickets):
+        item = items.get(t["item_code"])
+        if t["status"] != "finished" or item is None or item["type"] not in CASE_TYPES or u[j, 2] >= CASE_SHARE:
+            continue
+        number += 1
+        accepted = t["finished_at"]
+        limit = int(item.get("promised_limit_workdays") or 5)
+        promised = _workdays_after(accepted.astimezone(SHANGHAI).date(), limit)
+        legal = _workdays_after(accepted.astimezone(SHANGHAI).date(), int(item.get("legal_limit_workdays") or limit))
+        r = (u[j, 3] * 997) % 1
+        notices = 0 if r >= 0.14 else (2 if r < 0.014 else 1)
+        late = u[j, 4] < 0.07
+        span = max(1, limit + (int(1 + u[j, 5] * 4) if late else -int(u[j, 5] * limit)))
+        decided = datetime.combine(_workdays_after(accepted.astimezone(SHANGHAI).date(), span), time(15), SHANGHAI)
+        decided_utc = decided.astimezone(UTC)
+        rejected = u[j, 5] < 0.05
+        open_case = decided.date() >= summary.today - timedelta(days=1) and not rejected
+        status = "review" if open_case else ("rejected" if rejected else "delivered")
+        missing = [{"code": m["code"], "name": m["name"]} for m in item["materials"][: 1 + int(r * 10) % 2]]
+        case_no = f"{hall.code}-{day:%Y%m%d}-H{number:04d}"
+        cases.append({
+            "case_no": case_no, "item_code": item["code"], "item_version": 1, "item_name": item["name"],
+            "item_type": item["type"], "department_code": item["department_code"], "hall_id": hall.id,
+            "hall_code": hall.code, "citizen_id": t["citizen_id"], "applicant_name": "历史申请人",
+            "applicant_id_index": None, "channel": "window", "status": status, "version": 1, "form_json": "{}",
+            "materials": [], "precheck": {}, "evidence": None, "missing": missing if notices else [],
+            "delivery": None, "reviews": {}, "submitted_at": t["issued_at"], "accepted_at": accepted,
+            "decided_at": None if open_case else decided_utc, "finished_at": None if open_case else decided_utc,
+            "promised_due": promised, "legal_due": legal, "tolerated_until": None, "stopped_since": None,
+            "stopped_workdays": 0, "warned_level": "none", "accepted_by": t["staff_id"],
+            "decided_by": None, "auto_decided": False, "created_at": t["issued_at"],
+            "updated_at": decided_utc if not open_case else accepted,
+        })  # fmt: skip
+        events.append((len(cases) - 1, notices, accepted, missing))
+    if not cases:
+        return
+    ids = repo.bulk_insert(session, "cases_case", cases, returning="id")
+    rows = []
+    for index, notices, accepted, missing in events:
+        rows.append(_event(ids[index], accepted, "accept", "submitted", "review"))
+        for k in range(notices):
+            at = accepted + timedelta(hours=2 + 20 * k)
+            rows.append(_event(ids[index], at, "supplement", "review", "supplement",
+                               detail={"missing": [m["code"] for m in missing[k:] or missing]}))  # fmt: skip
+    repo.bulk_insert(session, "cases_event", rows)
+    summary.cases += len(cases)
+
+
+def _event(case_id: int, at: datetime, action: str, src: str, dst: str, detail: dict[str, Any] | None = None) -> dict:
+    return {"case_id": case_id, "at": at, "action": action, "from_status": src, "to_status": dst,
+            "actor_kind": "system", "actor_ref": "history", "note": "", "detail": detail or {}}  # fmt: skip
+
+
+def _ratings(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]], ids: list[int], u: np.ndarray,
+             summary: Summary) -> None:  # fmt: skip
+    rows = []
+    for j, t in enumerate(tickets):
+        if t["status"] != "finished" or u[j, 1] >= RATE_SHARE + 0.02:
+            continue
+        wait = (t["called_at"] - t["issued_at"]).total_seconds() / 60
+        x = (u[j, 5] + u[j, 3]) % 1
+        penalty = 0.12 if wait > 30 else 0.04 if wait > 15 else 0.0
+        level = (
+            1
+            if x < 0.015 + penalty / 2
+            else 2
+            if x < 0.04 + penalty
+            else 3
+            if x < 0.1 + penalty
+            else 4
+            if x < 0.28
+            else 5
+        )
+        bad = level <= 2
+        tags = (["等候时间长"] if wait > 15 else []) + (
+            [["态度不好", "材料要求不清", "多次跑动"][int(x * 300) % 3]] if bad else []
+        )
+        options = BAD_COMMENTS.get(tags[-1], ("",)) if bad and tags else ("",)
+        comment = options[int(x * 1000) % len(options)] if bad else GOOD_COMMENTS[int(x * 100) % 4]
+        rows.append({
+            "subject_kind": "ticket", "subject_ref": str(ids[j]), "sequence": 1, "current": True,
+            "hall_id": hall.id, "hall_code": hall.code, "region_path": hall.region_path,
+            "window_code": t["window_code"], "staff_id": t["staff_id"], "department_code": t["department_code"],
+            "item_code": t["item_code"], "service_channel": "onsite", "channel": "window_pad", "level": level,
+            "indicators": {"overall": level}, "tags": tags if bad or wait > 15 else ["办事效率高"],
+            "comment": comment, "rater_citizen_id": t["citizen_id"], "rater_index": None,
+            "rated_at": t["finished_at"] + timedelta(minutes=1), "excluded": False,
+            "created_at": t["finished_at"], "updated_at": t["finished_at"],
+        })  # fmt: skip
+    repo.bulk_insert(session, "evaluation_rating", rows)
+    summary.ratings += len(rows)
+
+
+def catalog_items() -> list[dict[str, Any]]:
+    from smarthall.demo import demo_catalog_text
+
+    return list(json.loads(demo_catalog_text())["items"])
