@@ -123,13 +123,13 @@ def test_hall_and_region_limits_follow_the_admins_scope(client, env):
     outside = client.post(
         "/api/v1/api-clients", json={"name": "x", "hall_code": "H-690200", "scopes": []}, headers=admin
     )
-    assert outside.status_code == 403, outside.text
+    assert_problem(outside, 403, "out_of_scope")
     wide = client.post(
         "/api/v1/api-clients",
         json={"name": "x", "hall_code": HALL, "scope_code": "690100", "scopes": []},
         headers=admin,
     )
-    assert wide.status_code == 403, wide.text  # the city lies above the admin's county
+    assert_problem(wide, 403, "out_of_scope")  # the city lies above the admin's county
     county = register(client, admin, scope_code="690102")
     assert county["client"]["region_limit"]
     hall_only = register(client, admin)

@@ -14,7 +14,7 @@ from PIL import Image
 from tests.cases.helpers import HALL, PNG_BYTES, act, add_staff, li_ming, prefilled, upload
 from tests.cases.helpers import generic_form as sc001_form
 from tests.conftest import auth
-from tests.factories import register_citizen
+from tests.factories import assert_problem, assert_refused_page, register_citizen
 
 
 def real_pdf(pages: int = 2) -> bytes:
@@ -77,13 +77,19 @@ def test_material_images_only_to_those_who_may_read_the_case(client: Any, env: A
     url = re.findall(rf'src="(/cases/{case_no}/materials/[0-9a-f]+/pages/1\.png)"', html)[0]
     assert client.get(url, headers=citizen).status_code == 200  # the applicant sees their own upload
     add_staff(env, username="clerk_far", role="clerk", hall_code="H-690200")
-    assert client.get(url, headers=auth(client, "clerk_far")).status_code == 403  # another hall's clerk
-    assert client.get(url, headers=auth(client, "guide1")).status_code == 403  # a role that reads no cases
+    assert_refused_page(client.get(url, headers=auth(client, "clerk_far")), 403, "out_of_scope")  # another hall's clerk
+    assert_refused_page(
+        client.get(url, headers=auth(client, "guide1")), 403, "forbidden_role"
+    )  # a role that reads no cases
     _, stranger = register_citizen(client)
-    assert client.get(url, headers=stranger).status_code == 404
-    assert client.get(url.replace("/pages/1.png", "/pages/9.png"), headers=citizen).status_code == 404
+    assert_refused_page(client.get(url, headers=stranger), 404, "case_not_found")
+    assert_refused_page(
+        client.get(url.replace("/pages/1.png", "/pages/9.png"), headers=citizen), 404, "material_not_found"
+    )
     other_file = upload(client, citizen, real_pdf(1), "other.pdf")  # the citizen's, but not the case's
-    assert client.get(f"/cases/{case_no}/materials/{other_file}/pages/1.png", headers=citizen).status_code == 404
+    assert_refused_page(
+        client.get(f"/cases/{case_no}/materials/{other_file}/pages/1.png", headers=citizen), 404, "material_not_found"
+    )
     assert client.get(url, follow_redirects=False).status_code in (302, 303, 307)  # anonymous: to the login page
 
 
@@ -183,7 +189,7 @@ def test_the_supplement_list_names_any_material_and_free_items(client: Any, tmp_
     assert "股东会决议:请补交全体股东签字的决议" in text
     # Through the API too: a free item carries its own label.
     r = act(client, clerk, case_no, "supplement", missing=[{"label": "x" * 101, "reason": "r"}])
-    assert r.status_code == 422
+    assert_problem(r, 422, "validation_error")
 
 
 def test_attached_files_survive_a_failed_check(client: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.cases.helpers import li_ming, prefilled, sc003
 from tests.conftest import auth
-from tests.factories import make_staff, register_citizen
+from tests.factories import assert_problem, make_staff, register_citizen
 from tests.queueing.helpers import problem
 
 
@@ -31,12 +31,14 @@ def test_lookups_are_ledgered_and_shown_to_their_citizen(env, client):
     by_case = client.get(f"/api/v1/cases/{case_no}/data-lookups", headers=auth(client, "clerk1"))
     assert by_case.status_code == 200 and len(by_case.json()) == len(verified)
     make_staff(env, username="farclerk2", role="clerk", hall_code="H-690200")
-    assert client.get(f"/api/v1/cases/{case_no}/data-lookups", headers=auth(client, "farclerk2")).status_code == 403
+    assert_problem(
+        client.get(f"/api/v1/cases/{case_no}/data-lookups", headers=auth(client, "farclerk2")), 403, "out_of_scope"
+    )
 
     # another citizen sees none of it; staff have no "my lookups"
     _, other = register_citizen(client)
     assert client.get("/api/v1/me/data-lookups", headers=other).json() == []
-    assert client.get(f"/api/v1/cases/{case_no}/data-lookups", headers=other).status_code == 404
+    assert_problem(client.get(f"/api/v1/cases/{case_no}/data-lookups", headers=other), 404, "case_not_found")
     problem(client.get("/api/v1/me/data-lookups", headers=auth(client, "clerk1")), 403, "ledger_citizens_only")
 
     page = client.get("/me/data-lookups", headers=citizen)

@@ -13,7 +13,7 @@ import httpx
 
 from smarthall.audit.models import AuditEvent
 from tests.conftest import DEFAULT_NOW, DEMO_PASSWORD, auth
-from tests.factories import make_rule, make_staff
+from tests.factories import assert_problem, make_rule, make_staff
 from tests.queueing.helpers import HALL, W01, W05, issue, problem, sign_in
 
 LIVE = f"/api/v1/halls/{HALL}/live"
@@ -162,12 +162,13 @@ def test_scope_other_hall_manager_and_wrong_roles(client, env):
     )
     for who in ("clerk1", "auditor1"):
         h = auth(client, who)
-        assert client.get(LIVE, headers=h).status_code == 403
-        assert (
-            client.post(ACT, json={"action": "resume", "window_code": W01, "version": "x"}, headers=h).status_code
-            == 403
+        assert_problem(client.get(LIVE, headers=h), 403, "forbidden_role")
+        assert_problem(
+            client.post(ACT, json={"action": "resume", "window_code": W01, "version": "x"}, headers=h),
+            403,
+            "forbidden_role",
         )
-    assert client.get(LIVE).status_code == 401
+    assert_problem(client.get(LIVE), 401, "unauthorized")
     problem(client.get("/api/v1/halls/NOPE/live", headers=auth(client, "hallmanager1")), 404, "hall_not_found")
     bad = client.post(
         ACT, json={"action": "resume", "window_code": W01, "version": "nonsense"}, headers=auth(client, "hallmanager1")

@@ -205,4 +205,4 @@ def test_facts_api_refuses_other_halls_wrong_roles_and_bad_input(env, client):
     assert_problem(client.get("/api/v1/facts", params=long, headers=mgr), 400, "facts_bad_range")
     assert_problem(client.get("/api/v1/facts", params={**q, "level": "hall", "code": "H-690102", "group_by": "x"},
                               headers=mgr), 400, "facts_bad_group")  # fmt: skip
-    assert client.get("/api/v1/facts", params={**q, "level": "hall", "code": "H-690102"}).status_code == 401
+    assert_problem(client.get("/api/v1/facts", params={**q, "level": "hall", "code": "H-690102"}), 401, "unauthorized")

@@ -9,7 +9,7 @@ import pytest
 
 from smarthall.core.clock import SHANGHAI
 from tests.conftest import DEFAULT_NOW, auth
-from tests.factories import make_staff, make_ticket
+from tests.factories import assert_problem, make_staff, make_ticket
 from tests.queueing.helpers import HALL, problem
 
 FORECAST = f"/api/v1/halls/{HALL}/forecast"
@@ -112,8 +112,8 @@ def test_scope_and_roles(client, env):
     for url in (FORECAST, STAFFING):
         problem(client.get(url, headers=other), 403, "out_of_scope")
         for who in ("clerk1", "auditor1", "guide1"):
-            assert client.get(url, headers=auth(client, who)).status_code == 403
-        assert client.get(url).status_code == 401
+            assert_problem(client.get(url, headers=auth(client, who)), 403, "forbidden_role")
+        assert_problem(client.get(url), 401, "unauthorized")
     problem(client.get("/api/v1/halls/NOPE/forecast", headers=auth(client, "hallmanager1")), 404, "hall_not_found")
 
 

@@ -12,7 +12,7 @@ from smarthall.audit.models import AuditEvent
 from smarthall.notify.models import Message
 from smarthall.operations import push, subscriptions
 from tests.conftest import DEFAULT_NOW, auth
-from tests.factories import make_id_number, make_rule, register_citizen
+from tests.factories import assert_problem, assert_refused_page, make_id_number, make_rule, register_citizen
 from tests.queueing.helpers import problem
 
 SUBS = "/api/v1/me/subscriptions"
@@ -88,7 +88,7 @@ def test_weekly_cap_and_one_tap_opt_out(client, env):
     done = client.post("/push/opt-out", data={"token": token})
     assert done.status_code == 200 and 'data-testid="opted-out"' in done.text
     assert not next(t for t in client.get(SUBS, headers=h).json() if t["topic"] == "licence_expiry")["enabled"]
-    assert client.get("/push/opt-out?token=nope").status_code == 404
+    assert_refused_page(client.get("/push/opt-out?token=nope"), 404, "opt_out_link_invalid")
 
 
 def test_elder_allowance_match_from_the_profile(client, env):
@@ -124,10 +124,10 @@ def test_related_items_after_a_case_and_hall_cap_override(client, env):
 
 
 def test_only_the_citizen_reads_their_subscriptions(client):
-    assert client.get(SUBS).status_code == 401
+    assert_problem(client.get(SUBS), 401, "unauthorized")
     for who in ("hallmanager1", "clerk1", "admin1"):
-        assert client.get(SUBS, headers=auth(client, who)).status_code == 403
-        assert client.put(SUBS, json={"topics": {}}, headers=auth(client, who)).status_code == 403
+        assert_problem(client.get(SUBS, headers=auth(client, who)), 403, "forbidden_role")
+        assert_problem(client.put(SUBS, json={"topics": {}}, headers=auth(client, who)), 403, "forbidden_role")
 
 
 def test_an_approved_case_event_pushes_related_items_in_its_transaction(client, env):

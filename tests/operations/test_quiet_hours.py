@@ -3,7 +3,7 @@ slots first, from the hall's forecast; nothing shown without history."""
 
 from __future__ import annotations
 
-from tests.factories import DEMO_CITIZEN_ID
+from tests.factories import DEMO_CITIZEN_ID, assert_problem
 from tests.operations.test_plan_api import _history
 
 HALL = "H-690102"
@@ -24,7 +24,7 @@ def test_without_history_nothing_is_suggested(client):
     _citizen(client)
     page = client.get(BOOK)
     assert page.status_code == 200 and "suggested-slots" not in page.text
-    assert client.get("/api/v1/halls/NOPE/quiet-hours").status_code == 404
+    assert_problem(client.get("/api/v1/halls/NOPE/quiet-hours"), 404, "hall_not_found")
 
 
 def test_quiet_hours_and_booking_suggests_them_first(client, env):

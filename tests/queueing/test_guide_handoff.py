@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from smarthall.queueing.models import Ticket
 from tests.conftest import auth
-from tests.factories import DEMO_CITIZEN_ID
+from tests.factories import DEMO_CITIZEN_ID, assert_refused_page
 from tests.queueing.helpers import HALL
 
 
@@ -50,10 +50,10 @@ def test_the_ticket_step_is_for_staff_of_the_hall(client: Any, env: Any) -> None
 
     add_staff(env, username="guide_far", role="guide", hall_code="H-690200")
     target = f"/guide/ticket?hall_code={HALL}&item_code=RS-001"
-    assert client.get(target, headers=auth(client, "guide_far")).status_code == 403
-    assert client.get(target, headers=auth(client, DEMO_CITIZEN_ID)).status_code == 403
+    assert_refused_page(client.get(target, headers=auth(client, "guide_far")), 403, "forbidden_role")
+    assert_refused_page(client.get(target, headers=auth(client, DEMO_CITIZEN_ID)), 403, "forbidden_role")
     far = client.post(
         "/guide/ticket", headers=auth(client, "guide_far"), data={"hall_code": HALL, "item_code": "RS-001"}
     )
-    assert far.status_code == 403
+    assert_refused_page(far, 403, "forbidden_role")
     assert client.get(target, headers=auth(client, "guide1")).status_code == 200

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.factories import DEMO_CITIZEN_ID
+from tests.factories import DEMO_CITIZEN_ID, assert_refused_page
 
 HALL = "H-690102"
 KIOSK = {"X-Device-Key": "demo-kiosk-key", "Origin": "http://testserver"}
@@ -121,6 +121,8 @@ def test_the_visit_ends_after_the_idle_timeout(env: Any) -> None:
 def test_only_a_kiosk_of_this_hall_runs_self_service(env: Any, client: Any) -> None:
     from tests.conftest import auth
 
-    assert client.get(f"/kiosk/{HALL}/self", headers=auth(client, "guide1")).status_code == 403
-    assert client.get(f"/kiosk/{HALL}/self", headers={"X-Device-Key": "demo-display-key"}).status_code == 403
-    assert client.get("/kiosk/H-690200/self", headers=KIOSK).status_code == 403
+    assert_refused_page(client.get(f"/kiosk/{HALL}/self", headers=auth(client, "guide1")), 403, "forbidden_role")
+    assert_refused_page(
+        client.get(f"/kiosk/{HALL}/self", headers={"X-Device-Key": "demo-display-key"}), 403, "forbidden_role"
+    )
+    assert_refused_page(client.get("/kiosk/H-690200/self", headers=KIOSK), 403, "forbidden_role")

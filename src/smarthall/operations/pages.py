@@ -123,11 +123,10 @@ def opt_out_page(
 ) -> Response:
     request.state.actor = actor
     topic = subscriptions.opt_out_topic(session, token)
+    if topic is None:
+        return error_page(request, subscriptions.OptOutLinkInvalid())
     return render(
-        request,
-        "operations/opt_out.html",
-        {"token": token, "topic": topic, "words": TOPIC_WORDS, "done": False},
-        status_code=200 if topic else 404,
+        request, "operations/opt_out.html", {"token": token, "topic": topic, "words": TOPIC_WORDS, "done": False}
     )
 
 
