@@ -17,7 +17,7 @@ class Receiver:
     url: str
     mode: str  # "ok" | "fail" | "slow"
     got: list[dict[str, Any]] = field(default_factory=list)
-    slow_seconds: float = 1.5
+    slow_seconds: float = 3.0
 
 
 @contextmanager

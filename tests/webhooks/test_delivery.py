@@ -138,7 +138,7 @@ def test_a_receiver_that_times_out_counts_as_a_failure(client, env):
         admin, _, sub_id, _ = client_with_subscription(client, rec.url)
         started = time.monotonic()
         emit_finished(env)
-        assert time.monotonic() - started < 1.4  # the sender did not wait for the slow receiver
+        assert time.monotonic() - started < 2.5  # the sender did not wait for the slow receiver (3 s)
         log = client.get(f"/api/v1/webhooks/{sub_id}/deliveries", headers=admin).json()
         assert log[0]["status"] == "pending" and log[0]["log"][0]["error"] == "timeout"
         assert log[0]["log"][0]["status_code"] is None
