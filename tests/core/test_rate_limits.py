@@ -8,7 +8,7 @@ import os
 import pytest
 
 from smarthall.core.ratelimit import Limiter, RedisStore, TooManyRequests
-from tests.conftest import _settings
+from tests.conftest import DEFAULT_NOW, _settings
 from tests.factories import make_rule, register_citizen
 from tests.queueing.helpers import HALL, KIOSK, issue, problem
 
@@ -16,9 +16,11 @@ from tests.queueing.helpers import HALL, KIOSK, issue, problem
 def _app(seeded, tmp_path, **limits):
     from fastapi.testclient import TestClient
 
+    from smarthall.core.clock import FrozenClock
     from smarthall.main import create_app
 
-    app = create_app(_settings(seeded.url, tmp_path, rate_limits=limits))
+    # The tests' Monday morning, not the real clock: outside opening hours every ticket would be refused.
+    app = create_app(_settings(seeded.url, tmp_path, rate_limits=limits), clock=FrozenClock(DEFAULT_NOW))
     return app, TestClient(app)
 
 
