@@ -28,10 +28,16 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="errand-bench-"))
     url = args.database_url or f"sqlite:///{root / 'bench.db'}"
-    os.environ.update({"SMARTHALL_DATA_DIR": str(root), "SMARTHALL_FIELD_KEY": "c21hcnRoYWxsLXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc=",
-                       "SMARTHALL_SECRET_KEY": "bench-secret-0123456789abcdef0123456789", "SMARTHALL_LOG_LEVEL":
-                       "WARNING", "SMARTHALL_DATABASE_URL": url,
-                       "SMARTHALL_RATE_LIMITS": '{"queueing.kiosk_ticket": [1000000, 60]}'})  # fmt: skip
+    os.environ.update(
+        {
+            "SMARTHALL_DATA_DIR": str(root),
+            "SMARTHALL_FIELD_KEY": "c21hcnRoYWxsLXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc=",
+            "SMARTHALL_SECRET_KEY": "bench-secret-0123456789abcdef0123456789",
+            "SMARTHALL_LOG_LEVEL": "WARNING",
+            "SMARTHALL_DATABASE_URL": url,
+            "SMARTHALL_RATE_LIMITS": '{"queueing.kiosk_ticket": [1000000, 60]}',
+        }
+    )
     os.environ.pop("SMARTHALL_REDIS_URL", None)
 
     from fastapi.testclient import TestClient
