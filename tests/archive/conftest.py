@@ -114,10 +114,12 @@ class TestCaseSource:
         return source
 
     def finish(self, case_no: str, status: str = "approved") -> None:
-        """What the cases domain does when a case reaches a final state: emit ``case.finished`` after commit."""
+        """What the cases domain does when a case reaches a final state: ``case.finished`` (a decision) and
+        ``case.closed`` (its last act, on which the archive builds), after commit."""
         source = self.cases[case_no]
         with self.env.db.unit_of_work() as session:
             emit(session, "case.finished", case_no=case_no, hall_code=source.hall_code, status=status)
+            emit(session, "case.closed", case_no=case_no, hall_code=source.hall_code, status=status)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ Who sees an errand, decided here in SQL: its citizen (by owner), or staff of its
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select
 
 from smarthall.core.repository import Repository, hall_scope
 from smarthall.core.tenancy import Actor
@@ -51,10 +51,9 @@ class ErrandRepository(Repository[Errand]):
             who.append(Errand.subject_index == subject_index)
         if not who:
             return None
-        taken = select(ErrandLink.errand_id).where(ErrandLink.kind == without)
-        stmt = select(Errand).where(
-            Errand.hall_id == hall_id, Errand.status == "open", or_(*who), Errand.id.not_in(taken)
-        )
+        # correlated on the link's errand index: the cost follows the person's errands, not every ticket ever linked
+        taken = exists().where(ErrandLink.errand_id == Errand.id, ErrandLink.kind == without)
+        stmt = select(Errand).where(Errand.hall_id == hall_id, Errand.status == "open", or_(*who), ~taken)
         if item_code:
             stmt = stmt.where(Errand.item_code == item_code)
         return self.session.execute(stmt.order_by(Errand.id.desc()).limit(1)).scalar_one_or_none()
@@ -81,6 +80,5 @@ class ErrandRepository(Repository[Errand]):
 
     def add_link(self, errand: Errand, *, kind: str, ref: str, at: object, detail: dict[str, object]) -> ErrandLink:
         link = ErrandLink(errand_id=errand.id, kind=kind, ref=ref, at=at, detail=detail)
-        self.session.add(link)
-        self.session.flush()
+        self.session.add(link)  # flushed with the transaction (the unique (kind, ref) is the last guard)
         return link

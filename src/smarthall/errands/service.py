@@ -85,9 +85,8 @@ def _join(
     named: Errand | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Errand:
+    # A booking, ticket or case joins once, in the transaction that creates it: no "already linked?" read.
     repo = ErrandRepository(session)
-    if (existing := repo.of_record(kind, ref)) is not None:
-        return existing
     errand = named or repo.open_for(
         hall_id=hall_id, item_code=item_code, citizen_id=citizen_id, subject_index=subject_index, without=kind
     )
