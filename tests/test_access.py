@@ -58,6 +58,9 @@ PUBLIC = {
     ("GET", "/api/v1/tickets/{ticket_id}/voice.wav"),
     # Free appointment slots are public; booking one needs a citizen login.
     ("GET", "/api/v1/appointment-slots"),
+    # A browser becomes a device by presenting a one-time pairing code the hall manager made: the code is the
+    # credential (400/409/410 otherwise, tested in tests/venue).
+    ("POST", "/api/v1/venue/pair"),
 }
 
 

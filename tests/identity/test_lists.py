@@ -54,8 +54,9 @@ class TestDeviceList:
         response = client.get("/api/v1/devices", headers=manager)
         assert response.status_code == 200
         rows = {d["code"]: d for d in response.json()}
-        assert set(rows) == {"H-690102-DISPLAY-01", "H-690102-KIOSK-01", "H-690102-PAD-W01", "H-690102001-KIOSK"}
-        assert response.headers["X-Total-Count"] == "4"
+        demo = {f"H-690102-{d}" for d in ("DISPLAY-01", "KIOSK-01", "PAD-W01", "LOCKER-01", "FORM-01")}
+        assert set(rows) == demo | {"H-690102001-KIOSK"}
+        assert response.headers["X-Total-Count"] == "6"
         assert rows["H-690102-PAD-W01"]["window_code"] == "H-690102-W01" and "key" not in str(rows)
         first = client.get("/api/v1/devices", params={"limit": 2, "offset": 2}, headers=manager)
         assert [d["code"] for d in first.json()] == sorted(rows)[2:4]

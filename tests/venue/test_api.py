@@ -96,7 +96,7 @@ def test_a_revoked_device_is_refused_at_once(client: Any, env: Any) -> None:
         problem(kiosk.post("/api/v1/venue/heartbeat", json={}), 403, "device_revoked")
         assert kiosk.get(f"/kiosk/{HALL}", follow_redirects=False).status_code in (303, 403)
     with device_client(env) as stranger:
-        problem(stranger.post("/api/v1/venue/heartbeat", json={}), 401, "device_required")
+        problem(stranger.post("/api/v1/venue/heartbeat", json={}), 401, "device_only")
 
 
 def test_silent_device_and_reported_faults_raise_tickets_and_alerts(client: Any, env: Any) -> None:

@@ -92,10 +92,12 @@ def pair(body: PairRequest, request: Request, response: Response, session: DbSes
 
 
 @router.post("/venue/heartbeat", response_model=HeartbeatAck)
-def heartbeat(body: Heartbeat, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> HeartbeatAck:
+def heartbeat(
+    request: Request, session: DbSession, actor: CurrentActor, now: Now, body: Heartbeat | None = None
+) -> HeartbeatAck:
     """A device's heartbeat with what it reports (page, paper and toner level, faults). Revoked: 403."""
     device = service.reporting_device(session, actor, identity_service.presented_device_key(request))
-    state, opened = service.heartbeat(session, device, body, now=now)
+    state, opened = service.heartbeat(session, device, body or Heartbeat(), now=now)
     return HeartbeatAck(
         status=state.status, next_in_seconds=state.interval_seconds, opened_faults=[f.id for f in opened]
     )

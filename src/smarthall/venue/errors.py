@@ -47,7 +47,7 @@ class DeviceRevoked(Forbidden):
 
 class NotADevice(HallError):
     status = 401
-    code = "device_required"
+    code = "device_only"
     title = "Device required"
     message_zh = "只有已配对的设备可以上报"
     message_en = "Only a paired device can report"

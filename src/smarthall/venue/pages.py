@@ -163,3 +163,33 @@ def paired(request: Request, actor: CurrentActor) -> Response:
     if actor.kind != "device":
         return error_page(request, service.NotADevice())
     return render(request, "venue/paired.html", {})
+
+
+# ------------------------------------------------------------------------------------------------------- locker
+
+
+@router.get("/locker")
+def locker_page(request: Request, actor: CurrentActor) -> Response:
+    """The smart locker's own screen: type the pickup code, the compartment opens."""
+    request.state.actor = actor
+    if actor.kind != "device" or not actor.has("device.locker"):
+        return error_page(request, service.NotADevice())
+    return render(request, "venue/locker.html", {"opened": None, "error": None})
+
+
+@router.post("/locker")
+def locker_open(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    code: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    request.state.actor = actor
+    if actor.kind != "device" or not actor.has("device.locker"):
+        return error_page(request, service.NotADevice())
+    try:
+        opened = service.open_locker(session, actor, code=code, now=now)
+    except HallError as exc:  # the counted try is kept (``lockers.open_locker`` commits it)
+        return render(request, "venue/locker.html", {"opened": None, "error": exc}, status_code=exc.status_)
+    return render(request, "venue/locker.html", {"opened": opened, "error": None})

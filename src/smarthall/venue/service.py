@@ -61,8 +61,8 @@ HOME = {
     "kiosk": "/kiosk/{hall}",
     "form_terminal": "/kiosk/{hall}/self",
     "display": "/board/{hall}",
-    "window_pad": "/pad/",
-    "locker": "/locker/",
+    "window_pad": "/evaluation/pad",
+    "locker": "/locker",
     "printer": "/pair/done",
     "robot": "/pair/done",
 }
