@@ -135,8 +135,9 @@ def test_voice_input_where_the_browser_has_speech_recognition(live_server: str, 
     page.wait_for_selector("[data-testid=voice]", state="visible")
     screenshot(page, "consult-ask-voice")
     page.click("[data-testid=voice]")
-    page.wait_for_function("document.querySelector('[data-testid=question]').value.length > 0")
-    assert page.input_value("[data-testid=question]") == "身份证弄丢了咋补"
+    from playwright.sync_api import expect  # waits without eval (the page's CSP forbids it)
+
+    expect(page.locator("[data-testid=question]")).to_have_value("身份证弄丢了咋补")
     page.click("[data-testid=ask]")
     page.wait_for_selector("[data-testid=answer]")
     assert "身份证" in page.inner_text("[data-testid=top-title]")

@@ -16,7 +16,6 @@ import unicodedata
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -119,12 +118,6 @@ def _db_key(session: Session) -> str:
     return str(bind.engine.url)
 
 
-def _index_cache_dir(session: Session) -> Path | None:
-    """Where built indexes are kept (``<data dir>/cache/consult``), from the settings the app was wired with."""
-    settings = registry_of(session).settings
-    return settings.data_dir / "cache" / "consult" if settings is not None else None
-
-
 def get_index(session: Session, now: datetime) -> qa.Index:
     key = _db_key(session)
     repo = EntryRepository(session)
@@ -138,7 +131,8 @@ def get_index(session: Session, now: datetime) -> qa.Index:
     with _lock:
         index = _by_content.get(content)
         if index is None:
-            index = qa.cached_index(docs, content, _index_cache_dir(session))
+            settings = registry_of(session).settings  # built indexes are kept under <data dir>/cache/consult
+            index = qa.cached_index(docs, content, settings.data_dir / "cache" / "consult" if settings else None)
             _by_content[content] = index
             while len(_by_content) > 4:
                 _by_content.popitem(last=False)
