@@ -61,6 +61,8 @@ PUBLIC = {
     # A browser becomes a device by presenting a one-time pairing code the hall manager made: the code is the
     # credential (400/409/410 otherwise, tested in tests/venue).
     ("POST", "/api/v1/venue/pair"),
+    # The quietest hours of the coming days (from the forecast) are shown to anyone choosing when to come.
+    ("GET", "/api/v1/halls/{hall_code}/quiet-hours"),
 }
 
 
