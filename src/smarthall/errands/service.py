@@ -74,17 +74,17 @@ def _open(
 
 def _join(
     session: Session,
+    payload: dict[str, Any],
     *,
     kind: str,
     ref: str,
-    hall_id: int,
-    item_code: str,
-    citizen_id: int | None,
-    subject_index: str | None,
-    at: datetime,
     named: Errand | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Errand:
+    """The record of an event's ``payload`` (hall_id, item_code, citizen_id, id_number_index, at) joins ``named``,
+    else the person's open errand for the item, else a new errand."""
+    hall_id, item_code = int(payload["hall_id"]), str(payload["item_code"])
+    citizen_id, subject_index, at = payload.get("citizen_id"), payload.get("id_number_index"), payload["at"]
     # A booking, ticket or case joins once, in the transaction that creates it: no "already linked?" read.
     repo = ErrandRepository(session)
     errand = named or repo.open_for(
@@ -108,13 +108,9 @@ def _join(
 def on_booking_created(session: Session, payload: dict[str, Any]) -> None:
     _join(
         session,
+        {**payload, "id_number_index": None},
         kind="booking",
         ref=str(payload["code"]),
-        hall_id=int(payload["hall_id"]),
-        item_code=str(payload["item_code"]),
-        citizen_id=payload.get("citizen_id"),
-        subject_index=None,
-        at=payload["at"],
         detail={"starts_at": payload["starts_at"].isoformat()} if payload.get("starts_at") else {},
     )
 
@@ -124,13 +120,9 @@ def on_ticket_issued(session: Session, payload: dict[str, Any]) -> None:
     named = repo.of_record("booking", str(payload["appointment_code"])) if payload.get("appointment_code") else None
     _join(
         session,
+        payload,
         kind="ticket",
         ref=str(payload["ticket_id"]),
-        hall_id=int(payload["hall_id"]),
-        item_code=str(payload["item_code"]),
-        citizen_id=payload.get("citizen_id"),
-        subject_index=payload.get("id_number_index"),
-        at=payload["at"],
         named=named,
         detail={"number": payload.get("number")},
     )
@@ -154,17 +146,7 @@ def on_case_submitted(session: Session, payload: dict[str, Any]) -> None:
             or named.status != "open"
         ):
             raise ErrandNotYours(detail={"errand_code": code})
-    _join(
-        session,
-        kind="case",
-        ref=str(payload["case_no"]),
-        hall_id=int(payload["hall_id"]),
-        item_code=str(payload["item_code"]),
-        citizen_id=payload.get("citizen_id"),
-        subject_index=payload.get("id_number_index"),
-        at=payload["at"],
-        named=named,
-    )
+    _join(session, payload, kind="case", ref=str(payload["case_no"]), named=named)
 
 
 def on_archive_built(session: Session, payload: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ improvement (10.3). Every table links its CSV and XLSX export (``GET /api/v1/fac
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,6 +19,7 @@ from smarthall.core.clock import service_day
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.tenancy import Actor
 from smarthall.operations import dashboards, service, subscriptions
 from smarthall.web.templating import denied, error_page, gate, message_page, render
 
@@ -160,6 +161,28 @@ def _export(level: str, code: str, from_day: date, to_day: date, group_by: str) 
     return {f: "/api/v1/facts?" + urlencode({**q, "format": f}) for f in ("csv", "xlsx")}
 
 
+def _region_asked(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    now: datetime,
+    level: str,
+    code: str,
+    from_text: str,
+    to_text: str,
+) -> tuple[str, str, tuple[date, date]] | Response:
+    """The region (the viewer's own by default) and days a cockpit-like page asks for, or the page refusing them."""
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return denied(request, actor)
+    span = _range(from_text, to_text, service_day(now))
+    if span is None:
+        return message_page(request, 422, "日期格式错误", "Invalid date")
+    if not code:
+        level, code = service.default_code(session, actor)
+    return level, code, span
+
+
 @router.get("/operations/cockpit")
 def cockpit_page(
     request: Request,
@@ -171,14 +194,10 @@ def cockpit_page(
     from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
     to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
 ) -> Response:
-    request.state.actor = actor
-    if actor.kind == "anonymous":
-        return denied(request, actor)
-    span = _range(from_text, to_text, service_day(now))
-    if span is None:
-        return message_page(request, 422, "日期格式错误", "Invalid date")
-    if not code:
-        level, code = service.default_code(session, actor)
+    asked = _region_asked(request, session, actor, now, level, code, from_text, to_text)
+    if isinstance(asked, Response):
+        return asked
+    level, code, span = asked
     try:
         data = dashboards.cockpit(session, actor, level=level, code=code, from_day=span[0], to_day=span[1])
     except HallError as exc:
@@ -233,14 +252,10 @@ def improvement_page(
     from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
     to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
 ) -> Response:
-    request.state.actor = actor
-    if actor.kind == "anonymous":
-        return denied(request, actor)
-    span = _range(from_text, to_text, service_day(now))
-    if span is None:
-        return message_page(request, 422, "日期格式错误", "Invalid date")
-    if not code:
-        level, code = service.default_code(session, actor)
+    asked = _region_asked(request, session, actor, now, level, code, from_text, to_text)
+    if isinstance(asked, Response):
+        return asked
+    level, code, span = asked
     try:
         data = dashboards.improvement(session, actor, level=level, code=code, from_day=span[0], to_day=span[1])
     except HallError as exc:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smarthall.core import runtime
+from smarthall.core.errors import NotFound
 from smarthall.operations import service, subscriptions
 
 APPROVED = frozenset({"approved"})  # a decision granting the item: what comes next is worth telling
@@ -23,7 +24,10 @@ def on_case_finished(session: Session, payload: dict[str, Any]) -> None:
 
     if str(payload.get("status")) not in APPROVED:
         return
-    case = cases_service.case_in_scope(session, SYSTEM, case_no=str(payload["case_no"]))
+    try:
+        case = cases_service.case_in_scope(session, SYSTEM, case_no=str(payload["case_no"]))
+    except NotFound:  # a decision on no case of ours (an imported record): nothing to suggest, nothing to undo
+        return
     hall = org_service.hall_facts(session, case.hall_code)
     subscriptions.after_case(
         session, citizen_id=case.citizen_id, item_code=case.item_code, hall=hall, now=runtime.current().clock.now()

@@ -72,16 +72,35 @@ def _set_cookie(response: Response, token: str) -> None:
     response.set_cookie(VISIT_COOKIE, token, httponly=True, samesite="strict", path="/kiosk/")
 
 
+def _opened(
+    hall_code: str, request: Request, session: DbSession, actor: Actor, now: Any
+) -> selfservice.Visit | None | Response:
+    """The visit open on this kiosk (None: nobody yet), or the refusal when this is no self-service kiosk here."""
+    request.state.actor = actor
+    if not _allowed(actor, hall_code):
+        return denied(request, actor)
+    return _visit(request, session, actor, now)
+
+
+def _identified(
+    hall_code: str, request: Request, session: DbSession, actor: Actor, now: Any
+) -> selfservice.Visit | Response:
+    """The visit of an identified citizen, or back to identification (or the refusal)."""
+    visit = _opened(hall_code, request, session, actor, now)
+    if visit is None or (not isinstance(visit, Response) and visit.row.citizen_id is None):
+        return _go(hall_code, "")
+    return visit
+
+
 def _go(hall_code: str, where: str) -> RedirectResponse:
     return RedirectResponse(f"/kiosk/{hall_code}/self{where}", status_code=303)
 
 
 @router.get("/kiosk/{hall_code}/self")
 def start(hall_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
-    request.state.actor = actor
-    if not _allowed(actor, hall_code):
-        return denied(request, actor)
-    visit = _visit(request, session, actor, now)
+    visit = _opened(hall_code, request, session, actor, now)
+    if isinstance(visit, Response):
+        return visit
     if visit is not None and visit.row.citizen_id is not None:
         return _go(
             hall_code,
@@ -110,10 +129,9 @@ def identify(
     code: Annotated[str, Form(max_length=12)] = "",
     token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    request.state.actor = actor
-    if not _allowed(actor, hall_code):
-        return denied(request, actor)
-    visit = _visit(request, session, actor, now)
+    visit = _opened(hall_code, request, session, actor, now)
+    if isinstance(visit, Response):
+        return visit
     if visit is None:
         return _go(hall_code, "")
     try:
@@ -141,12 +159,9 @@ def identify(
 
 @router.get("/kiosk/{hall_code}/self/items")
 def items(hall_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
-    request.state.actor = actor
-    if not _allowed(actor, hall_code):
-        return denied(request, actor)
-    visit = _visit(request, session, actor, now)
-    if visit is None or visit.row.citizen_id is None:
-        return _go(hall_code, "")
+    visit = _identified(hall_code, request, session, actor, now)
+    if isinstance(visit, Response):
+        return visit
     hall = selfservice.hall_of(session, visit)
     counts = queueing_service.item_counts(session, hall.id, service_day(now) - timedelta(days=30))
     query = request.query_params
@@ -156,12 +171,9 @@ def items(hall_code: str, request: Request, session: DbSession, actor: CurrentAc
 
 @router.get("/kiosk/{hall_code}/self/form")
 def form(hall_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
-    request.state.actor = actor
-    if not _allowed(actor, hall_code):
-        return denied(request, actor)
-    visit = _visit(request, session, actor, now)
-    if visit is None or visit.row.citizen_id is None:
-        return _go(hall_code, "")
+    visit = _identified(hall_code, request, session, actor, now)
+    if isinstance(visit, Response):
+        return visit
     item_code = request.query_params.get("item") or visit.row.item_code or ""
     try:
         with attempt(session):
@@ -183,10 +195,9 @@ def submit(
     desk: Desk,
     data: PostedForm,
 ) -> Response:
-    request.state.actor = actor
-    if not _allowed(actor, hall_code):
-        return denied(request, actor)
-    visit = _visit(request, session, actor, now)
+    visit = _opened(hall_code, request, session, actor, now)
+    if isinstance(visit, Response):
+        return visit
     if visit is None or visit.row.citizen_id is None or not visit.row.item_code:
         return _page(request, session, None, "identify", error=selfservice.SessionGone())
     citizen = visit.citizen_actor
@@ -232,12 +243,9 @@ def _case(session: DbSession, visit: selfservice.Visit, now: Any) -> dict[str, A
 
 @router.get("/kiosk/{hall_code}/self/result")
 def result(hall_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
-    request.state.actor = actor
-    if not _allowed(actor, hall_code):
-        return denied(request, actor)
-    visit = _visit(request, session, actor, now)
-    if visit is None or visit.row.citizen_id is None:
-        return _go(hall_code, "")
+    visit = _identified(hall_code, request, session, actor, now)
+    if isinstance(visit, Response):
+        return visit
     case = _case(session, visit, now)
     if case is None:
         return _go(hall_code, "/items")
@@ -257,10 +265,9 @@ def rate(
     settings: SettingsDep,
     level: Annotated[int, Form(ge=1, le=5)] = 5,
 ) -> Response:
-    request.state.actor = actor
-    if not _allowed(actor, hall_code):
-        return denied(request, actor)
-    visit = _visit(request, session, actor, now)
+    visit = _opened(hall_code, request, session, actor, now)
+    if isinstance(visit, Response):
+        return visit
     if visit is None or not visit.row.case_no:
         return _go(hall_code, "")
     try:
@@ -292,10 +299,9 @@ def help_request(hall_code: str, request: Request, session: DbSession, actor: Cu
 @router.post("/kiosk/{hall_code}/self/end")
 def end(hall_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     """The citizen leaves, or the inactivity timeout fired: the visit ends and the screen goes back to the menu."""
-    request.state.actor = actor
-    if not _allowed(actor, hall_code):
-        return denied(request, actor)
-    visit = _visit(request, session, actor, now)
+    visit = _opened(hall_code, request, session, actor, now)
+    if isinstance(visit, Response):
+        return visit
     if visit is not None:
         selfservice.end(visit, by=request.query_params.get("by", "citizen")[:16], now=now)
     response = RedirectResponse(f"/kiosk/{hall_code}", status_code=303)
