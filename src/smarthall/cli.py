@@ -243,7 +243,7 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = 1,
-    history_days: Annotated[int, typer.Option(help="With --demo: past days of hall history to generate")] = 14,
+    history_days: Annotated[int, typer.Option(help="With --demo: past days of hall history to generate")] = 35,
 ) -> None:
     """Migrate the database, optionally load the demo (with its hall history), and serve the platform."""
     import uvicorn

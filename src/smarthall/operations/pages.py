@@ -38,6 +38,15 @@ def live_page(request: Request, session: DbSession, actor: CurrentActor, now: No
     return render(request, "operations/live.html", {"data": data, "can_act": actor.has("operations.dispatch")})
 
 
+def _hall_name(session: DbSession, actor: Actor, hall_code: str) -> str:
+    """The name of the hall a refused plan is about (its code when it is none the viewer may see)."""
+    code = hall_code or actor.hall_code or ""
+    try:
+        return service.hall_in_scope(session, actor, code).name
+    except HallError:
+        return code
+
+
 @router.get("/operations/forecast")
 def forecast_page(
     request: Request,
@@ -52,7 +61,8 @@ def forecast_page(
     try:
         data = service.forecast(session, actor, hall or actor.hall_code or "", days, now)
     except HallError as exc:
-        return render(request, "operations/forecast.html", {"data": None, "error": exc}, status_code=exc.status_)
+        shown = {"data": None, "error": exc, "hall_name": _hall_name(session, actor, hall or actor.hall_code or "")}
+        return render(request, "operations/forecast.html", shown, status_code=exc.status_)
     peak = max((h["high"] for d in data["days"] for h in d["hours"]), default=1) or 1
     return render(request, "operations/forecast.html", {"data": data, "error": None, "peak": peak})
 
@@ -72,9 +82,8 @@ def staffing_page(
     try:
         data = service.staffing(session, actor, hall or actor.hall_code or "", chosen, now)
     except HallError as exc:
-        return render(
-            request, "operations/staffing.html", {"data": None, "error": exc, "day": chosen}, status_code=exc.status_
-        )
+        shown = {"data": None, "error": exc, "day": chosen, "hall_name": _hall_name(session, actor, hall or "")}
+        return render(request, "operations/staffing.html", shown, status_code=exc.status_)
     return render(request, "operations/staffing.html", {"data": data, "error": None, "day": chosen})
 
 
