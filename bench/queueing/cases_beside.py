@@ -74,7 +74,10 @@ async def _submit_one(host: str, port: int, headers: dict[str, str], result: Res
     own = c is None
     c = c or Client(host, port, timeout=120)
     try:
-        body = (await c.get("/api/v1/items/SC-003/form", headers=headers)).json()
+        answer = await c.get("/api/v1/items/SC-003/form", headers=headers)
+        body = answer.json()
+        if answer.status_code != 200:
+            raise SystemExit(f"the form was refused: {answer.status_code} {body}")
         form = {f["name"]: f["value"] for f in body["fields"] if f["value"] is not None}
         form.setdefault("cancel_reason", "停止经营")
         mats = [

@@ -32,7 +32,7 @@ CHECKS = (status_code_conformance, content_type_conformance, response_schema_con
 # is a departure from the contract.
 SEMANTIC_CODES = frozenset(
     {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "invalid_id_number", "value_error"}
-    | {"catalog_invalid", "question_binary", "question_empty", "unknown_hall"}
+    | {"catalog_invalid", "question_binary", "question_empty", "unknown_hall", "pairing_code_invalid"}
 )
 
 KNOWN_DEPARTURES: dict[str, str] = {}

@@ -72,7 +72,7 @@ def test_a_pairing_code_works_once_and_expires(client: Any, env: Any) -> None:
     with device_client(env) as first, device_client(env) as second:
         assert first.post("/api/v1/venue/pair", json={"code": code.lower()}).status_code == 200
         problem(second.post("/api/v1/venue/pair", json={"code": code}), 409, "pairing_code_used")
-        problem(second.post("/api/v1/venue/pair", json={"code": "ZZZZ-ZZZZ"}), 400, "pairing_code_invalid")
+        problem(second.post("/api/v1/venue/pair", json={"code": "ZZZZ-ZZZZ"}), 422, "pairing_code_invalid")
         late = pairing_code(client, created["code"])
         env.clock.advance(minutes=16)
         problem(second.post("/api/v1/venue/pair", json={"code": late}), 410, "pairing_code_expired")

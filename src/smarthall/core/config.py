@@ -89,8 +89,9 @@ class Settings(BaseSettings):
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
     public_base_url: str = ""
     # Where a decision's PDF is rendered after its commit: "task" on the huey worker (the default with Redis),
-    # "process" in a child process beside the web process (the default without), "inline" in the committing thread
-    # (the default in tests, so a test sees the document at once); "auto" chooses as described.
+    # "process" in a child process beside the web process (the default on PostgreSQL without Redis), "inline" in the
+    # committing thread after its commit (the default in tests, and on SQLite: a second process writing the same
+    # SQLite file made the web process answer 503 busy under load); "auto" chooses as described.
     document_rendering: Literal["auto", "inline", "process", "task"] = "auto"
 
     @property
@@ -99,7 +100,9 @@ class Settings(BaseSettings):
             return self.document_rendering
         if self.environment == "test":
             return "inline"
-        return "task" if self.redis_url else "process"
+        if self.redis_url:
+            return "task"
+        return "inline" if self.resolved_database_url.startswith("sqlite") else "process"
 
     def platform_rule_values(self) -> dict[str, Any]:
         """The operator's platform values of rules: ``rule_defaults`` with the older identity variables folded in

@@ -18,7 +18,7 @@ class DeviceExists(Conflict):
 
 
 class PairingCodeInvalid(HallError):
-    status = 400
+    status = 422  # a well-formed code that names no pairing, as an unknown hall code is 422
     code = "pairing_code_invalid"
     title = "Pairing code invalid"
     message_zh = "配对码无效,请向大厅管理员重新获取"
