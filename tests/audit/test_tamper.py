@@ -23,6 +23,11 @@ from tests.conftest import auth
 from tests.factories import assert_problem
 
 
+def _verify_chain(env):  # type: ignore[no-untyped-def]
+    """The chain verified in a session closed afterwards (an open read would hold locks into the next test)."""
+    with env.db.session(write=False) as session:
+        return audit_service.verify_chain(session)
+
 def _events(env, n: int = 12) -> None:
     with env.db.unit_of_work() as session:
         base = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
@@ -155,7 +160,7 @@ def test_checkpoints_are_written_every_n_events_and_pin_the_rows(env, monkeypatc
     pinned = marks[0]["seq"]
     with env.db.unit_of_work() as session:  # even a "valid-looking" row: the checkpoint holds its hash
         session.execute(update(AuditEvent).where(AuditEvent.seq == pinned).values(hash="f" * 64))
-    result = audit_service.verify_chain(env.db.session(write=False))
+    result = _verify_chain(env)
     assert not result.ok and result.first_broken_seq == pinned
 
 
@@ -175,7 +180,7 @@ def test_no_checkpoint_past_the_interval_fails(env, monkeypatch):
     monkeypatch.setattr(audit_trust(), "every", 5)
     _events(env, 6)
     audit_trust().checkpoint_file.unlink()  # the attacker deleted the file
-    result = audit_service.verify_chain(env.db.session(write=False))
+    result = _verify_chain(env)
     assert not result.ok and "no signed checkpoint" in str(result.reason)
 
 
@@ -220,7 +225,7 @@ def test_checkpoints_in_redis_survive_the_file_being_deleted(env, monkeypatch):
         session.execute(
             update(AuditChainHead).where(AuditChainHead.id == 1).values(last_seq=kept.seq, last_hash=kept.hash)
         )
-    result = audit_service.verify_chain(env.db.session(write=False))
+    result = _verify_chain(env)
     assert not result.ok and result.first_broken_seq == last
     redis.Redis.from_url(url).delete(checkpoints.REDIS_KEY)
 
@@ -269,7 +274,7 @@ def test_parallel_writer_processes_keep_one_consistent_chain(env, monkeypatch):
     assert added == 4 * (5 * (1 + 2 + 3))  # 15 transactions each: 1, 2, 3 events in turn
     assert _last_seq(env) == before + added
     monkeypatch.setattr(audit_trust(), "every", 3)
-    result = audit_service.verify_chain(env.db.session(write=False))
+    result = _verify_chain(env)
     assert result.ok, result
     assert result.checkpoints >= added // 3 - 4  # each crossing of a multiple of 3 signed (its own last row)
 
