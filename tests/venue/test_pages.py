@@ -74,4 +74,4 @@ def test_locker_screen_and_registry_in_words(client: Any, env: Any) -> None:
 def test_reused_code_on_the_pair_page_is_explained(client: Any, env: Any) -> None:
     with TestClient(env.app, base_url="http://testserver", headers={"Origin": "http://testserver"}) as browser:
         page = browser.post("/pair", data={"code": "NOPE-NOPE"})
-        assert page.status_code == 400 and "配对码无效" in page.text
+        assert page.status_code == 422 and "配对码无效" in page.text
