@@ -23,6 +23,11 @@ def _unkeyed(content: dict) -> str:
 
 
 def _cli_verify(env) -> subprocess.CompletedProcess[str]:
+    return audit_cli(env, "verify")
+
+
+def audit_cli(env, command: str) -> subprocess.CompletedProcess[str]:
+    """``smarthall audit <command>`` in a separate process on the test's database and data directory."""
     environ = {
         **os.environ,
         "SMARTHALL_DATABASE_URL": env.settings.resolved_database_url,
@@ -31,7 +36,7 @@ def _cli_verify(env) -> subprocess.CompletedProcess[str]:
         "SMARTHALL_LOG_JSON": "false",
     }
     return subprocess.run(
-        [sys.executable, "-m", "smarthall.cli", "audit", "verify"],
+        [sys.executable, "-m", "smarthall.cli", "audit", command],
         env=environ,
         capture_output=True,
         text=True,

@@ -18,7 +18,7 @@ from smarthall.audit.models import AuditChainHead, AuditEvent
 from smarthall.audit.service import _content
 from smarthall.core.crypto import audit_trust
 from smarthall.core.tenancy import SYSTEM
-from tests.audit.test_chain import _cli_verify, _unkeyed
+from tests.audit.test_chain import _cli_verify, _unkeyed, audit_cli
 from tests.conftest import auth
 from tests.factories import assert_problem
 
@@ -58,20 +58,7 @@ def _rechain_unkeyed(env, from_seq: int) -> None:
 
 
 def _checkpoint_cli(env) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **os.environ,
-        "SMARTHALL_DATABASE_URL": env.settings.resolved_database_url,
-        "SMARTHALL_DATA_DIR": str(env.settings.data_dir),
-        "SMARTHALL_FIELD_KEY": env.settings.field_key or "",
-        "SMARTHALL_LOG_JSON": "false",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "smarthall.cli", "audit", "checkpoint"],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return audit_cli(env, "checkpoint")
 
 
 def test_edit_with_every_later_hash_recomputed_is_named(env):
