@@ -99,3 +99,25 @@ def test_the_tolerated_acceptance_form_offers_the_halls_deadline(client: Any) ->
     page = client.get(f"/cases/{case_no}", headers=auth(client, "clerk1"))
     # cases.tolerated_gap_workdays (5 by default) working days after Monday 2026-11-30
     assert page.status_code == 200 and 'name="tolerated_until" value="2026-12-07"' in page.text
+
+
+def test_the_timeline_names_staff_in_words_not_by_their_login(client: Any, env: Any) -> None:
+    from smarthall.identity.models import Staff
+
+    citizen = li_ming(client)
+    case_no = submit_sc001(client, citizen)["case_no"]
+    clerk = auth(client, "clerk1")
+    assert act(client, clerk, case_no, "accept").status_code == 200
+    with env.db.unit_of_work() as session:
+        name = session.scalars(select(Staff.name).where(Staff.username == "clerk1")).one()
+    staff_page = client.get(f"/cases/{case_no}", headers=clerk)
+    assert staff_page.status_code == 200
+    assert f"窗口受理员 {name}" in staff_page.text and "staff:clerk1" not in staff_page.text
+    # The applicant sees who acted by role, never the login and not the staff member's name.
+    own_page = client.get(f"/cases/{case_no}", headers=citizen)
+    assert own_page.status_code == 200
+    assert "窗口受理员" in own_page.text and name not in own_page.text and "staff:" not in own_page.text
+    # The API keeps the stable actor reference for systems, with the role beside it.
+    events = client.get(f"/api/v1/cases/{case_no}", headers=clerk).json()["timeline"]
+    accepted = next(e for e in events if e["action"] == "accept")
+    assert accepted["actor"] == "staff:clerk1" and accepted["actor_role"] == "clerk" and accepted["actor_name"] == name

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.cases import actions, limits, notices, workflow
-from smarthall.cases.models import Case
+from smarthall.cases.models import Case, CaseEvent
 from smarthall.cases.repository import CaseRepository
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import format_local, service_day
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
+from smarthall.identity import service as identity_service
 from smarthall.licences import service as licence_service
 
 
@@ -75,7 +76,21 @@ def case_view(session: Session, actor: Actor, case: Case, *, now: datetime, with
         "actions": [
             t.action for t in workflow.available(case.status, role) if t.action not in workflow.INTERNAL_ACTIONS
         ],
-        "timeline": [
+        "timeline": _timeline(session, actor, repo.timeline(case)),
+        "documents": [licence_service.describe(d) for d in licence_service.case_documents(session, case.case_no)],
+    }
+
+
+def _timeline(session: Session, actor: Actor, events: list[CaseEvent]) -> list[dict[str, Any]]:
+    """The case's events in order. Each names its actor as stored (``staff:<username>``, for systems) and, for
+    people, in words: the staff member's role, and their name for staff readers (an applicant sees the role only)."""
+    staff = identity_service.staff_by_username(
+        session, (e.actor_ref for e in events if e.actor_kind == "staff" and e.actor_ref)
+    )
+    rows = []
+    for e in events:
+        member = staff.get(e.actor_ref or "") if e.actor_kind == "staff" else None
+        rows.append(
             {
                 "at": e.at.isoformat(),
                 "at_local": format_local(e.at),
@@ -84,13 +99,13 @@ def case_view(session: Session, actor: Actor, case: Case, *, now: datetime, with
                 "from": e.from_status,
                 "to": e.to_status,
                 "actor": e.actor_kind if e.actor_kind != "staff" else f"staff:{e.actor_ref}",
+                "actor_role": member.role if member is not None else None,
+                "actor_name": member.name if member is not None and actor.is_staff else None,
                 "note": e.note,
                 "detail": e.detail,
             }
-            for e in repo.timeline(case)
-        ],
-        "documents": [licence_service.describe(d) for d in licence_service.case_documents(session, case.case_no)],
-    }
+        )
+    return rows
 
 
 def case_row(session: Session, case: Case, today: date) -> dict[str, Any]:

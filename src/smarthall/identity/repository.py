@@ -43,6 +43,12 @@ class StaffRepository(Repository[Staff]):
     def by_username(self, username: str) -> Staff | None:
         return self.session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
 
+    def by_usernames(self, usernames: Iterable[str]) -> list[Staff]:
+        wanted = sorted(set(usernames))
+        if not wanted:
+            return []
+        return list(self.session.execute(select(Staff).where(Staff.username.in_(wanted))).scalars())
+
     def by_code(self, code: str) -> Staff | None:
         return self.session.execute(select(Staff).where(Staff.code == code)).scalar_one_or_none()
 

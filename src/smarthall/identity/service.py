@@ -418,6 +418,11 @@ def display_name(session: Session, actor: Actor) -> str:
     return actor.label
 
 
+def staff_by_username(session: Session, usernames: Iterable[str]) -> dict[str, Staff]:
+    """The staff members named in records (a timeline's actors), in one query, by username."""
+    return {s.username: s for s in StaffRepository(session).by_usernames(usernames)}
+
+
 def upsert_staff(session: Session, data: dict[str, object], hall: HasId) -> tuple[Staff, bool]:
     """Create or update a staff member from catalog data; returns (staff, changed)."""
     role = str(data["role"])
