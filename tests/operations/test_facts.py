@@ -206,3 +206,26 @@ def test_facts_api_refuses_other_halls_wrong_roles_and_bad_input(env, client):
     assert_problem(client.get("/api/v1/facts", params={**q, "level": "hall", "code": "H-690102", "group_by": "x"},
                               headers=mgr), 400, "facts_bad_group")  # fmt: skip
     assert_problem(client.get("/api/v1/facts", params={**q, "level": "hall", "code": "H-690102"}), 401, "unauthorized")
+
+
+def test_a_generated_history_reads_as_real_case_threads(env):
+    """Past cases are shown to staff: none still lists materials to supplement, and every 补正 notice in their
+    timelines is answered by the applicant's resubmission before the case goes on."""
+    from smarthall.cases.models import Case, CaseEvent
+
+    with env.db.unit_of_work() as session:
+        hall = org_service.hall_facts(session, "H-690102")
+        history.generate(session, halls=[hall], items=history.catalog_items(), days=3,
+                         today=DAY + timedelta(days=4), seed=7)  # fmt: skip
+        cases = session.scalars(select(Case).where(Case.hall_code == "H-690102")).all()
+        assert cases and all(c.missing == [] and c.status != "supplement" for c in cases)
+        noticed = 0
+        for case in cases:
+            events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+            states = [(e.from_status, e.to_status) for e in events]
+            assert all(a[1] == b[0] for a, b in zip(states, states[1:], strict=False)), states
+            for e, nxt in zip(events, events[1:], strict=False):
+                if e.action == "supplement":
+                    noticed += 1
+                    assert e.detail["missing"] and nxt.action == "resubmit" and nxt.actor_kind == "citizen"
+        assert noticed > 0

@@ -274,14 +274,14 @@ def _cases(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]]
         rejected = u[j, 5] < 0.05
         open_case = decided.date() >= summary.today - timedelta(days=1) and not rejected
         status = "review" if open_case else ("rejected" if rejected else "delivered")
-        missing = [{"code": m["code"], "name": m["name"]} for m in item["materials"][: 1 + int(r * 10) % 2]]
+        missing = [m["code"] for m in item["materials"][: 1 + int(r * 10) % 2]]
         case_no = f"{hall.code}-{day:%Y%m%d}-H{number:04d}"
         cases.append({
             "case_no": case_no, "item_code": item["code"], "item_version": 1, "item_name": item["name"],
             "item_type": item["type"], "department_code": item["department_code"], "hall_id": hall.id,
             "hall_code": hall.code, "citizen_id": t["citizen_id"], "applicant_name": "历史申请人",
             "applicant_id_index": None, "channel": "window", "status": status, "version": 1, "form_json": "{}",
-            "materials": [], "precheck": {}, "evidence": None, "missing": missing if notices else [],
+            "materials": [], "precheck": {}, "evidence": None, "missing": [],
             "delivery": None, "reviews": {}, "submitted_at": t["issued_at"], "accepted_at": accepted,
             "decided_at": None if open_case else decided_utc, "finished_at": None if open_case else decided_utc,
             "promised_due": promised, "legal_due": legal, "tolerated_until": None, "stopped_since": None,
@@ -299,14 +299,18 @@ def _cases(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]]
         for k in range(notices):
             at = accepted + timedelta(hours=2 + 20 * k)
             rows.append(_event(ids[index], at, "supplement", "review", "supplement",
-                               detail={"missing": [m["code"] for m in missing[k:] or missing]}))  # fmt: skip
+                               detail={"missing": missing[k:] or missing}))  # fmt: skip
+            # Every past notice was answered (no past case waits in 补正), so its thread goes back to review.
+            rows.append(_event(ids[index], at + timedelta(hours=3), "resubmit", "supplement", "review",
+                               actor_kind="citizen"))  # fmt: skip
     repo.bulk_insert(session, "cases_event", rows)
     summary.cases += len(cases)
 
 
-def _event(case_id: int, at: datetime, action: str, src: str, dst: str, detail: dict[str, Any] | None = None) -> dict:
+def _event(case_id: int, at: datetime, action: str, src: str, dst: str, detail: dict[str, Any] | None = None,
+           actor_kind: str = "system") -> dict:  # fmt: skip
     return {"case_id": case_id, "at": at, "action": action, "from_status": src, "to_status": dst,
-            "actor_kind": "system", "actor_ref": "history", "note": "", "detail": detail or {}}  # fmt: skip
+            "actor_kind": actor_kind, "actor_ref": "history", "note": "", "detail": detail or {}}  # fmt: skip
 
 
 def _ratings(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]], ids: list[int], u: np.ndarray,
