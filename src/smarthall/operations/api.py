@@ -70,6 +70,12 @@ def post_dispatch(
     return service.act(session, actor, hall_code, data.model_dump(), now)
 
 
+@router.post("/halls/{hall_code}/facts/refresh")
+def post_facts_refresh(hall_code: str, session: DbSession, actor: Watcher, now: Now) -> dict[str, Any]:
+    """Fold the hall's today into the facts and their day-level rollup now, instead of at the next minute's fold."""
+    return service.refresh_today(session, actor, hall_code, now=now)
+
+
 @router.get("/halls/{hall_code}/forecast")
 def get_forecast(
     hall_code: str, session: DbSession, actor: Planner, now: Now, days: Annotated[int, Query(ge=1, le=60)] = 14

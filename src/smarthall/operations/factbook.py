@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from smarthall.core.clock import service_day
 from smarthall.core.tenancy import SYSTEM, Actor, supervises
 from smarthall.operations import errors
 from smarthall.operations import facts as fold_facts
@@ -52,6 +53,18 @@ def fold_changed(session: Session, *, now: datetime) -> int:
     if latest is not None and (since is None or latest > since):
         repo.set_cursor(session, CURSOR, latest)
     return len(days)
+
+
+def refresh_today(session: Session, actor: Actor, hall_code: str, *, now: datetime) -> dict[str, Any]:
+    """Fold the hall's today now (the on-demand twin of the minute job, for a manager about to read the wall screen
+    or the cockpit): its facts and rollup become a recount of today's records."""
+    ensure_viewer(actor)
+    scope = org_service.managed_scope(session, actor, hall_code)
+    if scope.kind != "hall" or scope.hall_id is None:
+        raise errors.BadLevel(detail={"code": hall_code})
+    day = service_day(now)
+    rows = fold_hall_day(session, scope.hall_id, day)
+    return {"hall_code": scope.code, "day": day.isoformat(), "fact_rows": rows, "at": now.isoformat()}
 
 
 def rebuild(session: Session, *, now: datetime, hall_ids: Sequence[int] | None = None) -> int:
@@ -230,4 +243,4 @@ def group_rows(rows: list[dict[str, Any]], key: str) -> dict[Any, list[dict[str,
     return out
 
 
-__all__ = ["SYSTEM", "fold_changed", "fold_hall_day", "hourly_arrivals", "facts", "rebuild"]
+__all__ = ["SYSTEM", "fold_changed", "fold_hall_day", "hourly_arrivals", "facts", "rebuild", "refresh_today"]

@@ -33,6 +33,7 @@ from smarthall.operations.factbook import (  # noqa: F401 (the facts' use cases,
     fold_hall_day,
     hourly_arrivals,
     rebuild,
+    refresh_today,
     scope_label,
 )
 from smarthall.org import service as org_service
@@ -217,7 +218,7 @@ def _fitted(session: Session, actor: Actor, hall: org_service.HallFacts, origin:
 
     def load() -> fc.Model | NotEnoughHistory:
         since, until = origin - timedelta(days=HISTORY_DAYS), origin - timedelta(days=1)
-        counts = repo.hourly_arrivals(session, actor, hall.code, since, until)
+        counts = facts.hourly_arrivals(session, actor, hall.code, since, until)
         try:
             return fc.fit(counts, hall.opening_hours, origin, calendar=org_service.working_calendar(session, hall))
         except fc.NotEnoughHistory as exc:
@@ -335,7 +336,7 @@ def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: dat
     model = _fitted(session, actor, hall, origin)
     calendar = org_service.working_calendar(session, hall)
     hours = fc.predict(model, hall.opening_hours, [day], calendar=calendar)
-    profiles = repo.queue_profiles(session, actor, hall.id, origin - timedelta(days=28), origin)
+    profiles = facts.queue_profiles(session, actor, hall.id, origin - timedelta(days=28), origin)
     shifts = repo.shifts_on(session, actor, hall.id, day)
     rows: list[dict[str, Any]] = []
     previous: dict[str, float] = {}
