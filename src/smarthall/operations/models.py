@@ -236,3 +236,14 @@ class FactDay(Base):
     ratings_n: Mapped[int] = mapped_column(Integer, default=0)
     ratings_sum: Mapped[int] = mapped_column(Integer, default=0)
     ratings_bad: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RosterDay(Base):
+    """The version of one hall-day's roster: every replacement of the day's shifts moves it on by one with a
+    conditional UPDATE (``version = seen``), so two managers saving the same day cannot both win."""
+
+    __tablename__ = "ops_roster_day"
+
+    hall_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

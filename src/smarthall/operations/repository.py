@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, literal, literal_column, select
+from sqlalchemy import Table, delete, func, insert, literal, literal_column, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smarthall.core.clock import SHANGHAI
@@ -31,6 +32,7 @@ from smarthall.operations.models import (
     FactDay,
     FoldCursor,
     PushSent,
+    RosterDay,
     Shift,
     Subscription,
 )
@@ -50,6 +52,39 @@ def add_shift(session: Session, values: dict[str, Any]) -> Shift:
     session.add(shift)
     session.flush()
     return shift
+
+
+def roster_version(session: Session, hall_id: int, day: date) -> int:
+    row = session.get(RosterDay, (hall_id, day))
+    return row.version if row else 0
+
+
+def bump_roster_version(session: Session, hall_id: int, day: date, seen: int) -> int | None:
+    """Move the hall-day's roster version from ``seen`` to ``seen + 1`` (one conditional statement: a concurrent
+    saver waits for the row and then finds another version); ``None`` when the version was not ``seen``."""
+    if seen == 0 and session.get(RosterDay, (hall_id, day)) is None:
+        try:
+            with session.begin_nested():
+                session.add(RosterDay(hall_id=hall_id, day=day, version=1))
+            return 1
+        except IntegrityError:  # someone saved the day's first roster meanwhile
+            return None
+    done = session.execute(
+        update(RosterDay)
+        .where(RosterDay.hall_id == hall_id, RosterDay.day == day, RosterDay.version == seen)
+        .values(version=seen + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return seen + 1 if done.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def delete_shifts_on(session: Session, hall_id: int, day: date) -> None:
+    session.execute(delete(Shift).where(Shift.hall_id == hall_id, Shift.day == day))
+
+
+def roster_days(session: Session, hall_id: int, from_day: date, to_day: date) -> set[date]:
+    stmt = select(Shift.day).where(Shift.hall_id == hall_id, Shift.day >= from_day, Shift.day <= to_day).distinct()
+    return {d for (d,) in session.execute(stmt)}
 
 
 def on_shift_at(shifts: list[Shift], now: datetime) -> list[Shift]:

@@ -1,4 +1,5 @@
-"""opsroll (issue 13): the day-level rollup of the facts (operations_fact_day), filled from the facts already there
+"""opsroll (issue 13): the day-level rollup of the facts (operations_fact_day), filled from the facts already there;
+the roster's per-day version (ops_roster_day)
 
 Revision ID: 0030_opsroll
 Revises: 0020_ops_facts
@@ -58,5 +59,15 @@ def upgrade() -> None:
         )
 
 
+    op.create_table(
+        'ops_roster_day',
+        sa.Column('hall_id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('hall_id', 'day', name=op.f('pk_ops_roster_day')),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('ops_roster_day')
     op.drop_table('operations_fact_day')
