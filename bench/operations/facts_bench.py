@@ -12,8 +12,9 @@ Steps 3 and 4 run in alternating rounds from the day-level rollup (``operations_
 and from the hourly facts alone (the rollup switched off in this process: the reads before the rollup), on the
 same database, so the two are compared under the same load.
 
-Run: ``.venv/bin/python bench/operations/facts_bench.py [DAYS] [postgresql+psycopg://…]`` (the PostgreSQL database
-is emptied first: never point it at a database you need).
+Run: ``.venv/bin/python bench/operations/facts_bench.py [DAYS] [postgresql+psycopg://…] [--reuse]`` (the PostgreSQL
+database is emptied first: never point it at a database you need; ``--reuse`` measures a database a previous run
+filled again, without generating).
 """
 
 from __future__ import annotations
@@ -56,21 +57,25 @@ def _reset_postgres(url: str) -> None:
 def main() -> None:
     days = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     url = sys.argv[2] if len(sys.argv) > 2 else None
+    reuse = "--reuse" in sys.argv[3:]  # read the database a previous run filled (PostgreSQL), generate nothing
     data_dir = Path(tempfile.mkdtemp(prefix="facts-bench-"))
     settings = Settings(data_dir=data_dir, **({"database_url": url} if url else {}))
     settings.ensure_dirs()
-    if url:
+    if url and not reuse:
         _reset_postgres(url)
     migrate.upgrade(settings.resolved_database_url)
     setup_security(settings)
     db = Database(settings.resolved_database_url, pool_size=2)
     now = datetime.now(UTC)
-    with db.unit_of_work() as session:
-        seed_demo(session, password="bench")  # noqa: S106
-    t0 = time.perf_counter()
-    with db.unit_of_work() as session:
-        summary = flows.load_history(session, days=days, hall_codes=None, seed=1, now=now)
-    history_s = time.perf_counter() - t0
+    summary: dict[str, object] = {"reused": True}
+    history_s = 0.0
+    if not reuse:
+        with db.unit_of_work() as session:
+            seed_demo(session, password="bench")  # noqa: S106
+        t0 = time.perf_counter()
+        with db.unit_of_work() as session:
+            summary = flows.load_history(session, days=days, hall_codes=None, seed=1, now=now)
+        history_s = time.perf_counter() - t0
     yesterday = service_day(now) - timedelta(days=1)
     with db.unit_of_work() as session:
         halls = [org_service.facts_of(h) for h in org_service.list_halls(session)]

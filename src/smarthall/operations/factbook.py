@@ -111,12 +111,26 @@ def _check_range(from_day: date, to_day: date) -> None:
         raise errors.BadRange(detail={"from": from_day.isoformat(), "to": to_day.isoformat(), "max_days": MAX_DAYS})
 
 
+def scope_of(session: Session, code: str) -> org_service.ScopeFacts | None:
+    """``org_service.scope_facts`` remembered for the request (a cockpit names its scope, chain and children many
+    times over; the session lives for one request)."""
+    memo: dict[str, org_service.ScopeFacts | None] = session.info.setdefault("operations.scopes", {})
+    if code not in memo:
+        memo[code] = org_service.scope_facts(session, code)
+    return memo[code]
+
+
 def resolve(session: Session, actor: Actor, level: str, code: str) -> org_service.ScopeFacts:
     if level not in LEVELS:
         raise errors.BadLevel(detail={"level": level})
+    memo: dict[tuple[Any, ...], org_service.ScopeFacts] = session.info.setdefault("operations.resolved", {})
+    key = (actor.kind, actor.id, actor.role, level, code)
+    if key in memo:
+        return memo[key]
     scope = org_service.managed_scope(session, actor, code)
     if (level == "hall") != (scope.kind == "hall") or (scope.kind == "region" and scope.level != level):
         raise errors.BadLevel(detail={"level": level, "code": code, "actual": scope.level})
+    memo[key] = scope
     return scope
 
 
@@ -193,7 +207,7 @@ def _children(session: Session, scope: org_service.ScopeFacts) -> dict[str, tupl
 
     node = find(org_service.region_tree(session))
     for child in node.children if node is not None else ():
-        facts_ = org_service.scope_facts(session, child.code)
+        facts_ = scope_of(session, child.code)
         if facts_ is not None:
             out[facts_.region_path] = (child.code, child.name)
     for hall in org_service.list_halls(session):
@@ -222,7 +236,7 @@ def _group_value(g: str, row: dict[str, Any], scope: org_service.ScopeFacts, chi
 
 
 def scope_label(session: Session, code: str) -> str:
-    scope = org_service.scope_facts(session, code)
+    scope = scope_of(session, code)
     return scope.name if scope else code
 
 

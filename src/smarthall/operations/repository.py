@@ -363,7 +363,7 @@ def fact_sums(
     model: Any = Fact if grain is None else FactDay
     groups = GROUPS if grain is None else ROLLUP_GROUPS
     cols = [groups[g].label(g) for g in group_by]
-    sums = [func.coalesce(func.sum(getattr(model, m)), 0).label(m) for m in measures]
+    sums = _SUMS[grain is None] if measures is MEASURES else _sums(model, measures)
     stmt = select(*cols, *sums).where(hall_scope(model, actor), model.day >= from_day, model.day <= to_day)
     if grain is not None:
         stmt = stmt.where(FactDay.grain == grain)
@@ -376,7 +376,16 @@ def fact_sums(
         stmt = stmt.where(Fact.queue_code == queue)
     if cols:
         stmt = stmt.group_by(*[groups[g] for g in group_by]).order_by(*[groups[g] for g in group_by])
-    return [dict(row) for row in session.execute(stmt).mappings()]
+    result = session.execute(stmt)
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
+
+
+def _sums(model: Any, measures: Sequence[str]) -> list[Any]:
+    return [func.coalesce(func.sum(getattr(model, m)), 0).label(m) for m in measures]
+
+
+_SUMS = {True: _sums(Fact, MEASURES), False: _sums(FactDay, MEASURES)}  # built once: 37 sums per statement
 
 
 def hourly_arrival_rows(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
-from smarthall.core import broadcast
+from smarthall.core import broadcast, i18n
 from smarthall.core.cache import cached
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import after_commit
@@ -40,6 +40,7 @@ from smarthall.org import service as org_service
 from smarthall.queueing import console, facts
 from smarthall.queueing.service import channel
 from smarthall.rules import service as rules_service
+from smarthall.venue import service as venue_service
 
 FORECAST_CACHE = "operations.forecast"
 FORECAST_SECONDS = 3600.0
@@ -132,6 +133,10 @@ def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[
         seats,
     )
     alerts, recs = dispatch.judge(queues, seats, off, goal)
+    alerts += _growth_alerts(session, actor, hall, now)
+    faults = _faults(session, actor, hall, now)
+    if any(f["severity"] == "alert" for f in faults):
+        alerts.append({"kind": "device_fault", "count": sum(f["severity"] == "alert" for f in faults)})
     names = queue_names(session)
     for entry in (*alerts, *recs):
         if "queue" in entry:
@@ -155,10 +160,57 @@ def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[
             {k: v for k, v in asdict(s).items() if k != "items"} | {"comprehensive": s.items is None} for s in seats
         ],
         "off_seat": [asdict(o) for o in off],
+        "faults": faults,
         "long_wait_count": sum(q.over_long_wait for q in queues),
         "alerts": alerts,
         "recommendations": recs,
     }
+
+
+def _faults(session: Session, actor: Actor, hall: org_service.HallFacts, now: datetime) -> list[dict[str, Any]]:
+    """The hall's open device faults, newest first, with the kind in words."""
+    out = []
+    for f in venue_service.open_faults(session, actor):
+        if f.hall_code != hall.code:
+            continue
+        out.append(
+            {
+                "id": f.id,
+                "device_code": f.device_code,
+                "kind": f.kind,
+                "kind_zh": i18n.translate(f"venue.fault.{f.kind}", "zh"),
+                "kind_en": i18n.translate(f"venue.fault.{f.kind}", "en"),
+                "severity": f.severity,
+                "status": f.status,
+                "since": f.opened_at.astimezone(SHANGHAI).isoformat(),
+                "minutes_open": max(0, int((now - f.opened_at).total_seconds() // 60)),
+            }
+        )
+    return out
+
+
+def _growth_alerts(
+    session: Session, actor: Actor, hall: org_service.HallFacts, now: datetime
+) -> list[dict[str, Any]]:
+    """Queues whose arrivals over the last hour run above the forecast's band (none without a forecast)."""
+    try:
+        model = _fitted(session, actor, hall, service_day(now))
+    except NotEnoughHistory:
+        return []
+    local = now.astimezone(SHANGHAI)
+    calendar = org_service.working_calendar(session, hall)
+    expected_by_hour = {
+        h.hour: {q: m for q, (m, _lo, _hi) in h.queues.items()}
+        for h in fc.predict(model, hall.opening_hours, [local.date()], calendar=calendar)
+    }
+    today = facts.hourly_arrivals(session, actor, hall.code, local.date(), local.date()).get(local.date(), {})
+    arrived = dispatch.last_hour(today, local.hour, local.minute, so_far=True)
+    expected = dispatch.last_hour(expected_by_hour, local.hour, local.minute, so_far=False)
+    return [
+        {"kind": "faster_than_forecast", "queue": q, "arrived": round(n), "expected": round(expected.get(q, 0.0), 1)}
+        for q, n in sorted(arrived.items())
+        if dispatch.faster_than_forecast(round(n), expected.get(q, 0.0))
+    ]
 
 
 def act(session: Session, actor: Actor, hall_code: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
