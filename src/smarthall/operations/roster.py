@@ -170,3 +170,48 @@ def seed_plan(session: Session, halls: Sequence[org_service.HallFacts], *, from_
             repo.bump_roster_version(session, hall.id, day, repo.roster_version(session, hall.id, day))
             made += 1
     return made
+
+
+SLOTS = 2  # shifts per person and day on the roster page (a morning and an afternoon; the API takes any number)
+EDIT_ROLES = ("clerk", "guide", "approver")
+
+
+def editor(
+    session: Session, actor: Actor, hall_code: str, day: date, posted: Sequence[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """What the roster page shows: the day's roster, and per staff member of the hall their shifts in ``SLOTS``
+    slots (empty slots to fill), with the hall's windows to choose from; ``posted``: the shifts of a refused save,
+    shown again as entered."""
+    data = day_roster(session, actor, hall_code, day)
+    hall = org_service.hall_facts(session, hall_code)
+    members = identity_service.active_staff(session, hall_id=hall.id, roles=EDIT_ROLES)
+    shown = data["shifts"] if posted is None else list(posted)
+    rows = []
+    for m in sorted(members, key=lambda s: (EDIT_ROLES.index(s.role), s.window_code or "~", s.id)):
+        mine = [s for s in shown if s["staff_id"] == m.id]
+        slots = mine + [{"window_code": None, "starts": "", "ends": ""}] * max(0, SLOTS - len(mine))
+        rows.append({"staff_id": m.id, "name": m.name, "role": m.role, "home_window": m.window_code, "slots": slots})
+    windows = [{"code": w.code, "number": w.number, "name": w.name} for w in facts.hall_windows(session, hall.id)]
+    return {**data, "rows": rows, "windows": windows}
+
+
+def from_form(form: dict[str, str]) -> dict[str, Any]:
+    """The roster body of the page's form: fields ``s<staff>_<slot>_{starts,ends,window}``; a slot with neither
+    time is no shift."""
+    shifts: list[dict[str, Any]] = []
+    keys = sorted({k.rsplit("_", 1)[0] for k in form if k.startswith("s") and k.count("_") == 2})
+    for key in keys:
+        starts, ends = form.get(f"{key}_starts", "").strip(), form.get(f"{key}_ends", "").strip()
+        if not starts and not ends:
+            continue
+        try:
+            staff_id = int(key[1:].split("_")[0])
+        except ValueError:
+            raise RosterInvalid(detail={"field": key, "reason": "staff_not_in_hall"}) from None
+        shifts.append({"staff_id": staff_id, "window_code": form.get(f"{key}_window") or None, "starts": starts,
+                       "ends": ends, "queues": []})  # fmt: skip
+    try:
+        version = int(form.get("version", "0"))
+    except ValueError:
+        version = -1
+    return {"version": version, "shifts": shifts}
