@@ -69,6 +69,12 @@ def test_console_faults_growth_alert_and_roster_page(env, live_server, browser):
         _shot(page, "opsroll-roster-refused")
         page.goto(f"{live_server}/operations/staffing?hall={HALL}&date={day}")
         row = page.inner_text("[data-testid=staffing-table] tr[data-hour='9']")
-        assert "\t1\t" in row or row.split("\t")[6].strip() == "1", row
+        assert row.split("\t")[6].strip() == "1", row  # the rostered column
+        page.check("[data-testid=staffing-check]")
+        page.click("text=查看")
+        page.wait_for_selector("[data-testid=staffing-simulation]")
+        assert "模拟日" in page.inner_text("[data-testid=staffing-simulation]")
+        assert page.inner_text("[data-testid=sim-9]").strip().isdigit()
+        _shot(page, "opsroll-staffing-simulated")
     finally:
         context.close()

@@ -129,9 +129,11 @@ def get_staffing(
     actor: Planner,
     now: Now,
     day: Annotated[date | None, Query(alias="date")] = None,
+    check: bool = False,
 ) -> dict[str, Any]:
-    """Counters needed per hour for the hall's targets, against the rostered staff (gaps negative)."""
-    return service.staffing(session, actor, hall_code, day or service.service_day(now), now)
+    """Counters needed per hour for the hall's targets, against the rostered staff (gaps negative); ``check=true``
+    adds the day simulated: the plan found by simulation and the Erlang plan, with their simulated waits per hour."""
+    return service.staffing(session, actor, hall_code, day or service.service_day(now), now, check=check)
 
 
 @router.get("/halls/{hall_code}/quiet-hours")

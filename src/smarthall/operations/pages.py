@@ -75,12 +75,13 @@ def staffing_page(
     now: Now,
     hall: Hall = None,
     day: Annotated[date | None, Query(alias="date")] = None,
+    check: bool = False,
 ) -> Response:
     if (denied := gate(request, actor, "operations.plan")) is not None:
         return denied
     chosen = day or service_day(now)
     try:
-        data = service.staffing(session, actor, hall or actor.hall_code or "", chosen, now)
+        data = service.staffing(session, actor, hall or actor.hall_code or "", chosen, now, check=check)
     except HallError as exc:
         shown = {"data": None, "error": exc, "day": chosen, "hall_name": _hall_name(session, actor, hall or "")}
         return render(request, "operations/staffing.html", shown, status_code=exc.status_)

@@ -26,6 +26,7 @@ from smarthall.identity import service as identity_service
 from smarthall.operations import dispatch, erlang
 from smarthall.operations import forecast as fc
 from smarthall.operations import repository as repo
+from smarthall.operations import staffing as plans
 from smarthall.operations.errors import NotEnoughHistory, RangeTooLong, UnknownAction, WindowChanged
 from smarthall.operations.factbook import (  # noqa: F401 (the facts' use cases, reached through this service)
     default_code,
@@ -372,9 +373,13 @@ def quiet_hours_of_day(session: Session, hall_code: str, day: date, now: datetim
     return []
 
 
-def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: datetime) -> dict[str, Any]:
+def staffing(
+    session: Session, actor: Actor, hall_code: str, day: date, now: datetime, *, check: bool = False
+) -> dict[str, Any]:
     """Counters needed per hour and queue for the hall's targets (SIPP and Lag-SIPP on the forecast, Erlang C),
-    against the staff rostered; hours short of staff are marked."""
+    against the staff rostered; hours short of staff are marked. With ``check``, the day is also simulated: the
+    plan found by simulation (which staffs the backlog SIPP misses) and the Erlang plan, each with its simulated
+    waits per hour."""
     origin = service_day(now)
     if not 0 <= (day - origin).days < MAX_DAYS:
         raise RangeTooLong(detail={"date": day.isoformat(), "from": origin.isoformat(), "days": MAX_DAYS})
@@ -423,11 +428,13 @@ def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: dat
                 "gap": rostered - plan,
             }
         )
+    simulation = _simulated(session, hall, day, origin, rows, profiles, goal) if check and rows else None
     return {
         "hall_code": hall.code,
         "hall_name": hall.name,
         "queue_names": queue_names(session),
         "date": day.isoformat(),
+        **({"simulation": simulation} if simulation is not None else {}),
         "targets": {
             "mean_minutes": goal.mean,
             "p95_minutes": goal.levels[0][0],
@@ -436,4 +443,66 @@ def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: dat
         "hours": rows,
         "counter_hours": {"plan": sum(r["plan"] for r in rows), "rostered": sum(r["rostered"] for r in rows)},
         "short_hours": [r["hour"] for r in rows if r["gap"] < 0],
+    }
+
+
+SIMULATION_CACHE = "operations.staffing.simulated"
+
+
+def _simulated(
+    session: Session,
+    hall: org_service.HallFacts,
+    day: date,
+    origin: date,
+    rows: list[dict[str, Any]],
+    profiles: dict[str, tuple[float | None, float]],
+    goal: erlang.Target,
+) -> dict[str, Any]:
+    """The forecast day simulated (``staffing.check_day``), each hour's row given ``simulated`` and ``plan_checked``
+    (counters, simulated mean and P95 wait, share of period-days meeting the target); remembered for an hour."""
+
+    def load() -> plans.DayCheck:
+        hours = [(r["hour"], {q: v["arrivals"] for q, v in r["queues"].items()}) for r in rows]
+        service_of = {q: ((profiles.get(q, (None, 0.0))[0] or DEFAULT_SERVICE_MINUTES), profiles.get(q, (None, 0.0))[1])
+                      for r in rows for q in r["queues"]}  # fmt: skip
+        model = plans.forecast_model(hours, service_of)
+        first = int(model.start // 60)
+        baseline = {
+            q: tuple(
+                next((max(r["queues"][q]["sipp"], r["queues"][q]["lag_sipp"]) for r in rows
+                      if r["hour"] == first + p and q in r["queues"]), 0)  # fmt: skip
+                for p in range(model.periods)
+            )
+            for q in service_of
+        }
+        return plans.check_day(model, plans.Staffing(model.start, model.period, baseline), goal,
+                               key=f"{hall.code}:{day.isoformat()}", day=day)  # fmt: skip
+
+    key = (hall.id, day, origin, goal)
+    result = cached(session, SIMULATION_CACHE, key, load, seconds=FORECAST_SECONDS)
+    first = int(result.plan.start // 60)
+
+    def words(c: plans.PeriodCheck) -> dict[str, Any]:
+        return {"counters": c.counters, "mean_wait_min": c.mean_wait, "p95_wait_min": c.p95_wait,
+                "met_share": round(c.met_share, 3)}  # fmt: skip
+
+    by_hour = {first + p: (sim, base) for p, (sim, base) in enumerate(zip(result.simulated, result.baseline,
+                                                                          strict=True))}  # fmt: skip
+    for r in rows:
+        sim, base = by_hour[r["hour"]]
+        r["simulated"], r["plan_checked"] = words(sim), words(base)
+
+    def met(checks: list[plans.PeriodCheck]) -> float:
+        n = sum(c.period_days for c in checks)
+        return round(sum(c.met_share * c.period_days for c in checks) / n, 3) if n else 1.0
+
+    return {
+        "days": result.days,
+        "counter_hours": {"simulated": sum(c.counters for c in result.simulated),
+                          "plan": sum(c.counters for c in result.baseline)},  # fmt: skip
+        "met_share": {"simulated": met(result.simulated), "plan": met(result.baseline)},
+        "worst_1pct_wait_min": result.worst_wait,
+        "hours": [
+            {"hour": h, "simulated": words(sim), "plan_checked": words(base)} for h, (sim, base) in by_hour.items()
+        ],
     }
