@@ -107,5 +107,5 @@ def test_fold_today_refuses_other_halls_and_wrong_roles(env, client):
     other = auth(client, "other_mgr2")
     assert_problem(client.post("/api/v1/halls/H-690102/facts/refresh", headers=other), 403, "out_of_scope")
     clerk = auth(client, "clerk1")
-    assert_problem(client.post("/api/v1/halls/H-690102/facts/refresh", headers=clerk), 403, "forbidden")
+    assert_problem(client.post("/api/v1/halls/H-690102/facts/refresh", headers=clerk), 403, "forbidden_role")
     assert_problem(client.post("/api/v1/halls/H-690102/facts/refresh"), 401, "unauthorized")
