@@ -20,3 +20,4 @@ from smarthall.queueing import models as queueing_models  # noqa: F401
 from smarthall.rules import models as rules_models  # noqa: F401
 from smarthall.venue import models as venue_models  # noqa: F401
 from smarthall.webhooks import models as webhooks_models  # noqa: F401
+from smarthall.staff import models as staff_models  # noqa: F401
