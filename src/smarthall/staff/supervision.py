@@ -91,13 +91,13 @@ def live(session: Session, actor: Actor, hall: org_service.HallFacts, *, now: da
                 row["flags"].append("long_service")
         elif ws.status == "paused":
             row["state"] = "paused"
-            row["paused_since"] = ws.updated_at
-            row["paused_minutes"] = _minutes(ws.updated_at, now)
+            row["paused_since"] = ws.status_since or ws.signed_in_at
+            row["paused_minutes"] = _minutes(row["paused_since"], now)
             if (row["paused_minutes"] or 0) >= pause_limit:
                 row["flags"].append("paused_long")
         else:
             row["state"] = "idle"
-            marks = [m for m in (last_finish.get(ws.window_code), ws.signed_in_at) if m is not None]
+            marks = [m for m in (last_finish.get(ws.window_code), ws.signed_in_at, ws.status_since) if m is not None]
             since = max(marks) if marks else None
             row["idle_since"] = since
             row["idle_minutes"] = _minutes(since, now)
@@ -154,7 +154,7 @@ def _candidates(view: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
             out.append(
                 (
                     "paused_long",
-                    f"{row['window_code']}@{row['paused_since'].isoformat()}"[:80],
+                    f"{row['window_code']}@{row['paused_since'].isoformat() if row['paused_since'] else '-'}"[:80],
                     {**base, "minutes": row["paused_minutes"]},
                 )
             )

@@ -22,6 +22,8 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('queue_window_session') as batch:
+        batch.add_column(sa.Column('status_since', TS, nullable=True))
     op.create_table(
         'staff_alert',
         sa.Column('id', BIGINT, autoincrement=True, nullable=False),
@@ -102,3 +104,5 @@ def downgrade() -> None:
     op.drop_table('staff_course_attempt')
     op.drop_table('staff_course')
     op.drop_table('staff_alert')
+    with op.batch_alter_table('queue_window_session') as batch:
+        batch.drop_column('status_since')
