@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"rules.read", "catalog.override"}
         | {"operations.live", "operations.dispatch", "operations.plan"}
         | {"device.manage", "venue.faults", "locker.load"}
+        | {"staff.performance", "staff.supervise", "staff.courses"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
@@ -41,12 +42,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"consult.edit", "consult.review", "consult.metrics"}
         | {"rules.read", "rules.manage", "catalog.override"}
         | {"apiclient.manage"}
+        | {"staff.performance", "staff.weights"}
     ),
     "auditor": frozenset(
         {"staff.home", "audit.read", "audit.verify", "staff.read"}
         | {"archive.read", "archive.verify"}
         | {"evaluation.stats", "evaluation.appeal_decide"}
         | {"rules.read"}
+        | {"staff.performance"}
     ),
     "citizen": frozenset({"citizen.self", "case.submit", "queue.issue", "appointment.book"}),
     "kiosk": frozenset({"device.kiosk", "evaluation.link", "assist.request", "queue.issue", "venue.self_service"}),

@@ -172,6 +172,14 @@ def staff_in_scope(session: Session, actor: Actor, code: str) -> Staff:
     return staff
 
 
+def _check_grant(session: Session, staff: Staff, role: str) -> None:
+    """What other domains require before ``role`` is granted (e.g. a passed course): each check raises to refuse."""
+    from smarthall.core.registry import registry_of
+
+    for check in registry_of(session).contributions("identity.role_grant_checks"):
+        check(session, staff, role)
+
+
 def change_staff(session: Session, actor: Actor, code: str, data: StaffChange, *, now: datetime) -> Staff:
     """Change an account's role, department, window, activity (or record its holder's ID number once)."""
     _ensure_manager(actor)
@@ -193,6 +201,8 @@ def change_staff(session: Session, actor: Actor, code: str, data: StaffChange, *
     _check_binding(session, role=role, department_code=department, window_code=window, hall_id=staff.hall_id)
     if active:
         _check_duties(session, role=role, old_role=staff.role, person=person, account_id=staff.id)
+    if role != staff.role:
+        _check_grant(session, staff, role)
     before: dict[str, Any] = {
         "role": staff.role,
         "department_code": staff.department_code,

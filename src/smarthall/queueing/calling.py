@@ -78,6 +78,7 @@ def set_window_status(session: Session, actor: Actor, *, window_code: str, statu
     """Pause, resume or sign out of the window ``actor`` is signed in at."""
     window, _ = _signed_in(session, actor, window_code)
     ws = repo.set_window_status(session, actor, window_code=window.code, status=status, hall_code=window.hall_code)
+    ws.status_since = now  # how long a window has been paused, for the manager's supervision view
     message = {"type": "window", "window_code": window.code, "status": status}
     publish(session, window.hall_id, window.hall_code, message, now=now)
     return ws

@@ -145,6 +145,7 @@ class WindowSession(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16))  # open / paused / closed
     signed_in_at: Mapped[datetime | None] = mapped_column()
     priority_streak: Mapped[int] = mapped_column(Integer, default=0)
+    status_since: Mapped[datetime | None] = mapped_column()  # the last pause, resume or sign-out (supervision)
 
 
 TICKET_STATUSES = frozenset({"waiting", "called", "skipped", "finished", "cancelled"})

@@ -94,6 +94,18 @@ _RULES: tuple[RuleDef, ...] = (
     _int("venue.pairing_code_minutes", 15, "minutes", 1, 1440, source="§7, §9"),
     _int("venue.locker_code_attempts", 5, "times", 1, 20, source="§6.9, §9"),
     _int("venue.kiosk_idle_seconds", 90, "seconds", 15, 1800, source="Annex B, 适老化"),
+    RuleDef(
+        "staff.score_weights",
+        "map",
+        {"handled": 30, "service_time": 10, "on_time": 20, "good_rating": 30, "complaints": 10},
+        "",
+        minimum=0,
+        maximum=100,
+        source="§8.2",
+    ),
+    _int("staff.long_service_minutes", 30, "minutes", 1, 480, source="§8.1"),
+    _int("staff.idle_alert_minutes", 10, "minutes", 1, 240, source="§8.1"),
+    _int("staff.pause_alert_minutes", 20, "minutes", 1, 480, source="§8.1"),
 )
 
 RULES: dict[str, RuleDef] = {rule.key: rule for rule in _RULES}

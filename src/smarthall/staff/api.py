@@ -1,0 +1,129 @@
+"""Staff JSON API: performance ranking, one's own record and CSV export (8.2); the supervision live view, scans
+and alert acknowledgement (8.1); courses and quizzes (8.3). Thin: the logic is in the modules it calls."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from smarthall.core.deps import DbSession, LoggedIn, Now, require
+from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.tenancy import Actor
+from smarthall.core.types import day_query
+from smarthall.staff import competence, performance, supervision
+
+router = APIRouter(route_class=UnitOfWorkRoute, tags=["staff"])
+PerfReader = Annotated[Actor, Depends(require("staff.performance"))]
+Supervisor = Annotated[Actor, Depends(require("staff.supervise"))]
+CourseManager = Annotated[Actor, Depends(require("staff.courses"))]
+StaffMember = Annotated[Actor, Depends(require("staff.home"))]
+HallCode = Annotated[str | None, Query(max_length=32)]
+From = Annotated[date | None, day_query("from")]
+To = Annotated[date | None, day_query("to")]
+
+
+class WeightsSet(BaseModel):
+    scope_code: str = Field(min_length=1, max_length=32)
+    weights: dict[str, Any]
+    note: str = Field(default="", max_length=500)
+
+
+class AlertAck(BaseModel):
+    note: str = Field(default="", max_length=500)
+
+
+def _ranking(
+    session: DbSession,
+    actor: PerfReader,
+    now: Now,
+    hall_code: HallCode = None,
+    date_from: From = None,
+    date_to: To = None,
+) -> dict[str, Any]:
+    return performance.ranking(session, actor, hall_code=hall_code, date_from=date_from, date_to=date_to, now=now)
+
+
+@router.get("/staff-performance")
+def ranking(data: Annotated[dict[str, Any], Depends(_ranking)]) -> dict[str, Any]:
+    """The hall's ranking for a period (default: this month): served, handling time, on time, good ratings,
+    complaints, score and rank (names masked)."""
+    return data
+
+
+@router.get("/staff-performance.csv", response_class=Response)
+def ranking_csv(data: Annotated[dict[str, Any], Depends(_ranking)]) -> Response:
+    """The same ranking as CSV (UTF-8 with BOM for spreadsheet programs)."""
+    name = f"performance-{data['hall_code']}-{data['date_from']}-{data['date_to']}.csv"
+    return Response(
+        performance.ranking_csv(data),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/staff-performance/me")
+def my_record(session: DbSession, actor: StaffMember, now: Now, date_from: From = None, date_to: To = None) -> Any:
+    """One's own figures, score and rank in the hall, and the courses one has passed."""
+    return performance.record(session, actor, staff_code=None, date_from=date_from, date_to=date_to, now=now)
+
+
+@router.get("/staff-performance/staff/{staff_code}")
+def staff_record(
+    staff_code: str, session: DbSession, actor: StaffMember, now: Now, date_from: From = None, date_to: To = None
+) -> Any:
+    """A staff member's record: oneself, or anyone in scope for a reader of performance (404 otherwise)."""
+    return performance.record(session, actor, staff_code=staff_code[:40], date_from=date_from, date_to=date_to, now=now)
+
+
+@router.put("/staff-performance/weights")
+def set_weights(body: WeightsSet, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, int]:
+    """Set the score weights at a hall or a region one manages (inherited down the hall tree)."""
+    return performance.set_weights(
+        session, actor, scope_code=body.scope_code, values=body.weights, note=body.note, now=now
+    )
+
+
+@router.get("/staff-supervision")
+def live(session: DbSession, actor: Supervisor, now: Now, hall_code: HallCode = None) -> Any:
+    """The live view of the hall's windows and staff, with the recorded alerts."""
+    return supervision.live_view(session, actor, hall_code, now=now)
+
+
+@router.post("/staff-supervision/scan")
+def scan(session: DbSession, actor: Supervisor, now: Now, hall_code: HallCode = None) -> Any:
+    """Record an alert for every flagged episode not yet recorded; the new alerts."""
+    return supervision.scan(session, actor, hall_code, now=now)
+
+
+@router.post("/staff-supervision/alerts/{alert_id}/ack")
+def acknowledge(alert_id: int, body: AlertAck, session: DbSession, actor: Supervisor, now: Now) -> Any:
+    """The manager has dealt with an alert (once)."""
+    return supervision.acknowledge(session, actor, alert_id, note=body.note, now=now)
+
+
+@router.post("/staff-courses", status_code=201)
+def create_course(body: competence.CourseCreate, session: DbSession, actor: CourseManager, now: Now) -> Any:
+    """A course with its quiz for the hall's staff (optionally required before a role is granted)."""
+    return competence.create_course(session, actor, body, now=now)
+
+
+@router.get("/staff-courses")
+def list_courses(session: DbSession, actor: StaffMember, hall_code: HallCode = None) -> Any:
+    """The hall's courses (without the answers), each marked passed or not for the caller."""
+    return competence.list_courses(session, actor, hall_code)
+
+
+@router.get("/staff-courses/{course_id}")
+def get_course(course_id: int, session: DbSession, actor: StaffMember) -> Any:
+    course = competence.get_course(session, actor, course_id)
+    return competence.course_read(course, with_answers=actor.has("staff.courses"))
+
+
+@router.post("/staff-courses/{course_id}/attempts", status_code=201)
+def take_quiz(course_id: int, body: competence.AttemptCreate, session: DbSession, actor: StaffMember, now: Now) -> Any:
+    """Answer the course's quiz: the score is recorded; a pass shows on one's record."""
+    return competence.take_quiz(session, actor, course_id, body, now=now)

@@ -1,0 +1,70 @@
+"""Staff supervision alerts (8.1) and competence courses with their quiz attempts (8.3).
+
+Performance (8.2) keeps no table of its own: it is computed from the tickets, cases and ratings it measures, so a
+ranking always matches a recount from the raw records.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
+
+
+class StaffAlert(IdMixin, TimestampMixin, Base):
+    """One supervision alert to the hall manager: a window idle while its queue waits, a service running too long,
+    a window paused too long, a bad rating. ``subject_ref`` makes one alert per episode (a rescan raises none)."""
+
+    __tablename__ = "staff_alert"
+    __table_args__ = (UniqueConstraint("hall_id", "kind", "subject_ref"),)
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    region_path: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # idle | long_service | paused_long | bad_rating
+    window_code: Mapped[str | None] = mapped_column(String(40))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("identity_staff.id"), index=True)
+    subject_ref: Mapped[str] = mapped_column(String(80))
+    raised_at: Mapped[datetime] = mapped_column(index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Course(IdMixin, TimestampMixin, Base):
+    """A course with its quiz, made by a hall manager for the staff of the hall."""
+
+    __tablename__ = "staff_course"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    region_path: Mapped[str] = mapped_column(String(200), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)  # text, options, answer
+    pass_percent: Mapped[int] = mapped_column(Integer, default=80)
+    required_for_role: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class CourseAttempt(IdMixin, Base):
+    """One staff member's answers to a course's quiz and the score they earned."""
+
+    __tablename__ = "staff_course_attempt"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("staff_course.id"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("identity_staff.id"), index=True)
+    answers: Mapped[list[int]] = mapped_column(JsonType, default=list)
+    correct: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)  # percent
+    passed: Mapped[bool] = mapped_column(Boolean)
+    taken_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,224 @@
+"""Staff pages: the performance ranking (人员绩效) with CSV export, the supervision live view (窗口监督) with alerts
+to acknowledge, one's own record with courses (我的绩效与培训), a course's quiz, and the course editor."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from smarthall.core.deps import CurrentActor, DbSession, Now
+from smarthall.core.errors import HallError, ValidationFailed
+from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.org import service as org_service
+from smarthall.staff import competence, performance, scoring, supervision
+from smarthall.web.templating import error_page, gate, render
+
+router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
+HallCode = Annotated[str | None, Query(max_length=32)]
+DayText = Annotated[str, Query(max_length=10)]
+
+
+def _days(from_text: str, to_text: str) -> tuple[date | None, date | None]:
+    try:
+        return (date.fromisoformat(from_text) if from_text else None, date.fromisoformat(to_text) if to_text else None)
+    except ValueError as exc:
+        raise ValidationFailed("日期格式错误", "Invalid date", code="bad_date") from exc
+
+
+@router.get("/staff/performance")
+def performance_page(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    hall_code: HallCode = None,
+    from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
+    to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.performance")) is not None:
+        return denied
+    try:
+        date_from, date_to = _days(from_text, to_text)
+        data = performance.ranking(session, actor, hall_code=hall_code, date_from=date_from, date_to=date_to, now=now)
+    except HallError as exc:
+        return error_page(request, exc)
+    query = f"hall_code={data['hall_code']}&from={data['date_from']}&to={data['date_to']}"
+    chart = {
+        "labels": [f"{r['staff_code']} {r['name']}" for r in data["rows"] if r["score"] is not None],
+        "scores": [r["score"] for r in data["rows"] if r["score"] is not None],
+    }
+    return render(
+        request,
+        "staff/performance.html",
+        {
+            "data": data,
+            "halls": org_service.halls_in_scope(session, actor),
+            "measures": scoring.MEASURES,
+            "query": query,
+            "chart_json": json.dumps(chart, ensure_ascii=False),
+        },
+    )
+
+
+@router.get("/staff/supervision")
+def supervision_page(
+    request: Request, session: DbSession, actor: CurrentActor, now: Now, hall_code: HallCode = None
+) -> Response:
+    if (denied := gate(request, actor, "staff.supervise")) is not None:
+        return denied
+    try:
+        view = supervision.live_view(session, actor, hall_code, now=now)
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(
+        request, "staff/supervision.html", {"view": view, "halls": org_service.halls_in_scope(session, actor)}
+    )
+
+
+@router.post("/staff/supervision/scan")
+def supervision_scan(
+    request: Request, session: DbSession, actor: CurrentActor, now: Now, hall_code: HallCode = None
+) -> Response:
+    if (denied := gate(request, actor, "staff.supervise")) is not None:
+        return denied
+    try:
+        supervision.scan(session, actor, hall_code, now=now)
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return RedirectResponse(f"/staff/supervision?hall_code={hall_code or actor.hall_code or ''}", status_code=303)
+
+
+@router.post("/staff/supervision/alerts/{alert_id}/ack")
+def supervision_ack(
+    alert_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.supervise")) is not None:
+        return denied
+    try:
+        alert = supervision.acknowledge(session, actor, alert_id, note=note, now=now)
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return RedirectResponse(f"/staff/supervision?hall_code={alert['hall_code']}", status_code=303)
+
+
+@router.get("/staff/me")
+def my_page(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
+    to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.home")) is not None:
+        return denied
+    try:
+        date_from, date_to = _days(from_text, to_text)
+        data = performance.record(session, actor, staff_code=None, date_from=date_from, date_to=date_to, now=now)
+        courses = competence.list_courses(session, actor, None)
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(request, "staff/me.html", {"data": data, "r": data["record"], "courses": courses})
+
+
+@router.get("/staff/courses/new")
+def course_new_page(request: Request, actor: CurrentActor) -> Response:
+    if (denied := gate(request, actor, "staff.courses")) is not None:
+        return denied
+    return render(request, "staff/course_new.html", {"error": None, "form": {}})
+
+
+def _questions(text: str) -> list[dict[str, Any]]:
+    """Questions typed one block per question: the question, then one option a line, the right one starting
+    with ``*``; blocks separated by an empty line."""
+    out: list[dict[str, Any]] = []
+    for block in [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]:
+        lines = [ln.strip() for ln in block.strip().split("\n") if ln.strip()]
+        options = [ln.lstrip("*").strip() for ln in lines[1:]]
+        answers = [i for i, ln in enumerate(lines[1:]) if ln.startswith("*")]
+        out.append({"text": lines[0], "options": options, "answer": answers[0] if len(answers) == 1 else -1})
+    return out
+
+
+@router.post("/staff/courses/new")
+def course_create(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    code: Annotated[str, Form(max_length=40)],
+    title: Annotated[str, Form(max_length=200)],
+    questions: Annotated[str, Form(max_length=20000)],
+    body: Annotated[str, Form(max_length=20000)] = "",
+    pass_percent: Annotated[int, Form(ge=1, le=100)] = 80,
+    required_for_role: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.courses")) is not None:
+        return denied
+    form = {"code": code, "title": title, "questions": questions, "body": body, "pass_percent": pass_percent}
+    try:
+        data = competence.CourseCreate(
+            code=code,
+            title=title,
+            body=body,
+            questions=_questions(questions),
+            pass_percent=pass_percent,
+            required_for_role=required_for_role or None,
+        )
+        competence.create_course(session, actor, data, now=now)
+    except ValidationError:
+        session.rollback()
+        return render(request, "staff/course_new.html", {"error": competence.BadQuiz(), "form": form}, status_code=422)
+    except HallError as exc:
+        session.rollback()
+        return render(request, "staff/course_new.html", {"error": exc, "form": form}, status_code=exc.status_)
+    return RedirectResponse("/staff/me", status_code=303)
+
+
+@router.get("/staff/courses/{course_id}")
+def course_page(course_id: int, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    if (denied := gate(request, actor, "staff.home")) is not None:
+        return denied
+    try:
+        course = competence.get_course(session, actor, course_id)
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(
+        request, "staff/course.html", {"course": competence.course_read(course, with_answers=False), "result": None}
+    )
+
+
+@router.post("/staff/courses/{course_id}")
+def course_submit(
+    course_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    answer: Annotated[list[str] | None, Form(max_length=50)] = None,
+) -> Response:
+    """One ``answer`` select per question, in order ("" when none was chosen)."""
+    if (denied := gate(request, actor, "staff.home")) is not None:
+        return denied
+    answers = [int(a) if a.isdigit() else -1 for a in (answer or [])]
+    try:
+        course = competence.get_course(session, actor, course_id)
+        result = competence.take_quiz(session, actor, course_id, competence.AttemptCreate(answers=answers), now=now)
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return render(
+        request, "staff/course.html", {"course": competence.course_read(course, with_answers=False), "result": result}
+    )

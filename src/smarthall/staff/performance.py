@@ -1,0 +1,262 @@
+"""Performance (8.2): per staff member and period — services finished, mean handling time, on-time rate of the
+cases they accepted, good-rating rate, complaints (bad ratings) — scored with the hall's weights
+(``staff.score_weights``, inherited down the hall tree) and ranked within the hall.
+
+Everything is recounted from the raw records each time (tickets, cases, ratings), through the one scope filter:
+a person sees their own record, a hall manager their hall, a supervisor (admin, auditor with a region) the halls
+of their region.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from smarthall.audit import service as audit_service
+from smarthall.core.clock import SHANGHAI, service_day
+from smarthall.core.errors import Forbidden
+from smarthall.core.masking import mask_name
+from smarthall.core.tenancy import Actor
+from smarthall.identity.models import Staff
+from smarthall.org import service as org_service
+from smarthall.rules import service as rules_service
+from smarthall.staff import repository as repo
+from smarthall.staff import scoring
+from smarthall.staff.errors import BadPeriod, BadWeights, StaffNotFound
+
+WEIGHTS_RULE = "staff.score_weights"
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Period:
+    date_from: date
+    date_to: date  # inclusive
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.date_from, time.min, SHANGHAI)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.date_to + timedelta(days=1), time.min, SHANGHAI)
+
+
+def period(date_from: date | None, date_to: date | None, *, now: datetime) -> Period:
+    """The period asked for; by default the current calendar month up to today (Asia/Shanghai)."""
+    today = service_day(now)
+    start = date_from or today.replace(day=1)
+    end = date_to or (today if date_from is None or date_from <= today else date_from)
+    if start > end or (end - start).days >= MAX_DAYS:
+        raise BadPeriod(detail={"from": start.isoformat(), "to": end.isoformat()})
+    return Period(start, end)
+
+
+def hall_in_scope(session: Session, actor: Actor, hall_code: str | None) -> org_service.HallFacts:
+    hall = org_service.hall_facts(session, hall_code or actor.hall_code or "")
+    actor.ensure_hall(hall.id, hall.region_path)
+    return hall
+
+
+def weights(session: Session, hall: org_service.HallFacts) -> dict[str, int]:
+    return scoring.usable_weights(rules_service.value(session, hall, WEIGHTS_RULE))
+
+
+def figures(session: Session, actor: Actor, hall_id: int, p: Period) -> dict[int, scoring.Figures]:
+    """The raw counts per staff id in the hall and period, from tickets, cases and ratings."""
+    acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for staff_id, called_at, finished_at in repo.finished_tickets(session, actor, hall_id, p.start, p.end):
+        row = acc[int(staff_id)]
+        row["handled"] += 1
+        if called_at is not None and finished_at is not None:
+            row["service_seconds"] += max(0, int((finished_at - called_at).total_seconds()))
+    for staff_id, finished_at, promised_due in repo.finished_cases(session, actor, hall_id, p.start, p.end):
+        row = acc[int(staff_id)]
+        row["cases"] += 1
+        if service_day(finished_at) <= promised_due:
+            row["cases_on_time"] += 1
+    for staff_id, level in repo.ratings(session, actor, hall_id, p.start, p.end):
+        row = acc[int(staff_id)]
+        row["ratings"] += 1
+        row["good_ratings"] += 1 if level >= 4 else 0
+        row["complaints"] += 1 if level <= 2 else 0
+    fields = ("handled", "service_seconds", "cases", "cases_on_time", "ratings", "good_ratings", "complaints")
+    return {k: scoring.Figures(**{f: v.get(f, 0) for f in fields}) for k, v in acc.items()}
+
+
+def _row(
+    staff: Staff, f: scoring.Figures, value: float | None, place: int | None, *, full_name: bool
+) -> dict[str, Any]:
+    return {
+        "staff_code": staff.code,
+        "name": staff.name if full_name else mask_name(staff.name),
+        "role": staff.role,
+        "window_code": staff.window_code,
+        "department_code": staff.department_code,
+        "handled": f.handled,
+        "mean_service_minutes": f.mean_service_minutes,
+        "cases": f.cases,
+        "on_time_rate": f.on_time_rate,
+        "ratings": f.ratings,
+        "good_rating_rate": f.good_rating_rate,
+        "complaints": f.complaints,
+        "score": value,
+        "rank": place,
+    }
+
+
+EMPTY = scoring.Figures(0, 0, 0, 0, 0, 0, 0)
+
+
+def ranking(
+    session: Session,
+    actor: Actor,
+    *,
+    hall_code: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The hall's ranking for the period: every measured staff member (and anyone else who served), best first."""
+    if not actor.has("staff.performance"):
+        raise Forbidden("您的角色无权查看人员绩效", "Your role cannot read staff performance", code="forbidden_role")
+    hall = hall_in_scope(session, actor, hall_code)
+    p = period(date_from, date_to, now=now)
+    return _ranking(session, actor, hall, p)
+
+
+def _ranking(session: Session, actor: Actor, hall: org_service.HallFacts, p: Period) -> dict[str, Any]:
+    people = {s.id: s for s in repo.StaffRepository(session).of_hall(actor, hall.id)}
+    counted = figures(session, actor, hall.id, p)
+    measured = {
+        sid: counted.get(sid, EMPTY) for sid, s in people.items() if s.role in repo.MEASURED_ROLES or sid in counted
+    }
+    w = weights(session, hall)
+    rows = [
+        _row(people[sid], measured[sid], value, place, full_name=False)
+        for sid, value, place in scoring.rank(measured, w)
+        if sid in people
+    ]
+    return {
+        "hall_code": hall.code,
+        "hall_name": hall.name,
+        "date_from": p.date_from,
+        "date_to": p.date_to,
+        "weights": w,
+        "rows": rows,
+    }
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    *,
+    staff_code: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """One person's figures, score and rank in their hall. Oneself always; others with ``staff.performance`` in
+    scope (404 otherwise: an unseen person does not exist)."""
+    if actor.kind != "staff" or actor.id is None:
+        raise Forbidden("仅工作人员可查看绩效", "Only staff have a performance record", code="forbidden_role")
+    own = staff_code is None
+    if own:
+        staff = session.get(Staff, actor.id)
+    else:
+        staff = repo.StaffRepository(session).by_code(actor, staff_code or "")
+        if staff is not None and staff.id != actor.id and not actor.has("staff.performance"):
+            staff = None
+    if staff is None:
+        raise StaffNotFound(detail={"staff_code": staff_code})
+    hall = org_service.hall_facts_by_id(session, staff.hall_id)
+    p = period(date_from, date_to, now=now)
+    # ranked against the hall's figures (the person's own hall is in their scope); only their own row is returned
+    board = _ranking(session, actor, hall, p)
+    mine = next((r for r in board["rows"] if r["staff_code"] == staff.code), None)
+    if mine is None:
+        mine = _row(staff, EMPTY, None, None, full_name=True)
+    else:
+        mine = {**mine, "name": staff.name if staff.id == actor.id else mask_name(staff.name)}
+    if staff.id != actor.id:
+        audit_service.record(
+            session,
+            actor,
+            "staff.performance.read",
+            target_type="staff",
+            target_id=staff.code,
+            hall_code=hall.code,
+            now=now,
+        )
+    from smarthall.staff import competence
+
+    return {
+        "hall_code": hall.code,
+        "date_from": p.date_from,
+        "date_to": p.date_to,
+        "weights": board["weights"],
+        "ranked": len([r for r in board["rows"] if r["rank"] is not None]),
+        "record": mine,
+        "courses": competence.completed(session, staff),
+    }
+
+
+def ranking_csv(data: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "rank",
+            "staff_code",
+            "name",
+            "role",
+            "window_code",
+            "handled",
+            "mean_service_minutes",
+            "cases",
+            "on_time_rate",
+            "ratings",
+            "good_rating_rate",
+            "complaints",
+            "score",
+        ]
+    )
+    for r in data["rows"]:
+        writer.writerow(
+            [
+                "" if r["rank"] is None else r["rank"],
+                r["staff_code"],
+                r["name"],
+                r["role"],
+                r["window_code"] or "",
+                r["handled"],
+                "" if r["mean_service_minutes"] is None else r["mean_service_minutes"],
+                r["cases"],
+                "" if r["on_time_rate"] is None else r["on_time_rate"],
+                r["ratings"],
+                "" if r["good_rating_rate"] is None else r["good_rating_rate"],
+                r["complaints"],
+                "" if r["score"] is None else r["score"],
+            ]
+        )
+    return "\ufeff" + out.getvalue()
+
+
+def set_weights(
+    session: Session, actor: Actor, *, scope_code: str, values: dict[str, Any], note: str, now: datetime
+) -> dict[str, int]:
+    """Set the score weights at a hall or region the actor manages (a versioned rule override)."""
+    if not (actor.has("staff.weights") or actor.has("rules.manage")):
+        raise Forbidden("您的角色无权修改评分权重", "Your role cannot change the score weights", code="forbidden_role")
+    try:
+        checked = scoring.check_weights(values)
+    except ValueError as exc:
+        raise BadWeights(detail={"problem": str(exc)}) from exc
+    rules_service.set_rule(session, actor, key=WEIGHTS_RULE, scope_code=scope_code, value=checked, note=note, now=now)
+    return checked

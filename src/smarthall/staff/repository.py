@@ -1,0 +1,177 @@
+"""Queries of the staff domain. Every hall-owned question starts from ``hall_scope`` (``core.repository``): the
+raw tickets, cases and ratings that performance is measured from, the windows being supervised, alerts, courses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from smarthall.cases.models import Case
+from smarthall.core.repository import Repository, hall_scope
+from smarthall.core.tenancy import Actor
+from smarthall.evaluation.models import Rating
+from smarthall.identity.models import Staff
+from smarthall.queueing.models import Ticket, WindowSession
+from smarthall.staff.models import Course, CourseAttempt, StaffAlert
+
+MEASURED_ROLES = ("clerk", "guide", "approver")
+
+
+class StaffRepository(Repository[Staff]):
+    model = Staff
+
+    def of_hall(self, actor: Actor, hall_id: int) -> list[Staff]:
+        stmt = self.scoped(actor).where(Staff.hall_id == hall_id, Staff.active.is_(True)).order_by(Staff.code)
+        return list(self.session.execute(stmt).scalars())
+
+    def by_code(self, actor: Actor, code: str) -> Staff | None:
+        return self.get_in_scope(actor, code=code)
+
+
+def finished_tickets(session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime) -> Sequence[Any]:
+    """(staff_id, called_at, finished_at) of every service finished in the hall in [start, end)."""
+    stmt = select(Ticket.staff_id, Ticket.called_at, Ticket.finished_at).where(
+        hall_scope(Ticket, actor),
+        Ticket.hall_id == hall_id,
+        Ticket.status == "finished",
+        Ticket.staff_id.is_not(None),
+        Ticket.finished_at >= start,
+        Ticket.finished_at < end,
+    )
+    return session.execute(stmt).all()
+
+
+def finished_cases(session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime) -> Sequence[Any]:
+    """(accepted_by, finished_at, promised_due) of the hall's cases finished in [start, end)."""
+    stmt = select(Case.accepted_by, Case.finished_at, Case.promised_due).where(
+        hall_scope(Case, actor),
+        Case.hall_id == hall_id,
+        Case.accepted_by.is_not(None),
+        Case.finished_at >= start,
+        Case.finished_at < end,
+    )
+    return session.execute(stmt).all()
+
+
+def ratings(session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime) -> Sequence[Any]:
+    """(staff_id, level) of the hall's current, counted ratings given in [start, end)."""
+    stmt = select(Rating.staff_id, Rating.level).where(
+        hall_scope(Rating, actor),
+        Rating.hall_id == hall_id,
+        Rating.staff_id.is_not(None),
+        Rating.current.is_(True),
+        Rating.excluded.is_(False),
+        Rating.rated_at >= start,
+        Rating.rated_at < end,
+    )
+    return session.execute(stmt).all()
+
+
+def bad_ratings_since(session: Session, actor: Actor, hall_id: int, since: datetime) -> Sequence[Rating]:
+    stmt = select(Rating).where(
+        hall_scope(Rating, actor),
+        Rating.hall_id == hall_id,
+        Rating.current.is_(True),
+        Rating.excluded.is_(False),
+        Rating.level <= 2,
+        Rating.rated_at >= since,
+    )
+    return list(session.execute(stmt.order_by(Rating.rated_at)).scalars())
+
+
+def window_sessions(session: Session, actor: Actor, hall_id: int) -> list[WindowSession]:
+    stmt = select(WindowSession).where(hall_scope(WindowSession, actor), WindowSession.hall_id == hall_id)
+    return list(session.execute(stmt.order_by(WindowSession.window_code)).scalars())
+
+
+def serving(session: Session, actor: Actor, hall_id: int, day: date) -> list[Ticket]:
+    stmt = select(Ticket).where(
+        hall_scope(Ticket, actor), Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "called"
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def waiting_items(session: Session, actor: Actor, hall_id: int, day: date) -> list[tuple[str, str | None]]:
+    """(item_code, target_window_code) of every waiting ticket of the day."""
+    stmt = select(Ticket.item_code, Ticket.target_window_code).where(
+        hall_scope(Ticket, actor), Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "waiting"
+    )
+    return [(r[0], r[1]) for r in session.execute(stmt)]
+
+
+def last_finish_by_window(session: Session, actor: Actor, hall_id: int, day: date) -> dict[str, datetime]:
+    stmt = (
+        select(Ticket.window_code, func.max(Ticket.finished_at))
+        .where(
+            hall_scope(Ticket, actor),
+            Ticket.hall_id == hall_id,
+            Ticket.day == day,
+            Ticket.status == "finished",
+            Ticket.window_code.is_not(None),
+        )
+        .group_by(Ticket.window_code)
+    )
+    return {r[0]: r[1] for r in session.execute(stmt) if r[0] is not None and r[1] is not None}
+
+
+class AlertRepository(Repository[StaffAlert]):
+    model = StaffAlert
+
+    def existing_refs(self, hall_id: int, refs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        if not refs:
+            return set()
+        kinds = {k for k, _ in refs}
+        subjects = {r for _, r in refs}
+        stmt = select(StaffAlert.kind, StaffAlert.subject_ref).where(
+            StaffAlert.hall_id == hall_id, StaffAlert.kind.in_(kinds), StaffAlert.subject_ref.in_(subjects)
+        )
+        return {(r[0], r[1]) for r in self.session.execute(stmt)}
+
+    def recent(self, actor: Actor, hall_id: int, *, open_only: bool, limit: int = 100) -> list[StaffAlert]:
+        stmt = self.scoped(actor).where(StaffAlert.hall_id == hall_id)
+        if open_only:
+            stmt = stmt.where(StaffAlert.acknowledged_at.is_(None))
+        return list(self.session.execute(stmt.order_by(StaffAlert.raised_at.desc()).limit(limit)).scalars())
+
+    def for_update(self, actor: Actor, alert_id: int) -> StaffAlert | None:
+        stmt = self.scoped(actor).where(StaffAlert.id == alert_id).with_for_update()
+        return self.session.execute(stmt).scalars().one_or_none()  # type: ignore[no-any-return]
+
+
+class CourseRepository(Repository[Course]):
+    model = Course
+
+    def of_hall(self, actor: Actor, hall_id: int) -> list[Course]:
+        stmt = self.scoped(actor).where(Course.hall_id == hall_id, Course.active.is_(True)).order_by(Course.code)
+        return list(self.session.execute(stmt).scalars())
+
+    def by_code(self, hall_id: int, code: str) -> Course | None:
+        stmt = select(Course).where(Course.hall_id == hall_id, Course.code == code)
+        return self.session.execute(stmt).scalars().one_or_none()
+
+    def required_for(self, hall_id: int, role: str) -> list[Course]:
+        stmt = select(Course).where(
+            Course.hall_id == hall_id, Course.active.is_(True), Course.required_for_role == role
+        )
+        return list(self.session.execute(stmt).scalars())
+
+
+class AttemptRepository(Repository[CourseAttempt]):
+    model = CourseAttempt
+
+    def of_staff(self, actor: Actor, staff_id: int) -> list[tuple[CourseAttempt, Course]]:
+        stmt = (
+            select(CourseAttempt, Course)
+            .join(Course, and_(Course.id == CourseAttempt.course_id))
+            .where(hall_scope(CourseAttempt, actor), CourseAttempt.staff_id == staff_id)
+            .order_by(CourseAttempt.taken_at.desc())
+        )
+        return [(r[0], r[1]) for r in self.session.execute(stmt)]
+
+    def passed_course_ids(self, staff_id: int) -> set[int]:
+        stmt = select(CourseAttempt.course_id).where(CourseAttempt.staff_id == staff_id, CourseAttempt.passed)
+        return {r[0] for r in self.session.execute(stmt)}
