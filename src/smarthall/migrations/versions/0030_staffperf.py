@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0030_staffperf'
-down_revision: str | Sequence[str] | None = '0020_ops_facts'
+down_revision: str | Sequence[str] | None = '0030_opsroll'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
