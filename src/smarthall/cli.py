@@ -25,6 +25,10 @@ demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 facts_app = typer.Typer(help="Operations facts (运营事实)", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(facts_app, name="facts")
+files_app = typer.Typer(help="Files at rest (uploads, documents, archive payload)", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys", no_args_is_help=True)
+app.add_typer(files_app, name="files")
+app.add_typer(keys_app, name="keys")
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
@@ -185,6 +189,42 @@ def archive_verify(
     typer.echo(f"checked {checked} package(s), {failed} failed")
     if failed:
         raise typer.Exit(1)
+
+
+def _report_pass(result) -> None:  # type: ignore[no-untyped-def]
+    for line in result.failed:
+        typer.echo(f"FAILED {line}", err=True)
+    typer.echo(f"sealed {result.sealed} file(s), {result.skipped} already current, {len(result.failed)} failed")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@files_app.command("re-encrypt")
+def files_reencrypt(
+    limit: Annotated[int | None, typer.Option(help="Rewrite at most this many files in this run")] = None,
+) -> None:
+    """Seal legacy plaintext files and re-seal files under an old key or cipher; resumable, safe while serving."""
+    from smarthall import files_at_rest
+    from smarthall.core.crypto import setup_security
+
+    settings = Settings()
+    setup_security(settings)
+    _report_pass(files_at_rest.reencrypt(settings, limit=limit))
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Add a file key version (new files are sealed with it) and re-seal every file under it; the old key files
+    stay until nothing uses them (run ``smarthall files re-encrypt`` again to finish an interrupted pass)."""
+    from smarthall import files_at_rest
+    from smarthall.core.crypto import add_file_key, setup_security
+
+    settings = Settings()
+    setup_security(settings)
+    version, path = add_file_key(settings)
+    typer.echo(f"added file key version {version} ({path.name})")
+    setup_security(settings)  # the ring now writes with the new version
+    _report_pass(files_at_rest.reencrypt(settings))
 
 
 @staff_app.command("import")
