@@ -257,5 +257,8 @@ def test_sealed_file_swapped_or_cut_fails_authenticity(env, stored):
     cut.write_bytes(cut.read_bytes()[:-7])
     bagfile.seal(root)
     report = _check(env, stored)
-    assert _failures(report) == {("authenticity", "data/notice/acceptance.pdf"), ("authenticity", "data/material/身份证.jpg")}
+    assert _failures(report) == {
+        ("authenticity", "data/notice/acceptance.pdf"),
+        ("authenticity", "data/material/身份证.jpg"),
+    }
     assert all("does not open" in f.message for f in report.findings)

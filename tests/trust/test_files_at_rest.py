@@ -97,7 +97,10 @@ def test_altered_cut_extended_or_moved_files_do_not_open(ring):
         "flipped": raw[:-40] + bytes([raw[-40] ^ 1]) + raw[-39:],
         "cut at a chunk boundary": raw[: head + 2 * step],
         "extended": raw + b"\0",
-        "chunks swapped": raw[:head] + raw[head + step : head + 2 * step] + raw[head : head + step] + raw[head + 2 * step :],
+        "chunks swapped": raw[:head]
+        + raw[head + step : head + 2 * step]
+        + raw[head : head + step]
+        + raw[head + 2 * step :],
     }
     for blob in variants.values():
         (ring / "a").write_bytes(blob)

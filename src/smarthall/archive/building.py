@@ -114,7 +114,9 @@ def _stage(
         return json.dumps(value, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
     form_rel = "form/form.json"
-    staged.append(_Staged(f"data/{form_rel}", "form", "application/json", put(form_rel, as_json(source.form)), None, None))
+    staged.append(
+        _Staged(f"data/{form_rel}", "form", "application/json", put(form_rel, as_json(source.form)), None, None)
+    )
     used.add(form_rel)
 
     if source.thread:  # the errand's whole thread: booking, ticket, case, result, delivery, rating

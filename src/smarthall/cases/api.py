@@ -20,8 +20,8 @@ from smarthall.core.repository import MAX_PAGE
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
-from smarthall.licences.service import DocumentNotFound
 from smarthall.licences.deps import Desk
+from smarthall.licences.service import DocumentNotFound
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["cases"])
 
