@@ -191,10 +191,10 @@ def archive_verify(
         raise typer.Exit(1)
 
 
-def _report_pass(result) -> None:  # type: ignore[no-untyped-def]
+def _report_pass(result, what: str = "file(s)") -> None:  # type: ignore[no-untyped-def]
     for line in result.failed:
         typer.echo(f"FAILED {line}", err=True)
-    typer.echo(f"sealed {result.sealed} file(s), {result.skipped} already current, {len(result.failed)} failed")
+    typer.echo(f"sealed {result.sealed} {what}, {result.skipped} already current, {len(result.failed)} failed")
     if result.failed:
         raise typer.Exit(1)
 
@@ -222,9 +222,27 @@ def keys_rotate() -> None:
     settings = Settings()
     setup_security(settings)
     version, path = add_file_key(settings)
-    typer.echo(f"added file key version {version} ({path.name})")
-    setup_security(settings)  # the ring now writes with the new version
+    typer.echo(f"added key version {version} ({path.name})")
+    database = _database(settings)  # the ring now writes with the new version
+    fields = files_at_rest.reencrypt_fields(database)
+    typer.echo(f"fields: sealed {fields.sealed} row(s), {fields.skipped} already current, {len(fields.failed)} failed")
     _report_pass(files_at_rest.reencrypt(settings))
+    if fields.failed:
+        raise typer.Exit(1)
+
+
+fields_app = typer.Typer(help="Sealed database fields", no_args_is_help=True)
+app.add_typer(fields_app, name="fields")
+
+
+@fields_app.command("re-encrypt")
+def fields_reencrypt(batch: Annotated[int, typer.Option(help="Rows per transaction")] = 500) -> None:
+    """Seal again every personal field not under the newest key version and the configured cipher; resumable."""
+    from smarthall import files_at_rest
+
+    settings = Settings()
+    result = files_at_rest.reencrypt_fields(_database(settings), batch=batch)
+    _report_pass(result, "row(s)")
 
 
 @staff_app.command("import")

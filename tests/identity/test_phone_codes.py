@@ -5,6 +5,7 @@ unexpired, within five tries, once — also when two registrations race with one
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 from sqlalchemy import func, select
 

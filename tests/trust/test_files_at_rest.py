@@ -18,7 +18,7 @@ from smarthall.core import crypto
 from smarthall.licences.models import Document
 from tests.cases.helpers import li_ming
 from tests.conftest import TEST_FIELD_KEY
-from tests.trust.test_personal_data_at_rest import _journey
+from tests.trust.test_personal_data_at_rest import ID_NUMBER, NAME, _journey
 
 
 def _cli(env, *args: str, **extra: str):
@@ -176,7 +176,7 @@ def test_keys_rotate_reseals_every_file_and_the_archive_still_verifies(env, clie
 
     rotated = _cli(env, "keys", "rotate")
     assert rotated.exit_code == 0, rotated.output
-    assert "added file key version 2" in rotated.output
+    assert "added key version 2" in rotated.output
     key_file = data_dir / "keys" / "master-v2.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert all(_header(p).key_version == 2 for p in before)
@@ -184,6 +184,14 @@ def test_keys_rotate_reseals_every_file_and_the_archive_still_verifies(env, clie
     assert all(p.stat().st_mode & 0o777 == 0o440 for p in sealed_archive)  # the bag stays read-only
     verified = _cli(env, "archive", "verify", "--all")
     assert verified.exit_code == 0, verified.output
+    # every sealed database field is under version 2 now, and still opens (the citizen signs in, reads the profile)
+    sealed_fields = _sealed_field_values(env)
+    assert sealed_fields and all(crypto.field_cipher().version_of(v) == ("aes-256-gcm", 2) for v in sealed_fields)
+    assert "sealed 0 row(s)" in _cli(env, "fields", "re-encrypt").output
+    token = client.post("/api/v1/auth/token", data={"username": ID_NUMBER, "password": "Passw0rd-test"})
+    assert token.status_code == 200, token.text
+    me = client.get("/api/v1/me/profile", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    assert me.status_code == 200 and me.json()["name"] == NAME, me.text
 
     # a file written now is sealed under version 2; a file still under version 1 keeps opening
     crypto.configure_file_cipher(
@@ -200,6 +208,20 @@ def test_keys_rotate_reseals_every_file_and_the_archive_still_verifies(env, clie
     with env.db.unit_of_work(write=False) as session:
         new_path = Path(session.get(UploadedFile, new_id).path)
     assert _header(new_path).key_version == 2
+
+
+def _sealed_field_values(env) -> list[bytes]:
+    from smarthall import all_models  # noqa: F401
+    from smarthall.core.models import Base
+
+    out = []
+    with env.db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, crypto.EncryptedString):
+                    rows = conn.exec_driver_sql(f'SELECT "{column.name}" FROM "{table.name}"')
+                    out += [bytes(v) for (v,) in rows if v is not None]
+    return out
 
 
 def _master() -> bytes:

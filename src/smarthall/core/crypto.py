@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from smarthall.core.config import Settings
 
 _VERSION = b"\x01"
+_FIELD_V2 = b"\x02"
 _NONCE = 12
 _TAG = 16
 
@@ -41,38 +42,68 @@ def _derive(master: bytes, purpose: bytes, length: int = 32) -> bytes:
 
 
 class FieldCipher:
-    def __init__(self, master_key: bytes, algorithm: str = "aes-256-gcm") -> None:
+    """Seals personal fields. Ciphertexts carry their key version and cipher (format 2: ``0x02 | cipher id | key
+    version (u32) | nonce | sealed``); format 1 (``0x01 | nonce | sealed``, before key versions) is key version 1
+    under either cipher. New values are sealed with the newest key version of ``keys`` (version 1 is
+    ``master_key``) and the configured cipher; every version held still opens. Blind indexes always use the key of
+    version 1 (an index is a lookup key: rotating it would need every lookup to try every version)."""
+
+    def __init__(self, master_key: bytes, algorithm: str = "aes-256-gcm", keys: dict[int, bytes] | None = None) -> None:
         if len(master_key) != 32:
             raise ValueError("the master key must be 32 bytes")
+        if algorithm not in _ALG_IDS:
+            raise ValueError(f"unknown cipher {algorithm}")
         self.algorithm = algorithm
         self._index_key = _derive(master_key, b"blind-index")
+        ring = {**(keys or {}), 1: master_key}
+        self.current = max(ring)
+        self._aes = {v: AESGCM(_derive(k, b"field-aes")) for v, k in ring.items()}
+        self._sm4 = {v: _derive(k, b"field-sm4", 16) for v, k in ring.items()}
+
+    def _seal(self, algorithm: str, version: int, nonce: bytes, data: bytes, aad: bytes) -> bytes:
         if algorithm == "aes-256-gcm":
-            self._aes = AESGCM(_derive(master_key, b"field-aes"))
-        elif algorithm == "sm4-gcm":
-            self._sm4_key = _derive(master_key, b"field-sm4", 16)
-        else:
-            raise ValueError(f"unknown cipher {algorithm}")
+            return self._aes[version].encrypt(nonce, data, aad)
+        return _aead_seal(algorithm, self._sm4[version], nonce, data, aad)
+
+    def _open(self, algorithm: str, version: int, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
+        if version not in self._aes:
+            raise ValueError(f"field key version {version} is not in the key ring")
+        if algorithm == "aes-256-gcm":
+            return self._aes[version].decrypt(nonce, sealed, aad)
+        dec = Cipher(algorithms.SM4(self._sm4[version]), modes.GCM(nonce, sealed[-_TAG:])).decryptor()
+        dec.authenticate_additional_data(aad)
+        return dec.update(sealed[:-_TAG]) + dec.finalize()  # InvalidTag when altered, like AESGCM
 
     def encrypt(self, plaintext: str, aad: str) -> bytes:
         nonce = os.urandom(_NONCE)
-        data = plaintext.encode()
-        if self.algorithm == "aes-256-gcm":
-            sealed = self._aes.encrypt(nonce, data, aad.encode())
-        else:
-            enc = Cipher(algorithms.SM4(self._sm4_key), modes.GCM(nonce)).encryptor()
-            enc.authenticate_additional_data(aad.encode())
-            sealed = enc.update(data) + enc.finalize() + enc.tag
-        return _VERSION + nonce + sealed
+        head = _FIELD_V2 + bytes([_ALG_IDS[self.algorithm]]) + self.current.to_bytes(4, "big")
+        return head + nonce + self._seal(self.algorithm, self.current, nonce, plaintext.encode(), aad.encode())
+
+    def version_of(self, blob: bytes) -> tuple[str | None, int]:
+        """(cipher, key version) of a ciphertext; the cipher is None for format 1 (not recorded)."""
+        if blob[:1] == _VERSION:
+            return None, 1
+        if blob[:1] == _FIELD_V2 and len(blob) > 6:
+            return _ALG_NAMES.get(blob[1]), int.from_bytes(blob[2:6], "big")
+        raise ValueError("unknown ciphertext version")
+
+    def is_current(self, blob: bytes) -> bool:
+        return self.version_of(blob) == (self.algorithm, self.current)
 
     def decrypt(self, blob: bytes, aad: str) -> str:
-        if blob[:1] != _VERSION:
-            raise ValueError("unknown ciphertext version")
-        nonce, sealed = blob[1 : 1 + _NONCE], blob[1 + _NONCE :]
-        if self.algorithm == "aes-256-gcm":
-            return self._aes.decrypt(nonce, sealed, aad.encode()).decode()
-        dec = Cipher(algorithms.SM4(self._sm4_key), modes.GCM(nonce, sealed[-_TAG:])).decryptor()
-        dec.authenticate_additional_data(aad.encode())
-        return (dec.update(sealed[:-_TAG]) + dec.finalize()).decode()
+        algorithm, version = self.version_of(blob)
+        if algorithm is None:  # format 1: version 1, the cipher of the time (the configured one, else the other)
+            nonce, sealed = blob[1 : 1 + _NONCE], blob[1 + _NONCE :]
+            tries = [self.algorithm, *(a for a in _ALG_IDS if a != self.algorithm)]
+            for index, candidate in enumerate(tries):
+                try:
+                    return self._open(candidate, 1, nonce, sealed, aad.encode()).decode()
+                except Exception:
+                    if index == len(tries) - 1:
+                        raise
+            raise ValueError("unreachable")
+        nonce, sealed = blob[6 : 6 + _NONCE], blob[6 + _NONCE :]
+        return self._open(algorithm, version, nonce, sealed, aad.encode()).decode()
 
     def blind_index(self, value: str, purpose: str) -> str:
         digest = hmac.new(self._index_key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
@@ -225,8 +256,9 @@ def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
     verify``) need not import the web application."""
     settings.ensure_dirs()
     master = load_or_create_key(settings.field_key, settings.field_key_file, settings.data_dir / "keys" / "master.key")
-    configure_field_cipher(FieldCipher(master, settings.cipher))
-    configure_file_cipher(FileCipher(file_keys(settings, master), settings.cipher, settings.data_dir))
+    ring = file_keys(settings, master)
+    configure_field_cipher(FieldCipher(master, settings.cipher, ring))
+    configure_file_cipher(FileCipher(ring, settings.cipher, settings.data_dir))
     audit_key = base64.b64decode(settings.audit_key) if settings.audit_key else _derive(master, b"audit-key")
     configure_audit_trust(
         AuditTrust(

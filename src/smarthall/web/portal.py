@@ -24,9 +24,9 @@ from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.i18n import message
+from smarthall.core.masking import mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.core.masking import mask_phone
 from smarthall.identity import phone_codes
 from smarthall.identity import service as identity_service
 from smarthall.identity.schemas import CitizenCreate
