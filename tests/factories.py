@@ -32,9 +32,38 @@ def citizen_payload(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def sms_code(client: Any, phone: str) -> str:
+    """Ask ``POST /citizens/phone-codes`` for a registration code and read it from the SMS outbox, as the phone
+    would receive it (the latest message to that number)."""
+    response = client.post("/api/v1/citizens/phone-codes", json={"phone": phone})
+    assert response.status_code == 202, response.text
+    return last_sms_code(client.app.state.db, phone)
+
+
+def last_sms_code(database: Any, phone: str) -> str:
+    """The code in the latest registration SMS queued for ``phone``."""
+    import re
+
+    from sqlalchemy import select
+
+    from smarthall.notify.models import Message
+
+    with database.unit_of_work(write=False) as session:
+        rows = session.execute(
+            select(Message).where(Message.template == "identity.phone_code").order_by(Message.id.desc())
+        ).scalars()
+        message = next(m for m in rows if m.phone == phone)
+        found = re.search(r"\d{6}", message.body_zh)
+    assert found, message.body_zh
+    return found.group(0)
+
+
 def register_citizen(client: Any, **overrides: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """Register a citizen through the API and log them in; returns (payload, bearer headers)."""
+    """Register a citizen through the API (asking for the SMS code first) and log them in; returns (payload, bearer
+    headers)."""
     payload = citizen_payload(**overrides)
+    if "phone_code" not in payload:
+        payload["phone_code"] = sms_code(client, payload["phone"])
     response = client.post("/api/v1/citizens", json=payload)
     assert response.status_code == 201, response.text
     token = client.post("/api/v1/auth/token", data={"username": payload["id_number"], "password": payload["password"]})

@@ -35,6 +35,8 @@ PUBLIC = {
     ("GET", "/api/v1/bundles"),
     ("GET", "/api/v1/faq"),
     ("POST", "/api/v1/citizens"),
+    # The registration SMS code: to a number, not an account (throttled per number and address, tests/identity).
+    ("POST", "/api/v1/citizens/phone-codes"),
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/logout"),
     # Rating: a signed one-time link (QR/SMS) or a kiosk ID read stands in for a login; the service checks that

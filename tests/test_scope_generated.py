@@ -50,6 +50,7 @@ SELF_WRITES = {
     "POST /api/v1/auth/token",
     "POST /api/v1/auth/logout",
     "POST /api/v1/citizens",
+    "POST /api/v1/citizens/phone-codes",
     "POST /api/v1/consult/ask",
     "POST /api/v1/consult/feedback",
     "POST /api/v1/consult/routes",

@@ -25,6 +25,10 @@ demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 facts_app = typer.Typer(help="Operations facts (运营事实)", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(facts_app, name="facts")
+files_app = typer.Typer(help="Files at rest (uploads, documents, archive payload)", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys", no_args_is_help=True)
+app.add_typer(files_app, name="files")
+app.add_typer(keys_app, name="keys")
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
@@ -185,6 +189,60 @@ def archive_verify(
     typer.echo(f"checked {checked} package(s), {failed} failed")
     if failed:
         raise typer.Exit(1)
+
+
+def _report_pass(result, what: str = "file(s)") -> None:  # type: ignore[no-untyped-def]
+    for line in result.failed:
+        typer.echo(f"FAILED {line}", err=True)
+    typer.echo(f"sealed {result.sealed} {what}, {result.skipped} already current, {len(result.failed)} failed")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@files_app.command("re-encrypt")
+def files_reencrypt(
+    limit: Annotated[int | None, typer.Option(help="Rewrite at most this many files in this run")] = None,
+) -> None:
+    """Seal legacy plaintext files and re-seal files under an old key or cipher; resumable, safe while serving."""
+    from smarthall import files_at_rest
+    from smarthall.core.crypto import setup_security
+
+    settings = Settings()
+    setup_security(settings)
+    _report_pass(files_at_rest.reencrypt(settings, limit=limit))
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Add a file key version (new files are sealed with it) and re-seal every file under it; the old key files
+    stay until nothing uses them (run ``smarthall files re-encrypt`` again to finish an interrupted pass)."""
+    from smarthall import files_at_rest
+    from smarthall.core.crypto import add_file_key, setup_security
+
+    settings = Settings()
+    setup_security(settings)
+    version, path = add_file_key(settings)
+    typer.echo(f"added key version {version} ({path.name})")
+    database = _database(settings)  # the ring now writes with the new version
+    fields = files_at_rest.reencrypt_fields(database)
+    typer.echo(f"fields: sealed {fields.sealed} row(s), {fields.skipped} already current, {len(fields.failed)} failed")
+    _report_pass(files_at_rest.reencrypt(settings))
+    if fields.failed:
+        raise typer.Exit(1)
+
+
+fields_app = typer.Typer(help="Sealed database fields", no_args_is_help=True)
+app.add_typer(fields_app, name="fields")
+
+
+@fields_app.command("re-encrypt")
+def fields_reencrypt(batch: Annotated[int, typer.Option(help="Rows per transaction")] = 500) -> None:
+    """Seal again every personal field not under the newest key version and the configured cipher; resumable."""
+    from smarthall import files_at_rest
+
+    settings = Settings()
+    result = files_at_rest.reencrypt_fields(_database(settings), batch=batch)
+    _report_pass(result, "row(s)")
 
 
 @staff_app.command("import")

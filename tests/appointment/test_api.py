@@ -12,7 +12,7 @@ from smarthall.appointment.models import Booking, Slot
 from smarthall.appointment.tasks import send_reminders, settle_no_shows
 from smarthall.core.clock import SHANGHAI
 from smarthall.notify.models import Message
-from tests.factories import assert_problem, citizen_payload, register_citizen
+from tests.factories import assert_problem, citizen_payload, last_sms_code, register_citizen
 from tests.queueing.helpers import HALL, KIOSK, problem
 
 ITEM = "GA-006"  # 出入境: bookable at county halls
@@ -104,6 +104,8 @@ class TestBook:
             tokens = []
             for _ in range(6 + 10):
                 payload = citizen_payload()
+                assert c.post("/api/v1/citizens/phone-codes", json={"phone": payload["phone"]}).status_code == 202
+                payload["phone_code"] = last_sms_code(env.db, payload["phone"])
                 assert c.post("/api/v1/citizens", json=payload).status_code == 201
                 t = c.post(
                     "/api/v1/auth/token", data={"username": payload["id_number"], "password": payload["password"]}

@@ -129,3 +129,15 @@ def cases(env: Any, tmp_path: Path) -> Iterator[TestCaseSource]:
     subjects.register_archival_source(source)
     yield source
     subjects._archival_source[:] = previous
+
+
+def plain_copy(root: Path, dest: Path) -> Path:
+    """The bag at ``root`` with its sealed payload decrypted (what an authorised export holds), for BagIt tools."""
+    from smarthall.core.crypto import read_plain
+
+    for path in root.rglob("*"):
+        if path.is_file():
+            target = dest / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(read_plain(path))
+    return dest

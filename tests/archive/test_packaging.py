@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from smarthall.archive import service as archive_service
 from smarthall.archive.models import CheckReport, Package, PackageFile
+from smarthall.core.crypto import is_sealed, read_plain
 from smarthall.core.subjects import ArchivalFile
+from tests.archive.conftest import plain_copy
 from tests.factories import assert_problem
 
 
@@ -28,14 +30,17 @@ def _package(env, case_no):
         return pkg, files, checks
 
 
-def test_case_finished_builds_a_valid_bag_with_sm3_fixity(env, cases):
+def test_case_finished_builds_a_valid_bag_with_sm3_fixity(env, cases, tmp_path):
     cases.add("C20261130001")
     cases.finish("C20261130001")
     pkg, files, checks = _package(env, "C20261130001")
     assert pkg.status == "complete"
     assert pkg.retention == "permanent"  # 行政许可
     root = env.settings.data_dir / "archive" / "C20261130001"
-    bag = bagit.Bag(str(root))
+    # the payload is sealed on disk, the tag files are not; the manifests describe the plaintext
+    assert all(is_sealed(p) for p in (root / "data").rglob("*") if p.is_file())
+    assert not any(is_sealed(root / name) for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt"))
+    bag = bagit.Bag(str(plain_copy(root, tmp_path / "plain")))
     assert bag.is_valid()
     bag.validate()  # the library's own full validation (raises on any fault)
     assert set(bag.algorithms) >= {"sha256", "sha512"}
@@ -51,14 +56,14 @@ def test_case_finished_builds_a_valid_bag_with_sm3_fixity(env, cases):
         "data/metadata/signatures.json",
     } == names
     for f in files:
-        raw = (root / f.name).read_bytes()
+        raw = read_plain(root / f.name)
         assert f.sm3 == hashlib.new("sm3", raw).hexdigest()
         assert f.sha256 == hashlib.sha256(raw).hexdigest()
         assert stat.S_IMODE(os.stat(root / f.name).st_mode) == 0o440
-    meta = json.loads((root / "data/metadata/core-metadata.json").read_text("utf-8"))
+    meta = json.loads(read_plain(root / "data/metadata/core-metadata.json"))
     assert meta["applicant"] == "王*明"
-    assert "王小明" not in (root / "data/metadata/core-metadata.json").read_text("utf-8")
-    assert "王小明" not in (root / "data/metadata/core-metadata.xml").read_text("utf-8")
+    assert "王小明" not in read_plain(root / "data/metadata/core-metadata.json").decode("utf-8")
+    assert "王小明" not in read_plain(root / "data/metadata/core-metadata.xml").decode("utf-8")
     assert meta["case_no"] == "C20261130001" and meta["item_code"] == "SC-001"
     assert meta["responsible_department"] == "SC" and meta["retention"] == "permanent"
     assert [e["action"] for e in meta["events"]] == ["submitted", "approved"]
@@ -110,7 +115,7 @@ def test_retention_classes_by_item_type_and_override(env, cases, client):
     assert pkg.retention == "permanent" and pkg.retain_until is None
 
 
-def test_a_crash_mid_packaging_leaves_nothing_complete_and_the_job_resumes(env, cases):
+def test_a_crash_mid_packaging_leaves_nothing_complete_and_the_job_resumes(env, cases, tmp_path):
     source = cases.add("C20261130005")
     material = source.files[0].path
     saved = material.read_bytes()
@@ -132,10 +137,10 @@ def test_a_crash_mid_packaging_leaves_nothing_complete_and_the_job_resumes(env, 
     pkg, files, _ = _package(env, "C20261130005")
     assert pkg.status == "complete" and pkg.attempts == 2 and len(files) == 8
     assert not stale.exists()
-    bagit.Bag(str(store / "C20261130005")).validate()
+    bagit.Bag(str(plain_copy(store / "C20261130005", tmp_path / "plain"))).validate()
 
 
-def test_a_half_package_left_at_the_final_path_is_replaced(env, cases):
+def test_a_half_package_left_at_the_final_path_is_replaced(env, cases, tmp_path):
     """A process killed after the rename but before the database said complete: the row says building."""
     cases.add("C20261130006")
     with env.db.unit_of_work() as session:
@@ -160,7 +165,7 @@ def test_a_half_package_left_at_the_final_path_is_replaced(env, cases):
     (leftover / "data" / "partial.bin").write_bytes(b"half")
     assert archive_service.resume_pending(env.db, env.settings, now=env.clock.now()) == ["C20261130006:complete"]
     assert not (leftover / "data" / "partial.bin").exists()
-    bagit.Bag(str(leftover)).validate()
+    bagit.Bag(str(plain_copy(leftover, tmp_path / "plain"))).validate()
 
 
 def test_a_changed_source_document_is_refused(env, cases):

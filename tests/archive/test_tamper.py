@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from smarthall.archive import bag as bagfile
 from smarthall.archive import service as archive_service
 from smarthall.cli import app as cli_app
+from smarthall.core.crypto import read_plain, write_sealed
 from smarthall.notify.models import Message
 from tests.conftest import TEST_FIELD_KEY
 
@@ -95,9 +96,9 @@ def test_deleted_file_fails_integrity(env, stored):
 def test_altered_metadata_fails_authenticity(env, stored):
     target = _root(env, stored) / "data/metadata/core-metadata.json"
     _writable(target)
-    meta = json.loads(target.read_text("utf-8"))
+    meta = json.loads(read_plain(target))  # an insider holding the key: decrypt, edit, seal again
     meta["applicant"] = "王小明"
-    target.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    write_sealed(target, json.dumps(meta, ensure_ascii=False).encode())
     bagfile.seal(_root(env, stored))
     assert ("authenticity", "data/metadata/core-metadata.json") in _failures(_check(env, stored))
 
@@ -107,9 +108,9 @@ def test_metadata_element_removed_and_manifests_rewritten_still_fails(env, store
     root = _root(env, stored)
     target = root / "data/metadata/core-metadata.json"
     _writable(target)
-    meta = json.loads(target.read_text("utf-8"))
+    meta = json.loads(read_plain(target))
     del meta["retention"]
-    target.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    write_sealed(target, json.dumps(meta, ensure_ascii=False).encode())
     os.chmod(root, 0o750)
     for name in (
         "bagit.txt",
@@ -141,9 +142,9 @@ def test_broken_signature_fails_authenticity(env, cases):
 def test_tampered_signature_file_fails_authenticity(env, stored):
     target = _root(env, stored) / "data/metadata/signatures.json"
     _writable(target)
-    doc = json.loads(target.read_text("utf-8"))
+    doc = json.loads(read_plain(target))
     doc["signatures"][0]["signed_fields"]["licence_no"] = "FORGED"
-    target.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    write_sealed(target, json.dumps(doc, ensure_ascii=False).encode())
     bagfile.seal(_root(env, stored))
     failures = _failures(_check(env, stored))
     assert ("authenticity", "data/result/licence.pdf") in failures
@@ -242,3 +243,22 @@ def test_scheduled_check_catches_tampering_and_alerts(env, cases):
         alerts = list(session.execute(select(Message).where(Message.ref_id == "C20261130105")).scalars())
     assert sorted(r.ok for r in reports) == [False, True]
     assert alerts and "authenticity" in alerts[0].body_zh
+
+
+def test_sealed_file_swapped_or_cut_fails_authenticity(env, stored):
+    """The payload is sealed under its own place in the store: a ciphertext copied over another file, or cut short,
+    does not open, and the check names the file (an attacker without the key cannot forge either)."""
+    root = _root(env, stored)
+    moved, cut = root / "data/notice/acceptance.pdf", root / "data/material/身份证.jpg"
+    for target in (moved, cut):
+        _writable(target)
+    moved.unlink()
+    moved.write_bytes((root / "data/material/application.pdf").read_bytes())
+    cut.write_bytes(cut.read_bytes()[:-7])
+    bagfile.seal(root)
+    report = _check(env, stored)
+    assert _failures(report) == {
+        ("authenticity", "data/notice/acceptance.pdf"),
+        ("authenticity", "data/material/身份证.jpg"),
+    }
+    assert all("does not open" in f.message for f in report.findings)

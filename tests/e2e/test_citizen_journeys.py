@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import screenshot
-from tests.factories import DEMO_CITIZEN_ID, citizen_payload
+from tests.factories import DEMO_CITIZEN_ID, citizen_payload, last_sms_code
 
 pytestmark = pytest.mark.e2e
 
@@ -29,17 +29,21 @@ def _no_horizontal_scroll(page: Any) -> None:
     assert width <= PHONE["width"], f"{page.url} is {width} px wide at {PHONE['width']} px"
 
 
-def test_register_then_book_from_home_without_typing_a_url(live_server: str, page: Any) -> None:
+def test_register_then_book_from_home_without_typing_a_url(live_server: str, page: Any, env: Any) -> None:
     data = citizen_payload()
     page.goto(f"{live_server}/")
     page.click("text=注册")
     page.fill("input[name=name]", data["name"])
     page.fill("input[name=id_number]", data["id_number"])
     page.fill("input[name=phone]", data["phone"])
+    page.click("[data-testid=send-code]")  # the SMS code first (phone verification)
+    page.wait_for_selector("[data-testid=code-sent]")
+    assert page.input_value("input[name=id_number]") == data["id_number"]  # what was typed stays
+    page.fill("input[name=phone_code]", last_sms_code(env.db, data["phone"]))
     page.fill("input[name=password]", data["password"])
     page.fill("input[name=password2]", data["password"])
     screenshot(page, "portal-register")
-    page.click("[data-testid=register-form] button[type=submit]")
+    page.click("[data-testid=register-form] button.primary")
     page.wait_for_selector("[data-testid=registered]")
     page.fill("input[name=username]", data["id_number"])
     page.fill("input[name=password]", data["password"])

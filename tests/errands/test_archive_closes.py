@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from smarthall.core.crypto import read_plain
 from tests.cases.helpers import act, li_ming, submit_sc001
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID
@@ -28,7 +29,7 @@ def test_the_package_waits_for_the_pickup_and_holds_the_thread(env, client):
     # (the test's uploads are minimal PDFs the usability check rejects; the thread record itself passes)
     assert not [f for f in package.json()["last_check"]["findings"] if "errand" in f["file"]]
     assert "data/record/errand.json" in [f["name"] for f in package.json()["files"]]
-    thread = json.loads((env.settings.data_dir / "archive" / case_no / "data/record/errand.json").read_text("utf-8"))
+    thread = json.loads(read_plain(env.settings.data_dir / "archive" / case_no / "data/record/errand.json"))  # sealed
     assert thread["errand_code"] == code
     assert [s["step"] for s in thread["steps"]][:1] == ["case"] and "delivery" in [s["step"] for s in thread["steps"]]
     assert DEMO_CITIZEN_ID not in json.dumps(thread, ensure_ascii=False) and "李明" not in json.dumps(thread)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from smarthall.identity.models import Citizen
-from tests.factories import assert_problem, citizen_payload, make_id_number, register_citizen
+from tests.factories import assert_problem, citizen_payload, make_id_number, register_citizen, sms_code
 
 
 def _citizen_count(env) -> int:
@@ -19,7 +19,7 @@ class TestRegister:
 
     def test_register_returns_masked_data_only(self, client):
         payload = citizen_payload(name="张三丰")
-        response = client.post("/api/v1/citizens", json=payload)
+        response = client.post("/api/v1/citizens", json={**payload, "phone_code": sms_code(client, payload["phone"])})
         assert response.status_code == 201
         body = response.json()
         assert body["name_masked"] == "张*丰"
@@ -63,14 +63,19 @@ class TestRegister:
 
     def test_duplicate_registration_is_a_conflict(self, env, client):
         payload = citizen_payload()
+        payload["phone_code"] = sms_code(client, payload["phone"])
         assert client.post("/api/v1/citizens", json=payload).status_code == 201
-        again = client.post("/api/v1/citizens", json={**payload, "phone": "13912345678"})
+        other = {"phone": "13912345678", "phone_code": sms_code(client, "13912345678")}
+        again = client.post("/api/v1/citizens", json={**payload, **other})
         assert_problem(again, 409, "citizen_exists")
 
     def test_lowercase_x_is_the_same_person(self, client):
         first17 = "11010519491231002"
-        assert client.post("/api/v1/citizens", json=citizen_payload(id_number=first17 + "X")).status_code == 201
-        again = client.post("/api/v1/citizens", json=citizen_payload(id_number=first17 + "x"))
+        first, second = citizen_payload(id_number=first17 + "X"), citizen_payload(id_number=first17 + "x")
+        for p in (first, second):
+            p["phone_code"] = sms_code(client, p["phone"])
+        assert client.post("/api/v1/citizens", json=first).status_code == 201
+        again = client.post("/api/v1/citizens", json=second)
         assert_problem(again, 409, "citizen_exists")
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.cases.helpers import HALL, act, li_ming, prefilled, sc003, upload
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID, make_id_number, register_citizen
@@ -91,7 +89,6 @@ def test_uploads_are_readable_by_the_service_account_only(env, client):
     assert all(p.stat().st_mode & 0o777 == 0o700 for p in [uploads, *(d for d in uploads.rglob("*") if d.is_dir())])
 
 
-@pytest.mark.xfail(strict=True, reason="uploads and archive packages are not yet encrypted on disk (issue 12 item 6)")
 def test_no_personal_value_in_clear_in_any_file(env, client):
     _journey(client)
     files = []

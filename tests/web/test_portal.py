@@ -11,7 +11,7 @@ from typing import Any
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.i18n import catalog
 from tests.cases.helpers import li_ming, sc003
-from tests.factories import DEMO_CITIZEN_ID, citizen_payload, make_id_number
+from tests.factories import DEMO_CITIZEN_ID, citizen_payload, last_sms_code, make_id_number, sms_code
 from tests.queueing.helpers import HALL, issue
 
 ORIGIN = {"Origin": "http://testserver"}
@@ -86,7 +86,19 @@ def test_anonymous_home_offers_sign_in_and_registration(client):
 
 def test_registration_page_creates_an_account_that_signs_in(client, env):
     data = citizen_payload()
-    form = {**data, "password2": data["password"]}
+    typed = {"name": data["name"], "id_number": data["id_number"], "phone": data["phone"]}
+    sent = client.post("/register/phone-code", data=typed, headers=ORIGIN)
+    assert sent.status_code == 200 and 'data-testid="code-sent"' in sent.text
+    notice = sent.text.split('data-testid="code-sent">', 1)[1].split("</p>", 1)[0]
+    assert "验证码已发送至" in notice and data["phone"][-4:] in notice and data["phone"] not in notice  # masked
+    assert f'value="{data["id_number"]}"' in sent.text  # the form keeps what was typed
+    again = client.post("/register/phone-code", data=typed, headers=ORIGIN)
+    assert again.status_code == 429 and "验证码发送过于频繁" in again.text
+    code = last_sms_code(env.db, data["phone"])
+    form = {**data, "password2": data["password"], "phone_code": f"{(int(code) + 1) % 10**6:06d}"}
+    wrong = client.post("/register", data=form, headers=ORIGIN, follow_redirects=False)
+    assert wrong.status_code == 422 and "短信验证码不正确" in wrong.text
+    form["phone_code"] = code
     r = client.post("/register", data=form, headers=ORIGIN, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?")
     assert "注册成功" in client.get(r.headers["location"]).text
@@ -111,7 +123,12 @@ def test_registration_refusals_write_nothing(client, env):
     assert bad_id.status_code == 422 and 'data-testid="register-error"' in bad_id.text
     taken = client.post(
         "/register",
-        data={**data, "id_number": DEMO_CITIZEN_ID, "password2": data["password"]},
+        data={
+            **data,
+            "id_number": DEMO_CITIZEN_ID,
+            "password2": data["password"],
+            "phone_code": sms_code(client, data["phone"]),
+        },
         headers=ORIGIN,
     )
     assert taken.status_code == 422 and 'data-testid="register-error"' in taken.text

@@ -3,6 +3,9 @@
 
 We do not call ``bagit.make_bag``: it changes the process's working directory while it runs, which is unsafe in a
 threaded server and task consumer. The ``bagit`` library still validates our bags in the tests.
+Payload files (``data/…``) are sealed on disk (``core.crypto`` envelope) while the manifests, ``Payload-Oxum`` and
+the fixity in the database describe their plaintext: the bag on disk is opened with the key, and an export decrypts
+the payload into a standard bag any BagIt tool validates. Tag files hold no personal data and stay in clear.
 A bag is always written into a fresh temporary directory and moved into place with one ``rename``; only then is the
 package marked complete in the database, so a crash never leaves a half package that looks finished.
 """
@@ -17,6 +20,8 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from smarthall.core import crypto
 
 CHUNK = 1 << 20
 ALGORITHMS = ("sha256", "sha512")
@@ -39,25 +44,50 @@ def safe_name(name: str) -> str:
 
 
 def read_chunks(path: Path) -> Iterator[tuple[bytearray, int]]:
-    """The file's bytes as ``(buffer, length)``: one buffer, refilled in place (no new bytes object per chunk, so a
-    long scan does not churn the heap). The caller must use a chunk before asking for the next."""
+    """The file's plaintext bytes as ``(buffer, length)`` (decrypted when the file is sealed, ``core.crypto``): one
+    buffer, refilled in place (no new bytes object per chunk, so a long scan does not churn the heap). The caller
+    must use a chunk before asking for the next. Raises ``crypto.EnvelopeError`` for a sealed file that does not
+    open."""
     buffer = bytearray(CHUNK)
-    with path.open("rb", buffering=0) as fh:
+    with crypto.open_plain(path) as fh:
         while length := fh.readinto(buffer):
             yield buffer, length
 
 
+class Hasher:
+    """SHA-256, SHA-512 and SM3 (GB/T 32905) of a byte stream, fed in pieces."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._h = (hashlib.sha256(), hashlib.sha512(), hashlib.new("sm3"))
+
+    def update(self, chunk: bytes | bytearray | memoryview) -> None:
+        self.size += len(chunk)
+        for h in self._h:
+            h.update(chunk)
+
+    def digests(self) -> Digests:
+        h256, h512, hsm3 = self._h
+        return Digests(self.size, h256.hexdigest(), h512.hexdigest(), hsm3.hexdigest())
+
+
 def digest_file(path: Path) -> Digests:
-    """SHA-256, SHA-512 and SM3 (GB/T 32905) in one streaming pass."""
-    h256, h512, hsm3 = hashlib.sha256(), hashlib.sha512(), hashlib.new("sm3")
-    size = 0
+    """SHA-256, SHA-512 and SM3 of the file's plaintext, in one streaming pass."""
+    hasher = Hasher()
     for buffer, length in read_chunks(path):
-        chunk = memoryview(buffer)[:length]
-        size += length
-        h256.update(chunk)
-        h512.update(chunk)
-        hsm3.update(chunk)
-    return Digests(size, h256.hexdigest(), h512.hexdigest(), hsm3.hexdigest())
+        hasher.update(memoryview(buffer)[:length])
+    return hasher.digests()
+
+
+def seal_payload(target: Path, label: str, chunks: Iterable[bytes | bytearray | memoryview]) -> Digests:
+    """Write a payload file sealed (envelope under ``label``, its final place in the store) and return the digests
+    of its plaintext: fixity in the manifests and the database is of the plaintext (docs/security.md)."""
+    hasher = Hasher()
+    with crypto.seal_file(target, label=label) as out:
+        for chunk in chunks:
+            hasher.update(chunk)
+            out.write(chunk)
+    return hasher.digests()
 
 
 def _manifest_line(digest: str, rel: str) -> str:

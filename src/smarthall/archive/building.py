@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import secrets
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +29,7 @@ from smarthall.audit import service as audit_service
 from smarthall.core import events
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.config import Settings
-from smarthall.core.crypto import Signer
+from smarthall.core.crypto import Signer, file_cipher, open_plain
 from smarthall.core.db import Database
 from smarthall.core.errors import NotFound
 from smarthall.core.masking import mask_name
@@ -89,28 +88,40 @@ def _iso(dt: datetime | None) -> str:
 
 
 def _stage(
-    tmp: Path, source: ArchivalInput, retention_class: str, retain_until: str | None, now: datetime, signer: Signer
+    tmp: Path,
+    final: Path,
+    source: ArchivalInput,
+    retention_class: str,
+    retain_until: str | None,
+    now: datetime,
+    signer: Signer,
 ) -> list[_Staged]:
-    """Copy the case's documents into ``tmp/data`` and write the metadata; return the payload records."""
+    """Copy the case's documents into ``tmp/data`` and write the metadata, every payload file sealed under the label
+    of its final place (``final``); return the payload records with the fixity of the plaintext."""
     data = tmp / "data"
     (data / "metadata").mkdir(parents=True)
     staged: list[_Staged] = []
     described: list[dict[str, Any]] = []
     used: set[str] = set()
+    cipher = file_cipher()
+
+    def put(rel: str, payload: bytes) -> bagfile.Digests:
+        target = data / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return bagfile.seal_payload(target, cipher.label_for(final / "data" / rel), [payload])
+
+    def as_json(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
     form_rel = "form/form.json"
-    (data / "form").mkdir()
-    (data / form_rel).write_text(json.dumps(source.form, ensure_ascii=False, indent=2, default=str), "utf-8")
     staged.append(
-        _Staged(f"data/{form_rel}", "form", "application/json", bagfile.digest_file(data / form_rel), None, None)
+        _Staged(f"data/{form_rel}", "form", "application/json", put(form_rel, as_json(source.form)), None, None)
     )
     used.add(form_rel)
 
     if source.thread:  # the errand's whole thread: booking, ticket, case, result, delivery, rating
         thread_rel = "record/errand.json"
-        (data / "record").mkdir()
-        (data / thread_rel).write_text(json.dumps(source.thread, ensure_ascii=False, indent=2, default=str), "utf-8")
-        digests = bagfile.digest_file(data / thread_rel)
+        digests = put(thread_rel, as_json(source.thread))
         staged.append(_Staged(f"data/{thread_rel}", "record", "application/json", digests, None, None))
         used.add(thread_rel)
 
@@ -126,8 +137,9 @@ def _stage(
         used.add(rel)
         target = data / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(item.path, target)
-        digests = bagfile.digest_file(target)
+        with open_plain(item.path) as src:  # the source is sealed too (or a legacy plaintext file)
+            chunks = iter(lambda src=src: src.read(bagfile.CHUNK), b"")  # type: ignore[misc]
+            digests = bagfile.seal_payload(target, cipher.label_for(final / "data" / rel), chunks)
         if digests.sha256 != item.sha256.lower():
             # The document changed between the case's record and packaging: refuse rather than archive it.
             raise ValueError(f"{item.name}: SHA-256 differs from the case record")
@@ -165,28 +177,15 @@ def _stage(
         files=described,
         events=[{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in e.items()} for e in source.events],
     )
-    meta_json = data / "metadata" / "core-metadata.json"
-    meta_json.write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    meta_xml = data / "metadata" / "core-metadata.xml"
-    meta_xml.write_bytes(to_xml(meta))
-    extra = [meta_json, meta_xml]
+    extra = [
+        ("metadata/core-metadata.json", "application/json", as_json(meta)),
+        ("metadata/core-metadata.xml", "application/xml", to_xml(meta)),
+    ]
     if signatures:
-        sig_path = data / "metadata" / "signatures.json"
-        sig_path.write_text(
-            json.dumps(
-                {"algorithm": signer.algorithm, "public_key_pem": signer.public_pem(), "signatures": signatures},
-                ensure_ascii=False,
-                indent=2,
-                default=str,
-            ),
-            encoding="utf-8",
-        )
-        extra.append(sig_path)
-    for path in extra:
-        content_type = "application/xml" if path.suffix == ".xml" else "application/json"
-        staged.append(
-            _Staged(path.relative_to(tmp).as_posix(), "metadata", content_type, bagfile.digest_file(path), None, None)
-        )
+        sig = {"algorithm": signer.algorithm, "public_key_pem": signer.public_pem(), "signatures": signatures}
+        extra.append(("metadata/signatures.json", "application/json", as_json(sig)))
+    for rel, content_type, payload in extra:
+        staged.append(_Staged(f"data/{rel}", "metadata", content_type, put(rel, payload), None, None))
     bagfile.write_bag(
         tmp,
         [(s.name, s.digests) for s in staged],
@@ -226,7 +225,7 @@ def build_package(database: Database, settings: Settings, case_no: str, *, now: 
     tmp = building / f"{case_no}.{secrets.token_hex(4)}"
     tmp.mkdir()
     try:
-        staged = _stage(tmp, source, klass, until, now, signer)
+        staged = _stage(tmp, final, source, klass, until, now, signer)
         bagfile.seal(tmp)
         if final.exists():  # left by an attempt that crashed after its rename: never marked complete, replace it
             bagfile.remove_tree(final)

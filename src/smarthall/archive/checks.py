@@ -8,6 +8,10 @@
 - security 安全性: no executable content (program headers, scripts, PDF JavaScript/launch actions, embedded
   files), every file and folder stored read-only with no access for others, no links leaving the package.
 
+Payload files are sealed on disk (``core.crypto`` envelope) and checked as their plaintext: a sealed file that does
+not open (altered, truncated, moved, or under a key no longer held) fails authenticity; the fixity compared is the
+plaintext's, as recorded at ingest. Legacy plaintext packages are checked as they are.
+
 Works on one package directory with the expected files given by the caller; streams every file in chunks, so
 memory does not grow with file or store size. No database access here.
 """
@@ -25,7 +29,7 @@ from typing import Any
 
 from smarthall.archive import bag as bagfile
 from smarthall.archive.metadata import missing_elements
-from smarthall.core.crypto import canonical_bytes
+from smarthall.core.crypto import EnvelopeError, canonical_bytes, open_plain, read_plain
 
 PROPERTIES = ("authenticity", "integrity", "usability", "security")
 ALLOWED_FORMATS = {
@@ -95,7 +99,8 @@ Verifier = Callable[[bytes, str], bool]
 
 
 def _scan(path: Path, content_type: str) -> tuple[bagfile.Digests, bytes, bool]:
-    """Digests, the first bytes, and whether active content markers occur (one streaming pass)."""
+    """Digests, the first bytes, and whether active content markers occur (one streaming pass over the plaintext;
+    ``crypto.EnvelopeError`` when a sealed file does not open)."""
     h256, h512, hsm3 = hashlib.sha256(), hashlib.sha512(), hashlib.new("sm3")
     size, head, tail, active = 0, b"", b"", False
     markers = _PDF_ACTIVE if content_type == "application/pdf" else _XML_ACTIVE if "xml" in content_type else ()
@@ -121,7 +126,7 @@ def _usable(path: Path, content_type: str) -> str | None:
         if content_type == "application/pdf":
             from pypdf import PdfReader
 
-            with path.open("rb") as fh:
+            with open_plain(path) as fh:
                 reader = PdfReader(fh, strict=False)
                 if len(reader.pages) < 1:
                     return "PDF has no pages"
@@ -129,24 +134,25 @@ def _usable(path: Path, content_type: str) -> str | None:
         elif content_type.startswith("image/"):
             from PIL import Image
 
-            with Image.open(path) as img:
+            with open_plain(path) as fh, Image.open(fh) as img:
                 img.verify()
-            with Image.open(path) as img:
+            with open_plain(path) as fh, Image.open(fh) as img:
                 if img.format == "JPEG":
                     # Decode at 1/8 scale: every block of the entropy-coded data is still decoded (a truncated or
                     # broken scan fails), but a 20-megapixel scan takes ~1 MB instead of 60 MB.
                     img.draft(img.mode, (max(img.width // 8, 1), max(img.height // 8, 1)))
                 img.load()
         elif content_type == "application/json":
-            with path.open("rb") as fh:
+            with open_plain(path) as fh:
                 json.load(fh)
         elif content_type == "application/xml":
             from xml.etree import ElementTree as ET  # noqa: S405
 
             # DOCTYPE/ENTITY declarations are refused by the security check before we get here.
-            ET.parse(path)  # noqa: S314
+            with open_plain(path) as fh:
+                ET.parse(fh)  # noqa: S314
         elif content_type == "text/plain":
-            with path.open("rb") as fh:
+            with open_plain(path) as fh:
                 while chunk := fh.read(bagfile.CHUNK):
                     chunk.decode("utf-8")
     except Exception as exc:  # any parser failure means the file is not usable
@@ -209,7 +215,11 @@ def check_package(root: Path, expected: list[ExpectedFile], verify: Verifier) ->
             report.add("integrity", rel, "file not recorded in the archive database")
         if rel not in manifests["sha256"]:
             report.add("integrity", rel, "file not listed in the bag manifest")
-        digests, head, active = _scan(path, content_type)
+        try:
+            digests, head, active = _scan(path, content_type)
+        except (EnvelopeError, OSError) as exc:
+            report.add("authenticity", rel, f"sealed file does not open (altered or moved): {exc}")
+            continue
         if _is_exec(head):
             report.add("security", rel, "executable or archive content")
         if active:
@@ -247,7 +257,9 @@ def _check_metadata(root: Path, report: Report, expected: dict[str, ExpectedFile
     if not path.is_file():
         return
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta = json.loads(read_plain(path).decode("utf-8"))
+    except EnvelopeError:
+        return  # reported as an authenticity finding already
     except (ValueError, UnicodeDecodeError):
         report.add("integrity", METADATA_JSON, "metadata is not readable JSON")
         return
@@ -265,13 +277,15 @@ def _check_metadata(root: Path, report: Report, expected: dict[str, ExpectedFile
         from xml.etree import ElementTree as ET  # noqa: S405
 
         try:
-            raw = xml_path.read_bytes()
+            raw = read_plain(xml_path)
             if any(m in raw for m in _XML_ACTIVE):
                 return  # reported as a security finding already
             case_no = ET.fromstring(raw).findtext("{urn:smarthall:archive:core-metadata:1}case_no")  # noqa: S314
         except ET.ParseError:
             report.add("usability", METADATA_XML, "metadata XML does not parse")
             return
+        except EnvelopeError:
+            return  # reported as an authenticity finding already
         if case_no != meta.get("case_no"):
             report.add("integrity", METADATA_XML, "XML and JSON metadata disagree on the case number")
 
@@ -286,7 +300,9 @@ def _check_signatures_file(root: Path, report: Report, expected: dict[str, Expec
         report.add("integrity", "data/metadata/signatures.json", "signature file missing")
         return
     try:
-        entries = json.loads(path.read_text(encoding="utf-8")).get("signatures", [])
+        entries = json.loads(read_plain(path).decode("utf-8")).get("signatures", [])
+    except EnvelopeError:
+        return  # reported as an authenticity finding already
     except (ValueError, UnicodeDecodeError, AttributeError):
         report.add("integrity", "data/metadata/signatures.json", "signature file is not readable JSON")
         return

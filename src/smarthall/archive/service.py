@@ -35,6 +35,7 @@ from smarthall.archive.store import package_dir
 from smarthall.audit import service as audit_service
 from smarthall.core.clock import service_day
 from smarthall.core.config import Settings
+from smarthall.core.crypto import open_plain, read_plain
 from smarthall.core.db import after_commit
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
@@ -75,8 +76,8 @@ def get_package(session: Session, actor: Actor, settings: Settings, case_no: str
     path = package_dir(settings, case_no) / checks.METADATA_JSON
     if pkg.status == "complete" and path.is_file():
         try:
-            metadata = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
+            metadata = json.loads(read_plain(path).decode("utf-8"))
+        except (ValueError, OSError):  # EnvelopeError is a ValueError: the next check reports the altered file
             metadata = None
     audit_service.record(
         session,
@@ -138,7 +139,9 @@ def list_packages(
 
 
 def export_zip(session: Session, actor: Actor, settings: Settings, case_no: str, *, now: datetime) -> Path:
-    """Write the bag into a temporary zip (``<case_no>/...`` inside) and return its path; the caller deletes it."""
+    """Write the bag into a temporary zip (``<case_no>/...`` inside) and return its path; the caller deletes it.
+    The payload is decrypted on the way (the manifests describe the plaintext), so the export is a standard bag
+    that any BagIt tool validates outside the system; the zip is created 0600 and removed after sending."""
     pkg = _scoped_package(session, actor, case_no)
     if pkg.status != "complete":
         raise PackageNotComplete()
@@ -147,7 +150,10 @@ def export_zip(session: Session, actor: Actor, settings: Settings, case_no: str,
     os.close(fd)
     with zipfile.ZipFile(name, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            zf.write(path, f"{case_no}/{path.relative_to(root).as_posix()}")
+            rel = path.relative_to(root).as_posix()
+            with open_plain(path) as src, zf.open(f"{case_no}/{rel}", "w") as out:
+                while chunk := src.read(1 << 20):
+                    out.write(chunk)
     audit_service.record(
         session,
         actor,

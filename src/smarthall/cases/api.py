@@ -3,22 +3,25 @@ replay and document verification. Thin: each route calls one use case of ``cases
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from smarthall.cases import files as files_mod
 from smarthall.cases import service
 from smarthall.cases.deps import CaseInScope, CaseToAct
 from smarthall.cases.errors import UploadTooLarge
 from smarthall.cases.schemas import ActionIn, CaseCreate, CaseCreated, DraftIn, ItemForm
+from smarthall.core import crypto
 from smarthall.core.deps import DbId, DbSession, LoggedIn, Now, SettingsDep, require
 from smarthall.core.repository import MAX_PAGE
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
 from smarthall.licences.deps import Desk
+from smarthall.licences.service import DocumentNotFound
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["cases"])
 
@@ -110,10 +113,15 @@ def case_action(
 
 
 @router.get("/documents/{document_id}")
-def download_document(document_id: DbId, session: DbSession, actor: LoggedIn) -> FileResponse:
-    """A document's PDF, to its holder and to staff in scope."""
+def download_document(document_id: DbId, session: DbSession, actor: LoggedIn) -> Response:
+    """A document's PDF, to its holder and to staff in scope (decrypted from its sealed file)."""
     document = service.document_for(session, actor, document_id=document_id)
-    return FileResponse(document.path, media_type="application/pdf", filename=f"{document.doc_no}.pdf")
+    try:
+        data = crypto.read_plain(Path(document.path))
+    except (OSError, crypto.EnvelopeError) as exc:
+        raise DocumentNotFound(detail={"document_id": document_id}) from exc
+    disposition = f'attachment; filename="{document.doc_no}.pdf"'
+    return Response(data, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @router.get("/me/licences")

@@ -1,9 +1,9 @@
-"""Material uploads: size and type limits (sniffed from the bytes, not trusted from the client), SHA-256 stored."""
+"""Material uploads: size and type limits (sniffed from the bytes, not trusted from the client), SHA-256 (of the
+plaintext) stored, the bytes sealed on disk (``core.crypto`` envelope; read them with ``crypto.open_plain``)."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ from smarthall.cases.errors import UploadRejected, UploadTooLarge
 from smarthall.cases.models import UploadedFile
 from smarthall.cases.precheck import Finding
 from smarthall.cases.repository import FileRepository
+from smarthall.core import crypto
 from smarthall.core.tenancy import Actor
 
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -57,9 +58,8 @@ def store(
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     (data_dir / "uploads").chmod(0o700)
     path = folder / file_id
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by the service account only
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    # sealed (envelope encryption, core.crypto) and readable by the service account only
+    crypto.write_sealed(path, data, mode=0o600, exclusive=True)
     safe_name = Path(name or "upload").name[:200] or "upload"
     return FileRepository(session).add(
         UploadedFile(

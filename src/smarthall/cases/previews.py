@@ -1,14 +1,16 @@
 """Page images of uploaded materials for the staff viewer: a PDF page rendered to PNG with PDFium (``pypdfium2``),
 an image served as uploaded. Rendered once per (file digest, page, scale) and kept beside the uploads; no
-database work here (the caller checks the actor may see the case and that the file belongs to it)."""
+database work here (the caller checks the actor may see the case and that the file belongs to it). The uploads
+and the rendered pages are sealed on disk (``core.crypto`` envelope): PDFium is given the decrypted bytes, never a
+plaintext file."""
 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import threading
 from pathlib import Path
+
+from smarthall.core import crypto
 
 MAX_PAGES = 50  # pages the viewer offers of one PDF
 SCALE = 1.5  # 108 dpi: legible at 100 % on a desk screen; the viewer zooms in the browser
@@ -19,11 +21,19 @@ class PreviewFailed(Exception):
     """The file is not a PDF PDFium can open, or the page does not exist."""
 
 
+def _plain(path: Path) -> bytes:
+    try:
+        return crypto.read_plain(path)
+    except crypto.EnvelopeError as exc:
+        raise PreviewFailed(str(exc)) from exc
+
+
 def page_count(path: Path) -> int:
     import pypdfium2 as pdfium
 
+    data = _plain(path)
     try:
-        pdf = pdfium.PdfDocument(str(path))
+        pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise PreviewFailed(str(exc)) from exc
     try:
@@ -36,12 +46,16 @@ def pdf_page_png(path: Path, sha256: str, page: int, cache_dir: Path) -> bytes:
     """PNG bytes of ``page`` (0-based) of the PDF at ``path``, from the cache when already rendered."""
     target = cache_dir / sha256[:2] / f"{sha256}-{page}-{int(SCALE * 100)}.png"
     if target.exists():
-        return target.read_bytes()
+        try:
+            return crypto.read_plain(target)
+        except (crypto.EnvelopeError, OSError):
+            pass  # altered or unreadable cache entry: render it again
     import pypdfium2 as pdfium
 
+    source = _plain(path)
     with _lock:  # PDFium is not thread-safe
         try:
-            pdf = pdfium.PdfDocument(str(path))
+            pdf = pdfium.PdfDocument(source)
         except pdfium.PdfiumError as exc:
             raise PreviewFailed(str(exc)) from exc
         try:
@@ -53,12 +67,6 @@ def pdf_page_png(path: Path, sha256: str, page: int, cache_dir: Path) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     data = buffer.getvalue()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".png")
-    os.close(fd)
-    try:
-        Path(tmp).write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    crypto.write_sealed(target, data)  # a page image of an ID card is personal data too
     return data

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from smarthall.cases import previews, service, viewer
 from smarthall.cases.errors import MaterialNotFound
+from smarthall.core import crypto
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
@@ -64,8 +65,8 @@ def material_image(
         if row.content_type not in viewer.IMAGE_TYPES:
             raise MaterialNotFound()
         try:
-            data = pathlib.Path(row.path).read_bytes()
-        except OSError as exc:
+            data = crypto.read_plain(pathlib.Path(row.path))
+        except (OSError, crypto.EnvelopeError) as exc:
             raise MaterialNotFound() from exc
     except HallError as exc:
         return error_page(request, exc)

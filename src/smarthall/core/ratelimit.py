@@ -35,6 +35,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "queueing.ticket": (30, 60),  # other ticket requests per minute per actor or address
     "appointment.book": (20, 3600),  # bookings per hour per citizen
     "consult.feedback": (60, 60),
+    "identity.phone_code": (30, 600),  # registration SMS codes per 10 minutes from one address (per number: 1/min, 5/h)
 }
 
 

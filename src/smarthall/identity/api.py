@@ -10,7 +10,7 @@ from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, LoggedIn, 
 from smarthall.core.errors import Forbidden
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.identity import service
+from smarthall.identity import phone_codes, service
 from smarthall.identity.actors import end_presented_session
 from smarthall.identity.errors import InvalidCredentials, LoginThrottled
 from smarthall.identity.schemas import (
@@ -20,6 +20,8 @@ from smarthall.identity.schemas import (
     DeviceRead,
     MeRead,
     PasswordChange,
+    PhoneCodeRequest,
+    PhoneCodeSent,
     StaffRead,
     TokenRead,
 )
@@ -32,8 +34,20 @@ TOTAL = "X-Total-Count"  # lists stay JSON arrays; the size of the whole scoped 
 
 @router.post("/citizens", response_model=CitizenRead, status_code=201)
 def register_citizen(data: CitizenCreate, session: DbSession, now: Now) -> CitizenRead:
-    """Register a citizen account (real name, resident ID number, mobile number, password)."""
-    return service.citizen_read(service.register_citizen(session, data, now=now))
+    """Register a citizen account (real name, resident ID number, mobile number, password) with the SMS code sent
+    to that number by ``POST /citizens/phone-codes``."""
+    service.check_citizen_fields(data, now=now)  # every field fault first, at once
+    code_id = phone_codes.check(session, data.phone, data.phone_code, now=now)
+    citizen = service.register_citizen(session, data, now=now)
+    phone_codes.consume(session, code_id, now=now)
+    return service.citizen_read(citizen)
+
+
+@router.post("/citizens/phone-codes", response_model=PhoneCodeSent, status_code=202)
+def send_phone_code(data: PhoneCodeRequest, session: DbSession, actor: CurrentActor, now: Now) -> PhoneCodeSent:
+    """Send a one-time registration code by SMS to ``phone`` (the same answer whether it is registered or not);
+    one a minute and five an hour per number, and a limit per client address."""
+    return PhoneCodeSent(**phone_codes.send(session, actor, data.phone, now=now))
 
 
 @router.post("/auth/token", response_model=TokenRead)

@@ -69,3 +69,29 @@ class WrongPassword(Forbidden):
     code = "wrong_password"
     message_zh = "当前密码不正确"
     message_en = "The current password is wrong"
+
+
+class PhoneCodeWrong(ValidationFailed):
+    code = "phone_code_wrong"
+    message_zh = "短信验证码不正确,请核对后重新输入"
+    message_en = "The SMS code is not right: check it and type it again"
+
+
+class PhoneCodeExpired(ValidationFailed):
+    code = "phone_code_expired"
+    message_zh = "短信验证码已过期,请重新获取"
+    message_en = "The SMS code has expired: ask for a new one"
+
+
+class PhoneCodeAttemptsExceeded(ValidationFailed):
+    code = "phone_code_attempts_exceeded"
+    message_zh = "验证码输错次数过多,已失效,请重新获取"
+    message_en = "Too many wrong tries: the code no longer works, ask for a new one"
+
+
+class PhoneCodeSendThrottled(HallError):
+    status = 429
+    code = "phone_code_send_throttled"
+    title = "Too many codes"
+    message_zh = "验证码发送过于频繁,请稍后再试"
+    message_en = "Codes were sent to this number too often: try again later"

@@ -65,3 +65,17 @@ class Device(IdMixin, TimestampMixin, Base):
     last_seen_at: Mapped[datetime | None] = mapped_column()
 
     hall: Mapped[Hall] = relationship()
+
+
+class PhoneCode(IdMixin, TimestampMixin, Base):
+    """A one-time code sent by SMS to prove a mobile number before registration (issue 12, item 15). The number is
+    kept only as its keyed blind index and the code only as a keyed digest; the SMS itself goes through the outbox."""
+
+    __tablename__ = "identity_phone_code"
+
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None]

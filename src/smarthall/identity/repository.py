@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, select
+from sqlalchemy import Row, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from smarthall.core.repository import Page, Repository
 from smarthall.core.tenancy import Actor
-from smarthall.identity.models import Citizen, Device, Staff
+from smarthall.identity.models import Citizen, Device, PhoneCode, Staff
 from smarthall.org.models import Hall
 
 # A row of a Core select, its columns read by name.
@@ -157,3 +157,34 @@ class ActorRows:
 
     def device(self, key_hash: str) -> AnyRow | None:
         return self.session.execute(_DEVICE_ROW, {"key_hash": key_hash}).one_or_none()
+
+
+class PhoneCodeRepository(Repository[PhoneCode]):
+    """Registration codes by the blind index of the number (no hall: anyone may ask for one)."""
+
+    model = PhoneCode
+
+    def latest(self, phone_index: str) -> PhoneCode | None:
+        stmt = select(PhoneCode).where(PhoneCode.phone_index == phone_index).order_by(PhoneCode.id.desc()).limit(1)
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def sent_since(self, phone_index: str, since: Any) -> int:
+        stmt = select(func.count()).where(PhoneCode.phone_index == phone_index, PhoneCode.sent_at >= since)
+        return int(self.session.execute(stmt).scalar_one())
+
+    def add(self, row: PhoneCode) -> PhoneCode:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def count_wrong(self, code_id: int) -> int:
+        """One more wrong try, counted in SQL (parallel tries do not lose counts); the count afterwards."""
+        self.session.execute(update(PhoneCode).where(PhoneCode.id == code_id).values(attempts=PhoneCode.attempts + 1))
+        return int(self.session.execute(select(PhoneCode.attempts).where(PhoneCode.id == code_id)).scalar_one())
+
+    def use(self, code_id: int, now: Any) -> bool:
+        """Mark the code used, once: of two parallel registrations with one code only one gets True."""
+        result = self.session.execute(
+            update(PhoneCode).where(PhoneCode.id == code_id, PhoneCode.used_at.is_(None)).values(used_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -15,6 +15,20 @@ class CitizenCreate(BaseModel):
     phone: str = Field(min_length=11, max_length=11)
     password: str = Field(min_length=8, max_length=128)
     address: str | None = Field(default=None, max_length=200)
+    # the SMS code from POST /citizens/phone-codes; required by the API and the register page (the service, used
+    # by demo seeding and imports, does not look at it)
+    phone_code: str | None = Field(default=None, max_length=6)
+
+
+class PhoneCodeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone: str = Field(min_length=11, max_length=11)
+
+
+class PhoneCodeSent(BaseModel):
+    expires_in: int  # seconds the code is valid
+    resend_after: int  # seconds before another code may be asked for
 
 
 class CitizenRead(BaseModel):

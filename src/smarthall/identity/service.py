@@ -225,7 +225,8 @@ def attempt_login(
 # ---------------------------------------------------------------------------------------------------- citizens
 
 
-def register_citizen(session: Session, data: CitizenCreate, *, now: datetime) -> Citizen:
+def check_citizen_fields(data: CitizenCreate, *, now: datetime) -> str:
+    """Every fault of the identity fields and the password at once (422), else the normalised ID number."""
     errors = []
     id_number = normalize_id_number(data.id_number)
     for field, problem in (
@@ -252,6 +253,11 @@ def register_citizen(session: Session, data: CitizenCreate, *, now: datetime) ->
         )
     if errors:
         raise ValidationFailed(detail=errors)
+    return id_number
+
+
+def register_citizen(session: Session, data: CitizenCreate, *, now: datetime) -> Citizen:
+    id_number = check_citizen_fields(data, now=now)
     repo = CitizenRepository(session)
     index = blind_index(id_number, "id_number")
     if repo.id_by_id_number_index(index) is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from smarthall.core import crypto
 from smarthall.core.clock import format_local, service_day
 from smarthall.core.config import Settings
 from smarthall.core.crypto import Signer, canonical_bytes
@@ -220,12 +220,8 @@ def complete_pending(
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Sealed (``core.crypto`` envelope: a licence names its holder), written beside and renamed into place."""
+    crypto.write_sealed(path, data)
 
 
 def complete_all_pending(database: Database, desk: DocumentDesk, *, limit: int = 100) -> int:
@@ -257,8 +253,11 @@ def verify(session: Session, signer: Signer, token: str, pdf: bytes | None = Non
         return Verification(False, "signature", document)
     if pdf is not None and hashlib.sha256(pdf).hexdigest() != document.signed_fields.get("sha256"):
         return Verification(False, "tampered", document)
-    stored = Path(document.path)
-    if not stored.exists() or hashlib.sha256(stored.read_bytes()).hexdigest() != document.signed_fields.get("sha256"):
+    try:  # the signed hash is of the plaintext PDF; a sealed file that does not open counts as altered
+        stored = crypto.read_plain(Path(document.path))
+    except (OSError, crypto.EnvelopeError):
+        return Verification(False, "file_altered", document)
+    if hashlib.sha256(stored).hexdigest() != document.signed_fields.get("sha256"):
         return Verification(False, "file_altered", document)
     return Verification(True, "ok", document)
 

@@ -24,8 +24,10 @@ from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.i18n import message
+from smarthall.core.masking import mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.identity import phone_codes
 from smarthall.identity import service as identity_service
 from smarthall.identity.schemas import CitizenCreate
 from smarthall.licences import service as licence_service
@@ -187,10 +189,12 @@ def register_submit(
     name: Annotated[str, Form(max_length=50)] = "",
     id_number: Annotated[str, Form(max_length=18)] = "",
     phone: Annotated[str, Form(max_length=11)] = "",
+    phone_code: Annotated[str, Form(max_length=6)] = "",
     password: Annotated[str, Form(max_length=128)] = "",
     password2: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    """Register through the same service as ``POST /api/v1/citizens``, then sign in with the new ID number."""
+    """Register through the same checks as ``POST /api/v1/citizens`` (fields, then the SMS code), then sign in with
+    the new ID number."""
     request.state.actor = actor
     values = {"name": name, "id_number": id_number, "phone": phone}
     errors: list[tuple[str, str]] = []
@@ -203,8 +207,11 @@ def register_submit(
         errors.append(message("portal.register.invalid") or ("", ""))
     if not errors and data is not None:
         try:
+            identity_service.check_citizen_fields(data, now=now)
+            code_id = phone_codes.check(session, data.phone, phone_code, now=now)  # a wrong try stays counted
             with attempt(session):
                 identity_service.register_citizen(session, data, now=now)
+                phone_codes.consume(session, code_id, now=now)
         except HallError as exc:
             found = exc.detail if isinstance(exc.detail, list) else []
             errors.extend((e["message_zh"], e["message_en"]) for e in found if "message_zh" in e)
@@ -212,3 +219,32 @@ def register_submit(
     if errors:
         return render(request, "portal/register.html", {"errors": errors, "values": values}, status_code=422)
     return RedirectResponse("/login?next=/&registered=1", status_code=303)
+
+
+@router.post("/register/phone-code")
+def register_phone_code(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    name: Annotated[str, Form(max_length=50)] = "",
+    id_number: Annotated[str, Form(max_length=18)] = "",
+    phone: Annotated[str, Form(max_length=11)] = "",
+) -> Response:
+    """The register form's "get a code" button: send the SMS code (as ``POST /api/v1/citizens/phone-codes``) and show
+    the form again with what was typed (never the password)."""
+    request.state.actor = actor
+    if actor.kind != "anonymous":
+        return RedirectResponse("/", status_code=303)
+    values = {"name": name, "id_number": id_number, "phone": phone}
+    try:
+        with attempt(session):
+            sent = phone_codes.send(session, actor, phone, now=now)
+    except HallError as exc:
+        found = exc.detail if isinstance(exc.detail, list) else []
+        errors = [(e["message_zh"], e["message_en"]) for e in found if "message_zh" in e]
+        errors = errors or [(exc.message_zh_, exc.message_en_)]
+        status = 429 if exc.status == 429 else 422
+        return render(request, "portal/register.html", {"errors": errors, "values": values}, status_code=status)
+    context = {"errors": [], "values": values, "code_sent": mask_phone(phone), "minutes": sent["expires_in"] // 60}
+    return render(request, "portal/register.html", context)
