@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030_filecrypt"
-down_revision: str | Sequence[str] | None = "0020_ops_facts"
+down_revision: str | Sequence[str] | None = "0030_staffperf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
