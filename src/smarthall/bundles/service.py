@@ -312,6 +312,8 @@ def on_case_finished(session: Session, payload: dict[str, Any]) -> None:
     now = rt.clock.now()
     state = merge.combined(application.on_refusal, _statuses(session, application))
     application.status = state
+    if state in merge.FINISHED:  # first: withdrawing the rest below re-enters this listener
+        _finish(session, application, now=now)
     if state == "stopped":
         applicant = citizen_actor_by_id(application.citizen_id)
         desk = DocumentDesk.from_settings(rt.settings, rt.extras["signer"])
@@ -321,8 +323,6 @@ def on_case_finished(session: Session, payload: dict[str, Any]) -> None:
                 case = case_service.case_in_scope(session, applicant, case_no=part.case_no, to="act")
                 case_service.act(session, applicant, case=case, data=ActionIn(action="withdraw", note=note),
                                  desk=desk, now=now)  # fmt: skip
-    if state in merge.FINISHED:
-        _finish(session, application, now=now)
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
