@@ -5,6 +5,7 @@ from smarthall.appointment import models as appointment_models  # noqa: F401
 from smarthall.archive import models as archive_models  # noqa: F401
 from smarthall.assist import models as assist_models  # noqa: F401
 from smarthall.audit import models as audit_models  # noqa: F401
+from smarthall.bundles import models as bundles_models  # noqa: F401
 from smarthall.cases import models as cases_models  # noqa: F401
 from smarthall.catalog import models as catalog_models  # noqa: F401
 from smarthall.consult import models as consult_models  # noqa: F401

@@ -34,6 +34,7 @@ DOMAINS = (
     "apiclients",
     "webhooks",
     "staff",
+    "bundles",
 )
 
 

@@ -167,6 +167,21 @@ class BundleIn(Strict):
     counters: list[HallLevel] = Field(min_length=1)
     shared_form_fields: list[FormFieldIn] = []
     extra_services: list[str] = []
+    # Added in the fourth format revision (issue 15, one-thing bundles); files without them import as before.
+    on_refusal: Literal["stop", "continue"] = Field(
+        default="continue",
+        description="when one department refuses its part: stop (the other open parts are withdrawn) or continue "
+        "(the others go on and the citizen gets a partial result)",
+    )
+    field_map: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="item code → {the item's form field: the merged form's field it is asked as}; a field not "
+        "named here is asked under its own name",
+    )
+
+
+# Bundle fields added after the first format revision, with the value an older file implies (left out of the hash).
+ADDED_BUNDLE_FIELDS: dict[str, Any] = {"on_refusal": "continue", "field_map": {}}
 
 
 class FaqIn(Strict):
@@ -315,6 +330,7 @@ def cross_check(cat: CatalogFile) -> list[Fault]:
         if bundle.lead_department_code not in departments:
             faults.append((("bundles", i, "lead_department_code"), "unknown department"))
         faults += _field_faults(bundle.shared_form_fields, ("bundles", i, "shared_form_fields"))
+        faults += _bundle_form_faults(bundle, items, ("bundles", i))
 
     faults += _dupes([(("faq", i, "id"), f.id) for i, f in enumerate(cat.faq)], "FAQ id")
     for i, faq in enumerate(cat.faq):
@@ -374,4 +390,35 @@ def _field_faults(fields: list[FormFieldIn], base: tuple[str | int, ...]) -> lis
             faults.append(((*base, j, "options"), "a select field needs options"))
         if field.prefill_from and not PREFILL_RE.match(field.prefill_from):
             faults.append(((*base, j, "prefill_from"), f"unknown prefill source {field.prefill_from!r}"))
+    return faults
+
+
+def _bundle_form_faults(bundle: BundleIn, items: dict[str, ItemIn], base: tuple[str | int, ...]) -> list[Fault]:
+    """The bundle's merged form (``bundles.merge``): a field map naming a foreign item or field, and a merged field
+    whose mapped item fields disagree on type or options, are faults."""
+    from smarthall.bundles import merge
+
+    faults: list[Fault] = []
+    for code, mapping in bundle.field_map.items():
+        if code not in bundle.item_codes:
+            faults.append(((*base, "field_map", code), f"item {code!r} is not in the bundle"))
+            continue
+        names = {f.name for f in items[code].form_fields} if code in items else set()
+        for item_field in mapping:
+            if item_field not in names:
+                faults.append(((*base, "field_map", code, item_field), f"item {code} has no field {item_field!r}"))
+
+    def spec(f: FormFieldIn) -> merge.Field:
+        return merge.Field(f.name, f.label, f.type, f.required, tuple(f.options) if f.options else None)
+
+    members = [(code, [spec(f) for f in items[code].form_fields]) for code in bundle.item_codes if code in items]
+    _, clashes = merge.merge_form([spec(f) for f in bundle.shared_form_fields], members, bundle.field_map)
+    for c in clashes:
+        faults.append(
+            (
+                (*base, "shared_form_fields", c.field),
+                f"field {c.field!r} is asked once for several items but {c.item_code}.{c.item_field} has "
+                f"{c.reason} {c.found!r} where the bundle has {c.expected!r}",
+            )
+        )
     return faults

@@ -18,7 +18,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from smarthall.catalog.errors import CatalogInvalid, ImportOutOfScope, StaffNotImported
-from smarthall.catalog.filemodel import ADDED_ITEM_FIELDS, CatalogFile, Fault, cross_check, flatten_regions
+from smarthall.catalog.filemodel import (
+    ADDED_BUNDLE_FIELDS,
+    ADDED_ITEM_FIELDS,
+    CatalogFile,
+    Fault,
+    cross_check,
+    flatten_regions,
+)
 from smarthall.catalog.models import Bundle, Faq, FormField, Item, ItemVersion, Material
 from smarthall.catalog.repository import BundleRepository, FaqRepository, ItemRepository
 from smarthall.core.jsonpos import locate
@@ -141,7 +148,8 @@ def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM) -> Imp
     bundles, faqs = BundleRepository(session), FaqRepository(session)
     for bundle in catalog.bundles:
         data = bundle.model_dump(exclude={"code"})
-        state = _upsert(bundles, Bundle, bundle.code, {**data, "content_hash": content_hash(data)})
+        kept = {k: v for k, v in data.items() if k not in ADDED_BUNDLE_FIELDS or v != ADDED_BUNDLE_FIELDS[k]}
+        state = _upsert(bundles, Bundle, bundle.code, {**data, "content_hash": content_hash(kept)})
         report.tally("bundles", state, bundle.code)
     for faq in catalog.faq:
         data = faq.model_dump(exclude={"id"})

@@ -141,6 +141,9 @@ class Bundle(IdMixin, TimestampMixin, Base):
     counters: Mapped[list[str]] = mapped_column(JsonType, default=list)
     shared_form_fields: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     extra_services: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # Issue 15: a refused part stops the rest ("stop") or not ("continue"); item field → merged form field.
+    on_refusal: Mapped[str] = mapped_column(String(16), default="continue", server_default="continue")
+    field_map: Mapped[dict[str, dict[str, str]]] = mapped_column(JsonType, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
 
 

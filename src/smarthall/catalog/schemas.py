@@ -72,6 +72,7 @@ class BundleRead(BaseModel):
     lead_department_code: str
     promised_limit_workdays: int
     counters: list[str]
+    on_refusal: str = "continue"  # issue 15: a refused part stops the rest ("stop") or not ("continue")
 
 
 class FaqRead(BaseModel):

@@ -1,0 +1,21 @@
+"""One-thing bundles (高效办成一件事, requirements §6.11): one form, one set of materials, one submission; the
+platform files one case per item, run in parallel by the departments, and gives one combined result.
+
+Modules: ``merge`` (pure: the merged form and materials, the combined state), ``service``, ``repository``,
+``api`` and ``pages``. Cases are filed and read only through ``cases.service``.
+"""
+
+from __future__ import annotations
+
+from smarthall.core.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Wire bundles: routers, and the in-transaction listener that recomputes a bundle when a part is decided."""
+    from smarthall.bundles import service
+    from smarthall.bundles.api import router
+    from smarthall.bundles.pages import router as pages
+
+    registry.api(router, priority=94)
+    registry.pages(pages, priority=44)
+    registry.on_write("case.finished", service.on_case_finished)
