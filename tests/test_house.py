@@ -34,10 +34,6 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
         "the request's actor is read with its hall's code and region path in one joined statement (the one round "
         "trip of an actor-cache miss); the staff and device lists load each row's hall for its code"
     ),
-    ("operations/repository.py", "smarthall.queueing.models"): (
-        "the arrival history and learnt service times are counted from the tickets until the facts tables land "
-        "(hourly_arrivals is the one function to swap for a facts read)"
-    ),
 }
 
 # Cross-domain imports still to be replaced by calls to the other domain's service.

@@ -20,7 +20,7 @@ from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
-from smarthall.operations import export, factbook, service, subscriptions
+from smarthall.operations import export, factbook, roster, service, subscriptions
 from smarthall.operations.models import MEASURES
 from smarthall.queueing.service import channel
 
@@ -70,6 +70,50 @@ def post_dispatch(
     return service.act(session, actor, hall_code, data.model_dump(), now)
 
 
+@router.post("/halls/{hall_code}/facts/refresh")
+def post_facts_refresh(hall_code: str, session: DbSession, actor: Watcher, now: Now) -> dict[str, Any]:
+    """Fold the hall's today into the facts and their day-level rollup now, instead of at the next minute's fold."""
+    return service.refresh_today(session, actor, hall_code, now=now)
+
+
+class ShiftIn(BaseModel):
+    staff_id: int
+    window_code: str | None = Field(default=None, max_length=40)
+    starts: str = Field(pattern=r"^\d{2}:\d{2}$")
+    ends: str = Field(pattern=r"^\d{2}:\d{2}$")
+    queues: list[str] = Field(default_factory=list, max_length=30)
+
+
+class RosterIn(BaseModel):
+    version: int = Field(ge=0)
+    shifts: list[ShiftIn] = Field(max_length=roster.MAX_SHIFTS)
+
+
+@router.get("/halls/{hall_code}/roster")
+def get_roster(
+    hall_code: str,
+    session: DbSession,
+    actor: Planner,
+    now: Now,
+    day: Annotated[date | None, Query(alias="date")] = None,
+) -> dict[str, Any]:
+    """The hall's shifts on a day (local times) and the roster version to save against."""
+    return roster.day_roster(session, actor, hall_code, day or service.service_day(now))
+
+
+@router.put("/halls/{hall_code}/roster")
+def put_roster(
+    hall_code: str,
+    data: RosterIn,
+    session: DbSession,
+    actor: Planner,
+    now: Now,
+    day: Annotated[date | None, Query(alias="date")] = None,
+) -> dict[str, Any]:
+    """Replace the day's shifts; 409 ``roster_changed`` when the roster was saved by someone else since ``version``."""
+    return roster.set_day(session, actor, hall_code, day or service.service_day(now), data.model_dump(), now)
+
+
 @router.get("/halls/{hall_code}/forecast")
 def get_forecast(
     hall_code: str, session: DbSession, actor: Planner, now: Now, days: Annotated[int, Query(ge=1, le=60)] = 14
@@ -85,9 +129,11 @@ def get_staffing(
     actor: Planner,
     now: Now,
     day: Annotated[date | None, Query(alias="date")] = None,
+    check: bool = False,
 ) -> dict[str, Any]:
-    """Counters needed per hour for the hall's targets, against the rostered staff (gaps negative)."""
-    return service.staffing(session, actor, hall_code, day or service.service_day(now), now)
+    """Counters needed per hour for the hall's targets, against the rostered staff (gaps negative); ``check=true``
+    adds the day simulated: the plan found by simulation and the Erlang plan, with their simulated waits per hour."""
+    return service.staffing(session, actor, hall_code, day or service.service_day(now), now, check=check)
 
 
 @router.get("/halls/{hall_code}/quiet-hours")

@@ -31,7 +31,7 @@ def cockpit(session: Session, actor: Actor, *, level: str, code: str, from_day: 
     if level != "hall":
         children = service.facts(session, actor, **args, group_by=["child"])["rows"]
         for row in children:
-            scope = org_service.scope_facts(session, row["child"])
+            scope = service.scope_of(session, row["child"])
             row["name"] = scope.name if scope else row["child"]
             row["level"] = ("hall" if scope.kind == "hall" else scope.level) if scope else "hall"
     else:
@@ -55,13 +55,13 @@ def cockpit(session: Session, actor: Actor, *, level: str, code: str, from_day: 
 
 def _chain(session: Session, level: str, code: str) -> list[dict[str, str]]:
     """The way up from the scope (province first), for the drill-down breadcrumbs."""
-    scope = org_service.scope_facts(session, code)
+    scope = service.scope_of(session, code)
     if scope is None:
         return []
     parts = [p for p in scope.region_path.strip("/").split("/") if p]
     out = []
     for part in parts:
-        node = org_service.scope_facts(session, part)
+        node = service.scope_of(session, part)
         if node is not None and node.kind == "region":
             out.append({"level": node.level, "code": node.code, "name": node.name})
     if scope.kind == "hall":
@@ -71,7 +71,7 @@ def _chain(session: Session, level: str, code: str) -> list[dict[str, str]]:
 
 def wall(session: Session, actor: Actor, hall_code: str, *, today: date) -> dict[str, Any]:
     """The hall's wall screen: today so far, against the same weekday of the last four weeks."""
-    scope = org_service.scope_facts(session, hall_code)
+    scope = service.scope_of(session, hall_code)
     if scope is None or scope.kind != "hall" or scope.hall_id is None:
         raise errors.BadLevel(detail={"code": hall_code})
     if actor.kind == "device":

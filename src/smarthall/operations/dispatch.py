@@ -14,6 +14,7 @@ recommended one-click actions (requirements §10.1, the 30-minute alert of §6.4
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -136,3 +137,22 @@ def queue_items(items: Mapping[str, str], prefixes: Mapping[str, str]) -> dict[s
         if dept in prefixes:
             out.setdefault(prefixes[dept], set()).add(item)
     return {q: frozenset(v) for q, v in out.items()}
+
+
+def faster_than_forecast(arrived: int, expected: float) -> bool:
+    """Whether ``arrived`` tickets in the last hour are more than the forecast's ``expected`` can explain: above its
+    Poisson upper band (mean + 2 standard deviations, at least 3 over) and at least 30 % over it."""
+    return arrived > expected + max(3.0, 2.0 * math.sqrt(max(expected, 0.0))) and arrived >= 1.3 * expected
+
+
+def last_hour(
+    counts: Mapping[int, Mapping[str, float]], hour: int, minute: int, *, so_far: bool
+) -> dict[str, float]:
+    """Per queue, the last 60 minutes from hourly figures: the share ``(60 - minute) / 60`` of the previous hour and,
+    of the current hour, all of it when the figures are counts so far (``so_far``) or the share ``minute / 60`` when
+    they are whole-hour rates (a forecast)."""
+    out: dict[str, float] = {}
+    for h, weight in ((hour, 1.0 if so_far else minute / 60.0), (hour - 1, (60 - minute) / 60.0)):
+        for q, n in counts.get(h, {}).items():
+            out[q] = out.get(q, 0.0) + weight * n
+    return out

@@ -54,3 +54,15 @@ class NotAManager(Forbidden):
     code = "operations_not_manager"
     message_zh = "只有大厅主任、管理员和审计员可以查看运营数据"
     message_en = "Only hall managers, administrators and auditors see operations data"
+
+
+class RosterInvalid(ValidationFailed):
+    code = "roster_invalid"
+    message_zh = "排班无效:请检查人员、窗口、时段(开始早于结束,同一人时段不重叠)和可办理的队列"
+    message_en = "Invalid roster: check the staff, windows, times (start before end, no overlap per person) and queues"
+
+
+class RosterChanged(Conflict):
+    code = "roster_changed"
+    message_zh = "这一天的排班刚刚已被他人修改,请刷新后再保存"
+    message_en = "The roster of this day was changed meanwhile; refresh and save again"

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from smarthall.core.clock import service_day
 from smarthall.core.tenancy import SYSTEM, Actor, supervises
 from smarthall.operations import errors
 from smarthall.operations import facts as fold_facts
@@ -52,6 +53,18 @@ def fold_changed(session: Session, *, now: datetime) -> int:
     if latest is not None and (since is None or latest > since):
         repo.set_cursor(session, CURSOR, latest)
     return len(days)
+
+
+def refresh_today(session: Session, actor: Actor, hall_code: str, *, now: datetime) -> dict[str, Any]:
+    """Fold the hall's today now (the on-demand twin of the minute job, for a manager about to read the wall screen
+    or the cockpit): its facts and rollup become a recount of today's records."""
+    ensure_viewer(actor)
+    scope = org_service.managed_scope(session, actor, hall_code)
+    if scope.kind != "hall" or scope.hall_id is None:
+        raise errors.BadLevel(detail={"code": hall_code})
+    day = service_day(now)
+    rows = fold_hall_day(session, scope.hall_id, day)
+    return {"hall_code": scope.code, "day": day.isoformat(), "fact_rows": rows, "at": now.isoformat()}
 
 
 def rebuild(session: Session, *, now: datetime, hall_ids: Sequence[int] | None = None) -> int:
@@ -98,12 +111,26 @@ def _check_range(from_day: date, to_day: date) -> None:
         raise errors.BadRange(detail={"from": from_day.isoformat(), "to": to_day.isoformat(), "max_days": MAX_DAYS})
 
 
+def scope_of(session: Session, code: str) -> org_service.ScopeFacts | None:
+    """``org_service.scope_facts`` remembered for the request (a cockpit names its scope, chain and children many
+    times over; the session lives for one request)."""
+    memo: dict[str, org_service.ScopeFacts | None] = session.info.setdefault("operations.scopes", {})
+    if code not in memo:
+        memo[code] = org_service.scope_facts(session, code)
+    return memo[code]
+
+
 def resolve(session: Session, actor: Actor, level: str, code: str) -> org_service.ScopeFacts:
     if level not in LEVELS:
         raise errors.BadLevel(detail={"level": level})
+    memo: dict[tuple[Any, ...], org_service.ScopeFacts] = session.info.setdefault("operations.resolved", {})
+    key = (actor.kind, actor.id, actor.role, level, code)
+    if key in memo:
+        return memo[key]
     scope = org_service.managed_scope(session, actor, code)
     if (level == "hall") != (scope.kind == "hall") or (scope.kind == "region" and scope.level != level):
         raise errors.BadLevel(detail={"level": level, "code": code, "actual": scope.level})
+    memo[key] = scope
     return scope
 
 
@@ -180,7 +207,7 @@ def _children(session: Session, scope: org_service.ScopeFacts) -> dict[str, tupl
 
     node = find(org_service.region_tree(session))
     for child in node.children if node is not None else ():
-        facts_ = org_service.scope_facts(session, child.code)
+        facts_ = scope_of(session, child.code)
         if facts_ is not None:
             out[facts_.region_path] = (child.code, child.name)
     for hall in org_service.list_halls(session):
@@ -209,7 +236,7 @@ def _group_value(g: str, row: dict[str, Any], scope: org_service.ScopeFacts, chi
 
 
 def scope_label(session: Session, code: str) -> str:
-    scope = org_service.scope_facts(session, code)
+    scope = scope_of(session, code)
     return scope.name if scope else code
 
 
@@ -230,4 +257,4 @@ def group_rows(rows: list[dict[str, Any]], key: str) -> dict[Any, list[dict[str,
     return out
 
 
-__all__ = ["SYSTEM", "fold_changed", "fold_hall_day", "hourly_arrivals", "facts", "rebuild"]
+__all__ = ["SYSTEM", "fold_changed", "fold_hall_day", "hourly_arrivals", "facts", "rebuild", "refresh_today"]

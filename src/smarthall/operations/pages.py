@@ -20,7 +20,7 @@ from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.operations import dashboards, service, subscriptions
+from smarthall.operations import dashboards, roster, service, subscriptions
 from smarthall.web.templating import denied, error_page, gate, message_page, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -75,16 +75,71 @@ def staffing_page(
     now: Now,
     hall: Hall = None,
     day: Annotated[date | None, Query(alias="date")] = None,
+    check: bool = False,
 ) -> Response:
     if (denied := gate(request, actor, "operations.plan")) is not None:
         return denied
     chosen = day or service_day(now)
     try:
-        data = service.staffing(session, actor, hall or actor.hall_code or "", chosen, now)
+        data = service.staffing(session, actor, hall or actor.hall_code or "", chosen, now, check=check)
     except HallError as exc:
         shown = {"data": None, "error": exc, "day": chosen, "hall_name": _hall_name(session, actor, hall or "")}
         return render(request, "operations/staffing.html", shown, status_code=exc.status_)
     return render(request, "operations/staffing.html", {"data": data, "error": None, "day": chosen})
+
+
+@router.get("/operations/roster")
+def roster_page(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    hall: Hall = None,
+    day: Annotated[date | None, Query(alias="date")] = None,
+    saved: int = 0,
+) -> Response:
+    if (denied := gate(request, actor, "operations.plan")) is not None:
+        return denied
+    chosen = day or service_day(now)
+    try:
+        data = roster.editor(session, actor, hall or actor.hall_code or "", chosen)
+    except HallError as exc:
+        return error_page(request, exc)
+    shown = {"data": data, "day": chosen, "saved": saved, "error": None, "who": None}
+    return render(request, "operations/roster.html", shown)
+
+
+@router.post("/operations/roster")
+async def roster_save(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    hall: Hall = None,
+    day: Annotated[date | None, Query(alias="date")] = None,
+) -> Response:
+    if (denied := gate(request, actor, "operations.plan")) is not None:
+        return denied
+    chosen = day or service_day(now)
+    code = hall or actor.hall_code or ""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    body: dict[str, Any] = {"version": 0, "shifts": []}
+    try:
+        body = roster.from_form(form)
+        roster.set_day(session, actor, code, chosen, body, now)
+    except HallError as exc:
+        session.rollback()
+        try:
+            data = roster.editor(session, actor, code, chosen, posted=body["shifts"])
+        except HallError as again:
+            return error_page(request, again)
+        index = exc.detail.get("index") if isinstance(exc.detail, dict) else None
+        staff_id = body["shifts"][index]["staff_id"] if isinstance(index, int) and index < len(body["shifts"]) else None
+        who = next((r["name"] for r in data["rows"] if r["staff_id"] == staff_id), None)
+        shown = {"data": data, "day": chosen, "saved": 0, "error": exc, "who": who}
+        return render(request, "operations/roster.html", shown, status_code=exc.status_)
+    query = urlencode({"hall": code, "date": chosen.isoformat(), "saved": 1})
+    return RedirectResponse(f"/operations/roster?{query}", status_code=303)
 
 
 TOPIC_WORDS = {

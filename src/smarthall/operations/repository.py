@@ -1,7 +1,7 @@
 """Every query of operations: the roster, the hall's arrival history and learnt service times, the subscriptions.
 
-Arrivals are read from the queue's tickets until the facts tables land (``hourly_arrivals`` is the one function to
-swap for a facts read: same arguments, same answer). Hall-owned rows are read through ``core.repository
+The arrival history and learnt service times of the forecast and staffing come from the queue
+(``queueing.facts.hourly_arrivals`` / ``queue_profiles``). Hall-owned rows are read through ``core.repository
 .hall_scope``.
 
 Every query of operations: the raw records of a hall-day (read by table name: operations reads other domains'
@@ -13,69 +13,29 @@ Fact reads start from the one scope filter (``hall_scope`` on ``operations_fact`
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, literal_column, select
+from sqlalchemy import Table, delete, func, insert, literal, literal_column, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.models import Base
 from smarthall.core.repository import hall_scope, region_under
 from smarthall.core.tenancy import Actor
-from smarthall.operations.models import MEASURES, Fact, FoldCursor, PushSent, Shift, Subscription
-from smarthall.queueing.models import Ticket
-
-Counts = dict[date, dict[int, dict[str, int]]]  # day → hour → queue → arrivals
-
-
-def hourly_arrivals(
-    session: Session, scope: Actor, hall_code: str, from_day: date, to_day: date, queue: str | None = None
-) -> Counts:
-    """Tickets issued per (day, local hour, queue) in the hall, ``from_day`` … ``to_day`` inclusive. Every day of
-    the range that had a ticket appears; days without any are absent (not recorded, not zero)."""
-    stmt = (
-        select(Ticket.day, Ticket.queue_code, Ticket.issued_at)
-        .where(
-            hall_scope(Ticket, scope),
-            Ticket.hall_code == hall_code,
-            Ticket.day >= from_day,
-            Ticket.day <= to_day,
-        )
-        .execution_options(yield_per=5000)
-    )
-    if queue is not None:
-        stmt = stmt.where(Ticket.queue_code == queue)
-    out: Counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))  # type: ignore[arg-type]
-    for day, queue_code, issued_at in session.execute(stmt):
-        out[day][issued_at.astimezone(SHANGHAI).hour][queue_code] += 1
-    return {d: {h: dict(q) for h, q in hours.items()} for d, hours in out.items()}
-
-
-def queue_profiles(
-    session: Session, scope: Actor, hall_id: int, from_day: date, to_day: date
-) -> dict[str, tuple[float | None, float]]:
-    """Per queue over the range: mean handling minutes of finished tickets (called → finished; ``None`` without
-    any) and the share of priority tickets."""
-    stmt = select(Ticket.queue_code, Ticket.priority, Ticket.status, Ticket.called_at, Ticket.finished_at).where(
-        hall_scope(Ticket, scope), Ticket.hall_id == hall_id, Ticket.day >= from_day, Ticket.day <= to_day
-    )
-    acc: dict[str, list[float]] = {}
-    for queue_code, priority, status, called_at, finished_at in session.execute(stmt):
-        row = acc.setdefault(queue_code, [0.0, 0.0, 0.0, 0.0])  # minutes, finished, priority, all
-        row[2] += 1 if priority else 0
-        row[3] += 1
-        if status == "finished" and called_at is not None and finished_at is not None:
-            row[0] += max((finished_at - called_at).total_seconds() / 60, 0.0)
-            row[1] += 1
-    return {q: (m / f if f else None, p / n if n else 0.0) for q, (m, f, p, n) in acc.items()}
-
-
-def last_ticket_day(session: Session, scope: Actor, hall_id: int) -> date | None:
-    stmt = select(func.max(Ticket.day)).where(hall_scope(Ticket, scope), Ticket.hall_id == hall_id)
-    return session.execute(stmt).scalar_one_or_none()  # type: ignore[no-any-return]
+from smarthall.operations.models import (
+    MEASURES,
+    ROLLUP_GRAINS,
+    Fact,
+    FactDay,
+    FoldCursor,
+    PushSent,
+    RosterDay,
+    Shift,
+    Subscription,
+)
 
 
 def shifts_on(session: Session, scope: Actor, hall_id: int, day: date) -> list[Shift]:
@@ -92,6 +52,39 @@ def add_shift(session: Session, values: dict[str, Any]) -> Shift:
     session.add(shift)
     session.flush()
     return shift
+
+
+def roster_version(session: Session, hall_id: int, day: date) -> int:
+    row = session.get(RosterDay, (hall_id, day))
+    return row.version if row else 0
+
+
+def bump_roster_version(session: Session, hall_id: int, day: date, seen: int) -> int | None:
+    """Move the hall-day's roster version from ``seen`` to ``seen + 1`` (one conditional statement: a concurrent
+    saver waits for the row and then finds another version); ``None`` when the version was not ``seen``."""
+    if seen == 0 and session.get(RosterDay, (hall_id, day)) is None:
+        try:
+            with session.begin_nested():
+                session.add(RosterDay(hall_id=hall_id, day=day, version=1))
+            return 1
+        except IntegrityError:  # someone saved the day's first roster meanwhile
+            return None
+    done = session.execute(
+        update(RosterDay)
+        .where(RosterDay.hall_id == hall_id, RosterDay.day == day, RosterDay.version == seen)
+        .values(version=seen + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return seen + 1 if done.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def delete_shifts_on(session: Session, hall_id: int, day: date) -> None:
+    session.execute(delete(Shift).where(Shift.hall_id == hall_id, Shift.day == day))
+
+
+def roster_days(session: Session, hall_id: int, from_day: date, to_day: date) -> set[date]:
+    stmt = select(Shift.day).where(Shift.hall_id == hall_id, Shift.day >= from_day, Shift.day <= to_day).distinct()
+    return {d for (d,) in session.execute(stmt)}
 
 
 def on_shift_at(shifts: list[Shift], now: datetime) -> list[Shift]:
@@ -276,10 +269,31 @@ def replace_facts(
     ]
     if values:
         session.execute(insert(table("operations_fact")), values)
+    refresh_rollup(session, hall_id, day)
     return len(values)
 
 
+def refresh_rollup(session: Session, hall_id: int, day: date) -> None:
+    """The hall-day's rollup rows become the sums of its fact rows by each grain (in the caller's transaction)."""
+    session.execute(delete(FactDay).where(FactDay.hall_id == hall_id, FactDay.day == day))
+    names = ["grain", "hall_id", "hall_code", "region_path", "day", "hour", "item_code", "window_code", *MEASURES]
+    sums = [func.coalesce(func.sum(getattr(Fact, m)), 0) for m in MEASURES]
+    for grain in ROLLUP_GRAINS:
+        hour = Fact.hour if grain == "hour" else literal(-1)
+        item = Fact.item_code if grain == "item" else literal("")
+        window = Fact.window_code if grain == "window" else literal("")
+        split = {"hour": Fact.hour, "item": Fact.item_code, "window": Fact.window_code}
+        keys = [split[grain]] if grain in split else []
+        stmt = (
+            select(literal(grain), Fact.hall_id, Fact.hall_code, Fact.region_path, Fact.day, hour, item, window, *sums)
+            .where(Fact.hall_id == hall_id, Fact.day == day)
+            .group_by(Fact.hall_id, Fact.hall_code, Fact.region_path, Fact.day, *keys)
+        )
+        session.execute(insert(FactDay).from_select(names, stmt))
+
+
 def delete_all_facts(session: Session) -> None:
+    session.execute(delete(FactDay))
     session.execute(delete(Fact))
 
 
@@ -311,6 +325,26 @@ GROUPS = {
 }
 
 
+ROLLUP_GROUPS = {
+    "day": FactDay.day,
+    "hour": FactDay.hour,
+    "item": FactDay.item_code,
+    "window": FactDay.window_code,
+    "hall": FactDay.hall_code,
+    "path": FactDay.region_path,
+}
+ROLLUP_FREE = frozenset({"day", "hall", "path"})  # every grain keeps these
+
+
+def rollup_grain(group_by: Sequence[str], queue: str | None = None) -> str | None:
+    """The rollup grain that answers a grouping (``None``: only the hourly facts do: by queue, staff, or two of
+    hour / item / window)."""
+    split = set(group_by) - ROLLUP_FREE
+    if queue is not None or len(split) > 1 or not split <= {"hour", "item", "window"}:
+        return None
+    return next(iter(split)) if split else "day"
+
+
 def fact_sums(
     session: Session,
     actor: Actor,
@@ -323,20 +357,35 @@ def fact_sums(
     measures: Sequence[str] = MEASURES,
     queue: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Summed measures of the facts in ``actor``'s scope, under a region or of one hall, grouped by ``group_by``."""
-    cols = [GROUPS[g].label(g) for g in group_by]
-    sums = [func.coalesce(func.sum(getattr(Fact, m)), 0).label(m) for m in measures]
-    stmt = select(*cols, *sums).where(hall_scope(Fact, actor), Fact.day >= from_day, Fact.day <= to_day)
+    """Summed measures of the facts in ``actor``'s scope, under a region or of one hall, grouped by ``group_by``:
+    from the day-level rollup when one of its grains answers the grouping, from the hourly facts otherwise."""
+    grain = rollup_grain(group_by, queue)
+    model: Any = Fact if grain is None else FactDay
+    groups = GROUPS if grain is None else ROLLUP_GROUPS
+    cols = [groups[g].label(g) for g in group_by]
+    sums = _SUMS[grain is None] if measures is MEASURES else _sums(model, measures)
+    stmt = select(*cols, *sums).where(hall_scope(model, actor), model.day >= from_day, model.day <= to_day)
+    if grain is not None:
+        stmt = stmt.where(FactDay.grain == grain)
     if hall_id is not None:
-        stmt = stmt.where(Fact.hall_id == hall_id)
+        stmt = stmt.where(model.hall_id == hall_id)
     if region_path is not None:  # by hall id: the grain's unique index (hall, day, …) serves the range
         halls = table("org_hall")
-        stmt = stmt.where(Fact.hall_id.in_(select(halls.c.id).where(region_under(halls.c.region_path, region_path))))
+        stmt = stmt.where(model.hall_id.in_(select(halls.c.id).where(region_under(halls.c.region_path, region_path))))
     if queue is not None:
         stmt = stmt.where(Fact.queue_code == queue)
     if cols:
-        stmt = stmt.group_by(*[GROUPS[g] for g in group_by]).order_by(*[GROUPS[g] for g in group_by])
-    return [dict(row) for row in session.execute(stmt).mappings()]
+        stmt = stmt.group_by(*[groups[g] for g in group_by]).order_by(*[groups[g] for g in group_by])
+    result = session.execute(stmt)
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
+
+
+def _sums(model: Any, measures: Sequence[str]) -> list[Any]:
+    return [func.coalesce(func.sum(getattr(model, m)), 0).label(m) for m in measures]
+
+
+_SUMS = {True: _sums(Fact, MEASURES), False: _sums(FactDay, MEASURES)}  # built once: 37 sums per statement
 
 
 def hourly_arrival_rows(

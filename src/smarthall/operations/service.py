@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
-from smarthall.core import broadcast
+from smarthall.core import broadcast, i18n
 from smarthall.core.cache import cached
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import after_commit
@@ -26,6 +26,7 @@ from smarthall.identity import service as identity_service
 from smarthall.operations import dispatch, erlang
 from smarthall.operations import forecast as fc
 from smarthall.operations import repository as repo
+from smarthall.operations import staffing as plans
 from smarthall.operations.errors import NotEnoughHistory, RangeTooLong, UnknownAction, WindowChanged
 from smarthall.operations.factbook import (  # noqa: F401 (the facts' use cases, reached through this service)
     default_code,
@@ -33,12 +34,14 @@ from smarthall.operations.factbook import (  # noqa: F401 (the facts' use cases,
     fold_hall_day,
     hourly_arrivals,
     rebuild,
+    refresh_today,
     scope_label,
 )
 from smarthall.org import service as org_service
 from smarthall.queueing import console, facts
 from smarthall.queueing.service import channel
 from smarthall.rules import service as rules_service
+from smarthall.venue import service as venue_service
 
 FORECAST_CACHE = "operations.forecast"
 FORECAST_SECONDS = 3600.0
@@ -131,6 +134,10 @@ def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[
         seats,
     )
     alerts, recs = dispatch.judge(queues, seats, off, goal)
+    alerts += _growth_alerts(session, actor, hall, now)
+    faults = _faults(session, actor, hall, now)
+    if any(f["severity"] == "alert" for f in faults):
+        alerts.append({"kind": "device_fault", "count": sum(f["severity"] == "alert" for f in faults)})
     names = queue_names(session)
     for entry in (*alerts, *recs):
         if "queue" in entry:
@@ -154,10 +161,57 @@ def live(session: Session, actor: Actor, hall_code: str, now: datetime) -> dict[
             {k: v for k, v in asdict(s).items() if k != "items"} | {"comprehensive": s.items is None} for s in seats
         ],
         "off_seat": [asdict(o) for o in off],
+        "faults": faults,
         "long_wait_count": sum(q.over_long_wait for q in queues),
         "alerts": alerts,
         "recommendations": recs,
     }
+
+
+def _faults(session: Session, actor: Actor, hall: org_service.HallFacts, now: datetime) -> list[dict[str, Any]]:
+    """The hall's open device faults, newest first, with the kind in words."""
+    out = []
+    for f in venue_service.open_faults(session, actor):
+        if f.hall_code != hall.code:
+            continue
+        out.append(
+            {
+                "id": f.id,
+                "device_code": f.device_code,
+                "kind": f.kind,
+                "kind_zh": i18n.translate(f"venue.fault.{f.kind}", "zh"),
+                "kind_en": i18n.translate(f"venue.fault.{f.kind}", "en"),
+                "severity": f.severity,
+                "status": f.status,
+                "since": f.opened_at.astimezone(SHANGHAI).isoformat(),
+                "minutes_open": max(0, int((now - f.opened_at).total_seconds() // 60)),
+            }
+        )
+    return out
+
+
+def _growth_alerts(
+    session: Session, actor: Actor, hall: org_service.HallFacts, now: datetime
+) -> list[dict[str, Any]]:
+    """Queues whose arrivals over the last hour run above the forecast's band (none without a forecast)."""
+    try:
+        model = _fitted(session, actor, hall, service_day(now))
+    except NotEnoughHistory:
+        return []
+    local = now.astimezone(SHANGHAI)
+    calendar = org_service.working_calendar(session, hall)
+    expected_by_hour = {
+        h.hour: {q: m for q, (m, _lo, _hi) in h.queues.items()}
+        for h in fc.predict(model, hall.opening_hours, [local.date()], calendar=calendar)
+    }
+    today = facts.hourly_arrivals(session, actor, hall.code, local.date(), local.date()).get(local.date(), {})
+    arrived = dispatch.last_hour(today, local.hour, local.minute, so_far=True)
+    expected = dispatch.last_hour(expected_by_hour, local.hour, local.minute, so_far=False)
+    return [
+        {"kind": "faster_than_forecast", "queue": q, "arrived": round(n), "expected": round(expected.get(q, 0.0), 1)}
+        for q, n in sorted(arrived.items())
+        if dispatch.faster_than_forecast(round(n), expected.get(q, 0.0))
+    ]
 
 
 def act(session: Session, actor: Actor, hall_code: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -217,7 +271,7 @@ def _fitted(session: Session, actor: Actor, hall: org_service.HallFacts, origin:
 
     def load() -> fc.Model | NotEnoughHistory:
         since, until = origin - timedelta(days=HISTORY_DAYS), origin - timedelta(days=1)
-        counts = repo.hourly_arrivals(session, actor, hall.code, since, until)
+        counts = facts.hourly_arrivals(session, actor, hall.code, since, until)
         try:
             return fc.fit(counts, hall.opening_hours, origin, calendar=org_service.working_calendar(session, hall))
         except fc.NotEnoughHistory as exc:
@@ -319,9 +373,13 @@ def quiet_hours_of_day(session: Session, hall_code: str, day: date, now: datetim
     return []
 
 
-def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: datetime) -> dict[str, Any]:
+def staffing(
+    session: Session, actor: Actor, hall_code: str, day: date, now: datetime, *, check: bool = False
+) -> dict[str, Any]:
     """Counters needed per hour and queue for the hall's targets (SIPP and Lag-SIPP on the forecast, Erlang C),
-    against the staff rostered; hours short of staff are marked."""
+    against the staff rostered; hours short of staff are marked. With ``check``, the day is also simulated: the
+    plan found by simulation (which staffs the backlog SIPP misses) and the Erlang plan, each with its simulated
+    waits per hour."""
     origin = service_day(now)
     if not 0 <= (day - origin).days < MAX_DAYS:
         raise RangeTooLong(detail={"date": day.isoformat(), "from": origin.isoformat(), "days": MAX_DAYS})
@@ -335,7 +393,7 @@ def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: dat
     model = _fitted(session, actor, hall, origin)
     calendar = org_service.working_calendar(session, hall)
     hours = fc.predict(model, hall.opening_hours, [day], calendar=calendar)
-    profiles = repo.queue_profiles(session, actor, hall.id, origin - timedelta(days=28), origin)
+    profiles = facts.queue_profiles(session, actor, hall.id, origin - timedelta(days=28), origin)
     shifts = repo.shifts_on(session, actor, hall.id, day)
     rows: list[dict[str, Any]] = []
     previous: dict[str, float] = {}
@@ -370,11 +428,13 @@ def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: dat
                 "gap": rostered - plan,
             }
         )
+    simulation = _simulated(session, hall, day, origin, rows, profiles, goal) if check and rows else None
     return {
         "hall_code": hall.code,
         "hall_name": hall.name,
         "queue_names": queue_names(session),
         "date": day.isoformat(),
+        **({"simulation": simulation} if simulation is not None else {}),
         "targets": {
             "mean_minutes": goal.mean,
             "p95_minutes": goal.levels[0][0],
@@ -383,4 +443,66 @@ def staffing(session: Session, actor: Actor, hall_code: str, day: date, now: dat
         "hours": rows,
         "counter_hours": {"plan": sum(r["plan"] for r in rows), "rostered": sum(r["rostered"] for r in rows)},
         "short_hours": [r["hour"] for r in rows if r["gap"] < 0],
+    }
+
+
+SIMULATION_CACHE = "operations.staffing.simulated"
+
+
+def _simulated(
+    session: Session,
+    hall: org_service.HallFacts,
+    day: date,
+    origin: date,
+    rows: list[dict[str, Any]],
+    profiles: dict[str, tuple[float | None, float]],
+    goal: erlang.Target,
+) -> dict[str, Any]:
+    """The forecast day simulated (``staffing.check_day``), each hour's row given ``simulated`` and ``plan_checked``
+    (counters, simulated mean and P95 wait, share of period-days meeting the target); remembered for an hour."""
+
+    def load() -> plans.DayCheck:
+        hours = [(r["hour"], {q: v["arrivals"] for q, v in r["queues"].items()}) for r in rows]
+        service_of = {q: ((profiles.get(q, (None, 0.0))[0] or DEFAULT_SERVICE_MINUTES), profiles.get(q, (None, 0.0))[1])
+                      for r in rows for q in r["queues"]}  # fmt: skip
+        model = plans.forecast_model(hours, service_of)
+        first = int(model.start // 60)
+        baseline = {
+            q: tuple(
+                next((max(r["queues"][q]["sipp"], r["queues"][q]["lag_sipp"]) for r in rows
+                      if r["hour"] == first + p and q in r["queues"]), 0)  # fmt: skip
+                for p in range(model.periods)
+            )
+            for q in service_of
+        }
+        return plans.check_day(model, plans.Staffing(model.start, model.period, baseline), goal,
+                               key=f"{hall.code}:{day.isoformat()}", day=day)  # fmt: skip
+
+    key = (hall.id, day, origin, goal)
+    result = cached(session, SIMULATION_CACHE, key, load, seconds=FORECAST_SECONDS)
+    first = int(result.plan.start // 60)
+
+    def words(c: plans.PeriodCheck) -> dict[str, Any]:
+        return {"counters": c.counters, "mean_wait_min": c.mean_wait, "p95_wait_min": c.p95_wait,
+                "met_share": round(c.met_share, 3)}  # fmt: skip
+
+    by_hour = {first + p: (sim, base) for p, (sim, base) in enumerate(zip(result.simulated, result.baseline,
+                                                                          strict=True))}  # fmt: skip
+    for r in rows:
+        sim, base = by_hour[r["hour"]]
+        r["simulated"], r["plan_checked"] = words(sim), words(base)
+
+    def met(checks: list[plans.PeriodCheck]) -> float:
+        n = sum(c.period_days for c in checks)
+        return round(sum(c.met_share * c.period_days for c in checks) / n, 3) if n else 1.0
+
+    return {
+        "days": result.days,
+        "counter_hours": {"simulated": sum(c.counters for c in result.simulated),
+                          "plan": sum(c.counters for c in result.baseline)},  # fmt: skip
+        "met_share": {"simulated": met(result.simulated), "plan": met(result.baseline)},
+        "worst_1pct_wait_min": result.worst_wait,
+        "hours": [
+            {"hour": h, "simulated": words(sim), "plan_checked": words(base)} for h, (sim, base) in by_hour.items()
+        ],
     }

@@ -21,14 +21,14 @@ out, those who gave up count with the time they waited. ``evaluate`` scores any 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
 from smarthall.operations import erlang
-from smarthall.operations.arrivals import DaySample, ItemProfile, merge_samples, sample_arrivals
+from smarthall.operations.arrivals import DaySample, ItemProfile, merge_samples, rng_for, sample_arrivals
 from smarthall.operations.simulate import ABSENT, Pool, SimRule, Staffing, simulate_day
 
 Bins = Sequence[tuple[float, float, float]]  # (start minute, end minute, expected arrivals)
@@ -364,3 +364,104 @@ def shares_of(
     """A plan's (queue, period) shares of training days met: a ``level`` that asks a simulated plan to do at least as
     well as ``plan`` everywhere (how it is made to dominate Lag-SIPP)."""
     return evaluate(model, plan, train, target, rule).period_met()
+
+
+# -- a forecast day, checked by simulation (what the staffing API shows) --------------------------------------------
+
+
+def forecast_model(
+    hours: Sequence[tuple[int, Mapping[str, float]]],
+    profiles: Mapping[str, tuple[float, float]],
+    *,
+    period: float = 60.0,
+) -> DayModel:
+    """A hall day from a forecast: per clock hour the expected arrivals of each queue (one stream per queue, its
+    tickets served by that queue's own pool of counters) and per queue (mean service minutes, priority share)."""
+    queues = sorted({q for _, per in hours for q in per})
+    first = min(h for h, _ in hours)
+    last = max(h for h, _ in hours)
+    streams = []
+    for q in queues:
+        service, prio = profiles[q]
+        bins = tuple((h * 60.0, h * 60.0 + 60.0, float(per.get(q, 0.0))) for h, per in hours if per.get(q, 0.0) > 0)
+        if bins:
+            streams.append(Stream(bins, (ItemProfile(q, q, 1.0, service, elderly_share=prio),)))
+    pools = tuple(Pool(q, frozenset({q})) for q in queues)
+    return DayModel(tuple(streams), pools, first * 60.0, (last + 1) * 60.0, period)
+
+
+@dataclass(frozen=True)
+class PeriodCheck:
+    counters: int  # over all pools
+    tickets: int  # simulated tickets counted, over the check days
+    mean_wait: float | None  # minutes
+    p95_wait: float | None
+    met_share: float  # of the period-days (queue × day with tickets) that met the target
+    period_days: int
+
+
+def check_by_period(
+    model: DayModel, plan: Staffing, days: Sequence[DaySample], target: erlang.Target, rule: SimRule = SimRule()
+) -> list[PeriodCheck]:
+    """``plan`` simulated on ``days``: per period the waits of the tickets that arrived in it and the share of its
+    period-days that met ``target``."""
+    score = evaluate(model, plan, days, target, rule)
+    counted = score.counts > 0
+    waits: list[list[float]] = [[] for _ in range(model.periods)]
+    for sample in days:
+        result = simulate_day(sample, model.pools, plan, rule)
+        for j, minute in enumerate(sample.minute):
+            if result.outcome[j] != ABSENT:
+                p = min(max(int((minute - model.start) // model.period), 0), model.periods - 1)
+                waits[p].append(result.wait[j])
+    out = []
+    for p in range(model.periods):
+        w = np.asarray(waits[p])
+        n = int(counted[:, p, :].sum())
+        out.append(
+            PeriodCheck(
+                sum(row[p] for row in plan.counters.values()),
+                len(w),
+                round(float(w.mean()), 1) if len(w) else None,
+                round(float(np.quantile(w, 0.95)), 1) if len(w) else None,
+                float((score.met[:, p, :] & counted[:, p, :]).sum() / n) if n else 1.0,
+                n,
+            )
+        )
+    return out
+
+
+CHECK_SEED = 20261203
+
+
+@dataclass(frozen=True)
+class DayCheck:
+    plan: Staffing  # the simulated plan
+    simulated: list[PeriodCheck]  # the simulated plan on the check days
+    baseline: list[PeriodCheck]  # the baseline plan on the same days
+    days: int
+    worst_wait: float  # the wait only 1 % of tickets exceed under the simulated plan, minutes
+
+
+def check_day(
+    model: DayModel,
+    baseline: Staffing,
+    target: erlang.Target,
+    *,
+    key: str,
+    day: date,
+    train_days: int = 20,
+    check_days: int = 20,
+    level: float = 0.95,
+    max_evaluations: int = 200,
+) -> DayCheck:
+    """The simulated plan for a forecast day (searched on ``train_days``), and it and ``baseline`` scored on other
+    ``check_days`` (the same people for both: common random numbers); ``key`` names the hall-day's random streams."""
+    train = [model.sample(rng_for(CHECK_SEED, f"{key}:train", k), day=day) for k in range(train_days)]
+    check = [model.sample(rng_for(CHECK_SEED, f"{key}:check", k), day=day) for k in range(check_days)]
+    plan = simulated_plan(model, target, train, level=level, max_evaluations=max_evaluations)
+    worst, _ = evaluate(model, plan, check, target).worst_waits(0.01)
+    return DayCheck(
+        plan, check_by_period(model, plan, check, target), check_by_period(model, baseline, check, target),
+        check_days, round(worst, 1),
+    )  # fmt: skip

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import SHANGHAI, service_day
+from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 from smarthall.org.service import HallFacts, WindowFacts
-from smarthall.queueing import policy, repository
+from smarthall.queueing import history, policy, repository
 from smarthall.queueing.errors import WindowNotFound
 from smarthall.rules import service as rules_service
 
@@ -102,3 +103,18 @@ def next_opening(session: Session, hall_facts: HallFacts, now: datetime) -> date
 def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
     """Tickets per item since ``since`` (the kiosk's popular items)."""
     return repository.item_counts(session, hall_id, since)
+
+
+def hourly_arrivals(
+    session: Session, scope: Actor, hall_code: str, from_day: date, to_day: date, queue: str | None = None
+) -> history.Counts:
+    """Tickets issued per day → local hour → queue in the hall (days without tickets absent): the forecast's
+    history."""
+    return history.hourly_arrivals(session, scope, hall_code, from_day, to_day, queue)
+
+
+def queue_profiles(
+    session: Session, scope: Actor, hall_id: int, from_day: date, to_day: date
+) -> dict[str, tuple[float | None, float]]:
+    """Per queue: mean handling minutes of finished tickets (``None`` without any) and the priority share."""
+    return history.queue_profiles(session, scope, hall_id, from_day, to_day)
