@@ -111,7 +111,7 @@ def test_a_hall_manager_sets_the_halls_own_promise_and_windows(live_server, page
     assert "15 / 5" in page.inner_text("[data-testid=limits]") and "本大厅设置" in page.inner_text(
         "[data-testid=limits]"
     )
-    assert page.inner_text("[data-testid=windows]").startswith("H-690102-W06, H-690102-W12")
+    assert page.inner_text("[data-testid=windows]").startswith("出入境业务窗口、绿色通道窗口")  # names, not codes
 
 
 def test_the_item_settings_page_fits_a_phone(live_server, phone):

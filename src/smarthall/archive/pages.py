@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from smarthall.archive import service as archive_service
+from smarthall.catalog import service as catalog_service
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.org import service as org_service
 from smarthall.web.templating import gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -27,7 +29,13 @@ def archive_list(
     if (denied := gate(request, actor, "archive.read")) is not None:
         return denied
     packages = archive_service.list_packages(session, actor, status=status or None)
-    return render(request, "archive/index.html", {"packages": packages, "status": status or ""})
+    context = {
+        "packages": packages,
+        "status": status or "",
+        "item_names": catalog_service.item_names(session, [p.item_code for p in packages]),
+        "places": org_service.place_names(session, halls=[p.hall_code for p in packages]),
+    }
+    return render(request, "archive/index.html", context)
 
 
 @router.get("/archive/{case_no}")
@@ -50,6 +58,8 @@ def archive_detail(
         "archive/detail.html",
         {
             "p": package,
+            "item_names": catalog_service.item_names(session, [package.item_code]),
+            "department_names": org_service.department_names(session),
             "can_export": actor.has("archive.export"),
             "can_verify": actor.has("archive.verify"),
         },

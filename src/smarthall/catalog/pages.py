@@ -105,6 +105,7 @@ def item_page(
             "halls": org_service.list_halls(session),
             "may_override": hall is not None and _may_override(actor, hall),
             "faq": catalog_service.list_faq(session, item_code=item_code),
+            "window_names": {w.code: w.name for w in org_service.hall_windows(session, hall.id)} if hall else {},
         },
     )
 

@@ -247,6 +247,12 @@ def items_by_codes(session: Session, codes: Iterable[str]) -> list[Item]:
     return ItemRepository(session).by_codes(codes)
 
 
+def item_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """``code -> name`` of the items a page lists (a page shows the name; the code at most as a reference)."""
+    wanted = sorted(set(codes))
+    return {item.code: item.name for item in items_by_codes(session, wanted)} if wanted else {}
+
+
 def active_items(session: Session, *, with_materials: bool = False) -> list[Item]:
     return ItemRepository(session).active(with_materials=with_materials)
 

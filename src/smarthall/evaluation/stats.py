@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import ValidationFailed
 from smarthall.core.masking import mask_name, scrub
@@ -119,6 +120,13 @@ def stats(
         ids = [int(k) for k in groups if k.isdigit()]
         for staff in identity_service.staff_by_ids(session, ids).values():
             labels[str(staff.id)] = f"{staff.code} {mask_name(staff.name)}"
+    elif group_by in ("hall", "window"):  # a page shows the name; the key stays the code
+        places = org_service.place_names(session, **{f"{group_by}s": list(groups)})
+        labels = places.halls if group_by == "hall" else places.windows
+    elif group_by == "item":
+        labels = catalog_service.item_names(session, list(groups))
+    elif group_by == "department":
+        labels = org_service.department_names(session)
     return StatsRead(
         hall_code=hall.code,
         group_by=group_by,

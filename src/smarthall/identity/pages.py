@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from smarthall.core.deps import CurrentActor, DbSession
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service
+from smarthall.org import service as org_service
 from smarthall.web.templating import gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -22,10 +23,18 @@ def staff_page(request: Request, session: DbSession, actor: CurrentActor, offset
     if (denied := gate(request, actor, "staff.read")) is not None:
         return denied
     page = service.list_staff(session, actor, limit=PAGE_SIZE, offset=offset)
+    staff = [service.staff_read(s) for s in page.items]
     return render(
         request,
         "staff.html",
-        {"staff": [service.staff_read(s) for s in page.items], "page": page, "path": "/admin/staff"},
+        {
+            "staff": staff,
+            "places": org_service.place_names(
+                session, halls=[s.hall_code for s in staff], windows=[s.window_code for s in staff]
+            ),
+            "page": page,
+            "path": "/admin/staff",
+        },
     )
 
 
@@ -34,8 +43,16 @@ def devices_page(request: Request, session: DbSession, actor: CurrentActor, offs
     if (denied := gate(request, actor, "device.read")) is not None:
         return denied
     page = service.list_devices(session, actor, limit=PAGE_SIZE, offset=offset)
+    devices = [service.device_read(d) for d in page.items]
     return render(
         request,
         "devices.html",
-        {"devices": [service.device_read(d) for d in page.items], "page": page, "path": "/admin/devices"},
+        {
+            "devices": devices,
+            "places": org_service.place_names(
+                session, halls=[d.hall_code for d in devices], windows=[d.window_code for d in devices]
+            ),
+            "page": page,
+            "path": "/admin/devices",
+        },
     )

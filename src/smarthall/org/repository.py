@@ -21,6 +21,14 @@ from smarthall.org.models import CalendarOverride, Department, Hall, Region, Win
 R = TypeVar("R")
 
 
+def names_by_codes(session: Session, model: Any, codes: Iterable[str | None]) -> dict[str, str]:
+    """``code -> name`` for the rows of ``model`` (a hall, window or zone: names are not personal data)."""
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return {}
+    return {row.code: row.name for row in session.execute(select(model.code, model.name).where(model.code.in_(wanted)))}
+
+
 def by_code(session: Session, model: type[R], code: str, *, key: str = "code") -> R | None:
     """The row of ``model`` whose ``key`` column equals ``code`` (the tree's entities are matched by code)."""
     stmt = select(model).where(getattr(model, key) == code)

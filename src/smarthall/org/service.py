@@ -21,6 +21,7 @@ from smarthall.core.workdays import WorkCalendar
 from smarthall.org.errors import HallNotFound, ScopeNotManaged, UnknownScope
 from smarthall.org.models import Department, Hall, Region, Window, Zone
 from smarthall.org.repository import (
+    names_by_codes,
     CalendarRepository,
     DepartmentRepository,
     HallRepository,
@@ -393,6 +394,36 @@ def hall_read(session: Session, hall: Hall) -> HallRead:
 
 def departments(session: Session) -> list[Department]:
     return DepartmentRepository(session).all()
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    """The names a page shows for hall, window and zone codes (a code without a row keeps its code)."""
+
+    halls: dict[str, str]
+    windows: dict[str, str]
+    zones: dict[str, str]
+
+    def hall(self, code: str | None) -> str:
+        return self.halls.get(code, code) if code else ""
+
+    def window(self, code: str | None) -> str:
+        return self.windows.get(code, code) if code else ""
+
+    def zone(self, code: str | None) -> str:
+        return self.zones.get(code, code) if code else ""
+
+
+def place_names(
+    session: Session,
+    *,
+    halls: Iterable[str | None] = (),
+    windows: Iterable[str | None] = (),
+    zones: Iterable[str | None] = (),
+) -> PlaceNames:
+    return PlaceNames(
+        names_by_codes(session, Hall, halls), names_by_codes(session, Window, windows), names_by_codes(session, Zone, zones)
+    )
 
 
 def department_names(session: Session) -> dict[str, str]:

@@ -5,6 +5,7 @@ working days, the hall's queue rules — from the per-process caches of the owni
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -50,6 +51,11 @@ def hall_items(session: Session, hall_code: str) -> frozenset[str]:
 def item(session: Session, item_code: str) -> catalog_service.ItemFacts:
     """An active item (ItemNotFound otherwise)."""
     return catalog_service.item_facts(session, item_code)
+
+
+def item_names(session: Session, codes: Iterable[str | None]) -> dict[str, str]:
+    """``code -> name`` for the items a page lists."""
+    return catalog_service.item_names(session, [c for c in codes if c])
 
 
 def prefixes(session: Session) -> dict[str, str]:

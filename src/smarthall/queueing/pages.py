@@ -201,6 +201,9 @@ def _workstation(
             "queue": queue,
             "skipped": skipped,
             "others": others,
+            "item_names": facts.item_names(
+                session, [state.current.item_code if state.current else None] + [t.item_code for t in queue]
+            ),
             "error": error,
         },
         status_code=error.status_ if error else 200,
@@ -229,7 +232,8 @@ def window_queue_fragment(
         queue = service.queue_list(session, actor, window_code=window_code, now=now)
     except HallError as exc:
         return error_page(request, exc)
-    return render(request, "queueing/_queue.html", {"queue": queue})
+    names = facts.item_names(session, [t.item_code for t in queue])
+    return render(request, "queueing/_queue.html", {"queue": queue, "item_names": names})
 
 
 @router.post("/window/{window_code}/act")

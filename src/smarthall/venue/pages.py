@@ -13,6 +13,7 @@ from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.org import service as org_service
 from smarthall.venue import service
 from smarthall.venue.api import set_device_cookie
 from smarthall.venue.schemas import DeviceCreate, FaultAction
@@ -34,6 +35,12 @@ def _registry(request: Request, session: DbSession, actor: CurrentActor, **extra
             "faults": faults,
             "kinds": KINDS,
             "halls": halls,
+            "places": org_service.place_names(
+                session,
+                halls=halls,
+                windows=[d.window_code for d in devices],
+                zones=[d.zone_code for d in devices],
+            ),
             "pairing": None,
             "qr": None,
             "error": None,
