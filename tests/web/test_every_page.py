@@ -82,6 +82,7 @@ class Morning:
     kb_code: str = ""
     rule_key: str = ""
     zone_code: str = ""
+    course_id: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -169,6 +170,12 @@ VISITS: dict[str, Visit] = {
     "/operations/wall/{hall_code}": Visit("hallmanager1", f"/operations/wall/{HALL}"),
     "/evaluation/stats": Visit("hallmanager1", "/evaluation/stats"),
     "/evaluation/rectifications": Visit("hallmanager1", "/evaluation/rectifications"),
+    # staff (issue 14): performance, supervision, competence
+    "/staff/performance": Visit("hallmanager1", "/staff/performance"),
+    "/staff/supervision": Visit("hallmanager1", "/staff/supervision"),
+    "/staff/me": Visit("clerk1", "/staff/me"),
+    "/staff/courses/new": Visit("hallmanager1", "/staff/courses/new"),
+    "/staff/courses/{course_id}": Visit("clerk1", lambda m: f"/staff/courses/{m.course_id}"),
     # audit and archive
     "/audit": Visit("auditor1", "/audit"),
     "/archive": Visit("auditor1", "/archive"),
@@ -238,6 +245,15 @@ def _morning(env: Any, client: Any) -> Morning:
     synced = client.post("/api/v1/consult/sync", headers=auth(client, "hallmanager1"), json={})
     assert synced.status_code == 200, synced.text
     m.rule_key = next(iter(RULES))
+    course = {
+        "code": "GT-901",
+        "title": "窗口服务规范",
+        "questions": [{"text": "首问负责制是指?", "options": ["谁首问谁负责", "谁有空谁负责"], "answer": 0}],
+        "pass_percent": 100,
+    }
+    created = client.post("/api/v1/staff-courses", json=course, headers=auth(client, "hallmanager1"))
+    assert created.status_code == 201, created.text
+    m.course_id = created.json()["id"]
     with env.session(write=False) as s:
         hall_id = s.execute(select(Hall.id).where(Hall.code == HALL)).scalar_one()
         m.errand_code = s.execute(select(Errand.code).order_by(Errand.id.desc())).scalars().first() or ""

@@ -59,6 +59,7 @@ def performance_page(
             "data": data,
             "halls": org_service.halls_in_scope(session, actor),
             "measures": scoring.MEASURES,
+            "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
             "query": query,
             "chart_json": json.dumps(chart, ensure_ascii=False),
         },
