@@ -282,5 +282,11 @@ def require_scope(actor: Actor, scope: str) -> None:
         raise ScopeTooSmall(detail={"scope": scope})
 
 
+def departments_of(session: Session, actor: Actor) -> frozenset[str]:
+    """The departments whose cases a client actor may act on (its registration), empty for any other actor."""
+    client = ClientRepository(session).by_id(actor.id) if actor.kind == "client" and actor.id else None
+    return frozenset(client.department_codes) if client is not None else frozenset()
+
+
 def refused(code: str) -> ApiKeyRefused:
     return ApiKeyRefused(code=code)
