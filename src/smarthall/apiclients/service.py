@@ -241,9 +241,7 @@ def authenticate(session: Session, presented: str, *, now: datetime) -> Verdict:
     return Verdict(client_actor(client), None, client, client.rate_per_minute)
 
 
-def audit_call(
-    session: Session, verdict: Verdict, *, method: str, path: str, outcome: str, now: datetime
-) -> None:
+def audit_call(session: Session, verdict: Verdict, *, method: str, path: str, outcome: str, now: datetime) -> None:
     """Every call with a key is one audit event: who (the client, or the refused key), what, and how it ended."""
     actor = verdict.actor or SYSTEM
     audit_service.record(

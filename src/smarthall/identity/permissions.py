@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"rules.read", "catalog.override"}
         | {"operations.live", "operations.dispatch", "operations.plan"}
         | {"device.manage", "venue.faults", "locker.load"}
+        | {"webhook.operate", "payment.refund", "payment.read"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"consult.edit", "consult.review", "consult.metrics"}
         | {"rules.read", "rules.manage", "catalog.override"}
         | {"apiclient.manage"}
+        | {"webhook.operate"}
     ),
     "auditor": frozenset(
         {"staff.home", "audit.read", "audit.verify", "staff.read"}
