@@ -33,6 +33,8 @@ DOMAINS = (
     "coordination",
     "apiclients",
     "webhooks",
+    "payments",
+    "ocr",
 )
 
 

@@ -255,6 +255,12 @@ def case_in_scope(
     raise CaseNotFound(detail={"case_no": case_no})
 
 
+def case_locked(session: Session, actor: Actor, *, case_no: str, now: datetime) -> Case:
+    """The case ``actor`` may read (as ``case_in_scope``), re-read under a row lock: for other domains' writes that
+    must not race on one case (a payment order per case)."""
+    return CaseRepository(session).lock(case_in_scope(session, actor, case_no=case_no, to="read", now=now))
+
+
 def read_case(session: Session, actor: Actor, *, case: Case, now: datetime, with_form: bool = True) -> dict[str, Any]:
     """The case as its applicant or staff in scope see it; staff reading the form (personal data) is audited."""
     return views.case_view(session, actor, case, now=now, with_form=with_form)
