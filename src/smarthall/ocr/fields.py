@@ -57,10 +57,10 @@ def read_fields(lines: Sequence[tuple[str, float]]) -> list[Suggestion]:
     out: list[Suggestion] = []
     joined = [(t.replace(" ", "").upper(), s) for t, s in lines]
     for text, score in joined:
-        for match in _ID.finditer(text):
-            if id_number_valid(match.group(1).upper()):
-                out.append(Suggestion("id_number", match.group(1).upper(), score))
-                break
+        ids = [m.group(1).upper() for m in _ID.finditer(text) if id_number_valid(m.group(1).upper())]
+        if ids:
+            out.append(Suggestion("id_number", ids[0], score))
+            continue  # an ID number is not also read as a credit code
         for match in _CREDIT.finditer(text):
             if credit_code_valid(match.group(1)):
                 out.append(Suggestion("credit_code", match.group(1), score))
@@ -77,10 +77,10 @@ def read_fields(lines: Sequence[tuple[str, float]]) -> list[Suggestion]:
                 out.append(Suggestion(field, found[0], found[1]))
                 break
     for text, score in lines:
-        match = _VALID.search(text.replace(" ", ""))
-        if match:
-            start = f"{match.group(1)}-{match.group(2)}-{match.group(3)}"
-            end = "长期" if match.group(4) == "长期" else f"{match.group(5)}-{match.group(6)}-{match.group(7)}"
+        valid = _VALID.search(text.replace(" ", ""))
+        if valid:
+            start = f"{valid.group(1)}-{valid.group(2)}-{valid.group(3)}"
+            end = "长期" if valid.group(4) == "长期" else f"{valid.group(5)}-{valid.group(6)}-{valid.group(7)}"
             out.append(Suggestion("validity", f"{start}/{end}", score))
             break
     seen: set[str] = set()
