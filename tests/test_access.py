@@ -65,6 +65,8 @@ PUBLIC = {
     ("POST", "/api/v1/venue/pair"),
     # The quietest hours of the coming days (from the forecast) are shown to anyone choosing when to come.
     ("GET", "/api/v1/halls/{hall_code}/quiet-hours"),
+    # A payment provider's notification: its signature is the credential (400 otherwise, tested in tests/payments).
+    ("POST", "/api/v1/payments/callback/{provider_name}"),
 }
 
 

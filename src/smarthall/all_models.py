@@ -17,6 +17,7 @@ from smarthall.licences import models as licences_models  # noqa: F401
 from smarthall.notify import models as notify_models  # noqa: F401
 from smarthall.operations import models as operations_models  # noqa: F401
 from smarthall.org import models as org_models  # noqa: F401
+from smarthall.payments import models as payments_models  # noqa: F401
 from smarthall.queueing import models as queueing_models  # noqa: F401
 from smarthall.rules import models as rules_models  # noqa: F401
 from smarthall.staff import models as staff_models  # noqa: F401

@@ -30,7 +30,21 @@ def feature_report(settings: Any) -> dict[str, dict[str, Any]]:
         "dense_rerank": _dense_report(),
         "jieba": {"available": importlib.util.find_spec("jieba") is not None},
         "sms_gateway": {"available": bool(settings.sms_gateway_url), "http": bool(settings.sms_gateway_url)},
+        "payment": _payment_report(),
+        "ocr": _ocr_report(settings),
     }
+
+
+def _payment_report() -> dict[str, Any]:
+    from smarthall.payments.provider import status
+
+    return status()
+
+
+def _ocr_report(settings: Any) -> dict[str, Any]:
+    from smarthall.ocr import status
+
+    return status(settings)
 
 
 @router.get("/healthz")

@@ -35,6 +35,8 @@ DOMAINS = (
     "webhooks",
     "staff",
     "bundles",
+    "payments",
+    "ocr",
 )
 
 

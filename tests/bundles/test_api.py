@@ -11,6 +11,7 @@ import pytest
 from tests.bundles.helpers import NEWBORN, approve_part, approvers, birth_certificate, filled, merged_form
 from tests.cases.helpers import HALL, act, add_staff, li_ming, refused
 from tests.conftest import auth
+from tests.factories import assert_problem
 
 
 def _apply(client: Any, env: Any) -> tuple[dict[str, str], dict[str, Any]]:
@@ -144,7 +145,7 @@ def test_who_may_apply_and_who_may_read(client: Any, env: Any) -> None:
         someone = auth(client, "690102199105051228", "Str0ng-pass!")
         refused(client.get(f"/api/v1/bundle-applications/{code}", headers=someone), 404,
                 "bundle_application_not_found")  # fmt: skip
-    assert client.get(f"/api/v1/bundle-applications/{code}").status_code == 401
+    assert_problem(client.get(f"/api/v1/bundle-applications/{code}"), 401, "unauthorized")
 
 
 def _with_rule(env: Any, rule: str) -> None:

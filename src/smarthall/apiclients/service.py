@@ -241,9 +241,7 @@ def authenticate(session: Session, presented: str, *, now: datetime) -> Verdict:
     return Verdict(client_actor(client), None, client, client.rate_per_minute)
 
 
-def audit_call(
-    session: Session, verdict: Verdict, *, method: str, path: str, outcome: str, now: datetime
-) -> None:
+def audit_call(session: Session, verdict: Verdict, *, method: str, path: str, outcome: str, now: datetime) -> None:
     """Every call with a key is one audit event: who (the client, or the refused key), what, and how it ended."""
     actor = verdict.actor or SYSTEM
     audit_service.record(
@@ -280,6 +278,12 @@ def require_scope(actor: Actor, scope: str) -> None:
         raise Unauthorized()
     if not policy.SCOPES[scope] <= actor.permissions:
         raise ScopeTooSmall(detail={"scope": scope})
+
+
+def departments_of(session: Session, actor: Actor) -> frozenset[str]:
+    """The departments whose cases a client actor may act on (its registration), empty for any other actor."""
+    client = ClientRepository(session).by_id(actor.id) if actor.kind == "client" and actor.id else None
+    return frozenset(client.department_codes) if client is not None else frozenset()
 
 
 def refused(code: str) -> ApiKeyRefused:

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     catalog_import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # catalog and knowledge-base imports
     # Webhooks (``webhooks``): how long one delivery may take before it counts as failed.
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Document reading (``ocr``): used when the ``ocr`` extra is installed, unless switched off here.
+    ocr_enabled: bool = True
     # SMS over an HTTP gateway (``notify.sms_http``); unset: messages go to the log channel only.
     sms_gateway_url: str = ""
     sms_gateway_key: str | None = Field(default=None, repr=False)

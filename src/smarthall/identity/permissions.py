@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"operations.live", "operations.dispatch", "operations.plan"}
         | {"device.manage", "venue.faults", "locker.load"}
         | {"staff.performance", "staff.supervise", "staff.courses"}
+        | {"webhook.operate", "payment.refund", "payment.read"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
@@ -43,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"rules.read", "rules.manage", "catalog.override"}
         | {"apiclient.manage"}
         | {"staff.performance", "staff.weights"}
+        | {"webhook.operate"}
     ),
     "auditor": frozenset(
         {"staff.home", "audit.read", "audit.verify", "staff.read"}

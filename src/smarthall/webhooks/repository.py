@@ -16,6 +16,10 @@ from smarthall.webhooks.models import Attempt, Delivery, Subscription
 class SubscriptionRepository(Repository[Subscription]):
     model = Subscription
 
+    def in_scope(self, actor: Actor) -> list[Subscription]:
+        """Every subscription of the halls in ``actor``'s scope (the admin page)."""
+        return list(self.session.execute(self.scoped(actor).order_by(Subscription.id)).scalars())
+
     def of_client(self, actor: Actor, client_id: int) -> list[Subscription]:
         stmt = self.scoped(actor).where(Subscription.client_id == client_id).order_by(Subscription.id)
         return list(self.session.execute(stmt).scalars())
@@ -74,6 +78,11 @@ class DeliveryRepository(Repository[Delivery]):
         if not claimed:
             return []
         stmt = select(Delivery).where(Delivery.id.in_(claimed)).order_by(Delivery.id)
+        return list(self.session.execute(stmt).scalars())
+
+    def recent(self, actor: Actor, *, limit: int) -> list[Delivery]:
+        """The latest deliveries of the halls in ``actor``'s scope, newest first (the admin page)."""
+        stmt = self.scoped(actor).order_by(Delivery.id.desc()).limit(limit)
         return list(self.session.execute(stmt).scalars())
 
     def make_due(self, subscription_id: int, now: datetime) -> None:

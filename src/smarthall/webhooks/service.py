@@ -131,6 +131,33 @@ def deliveries(
     return [delivery_read(r, attempts.get(r.id, [])) for r in rows]
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The admin page's view of a hall's open platform: clients, their subscriptions, the latest deliveries."""
+
+    clients: list[apiclients_service.ClientFacts]
+    subscriptions: dict[int, list[SubscriptionRead]]  # by client id
+    deliveries: list[tuple[DeliveryRead, int, str]]  # (delivery, subscription id, receiver URL)
+
+
+def overview(session: Session, actor: Actor, *, limit: int = 50) -> Overview:
+    """The clients of the halls in ``actor``'s scope, their subscriptions and the ``limit`` latest deliveries."""
+    rows = apiclients_service.list_clients(session, actor, limit=200)
+    clients = [apiclients_service.facts(c) for c in rows]
+    subs = SubscriptionRepository(session).in_scope(actor)
+    by_client: dict[int, list[SubscriptionRead]] = {c.id: [] for c in clients}
+    for sub in subs:
+        by_client.setdefault(sub.client_id, []).append(subscription_read(sub))
+    urls = {s.id: s.url for s in subs}
+    repo = DeliveryRepository(session)
+    recent = repo.recent(actor, limit=limit)
+    attempts = repo.attempts([d.id for d in recent])
+    out = [
+        (delivery_read(d, attempts.get(d.id, [])), d.subscription_id, urls.get(d.subscription_id, "")) for d in recent
+    ]
+    return Overview(clients, by_client, out)
+
+
 def delivery_read(row: Delivery, attempts: list[Attempt]) -> DeliveryRead:
     return DeliveryRead(
         id=row.id,
