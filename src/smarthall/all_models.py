@@ -18,5 +18,6 @@ from smarthall.operations import models as operations_models  # noqa: F401
 from smarthall.org import models as org_models  # noqa: F401
 from smarthall.queueing import models as queueing_models  # noqa: F401
 from smarthall.rules import models as rules_models  # noqa: F401
+from smarthall.stations import models as stations_models  # noqa: F401
 from smarthall.venue import models as venue_models  # noqa: F401
 from smarthall.webhooks import models as webhooks_models  # noqa: F401

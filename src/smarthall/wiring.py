@@ -33,6 +33,7 @@ DOMAINS = (
     "coordination",
     "apiclients",
     "webhooks",
+    "stations",
 )
 
 
