@@ -94,8 +94,8 @@ def test_station_receives_county_decides_result_handed_out_at_the_station(client
     case_no = _file_at(client, station_clerk, STATION)
     # the county's clerk cannot see a case still at the station
     assert_problem(client.get(f"/api/v1/cases/{case_no}", headers=auth(client, "clerk1")), 403, "out_of_scope")
-    r = client.post("/api/v1/handovers", headers=station_clerk,
-                    json={"case_no": case_no, "kind": "station", "result_at": "receiver", "note": "材料已核验"})  # fmt: skip
+    up = {"case_no": case_no, "kind": "station", "result_at": "receiver", "note": "材料已核验"}
+    r = client.post("/api/v1/handovers", headers=station_clerk, json=up)
     assert r.status_code == 201, r.text
     handover = r.json()
     assert (handover["to_hall_code"], handover["my_side"], handover["status"]) == (COUNTY, "receiver", "transferred")
@@ -161,17 +161,21 @@ def test_station_refuses_what_it_finishes_itself_and_what_is_not_a_station(clien
     assert r.json()["detail"]["reason"] == "item_finished_locally"
     # a county case is not a station's
     county_case = _file_at(client, auth(client, "clerk1"), COUNTY)
-    r = client.post("/api/v1/handovers", headers=auth(client, "clerk1"), json={"case_no": county_case, "kind": "station"})
+    r = client.post(
+        "/api/v1/handovers", headers=auth(client, "clerk1"), json={"case_no": county_case, "kind": "station"}
+    )
     assert r.json()["detail"]["reason"] == "not_a_station"
     # wrong roles
     for who in ("guide1", "approver1", "hallmanager1"):
-        refused = client.post("/api/v1/handovers", headers=auth(client, who), json={"case_no": case_no, "kind": "station"})
+        refused = client.post(
+            "/api/v1/handovers", headers=auth(client, who), json={"case_no": case_no, "kind": "station"}
+        )
         assert_problem(refused, 403, "forbidden_role")
     assert_problem(client.post("/api/v1/handovers", json={"case_no": case_no, "kind": "station"}), 401, "unauthorized")
     # a clerk of another hall cannot hand over this hall's case
     r = client.post("/api/v1/handovers", headers=auth(client, "clerk1"), json={"case_no": case_no, "kind": "station"})
     assert_problem(r, 403, "handover_wrong_side")
-    assert client.get(f"/api/v1/handovers?side=receiver", headers=station_clerk).json() == []
+    assert client.get("/api/v1/handovers?side=receiver", headers=station_clerk).json() == []
 
 
 def test_cross_region_received_at_a_handled_by_b_posted_and_seen_by_both_only(client: Any, env: Any) -> None:

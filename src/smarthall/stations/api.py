@@ -14,7 +14,14 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.licences.deps import Desk
 from smarthall.stations import service
-from smarthall.stations.schemas import HandoverCreate, HandoverHandOut, HandoverRead, HandoverResult, StationRead, StationSet
+from smarthall.stations.schemas import (
+    HandoverCreate,
+    HandoverHandOut,
+    HandoverRead,
+    HandoverResult,
+    StationRead,
+    StationSet,
+)
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["stations"])
 HallCode = Annotated[str, Path(min_length=1, max_length=32)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from smarthall.core.repository import MAX_PAGE, Repository, hall_scope
 from smarthall.core.tenancy import Actor

@@ -21,8 +21,10 @@ class StationItem(BaseModel):
     code: str
     name: str
     department_code: str
-    handling: Literal["local", "handed_up"] = Field(description="local: finished at the station; handed_up: "
-                                                    "received here, accepted and decided by the supervising hall")
+    handling: Literal["local", "handed_up"] = Field(
+        description="local: finished at the station; handed_up: "
+        "received here, accepted and decided by the supervising hall"
+    )
     handling_zh: str
 
 

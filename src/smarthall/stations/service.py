@@ -233,7 +233,14 @@ def create_handover(session: Session, actor: Actor, *, data: HandoverCreate, now
 
 
 def _step(
-    session: Session, actor: Actor, handover: Handover, action: str, source: str | None, *, now: datetime, note: str = ""
+    session: Session,
+    actor: Actor,
+    handover: Handover,
+    action: str,
+    source: str | None,
+    *,
+    now: datetime,
+    note: str = "",
 ) -> None:
     HandoverRepository(session).add_event(
         handover, at=now, action=action, from_status=source, to_status=handover.status,
@@ -363,8 +370,13 @@ def handover_read(session: Session, actor: Actor, handover: Handover) -> Handove
         created_at=handover.created_at,
         steps=[
             HandoverStep(
-                at=e.at, action=e.action, action_zh=_word("action", e.action), status=e.to_status,
-                hall_code=e.hall_code, actor=e.actor_ref, note=e.note,
+                at=e.at,
+                action=e.action,
+                action_zh=_word("action", e.action),
+                status=e.to_status,
+                hall_code=e.hall_code,
+                actor=e.actor_ref,
+                note=e.note,
             )  # fmt: skip
             for e in HandoverRepository(session).steps(handover.id)
         ],
