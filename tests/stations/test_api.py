@@ -124,7 +124,7 @@ def test_station_receives_county_decides_result_handed_out_at_the_station(client
                                json={"pickup_id_number": DEMO_CITIZEN_ID}), 403, "handover_wrong_side")  # fmt: skip
     wrong = client.post(f"/api/v1/handovers/{hid}/hand-out", headers=station_clerk,
                         json={"pickup_id_number": "690102199001011234"})  # fmt: skip
-    assert wrong.status_code == 422, wrong.text
+    assert assert_problem(wrong, 422, "case_action_invalid")["detail"]["faults"][0]["code"] == "identity_mismatch"
     assert client.get(f"/api/v1/handovers/{hid}", headers=station_clerk).json()["status"] == "result_sent"
     out = client.post(f"/api/v1/handovers/{hid}/hand-out", headers=station_clerk,
                       json={"pickup_id_number": DEMO_CITIZEN_ID})  # fmt: skip
@@ -211,7 +211,8 @@ def test_cross_region_received_at_a_handled_by_b_posted_and_seen_by_both_only(cl
     assert act(client, clerk_b, case_no, "accept").status_code == 200
     assert act(client, approver_b, case_no, "approve").status_code == 200
     no_tracking = client.post(f"/api/v1/handovers/{hid}/result", headers=clerk_b, json={})
-    assert no_tracking.status_code == 422, no_tracking.text
+    faults = assert_problem(no_tracking, 422, "case_action_invalid")["detail"]["faults"]
+    assert [f["code"] for f in faults] == ["tracking_required"]
     posted = client.post(f"/api/v1/handovers/{hid}/result", headers=clerk_b,
                          json={"tracking_no": "SF0000000018", "address": "江安省云澜市澜湖区柳岸路8号"})  # fmt: skip
     assert posted.status_code == 200, posted.text

@@ -47,6 +47,7 @@ from smarthall.cases.errors import (
     RoleCannotSubmit,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
+from smarthall.cases.handovers import case_by_number, hand_to_hall  # noqa: F401  (for the stations domain)
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding
 from smarthall.cases.repository import CaseRepository
@@ -394,32 +395,3 @@ def replay(session: Session, actor: Actor, *, item_code: str, now: datetime, lim
         )
     return out
 
-
-# --- handovers between halls (the stations domain: 收件在站、审批在县, 跨域通办) ------------------------------------
-
-
-def case_by_number(session: Session, case_no: str) -> Case | None:
-    """Any case by number, whoever asks: the caller decides who may act on it (the stations domain checks that the
-    acting clerk is at the case's hall, or at the hall that received it)."""
-    return CaseRepository(session).by_number(case_no)
-
-
-def hand_to_hall(session: Session, actor: Actor, *, case: Case, hall: Any, note: str, now: datetime) -> bool:
-    """Move a submitted case to ``hall`` (which accepts and decides it from now on), with a timeline entry; ``False``
-    when the case moved or changed meanwhile (nothing written)."""
-    repo = CaseRepository(session)
-    case = repo.lock(case)
-    source = case.hall_code
-    if not repo.reassign(case, to_hall_id=hall.id, to_hall_code=hall.code):
-        return False
-    repo.add_event(
-        case,
-        action="handover",
-        source=case.status,
-        target=case.status,
-        actor=actor,
-        at=now,
-        note=note,
-        detail={"from_hall": source, "to_hall": hall.code},
-    )
-    return True
