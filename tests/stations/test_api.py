@@ -51,15 +51,16 @@ def test_station_profile_lists_what_it_does_and_only_managers_in_scope_set_it(cl
     before = client.get(f"/api/v1/stations/{STATION}", headers=station_clerk)
     assert before.status_code == 200, before.text
     body = before.json()
-    assert body["supervisor_hall_code"] == COUNTY and body["version"] == 0
+    assert body["supervisor_hall_code"] == COUNTY and body["version"] == 1  # the demo set the station up
     codes = [i["code"] for i in body["items"]]
     assert "SC-002" in codes and "SC-001" not in codes  # the station's items: those of the township level
-    assert {i["handling"] for i in body["items"]} == {"handed_up"}
+    local = {i["code"] for i in body["items"] if i["handling"] == "local"}
+    assert {"RS-002", "MZ-002"} <= local and "SC-002" not in local  # instant approvals finish at the station
 
     r = client.put(f"/api/v1/stations/{STATION}", headers=admin, json={"local_items": ["BD-003", "RS-002"]})
     assert r.status_code == 200, r.text
     after = r.json()
-    assert after["version"] == 1 and after["window_code"] == f"{STATION}-W01"
+    assert after["version"] == 2 and after["window_code"] == f"{STATION}-W01"
     local = {i["code"] for i in after["items"] if i["handling"] == "local"}
     assert local == {"BD-003", "RS-002"}
     assert {i["handling_zh"] for i in after["items"]} == {"本站办结", "本站收件、上级大厅审批"}
@@ -82,7 +83,7 @@ def test_station_profile_lists_what_it_does_and_only_managers_in_scope_set_it(cl
     assert_problem(client.get(f"/api/v1/stations/{STATION}", headers=other), 403, "out_of_scope")
     # a county clerk is front-line staff of the county hall: the station is not theirs to read
     assert_problem(client.get(f"/api/v1/stations/{STATION}", headers=auth(client, "clerk1")), 403, "out_of_scope")
-    assert client.get(f"/api/v1/stations/{STATION}", headers=admin).json()["version"] == 1
+    assert client.get(f"/api/v1/stations/{STATION}", headers=admin).json()["version"] == 2
     page = client.get(f"/stations/{STATION}", headers=station_clerk)
     assert page.status_code == 200 and "本站办结 2 项" in page.text and "澜湖区政务服务中心" in page.text
 
