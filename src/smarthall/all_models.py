@@ -21,5 +21,6 @@ from smarthall.payments import models as payments_models  # noqa: F401
 from smarthall.queueing import models as queueing_models  # noqa: F401
 from smarthall.rules import models as rules_models  # noqa: F401
 from smarthall.staff import models as staff_models  # noqa: F401
+from smarthall.stations import models as stations_models  # noqa: F401
 from smarthall.venue import models as venue_models  # noqa: F401
 from smarthall.webhooks import models as webhooks_models  # noqa: F401

@@ -58,6 +58,22 @@ def db_revision(message: Annotated[str, typer.Option("-m")]) -> None:
     migrate.revision(Settings().resolved_database_url, message)
 
 
+@db_app.command("partitions")
+def db_partitions(
+    ahead: Annotated[int, typer.Option(min=0, max=36, help="months after this one to make")] = 3,
+) -> None:
+    """Make the coming months' partitions of the partitioned tables (PostgreSQL; run monthly; nothing on SQLite)."""
+    from datetime import UTC, datetime
+
+    from smarthall.core import partitions
+
+    settings = Settings()
+    database = _database(settings)
+    with database.engine.begin() as conn:
+        made = partitions.ensure_months(conn, today=datetime.now(UTC).date(), ahead=ahead)
+    typer.echo(f"partitions made: {', '.join(made) if made else 'none needed'}")
+
+
 @catalog_app.command("import")
 def catalog_import(path: Path) -> None:
     """Import a catalog file; all or nothing; a second import of the same file changes nothing."""

@@ -111,4 +111,7 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
     from smarthall.cases import demo as cases_demo
 
     cases_demo.seed(session)
+    from smarthall.stations import demo as stations_demo
+
+    stations_demo.seed(session, password_hash=security.hash_password(password))
     return {"catalog": report.as_dict(), "hall": hall.code, "citizen_id_number": id_number}

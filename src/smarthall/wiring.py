@@ -37,6 +37,7 @@ DOMAINS = (
     "bundles",
     "payments",
     "ocr",
+    "stations",
 )
 
 

@@ -111,6 +111,24 @@ class CaseRepository(Repository[Case]):
         case.version = case.version + 1
         return True
 
+    def reassign(self, case: Case, *, to_hall_id: int, to_hall_code: str) -> bool:
+        """A submitted ``case`` to another hall if nobody moved it since it was read (one conditional UPDATE)."""
+        result = self.session.execute(
+            update(Case)
+            .where(
+                Case.id == case.id,
+                Case.hall_id == case.hall_id,
+                Case.status == "submitted",
+                Case.version == case.version,
+            )
+            .values(hall_id=to_hall_id, hall_code=to_hall_code, version=case.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        case.hall_id, case.hall_code, case.version = to_hall_id, to_hall_code, case.version + 1
+        return True
+
     def next_number(self, hall_code: str, day: str) -> int:
         """The next number of the (hall, day) counter: one atomic ``UPDATE ... RETURNING``, the row made on first
         use (a concurrent first use loses the unique race harmlessly and updates the winner's row)."""

@@ -47,6 +47,7 @@ from smarthall.cases.errors import (
     RoleCannotSubmit,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
+from smarthall.cases.handovers import case_by_number, hand_to_hall  # noqa: F401  (for the stations domain)
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding
 from smarthall.cases.repository import CaseRepository
@@ -431,3 +432,4 @@ def replay(session: Session, actor: Actor, *, item_code: str, now: datetime, lim
             }
         )
     return out
+
