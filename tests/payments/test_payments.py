@@ -68,7 +68,8 @@ def test_an_order_for_the_fee_is_paid_on_the_cashier_page_and_shows_on_the_case(
     assert paid.status_code == 200 and "已支付" in paid.text and "确认支付" not in paid.text
     status = client.get(f"/api/v1/cases/{case_no}/payment", headers=auth(client, "clerk1")).json()
     assert status["paid"] is True and status["orders"][0]["status"] == "paid" and status["orders"][0]["pay_url"] == ""
-    assert client.post(order["pay_url"], headers=ORIGIN).status_code == 409  # paid once only
+    twice = client.post(order["pay_url"], headers=ORIGIN)  # paid once only
+    assert twice.status_code == 409 and "该订单已由另一笔交易支付" in twice.text, twice.text[-1500:]
 
 
 def test_free_items_need_no_payment_and_other_halls_see_nothing(client, env):
@@ -82,7 +83,8 @@ def test_free_items_need_no_payment_and_other_halls_see_nothing(client, env):
     assert_problem(client.get(f"/api/v1/cases/{case_no}/payment", headers=other), 403, "out_of_scope")
     assert_problem(client.post(f"/api/v1/cases/{case_no}/payment"), 401, "unauthorized")
     assert_problem(client.get("/api/v1/cases/NOPE-1/payment", headers=citizen), 404, "case_not_found")
-    assert client.get("/pay/demo/PAYNOSUCHORDER").status_code == 404
+    missing = client.get("/pay/demo/PAYNOSUCHORDER")
+    assert missing.status_code == 404 and "未找到该缴费订单" in missing.text, missing.text[-1500:]
 
 
 def test_the_callback_checks_signature_freshness_and_amount_and_changes_nothing_when_refused(client, env):

@@ -101,8 +101,12 @@ VISITS: dict[str, Visit] = {
     "/guide": Visit("guide1", "/guide"),
     "/guide/ticket": Visit("guide1", _q("/guide/ticket", hall_code=HALL, item_code="GA-001")),
     # citizen
-    "/appointments/book": Visit(CITIZEN, _q("/appointments/book", hall_code=HALL, item_code="GA-006", date="2026-12-01")),
-    "/appointments/confirm": Visit(CITIZEN, lambda m: _q("/appointments/confirm", slot_id=m.slot_id, item_code="GA-006")),
+    "/appointments/book": Visit(
+        CITIZEN, _q("/appointments/book", hall_code=HALL, item_code="GA-006", date="2026-12-01")
+    ),
+    "/appointments/confirm": Visit(
+        CITIZEN, lambda m: _q("/appointments/confirm", slot_id=m.slot_id, item_code="GA-006")
+    ),
     "/appointments/mine": Visit(CITIZEN, "/appointments/mine"),
     "/appointments/{code}/reschedule": Visit(CITIZEN, lambda m: f"/appointments/{m.booking_code}/reschedule"),
     "/cases": Visit(CITIZEN, "/cases"),
@@ -122,7 +126,9 @@ VISITS: dict[str, Visit] = {
     "/window/": Visit("clerk1", "/window/", status=303, note="sends the clerk to their window"),
     "/window/{window_code}": Visit("clerk1", f"/window/{W01}"),
     "/window/{window_code}/queue": Visit("clerk1", f"/window/{W01}/queue", fragment=True),
-    "/window/tickets/{ticket_id}/errands": Visit("clerk1", lambda m: f"/window/tickets/{m.ticket_id}/errands", fragment=True),
+    "/window/tickets/{ticket_id}/errands": Visit(
+        "clerk1", lambda m: f"/window/tickets/{m.ticket_id}/errands", fragment=True
+    ),
     "/window/tickets/{ticket_id}/declare": Visit("clerk1", lambda m: f"/window/tickets/{m.ticket_id}/declare"),
     "/staff/cases": Visit("approver1", "/staff/cases"),
     "/assist/work": Visit("guide1", "/assist/work"),

@@ -39,3 +39,11 @@ def hand_to_hall(session: Session, actor: Actor, *, case: Case, hall: Any, note:
         detail={"from_hall": source, "to_hall": hall.code},
     )
     return True
+
+
+def case_locked(session: Session, actor: Actor, *, case_no: str, now: datetime) -> Case:
+    """The case ``actor`` may read (as ``case_in_scope``), re-read under a row lock: for other domains' writes that
+    must not race on one case (a payment order per case)."""
+    from smarthall.cases.service import case_in_scope
+
+    return CaseRepository(session).lock(case_in_scope(session, actor, case_no=case_no, to="read", now=now))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.cases import (
     actions,
+    clients,
     deadlines,
     flows,
     forms,
@@ -47,7 +48,7 @@ from smarthall.cases.errors import (
     RoleCannotSubmit,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
-from smarthall.cases.handovers import case_by_number, hand_to_hall  # noqa: F401  (for the stations domain)
+from smarthall.cases.handovers import case_by_number, case_locked, hand_to_hall  # noqa: F401  (other domains)
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding
 from smarthall.cases.repository import CaseRepository
@@ -231,12 +232,7 @@ def _system_act(
 
 
 def case_in_scope(
-    session: Session,
-    actor: Actor,
-    *,
-    case_no: str,
-    to: Literal["read", "act"] = "read",
-    now: datetime | None = None,
+    session: Session, actor: Actor, *, case_no: str, to: Literal["read", "act"] = "read", now: datetime | None = None
 ) -> Case:
     """The case ``actor`` may see (owner, the owner's agent when ``now`` is given, or staff in scope), else 404 (403:
     another hall's staff, non-reading role)."""
@@ -256,12 +252,6 @@ def case_in_scope(
     raise CaseNotFound(detail={"case_no": case_no})
 
 
-def case_locked(session: Session, actor: Actor, *, case_no: str, now: datetime) -> Case:
-    """The case ``actor`` may read (as ``case_in_scope``), re-read under a row lock: for other domains' writes that
-    must not race on one case (a payment order per case)."""
-    return CaseRepository(session).lock(case_in_scope(session, actor, case_no=case_no, to="read", now=now))
-
-
 def read_case(session: Session, actor: Actor, *, case: Case, now: datetime, with_form: bool = True) -> dict[str, Any]:
     """The case as its applicant or staff in scope see it; staff reading the form (personal data) is audited."""
     return views.case_view(session, actor, case, now=now, with_form=with_form)
@@ -274,7 +264,7 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     case = CaseRepository(session).lock(case)
     role = actions.role_of(actor, case)
     if actor.kind == "client":  # a department system acting through the open platform (scope ``cases.act``)
-        role, actor = _client_part(session, actor, case, data.action)
+        role, actor = clients.client_part(session, actor, case, data.action)
     if role == "none" and actor.kind == "citizen" and case.citizen_id is not None:  # the applicant's agent (代办)
         if data.action not in AGENT_ACTS:
             raise ActionNotForRole(detail={"action": data.action, "role": "agent"})
@@ -307,36 +297,8 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     calendar = limits.calendar(session, case.hall_code)
     actions.apply(actions.ActionContext(session, actor, case, item, data, step, desk, calendar, now))
     if actor.kind == "client":
-        from smarthall.audit import service as audit_service
-
-        audit_service.record(
-            session, actor, "case.client_action", target_type="case", target_id=case.id, hall_code=case.hall_code,
-            detail={"case_no": case.case_no, "action": step.action, "department": actor.department_code}, now=now,
-        )  # fmt: skip
+        clients.record_action(session, actor, case, step.action, now=now)
     return case
-
-
-def _client_part(session: Session, actor: Actor, case: Case, action: str) -> tuple[str, Actor]:
-    """The part a department system's client plays in ``action`` (the clerk's or the approver's, as the transition
-    table says) and the actor to act as: bound to the one of its registered departments the case belongs to (for a
-    joint review, the first of its departments whose part is still open). A case of none of its departments: 403."""
-    from dataclasses import replace
-
-    from smarthall.apiclients import service as apiclients_service
-
-    here = [t.roles for t in workflow.available(case.status) if t.action == action]
-    anywhere = [t.roles for t in workflow.TRANSITIONS if t.action == action]
-    roles = frozenset().union(*(here or anywhere))  # not from this state: the transition check answers 409
-    role = "approver" if "approver" in roles else "clerk" if "clerk" in roles else "none"
-    if role == "none":
-        raise ActionNotForRole(detail={"action": action, "role": "api_client"})
-    departments = apiclients_service.departments_of(session, actor)
-    joint = tuple(catalog_service.get_item(session, case.item_code).joint_review)
-    open_parts = [d for d in (joint or (case.department_code,)) if d not in (case.reviews or {})] or list(joint)
-    mine = [d for d in open_parts if d in departments]
-    if not mine:
-        raise OutOfDepartment(detail={"department": case.department_code})
-    return role, replace(actor, department_code=mine[0])
 
 
 # --- lists and documents ------------------------------------------------------------------------------------------

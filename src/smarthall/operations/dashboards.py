@@ -125,7 +125,10 @@ def improvement(
         session, halls=[r["hall_code"] for r in shown], windows=[r.get("window_code") for r in shown]
     )
     by_tag = {
-        t: [{**r, "hall_name": places.hall(r["hall_code"]), "window_name": places.window(r.get("window_code"))} for r in rows]
+        t: [
+            {**r, "hall_name": places.hall(r["hall_code"]), "window_name": places.window(r.get("window_code"))}
+            for r in rows
+        ]
         for t, rows in by_tag.items()
     }
     items = service.facts(session, actor, level=level, code=code, from_day=from_day, to_day=to_day, group_by=["item"])[

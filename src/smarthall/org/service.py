@@ -21,13 +21,13 @@ from smarthall.core.workdays import WorkCalendar
 from smarthall.org.errors import HallNotFound, ScopeNotManaged, UnknownScope
 from smarthall.org.models import Department, Hall, Region, Window, Zone
 from smarthall.org.repository import (
-    names_by_codes,
     CalendarRepository,
     DepartmentRepository,
     HallRepository,
     RegionRepository,
     WindowRepository,
     ZoneRepository,
+    names_by_codes,
 )
 from smarthall.org.schemas import HallNode, HallRead, RegionNode, WindowRead, ZoneRead
 
@@ -422,7 +422,9 @@ def place_names(
     zones: Iterable[str | None] = (),
 ) -> PlaceNames:
     return PlaceNames(
-        names_by_codes(session, Hall, halls), names_by_codes(session, Window, windows), names_by_codes(session, Zone, zones)
+        names_by_codes(session, Hall, halls),
+        names_by_codes(session, Window, windows),
+        names_by_codes(session, Zone, zones),
     )
 
 

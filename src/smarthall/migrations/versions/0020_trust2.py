@@ -36,9 +36,9 @@ SEALED = (
 
 
 def _keys() -> None:
-    from smarthall.core import crypto
+    from smarthall.core import crypto, signing
 
-    if crypto._audit_trust is None or crypto._cipher is None:  # run by Alembic alone: load the key store
+    if signing._audit_trust is None or crypto._cipher is None:  # run by Alembic alone: load the key store
         from smarthall.core.config import Settings
 
         crypto.setup_security(Settings())
