@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi.routing import APIRoute
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from smarthall.demo import DISPLAY_KEY, KIOSK_KEY, PAD_KEY
 from tests.cases.helpers import li_ming, sc003, submit_sc001
 from tests.factories import DEMO_CITIZEN_ID
+from tests.payments.test_payments import submit_ga001
 from tests.queueing.helpers import HALL, W01, issue, sign_in
 from tests.web.test_portal import ORIGIN, RAW_PATTERNS, assert_in_words, visible_text
 
@@ -83,6 +85,7 @@ class Morning:
     rule_key: str = ""
     zone_code: str = ""
     course_id: int = 0
+    pay_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -182,6 +185,10 @@ VISITS: dict[str, Visit] = {
     "/staff/me": Visit("clerk1", "/staff/me"),
     "/staff/courses/new": Visit("hallmanager1", "/staff/courses/new"),
     "/staff/courses/{course_id}": Visit("clerk1", lambda m: f"/staff/courses/{m.course_id}"),
+    # open platform, payment, stations (issue 18)
+    "/admin/webhooks": Visit("hallmanager1", "/admin/webhooks"),
+    "/pay/demo/{order_no}": Visit(CITIZEN, lambda m: m.pay_url),
+    "/stations/{hall_code}": Visit("hallmanager1", "/stations/H-690102001"),
     # audit and archive
     "/audit": Visit("auditor1", "/audit"),
     "/archive": Visit("auditor1", "/archive"),
@@ -236,6 +243,9 @@ def _morning(env: Any, client: Any) -> Morning:
     m.booking_code = booked.json()["code"]
     m.case_no = sc003(client, citizen)["case_no"]
     m.pending_case_no = submit_sc001(client, citizen)["case_no"]
+    order = client.post(f"/api/v1/cases/{submit_ga001(client, citizen)}/payment", headers=citizen)
+    assert order.status_code == 201, order.text
+    m.pay_url = urlsplit(order.json()["pay_url"]).path
     ticket = issue(client, "GA-001", headers=citizen).json()
     m.ticket_token = ticket["token"]
     clerk = auth(client, "clerk1")
