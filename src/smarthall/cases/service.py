@@ -30,6 +30,9 @@ from smarthall.cases import (
     views,
     workflow,
 )
+from smarthall.cases import (
+    steps as on_steps,
+)
 from smarthall.cases.agents import agent_check, agent_of
 from smarthall.cases.errors import (
     ActionInvalid,
@@ -45,6 +48,7 @@ from smarthall.cases.errors import (
     OutOfDepartment,
     RoleCannotReadCases,
     RoleCannotSubmit,
+    StepNotInWorkflow,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
 from smarthall.cases.models import Case
@@ -53,6 +57,7 @@ from smarthall.cases.repository import CaseRepository
 from smarthall.cases.schemas import ActionIn, CaseCreate, DeliveryIn
 from smarthall.cases.shapes import Applicant, ItemSpec
 from smarthall.catalog import service as catalog_service
+from smarthall.catalog import steps as catalog_steps
 from smarthall.core.clock import service_day
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
@@ -223,7 +228,8 @@ def _system_act(
 ) -> None:
     step = actions.transition_for(SYSTEM, case, data.action)
     calendar = limits.calendar(session, case.hall_code)
-    actions.apply(actions.ActionContext(session, SYSTEM, case, item, data, step, desk, calendar, now))
+    paused = limits.paused(session, case)
+    actions.apply(actions.ActionContext(session, SYSTEM, case, item, data, step, desk, calendar, now, paused=paused))
 
 
 # --- load, read, act --------------------------------------------------------------------------------------------
@@ -276,14 +282,17 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     if needed is None or not actor.has(needed):
         raise ActionNotForRole(detail={"action": data.action, "role": actor.role})
     item = catalog_service.get_item(session, case.item_code)
-    joint = tuple(item.joint_review)
+    steps = limits.steps_of(session, case)  # the workflow of the item version the case was filed under
+    reviewers = catalog_steps.review_departments(steps, case.department_code)
+    joint = reviewers if len(reviewers) > 1 else ()
     if role == "approver":
         # An approver is bound to a department and decides only its department's items (or its part of a joint
-        # review); an approver with no department decides nothing.
+        # review, one review step per department); an approver with no department decides nothing.
         if not actor.department_code:
             raise ApproverWithoutDepartment()
-        if actor.department_code not in (joint or (case.department_code,)):
+        if actor.department_code not in reviewers:
             raise OutOfDepartment()
+    _check_step(steps, case, role, data.action)
     action = data.action
     if joint and action == "approve" and case.status == "review":
         reviews = dict(case.reviews or {})
@@ -295,9 +304,28 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     if action in ("accept", "accept_tolerated") and ownership.blocking(case.precheck):
         raise CodeNotOwned(detail={"findings": ownership.blocking(case.precheck)})
     step = actions.transition_for(actor, case, action, role=role)
+    if step.target not in workflow.FINAL_STATES and step.target not in {s["stage"] for s in steps}:
+        raise StepNotInWorkflow(detail={"action": action, "stage": step.target})
     calendar = limits.calendar(session, case.hall_code)
-    actions.apply(actions.ActionContext(session, actor, case, item, data, step, desk, calendar, now))
+    paused = catalog_steps.paused_stages(steps)
+    ctx = actions.ActionContext(session, actor, case, item, data, step, desk, calendar, now, paused=paused,
+                                reviewers=reviewers)  # fmt: skip
+    actions.apply(ctx)
     return case
+
+
+def _check_step(steps: list[catalog_steps.Step], case: Case, role: str, action: str) -> None:
+    """Staff act on a case only in the role its current step names (the applicant and the system act as the state
+    machine allows)."""
+    if role not in ("clerk", "approver"):
+        return
+    on = on_steps.current(steps, case.status, case.reviews or {}, case.department_code)
+    if case.status == "review" and not on:
+        on = [s for s in steps if s["stage"] == "review"]  # every part decided: the state machine answers
+    if any(s["role"] in ("clerk", "approver") for s in on) and all(s["role"] != role for s in on):
+        raise ActionNotForRole(
+            detail={"action": action, "role": role, "step": on[0]["code"], "step_role": on[0]["role"]}
+        )
 
 
 # --- lists and documents ------------------------------------------------------------------------------------------
@@ -318,7 +346,8 @@ def list_cases(
         if not actor.department_code:
             return []  # an approver bound to no department has no work list
         department = actor.department_code
-        joint = [code for code, depts in catalog_service.review_departments(session).items() if department in depts]
+        # Items with a step of this department besides their own (joint reviews, cross-department steps).
+        joint = [code for code, depts in catalog_service.step_departments(session).items() if department in depts]
         return repo.listing(
             actor, status=status, department_code=department, joint_items=joint, limit=limit, offset=offset
         )
