@@ -375,6 +375,11 @@ def warning(session: Session, case: Case, *, now: datetime) -> str:
     return limits.warning(session, case, service_day(now))
 
 
+def current_steps(session: Session, case: Case, *, now: datetime) -> list[dict[str, Any]]:
+    """The workflow steps the case is on now, each with its department, due date and warning level."""
+    return limits.current_steps(session, case, service_day(now))
+
+
 def tolerated_deadline(session: Session, case: Case, *, now: datetime) -> date:
     """The deadline a clerk is offered for tolerated gaps, by the hall's rule."""
     return limits.tolerated_deadline(session, case, service_day(now))

@@ -399,6 +399,10 @@ def _joint_review_faults(item: ItemIn, departments: set[str], base: tuple[str | 
 def _workflow_faults(item: ItemIn, departments: set[str], base: tuple[str | int, ...]) -> list[Fault]:
     declared = [s.model_dump() for s in item.workflow]
     faults = steps.faults(declared, item.department_code, departments, (*base, "workflow"))
+    for j, step in enumerate(item.workflow):
+        over = step.limit_workdays is not None and step.limit_workdays > item.legal_limit_workdays
+        if over and not step.clock_paused:  # a paused step (公示) does not count against the legal limit
+            faults.append(((*base, "workflow", j, "limit_workdays"), "a step's limit exceeds the item's legal limit"))
     if declared and item.joint_review:
         reviewers = steps.review_departments(declared, item.department_code)
         if set(reviewers) != set(item.joint_review):
