@@ -246,7 +246,7 @@ def test_the_case_page_and_the_work_list_show_the_steps(client: Any, env: Any) -
     wj = auth(client, "approver_wj")
     page = client.get(f"/cases/{case_no}", headers=wj)
     assert page.status_code == 200
-    assert "办理环节" in page.text and "卫生审查" in page.text and "卫生健康局" in page.text and "2026-12-03" in page.text
+    assert all(words in page.text for words in ("办理环节", "卫生审查", "卫生健康局", "2026-12-03"))
     listing = client.get("/staff/cases", headers=wj)
     assert listing.status_code == 200 and case_no in listing.text
     assert "卫生审查" in listing.text and "2026-12-03" in listing.text and "登记审查" not in listing.text
@@ -293,3 +293,13 @@ def test_a_case_keeps_the_steps_of_the_version_it_was_filed_under(client: Any, e
     r = act(client, sc, case_no, "approve")
     assert r.status_code == 200 and r.json()["status"] == "review"  # the health department's part is still open
     assert act(client, auth(client, "approver_wj"), case_no, "approve").json()["status"] == "approved"
+
+
+def test_the_item_detail_lists_its_steps(client: Any) -> None:
+    joint = client.get("/api/v1/items/SC-004").json()["workflow"]
+    assert [(s["code"], s["department_code"]) for s in joint if s["stage"] == "review"] == [
+        ("review_sc", "SC"),
+        ("review_wj", "WJ"),
+    ]
+    plain = client.get("/api/v1/items/GA-001").json()["workflow"]
+    assert [s["code"] for s in plain] == ["accept", "supplement", "review", "suspended", "deliver"]

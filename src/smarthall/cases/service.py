@@ -30,9 +30,7 @@ from smarthall.cases import (
     views,
     workflow,
 )
-from smarthall.cases import (
-    steps as on_steps,
-)
+from smarthall.cases import steps as on_steps
 from smarthall.cases.agents import agent_check, agent_of
 from smarthall.cases.errors import (
     ActionInvalid,
@@ -317,8 +315,8 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
 def _check_step(steps: list[catalog_steps.Step], case: Case, role: str, action: str) -> None:
     """Staff act on a case only in the role its current step names (the applicant and the system act as the state
     machine allows)."""
-    if role not in ("clerk", "approver"):
-        return
+    if role not in ("clerk", "approver") or action not in {t.action for t in workflow.available(case.status)}:
+        return  # an action the state does not have: the state machine answers (409)
     on = on_steps.current(steps, case.status, case.reviews or {}, case.department_code)
     if case.status == "review" and not on:
         on = [s for s in steps if s["stage"] == "review"]  # every part decided: the state machine answers

@@ -308,6 +308,7 @@ def item_read(session: Session, item: Item, hall: HallLike | None = None) -> Ite
         windows=list(effective.window_codes) if effective else None,
         hall_code=effective.hall_code if effective else None,
         handled_here=effective.handled if effective else None,
+        workflow=item_steps(session, item.code),
     )
 
 
