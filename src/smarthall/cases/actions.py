@@ -58,6 +58,9 @@ class ActionContext:
     now: datetime
     detail: dict[str, Any] = field(default_factory=dict)
     told: str = ""  # the line added to the applicant's status message
+    # The case's workflow (its item's steps): the states whose clock is paused, the departments deciding it.
+    paused: frozenset[str] = workflow.STOPPED_STEPS
+    reviewers: tuple[str, ...] = ()
 
     @property
     def today(self) -> date:
@@ -192,7 +195,8 @@ def on_supply(ctx: ActionContext) -> None:
 
 def on_approve_part(ctx: ActionContext) -> None:
     ctx.detail["department"] = ctx.actor.department_code
-    ctx.detail["pending"] = [d for d in ctx.item.joint_review if d not in ctx.case.reviews]
+    reviewers = ctx.reviewers or tuple(ctx.item.joint_review)
+    ctx.detail["pending"] = [d for d in reviewers if d not in ctx.case.reviews]
     ctx.told = notices.told("part_approved")
 
 
@@ -359,10 +363,11 @@ def transition_for(actor: Actor, case: Case, action: str, *, role: str | None = 
 
 
 def _run_clock(ctx: ActionContext, source: str) -> None:
-    case, target, today = ctx.case, ctx.step.target, ctx.today
-    if target in workflow.STOPPED_STEPS and case.stopped_since is None:
+    case, target, today, paused = ctx.case, ctx.step.target, ctx.today, ctx.paused
+    if target in paused and case.stopped_since is None:
         case.stopped_since = today
-    if source in workflow.STOPPED_STEPS and target in workflow.RUNNING_STEPS and case.stopped_since:
+    running = target not in paused and target not in workflow.FINISHED_STATES
+    if source in paused and running and case.stopped_since:
         stopped = max(ctx.calendar.workdays_between(case.stopped_since, today), 0)
         case.promised_due = deadlines.extend(ctx.calendar, case.promised_due, case.stopped_since, today)
         case.legal_due = deadlines.extend(ctx.calendar, case.legal_due, case.stopped_since, today)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from smarthall.cases import files as files_mod
-from smarthall.cases import service
+from smarthall.cases import replaying, service
 from smarthall.cases.deps import CaseInScope, CaseToAct
 from smarthall.cases.errors import UploadTooLarge
 from smarthall.cases.schemas import ActionIn, CaseCreate, CaseCreated, DraftIn, ItemForm
@@ -136,7 +136,7 @@ def replay_rules(
     item_code: str, session: DbSession, actor: Annotated[Actor, Depends(require("case.replay"))], now: Now
 ) -> list[dict[str, Any]]:
     """Replay the item's current instant-approval rules against past cases' stored evidence (no changes)."""
-    return service.replay(session, actor, item_code=item_code, now=now)
+    return replaying.replay(session, actor, item_code=item_code, now=now)
 
 
 async def _body(request: Request) -> bytes:

@@ -120,3 +120,9 @@ class MaterialNotFound(NotFound):
     code = "material_not_found"
     message_zh = "该办件没有这份材料,或材料页不存在"
     message_en = "The case holds no such material, or no such page"
+
+
+class StepNotInWorkflow(Conflict):
+    code = "step_not_in_workflow"
+    message_zh = "该事项的办理流程没有这一环节"
+    message_en = "The item's workflow has no such step"

@@ -53,12 +53,16 @@ def step_overdue(session: Session, *, today: date, now: datetime) -> int:
     """Cases whose current step passed its limit: tell the staff of that step, once per entry into the step."""
     repo = CaseRepository(session)
     flagged = 0
-    for case in repo.running(list(workflow.STEP_LIMIT_RULES)):
+    for case in repo.running([s for s in workflow.STATES if s not in workflow.FINAL_STATES and s != "approved"]):
+        if limits.step_limit(session, case) is None:  # no limit on this step (cheap: the steps are cached)
+            continue
         due = limits.step_due(session, case)
         if due is None or today <= due or repo.last_action(case) == "step_overdue":
             continue
         flagged += 1
-        level_zh, level_en = notices.step_overdue_words(case.status, limits.step_limit(session, case) or 0)
+        on = limits.current_steps(session, case, today)
+        name = on[0]["name"] if on and case.status != "submitted" else None
+        level_zh, level_en = notices.step_overdue_words(case.status, limits.step_limit(session, case) or 0, name)
         _warn(session, case, level_zh=level_zh, level_en=level_en, due=due, now=now)
         repo.add_event(
             case,

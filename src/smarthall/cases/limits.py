@@ -11,8 +11,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smarthall.cases import deadlines, workflow
+from smarthall.cases import steps as on_steps
 from smarthall.cases.models import Case
 from smarthall.cases.repository import CaseRepository
+from smarthall.catalog import service as catalog_service
+from smarthall.catalog import steps as catalog_steps
+from smarthall.catalog.steps import Step
 from smarthall.core.cache import cached
 from smarthall.core.clock import service_day
 from smarthall.core.workdays import WorkCalendar
@@ -36,36 +40,104 @@ def rule(session: Session, case: Case, key: str) -> Any:
     return rules_service.value(session, org_service.hall_facts_by_id(session, case.hall_id), key)
 
 
+def steps_of(session: Session, case: Case) -> list[Step]:
+    """The workflow steps the case follows: its item's, as of the version it was filed under."""
+    return catalog_service.item_steps(session, case.item_code, case.item_version)
+
+
+def paused(session: Session, case: Case) -> frozenset[str]:
+    """The states on which the case's clock stops (its steps' ``clock_paused``)."""
+    return catalog_steps.paused_stages(steps_of(session, case))
+
+
+def clock_stopped(session: Session, case: Case) -> bool:
+    return case.status in workflow.FINISHED_STATES or case.status in paused(session, case)
+
+
 def warning(session: Session, case: Case, today: date) -> str:
     """``none``, ``green``, ``yellow`` or ``red`` for the case on ``today``."""
-    running = case.status not in workflow.CLOCK_STOPPED
-    if not running:
+    if clock_stopped(session, case):
         return "none"
     return deadlines.warning_level(
         calendar(session, case.hall_code),
         today,
         case.promised_due,
-        clock_running=running,
+        clock_running=True,
         yellow_within=int(rule(session, case, "cases.yellow_within_workdays")),
     )
 
 
-def step_limit(session: Session, case: Case) -> int | None:
-    """The working days the current step may take, or None when it has no limit of its own."""
+def _hall_step_limit(session: Session, case: Case) -> int | None:
+    """The hall rule bounding a step that has no limit of its own (the acceptance decision), or None."""
     gaps = not case.precheck.get("passed", True)
     key = (workflow.STEP_LIMIT_RULES_WITH_GAPS if gaps else workflow.STEP_LIMIT_RULES).get(case.status)
     return int(rule(session, case, key)) if key else None
 
 
+def _moves(session: Session, case: Case) -> list[on_steps.Move]:
+    return [
+        on_steps.Move(service_day(e.at), e.from_status, e.to_status) for e in CaseRepository(session).timeline(case)
+    ]
+
+
+def current_steps(session: Session, case: Case, today: date) -> list[dict[str, Any]]:
+    """The steps the case is on now, each with its due date (None: no limit of its own) and warning level."""
+    all_steps = steps_of(session, case)
+    on = on_steps.current(all_steps, case.status, case.reviews or {}, case.department_code)
+    if not on:
+        return []
+    cal, stopped = calendar(session, case.hall_code), catalog_steps.paused_stages(all_steps)
+    hall_limit = _hall_step_limit(session, case)
+    limited = any(s.get("limit_workdays") is not None for s in on) or hall_limit is not None
+    moves = _moves(session, case) if limited else []  # the timeline is read only when a step has a limit
+    yellow = int(rule(session, case, "cases.yellow_within_workdays")) if limited else 0
+    out = []
+    for s in on:
+        due = on_steps.due(cal, moves, s, stopped, limit=hall_limit) if limited else None
+        out.append(
+            {
+                **step_words(s, case.department_code),
+                "due_date": due.isoformat() if due else None,
+                "warning_level": deadlines.warning_level(cal, today, due, yellow_within=yellow),
+            }
+        )
+    return out
+
+
+def step_words(s: Step, item_department: str) -> dict[str, Any]:
+    """A step as the API shows it."""
+    return {
+        "code": s["code"],
+        "name": s["name"],
+        "name_en": s.get("name_en") or s["name"],
+        "stage": s["stage"],
+        "role": s["role"],
+        "department_code": catalog_steps.department_of(s, item_department),
+        "limit_workdays": s.get("limit_workdays"),
+        "clock_paused": bool(s.get("clock_paused")),
+    }
+
+
+def step_progress(session: Session, case: Case) -> list[dict[str, Any]]:
+    """Every step of the case with its state (current, done, waiting, skipped, not_needed)."""
+    rows = on_steps.progress(
+        steps_of(session, case), case.status, case.reviews or {}, case.department_code, _moves(session, case)
+    )
+    return [{**step_words(s, case.department_code), "state": state} for s, state in rows]
+
+
+def step_limit(session: Session, case: Case) -> int | None:
+    """The working days the current step may take, or None when it has no limit of its own."""
+    on = on_steps.current(steps_of(session, case), case.status, case.reviews or {}, case.department_code)
+    own = next((s.get("limit_workdays") for s in on if s.get("limit_workdays") is not None), None)
+    return int(own) if own is not None else _hall_step_limit(session, case)
+
+
 def step_due(session: Session, case: Case) -> date | None:
-    """When the current step (e.g. the acceptance decision) is due, from the day the case entered it."""
-    limit = step_limit(session, case)
-    if limit is None:
-        return None
-    entered = CaseRepository(session).entered_current_status(case)
-    if entered is None:
-        return None
-    return calendar(session, case.hall_code).add_workdays(service_day(entered), limit)
+    """When the current step (e.g. the acceptance decision) is due, from the day the case entered it; in a
+    parallel review the earliest of the departments' steps still open."""
+    dues = [date.fromisoformat(s["due_date"]) for s in current_steps(session, case, date.min) if s["due_date"]]
+    return min(dues) if dues else None
 
 
 def tolerated_deadline(session: Session, case: Case, today: date) -> date:

@@ -186,5 +186,6 @@ def warning_words(level: str) -> tuple[str, str]:
     return text(f"warning.{level}"), text(f"warning.{level}", "en")
 
 
-def step_overdue_words(status: str, days: int) -> tuple[str, str]:
-    return text("warning.step_overdue", step=action_word("accept"), days=days), text("warning.step_overdue", "en")
+def step_overdue_words(status: str, days: int, step_name: str | None = None) -> tuple[str, str]:
+    step = step_name or action_word("accept")
+    return text("warning.step_overdue", step=step, days=days), text("warning.step_overdue", "en")

@@ -233,6 +233,7 @@ def _render_case(
         "today": service_day(now),
         "tolerated_default": service.tolerated_deadline(session, case, now=now),
         "viewer": viewer.materials(session, case, list(item.materials)) if actor.is_staff else None,
+        "departments": org_service.department_names(session),
     }
     return render(request, "cases/detail.html", context, status_code=status_code)
 
@@ -324,8 +325,25 @@ def staff_cases(request: Request, session: DbSession, actor: CurrentActor, now: 
     else:
         statuses, title = None, _words("all_cases")
     cases = service.list_cases(session, actor, status=statuses)
-    rows = [{"case": c, "warning": service.warning(session, c, now=now)} for c in cases]
-    return render(request, "cases/staff.html", {"rows": rows, "title": title, "status_zh": notices.status_words()})
+    rows = [
+        {"case": c, "warning": service.warning(session, c, now=now), "steps": _my_steps(session, actor, c, now)}
+        for c in cases
+    ]
+    context = {
+        "rows": rows,
+        "title": title,
+        "status_zh": notices.status_words(),
+        "departments": org_service.department_names(session),
+    }
+    return render(request, "cases/staff.html", context)
+
+
+def _my_steps(session: DbSession, actor: Actor, case: Case, now: datetime) -> list[dict[str, Any]]:
+    """The case's current steps as this work list shows them: an approver sees its own department's step."""
+    steps = service.current_steps(session, case, now=now)
+    if actor.role == "approver" and actor.department_code:
+        return [s for s in steps if s["department_code"] == actor.department_code] or steps
+    return steps
 
 
 @router.get("/verify/{token}")

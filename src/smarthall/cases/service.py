@@ -26,11 +26,11 @@ from smarthall.cases import (
     ownership,
     precheck,
     prefill,
-    rules,
     threads,
     views,
     workflow,
 )
+from smarthall.cases import steps as on_steps
 from smarthall.cases.agents import agent_check, agent_of
 from smarthall.cases.errors import (
     ActionInvalid,
@@ -46,6 +46,7 @@ from smarthall.cases.errors import (
     OutOfDepartment,
     RoleCannotReadCases,
     RoleCannotSubmit,
+    StepNotInWorkflow,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
 from smarthall.cases.handovers import case_by_number, case_locked, hand_to_hall  # noqa: F401  (other domains)
@@ -55,6 +56,7 @@ from smarthall.cases.repository import CaseRepository
 from smarthall.cases.schemas import ActionIn, CaseCreate, DeliveryIn
 from smarthall.cases.shapes import Applicant, ItemSpec
 from smarthall.catalog import service as catalog_service
+from smarthall.catalog import steps as catalog_steps
 from smarthall.core.clock import service_day
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
@@ -225,7 +227,8 @@ def _system_act(
 ) -> None:
     step = actions.transition_for(SYSTEM, case, data.action)
     calendar = limits.calendar(session, case.hall_code)
-    actions.apply(actions.ActionContext(session, SYSTEM, case, item, data, step, desk, calendar, now))
+    paused = limits.paused(session, case)
+    actions.apply(actions.ActionContext(session, SYSTEM, case, item, data, step, desk, calendar, now, paused=paused))
 
 
 # --- load, read, act --------------------------------------------------------------------------------------------
@@ -275,14 +278,17 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     if needed is None or not actor.has(needed):
         raise ActionNotForRole(detail={"action": data.action, "role": actor.role})
     item = catalog_service.get_item(session, case.item_code)
-    joint = tuple(item.joint_review)
+    steps = limits.steps_of(session, case)  # the workflow of the item version the case was filed under
+    reviewers = catalog_steps.review_departments(steps, case.department_code)
+    joint = reviewers if len(reviewers) > 1 else ()
     if role == "approver":
         # An approver is bound to a department and decides only its department's items (or its part of a joint
-        # review); an approver with no department decides nothing.
+        # review, one review step per department); an approver with no department decides nothing.
         if not actor.department_code:
             raise ApproverWithoutDepartment()
-        if actor.department_code not in (joint or (case.department_code,)):
+        if actor.department_code not in reviewers:
             raise OutOfDepartment()
+    on_steps.check_role(steps, case, role, data.action)
     action = data.action
     if joint and action == "approve" and case.status == "review":
         reviews = dict(case.reviews or {})
@@ -294,8 +300,13 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     if action in ("accept", "accept_tolerated") and ownership.blocking(case.precheck):
         raise CodeNotOwned(detail={"findings": ownership.blocking(case.precheck)})
     step = actions.transition_for(actor, case, action, role=role)
+    if step.target not in workflow.FINAL_STATES and step.target not in {s["stage"] for s in steps}:
+        raise StepNotInWorkflow(detail={"action": action, "stage": step.target})
     calendar = limits.calendar(session, case.hall_code)
-    actions.apply(actions.ActionContext(session, actor, case, item, data, step, desk, calendar, now))
+    paused = catalog_steps.paused_stages(steps)
+    ctx = actions.ActionContext(session, actor, case, item, data, step, desk, calendar, now, paused=paused,
+                                reviewers=reviewers)  # fmt: skip
+    actions.apply(ctx)
     if actor.kind == "client":
         clients.record_action(session, actor, case, step.action, now=now)
     return case
@@ -319,7 +330,8 @@ def list_cases(
         if not actor.department_code:
             return []  # an approver bound to no department has no work list
         department = actor.department_code
-        joint = [code for code, depts in catalog_service.review_departments(session).items() if department in depts]
+        # Items with a step of this department besides their own (joint reviews, cross-department steps).
+        joint = [code for code, depts in catalog_service.step_departments(session).items() if department in depts]
         return repo.listing(
             actor, status=status, department_code=department, joint_items=joint, limit=limit, offset=offset
         )
@@ -345,6 +357,11 @@ def case_rows(
 def warning(session: Session, case: Case, *, now: datetime) -> str:
     """The case's warning level today (none, green, yellow, red)."""
     return limits.warning(session, case, service_day(now))
+
+
+def current_steps(session: Session, case: Case, *, now: datetime) -> list[dict[str, Any]]:
+    """The workflow steps the case is on now, each with its department, due date and warning level."""
+    return limits.current_steps(session, case, service_day(now))
 
 
 def tolerated_deadline(session: Session, case: Case, *, now: datetime) -> date:
@@ -374,24 +391,3 @@ def case_thread(session: Session, case_no: str) -> list[dict[str, Any]]:
 
 def case_status(session: Session, case_no: str) -> str | None:
     return threads.case_status(session, case_no)
-
-
-def replay(session: Session, actor: Actor, *, item_code: str, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-    """Re-run the item's current rules against the stored inputs of past cases in scope, changing nothing."""
-    item = catalog_service.get_item(session, item_code)
-    out = []
-    for case in CaseRepository(session).with_evidence(actor, item_code, limit=limit):
-        stored = case.evidence or {}
-        decision = rules.evaluate(list(item.rules), precheck.replay_inputs(stored.get("inputs") or {}))
-        out.append(
-            {
-                "case_no": case.case_no,
-                "rule_version_then": stored.get("rule_version"),
-                "rule_version_now": item.version,
-                "approve_then": stored.get("approve"),
-                "approve_now": decision.approve,
-                "changed": bool(stored.get("approve")) != decision.approve,
-            }
-        )
-    return out
-

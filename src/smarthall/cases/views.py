@@ -14,7 +14,7 @@ from smarthall.audit import service as audit_service
 from smarthall.cases import actions, limits, notices, workflow
 from smarthall.cases.models import Case, CaseEvent
 from smarthall.cases.repository import CaseRepository
-from smarthall.catalog import service as catalog_service
+from smarthall.catalog import steps as catalog_steps
 from smarthall.core.clock import format_local, service_day
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
@@ -39,8 +39,13 @@ def case_view(session: Session, actor: Actor, case: Case, *, now: datetime, with
                 hall_code=case.hall_code,
                 now=now,
             )
-    due = limits.step_due(session, case)
+    today = service_day(now)
+    on = limits.current_steps(session, case, today)
+    dues = [date.fromisoformat(s["due_date"]) for s in on if s["due_date"]]
+    due = min(dues) if dues else None
     delivery = case.delivery
+    steps = limits.steps_of(session, case)
+    reviewers = catalog_steps.review_departments(steps, case.department_code)
     return {
         "form": form,
         "case_no": case.case_no,
@@ -60,8 +65,8 @@ def case_view(session: Session, actor: Actor, case: Case, *, now: datetime, with
         "legal_due_date": case.legal_due.isoformat(),
         "stopped_workdays": case.stopped_workdays,
         "step_due_date": due.isoformat() if due else None,
-        "clock_stopped": case.status in workflow.CLOCK_STOPPED,
-        "warning_level": limits.warning(session, case, service_day(now)),
+        "clock_stopped": limits.clock_stopped(session, case),
+        "warning_level": limits.warning(session, case, today),
         "precheck": case.precheck,
         "evidence": case.evidence,
         "missing": case.missing,
@@ -71,8 +76,10 @@ def case_view(session: Session, actor: Actor, case: Case, *, now: datetime, with
         if delivery
         else None,
         "auto_decided": case.auto_decided,
-        "joint_review": list(catalog_service.review_departments(session).get(case.item_code, ())),
+        "joint_review": list(reviewers) if len(reviewers) > 1 else [],
         "reviews": case.reviews or {},
+        "steps": limits.step_progress(session, case),  # the item's workflow steps, each with its state
+        "current_steps": on,  # the steps the case is on, each with its due date and warning
         "actions": [
             t.action for t in workflow.available(case.status, role) if t.action not in workflow.INTERNAL_ACTIONS
         ],
@@ -109,6 +116,7 @@ def _timeline(session: Session, actor: Actor, events: list[CaseEvent]) -> list[d
 
 
 def case_row(session: Session, case: Case, today: date) -> dict[str, Any]:
+    """A work-list row; ``current_steps`` are the steps the case is on, with their department and deadline."""
     return {
         "case_no": case.case_no,
         "item_code": case.item_code,
@@ -117,4 +125,5 @@ def case_row(session: Session, case: Case, today: date) -> dict[str, Any]:
         "promised_due_date": case.promised_due.isoformat(),
         "warning_level": limits.warning(session, case, today),
         "precheck_passed": bool(case.precheck.get("passed")),
+        "current_steps": limits.current_steps(session, case, today),
     }

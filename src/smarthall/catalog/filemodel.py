@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smarthall.catalog import steps
+
 RegionLevel = Literal["province", "city", "county", "township"]
 HallLevel = Literal["city", "county", "township"]
 ZoneType = Literal["consult_guide", "form_filling", "window_service", "self_service", "waiting", "archive_room"]
@@ -115,6 +117,21 @@ class NotThisIn(Strict):
     instead: str | None = Field(default=None, pattern=r"^[A-Z]{2,4}-\d{3}$")
 
 
+class WorkflowStepIn(Strict):
+    """One step of an item's workflow (办理环节, fourth format revision; see ``catalog.steps``)."""
+
+    code: str = Field(pattern=steps.STEP_CODE.pattern, description="the step's code, unique in the item")
+    name: str = Field(min_length=1, max_length=60, description="the step's name in Chinese")
+    name_en: str = Field(min_length=1, max_length=80, description="the step's name in English")
+    stage: Literal["submitted", "supplement", "review", "suspended", "approved"]
+    role: str | None = Field(default=None, max_length=32, description="who works the step (clerk, applicant, approver)")
+    department_code: str | None = Field(
+        default=None, description="the department working the step (default: the item's)"
+    )
+    limit_workdays: int | None = Field(default=None, ge=0, le=365, description="the step's time limit in working days")
+    clock_paused: bool = Field(default=False, description="the case's clock stops on this step (补正, 中止, 公示)")
+
+
 class ItemIn(Strict):
     code: str = Field(pattern=r"^[A-Z]{2,4}-\d{3}$")
     name: str = NAME
@@ -150,11 +167,22 @@ class ItemIn(Strict):
         default_factory=list,
         description="when a question says this, the item is not the one (and which sibling is)",
     )
+    # Added in the fourth format revision (issue 15); files without it import with the default steps.
+    workflow: list[WorkflowStepIn] = Field(
+        default_factory=list,
+        description="the item's steps (办理环节) in order; empty: the default (catalog.steps.default_steps)",
+    )
 
 
 # Item fields added after the first format revision, with the value an older file implies. The importer leaves a
 # field that holds this value out of the item's content hash, so re-importing an old file bumps no version.
-ADDED_ITEM_FIELDS: dict[str, Any] = {"result_licence": None, "joint_review": [], "situations": [], "not_this": []}
+ADDED_ITEM_FIELDS: dict[str, Any] = {
+    "result_licence": None,
+    "joint_review": [],
+    "situations": [],
+    "not_this": [],
+    "workflow": [],
+}
 
 
 class BundleIn(Strict):
@@ -313,6 +341,7 @@ def cross_check(cat: CatalogFile) -> list[Fault]:
         if item.instant_approval_eligible and not item.rules:
             faults.append(((*base, "rules"), "an instant-approval item needs at least one rule"))
         faults += _joint_review_faults(item, departments, (*base, "joint_review"))
+        faults += _workflow_faults(item, departments, base)
         if item.result_licence is not None:
             for licence_field, form_field in item.result_licence.fields.items():
                 if form_field not in field_names:
@@ -380,6 +409,20 @@ def _joint_review_faults(item: ItemIn, departments: set[str], base: tuple[str | 
         faults.append((base, "a joint review needs at least two departments"))
     if item.department_code not in item.joint_review:
         faults.append((base, f"the item's own department {item.department_code!r} must take part"))
+    return faults
+
+
+def _workflow_faults(item: ItemIn, departments: set[str], base: tuple[str | int, ...]) -> list[Fault]:
+    declared = [s.model_dump() for s in item.workflow]
+    faults = steps.faults(declared, item.department_code, departments, (*base, "workflow"))
+    for j, step in enumerate(item.workflow):
+        over = step.limit_workdays is not None and step.limit_workdays > item.legal_limit_workdays
+        if over and not step.clock_paused:  # a paused step (公示) does not count against the legal limit
+            faults.append(((*base, "workflow", j, "limit_workdays"), "a step's limit exceeds the item's legal limit"))
+    if declared and item.joint_review:
+        reviewers = steps.review_departments(declared, item.department_code)
+        if set(reviewers) != set(item.joint_review):
+            faults.append(((*base, "joint_review"), "the joint review must name the departments of the review steps"))
     return faults
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from smarthall.catalog import steps
 from smarthall.catalog.errors import CatalogInvalid, ImportOutOfScope, StaffNotImported
 from smarthall.catalog.filemodel import (
     ADDED_BUNDLE_FIELDS,
@@ -176,6 +177,11 @@ def item_hash(data: dict[str, Any]) -> str:
     return content_hash({k: v for k, v in data.items() if k not in ADDED_ITEM_FIELDS or v != ADDED_ITEM_FIELDS[k]})
 
 
+def _step_reviewers(data: dict[str, Any]) -> list[str]:
+    reviewers = steps.review_departments(data.get("workflow") or [], data["department_code"])
+    return list(reviewers) if len(reviewers) > 1 else []
+
+
 def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -> None:
     code = data.pop("code")
     digest = item_hash(data)
@@ -200,7 +206,9 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         "rules": data["rules"],
         "note": data.get("note") or "",
         "result_licence": data.get("result_licence"),
-        "joint_review": list(data.get("joint_review") or []),
+        # An item whose steps review in several departments is a joint review, whether the file says so or not.
+        "joint_review": list(data.get("joint_review") or _step_reviewers(data)),
+        "workflow": [dict(s) for s in data.get("workflow") or []],
         "situations": list(data.get("situations") or []),
         "not_this": [dict(n) for n in data.get("not_this") or []],
         "content_hash": digest,

@@ -36,6 +36,8 @@ class Item(IdMixin, TimestampMixin, Base):
     # Issue 17: how citizens describe when the item applies, and "not this" hints ({"when", "instead"}).
     situations: Mapped[list[str]] = mapped_column(JsonType, default=list)
     not_this: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    # Issue 15: the item's own workflow steps (see ``catalog.steps``); empty: the default steps.
+    workflow: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

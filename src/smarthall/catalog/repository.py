@@ -77,6 +77,19 @@ class ItemRepository(Repository[Item]):
     def add_version(self, row: ItemVersion) -> None:
         self.session.add(row)
 
+    def version_content(self, code: str, version: int) -> dict[str, Any] | None:
+        """The snapshot of the item's entry as of ``version`` (None when no snapshot was kept)."""
+        stmt = select(ItemVersion.content).where(ItemVersion.item_code == code, ItemVersion.version == version)
+        found = self.session.execute(stmt).scalar_one_or_none()
+        return dict(found) if found is not None else None
+
+    def step_rows(self) -> list[tuple[str, str, list[str], list[dict[str, Any]]]]:
+        """(code, department, joint review, declared steps) of every active item."""
+        rows = self.session.execute(
+            select(Item.code, Item.department_code, Item.joint_review, Item.workflow).where(Item.active.is_(True))
+        )
+        return [(c, d, list(j or []), list(w or [])) for c, d, j, w in rows]
+
     def has_version(self, code: str, version: int) -> bool:
         stmt = select(ItemVersion.id).where(ItemVersion.item_code == code, ItemVersion.version == version)
         return self.session.execute(stmt).first() is not None

@@ -57,6 +57,8 @@ class ItemRead(ItemSummary):
     windows: list[str] | None = None
     hall_code: str | None = None
     handled_here: bool | None = None
+    # The item's workflow steps (issue 15), every field filled (its own, or the default steps).
+    workflow: list[dict[str, Any]] = []
 
 
 class ItemPage(BaseModel):

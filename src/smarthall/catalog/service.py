@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from smarthall.catalog import steps
 from smarthall.catalog.errors import ItemNotFound
 from smarthall.catalog.models import Bundle, Faq, HallItemOverride, Item
 from smarthall.catalog.repository import BundleRepository, FaqRepository, ItemRepository, OverrideRepository
@@ -69,6 +70,40 @@ def review_departments(session: Session) -> dict[str, tuple[str, ...]]:
         return {code: tuple(departments) for code, departments in ItemRepository(session).joint_reviews()}
 
     return cached(session, FACTS, ("review_departments",), load)
+
+
+def item_steps(session: Session, item_code: str, version: int | None = None) -> list[steps.Step]:
+    """The workflow steps of an item as of ``version`` (a case follows the steps of the version it was filed
+    under; ``None``: the current version), every field filled (``catalog.steps``), cached."""
+
+    def load() -> list[steps.Step]:
+        repo = ItemRepository(session)
+        content = repo.version_content(item_code, version) if version is not None else None
+        if content is None:
+            row = repo.by_code(item_code)
+            if row is None:
+                raise ItemNotFound(detail={"item_code": item_code})
+            content = {"department_code": row.department_code, "joint_review": row.joint_review,
+                       "workflow": row.workflow}  # fmt: skip
+        declared = content.get("workflow") or []
+        return steps.effective_steps(declared, content["department_code"], content.get("joint_review") or [])
+
+    return cached(session, FACTS, ("steps", item_code, version), load)
+
+
+def step_departments(session: Session) -> dict[str, frozenset[str]]:
+    """Item code → the departments with a step of the item besides its own (cross-department steps show on each
+    of their work lists), for the items that have such steps; cached."""
+
+    def load() -> dict[str, frozenset[str]]:
+        out: dict[str, frozenset[str]] = {}
+        for code, department, joint, declared in ItemRepository(session).step_rows():
+            others = steps.departments(steps.effective_steps(declared, department, joint), department) - {department}
+            if others:
+                out[code] = frozenset(others)
+        return out
+
+    return cached(session, FACTS, ("step_departments",), load)
 
 
 def hall_item_codes(session: Session, hall: HallLike) -> set[str]:
@@ -279,6 +314,7 @@ def item_read(session: Session, item: Item, hall: HallLike | None = None) -> Ite
         windows=list(effective.window_codes) if effective else None,
         hall_code=effective.hall_code if effective else None,
         handled_here=effective.handled if effective else None,
+        workflow=item_steps(session, item.code),
     )
 
 
