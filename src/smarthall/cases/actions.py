@@ -75,15 +75,9 @@ class ActionContext:
 
     def notice(self, kind: str, title: str, paragraphs: list[str]) -> None:
         document = flows.issue_notice(
-            self.session,
-            self.desk,
-            case=self.case,
-            item=self.item,
-            kind=kind,
-            title=title,
-            paragraphs=paragraphs,
+            self.session, self.desk, case=self.case, item=self.item, kind=kind, title=title, paragraphs=paragraphs,
             now=self.now,
-        )
+        )  # fmt: skip
         self.detail["document_id"] = document.id
 
 
