@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.bundles.helpers import NEWBORN, approvers, birth_certificate, filler, merged_form
 from tests.cases.helpers import HALL, PDF_BYTES, PNG_BYTES, add_staff, li_ming
-from tests.factories import DEMO_CITIZEN_ID, register_citizen
+from tests.factories import DEMO_CITIZEN_ID, assert_refused_page, register_citizen
 from tests.web.test_portal import ORIGIN, assert_in_words
 
 APPLY = f"/bundles/{NEWBORN}/apply"
@@ -61,7 +61,8 @@ def test_the_portal_card_leads_to_one_form_asking_each_field_once(env: Any, clie
     for f in spec["fields"]:
         assert page.text.count(f'name="f_{f["name"]}"') == 1  # each field once
     assert "用于:" in page.text and "、".join(spec["fields"][0]["items"]) in page.text  # the items it serves
-    assert page.text.count('type="checkbox" name="use_licence_') == sum(1 for m in spec["materials"] if m["held_licence_id"])
+    held = sum(1 for m in spec["materials"] if m["held_licence_id"])
+    assert page.text.count('type="checkbox" name="use_licence_') == held
     assert_in_words(page.text, APPLY, lang="zh")
 
 
@@ -90,7 +91,7 @@ def test_a_fault_is_shown_on_the_form_page_and_nothing_is_created(env: Any, clie
     data["f_bank"] = "不存在的银行"  # only 社会保障卡申领 (the last part) asks for it
     browser = _browser(env, DEMO_CITIZEN_ID)
     r = browser.post(APPLY, data=data, files=files, headers=ORIGIN, follow_redirects=False)
-    assert r.status_code == 422
+    assert_refused_page(r, 422, "bundle_form_invalid")  # the form again, its faults on it
     assert 'data-testid="faults"' in r.text and "社会保障卡" in r.text
     faults = r.text.split('data-testid="faults"', 1)[1].split("</div>", 1)[0]
     bank = next(f for f in spec["fields"] if f["name"] == "bank")
@@ -103,14 +104,16 @@ def test_a_fault_is_shown_on_the_form_page_and_nothing_is_created(env: Any, clie
 def test_another_citizen_and_another_hall_are_refused_and_the_coordinator_sees_the_parts(env: Any, client: Any) -> None:
     _, location = _apply(env, client)
     stranger, _ = register_citizen(client)
-    assert _browser(env, stranger["id_number"], stranger["password"]).get(location).status_code == 404
+    assert_refused_page(_browser(env, stranger["id_number"], stranger["password"]).get(location), 404,
+                        "bundle_application_not_found")  # fmt: skip
     add_staff(env, username="clerk_other", role="clerk", hall_code="H-690123")
     other = _browser(env, "clerk_other")
-    assert other.get(location).status_code == 403
+    assert_refused_page(other.get(location), 403, "bundle_out_of_scope")
     assert 'data-testid="bundle-row"' not in other.get("/bundles/coordination").text
-    assert _browser(env, "admin1").get("/bundles/coordination").status_code == 403
-    assert _browser(env, DEMO_CITIZEN_ID).get("/bundles/coordination").status_code == 403
-    assert _browser(env, "clerk1").post(APPLY, data={"hall_code": HALL}, headers=ORIGIN).status_code == 403
+    assert_refused_page(_browser(env, "admin1").get("/bundles/coordination"), 403, "bundle_read_forbidden")
+    assert_refused_page(_browser(env, DEMO_CITIZEN_ID).get("/bundles/coordination"), 403, "bundle_read_forbidden")
+    clerk_posts = _browser(env, "clerk1").post(APPLY, data={"hall_code": HALL}, headers=ORIGIN)
+    assert_refused_page(clerk_posts, 403, "bundle_apply_forbidden")
     clerk = _browser(env, "clerk1")
     page = clerk.get("/bundles/coordination", params={"lang": "zh"})
     assert page.status_code == 200 and page.text.count('data-testid="bundle-row"') == 1

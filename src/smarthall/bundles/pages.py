@@ -115,8 +115,8 @@ def apply_submit(
         return error_page(request, exc)
     values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in spec["fields"]}
 
-    def again(faults: list[dict[str, Any]]) -> RenderAfterRollback:
-        context = {"spec": spec, "values": values, "faults": _labelled(faults, spec)}
+    def again(faults: list[dict[str, Any]], code: str) -> RenderAfterRollback:
+        context = {"spec": spec, "values": values, "faults": _labelled(faults, spec), "fault_code": code}
         return RenderAfterRollback(lambda: render(request, "bundles/apply.html", context, status_code=422))
 
     try:
@@ -136,10 +136,10 @@ def apply_submit(
         )
         application = service.submit(session, actor, data=body, desk=desk, now=now)
     except HallError as exc:
-        raise again(_faults(exc)) from exc
+        raise again(_faults(exc), exc.code_) from exc
     except ValidationError as exc:
         words = translate("case.page.malformed_submission", "zh"), translate("case.page.malformed_submission", "en")
-        raise again([{"message_zh": words[0], "message_en": words[1]}]) from exc
+        raise again([{"message_zh": words[0], "message_en": words[1]}], "validation_failed") from exc
     return RedirectResponse(f"/bundles/applications/{application.code}", status_code=303)
 
 
