@@ -193,6 +193,10 @@ VISITS: dict[str, Visit] = {
     "/audit": Visit("auditor1", "/audit"),
     "/archive": Visit("auditor1", "/archive"),
     "/archive/{case_no}": Visit("auditor1", lambda m: f"/archive/{m.case_no}"),
+    # one-thing bundles (issue 15 item 3)
+    "/bundles/{bundle_code}/apply": Visit(CITIZEN, _q("/bundles/YJS-01/apply", hall_code=HALL)),
+    "/bundles/applications/{code}": Visit(CITIZEN, lambda m: f"/bundles/applications/{m.extra['bundle']}"),
+    "/bundles/coordination": Visit("clerk1", "/bundles/coordination"),
 }
 
 
@@ -270,6 +274,7 @@ def _morning(env: Any, client: Any) -> Morning:
     created = client.post("/api/v1/staff-courses", json=course, headers=auth(client, "hallmanager1"))
     assert created.status_code == 201, created.text
     m.course_id = created.json()["id"]
+    m.extra["bundle"] = _bundle_application(env, client, citizen)
     with env.session(write=False) as s:
         hall_id = s.execute(select(Hall.id).where(Hall.code == HALL)).scalar_one()
         m.errand_code = s.execute(select(Errand.code).order_by(Errand.id.desc())).scalars().first() or ""
@@ -278,6 +283,18 @@ def _morning(env: Any, client: Any) -> Morning:
         m.zone_code = s.execute(select(Zone.code).where(Zone.hall_id == hall_id).order_by(Zone.id)).scalars().first()
     assert all((m.errand_code, m.verify_token, m.kb_code, m.zone_code)), m
     return m
+
+
+def _bundle_application(env: Any, client: Any, citizen: dict[str, str]) -> str:
+    """The citizen's newborn bundle (YJS-01), submitted once, its four parts waiting in their departments."""
+    from tests.bundles.helpers import approvers, birth_certificate, filled, merged_form
+
+    approvers(env)
+    birth_certificate(env)
+    body = filled(client, citizen, merged_form(client, citizen), env.clock.now().date())
+    r = client.post("/api/v1/bundle-applications", headers=citizen, json=body)
+    assert r.status_code == 201, r.text
+    return str(r.json()["code"])
 
 
 def _as(env: Any, who: str) -> Any:

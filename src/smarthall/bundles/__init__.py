@@ -11,11 +11,15 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire bundles: routers, and the in-transaction listener that recomputes a bundle when a part is decided."""
+    """Wire bundles: routers, the coordinator's home tile, and the in-transaction listener that recomputes a bundle
+    when a part is decided."""
     from smarthall.bundles import service
     from smarthall.bundles.api import router
     from smarthall.bundles.pages import router as pages
+    from smarthall.web.nav import TILES_POINT, tile
 
     registry.api(router, priority=94)
     registry.pages(pages, priority=44)
     registry.on_write("case.finished", service.on_case_finished)
+
+    registry.contribute(TILES_POINT, tile(service.COORDINATING, "/bundles/coordination", "bundle.tile.coordination"))

@@ -1,9 +1,172 @@
-"""Bundle pages (placeholder, filled below)."""
+"""Bundle pages (高效办成一件事): the citizen's one merged form (each field once, noting the items it serves; the
+materials once) → one submission → the application's status page (each part's item, department, state in words and
+deadline; the combined result when done), and the hall coordinator's side-by-side view.
+
+Every page is a sync endpoint of ``UnitOfWorkRoute``; a refused submission is shown on the form page through
+``RenderAfterRollback`` (every case already filed and every file stored in the try is rolled back: nothing created).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated, Any
 
-from smarthall.core.routing import UnitOfWorkRoute
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as FormFile
+
+from smarthall.bundles import service
+from smarthall.bundles.schemas import BundleApply
+from smarthall.cases import files as files_mod
+from smarthall.core.config import Settings
+from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
+from smarthall.core.errors import HallError
+from smarthall.core.i18n import translate
+from smarthall.core.routing import RenderAfterRollback, UnitOfWorkRoute
+from smarthall.core.tenancy import Actor
+from smarthall.licences.deps import Desk
+from smarthall.web.templating import error_page, login_redirect, message_page, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
+
+Code = Annotated[str, Path(min_length=1, max_length=32)]
+
+
+async def _posted(request: Request) -> FormData:
+    """The posted form, files included (read on the event loop; the endpoint reads the spooled files itself)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_posted)]
+
+
+def _faults(exc: HallError) -> list[dict[str, Any]]:
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    faults = detail.get("faults") or []
+    return faults or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
+
+
+def _stored(session: DbSession, actor: Actor, upload: Any, settings: Settings, now: datetime) -> str | None:
+    """The id of an uploaded file once stored as a material (None when the field holds no file)."""
+    if not isinstance(upload, FormFile):
+        return None
+    content = upload.file.read(settings.upload_max_bytes + 1)
+    if not content:
+        return None
+    row = files_mod.store(
+        session,
+        actor,
+        name=upload.filename or "upload",
+        data=content,
+        declared_type=upload.content_type,
+        data_dir=settings.data_dir,
+        max_bytes=settings.upload_max_bytes,
+        now=now,
+    )
+    return row.id
+
+
+def _labelled(faults: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each fault with the words of what it is about: the field's label or the material's name."""
+    labels = {f"form.{f['name']}": f["label"] for f in spec["fields"]}
+    labels |= {f"materials.{m['key']}": m["name"] for m in spec["materials"]}
+    return [{**f, "about": labels.get(str(f.get("target") or ""), "")} for f in faults]
+
+
+@router.get("/bundles/{bundle_code}/apply")
+def apply_page(
+    bundle_code: Code,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    hall_code: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    try:
+        spec = service.bundle_form(session, actor, bundle_code=bundle_code, hall_code=hall_code, now=now)
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(request, "bundles/apply.html", {"spec": spec, "values": {}, "faults": []})
+
+
+@router.post("/bundles/{bundle_code}/apply")
+def apply_submit(
+    bundle_code: Code,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    settings: SettingsDep,
+    desk: Desk,
+    data: PostedForm,
+) -> Response:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    hall_code = str(data.get("hall_code", ""))[:32]
+    try:
+        spec = service.bundle_form(session, actor, bundle_code=bundle_code, hall_code=hall_code, now=now)
+    except HallError as exc:
+        return error_page(request, exc)
+    values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in spec["fields"]}
+
+    def again(faults: list[dict[str, Any]], code: str) -> RenderAfterRollback:
+        context = {"spec": spec, "values": values, "faults": _labelled(faults, spec), "fault_code": code}
+        return RenderAfterRollback(lambda: render(request, "bundles/apply.html", context, status_code=422))
+
+    try:
+        materials: dict[str, dict[str, Any]] = {}
+        for n, m in enumerate(spec["materials"]):
+            if m["held_licence_id"] and data.get(f"use_licence_{n}") == "on":
+                materials[m["key"]] = {"licence_id": m["held_licence_id"]}
+            elif (file_id := _stored(session, actor, data.get(f"m_{n}"), settings, now)) is not None:
+                materials[m["key"]] = {"file_id": file_id}
+        body = BundleApply.model_validate(
+            {
+                "bundle_code": spec["bundle_code"],
+                "hall_code": spec["hall_code"],
+                "form": {k: v for k, v in values.items() if v != ""},
+                "materials": materials,
+            }
+        )
+        application = service.submit(session, actor, data=body, desk=desk, now=now)
+    except HallError as exc:
+        raise again(_faults(exc), exc.code_) from exc
+    except ValidationError as exc:
+        words = translate("case.page.malformed_submission", "zh"), translate("case.page.malformed_submission", "en")
+        raise again([{"message_zh": words[0], "message_en": words[1]}], "validation_failed") from exc
+    return RedirectResponse(f"/bundles/applications/{application.code}", status_code=303)
+
+
+@router.get("/bundles/applications/{code}")
+def application_page(code: Code, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    try:
+        application = service.get_application(session, actor, code=code)
+    except HallError as exc:
+        return error_page(request, exc)
+    view = service.application_view(session, actor, application, now=now)
+    return render(request, "bundles/status.html", {"app": view})
+
+
+@router.get("/bundles/coordination")
+def coordination_page(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    if not actor.is_staff:
+        zh, en = translate("bundle.page.staff_only", "zh"), translate("bundle.page.staff_only", "en")
+        return message_page(request, 403, zh, en, code="bundle_read_forbidden")
+    try:
+        rows = service.list_applications(session, actor, limit=200)
+    except HallError as exc:
+        return error_page(request, exc)
+    views = [service.application_view(session, actor, a, now=now) for a in rows]
+    return render(request, "bundles/coordination.html", {"apps": views})

@@ -78,7 +78,13 @@ def services(session: Session, hall: Any) -> dict[str, Any]:
         members = [items[c] for c in bundle.item_codes if c in items]
         if members:
             events.append(
-                {"code": bundle.code, "name": bundle.name, "description": bundle.description, "items": members}
+                {
+                    "code": bundle.code,
+                    "name": bundle.name,
+                    "description": bundle.description,
+                    "items": members,
+                    "complete": len(members) == len(bundle.item_codes),  # the hall handles all: one application
+                }
             )
     by_department: dict[str, list[Any]] = {}
     for item in sorted(items.values(), key=lambda i: i.code):
