@@ -24,7 +24,10 @@ def hand_to_hall(session: Session, actor: Actor, *, case: Case, hall: Any, note:
     """Move a submitted case to ``hall`` (which accepts and decides it from now on), with a timeline entry; ``False``
     when the case moved or changed meanwhile (nothing written)."""
     repo = CaseRepository(session)
+    read_hall, read_version = case.hall_id, case.version  # as the caller read it, before waiting for the lock
     case = repo.lock(case)
+    if (case.hall_id, case.version) != (read_hall, read_version):  # moved or changed while we waited: not ours
+        return False
     source = case.hall_code
     if not repo.reassign(case, to_hall_id=hall.id, to_hall_code=hall.code):
         return False
