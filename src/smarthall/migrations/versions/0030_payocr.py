@@ -21,7 +21,7 @@ def upgrade() -> None:
         sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
         sa.Column('order_no', sa.String(length=40), nullable=False),
         sa.Column('case_no', sa.String(length=48), nullable=False),
-        sa.Column('hall_id', sa.Integer(), nullable=False),
+        sa.Column('hall_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('hall_code', sa.String(length=32), nullable=False),
         sa.Column('region_path', sa.String(length=200), nullable=False),
         sa.Column('item_code', sa.String(length=32), nullable=False),

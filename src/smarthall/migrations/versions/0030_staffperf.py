@@ -27,7 +27,7 @@ def upgrade() -> None:
     op.create_table(
         'staff_alert',
         sa.Column('id', BIGINT, autoincrement=True, nullable=False),
-        sa.Column('hall_id', sa.Integer(), nullable=False),
+        sa.Column('hall_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('hall_code', sa.String(length=32), nullable=False),
         sa.Column('region_path', sa.String(length=200), nullable=False),
         sa.Column('kind', sa.String(length=24), nullable=False),
@@ -55,7 +55,7 @@ def upgrade() -> None:
     op.create_table(
         'staff_course',
         sa.Column('id', BIGINT, autoincrement=True, nullable=False),
-        sa.Column('hall_id', sa.Integer(), nullable=False),
+        sa.Column('hall_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('hall_code', sa.String(length=32), nullable=False),
         sa.Column('region_path', sa.String(length=200), nullable=False),
         sa.Column('code', sa.String(length=40), nullable=False),
@@ -78,7 +78,7 @@ def upgrade() -> None:
         'staff_course_attempt',
         sa.Column('id', BIGINT, autoincrement=True, nullable=False),
         sa.Column('course_id', BIGINT, nullable=False),
-        sa.Column('hall_id', sa.Integer(), nullable=False),
+        sa.Column('hall_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('staff_id', BIGINT, nullable=False),
         sa.Column('answers', JSON, nullable=False),
         sa.Column('correct', sa.Integer(), nullable=False),
