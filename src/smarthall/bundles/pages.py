@@ -8,26 +8,22 @@ Every page is a sync endpoint of ``UnitOfWorkRoute``; a refused submission is sh
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
-from starlette.datastructures import UploadFile as FormFile
 
 from smarthall.bundles import service
 from smarthall.bundles.schemas import BundleApply
-from smarthall.cases import files as files_mod
-from smarthall.core.config import Settings
+from smarthall.cases.files import store_form_upload
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.i18n import translate
 from smarthall.core.routing import RenderAfterRollback, UnitOfWorkRoute
-from smarthall.core.tenancy import Actor
 from smarthall.licences.deps import Desk
-from smarthall.web.templating import error_page, login_redirect, message_page, render
+from smarthall.web.templating import error_page, faults_of, login_redirect, message_page, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -40,32 +36,6 @@ async def _posted(request: Request) -> FormData:
 
 
 PostedForm = Annotated[FormData, Depends(_posted)]
-
-
-def _faults(exc: HallError) -> list[dict[str, Any]]:
-    detail = exc.detail if isinstance(exc.detail, dict) else {}
-    faults = detail.get("faults") or []
-    return faults or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
-
-
-def _stored(session: DbSession, actor: Actor, upload: Any, settings: Settings, now: datetime) -> str | None:
-    """The id of an uploaded file once stored as a material (None when the field holds no file)."""
-    if not isinstance(upload, FormFile):
-        return None
-    content = upload.file.read(settings.upload_max_bytes + 1)
-    if not content:
-        return None
-    row = files_mod.store(
-        session,
-        actor,
-        name=upload.filename or "upload",
-        data=content,
-        declared_type=upload.content_type,
-        data_dir=settings.data_dir,
-        max_bytes=settings.upload_max_bytes,
-        now=now,
-    )
-    return row.id
 
 
 def _labelled(faults: list[dict[str, Any]], spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -124,7 +94,7 @@ def apply_submit(
         for n, m in enumerate(spec["materials"]):
             if m["held_licence_id"] and data.get(f"use_licence_{n}") == "on":
                 materials[m["key"]] = {"licence_id": m["held_licence_id"]}
-            elif (file_id := _stored(session, actor, data.get(f"m_{n}"), settings, now)) is not None:
+            elif (file_id := store_form_upload(session, actor, data.get(f"m_{n}"), settings, now)) is not None:
                 materials[m["key"]] = {"file_id": file_id}
         body = BundleApply.model_validate(
             {
@@ -136,7 +106,7 @@ def apply_submit(
         )
         application = service.submit(session, actor, data=body, desk=desk, now=now)
     except HallError as exc:
-        raise again(_faults(exc), exc.code_) from exc
+        raise again(faults_of(exc), exc.code_) from exc
     except ValidationError as exc:
         words = translate("case.page.malformed_submission", "zh"), translate("case.page.malformed_submission", "en")
         raise again([{"message_zh": words[0], "message_en": words[1]}], "validation_failed") from exc

@@ -7,8 +7,10 @@ import hashlib
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as FormFile
 
 from smarthall.cases.errors import UploadRejected, UploadTooLarge
 from smarthall.cases.models import UploadedFile
@@ -83,3 +85,18 @@ def own_file_name(session: Session, actor: Actor, file_id: str) -> str | None:
     if row is None or row.owner_kind != actor.kind or row.owner_id != actor.id:
         return None
     return row.name
+
+
+def store_form_upload(session: Session, actor: Any, upload: Any, settings: Any, now: datetime) -> str | None:
+    """The id of a file posted with a page's form once stored as a material (None when the field holds no file):
+    the case form, the counter declaration and the bundle form share it."""
+    if not isinstance(upload, FormFile):
+        return None
+    content = upload.file.read(settings.upload_max_bytes + 1)
+    if not content:
+        return None
+    row = store(
+        session, actor, name=upload.filename or "upload", data=content, declared_type=upload.content_type,
+        data_dir=settings.data_dir, max_bytes=settings.upload_max_bytes, now=now,
+    )  # fmt: skip
+    return str(row.id)

@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile as FormFile
 
 from smarthall.cases import files as files_mod
 from smarthall.cases import notices, service, viewer
+from smarthall.cases.files import store_form_upload
 from smarthall.cases.models import Case
 from smarthall.cases.schemas import ActionIn, CaseCreate, MaterialIn
 from smarthall.catalog import service as catalog_service
@@ -33,7 +34,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.licences import service as licence_service
 from smarthall.licences.deps import Desk
 from smarthall.org import service as org_service
-from smarthall.web.templating import error_page, login_redirect, message_page, render
+from smarthall.web.templating import error_page, faults_of, login_redirect, message_page, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -52,32 +53,6 @@ def _words(key: str) -> tuple[str, str]:
 
 def _message(request: Request, status: int, key: str) -> Response:
     return message_page(request, status, *_words(key))
-
-
-def _faults(exc: HallError) -> list[dict[str, Any]]:
-    detail = exc.detail if isinstance(exc.detail, dict) else {}
-    faults = detail.get("faults") or []
-    return faults or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
-
-
-def _stored(session: DbSession, actor: Actor, upload: Any, settings: Settings, now: datetime) -> str | None:
-    """The id of an uploaded form file once stored as a material (None when the field holds no file)."""
-    if not isinstance(upload, FormFile):
-        return None
-    content = upload.file.read(settings.upload_max_bytes + 1)
-    if not content:
-        return None
-    row = files_mod.store(
-        session,
-        actor,
-        name=upload.filename or "upload",
-        data=content,
-        declared_type=upload.content_type,
-        data_dir=settings.data_dir,
-        max_bytes=settings.upload_max_bytes,
-        now=now,
-    )
-    return row.id
 
 
 def _kept_file(session: DbSession, actor: Actor, data: FormData, code: str) -> dict[str, str] | None:
@@ -156,7 +131,7 @@ def submit_case(
             try:
                 if isinstance(upload, FormFile):
                     upload.file.seek(0)
-                    if (file_id := _stored(session, actor, upload, settings, now)) is not None:
+                    if (file_id := store_form_upload(session, actor, upload, settings, now)) is not None:
                         kept[m["code"]] = {"id": file_id, "name": upload.filename or ""}
                         continue
                 if (held := _kept_file(session, actor, data, m["code"])) is not None:
@@ -169,7 +144,7 @@ def submit_case(
         try:
             service.save_draft(session, actor, item_code=item_code, form=form, hall_code=hall.code, now=now)
         except HallError as exc:
-            raise again(_faults(exc)) from exc
+            raise again(faults_of(exc)) from exc
         context = {"hall": hall, "form": spec, "values": values, "faults": [], "draft_saved": True}
         return render(request, "cases/new.html", context)
     try:
@@ -177,14 +152,14 @@ def submit_case(
         for m in spec["materials"]:
             if m["held_licence_id"] and data.get(f"use_licence_{m['code']}") == "on":
                 materials.append(MaterialIn(material_code=m["code"], licence_id=m["held_licence_id"]))
-            elif (file_id := _stored(session, actor, data.get(f"m_{m['code']}"), settings, now)) is not None:
+            elif (file_id := store_form_upload(session, actor, data.get(f"m_{m['code']}"), settings, now)) is not None:
                 materials.append(MaterialIn(material_code=m["code"], file_id=file_id))
             elif (held := _kept_file(session, actor, data, m["code"])) is not None:
                 materials.append(MaterialIn(material_code=m["code"], file_id=held["id"]))
         filed = CaseCreate(item_code=item_code, hall_code=hall.code, form=form, materials=materials)
         submitted = service.submit(session, actor, data=filed, desk=desk, now=now)
     except HallError as exc:
-        raise again(_faults(exc)) from exc
+        raise again(faults_of(exc)) from exc
     except ValidationError as exc:
         zh, en = _words("malformed_submission")
         raise again([{"message_zh": zh, "message_en": en}]) from exc
@@ -266,7 +241,7 @@ def _action_payload(
         payload["materials"] = [
             {"material_code": m.code, "file_id": file_id}
             for m in item.materials
-            if (file_id := _stored(session, actor, data.get(f"m_{m.code}"), settings, now)) is not None
+            if (file_id := store_form_upload(session, actor, data.get(f"m_{m.code}"), settings, now)) is not None
         ]
     if action == "deliver":
         delivery: dict[str, Any] = {"mode": str(data.get("mode", "electronic"))}
@@ -298,7 +273,7 @@ def case_act(
             case = service.case_in_scope(session, actor, case_no=case_no)
         except HallError:
             return error_page(request, exc)
-        return _render_case(request, session, actor, case, now, _faults(exc), status_code=exc.status_)
+        return _render_case(request, session, actor, case, now, faults_of(exc), status_code=exc.status_)
 
     try:
         case = service.case_in_scope(session, actor, case_no=case_no, to="act")

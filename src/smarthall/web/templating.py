@@ -86,3 +86,10 @@ def gate(request: Request, actor: Actor, permission: str) -> Response | None:
     if actor.kind == "anonymous" or not actor.has(permission):
         return denied(request, actor)
     return None
+
+
+def faults_of(exc: HallError) -> list[dict[str, Any]]:
+    """The faults a refused form shows: the error's own list, else its one message."""
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    faults = detail.get("faults") or []
+    return faults or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
