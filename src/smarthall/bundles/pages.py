@@ -105,11 +105,8 @@ def apply_submit(
             }
         )
         application = service.submit(session, actor, data=body, desk=desk, now=now)
-    except HallError as exc:
-        raise again(faults_of(exc), exc.code_) from exc
-    except ValidationError as exc:
-        words = translate("case.page.malformed_submission", "zh"), translate("case.page.malformed_submission", "en")
-        raise again([{"message_zh": words[0], "message_en": words[1]}], "validation_failed") from exc
+    except (HallError, ValidationError) as exc:
+        raise again(faults_of(exc), exc.code_ if isinstance(exc, HallError) else "validation_failed") from exc
     return RedirectResponse(f"/bundles/applications/{application.code}", status_code=303)
 
 

@@ -158,11 +158,8 @@ def submit_case(
                 materials.append(MaterialIn(material_code=m["code"], file_id=held["id"]))
         filed = CaseCreate(item_code=item_code, hall_code=hall.code, form=form, materials=materials)
         submitted = service.submit(session, actor, data=filed, desk=desk, now=now)
-    except HallError as exc:
+    except (HallError, ValidationError) as exc:
         raise again(faults_of(exc)) from exc
-    except ValidationError as exc:
-        zh, en = _words("malformed_submission")
-        raise again([{"message_zh": zh, "message_en": en}]) from exc
     return RedirectResponse(f"/cases/{submitted.case.case_no}", status_code=303)
 
 

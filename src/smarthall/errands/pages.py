@@ -20,7 +20,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.errands import service
 from smarthall.errands.service import Counter
 from smarthall.licences.deps import Desk
-from smarthall.web.templating import error_page, gate, login_redirect, render
+from smarthall.web.templating import error_page, faults_of, gate, login_redirect, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -138,14 +138,8 @@ def counter_submit(
         )
         submitted = case_service.submit(session, actor, data=filed, desk=documents, now=now)
     except (HallError, ValidationError) as exc:
-        faults = _faults(exc)
+        faults = faults_of(exc)
         context = {"desk": desk, "form": form, "values": values, "faults": faults}
         raise RenderAfterRollback(lambda: render(request, "errands/declare.html", context, status_code=422)) from exc
     return RedirectResponse(f"/cases/{submitted.case.case_no}", status_code=303)
 
-
-def _faults(exc: Exception) -> list[dict[str, Any]]:
-    if isinstance(exc, HallError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {}
-        return detail.get("faults") or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
-    return [{"message_zh": "提交内容格式有误", "message_en": "The submission is malformed"}]

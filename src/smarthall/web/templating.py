@@ -88,8 +88,13 @@ def gate(request: Request, actor: Actor, permission: str) -> Response | None:
     return None
 
 
-def faults_of(exc: HallError) -> list[dict[str, Any]]:
-    """The faults a refused form shows: the error's own list, else its one message."""
+def faults_of(exc: Exception) -> list[dict[str, Any]]:
+    """The faults a refused form shows: the error's own list, else its one message.
+
+    Anything but a ``HallError`` (a form that does not validate into the request model) is one "malformed" fault.
+    """
+    if not isinstance(exc, HallError):
+        return [{"message_zh": translate("form.malformed", "zh"), "message_en": translate("form.malformed", "en")}]
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     faults = detail.get("faults") or []
     return faults or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
