@@ -100,32 +100,10 @@ MEASURES: tuple[str, ...] = (
 DIMENSIONS: tuple[str, ...] = ("hour", "queue_code", "item_code", "window_code", "staff_id")
 
 
-class Fact(Base):
-    __tablename__ = "operations_fact"
-    __table_args__ = (
-        UniqueConstraint(
-            "hall_id",
-            "day",
-            "hour",
-            "queue_code",
-            "item_code",
-            "window_code",
-            "staff_id",
-            name="uq_operations_fact_grain",
-        ),
-        Index("ix_operations_fact_path_day", "region_path", "day"),
-    )
+class FactMeasures:
+    """The additive measures of a fact row, shared by the hourly facts and their day-level rollup (``MEASURES``
+    names them in this order)."""
 
-    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
-    hall_id: Mapped[int] = mapped_column(Integer)
-    hall_code: Mapped[str] = mapped_column(String(32))
-    region_path: Mapped[str] = mapped_column(String(200))
-    day: Mapped[date] = mapped_column(Date)
-    hour: Mapped[int] = mapped_column(Integer)
-    queue_code: Mapped[str] = mapped_column(String(8), default="")
-    item_code: Mapped[str] = mapped_column(String(32), default="")
-    window_code: Mapped[str] = mapped_column(String(40), default="")
-    staff_id: Mapped[int] = mapped_column(Integer, default=0)
     arrivals: Mapped[int] = mapped_column(Integer, default=0)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     served: Mapped[int] = mapped_column(Integer, default=0)
@@ -165,6 +143,34 @@ class Fact(Base):
     ratings_bad: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Fact(FactMeasures, Base):
+    __tablename__ = "operations_fact"
+    __table_args__ = (
+        UniqueConstraint(
+            "hall_id",
+            "day",
+            "hour",
+            "queue_code",
+            "item_code",
+            "window_code",
+            "staff_id",
+            name="uq_operations_fact_grain",
+        ),
+        Index("ix_operations_fact_path_day", "region_path", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    hall_id: Mapped[int] = mapped_column(Integer)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    region_path: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    hour: Mapped[int] = mapped_column(Integer)
+    queue_code: Mapped[str] = mapped_column(String(8), default="")
+    item_code: Mapped[str] = mapped_column(String(32), default="")
+    window_code: Mapped[str] = mapped_column(String(40), default="")
+    staff_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class FoldCursor(Base):
     """How far the fold has read each raw table (by ``updated_at``): rows changed after it are folded next."""
 
@@ -179,7 +185,7 @@ class FoldCursor(Base):
 ROLLUP_GRAINS: tuple[str, ...] = ("day", "hour", "item", "window")
 
 
-class FactDay(Base):
+class FactDay(FactMeasures, Base):
     """The day-level rollup of the facts (日汇总): the sums of a hall-day's fact rows by each grain of
     ``ROLLUP_GRAINS``, rewritten with the hall-day's facts in the same transaction (so it is exactly as fresh as
     the facts). The cockpit, the wall screen and the province drill-down read it instead of the hourly grain
@@ -199,43 +205,6 @@ class FactDay(Base):
     hour: Mapped[int] = mapped_column(Integer, default=-1)
     item_code: Mapped[str] = mapped_column(String(32), default="")
     window_code: Mapped[str] = mapped_column(String(40), default="")
-    arrivals: Mapped[int] = mapped_column(Integer, default=0)
-    priority: Mapped[int] = mapped_column(Integer, default=0)
-    served: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    skipped: Mapped[int] = mapped_column(Integer, default=0)
-    transferred: Mapped[int] = mapped_column(Integer, default=0)
-    wait_n: Mapped[int] = mapped_column(Integer, default=0)
-    wait_sum: Mapped[int] = mapped_column(Integer, default=0)
-    wait_over30: Mapped[int] = mapped_column(Integer, default=0)
-    w0: Mapped[int] = mapped_column(Integer, default=0)
-    w1: Mapped[int] = mapped_column(Integer, default=0)
-    w2: Mapped[int] = mapped_column(Integer, default=0)
-    w3: Mapped[int] = mapped_column(Integer, default=0)
-    w4: Mapped[int] = mapped_column(Integer, default=0)
-    w5: Mapped[int] = mapped_column(Integer, default=0)
-    w6: Mapped[int] = mapped_column(Integer, default=0)
-    w7: Mapped[int] = mapped_column(Integer, default=0)
-    w8: Mapped[int] = mapped_column(Integer, default=0)
-    w9: Mapped[int] = mapped_column(Integer, default=0)
-    handle_n: Mapped[int] = mapped_column(Integer, default=0)
-    handle_sum: Mapped[int] = mapped_column(Integer, default=0)
-    appt_booked: Mapped[int] = mapped_column(Integer, default=0)
-    appt_kept: Mapped[int] = mapped_column(Integer, default=0)
-    appt_missed: Mapped[int] = mapped_column(Integer, default=0)
-    cases_submitted: Mapped[int] = mapped_column(Integer, default=0)
-    cases_accepted: Mapped[int] = mapped_column(Integer, default=0)
-    cases_approved: Mapped[int] = mapped_column(Integer, default=0)
-    cases_rejected: Mapped[int] = mapped_column(Integer, default=0)
-    cases_done: Mapped[int] = mapped_column(Integer, default=0)
-    cases_overdue: Mapped[int] = mapped_column(Integer, default=0)
-    cases_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    case_days_sum: Mapped[int] = mapped_column(Integer, default=0)
-    cases_noticed: Mapped[int] = mapped_column(Integer, default=0)
-    cases_notice_once: Mapped[int] = mapped_column(Integer, default=0)
-    ratings_n: Mapped[int] = mapped_column(Integer, default=0)
-    ratings_sum: Mapped[int] = mapped_column(Integer, default=0)
-    ratings_bad: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RosterDay(Base):
