@@ -8,11 +8,12 @@ improvement (10.3). Every table links its CSV and XLSX export (``GET /api/v1/fac
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from smarthall.core.clock import service_day
@@ -225,17 +226,33 @@ def _export(level: str, code: str, from_day: date, to_day: date, group_by: str) 
     return {f: "/api/v1/facts?" + urlencode({**q, "format": f}) for f in ("csv", "xlsx")}
 
 
+@dataclass(frozen=True)
+class RegionQuery:
+    """What a cockpit-like page is asked for in its query: ``level`` and ``code`` of a region, and a day span."""
+
+    level: str
+    code: str
+    from_text: str
+    to_text: str
+
+
+def _region_query(
+    level: Annotated[str, Query(max_length=16)] = "",
+    code: Annotated[str, Query(max_length=40)] = "",
+    from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
+    to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
+) -> RegionQuery:
+    return RegionQuery(level, code, from_text, to_text)
+
+
+RegionAsk = Annotated[RegionQuery, Depends(_region_query)]
+
+
 def _region_asked(
-    request: Request,
-    session: DbSession,
-    actor: Actor,
-    now: datetime,
-    level: str,
-    code: str,
-    from_text: str,
-    to_text: str,
+    request: Request, session: DbSession, actor: Actor, now: datetime, ask: RegionQuery
 ) -> tuple[str, str, tuple[date, date]] | Response:
     """The region (the viewer's own by default) and days a cockpit-like page asks for, or the page refusing them."""
+    level, code, from_text, to_text = ask.level, ask.code, ask.from_text, ask.to_text
     request.state.actor = actor
     if actor.kind == "anonymous":
         return denied(request, actor)
@@ -253,12 +270,9 @@ def cockpit_page(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    level: Annotated[str, Query(max_length=16)] = "",
-    code: Annotated[str, Query(max_length=40)] = "",
-    from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
-    to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
+    ask: RegionAsk,
 ) -> Response:
-    asked = _region_asked(request, session, actor, now, level, code, from_text, to_text)
+    asked = _region_asked(request, session, actor, now, ask)
     if isinstance(asked, Response):
         return asked
     level, code, span = asked
@@ -311,12 +325,9 @@ def improvement_page(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    level: Annotated[str, Query(max_length=16)] = "",
-    code: Annotated[str, Query(max_length=40)] = "",
-    from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
-    to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
+    ask: RegionAsk,
 ) -> Response:
-    asked = _region_asked(request, session, actor, now, level, code, from_text, to_text)
+    asked = _region_asked(request, session, actor, now, ask)
     if isinstance(asked, Response):
         return asked
     level, code, span = asked

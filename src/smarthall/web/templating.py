@@ -94,7 +94,12 @@ def faults_of(exc: Exception) -> list[dict[str, Any]]:
     Anything but a ``HallError`` (a form that does not validate into the request model) is one "malformed" fault.
     """
     if not isinstance(exc, HallError):
-        return [{"message_zh": translate("form.malformed", "zh"), "message_en": translate("form.malformed", "en")}]
+        return [
+            {
+                "message_zh": translate("faults.malformed_form", "zh"),
+                "message_en": translate("faults.malformed_form", "en"),
+            }
+        ]
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     faults = detail.get("faults") or []
     return faults or [{"message_zh": exc.message_zh_, "message_en": exc.message_en_}]
