@@ -65,6 +65,17 @@ def ranking_csv(data: Annotated[dict[str, Any], Depends(_ranking)]) -> Response:
     )
 
 
+@router.get("/staff-performance.xlsx", response_class=Response)
+def ranking_xlsx(data: Annotated[dict[str, Any], Depends(_ranking)]) -> Response:
+    """The same ranking as an Excel workbook."""
+    name = f"performance-{data['hall_code']}-{data['date_from']}-{data['date_to']}.xlsx"
+    return Response(
+        performance.ranking_xlsx(data),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/staff-performance/me")
 def my_record(session: DbSession, actor: StaffMember, now: Now, date_from: From = None, date_to: To = None) -> Any:
     """One's own figures, score and rank in the hall, and the courses one has passed."""

@@ -49,7 +49,7 @@ def performance_page(
         return error_page(request, exc)
     query = f"hall_code={data['hall_code']}&from={data['date_from']}&to={data['date_to']}"
     chart = {
-        "labels": [f"{r['staff_code']} {r['name']}" for r in data["rows"] if r["score"] is not None],
+        "labels": [f"{r['staff_code'].rsplit('-', 1)[-1]} {r['name']}" for r in data["rows"] if r["score"] is not None],
         "scores": [r["score"] for r in data["rows"] if r["score"] is not None],
     }
     return render(
@@ -62,6 +62,7 @@ def performance_page(
             "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
             "query": query,
             "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart_rows": len(chart["scores"]),
         },
     )
 

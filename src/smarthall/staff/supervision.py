@@ -125,7 +125,17 @@ def live_view(session: Session, actor: Actor, hall_code: str | None, *, now: dat
 
     hall = hall_in_scope(session, actor, hall_code)
     view = live(session, actor, hall, now=now)
-    view["alerts"] = [alert_read(a) for a in repo.AlertRepository(session).recent(actor, hall.id, open_only=False)]
+    alerts = repo.AlertRepository(session).recent(actor, hall.id, open_only=False)
+    names = {w.code: w.name for w in org_service.hall_windows(session, hall.id)}
+    people = identity_service.staff_by_ids(session, [a.staff_id for a in alerts if a.staff_id is not None])
+    view["alerts"] = [
+        {
+            **alert_read(a),
+            "window_name": names.get(a.window_code or "", a.window_code),
+            "staff_name": mask_name(people[a.staff_id].name) if a.staff_id in people else None,
+        }
+        for a in alerts
+    ]
     return view
 
 
