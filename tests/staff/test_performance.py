@@ -1,6 +1,6 @@
 """Performance (8.2) through the HTTP API: the ranking recounted from served tickets and pad ratings, the score
-from the hall's weights (a rule setting inherited down the hall tree), CSV and XLSX export, one's own record, and refusals
-for other halls, wrong roles and bad input."""
+from the hall's weights (a rule setting inherited down the hall tree), CSV and XLSX export, one's own record, and
+refusals for other halls, wrong roles and bad input."""
 
 from __future__ import annotations
 
@@ -73,9 +73,7 @@ def test_ranking_is_recounted_from_tickets_and_ratings(env, client):
     cells = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert cells[0][0] == "rank" and len(cells) == len(table)
     assert cells[1][1] == one["staff_code"] and cells[1][-1] == one["score"] and cells[1][5] == one["handled"]
-    assert_problem(
-        client.get("/api/v1/staff-performance.xlsx", headers=auth(client, "clerk1")), 403, "forbidden_role"
-    )
+    assert_problem(client.get("/api/v1/staff-performance.xlsx", headers=auth(client, "clerk1")), 403, "forbidden_role")
 
     # a day without services: nothing served, nobody scored above 0
     other_day = client.get(

@@ -1,5 +1,6 @@
-"""Staff JSON API: performance ranking, one's own record and CSV export (8.2); the supervision live view, scans
-and alert acknowledgement (8.1); courses and quizzes (8.3). Thin: the logic is in the modules it calls."""
+"""Staff JSON API: performance ranking, one's own record and CSV/XLSX export (8.2); the supervision live view,
+scans and alert acknowledgement (8.1); courses, quizzes and course assignments (8.3). Thin: the logic is in the
+modules it calls."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
-from smarthall.staff import competence, performance, supervision
+from smarthall.staff import assignments, competence, performance, supervision
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["staff"])
 PerfReader = Annotated[Actor, Depends(require("staff.performance"))]
@@ -138,3 +139,15 @@ def get_course(course_id: int, session: DbSession, actor: StaffMember) -> Any:
 def take_quiz(course_id: int, body: competence.AttemptCreate, session: DbSession, actor: StaffMember, now: Now) -> Any:
     """Answer the course's quiz: the score is recorded; a pass shows on one's record."""
     return competence.take_quiz(session, actor, course_id, body, now=now)
+
+
+@router.post("/staff-course-assignments", status_code=201)
+def assign_course(body: assignments.AssignmentCreate, session: DbSession, actor: CourseManager, now: Now) -> Any:
+    """Assign a course, due by a day, to one staff member (``staff_code``) or to a role and/or department."""
+    return assignments.assign(session, actor, body, now=now)
+
+
+@router.get("/staff-course-assignments")
+def course_assignments(session: DbSession, actor: CourseManager, now: Now, hall_code: HallCode = None) -> Any:
+    """The hall's assignments, each with the people it means and their state (passed, pending, overdue)."""
+    return assignments.listing(session, actor, hall_code, now=now)

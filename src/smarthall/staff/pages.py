@@ -1,21 +1,27 @@
 """Staff pages: the performance ranking (人员绩效) with CSV export, the supervision live view (窗口监督) with alerts
-to acknowledge, one's own record with courses (我的绩效与培训), a course's quiz, and the course editor."""
+to acknowledge, one's own record with courses (我的绩效与培训), a course's quiz, the course editor and the course
+assignments (培训分配)."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from smarthall.core.clock import service_day
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError, ValidationFailed
+from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.identity import service as identity_service
+from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.org import service as org_service
-from smarthall.staff import competence, performance, scoring, supervision
+from smarthall.staff import assignments, competence, performance, scoring, supervision
+from smarthall.staff.errors import AssignmentBadDue
 from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -130,9 +136,12 @@ def my_page(
         date_from, date_to = _days(from_text, to_text)
         data = performance.record(session, actor, staff_code=None, date_from=date_from, date_to=date_to, now=now)
         courses = competence.list_courses(session, actor, None)
+        assigned = assignments.mine(session, actor, now=now)
     except HallError as exc:
         return error_page(request, exc)
-    return render(request, "staff/me.html", {"data": data, "r": data["record"], "courses": courses})
+    return render(
+        request, "staff/me.html", {"data": data, "r": data["record"], "courses": courses, "assigned": assigned}
+    )
 
 
 @router.get("/staff/courses/new")
@@ -187,6 +196,72 @@ def course_create(
         session.rollback()
         return render(request, "staff/course_new.html", {"error": exc, "form": form}, status_code=exc.status_)
     return RedirectResponse("/staff/me", status_code=303)
+
+
+def _assignments_page(
+    request: Request, session: DbSession, actor: Any, now: datetime, *, error: HallError | None, status: int = 200
+) -> Response:
+    data = assignments.listing(session, actor, None, now=now)
+    hall = org_service.hall_facts(session, data["hall_code"])
+    return render(
+        request,
+        "staff/assignments.html",
+        {
+            "data": data,
+            "error": error,
+            "courses": competence.list_courses(session, actor, data["hall_code"]),
+            "people": [
+                {"code": p.code, "name": mask_name(p.name), "role": p.role}
+                for p in identity_service.active_staff(session, hall_id=hall.id, roles=STAFF_ROLES)
+            ],
+            "roles": STAFF_ROLES,
+            "departments": org_service.department_names(session),
+            "today": service_day(now),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/staff/courses/assignments")
+def assignments_page(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    if (denied := gate(request, actor, "staff.courses")) is not None:
+        return denied
+    try:
+        return _assignments_page(request, session, actor, now, error=None)
+    except HallError as exc:
+        return error_page(request, exc)
+
+
+@router.post("/staff/courses/assignments")
+def assignments_create(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    course_id: Annotated[int, Form(ge=1)],
+    due_on: Annotated[str, Form(max_length=10)],
+    staff_code: Annotated[str, Form(max_length=40)] = "",
+    role: Annotated[str, Form(max_length=16)] = "",
+    department_code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.courses")) is not None:
+        return denied
+    try:
+        due = _days(due_on, "")[0]
+        if due is None:
+            raise AssignmentBadDue()
+        data = assignments.AssignmentCreate(
+            course_id=course_id,
+            due_on=due,
+            staff_code=staff_code or None,
+            role=role or None,
+            department_code=department_code or None,
+        )
+        assignments.assign(session, actor, data, now=now)
+    except HallError as exc:
+        session.rollback()
+        return _assignments_page(request, session, actor, now, error=exc, status=exc.status_)
+    return RedirectResponse("/staff/courses/assignments", status_code=303)
 
 
 @router.get("/staff/courses/{course_id}")

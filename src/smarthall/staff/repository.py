@@ -16,7 +16,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.evaluation.models import Rating
 from smarthall.identity.models import Staff
 from smarthall.queueing.models import Ticket, WindowSession
-from smarthall.staff.models import Course, CourseAttempt, StaffAlert
+from smarthall.staff.models import Course, CourseAssignment, CourseAttempt, StaffAlert
 
 MEASURED_ROLES = ("clerk", "guide", "approver")
 
@@ -175,3 +175,26 @@ class AttemptRepository(Repository[CourseAttempt]):
     def passed_course_ids(self, staff_id: int) -> set[int]:
         stmt = select(CourseAttempt.course_id).where(CourseAttempt.staff_id == staff_id, CourseAttempt.passed)
         return {r[0] for r in self.session.execute(stmt)}
+
+    def passed_pairs(self, staff_ids: Sequence[int]) -> set[tuple[int, int]]:
+        """(staff_id, course_id) of every course each of ``staff_ids`` has passed."""
+        if not staff_ids:
+            return set()
+        stmt = select(CourseAttempt.staff_id, CourseAttempt.course_id).where(
+            CourseAttempt.staff_id.in_(list(staff_ids)), CourseAttempt.passed
+        )
+        return {(r[0], r[1]) for r in self.session.execute(stmt)}
+
+
+class AssignmentRepository(Repository[CourseAssignment]):
+    model = CourseAssignment
+
+    def of_hall(self, actor: Actor, hall_id: int) -> list[tuple[CourseAssignment, Course]]:
+        """The hall's assignments with their (active) course, soonest due first."""
+        stmt = (
+            select(CourseAssignment, Course)
+            .join(Course, Course.id == CourseAssignment.course_id)
+            .where(hall_scope(CourseAssignment, actor), CourseAssignment.hall_id == hall_id, Course.active.is_(True))
+            .order_by(CourseAssignment.due_on, CourseAssignment.id)
+        )
+        return [(r[0], r[1]) for r in self.session.execute(stmt)]

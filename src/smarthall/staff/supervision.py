@@ -24,6 +24,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.rules import service as rules_service
+from smarthall.staff import assignments
 from smarthall.staff import repository as repo
 from smarthall.staff.errors import AlertAcknowledged, AlertNotFound
 from smarthall.staff.models import StaffAlert
@@ -136,6 +137,7 @@ def live_view(session: Session, actor: Actor, hall_code: str | None, *, now: dat
         }
         for a in alerts
     ]
+    view["overdue_courses"] = assignments.overdue(session, actor, hall.id, now=now)
     return view
 
 
