@@ -1,7 +1,8 @@
 """In a real browser, at desktop width and on a 390×844 phone: the hall manager reads the performance ranking,
 sees a window idle while its queue waits on the supervision page, records and acknowledges the alert, writes a
-course; a clerk opens it from their own record, passes its quiz and sees it among the courses passed. Every page
-answers in words (no raw codes), nothing is cut off sideways, and the next step is a link on the page."""
+course and assigns it to the clerks; a clerk opens it from their own record, passes its quiz and sees it among the
+courses passed. Every page answers in words (no raw codes), nothing is cut off sideways, and the next step is a
+link on the page."""
 
 from __future__ import annotations
 
@@ -93,12 +94,20 @@ def test_staff_pages_for_manager_and_clerk(size: str, live_server: str, browser:
         manager.click("form.card button[type=submit]")
         manager.wait_for_url("**/staff/me")
         assert "个体工商户设立登记" in manager.inner_text("[data-testid=courses]")
+        manager.click("[data-testid=staff-nav] a[href='/staff/courses/assignments']")
+        manager.select_option("[data-testid=assign-course]", label="个体工商户设立登记")
+        manager.select_option("[data-testid=assign-role]", label="窗口受理员")
+        manager.click("[data-testid=assign-submit]")
+        manager.wait_for_selector("[data-testid=assignments] tbody tr >> text=个体工商户设立登记")
+        assert "已通过 0 /" in manager.inner_text("[data-testid=assignments]")
+        check_page(manager, f"{size}-assignments")
 
         clerk = open_page()
         login(clerk, live_server, "clerk1", "/staff/me")
         assert clerk.inner_text("[data-testid=my-handled]").strip() == "1"
+        assert "待完成" in clerk.inner_text("[data-testid=assigned]")
         check_page(clerk, f"{size}-clerk-me")
-        clerk.click("[data-testid=courses] a:has-text('个体工商户设立登记')")
+        clerk.click("[data-testid=assigned] a:has-text('个体工商户设立登记')")
         clerk.wait_for_selector("[data-testid=quiz]")
         check_page(clerk, f"{size}-clerk-quiz")
         clerk.select_option("[data-testid=q0]", label="经营者身份证明")
@@ -111,7 +120,10 @@ def test_staff_pages_for_manager_and_clerk(size: str, live_server: str, browser:
         clerk.click("[data-testid=result] a[href='/staff/me']")
         clerk.wait_for_url("**/staff/me")
         assert "个体工商户设立登记" in clerk.inner_text("[data-testid=completed]")
+        assert "已通过" in clerk.inner_text("[data-testid=assigned]")
         check_page(clerk, f"{size}-clerk-me-passed")
+        manager.reload()
+        assert "已通过 1 /" in manager.inner_text("[data-testid=assignments]")
     finally:
         for ctx in contexts:
             ctx.close()

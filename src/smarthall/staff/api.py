@@ -15,7 +15,7 @@ from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
-from smarthall.staff import assignments, competence, performance, supervision
+from smarthall.staff import assignments, cards, competence, performance, supervision
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["staff"])
 PerfReader = Annotated[Actor, Depends(require("staff.performance"))]
@@ -151,3 +151,21 @@ def assign_course(body: assignments.AssignmentCreate, session: DbSession, actor:
 def course_assignments(session: DbSession, actor: CourseManager, now: Now, hall_code: HallCode = None) -> Any:
     """The hall's assignments, each with the people it means and their state (passed, pending, overdue)."""
     return assignments.listing(session, actor, hall_code, now=now)
+
+
+@router.post("/staff-cards/{card_id}/reply")
+def reply_card(card_id: int, body: cards.CardReply, session: DbSession, actor: StaffMember, now: Now) -> Any:
+    """The carded staff member's reply (once, before the decision)."""
+    return cards.reply(session, actor, card_id, body, now=now)
+
+
+@router.post("/staff-cards/{card_id}/decision")
+def decide_card(card_id: int, body: cards.CardDecision, session: DbSession, actor: Supervisor, now: Now) -> Any:
+    """The hall manager's decision on a card: upheld or withdrawn (once)."""
+    return cards.decide(session, actor, card_id, body, now=now)
+
+
+@router.get("/staff-cards/mine")
+def my_cards(session: DbSession, actor: StaffMember) -> Any:
+    """One's own cards with their reply and decision."""
+    return cards.my_cards(session, actor)

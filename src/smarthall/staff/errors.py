@@ -75,3 +75,15 @@ class AssignmentBadDue(ValidationFailed):
     code = "course_assignment_bad_due"
     message_zh = "完成期限不能早于今天"
     message_en = "The due day cannot be before today"
+
+
+class CardNotFound(NotFound):
+    code = "staff_card_not_found"
+    message_zh = "未找到该红黄牌记录"
+    message_en = "No such card"
+
+
+class CardClosed(Conflict):
+    code = "staff_card_closed"
+    message_zh = "该红黄牌已答复或已有处理决定"
+    message_en = "This card has already been answered or decided"

@@ -86,3 +86,26 @@ class CourseAssignment(IdMixin, TimestampMixin, Base):
     due_on: Mapped[date] = mapped_column()
     assigned_by: Mapped[str] = mapped_column(String(64))
     assigned_at: Mapped[datetime] = mapped_column()
+
+
+class StaffCard(IdMixin, TimestampMixin, Base):
+    """A yellow or red card to a staff member, raised by the hall's rules on the month's supervision alerts; the
+    staff member's reply and the manager's decision (upheld or withdrawn) are kept with it."""
+
+    __tablename__ = "staff_card"
+    __table_args__ = (UniqueConstraint("hall_id", "staff_id", "color", "month"),)
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    region_path: Mapped[str] = mapped_column(String(200), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("identity_staff.id"), index=True)
+    color: Mapped[str] = mapped_column(String(8))  # yellow | red
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    alerts: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column()
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[datetime | None] = mapped_column()
+    decision: Mapped[str | None] = mapped_column(String(12))  # upheld | withdrawn
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column()

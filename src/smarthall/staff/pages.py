@@ -20,7 +20,7 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service as identity_service
 from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.org import service as org_service
-from smarthall.staff import assignments, competence, performance, scoring, supervision
+from smarthall.staff import assignments, cards, competence, performance, scoring, supervision
 from smarthall.staff.errors import AssignmentBadDue
 from smarthall.web.templating import error_page, gate, render
 
@@ -137,11 +137,56 @@ def my_page(
         data = performance.record(session, actor, staff_code=None, date_from=date_from, date_to=date_to, now=now)
         courses = competence.list_courses(session, actor, None)
         assigned = assignments.mine(session, actor, now=now)
+        my_cards = cards.my_cards(session, actor)
     except HallError as exc:
         return error_page(request, exc)
     return render(
-        request, "staff/me.html", {"data": data, "r": data["record"], "courses": courses, "assigned": assigned}
+        request,
+        "staff/me.html",
+        {"data": data, "r": data["record"], "courses": courses, "assigned": assigned, "cards": my_cards},
     )
+
+
+@router.post("/staff/cards/{card_id}/reply")
+def card_reply(
+    card_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    reply: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.home")) is not None:
+        return denied
+    if not reply.strip():
+        return error_page(request, ValidationFailed("请填写答复", "Write a reply", code="staff_card_reply_empty"))
+    try:
+        cards.reply(session, actor, card_id, cards.CardReply(reply=reply.strip()), now=now)
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return RedirectResponse("/staff/me", status_code=303)
+
+
+@router.post("/staff/cards/{card_id}/decision")
+def card_decision(
+    card_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    decision: Annotated[str, Form(pattern="^(upheld|withdrawn)$")],
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.supervise")) is not None:
+        return denied
+    try:
+        choice = cards.CardDecision.model_validate({"decision": decision, "note": note})
+        card = cards.decide(session, actor, card_id, choice, now=now)
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return RedirectResponse(f"/staff/supervision?hall_code={card['hall_code']}", status_code=303)
 
 
 @router.get("/staff/courses/new")

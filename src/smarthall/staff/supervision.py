@@ -4,7 +4,8 @@ long, bad ratings today — and the alerts a scan records, one per episode, for 
 
 Thresholds are hall rules (``staff.long_service_minutes``, ``staff.idle_alert_minutes``,
 ``staff.pause_alert_minutes``), inherited down the hall tree. A scan runs every minute (``tasks.run_scan``) and on
-the manager's request; parallel scans cannot record one episode twice (a unique key per episode).
+the manager's request; parallel scans cannot record one episode twice (a unique key per episode). Each scan then
+issues the yellow and red cards the month's alerts have earned (``cards``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.rules import service as rules_service
-from smarthall.staff import assignments
+from smarthall.staff import assignments, cards
 from smarthall.staff import repository as repo
 from smarthall.staff.errors import AlertAcknowledged, AlertNotFound
 from smarthall.staff.models import StaffAlert
@@ -138,6 +139,7 @@ def live_view(session: Session, actor: Actor, hall_code: str | None, *, now: dat
         for a in alerts
     ]
     view["overdue_courses"] = assignments.overdue(session, actor, hall.id, now=now)
+    view["cards"] = cards.hall_cards(session, actor, hall.id)
     return view
 
 
@@ -211,6 +213,7 @@ def scan_hall(session: Session, actor: Actor, hall: org_service.HallFacts, *, no
         except IntegrityError:
             continue
         raised.append(alert)
+    cards.raise_cards(session, hall, now=now)
     return raised
 
 
