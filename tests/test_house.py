@@ -45,7 +45,6 @@ PENDING_IMPORTS: set[tuple[str, str]] = {
     ("staff/repository.py", "smarthall.evaluation.models"),
     ("staff/repository.py", "smarthall.identity.models"),
     ("staff/performance.py", "smarthall.identity.models"),
-    ("staff/competence.py", "smarthall.identity.models"),
     ("staff/tasks.py", "smarthall.queueing.models"),
 }
 

@@ -1,11 +1,13 @@
 """Performance (8.2) through the HTTP API: the ranking recounted from served tickets and pad ratings, the score
-from the hall's weights (a rule setting inherited down the hall tree), CSV export, one's own record, and refusals
-for other halls, wrong roles and bad input."""
+from the hall's weights (a rule setting inherited down the hall tree), CSV and XLSX export, one's own record, and
+refusals for other halls, wrong roles and bad input."""
 
 from __future__ import annotations
 
 import csv
 import io
+
+import openpyxl
 
 from smarthall.staff import scoring
 from tests.conftest import auth
@@ -63,6 +65,15 @@ def test_ranking_is_recounted_from_tickets_and_ratings(env, client):
     table = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
     assert table[0][0] == "rank" and len(table) == len(data["rows"]) + 1
     assert table[1][1] == one["staff_code"] and table[1][-1] == str(one["score"])
+    # and as an Excel workbook: the same rows, numbers kept as numbers
+    book = client.get("/api/v1/staff-performance.xlsx", params={"hall_code": HALL, **DAY}, headers=manager)
+    assert book.status_code == 200 and "spreadsheetml" in book.headers["content-type"]
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    assert sheet is not None
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert cells[0][0] == "rank" and len(cells) == len(table)
+    assert cells[1][1] == one["staff_code"] and cells[1][-1] == one["score"] and cells[1][5] == one["handled"]
+    assert_problem(client.get("/api/v1/staff-performance.xlsx", headers=auth(client, "clerk1")), 403, "forbidden_role")
 
     # a day without services: nothing served, nobody scored above 0
     other_day = client.get(

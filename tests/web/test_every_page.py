@@ -184,6 +184,7 @@ VISITS: dict[str, Visit] = {
     "/staff/supervision": Visit("hallmanager1", "/staff/supervision"),
     "/staff/me": Visit("clerk1", "/staff/me"),
     "/staff/courses/new": Visit("hallmanager1", "/staff/courses/new"),
+    "/staff/courses/assignments": Visit("hallmanager1", "/staff/courses/assignments"),
     "/staff/courses/{course_id}": Visit("clerk1", lambda m: f"/staff/courses/{m.course_id}"),
     # open platform, payment, stations (issue 18)
     "/admin/webhooks": Visit("hallmanager1", "/admin/webhooks"),
@@ -274,6 +275,12 @@ def _morning(env: Any, client: Any) -> Morning:
     created = client.post("/api/v1/staff-courses", json=course, headers=auth(client, "hallmanager1"))
     assert created.status_code == 201, created.text
     m.course_id = created.json()["id"]
+    assigned = client.post(
+        "/api/v1/staff-course-assignments",
+        json={"course_id": m.course_id, "role": "clerk", "due_on": "2026-12-31"},
+        headers=auth(client, "hallmanager1"),
+    )
+    assert assigned.status_code == 201, assigned.text
     m.extra["bundle"] = _bundle_application(env, client, citizen)
     with env.session(write=False) as s:
         hall_id = s.execute(select(Hall.id).where(Hall.code == HALL)).scalar_one()

@@ -106,6 +106,8 @@ _RULES: tuple[RuleDef, ...] = (
     _int("staff.long_service_minutes", 30, "minutes", 1, 480, source="§8.1"),
     _int("staff.idle_alert_minutes", 10, "minutes", 1, 240, source="§8.1"),
     _int("staff.pause_alert_minutes", 20, "minutes", 1, 480, source="§8.1"),
+    _int("staff.yellow_card_alerts", 3, "times", 1, 100, source="§8.1"),
+    _int("staff.red_card_alerts", 6, "times", 1, 200, source="§8.1"),
 )
 
 RULES: dict[str, RuleDef] = {rule.key: rule for rule in _RULES}

@@ -1,5 +1,6 @@
-"""Staff JSON API: performance ranking, one's own record and CSV export (8.2); the supervision live view, scans
-and alert acknowledgement (8.1); courses and quizzes (8.3). Thin: the logic is in the modules it calls."""
+"""Staff JSON API: performance ranking, one's own record and CSV/XLSX export (8.2); the supervision live view,
+scans and alert acknowledgement (8.1); courses, quizzes and course assignments (8.3). Thin: the logic is in the
+modules it calls."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
-from smarthall.staff import competence, performance, supervision
+from smarthall.staff import assignments, cards, competence, performance, supervision
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["staff"])
 PerfReader = Annotated[Actor, Depends(require("staff.performance"))]
@@ -61,6 +62,17 @@ def ranking_csv(data: Annotated[dict[str, Any], Depends(_ranking)]) -> Response:
     return Response(
         performance.ranking_csv(data),
         media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/staff-performance.xlsx", response_class=Response)
+def ranking_xlsx(data: Annotated[dict[str, Any], Depends(_ranking)]) -> Response:
+    """The same ranking as an Excel workbook."""
+    name = f"performance-{data['hall_code']}-{data['date_from']}-{data['date_to']}.xlsx"
+    return Response(
+        performance.ranking_xlsx(data),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -127,3 +139,33 @@ def get_course(course_id: int, session: DbSession, actor: StaffMember) -> Any:
 def take_quiz(course_id: int, body: competence.AttemptCreate, session: DbSession, actor: StaffMember, now: Now) -> Any:
     """Answer the course's quiz: the score is recorded; a pass shows on one's record."""
     return competence.take_quiz(session, actor, course_id, body, now=now)
+
+
+@router.post("/staff-course-assignments", status_code=201)
+def assign_course(body: assignments.AssignmentCreate, session: DbSession, actor: CourseManager, now: Now) -> Any:
+    """Assign a course, due by a day, to one staff member (``staff_code``) or to a role and/or department."""
+    return assignments.assign(session, actor, body, now=now)
+
+
+@router.get("/staff-course-assignments")
+def course_assignments(session: DbSession, actor: CourseManager, now: Now, hall_code: HallCode = None) -> Any:
+    """The hall's assignments, each with the people it means and their state (passed, pending, overdue)."""
+    return assignments.listing(session, actor, hall_code, now=now)
+
+
+@router.post("/staff-cards/{card_id}/reply")
+def reply_card(card_id: int, body: cards.CardReply, session: DbSession, actor: StaffMember, now: Now) -> Any:
+    """The carded staff member's reply (once, before the decision)."""
+    return cards.reply(session, actor, card_id, body, now=now)
+
+
+@router.post("/staff-cards/{card_id}/decision")
+def decide_card(card_id: int, body: cards.CardDecision, session: DbSession, actor: Supervisor, now: Now) -> Any:
+    """The hall manager's decision on a card: upheld or withdrawn (once)."""
+    return cards.decide(session, actor, card_id, body, now=now)
+
+
+@router.get("/staff-cards/mine")
+def my_cards(session: DbSession, actor: StaffMember) -> Any:
+    """One's own cards with their reply and decision."""
+    return cards.my_cards(session, actor)

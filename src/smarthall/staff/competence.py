@@ -5,7 +5,7 @@ is granted (checked when an account's role changes, through ``identity.role_gran
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -14,13 +14,22 @@ from smarthall.audit import service as audit_service
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import Actor
-from smarthall.identity.models import Staff
 from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.staff import repository as repo
 from smarthall.staff.errors import BadAnswers, BadQuiz, CourseExists, CourseNotFound, CourseRequired
 from smarthall.staff.models import Course, CourseAttempt
 
 ROLE_GRANT_CHECKS = "identity.role_grant_checks"
+
+
+class Account(Protocol):
+    """What the checks read of a staff account handed over by identity (its id and hall)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def hall_id(self) -> int: ...
 
 
 class Question(BaseModel):
@@ -43,7 +52,7 @@ class AttemptCreate(BaseModel):
     answers: list[int] = Field(max_length=50)
 
 
-def _manager(actor: Actor) -> None:
+def ensure_manager(actor: Actor) -> None:
     if not actor.has("staff.courses"):
         raise Forbidden("您的角色无权管理培训课程", "Your role cannot manage courses", code="forbidden_role")
 
@@ -70,7 +79,7 @@ def course_read(course: Course, *, with_answers: bool) -> dict[str, Any]:
 
 
 def create_course(session: Session, actor: Actor, data: CourseCreate, *, now: datetime) -> dict[str, Any]:
-    _manager(actor)
+    ensure_manager(actor)
     from smarthall.staff.performance import hall_in_scope
 
     hall = hall_in_scope(session, actor, data.hall_code)
@@ -169,7 +178,7 @@ def take_quiz(session: Session, actor: Actor, course_id: int, data: AttemptCreat
     }
 
 
-def completed(session: Session, staff: Staff) -> list[dict[str, Any]]:
+def completed(session: Session, staff: Account) -> list[dict[str, Any]]:
     """The courses ``staff`` has passed, best score and first pass time, newest first."""
     from smarthall.core.tenancy import SYSTEM
 
@@ -189,7 +198,7 @@ def completed(session: Session, staff: Staff) -> list[dict[str, Any]]:
     return sorted(best.values(), key=lambda r: r["passed_at"], reverse=True)
 
 
-def check_role_grant(session: Session, staff: Staff, role: str) -> None:
+def check_role_grant(session: Session, staff: Account, role: str) -> None:
     """Refuse ``role`` for ``staff`` while a course of the hall required for it is not passed."""
     required = repo.CourseRepository(session).required_for(staff.hall_id, role)
     if not required:

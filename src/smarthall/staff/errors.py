@@ -63,3 +63,27 @@ class CourseRequired(Conflict):
     code = "course_required"
     message_zh = "授予该角色前须先通过规定的培训课程"
     message_en = "The required course must be passed before this role is granted"
+
+
+class AssignmentNoTarget(ValidationFailed):
+    code = "course_assignment_no_target"
+    message_zh = "请指定课程分配给谁:一名工作人员,或某一角色、部门的全体人员"
+    message_en = "Say whom the course is assigned to: one staff member, or everyone of a role or department"
+
+
+class AssignmentBadDue(ValidationFailed):
+    code = "course_assignment_bad_due"
+    message_zh = "完成期限不能早于今天"
+    message_en = "The due day cannot be before today"
+
+
+class CardNotFound(NotFound):
+    code = "staff_card_not_found"
+    message_zh = "未找到该红黄牌记录"
+    message_en = "No such card"
+
+
+class CardClosed(Conflict):
+    code = "staff_card_closed"
+    message_zh = "该红黄牌已答复或已有处理决定"
+    message_en = "This card has already been answered or decided"

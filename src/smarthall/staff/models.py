@@ -1,4 +1,4 @@
-"""Staff supervision alerts (8.1) and competence courses with their quiz attempts (8.3).
+"""Staff supervision alerts (8.1) and competence courses with their quiz attempts and assignments (8.3).
 
 Performance (8.2) keeps no table of its own: it is computed from the tickets, cases and ratings it measures, so a
 ranking always matches a recount from the raw records.
@@ -6,7 +6,7 @@ ranking always matches a recount from the raw records.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -68,3 +68,44 @@ class CourseAttempt(IdMixin, Base):
     score: Mapped[int] = mapped_column(Integer)  # percent
     passed: Mapped[bool] = mapped_column(Boolean)
     taken_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CourseAssignment(IdMixin, TimestampMixin, Base):
+    """A course the hall manager assigns, due by a day: to one staff member, or to everyone of a role and/or a
+    department of the hall (who is meant is worked out when read, so a newcomer in the role is included)."""
+
+    __tablename__ = "staff_course_assignment"
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    region_path: Mapped[str] = mapped_column(String(200), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("staff_course.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("identity_staff.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(16))
+    department_code: Mapped[str | None] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column()
+    assigned_by: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column()
+
+
+class StaffCard(IdMixin, TimestampMixin, Base):
+    """A yellow or red card to a staff member, raised by the hall's rules on the month's supervision alerts; the
+    staff member's reply and the manager's decision (upheld or withdrawn) are kept with it."""
+
+    __tablename__ = "staff_card"
+    __table_args__ = (UniqueConstraint("hall_id", "staff_id", "color", "month"),)
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    region_path: Mapped[str] = mapped_column(String(200), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("identity_staff.id"), index=True)
+    color: Mapped[str] = mapped_column(String(8))  # yellow | red
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    alerts: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column()
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[datetime | None] = mapped_column()
+    decision: Mapped[str | None] = mapped_column(String(12))  # upheld | withdrawn
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column()

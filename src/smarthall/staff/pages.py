@@ -1,21 +1,27 @@
 """Staff pages: the performance ranking (人员绩效) with CSV export, the supervision live view (窗口监督) with alerts
-to acknowledge, one's own record with courses (我的绩效与培训), a course's quiz, and the course editor."""
+to acknowledge, one's own record with courses (我的绩效与培训), a course's quiz, the course editor and the course
+assignments (培训分配)."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from smarthall.core.clock import service_day
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError, ValidationFailed
+from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.identity import service as identity_service
+from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.org import service as org_service
-from smarthall.staff import competence, performance, scoring, supervision
+from smarthall.staff import assignments, cards, competence, performance, scoring, supervision
+from smarthall.staff.errors import AssignmentBadDue
 from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -49,7 +55,7 @@ def performance_page(
         return error_page(request, exc)
     query = f"hall_code={data['hall_code']}&from={data['date_from']}&to={data['date_to']}"
     chart = {
-        "labels": [f"{r['staff_code']} {r['name']}" for r in data["rows"] if r["score"] is not None],
+        "labels": [f"{r['staff_code'].rsplit('-', 1)[-1]} {r['name']}" for r in data["rows"] if r["score"] is not None],
         "scores": [r["score"] for r in data["rows"] if r["score"] is not None],
     }
     return render(
@@ -62,6 +68,7 @@ def performance_page(
             "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
             "query": query,
             "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart_rows": len(chart["scores"]),
         },
     )
 
@@ -129,9 +136,57 @@ def my_page(
         date_from, date_to = _days(from_text, to_text)
         data = performance.record(session, actor, staff_code=None, date_from=date_from, date_to=date_to, now=now)
         courses = competence.list_courses(session, actor, None)
+        assigned = assignments.mine(session, actor, now=now)
+        my_cards = cards.my_cards(session, actor)
     except HallError as exc:
         return error_page(request, exc)
-    return render(request, "staff/me.html", {"data": data, "r": data["record"], "courses": courses})
+    return render(
+        request,
+        "staff/me.html",
+        {"data": data, "r": data["record"], "courses": courses, "assigned": assigned, "cards": my_cards},
+    )
+
+
+@router.post("/staff/cards/{card_id}/reply")
+def card_reply(
+    card_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    reply: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.home")) is not None:
+        return denied
+    if not reply.strip():
+        return error_page(request, ValidationFailed("请填写答复", "Write a reply", code="staff_card_reply_empty"))
+    try:
+        cards.reply(session, actor, card_id, cards.CardReply(reply=reply.strip()), now=now)
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return RedirectResponse("/staff/me", status_code=303)
+
+
+@router.post("/staff/cards/{card_id}/decision")
+def card_decision(
+    card_id: int,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    decision: Annotated[str, Form(pattern="^(upheld|withdrawn)$")],
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.supervise")) is not None:
+        return denied
+    try:
+        choice = cards.CardDecision.model_validate({"decision": decision, "note": note})
+        card = cards.decide(session, actor, card_id, choice, now=now)
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return RedirectResponse(f"/staff/supervision?hall_code={card['hall_code']}", status_code=303)
 
 
 @router.get("/staff/courses/new")
@@ -186,6 +241,72 @@ def course_create(
         session.rollback()
         return render(request, "staff/course_new.html", {"error": exc, "form": form}, status_code=exc.status_)
     return RedirectResponse("/staff/me", status_code=303)
+
+
+def _assignments_page(
+    request: Request, session: DbSession, actor: Any, now: datetime, *, error: HallError | None, status: int = 200
+) -> Response:
+    data = assignments.listing(session, actor, None, now=now)
+    hall = org_service.hall_facts(session, data["hall_code"])
+    return render(
+        request,
+        "staff/assignments.html",
+        {
+            "data": data,
+            "error": error,
+            "courses": competence.list_courses(session, actor, data["hall_code"]),
+            "people": [
+                {"code": p.code, "name": mask_name(p.name), "role": p.role}
+                for p in identity_service.active_staff(session, hall_id=hall.id, roles=STAFF_ROLES)
+            ],
+            "roles": STAFF_ROLES,
+            "departments": org_service.department_names(session),
+            "today": service_day(now),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/staff/courses/assignments")
+def assignments_page(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    if (denied := gate(request, actor, "staff.courses")) is not None:
+        return denied
+    try:
+        return _assignments_page(request, session, actor, now, error=None)
+    except HallError as exc:
+        return error_page(request, exc)
+
+
+@router.post("/staff/courses/assignments")
+def assignments_create(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    course_id: Annotated[int, Form(ge=1)],
+    due_on: Annotated[str, Form(max_length=10)],
+    staff_code: Annotated[str, Form(max_length=40)] = "",
+    role: Annotated[str, Form(max_length=16)] = "",
+    department_code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    if (denied := gate(request, actor, "staff.courses")) is not None:
+        return denied
+    try:
+        due = _days(due_on, "")[0]
+        if due is None:
+            raise AssignmentBadDue()
+        data = assignments.AssignmentCreate(
+            course_id=course_id,
+            due_on=due,
+            staff_code=staff_code or None,
+            role=role or None,
+            department_code=department_code or None,
+        )
+        assignments.assign(session, actor, data, now=now)
+    except HallError as exc:
+        session.rollback()
+        return _assignments_page(request, session, actor, now, error=exc, status=exc.status_)
+    return RedirectResponse("/staff/courses/assignments", status_code=303)
 
 
 @router.get("/staff/courses/{course_id}")

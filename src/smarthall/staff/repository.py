@@ -16,7 +16,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.evaluation.models import Rating
 from smarthall.identity.models import Staff
 from smarthall.queueing.models import Ticket, WindowSession
-from smarthall.staff.models import Course, CourseAttempt, StaffAlert
+from smarthall.staff.models import Course, CourseAssignment, CourseAttempt, StaffAlert, StaffCard
 
 MEASURED_ROLES = ("clerk", "guide", "approver")
 
@@ -137,6 +137,20 @@ class AlertRepository(Repository[StaffAlert]):
             stmt = stmt.where(StaffAlert.acknowledged_at.is_(None))
         return list(self.session.execute(stmt.order_by(StaffAlert.raised_at.desc()).limit(limit)).scalars())
 
+    def counts_by_staff(self, hall_id: int, start: datetime, end: datetime) -> dict[int, int]:
+        """Alerts per staff member raised in [start, end)."""
+        stmt = (
+            select(StaffAlert.staff_id, func.count())
+            .where(
+                StaffAlert.hall_id == hall_id,
+                StaffAlert.staff_id.is_not(None),
+                StaffAlert.raised_at >= start,
+                StaffAlert.raised_at < end,
+            )
+            .group_by(StaffAlert.staff_id)
+        )
+        return {r[0]: int(r[1]) for r in self.session.execute(stmt) if r[0] is not None}
+
     def for_update(self, actor: Actor, alert_id: int) -> StaffAlert | None:
         stmt = self.scoped(actor).where(StaffAlert.id == alert_id).with_for_update()
         return self.session.execute(stmt).scalars().one_or_none()  # type: ignore[no-any-return]
@@ -175,3 +189,44 @@ class AttemptRepository(Repository[CourseAttempt]):
     def passed_course_ids(self, staff_id: int) -> set[int]:
         stmt = select(CourseAttempt.course_id).where(CourseAttempt.staff_id == staff_id, CourseAttempt.passed)
         return {r[0] for r in self.session.execute(stmt)}
+
+    def passed_pairs(self, staff_ids: Sequence[int]) -> set[tuple[int, int]]:
+        """(staff_id, course_id) of every course each of ``staff_ids`` has passed."""
+        if not staff_ids:
+            return set()
+        stmt = select(CourseAttempt.staff_id, CourseAttempt.course_id).where(
+            CourseAttempt.staff_id.in_(list(staff_ids)), CourseAttempt.passed
+        )
+        return {(r[0], r[1]) for r in self.session.execute(stmt)}
+
+
+class AssignmentRepository(Repository[CourseAssignment]):
+    model = CourseAssignment
+
+    def of_hall(self, actor: Actor, hall_id: int) -> list[tuple[CourseAssignment, Course]]:
+        """The hall's assignments with their (active) course, soonest due first."""
+        stmt = (
+            select(CourseAssignment, Course)
+            .join(Course, Course.id == CourseAssignment.course_id)
+            .where(hall_scope(CourseAssignment, actor), CourseAssignment.hall_id == hall_id, Course.active.is_(True))
+            .order_by(CourseAssignment.due_on, CourseAssignment.id)
+        )
+        return [(r[0], r[1]) for r in self.session.execute(stmt)]
+
+
+class CardRepository(Repository[StaffCard]):
+    model = StaffCard
+
+    def of_month(self, hall_id: int, month: str) -> set[tuple[int, str]]:
+        stmt = select(StaffCard.staff_id, StaffCard.color).where(StaffCard.hall_id == hall_id, StaffCard.month == month)
+        return {(r[0], r[1]) for r in self.session.execute(stmt)}
+
+    def recent(self, actor: Actor, hall_id: int, *, staff_id: int | None = None, limit: int = 100) -> list[StaffCard]:
+        stmt = self.scoped(actor).where(StaffCard.hall_id == hall_id)
+        if staff_id is not None:
+            stmt = stmt.where(StaffCard.staff_id == staff_id)
+        return list(self.session.execute(stmt.order_by(StaffCard.issued_at.desc()).limit(limit)).scalars())
+
+    def for_update(self, actor: Actor, card_id: int) -> StaffCard | None:
+        stmt = self.scoped(actor).where(StaffCard.id == card_id).with_for_update()
+        return self.session.execute(stmt).scalars().one_or_none()  # type: ignore[no-any-return]

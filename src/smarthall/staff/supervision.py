@@ -4,7 +4,8 @@ long, bad ratings today — and the alerts a scan records, one per episode, for 
 
 Thresholds are hall rules (``staff.long_service_minutes``, ``staff.idle_alert_minutes``,
 ``staff.pause_alert_minutes``), inherited down the hall tree. A scan runs every minute (``tasks.run_scan``) and on
-the manager's request; parallel scans cannot record one episode twice (a unique key per episode).
+the manager's request; parallel scans cannot record one episode twice (a unique key per episode). Each scan then
+issues the yellow and red cards the month's alerts have earned (``cards``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.rules import service as rules_service
+from smarthall.staff import assignments, cards
 from smarthall.staff import repository as repo
 from smarthall.staff.errors import AlertAcknowledged, AlertNotFound
 from smarthall.staff.models import StaffAlert
@@ -125,7 +127,19 @@ def live_view(session: Session, actor: Actor, hall_code: str | None, *, now: dat
 
     hall = hall_in_scope(session, actor, hall_code)
     view = live(session, actor, hall, now=now)
-    view["alerts"] = [alert_read(a) for a in repo.AlertRepository(session).recent(actor, hall.id, open_only=False)]
+    alerts = repo.AlertRepository(session).recent(actor, hall.id, open_only=False)
+    names = {w.code: w.name for w in org_service.hall_windows(session, hall.id)}
+    people = identity_service.staff_by_ids(session, [a.staff_id for a in alerts if a.staff_id is not None])
+    view["alerts"] = [
+        {
+            **alert_read(a),
+            "window_name": names.get(a.window_code or "", a.window_code),
+            "staff_name": mask_name(people[a.staff_id].name) if a.staff_id in people else None,
+        }
+        for a in alerts
+    ]
+    view["overdue_courses"] = assignments.overdue(session, actor, hall.id, now=now)
+    view["cards"] = cards.hall_cards(session, actor, hall.id)
     return view
 
 
@@ -199,6 +213,7 @@ def scan_hall(session: Session, actor: Actor, hall: org_service.HallFacts, *, no
         except IntegrityError:
             continue
         raised.append(alert)
+    cards.raise_cards(session, hall, now=now)
     return raised
 
 
