@@ -61,17 +61,33 @@ def db_revision(message: Annotated[str, typer.Option("-m")]) -> None:
 @db_app.command("partitions")
 def db_partitions(
     ahead: Annotated[int, typer.Option(min=0, max=36, help="months after this one to make")] = 3,
+    drop_before: Annotated[
+        str | None, typer.Option(help="retention: drop the month partitions before this month (YYYY-MM)")
+    ] = None,
 ) -> None:
-    """Make the coming months' partitions of the partitioned tables (PostgreSQL; run monthly; nothing on SQLite)."""
-    from datetime import UTC, datetime
+    """Make the coming months' partitions of the partitioned tables (PostgreSQL; run monthly; nothing on SQLite);
+    with ``--drop-before``, drop whole months older than that (only once the archive holds those cases)."""
+    from datetime import UTC, date, datetime
 
     from smarthall.core import partitions
 
+    cutoff = None
+    if drop_before is not None:
+        try:
+            cutoff = date.fromisoformat(drop_before + "-01")
+        except ValueError as exc:
+            raise typer.BadParameter("YYYY-MM", param_hint="--drop-before") from exc
     settings = Settings()
     database = _database(settings)
     with database.engine.begin() as conn:
         made = partitions.ensure_months(conn, today=datetime.now(UTC).date(), ahead=ahead)
+        dropped = []
+        if cutoff is not None:
+            for table in partitions.PARTITIONED:
+                dropped += partitions.drop_months_before(conn, table, cutoff)
     typer.echo(f"partitions made: {', '.join(made) if made else 'none needed'}")
+    if cutoff:
+        typer.echo(f"partitions dropped: {', '.join(dropped) if dropped else 'none'}")
 
 
 @catalog_app.command("import")
