@@ -54,7 +54,9 @@ def test_case_events_land_in_the_month_partition(client, env):
     assert history.status_code == 200, history.text
 
 
-def test_the_command_makes_coming_months_and_moves_waiting_rows_and_retention_drops_old_months(client, env, monkeypatch):
+def test_the_command_makes_coming_months_and_moves_waiting_rows_and_retention_drops_old_months(
+    client, env, monkeypatch
+):
     sc003(client, li_ming(client))
     if env.backend != "postgresql":
         with env.db.engine.begin() as conn:
@@ -95,6 +97,8 @@ def test_the_command_makes_coming_months_and_moves_waiting_rows_and_retention_dr
     assert retained.exit_code == 0, retained.output
     assert "cases_event_y2025m06" in retained.output
     names = _names(env)
-    assert not [n for n in names if "_y2025" in n] and "cases_event_y2026m01" in names and "cases_event_default" in names
+    assert (
+        not [n for n in names if "_y2025" in n] and "cases_event_y2026m01" in names and "cases_event_default" in names
+    )
     with env.db.engine.connect() as conn, pytest.raises(ValueError):
         partitions.drop_months_before(conn, "queue_ticket", date(2026, 1, 1))

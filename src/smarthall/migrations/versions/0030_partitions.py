@@ -8,6 +8,7 @@ The table is rebuilt as ``PARTITION BY RANGE (at)`` with the months from twelve 
 and a default partition (``smarthall.core.partitions``); rows, indexes, foreign keys and the id sequence are kept,
 and the primary key becomes ``(id, at)``. SQLite has no partitions: nothing changes there.
 """
+
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -15,8 +16,8 @@ from alembic import op
 
 from smarthall.core import partitions
 
-revision: str = '0030_partitions'
-down_revision: str | Sequence[str] | None = '0030_workflow'
+revision: str = "0030_partitions"
+down_revision: str | Sequence[str] | None = "0030_workflow"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
