@@ -213,8 +213,9 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
         )
         if approved:
             _system_act(session, case, item, ActionIn(action="auto_approve"), desk=desk, now=now)
-            delivery = ActionIn(action="deliver", delivery=DeliveryIn(mode="electronic"))
-            _system_act(session, case, item, delivery, desk=desk, now=now)
+            if not flows.owes_fee(session, case):  # else it waits, approved, for the fee
+                delivery = ActionIn(action="deliver", delivery=DeliveryIn(mode="electronic"))
+                _system_act(session, case, item, delivery, desk=desk, now=now)
         reasons = decision.reasons + [f.message_zh for f in findings if not f.code.startswith("rule_")]
         instant = {"approved": approved, "reasons": reasons}
     params = {"case_no": case_no, "item": item.name, "status": notices.status_word(case.status)}
