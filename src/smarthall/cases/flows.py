@@ -232,3 +232,13 @@ def owes_fee(session: Session, case: Case) -> bool:
     """Whether the case's fee is still to be paid (an instantly approved case then waits in ``approved``)."""
     fee = fee_of(session, case)
     return fee is not None and fee.state != "paid"
+
+
+def ocr_enabled() -> bool:
+    """Whether the pre-check may read scans (the ``ocr_enabled`` setting of the running app; off without one)."""
+    from smarthall.core import runtime
+
+    try:
+        return bool(runtime.current().settings.ocr_enabled)
+    except RuntimeError:
+        return False
