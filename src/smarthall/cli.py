@@ -29,6 +29,8 @@ files_app = typer.Typer(help="Files at rest (uploads, documents, archive payload
 keys_app = typer.Typer(help="Encryption keys", no_args_is_help=True)
 app.add_typer(files_app, name="files")
 app.add_typer(keys_app, name="keys")
+payments_app = typer.Typer(help="Payments (缴费)", no_args_is_help=True)
+app.add_typer(payments_app, name="payments")
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
@@ -61,17 +63,33 @@ def db_revision(message: Annotated[str, typer.Option("-m")]) -> None:
 @db_app.command("partitions")
 def db_partitions(
     ahead: Annotated[int, typer.Option(min=0, max=36, help="months after this one to make")] = 3,
+    drop_before: Annotated[
+        str | None, typer.Option(help="retention: drop the month partitions before this month (YYYY-MM)")
+    ] = None,
 ) -> None:
-    """Make the coming months' partitions of the partitioned tables (PostgreSQL; run monthly; nothing on SQLite)."""
-    from datetime import UTC, datetime
+    """Make the coming months' partitions of the partitioned tables (PostgreSQL; run monthly; nothing on SQLite);
+    with ``--drop-before``, drop whole months older than that (only once the archive holds those cases)."""
+    from datetime import UTC, date, datetime
 
     from smarthall.core import partitions
 
+    cutoff = None
+    if drop_before is not None:
+        try:
+            cutoff = date.fromisoformat(drop_before + "-01")
+        except ValueError as exc:
+            raise typer.BadParameter("YYYY-MM", param_hint="--drop-before") from exc
     settings = Settings()
     database = _database(settings)
     with database.engine.begin() as conn:
         made = partitions.ensure_months(conn, today=datetime.now(UTC).date(), ahead=ahead)
+        dropped = []
+        if cutoff is not None:
+            for table in partitions.PARTITIONED:
+                dropped += partitions.drop_months_before(conn, table, cutoff)
     typer.echo(f"partitions made: {', '.join(made) if made else 'none needed'}")
+    if cutoff:
+        typer.echo(f"partitions dropped: {', '.join(dropped) if dropped else 'none'}")
 
 
 @catalog_app.command("import")
@@ -377,6 +395,43 @@ def facts_fold() -> None:
     with database.unit_of_work() as session:
         folded = operations_service.fold_changed(session, now=_now())
     typer.echo(f"facts folded: {folded} hall-days")
+
+
+@payments_app.command("reconcile")
+def payments_reconcile(
+    day: Annotated[str | None, typer.Option(help="YYYY-MM-DD (Asia/Shanghai); default yesterday")] = None,
+    statement: Annotated[
+        Path | None, typer.Option(help="the provider's statement, JSON: [{kind, txn_id, order_no, amount_fen}]")
+    ] = None,
+) -> None:
+    """The daily reconciliation of payment orders against the provider's statement (the demo provider's own when
+    no file is given): the report as JSON; exit code 1 when anything does not match (run daily, after midnight)."""
+    import json
+    from datetime import date, timedelta
+
+    from smarthall.core.clock import service_day
+    from smarthall.core.tenancy import SYSTEM
+    from smarthall.payments import reconcile
+
+    now = _now()
+    try:
+        the_day = date.fromisoformat(day) if day else service_day(now) - timedelta(days=1)
+        lines = None
+        if statement is not None:
+            raw = json.loads(statement.read_text(encoding="utf-8"))
+            lines = [reconcile.StatementLine(str(r["kind"]), str(r["txn_id"]), str(r["order_no"]),
+                                             int(r["amount_fen"])) for r in raw]  # fmt: skip
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        typer.echo(f"bad --day or --statement: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    database = _database(Settings())
+    with database.unit_of_work() as session:
+        if lines is None:
+            lines = reconcile.demo_statement(session, the_day)
+        report = reconcile.reconcile(session, SYSTEM, day=the_day, provider="demo", statement=lines, now=now)
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    if report.mismatches:
+        raise typer.Exit(1)
 
 
 def _now():  # type: ignore[no-untyped-def]

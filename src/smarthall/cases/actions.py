@@ -293,6 +293,7 @@ def check_resubmit(ctx: ActionContext) -> list[Fault]:
 
 
 def check_deliver(ctx: ActionContext) -> list[Fault]:
+    flows.require_paid(ctx.session, ctx.case)
     delivery = ctx.data.delivery
     if delivery is None:
         return [Finding.of("delivery_required", "delivery")]

@@ -126,3 +126,9 @@ class StepNotInWorkflow(Conflict):
     code = "step_not_in_workflow"
     message_zh = "该事项的办理流程没有这一环节"
     message_en = "The item's workflow has no such step"
+
+
+class PaymentRequired(Conflict):
+    code = "case_payment_required"
+    message_zh = "该事项收费,缴费完成后才能送达结果"
+    message_en = "The item carries a fee: the result is delivered once it is paid"

@@ -209,3 +209,36 @@ def responsible_staff(session: Session, case: Case) -> list[int]:
     if case.accepted_by and role == "clerk" and case.accepted_by not in out:
         out.append(case.accepted_by)
     return out
+
+
+def fee_of(session: Session, case: Case) -> Any:
+    """The case's fee and whether it is paid (``payments.service.CaseFee``), or None when the item is free."""
+    from smarthall.payments import service as payments_service
+
+    return payments_service.case_fee(session, case_no=case.case_no, item_code=case.item_code)
+
+
+def require_paid(session: Session, case: Case) -> None:
+    """Delivery waits for the fee (缴费后送达): 409 ``case_payment_required`` while a fee-carrying item's case has no
+    paid order (payments decides what is owed)."""
+    from smarthall.cases.errors import PaymentRequired
+
+    fee = fee_of(session, case)
+    if fee is not None and fee.state != "paid":
+        raise PaymentRequired(detail={"case_no": case.case_no, "amount_fen": fee.amount_fen, "payment": fee.state})
+
+
+def owes_fee(session: Session, case: Case) -> bool:
+    """Whether the case's fee is still to be paid (an instantly approved case then waits in ``approved``)."""
+    fee = fee_of(session, case)
+    return fee is not None and fee.state != "paid"
+
+
+def ocr_enabled() -> bool:
+    """Whether the pre-check may read scans (the ``ocr_enabled`` setting of the running app; off without one)."""
+    from smarthall.core import runtime
+
+    try:
+        return bool(runtime.current().settings.ocr_enabled)
+    except RuntimeError:
+        return False

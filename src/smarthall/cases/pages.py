@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as FormFile
 
 from smarthall.cases import files as files_mod
-from smarthall.cases import notices, service, viewer
+from smarthall.cases import flows, notices, service, viewer
 from smarthall.cases.files import store_form_upload
 from smarthall.cases.models import Case
 from smarthall.cases.schemas import ActionIn, CaseCreate, MaterialIn
@@ -206,6 +206,7 @@ def _render_case(
         "tolerated_default": service.tolerated_deadline(session, case, now=now),
         "viewer": viewer.materials(session, case, list(item.materials)) if actor.is_staff else None,
         "departments": org_service.department_names(session),
+        "fee": flows.fee_of(session, case) if case.status not in ("rejected", "refused", "withdrawn") else None,
     }
     return render(request, "cases/detail.html", context, status_code=status_code)
 

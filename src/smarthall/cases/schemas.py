@@ -76,6 +76,9 @@ class Finding(BaseModel):
 class Precheck(BaseModel):
     passed: bool
     findings: list[Finding]
+    scans: str = Field(
+        default="none", description="licence scans compared by OCR: read | unavailable (no OCR engine) | none"
+    )
 
 
 class CaseCreated(BaseModel):

@@ -26,6 +26,7 @@ from smarthall.cases import (
     ownership,
     precheck,
     prefill,
+    scans,
     threads,
     views,
     workflow,
@@ -161,6 +162,8 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
     promised, legal = deadlines.due_dates(calendar, today, offered.promised_limit_workdays, item.legal_limit_workdays)
     resolver = prefill.Resolver.of(session, actor, applicant, now=now, case_no=case_no)
     findings = precheck.material_findings(item, materials, today, online=True)
+    read, scans_status = scans.findings(session, item, materials, cleaned, today, enabled=flows.ocr_enabled())
+    findings += read
     findings += ownership.findings(session, actor, applicant, item, cleaned, now=now)
     decision, seen = precheck.instant_decision(item, cleaned, resolver.value) if item.rules else (None, {})
     if decision is not None:
@@ -182,7 +185,7 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
             status="submitted",
             form_json=json.dumps(cleaned, ensure_ascii=False),
             materials=materials,
-            precheck={"passed": not findings, "findings": precheck.as_dicts(findings)},
+            precheck={"passed": not findings, "findings": precheck.as_dicts(findings), "scans": scans_status},
             evidence=None,
             missing=[],
             submitted_at=now,
@@ -213,8 +216,9 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
         )
         if approved:
             _system_act(session, case, item, ActionIn(action="auto_approve"), desk=desk, now=now)
-            delivery = ActionIn(action="deliver", delivery=DeliveryIn(mode="electronic"))
-            _system_act(session, case, item, delivery, desk=desk, now=now)
+            if not flows.owes_fee(session, case):  # else it waits, approved, for the fee
+                delivery = ActionIn(action="deliver", delivery=DeliveryIn(mode="electronic"))
+                _system_act(session, case, item, delivery, desk=desk, now=now)
         reasons = decision.reasons + [f.message_zh for f in findings if not f.code.startswith("rule_")]
         instant = {"approved": approved, "reasons": reasons}
     params = {"case_no": case_no, "item": item.name, "status": notices.status_word(case.status)}

@@ -16,7 +16,9 @@ trail wait: their unique constraints, the idempotency key and the chain's ``seq`
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -32,6 +34,24 @@ def month_start(day: date, shift: int = 0) -> date:
 
 def partition_name(table: str, month: date) -> str:
     return f"{table}_y{month:%Y}m{month:%m}"
+
+
+def is_partition_name(name: str) -> bool:
+    """Whether ``name`` is one of the partitions this module makes (not a table of the models)."""
+    for table in PARTITIONED:
+        if name == f"{table}_default" or re.fullmatch(re.escape(table) + r"_y\d{4}m\d{2}", name):
+            return True
+    return False
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's filter: the partitions (and their indexes) are the database's business, not the models'."""
+    if type_ == "table" and name is not None:
+        return not is_partition_name(name)
+    if type_ in ("index", "unique_constraint", "foreign_key_constraint") and reflected:
+        table = getattr(getattr(obj, "table", None), "name", "")
+        return not is_partition_name(table)
+    return True
 
 
 def is_partitioned(conn: Connection, table: str) -> bool:
@@ -86,6 +106,21 @@ def ensure_months(conn: Connection, *, today: date, back: int = 0, ahead: int = 
             if ensure_month(conn, table, column, month):
                 made.append(partition_name(table, month))
     return made
+
+
+def drop_months_before(conn: Connection, table: str, before: date) -> list[str]:
+    """Retention: drop ``table``'s month partitions that end on or before ``before``'s month start — whole months
+    at once, no row-by-row delete; the default partition is never dropped. The names dropped (nothing on SQLite)."""
+    if table not in PARTITIONED:
+        raise ValueError(f"{table} is not partitioned")
+    cutoff = month_start(before)
+    dropped = []
+    for name in partitions_of(conn, table):
+        match = re.fullmatch(re.escape(table) + r"_y(\d{4})m(\d{2})", name)
+        if match and date(int(match[1]), int(match[2]), 1) < cutoff:
+            conn.execute(text(f'DROP TABLE "{name}"'))
+            dropped.append(name)
+    return dropped
 
 
 def _shape(conn: Connection, table: str) -> tuple[list[str], list[tuple[str, str]], str, str | None]:

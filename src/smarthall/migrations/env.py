@@ -9,6 +9,7 @@ from sqlalchemy import engine_from_config, pool
 
 from smarthall import all_models  # noqa: F401
 from smarthall.core.models import Base
+from smarthall.core.partitions import include_object
 from smarthall.migrations_support import compare_type, render_item
 
 config = context.config
@@ -46,6 +47,7 @@ def _run(connection: Any) -> None:
         render_as_batch=True,
         render_item=render_item,
         compare_type=compare_type,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

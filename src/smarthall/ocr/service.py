@@ -94,3 +94,13 @@ def read_document(
         out.append({"field": s.field, "form_field": _form_field(s, fields) if fields else None, "value": s.value,
                     "confidence": round(s.confidence, 3)})  # fmt: skip
     return Reading(engine.name, millis, out, len(lines))
+
+
+def read_scan(data: bytes, *, enabled: bool = True) -> list[Suggestion] | None:
+    """For the pre-check: the key fields read from an uploaded scan, or None when the engine is unavailable
+    (``NotAnImage`` / ``ImageTooLarge`` for bytes that are no usable image). Nothing is stored or logged here."""
+    check_image(data)
+    engine = engine_mod.engine(enabled=enabled)
+    if engine is None:
+        return None
+    return read_fields([(ln.text, ln.score) for ln in engine.read(data)])

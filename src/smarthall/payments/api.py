@@ -3,21 +3,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from smarthall.core.clock import service_day
 from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.payments import reconcile as reconcile_service
 from smarthall.payments import service as payments_service
-from smarthall.payments.errors import UnknownProvider
+from smarthall.payments.errors import DayAhead, UnknownProvider
 from smarthall.payments.provider import PaymentProvider, demo_provider
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["payments"])
 Refunder = Annotated[Actor, Depends(require("payment.refund"))]
+Reader = Annotated[Actor, Depends(require("payment.read"))]
 CaseNo = Annotated[str, Path(min_length=1, max_length=48)]
 OrderNo = Annotated[str, Path(min_length=1, max_length=40)]
 MAX_NOTICE_BYTES = 8 * 1024
@@ -101,3 +105,61 @@ def refund(
     provider = provider_of(request)
     order = payments_service.refund(session, actor, order_no=order_no, reason=data.reason, provider=provider, now=now)
     return _read(order, provider)
+
+
+class StatementLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["pay", "refund"]
+    txn_id: str = Field(min_length=1, max_length=64, description="the provider's transaction or refund reference")
+    order_no: str = Field(min_length=1, max_length=40)
+    amount_fen: int = Field(ge=0, le=10**10)
+
+
+class ReconcileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: date = Field(description="the statement's day (Asia/Shanghai); today or earlier")
+    provider: Literal["demo"] = "demo"
+    lines: list[StatementLineIn] | None = Field(
+        default=None, max_length=20000,
+        description="the provider's downloaded statement; left out, the provider's own statement is fetched",
+    )  # fmt: skip
+
+
+class MismatchRead(BaseModel):
+    problem: str = Field(description="missing_at_provider | missing_in_platform | amount_differs | order_differs")
+    kind: str = Field(description="pay | refund")
+    txn_id: str
+    order_no: str
+    platform_fen: int | None
+    statement_fen: int | None
+
+
+class ReconcileRead(BaseModel):
+    day: date
+    provider: str
+    balanced: bool
+    matched: int
+    platform_lines: int
+    statement_lines: int
+    outside_scope: int = Field(description="statement lines of orders outside the caller's scope (not shown)")
+    mismatches: list[MismatchRead]
+
+
+@router.post("/payments/reconciliation")
+def reconciliation(data: ReconcileIn, request: Request, session: DbSession, actor: Reader, now: Now) -> ReconcileRead:
+    """The day's reconciliation (对账) of the caller's orders against the provider's statement, listing every
+    mismatch; 422 for a day still to come. Audited."""
+    if data.day > service_day(now):
+        raise DayAhead(detail={"day": data.day.isoformat()})
+    provider_of(request, data.provider)
+    if data.lines is None:
+        statement = reconcile_service.demo_statement(session, data.day)
+    else:
+        statement = [
+            reconcile_service.StatementLine(line.kind, line.txn_id, line.order_no, line.amount_fen)
+            for line in data.lines
+        ]
+    report = reconcile_service.reconcile(
+        session, actor, day=data.day, provider=data.provider, statement=statement, now=now
+    )
+    return ReconcileRead.model_validate(report.as_dict())

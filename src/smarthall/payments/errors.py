@@ -63,3 +63,9 @@ class OrderClosed(Conflict):
     code = "payment_order_closed"
     message_zh = "该订单已退款,不能再支付"
     message_en = "The order was refunded and cannot be paid again"
+
+
+class DayAhead(ValidationFailed):
+    code = "reconciliation_day_ahead"
+    message_zh = "对账日期不能晚于今天"
+    message_en = "The reconciliation day cannot be later than today"

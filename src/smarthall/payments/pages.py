@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from smarthall.core.db import attempt
-from smarthall.core.deps import DbSession, Now
+from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.payments import service as payments_service
 from smarthall.payments.provider import demo_provider
-from smarthall.web.templating import render
+from smarthall.web.templating import error_page, login_redirect, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 OrderNo = Annotated[str, Path(min_length=1, max_length=40)]
@@ -53,3 +53,18 @@ def pay(order_no: OrderNo, request: Request, session: DbSession, now: Now) -> Re
         except HallError:
             return render(request, "payments/cashier.html", {"order": None, "error": exc}, status_code=exc.status_)
     return RedirectResponse(f"/pay/demo/{order_no}", status_code=303)
+
+
+@router.post("/cases/{case_no}/pay")
+def pay_case(case_no: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """The case page's "去缴费": open (or find) the case's order and go to its cashier."""
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    provider = demo_provider(request.app.state.secret_key)
+    try:
+        with attempt(session):
+            order = payments_service.open_order(session, actor, case_no=case_no[:48], provider=provider, now=now)
+    except HallError as exc:
+        return error_page(request, exc)
+    return RedirectResponse(provider.checkout_url(order.order_no), status_code=303)

@@ -114,6 +114,34 @@ def paid(session: Session, case_no: str) -> bool:
     return any(o.status == "paid" for o in OrderRepository(session).of_case(case_no))
 
 
+@dataclass(frozen=True)
+class CaseFee:
+    """What a case owes: its item's fee and whether it is paid (``unpaid``: no live order; ``pending``: an order
+    waits at the cashier; ``paid``)."""
+
+    amount_fen: int
+    state: str
+    order_no: str
+
+    @property
+    def amount_yuan(self) -> str:
+        return f"{self.amount_fen / 100:.2f}"
+
+
+def case_fee(session: Session, *, case_no: str, item_code: str) -> CaseFee | None:
+    """The fee of a case whose item carries one, else None: for delivery (which waits for ``paid``) and the case
+    page (the pay link). A refunded order is closed, so a case whose only order was refunded owes the fee again."""
+    amount = fee_fen(catalog_service.get_item(session, item_code).fee)
+    if amount <= 0:
+        return None
+    orders = OrderRepository(session).of_case(case_no)
+    for state in ("paid", "pending"):
+        live = [o for o in orders if o.status == state]
+        if live:
+            return CaseFee(amount, state, live[-1].order_no)
+    return CaseFee(amount, "unpaid", "")
+
+
 def order_for_cashier(session: Session, order_no: str) -> PaymentOrder:
     """An order by its number (the cashier link): the number is the credential of the demo cashier."""
     order = OrderRepository(session).by_no(order_no)

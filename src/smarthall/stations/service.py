@@ -25,6 +25,7 @@ from smarthall.audit import service as audit_service
 from smarthall.cases import service as cases_service
 from smarthall.cases.schemas import ActionIn, DeliveryIn
 from smarthall.catalog import service as catalog_service
+from smarthall.core import events
 from smarthall.core.crypto import blind_index
 from smarthall.core.i18n import label
 from smarthall.core.masking import mask_name
@@ -232,6 +233,15 @@ def create_handover(session: Session, actor: Actor, *, data: HandoverCreate, now
     return handover_read(session, actor, handover)
 
 
+# The webhook event of each handover step (``core.events``; payload without personal data).
+EVENT_OF_STEP = {
+    "transfer": "handover.transferred",
+    "send_result": "handover.result_sent",
+    "post": "handover.result_sent",
+    "hand_out": "handover.handed_out",
+}
+
+
 def _step(
     session: Session,
     actor: Actor,
@@ -245,6 +255,16 @@ def _step(
     HandoverRepository(session).add_event(
         handover, at=now, action=action, from_status=source, to_status=handover.status,
         hall_code=actor.hall_code or "", actor_ref=actor.label, note=note,
+    )  # fmt: skip
+    event = EVENT_OF_STEP[action]
+    first, other = (handover.to_hall_code, handover.from_hall_code)
+    if event != "handover.transferred":
+        first, other = other, first  # the result goes back to the receiving hall
+    events.emit(
+        session, event, hall_code=first, other_hall_codes=[other], handover_id=handover.id,
+        case_no=handover.case_no, item_code=handover.item_code, kind=handover.kind, status=handover.status,
+        from_hall_code=handover.from_hall_code, to_hall_code=handover.to_hall_code, result_at=handover.result_at,
+        at=now.isoformat(),
     )  # fmt: skip
     audit_service.record(
         session, actor, f"handover.{action}", target_type="case", target_id=handover.case_no,

@@ -26,6 +26,9 @@ EVENTS = (
     "evaluation.bad",
     "device.fault",
     "help_request.finished",
+    "handover.transferred",
+    "handover.result_sent",
+    "handover.handed_out",
 )
 
 # Keys of an event payload that name or point at a person: left out unless the client holds ``personal.read``.

@@ -237,21 +237,26 @@ def _targets(session: Session) -> list[_Target]:
 
 
 def record_event(session: Session, name: str, payload: dict[str, Any], *, now: datetime) -> int:
-    """One pending delivery per subscription of ``name`` whose client reaches the event's hall (in the emitting
-    transaction); the number recorded."""
+    """One pending delivery per subscription of ``name`` whose client reaches the event's hall, or one of its
+    ``other_hall_codes`` (an event two halls share, e.g. a handover: still one delivery), in the emitting
+    transaction; the number recorded."""
     targets = [t for t in _targets(session) if name in t.events and t.client.usable(now)]
     if not targets:
         return 0
     hall_code = str(payload.get("hall_code") or "")
-    try:
-        hall = org_service.hall_facts(session, hall_code) if hall_code else None
-    except HallError:
-        hall = None  # an event of no known hall reaches no client
+    halls = []
+    for code in [hall_code, *(payload.get("other_hall_codes") or [])]:
+        if not code:
+            continue
+        try:
+            halls.append(org_service.hall_facts(session, str(code)))
+        except HallError:
+            continue  # an event of no known hall reaches no client
     event_id = str(uuid.uuid4())
     repo = DeliveryRepository(session)
     recorded = 0
     for target in targets:
-        if hall is None or not target.client.reaches(hall.id, hall.region_path):
+        if not any(target.client.reaches(h.id, h.region_path) for h in halls):
             continue
         personal = "personal.read" in target.client.scopes
         body = {
