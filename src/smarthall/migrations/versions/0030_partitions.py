@@ -17,7 +17,7 @@ from alembic import op
 from smarthall.core import partitions
 
 revision: str = "0030_partitions"
-down_revision: str | Sequence[str] | None = "0030_workflow"
+down_revision: str | Sequence[str] | None = "0030_staffassign"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
