@@ -221,7 +221,7 @@ def _engine_version() -> str:
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("qa.py", "text.py", "intent.py"):
+    for name in ("qa.py", "text.py", "intent.py", "dictionary.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -296,24 +296,31 @@ class Index:
             # The short phrases of situations ("中风、瘫痪、自闭症") are words of the hall's language too.
             words.extend(p for s in doc.situations for p in intent.hint_phrases(s) if 2 <= len(p) <= 6)
         self.tokeniser = Tokeniser(words)
+        memo: dict[str, list[str]] = {}
+
+        def toks(raw: str) -> list[str]:
+            # Tags and keywords repeat across entries: each distinct text is cleaned and cut once per build.
+            found = memo.get(raw)
+            if found is None:
+                found = memo[raw] = self.tokeniser.tokens(clean(raw, simplify=False))
+            return found
+
         # The sub-words of titles and keywords (护照 inside 办护照) join the vocabulary for pinyin and typo repair.
-        sub_words = {t for w in words for t in self.tokeniser.tokens(clean(w, simplify=False)) if len(t) >= 2}
+        sub_words = {t for w in words for t in toks(w) if len(t) >= 2}
         self.vocab = Vocabulary.build([*words, *sorted(sub_words)])
         self.normaliser = Normaliser(self.vocab, self.tokeniser.is_common_word, self.tokeniser.cut)
         heads: list[list[str]] = []
         bodies: list[list[str]] = []
         situations: list[list[str]] = []
         for doc in self.docs:
-            situations.append(
-                [t for k in doc.situations for t in self.tokeniser.tokens(clean(k, simplify=False))] or ["\0"]
-            )
-            head = self.tokeniser.tokens(clean(doc.title, simplify=False))
-            keys = [t for k in doc.keywords for t in self.tokeniser.tokens(clean(k, simplify=False))]
-            tags = [t for k in doc.tags for t in self.tokeniser.tokens(clean(k, simplify=False))]
+            situations.append([t for k in doc.situations for t in toks(k)] or ["\0"])
+            head = toks(doc.title)
+            keys = [t for k in doc.keywords for t in toks(k)]
+            tags = [t for k in doc.tags for t in toks(k)]
             # Two fields, BM25F-style: the head (title, colloquial keywords, tags) names the need and weighs more;
             # the body explains it. Scoring them apart keeps a long guide from being penalised for its length.
             heads.append(head + keys + tags or ["\0"])
-            bodies.append(self.tokeniser.tokens(clean(doc.body, simplify=False)) or ["\0"])
+            bodies.append(list(toks(doc.body)) or ["\0"])
         self.doc_tokens = [set(h) | set(b) | set(x) for h, b, x in zip(heads, bodies, situations, strict=True)]
         self.polarities = [intent.entry_polarities(d.title, d.situations) for d in self.docs]
         self.position = {d.key: i for i, d in enumerate(self.docs)}
@@ -323,8 +330,7 @@ class Index:
         for i, doc in enumerate(self.docs):
             for when, instead in doc.not_this:
                 for phrase in intent.hint_phrases(when):
-                    toks = frozenset(self.tokeniser.tokens(clean(phrase, simplify=False)))
-                    self.hints.append((i, clean(phrase), toks, by_item.get(instead or "", -1)))
+                    self.hints.append((i, clean(phrase), frozenset(toks(phrase)), by_item.get(instead or "", -1)))
         self.df: dict[str, int] = {}
         for doc_toks in self.doc_tokens:
             for tok in doc_toks:

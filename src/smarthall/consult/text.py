@@ -335,7 +335,9 @@ def to_halfwidth(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@lru_cache(maxsize=8192)
 def to_simplified(text: str) -> str:
+    # Cached: an index build converts the same tag or keyword many times, and OpenCC is its slowest step.
     converter = _opencc()
     return converter.convert(text)  # type: ignore[attr-defined,no-any-return]
 
@@ -365,6 +367,16 @@ def spelled(word: str) -> str:
     return "".join(lazy_pinyin(word))
 
 
+@lru_cache(maxsize=16384)
+def spelled_and_initials(word: str) -> tuple[str, str]:
+    """``spelled(word)`` and ``initials(word)`` from one pinyin pass (a first letter is the plain syllable's first
+    letter: the same reading is chosen for both styles)."""
+    from pypinyin import lazy_pinyin
+
+    syllables = lazy_pinyin(word)
+    return "".join(syllables), "".join(p[0] for p in syllables if p)
+
+
 @dataclass
 class Vocabulary:
     """Words of the knowledge base, with the pinyin tables derived from them."""
@@ -385,11 +397,11 @@ class Vocabulary:
             vocab.words.add(word)
         for word in sorted(vocab.words):
             if len(word) <= 5:
-                sound = spelled(word)
+                sound, first_letters = spelled_and_initials(word)
                 if sound in vocab.sounds and vocab.sounds[sound] != word:
                     ambiguous_sound.add(sound)
                 vocab.sounds.setdefault(sound, word)
-                for key in (initials(word), sound):
+                for key in (first_letters, sound):
                     if len(key) < 3:
                         continue
                     if key in vocab.latin and vocab.latin[key] != word:
@@ -477,48 +489,79 @@ class Normaliser:
         return re.sub(r"\s+", " ", text).strip()
 
 
-_jieba_lock = threading.Lock()
-_jieba_base: list[object] = []
-
-
-def _base_jieba() -> Any:
-    import jieba
-
-    with _jieba_lock:
-        if not _jieba_base:
-            tokenizer = jieba.Tokenizer()
-            tokenizer.initialize()
-            _jieba_base.append(tokenizer)
-    return _jieba_base[0]
-
-
 class Tokeniser:
-    """A private jieba tokenizer (not the global one) with the knowledge base's words added."""
+    """A private jieba tokenizer (not the global one) with the knowledge base's words added.
 
-    def __init__(self, words: Iterable[str]) -> None:
-        import logging
+    Its main dictionary is merged in piecewise (``consult.dictionary``): before a text is cut, the shards of its
+    two-character windows, so a build loads a few percent of jieba's words. ``full_dictionary`` loads them all at
+    once, as jieba does (the reference the tests compare the piecewise cut with)."""
 
+    def __init__(self, words: Iterable[str], *, full_dictionary: bool = False) -> None:
         import jieba
 
-        jieba.setLogLevel(logging.WARNING)
-        base = _base_jieba()
-        # Copy the loaded main dictionary instead of loading it again: a rebuild then costs tens of milliseconds.
+        from smarthall.consult import dictionary
+
+        self._piecewise = not full_dictionary
+        self._main: dictionary.MainDictionary | None = None
         self._jieba = jieba.Tokenizer()
-        self._jieba.FREQ = dict(base.FREQ)
-        self._jieba.total = base.total
+        if full_dictionary:
+            full = dictionary.full_jieba()
+            self._jieba.FREQ, self._jieba.total = dict(full.FREQ), full.total
+        else:
+            self._main = dictionary.main_dictionary()
+            self._jieba.FREQ, self._jieba.total = dict(self._main.singles), self._main.total
         self._jieba.initialized = True
+        self._lock = threading.Lock()
+        self._merged: set[str] = set()  # two-character windows whose shard is in FREQ
+        self._added: dict[str, int] = {}
         for word in words:
             word = clean(word)
             if 2 <= len(word) <= 12 and " " not in word:
-                self._jieba.add_word(word, freq=2000)
+                self._add(word)
         for word in list(SYNONYMS) + [w for ws in SYNONYMS.values() for w in ws]:
             if len(word) >= 2:
-                self._jieba.add_word(word, freq=2000)
+                self._add(word)
+
+    def _add(self, word: str) -> None:
+        self._jieba.add_word(word, freq=2000)
+        self._added[word] = 2000
+
+    def _ensure(self, text: str) -> None:
+        """Merge in the main dictionary's words that can occur in ``text`` (a word added here wins over them)."""
+        if not self._piecewise:
+            return
+        missing = set(map(str.__add__, text, text[1:])) - self._merged  # the text's two-character windows
+        if not missing:
+            return
+        main = self._main
+        if main is None:  # after a cached index: the shard file is opened on the first new window only
+            from smarthall.consult.dictionary import main_dictionary
+
+            main = self._main = main_dictionary()
+        with self._lock:
+            missing -= self._merged
+            freq = self._jieba.FREQ
+            added = self._added
+            for gram in missing:
+                found = main.entries(gram)
+                if found:
+                    freq.update(found)
+                    for word in added.keys() & found.keys():  # a word added here wins
+                        freq[word] = added[word]
+            # Marked merged only once its words are in: a thread that finds a window here without the lock (set
+            # operations run whole under the GIL) never cuts with half of its shard.
+            self._merged.update(missing)
 
     def __getstate__(self) -> dict[str, Any]:
-        # jieba's tokenizer holds a lock: keep its whole dictionary (the main one with this knowledge base's words);
-        # unpickling it is several times faster than jieba loading its main dictionary again.
-        return {"freq": self._jieba.FREQ, "total": self._jieba.total}
+        # jieba's tokenizer holds a lock: keep its dictionary as merged so far (the main one's shards already needed,
+        # with this knowledge base's words), which shards are in it, and which words were added.
+        return {
+            "freq": self._jieba.FREQ,
+            "total": self._jieba.total,
+            "merged": self._merged,
+            "added": self._added,
+            "piecewise": self._piecewise,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         import jieba
@@ -526,14 +569,23 @@ class Tokeniser:
         self._jieba = jieba.Tokenizer()
         self._jieba.FREQ, self._jieba.total = state["freq"], state["total"]
         self._jieba.initialized = True
+        self._lock = threading.Lock()
+        self._merged = set(state.get("merged", ()))
+        self._added = dict(state.get("added", {}))
+        # The shard file is opened only when a question brings a window the cached dictionary has not merged yet.
+        self._piecewise = bool(state.get("piecewise"))
+        self._main = None
 
     def cut(self, text: str) -> list[str]:
+        self._ensure(text)
         return list(self._jieba.cut(text, HMM=False))
 
     def is_common_word(self, word: str) -> bool:
+        self._ensure(word)
         return self._jieba.FREQ.get(word, 0) > 0
 
     def tokens(self, text: str, *, hmm: bool = True) -> list[str]:
+        self._ensure(text)
         out = []
         for token in self._jieba.lcut_for_search(text, HMM=hmm):
             token = token.strip()
