@@ -35,6 +35,9 @@ CALIBRATION = {
 SYNONYM_WEIGHT = 0.5
 BODY_WEIGHT = 0.5
 SITUATION_WEIGHT = 0.8
+# Length normalisation of the situations field: a list of alternatives ("中风、瘫痪、截肢…") is long without being
+# less about any one of them.
+SITUATION_B = 0.5
 # How much a word's other fields of one entry add to its best field (BM25F-like; 1.0 was a plain sum).
 OTHER_FIELDS = 0.3
 RRF_K = 60
@@ -47,6 +50,9 @@ CLOSE = 0.85
 NEAR = 0.6
 MIDDLING = 0.2
 MAX_CHOICES = 3
+# The confidence (as a share of the threshold) left to a question that the best entry's sibling-less "not this"
+# hint marks as outside the hall's work: below the threshold and the ask-back band, so it is handed over.
+OUTSIDE_CAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -221,7 +227,7 @@ def _engine_version() -> str:
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("qa.py", "text.py", "intent.py", "dictionary.py"):
+    for name in ("qa.py", "text.py", "intent.py", "dictionary.py", "lexicon.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -337,7 +343,7 @@ class Index:
                 self.df[tok] = self.df.get(tok, 0) + 1
         self.head_index = bm25s.BM25(k1=1.2, b=0.5)
         self.body_index = bm25s.BM25(k1=1.2, b=0.75)
-        self.situation_index = bm25s.BM25(k1=1.2, b=0.5)
+        self.situation_index = bm25s.BM25(k1=1.2, b=SITUATION_B)
         if self.docs:
             self.head_index.index(heads, show_progress=False)
             self.body_index.index(bodies, show_progress=False)
@@ -375,14 +381,22 @@ class Index:
             scores += weight * (best + OTHER_FIELDS * (stacked.sum(axis=0) - best))
         return scores
 
-    def _choose_among_siblings(self, scores: Any, question: str, normalised: str) -> dict[str, frozenset[str]]:
-        """Intent and polarity, then "not this" hints, reweigh the lexical scores in place."""
+    def _choose_among_siblings(
+        self, scores: Any, question: str, normalised: str
+    ) -> tuple[dict[str, frozenset[str]], bool]:
+        """Intent and polarity, then "not this" hints, reweigh the lexical scores in place.
+
+        Also says whether the best entry's own hint without a sibling fired ("拖欠工资" on 失业保险金): the
+        question is near that entry's topic but about something the editor marked as not the hall's, so it is
+        handed over rather than answered with the nearest entry."""
         stripped = intent.strip_negated(normalised)
         asked = intent.question_polarities(question + " " + normalised)
         for i, pol in enumerate(self.polarities):
             if pol and scores[i] > 0:
                 scores[i] *= intent.polarity_factor(asked, pol)
+        outside = False
         if self.hints:
+            best = int(scores.argmax())
             words = set(self.tokeniser.tokens(stripped))
             for i, phrase, toks, instead in self.hints:
                 if scores[i] <= 0 or not (phrase in stripped or (len(toks) >= 2 and toks <= words)):
@@ -391,7 +405,9 @@ class Index:
                 scores[i] *= intent.NOT_THIS
                 if instead >= 0:
                     scores[instead] = max(scores[instead], lifted) * 1.05
-        return asked
+                elif i == best:
+                    outside = True
+        return asked, outside
 
     def ask(
         self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K, threshold: float = THRESHOLD
@@ -404,7 +420,7 @@ class Index:
         if not known or not self.docs:
             return empty
         scores = self._scores(known)
-        asked = self._choose_among_siblings(scores, question, normalised)
+        asked, outside = self._choose_among_siblings(scores, question, normalised)
         order = (-scores).argsort()[: max(top_k, 2)]
         if scores[order[0]] <= 0:
             return empty
@@ -421,6 +437,10 @@ class Index:
             reranked = True
         features = self.features(base, tokens, hits)
         conf = confidence_of(features)
+        if outside or not self._topical(tokens, hits[0].doc):
+            # Near a topic but about what its entry says the hall does not handle, or sharing only "how much /
+            # how long" with it: hand over rather than answer with the nearest entry.
+            conf = min(conf, threshold * OUTSIDE_CAP)
         undecided = len(hits) > 1 and self._undecided(asked, hits[0].doc, hits[1].doc)
         clarify = clarifying_choices(hits, conf, threshold, undecided=undecided)
         return Answer(
@@ -434,6 +454,11 @@ class Index:
             reranked,
             clarify,
         )
+
+    def _topical(self, words: Sequence[str], doc: KbDoc) -> bool:
+        """Whether the entry shares a word with the question that names a matter, not only an aspect of one."""
+        own = self.doc_tokens[self.position[doc.key]]
+        return any(w in own and w not in text_module.ASPECT_WORDS for w in words)
 
     def _undecided(self, asked: dict[str, frozenset[str]], first: KbDoc, second: KbDoc) -> bool:
         """The two best entries are opposite siblings (open/close, first/lost) and the question says neither."""
