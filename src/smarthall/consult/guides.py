@@ -131,7 +131,7 @@ def entries_from_catalog(catalog: dict[str, Any]) -> list[dict[str, Any]]:
                 "tags": list(faq.get("tags") or []),
                 "keywords": [],
                 "situations": list(faq.get("situations") or []),
-                "not_this": [dict(n) for n in faq.get("not_this") or []],
+                "not_this": [],
             }
         )
     return out

@@ -333,8 +333,11 @@ class Index:
         by_item = {d.item_code: i for i, d in enumerate(self.docs) if d.kind == "item" and d.item_code}
         # "Not this" hints: (entry position, the hint's phrase, its tokens, the sibling's position or -1).
         self.hints: list[tuple[int, str, frozenset[str], int]] = []
+        item_hints = {d.item_code: d.not_this for d in self.docs if d.kind == "item" and d.item_code}
         for i, doc in enumerate(self.docs):
-            for when, instead in doc.not_this:
+            # An item's FAQs are about the item: its hints ("拖欠工资" on 失业保险金) hold for them too.
+            own = doc.not_this if doc.kind == "item" else (*doc.not_this, *item_hints.get(doc.item_code or "", ()))
+            for when, instead in own:
                 for phrase in intent.hint_phrases(when):
                     self.hints.append((i, clean(phrase), frozenset(toks(phrase)), by_item.get(instead or "", -1)))
         self.df: dict[str, int] = {}
