@@ -53,6 +53,8 @@ MAX_CHOICES = 3
 # The confidence (as a share of the threshold) left to a question that the best entry's sibling-less "not this"
 # hint marks as outside the hall's work: below the threshold and the ask-back band, so it is handed over.
 OUTSIDE_CAP = 0.5
+# An answer whose confidence is within this of the threshold is given, but the page says it is not sure of it.
+UNSURE_BAND = 0.15
 
 
 @dataclass(frozen=True)
