@@ -128,3 +128,26 @@ def test_only_the_ask_page_may_use_the_microphone(client: Any) -> None:
     assert "microphone=(self)" in page.headers["permissions-policy"]
     assert "data-voice hidden" in page.text and "/static/js/voice.js" in page.text  # shown by voice.js only
     assert "microphone=()" in client.get("/").headers["permissions-policy"]
+
+
+def test_the_ask_page_shows_its_doubt(client: Any) -> None:
+    # Answered, but only just above the threshold: the answer is given and the page says it is not sure of it.
+    r = client.post("/api/v1/consult/ask", json={"question": "中午十二点到两点能办事吗"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["confident"] and body["unsure"] and body["answers"][0]["entry_code"] == "FAQ-003"
+    page = client.post("/ask", data={"question": "中午十二点到两点能办事吗"}).text
+    assert 'data-confident="yes"' in page and 'data-testid="unsure"' in page and "不是很有把握" in page
+    # A sure answer carries no such note.
+    page = client.post("/ask", data={"question": "身份证快过期了"}).text
+    assert 'data-confident="yes"' in page and 'data-testid="unsure"' not in page
+    # Below the bar but near it: handed over, and the nearest entries shown as mere guesses.
+    page = client.post("/ask", data={"question": "约好了十点,路上堵车到了十点半,还给办吗"}).text
+    assert 'data-confident="no"' in page and 'data-testid="maybe"' in page and "我没有把握" in page
+    assert 'data-route="guide_desk"' in page and "预约了但是迟到了还能办吗" in page
+    # Not the hall's work at all (unpaid wages): handed over with no guesses.
+    r = client.post("/api/v1/consult/ask", json={"question": "单位欠薪半年了,想请个律师"})
+    assert r.status_code == 200, r.text
+    assert not r.json()["confident"] and not r.json()["unsure"]
+    page = client.post("/ask", data={"question": "单位欠薪半年了,想请个律师"}).text
+    assert 'data-confident="no"' in page and 'data-testid="maybe"' not in page and "答不准" in page

@@ -150,3 +150,28 @@ def test_voice_input_where_the_browser_has_speech_recognition(live_server: str, 
     page.wait_for_load_state()
     assert page.locator("[data-voice]").is_hidden() and page.locator("[data-testid=question]").is_visible()
     without.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_ask_page_shows_doubt_honestly(live_server: str, browser: Any, width: int, height: int) -> None:
+    """Unsure, asked back, handed over: each says so plainly, on a phone and on a desktop."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        cases = [
+            ("中午十二点到两点能办事吗", "yes", "[data-testid=unsure]", "unsure"),
+            ("公积金", "yes", "[data-testid=choices]", "clarify"),
+            ("约好了十点,路上堵车到了十点半,还给办吗", "no", "[data-testid=maybe]", "handover"),
+        ]
+        for question, confident, shown, name in cases:
+            page.goto(f"{live_server}/ask?hall_code=H-690102")
+            page.fill("[data-testid=question]", question)
+            page.click("[data-testid=ask]")
+            page.wait_for_selector("[data-testid=answer]")
+            assert page.get_attribute("[data-testid=answer]", "data-confident") == confident
+            assert page.locator(shown).is_visible(), name
+            # Nothing runs off a phone's screen sideways.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+            screenshot(page, f"consult-doubt-{name}-{width}")
+    finally:
+        context.close()

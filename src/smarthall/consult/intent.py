@@ -77,6 +77,11 @@ AXES: dict[str, dict[str, tuple[str, ...]]] = {
         "buy": ("买了", "买房", "买二手", "购房", "买的", "想买", "buy"),
         "sell": ("卖给", "卖房", "卖了", "出售", "卖掉", "sell"),
     },
+    # What the asker wants from the hall: money (a benefit, an allowance) or someone to come to them.
+    "need": {
+        "money": ("补贴", "补助", "津贴", "救助金", "抚恤金", "领钱", "有钱拿", "给钱", "发钱", "一笔钱", "subsidy"),
+        "visit": ("上门", "到家里", "来家里", "派人", "到家办", "家里办"),
+    },
     "who": {
         "family": (
             "我爸",
@@ -102,7 +107,7 @@ AXES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 # The axes that choose among siblings; "who" is recognised (and reported) but no entry declares it.
-SIBLING_AXES = ("status", "card", "trade")
+SIBLING_AXES = ("status", "card", "trade", "need")
 NEGATION = re.compile(r"(不是|而不是|并非|不用|不想)[^,。,.;;!!??]*")
 FAVOUR = 1.25
 DISFAVOUR = 0.5

@@ -267,8 +267,14 @@ def guidance_page(
     return render(
         request,
         "consult/guidance.html",
-        {"card": card, "hall_code": hall_code, "large": large, "answers": answers, "question_id": question_id,
-         "quiet_hours": _quiet_hours(session, hall_code, now)},
+        {
+            "card": card,
+            "hall_code": hall_code,
+            "large": large,
+            "answers": answers,
+            "question_id": question_id,
+            "quiet_hours": _quiet_hours(session, hall_code, now),
+        },
     )
 
 

@@ -35,6 +35,9 @@ CALIBRATION = {
 SYNONYM_WEIGHT = 0.5
 BODY_WEIGHT = 0.5
 SITUATION_WEIGHT = 0.8
+# Length normalisation of the situations field: a list of alternatives ("中风、瘫痪、截肢…") is long without being
+# less about any one of them.
+SITUATION_B = 0.5
 # How much a word's other fields of one entry add to its best field (BM25F-like; 1.0 was a plain sum).
 OTHER_FIELDS = 0.3
 RRF_K = 60
@@ -47,6 +50,11 @@ CLOSE = 0.85
 NEAR = 0.6
 MIDDLING = 0.2
 MAX_CHOICES = 3
+# The confidence (as a share of the threshold) left to a question that the best entry's sibling-less "not this"
+# hint marks as outside the hall's work: below the threshold and the ask-back band, so it is handed over.
+OUTSIDE_CAP = 0.5
+# An answer whose confidence is within this of the threshold is given, but the page says it is not sure of it.
+UNSURE_BAND = 0.15
 
 
 @dataclass(frozen=True)
@@ -221,7 +229,7 @@ def _engine_version() -> str:
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("qa.py", "text.py", "intent.py"):
+    for name in ("qa.py", "text.py", "intent.py", "dictionary.py", "lexicon.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -296,42 +304,51 @@ class Index:
             # The short phrases of situations ("中风、瘫痪、自闭症") are words of the hall's language too.
             words.extend(p for s in doc.situations for p in intent.hint_phrases(s) if 2 <= len(p) <= 6)
         self.tokeniser = Tokeniser(words)
+        memo: dict[str, list[str]] = {}
+
+        def toks(raw: str) -> list[str]:
+            # Tags and keywords repeat across entries: each distinct text is cleaned and cut once per build.
+            found = memo.get(raw)
+            if found is None:
+                found = memo[raw] = self.tokeniser.tokens(clean(raw, simplify=False))
+            return found
+
         # The sub-words of titles and keywords (护照 inside 办护照) join the vocabulary for pinyin and typo repair.
-        sub_words = {t for w in words for t in self.tokeniser.tokens(clean(w, simplify=False)) if len(t) >= 2}
+        sub_words = {t for w in words for t in toks(w) if len(t) >= 2}
         self.vocab = Vocabulary.build([*words, *sorted(sub_words)])
         self.normaliser = Normaliser(self.vocab, self.tokeniser.is_common_word, self.tokeniser.cut)
         heads: list[list[str]] = []
         bodies: list[list[str]] = []
         situations: list[list[str]] = []
         for doc in self.docs:
-            situations.append(
-                [t for k in doc.situations for t in self.tokeniser.tokens(clean(k, simplify=False))] or ["\0"]
-            )
-            head = self.tokeniser.tokens(clean(doc.title, simplify=False))
-            keys = [t for k in doc.keywords for t in self.tokeniser.tokens(clean(k, simplify=False))]
-            tags = [t for k in doc.tags for t in self.tokeniser.tokens(clean(k, simplify=False))]
+            situations.append([t for k in doc.situations for t in toks(k)] or ["\0"])
+            head = toks(doc.title)
+            keys = [t for k in doc.keywords for t in toks(k)]
+            tags = [t for k in doc.tags for t in toks(k)]
             # Two fields, BM25F-style: the head (title, colloquial keywords, tags) names the need and weighs more;
             # the body explains it. Scoring them apart keeps a long guide from being penalised for its length.
             heads.append(head + keys + tags or ["\0"])
-            bodies.append(self.tokeniser.tokens(clean(doc.body, simplify=False)) or ["\0"])
+            bodies.append(list(toks(doc.body)) or ["\0"])
         self.doc_tokens = [set(h) | set(b) | set(x) for h, b, x in zip(heads, bodies, situations, strict=True)]
         self.polarities = [intent.entry_polarities(d.title, d.situations) for d in self.docs]
         self.position = {d.key: i for i, d in enumerate(self.docs)}
         by_item = {d.item_code: i for i, d in enumerate(self.docs) if d.kind == "item" and d.item_code}
         # "Not this" hints: (entry position, the hint's phrase, its tokens, the sibling's position or -1).
         self.hints: list[tuple[int, str, frozenset[str], int]] = []
+        item_hints = {d.item_code: d.not_this for d in self.docs if d.kind == "item" and d.item_code}
         for i, doc in enumerate(self.docs):
-            for when, instead in doc.not_this:
+            # An item's FAQs are about the item: its hints ("拖欠工资" on 失业保险金) hold for them too.
+            own = doc.not_this if doc.kind == "item" else (*doc.not_this, *item_hints.get(doc.item_code or "", ()))
+            for when, instead in own:
                 for phrase in intent.hint_phrases(when):
-                    toks = frozenset(self.tokeniser.tokens(clean(phrase, simplify=False)))
-                    self.hints.append((i, clean(phrase), toks, by_item.get(instead or "", -1)))
+                    self.hints.append((i, clean(phrase), frozenset(toks(phrase)), by_item.get(instead or "", -1)))
         self.df: dict[str, int] = {}
         for doc_toks in self.doc_tokens:
             for tok in doc_toks:
                 self.df[tok] = self.df.get(tok, 0) + 1
         self.head_index = bm25s.BM25(k1=1.2, b=0.5)
         self.body_index = bm25s.BM25(k1=1.2, b=0.75)
-        self.situation_index = bm25s.BM25(k1=1.2, b=0.5)
+        self.situation_index = bm25s.BM25(k1=1.2, b=SITUATION_B)
         if self.docs:
             self.head_index.index(heads, show_progress=False)
             self.body_index.index(bodies, show_progress=False)
@@ -369,14 +386,22 @@ class Index:
             scores += weight * (best + OTHER_FIELDS * (stacked.sum(axis=0) - best))
         return scores
 
-    def _choose_among_siblings(self, scores: Any, question: str, normalised: str) -> dict[str, frozenset[str]]:
-        """Intent and polarity, then "not this" hints, reweigh the lexical scores in place."""
+    def _choose_among_siblings(
+        self, scores: Any, question: str, normalised: str
+    ) -> tuple[dict[str, frozenset[str]], bool]:
+        """Intent and polarity, then "not this" hints, reweigh the lexical scores in place.
+
+        Also says whether the best entry's own hint without a sibling fired ("拖欠工资" on 失业保险金): the
+        question is near that entry's topic but about something the editor marked as not the hall's, so it is
+        handed over rather than answered with the nearest entry."""
         stripped = intent.strip_negated(normalised)
         asked = intent.question_polarities(question + " " + normalised)
         for i, pol in enumerate(self.polarities):
             if pol and scores[i] > 0:
                 scores[i] *= intent.polarity_factor(asked, pol)
+        outside = False
         if self.hints:
+            best = int(scores.argmax())
             words = set(self.tokeniser.tokens(stripped))
             for i, phrase, toks, instead in self.hints:
                 if scores[i] <= 0 or not (phrase in stripped or (len(toks) >= 2 and toks <= words)):
@@ -385,7 +410,9 @@ class Index:
                 scores[i] *= intent.NOT_THIS
                 if instead >= 0:
                     scores[instead] = max(scores[instead], lifted) * 1.05
-        return asked
+                elif i == best:
+                    outside = True
+        return asked, outside
 
     def ask(
         self, question: str, *, reranker: Reranker | None = None, top_k: int = TOP_K, threshold: float = THRESHOLD
@@ -398,7 +425,7 @@ class Index:
         if not known or not self.docs:
             return empty
         scores = self._scores(known)
-        asked = self._choose_among_siblings(scores, question, normalised)
+        asked, outside = self._choose_among_siblings(scores, question, normalised)
         order = (-scores).argsort()[: max(top_k, 2)]
         if scores[order[0]] <= 0:
             return empty
@@ -415,6 +442,10 @@ class Index:
             reranked = True
         features = self.features(base, tokens, hits)
         conf = confidence_of(features)
+        if outside or not self._topical(tokens, hits[0].doc):
+            # Near a topic but about what its entry says the hall does not handle, or sharing only "how much /
+            # how long" with it: hand over rather than answer with the nearest entry.
+            conf = min(conf, threshold * OUTSIDE_CAP)
         undecided = len(hits) > 1 and self._undecided(asked, hits[0].doc, hits[1].doc)
         clarify = clarifying_choices(hits, conf, threshold, undecided=undecided)
         return Answer(
@@ -428,6 +459,11 @@ class Index:
             reranked,
             clarify,
         )
+
+    def _topical(self, words: Sequence[str], doc: KbDoc) -> bool:
+        """Whether the entry shares a word with the question that names a matter, not only an aspect of one."""
+        own = self.doc_tokens[self.position[doc.key]]
+        return any(w in own and w not in text_module.ASPECT_WORDS for w in words)
 
     def _undecided(self, asked: dict[str, frozenset[str]], first: KbDoc, second: KbDoc) -> bool:
         """The two best entries are opposite siblings (open/close, first/lost) and the question says neither."""

@@ -67,6 +67,8 @@ class AskOut(BaseModel):
     next_steps: list[NextStep]
     reranked: bool = False
     clarify: Clarify | None = None
+    # Answered, but only just above the hall's threshold: the page says it is not sure and offers a person.
+    unsure: bool = False
     # Proof of having asked: only the asker (who holds this) or staff may give feedback on the answer.
     feedback_token: str = ""
 

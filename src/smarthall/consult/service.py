@@ -270,7 +270,8 @@ def ask(
         raise QuestionInvalid("大厅不存在", "Unknown hall", code="unknown_hall", detail={"hall_code": hall_code})
     ensure_seeded(session, now=now)
     index = get_index(session, now)
-    result = index.ask(text, reranker=reranker(), threshold=threshold(session, hall))
+    bar = threshold(session, hall)
+    result = index.ask(text, reranker=reranker(), threshold=bar)
     versions_by_code = EntryRepository(session).versions_of([h.doc.key for h in result.hits])
     answers = [_answer(h.doc, h.score, versions_by_code.get(h.doc.key, 0)) for h in result.hits]
     top = result.hits[0].doc if result.hits else None
@@ -316,6 +317,7 @@ def ask(
         next_steps=steps,
         reranked=result.reranked,
         clarify=clarify,
+        unsure=result.confident and clarify is None and result.confidence < bar + qa.UNSURE_BAND,
     )
 
 
