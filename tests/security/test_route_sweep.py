@@ -63,8 +63,23 @@ PUBLIC_FOR: dict[str, dict[str, str]] = {
 KNOWN_HOLES: dict[str, str] = {}
 
 
-def api_routes(app: Any) -> Iterator[tuple[str, str]]:
-    """Every (method, full path) of the JSON API, read from ``app.routes`` (included routers walked)."""
+# The HTML pages, swept the same way (a page refuses with a 401/403/404 page naming the problem code in data-code,
+# or sends the anonymous caller to log in).
+PAGES_PUBLIC = {
+    "GET /admin/catalog/halls/{hall_code}": "the hall's public card to catalog browsers; overrides only in scope",
+    "GET /pay/demo/{order_no}": "the demo payment provider's cashier: the unguessable order number is the link's "
+    "secret, as with a real cashier page, and anyone holding it may pay",
+    "POST /pay/demo/{order_no}": "the same cashier page paying",
+}
+# Pages that answer everyone but show a stranger nothing: checked to hold none of the records' identifiers.
+PAGES_EMPTY_TO_STRANGERS = {
+    "GET /errands/of/case/{case_no}": "the case page's link to its errand: an empty fragment unless the reader may "
+    "see the errand",
+}
+
+
+def all_routes(app: Any) -> Iterator[tuple[str, str]]:
+    """Every (method, full path) of the app, read from ``app.routes`` (included routers walked)."""
 
     def walk(items: Any, prefix: str) -> Iterator[tuple[str, Any]]:
         for route in items:
@@ -75,9 +90,16 @@ def api_routes(app: Any) -> Iterator[tuple[str, str]]:
                 yield prefix + route.path, route
 
     for path, route in walk(app.routes, ""):
-        if path.startswith("/api/v1/"):
-            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
-                yield method, path
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            yield method, path
+
+
+def api_routes(app: Any) -> Iterator[tuple[str, str]]:
+    return ((m, p) for m, p in all_routes(app) if p.startswith("/api/v1/"))
+
+
+def page_routes(app: Any) -> Iterator[tuple[str, str]]:
+    return ((m, p) for m, p in all_routes(app) if not p.startswith(("/api/", "/static", "/docs", "/openapi")))
 
 
 def _params(path: str) -> list[str]:
@@ -177,7 +199,12 @@ class Records:
         return found
 
     def value(self, name: str, path: str) -> Any:
+        path = path if path.startswith("/api/v1/") else "/api/v1" + path  # the pages name records alike
         if name == "code":
+            if path.startswith("/api/v1/bundles/applications/"):
+                return self.by_table.get("bundle_app", "BA-1")
+            if path.startswith("/api/v1/consult/kb/"):
+                return self.by_table.get("entry", "KB-1")
             if path.startswith("/api/v1/appointments/"):
                 return self.booking
             if path.startswith("/api/v1/staff/"):
@@ -192,6 +219,7 @@ class Records:
                 return self.by_table.get("entry", "KB-1")
             return self.booking
         simple = {
+            "ref": self.ticket_id, "page": 1,
             "hall_code": HALL, "scope_code": HALL, "window_code": f"{HALL}-W01", "zone_code": f"{HALL}-Z01",
             "case_no": self.case_no, "ticket_id": self.ticket_id, "errand_code": self.errand,
             "order_no": self.order_no, "staff_code": self.staff_code, "file_id": self.file_id,
@@ -337,3 +365,57 @@ def test_the_swept_identifiers_are_real_records_their_owner_and_hall_can_reach(e
     for headers, url in reads:
         response = client.get(url, headers=headers)
         assert response.status_code == 200, (url, response.status_code, response.text[:300])
+
+
+def _page_refused(response: Any, who: str, marks: list[str]) -> bool:
+    """A page refuses with a 4xx page (a form page may answer 422 to an empty form before it looks at the caller)
+    that shows none of the records, or sends the anonymous caller to log in."""
+    if who == "anonymous" and response.status_code in (302, 303) and "/login" in response.headers.get("location", ""):
+        return True
+    return response.status_code in (401, 403, 404, 422) and not any(mark in response.text for mark in marks)
+
+
+def test_every_page_naming_a_hall_record_refuses_other_halls_strangers_and_anonymous(env, client, attackers):
+    if env.backend != "sqlite":
+        pytest.skip("swept once, on SQLite")
+    records = Records(env, client)
+    marks = [records.case_no, records.errand, records.booking, records.order_no, str(records.file_id)]
+    holes: dict[str, list[str]] = {}
+    swept = 0
+    for method, path in page_routes(env.app):
+        params = _params(path)
+        key = f"{method} {path}"
+        if not set(params) & (OWNED | {"ref"}) or key in PAGES_PUBLIC:
+            continue
+        concrete = path
+        for name in params:
+            concrete = re.sub(r"{%s(?::\w+)?}" % name, str(records.value(name, path)), concrete)
+        for who, headers in attackers.items():
+            response = client.request(
+                method, concrete, headers={**headers, "Origin": "http://testserver"}, data={}, follow_redirects=False
+            )
+            swept += 1
+            assert response.status_code < 500, f"{key} as {who}: {response.status_code}"
+            if key in PAGES_EMPTY_TO_STRANGERS:
+                if any(mark in response.text for mark in marks if mark not in concrete):
+                    holes.setdefault(key, []).append(f"{who}:{response.status_code}:shows a record")
+            elif not _page_refused(response, who, [m for m in marks if m not in concrete]):
+                holes.setdefault(key, []).append(f"{who}:{response.status_code}")
+    assert swept > 300
+    assert not holes, json.dumps(holes, ensure_ascii=False, indent=1)
+
+
+def test_a_help_request_receipt_needs_its_link_not_a_counted_id(client):
+    """IDOR by sequential id: /ask/help/1, /2, ... showed every help request's receipt (and its helper) to anyone."""
+    def ask() -> str:
+        made = client.post("/ask/go", data={"route": "help", "item_code": "GA-006", "hall_code": HALL},
+                           headers={"Origin": "http://testserver"}, follow_redirects=False)  # fmt: skip
+        return str(made.headers["location"])
+
+    someone_elses, link = ask(), ask()
+    request_id = int(link.split("/ask/help/")[1].split("?")[0])
+    assert "?t=" in link and "帮办编号" in client.get(link).text
+    assert "帮办编号" in client.get(someone_elses).text  # the link works for the one who has it
+    for guess in (f"/ask/help/{request_id}", f"/ask/help/{request_id}?t=0", f"/ask/help/{request_id - 1}"):
+        response = client.get(guess)
+        assert response.status_code == 404 and 'data-code="help_request_not_found"' in response.text, guess
