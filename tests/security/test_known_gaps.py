@@ -105,7 +105,9 @@ def test_only_a_citizen_verifies_a_phone_and_only_their_own(client, env):
     assert_problem(mine, 422, "phone_code_wrong")
     anonymous = client.post("/api/v1/me/phone-verification", json={"phone_code": code})
     assert_problem(anonymous, 401, "unauthorized")
-    kiosk = client.post("/api/v1/me/phone-verification", json={"phone_code": code}, headers={"X-Device-Key": "demo-kiosk-key"})
+    kiosk = client.post(
+        "/api/v1/me/phone-verification", json={"phone_code": code}, headers={"X-Device-Key": "demo-kiosk-key"}
+    )
     assert_problem(kiosk, 403, "citizen_only")
 
 
@@ -175,8 +177,8 @@ def test_the_scrubber_masks_names_id_numbers_and_phones_and_nothing_else(line, m
 
 def test_log_lines_are_scrubbed_as_they_are_written():
     record = logging.LogRecord(
-        "smarthall", logging.INFO, __file__, 1, "本人%s申请, 证件%s, 电话%s", ("张三", "330102199001011234", "13856785678"),
-        None,
+        "smarthall", logging.INFO, __file__, 1, "本人%s申请, 证件%s, 电话%s",
+        ("张三", "330102199001011234", "13856785678"), None,
     )
     payload = json.loads(JsonFormatter().format(record))
     assert payload["msg"] == "本人张*申请, 证件3301**********1234, 电话138****5678"

@@ -51,9 +51,14 @@ _NAME_CUE = r"我叫|名叫|我的名字是|姓名[:\uff1a是为]?\s*|本人叫|
 _NAME_RE = re.compile(rf"({_NAME_CUE})([\u4e00-\u9fff·]{{2,4}})")
 _BARE_RE = re.compile(r"(本人)([\u4e00-\u9fff·]{2,4})")
 # Characters that end a name: particles, verbs and nouns that follow one in a sentence ("我叫张三的身份证", "张三申请").
-_ENDS_NAME = set("的了是在已要想来去办申请签于因和与及现将把被身份证号码电话手机住址地年月日今明到可能需不没也都就还特此同意委托授权代为给向从对等")
+_ENDS_NAME = set(
+    "的了是在已要想来去办申请签于因和与及现将把被身份证号码电话手机住址地年月日今明到可能需不没也都就还特"
+    "此同意委托授权代为给向从对等"
+)
 # Common surnames (单姓 and 复姓): a bare "本人" is followed by a name only if a surname opens it.
-_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "尉迟", "公孙", "长孙", "夏侯", "端木", "独孤")
+_COMPOUND_SURNAMES = (
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "尉迟", "公孙", "长孙", "夏侯", "端木", "独孤",
+)
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安"

@@ -116,7 +116,9 @@ def verify_my_phone(data: PhoneVerification, actor: LoggedIn, session: DbSession
     accounts not verified at registration); wrong tries count like at registration."""
     contact = service.citizen_contact(session, actor.id) if actor.kind == "citizen" and actor.id else None
     if contact is None:
-        raise Forbidden("仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only")
+        raise Forbidden(
+            "仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only"
+        )
     code_id = phone_codes.check(session, contact.phone, data.phone_code, now=now)
     phone_codes.consume(session, code_id, now=now)
     service.verify_own_phone(session, actor, now=now)

@@ -349,7 +349,9 @@ def verify_own_phone(session: Session, actor: Actor, *, now: datetime) -> Citize
     """Mark the calling citizen's phone verified (the caller has checked the SMS code sent to it); audited."""
     citizen = CitizenRepository(session).by_id(actor.id) if actor.kind == "citizen" and actor.id else None
     if citizen is None:
-        raise Forbidden("仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only")
+        raise Forbidden(
+            "仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only"
+        )
     citizen.phone_verified_at = now
     audit_service.record(
         session, actor, "citizen.phone_verified", target_type="citizen", target_id=citizen.id, now=now
