@@ -93,6 +93,12 @@ def _q(path: str, **params: Any) -> str:
     return path + "?" + "&".join(f"{k}={v}" for k, v in params.items())
 
 
+def _help_receipt(request_id: int) -> str:
+    from smarthall.assist.service import help_receipt_url
+
+    return help_receipt_url(request_id)  # the receipt link carries its token (ids are sequential)
+
+
 VISITS: dict[str, Visit] = {
     "/": Visit("anon", "/"),
     "/login": Visit("anon", "/login"),
@@ -100,7 +106,7 @@ VISITS: dict[str, Visit] = {
     "/docs": Visit("clerk1", "/docs"),
     "/ask": Visit("anon", "/ask"),
     "/ask/item/{item_code}": Visit("anon", "/ask/item/GA-006"),
-    "/ask/help/{request_id}": Visit(CITIZEN, lambda m: f"/ask/help/{m.help_request_id}"),
+    "/ask/help/{request_id}": Visit(CITIZEN, lambda m: _help_receipt(m.help_request_id)),
     "/guide": Visit("guide1", "/guide"),
     "/guide/ticket": Visit("guide1", _q("/guide/ticket", hall_code=HALL, item_code="GA-001")),
     # citizen

@@ -39,6 +39,7 @@ from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import Database
 from smarthall.core.errors import Forbidden, HallError
 from smarthall.core.tenancy import SYSTEM, Actor
+from smarthall.identity import service as identity_service
 from smarthall.notify import service as notify_service
 from smarthall.org import service as org_service
 from smarthall.org.service import HallFacts
@@ -149,6 +150,7 @@ def book(session: Session, actor: Actor, *, slot_id: int, item_code: str, now: d
     """Book a place; the booking's row (code, slot, status, ...). Conditional counter: never overbooked."""
     citizen_id = _citizen_id(actor)
     ratelimit.enforce(session, "appointment.book", actor, now)
+    identity_service.require_verified_phone(session, actor)  # an unverified account does not book (issue 12.15)
     slot, hall, item = slot_choice(session, slot_id=slot_id, item_code=item_code, now=now)
     _ensure_credit(session, citizen_id, now)
     cap = int(rules_service.value(session, hall, "appointment.max_live_bookings"))

@@ -329,6 +329,12 @@ def _send_code(session: Session, actor: Actor, row: ProxyAuthorization, *, now: 
     contact = identity_service.citizen_contact(session, row.entrustor_citizen_id)
     if contact is None or not contact.phone:
         raise AssistInvalid("委托人未登记手机号", "The entrustor has no phone on record", code="no_entrustor_phone")
+    if not contact.phone_verified:  # a code to an unproven number would let whoever typed it confirm
+        raise AssistInvalid(
+            "委托人的手机号尚未验证,请委托人本人登录确认或到窗口办理",
+            "The entrustor's phone is not verified: the entrustor confirms by their own login or at a desk",
+            code="entrustor_phone_unverified",
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     minutes = _rule(session, row, "assist.proxy_code_minutes")
     row.code_hash = _code_digest(row, code)

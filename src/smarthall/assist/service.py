@@ -11,6 +11,7 @@ Every query is in ``assist.repository``; halls, items, people and questions come
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +38,7 @@ from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
 from smarthall.consult import service as consult_service
 from smarthall.core import ratelimit
+from smarthall.core.crypto import blind_index
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_phone, scrub
 from smarthall.core.subjects import ServedSubject
@@ -290,6 +292,19 @@ def helper_names(session: Session, ids: set[int]) -> dict[int, Any]:
     return identity_service.staff_by_ids(session, ids) if ids else {}
 
 
-def help_request_receipt(session: Session, request_id: int) -> HelpRequest | None:
-    """A help request by id for its receipt page (/ask/help/{id}, shown right after it was made; no personal data)."""
-    return session.get(HelpRequest, request_id)
+def help_receipt_token(request_id: int) -> str:
+    """The unguessable part of a help request's receipt link (keyed digest of the id): the ids are sequential, and
+    the receipt is for whoever just made the request, not for someone counting 1, 2, 3 ..."""
+    return blind_index(str(int(request_id)), "assist.help_receipt")[:32]
+
+
+def help_receipt_url(request_id: int) -> str:
+    return f"/ask/help/{int(request_id)}?t={help_receipt_token(request_id)}"
+
+
+def help_request_receipt(session: Session, request_id: int, token: str) -> HelpRequest | None:
+    """A help request for its receipt page (/ask/help/{id}?t=..., shown right after it was made; no personal data),
+    only with the receipt token of that id; None otherwise (the page answers 404 either way)."""
+    if not hmac.compare_digest(token.encode(), help_receipt_token(request_id).encode()):
+        return None
+    return HelpRequestRepository(session).by_id(request_id)

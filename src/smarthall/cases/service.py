@@ -137,6 +137,7 @@ def _applicant(
 
 def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDesk, now: datetime) -> Submitted:
     """File an application: validated, numbered, pre-checked; an instant-approval item decides and delivers at once."""
+    identity_service.require_verified_phone(session, actor)  # an unverified account does not file (issue 12.15)
     onsite = _at_counter(actor)
     item = catalog_service.get_item(session, data.item_code)
     hall = org_service.get_hall(session, data.hall_code)

@@ -210,7 +210,7 @@ def go(
                 {"status": 422, "message_zh": "输入有误", "message_en": "Bad input", "code": "validation_error"},
                 422,
             )
-        target = f"/ask/help/{row.id}"
+        target = assist_service.help_receipt_url(row.id)
     service.record_route(
         session,
         actor,
@@ -225,9 +225,16 @@ def go(
 
 
 @router.get("/ask/help/{request_id}")
-def help_requested(request: Request, session: DbSession, actor: CurrentActor, request_id: DbId) -> Response:
+def help_requested(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    request_id: DbId,
+    t: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """The receipt of a help request just made: only with the link's token (ids are sequential)."""
     request.state.actor = actor
-    row = assist_service.help_request_receipt(session, request_id)
+    row = assist_service.help_request_receipt(session, request_id, t)
     if row is None:
         return render(
             request,

@@ -22,6 +22,7 @@ from smarthall.identity.schemas import (
     PasswordChange,
     PhoneCodeRequest,
     PhoneCodeSent,
+    PhoneVerification,
     StaffRead,
     TokenRead,
 )
@@ -38,7 +39,7 @@ def register_citizen(data: CitizenCreate, session: DbSession, now: Now) -> Citiz
     to that number by ``POST /citizens/phone-codes``."""
     service.check_citizen_fields(data, now=now)  # every field fault first, at once
     code_id = phone_codes.check(session, data.phone, data.phone_code, now=now)
-    citizen = service.register_citizen(session, data, now=now)
+    citizen = service.register_citizen(session, data, now=now, phone_verified=True)
     phone_codes.consume(session, code_id, now=now)
     return service.citizen_read(citizen)
 
@@ -105,7 +106,23 @@ def me(actor: LoggedIn, session: DbSession) -> MeRead:
         window_code=actor.window_code,
         display_name=service.display_name(session, actor),
         permissions=sorted(actor.permissions),
+        phone_verified=service.phone_verified(session, actor.id) if actor.kind == "citizen" and actor.id else None,
     )
+
+
+@router.post("/me/phone-verification", response_model=MeRead)
+def verify_my_phone(data: PhoneVerification, actor: LoggedIn, session: DbSession, now: Now) -> MeRead:
+    """Prove the phone on the caller's own record with the SMS code ``POST /citizens/phone-codes`` sent to it (for
+    accounts not verified at registration); wrong tries count like at registration."""
+    contact = service.citizen_contact(session, actor.id) if actor.kind == "citizen" and actor.id else None
+    if contact is None:
+        raise Forbidden(
+            "仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only"
+        )
+    code_id = phone_codes.check(session, contact.phone, data.phone_code, now=now)
+    phone_codes.consume(session, code_id, now=now)
+    service.verify_own_phone(session, actor, now=now)
+    return me(actor, session)
 
 
 @router.get("/me/profile", response_model=CitizenProfile)

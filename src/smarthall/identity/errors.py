@@ -95,3 +95,9 @@ class PhoneCodeSendThrottled(HallError):
     title = "Too many codes"
     message_zh = "验证码发送过于频繁,请稍后再试"
     message_en = "Codes were sent to this number too often: try again later"
+
+
+class PhoneUnverified(Forbidden):
+    code = "phone_unverified"
+    message_zh = "您的手机号尚未验证,请先通过短信验证码验证手机号"
+    message_en = "Your phone number is not verified yet: verify it with an SMS code first"

@@ -49,6 +49,10 @@ class Citizen(IdMixin, TimestampMixin, LoginStateMixin, Base):
     phone: Mapped[str] = mapped_column(EncryptedString("identity_citizen.phone"))
     phone_index: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str | None] = mapped_column(EncryptedString("identity_citizen.address"))
+    # When the phone on record was proven by a one-time SMS code (registration, or ``POST /me/phone-verification``);
+    # None: not verified (accounts from before phone codes, or whose number changed). Codes meant for the citizen
+    # (a proxy confirmation) go only to a verified phone, and an unverified account neither files nor books.
+    phone_verified_at: Mapped[datetime | None] = mapped_column()
 
 
 class Device(IdMixin, TimestampMixin, Base):

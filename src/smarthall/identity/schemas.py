@@ -26,6 +26,14 @@ class PhoneCodeRequest(BaseModel):
     phone: str = Field(min_length=11, max_length=11)
 
 
+class PhoneVerification(BaseModel):
+    """The SMS code sent (by ``POST /citizens/phone-codes``) to the phone on the caller's own record."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone_code: str = Field(min_length=6, max_length=6)
+
+
 class PhoneCodeSent(BaseModel):
     expires_in: int  # seconds the code is valid
     resend_after: int  # seconds before another code may be asked for
@@ -77,6 +85,7 @@ class MeRead(BaseModel):
     window_code: str | None
     display_name: str
     permissions: list[str]
+    phone_verified: bool | None = None  # a citizen's: the phone on record was proven by an SMS code
 
 
 class DeviceRead(BaseModel):

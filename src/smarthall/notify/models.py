@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarthall.core.crypto import EncryptedJson, EncryptedString
@@ -21,8 +21,10 @@ class Message(IdMixin, TimestampMixin, Base):
     channel: Mapped[str] = mapped_column(String(16), default="sms")
     template: Mapped[str] = mapped_column(String(64), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(EncryptedJson("notify_message.params"), default=dict)
-    body_zh: Mapped[str] = mapped_column(Text)
-    body_en: Mapped[str] = mapped_column(Text)
+    # The rendered texts carry one-time codes, names, case numbers and links with tokens: sealed like the params
+    # (issue 12 item 6), so that a reader of the database reads no code that still works.
+    body_zh: Mapped[str] = mapped_column(EncryptedString("notify_message.body_zh"))
+    body_en: Mapped[str] = mapped_column(EncryptedString("notify_message.body_en"))
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)  # queued | sent | failed
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None] = mapped_column()

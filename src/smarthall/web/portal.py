@@ -216,7 +216,7 @@ def register_submit(
             identity_service.check_citizen_fields(data, now=now)
             code_id = phone_codes.check(session, data.phone, phone_code, now=now)  # a wrong try stays counted
             with attempt(session):
-                identity_service.register_citizen(session, data, now=now)
+                identity_service.register_citizen(session, data, now=now, phone_verified=True)
                 phone_codes.consume(session, code_id, now=now)
         except HallError as exc:
             found = exc.detail if isinstance(exc.detail, list) else []
