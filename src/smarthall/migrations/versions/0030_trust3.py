@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030_trust3"
-down_revision: str | Sequence[str] | None = "0030_workflow"
+down_revision: str | Sequence[str] | None = "0030_partitions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
