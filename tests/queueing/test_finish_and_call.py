@@ -4,6 +4,7 @@ and real parallel windows."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -135,6 +136,74 @@ def test_parallel_windows_with_the_one_act_call_every_ticket_once(live_server):
     assert set(everything) == ids
     assert sorted(t for _, done in results for t in done) == sorted(everything)  # each call finished, once
     assert sum(1 for calls, _ in results if calls) >= 2  # the windows really competed
+    with httpx.Client(base_url=live_server, timeout=60) as c:
+        manager = auth(c, "hallmanager1")
+        assert {c.get(f"/api/v1/tickets/{tid}", headers=manager).json()["status"] for tid in ids} == {"finished"}
+
+
+def test_one_act_and_two_requests_mixed_while_the_kiosk_issues(live_server, env):
+    """Windows that finish-and-call-next in one act and windows that call-next then finish, in parallel, while the
+    kiosk keeps issuing: every ticket is called once and finished once, none is lost."""
+    env.db.limiter.limits["queueing.kiosk_ticket"] = (10_000, 60)  # one kiosk issuing a burst: its limit raised
+    items = ["GA-001", "SC-001", "RS-001"]
+    ids: set[int] = set()
+
+    def kiosk(k: int) -> None:
+        with httpx.Client(base_url=live_server, timeout=60) as c:
+            for i in range(20):
+                body = {"hall_code": HALL, "item_code": items[(i + k) % 3]}
+                r = c.post("/api/v1/tickets", json=body, headers=KIOSK)
+                assert r.status_code == 201, r.text
+                ids.add(r.json()["id"])
+
+    windows = {"clerk1": W01, "clerk2": W02, "clerk3": "H-690102-W03", "clerk7": "H-690102-W12"}
+    one_act = {"clerk1", "clerk3"}  # the other two use two requests per ticket
+    tokens = {user: _login(live_server, user) for user in windows}
+    kiosks_done: list[bool] = []
+
+    def window(user: str) -> tuple[list[int], list[int]]:
+        called: list[int] = []
+        finished: list[int] = []
+        headers, code = tokens[user], windows[user]
+        with httpx.Client(base_url=live_server, timeout=60) as c:
+            assert c.post(f"/api/v1/windows/{code}/sign-in", headers=headers).status_code == 200
+            current: int | None = None
+            idle_after_kiosks = 0
+            while idle_after_kiosks < 2:
+                if current is None:
+                    r = c.post(f"/api/v1/windows/{code}/call-next", headers=headers)
+                    if r.status_code == 204:
+                        idle_after_kiosks += 1 if kiosks_done else 0
+                        time.sleep(0.05)  # nobody waits yet: the kiosks are still issuing
+                        continue
+                    assert r.status_code == 200, r.text
+                    current = r.json()["id"]
+                    called.append(current)
+                elif user in one_act:
+                    r = c.post(f"/api/v1/tickets/{current}/finish-and-call-next", headers=headers)
+                    assert r.status_code == 200, r.text
+                    finished.append(r.json()["finished"]["id"])
+                    current = (r.json()["called"] or {}).get("id")
+                    if current is not None:
+                        called.append(current)
+                else:
+                    r = c.post(f"/api/v1/tickets/{current}/finish", headers=headers)
+                    assert r.status_code == 200, r.text
+                    finished.append(r.json()["id"])
+                    current = None
+        return called, finished
+
+    with ThreadPoolExecutor(max_workers=len(windows) + 2) as pool:
+        served = [pool.submit(window, user) for user in windows]
+        for f in [pool.submit(kiosk, k) for k in range(2)]:
+            f.result()
+        kiosks_done.append(True)
+        results = [f.result() for f in served]
+    everything = [tid for calls, _ in results for tid in calls]
+    assert len(everything) == len(set(everything)), "a ticket was called twice"
+    assert set(everything) == ids and len(ids) == 40  # none lost
+    assert sorted(t for _, done in results for t in done) == sorted(everything)  # each call finished, once
+    assert all(calls for calls, _ in results)  # every window took part, both kinds
     with httpx.Client(base_url=live_server, timeout=60) as c:
         manager = auth(c, "hallmanager1")
         assert {c.get(f"/api/v1/tickets/{tid}", headers=manager).json()["status"] for tid in ids} == {"finished"}

@@ -72,6 +72,10 @@ class ChainWriter:
                 _ADD_ONE_AND_MOVE_HEAD, {"s": seq, "h": last_hash, **{f"e_{c}": v for c, v in rows[0].items()}}
             )
             return
+        if one_statement and len(rows) <= 32:  # several events (a window's finish-and-call-next): one multi-row VALUES, same statement
+            added = insert(_EVENTS).values([{c: row[c] for c in EVENT_COLUMNS} for row in rows]).cte("added")
+            self.session.execute(_MOVE_HEAD.add_cte(added), {"s": seq, "h": last_hash})
+            return
         self.session.execute(_ADD_EVENTS, list(rows))
         self.session.execute(_MOVE_HEAD, {"s": seq, "h": last_hash})
 

@@ -1,7 +1,7 @@
 """Live fan-out of small JSON messages to SSE subscribers (display boards, window pads, citizens' phones).
 
-``publish`` is synchronous and thread-safe: it is called from after-commit hooks that run in the worker thread of a
-request, so a board never shows a rolled-back call. ``subscribe`` is an async iterator used by SSE endpoints; its
+``publish`` is synchronous, thread-safe and never waits for the network: it is called from after-commit hooks that
+run in the worker thread of a request, so a board never shows a rolled-back call. ``subscribe`` is an async iterator used by SSE endpoints; its
 first item is ``{"type": "subscribed"}``, sent once the subscription is live, so a client told "ready" misses
 nothing after it.
 
@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
 _QUEUE_LIMIT = 256
+_OUTBOX_LIMIT = 10_000  # messages waiting for Redis in one process
 # The first item of every subscription: from here on, nothing published to the channel is missed.
 SUBSCRIBED: dict[str, Any] = {"type": "subscribed"}
 
@@ -84,6 +85,10 @@ def _offer(queue: asyncio.Queue[dict[str, Any]], message: dict[str, Any]) -> Non
 
 
 class RedisBroadcaster:
+    """Redis pub/sub. ``publish`` only hands the message to this process's publisher thread, which sends what has
+    gathered in one pipeline (one round trip however many requests published meanwhile), in order: a request's
+    after-commit hook no longer waits for Redis before its answer leaves."""
+
     def __init__(self, url: str) -> None:
         import redis
 
@@ -91,12 +96,44 @@ class RedisBroadcaster:
         # Pub/sub ignores the database number; the prefix keeps deployments sharing one Redis apart.
         self.prefix = f"smarthall{urlparse(url).path or '/0'}:"
         self._sync = redis.Redis.from_url(url)
+        self._outbox: list[tuple[str, str]] = []
+        self._cond = threading.Condition()
+        self._sending = False
+        self._thread: threading.Thread | None = None
 
     def publish(self, channel: str, message: dict[str, Any]) -> None:
-        try:
-            self._sync.publish(self.prefix + channel, json.dumps(message, ensure_ascii=False))
-        except Exception:  # a board missing one update must not fail the committed request
-            log.exception("redis publish to %s failed", channel)
+        payload = json.dumps(message, ensure_ascii=False)
+        with self._cond:
+            if len(self._outbox) >= _OUTBOX_LIMIT:  # Redis is away: a board misses the oldest update, not the hall
+                del self._outbox[0]
+            self._outbox.append((self.prefix + channel, payload))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._send_loop, name="broadcast-redis", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()  # the sender (a ``flush`` may be waiting on the same condition)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything published so far has been sent (or failed); whether it was, within ``timeout``."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._outbox and not self._sending, timeout)
+
+    def _send_loop(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._outbox))
+                batch, self._outbox = self._outbox, []
+                self._sending = True
+            try:
+                pipe = self._sync.pipeline(transaction=False)
+                for channel, payload in batch:
+                    pipe.publish(channel, payload)
+                pipe.execute()
+            except Exception:  # a board missing an update must not fail anything: it re-reads on the next one
+                log.exception("redis publish of %d messages failed", len(batch))
+            finally:
+                with self._cond:
+                    self._sending = False
+                    self._cond.notify_all()
 
     async def subscribe(self, channel: str) -> AsyncIterator[dict[str, Any]]:
         import redis.asyncio as aioredis
@@ -117,6 +154,7 @@ class RedisBroadcaster:
             await client.aclose()  # type: ignore[attr-defined]
 
     def close(self) -> None:
+        self.flush(timeout=2.0)
         self._sync.close()
 
 

@@ -52,6 +52,8 @@ class Store(Protocol):
 
     def get(self, key: str) -> dict[str, str]: ...
 
+    def get_many(self, *keys: str) -> list[dict[str, str]]: ...
+
     def put(self, key: str, values: dict[str, str], ttl: int) -> None: ...
 
     def delete(self, key: str) -> None: ...
@@ -86,6 +88,9 @@ class MemoryStore:
         with self._lock:
             exp, value = self._data.get(key, (0.0, None))
             return dict(value) if value is not None and exp >= time.monotonic() else {}
+
+    def get_many(self, *keys: str) -> list[dict[str, str]]:
+        return [self.get(key) for key in keys]
 
     def put(self, key: str, values: dict[str, str], ttl: int) -> None:
         with self._lock:
@@ -132,6 +137,19 @@ class RedisStore:
         except redis.RedisError as exc:
             return self._failed(exc).get(key)
         return {k.decode(): v.decode() for k, v in raw.items()}
+
+    def get_many(self, *keys: str) -> list[dict[str, str]]:
+        """Several records in one round trip (a pipeline without MULTI: reads need no transaction)."""
+        import redis
+
+        try:
+            pipe = self._client.pipeline(transaction=False)
+            for key in keys:
+                pipe.hgetall(PREFIX + key)
+            raws = pipe.execute()
+        except redis.RedisError as exc:
+            return self._failed(exc).get_many(*keys)
+        return [{k.decode(): v.decode() for k, v in raw.items()} for raw in raws]
 
     def put(self, key: str, values: dict[str, str], ttl: int) -> None:
         import redis

@@ -33,10 +33,9 @@ def is_live(store: Store, payload: dict[str, Any], now: float) -> bool:
     if not isinstance(sid, str):
         return False  # tokens without a session id predate revocation and are not accepted
     issued = float(payload.get("ts", payload.get("iat", 0)))
-    changed = store.get(f"pwd:{payload.get('sub')}")
+    changed, record = store.get_many(f"pwd:{payload.get('sub')}", f"sess:{sid}")  # one round trip to Redis
     if changed and (issued < float(changed["ts"]) or (issued == float(changed["ts"]) and sid != changed["keep"])):
         return False
-    record = store.get(f"sess:{sid}")
     if record.get("ended"):
         return False
     seen = float(record.get("seen", issued))

@@ -35,7 +35,7 @@ from smarthall.queueing.errors import (
 )
 from smarthall.queueing.facts import WindowFacts
 from smarthall.queueing.models import Ticket, WindowSession
-from smarthall.queueing.rows import TicketRow, WindowSessionRow
+from smarthall.queueing.rows import TicketAtWindow, TicketRow, WindowSessionRow
 from smarthall.queueing.schemas import WindowState
 from smarthall.queueing.service import announcement, publish, ticket_in_scope, ticket_read
 
@@ -133,6 +133,13 @@ def call_next(session: Session, actor: Actor, *, window_code: str, now: datetime
         raise WindowPaused()
     if ws.busy:
         raise WindowBusy()
+    return _call_next_at(session, actor, window, ws, now=now)
+
+
+def _call_next_at(
+    session: Session, actor: Actor, window: WindowFacts, ws: WindowSessionRow, *, now: datetime
+) -> TicketRow | None:
+    """Claim the next ticket at a window ``actor`` is signed in at, open and free (the checks are the caller's)."""
     rules = facts.rules(session, facts.hall_by_id(session, window.hall_id))
     day = service_day(now)
     limit = repo.CANDIDATES_PER_KIND
@@ -174,6 +181,11 @@ def call_number(session: Session, actor: Actor, *, window_code: str, number: str
 
 def _own_called_ticket(session: Session, actor: Actor, ticket_id: int) -> tuple[TicketRow, WindowFacts]:
     """The ticket ``actor`` is serving, read with its window's session in one statement."""
+    found, window = _own_called(session, actor, ticket_id)
+    return found.ticket, window
+
+
+def _own_called(session: Session, actor: Actor, ticket_id: int) -> tuple[TicketAtWindow, WindowFacts]:
     found = repo.ticket_at_window(session, ticket_id)
     if found is None:
         raise TicketNotFound(detail={"ticket_id": ticket_id})
@@ -188,7 +200,7 @@ def _own_called_ticket(session: Session, actor: Actor, ticket_id: int) -> tuple[
     _clerk_may_use(actor, window)
     if found.ws_staff_id != actor.id or found.ws_status in (None, "closed"):
         raise NotSignedIn(detail={"window_code": window.code})
-    return ticket, window
+    return found, window
 
 
 def _move(session: Session, actor: Actor, action: str, ticket: TicketRow, **values: Any) -> TicketRow:
@@ -284,6 +296,10 @@ def transfer(
 def finish(session: Session, actor: Actor, *, ticket_id: int, now: datetime) -> TicketRow:
     """Finish serving the ticket; the service is then a ``ticket.finished`` event (evaluation invites on it)."""
     ticket, window = _own_called_ticket(session, actor, ticket_id)
+    return _finish(session, actor, ticket, window, now=now)
+
+
+def _finish(session: Session, actor: Actor, ticket: TicketRow, window: WindowFacts, *, now: datetime) -> TicketRow:
     ticket = _move(session, actor, "queue.finish", ticket, status="finished", finished_at=now)
     # The service as finished (no contact data: whoever needs it later resolves the subject again).
     served = ServedSubject(
@@ -308,10 +324,13 @@ def finish_and_call_next(
 ) -> tuple[TicketRow, TicketRow | None]:
     """Finish the ticket being served and call the next one at its window, in the caller's one transaction: the
     same checks, conditional updates and events as ``finish`` then ``call_next`` (so no ticket is called twice and
-    nothing stands unless both do); the call is ``None`` when nobody the window may serve waits or it is paused."""
-    finished = finish(session, actor, ticket_id=ticket_id, now=now)
-    assert finished.window_code is not None  # finish() checked it
-    ws = repo.window_session(session, finished.window_code)
-    if ws is not None and ws.status == "paused":
+    nothing stands unless both do); the call is ``None`` when nobody the window may serve waits or it is paused.
+    The window's session is the one read with the ticket (one statement): the window serves nobody once the ticket
+    is finished, and only this clerk's own requests change its status or priority run."""
+    found, window = _own_called(session, actor, ticket_id)
+    finished = _finish(session, actor, found.ticket, window, now=now)
+    assert found.ws_id is not None and found.ws_status is not None  # _own_called checked it
+    if found.ws_status == "paused":
         return finished, None
-    return finished, call_next(session, actor, window_code=finished.window_code, now=now)
+    ws = WindowSessionRow(found.ws_id, found.ws_staff_id, found.ws_status, found.ws_priority_streak or 0, False)
+    return finished, _call_next_at(session, actor, window, ws, now=now)

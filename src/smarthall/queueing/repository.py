@@ -123,7 +123,7 @@ _WINDOW_SESSION_BUSY = select(
     exists().where(_T.c.window_code == _WS.c.window_code, status_is("called")).correlate(_WS).label("busy"),
 ).where(_WS.c.window_code == bindparam("window_code"))
 _TICKET_AT_WINDOW = (
-    select(*_TICKET_COLS, _WS.c.staff_id.label("ws_staff_id"), _WS.c.status.label("ws_status"))
+    select(*_TICKET_COLS, *(_WS.c[c].label(f"ws_{c}") for c in ("staff_id", "status", "id", "priority_streak")))
     .select_from(_T.outerjoin(_WS, _WS.c.window_code == _T.c.window_code))
     .where(_T.c.id == bindparam("id"))
 )
@@ -316,7 +316,7 @@ def ticket_at_window(session: Session, ticket_id: int) -> TicketAtWindow | None:
     row = session.execute(_TICKET_AT_WINDOW, {"id": ticket_id}).first()
     if row is None:
         return None
-    return TicketAtWindow(_ticket(row), row.ws_staff_id, row.ws_status)
+    return TicketAtWindow(_ticket(row), row.ws_staff_id, row.ws_status, row.ws_id, row.ws_priority_streak)
 
 
 def ticket_in_scope(session: Session, actor: Actor, ticket_id: int) -> TicketRow | None:

@@ -38,6 +38,8 @@ class TicketAtWindow(NamedTuple):
     ticket: TicketRow
     ws_staff_id: int | None
     ws_status: str | None
+    ws_id: int | None = None
+    ws_priority_streak: int | None = None
 
 
 class WindowSessionRow(NamedTuple):
