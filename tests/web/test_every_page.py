@@ -127,6 +127,7 @@ VISITS: dict[str, Visit] = {
     "/errands/of/case/{case_no}": Visit("clerk1", lambda m: f"/errands/of/case/{m.case_no}", fragment=True),
     "/me/data-lookups": Visit(CITIZEN, "/me/data-lookups"),
     "/me/subscriptions": Visit(CITIZEN, "/me/subscriptions"),
+    "/me/phone": Visit(CITIZEN, "/me/phone"),
     "/assist/proxy": Visit(CITIZEN, "/assist/proxy"),
     "/verify/{token}": Visit("anon", lambda m: f"/verify/{m.verify_token}"),
     "/evaluation/rate": Visit("anon", "/evaluation/rate?token=expired.link", status=403, note="a stale link's page"),

@@ -114,14 +114,7 @@ def me(actor: LoggedIn, session: DbSession) -> MeRead:
 def verify_my_phone(data: PhoneVerification, actor: LoggedIn, session: DbSession, now: Now) -> MeRead:
     """Prove the phone on the caller's own record with the SMS code ``POST /citizens/phone-codes`` sent to it (for
     accounts not verified at registration); wrong tries count like at registration."""
-    contact = service.citizen_contact(session, actor.id) if actor.kind == "citizen" and actor.id else None
-    if contact is None:
-        raise Forbidden(
-            "仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only"
-        )
-    code_id = phone_codes.check(session, contact.phone, data.phone_code, now=now)
-    phone_codes.consume(session, code_id, now=now)
-    service.verify_own_phone(session, actor, now=now)
+    service.verify_own_phone_by_code(session, actor, data.phone_code, now=now)
     return me(actor, session)
 
 

@@ -170,6 +170,7 @@ def citizen_home(request: Request, session: Session, actor: Actor, now: datetime
         "errands": errands(session, actor, now),
         "messages": messages,
         "name": _own_name(session, actor),
+        "phone_unverified": actor.id is not None and not identity_service.phone_verified(session, actor.id),
         **services(session, hall),
     }
     return render(request, "portal/home.html", context)
