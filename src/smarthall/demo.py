@@ -1,5 +1,6 @@
 """The demo province: the packaged catalog (a verbatim copy of ``shared/data/catalog.json``), staff logins with the
-demo password, a kiosk and a display in the first county hall, and one demo citizen."""
+demo password, a kiosk and a display in the first county hall, and one demo citizen with what the demo bundles
+need (``bundles.demo``)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def first_county_hall(session: Session) -> Hall:
 
 def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
     report: ImportReport = importer.import_catalog(session, demo_catalog_text())
-    staffing.provision(session, report.staff, password_hash=security.hash_password(password))
+    password_hash = security.hash_password(password)
+    staffing.provision(session, report.staff, password_hash=password_hash)
     hall = first_county_hall(session)
     identity_service.ensure_device(
         session,
@@ -104,7 +106,7 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
                 phone=DEMO_CITIZEN["phone"],
                 phone_index=blind_index(DEMO_CITIZEN["phone"], "phone"),
                 address=DEMO_CITIZEN["address"],
-                password_hash=security.hash_password(password),
+                password_hash=password_hash,
             )
         )
     session.flush()
@@ -113,5 +115,8 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
     cases_demo.seed(session)
     from smarthall.stations import demo as stations_demo
 
-    stations_demo.seed(session, password_hash=security.hash_password(password))
+    stations_demo.seed(session, password_hash=password_hash)
+    from smarthall.bundles import demo as bundles_demo
+
+    bundles_demo.seed(session, password_hash=password_hash, today=utcnow().date())
     return {"catalog": report.as_dict(), "hall": hall.code, "citizen_id_number": id_number}
