@@ -51,3 +51,31 @@ def test_the_demo_citizen_applies_for_each_demo_bundle_end_to_end(client: Any, e
     done = client.get(f"/api/v1/bundle-applications/{app['code']}", headers=citizen).json()
     assert done["status"] == "done", done
     assert done["granted"] == len(done["parts"]) == len(form["parts"])
+
+
+def test_a_bundle_application_carries_one_errand_code_shared_by_its_department_tasks(client: Any, env: Any) -> None:
+    citizen = li_ming(client)
+    body = filled(client, citizen, merged_form(client, citizen, "YJS-01"), env.clock.now().date())
+    app = client.post("/api/v1/bundle-applications", headers=citizen, json=body).json()
+    code = app["errand_code"]
+    assert code and code.startswith("YJ")
+    errand = client.get(f"/api/v1/errands/{code}", headers=citizen).json()
+    assert errand["item_name"] == "新生儿出生一件事" and errand["bundle_application"] == app["code"]
+    filed = [s["ref"] for s in errand["steps"] if s["step"] == "case"]
+    assert sorted(filed) == sorted(p["case_no"] for p in app["parts"])  # four departments, one errand
+    assert errand["steps"][0]["step"] == "bundle"
+    assert errand["steps"][0]["href"] == f"/bundles/applications/{app['code']}"
+    mine = client.get("/api/v1/errands", headers=citizen).json()
+    assert [e["code"] for e in mine].count(code) == 1
+    # Each part's case page links to the same errand.
+    for part in app["parts"]:
+        page = client.get(f"/errands/of/case/{part['case_no']}", headers=citizen)
+        assert code in page.text
+    # Approving parts one by one leaves the errand open until the last.
+    clerk = auth(client, "clerk1")
+    for part in app["parts"]:
+        assert act(client, clerk, part["case_no"], "accept").status_code == 200
+        r = act(client, auth(client, approver_of(part["department_code"])), part["case_no"], "approve")
+        assert r.status_code == 200, r.text
+    after = client.get(f"/api/v1/errands/{code}", headers=citizen).json()
+    assert sum(1 for s in after["steps"] if s["step"] == "result") == 4
