@@ -69,8 +69,11 @@ def wallet(today: date) -> list[dict[str, object]]:
         {
             "type_": "不动产权证书",
             "number": "江安(2019)云澜市不动产权第0012345号",
-            "fields": {"cert_no": "江安(2019)云澜市不动产权第0012345号", "location": "江安省云澜市澜湖区锦江花园3栋502室",
-                       "area": "89.5"},  # fmt: skip
+            "fields": {
+                "cert_no": "江安(2019)云澜市不动产权第0012345号",
+                "location": "江安省云澜市澜湖区锦江花园3栋502室",
+                "area": "89.5",
+            },
             "issued_on": date(2019, 8, 20),
         },
         {
