@@ -50,8 +50,13 @@ def wallet(today: date) -> list[dict[str, object]]:
         {
             "type_": "出生医学证明",
             "number": BIRTH_CERT_NO,
-            "fields": {"cert_no": BIRTH_CERT_NO, "birth_date": (today - timedelta(days=12)).isoformat(),
-                       "baby_name": "李小禾", "mother": "王芳", "father": "李明"},  # fmt: skip
+            "fields": {
+                "cert_no": BIRTH_CERT_NO,
+                "birth_date": (today - timedelta(days=12)).isoformat(),
+                "baby_name": "李小禾",
+                "mother": "王芳",
+                "father": "李明",
+            },  # fmt: skip
             "issued_on": today - timedelta(days=11),
         },
         {
