@@ -40,6 +40,7 @@ def _value(f: merge.MergedField) -> Any:
     return {"select": f.options[0] if f.options else "甲", "number": 3, "date": "2026-11-18"}.get(f.type, f"v-{f.name}")
 
 
+@settings(deadline=None)  # no timing in unit tests (the machine may be busy)
 @given(shared=shared, items=items, data=st.data())
 def test_a_field_asked_once_maps_to_every_item_that_needs_it(
     shared: list[merge.Field], items: list[tuple[str, list[merge.Field]]], data: st.DataObject
@@ -62,6 +63,7 @@ def test_a_field_asked_once_maps_to_every_item_that_needs_it(
         )
 
 
+@settings(deadline=None)  # no timing in unit tests (the machine may be busy)
 @given(items=items, renames=st.dictionaries(st.sampled_from(NAMES), st.just("alias"), max_size=1))
 def test_a_field_map_asks_an_items_field_under_the_shared_name(
     items: list[tuple[str, list[merge.Field]]], renames: dict[str, str]
@@ -81,6 +83,7 @@ materials = st.lists(
 )
 
 
+@settings(deadline=None)  # no timing in unit tests (the machine may be busy)
 @given(materials=materials)
 def test_a_material_needed_by_several_items_is_asked_once(materials: list[list[tuple[str | None, bool]]]) -> None:
     per_item = [
@@ -104,6 +107,7 @@ def test_a_material_needed_by_several_items_is_asked_once(materials: list[list[t
         assert sorted(e["material_code"] for e in split[code]) == sorted(m.code for m in ms)
 
 
+@settings(deadline=None)  # no timing in unit tests (the machine may be busy)
 @given(
     rule=st.sampled_from(merge.RULES),
     statuses=st.lists(
@@ -116,6 +120,7 @@ def test_the_combined_result_is_the_same_in_any_order(rule: str, statuses: list[
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None)  # no timing in unit tests (the machine may be busy)
 @given(bundle=st.sampled_from(BUNDLES))
 def test_each_department_task_has_its_own_approver_and_time_limit(client: Any, env: Any, bundle: str) -> None:
     citizen = li_ming(client)
