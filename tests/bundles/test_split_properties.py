@@ -120,7 +120,6 @@ def test_the_combined_result_is_the_same_in_any_order(rule: str, statuses: list[
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@settings(deadline=None)  # no timing in unit tests (the machine may be busy)
 @given(bundle=st.sampled_from(BUNDLES))
 def test_each_department_task_has_its_own_approver_and_time_limit(client: Any, env: Any, bundle: str) -> None:
     citizen = li_ming(client)
