@@ -124,7 +124,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     migrate.upgrade(url)
     database = Database(url)
     with database.unit_of_work() as session:
-        seed_demo(session, password=DEMO_PASSWORD)
+        seed_demo(session, password=DEMO_PASSWORD, today=DEFAULT_NOW.date())
     snapshot = take_snapshot(database.engine)
     database.dispose()
     yield Seeded(backend, url, root, snapshot)

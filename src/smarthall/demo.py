@@ -1,8 +1,10 @@
 """The demo province: the packaged catalog (a verbatim copy of ``shared/data/catalog.json``), staff logins with the
-demo password, a kiosk and a display in the first county hall, and one demo citizen."""
+demo password, a kiosk and a display in the first county hall, and one demo citizen with what the demo bundles
+need (``bundles.demo``)."""
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from typing import Any
 
@@ -43,9 +45,12 @@ def first_county_hall(session: Session) -> Hall:
     return hall
 
 
-def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
+def seed_demo(session: Session, *, password: str, today: date | None = None) -> dict[str, Any]:
+    """Load the demo province; ``today`` (the wall clock's by default) dates what must look recent, such as the
+    newborn's birth certificate in the demo citizen's wallet (tests pass their frozen day)."""
     report: ImportReport = importer.import_catalog(session, demo_catalog_text())
-    staffing.provision(session, report.staff, password_hash=security.hash_password(password))
+    password_hash = security.hash_password(password)
+    staffing.provision(session, report.staff, password_hash=password_hash)
     hall = first_county_hall(session)
     identity_service.ensure_device(
         session,
@@ -104,7 +109,7 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
                 phone=DEMO_CITIZEN["phone"],
                 phone_index=blind_index(DEMO_CITIZEN["phone"], "phone"),
                 address=DEMO_CITIZEN["address"],
-                password_hash=security.hash_password(password),
+                password_hash=password_hash,
                 phone_verified_at=utcnow(),  # the demo account's number counts as proven (it is the demo's own)
             )
         )
@@ -114,5 +119,8 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
     cases_demo.seed(session)
     from smarthall.stations import demo as stations_demo
 
-    stations_demo.seed(session, password_hash=security.hash_password(password))
+    stations_demo.seed(session, password_hash=password_hash)
+    from smarthall.bundles import demo as bundles_demo
+
+    bundles_demo.seed(session, password_hash=password_hash, today=today or utcnow().date())
     return {"catalog": report.as_dict(), "hall": hall.code, "citizen_id_number": id_number}

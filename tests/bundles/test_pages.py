@@ -121,3 +121,28 @@ def test_another_citizen_and_another_hall_are_refused_and_the_coordinator_sees_t
     assert_in_words(page.text, "/bundles/coordination", lang="zh")
     assert clerk.get(location).status_code == 200
     assert TestClient(env.app, base_url="http://testserver").get(location, follow_redirects=False).status_code == 303
+
+
+def test_my_bundles_lists_the_citizens_applications_with_their_one_errand(env: Any, client: Any) -> None:
+    browser = _browser(env, DEMO_CITIZEN_ID)
+    empty = browser.get("/bundles/mine")
+    assert empty.status_code == 200 and 'data-testid="none"' in empty.text
+    assert "/bundles/mine" in browser.get("/").text  # linked from the portal
+    assert "/bundles/mine" in browser.get("/errands").text  # and from "my errands"
+    browser, location = _apply(env, client)
+    code = location.rsplit("/", 1)[1]
+    page = browser.get("/bundles/mine")
+    assert page.status_code == 200
+    assert f'data-code="{code}"' in page.text and "新生儿出生一件事" in page.text
+    assert_in_words(page.text, "/bundles/mine", lang="zh")
+    status = browser.get(location).text
+    errand = status.split('href="/errands/', 1)[1].split('"', 1)[0]
+    assert f"/errands/{errand}" in page.text  # one errand code for the bundle, on both pages
+    thread = browser.get(f"/errands/{errand}")
+    assert thread.status_code == 200 and location in thread.text
+    assert thread.text.count('data-step="case"') == 4  # the four department tasks in one thread
+    # Another citizen sees only their own applications (none); staff are sent to the coordinator's view.
+    _, stranger = register_citizen(client)
+    assert client.get("/api/v1/bundle-applications", headers=stranger).json() == []
+    staff = _browser(env, "clerk1").get("/bundles/mine", follow_redirects=False)
+    assert (staff.status_code, staff.headers["location"]) == (303, "/bundles/coordination")

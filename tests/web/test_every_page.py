@@ -205,6 +205,7 @@ VISITS: dict[str, Visit] = {
     "/bundles/{bundle_code}/apply": Visit(CITIZEN, _q("/bundles/YJS-01/apply", hall_code=HALL)),
     "/bundles/applications/{code}": Visit(CITIZEN, lambda m: f"/bundles/applications/{m.extra['bundle']}"),
     "/bundles/coordination": Visit("clerk1", "/bundles/coordination"),
+    "/bundles/mine": Visit(CITIZEN, "/bundles/mine"),
 }
 
 

@@ -72,7 +72,8 @@ class ChainWriter:
                 _ADD_ONE_AND_MOVE_HEAD, {"s": seq, "h": last_hash, **{f"e_{c}": v for c, v in rows[0].items()}}
             )
             return
-        if one_statement and len(rows) <= 32:  # several events (a window's finish-and-call-next): one multi-row VALUES, same statement
+        # several events (a window's finish-and-call-next): one multi-row VALUES, in the same statement
+        if one_statement and len(rows) <= 32:
             added = insert(_EVENTS).values([{c: row[c] for c in EVENT_COLUMNS} for row in rows]).cte("added")
             self.session.execute(_MOVE_HEAD.add_cte(added), {"s": seq, "h": last_hash})
             return

@@ -54,6 +54,7 @@ class Clash:
     reason: str  # "type" | "options"
     expected: str
     found: str
+    defined_by: str = ""  # the item whose field defines the merged one ("": the bundle's shared field)
 
 
 def merge_form(
@@ -64,6 +65,7 @@ def merge_form(
     """(the merged fields in asking order: shared fields first, then the items' in item order; the clashes)."""
     field_map = field_map or {}
     defining: dict[str, Field] = {}
+    defined_by: dict[str, str] = {}
     targets: dict[str, list[tuple[Target, Field]]] = {}
     order: list[str] = []
     for f in shared:
@@ -77,6 +79,7 @@ def merge_form(
             name = mapping.get(f.name, f.name)
             if name not in defining:
                 defining[name] = Field(name, f.label, f.type, f.required, f.options, f.prefill_from)
+                defined_by[name] = f"{item_code}.{f.name}"
                 targets[name] = []
                 order.append(name)
             targets[name].append((Target(item_code, f.name), f))
@@ -89,14 +92,17 @@ def merge_form(
         for target, f in targets[name]:
             required = required or f.required
             if f.type != base.type:
-                clashes.append(Clash(name, target.item_code, target.name, "type", base.type, f.type))
+                clashes.append(
+                    Clash(name, target.item_code, target.name, "type", base.type, f.type, defined_by.get(name, ""))
+                )
                 continue
             if options is not None and f.options is not None:
                 kept = tuple(o for o in options if o in f.options)
                 if not kept:
                     clashes.append(
-                        Clash(name, target.item_code, target.name, "options", "|".join(options), "|".join(f.options))
-                    )
+                        Clash(name, target.item_code, target.name, "options", "|".join(options), "|".join(f.options),
+                              defined_by.get(name, ""))
+                    )  # fmt: skip
                     continue
                 options = kept
             elif options is None and f.options is not None:

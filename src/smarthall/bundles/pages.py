@@ -1,6 +1,7 @@
 """Bundle pages (高效办成一件事): the citizen's one merged form (each field once, noting the items it serves; the
 materials once) → one submission → the application's status page (each part's item, department, state in words and
-deadline; the combined result when done), and the hall coordinator's side-by-side view.
+deadline; the combined result when done), the citizen's list of their applications, and the hall coordinator's
+side-by-side view.
 
 Every page is a sync endpoint of ``UnitOfWorkRoute``; a refused submission is shown on the form page through
 ``RenderAfterRollback`` (every case already filed and every file stored in the try is rolled back: nothing created).
@@ -121,6 +122,19 @@ def application_page(code: Code, request: Request, session: DbSession, actor: Cu
         return error_page(request, exc)
     view = service.application_view(session, actor, application, now=now)
     return render(request, "bundles/status.html", {"app": view})
+
+
+@router.get("/bundles/mine")
+def my_bundles(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """The citizen's own bundle applications, newest first, each with its parts' progress and its errand."""
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    if actor.kind != "citizen":
+        return RedirectResponse("/bundles/coordination", status_code=303)
+    rows = service.list_applications(session, actor, limit=100)
+    views = [service.application_view(session, actor, a, now=now) for a in rows]
+    return render(request, "bundles/mine.html", {"apps": views})
 
 
 @router.get("/bundles/coordination")

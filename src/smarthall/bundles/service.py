@@ -40,6 +40,7 @@ from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import service_day
 from smarthall.core.i18n import translate
 from smarthall.core.tenancy import Actor
+from smarthall.errands import service as errand_service
 from smarthall.licences.service import DocumentDesk
 from smarthall.notify import service as notify_service
 from smarthall.org import service as org_service
@@ -225,20 +226,28 @@ def submit(
     per_item = merge.split_materials(materials, given)
     origin = merge.item_field_origin(fields)
     material_keys = {(t.item_code, t.name): m.key for m in materials for t in m.targets}
+    repo = ApplicationRepository(session)
+    code = _new_code(now)
+    while repo.exists(code):
+        code = _new_code(now)
+    # One errand code (一件一码) for the whole bundle: every department task joins it.
+    errand_code = errand_service.open_for_bundle(
+        session, hall_id=hall.id, bundle_code=bundle.code, citizen_id=int(actor.id or 0), application_code=code,
+        now=now,
+    )  # fmt: skip
     filed: list[tuple[Any, Any]] = []
     for item in items:
         mats = [MaterialIn(**m) for m in per_item.get(item.code, [])]
-        case_data = CaseCreate(item_code=item.code, hall_code=hall.code, form=forms.get(item.code, {}), materials=mats)
+        case_data = CaseCreate(
+            item_code=item.code, hall_code=hall.code, form=forms.get(item.code, {}), materials=mats,
+            errand_code=errand_code,
+        )  # fmt: skip
         try:
             filed.append((item, case_service.submit(session, actor, data=case_data, desk=desk, now=now).case))
         except FormInvalid as exc:  # keep going: the citizen sees every item's faults at once
             faults += _mapped_faults(exc, item, origin, material_keys, mats)
     if faults:
         raise BundleFormInvalid(detail={"faults": faults})  # the unit of work rolls back the cases filed above
-    repo = ApplicationRepository(session)
-    code = _new_code(now)
-    while repo.exists(code):
-        code = _new_code(now)
     rule = bundle.on_refusal or merge.DEFAULT_RULE
     application = BundleApplication(
         code=code,
@@ -383,6 +392,7 @@ def application_view(
     statuses = [p["status"] for p in parts]
     return {
         "code": application.code,
+        "errand_code": errand_service.errand_of(session, "bundle", application.code),
         "bundle_code": application.bundle_code,
         "bundle_name": application.bundle_name,
         "hall_code": application.hall_code,

@@ -461,7 +461,7 @@ def _bundle_form_faults(bundle: BundleIn, items: dict[str, ItemIn], base: tuple[
             (
                 (*base, "shared_form_fields", c.field),
                 f"field {c.field!r} is asked once for several items but {c.item_code}.{c.item_field} has "
-                f"{c.reason} {c.found!r} where the bundle has {c.expected!r}",
+                f"{c.reason} {c.found!r} where {c.defined_by or 'the bundle'} has {c.expected!r}",
             )
         )
     return faults

@@ -1,9 +1,9 @@
 """Live fan-out of small JSON messages to SSE subscribers (display boards, window pads, citizens' phones).
 
 ``publish`` is synchronous, thread-safe and never waits for the network: it is called from after-commit hooks that
-run in the worker thread of a request, so a board never shows a rolled-back call. ``subscribe`` is an async iterator used by SSE endpoints; its
-first item is ``{"type": "subscribed"}``, sent once the subscription is live, so a client told "ready" misses
-nothing after it.
+run in the worker thread of a request, so a board never shows a rolled-back call. ``subscribe`` is an async iterator
+used by SSE endpoints; its first item is ``{"type": "subscribed"}``, sent once the subscription is live, so a client
+told "ready" misses nothing after it.
 
 The broadcaster of an app is found from its database (``of(database)``: the settings it was wired with), never from
 a process-wide global.

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 
 class ErrandStep(BaseModel):
-    step: str  # booking, ticket, called, served, case, accepted, supplement, result, delivery, archive, rating
+    step: str  # booking, ticket, called, served, bundle, case, accepted, supplement, result, delivery, archive, rating
     at: datetime
     ref: str
     href: str | None
@@ -26,6 +26,7 @@ class ErrandRead(BaseModel):
     closed_at: datetime | None
     case_no: str | None
     case_status: str | None
+    bundle_application: str | None = None  # a bundle's errand: the application code (its parts are its cases)
     steps: list[ErrandStep]
 
 
@@ -37,6 +38,7 @@ class ErrandSummary(BaseModel):
     opened_at: datetime
     case_no: str | None
     case_status: str | None
+    bundle_application: str | None = None
     kinds: list[str]
 
 

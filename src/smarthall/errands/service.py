@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.cases import service as case_service
 from smarthall.catalog import service as catalog_service
+from smarthall.catalog.errors import ItemNotFound
 from smarthall.core.clock import service_day
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.errands.errors import ErrandNotFound, ErrandNotYours, RoleCannotReadErrands, TicketAtAnotherWindow
@@ -142,7 +143,7 @@ def on_case_submitted(session: Session, payload: dict[str, Any]) -> None:
             named is None
             or not same_person
             or named.hall_id != payload["hall_id"]
-            or named.item_code != payload["item_code"]
+            or not _covers(session, named, str(payload["item_code"]))
             or named.status != "open"
         ):
             raise ErrandNotYours(detail={"errand_code": code})
@@ -156,7 +157,37 @@ def on_archive_built(session: Session, payload: dict[str, Any]) -> None:
     repo = ErrandRepository(session)
     if repo.link_of("archive", str(payload["case_no"])) is None:
         repo.add_link(errand, kind="archive", ref=str(payload["case_no"]), at=payload["at"], detail={})
-    errand.status, errand.closed_at = "archived", payload["at"]
+    cases = {link.ref for link in errand.links if link.kind == "case"}
+    archived = {link.ref for link in errand.links if link.kind == "archive"} | {str(payload["case_no"])}
+    if cases <= archived:  # a bundle's errand closes with the archive of its last part
+        errand.status, errand.closed_at = "archived", payload["at"]
+
+
+# --- a bundle's errand ------------------------------------------------------------------------------------------
+
+
+def _bundle(session: Session, code: str) -> Any:
+    return next((b for b in catalog_service.list_bundles(session) if b.code == code), None)
+
+
+def _covers(session: Session, errand: Errand, item_code: str) -> bool:
+    """Whether a case of ``item_code`` may join ``errand``: its own item, or an item of the bundle it was opened for."""
+    if errand.item_code == item_code:
+        return True
+    if not any(link.kind == "bundle" for link in errand.links):
+        return False
+    bundle = _bundle(session, errand.item_code)
+    return bundle is not None and item_code in bundle.item_codes
+
+
+def open_for_bundle(
+    session: Session, *, hall_id: int, bundle_code: str, citizen_id: int, application_code: str, now: datetime
+) -> str:
+    """One errand for a bundle application (一件一码): every department task of the bundle names it (each part's
+    case joins it through ``on_case_submitted``). Returns its code."""
+    errand = _open(session, hall_id=hall_id, item_code=bundle_code, citizen_id=citizen_id, subject_index=None, now=now)
+    ErrandRepository(session).add_link(errand, kind="bundle", ref=application_code, at=now, detail={})
+    return errand.code
 
 
 def on_rating_created(session: Session, payload: dict[str, Any]) -> None:
@@ -222,6 +253,9 @@ def timeline(session: Session, actor: Actor, errand: Errand) -> list[dict[str, A
                 if step is not None:
                     steps.append({"step": step, "at": event["at"], "ref": link.ref, "href": f"/cases/{link.ref}",
                                   "detail": {"status": event["to_status"]}})  # fmt: skip
+        elif link.kind == "bundle":
+            steps.append({"step": "bundle", "at": link.at, "ref": link.ref, "href": f"/bundles/applications/{link.ref}",
+                          "detail": {}})  # fmt: skip
         elif link.kind == "archive":
             steps.append({"step": "archive", "at": link.at, "ref": link.ref,
                           "href": f"/archive/{link.ref}" if staff else None, "detail": {}})  # fmt: skip
@@ -242,8 +276,9 @@ def errand_read(session: Session, actor: Actor, errand: Errand) -> dict[str, Any
         "status": errand.status,
         "opened_at": errand.opened_at,
         "closed_at": errand.closed_at,
-        "case_no": case_no,
+        "case_no": None if _bundle_ref(errand) else case_no,
         "case_status": case_status,
+        "bundle_application": _bundle_ref(errand),
         "steps": timeline(session, actor, errand),
     }
 
@@ -255,7 +290,18 @@ def my_errands(session: Session, actor: Actor) -> list[Errand]:
 
 
 def _item_name(session: Session, item_code: str) -> str:
-    return catalog_service.item_facts(session, item_code).name
+    """The item's name; a bundle's errand: the bundle's."""
+    try:
+        return catalog_service.item_facts(session, item_code).name
+    except ItemNotFound:
+        bundle = _bundle(session, item_code)
+        if bundle is None:
+            raise
+        return str(bundle.name)
+
+
+def _bundle_ref(errand: Errand) -> str | None:
+    return next((link.ref for link in errand.links if link.kind == "bundle"), None)
 
 
 def summary(session: Session, errand: Errand) -> dict[str, Any]:
@@ -268,6 +314,7 @@ def summary(session: Session, errand: Errand) -> dict[str, Any]:
         "opened_at": errand.opened_at,
         "case_no": case_no,
         "case_status": case_service.case_status(session, case_no) if case_no else None,
+        "bundle_application": _bundle_ref(errand),
         "kinds": sorted({link.kind for link in errand.links}),
     }
 
