@@ -180,6 +180,7 @@ VISITS: dict[str, Visit] = {
     ),
     "/kiosk/{hall_code}/self/help": Visit("kiosk", f"/kiosk/{HALL}/self/help"),
     "/board/{hall_code}": Visit("display", f"/board/{HALL}"),
+    "/board/{hall_code}/notice": Visit("hallmanager1", f"/board/{HALL}/notice"),
     "/board/{hall_code}/zones/{zone_code}": Visit("display", lambda m: f"/board/{HALL}/zones/{m.zone_code}"),
     "/evaluation/pad": Visit("pad", "/evaluation/pad"),
     "/pair": Visit("anon", "/pair"),
