@@ -3,6 +3,7 @@ demo password, a kiosk and a display in the first county hall, and one demo citi
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.catalog import importer
 from smarthall.catalog.importer import ImportReport
+from smarthall.core.clock import DemoClock
 from smarthall.core.crypto import blind_index
 from smarthall.core.models import utcnow
 from smarthall.core.tenancy import SYSTEM
@@ -115,3 +117,15 @@ def seed_demo(session: Session, *, password: str) -> dict[str, Any]:
 
     stations_demo.seed(session, password_hash=security.hash_password(password))
     return {"catalog": report.as_dict(), "hall": hall.code, "citizen_id_number": id_number}
+
+
+def demo_clock(session: Session, now: datetime) -> DemoClock | None:
+    """The demo clock for a demo started at ``now``: None while the demo hall issues tickets; outside its hours, a
+    clock that starts half an hour after the hall next opens (a morning under way) and runs on."""
+    from smarthall.queueing import facts as queue_facts
+
+    hall = queue_facts.hall(session, first_county_hall(session).code)
+    if queue_facts.is_open(session, hall, now):
+        return None
+    opens = queue_facts.next_opening(session, hall, now)
+    return None if opens is None else DemoClock(opens + timedelta(minutes=30))
