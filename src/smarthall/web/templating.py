@@ -37,7 +37,9 @@ def switch_lang_url(request: Request, lang: str) -> str:
 def _demo_time(request: Request) -> str:
     """The demo clock's time for the top bar (empty on the real clock)."""
     clock = getattr(request.app.state, "clock", None)
-    return format_local(clock.now(), "%m-%d %H:%M") if getattr(clock, "demo", False) else ""
+    if clock is None or not getattr(clock, "demo", False):
+        return ""
+    return format_local(clock.now(), "%m-%d %H:%M")
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
