@@ -4,7 +4,7 @@ need (``bundles.demo``)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.catalog import importer
 from smarthall.catalog.importer import ImportReport
+from smarthall.core.clock import DemoClock
 from smarthall.core.crypto import blind_index
 from smarthall.core.models import utcnow
 from smarthall.core.tenancy import SYSTEM
@@ -124,3 +125,15 @@ def seed_demo(session: Session, *, password: str, today: date | None = None) -> 
 
     bundles_demo.seed(session, password_hash=password_hash, today=today or utcnow().date())
     return {"catalog": report.as_dict(), "hall": hall.code, "citizen_id_number": id_number}
+
+
+def demo_clock(session: Session, now: datetime) -> DemoClock | None:
+    """The demo clock for a demo started at ``now``: None while the demo hall issues tickets; outside its hours, a
+    clock that starts half an hour after the hall next opens (a morning under way) and runs on."""
+    from smarthall.queueing import facts as queue_facts
+
+    hall = queue_facts.hall(session, first_county_hall(session).code)
+    if queue_facts.is_open(session, hall, now):
+        return None
+    opens = queue_facts.next_opening(session, hall, now)
+    return None if opens is None else DemoClock(opens + timedelta(minutes=30))

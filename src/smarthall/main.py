@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -243,6 +243,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def _clock(settings: Settings, db: Database) -> Clock:
+    """The real clock; in the dev demo started after hours, the demo clock (``demo.demo_clock``)."""
+    real = SystemClock()
+    if settings.environment != "dev" or not settings.demo_clock:
+        return real
+    from smarthall.demo import demo_clock
+
+    try:
+        with db.session(write=False) as session:
+            return demo_clock(session, real.now()) or real
+    except (HallError, SQLAlchemyError, RuntimeError):  # not migrated or seeded yet: the demo starts on the real clock
+        return real
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -266,7 +280,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         sqlite_synchronous=settings.sqlite_synchronous,
         registry=registry,
     )
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock or _clock(settings, app.state.db)
     app.state.db.limiter = build_limiter(settings.redis_url, settings.rate_limits)
     app.state.secret_key = secret
     app.state.signer = signer

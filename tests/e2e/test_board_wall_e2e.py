@@ -56,3 +56,41 @@ def test_the_wall_board_fits_1080p_and_drops_a_finished_ticket(live_server: str,
     finally:
         context.close()
         api.close()
+
+
+def test_a_notice_set_by_the_hall_manager_reaches_the_open_board(live_server: str, browser: Any) -> None:
+    """The board is open on the wall; the hall manager saves a notice on their page; the board shows it without a
+    reload (the ``update`` event), on one 1080p screen, large enough to read from 5 m."""
+    context = browser.new_context(
+        locale="zh-CN", extra_http_headers={"X-Device-Key": DISPLAY_KEY}, viewport={"width": 1920, "height": 1080}
+    )
+    manager = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    try:
+        board = context.new_page()
+        board.goto(f"{live_server}/board/{HALL}")
+        board.wait_for_selector("[data-testid=board-conn][data-state=live]", timeout=15000)
+        assert "请留意叫号" in board.inner_text("[data-testid=board-notice]")
+        desk = manager.new_page()
+        desk.goto(f"{live_server}/login?next=/board/{HALL}/notice")
+        desk.fill("input[name=username]", "hallmanager1")
+        desk.fill("input[name=password]", DEMO_PASSWORD)
+        desk.click("button[type=submit]")
+        desk.wait_for_selector("[data-testid=board-notice-form]")
+        desk.fill("[data-testid=notice-zh]", "今日15:00起社保业务系统维护,请到3号窗口办理")
+        desk.fill("[data-testid=notice-en]", "Social security moves to window 3 from 15:00")
+        desk.fill("[data-testid=notice-expires]", "2026-11-30T17:00")
+        desk.click("[data-testid=notice-save]")
+        assert "已保存" in desk.inner_text("[data-testid=notice-saved]")
+        assert "显示至 2026-11-30 17:00" in desk.inner_text("[data-testid=notice-current]")
+        screenshot(desk, "journeys3-board-notice-form")
+        board.wait_for_function(
+            "() => document.querySelector('[data-testid=board-notice]').textContent.includes('3号窗口')"
+        )
+        size = board.eval_on_selector("[data-testid=board-notice]", "el => parseFloat(getComputedStyle(el).fontSize)")
+        assert size >= 28, size
+        assert board.evaluate("document.documentElement.scrollHeight") <= 1080
+        assert board.locator("[data-testid=board-notice]").is_visible()
+        screenshot(board, "journeys3-board-notice-1080p")
+    finally:
+        manager.close()
+        context.close()

@@ -9,16 +9,22 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_axe_e2e import _violations
-from tests.web.test_every_page import CITIZEN, DISPLAY, HALL, KIOSK, PAD, VISITS, _morning
+from tests.web.test_every_page import CITIZEN, DISPLAY, HALL, KIOSK, PAD, VISITS, Morning, _morning
 
 pytestmark = pytest.mark.e2e
-DEVICES = {"kiosk": KIOSK, "display": DISPLAY, "pad": PAD}
+DEVICES = {"kiosk": KIOSK, "kiosk-done": KIOSK, "display": DISPLAY, "pad": PAD}
 
 
-def _context(browser: Any, base: str, who: str) -> Any:
+def _context(browser: Any, base: str, who: str, morning: Morning, viewport: dict[str, int] | None = None) -> Any:
+    """A browser context signed in as ``who`` (or carrying the device's key), at ``viewport`` (desktop by default)."""
     context = browser.new_context(
-        locale="zh-CN", viewport={"width": 1280, "height": 900}, extra_http_headers=DEVICES.get(who, {})
+        locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900}, extra_http_headers=DEVICES.get(who, {})
     )
+    if who == "kiosk-done":  # the kiosk whose visitor has just finished a self-service case
+        from smarthall.venue.kiosk_pages import VISIT_COOKIE
+
+        cookie = {"name": VISIT_COOKIE, "value": morning.extra["kiosk_visit"], "url": f"{base}/kiosk/"}
+        context.add_cookies([cookie])
     if who in DEVICES or who == "anon":
         if who == "kiosk":  # the self-service pages are for a visitor the kiosk has identified
             page = context.new_page()
@@ -49,7 +55,7 @@ def test_every_page_has_no_serious_violations(env, client, live_server: str, bro
         if visit.status != 200 or visit.fragment:
             continue
         if visit.who not in contexts:
-            contexts[visit.who] = _context(browser, live_server, visit.who)
+            contexts[visit.who] = _context(browser, live_server, visit.who, morning)
         page = contexts[visit.who].new_page()
         response = page.goto(live_server + visit.url(morning), wait_until="domcontentloaded")
         assert response is not None and response.status == 200, (route, response and response.status)

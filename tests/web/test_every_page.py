@@ -3,25 +3,29 @@ later without a visit here fails the first test. Each page is opened as the pers
 with a day of history and the records a citizen makes on a morning (a booking, a ticket, an instant-approval case
 with its licence and archive, a case with an uploaded material, a help request), in Chinese and in English, and
 must show no raw code: no status or enum value in the Chinese UI, no item/window code where a name belongs, no
-untranslated catalog key, no ``None``, no unrendered template braces."""
+untranslated catalog key, no ``None``, no unrendered template braces, no unfilled ``{name}`` placeholder; neither in
+the text nor in the words a page says in attributes (a field's placeholder, a title, an image's alt text, an
+aria-label)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from smarthall.core.i18n import catalog
 from smarthall.demo import DISPLAY_KEY, KIOSK_KEY, PAD_KEY
 from tests.cases.helpers import li_ming, sc003, submit_sc001
 from tests.factories import DEMO_CITIZEN_ID
 from tests.payments.test_payments import submit_ga001
 from tests.queueing.helpers import HALL, W01, issue, sign_in
-from tests.web.test_portal import ORIGIN, RAW_PATTERNS, assert_in_words, visible_text
+from tests.web.test_portal import ORIGIN, RAW_PATTERNS, RAW_WORDS, assert_in_words, visible_text
 
 CITIZEN = DEMO_CITIZEN_ID
 KIOSK = {"X-Device-Key": KIOSK_KEY}
@@ -31,6 +35,36 @@ PAD = {"X-Device-Key": PAD_KEY}
 # Leftovers a template can show by mistake, in either language.
 BROKEN = [re.compile(p) for p in (r"\{\{|\}\}|\{%|%\}", r"\bundefined\b", r"\bNaN\b", r"\[object ")]
 NONE = re.compile(r"(?<![A-Za-z])None(?![A-Za-z])")  # Python's None in a Chinese page (English pages say "None")
+# A message whose ``{name}`` placeholder was never filled in (``str.format`` not called, or called without it).
+UNFILLED = re.compile(r"\{[A-Za-z_][A-Za-z_0-9]*\}")
+# The words a page says in attributes: a field's hint, a tooltip, an image's text, a screen reader's label.
+SAID_IN = ("placeholder", "title", "alt", "aria-label")
+
+
+class _Attributes(HTMLParser):
+    """The words a page says in its attributes (``SAID_IN``), outside scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif not self._skip:
+            self.parts += [value for name, value in attrs if name in SAID_IN and value]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+
+def attribute_text(html: str) -> str:
+    parser = _Attributes()
+    parser.feed(html)
+    return " | ".join(" ".join(part.split()) for part in parser.parts)
+
 
 # A code shown on purpose, as a reference beside the words it stands for (an item's 事项编码 next to its name, a
 # device's serial next to its name), is marked up so: ``<span class="ref">GA-001</span>``. Only there may it stand.
@@ -149,10 +183,11 @@ VISITS: dict[str, Visit] = {
     "/kiosk/{hall_code}/self/items": Visit("kiosk", f"/kiosk/{HALL}/self/items"),
     "/kiosk/{hall_code}/self/form": Visit("kiosk", f"/kiosk/{HALL}/self/form?item=SC-003"),
     "/kiosk/{hall_code}/self/result": Visit(
-        "kiosk", f"/kiosk/{HALL}/self/result", status=303, note="without a submission: back to the items"
+        "kiosk-done", f"/kiosk/{HALL}/self/result", note="a visitor whose self-service case was approved at once"
     ),
     "/kiosk/{hall_code}/self/help": Visit("kiosk", f"/kiosk/{HALL}/self/help"),
     "/board/{hall_code}": Visit("display", f"/board/{HALL}"),
+    "/board/{hall_code}/notice": Visit("hallmanager1", f"/board/{HALL}/notice"),
     "/board/{hall_code}/zones/{zone_code}": Visit("display", lambda m: f"/board/{HALL}/zones/{m.zone_code}"),
     "/evaluation/pad": Visit("pad", "/evaluation/pad"),
     "/pair": Visit("anon", "/pair"),
@@ -290,6 +325,7 @@ def _morning(env: Any, client: Any) -> Morning:
     )
     assert assigned.status_code == 201, assigned.text
     m.extra["bundle"] = _bundle_application(env, client, citizen)
+    m.extra["kiosk_visit"] = _self_service_done(env, client, citizen)
     with env.session(write=False) as s:
         hall_id = s.execute(select(Hall.id).where(Hall.code == HALL)).scalar_one()
         m.errand_code = s.execute(select(Errand.code).order_by(Errand.id.desc())).scalars().first() or ""
@@ -312,11 +348,37 @@ def _bundle_application(env: Any, client: Any, citizen: dict[str, str]) -> str:
     return str(r.json()["code"])
 
 
-def _as(env: Any, who: str) -> Any:
+def _self_service_done(env: Any, client: Any, citizen: dict[str, str]) -> str:
+    """At the kiosk, the citizen identifies by card, cancels the business (SC-003, approved at once) with the
+    prefilled form and the licence they hold: the visit (its cookie) that the result page shows."""
     from fastapi.testclient import TestClient
 
-    devices = {"kiosk": KIOSK, "display": DISPLAY, "pad": PAD}
+    from smarthall.venue.kiosk_pages import VISIT_COOKIE
+    from tests.cases.helpers import prefilled
+
+    values, _ = prefilled(client, citizen, "SC-003")
+    with TestClient(env.app, base_url="http://testserver", headers={**KIOSK, **ORIGIN}) as kiosk:
+        assert kiosk.get(f"/kiosk/{HALL}/self").status_code == 200
+        read = kiosk.post(f"/kiosk/{HALL}/self/identify", data={"how": "card", "id_number": CITIZEN})
+        assert read.status_code == 200, read.text[-500:]
+        form = kiosk.get(f"/kiosk/{HALL}/self/form?item=SC-003")
+        fields = {f"f_{name}": str(value) for name, value in values.items()}
+        fields.setdefault("f_cancel_reason", "停止经营")
+        held = dict.fromkeys(re.findall(r'name="(use_licence_[A-Za-z0-9_-]+)"', form.text), "on")
+        done = kiosk.post(f"/kiosk/{HALL}/self/form", data={**fields, **held})
+        assert done.status_code == 200 and 'data-testid="result-instant"' in done.text, done.text[-800:]
+        return str(kiosk.cookies[VISIT_COOKIE])
+
+
+def _as(env: Any, who: str, m: Morning | None = None) -> Any:
+    from fastapi.testclient import TestClient
+
+    devices = {"kiosk": KIOSK, "kiosk-done": KIOSK, "display": DISPLAY, "pad": PAD}
     browser = TestClient(env.app, base_url="http://testserver", headers=devices.get(who, {}))
+    if who == "kiosk-done" and m is not None:
+        from smarthall.venue.kiosk_pages import VISIT_COOKIE
+
+        browser.cookies.set(VISIT_COOKIE, m.extra["kiosk_visit"], domain="testserver.local", path="/kiosk/")
     if who not in devices and who != "anon":
         r = browser.post("/login", data={"username": who, "password": "smarthall-demo", "next": "/"}, headers=ORIGIN)
         assert r.status_code in (200, 303), (who, r.status_code, r.text[:300])
@@ -330,7 +392,7 @@ def test_every_page_in_words(env, client):
     for route, visit in sorted(VISITS.items()):
         who = visit.who
         if who not in browsers:
-            browsers[who] = _as(env, who)
+            browsers[who] = _as(env, who, m)
             if who == "kiosk":  # the self-service pages are for a visitor the kiosk has identified
                 assert browsers[who].get(f"/kiosk/{HALL}/self").status_code == 200
                 read = browsers[who].post(
@@ -349,20 +411,8 @@ def test_every_page_in_words(env, client):
                 faults.append(f"{route} ({lang}): answered {page.headers.get('content-type')}, not a page")
                 continue
             html = EDITED.sub("", REF.sub("", page.text))
-            text = visible_text(html)
-            for pattern in BROKEN:
-                if pattern.search(text):
-                    faults.append(f"{route} ({lang}) shows {pattern.pattern!r}: …{_around(text, pattern)}…")
-            for pattern in RAW_PATTERNS:
-                if pattern.search(text):
-                    faults.append(f"{route} ({lang}) shows a code: …{_around(text, pattern)}…")
-            if lang == "zh":
-                if NONE.search(text):
-                    faults.append(f"{route} (zh) shows None: …{_around(text, NONE)}…")
-                for word in STAFF_RAW:
-                    raw = re.compile(rf"(?<![A-Za-z_./-]){word}(?![A-Za-z_./-])")
-                    if raw.search(text):
-                        faults.append(f"{route} (zh) shows {word!r}: …{_around(text, raw)}…")
+            faults += _faults(visible_text(html), f"{route} ({lang})", lang)
+            faults += _faults(attribute_text(html), f"{route} ({lang}, in attributes)", lang)
             try:
                 assert_in_words(html, route, lang=lang)
             except AssertionError as fault:
@@ -370,6 +420,27 @@ def test_every_page_in_words(env, client):
     for browser in browsers.values():
         browser.close()
     assert not faults, "\n".join(faults)
+
+
+def _faults(text: str, where: str, lang: str) -> list[str]:
+    """What is wrong with the words of one page: template leftovers, unfilled placeholders, codes, catalog keys, and
+    in the Chinese UI Python's None and raw state words."""
+    faults = [f"{where} shows {p.pattern!r}: …{_around(text, p)}…" for p in BROKEN if p.search(text)]
+    if UNFILLED.search(text):
+        faults.append(f"{where} shows an unfilled placeholder: …{_around(text, UNFILLED)}…")
+    faults += [f"{where} shows a code: …{_around(text, p)}…" for p in RAW_PATTERNS if p.search(text)]
+    keys = {k.split(".")[0] for k in catalog()}
+    untranslated = [k for k in re.findall(r"\b[a-z_]+(?:\.[a-z_0-9]+)+\b", text) if k.split(".")[0] in keys]
+    if untranslated:
+        faults.append(f"{where} shows catalog keys {untranslated[:5]}")
+    if lang == "zh":
+        if NONE.search(text):
+            faults.append(f"{where} shows None: …{_around(text, NONE)}…")
+        for word in STAFF_RAW + RAW_WORDS:
+            raw = re.compile(rf"(?<![A-Za-z_./-]){word}(?![A-Za-z_./-])")
+            if raw.search(text):
+                faults.append(f"{where} shows {word!r}: …{_around(text, raw)}…")
+    return faults
 
 
 def _around(text: str, pattern: re.Pattern[str]) -> str:

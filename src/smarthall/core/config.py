@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     dense_rerank: bool = False
 
     demo_password: str = Field(default="smarthall-demo", repr=False)
+    # In the dev environment (``make run``), a demo started outside the demo hall's opening hours runs on a demo clock
+    # from the hall's next working morning (``core.clock.DemoClock``, shown as 演示时间); false: the real clock.
+    demo_clock: bool = True
     timezone: str = "Asia/Shanghai"
     log_json: bool = True
     log_level: str = "INFO"

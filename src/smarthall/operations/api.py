@@ -57,7 +57,10 @@ def live_stream(hall_code: str, request: Request, session: DbSession, actor: Wat
             if message.get("type") == "subscribed":
                 yield {"event": "ready", "data": json.dumps({"hall_code": hall.code}), "retry": 3000}
                 continue
-            yield {"event": "change", "data": json.dumps({"type": message.get("type", "update")})}
+            change = {"type": message.get("type", "update")}
+            if change["type"] == "device_fault":  # which fault, and whether it opened or closed (no personal data)
+                change |= {k: message.get(k) for k in ("fault_id", "device_code", "kind", "status")}
+            yield {"event": "change", "data": json.dumps(change)}
 
     return EventSourceResponse(events(), ping=15)
 

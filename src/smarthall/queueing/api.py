@@ -15,10 +15,12 @@ from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
 from smarthall.core.errors import Forbidden, ServiceUnavailable, Unauthorized
 from smarthall.core.routing import UnitOfWorkRoute, hot_path
 from smarthall.core.tenancy import Actor
-from smarthall.queueing import calling, service, voice
+from smarthall.queueing import calling, notices, service, voice
 from smarthall.queueing.rows import TicketRow
 from smarthall.queueing.schemas import (
     Board,
+    BoardNoticeIn,
+    BoardNoticeRead,
     CallByNumber,
     FinishedAndCalled,
     TicketIssue,
@@ -219,6 +221,31 @@ def board_stream(hall_code: str, request: Request, session: DbSession, actor: Cu
             yield {"event": message.get("type", "update"), "data": json.dumps(message, ensure_ascii=False)}
 
     return EventSourceResponse(events(), ping=15)
+
+
+@router.get("/halls/{hall_code}/board-notice", response_model=BoardNoticeRead | None)
+def get_board_notice(hall_code: str, session: DbSession, actor: CurrentActor, now: Now) -> BoardNoticeRead | None:
+    """The notice the hall's boards show now (null: their standing notice)."""
+    board_reader(session, actor, hall_code)
+    notice = notices.active(session, service.hall_by_code(session, hall_code).id, now)
+    return BoardNoticeRead(**vars(notice)) if notice else None
+
+
+@router.put("/halls/{hall_code}/board-notice", response_model=BoardNoticeRead)
+def put_board_notice(
+    hall_code: str, data: BoardNoticeIn, session: DbSession, actor: CurrentActor, now: Now
+) -> BoardNoticeRead:
+    """A hall manager sets the boards' notice (Chinese required, English optional, an optional expiry)."""
+    notice = service.set_board_notice(
+        session, actor, hall_code, text_zh=data.text_zh, text_en=data.text_en, expires_at=data.expires_at, now=now
+    )
+    return BoardNoticeRead(**vars(notice))
+
+
+@router.delete("/halls/{hall_code}/board-notice", status_code=204)
+def delete_board_notice(hall_code: str, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    service.clear_board_notice(session, actor, hall_code, now=now)
+    return Response(status_code=204)
 
 
 @router.get("/tickets/{ticket_id}/voice.wav")

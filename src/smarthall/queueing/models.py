@@ -157,3 +157,16 @@ def status_is(value: str) -> ColumnElement[bool]:
     if value not in TICKET_STATUSES:
         raise ValueError(f"unknown ticket status {value!r}")
     return Ticket.__table__.c.status == literal_column(f"'{value}'")
+
+
+class BoardNotice(IdMixin, TimestampMixin, Base):
+    """The notice line a hall manager sets for the hall's boards (one per hall), in Chinese and English, shown until
+    it expires (never when ``expires_at`` is empty) or is cleared; the catalog's standing notice otherwise."""
+
+    __tablename__ = "queue_board_notice"
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), unique=True)
+    text_zh: Mapped[str] = mapped_column(String(200))
+    text_en: Mapped[str] = mapped_column(String(300), default="")
+    expires_at: Mapped[datetime | None] = mapped_column()
+    set_by: Mapped[str] = mapped_column(String(80))

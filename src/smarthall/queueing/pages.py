@@ -14,7 +14,7 @@ import segno
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from smarthall.core.clock import service_day
+from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
@@ -22,7 +22,7 @@ from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
-from smarthall.queueing import calling, facts, service
+from smarthall.queueing import calling, facts, notices, service
 from smarthall.queueing.schemas import TicketIssue
 from smarthall.venue import service as venue_service
 from smarthall.web.nav import Tile
@@ -294,7 +294,9 @@ _ACTS: dict[str, _Act] = {
 # ---------------------------------------------------------------------------------------------------- boards
 
 
-def _board_page(request: Request, session: DbSession, actor: Actor, hall_code: str, zone_code: str | None) -> Response:
+def _board_page(
+    request: Request, session: DbSession, actor: Actor, hall_code: str, zone_code: str | None, now: datetime
+) -> Response:
     request.state.actor = actor
     from smarthall.queueing.api import board_reader
 
@@ -305,19 +307,84 @@ def _board_page(request: Request, session: DbSession, actor: Actor, hall_code: s
         if actor.kind == "anonymous":
             return denied(request, actor)
         return error_page(request, exc)
-    return render(request, "queueing/board.html", {"hall": hall, "zone_code": zone_code})
+    notice = notices.active(session, hall.id, now)
+    return render(request, "queueing/board.html", {"hall": hall, "zone_code": zone_code, "notice": notice})
 
 
 @router.get("/board/{hall_code}")
-def board_page(hall_code: str, request: Request, session: DbSession, actor: CurrentActor) -> Response:
-    return _board_page(request, session, actor, hall_code, None)
+def board_page(hall_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    return _board_page(request, session, actor, hall_code, None, now)
 
 
 @router.get("/board/{hall_code}/zones/{zone_code}")
 def zone_board_page(
-    hall_code: str, zone_code: str, request: Request, session: DbSession, actor: CurrentActor
+    hall_code: str, zone_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now
 ) -> Response:
-    return _board_page(request, session, actor, hall_code, zone_code)
+    return _board_page(request, session, actor, hall_code, zone_code, now)
+
+
+def _notice_page(
+    request: Request, session: DbSession, actor: Actor, hall_code: str, now: datetime, **extra: Any
+) -> Response:
+    hall = facts.hall(session, hall_code)
+    notice = notices.active(session, hall.id, now)
+    return render(request, "queueing/board_notice.html", {"hall": hall, "notice": notice, **extra})
+
+
+@router.get("/board/{hall_code}/notice")
+def board_notice_page(hall_code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """The hall manager's form for the boards' notice line (Chinese, English, until when)."""
+    request.state.actor = actor
+    if not actor.has(notices.PERMISSION):
+        return denied(request, actor)
+    try:
+        hall = facts.hall(session, hall_code)
+        actor.ensure_hall(hall.id, hall.region_path)
+    except HallError as exc:
+        return error_page(request, exc)
+    return _notice_page(request, session, actor, hall_code, now, saved=request.query_params.get("saved", ""))
+
+
+@router.post("/board/{hall_code}/notice")
+def board_notice_save(
+    hall_code: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    text_zh: Annotated[str, Form(max_length=400)] = "",
+    text_en: Annotated[str, Form(max_length=400)] = "",
+    expires: Annotated[str, Form(max_length=20)] = "",
+    action: Annotated[str, Form(max_length=8)] = "save",
+) -> Response:
+    request.state.actor = actor
+    if not actor.has(notices.PERMISSION):
+        return denied(request, actor)
+    try:
+        with attempt(session):
+            if action == "clear":
+                service.clear_board_notice(session, actor, hall_code, now=now)
+            else:
+                until = _local_time(expires)
+                service.set_board_notice(
+                    session, actor, hall_code, text_zh=text_zh, text_en=text_en, expires_at=until, now=now
+                )
+    except HallError as exc:
+        values = {"text_zh": text_zh, "text_en": text_en, "expires": expires}
+        return _notice_page(request, session, actor, hall_code, now, error=exc, values=values)
+    return RedirectResponse(f"/board/{hall_code}/notice?saved={action}", status_code=303)
+
+
+def _local_time(value: str) -> datetime | None:
+    """A ``datetime-local`` field's value, read as Asia/Shanghai time (empty: no expiry)."""
+    if not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=SHANGHAI)
+    except ValueError as exc:
+        raise notices.NoticeInvalid(
+            "到期时间格式有误", "The expiry is not a date and time", detail={"field": "expires_at"}
+        ) from exc
 
 
 # -------------------------------------------------------------------------------------------- citizen pages

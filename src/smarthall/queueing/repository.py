@@ -544,9 +544,9 @@ _CONSOLE_LINE = (
     .where(_T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("waiting"))
     .group_by(_T.c.queue_code, _T.c.priority)
 )
-_CONSOLE_WINDOWS = select(
-    _WS.c.window_code, _WS.c.staff_id, _WS.c.status, _WS.c.signed_in_at, _WS.c.updated_at
-).where(_WS.c.hall_id == bindparam("hall_id"))
+_CONSOLE_WINDOWS = select(_WS.c.window_code, _WS.c.staff_id, _WS.c.status, _WS.c.signed_in_at, _WS.c.updated_at).where(
+    _WS.c.hall_id == bindparam("hall_id")
+)
 
 
 def console_line(session: Session, hall_id: int, day: date, long_since: datetime) -> list[Any]:
@@ -588,6 +588,8 @@ def set_status_if_unchanged(
             session, actor, f"queue.window.{status}", target_type="queue_window_session", target_id=row.id
         )
     return row is not None
+
+
 def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
     """Tickets per item in a hall since ``since`` (the kiosk puts the most taken items first)."""
     stmt = (

@@ -100,3 +100,18 @@ class Board(BaseModel):
     queues: list[BoardQueue]
     windows: list[BoardWindow]
     waiting_total: int
+    notice_zh: str | None = None  # the hall manager's notice in force (None: the boards' standing notice)
+    notice_en: str | None = None
+
+
+class BoardNoticeIn(BaseModel):
+    text_zh: str = Field(max_length=400)
+    text_en: str = Field(default="", max_length=400)
+    expires_at: datetime | None = None  # with its offset; none: until cleared
+
+
+class BoardNoticeRead(BaseModel):
+    text_zh: str
+    text_en: str
+    expires_at: datetime | None
+    set_by: str

@@ -39,7 +39,7 @@ from smarthall.core.subjects import ServedSubject
 from smarthall.core.tenancy import Actor
 from smarthall.core.validators import check_id_number, check_phone, normalize_id_number
 from smarthall.identity import service as identity_service
-from smarthall.queueing import facts, live, policy
+from smarthall.queueing import facts, live, notices, policy
 from smarthall.queueing import repository as repo
 from smarthall.queueing.errors import (
     HallClosed,
@@ -418,6 +418,7 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
         )
         for w in sorted(windows.values(), key=lambda w: w.number)
     ]
+    notice = notices.active(session, hall.id, now)
     return Board(
         hall_code=hall.code,
         hall_name=hall.name,
@@ -427,6 +428,8 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
         queues=queues,
         windows=board_windows,
         waiting_total=sum(q.waiting for q in queues),
+        notice_zh=notice.text_zh if notice else None,
+        notice_en=(notice.text_en or notice.text_zh) if notice else None,
     )
 
 
@@ -479,3 +482,22 @@ def served_subject(session: Session, ref: str) -> ServedSubject | None:
 def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
     """Tickets per item of a hall since ``since`` (the kiosks put the most taken items first)."""
     return facts.item_counts(session, hall_id, since)
+
+
+def set_board_notice(
+    session: Session, actor: Actor, hall_code: str, *, text_zh: str, text_en: str, expires_at: datetime | None,
+    now: datetime,
+) -> notices.Notice:  # fmt: skip
+    """Set the hall's board notice; the boards refresh on the ``update`` event sent once the change is committed."""
+    notice = notices.set_notice(
+        session, actor, hall_code, text_zh=text_zh, text_en=text_en, expires_at=expires_at, now=now
+    )
+    hall = facts.hall(session, hall_code)
+    publish(session, hall.id, hall.code, {"type": "update", "reason": "notice"}, now=now)
+    return notice
+
+
+def clear_board_notice(session: Session, actor: Actor, hall_code: str, *, now: datetime) -> None:
+    notices.clear(session, actor, hall_code, now=now)
+    hall = facts.hall(session, hall_code)
+    publish(session, hall.id, hall.code, {"type": "update", "reason": "notice"}, now=now)

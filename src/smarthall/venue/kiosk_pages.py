@@ -250,7 +250,7 @@ def result(hall_code: str, request: Request, session: DbSession, actor: CurrentA
     if case is None:
         return _go(hall_code, "/items")
     link = str(request.base_url).rstrip("/") + f"/cases/{case['case_no']}"
-    qr = segno.make(link, micro=False).svg_inline(scale=4)
+    qr = segno.make(link, micro=False).svg_inline(scale=7)  # ≈ 260 px: scanned from arm's length
     rated = request.query_params.get("rated") == "1"
     return _page(request, session, visit, "result", case=case, link=link, qr=qr, rated=rated)
 

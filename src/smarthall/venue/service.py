@@ -21,12 +21,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smarthall.catalog import service as catalog_service
+from smarthall.core import broadcast
 from smarthall.core.crypto import blind_index
+from smarthall.core.db import after_commit
 from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
 from smarthall.notify import service as notify_service
 from smarthall.org import service as org_service
+from smarthall.queueing import service as queueing_service
 from smarthall.rules import service as rules_service
 from smarthall.venue.errors import (  # noqa: F401  (NotADevice: also for the pages)
     DeviceExists,
@@ -293,6 +296,7 @@ def _raise(session: Session, device: Any, kind: str, severity: str, detail: str,
         )
     )
     repo.flush()
+    _tell_console(session, fault)
     for manager in identity_service.active_staff(session, hall_id=device.hall_id, roles=("hall_manager",)):
         notify_service.send(
             session,
@@ -372,7 +376,19 @@ def act_on_fault(session: Session, actor: Actor, fault_id: int, data: FaultActio
         fault.status, fault.closed_at = "closed", now
     if data.note:
         fault.note = data.note
+    _tell_console(session, fault)
     return fault
+
+
+def _tell_console(session: Session, fault: Fault) -> None:
+    """Push the fault (opened, assigned or closed) to the hall manager's live console over the hall's SSE channel,
+    once the change is committed; the console reads ``/live`` again (issue 13, live dispatch: device faults)."""
+    database = session.info["db"]
+    message = {
+        "type": "device_fault", "fault_id": fault.id, "device_code": fault.device_code, "kind": fault.kind,
+        "severity": fault.severity, "status": fault.status,
+    }  # fmt: skip
+    after_commit(session, lambda: broadcast.of(database).publish(queueing_service.channel(fault.hall_code), message))
 
 
 def kiosk_idle_seconds(session: Session, hall: Any) -> int:

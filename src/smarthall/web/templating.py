@@ -34,6 +34,14 @@ def switch_lang_url(request: Request, lang: str) -> str:
     return request.url.path + "?" + urlencode(query)
 
 
+def _demo_time(request: Request) -> str:
+    """The demo clock's time for the top bar (empty on the real clock)."""
+    clock = getattr(request.app.state, "clock", None)
+    if clock is None or not getattr(clock, "demo", False):
+        return ""
+    return format_local(clock.now(), "%m-%d %H:%M")
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     lang = request_lang(request)
     ctx: dict[str, Any] = {
@@ -42,6 +50,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "t": lambda key, **kw: translate(key, lang, **kw),  # type: ignore[arg-type]
         "actor": getattr(request.state, "actor", None),
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
+        "demo_time": _demo_time(request),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -33,10 +33,14 @@
       return "<span data-queue=\"" + esc(q.queue) + "\">" + esc(q.department_name || q.queue) + " <b>" + esc(fill(d.wordPeople, { n: q.waiting })) + "</b></span>";
     }).join("") + "<span class=\"total\">" + esc(d.wordTotal) + " <b>" + esc(fill(d.wordPeople, { n: b.waiting_total })) + "</b></span>";
   }
+  function notice(b) {
+    var line = root.querySelector("[data-testid=board-notice]");
+    line.textContent = (zh ? b.notice_zh : b.notice_en) || line.dataset.standing;
+  }
   function refresh() {
     return fetch(api, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (b) { if (b) render(b); });
+      .then(function (b) { if (b) { render(b); notice(b); } });
   }
   var voiceOn = true;
   function speak(msg) {
