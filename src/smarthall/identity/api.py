@@ -114,7 +114,7 @@ def me(actor: LoggedIn, session: DbSession) -> MeRead:
 def verify_my_phone(data: PhoneVerification, actor: LoggedIn, session: DbSession, now: Now) -> MeRead:
     """Prove the phone on the caller's own record with the SMS code ``POST /citizens/phone-codes`` sent to it (for
     accounts not verified at registration); wrong tries count like at registration."""
-    service.verify_own_phone_by_code(session, actor, data.phone_code, now=now)
+    phone_codes.verify_own_phone(session, actor, data.phone_code, now=now)
     return me(actor, session)
 
 

@@ -96,7 +96,7 @@ def phone_verify(
     if _contact(session, actor) is None:
         return _phone_page(request, session, actor, {})
     try:  # not undone on a refusal: a wrong try stays counted, as at registration
-        service.verify_own_phone_by_code(session, actor, phone_code.strip(), now=now)
+        phone_codes.verify_own_phone(session, actor, phone_code.strip(), now=now)
     except HallError as exc:
         return _phone_page(request, session, actor, {"error": exc, "code_sent": True}, status_code=exc.status_)
     return RedirectResponse("/me/phone?verified=1", status_code=303)

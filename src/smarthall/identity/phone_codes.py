@@ -18,10 +18,11 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from smarthall.audit import service as audit_service
 from smarthall.core import ratelimit
 from smarthall.core.crypto import blind_index
 from smarthall.core.db import attempt
-from smarthall.core.errors import HallError, ValidationFailed
+from smarthall.core.errors import Forbidden, HallError, ValidationFailed
 from smarthall.core.tenancy import Actor
 from smarthall.core.validators import check_phone
 from smarthall.identity.errors import (
@@ -30,8 +31,8 @@ from smarthall.identity.errors import (
     PhoneCodeSendThrottled,
     PhoneCodeWrong,
 )
-from smarthall.identity.models import PhoneCode
-from smarthall.identity.repository import PhoneCodeRepository
+from smarthall.identity.models import Citizen, PhoneCode
+from smarthall.identity.repository import CitizenRepository, PhoneCodeRepository
 from smarthall.notify import service as notify_service
 
 CODE_MINUTES = 5
@@ -116,3 +117,19 @@ def consume(session: Session, code_id: int, *, now: datetime) -> None:
     usable): of two parallel registrations with one code only one goes through."""
     if not PhoneCodeRepository(session).use(code_id, now):
         raise PhoneCodeWrong(detail={"field": "phone_code", "reason": "used"})
+
+
+def verify_own_phone(session: Session, actor: Actor, phone_code: str, *, now: datetime) -> Citizen:
+    """Prove the phone on the calling citizen's own record with the code ``send`` sent to it, and mark it verified
+    (audited). A wrong try counts as at registration, so callers do not undo it."""
+    citizen = CitizenRepository(session).by_id(actor.id) if actor.kind == "citizen" and actor.id else None
+    if citizen is None:
+        raise Forbidden(
+            "仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only"
+        )
+    consume(session, check(session, citizen.phone, phone_code, now=now), now=now)
+    citizen.phone_verified_at = now
+    audit_service.record(
+        session, actor, "citizen.phone_verified", target_type="citizen", target_id=citizen.id, now=now
+    )
+    return citizen

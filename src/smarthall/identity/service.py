@@ -26,7 +26,7 @@ from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.repository import Page
 from smarthall.core.tenancy import ANONYMOUS, SYSTEM, Actor
 from smarthall.core.validators import check_id_number, check_phone, normalize_id_number
-from smarthall.identity import phone_codes, security, sessions, throttle
+from smarthall.identity import security, sessions, throttle
 from smarthall.identity.actors import (  # re-exported: the request's actor is part of identity's service
     ACTORS_CACHE as ACTORS_CACHE,
 )
@@ -343,33 +343,6 @@ def require_verified_phone(session: Session, actor: Actor) -> None:
     """Refuse a citizen whose phone is not verified (``phone_unverified``, 403); anyone else passes."""
     if actor.kind == "citizen" and actor.id is not None and not phone_verified(session, actor.id):
         raise PhoneUnverified()
-
-
-def verify_own_phone_by_code(session: Session, actor: Actor, phone_code: str, *, now: datetime) -> Citizen:
-    """Prove the phone on the calling citizen's own record with the SMS code sent to it (``phone_codes.send``);
-    a wrong try counts as at registration."""
-    contact = citizen_contact(session, actor.id) if actor.kind == "citizen" and actor.id else None
-    if contact is None:
-        raise Forbidden(
-            "仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only"
-        )
-    code_id = phone_codes.check(session, contact.phone, phone_code, now=now)
-    phone_codes.consume(session, code_id, now=now)
-    return verify_own_phone(session, actor, now=now)
-
-
-def verify_own_phone(session: Session, actor: Actor, *, now: datetime) -> Citizen:
-    """Mark the calling citizen's phone verified (the caller has checked the SMS code sent to it); audited."""
-    citizen = CitizenRepository(session).by_id(actor.id) if actor.kind == "citizen" and actor.id else None
-    if citizen is None:
-        raise Forbidden(
-            "仅限群众本人验证手机号", "Only the citizen themself may verify their phone", code="citizen_only"
-        )
-    citizen.phone_verified_at = now
-    audit_service.record(
-        session, actor, "citizen.phone_verified", target_type="citizen", target_id=citizen.id, now=now
-    )
-    return citizen
 
 
 def find_citizen_id(
