@@ -41,8 +41,9 @@ def rule(session: Session, case: Case, key: str) -> Any:
 
 
 def steps_of(session: Session, case: Case) -> list[Step]:
-    """The workflow steps the case follows: its item's, as of the version it was filed under."""
-    return catalog_service.item_steps(session, case.item_code, case.item_version)
+    """The workflow steps the case follows: its item's, as of the version it was filed under, with its hall's own
+    role and time limit of a step."""
+    return catalog_service.item_steps(session, case.item_code, case.item_version, hall_id=case.hall_id)
 
 
 def paused(session: Session, case: Case) -> frozenset[str]:

@@ -110,6 +110,8 @@ class HallItemOverride(IdMixin, TimestampMixin, Base):
     promised_limit_workdays: Mapped[int | None] = mapped_column(Integer)
     fee_note: Mapped[str | None] = mapped_column(Text)
     window_codes: Mapped[list[str] | None] = mapped_column(JsonType)
+    # The hall's own settings of the item's workflow steps: step code → {"role", "limit_workdays"} (issue 15).
+    step_settings: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JsonType, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     changed_by: Mapped[str] = mapped_column(String(80), default="", server_default="")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
+from smarthall.catalog import steps as catalog_steps_mod
 from smarthall.catalog.errors import ItemNotFound, OverrideInvalid, OverrideNotFound, OverrideVersionConflict
 from smarthall.catalog.models import HallItemOverride, HallItemOverrideVersion, Item
 from smarthall.catalog.repository import ItemRepository, OverrideRepository
@@ -256,3 +257,109 @@ def hall_overrides(session: Session, actor: Actor, *, hall_code: str) -> list[Ha
     """Every item the hall sets itself, by item code."""
     hall = _hall(session, actor, hall_code)
     return OverrideRepository(session).in_scope(actor, hall.id)
+
+
+def steps_view(session: Session, actor: Actor, *, hall_code: str, item_code: str) -> list[dict[str, Any]]:
+    """The item's current steps as the hall works them: each with the catalog's role and limit beside the hall's."""
+    hall = _hall(session, actor, hall_code)
+    item = _item(session, item_code)
+    catalog_steps = catalog_service.item_steps(session, item.code)
+    row = OverrideRepository(session).at(hall.id, item.code)
+    own = (row.step_settings if row is not None else None) or {}
+    return [
+        {
+            **s,
+            "catalog_role": s["role"],
+            "catalog_limit": s.get("limit_workdays"),
+            **own.get(s["code"], {}),
+            "own": s["code"] in own,
+        }  # fmt: skip
+        for s in catalog_steps
+    ]
+
+
+def _checked_steps(item: Item, declared: list[dict[str, Any]], wanted: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The hall's step settings as they will be stored (only what differs from the catalog), or OverrideInvalid
+    naming every fault: a step the item does not have, a role the step's stage is not worked by, a limit outside
+    0–365 working days or above the item's legal limit on a step whose clock runs."""
+    by_code = {s["code"]: s for s in declared}
+    problems: list[dict[str, Any]] = []
+    out: dict[str, dict[str, Any]] = {}
+    for code, setting in wanted.items():
+        step = by_code.get(code)
+        if step is None:
+            problems.append(
+                _problem("steps", "unknown_step", "该事项没有此办理环节", "The item has no such step", step=code)
+            )
+            continue
+        role, limit = setting.get("role") or step["role"], setting.get("limit_workdays")
+        stage_role = catalog_steps_mod.STAGE_ROLES[step["stage"]]
+        if role != stage_role:
+            zh = f"“{step['name']}”环节只能由{catalog_steps_mod.ROLE_ZH[step['stage']]}办理"
+            en = f"The step “{step['name_en']}” can only be worked by the {stage_role}"
+            problems.append(_problem("steps", "step_role_mismatch", zh, en, step=code))
+        if limit is not None and not 0 <= limit <= 365:
+            zh, en = "环节时限须为0至365个工作日", "A step limit is 0–365 working days"
+            problems.append(_problem("steps", "step_limit_invalid", zh, en, step=code))
+        elif limit is not None and limit > item.legal_limit_workdays and not step.get("clock_paused"):
+            legal = item.legal_limit_workdays
+            zh = f"“{step['name']}”环节时限不得超过法定时限({legal}个工作日)"
+            en = f"The step “{step['name_en']}” may not exceed the legal limit ({legal} working days)"
+            problems.append(_problem("steps", "step_above_legal_limit", zh, en, step=code))
+        own = {k: v for k, v in (("role", role), ("limit_workdays", limit)) if v != step.get(k)}
+        if own:
+            out[code] = own
+    if problems:
+        raise OverrideInvalid(detail=problems)
+    return out
+
+
+def set_steps(
+    session: Session,
+    actor: Actor,
+    *,
+    hall_code: str,
+    item_code: str,
+    settings: dict[str, dict[str, Any]],
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Set the hall's own role and time limit of the item's steps (step code → {"role", "limit_workdays"}; a step
+    left out, or given the catalog's values, follows the catalog), as a new version of the hall's settings; audited.
+    Everything is checked before anything is written."""
+    hall = _hall(session, actor, hall_code)
+    item = _item(session, item_code)
+    checked = _checked_steps(item, catalog_service.item_steps(session, item.code), settings)
+    repo = OverrideRepository(session)
+    row = repo.at(hall.id, item.code)
+    _check_version(row, expected_version)
+    version = repo.last_version(hall.id, item.code) + 1
+    if row is None:
+        row = repo.add(HallItemOverride(hall_id=hall.id, item_code=item.code, created_at=now))
+    row.step_settings = checked or None
+    row.note, row.version, row.changed_by, row.updated_at = note, version, actor.label, now
+    repo.add_version(
+        HallItemOverrideVersion(
+            hall_id=hall.id,
+            item_code=item.code,
+            version=version,
+            action="set",
+            values={"step_settings": checked},
+            changed_by=actor.label,
+            changed_at=now,
+            note=note,
+        )
+    )
+    repo.flush()
+    audit_service.record(
+        session,
+        actor,
+        "catalog.override.steps",
+        target_type="catalog_hall_item_override",
+        target_id=f"{item.code}@{hall.code}",
+        hall_code=hall.code,
+        now=now,
+        detail={"item_code": item.code, "version": version, "step_settings": checked},
+    )
+    return checked

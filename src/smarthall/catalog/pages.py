@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from smarthall.catalog import overrides
 from smarthall.catalog import service as catalog_service
+from smarthall.catalog import steps as catalog_steps
 from smarthall.catalog.errors import OverrideInvalid
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
@@ -118,6 +120,10 @@ def _override_context(session: Any, actor: Actor, view: overrides.OverrideView) 
         "history": overrides.history(session, actor, hall_code=view.hall.code, item_code=view.item.code),
         "may_override": actor.has("catalog.override"),
         "problems": [],
+        "steps": overrides.steps_view(session, actor, hall_code=view.hall.code, item_code=view.item.code),
+        "roles": sorted(catalog_steps.ROLES),
+        "step_names": {s["code"]: s for s in catalog_service.item_steps(session, view.item.code)},
+        "department_names": org_service.department_names(session),
     }
 
 
@@ -240,3 +246,56 @@ def override_clear(
     except HallError as exc:
         return _refused(request, session, actor, hall_code, item_code, exc)
     return _back(hall_code, item_code, "clear")
+
+
+async def _posted(request: Request) -> FormData:
+    return await request.form()
+
+
+@router.post(OVERRIDE_PAGE + "/steps")
+def steps_submit(
+    hall_code: str,
+    item_code: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    form: Annotated[FormData, Depends(_posted)],
+) -> Response:
+    """The hall's own role and time limit of the item's steps (``role_<step>``, ``limit_<step>``: empty for no
+    limit of its own); refused whole, with every fault named, when one is wrong."""
+    if (denied := gate(request, actor, "catalog.override")) is not None:
+        return denied
+    raw_version = str(form.get("version", "")).strip()
+    note = str(form.get("note", ""))[:500]
+    settings: dict[str, dict[str, Any]] = {}
+    bad: list[dict[str, Any]] = []
+    for key, value in form.multi_items():
+        if not isinstance(value, str) or not key.startswith(("role_", "limit_")) or len(key) > 40:
+            continue
+        kind, code = key.split("_", 1)
+        text = value.strip()
+        if kind == "role":
+            settings.setdefault(code, {})["role"] = text[:32] or None
+        elif text and not text.isdigit():
+            bad.append({"field": "steps", "code": "not_a_number", "step": code,
+                        "message_zh": "环节时限须为不小于0的整数(工作日)",
+                        "message_en": "A step limit must be a whole number of working days"})  # fmt: skip
+        else:
+            settings.setdefault(code, {})["limit_workdays"] = int(text[:4]) if text else None
+    try:
+        if bad:
+            raise OverrideInvalid(detail=bad)
+        overrides.set_steps(
+            session,
+            actor,
+            hall_code=hall_code,
+            item_code=item_code,
+            settings=settings,
+            note=note,
+            expected_version=int(raw_version) if raw_version.isdigit() else None,
+            now=now,
+        )
+    except HallError as exc:
+        return _refused(request, session, actor, hall_code, item_code, exc)
+    return _back(hall_code, item_code, "steps")

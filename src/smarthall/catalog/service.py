@@ -72,9 +72,24 @@ def review_departments(session: Session) -> dict[str, tuple[str, ...]]:
     return cached(session, FACTS, ("review_departments",), load)
 
 
-def item_steps(session: Session, item_code: str, version: int | None = None) -> list[steps.Step]:
+def item_steps(
+    session: Session, item_code: str, version: int | None = None, *, hall_id: int | None = None
+) -> list[steps.Step]:
     """The workflow steps of an item as of ``version`` (a case follows the steps of the version it was filed
-    under; ``None``: the current version), every field filled (``catalog.steps``), cached."""
+    under; ``None``: the current version), every field filled (``catalog.steps``), with the hall's own role and
+    time limit of a step (``catalog.overrides.set_steps``) when ``hall_id`` is given; cached."""
+    declared = _item_steps(session, item_code, version)
+    if hall_id is None:
+        return declared
+
+    def load() -> list[steps.Step]:
+        override = OverrideRepository(session).at(hall_id, item_code)
+        return steps.with_settings(declared, override.step_settings if override is not None else None)
+
+    return cached(session, FACTS, ("hall_steps", hall_id, item_code, version), load)
+
+
+def _item_steps(session: Session, item_code: str, version: int | None = None) -> list[steps.Step]:
 
     def load() -> list[steps.Step]:
         repo = ItemRepository(session)

@@ -33,6 +33,14 @@ STAGE_ROLES: dict[str, str] = {
     "approved": "clerk",
 }
 ROLES = frozenset(STAGE_ROLES.values())
+# Who works a step of each stage, in words.
+ROLE_ZH: dict[str, str] = {
+    "submitted": "窗口受理员",
+    "supplement": "申请人",
+    "review": "审批人员",
+    "suspended": "审批人员",
+    "approved": "窗口受理员",
+}
 STEP_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 Step = dict[str, Any]
@@ -97,6 +105,16 @@ def effective_steps(
         filled.setdefault("department_code", None)
         out.append(filled)
     return out
+
+
+SETTABLE = ("role", "limit_workdays")  # what a hall may set itself on a step of an item
+
+
+def with_settings(steps: Sequence[Step], settings: dict[str, dict[str, Any]] | None) -> list[Step]:
+    """``steps`` with a hall's own settings (step code → {"role", "limit_workdays"}) applied; a step the settings
+    do not name, or a setting of a step the item no longer has, changes nothing."""
+    own = settings or {}
+    return [{**s, **{k: v for k, v in own.get(s["code"], {}).items() if k in SETTABLE}} for s in steps]
 
 
 def department_of(s: Step, item_department: str) -> str:
