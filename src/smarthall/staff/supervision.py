@@ -148,6 +148,9 @@ def live_view(session: Session, actor: Actor, hall_code: str | None, *, now: dat
     ]
     view["overdue_courses"] = assignments.overdue(session, actor, hall.id, now=now)
     view["cards"] = cards.hall_cards(session, actor, hall.id)
+    view["staff"] = [
+        {"code": s.code, "name": mask_name(s.name)} for s in repo.StaffRepository(session).of_hall(actor, hall.id)
+    ]
     return view
 
 
