@@ -98,3 +98,55 @@ def test_cards_by_rule_with_reply_and_decision(env, client):
     assert upheld.status_code == 303
     board = client.get("/staff/supervision", headers=manager)
     assert "红黄牌" in board.text and "已改正" in board.text and "维持" in board.text
+
+
+def test_a_manager_gives_a_card_by_hand_with_a_reason(env, client):
+    _rule(client, "staff.yellow_card_alerts", 1)
+    manager = auth(client, "hallmanager1")
+    code1, code2 = (
+        client.get("/api/v1/staff-performance/me", headers=auth(client, u)).json()["record"]["staff_code"]
+        for u in ("clerk1", "clerk2")
+    )
+    body = {"staff_code": code1, "color": "yellow", "reason": "窗口前大声训斥群众", "hall_code": HALL}
+    given = client.post("/api/v1/staff-cards", json=body, headers=manager)
+    assert given.status_code == 201, given.text
+    card = given.json()
+    assert (
+        card["manual"] is True and card["reason"] == "窗口前大声训斥群众" and card["issued_by"] == "staff:hallmanager1"
+    )
+    again = client.post("/api/v1/staff-cards", json={**body, "reason": "再次训斥群众"}, headers=manager)
+    assert again.status_code == 201  # cards by hand are not limited to one a month
+    pad_rate(client, serve(env, client, minutes=3), 1)  # an alert: the rule still gives its own yellow card
+    _scan(client)
+    cards = _cards(client)
+    assert sorted((c["color"], c["manual"]) for c in cards) == [("yellow", False), ("yellow", True), ("yellow", True)]
+    mine = client.get("/api/v1/staff-cards/mine", headers=auth(client, "clerk1")).json()
+    assert card["id"] in {c["id"] for c in mine}
+    replied = client.post(
+        f"/api/v1/staff-cards/{card['id']}/reply", json={"reply": "群众情绪激动"}, headers=auth(client, "clerk1")
+    )
+    assert replied.status_code == 200 and replied.json()["reason"] == "窗口前大声训斥群众"
+    events = client.get(
+        "/api/v1/audit/events", params={"action": "staff.card.give"}, headers=auth(client, "auditor1")
+    ).json()
+    assert {e["target_id"] for e in events} >= {str(card["id"]), str(again.json()["id"])}
+
+    # refusals: a clerk, a staff member not of the hall, no reason
+    assert_problem(client.post("/api/v1/staff-cards", json=body, headers=auth(client, "clerk2")), 403, "forbidden_role")
+    assert_problem(
+        client.post("/api/v1/staff-cards", json={**body, "staff_code": "nobody"}, headers=manager),
+        404,
+        "staff_member_not_found",
+    )
+    assert_problem(
+        client.post("/api/v1/staff-cards", json={**body, "reason": ""}, headers=manager), 422, "validation_error"
+    )
+
+    # the page: the form gives a red card; an empty reason is refused in words
+    form = {"staff_code": code2, "color": "red", "reason": "多次无故离岗", "hall_code": HALL}
+    sent = client.post("/staff/cards", data=form, headers=manager, follow_redirects=False)
+    assert sent.status_code == 303
+    empty = client.post("/staff/cards", data={**form, "reason": " "}, headers=manager)
+    assert empty.status_code == 422 and "手动记牌须写明理由" in empty.text
+    board = client.get("/staff/supervision", headers=manager)
+    assert "手动记牌" in board.text and "多次无故离岗" in board.text and "窗口前大声训斥群众" in board.text

@@ -13,6 +13,7 @@ Who sees what, decided here in SQL:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, func, or_, select
 
@@ -50,6 +51,16 @@ class HelpRequestRepository(Repository[HelpRequest]):
             stmt = stmt.where(HelpRequest.assigned_staff_id == assigned_to)
         stmt = stmt.order_by(HelpRequest.opened_at.desc(), HelpRequest.id.desc()).limit(limit)
         return list(self.session.execute(stmt).scalars())
+
+    def unanswered(self, actor: Actor, hall_id: int, opened_before: datetime) -> list[HelpRequest]:
+        """The hall's requests no helper has started on (open or assigned) opened before ``opened_before``."""
+        stmt = select(HelpRequest).where(
+            self.visible(actor),
+            HelpRequest.hall_id == hall_id,
+            HelpRequest.status.in_(("open", "assigned")),
+            HelpRequest.opened_at < opened_before,
+        )
+        return list(self.session.execute(stmt.order_by(HelpRequest.opened_at, HelpRequest.id)).scalars())
 
     def by_id(self, request_id: int) -> HelpRequest | None:
         """Unscoped, for the served-subject resolver (the evaluation domain decides who rates what)."""

@@ -12,7 +12,7 @@ Every query is in ``assist.repository``; halls, items, people and questions come
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -286,6 +286,26 @@ def help_subject(session: Session, ref: str) -> ServedSubject | None:
 def visible_help_request(session: Session, actor: Actor, request_id: int) -> HelpRequest | None:
     """The help request if ``actor`` may see it, else None (a proxy's link to the help request that led to it)."""
     return HelpRequestRepository(session).get_visible(actor, request_id)
+
+
+def unanswered_help_requests(
+    session: Session, actor: Actor, hall_id: int, *, now: datetime, minutes: int
+) -> list[dict[str, Any]]:
+    """Help requests of a hall waiting at least ``minutes`` with no helper started (supervision, 8.1): the request,
+    where it came from, how long it waits and the helper it is assigned to (None: nobody)."""
+    rows = HelpRequestRepository(session).unanswered(actor, hall_id, now - timedelta(minutes=minutes))
+    return [
+        {
+            "request_id": r.id,
+            "source": r.source,
+            "zone_code": r.zone_code,
+            "status": r.status,
+            "opened_at": r.opened_at,
+            "minutes": max(0, int((now - r.opened_at).total_seconds() // 60)),
+            "staff_id": r.assigned_staff_id,
+        }
+        for r in rows
+    ]
 
 
 def helper_names(session: Session, ids: set[int]) -> dict[int, Any]:

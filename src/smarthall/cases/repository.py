@@ -15,7 +15,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, insert, or_, select, update
+from sqlalchemy import ColumnElement, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,37 @@ class CaseRepository(Repository[Case]):
             Case.status == "review", Case.tolerated_until.is_not(None), Case.tolerated_until < today
         )
         return list(self.session.execute(stmt).scalars())
+
+    def repeat_supplements(self, actor: Actor, hall_id: int) -> list[tuple[Case, list[CaseEvent]]]:
+        """The hall's cases (in ``actor``'s scope) with more than one supplement notice, with those notices in order
+        (the one-time-notice rule, 一次性告知: each case is told what to supplement once)."""
+        twice = (
+            select(CaseEvent.case_id)
+            .where(CaseEvent.action == "supplement")
+            .group_by(CaseEvent.case_id)
+            .having(func.count() > 1)
+        )
+        cases = list(
+            self.session.execute(self.scoped(actor).where(Case.hall_id == hall_id, Case.id.in_(twice))).scalars()
+        )
+        if not cases:
+            return []
+        stmt = (
+            select(CaseEvent)
+            .where(CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.action == "supplement")
+            .order_by(CaseEvent.id)
+        )
+        notices: dict[int, list[CaseEvent]] = {}
+        for event in self.session.execute(stmt).scalars():
+            notices.setdefault(event.case_id, []).append(event)
+        return [(c, notices.get(c.id, [])) for c in cases]
+
+    def overdue_running(self, actor: Actor, hall_id: int, today: date, stopped: Collection[str]) -> list[Case]:
+        """The hall's cases (in scope) whose clock runs (not in ``stopped``) past their promised due date."""
+        stmt = self.scoped(actor).where(
+            Case.hall_id == hall_id, Case.status.not_in(list(stopped)), Case.promised_due < today
+        )
+        return list(self.session.execute(stmt.order_by(Case.promised_due, Case.id)).scalars())
 
     def with_evidence(self, actor: Actor, item_code: str, *, limit: int) -> list[Case]:
         """Past cases of an item in scope that stored instant-approval evidence, oldest first (rule replay)."""

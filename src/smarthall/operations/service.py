@@ -506,3 +506,19 @@ def _simulated(
             {"hour": h, "simulated": words(sim), "plan_checked": words(base)} for h, (sim, base) in by_hour.items()
         ],
     }
+
+
+def typical_handle_minutes(
+    session: Session, actor: Actor, hall_id: int, *, today: date, days: int = 30, min_services: int = 3
+) -> dict[str, float]:
+    """Each item's typical handling time at the windows of a hall (mean call → finish, minutes) over the last
+    ``days`` days of folded facts; items with fewer than ``min_services`` finished services have none yet."""
+    rows = repo.fact_sums(
+        session, actor, region_path=None, hall_id=hall_id, from_day=today - timedelta(days=days), to_day=today,
+        group_by=["item"], measures=("handle_n", "handle_sum"),
+    )  # fmt: skip
+    return {
+        str(r["item"]): int(r["handle_sum"]) / int(r["handle_n"]) / 60
+        for r in rows
+        if r["item"] and int(r["handle_n"] or 0) >= min_services
+    }

@@ -153,6 +153,12 @@ def course_assignments(session: DbSession, actor: CourseManager, now: Now, hall_
     return assignments.listing(session, actor, hall_code, now=now)
 
 
+@router.post("/staff-cards", status_code=201)
+def give_card(body: cards.CardGive, session: DbSession, actor: Supervisor, now: Now) -> Any:
+    """The hall manager gives a yellow or red card by hand, with a reason (audited)."""
+    return cards.give(session, actor, body, now=now)
+
+
 @router.post("/staff-cards/{card_id}/reply")
 def reply_card(card_id: int, body: cards.CardReply, session: DbSession, actor: StaffMember, now: Now) -> Any:
     """The carded staff member's reply (once, before the decision)."""

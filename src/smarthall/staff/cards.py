@@ -1,10 +1,12 @@
 """Yellow and red cards (8.1): after each supervision scan, a staff member whose supervision alerts this month
 reach the hall's ``staff.yellow_card_alerts`` gets a yellow card, and at ``staff.red_card_alerts`` a red one (at
-most one of each colour a month). The carded person replies once; the hall manager then decides once — upheld or
-withdrawn — and both are kept with the card."""
+most one of each colour a month); the hall manager may also give a card by hand, with a reason (audited). The
+carded person replies once; the hall manager then decides once — upheld or withdrawn — and both are kept with the
+card."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, Literal
 
@@ -21,12 +23,19 @@ from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.rules import service as rules_service
 from smarthall.staff import repository as repo
-from smarthall.staff.errors import CardClosed, CardNotFound
+from smarthall.staff.errors import CardClosed, CardNotFound, StaffNotFound
 from smarthall.staff.models import StaffCard
 
 
 class CardReply(BaseModel):
     reply: str = Field(min_length=1, max_length=1000)
+
+
+class CardGive(BaseModel):
+    staff_code: str = Field(min_length=1, max_length=40)
+    color: Literal["yellow", "red"]
+    reason: str = Field(min_length=2, max_length=1000)
+    hall_code: str | None = Field(default=None, max_length=32)
 
 
 class CardDecision(BaseModel):
@@ -87,6 +96,9 @@ def card_read(card: StaffCard, people: dict[int, Any] | None = None) -> dict[str
         "month": card.month,
         "alerts": card.alerts,
         "issued_at": card.issued_at,
+        "manual": card.ref != "rule",
+        "reason": card.reason,
+        "issued_by": card.issued_by,
         "reply": card.reply,
         "replied_at": card.replied_at,
         "decision": card.decision,
@@ -151,3 +163,44 @@ def decide(session: Session, actor: Actor, card_id: int, data: CardDecision, *, 
         now=now,
     )
     return card_read(card)
+
+
+def give(session: Session, actor: Actor, data: CardGive, *, now: datetime) -> dict[str, Any]:
+    """The hall manager gives a card by hand, with a reason: to a staff member of a hall in their scope."""
+    if not actor.has("staff.supervise"):
+        raise Forbidden("您的角色无权记红黄牌", "Your role cannot give cards", code="forbidden_role")
+    from smarthall.staff.performance import hall_in_scope
+
+    hall = hall_in_scope(session, actor, data.hall_code)
+    person = repo.StaffRepository(session).by_code(actor, data.staff_code)
+    if person is None or person.hall_id != hall.id:
+        raise StaffNotFound(detail={"staff_code": data.staff_code})
+    month, start, end = _month_bounds(now)
+    card = StaffCard(
+        hall_id=hall.id,
+        hall_code=hall.code,
+        region_path=hall.region_path,
+        staff_id=person.id,
+        color=data.color,
+        month=month,
+        alerts=repo.AlertRepository(session).counts_by_staff(hall.id, start, end).get(person.id, 0),
+        issued_at=now,
+        ref=f"manual:{uuid.uuid4().hex[:24]}",
+        reason=data.reason.strip(),
+        issued_by=actor.label,
+        reply="",
+        decision_note="",
+    )
+    session.add(card)
+    session.flush()
+    audit_service.record(
+        session,
+        actor,
+        "staff.card.give",
+        target_type="staff_card",
+        target_id=card.id,
+        hall_code=card.hall_code,
+        detail={"color": data.color, "staff_code": person.code},
+        now=now,
+    )
+    return card_read(card, {person.id: person})

@@ -87,3 +87,9 @@ class CardClosed(Conflict):
     code = "staff_card_closed"
     message_zh = "该红黄牌已答复或已有处理决定"
     message_en = "This card has already been answered or decided"
+
+
+class CardReasonMissing(ValidationFailed):
+    code = "staff_card_reason_missing"
+    message_zh = "手动记牌须写明理由(至少两个字)"
+    message_en = "A card given by hand needs a reason (at least two characters)"

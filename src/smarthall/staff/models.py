@@ -89,11 +89,13 @@ class CourseAssignment(IdMixin, TimestampMixin, Base):
 
 
 class StaffCard(IdMixin, TimestampMixin, Base):
-    """A yellow or red card to a staff member, raised by the hall's rules on the month's supervision alerts; the
-    staff member's reply and the manager's decision (upheld or withdrawn) are kept with it."""
+    """A yellow or red card to a staff member: raised by the hall's rules on the month's supervision alerts (``ref``
+    ``rule``: one of each colour a month), or given by the hall manager by hand with a reason (``ref``
+    ``manual:…``, any number); the staff member's reply and the manager's decision (upheld or withdrawn) are kept
+    with it."""
 
     __tablename__ = "staff_card"
-    __table_args__ = (UniqueConstraint("hall_id", "staff_id", "color", "month"),)
+    __table_args__ = (UniqueConstraint("hall_id", "staff_id", "color", "month", "ref"),)
 
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
     hall_code: Mapped[str] = mapped_column(String(32))
@@ -103,6 +105,9 @@ class StaffCard(IdMixin, TimestampMixin, Base):
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     alerts: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime] = mapped_column()
+    ref: Mapped[str] = mapped_column(String(40), default="rule", server_default="rule")  # rule | manual:<token>
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")  # a manual card's reason
+    issued_by: Mapped[str | None] = mapped_column(String(64))  # the manager who gave a manual card
     reply: Mapped[str] = mapped_column(Text, default="")
     replied_at: Mapped[datetime | None] = mapped_column()
     decision: Mapped[str | None] = mapped_column(String(12))  # upheld | withdrawn

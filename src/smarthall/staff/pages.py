@@ -21,7 +21,7 @@ from smarthall.identity import service as identity_service
 from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.org import service as org_service
 from smarthall.staff import assignments, cards, competence, performance, scoring, supervision
-from smarthall.staff.errors import AssignmentBadDue
+from smarthall.staff.errors import AssignmentBadDue, CardReasonMissing
 from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -166,6 +166,34 @@ def card_reply(
         session.rollback()
         return error_page(request, exc)
     return RedirectResponse("/staff/me", status_code=303)
+
+
+@router.post("/staff/cards")
+def card_give(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    staff_code: Annotated[str, Form(max_length=40)],
+    color: Annotated[str, Form(pattern="^(yellow|red)$")],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    hall_code: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """The hall manager gives a card by hand, with a reason (the form on the supervision page)."""
+    if (denied := gate(request, actor, "staff.supervise")) is not None:
+        return denied
+    try:
+        data = cards.CardGive.model_validate(
+            {"staff_code": staff_code, "color": color, "reason": reason.strip(), "hall_code": hall_code or None}
+        )
+        card = cards.give(session, actor, data, now=now)
+    except ValidationError:
+        session.rollback()
+        return error_page(request, CardReasonMissing())
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return RedirectResponse(f"/staff/supervision?hall_code={card['hall_code']}", status_code=303)
 
 
 @router.post("/staff/cards/{card_id}/decision")

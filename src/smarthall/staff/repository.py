@@ -218,7 +218,10 @@ class CardRepository(Repository[StaffCard]):
     model = StaffCard
 
     def of_month(self, hall_id: int, month: str) -> set[tuple[int, str]]:
-        stmt = select(StaffCard.staff_id, StaffCard.color).where(StaffCard.hall_id == hall_id, StaffCard.month == month)
+        """(staff_id, colour) of the cards the hall's rules gave in ``month`` (manual cards do not count)."""
+        stmt = select(StaffCard.staff_id, StaffCard.color).where(
+            StaffCard.hall_id == hall_id, StaffCard.month == month, StaffCard.ref == "rule"
+        )
         return {(r[0], r[1]) for r in self.session.execute(stmt)}
 
     def recent(self, actor: Actor, hall_id: int, *, staff_id: int | None = None, limit: int = 100) -> list[StaffCard]:

@@ -23,14 +23,15 @@ from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
+from smarthall.operations import service as operations_service
 from smarthall.org import service as org_service
 from smarthall.rules import service as rules_service
-from smarthall.staff import assignments, cards
+from smarthall.staff import assignments, cards, records
 from smarthall.staff import repository as repo
 from smarthall.staff.errors import AlertAcknowledged, AlertNotFound
 from smarthall.staff.models import StaffAlert
 
-KINDS = ("long_service", "idle", "paused_long", "bad_rating")
+KINDS = ("long_service", "long_handling", "idle", "paused_long", "bad_rating", *records.RECORD_KINDS)
 
 
 def _supervisor(actor: Actor) -> None:
@@ -48,6 +49,8 @@ def live(session: Session, actor: Actor, hall: org_service.HallFacts, *, now: da
     long_limit = int(rules_service.value(session, hall, "staff.long_service_minutes"))
     idle_limit = int(rules_service.value(session, hall, "staff.idle_alert_minutes"))
     pause_limit = int(rules_service.value(session, hall, "staff.pause_alert_minutes"))
+    factor = float(rules_service.value(session, hall, "staff.long_handling_factor"))
+    typical = operations_service.typical_handle_minutes(session, actor, hall.id, today=day)
     windows = {w.code: w for w in org_service.hall_windows(session, hall.id)}
     sessions = repo.window_sessions(session, actor, hall.id)
     serving = {t.window_code: t for t in repo.serving(session, actor, hall.id, day) if t.window_code}
@@ -80,6 +83,8 @@ def live(session: Session, actor: Actor, hall: org_service.HallFacts, *, now: da
             "ticket_id": ticket.id if ticket else None,
             "ticket_number": ticket.number if ticket else None,
             "serving_minutes": _minutes(ticket.called_at, now) if ticket else None,
+            "item_code": ticket.item_code if ticket else None,
+            "typical_minutes": round(typical[ticket.item_code], 1) if ticket and ticket.item_code in typical else None,
             "idle_minutes": None,
             "idle_since": None,
             "paused_minutes": None,
@@ -91,6 +96,9 @@ def live(session: Session, actor: Actor, hall: org_service.HallFacts, *, now: da
             row["state"] = "serving"
             if (row["serving_minutes"] or 0) >= long_limit:
                 row["flags"].append("long_service")
+            usual = row["typical_minutes"]
+            if usual is not None and (row["serving_minutes"] or 0) >= max(1.0, factor * usual):
+                row["flags"].append("long_handling")
         elif ws.status == "paused":
             row["state"] = "paused"
             row["paused_since"] = ws.status_since or ws.signed_in_at
@@ -112,7 +120,7 @@ def live(session: Session, actor: Actor, hall: org_service.HallFacts, *, now: da
         "hall_code": hall.code,
         "hall_name": hall.name,
         "at": now,
-        "limits": {"long_service": long_limit, "idle": idle_limit, "paused_long": pause_limit},
+        "limits": {"long_service": long_limit, "idle": idle_limit, "paused_long": pause_limit, "factor": factor},
         "windows": rows,
         "bad_ratings": [
             {"id": r.id, "window_code": r.window_code, "staff_id": r.staff_id, "level": r.level, "rated_at": r.rated_at}
@@ -140,6 +148,9 @@ def live_view(session: Session, actor: Actor, hall_code: str | None, *, now: dat
     ]
     view["overdue_courses"] = assignments.overdue(session, actor, hall.id, now=now)
     view["cards"] = cards.hall_cards(session, actor, hall.id)
+    view["staff"] = [
+        {"code": s.code, "name": mask_name(s.name)} for s in repo.StaffRepository(session).of_hall(actor, hall.id)
+    ]
     return view
 
 
@@ -153,6 +164,20 @@ def _candidates(view: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
                     "long_service",
                     f"ticket:{row['ticket_id']}",
                     {**base, "ticket_number": row["ticket_number"], "minutes": row["serving_minutes"]},
+                )
+            )
+        if "long_handling" in row["flags"]:
+            out.append(
+                (
+                    "long_handling",
+                    f"ticket:{row['ticket_id']}",
+                    {
+                        **base,
+                        "ticket_number": row["ticket_number"],
+                        "item_code": row["item_code"],
+                        "minutes": row["serving_minutes"],
+                        "typical_minutes": row["typical_minutes"],
+                    },
                 )
             )
         if "idle" in row["flags"]:
@@ -187,7 +212,7 @@ def scan_hall(session: Session, actor: Actor, hall: org_service.HallFacts, *, no
     """Record an alert for every episode the live view flags that has none yet; the new alerts."""
     view = live(session, actor, hall, now=now)
     alerts = repo.AlertRepository(session)
-    found = _candidates(view)
+    found = _candidates(view) + records.candidates(session, actor, hall, now=now)
     known = alerts.existing_refs(hall.id, [(k, ref) for k, ref, _ in found])
     raised: list[StaffAlert] = []
     for kind, ref, detail in found:
