@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030_manualcards"
-down_revision: str | Sequence[str] | None = "0030_board_notice"
+down_revision: str | Sequence[str] | None = '0030_step_settings'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
