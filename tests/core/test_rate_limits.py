@@ -39,7 +39,7 @@ def test_anonymous_questions_are_limited_per_address_and_the_window_passes(env, 
 
 
 def test_anonymous_help_requests_are_limited(client):
-    body = {"hall_code": HALL, "note": "need help"}
+    body = {"hall_code": HALL, "description": "need help"}
     answers = [client.post("/api/v1/help-requests", json=body).status_code for _ in range(6)]
     assert answers[:5] == [201] * 5 and answers[5] == 429
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from smarthall.core.schemas import RequestModel
+
 
 class FileRead(BaseModel):
     name: str
@@ -54,18 +56,18 @@ class PackageSummary(BaseModel):
     last_check_ok: bool | None
 
 
-class RetentionRuleSet(BaseModel):
+class RetentionRuleSet(RequestModel):
     scope: str = Field(pattern=r"^(item|type):.{1,32}$")
     retention: Literal["permanent", "30y", "10y"]
     hall_code: str | None = Field(default=None, min_length=1, max_length=40)  # your own hall when left out
 
 
-class DisposalCreate(BaseModel):
+class DisposalCreate(RequestModel):
     case_nos: list[str] = Field(min_length=1, max_length=500)
     note: str = Field(default="", max_length=500)
 
 
-class DisposalDecision(BaseModel):
+class DisposalDecision(RequestModel):
     action: Literal["approve", "reject"]
     note: str = Field(default="", max_length=500)
 

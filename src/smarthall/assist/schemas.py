@@ -7,10 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from smarthall.core.schemas import RequestModel
 from smarthall.core.types import BigId
 
 
-class HelpRequestCreate(BaseModel):
+class HelpRequestCreate(RequestModel):
     hall_code: str = Field(max_length=40)
     source: Literal["kiosk", "guide_desk", "web", "window", "video"] = "web"
     item_code: str | None = Field(default=None, max_length=32)
@@ -21,7 +22,7 @@ class HelpRequestCreate(BaseModel):
     citizen_id: BigId | None = None  # staff may name the registered citizen they are helping
 
 
-class HelpRequestAction(BaseModel):
+class HelpRequestAction(RequestModel):
     action: Literal["assign", "start", "finish", "cancel", "link"]
     staff_id: BigId | None = None  # for assign: a chosen helper; omitted: by zone, skill and load
     ticket_ref: str | None = Field(default=None, max_length=64)
@@ -52,7 +53,7 @@ class HelpRequestRead(BaseModel):
     note: str
 
 
-class ProxyCreate(BaseModel):
+class ProxyCreate(RequestModel):
     entrustor_citizen_id: BigId | None = None  # staff at a desk name the entrustor; a citizen entrusts for themself
     agent_citizen_id: BigId | None = None
     agent_staff_id: BigId | None = None
@@ -67,7 +68,7 @@ class ProxyCreate(BaseModel):
     help_request_id: BigId | None = None
 
 
-class IdentityCheckIn(BaseModel):
+class IdentityCheckIn(RequestModel):
     """How a desk checked the entrustor in person: the ID card read by the reader, or shown and compared, or a face
     match against it; ``id_number`` is the number read or shown (it must be the entrustor's)."""
 
@@ -75,7 +76,7 @@ class IdentityCheckIn(BaseModel):
     id_number: str = Field(min_length=15, max_length=18)
 
 
-class ProxyAction(BaseModel):
+class ProxyAction(RequestModel):
     action: Literal["send_code", "confirm", "register_paper", "start", "suspend", "resume", "complete", "terminate"]
     code: str | None = Field(default=None, min_length=4, max_length=8)  # confirm: the code sent to the entrustor
     signature_png_base64: str | None = Field(default=None, max_length=400_000)  # register_paper: the signed form
@@ -83,7 +84,7 @@ class ProxyAction(BaseModel):
     note: str = Field(default="", max_length=1000)
 
 
-class ProxyCheck(BaseModel):
+class ProxyCheck(RequestModel):
     item_code: str = Field(max_length=32)
     act: Literal["consult", "declare", "submit_materials", "sign", "collect_result"]
 

@@ -7,10 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from smarthall.core.schemas import RequestModel
 from smarthall.core.types import BigId
 
 
-class AskIn(BaseModel):
+class AskIn(RequestModel):
     # The 500-character limit is checked by the service so the error carries our code; this bound stops abuse.
     question: str = Field(max_length=5000)
     hall_code: str | None = Field(default=None, max_length=40)
@@ -51,7 +52,7 @@ class Clarify(BaseModel):
     choices: list[Choice]
 
 
-class ChoiceIn(BaseModel):
+class ChoiceIn(RequestModel):
     entry_code: str = Field(min_length=1, max_length=40)
     feedback_token: str = Field(default="", max_length=128)  # the asker's proof (``AskOut.feedback_token``)
 
@@ -73,27 +74,27 @@ class AskOut(BaseModel):
     feedback_token: str = ""
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(RequestModel):
     question_id: BigId
     helpful: bool
     feedback_token: str = Field(default="", max_length=128)
 
 
-class RouteIn(BaseModel):
+class RouteIn(RequestModel):
     route: Literal["book", "ticket", "online", "self_service", "help", "guide_desk", "hotline"]
     item_code: str | None = Field(default=None, max_length=32)
     hall_code: str | None = Field(default=None, max_length=40)
     question_id: BigId | None = None
 
 
-class NotThis(BaseModel):
+class NotThis(RequestModel):
     """When a question says ``when``, this entry is not the answer (``instead``: the sibling item that is)."""
 
     when: str = Field(min_length=1, max_length=120)
     instead: str | None = Field(default=None, max_length=32)
 
 
-class EntryIn(BaseModel):
+class EntryIn(RequestModel):
     code: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     # The owning hall (creation only; default: the editor's hall). An editor of no hall makes platform entries.
     hall_code: str | None = Field(default=None, max_length=40)
@@ -131,12 +132,12 @@ class EntryRead(BaseModel):
     review_note: str
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestModel):
     approve: bool
     note: str = Field(default="", max_length=1000)
 
 
-class QueueAction(BaseModel):
+class QueueAction(RequestModel):
     action: Literal["link", "dismiss"]
     entry_code: str | None = Field(default=None, max_length=40)
 

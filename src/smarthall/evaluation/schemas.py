@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from smarthall.core.schemas import RequestModel
 from smarthall.core.types import BigId
 
 Channel = Literal["window_pad", "kiosk", "qr", "sms", "web"]
@@ -134,7 +135,7 @@ class StatsRead(BaseModel):
     rows: list[StatsRow]
 
 
-class SettingsRead(BaseModel):
+class SettingsRead(RequestModel):
     hall_code: str
     follow_up_workdays: int = Field(ge=0, le=30)
     fix_workdays: int = Field(ge=1, le=90)

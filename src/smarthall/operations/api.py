@@ -12,12 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sse_starlette.sse import EventSourceResponse
 
 from smarthall.core import broadcast
 from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
 from smarthall.operations import export, factbook, roster, service, subscriptions
@@ -30,7 +31,7 @@ Dispatcher = Annotated[Actor, Depends(require("operations.dispatch"))]
 Planner = Annotated[Actor, Depends(require("operations.plan"))]
 
 
-class DispatchAction(BaseModel):
+class DispatchAction(RequestModel):
     action: Literal["resume", "extend", "open"]
     window_code: str = Field(max_length=40)
     version: str = Field(max_length=120)
@@ -79,7 +80,7 @@ def post_facts_refresh(hall_code: str, session: DbSession, actor: Watcher, now: 
     return service.refresh_today(session, actor, hall_code, now=now)
 
 
-class ShiftIn(BaseModel):
+class ShiftIn(RequestModel):
     staff_id: int
     window_code: str | None = Field(default=None, max_length=40)
     starts: str = Field(pattern=r"^\d{2}:\d{2}$")
@@ -87,7 +88,7 @@ class ShiftIn(BaseModel):
     queues: list[str] = Field(default_factory=list, max_length=30)
 
 
-class RosterIn(BaseModel):
+class RosterIn(RequestModel):
     version: int = Field(ge=0)
     shifts: list[ShiftIn] = Field(max_length=roster.MAX_SHIFTS)
 
@@ -150,7 +151,7 @@ def get_quiet_hours(
 Citizen = Annotated[Actor, Depends(require("citizen.self"))]
 
 
-class SubscriptionsIn(BaseModel):
+class SubscriptionsIn(RequestModel):
     topics: dict[str, bool] = Field(max_length=10)
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smarthall.core.schemas import RequestModel
+
 
 class TicketIssue(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -104,7 +106,7 @@ class Board(BaseModel):
     notice_en: str | None = None
 
 
-class BoardNoticeIn(BaseModel):
+class BoardNoticeIn(RequestModel):
     text_zh: str = Field(max_length=400)
     text_en: str = Field(default="", max_length=400)
     expires_at: datetime | None = None  # with its offset; none: until cleared

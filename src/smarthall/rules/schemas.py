@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from smarthall.core.schemas import RequestModel
+
 
 class RuleRead(BaseModel):
     key: str
@@ -31,7 +33,7 @@ class RuleList(BaseModel):
     rules: list[RuleRead]
 
 
-class RuleSet(BaseModel):
+class RuleSet(RequestModel):
     scope_code: str = Field(min_length=1, max_length=40, description="a region code or a hall code")
     value: Any
     note: str = Field(default="", max_length=500)

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
 from smarthall.staff import assignments, cards, competence, performance, supervision
@@ -27,13 +28,13 @@ From = Annotated[date | None, day_query("from")]
 To = Annotated[date | None, day_query("to")]
 
 
-class WeightsSet(BaseModel):
+class WeightsSet(RequestModel):
     scope_code: str = Field(min_length=1, max_length=32)
     weights: dict[str, Any]
     note: str = Field(default="", max_length=500)
 
 
-class AlertAck(BaseModel):
+class AlertAck(RequestModel):
     note: str = Field(default="", max_length=500)
 
 

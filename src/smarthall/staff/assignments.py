@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.core.clock import service_day
 from smarthall.core.masking import mask_name
+from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.identity import staffing
@@ -27,7 +28,7 @@ from smarthall.staff.models import CourseAssignment
 MEASURED = ("guide", "clerk", "approver")
 
 
-class AssignmentCreate(BaseModel):
+class AssignmentCreate(RequestModel):
     course_id: int = Field(ge=1)
     staff_code: str | None = Field(default=None, max_length=40)
     role: str | None = Field(default=None, max_length=16)

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from smarthall.audit import service as audit_service
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_name
+from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
@@ -27,18 +28,18 @@ from smarthall.staff.errors import CardClosed, CardNotFound, StaffNotFound
 from smarthall.staff.models import StaffCard
 
 
-class CardReply(BaseModel):
+class CardReply(RequestModel):
     reply: str = Field(min_length=1, max_length=1000)
 
 
-class CardGive(BaseModel):
+class CardGive(RequestModel):
     staff_code: str = Field(min_length=1, max_length=40)
     color: Literal["yellow", "red"]
     reason: str = Field(min_length=2, max_length=1000)
     hall_code: str | None = Field(default=None, max_length=32)
 
 
-class CardDecision(BaseModel):
+class CardDecision(RequestModel):
     decision: Literal["upheld", "withdrawn"]
     note: str = Field(default="", max_length=1000)
 

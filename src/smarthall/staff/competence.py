@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import Forbidden
+from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.staff import repository as repo
@@ -32,13 +33,13 @@ class Account(Protocol):
     def hall_id(self) -> int: ...
 
 
-class Question(BaseModel):
+class Question(RequestModel):
     text: str = Field(min_length=1, max_length=500)
     options: list[str] = Field(min_length=2, max_length=8)
     answer: int = Field(ge=0)
 
 
-class CourseCreate(BaseModel):
+class CourseCreate(RequestModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(default="", max_length=20000)
@@ -48,7 +49,7 @@ class CourseCreate(BaseModel):
     hall_code: str | None = Field(default=None, max_length=32)
 
 
-class AttemptCreate(BaseModel):
+class AttemptCreate(RequestModel):
     answers: list[int] = Field(max_length=50)
 
 

@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from smarthall.core.schemas import RequestModel
 from smarthall.core.types import BigId
 
 DeviceKind = Literal["kiosk", "form_terminal", "window_pad", "display", "locker", "printer", "robot"]
 FaultReport = Literal["paper_jam", "paper_out", "door", "printer_offline", "camera", "card_reader", "other"]
 
 
-class DeviceCreate(BaseModel):
+class DeviceCreate(RequestModel):
     code: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
     kind: DeviceKind
     name: str = Field(min_length=1, max_length=128)
@@ -45,7 +46,7 @@ class PairingCode(BaseModel):
     expires_at: datetime
 
 
-class PairRequest(BaseModel):
+class PairRequest(RequestModel):
     code: str = Field(min_length=4, max_length=16)
 
 
@@ -56,7 +57,7 @@ class Paired(BaseModel):
     home: str  # the page the device opens next
 
 
-class Heartbeat(BaseModel):
+class Heartbeat(RequestModel):
     page: str = Field(default="", max_length=200)
     paper_percent: int | None = Field(default=None, ge=0, le=100)
     toner_percent: int | None = Field(default=None, ge=0, le=100)
@@ -84,13 +85,13 @@ class FaultRead(BaseModel):
     note: str
 
 
-class FaultAction(BaseModel):
+class FaultAction(RequestModel):
     action: Literal["assign", "close"]
     staff_id: BigId | None = None
     note: str = Field(default="", max_length=1000)
 
 
-class LockerLoad(BaseModel):
+class LockerLoad(RequestModel):
     ref: str = Field(min_length=1, max_length=64)  # the case number of the result put in
     slot_no: int | None = Field(default=None, ge=1, le=200)
 
@@ -102,7 +103,7 @@ class LockerLoaded(BaseModel):
     pickup_code: str  # told to the applicant (SMS); kept here only as a keyed hash
 
 
-class LockerOpen(BaseModel):
+class LockerOpen(RequestModel):
     code: str = Field(min_length=4, max_length=12)
 
 
