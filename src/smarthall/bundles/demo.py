@@ -83,8 +83,8 @@ def wallet(today: date) -> list[dict[str, object]]:
         },
         {
             "type_": "残疾人证",
-            "number": "69010219900307123241",
-            "fields": {"cert_no": "69010219900307123241", "level": "二级", "category": "肢体残疾"},
+            "number": "CJR-690102-2024-0415",
+            "fields": {"cert_no": "CJR-690102-2024-0415", "level": "二级", "category": "肢体残疾"},
             "issued_on": date(2024, 4, 15),
         },
     ]
