@@ -4,7 +4,6 @@ as jieba's whole-dictionary load, for the knowledge base and every question of t
 from __future__ import annotations
 
 import functools
-import json
 import marshal
 import pickle
 from pathlib import Path
@@ -12,29 +11,10 @@ from pathlib import Path
 import pytest
 
 from smarthall.consult import dictionary, qa
-from smarthall.consult.guides import entries_from_catalog
 from smarthall.consult.text import Tokeniser, clean
+from tests.consult.helpers import demo_docs
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "consult"
-
-
-def _docs() -> list[qa.KbDoc]:
-    path = Path(qa.__file__).resolve().parents[1] / "data" / "catalog.json"
-    catalog = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        qa.KbDoc(
-            key=e["code"],
-            kind=e["kind"],
-            title=e["title"],
-            body=e["body"],
-            item_code=e["item_code"],
-            tags=tuple(e["tags"]),
-            keywords=tuple(e["keywords"]),
-            situations=tuple(e["situations"]),
-            not_this=tuple((n["when"], n.get("instead")) for n in e["not_this"]),
-        )
-        for e in entries_from_catalog(catalog)
-    ]
 
 
 def _questions() -> list[str]:
@@ -49,7 +29,7 @@ def _questions() -> list[str]:
 @pytest.fixture(scope="module")
 def both() -> tuple[qa.Index, qa.Index]:
     """The demo knowledge base indexed twice: piecewise (the default) and with jieba's whole dictionary."""
-    docs = _docs()
+    docs = demo_docs()
     piecewise = qa.Index(docs)
     original = qa.Tokeniser
     qa.Tokeniser = functools.partial(Tokeniser, full_dictionary=True)  # type: ignore[misc]
@@ -74,7 +54,7 @@ def test_every_evaluation_question_gets_the_same_answer(both: tuple[qa.Index, qa
 
 def test_knowledge_base_texts_cut_alike(both: tuple[qa.Index, qa.Index]) -> None:
     piecewise, full = both
-    for doc in _docs():
+    for doc in demo_docs():
         for text in (doc.title, doc.body, *doc.keywords, *doc.situations):
             cleaned = clean(text, simplify=False)
             assert piecewise.tokeniser.tokens(cleaned) == full.tokeniser.tokens(cleaned)

@@ -3,40 +3,20 @@ polarity among siblings, asking back with choices, the scoped review queue, mask
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from smarthall.consult import intent, qa
-from smarthall.consult.guides import entries_from_catalog
 from tests.conftest import auth
+from tests.consult.helpers import demo_docs
 from tests.factories import assert_problem, assert_refused_page, make_staff
-
-
-def _docs() -> list[qa.KbDoc]:
-    path = Path(qa.__file__).resolve().parents[1] / "data" / "catalog.json"
-    catalog = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        qa.KbDoc(
-            key=e["code"],
-            kind=e["kind"],
-            title=e["title"],
-            body=e["body"],
-            item_code=e["item_code"],
-            tags=tuple(e["tags"]),
-            keywords=tuple(e["keywords"]),
-            situations=tuple(e["situations"]),
-            not_this=tuple((n["when"], n.get("instead")) for n in e["not_this"]),
-        )
-        for e in entries_from_catalog(catalog)
-    ]
 
 
 @pytest.fixture(scope="module")
 def index() -> qa.Index:
-    return qa.Index(_docs())
+    return qa.Index(demo_docs())
 
 
 def ask(client: Any, question: str, **extra: Any) -> Any:
@@ -96,7 +76,7 @@ class TestSituations:
         assert faq in [h.doc.key for h in index.ask(question).hits[:3]]
 
     def test_without_hints_the_engine_still_builds_and_answers(self) -> None:
-        bare = [qa.KbDoc(d.key, d.kind, d.title, d.body, d.item_code, d.tags, d.keywords) for d in _docs()]
+        bare = [qa.KbDoc(d.key, d.kind, d.title, d.body, d.item_code, d.tags, d.keywords) for d in demo_docs()]
         assert qa.Index(bare).ask("身份证丢了怎么补办").hits[0].doc.item_code == "GA-002"
 
 
@@ -218,7 +198,7 @@ def test_the_editor_page_edits_situations_and_not_this_hints(client: Any) -> Non
 
 class TestIndexCache:
     def test_a_built_index_is_stored_and_loaded_by_content_and_engine(self, tmp_path: Path) -> None:
-        docs = _docs()
+        docs = demo_docs()
         built = qa.cached_index(docs, "c" * 64, tmp_path)
         [stored] = list(tmp_path.glob("*.pickle"))
         assert not built.loaded_from_cache and stored.name.startswith("c" * 40)
@@ -231,7 +211,7 @@ class TestIndexCache:
         assert not other.loaded_from_cache and len(list(tmp_path.glob("*.pickle"))) == 2
 
     def test_a_torn_cache_file_is_rebuilt(self, tmp_path: Path) -> None:
-        docs = _docs()
+        docs = demo_docs()
         qa.cached_index(docs, "e" * 64, tmp_path)
         [stored] = list(tmp_path.glob("*.pickle"))
         stored.write_bytes(stored.read_bytes()[:100])

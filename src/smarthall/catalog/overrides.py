@@ -152,6 +152,61 @@ def _check_version(row: HallItemOverride | None, expected: int | None) -> None:
         raise OverrideVersionConflict(detail={"current_version": current, "given_version": expected})
 
 
+def _next_version(
+    session: Session, hall: org_service.HallFacts, item: Item, expected: int | None, now: datetime
+) -> tuple[HallItemOverride, int]:
+    """The hall's override row of the item (made when missing) and the number of the version about to be written,
+    after checking the version the editor saw."""
+    repo = OverrideRepository(session)
+    row = repo.at(hall.id, item.code)
+    _check_version(row, expected)
+    version = repo.last_version(hall.id, item.code) + 1
+    if row is None:
+        row = repo.add(HallItemOverride(hall_id=hall.id, item_code=item.code, created_at=now))
+    return row, version
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    hall: org_service.HallFacts,
+    row: HallItemOverride,
+    version: int,
+    action: str,
+    values: dict[str, Any],
+    *,
+    audited: dict[str, Any],
+    note: str,
+    now: datetime,
+) -> None:
+    """Stamp the row, keep the new version in the history and audit it (``action``), in the caller's transaction."""
+    row.note, row.version, row.changed_by, row.updated_at = note, version, actor.label, now
+    repo = OverrideRepository(session)
+    repo.add_version(
+        HallItemOverrideVersion(
+            hall_id=row.hall_id,
+            item_code=row.item_code,
+            version=version,
+            action="set",
+            values=values,
+            changed_by=actor.label,
+            changed_at=now,
+            note=note,
+        )
+    )
+    repo.flush()
+    audit_service.record(
+        session,
+        actor,
+        action,
+        target_type="catalog_hall_item_override",
+        target_id=f"{row.item_code}@{hall.code}",
+        hall_code=hall.code,
+        now=now,
+        detail={"item_code": row.item_code, "version": version, **audited},
+    )
+
+
 def set_override(
     session: Session,
     actor: Actor,
@@ -167,38 +222,13 @@ def set_override(
     hall = _hall(session, actor, hall_code)
     item = _item(session, item_code)
     checked = _checked(session, hall, item, values)
-    repo = OverrideRepository(session)
-    row = repo.at(hall.id, item.code)
-    _check_version(row, expected_version)
-    version = repo.last_version(hall.id, item.code) + 1
-    if row is None:
-        row = repo.add(HallItemOverride(hall_id=hall.id, item_code=item.code, created_at=now))
+    row, version = _next_version(session, hall, item, expected_version, now)
     for name, value in checked.items():
         setattr(row, name, value)
-    row.note, row.version, row.changed_by, row.updated_at = note, version, actor.label, now
-    repo.add_version(
-        HallItemOverrideVersion(
-            hall_id=hall.id,
-            item_code=item.code,
-            version=version,
-            action="set",
-            values=checked,
-            changed_by=actor.label,
-            changed_at=now,
-            note=note,
-        )
-    )
-    repo.flush()
-    audit_service.record(
-        session,
-        actor,
-        "catalog.override.set",
-        target_type="catalog_hall_item_override",
-        target_id=f"{item.code}@{hall.code}",
-        hall_code=hall.code,
+    _record(
+        session, actor, hall, row, version, "catalog.override.set", checked, audited={"values": checked}, note=note,
         now=now,
-        detail={"item_code": item.code, "version": version, "values": checked},
-    )
+    )  # fmt: skip
     return _view(session, hall, item, fresh=True)
 
 
@@ -331,35 +361,8 @@ def set_steps(
     hall = _hall(session, actor, hall_code)
     item = _item(session, item_code)
     checked = _checked_steps(item, catalog_service.item_steps(session, item.code), settings)
-    repo = OverrideRepository(session)
-    row = repo.at(hall.id, item.code)
-    _check_version(row, expected_version)
-    version = repo.last_version(hall.id, item.code) + 1
-    if row is None:
-        row = repo.add(HallItemOverride(hall_id=hall.id, item_code=item.code, created_at=now))
+    row, version = _next_version(session, hall, item, expected_version, now)
     row.step_settings = checked or None
-    row.note, row.version, row.changed_by, row.updated_at = note, version, actor.label, now
-    repo.add_version(
-        HallItemOverrideVersion(
-            hall_id=hall.id,
-            item_code=item.code,
-            version=version,
-            action="set",
-            values={"step_settings": checked},
-            changed_by=actor.label,
-            changed_at=now,
-            note=note,
-        )
-    )
-    repo.flush()
-    audit_service.record(
-        session,
-        actor,
-        "catalog.override.steps",
-        target_type="catalog_hall_item_override",
-        target_id=f"{item.code}@{hall.code}",
-        hall_code=hall.code,
-        now=now,
-        detail={"item_code": item.code, "version": version, "step_settings": checked},
-    )
+    values = {"step_settings": checked}
+    _record(session, actor, hall, row, version, "catalog.override.steps", values, audited=values, note=note, now=now)
     return checked
