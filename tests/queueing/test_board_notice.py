@@ -74,7 +74,7 @@ def test_bad_notices_and_other_roles_are_refused(env, client) -> None:
     assert board.status_code == 403 and board.json()["code"] == "forbidden_role", board.text
     browser = _signed_in(env, "hallmanager1")
     bad = browser.post(f"/board/{HALL}/notice", data={"text_zh": "x", "expires": "明天"}, headers=ORIGIN)
-    assert bad.status_code == 200 and 'data-testid="notice-error"' in bad.text and "到期时间格式有误" in bad.text
+    assert bad.status_code == 422 and 'data-testid="notice-error"' in bad.text and "到期时间格式有误" in bad.text
     assert client.get(f"/api/v1/halls/{HALL}/board", headers=DISPLAY).json()["notice_zh"] is None
 
 

@@ -33,6 +33,7 @@ router = APIRouter(route_class=UnitOfWorkRoute, tags=["queueing"])
 Issuer = Annotated[Actor, Depends(require("queue.issue"))]
 Clerk = Annotated[Actor, Depends(require("queue.window"))]
 Reader = Annotated[Actor, Depends(require("queue.read"))]
+NoticeEditor = Annotated[Actor, Depends(require(notices.PERMISSION))]  # refused before the body is read
 
 
 def ticket_in_scope(ticket_id: DbId, session: DbSession, actor: CurrentActor) -> TicketRow:
@@ -233,7 +234,7 @@ def get_board_notice(hall_code: str, session: DbSession, actor: CurrentActor, no
 
 @router.put("/halls/{hall_code}/board-notice", response_model=BoardNoticeRead)
 def put_board_notice(
-    hall_code: str, data: BoardNoticeIn, session: DbSession, actor: CurrentActor, now: Now
+    hall_code: str, data: BoardNoticeIn, session: DbSession, actor: NoticeEditor, now: Now
 ) -> BoardNoticeRead:
     """A hall manager sets the boards' notice (Chinese required, English optional, an optional expiry)."""
     notice = service.set_board_notice(
@@ -243,7 +244,7 @@ def put_board_notice(
 
 
 @router.delete("/halls/{hall_code}/board-notice", status_code=204)
-def delete_board_notice(hall_code: str, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+def delete_board_notice(hall_code: str, session: DbSession, actor: NoticeEditor, now: Now) -> Response:
     service.clear_board_notice(session, actor, hall_code, now=now)
     return Response(status_code=204)
 

@@ -324,11 +324,19 @@ def zone_board_page(
 
 
 def _notice_page(
-    request: Request, session: DbSession, actor: Actor, hall_code: str, now: datetime, **extra: Any
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    hall_code: str,
+    now: datetime,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
     hall = facts.hall(session, hall_code)
     notice = notices.active(session, hall.id, now)
-    return render(request, "queueing/board_notice.html", {"hall": hall, "notice": notice, **extra})
+    context = {"hall": hall, "notice": notice, **extra}
+    return render(request, "queueing/board_notice.html", context, status_code=status_code)
 
 
 @router.get("/board/{hall_code}/notice")
@@ -360,6 +368,11 @@ def board_notice_save(
     request.state.actor = actor
     if not actor.has(notices.PERMISSION):
         return denied(request, actor)
+    try:  # another hall's notice is neither written nor shown back
+        hall = facts.hall(session, hall_code)
+        actor.ensure_hall(hall.id, hall.region_path)
+    except HallError as exc:
+        return error_page(request, exc)
     try:
         with attempt(session):
             if action == "clear":
@@ -371,7 +384,7 @@ def board_notice_save(
                 )
     except HallError as exc:
         values = {"text_zh": text_zh, "text_en": text_en, "expires": expires}
-        return _notice_page(request, session, actor, hall_code, now, error=exc, values=values)
+        return _notice_page(request, session, actor, hall_code, now, error=exc, values=values, status_code=exc.status_)
     return RedirectResponse(f"/board/{hall_code}/notice?saved={action}", status_code=303)
 
 
