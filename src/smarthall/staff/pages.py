@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from smarthall.core.clock import service_day
-from smarthall.core.deps import CurrentActor, DbSession, Now
+from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError, ValidationFailed
 from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
@@ -104,7 +104,7 @@ def supervision_scan(
 
 @router.post("/staff/supervision/alerts/{alert_id}/ack")
 def supervision_ack(
-    alert_id: int,
+    alert_id: DbId,
     request: Request,
     session: DbSession,
     actor: CurrentActor,
@@ -149,7 +149,7 @@ def my_page(
 
 @router.post("/staff/cards/{card_id}/reply")
 def card_reply(
-    card_id: int,
+    card_id: DbId,
     request: Request,
     session: DbSession,
     actor: CurrentActor,
@@ -198,7 +198,7 @@ def card_give(
 
 @router.post("/staff/cards/{card_id}/decision")
 def card_decision(
-    card_id: int,
+    card_id: DbId,
     request: Request,
     session: DbSession,
     actor: CurrentActor,
@@ -352,7 +352,7 @@ def course_page(course_id: int, request: Request, session: DbSession, actor: Cur
 
 @router.post("/staff/courses/{course_id}")
 def course_submit(
-    course_id: int,
+    course_id: DbId,
     request: Request,
     session: DbSession,
     actor: CurrentActor,
