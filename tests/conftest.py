@@ -65,6 +65,9 @@ def _settings(url: str, data_dir: Path, **overrides: Any) -> Settings:
         secret_key="test-secret-key-for-tokens-only-in-tests",
         log_json=False,
         log_level="WARNING",
+        # Cheap password hashes: every test signs several accounts in (the production cost is RFC 9106's).
+        password_hash_time_cost=1,
+        password_hash_memory_kib=256,
         **overrides,
     )
 

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, TypeDecorator
 from sqlalchemy.engine import Dialect
 
+from smarthall.core import passwords
 from smarthall.core.signing import (  # noqa: F401  (re-exported: the platform's one place for keys)
     AuditTrust,
     Signer,
@@ -185,6 +186,7 @@ def setup_security(settings: Settings) -> tuple[bytes, str, Signer]:
     """Load (or create) the master key, configure field encryption; return the key, the token secret and the
     document signer. Lives here rather than in ``main`` so that command-line tools (``archive verify``, ``audit
     verify``) need not import the web application."""
+    passwords.configure(time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib)
     settings.ensure_dirs()
     master = load_or_create_key(settings.field_key, settings.field_key_file, settings.data_dir / "keys" / "master.key")
     ring = file_keys(settings, master)
