@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_PACKAGES := fonts-noto-cjk chromium espeak-ng sox poppler-utils postgresql-client
 export SMARTHALL_DATA_DIR ?= ./var
+# Test workers (pytest-xdist): one per core; each has its own databases (tests/conftest.py). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: run test deps venv lint typecheck pytest clean bench
 
@@ -36,7 +38,7 @@ typecheck:
 	$(VENV)/bin/mypy
 
 pytest:
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 bench: deps venv
 	@echo "benchmarks live in bench/; see docs/benchmarks.md for how each is run"

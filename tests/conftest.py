@@ -34,6 +34,39 @@ DEMO_PASSWORD = "smarthall-demo"
 # A Monday morning in the hall's time zone: the default "now" of every test.
 DEFAULT_NOW = datetime(2026, 11, 30, 9, 30, tzinfo=SHANGHAI)
 
+
+
+def _per_worker_services() -> None:
+    """Under pytest-xdist (``make test`` runs two workers) each worker gets its own PostgreSQL database (the given
+    one's name + ``_gw0``…, created on first use) and its own Redis database, written back to the environment before
+    any test module reads it. Tests that use Redis run on one worker (``xdist_group("redis")``), since Redis
+    pub/sub channels are shared by all its databases."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    number = int(worker.removeprefix("gw") or 0)
+    pg = os.environ.get("SMARTHALL_TEST_DATABASE_URL")
+    if pg:
+        url = make_url(pg)
+        name = f"{url.database}_{worker}"
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+        os.environ["SMARTHALL_TEST_DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
+    redis_url = os.environ.get("SMARTHALL_TEST_REDIS_URL")
+    if redis_url:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(redis_url)
+        base = int(parts.path.strip("/") or 0)
+        os.environ["SMARTHALL_TEST_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{(base + 10 + number) % 16}"))
+
+
+_per_worker_services()
 PG_URL = os.environ.get("SMARTHALL_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import assert_problem
+
+# Uses Redis: on one xdist worker (Redis pub/sub is shared by all its databases).
+pytestmark = pytest.mark.xdist_group("redis")
 
 
 def test_healthz_reports_database_and_features(client):

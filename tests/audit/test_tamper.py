@@ -22,6 +22,9 @@ from tests.audit.test_chain import _cli_verify, _unkeyed, audit_cli
 from tests.conftest import auth
 from tests.factories import assert_problem
 
+# Uses Redis: on one xdist worker (Redis pub/sub is shared by all its databases).
+pytestmark = pytest.mark.xdist_group("redis")
+
 
 def _verify_chain(env):  # type: ignore[no-untyped-def]
     """The chain verified in a session closed afterwards (an open read would hold locks into the next test)."""

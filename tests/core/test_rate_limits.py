@@ -12,6 +12,9 @@ from tests.conftest import DEFAULT_NOW, _settings
 from tests.factories import make_rule, register_citizen
 from tests.queueing.helpers import HALL, KIOSK, issue, problem
 
+# Uses Redis: on one xdist worker (Redis pub/sub is shared by all its databases).
+pytestmark = pytest.mark.xdist_group("redis")
+
 
 def _app(seeded, tmp_path, **limits):
     from fastapi.testclient import TestClient

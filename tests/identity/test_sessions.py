@@ -3,8 +3,13 @@ time out when idle (a rule setting), and every session has an absolute lifetime.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import auth
 from tests.factories import assert_problem, make_rule, register_citizen
+
+# Uses Redis: on one xdist worker (Redis pub/sub is shared by all its databases).
+pytestmark = pytest.mark.xdist_group("redis")
 
 HALL = "H-690102"
 ORIGIN = {"Origin": "http://testserver"}

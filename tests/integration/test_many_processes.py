@@ -24,6 +24,9 @@ from sqlalchemy import create_engine, select, text
 from tests.conftest import DEMO_PASSWORD, TEST_FIELD_KEY, restore_snapshot
 from tests.webhooks.receivers import receiver
 
+# Uses Redis: on one xdist worker (Redis pub/sub is shared by all its databases).
+pytestmark = pytest.mark.xdist_group("redis")
+
 REDIS_URL = os.environ.get("SMARTHALL_TEST_REDIS_URL")
 PORTS = (8180, 8181)
 BIN = Path(sys.executable).parent / "smarthall"

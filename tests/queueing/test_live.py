@@ -21,6 +21,9 @@ from smarthall.queueing import voice
 from tests.conftest import DEMO_PASSWORD, TEST_FIELD_KEY
 from tests.queueing.helpers import DISPLAY, HALL, KIOSK, W01, problem
 
+# Uses Redis: on one xdist worker (Redis pub/sub is shared by all its databases).
+pytestmark = pytest.mark.xdist_group("redis")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
