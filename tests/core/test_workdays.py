@@ -39,3 +39,37 @@ def test_due_date_is_a_workday_and_counts_back(start, n):
     if n:
         assert calendar.is_workday(due)
         assert calendar.workdays_between(start, due - timedelta(days=1)) == n - 1
+
+
+def test_official_rule_read_from_the_package_tables_matches_the_package_on_every_covered_day():
+    import chinese_calendar
+
+    from smarthall.core.workdays import official_workday
+
+    day, last = date(2004, 1, 1), date(2026, 12, 31)
+    while day <= last:
+        assert official_workday(day) == (chinese_calendar.is_workday(day), True), day
+        day += timedelta(days=1)
+    assert official_workday(date(2300, 1, 2)) == (date(2300, 1, 2).weekday() < 5, False)
+
+
+def test_a_warning_against_a_far_due_date_counts_only_as_far_as_the_threshold():
+    from dataclasses import dataclass, field
+
+    from smarthall.cases.deadlines import warning_level
+    from smarthall.core.workdays import WorkCalendar
+
+    @dataclass(frozen=True)
+    class Counting(WorkCalendar):
+        seen: list[date] = field(default_factory=list)
+
+        def is_workday(self, day: date) -> bool:
+            self.seen.append(day)
+            return super().is_workday(day)
+
+    calendar = Counting()
+    assert warning_level(calendar, date(2026, 11, 30), date(2999, 1, 1), yellow_within=3) == "green"
+    assert len(calendar.seen) < 14  # four working days are enough to know, not 355,000 days
+    assert warning_level(calendar, date(2026, 11, 30), date(2026, 12, 2), yellow_within=3) == "yellow"
+    assert calendar.workdays_between(date(2026, 11, 30), date(2026, 12, 31), at_most=2) == 3
+    assert calendar.workdays_between(date(2026, 11, 30), date(2026, 12, 31)) == 23

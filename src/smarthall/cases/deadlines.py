@@ -60,6 +60,6 @@ def warning_level(
         return "none"
     if today > due:
         return "red"
-    if calendar.workdays_between(today, due) <= yellow_within:
+    if calendar.workdays_between(today, due, at_most=yellow_within) <= yellow_within:
         return "yellow"
     return "green"

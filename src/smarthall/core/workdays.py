@@ -15,15 +15,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import chinese_calendar
+from chinese_calendar.constants import holidays as _official_holidays
+from chinese_calendar.constants import workdays as _official_workdays
+
+# The package's own rule (``chinese_calendar.is_workday``) on its tables, read once: its function recomputes the
+# covered years (min/max over every holiday) on each call, which made long spans cost seconds.
+_HOLIDAYS = frozenset(_official_holidays)
+_MAKEUP_WORKDAYS = frozenset(_official_workdays)
+_KNOWN_YEARS = (min(_HOLIDAYS).year, max(_HOLIDAYS).year)
 
 
 def official_workday(day: date) -> tuple[bool, bool]:
     """(is_workday, known): the official answer, or the weekday rule when the package has no data for the year."""
-    try:
-        return chinese_calendar.is_workday(day), True
-    except NotImplementedError:
+    if not _KNOWN_YEARS[0] <= day.year <= _KNOWN_YEARS[1]:
         return day.weekday() < 5, False
+    return day in _MAKEUP_WORKDAYS or (day.weekday() < 5 and day not in _HOLIDAYS), True
 
 
 @dataclass(frozen=True)
@@ -46,8 +52,10 @@ class WorkCalendar:
                 remaining -= 1
         return day
 
-    def workdays_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]; negative when end is before start."""
+    def workdays_between(self, start: date, end: date, *, at_most: int | None = None) -> int:
+        """Working days in (start, end]; negative when end is before start. With ``at_most``, counting stops once
+        the count passes it (the answer is then ``at_most + 1``): enough to compare with a threshold, however far
+        away ``end`` is."""
         if end < start:
             return -self.workdays_between(end, start)
         count, day = 0, start
@@ -55,6 +63,8 @@ class WorkCalendar:
             day += timedelta(days=1)
             if self.is_workday(day):
                 count += 1
+                if at_most is not None and count > at_most:
+                    break
         return count
 
     def next_workday(self, day: date) -> date:
