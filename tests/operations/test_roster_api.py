@@ -131,3 +131,36 @@ def test_the_demo_history_seeds_a_roster(env):
         days = {d for (d,) in s.execute(select(Shift.day).distinct())}
     ahead = [DAY + timedelta(days=k) for k in range(14)]
     assert any(d in days for d in ahead) and all(d.isoweekday() <= 7 for d in days)
+
+
+def test_enough_people_but_not_the_skills_is_a_gap_per_queue(client, env):
+    """Everyone on shift serves the 公安 queue only: the hour has people enough for its counters but none for the
+    市场监管 queue, so that queue is short and the hour is marked; rostering one of them for that queue closes it."""
+    _history(env)
+    manager = auth(client, "hallmanager1")
+    staffing = f"/api/v1/halls/{HALL}/staffing?date={DAY.isoformat()}"
+    nine = next(h for h in client.get(staffing, headers=manager).json()["hours"] if h["hour"] == 9)
+    from smarthall.queueing import facts
+
+    with env.db.unit_of_work(write=False) as session:
+        ga, sc = (facts.prefixes(session)[department] for department in ("GA", "SC"))
+    assert nine["queues"][ga]["sipp"] >= 1 and nine["queues"][sc]["sipp"] >= 1
+    clerks = _clerks(client, env)
+    people = nine["plan"] + 1
+    assert len(clerks) >= people
+    shifts = [{"staff_id": c, "window_code": w, "starts": "08:30", "ends": "12:00", "queues": [ga]}
+              for c, w in clerks[:people]]  # fmt: skip
+    assert client.put(ROSTER, json={"version": 0, "shifts": shifts}, headers=manager).status_code == 200
+    plan = client.get(staffing, headers=manager).json()
+    nine = next(h for h in plan["hours"] if h["hour"] == 9)
+    assert nine["rostered"] == people and nine["gap"] > 0
+    need_sc = max(nine["queues"][sc]["sipp"], nine["queues"][sc]["lag_sipp"])
+    assert nine["skill_gaps"] == {sc: need_sc}
+    assert nine["queues"][ga]["covered"] >= 1 and nine["queues"][sc]["covered"] == 0 and 9 in plan["short_hours"]
+    page = client.get(f"/operations/staffing?hall={HALL}&date={DAY.isoformat()}", headers=manager)
+    assert f'data-testid="skill-gap-9-{sc}"' in page.text and f"会办的在班人员缺 {need_sc}" in page.text
+    for s in shifts[:need_sc]:
+        s["queues"] = [ga, sc]
+    assert client.put(ROSTER, json={"version": 1, "shifts": shifts}, headers=manager).status_code == 200
+    nine = next(h for h in client.get(staffing, headers=manager).json()["hours"] if h["hour"] == 9)
+    assert nine["queues"][sc]["covered"] == need_sc and sc not in nine["skill_gaps"]

@@ -9,6 +9,7 @@ published on the hall's channel so that boards, window pads and every open conso
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -23,7 +24,7 @@ from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import after_commit
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
-from smarthall.operations import dispatch, erlang
+from smarthall.operations import dispatch, erlang, skills
 from smarthall.operations import forecast as fc
 from smarthall.operations import repository as repo
 from smarthall.operations import staffing as plans
@@ -190,9 +191,7 @@ def _faults(session: Session, actor: Actor, hall: org_service.HallFacts, now: da
     return out
 
 
-def _growth_alerts(
-    session: Session, actor: Actor, hall: org_service.HallFacts, now: datetime
-) -> list[dict[str, Any]]:
+def _growth_alerts(session: Session, actor: Actor, hall: org_service.HallFacts, now: datetime) -> list[dict[str, Any]]:
     """Queues whose arrivals over the last hour run above the forecast's band (none without a forecast)."""
     try:
         model = _fitted(session, actor, hall, service_day(now))
@@ -395,6 +394,7 @@ def staffing(
     hours = fc.predict(model, hall.opening_hours, [day], calendar=calendar)
     profiles = facts.queue_profiles(session, actor, hall.id, origin - timedelta(days=28), origin)
     shifts = repo.shifts_on(session, actor, hall.id, day)
+    can_serve = _shift_skills(session, hall, shifts)
     rows: list[dict[str, Any]] = []
     previous: dict[str, float] = {}
     for h in hours:
@@ -412,8 +412,14 @@ def staffing(
             per_queue[q] = {"arrivals": round(mean, 1), "service_minutes": round(service, 1), "sipp": c, "lag_sipp": lc}
             need, lag_need = need + c, lag_need + lc
         mid = datetime.combine(day, datetime.min.time(), SHANGHAI) + timedelta(hours=h.hour, minutes=30)
-        rostered = sum(1 for s in shifts if s.starts_at <= mid < s.ends_at)
+        on_shift = [can_serve[k] for k, s in enumerate(shifts) if s.starts_at <= mid < s.ends_at]
+        rostered = len(on_shift)
         plan = max(need, lag_need)
+        needed = {q: int(max(v["sipp"], v["lag_sipp"])) for q, v in per_queue.items()}
+        covered = skills.cover(needed, on_shift)
+        for q, v in per_queue.items():
+            v["covered"] = covered[q]
+            v["short"] = needed[q] - covered[q]
         rows.append(
             {
                 "hour": h.hour,
@@ -426,6 +432,8 @@ def staffing(
                 "plan": plan,
                 "rostered": rostered,
                 "gap": rostered - plan,
+                # counters needed that the staff on shift cannot cover with the queues they serve, per queue
+                "skill_gaps": {q: v["short"] for q, v in per_queue.items() if v["short"] > 0},
             }
         )
     simulation = _simulated(session, hall, day, origin, rows, profiles, goal) if check and rows else None
@@ -442,8 +450,26 @@ def staffing(
         },
         "hours": rows,
         "counter_hours": {"plan": sum(r["plan"] for r in rows), "rostered": sum(r["rostered"] for r in rows)},
-        "short_hours": [r["hour"] for r in rows if r["gap"] < 0],
+        "short_hours": [r["hour"] for r in rows if r["gap"] < 0 or r["skill_gaps"]],
     }
+
+
+def _shift_skills(session: Session, hall: org_service.HallFacts, shifts: Sequence[Any]) -> list[frozenset[str]]:
+    """The queues each shift can serve: those it is rostered for, else those of its window's items, else (no
+    window: a floating clerk at any counter) every queue of the hall."""
+    by_queue = _queue_items(session, hall)
+    windows = {w.code: w for w in facts.hall_windows(session, hall.id)}
+    every = frozenset(by_queue)
+    out = []
+    for s in shifts:
+        window = windows.get(s.window_code or "")
+        if s.queues:
+            out.append(frozenset(s.queues))
+        elif window is not None:
+            out.append(frozenset(q for q, items in by_queue.items() if any(window.serves(i) for i in items)))
+        else:
+            out.append(every)
+    return out
 
 
 SIMULATION_CACHE = "operations.staffing.simulated"
@@ -469,8 +495,14 @@ def _simulated(
         first = int(model.start // 60)
         baseline = {
             q: tuple(
-                next((max(r["queues"][q]["sipp"], r["queues"][q]["lag_sipp"]) for r in rows
-                      if r["hour"] == first + p and q in r["queues"]), 0)  # fmt: skip
+                next(
+                    (
+                        max(r["queues"][q]["sipp"], r["queues"][q]["lag_sipp"])
+                        for r in rows
+                        if r["hour"] == first + p and q in r["queues"]
+                    ),
+                    0,
+                )  # fmt: skip
                 for p in range(model.periods)
             )
             for q in service_of
@@ -498,8 +530,10 @@ def _simulated(
 
     return {
         "days": result.days,
-        "counter_hours": {"simulated": sum(c.counters for c in result.simulated),
-                          "plan": sum(c.counters for c in result.baseline)},  # fmt: skip
+        "counter_hours": {
+            "simulated": sum(c.counters for c in result.simulated),
+            "plan": sum(c.counters for c in result.baseline),
+        },  # fmt: skip
         "met_share": {"simulated": met(result.simulated), "plan": met(result.baseline)},
         "worst_1pct_wait_min": result.worst_wait,
         "hours": [
