@@ -69,4 +69,6 @@ def build(*, dense: bool = False, concepts: object = None) -> Index:
     encoder = load_dense(str(HERE / ".cache")) if dense else None
     if dense and encoder is None:
         print("dense retrieval unavailable (install the 'dense' extra)")
+    if concepts is None:  # (also runs against revisions whose Index has no concepts: build_speed.py, baselines)
+        return Index(docs(), dense=encoder)
     return Index(docs(), dense=encoder, concepts=concepts)  # type: ignore[arg-type]

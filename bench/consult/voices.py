@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from common import HERE, Question, build, correct  # noqa: E402
 
+from smarthall.consult.qa import THRESHOLD, UNSURE_BAND  # noqa: E402
+
 
 @dataclass
 class Voice(Question):
@@ -54,6 +56,16 @@ def report(rows: list[tuple[Voice, object]], label: str) -> dict[str, float]:
         for q, a in rows
         if a.confident and a.hits and (not q.answerable or not correct(q, a.hits[0].doc))  # type: ignore[attr-defined]
     ) / max(1, len(rows))
+    # Wrong and shown without doubt: confident beyond the band in which /ask says it is not sure (AskOut.unsure).
+    sure = THRESHOLD + UNSURE_BAND
+    sure_wrong = sum(
+        1
+        for q, a in rows
+        if a.confident
+        and a.confidence >= sure
+        and a.hits  # type: ignore[attr-defined]
+        and (not q.answerable or not correct(q, a.hits[0].doc))  # type: ignore[attr-defined]
+    ) / max(1, len(rows))
     figures = {
         "item_top1": top(items, 1),
         "item_top3": top(items, 3),
@@ -61,11 +73,13 @@ def report(rows: list[tuple[Voice, object]], label: str) -> dict[str, float]:
         "logistics_top3": top(logistics, 3),
         "declined": declined,
         "confidently_wrong": wrong,
+        "sure_wrong": sure_wrong,
     }
     print(
         f"{label:8s} n={len(rows)} items={len(items)} top1={figures['item_top1']:.1%} top3={figures['item_top3']:.1%}"
         f" | logistics={len(logistics)} top1={figures['logistics_top1']:.1%} top3={figures['logistics_top3']:.1%}"
-        f" | unanswerable={len(unanswerable)} declined={declined:.1%} | confidently wrong={wrong:.1%}"
+        f" | unanswerable={len(unanswerable)} declined={declined:.1%}"
+        f" | confidently wrong={wrong:.1%} (shown as sure {sure_wrong:.1%})"
     )
     return figures
 
