@@ -84,7 +84,19 @@ AXES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     # Medical costs abroad in the province: register before going (备案) or claim back what one paid (报销).
     "claim": {
-        "claim": ("报销", "报掉", "回来报", "回来怎么报", "垫付", "垫了", "自己付", "自己掏", "自费", "没有直接结算", "reimburse"),
+        "claim": (
+            "报销",
+            "报掉",
+            "回来报",
+            "回来怎么报",
+            "垫付",
+            "垫了",
+            "自己付",
+            "自己掏",
+            "自费",
+            "没有直接结算",
+            "reimburse",
+        ),
         "register": ("备案", "要去外地", "准备去外地", "去之前"),
     },
     "who": {
