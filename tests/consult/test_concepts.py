@@ -68,3 +68,10 @@ def test_the_ask_api_answers_a_life_event(client: Any) -> None:
     body = r.json()
     assert body["confident"] is True, body
     assert body["answers"][0]["item_code"] in {"CL-001", "MZ-005"}, body["answers"][:2]
+
+
+def test_numbers_are_ages_or_holidays_only_in_their_own_phrasing() -> None:
+    by_name = {c.name: c for c in concepts.packaged()}
+    assert by_name["old_age"].said_in("我奶奶八十五了") and by_name["old_age"].said_in("老爷子 93岁了")
+    assert not by_name["old_age"].said_in("办证花了一百八十元") and not by_name["old_age"].said_in("180岁")
+    assert not by_name["holiday"].said_in("上午十一点到") and by_name["holiday"].said_in("十一放假开门吗")
