@@ -63,10 +63,12 @@ def correct(q: Question, doc: KbDoc) -> bool:
     return doc.key in q.expect or (doc.item_code is not None and doc.item_code in q.expect)
 
 
-def build(*, dense: bool = False) -> Index:
+def build(*, dense: bool = False, concepts: object = None) -> Index:
     from smarthall.consult.qa import load_dense
 
     encoder = load_dense(str(HERE / ".cache")) if dense else None
     if dense and encoder is None:
         print("dense retrieval unavailable (install the 'dense' extra)")
-    return Index(docs(), dense=encoder)
+    if concepts is None:  # (also runs against revisions whose Index has no concepts: build_speed.py, baselines)
+        return Index(docs(), dense=encoder)
+    return Index(docs(), dense=encoder, concepts=concepts)  # type: ignore[arg-type]

@@ -161,7 +161,7 @@ def test_ask_page_shows_doubt_honestly(live_server: str, browser: Any, width: in
         cases = [
             ("中午十二点到两点能办事吗", "yes", "[data-testid=unsure]", "unsure"),
             ("公积金", "yes", "[data-testid=choices]", "clarify"),
-            ("约好了十点,路上堵车到了十点半,还给办吗", "no", "[data-testid=maybe]", "handover"),
+            ("约了十点,可能要十点半才能到", "no", "[data-testid=maybe]", "handover"),
         ]
         for question, confident, shown, name in cases:
             page.goto(f"{live_server}/ask?hall_code=H-690102")

@@ -82,6 +82,23 @@ AXES: dict[str, dict[str, tuple[str, ...]]] = {
         "money": ("补贴", "补助", "津贴", "救助金", "抚恤金", "领钱", "有钱拿", "给钱", "发钱", "一笔钱", "subsidy"),
         "visit": ("上门", "到家里", "来家里", "派人", "到家办", "家里办"),
     },
+    # Medical costs abroad in the province: register before going (备案) or claim back what one paid (报销).
+    "claim": {
+        "claim": (
+            "报销",
+            "报掉",
+            "回来报",
+            "回来怎么报",
+            "垫付",
+            "垫了",
+            "自己付",
+            "自己掏",
+            "自费",
+            "没有直接结算",
+            "reimburse",
+        ),
+        "register": ("备案", "要去外地", "准备去外地", "去之前"),
+    },
     "who": {
         "family": (
             "我爸",
@@ -107,7 +124,7 @@ AXES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 # The axes that choose among siblings; "who" is recognised (and reported) but no entry declares it.
-SIBLING_AXES = ("status", "card", "trade", "need")
+SIBLING_AXES = ("status", "card", "trade", "need", "claim")
 NEGATION = re.compile(r"(不是|而不是|并非|不用|不想)[^,。,.;;!!??]*")
 FAVOUR = 1.25
 DISFAVOUR = 0.5

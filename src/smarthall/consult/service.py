@@ -317,7 +317,7 @@ def ask(
         next_steps=steps,
         reranked=result.reranked,
         clarify=clarify,
-        unsure=result.confident and clarify is None and result.confidence < bar + qa.UNSURE_BAND,
+        unsure=clarify is None and qa.unsure(result, bar),
     )
 
 

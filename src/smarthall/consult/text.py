@@ -32,6 +32,7 @@ QUERY_HMM = True
 
 _LATIN_RUN = re.compile(r"[a-z][a-z0-9]*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_NUMERALS = frozenset("零一二三四五六七八九十百千万两几")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAGS = re.compile(r"<[^>]{0,200}>")
 
@@ -108,7 +109,8 @@ class Vocabulary:
                 continue
             vocab.words.add(word)
         for word in sorted(vocab.words):
-            if len(word) <= 5:
+            # Numerals (八十, 九十) are never repair targets: "我爸是" sounds like "我八十" but is no typo of it.
+            if len(word) <= 5 and not all(c in _NUMERALS for c in word):
                 sound, first_letters = spelled_and_initials(word)
                 if sound in vocab.sounds and vocab.sounds[sound] != word:
                     ambiguous_sound.add(sound)
