@@ -82,7 +82,7 @@ def list_faq(
 
 @router.post("/catalog/import")
 async def import_catalog(
-    request: Request, session: DbSession, actor: Annotated[Actor, Depends(require("catalog.import"))]
+    request: Request, session: DbSession, actor: Annotated[Actor, Depends(require("catalog.import"))], now: Now
 ) -> dict[str, object]:
     """Import a catalog file (JSON body in the format of catalog.json); all or nothing. Only your part of the hall
     tree may change (the province-wide items and departments: province-level administrators); the ``staff``
@@ -94,7 +94,7 @@ async def import_catalog(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("目录文件须为UTF-8编码", "The catalog file must be UTF-8", code="bad_encoding")
-    report = importer.import_catalog(session, text, actor=actor)
+    report = importer.import_catalog(session, text, actor=actor, now=now)
     audit_service.record(session, actor, "catalog.import", detail=report.as_dict())
     return {"changed": report.changed, **report.as_dict()}
 
