@@ -129,7 +129,7 @@ def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM, now: d
     and an importer other than the system whose file would create or change an account is refused, as is one whose
     file changes anything outside its part of the hall tree (``org_service.covers``). All or nothing: a refusal is
     raised before the transaction commits. ``now`` (the console's clock when not given) dates the "what changed"
-    notices of the items whose version goes up (``catalog.item_changed``)."""
+    notices of the items whose version goes up (``catalog.items_changed``)."""
     catalog = parse_catalog(text)
     report = ImportReport(actor=actor)
 
@@ -178,22 +178,25 @@ def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM, now: d
 
 
 def _tell_item_changes(session: Session, new_versions: list[tuple[str, int, int]], now: datetime) -> None:
-    """Emit ``catalog.item_changed`` for each item whose version went up, with what changed in words (inside the
-    import's transaction: the staff notices stand or fall with it). An item whose change staff do not act on
-    (keywords, situations…) emits nothing."""
+    """Emit ``catalog.items_changed`` once for the items whose version went up, each with what changed in words
+    (inside the import's transaction: the staff notices stand or fall with it). An item whose change staff do not
+    act on (keywords, situations…) is left out."""
     if not new_versions:
         return
     repo = ItemRepository(session)
     names = org_service.department_names(session)
+    items = []
     for code, before, version in new_versions:
         old, new = repo.version_content(code, before), repo.version_content(code, version)
         if old is None or new is None:
             continue
         found = changes.differences(old, new, names)
         if found:
-            events.emit(session, "catalog.item_changed", item_code=code, item_name=str(new.get("name") or code),
-                        department_code=str(new.get("department_code") or ""), from_version=before,
-                        to_version=version, changes=found, at=now)  # fmt: skip
+            items.append({"item_code": code, "item_name": str(new.get("name") or code),
+                          "department_code": str(new.get("department_code") or ""), "from_version": before,
+                          "to_version": version, "changes": found})  # fmt: skip
+    if items:
+        events.emit(session, "catalog.items_changed", items=items, at=now)
 
 
 def item_hash(data: dict[str, Any]) -> str:

@@ -21,5 +21,5 @@ def register(registry: Registry) -> None:
     registry.contribute(nav.TILES_POINT, nav.tile("staff.supervise", "/staff/supervision", "tile.staff_supervision"))
     registry.contribute(nav.TILES_POINT, nav.tile("staff.home", "/staff/me", "tile.staff_me"))
     registry.contribute(competence.ROLE_GRANT_CHECKS, competence.check_role_grant)
-    registry.on_write("catalog.item_changed", notices.on_item_changed)
+    registry.on_write("catalog.items_changed", notices.on_items_changed)
     registry.periodic(tasks.run_scan, crontab(minute="*"))

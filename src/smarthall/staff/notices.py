@@ -4,7 +4,7 @@ time limits, steps…), every hall that handles the item gets a notice listing t
 approvers of each department with a step of it — each get a copy to read and confirm. The hall manager sees the
 confirmation rate of each notice (item and change) and who has not confirmed yet.
 
-Written inside the import's transaction (``catalog.item_changed``, an ``on_write`` listener): the notices stand or
+Written inside the import's transaction (``catalog.items_changed``, an ``on_write`` listener): the notices stand or
 fall with the new version. Who gets a copy is fixed when the notice is made, so the rate does not drift when staff
 come and go.
 """
@@ -55,43 +55,49 @@ def _handles(staff: Handler, windows: set[str], departments: frozenset[str]) -> 
     return staff.role == "approver" and staff.department_code is not None and staff.department_code in departments
 
 
-def on_item_changed(session: Session, payload: dict[str, Any]) -> None:
-    """``catalog.item_changed``: one notice per hall that handles the item and has staff who handle it, with a
-    receipt for each of them (a notice of the same version is not made twice)."""
-    item_code, to_version = str(payload["item_code"]), int(payload["to_version"])
+def on_items_changed(session: Session, payload: dict[str, Any]) -> None:
+    """``catalog.items_changed``: for each changed item, one notice per hall that handles it and has staff who
+    handle it, with a receipt for each of them (a notice of the same version is not made twice). Each hall's items
+    and windows are read once per import, after everything in it is written."""
     now: datetime = payload["at"]
-    departments = catalog_service.item_departments(session, item_code)
+    changed = list(payload.get("items") or [])
+    if not changed:
+        return
     by_hall: dict[int, list[Handler]] = {}
     for person in repo.StaffRepository(session).in_roles(SYSTEM, HANDLING_ROLES):
         by_hall.setdefault(person.hall_id, []).append(person)
+    departments = {str(c["item_code"]): catalog_service.item_departments(session, str(c["item_code"])) for c in changed}
     notices = repo.NoticeRepository(session)
     for hall_id, people in by_hall.items():
         hall = org_service.hall_facts_by_id(session, hall_id)
-        offered = catalog_service.effective_item(session, hall, item_code, fresh=True)
-        if not offered.handled:
-            continue
-        windows = set(offered.window_codes)
-        handlers = [p for p in people if _handles(p, windows, departments)]
-        if not handlers or notices.exists(hall_id, item_code, to_version):
-            continue
-        notice = notices.add(
-            ChangeNotice(
-                hall_id=hall_id,
-                hall_code=hall.code,
-                region_path=hall.region_path,
-                item_code=item_code,
-                item_name=str(payload.get("item_name") or item_code),
-                from_version=int(payload["from_version"]),
-                to_version=to_version,
-                changes=list(payload.get("changes") or []),
-                issued_at=now,
+        handled = catalog_service.hall_items(session, hall, fresh=True)
+        windows = org_service.hall_windows(session, hall_id, fresh=True)
+        for change in changed:
+            item_code, to_version = str(change["item_code"]), int(change["to_version"])
+            if item_code not in handled:
+                continue
+            serving = {w.code for w in windows if w.serves(item_code)}
+            handlers = [p for p in people if _handles(p, serving, departments[item_code])]
+            if not handlers or notices.exists(hall_id, item_code, to_version):
+                continue
+            notice = notices.add(
+                ChangeNotice(
+                    hall_id=hall_id,
+                    hall_code=hall.code,
+                    region_path=hall.region_path,
+                    item_code=item_code,
+                    item_name=str(change.get("item_name") or item_code),
+                    from_version=int(change["from_version"]),
+                    to_version=to_version,
+                    changes=list(change.get("changes") or []),
+                    issued_at=now,
+                )
             )
-        )
-        session.flush()
-        session.add_all(
-            ChangeReceipt(notice_id=notice.id, hall_id=hall_id, region_path=hall.region_path, staff_id=p.id)
-            for p in handlers
-        )
+            session.flush()
+            session.add_all(
+                ChangeReceipt(notice_id=notice.id, hall_id=hall_id, region_path=hall.region_path, staff_id=p.id)
+                for p in handlers
+            )
     session.flush()
 
 
