@@ -203,6 +203,7 @@ def make_case(
         evidence=None,
         missing=[],
         reviews={},
+        step_plan=limits.plan_at_filing(session, item.code, item.version, hall.id),
         submitted_at=at,
         promised_due=promised_due or calendar.add_workdays(day, item.promised_limit_workdays),
         legal_due=legal_due or calendar.add_workdays(day, item.legal_limit_workdays),

@@ -1,6 +1,7 @@
 """A hall's own settings of an item's workflow steps (issue 15): on the catalog settings page a hall manager sees
 the item's steps and changes a step's time limit (and, within what the step's stage allows, its role); the change
-is checked whole, versioned with the hall's settings, audited, and the hall's cases are timed by it at once."""
+is checked whole, versioned with the hall's settings, audited, and the hall's cases filed from then on are timed
+by it (a case filed before keeps the plan it was filed with, ``tests/cases/test_step_plan.py``)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _events(env: Any) -> list[dict[str, Any]]:
         return [dict(e.detail or {}) for e in rows]
 
 
-def test_a_hall_manager_sets_a_steps_limit_on_the_page_and_the_halls_cases_follow_it(env: Any, client: Any) -> None:
+def test_a_hall_manager_sets_a_steps_limit_on_the_page_and_the_halls_new_cases_follow_it(env: Any, client: Any) -> None:
     with env.db.unit_of_work() as session:
         case_no = make_case(session, status="review", item_code=ITEM, hall_code=HALL).case_no
     _login(client, "hallmanager1")
@@ -49,7 +50,12 @@ def test_a_hall_manager_sets_a_steps_limit_on_the_page_and_the_halls_cases_follo
 
     body = client.get(f"/api/v1/cases/{case_no}", headers=auth(client, "approver1")).json()
     limits = {s["code"]: s["limit_workdays"] for s in body["current_steps"]}
-    assert limits == {"review_sc": None, "review_wj": 3}, body["current_steps"]
+    assert limits == {"review_sc": None, "review_wj": None}, body["current_steps"]  # filed before: its own plan
+    with env.db.unit_of_work() as session:
+        later = make_case(session, status="review", item_code=ITEM, hall_code=HALL).case_no
+    body = client.get(f"/api/v1/cases/{later}", headers=auth(client, "approver1")).json()
+    limits = {s["code"]: s["limit_workdays"] for s in body["current_steps"]}
+    assert limits == {"review_sc": None, "review_wj": 3}, body["current_steps"]  # filed after: the new limit
     assert next(s for s in body["current_steps"] if s["code"] == "review_wj")["due_date"]
     other = client.get(f"/admin/catalog/halls/H-690102001/items/{ITEM}/override")  # the township station
     assert 'data-testid="limit-review_wj" value=""' in other.text  # another hall keeps the catalog's steps

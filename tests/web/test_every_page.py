@@ -225,6 +225,8 @@ VISITS: dict[str, Visit] = {
     "/staff/performance": Visit("hallmanager1", "/staff/performance"),
     "/staff/supervision": Visit("hallmanager1", "/staff/supervision"),
     "/staff/me": Visit("clerk1", "/staff/me"),
+    "/staff/notices": Visit("clerk1", "/staff/notices"),
+    "/staff/notices/rates": Visit("hallmanager1", "/staff/notices/rates"),
     "/staff/courses/new": Visit("hallmanager1", "/staff/courses/new"),
     "/staff/courses/assignments": Visit("hallmanager1", "/staff/courses/assignments"),
     "/staff/courses/{course_id}": Visit("clerk1", lambda m: f"/staff/courses/{m.course_id}"),

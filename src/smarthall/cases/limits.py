@@ -40,9 +40,18 @@ def rule(session: Session, case: Case, key: str) -> Any:
     return rules_service.value(session, org_service.hall_facts_by_id(session, case.hall_id), key)
 
 
+def plan_at_filing(session: Session, item_code: str, item_version: int, hall_id: int) -> list[Step]:
+    """The step plan a case filed now keeps for good: the steps of the item version with the hall's own role and
+    time limit of a step as they are set today (a copy, never the cached list)."""
+    return [dict(s) for s in catalog_service.item_steps(session, item_code, item_version, hall_id=hall_id)]
+
+
 def steps_of(session: Session, case: Case) -> list[Step]:
-    """The workflow steps the case follows: its item's, as of the version it was filed under, with its hall's own
-    role and time limit of a step."""
+    """The workflow steps the case follows: the plan pinned when it was filed (``Case.step_plan``) — its item's
+    steps as of the version it was filed under, with its hall's own role and time limit of a step then; a case
+    filed before plans were kept reads the item version's steps with the hall's current settings."""
+    if case.step_plan is not None:
+        return list(case.step_plan)
     return catalog_service.item_steps(session, case.item_code, case.item_version, hall_id=case.hall_id)
 
 

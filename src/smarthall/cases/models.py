@@ -61,6 +61,10 @@ class Case(IdMixin, TimestampMixin, Base):
     missing: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     delivery: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     reviews: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)  # joint review: department → decision
+    # The workflow steps the case follows, resolved when it was filed (the item version's steps with the hall's
+    # own roles and limits then, ``catalog.service.item_steps``): later changes of either reach new cases only.
+    # NULL (cases filed before plans were kept): resolved from the item version and the hall's current settings.
+    step_plan: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType, nullable=True)
     submitted_at: Mapped[datetime] = mapped_column()
     accepted_at: Mapped[datetime | None] = mapped_column()
     decided_at: Mapped[datetime | None] = mapped_column()

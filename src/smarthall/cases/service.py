@@ -189,6 +189,7 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
             precheck={"passed": not findings, "findings": precheck.as_dicts(findings), "scans": scans_status},
             evidence=None,
             missing=[],
+            step_plan=limits.plan_at_filing(session, item.code, item.version, hall.id),
             submitted_at=now,
             promised_due=promised,
             legal_due=legal,

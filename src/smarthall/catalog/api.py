@@ -19,6 +19,9 @@ from smarthall.catalog.schemas import (
     OverrideSet,
     OverrideValues,
     OverrideVersionRead,
+    StepSettingRead,
+    StepsRead,
+    StepsSet,
 )
 from smarthall.core.deps import DbSession, Now, require
 from smarthall.core.errors import BadRequest
@@ -79,7 +82,7 @@ def list_faq(
 
 @router.post("/catalog/import")
 async def import_catalog(
-    request: Request, session: DbSession, actor: Annotated[Actor, Depends(require("catalog.import"))]
+    request: Request, session: DbSession, actor: Annotated[Actor, Depends(require("catalog.import"))], now: Now
 ) -> dict[str, object]:
     """Import a catalog file (JSON body in the format of catalog.json); all or nothing. Only your part of the hall
     tree may change (the province-wide items and departments: province-level administrators); the ``staff``
@@ -91,7 +94,7 @@ async def import_catalog(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("目录文件须为UTF-8编码", "The catalog file must be UTF-8", code="bad_encoding")
-    report = importer.import_catalog(session, text, actor=actor)
+    report = importer.import_catalog(session, text, actor=actor, now=now)
     audit_service.record(session, actor, "catalog.import", detail=report.as_dict())
     return {"changed": report.changed, **report.as_dict()}
 
@@ -175,3 +178,41 @@ def override_history(hall_code: str, item_code: str, session: DbSession, actor: 
     """The changes of a hall's settings of an item, newest first."""
     rows = overrides.history(session, actor, hall_code=hall_code, item_code=item_code)
     return [OverrideVersionRead.model_validate(r, from_attributes=True) for r in rows]
+
+
+def _steps_read(session: DbSession, actor: Actor, hall_code: str, item_code: str) -> StepsRead:
+    view = overrides.view(session, actor, hall_code=hall_code, item_code=item_code)
+    rows = overrides.steps_view(session, actor, hall_code=hall_code, item_code=item_code)
+    return StepsRead(
+        hall_code=view.hall.code,
+        item_code=view.item.code,
+        version=view.version,
+        steps=[StepSettingRead.model_validate({**s, "clock_paused": bool(s.get("clock_paused"))}) for s in rows],
+    )
+
+
+@router.get(OVERRIDE + "/steps", response_model=StepsRead)
+def get_step_settings(hall_code: str, item_code: str, session: DbSession, actor: Browser) -> StepsRead:
+    """The item's workflow steps as the hall works them: each with the catalog's role and limit beside the
+    hall's own. Cases already filed keep the steps they were filed with."""
+    return _steps_read(session, actor, hall_code, item_code)
+
+
+@router.put(OVERRIDE + "/steps", response_model=StepsRead)
+def set_step_settings(
+    hall_code: str, item_code: str, body: StepsSet, session: DbSession, actor: Overrider, now: Now
+) -> StepsRead:
+    """Set the hall's own role and time limit of the item's steps (a step left out follows the catalog), as a
+    new version of the hall's settings; checked whole (422 naming every fault), 409 on a stale ``version``.
+    New cases follow the new settings; cases already filed keep theirs, and their due dates do not move."""
+    overrides.set_steps(
+        session,
+        actor,
+        hall_code=hall_code,
+        item_code=item_code,
+        settings={code: s.model_dump() for code, s in body.steps.items()},
+        note=body.note,
+        expected_version=body.version,
+        now=now,
+    )
+    return _steps_read(session, actor, hall_code, item_code)

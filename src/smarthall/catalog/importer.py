@@ -12,12 +12,13 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from smarthall.catalog import steps
+from smarthall.catalog import changes, steps
 from smarthall.catalog.errors import CatalogInvalid, ImportOutOfScope, StaffNotImported
 from smarthall.catalog.filemodel import (
     ADDED_BUNDLE_FIELDS,
@@ -29,6 +30,8 @@ from smarthall.catalog.filemodel import (
 )
 from smarthall.catalog.models import Bundle, Faq, FormField, Item, ItemVersion, Material
 from smarthall.catalog.repository import BundleRepository, FaqRepository, ItemRepository
+from smarthall.core import events
+from smarthall.core.clock import SystemClock
 from smarthall.core.jsonpos import locate
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.core.validators import register_provinces
@@ -47,6 +50,7 @@ class ImportReport:
     deactivated: Counter[str] = field(default_factory=Counter)
     outside: list[dict[str, str]] = field(default_factory=list)
     staff: list[dict[str, Any]] = field(default_factory=list)  # the file's staff section, never written by import
+    new_versions: list[tuple[str, int, int]] = field(default_factory=list)  # (item, version before, version now)
 
     def tally(self, kind: str, state: str, code: str = "", region_path: str = "") -> None:
         """Count one entity of ``kind`` as ``created``, ``updated`` or ``unchanged`` (``moved``: taken from another
@@ -119,12 +123,13 @@ def _window_number(code: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM) -> ImportReport:
+def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM, now: datetime | None = None) -> ImportReport:
     """Import a catalog file as ``actor`` (the console operator by default). Staff are not managed here: the file's
     ``staff`` section is never written (it is returned in the report for ``smarthall seed`` / ``staff import``),
     and an importer other than the system whose file would create or change an account is refused, as is one whose
     file changes anything outside its part of the hall tree (``org_service.covers``). All or nothing: a refusal is
-    raised before the transaction commits."""
+    raised before the transaction commits. ``now`` (the console's clock when not given) dates the "what changed"
+    notices of the items whose version goes up (``catalog.items_changed``)."""
     catalog = parse_catalog(text)
     report = ImportReport(actor=actor)
 
@@ -168,7 +173,30 @@ def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM) -> Imp
     if report.outside:
         raise ImportOutOfScope(detail={"outside": report.outside[:100]})
     session.flush()
+    _tell_item_changes(session, report.new_versions, now or SystemClock().now())
     return report
+
+
+def _tell_item_changes(session: Session, new_versions: list[tuple[str, int, int]], now: datetime) -> None:
+    """Emit ``catalog.items_changed`` once for the items whose version went up, each with what changed in words
+    (inside the import's transaction: the staff notices stand or fall with it). An item whose change staff do not
+    act on (keywords, situations…) is left out."""
+    if not new_versions:
+        return
+    repo = ItemRepository(session)
+    names = org_service.department_names(session)
+    items = []
+    for code, before, version in new_versions:
+        old, new = repo.version_content(code, before), repo.version_content(code, version)
+        if old is None or new is None:
+            continue
+        found = changes.differences(old, new, names)
+        if found:
+            items.append({"item_code": code, "item_name": str(new.get("name") or code),
+                          "department_code": str(new.get("department_code") or ""), "from_version": before,
+                          "to_version": version, "changes": found})  # fmt: skip
+    if items:
+        events.emit(session, "catalog.items_changed", items=items, at=now)
 
 
 def item_hash(data: dict[str, Any]) -> str:
@@ -220,6 +248,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
     else:
         if item.content_hash != digest:
             item.version += 1
+            report.new_versions.append((code, item.version - 1, item.version))
         for attr, value in scalar.items():
             setattr(item, attr, value)
         report.tally("items", "updated", code)

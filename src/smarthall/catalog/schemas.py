@@ -103,6 +103,52 @@ class OverrideSet(OverrideValues):
     )
 
 
+class StepSetting(BaseModel):
+    """A hall's own role and time limit of one step; a field left null follows the catalog."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: str | None = Field(default=None, max_length=32)
+    limit_workdays: int | None = Field(default=None, ge=0, le=100000, description="working days (0–365 accepted)")
+
+
+class StepsSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    steps: dict[str, StepSetting] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="step code → the hall's setting; a step left out follows the catalog",
+    )
+    note: str = Field(default="", max_length=500)
+    version: int | None = Field(
+        default=None,
+        ge=0,
+        description="the version of the hall's settings you edited (0: none yet); a newer one answers 409",
+    )
+
+
+class StepSettingRead(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    stage: str
+    department_code: str | None
+    role: str
+    limit_workdays: int | None
+    clock_paused: bool
+    catalog_role: str
+    catalog_limit: int | None
+    own: bool = Field(description="the hall sets this step itself")
+
+
+class StepsRead(BaseModel):
+    hall_code: str
+    item_code: str
+    version: int = Field(description="the version of the hall's settings of the item (0: none yet)")
+    steps: list[StepSettingRead]
+
+
 class EffectiveRead(BaseModel):
     handled: bool
     inherited: bool

@@ -106,6 +106,12 @@ def _item_steps(session: Session, item_code: str, version: int | None = None) ->
     return cached(session, FACTS, ("steps", item_code, version), load)
 
 
+def item_departments(session: Session, item_code: str) -> frozenset[str]:
+    """Every department with a step of the item's current version, its own included (whose approvers handle it)."""
+    facts = item_facts(session, item_code)
+    return frozenset(steps.departments(_item_steps(session, item_code), facts.department_code))
+
+
 def step_departments(session: Session) -> dict[str, frozenset[str]]:
     """Item code → the departments with a step of the item besides its own (cross-department steps show on each
     of their work lists), for the items that have such steps; cached."""

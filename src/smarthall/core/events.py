@@ -23,6 +23,9 @@ Known events and payloads (keep this list current):
   "errand_code", "at"}  (errands join it; a wrong errand code refuses the case)
 - ``archive.built``    {"case_no", "at"}  (the errand is archived)
 - ``rating.created``   {"kind", "ref", "rating_id", "level", "at"}  (errands join it)
+- ``catalog.items_changed`` {"items": [{"item_code", "item_name", "department_code", "from_version", "to_version",
+  "changes": [{"kind", "zh", "en"}]}], "at"}  (once per import that raised item versions; staff notices are made
+  in the import's transaction)
 - ``help_request.finished`` {"help_request_id": int, "hall_code": str}  (proposed: evaluation listens for it)
 """
 

@@ -6,10 +6,11 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire the staff domain: routers, home tiles, the minute supervision scan, the role-grant course check."""
+    """Wire the staff domain: routers, home tiles, the minute supervision scan, the role-grant course check, and
+    the "what changed" notices made when an item's catalog entry gets a new version."""
     from huey import crontab
 
-    from smarthall.staff import competence, tasks
+    from smarthall.staff import competence, notices, tasks
     from smarthall.staff.api import router
     from smarthall.staff.pages import router as pages
     from smarthall.web import nav
@@ -20,4 +21,5 @@ def register(registry: Registry) -> None:
     registry.contribute(nav.TILES_POINT, nav.tile("staff.supervise", "/staff/supervision", "tile.staff_supervision"))
     registry.contribute(nav.TILES_POINT, nav.tile("staff.home", "/staff/me", "tile.staff_me"))
     registry.contribute(competence.ROLE_GRANT_CHECKS, competence.check_role_grant)
+    registry.on_write("catalog.items_changed", notices.on_items_changed)
     registry.periodic(tasks.run_scan, crontab(minute="*"))

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from smarthall.core.deps import DbSession, LoggedIn, Now, require
+from smarthall.core.deps import DbId, DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
-from smarthall.staff import assignments, cards, competence, performance, supervision
+from smarthall.staff import assignments, cards, competence, notices, performance, supervision
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["staff"])
 PerfReader = Annotated[Actor, Depends(require("staff.performance"))]
@@ -176,3 +176,23 @@ def decide_card(card_id: int, body: cards.CardDecision, session: DbSession, acto
 def my_cards(session: DbSession, actor: StaffMember) -> Any:
     """One's own cards with their reply and decision."""
     return cards.my_cards(session, actor)
+
+
+@router.get("/staff-change-notices")
+def my_change_notices(session: DbSession, actor: StaffMember) -> Any:
+    """The signed-in staff member's "what changed" notices (an item they handle got a new catalog version), each
+    with its differences in words; the ones still to confirm first."""
+    return notices.my_notices(session, actor)
+
+
+@router.post("/staff-change-notices/{notice_id}/confirm")
+def confirm_change_notice(notice_id: DbId, session: DbSession, actor: StaffMember, now: Now) -> Any:
+    """Confirm having read a notice of one's own (again: the first time stands)."""
+    return notices.confirm(session, actor, notice_id, now=now)
+
+
+@router.get("/staff-change-notices/rates")
+def change_notice_rates(session: DbSession, actor: CourseManager, hall_code: HallCode = None) -> Any:
+    """The confirmation rate of each "what changed" notice of a hall (item and change) and overall, with who has
+    not confirmed yet (names masked)."""
+    return notices.rates(session, actor, hall_code=hall_code)

@@ -93,3 +93,9 @@ class CardReasonMissing(ValidationFailed):
     code = "staff_card_reason_missing"
     message_zh = "手动记牌须写明理由(至少两个字)"
     message_en = "A card given by hand needs a reason (at least two characters)"
+
+
+class NoticeNotFound(NotFound):
+    code = "change_notice_not_found"
+    message_zh = "未找到该变更告知"
+    message_en = "No such change notice"

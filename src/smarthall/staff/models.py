@@ -114,3 +114,35 @@ class StaffCard(IdMixin, TimestampMixin, Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column()
+
+
+class ChangeNotice(IdMixin, TimestampMixin, Base):
+    """A "what changed" notice (变更告知) of one hall: an item's catalog entry went from one version to another, and
+    ``changes`` says how in words (``catalog.changes``: {"kind", "zh", "en"}). The staff who handle the item in the
+    hall when it changed each get a receipt to confirm (``ChangeReceipt``)."""
+
+    __tablename__ = "staff_change_notice"
+    __table_args__ = (UniqueConstraint("hall_id", "item_code", "to_version"),)
+
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    hall_code: Mapped[str] = mapped_column(String(32))
+    region_path: Mapped[str] = mapped_column(String(200), index=True)
+    item_code: Mapped[str] = mapped_column(String(32), index=True)
+    item_name: Mapped[str] = mapped_column(String(128))
+    from_version: Mapped[int] = mapped_column(Integer)
+    to_version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    issued_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ChangeReceipt(IdMixin, Base):
+    """One staff member's copy of a change notice: read and confirmed (``confirmed_at``) or still open."""
+
+    __tablename__ = "staff_change_receipt"
+    __table_args__ = (UniqueConstraint("notice_id", "staff_id"),)
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("staff_change_notice.id", ondelete="CASCADE"), index=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
+    region_path: Mapped[str] = mapped_column(String(200), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("identity_staff.id"), index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column()

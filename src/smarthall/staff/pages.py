@@ -20,12 +20,22 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service as identity_service
 from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.org import service as org_service
-from smarthall.staff import assignments, cards, competence, performance, scoring, supervision
+from smarthall.staff import assignments, cards, competence, notices, performance, scoring, supervision
 from smarthall.staff.errors import AssignmentBadDue, CardReasonMissing
 from smarthall.web.templating import error_page, gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 HallCode = Annotated[str | None, Query(max_length=32)]
+# What a change is about, as the notice pages head each line (``catalog.changes.KINDS``).
+CHANGE_KINDS = {
+    "materials": ("申请材料", "Materials"),
+    "conditions": ("办理条件", "Conditions"),
+    "limits": ("办理时限", "Time limits"),
+    "steps": ("办理环节", "Steps"),
+    "form": ("申请表", "Form"),
+    "fee": ("收费", "Fee"),
+    "notes": ("事项信息", "Item details"),
+}
 DayText = Annotated[str, Query(max_length=10)]
 
 
@@ -138,12 +148,62 @@ def my_page(
         courses = competence.list_courses(session, actor, None)
         assigned = assignments.mine(session, actor, now=now)
         my_cards = cards.my_cards(session, actor)
+        open_notices = notices.open_count(session, actor)
     except HallError as exc:
         return error_page(request, exc)
     return render(
         request,
         "staff/me.html",
-        {"data": data, "r": data["record"], "courses": courses, "assigned": assigned, "cards": my_cards},
+        {
+            "data": data,
+            "r": data["record"],
+            "courses": courses,
+            "assigned": assigned,
+            "cards": my_cards,
+            "open_notices": open_notices,
+        },  # fmt: skip
+    )
+
+
+@router.get("/staff/notices")
+def notices_page(request: Request, session: DbSession, actor: CurrentActor) -> Response:
+    """The signed-in staff member's "what changed" notices, to read and confirm."""
+    if (denied := gate(request, actor, "staff.home")) is not None:
+        return denied
+    try:
+        mine = notices.my_notices(session, actor)
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(request, "staff/notices.html", {"notices": mine, "kinds": CHANGE_KINDS})
+
+
+@router.post("/staff/notices/{notice_id}/confirm")
+def notice_confirm(notice_id: DbId, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    if (denied := gate(request, actor, "staff.home")) is not None:
+        return denied
+    try:
+        notices.confirm(session, actor, notice_id, now=now)
+    except HallError as exc:
+        session.rollback()
+        return error_page(request, exc)
+    return RedirectResponse(f"/staff/notices#notice-{notice_id}", status_code=303)
+
+
+@router.get("/staff/notices/rates")
+def notice_rates_page(
+    request: Request, session: DbSession, actor: CurrentActor, hall_code: HallCode = None
+) -> Response:
+    """The hall manager's view: the confirmation rate of each notice (item and change), and who has not confirmed."""
+    if (denied := gate(request, actor, "staff.courses")) is not None:
+        return denied
+    try:
+        data = notices.rates(session, actor, hall_code=hall_code)
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(
+        request,
+        "staff/notice_rates.html",
+        {"data": data, "halls": org_service.halls_in_scope(session, actor), "kinds": CHANGE_KINDS},
     )
 
 

@@ -16,7 +16,15 @@ from smarthall.core.tenancy import Actor
 from smarthall.evaluation.models import Rating
 from smarthall.identity.models import Staff
 from smarthall.queueing.models import Ticket, WindowSession
-from smarthall.staff.models import Course, CourseAssignment, CourseAttempt, StaffAlert, StaffCard
+from smarthall.staff.models import (
+    ChangeNotice,
+    ChangeReceipt,
+    Course,
+    CourseAssignment,
+    CourseAttempt,
+    StaffAlert,
+    StaffCard,
+)
 
 MEASURED_ROLES = ("clerk", "guide", "approver")
 
@@ -30,6 +38,11 @@ class StaffRepository(Repository[Staff]):
 
     def by_code(self, actor: Actor, code: str) -> Staff | None:
         return self.get_in_scope(actor, code=code)
+
+    def in_roles(self, actor: Actor, roles: Sequence[str]) -> list[Staff]:
+        """The active staff in ``roles`` of every hall ``actor`` may see, by hall and code."""
+        stmt = self.scoped(actor).where(Staff.role.in_(list(roles)), Staff.active.is_(True))
+        return list(self.session.execute(stmt.order_by(Staff.hall_id, Staff.code)).scalars())
 
 
 def finished_tickets(session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime) -> Sequence[Any]:
@@ -233,3 +246,49 @@ class CardRepository(Repository[StaffCard]):
     def for_update(self, actor: Actor, card_id: int) -> StaffCard | None:
         stmt = self.scoped(actor).where(StaffCard.id == card_id).with_for_update()
         return self.session.execute(stmt).scalars().one_or_none()  # type: ignore[no-any-return]
+
+
+class NoticeRepository(Repository[ChangeNotice]):
+    model = ChangeNotice
+
+    def exists(self, hall_id: int, item_code: str, to_version: int) -> bool:
+        stmt = select(ChangeNotice.id).where(
+            ChangeNotice.hall_id == hall_id, ChangeNotice.item_code == item_code, ChangeNotice.to_version == to_version
+        )
+        return self.session.execute(stmt.limit(1)).first() is not None
+
+    def of_staff(self, actor: Actor, staff_id: int, *, limit: int = 200) -> list[tuple[ChangeReceipt, ChangeNotice]]:
+        """One staff member's notices with their receipts, open ones first, newest first."""
+        stmt = (
+            select(ChangeReceipt, ChangeNotice)
+            .join(ChangeNotice, ChangeNotice.id == ChangeReceipt.notice_id)
+            .where(hall_scope(ChangeReceipt, actor), ChangeReceipt.staff_id == staff_id)
+            .order_by(ChangeReceipt.confirmed_at.is_not(None), ChangeNotice.issued_at.desc(), ChangeNotice.id.desc())
+            .limit(limit)
+        )
+        return [(r, n) for r, n in self.session.execute(stmt)]
+
+    def receipt_for_update(self, actor: Actor, notice_id: int, staff_id: int) -> ChangeReceipt | None:
+        stmt = (
+            select(ChangeReceipt)
+            .where(hall_scope(ChangeReceipt, actor), ChangeReceipt.notice_id == notice_id)
+            .where(ChangeReceipt.staff_id == staff_id)
+            .with_for_update()
+        )
+        return self.session.execute(stmt).scalars().one_or_none()
+
+    def of_hall(self, actor: Actor, hall_id: int, *, limit: int = 200) -> list[ChangeNotice]:
+        stmt = self.scoped(actor).where(ChangeNotice.hall_id == hall_id)
+        return list(
+            self.session.execute(
+                stmt.order_by(ChangeNotice.issued_at.desc(), ChangeNotice.id.desc()).limit(limit)
+            ).scalars()
+        )
+
+    def receipts(self, actor: Actor, notice_ids: Sequence[int]) -> list[ChangeReceipt]:
+        if not notice_ids:
+            return []
+        stmt = select(ChangeReceipt).where(
+            hall_scope(ChangeReceipt, actor), ChangeReceipt.notice_id.in_(list(notice_ids))
+        )
+        return list(self.session.execute(stmt.order_by(ChangeReceipt.id)).scalars())
