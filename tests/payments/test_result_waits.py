@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.cases.helpers import act, add_staff, prefilled
+from tests.cases.helpers import act, add_staff, li_ming, prefilled
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID, assert_problem
 from tests.payments.test_delivery_waits import approved_ga001
@@ -90,30 +90,37 @@ def test_a_clerk_cannot_put_an_unpaid_result_in_a_locker(client, env):
     assert loaded.status_code == 201 and loaded.json()["ref"] == case_no, loaded.text
 
 
-def test_the_kiosk_offers_no_result_to_print_before_the_fee(client, env):
+def kiosk_case_awaiting_fee(client: Any, env: Any, k: TestClient) -> tuple[str, dict[str, str]]:
+    """At the kiosk ``k``: the demo citizen identifies by card and applies for GA-001 (a fee-carrying item); a
+    clerk accepts and an approver approves it. Returns (case number, the citizen's API headers)."""
     add_staff(env, username="approver_ga", role="approver", hall_code=HALL, department_code="GA")
-    from tests.cases.helpers import li_ming
-
     citizen = li_ming(client)
     values, _ = prefilled(client, citizen, "GA-001")
-    kiosk = TestClient(env.app, base_url="http://testserver", headers={"X-Device-Key": "demo-kiosk-key", **ORIGIN})
-    with kiosk as k:
-        k.get(f"/kiosk/{HALL}/self")
-        read = k.post(f"/kiosk/{HALL}/self/identify", data={"how": "card", "id_number": DEMO_CITIZEN_ID})
-        assert 'data-testid="self-item"' in read.text, read.text[-500:]
-        form = k.get(f"/kiosk/{HALL}/self/form?item=GA-001")
-        fields = {f"f_{name}": str(v) for name, v in values.items()}
-        fields.update({"f_reason": "有效期满", "f_delivery": "窗口领取"})
-        photo = io.BytesIO()
-        Image.new("RGB", (358, 441), "white").save(photo, format="JPEG")  # the photo receipt the item asks for
-        scan = ("photo.jpg", photo.getvalue(), "image/jpeg")
-        files = dict.fromkeys(re.findall(r'name="(m_[A-Za-z0-9_-]+)"', form.text), scan)
-        done = k.post(f"/kiosk/{HALL}/self/form", data=fields, files=files)
-        assert 'data-testid="result-receipt"' in done.text, re.findall(r'(self-error">.*?<|<li>.*?</li>)', done.text)
-        case_no = re.search(r'data-testid="case-no">([^<]+)<', done.text).group(1)  # type: ignore[union-attr]
-        assert act(client, auth(client, "clerk1"), case_no, "accept").status_code == 200
-        assert act(client, auth(client, "approver_ga"), case_no, "approve").status_code == 200
+    k.get(f"/kiosk/{HALL}/self")
+    read = k.post(f"/kiosk/{HALL}/self/identify", data={"how": "card", "id_number": DEMO_CITIZEN_ID})
+    assert 'data-testid="self-item"' in read.text, read.text[-500:]
+    form = k.get(f"/kiosk/{HALL}/self/form?item=GA-001")
+    fields = {f"f_{name}": str(v) for name, v in values.items()}
+    fields.update({"f_reason": "有效期满", "f_delivery": "窗口领取"})
+    photo = io.BytesIO()
+    Image.new("RGB", (358, 441), "white").save(photo, format="JPEG")  # the photo receipt the item asks for
+    scan = ("photo.jpg", photo.getvalue(), "image/jpeg")
+    files = dict.fromkeys(re.findall(r'name="(m_[A-Za-z0-9_-]+)"', form.text), scan)
+    done = k.post(f"/kiosk/{HALL}/self/form", data=fields, files=files)
+    assert 'data-testid="result-receipt"' in done.text, re.findall(r'(self-error">.*?<|<li>.*?</li>)', done.text)
+    case_no = re.search(r'data-testid="case-no">([^<]+)<', done.text).group(1)  # type: ignore[union-attr]
+    assert act(client, auth(client, "clerk1"), case_no, "accept").status_code == 200
+    assert act(client, auth(client, "approver_ga"), case_no, "approve").status_code == 200
+    return case_no, citizen
 
+
+def kiosk_client(env: Any) -> TestClient:
+    return TestClient(env.app, base_url="http://testserver", headers={"X-Device-Key": "demo-kiosk-key", **ORIGIN})
+
+
+def test_the_kiosk_offers_no_result_to_print_before_the_fee(client, env):
+    with kiosk_client(env) as k:
+        case_no, citizen = kiosk_case_awaiting_fee(client, env, k)
         waiting = k.get(f"/kiosk/{HALL}/self/result")
         assert waiting.status_code == 200 and 'data-testid="result-awaiting-payment"' in waiting.text
         assert "缴费完成后才能下载或领取结果" in waiting.text and "打印结果" not in waiting.text
