@@ -43,7 +43,7 @@ SEMANTIC_CODES = frozenset(
     | {"catalog_invalid", "question_binary", "question_empty", "unknown_hall", "pairing_code_invalid"}
     | {"empty_file", "type_not_allowed", "ocr_not_an_image", "bad_validity", "hall_required", "phone_code_wrong"}
     | {"performance_bad_period", "performance_bad_weights", "range_over_limit", "course_bad_quiz"}
-    | {"course_bad_answers"}
+    | {"course_bad_answers", "course_assignment_bad_due"}
 )
 
 KNOWN_DEPARTURES: dict[str, str] = {}
