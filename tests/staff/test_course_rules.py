@@ -157,3 +157,20 @@ def test_assignment_page_assigns_and_shows_progress(env, client):
     assert bad.status_code == 422 and "请指定课程分配给谁" in bad.text
     refused = client.get("/staff/courses/assignments", headers=auth(client, "clerk1"))
     assert refused.status_code == 403 and "无权" in refused.text
+
+
+def test_ids_beyond_a_database_id_are_refused_not_server_errors(client: Any, env: Any) -> None:
+    """Course, card and alert ids in paths and bodies are bounded database ids (found by the contract checks: an id
+    past 2**63-1 reached SQLite and failed with a 500)."""
+    manager = auth(client, "hallmanager1")
+    huge, largest = 2**63, 2**63 - 1
+    assert_problem(client.get(f"/api/v1/staff-courses/{huge}", headers=manager), 422, "validation_error")
+    assert_problem(client.get(f"/api/v1/staff-courses/{largest}", headers=manager), 404, "course_not_found")
+    for path, body in (
+        (f"/api/v1/staff-courses/{huge}/attempts", {"answers": [0]}),
+        (f"/api/v1/staff-cards/{huge}/reply", {"text": "说明"}),
+        (f"/api/v1/staff-cards/{huge}/decision", {"decision": "upheld"}),
+        (f"/api/v1/staff-supervision/alerts/{huge}/ack", {"note": "已处理"}),
+        ("/api/v1/staff-course-assignments", {"course_id": huge, "role": "clerk", "due_on": "2026-12-31"}),
+    ):
+        assert_problem(client.post(path, json=body, headers=manager), 422, "validation_error")

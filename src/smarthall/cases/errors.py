@@ -132,3 +132,11 @@ class PaymentRequired(Conflict):
     code = "case_payment_required"
     message_zh = "该事项收费,缴费完成后才能送达结果"
     message_en = "The item carries a fee: the result is delivered once it is paid"
+
+
+class ResultAwaitsPayment(PaymentRequired):
+    """The result document is not handed out (download, kiosk print, locker) before the fee is paid; the detail
+    carries where to pay (``pay_path``: the case page's pay button; ``payment_api``: the order endpoint)."""
+
+    message_zh = "该事项收费,请先缴费,缴费完成后才能下载或领取办理结果"
+    message_en = "The item carries a fee: pay it first, then the result can be downloaded or collected"

@@ -40,6 +40,9 @@ class EntityRegistry(Protocol):
     def new_uscc(self, *, case_no: str, prefix: str, hall_code: str) -> str: ...
 
 
+RESULT_KIND = "licence"  # the kind of the approval's result document (the notices are acceptance, decision, …)
+
+
 def issue_notice(
     session: Session,
     desk: DocumentDesk,
@@ -93,7 +96,7 @@ def issue_result(
         session,
         desk,
         case_no=case.case_no,
-        kind="licence",
+        kind=RESULT_KIND,
         title=notices.result_title(item, spec.get("type")),
         issuer=hall.name,
         lines=notices.result_lines(
@@ -226,6 +229,37 @@ def require_paid(session: Session, case: Case) -> None:
     fee = fee_of(session, case)
     if fee is not None and fee.state != "paid":
         raise PaymentRequired(detail={"case_no": case.case_no, "amount_fen": fee.amount_fen, "payment": fee.state})
+
+
+def require_result_paid(session: Session, case_no: str) -> None:
+    """The result document is handed out — downloaded, printed at the kiosk, put in a locker — only once the fee is
+    paid: 409 ``case_payment_required`` with where to pay, as delivery. A number that names no case is let be (the
+    caller decides what it may hand out)."""
+    from smarthall.cases.errors import ResultAwaitsPayment
+    from smarthall.cases.repository import CaseRepository
+
+    case = CaseRepository(session).by_number(case_no)
+    fee = fee_of(session, case) if case is not None else None
+    if case is not None and fee is not None and fee.state != "paid":
+        raise ResultAwaitsPayment(detail=payment_detail(case, fee))
+
+
+def require_document_paid(session: Session, actor: Any, document: Any) -> None:
+    """A citizen downloads a case's result document only once its fee is paid (staff in scope still read it); the
+    notices (acceptance, decision, …) are not held back."""
+    if actor.kind == "citizen" and document.kind == RESULT_KIND and document.case_no:
+        require_result_paid(session, document.case_no)
+
+
+def payment_detail(case: Case, fee: Any) -> dict[str, Any]:
+    """What a refusal for an unpaid fee tells: the amount, the order state, and where to pay (page and API)."""
+    return {
+        "case_no": case.case_no,
+        "amount_fen": fee.amount_fen,
+        "payment": fee.state,
+        "pay_path": f"/cases/{case.case_no}#fee",
+        "payment_api": f"/api/v1/cases/{case.case_no}/payment",
+    }
 
 
 def owes_fee(session: Session, case: Case) -> bool:

@@ -1,9 +1,10 @@
 """Reading uploaded licences in the pre-check (证照比对, issue 18 item 4): a licence or certificate uploaded as a
-JPEG or PNG is read with OCR (``ocr.service``) and its key fields — credit code, entity name, legal
-representative, validity — are compared with the form. A field that differs, a licence whose validity has ended,
-and a scan where nothing could be read become findings for the clerk (and stop an instant approval); they never
-refuse the submission. Without the OCR engine (the ``ocr`` extra) nothing is compared and the case's pre-check says
-``scans: unavailable``. At most ``MAX_SCANS`` images per case are read; the text read is not stored.
+JPEG or PNG, or as a PDF of scanned pages (rendered page by page), is read with OCR (``ocr.service``) and its key
+fields — credit code, entity name, legal representative, validity — are compared with the form. A field that
+differs, a licence whose validity has ended, and a scan where nothing could be read become findings for the clerk
+(and stop an instant approval); they never refuse the submission. Without the OCR engine (the ``ocr`` extra)
+nothing is compared and the case's pre-check says ``scans: unavailable``. At most ``MAX_SCANS`` files per case are
+read; the text read is not stored.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from smarthall.core import crypto
 from smarthall.core.errors import HallError
 
 MAX_SCANS = 3
+PDF_TYPE = "application/pdf"
+SCAN_TYPES = IMAGE_TYPES | {PDF_TYPE}  # a PDF's pages are rendered and read as images (``ocr.rendering``)
 SCANNED_KINDS = frozenset({"licence", "certificate"})
 # What a read field is compared with: the first of these form fields the item has.
 FORM_FIELDS: dict[str, tuple[str, ...]] = {
@@ -75,15 +78,16 @@ def findings(
     status, scanned = "none", 0
     for material in [m for m in materials if m.get("file_id") and kinds.get(m["material_code"]) in SCANNED_KINDS]:
         row = files.get(material["file_id"])
-        if row is None or row.content_type not in IMAGE_TYPES:
+        if row is None or row.content_type not in SCAN_TYPES:
             continue
         if scanned == MAX_SCANS:
             break
         scanned += 1
         with crypto.open_plain(row.path) as fh:
             data = fh.read()
+        reader = ocr_service.read_scan_pdf if row.content_type == PDF_TYPE else ocr_service.read_scan
         try:
-            read = ocr_service.read_scan(data, enabled=enabled)
+            read = reader(data, enabled=enabled)
         except HallError:
             read = []
         if read is None:

@@ -50,6 +50,7 @@ from smarthall.cases.errors import (
     StepNotInWorkflow,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
+from smarthall.cases.flows import require_result_paid  # noqa: F401  (other domains: the locker)
 from smarthall.cases.handovers import case_by_number, case_locked, hand_to_hall  # noqa: F401  (other domains)
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding
@@ -387,6 +388,7 @@ def document_for(session: Session, actor: Actor, *, document_id: int) -> Any:
         raise DocumentNotYours()
     if document.status == "pending":  # rendered right after the decision's commit (or by the sweep)
         raise licence_service.DocumentPending(detail={"document_id": document_id})
+    flows.require_document_paid(session, actor, document)  # the applicant's result once its fee is paid
     return document
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
-from smarthall.cases import actions, limits, notices, workflow
+from smarthall.cases import actions, flows, limits, notices, workflow
 from smarthall.cases.models import Case, CaseEvent
 from smarthall.cases.repository import CaseRepository
 from smarthall.catalog import steps as catalog_steps
@@ -84,8 +84,22 @@ def case_view(session: Session, actor: Actor, case: Case, *, now: datetime, with
             t.action for t in workflow.available(case.status, role) if t.action not in workflow.INTERNAL_ACTIONS
         ],
         "timeline": _timeline(session, actor, repo.timeline(case)),
-        "documents": [licence_service.describe(d) for d in licence_service.case_documents(session, case.case_no)],
+        "documents": _documents(session, case),
     }
+
+
+def _documents(session: Session, case: Case) -> list[dict[str, Any]]:
+    """The case's documents; the result says ``awaiting_payment`` while the fee is owed (it is then not handed out:
+    ``flows.require_result_paid``) and where to pay."""
+    documents = licence_service.case_documents(session, case.case_no)
+    owes = any(d.kind == flows.RESULT_KIND for d in documents) and flows.owes_fee(session, case)
+    out = []
+    for d in documents:
+        row = {**licence_service.describe(d), "awaiting_payment": owes and d.kind == flows.RESULT_KIND}
+        if row["awaiting_payment"]:
+            row["pay_path"] = f"/cases/{case.case_no}#fee"
+        out.append(row)
+    return out
 
 
 def _timeline(session: Session, actor: Actor, events: list[CaseEvent]) -> list[dict[str, Any]]:

@@ -52,6 +52,20 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 CONTENT: dict[str, tuple[str, ...]] = {}
 
 
+# The text form of a model that strips its strings (``str_strip_whitespace``): its length bounds hold of the stripped
+# text, so the contract says the text has no whitespace at either end (else " " would look valid for min_length=1).
+TRIMMED = r"^\S(?:[\s\S]*\S)?$"
+
+
+def trimmed_strings(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of a model with ``str_strip_whitespace``: every string property with a minimum length
+    and no pattern of its own gets ``TRIMMED`` (the text the model accepts unchanged)."""
+    for prop in schema.get("properties", {}).values():
+        for variant in [prop, *prop.get("anyOf", [])]:
+            if variant.get("type") == "string" and "minLength" in variant and "pattern" not in variant:
+                variant["pattern"] = TRIMMED
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA: {"schema": dict(PROBLEM_REF)}}}
 

@@ -6,9 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smarthall.core.contract import trimmed_strings
+
+# Requests strip their strings; the contract says so (no whitespace at either end of a bounded text).
+TRIMMED = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=trimmed_strings)
+
 
 class CitizenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = TRIMMED
 
     name: str = Field(min_length=1, max_length=50)
     id_number: str = Field(min_length=15, max_length=18)
@@ -21,7 +26,7 @@ class CitizenCreate(BaseModel):
 
 
 class PhoneCodeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = TRIMMED
 
     phone: str = Field(min_length=11, max_length=11)
 
@@ -29,7 +34,7 @@ class PhoneCodeRequest(BaseModel):
 class PhoneVerification(BaseModel):
     """The SMS code sent (by ``POST /citizens/phone-codes``) to the phone on the caller's own record."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = TRIMMED
 
     phone_code: str = Field(min_length=6, max_length=6)
 
@@ -102,7 +107,7 @@ class DeviceRead(BaseModel):
 class StaffCreate(BaseModel):
     """A new staff account of a hall in the caller's scope. ``id_number`` names the person behind the account."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = TRIMMED
 
     username: str = Field(pattern=r"^[a-z][a-z0-9_.-]{2,63}$")
     name: str = Field(min_length=1, max_length=50)
@@ -119,7 +124,7 @@ class StaffChange(BaseModel):
     """A change of one account: its role, department, window, whether it is active; null fields stay as they are.
     ``id_number`` may be given once, for an account that has none on file."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = TRIMMED
 
     role: str | None = Field(default=None, max_length=16)
     department_code: str | None = Field(default=None, max_length=16)

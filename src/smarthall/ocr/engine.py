@@ -76,4 +76,13 @@ def engine_status(*, enabled: bool = True) -> dict[str, Any]:
         "engine": RapidEngine.name,
         "extra": "ocr",
         "loaded": _engine is not None,
+        "reads": ["image/jpeg", "image/png", "application/pdf"] if pdf_pages() else ["image/jpeg", "image/png"],
+        "pdf_pages": pdf_pages(),
     }
+
+
+def pdf_pages() -> str | None:
+    """The renderer of PDF pages for reading scanned PDFs (``ocr.rendering``), or None without one."""
+    from smarthall.ocr import rendering
+
+    return rendering.RENDERER if rendering.available() else None

@@ -21,3 +21,9 @@ class ImageTooLarge(ValidationFailed):
     code = "ocr_image_too_large"
     message_zh = "图片过大"
     message_en = "The image is too large"
+
+
+class PdfUnreadable(ValidationFailed):
+    code = "ocr_pdf_unreadable"
+    message_zh = "上传的PDF无法打开,无法识别其页面"
+    message_en = "The uploaded PDF does not open, so its pages cannot be read"

@@ -18,7 +18,8 @@ from smarthall.catalog import service as catalog_service
 from smarthall.core.errors import Forbidden
 from smarthall.core.tenancy import Actor
 from smarthall.ocr import engine as engine_mod
-from smarthall.ocr.errors import ImageTooLarge, NotAnImage, OcrUnavailable
+from smarthall.ocr import rendering
+from smarthall.ocr.errors import ImageTooLarge, NotAnImage, OcrUnavailable, PdfUnreadable
 from smarthall.ocr.fields import Suggestion, read_fields
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -104,3 +105,20 @@ def read_scan(data: bytes, *, enabled: bool = True) -> list[Suggestion] | None:
     if engine is None:
         return None
     return read_fields([(ln.text, ln.score) for ln in engine.read(data)])
+
+
+def read_scan_pdf(data: bytes, *, enabled: bool = True) -> list[Suggestion] | None:
+    """For the pre-check: the key fields read from the pages of an uploaded PDF (a scan: each page rendered to an
+    image and read, ``rendering.MAX_PAGES`` at most), or None when the engine is unavailable (nothing is rendered
+    then); ``PdfUnreadable`` / ``ImageTooLarge`` for bytes that are no usable PDF. Nothing is stored or logged."""
+    if len(data) > MAX_BYTES:
+        raise ImageTooLarge(detail={"max_bytes": MAX_BYTES})
+    engine = engine_mod.engine(enabled=enabled)
+    if engine is None or not rendering.available():
+        return None
+    try:
+        pages = rendering.page_images(data)
+    except rendering.NotAPdf as exc:
+        raise PdfUnreadable() from exc
+    lines = [line for page in pages for line in engine.read(page)]  # page by page, each in reading order
+    return read_fields([(ln.text, ln.score) for ln in lines])

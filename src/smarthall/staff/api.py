@@ -113,7 +113,7 @@ def scan(session: DbSession, actor: Supervisor, now: Now, hall_code: HallCode = 
 
 
 @router.post("/staff-supervision/alerts/{alert_id}/ack")
-def acknowledge(alert_id: int, body: AlertAck, session: DbSession, actor: Supervisor, now: Now) -> Any:
+def acknowledge(alert_id: DbId, body: AlertAck, session: DbSession, actor: Supervisor, now: Now) -> Any:
     """The manager has dealt with an alert (once)."""
     return supervision.acknowledge(session, actor, alert_id, note=body.note, now=now)
 
@@ -131,13 +131,13 @@ def list_courses(session: DbSession, actor: StaffMember, hall_code: HallCode = N
 
 
 @router.get("/staff-courses/{course_id}")
-def get_course(course_id: int, session: DbSession, actor: StaffMember) -> Any:
+def get_course(course_id: DbId, session: DbSession, actor: StaffMember) -> Any:
     course = competence.get_course(session, actor, course_id)
     return competence.course_read(course, with_answers=actor.has("staff.courses"))
 
 
 @router.post("/staff-courses/{course_id}/attempts", status_code=201)
-def take_quiz(course_id: int, body: competence.AttemptCreate, session: DbSession, actor: StaffMember, now: Now) -> Any:
+def take_quiz(course_id: DbId, body: competence.AttemptCreate, session: DbSession, actor: StaffMember, now: Now) -> Any:
     """Answer the course's quiz: the score is recorded; a pass shows on one's record."""
     return competence.take_quiz(session, actor, course_id, body, now=now)
 
@@ -161,13 +161,13 @@ def give_card(body: cards.CardGive, session: DbSession, actor: Supervisor, now: 
 
 
 @router.post("/staff-cards/{card_id}/reply")
-def reply_card(card_id: int, body: cards.CardReply, session: DbSession, actor: StaffMember, now: Now) -> Any:
+def reply_card(card_id: DbId, body: cards.CardReply, session: DbSession, actor: StaffMember, now: Now) -> Any:
     """The carded staff member's reply (once, before the decision)."""
     return cards.reply(session, actor, card_id, body, now=now)
 
 
 @router.post("/staff-cards/{card_id}/decision")
-def decide_card(card_id: int, body: cards.CardDecision, session: DbSession, actor: Supervisor, now: Now) -> Any:
+def decide_card(card_id: DbId, body: cards.CardDecision, session: DbSession, actor: Supervisor, now: Now) -> Any:
     """The hall manager's decision on a card: upheld or withdrawn (once)."""
     return cards.decide(session, actor, card_id, body, now=now)
 

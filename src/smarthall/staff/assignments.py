@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
@@ -16,6 +16,7 @@ from smarthall.core.clock import service_day
 from smarthall.core.masking import mask_name
 from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import BigId
 from smarthall.identity import service as identity_service
 from smarthall.identity import staffing
 from smarthall.identity.permissions import STAFF_ROLES
@@ -29,7 +30,17 @@ MEASURED = ("guide", "clerk", "approver")
 
 
 class AssignmentCreate(RequestModel):
-    course_id: int = Field(ge=1)
+    # one target at least: a person, a role or a department (the contract says so; ``assign`` checks it)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+                for name in ("staff_code", "role", "department_code")
+            ]
+        }
+    )
+
+    course_id: BigId
     staff_code: str | None = Field(default=None, max_length=40)
     role: str | None = Field(default=None, max_length=16)
     department_code: str | None = Field(default=None, max_length=40)

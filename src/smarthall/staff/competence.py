@@ -5,7 +5,7 @@ is granted (checked when an account's role changes, through ``identity.role_gran
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -35,8 +35,8 @@ class Account(Protocol):
 
 class Question(RequestModel):
     text: str = Field(min_length=1, max_length=500)
-    options: list[str] = Field(min_length=2, max_length=8)
-    answer: int = Field(ge=0)
+    options: list[Annotated[str, Field(pattern=r"\S")]] = Field(min_length=2, max_length=8)
+    answer: int = Field(ge=0, le=7)  # an index into the options (at most 8)
 
 
 class CourseCreate(RequestModel):

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from smarthall.cases import service as cases_service
 from smarthall.core.crypto import blind_index
 from smarthall.core.db import attempt
 from smarthall.core.errors import Forbidden
@@ -62,6 +63,7 @@ def load_locker(
     if not actor.has("locker.load"):
         raise Forbidden("您的角色无权向智能柜投件", "Your role cannot load lockers", code="forbidden_role")
     device = _locker(session, actor, locker_code)
+    cases_service.require_result_paid(session, ref)  # a result waiting for its fee is not put in a locker
     repo = LockerRepository(session)
     slot = repo.slot(device.id, slot_no) if slot_no else repo.free_slot(device.id)
     if slot is None or slot.status != "empty":
