@@ -264,9 +264,10 @@ def decide_disposal(
     row, pkg = found
     if row.proposed_by == actor.label:
         raise SeparationOfDuties()
+    status = "approved" if action == "approve" else "rejected"
     if not repo.decide(
         disposal_id,
-        status="approved" if action == "approve" else "rejected",
+        status=status,
         decided_by=actor.label,
         decided_at=now,
         note=row.note + ("\n" if row.note and note else "") + note,
@@ -283,7 +284,7 @@ def decide_disposal(
     audit_service.record(
         session,
         actor,
-        f"archive.disposal_{row.status}",
+        f"archive.disposal_{status}",
         target_type="archive_package",
         target_id=pkg.case_no,
         hall_code=pkg.hall_code,

@@ -383,7 +383,8 @@ def document_for(session: Session, actor: Actor, *, document_id: int) -> Any:
         if document.citizen_id != actor.id:
             raise licence_service.DocumentNotFound(detail={"document_id": document_id})
     elif actor.is_staff and actor.has("case.read") and document.case_no:
-        case_in_scope(session, actor, case_no=document.case_no)
+        if CaseRepository(session).in_scope(actor, document.case_no) is None:  # another hall's: its case unsaid
+            raise licence_service.DocumentNotFound(detail={"document_id": document_id})
     else:
         raise DocumentNotYours()
     if document.status == "pending":  # rendered right after the decision's commit (or by the sweep)

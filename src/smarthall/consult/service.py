@@ -353,10 +353,15 @@ def _clarify(docs: list[qa.KbDoc]) -> Clarify:
     return Clarify(question_zh=zh, question_en=en, choices=choices)
 
 
-def _ensure_asker(actor: Actor, question_id: int, token: str) -> None:
-    """The asker (holding the answer's token) or staff may act on an answer; anyone else is refused."""
+def _asked(session: Session, actor: Actor, question_id: int, token: str) -> Question:
+    """The question its asker (holding the answer's token) or staff in scope may act on (another hall's: 404)."""
+    repo = QuestionRepository(session)
+    row = repo.get_in_scope_by_id(actor, question_id) if actor.is_staff else repo.get(question_id)
+    if row is None:
+        raise QuestionNotFound()
     if not (actor.is_staff or hmac.compare_digest(token.encode(), feedback_token(question_id).encode())):
         raise Forbidden("仅提问人可以评价该回答", "Only the asker may rate this answer", code="not_the_asker")
+    return row
 
 
 def choose(
@@ -370,10 +375,7 @@ def choose(
     now: datetime,
 ) -> AskOut:
     """Record which choice of a clarifying question was tapped (by the asker) and answer with that entry."""
-    row = QuestionRepository(session).get(question_id)
-    if row is None:
-        raise QuestionNotFound()
-    _ensure_asker(actor, question_id, token)
+    row = _asked(session, actor, question_id, token)
     if entry_code not in (row.clarify_choices or []):
         raise QuestionInvalid(
             "这一项不在可选范围内",
@@ -406,10 +408,7 @@ def feedback_token(question_id: int) -> str:
 
 def feedback(session: Session, actor: Actor, *, question_id: int, helpful: bool, token: str, now: datetime) -> Question:
     """Record whether an answer helped: by the asker (holding the answer's token) or front-line staff."""
-    row = QuestionRepository(session).get(question_id)
-    if row is None:
-        raise QuestionNotFound()
-    _ensure_asker(actor, question_id, token)
+    row = _asked(session, actor, question_id, token)
     ratelimit.enforce(session, "consult.feedback", actor, now)
     row.helpful = helpful
     row.feedback_at = now

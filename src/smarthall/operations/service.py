@@ -213,6 +213,13 @@ def _growth_alerts(session: Session, actor: Actor, hall: org_service.HallFacts, 
     ]
 
 
+_DISPATCH_AUDIT = {
+    "resume": "operations.dispatch.resume",
+    "extend": "operations.dispatch.extend",
+    "open": "operations.dispatch.open",
+}  # the audit code of each dispatch action
+
+
 def act(session: Session, actor: Actor, hall_code: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
     """One dispatch action (``resume`` / ``extend`` / ``open``) on a window of the hall, checked against the
     window's ``version`` as the manager saw it."""
@@ -248,7 +255,7 @@ def act(session: Session, actor: Actor, hall_code: str, body: dict[str, Any], no
     audit_service.record(
         session,
         actor,
-        f"operations.dispatch.{action}",
+        _DISPATCH_AUDIT[action],
         target_type="org_window",
         target_id=window_code,
         hall_code=hall.code,

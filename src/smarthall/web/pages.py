@@ -12,15 +12,17 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smarthall.audit import service as audit_service
+from smarthall.audit import words as audit_words
 from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, Now, SettingsDep, client_ip
 from smarthall.core.errors import Forbidden
+from smarthall.core.i18n import Lang
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service as identity_service
 from smarthall.identity.actors import cross_site, end_presented_session, is_https
 from smarthall.org import service as org_service
 from smarthall.web import portal
 from smarthall.web.nav import tiles_for
-from smarthall.web.templating import gate, render
+from smarthall.web.templating import gate, render, request_lang
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -127,4 +129,10 @@ def audit_page(request: Request, session: DbSession, actor: CurrentActor) -> Res
         return denied
     events = audit_service.list_events(session, actor, limit=200)
     result = audit_service.verify_chain(session)
-    return render(request, "audit.html", {"events": events, "verify": result})
+    lang: Lang = "en" if request_lang(request) == "en" else "zh"
+    rows = [
+        {"event": e, "action": audit_words.action(e.action, e.target_type, lang),
+         "target": audit_words.target(e.target_type, lang)}
+        for e in events
+    ]  # fmt: skip
+    return render(request, "audit.html", {"rows": rows, "verify": result})
