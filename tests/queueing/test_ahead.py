@@ -8,6 +8,7 @@ that serve only some items.
 from __future__ import annotations
 
 import heapq
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
@@ -105,6 +106,7 @@ def test_people_ahead_and_wait_follow_the_real_calling_order(rows, window_rows):
         assert result[t.id] == estimate.Estimate(ahead=ahead, wait_minutes=round(start, 1)), (t, starts)
 
 
+@settings(deadline=None)  # a shared, loaded machine: the time of one example says nothing
 @given(
     st.lists(
         st.tuples(st.booleans(), st.integers(min_value=0, max_value=90), st.booleans()),
@@ -167,3 +169,25 @@ def test_issue_16_priority_tickets_ahead_no_window_then_a_window(client):
             assert _ahead(client, nxt["token"]) == 0
         client.post(f"/api/v1/tickets/{t['id']}/finish", headers=clerk)
     assert called == [c2["id"], c3["id"], c1["id"]]
+
+
+def test_the_window_list_is_the_calling_order_with_the_starvation_guard(client):
+    """The workstation's list follows the calls, not "priority first": with one ordinary ticket and four priority
+    ones, the starvation guard (three priority calls in a row, then an ordinary one) puts the ordinary ticket fourth,
+    and the window indeed calls it fourth. Before: it was listed last, after every priority ticket."""
+    ordinary = issue(client, "GA-002").json()
+    prio = [issue(client, "GA-001", declared="pregnant").json() for _ in range(4)]
+    clerk = auth(client, "clerk1")
+    sign_in(client, clerk)
+    listed = [t["id"] for t in client.get(f"/api/v1/windows/{W01}/queue", headers=clerk).json()]
+    expected = [prio[0]["id"], prio[1]["id"], prio[2]["id"], ordinary["id"], prio[3]["id"]]
+    assert listed == expected
+    page = client.get(f"/window/{W01}/queue", headers=clerk).text  # the workstation's list, as the clerk sees it
+    numbers = {t["id"]: t["number"] for t in [ordinary, *prio]}
+    assert re.findall(r"<tr><td>([A-Z]\d+)", page) == [numbers[i] for i in expected]
+    called = []
+    for _ in range(5):
+        t = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).json()
+        called.append(t["id"])
+        client.post(f"/api/v1/tickets/{t['id']}/finish", headers=clerk)
+    assert called == expected

@@ -275,8 +275,8 @@ def ask(
     versions_by_code = EntryRepository(session).versions_of([h.doc.key for h in result.hits])
     answers = [_answer(h.doc, h.score, versions_by_code.get(h.doc.key, 0)) for h in result.hits]
     top = result.hits[0].doc if result.hits else None
-    # ID numbers and phone numbers typed into a question are masked before it is stored (the review queue and the
-    # metrics never need them); the answer was computed on the text as typed.
+    unsure = qa.unsure(result, bar)  # shown with doubt, and reviewed too
+    # ID and phone numbers typed in are masked before storing (queue and metrics need none); answered as typed.
     row = Question(
         text=scrub(text),
         normalised=scrub(result.normalised)[:MAX_QUESTION_CHARS],
@@ -286,7 +286,7 @@ def ask(
         confidence=round(result.confidence, 4),
         top_entry_code=top.key if top else None,
         answers=[{"entry_code": a.entry_code, "score": a.score} for a in answers],
-        review_status="none" if result.confident else "open",
+        review_status="none" if result.confident and not unsure else "open",
         clarify_choices=[h.doc.key for h in result.clarify] or None,
         asked_at=now,
         day=_local_day(now),
@@ -317,7 +317,7 @@ def ask(
         next_steps=steps,
         reranked=result.reranked,
         clarify=clarify,
-        unsure=clarify is None and qa.unsure(result, bar),
+        unsure=clarify is None and unsure,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -234,6 +235,12 @@ def stats_page(
             "chart_json": json.dumps(chart, ensure_ascii=False),
             "halls": halls,
             "groups": evaluation_service.GROUPS,
-            "query": request.url.query,
+            # The export asks for what the page shows (the hall and period it resolved), not the page's own query:
+            # a page opened from the menu has no query, and the API needs the hall.
+            "query": urlencode(
+                {"hall_code": data.hall_code, "group_by": data.group_by}
+                | ({"from": data.date_from.isoformat()} if data.date_from else {})
+                | ({"to": data.date_to.isoformat()} if data.date_to else {})
+            ),
         },
     )

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -133,13 +133,30 @@ def ahead_in_line(
 ) -> int:
     """How many of ``candidates`` one window calling them by ``calling_order`` (call after call, the streak moving
     with each priority call, the clock standing at ``now``) calls before ``ticket_id`` — the place in line when no
-    window is open yet to replay the day with. Linear after the sort: two pointers instead of re-ordering."""
+    window is open yet to replay the day with. Stops at the ticket."""
+    for called, chosen in enumerate(_calls(candidates, now=now, priority_streak=priority_streak, rule=rule)):
+        if chosen == ticket_id:
+            return called
+    return len(candidates)
+
+
+def calling_sequence(
+    candidates: Sequence[Candidate], *, now: datetime, priority_streak: int, rule: QueueRules
+) -> list[int]:
+    """Every id of ``candidates`` in the order one window would call them, call after call (the workstation's list:
+    the n-th row is the ticket with n-1 ahead at this window)."""
+    return list(_calls(candidates, now=now, priority_streak=priority_streak, rule=rule))
+
+
+def _calls(
+    candidates: Sequence[Candidate], *, now: datetime, priority_streak: int, rule: QueueRules
+) -> Iterator[int]:
+    """The calls ``calling_order`` makes one after another (linear after the sort: two pointers, no re-ordering)."""
     targeted = sorted((c for c in candidates if c.targeted), key=lambda c: (c.queued_at, c.id))
-    if any(c.id == ticket_id for c in targeted):
-        return next(i for i, c in enumerate(targeted) if c.id == ticket_id)
+    yield from (c.id for c in targeted)
     prio = sorted((c for c in candidates if not c.targeted and c.priority), key=lambda c: (c.queued_at, c.id))
     ordinary = sorted((c for c in candidates if not c.targeted and not c.priority), key=lambda c: (c.queued_at, c.id))
-    called, p, o, streak = len(targeted), 0, 0, priority_streak
+    p, o, streak = 0, 0, priority_streak
     while p < len(prio) or o < len(ordinary):
         starving = o < len(ordinary) and (
             streak >= rule.max_priority_streak or now - ordinary[o].queued_at >= rule.max_ordinary_wait
@@ -148,7 +165,4 @@ def ahead_in_line(
             chosen, p, streak = prio[p], p + 1, streak + 1
         else:
             chosen, o, streak = ordinary[o], o + 1, 0
-        if chosen.id == ticket_id:
-            return called
-        called += 1
-    return called
+        yield chosen.id

@@ -387,12 +387,12 @@ class Tickets(Repository[Ticket]):
     def waiting_for_window(
         self, actor: Actor, *, hall_id: int, day: date, window_code: str, items: frozenset[str] | None, limit: int
     ) -> list[Ticket]:
-        """Waiting tickets a window may serve, priority first, then by place in line."""
+        """The first ``limit`` waiting tickets in line of each kind a window may call (here, priority, ordinary)."""
         stmt = self.scoped(actor).where(Ticket.hall_id == hall_id, Ticket.day == day, status_is("waiting"))
-        if items is not None:
-            stmt = stmt.where(Ticket.item_code.in_(items) | (Ticket.target_window_code == window_code))
-        stmt = stmt.order_by(Ticket.priority.desc(), Ticket.queued_at, Ticket.id)
-        return list(self.page(stmt, limit=limit, count=False).items)
+        here, away = Ticket.target_window_code == window_code, Ticket.target_window_code.is_distinct_from(window_code)
+        stmt = (stmt if items is None else stmt.where(Ticket.item_code.in_(items) | here)).order_by(Ticket.queued_at)
+        kinds = (here, away & Ticket.priority.is_(True), away & Ticket.priority.is_(False))
+        return [t for k in kinds for t in self.page(stmt.where(k).order_by(Ticket.id), limit=limit, count=False).items]
 
     def skipped_at_window(self, actor: Actor, *, window_code: str, day: date, limit: int = 20) -> list[Ticket]:
         stmt = (

@@ -434,12 +434,23 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
 
 
 def queue_list(session: Session, actor: Actor, *, window_code: str, now: datetime, limit: int = 30) -> list[Ticket]:
-    """Waiting tickets this window may serve, priority first, then by place in line (the workstation's list)."""
+    """Waiting tickets this window may serve in the order it would call them (the workstation's list: priority,
+    the starvation guard and transfers as ``call-next`` applies them, so the list and the ticket pages agree)."""
     window = facts.window(session, window_code)
     actor.ensure_hall(window.hall_id, window.region_path)
-    return repo.Tickets(session).waiting_for_window(
+    tickets = repo.Tickets(session).waiting_for_window(
         actor, hall_id=window.hall_id, day=service_day(now), window_code=window.code, items=window.items, limit=limit
     )
+    ws = repo.window_session(session, window.code)
+    rules = facts.rules(session, facts.hall_by_id(session, window.hall_id))
+    candidates = [
+        policy.Candidate(t.id, t.priority, t.queued_at, t.target_window_code == window.code) for t in tickets
+    ]
+    order = policy.calling_sequence(
+        candidates, now=now, priority_streak=ws.priority_streak if ws else 0, rule=rules
+    )
+    by_id = {t.id: t for t in tickets}
+    return [by_id[i] for i in order[:limit]]
 
 
 def skipped_list(session: Session, actor: Actor, *, window_code: str, now: datetime) -> list[Ticket]:

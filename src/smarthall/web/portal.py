@@ -9,7 +9,7 @@ Everything is read through the other domains' services; the words are in ``web/m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from smarthall.appointment import service as appointment_service
 from smarthall.cases import service as cases_service
 from smarthall.catalog import service as catalog_service
+from smarthall.core.clock import service_day
 from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
@@ -34,7 +35,7 @@ from smarthall.licences import service as licence_service
 from smarthall.notify import service as notify_service
 from smarthall.org import service as org_service
 from smarthall.queueing import service as queueing_service
-from smarthall.web.templating import render
+from smarthall.web.templating import gate, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -141,7 +142,7 @@ def errands(session: Session, actor: Actor, now: datetime) -> list[Errand]:
         )
     if actor.id is not None:
         for licence in licence_service.wallet(session, actor.id):
-            href = f"/cases/{licence.case_no}" if licence.case_no else "/cases"
+            href = f"/me/licences#licence-{licence.id}"
             out.append(Errand("licence", licence.type, _status("licence", licence.status), None, href, licence.number))
         for msg in notify_service.inbox(session, citizen_id=actor.id, limit=10):
             href = (
@@ -255,3 +256,37 @@ def register_phone_code(
         return render(request, "portal/register.html", {"errors": errors, "values": values}, status_code=status)
     context = {"errors": [], "values": values, "code_sent": mask_phone(phone), "minutes": sent["expires_in"] // 60}
     return render(request, "portal/register.html", context)
+
+
+# ------------------------------------------------------------------------------------------------- the wallet
+
+
+def _wallet_entry(session: Session, licence: Any, today: date) -> dict[str, Any]:
+    """One licence of the wallet as the page shows it: its words, dates, and the document and case behind it."""
+    expired = licence.status == "valid" and licence.valid_until is not None and licence.valid_until < today
+    document = None
+    if licence.document_id is not None:
+        found = licence_service.get_document(session, licence.document_id)
+        document = licence_service.describe(found) if found.status != "pending" else None
+    return {
+        "id": licence.id,
+        "type": licence.type,
+        "number": licence.number,
+        "issued_on": licence.issued_on,
+        "valid_until": licence.valid_until,
+        "status_key": "portal.licence.expired" if expired else _status("licence", licence.status),
+        "case_no": licence.case_no,
+        "document": document,
+    }
+
+
+@router.get("/me/licences")
+def wallet_page(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """The citizen's e-licence wallet (电子证照): each licence in words, valid until when, the issued document to
+    download and verify, and the case it came from. Forms offer these in place of paper copies."""
+    if (refused := gate(request, actor, "case.submit")) is not None:
+        return refused
+    assert actor.id is not None
+    today = service_day(now)
+    entries = [_wallet_entry(session, lic, today) for lic in licence_service.wallet(session, actor.id)]
+    return render(request, "portal/licences.html", {"licences": entries})
