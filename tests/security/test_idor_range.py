@@ -48,6 +48,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "alert_id": ("staff_alert", "id"),
     "card_id": ("staff_card", "id"),
     "course_id": ("staff_course", "id"),
+    "notice_id": ("staff_change_notice", "id"),
     "case_no": ("cases_case", "case_no"),
     "client_id": ("apiclient_client", "id"),
     "key_id": ("apiclient_key", "id"),

@@ -16,13 +16,16 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from smarthall.cases import notices
+from smarthall.cases.errors import DocumentNotYours
 from smarthall.cases.models import Case
+from smarthall.cases.repository import CaseRepository
 from smarthall.cases.shapes import ItemSpec
 from smarthall.cases.workflow import FINAL_STATES
 from smarthall.core import events
 from smarthall.core.clock import service_day
 from smarthall.core.masking import mask_name
 from smarthall.core.registry import registry_of
+from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.licences import service as licence_service
 from smarthall.licences.service import DocumentDesk
@@ -276,3 +279,20 @@ def ocr_enabled() -> bool:
         return bool(runtime.current().settings.ocr_enabled)
     except RuntimeError:
         return False
+
+
+def document_for(session: Session, actor: Actor, *, document_id: int) -> Any:
+    """A document's file, to its holder and to staff who may read its case (409 while it is being prepared)."""
+    document = licence_service.get_document(session, document_id)
+    if actor.kind == "citizen":
+        if document.citizen_id != actor.id:
+            raise licence_service.DocumentNotFound(detail={"document_id": document_id})
+    elif actor.is_staff and actor.has("case.read") and document.case_no:
+        if CaseRepository(session).in_scope(actor, document.case_no) is None:  # another hall's: its case unsaid
+            raise licence_service.DocumentNotFound(detail={"document_id": document_id})
+    else:
+        raise DocumentNotYours()
+    if document.status == "pending":  # rendered right after the decision's commit (or by the sweep)
+        raise licence_service.DocumentPending(detail={"document_id": document_id})
+    require_document_paid(session, actor, document)  # the applicant's result once its fee is paid
+    return document

@@ -41,7 +41,6 @@ from smarthall.cases.errors import (
     CaseOutOfScope,
     CodeNotOwned,
     DepartmentAlreadyDecided,
-    DocumentNotYours,
     DraftNotFound,
     FormInvalid,
     OutOfDepartment,
@@ -50,7 +49,7 @@ from smarthall.cases.errors import (
     StepNotInWorkflow,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
-from smarthall.cases.flows import require_result_paid  # noqa: F401  (other domains: the locker)
+from smarthall.cases.flows import document_for, require_result_paid  # noqa: F401  (the API; other domains: the locker)
 from smarthall.cases.handovers import case_by_number, case_locked, hand_to_hall  # noqa: F401  (other domains)
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding
@@ -62,7 +61,6 @@ from smarthall.catalog import steps as catalog_steps
 from smarthall.core.clock import service_day
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
-from smarthall.licences import service as licence_service
 from smarthall.licences.service import DocumentDesk
 from smarthall.org import service as org_service
 
@@ -374,23 +372,6 @@ def current_steps(session: Session, case: Case, *, now: datetime) -> list[dict[s
 def tolerated_deadline(session: Session, case: Case, *, now: datetime) -> date:
     """The deadline a clerk is offered for tolerated gaps, by the hall's rule."""
     return limits.tolerated_deadline(session, case, service_day(now))
-
-
-def document_for(session: Session, actor: Actor, *, document_id: int) -> Any:
-    """A document's file, to its holder and to staff who may read its case (409 while it is being prepared)."""
-    document = licence_service.get_document(session, document_id)
-    if actor.kind == "citizen":
-        if document.citizen_id != actor.id:
-            raise licence_service.DocumentNotFound(detail={"document_id": document_id})
-    elif actor.is_staff and actor.has("case.read") and document.case_no:
-        if CaseRepository(session).in_scope(actor, document.case_no) is None:  # another hall's: its case unsaid
-            raise licence_service.DocumentNotFound(detail={"document_id": document_id})
-    else:
-        raise DocumentNotYours()
-    if document.status == "pending":  # rendered right after the decision's commit (or by the sweep)
-        raise licence_service.DocumentPending(detail={"document_id": document_id})
-    flows.require_document_paid(session, actor, document)  # the applicant's result once its fee is paid
-    return document
 
 
 def case_thread(session: Session, case_no: str) -> list[dict[str, Any]]:

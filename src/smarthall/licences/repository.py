@@ -1,7 +1,7 @@
 """Every query of the licences domain: result documents by case, number and token, and the e-licence wallet.
 
 Documents and licences are found by their case, their owner (the citizen) or their public token, never by hall:
-who may read one is decided by the case it belongs to (``cases.service.document_for``) or by its holder.
+who may read one is decided by the case it belongs to (``cases.flows.document_for``) or by its holder.
 """
 
 from __future__ import annotations
