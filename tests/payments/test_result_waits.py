@@ -64,6 +64,7 @@ def test_the_case_page_shows_why_and_where_to_pay_instead_of_the_link(client, en
     assert 'data-testid="doc-licence-awaiting-payment"' in page and "缴费完成后才能下载或领取结果" in page
     assert f'href="{result["download_path"]}"' not in page
     assert 'href="#fee"' in page and 'id="fee"' in page and 'data-testid="pay-form"' in page
+    assert "请先缴费,缴费后可下载结果文书" in page and "打开办件下载结果文书" not in page  # the status line agrees
     english = client.get(f"/cases/{case_no}", headers={**citizen, "Accept-Language": "en"}).text
     assert "the result can be downloaded or collected once it is paid" in english
     staff = client.get(f"/cases/{case_no}", headers=auth(client, "clerk1")).text
@@ -72,6 +73,7 @@ def test_the_case_page_shows_why_and_where_to_pay_instead_of_the_link(client, en
     pay(client, citizen, case_no)
     page = client.get(f"/cases/{case_no}", headers=citizen).text
     assert f'href="{result["download_path"]}"' in page and "awaiting-payment" not in page
+    assert "请先缴费" not in page
 
 
 def test_a_clerk_cannot_put_an_unpaid_result_in_a_locker(client, env):
