@@ -126,3 +126,11 @@ def test_only_a_kiosk_of_this_hall_runs_self_service(env: Any, client: Any) -> N
         client.get(f"/kiosk/{HALL}/self", headers={"X-Device-Key": "demo-display-key"}), 403, "forbidden_role"
     )
     assert_refused_page(client.get("/kiosk/H-690200/self", headers=KIOSK), 403, "forbidden_role")
+
+
+def test_a_large_text_visitor_sent_back_to_identify_keeps_large_text(env: Any) -> None:
+    with kiosk(env) as k:
+        sent = k.get(f"/kiosk/{HALL}/self/items?large=1", follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"] == f"/kiosk/{HALL}/self?large=1"
+        page = k.get(sent.headers["location"])
+        assert page.status_code == 200 and "large-text" in page.text

@@ -88,7 +88,7 @@ def _identified(
     """The visit of an identified citizen, or back to identification (or the refusal)."""
     visit = _opened(hall_code, request, session, actor, now)
     if visit is None or (not isinstance(visit, Response) and visit.row.citizen_id is None):
-        return _go(hall_code, "")
+        return _go(hall_code, "?large=1" if request.query_params.get("large") == "1" else "")  # keeps large text
     return visit
 
 
