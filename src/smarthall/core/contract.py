@@ -63,7 +63,18 @@ def trimmed_strings(schema: dict[str, Any]) -> None:
     for prop in schema.get("properties", {}).values():
         for variant in [prop, *prop.get("anyOf", [])]:
             if variant.get("type") == "string" and "minLength" in variant and "pattern" not in variant:
-                variant["pattern"] = TRIMMED
+                variant["pattern"] = _trimmed(int(variant["minLength"]), variant.get("maxLength"))
+
+
+def _trimmed(low: int, high: int | None) -> str:
+    """``TRIMMED`` with the length bounds in it as well, so that a generator of matching texts meets them directly
+    (three fields of exact lengths filtered from free-length texts were never met)."""
+    if high is None or high < max(low, 1):
+        return TRIMMED
+    inner_low, inner_high = max(low - 2, 0), high - 2
+    if low <= 1:
+        return rf"^\S(?:[\s\S]{{0,{inner_high}}}\S)?$" if high >= 2 else r"^\S$"
+    return rf"^\S[\s\S]{{{inner_low},{inner_high}}}\S$"
 
 
 def _problem_response(description: str) -> dict[str, Any]:
