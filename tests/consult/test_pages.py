@@ -143,7 +143,7 @@ def test_the_ask_page_shows_its_doubt(client: Any) -> None:
     assert 'data-confident="yes"' in page and 'data-testid="unsure"' not in page
     # Below the bar but near it (late for a booking, said without 迟到 or any word of the concept lexicon): handed
     # over, and the nearest entries shown as mere guesses.
-    page = client.post("/ask", data={"question": "约了十点,可能要十点半才能到"}).text
+    page = client.post("/ask", data={"question": "预约时间到了我人还没到"}).text
     assert 'data-confident="no"' in page and 'data-testid="maybe"' in page and "我没有把握" in page
     assert 'data-route="guide_desk"' in page and "预约了但是迟到了还能办吗" in page
     # Not the hall's work at all (unpaid wages): handed over with no guesses.

