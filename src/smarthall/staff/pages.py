@@ -22,7 +22,7 @@ from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.org import service as org_service
 from smarthall.staff import assignments, cards, competence, notices, performance, scoring, supervision
 from smarthall.staff.errors import AssignmentBadDue, CardReasonMissing
-from smarthall.web.templating import error_page, gate, render
+from smarthall.web.templating import error_page, gate, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 HallCode = Annotated[str | None, Query(max_length=32)]
@@ -104,12 +104,12 @@ def supervision_scan(
 ) -> Response:
     if (denied := gate(request, actor, "staff.supervise")) is not None:
         return denied
-    try:
-        supervision.scan(session, actor, hall_code, now=now)
-    except HallError as exc:
-        session.rollback()
-        return error_page(request, exc)
-    return RedirectResponse(f"/staff/supervision?hall_code={hall_code or actor.hall_code or ''}", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: supervision.scan(session, actor, hall_code, now=now),
+        lambda _: f"/staff/supervision?hall_code={hall_code or actor.hall_code or ''}",
+    )
 
 
 @router.post("/staff/supervision/alerts/{alert_id}/ack")
@@ -123,12 +123,12 @@ def supervision_ack(
 ) -> Response:
     if (denied := gate(request, actor, "staff.supervise")) is not None:
         return denied
-    try:
-        alert = supervision.acknowledge(session, actor, alert_id, note=note, now=now)
-    except HallError as exc:
-        session.rollback()
-        return error_page(request, exc)
-    return RedirectResponse(f"/staff/supervision?hall_code={alert['hall_code']}", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: supervision.acknowledge(session, actor, alert_id, note=note, now=now),
+        lambda alert: f"/staff/supervision?hall_code={alert['hall_code']}",
+    )
 
 
 @router.get("/staff/me")
@@ -181,12 +181,12 @@ def notices_page(request: Request, session: DbSession, actor: CurrentActor) -> R
 def notice_confirm(notice_id: DbId, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     if (denied := gate(request, actor, "staff.home")) is not None:
         return denied
-    try:
-        notices.confirm(session, actor, notice_id, now=now)
-    except HallError as exc:
-        session.rollback()
-        return error_page(request, exc)
-    return RedirectResponse(f"/staff/notices#notice-{notice_id}", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: notices.confirm(session, actor, notice_id, now=now),
+        lambda _: f"/staff/notices#notice-{notice_id}",
+    )
 
 
 @router.get("/staff/notices/rates")
@@ -220,12 +220,12 @@ def card_reply(
         return denied
     if not reply.strip():
         return error_page(request, ValidationFailed("请填写答复", "Write a reply", code="staff_card_reply_empty"))
-    try:
-        cards.reply(session, actor, card_id, cards.CardReply(reply=reply.strip()), now=now)
-    except HallError as exc:
-        session.rollback()
-        return error_page(request, exc)
-    return RedirectResponse("/staff/me", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: cards.reply(session, actor, card_id, cards.CardReply(reply=reply.strip()), now=now),
+        lambda _: "/staff/me",
+    )
 
 
 @router.post("/staff/cards")
@@ -268,13 +268,13 @@ def card_decision(
 ) -> Response:
     if (denied := gate(request, actor, "staff.supervise")) is not None:
         return denied
-    try:
-        choice = cards.CardDecision.model_validate({"decision": decision, "note": note})
-        card = cards.decide(session, actor, card_id, choice, now=now)
-    except HallError as exc:
-        session.rollback()
-        return error_page(request, exc)
-    return RedirectResponse(f"/staff/supervision?hall_code={card['hall_code']}", status_code=303)
+    choice = cards.CardDecision.model_validate({"decision": decision, "note": note})
+    return write_then_go(
+        request,
+        session,
+        lambda: cards.decide(session, actor, card_id, choice, now=now),
+        lambda card: f"/staff/supervision?hall_code={card['hall_code']}",
+    )
 
 
 @router.get("/staff/courses/new")

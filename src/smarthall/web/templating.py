@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
@@ -11,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
 from smarthall.core.clock import format_local
+from smarthall.core.db import attempt
 from smarthall.core.errors import HallError
 from smarthall.core.i18n import LANG_COOKIE, pick_lang, translate
 from smarthall.core.tenancy import Actor
@@ -78,6 +80,20 @@ def message_page(request: Request, status: int, message_zh: str, message_en: str
 def error_page(request: Request, exc: HallError) -> Response:
     """A domain error shown as a page, with its own status and messages."""
     return message_page(request, exc.status_, exc.message_zh_, exc.message_en_, code=exc.code_)
+
+
+T = TypeVar("T")
+
+
+def write_then_go(request: Request, session: Any, write: Callable[[], T], to: Callable[[T], str]) -> Response:
+    """A page's form post: ``write`` all or nothing (``core.db.attempt``); a domain refusal is shown as the error
+    page with nothing of the write kept, success goes on to ``to(result)`` (303, so a reload does not post again)."""
+    try:
+        with attempt(session):
+            result = write()
+    except HallError as exc:
+        return error_page(request, exc)
+    return RedirectResponse(to(result), status_code=303)
 
 
 def denied(request: Request, actor: Actor, status: int = 403) -> Response:
