@@ -6,7 +6,8 @@ from smarthall.core.registry import Registry
 
 
 def register(registry: Registry) -> None:
-    """Wire consultation: its routers and the role home tiles."""
+    """Wire consultation: its routers and the role home tiles; in a process wired with settings that wants dense
+    retrieval, the model is loaded in the background (the first question is then not slow)."""
     from smarthall.consult.api import router
     from smarthall.consult.pages import TILES
     from smarthall.consult.pages import router as pages
@@ -16,3 +17,11 @@ def register(registry: Registry) -> None:
     registry.pages(pages, priority=50)
     for tile in TILES:
         nav.register(tile)
+    settings = registry.settings
+    if settings is not None and getattr(settings, "dense_retrieval", True):
+        import threading
+
+        from smarthall.consult import dense
+
+        if dense.dense_available() and not dense.loaded():
+            threading.Thread(target=dense.shared_encoder, name="dense-model-warm-up", daemon=True).start()
