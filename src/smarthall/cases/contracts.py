@@ -60,7 +60,7 @@ def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
         files.append(
             ArchivalFile(
                 DOCUMENT_ROLES.get(d.kind, "notice"),
-                f"{d.doc_no}.pdf",
+                f"{d.kind}-{d.id}.pdf",  # not by number: a result's number is the holder's licence number
                 Path(d.path),
                 "application/pdf",
                 d.sha256,
