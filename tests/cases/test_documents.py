@@ -96,7 +96,7 @@ def test_sealed_licence_numbers_wallet_lists_them_masked_and_verification_still_
     assert page.status_code == 200 and issued["number_masked"] in page.text
     assert 'data-testid="licence-number-full"' in page.text and doc["doc_no"] in page.text  # the holder's own page
     home = client.get("/", headers=headers)  # the citizen's errands list
-    assert home.status_code == 200 and 'errand-licence' in home.text and doc["doc_no"] not in home.text
+    assert home.status_code == 200 and "errand-licence" in home.text and doc["doc_no"] not in home.text
     verified = client.get(doc["verify_path"])
     assert 'data-valid="true"' in verified.text and doc["doc_no"] in verified.text
     with env.db.unit_of_work(write=False) as session:

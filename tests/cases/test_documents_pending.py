@@ -50,8 +50,10 @@ def test_a_failed_rendering_leaves_the_decision_and_a_certificate_being_prepared
     assert page.status_code == 200 and 'data-testid="doc-licence-pending"' in page.text and "证书正在制作" in page.text
     wallet = client.get("/api/v1/me/licences", headers=headers).json()
     # the e-licence is in the wallet already (its number masked in the list)
-    assert any(w["document_id"] == doc["document_id"] and w["number_masked"] == mask_licence_number(doc["doc_no"])
-               for w in wallet)
+    assert any(
+        w["document_id"] == doc["document_id"] and w["number_masked"] == mask_licence_number(doc["doc_no"])
+        for w in wallet
+    )
     with pytest.raises(Exception, match="still being rendered"):
         archive_service.build_package(env.db, env.settings, case_no, now=env.clock.now())
 
