@@ -126,16 +126,19 @@ def _scratch_url(env, tmp_path) -> Iterator[str]:
 
 def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
     """0030_licseal seals the numbers of wallet licences and documents written in clear (and the documents' signed
-    fields), fills their blind indexes, and the documents still verify; on each backend."""
+    fields, and their copies in archive packages), fills their blind indexes, and the documents still verify; on
+    each backend."""
     import sqlalchemy as sa
     from sqlalchemy.dialects import postgresql
 
     from smarthall import migrate
+    from smarthall.archive.models import Package, PackageFile
     from smarthall.core.crypto import canonical_bytes
     from smarthall.core.db import Database
     from smarthall.identity.models import Citizen
     from smarthall.licences import service as licence_service
     from smarthall.licences.models import Document, Licence
+    from smarthall.org.models import Hall, Region
     from tests.factories import make_id_number
 
     signer = env.app.state.signer
@@ -154,8 +157,17 @@ def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
                 phone_index="p" * 64,
             )
             session.add(person)
+            session.add(Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
             session.flush()
-            citizen_id = person.id
+            hall = Hall(code="H-L", name="一厅", level="city", region_code="69", region_path="/69/")
+            session.add(hall)
+            session.flush()
+            package = Package(
+                case_no="LH2026120400007", hall_id=hall.id, hall_code="H-L", region_path="/69/", item_code="SC-003"
+            )
+            session.add(package)
+            session.flush()
+            citizen_id, package_id = person.id, package.id
         json_type = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
         doc = sa.table(
             *(
@@ -199,6 +211,14 @@ def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
                 )
             ),
         )
+        bag = sa.table(
+            "archive_file",
+            *(
+                sa.column(c)
+                for c in ("package_id", "name", "role", "content_type", "size", "sha256", "sha512", "sm3", "signature")
+            ),
+            sa.column("signed_fields", json_type),
+        )
         now = env.clock.now()
         cipher_json = Licence.__table__.c.fields_json.type
         with legacy.engine.begin() as conn:
@@ -237,6 +257,21 @@ def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
                         updated_at=now,
                     )
                 )
+            for name, fields in (("data/result/x.pdf", signed), ("data/material/m.pdf", None)):
+                conn.execute(
+                    sa.insert(bag).values(
+                        package_id=package_id,
+                        name=name,
+                        role="result",
+                        content_type="application/pdf",
+                        size=1,
+                        sha256="0" * 64,
+                        sha512="0" * 128,
+                        sm3="0" * 64,
+                        signature=None,
+                        signed_fields=fields,
+                    )
+                )
         legacy.dispose()
         migrate.upgrade(url)
         upgraded = Database(url)
@@ -247,11 +282,13 @@ def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
             assert document.doc_no == doc_no and document.doc_no_index == licence_service.number_index(doc_no)
             assert document.signed_fields == signed
             assert signer.verify(canonical_bytes(document.signed_fields), document.signature)
+            archived = {f.name: f.signed_fields for f in session.execute(sa.select(PackageFile)).scalars()}
+            assert archived == {"data/result/x.pdf": signed, "data/material/m.pdf": None}
             assert licence_service.number_taken(session, numbers[0]) and not licence_service.number_taken(session, "X")
         with upgraded.engine.connect() as conn:
             raw = b"".join(
                 bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode()
-                for table in ("licences_licence", "licences_document")
+                for table in ("licences_licence", "licences_document", "archive_file")
                 for row in conn.exec_driver_sql(f"SELECT * FROM {table}")
                 for v in row
                 if v is not None

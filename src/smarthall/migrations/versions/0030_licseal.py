@@ -101,6 +101,7 @@ def _seal_signed_fields(table: str, nullable: bool) -> None:
         if not rows:
             break
         for row_id, value in rows:
+            last = row_id
             if isinstance(value, str):
                 value = json.loads(value)
             if value is None and nullable:
