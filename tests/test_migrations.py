@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -98,3 +100,199 @@ def test_legacy_evaluation_and_retention_rows_become_rule_settings(tmp_path):
         ]
     )
     assert not tables & {"evaluation_settings", "archive_retention_rule"}
+
+
+def _scratch_url(env, tmp_path) -> Iterator[str]:
+    """An empty database of the test's backend: a file on SQLite, a database beside the test one on PostgreSQL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if env.backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'legacy.db'}"
+        return
+    url = make_url(env.settings.resolved_database_url)
+    scratch = url.set(database=f"{url.database}_legacy")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
+        yield scratch.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
+    """0030_licseal seals the numbers of wallet licences and documents written in clear (and the documents' signed
+    fields, and their copies in archive packages), fills their blind indexes, and the documents still verify; on
+    each backend."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    from smarthall import migrate
+    from smarthall.archive.models import Package, PackageFile
+    from smarthall.core.crypto import canonical_bytes
+    from smarthall.core.db import Database
+    from smarthall.identity.models import Citizen
+    from smarthall.licences import service as licence_service
+    from smarthall.licences.models import Document, Licence
+    from smarthall.org.models import Hall, Region
+    from tests.factories import make_id_number
+
+    signer = env.app.state.signer
+    numbers = ["CJR-690102-2024-0777", "SBK-690102-19900307"]
+    doc_no = "LH2026120400007-RES1"
+    signed = {"doc_no": doc_no, "kind": "licence", "holder": "慕*水", "sha256": "0" * 64}
+    for url in _scratch_url(env, tmp_path):
+        migrate.upgrade(url, "0030_pinning5")
+        legacy = Database(url)
+        with legacy.unit_of_work() as session:
+            person = Citizen(
+                name="慕容秋水",
+                id_number=make_id_number(serial=778),
+                id_number_index="i" * 64,
+                phone="13912345670",
+                phone_index="p" * 64,
+            )
+            session.add(person)
+            session.add(Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
+            session.flush()
+            hall = Hall(code="H-L", name="一厅", level="city", region_code="69", region_path="/69/")
+            session.add(hall)
+            session.flush()
+            package = Package(
+                case_no="LH2026120400007", hall_id=hall.id, hall_code="H-L", region_path="/69/", item_code="SC-003"
+            )
+            session.add(package)
+            session.flush()
+            citizen_id, package_id = person.id, package.id
+        json_type = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+        doc = sa.table(
+            *(
+                "licences_document",
+                *(
+                    sa.column(c)
+                    for c in (
+                        "case_no",
+                        "kind",
+                        "title",
+                        "doc_no",
+                        "token",
+                        "path",
+                        "sha256",
+                        "size",
+                        "signature",
+                        "status",
+                        "citizen_id",
+                        "issued_at",
+                        "created_at",
+                        "updated_at",
+                    )
+                ),
+            ),
+            sa.column("signed_fields", json_type),
+        )
+        lic = sa.table(
+            "licences_licence",
+            *(
+                sa.column(c)
+                for c in (
+                    "citizen_id",
+                    "type",
+                    "number",
+                    "fields_json",
+                    "issued_on",
+                    "status",
+                    "document_id",
+                    "created_at",
+                    "updated_at",
+                )
+            ),
+        )
+        bag = sa.table(
+            "archive_file",
+            *(
+                sa.column(c)
+                for c in ("package_id", "name", "role", "content_type", "size", "sha256", "sha512", "sm3", "signature")
+            ),
+            sa.column("signed_fields", json_type),
+        )
+        now = env.clock.now()
+        cipher_json = Licence.__table__.c.fields_json.type
+        with legacy.engine.begin() as conn:
+            document_id = conn.execute(
+                sa.insert(doc)
+                .values(
+                    case_no="LH2026120400007",
+                    kind="licence",
+                    title="证",
+                    doc_no=doc_no,
+                    token="t" * 24,
+                    path="/x.pdf",
+                    sha256="0" * 64,
+                    size=1,
+                    signature=signer.sign(canonical_bytes(signed)),
+                    status="valid",
+                    citizen_id=citizen_id,
+                    issued_at=now,
+                    created_at=now,
+                    updated_at=now,
+                    signed_fields=signed,
+                )
+                .returning(sa.column("id"))
+            ).scalar_one()
+            for number in [*numbers, doc_no]:
+                conn.execute(
+                    sa.insert(lic).values(
+                        citizen_id=citizen_id,
+                        type="残疾人证",
+                        number=number,
+                        fields_json=cipher_json.process_bind_param("{}", conn.dialect),
+                        issued_on=now.date(),
+                        status="valid",
+                        document_id=document_id if number == doc_no else None,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            for name, fields in (("data/result/x.pdf", signed), ("data/material/m.pdf", None)):
+                conn.execute(
+                    sa.insert(bag).values(
+                        package_id=package_id,
+                        name=name,
+                        role="result",
+                        content_type="application/pdf",
+                        size=1,
+                        sha256="0" * 64,
+                        sha512="0" * 128,
+                        sm3="0" * 64,
+                        signature=None,
+                        signed_fields=fields,
+                    )
+                )
+        legacy.dispose()
+        migrate.upgrade(url)
+        upgraded = Database(url)
+        with upgraded.unit_of_work(write=False) as session:
+            held = {row.number: row.number_index for row in session.execute(sa.select(Licence)).scalars()}
+            [document] = session.execute(sa.select(Document)).scalars()
+            assert held == {n: licence_service.number_index(n) for n in [*numbers, doc_no]}
+            assert document.doc_no == doc_no and document.doc_no_index == licence_service.number_index(doc_no)
+            assert document.signed_fields == signed
+            assert signer.verify(canonical_bytes(document.signed_fields), document.signature)
+            archived = {f.name: f.signed_fields for f in session.execute(sa.select(PackageFile)).scalars()}
+            assert archived == {"data/result/x.pdf": signed, "data/material/m.pdf": None}
+            assert licence_service.number_taken(session, numbers[0]) and not licence_service.number_taken(session, "X")
+        with upgraded.engine.connect() as conn:
+            raw = b"".join(
+                bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode()
+                for table in ("licences_licence", "licences_document", "archive_file")
+                for row in conn.exec_driver_sql(f"SELECT * FROM {table}")
+                for v in row
+                if v is not None
+            )
+        upgraded.dispose()
+        for number in [*numbers, doc_no]:
+            assert number.encode() not in raw, f"{number} in clear after the upgrade"

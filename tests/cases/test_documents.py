@@ -71,3 +71,47 @@ def test_pdf_qr_points_to_the_verify_page(client: Any, tmp_path: Path) -> None:
     pdf.write_bytes(client.get(doc["download_path"], headers=headers).content)
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout  # noqa: S603,S607
     assert len([row for row in images.splitlines()[2:] if row.strip()]) >= 1
+
+
+def test_sealed_licence_numbers_wallet_lists_them_masked_and_verification_still_shows_them(
+    client: Any, env: Any
+) -> None:
+    """Licence and document numbers are sealed at rest (issue 12): through HTTP the wallet still lists each licence
+    (number masked, the full one only on the holder's own wallet page), the issued licence verifies by its QR token
+    and shows its number, and no two licences can share a number (the blind index is unique)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from smarthall.core.masking import mask_licence_number
+    from smarthall.licences import service as licence_service
+    from smarthall.licences.models import Licence
+
+    headers = li_ming(client)
+    case_no, doc = _result(client, headers)
+    wallet = client.get("/api/v1/me/licences", headers=headers).json()
+    [issued] = [w for w in wallet if w["case_no"] == case_no]
+    assert issued["number_masked"] == mask_licence_number(doc["doc_no"]) != doc["doc_no"]
+    assert "number" not in issued and not any(doc["doc_no"] in str(w) for w in wallet)
+    assert "CJR*************0415" in {w["number_masked"] for w in wallet}  # the demo disability certificate
+    page = client.get("/me/licences", headers=headers)
+    assert page.status_code == 200 and issued["number_masked"] in page.text
+    assert 'data-testid="licence-number-full"' in page.text and doc["doc_no"] in page.text  # the holder's own page
+    home = client.get("/", headers=headers)  # the citizen's errands list
+    assert home.status_code == 200 and "errand-licence" in home.text and doc["doc_no"] not in home.text
+    verified = client.get(doc["verify_path"])
+    assert 'data-valid="true"' in verified.text and doc["doc_no"] in verified.text
+    with env.db.unit_of_work(write=False) as session:
+        row = session.execute(select(Licence).where(Licence.case_no == case_no)).scalar_one()
+        assert row.number == doc["doc_no"] and row.number_index == licence_service.number_index(doc["doc_no"])
+        assert licence_service.number_taken(session, doc["doc_no"]) and licence_service.number_taken(
+            session, f" {doc['doc_no']} "
+        )
+        citizen_id = row.citizen_id
+    try:
+        with env.db.unit_of_work() as session:
+            licence_service.add_licence(
+                session, citizen_id=citizen_id, type_="残疾人证", number="CJR-690102-2024-0415", fields={},
+                issued_on=row.issued_on, valid_until=None,
+            )  # fmt: skip
+        raise AssertionError("a second licence with the same number was stored")
+    except IntegrityError:
+        pass

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from smarthall.archive import service as archive_service
+from smarthall.core.masking import mask_licence_number
 from smarthall.licences import service as licence_service
 from smarthall.licences.models import Document, PendingDocument
 from tests.cases.helpers import li_ming, refused, sc003
@@ -48,7 +49,11 @@ def test_a_failed_rendering_leaves_the_decision_and_a_certificate_being_prepared
     page = client.get(f"/cases/{case_no}", headers=headers)
     assert page.status_code == 200 and 'data-testid="doc-licence-pending"' in page.text and "证书正在制作" in page.text
     wallet = client.get("/api/v1/me/licences", headers=headers).json()
-    assert any(w.get("number") == doc["doc_no"] for w in wallet)  # the e-licence is in the wallet already
+    # the e-licence is in the wallet already (its number masked in the list)
+    assert any(
+        w["document_id"] == doc["document_id"] and w["number_masked"] == mask_licence_number(doc["doc_no"])
+        for w in wallet
+    )
     with pytest.raises(Exception, match="still being rendered"):
         archive_service.build_package(env.db, env.settings, case_no, now=env.clock.now())
 

@@ -75,9 +75,27 @@ def _column_values(env) -> list[tuple[str, bytes]]:
 SECRETS = [s.encode() for s in (NAME, PHONE, ID_NUMBER, DEMO_CITIZEN_ID, "13800138000")]
 
 
+def _licence_numbers(env) -> list[bytes]:
+    """The number of every licence in a citizen's wallet and of every document issued to a citizen (read through
+    the models: they are sealed at rest), the demo citizen's certificates included."""
+    from sqlalchemy import select
+
+    from smarthall.licences.models import Document, Licence
+
+    with env.db.unit_of_work(write=False) as session:
+        numbers = set(session.execute(select(Licence.number)).scalars())
+        numbers |= set(session.execute(select(Document.doc_no).where(Document.citizen_id.is_not(None))).scalars())
+    return [n.encode() for n in sorted(numbers)]
+
+
 def test_no_personal_value_in_clear_in_any_column(env, client):
     _journey(client)
-    found = sorted({f"{where}:{s.decode()}" for where, data in _column_values(env) for s in SECRETS if s in data})
+    numbers = _licence_numbers(env)
+    assert {"CJR-690102-2024-0415", "YYZZ-690102-000001"} <= {n.decode() for n in numbers}  # the demo wallet
+    assert any(b"-LIC" in n for n in numbers)  # and the licence the journey's decision issued
+    found = sorted(
+        {f"{where}:{s.decode()}" for where, data in _column_values(env) for s in [*SECRETS, *numbers] if s in data}
+    )
     assert not found, f"in clear in: {found}"
 
 
@@ -91,9 +109,12 @@ def test_uploads_are_readable_by_the_service_account_only(env, client):
 
 def test_no_personal_value_in_clear_in_any_file(env, client):
     _journey(client)
+    secrets = [*SECRETS, *_licence_numbers(env)]
     files = []
     for path in Path(env.settings.data_dir).rglob("*"):
+        name = str(path.relative_to(env.settings.data_dir))
+        files += [name for s in secrets if s.decode() in name]  # nor in a file's name
         if path.is_file() and path.suffix not in (".db", ".db-wal", ".db-shm"):
             data = path.read_bytes()
-            files += [str(path.relative_to(env.settings.data_dir)) for s in SECRETS if s in data]
+            files += [name for s in secrets if s in data]
     assert not files, f"in clear in files: {sorted(set(files))}"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from smarthall.core.crypto import EncryptedJson
 from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
 
 
@@ -56,7 +57,8 @@ class PackageFile(IdMixin, Base):
     sha256: Mapped[str] = mapped_column(String(64))
     sha512: Mapped[str] = mapped_column(String(128))
     sm3: Mapped[str] = mapped_column(String(64))
-    signed_fields: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # a document's signed fields carry its number (a licence number of the holder): sealed like the document's own
+    signed_fields: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJson("archive_file.signed_fields"))
     signature: Mapped[str | None] = mapped_column(String(200))
 
     package: Mapped[Package] = relationship(back_populates="files")

@@ -56,11 +56,11 @@ def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
             files.append(ArchivalFile("material", name, Path(upload.path), upload.content_type, upload.sha256))
     for d in licence_service.case_documents(session, case_no):
         if d.status == "pending":  # the package waits for it: the archive's task retries
-            raise DocumentsPending(f"case {case_no}: document {d.doc_no} is still being rendered")
+            raise DocumentsPending(f"case {case_no}: document {d.id} ({d.kind}) is still being rendered")  # no number
         files.append(
             ArchivalFile(
                 DOCUMENT_ROLES.get(d.kind, "notice"),
-                f"{d.doc_no}.pdf",
+                f"{d.kind}-{d.id}.pdf",  # not by number: a result's number is the holder's licence number
                 Path(d.path),
                 "application/pdf",
                 d.sha256,

@@ -27,6 +27,16 @@ def mask_name(value: str | None) -> str:
     return value[0] + "*" * (len(value) - 2) + value[-1]
 
 
+def mask_licence_number(value: str | None) -> str:
+    """A licence or certificate number in lists and logs: the first three and the last four characters (the kind of
+    certificate and enough to tell one's own apart), e.g. ``CJR*************0415``."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return value[:1] + "*" * (len(value) - 1)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
 def mask_address(value: str | None) -> str:
     if not value:
         return ""

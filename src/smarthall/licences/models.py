@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smarthall.core.crypto import EncryptedString
-from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
+from smarthall.core.crypto import EncryptedJson, EncryptedString
+from smarthall.core.models import Base, IdMixin, TimestampMixin
 
 
 class Document(IdMixin, TimestampMixin, Base):
@@ -24,12 +24,15 @@ class Document(IdMixin, TimestampMixin, Base):
     case_no: Mapped[str | None] = mapped_column(String(48), index=True)
     kind: Mapped[str] = mapped_column(String(32))  # receipt | acceptance | supplement | refusal | decision | licence
     title: Mapped[str] = mapped_column(String(128))
-    doc_no: Mapped[str] = mapped_column(String(64), unique=True)
+    # The number names the holder's licence (a result's number is the licence number in the wallet): sealed, found
+    # by its blind index (``licences.service.number_index``); the signed fields carry it too, so they are sealed.
+    doc_no: Mapped[str] = mapped_column(EncryptedString("licences_document.doc_no"))
+    doc_no_index: Mapped[str] = mapped_column(String(64), unique=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    signed_fields: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    signed_fields: Mapped[dict[str, Any]] = mapped_column(EncryptedJson("licences_document.signed_fields"))
     signature: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="valid")  # pending | valid | revoked
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("identity_citizen.id"), index=True)
@@ -44,7 +47,9 @@ class Licence(IdMixin, TimestampMixin, Base):
 
     citizen_id: Mapped[int] = mapped_column(ForeignKey("identity_citizen.id"), index=True)
     type: Mapped[str] = mapped_column(String(64), index=True)
-    number: Mapped[str] = mapped_column(String(64), unique=True)
+    # Personal data (every wallet licence is held by a citizen): sealed, unique and found by its blind index.
+    number: Mapped[str] = mapped_column(EncryptedString("licences_licence.number"))
+    number_index: Mapped[str] = mapped_column(String(64), unique=True)
     fields_json: Mapped[str] = mapped_column(EncryptedString("licences_licence.fields_json"))
     issued_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)

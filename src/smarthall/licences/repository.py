@@ -84,8 +84,9 @@ class LicenceRepository:
         stmt = select(Licence).where(Licence.citizen_id == citizen_id).order_by(Licence.id)
         return list(self.session.execute(stmt).scalars())
 
-    def number_taken(self, number: str) -> bool:
-        return self.session.execute(select(Licence.id).where(Licence.number == number)).first() is not None
+    def number_taken(self, index: str) -> bool:
+        """Whether a licence of this number exists, by its blind index (``service.number_index``)."""
+        return self.session.execute(select(Licence.id).where(Licence.number_index == index)).first() is not None
 
     def add(self, licence: Licence) -> Licence:
         self.session.add(licence)

@@ -25,6 +25,7 @@ from smarthall.core.config import Settings
 from smarthall.core.crypto import Signer, canonical_bytes
 from smarthall.core.db import Database, after_commit
 from smarthall.core.errors import Conflict, NotFound
+from smarthall.core.masking import mask_licence_number
 from smarthall.core.tasks import enqueue
 from smarthall.licences import rendering
 from smarthall.licences.models import Document, Licence
@@ -98,6 +99,7 @@ def issue_document(
             kind=kind,
             title=title,
             doc_no=doc_no,
+            doc_no_index=number_index(doc_no),
             token=token,
             path="",
             sha256="",
@@ -185,7 +187,7 @@ def complete_pending(
         data = (renderer or render)(page, desk.font_path)
         folder = desk.documents_dir / page.case_no
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{page.doc_no}.pdf"
+        path = folder / f"{kind}-{document_id}.pdf"  # not the number: that names the holder's licence
         _write_atomically(path, data)
         signed: dict[str, Any] = {
             "doc_no": page.doc_no,
@@ -280,6 +282,12 @@ def case_documents(session: Session, case_no: str) -> list[Document]:
 # --- e-licence wallet -------------------------------------------------------------------------------------------
 
 
+def number_index(number: str) -> str:
+    """The blind index of a licence or document number (HMAC under the field index key): numbers held by a person
+    are personal data, stored sealed and looked up, and kept unique, by this."""
+    return crypto.blind_index(number.strip(), "licence_number")
+
+
 def add_licence(
     session: Session,
     *,
@@ -297,6 +305,7 @@ def add_licence(
             citizen_id=citizen_id,
             type=type_,
             number=number,
+            number_index=number_index(number),
             fields_json=json.dumps(fields, ensure_ascii=False, default=str),
             issued_on=issued_on,
             valid_until=valid_until,
@@ -312,7 +321,7 @@ def get_licence(session: Session, licence_id: int) -> Licence | None:
 
 def number_taken(session: Session, number: str) -> bool:
     """Whether a licence with ``number`` exists already (numbers are unique)."""
-    return LicenceRepository(session).number_taken(number)
+    return LicenceRepository(session).number_taken(number_index(number))
 
 
 def wallet(session: Session, citizen_id: int) -> list[Licence]:
@@ -350,7 +359,7 @@ def licence_read(licence: Licence) -> dict[str, Any]:
     return {
         "licence_id": licence.id,
         "type": licence.type,
-        "number": licence.number,
+        "number_masked": mask_licence_number(licence.number),
         "fields": licence_fields(licence),
         "issued_on": licence.issued_on.isoformat(),
         "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,

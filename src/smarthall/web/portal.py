@@ -25,7 +25,7 @@ from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.i18n import message
-from smarthall.core.masking import mask_phone
+from smarthall.core.masking import mask_licence_number, mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import phone_codes
@@ -143,7 +143,8 @@ def errands(session: Session, actor: Actor, now: datetime) -> list[Errand]:
     if actor.id is not None:
         for licence in licence_service.wallet(session, actor.id):
             href = f"/me/licences#licence-{licence.id}"
-            out.append(Errand("licence", licence.type, _status("licence", licence.status), None, href, licence.number))
+            number = mask_licence_number(licence.number)
+            out.append(Errand("licence", licence.type, _status("licence", licence.status), None, href, number))
         for msg in notify_service.inbox(session, citizen_id=actor.id, limit=10):
             href = (
                 f"/cases/{msg.ref_id}"
@@ -272,6 +273,7 @@ def _wallet_entry(session: Session, licence: Any, today: date) -> dict[str, Any]
         "id": licence.id,
         "type": licence.type,
         "number": licence.number,
+        "number_masked": mask_licence_number(licence.number),
         "issued_on": licence.issued_on,
         "valid_until": licence.valid_until,
         "status_key": "portal.licence.expired" if expired else _status("licence", licence.status),
