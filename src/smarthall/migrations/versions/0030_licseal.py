@@ -19,7 +19,8 @@ new ones are named by kind and id, not by number. The downgrade keeps the column
 reads them so).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -59,19 +60,13 @@ def _seal_number(table: str, column: str, index: str) -> None:
         sa.column(index, sa.String),
     )
     codec = EncryptedString(f"{table}.{column}")
-    last = 0
-    while True:
-        rows = bind.execute(sa.select(t.c.id, t.c[column]).where(t.c.id > last).order_by(t.c.id).limit(BATCH)).all()
-        if not rows:
-            break
-        for row_id, value in rows:
-            number = str(value or "")
-            values = {
-                sealed: codec.process_bind_param(number, bind.dialect),
-                index: blind_index(number.strip(), "licence_number"),
-            }
-            bind.execute(sa.update(t).where(t.c.id == row_id).values(values))
-            last = row_id
+    for row_id, value in _rows(bind, t, column):
+        number = str(value or "")
+        values = {
+            sealed: codec.process_bind_param(number, bind.dialect),
+            index: blind_index(number.strip(), "licence_number"),
+        }
+        bind.execute(sa.update(t).where(t.c.id == row_id).values(values))
     with op.batch_alter_table(table) as batch_op:
         batch_op.drop_constraint(f"uq_{table}_{column}", type_="unique")
     with op.batch_alter_table(table) as batch_op:
@@ -80,6 +75,17 @@ def _seal_number(table: str, column: str, index: str) -> None:
         batch_op.alter_column(sealed, new_column_name=column, existing_type=sa.LargeBinary(), nullable=False)
         batch_op.alter_column(index, existing_type=sa.String(length=64), nullable=False)
         batch_op.create_unique_constraint(f"uq_{table}_{index}", [index])
+
+
+def _rows(bind: Any, t: Any, column: str) -> Iterator[tuple[int, Any]]:
+    """(id, value) of every row of ``t``, read in batches of ``BATCH`` by id (each batch read before it is changed)."""
+    last = 0
+    while True:
+        rows = bind.execute(sa.select(t.c.id, t.c[column]).where(t.c.id > last).order_by(t.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        yield from ((int(r[0]), r[1]) for r in rows)
+        last = rows[-1][0]
 
 
 def _seal_signed_fields(table: str, nullable: bool) -> None:
@@ -95,20 +101,13 @@ def _seal_signed_fields(table: str, nullable: bool) -> None:
     json_type = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
     t = sa.table(table, sa.column("id", sa.Integer), sa.column(column, json_type), sa.column(sealed, sa.LargeBinary))
     codec = EncryptedJson(f"{table}.{column}")
-    last = 0
-    while True:
-        rows = bind.execute(sa.select(t.c.id, t.c[column]).where(t.c.id > last).order_by(t.c.id).limit(BATCH)).all()
-        if not rows:
-            break
-        for row_id, value in rows:
-            last = row_id
-            if isinstance(value, str):
-                value = json.loads(value)
-            if value is None and nullable:
-                continue
-            blob = codec.process_bind_param(value if value is not None else {}, bind.dialect)
-            bind.execute(sa.update(t).where(t.c.id == row_id).values({sealed: blob}))
-            last = row_id
+    for row_id, value in _rows(bind, t, column):
+        if isinstance(value, str):
+            value = json.loads(value)
+        if value is None and nullable:
+            continue
+        blob = codec.process_bind_param(value if value is not None else {}, bind.dialect)
+        bind.execute(sa.update(t).where(t.c.id == row_id).values({sealed: blob}))
     with op.batch_alter_table(table) as batch_op:
         batch_op.drop_column(column)
     with op.batch_alter_table(table) as batch_op:
