@@ -29,7 +29,7 @@ from smarthall.staff.models import ChangeNotice, ChangeReceipt
 
 
 class Handler(Protocol):
-    """What a notice needs of a staff account (the identity row, read through the staff repository)."""
+    """What a notice needs of a staff account (the identity row, handed over by ``identity.service``)."""
 
     @property
     def id(self) -> int: ...

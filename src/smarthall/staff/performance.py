@@ -32,28 +32,20 @@ from smarthall.rules import service as rules_service
 from smarthall.staff import repository as repo
 from smarthall.staff import scoring
 from smarthall.staff.errors import BadPeriod, BadWeights, StaffNotFound
+from smarthall.staff.notices import Handler
 
 WEIGHTS_RULE = "staff.score_weights"
 MAX_DAYS = 366
 
 
-class Person(Protocol):
-    """What a ranking row reads of a staff account handed over by identity."""
+class Person(Handler, Protocol):
+    """What a ranking row reads of a staff account handed over by identity: a handler's, and the code and name."""
 
     @property
-    def id(self) -> int: ...
-    @property
-    def hall_id(self) -> int: ...
-    @property
     def code(self) -> str: ...
+
     @property
     def name(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def window_code(self) -> str | None: ...
-    @property
-    def department_code(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
