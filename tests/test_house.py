@@ -37,16 +37,7 @@ ALLOWED_IMPORTS: dict[tuple[str, str], str] = {
 }
 
 # Cross-domain imports still to be replaced by calls to the other domain's service.
-# staff/ (issue 14 items 5-7) recounts performance and supervision from the tickets, cases and ratings tables in
-# its own repository; each read is to move behind its owner's service (queueing, cases, evaluation, identity).
-PENDING_IMPORTS: set[tuple[str, str]] = {
-    ("staff/repository.py", "smarthall.queueing.models"),
-    ("staff/repository.py", "smarthall.cases.models"),
-    ("staff/repository.py", "smarthall.evaluation.models"),
-    ("staff/repository.py", "smarthall.identity.models"),
-    ("staff/performance.py", "smarthall.identity.models"),
-    ("staff/tasks.py", "smarthall.queueing.models"),
-}
+PENDING_IMPORTS: set[tuple[str, str]] = set()
 
 # Modules still over the size limit.
 PENDING_LONG: set[str] = set()

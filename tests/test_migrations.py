@@ -296,3 +296,123 @@ def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
         upgraded.dispose()
         for number in [*numbers, doc_no]:
             assert number.encode() not in raw, f"{number} in clear after the upgrade"
+
+
+def _migration(name: str):
+    """A migration module by file name (to call its functions again)."""
+    import importlib.util
+    from pathlib import Path
+
+    import smarthall
+
+    path = Path(smarthall.__file__).parent / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stepbackfill_pins_the_plan_each_case_was_filed_under(env, tmp_path):
+    """0031_stepbackfill gives every case without a step plan (SQL NULL or JSON null) the steps of the item version
+    it was filed under, with the hall's step settings as they stood at its submission (from the override history);
+    a pinned case and a case whose item is gone are left alone; a second run pins nothing; on each backend."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from smarthall import migrate
+    from smarthall.cases.models import Case
+    from smarthall.catalog.models import HallItemOverride, HallItemOverrideVersion, Item, ItemVersion
+    from smarthall.catalog.steps import STAGE_ROLES
+    from smarthall.core.db import Database
+    from smarthall.org.models import Department, Hall, Region
+
+    t0 = env.clock.now() - timedelta(days=90)
+    v1_steps = [
+        {"code": "accept", "name": "受理", "stage": "submitted"},
+        {"code": "check", "name": "核查", "stage": "review", "limit_workdays": 5},
+        {"code": "deliver", "name": "送达", "stage": "approved"},
+    ]
+    pinned_plan = [{"code": "kept", "name": "已定", "stage": "review", "role": "approver"}]
+    for url in _scratch_url(env, tmp_path):
+        migrate.upgrade(url, "0030_licseal")
+        legacy = Database(url)
+        with legacy.unit_of_work() as session:
+            session.add(Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
+            session.add(Department(code="D-T", name="测试局"))
+            session.flush()
+            hall = Hall(code="H-S", name="一厅", level="city", region_code="69", region_path="/69/")
+            session.add(hall)
+            session.flush()
+            session.add(
+                Item(
+                    code="SC-T", name="测试事项", department_code="D-T", type="permit", legal_limit_workdays=20,
+                    promised_limit_workdays=10, online_depth=4, content_hash="h", version=2, workflow=[],
+                )
+            )  # fmt: skip
+            session.flush()
+            session.add(
+                ItemVersion(
+                    item_code="SC-T", version=1, content_hash="h1",
+                    content={"department_code": "D-T", "joint_review": [], "workflow": v1_steps},
+                )
+            )  # fmt: skip
+            session.add(
+                HallItemOverride(
+                    hall_id=hall.id, item_code="SC-T", version=3, step_settings={"review": {"limit_workdays": 9}}
+                )
+            )
+            for version, action, values, days in (
+                (1, "set", {"step_settings": {"check": {"limit_workdays": 3}}}, 10),
+                (2, "set", {"fee_note": "免费"}, 20),  # names no step settings: changes nothing of the plan
+                (3, "set", {"step_settings": {"review": {"limit_workdays": 9}}}, 40),
+            ):
+                session.add(
+                    HallItemOverrideVersion(
+                        hall_id=hall.id, item_code="SC-T", version=version, action=action, values=values,
+                        changed_by="admin1", changed_at=t0 + timedelta(days=days),
+                    )
+                )  # fmt: skip
+
+            def case(no: str, version: int, days: int, plan=None, item_code="SC-T", hall=hall) -> Case:
+                at = t0 + timedelta(days=days)
+                row = Case(
+                    case_no=no, item_code=item_code, item_version=version, item_name="测试事项", item_type="permit",
+                    department_code="D-T", hall_id=hall.id, hall_code="H-S", citizen_id=None, applicant_name="某人",
+                    status="review", form_json="{}", step_plan=plan, submitted_at=at, promised_due=at.date(),
+                    legal_due=at.date(),
+                )  # fmt: skip
+                session.add(row)
+                return row
+
+            case("C-EARLY", 1, 5)  # before any setting: v1's own steps, the item's limits
+            case("C-V1", 1, 15)  # under the hall's first setting of "check"
+            case("C-V2", 2, 50)  # v2 kept no snapshot: the item's entry now (default steps), "review" set to 9
+            case("C-PINNED", 1, 15, plan=pinned_plan)
+            case("C-GONE", 1, 15, item_code="SC-GONE")
+            session.flush()
+        cases = sa.table("cases_case", sa.column("case_no", sa.String), sa.column("step_plan", sa.JSON))
+        with legacy.engine.begin() as conn:  # one case as the 0030_pinning5 column left it: SQL NULL, not JSON null
+            conn.execute(sa.update(cases).where(cases.c.case_no == "C-V2").values(step_plan=sa.null()))
+            raw_null = conn.execute(
+                sa.select(sa.func.count()).select_from(cases).where(cases.c.step_plan.is_(None))
+            ).scalar_one()
+        assert raw_null == 1
+        legacy.dispose()
+
+        migrate.upgrade(url)
+        upgraded = Database(url)
+        with upgraded.unit_of_work(write=False) as session:
+            plans = {c.case_no: c.step_plan for c in session.execute(sa.select(Case)).scalars()}
+        limits = {no: {s["code"]: s.get("limit_workdays") for s in plan} for no, plan in plans.items() if plan}
+        assert limits["C-EARLY"] == {"accept": None, "check": 5, "deliver": None}
+        assert limits["C-V1"] == {"accept": None, "check": 3, "deliver": None}
+        assert limits["C-V2"] == {"accept": None, "supplement": None, "review": 9, "suspended": None, "deliver": None}
+        # every field filled as the catalog fills it (a step's role from its stage)
+        assert [s["role"] for s in plans["C-V1"]] == [STAGE_ROLES[s["stage"]] for s in v1_steps]
+        assert plans["C-PINNED"] == pinned_plan
+        assert plans["C-GONE"] is None
+        with upgraded.engine.begin() as conn:
+            assert _migration("0031_stepbackfill").backfill(conn) == 0  # resumable: nothing left to pin
+        upgraded.dispose()

@@ -22,6 +22,7 @@ import pytest
 from smarthall.identity.permissions import ROLE_PERMISSIONS, STAFF_ROLES
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID, make_case, make_device, make_staff, make_ticket
+from tests.openapi_samples import resolve, sample
 
 HALL = "H-690102"
 OTHER_HALL = "H-690200"  # another city's centre: not above, not beneath this hall
@@ -130,42 +131,14 @@ class ThisHall:
         self.marks = [HALL, self.case_no]
 
     def value(self, name: str, schema: dict[str, Any]) -> Any:
-        if name in self.values:
-            return self.values[name]
-        kind = schema.get("type")
-        if "enum" in schema:
-            return schema["enum"][0]
-        if kind == "integer":
-            return max(1, int(schema.get("minimum", 1)))
-        if kind == "number":
-            return 1
-        if kind == "boolean":
-            return True
-        if kind == "array":
-            return []
-        if kind == "object":
-            return {}
-        if schema.get("format") == "date":
-            return "2026-12-01"
-        if schema.get("format") == "date-time":
-            return "2026-12-01T10:00:00+08:00"
-        return "x" * max(1, int(schema.get("minLength", 1)))
-
-
-def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    if "anyOf" in schema:
-        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
-        return _resolve(spec, options[0]) if options else {}
-    return schema
+        return sample({}, name, schema, self.values, fill_objects=False)
 
 
 def _request(openapi: dict[str, Any], hall: ThisHall, path: str, op: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     query: dict[str, Any] = {}
     concrete = path
     for param in op.get("parameters", []):
-        schema = _resolve(openapi, param.get("schema", {}))
+        schema = resolve(openapi, param.get("schema", {}))
         if param["in"] == "path":
             concrete = concrete.replace("{" + param["name"] + "}", str(hall.value(param["name"], schema)))
         elif param["in"] == "query" and (param.get("required") or param["name"] in hall.values):
@@ -173,10 +146,10 @@ def _request(openapi: dict[str, Any], hall: ThisHall, path: str, op: dict[str, A
     kwargs: dict[str, Any] = {"params": query}
     body = op.get("requestBody", {}).get("content", {})
     if "application/json" in body:
-        schema = _resolve(openapi, body["application/json"]["schema"])
+        schema = resolve(openapi, body["application/json"]["schema"])
         props = schema.get("properties", {})
         wanted = set(schema.get("required", [])) | (set(props) & set(hall.values))
-        kwargs["json"] = {name: hall.value(name, _resolve(openapi, props[name])) for name in wanted if name in props}
+        kwargs["json"] = {name: hall.value(name, resolve(openapi, props[name])) for name in wanted if name in props}
     elif body:
         kwargs["data"] = {}
     return concrete, kwargs

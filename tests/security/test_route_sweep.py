@@ -28,6 +28,7 @@ from smarthall.identity.permissions import STAFF_ROLES
 from tests.cases.helpers import li_ming, prefilled, upload
 from tests.conftest import DEFAULT_NOW, auth
 from tests.factories import make_device, make_staff, register_citizen
+from tests.openapi_samples import resolve, sample
 
 HALL = "H-690102"
 OTHER_HALL = "H-690200"  # another city's centre: neither above nor beneath H-690102
@@ -241,45 +242,16 @@ def _body(openapi: dict[str, Any], method: str, path: str, records: Records) -> 
     content = op.get("requestBody", {}).get("content", {})
     if "application/json" not in content:
         return {"data": {}} if content else {}
-    schema = _resolve(openapi, content["application/json"]["schema"])
+    schema = resolve(openapi, content["application/json"]["schema"])
     body = {}
     for name in schema.get("required", []):
-        body[name] = _sample(openapi, name, _resolve(openapi, schema.get("properties", {}).get(name, {})), records)
+        body[name] = _sample(openapi, name, resolve(openapi, schema.get("properties", {}).get(name, {})), records)
     return {"json": body}
-
-
-def _resolve(openapi: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = openapi["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    if "anyOf" in schema:
-        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
-        return _resolve(openapi, options[0]) if options else {}
-    return schema
 
 
 def _sample(openapi: dict[str, Any], name: str, schema: dict[str, Any], records: Records) -> Any:
     known = {"hall_code": HALL, "case_no": records.case_no, "ticket_id": records.ticket_id, "item_code": "GA-001"}
-    if name in known:
-        return known[name]
-    if "enum" in schema:
-        return schema["enum"][0]
-    kind = schema.get("type")
-    if kind == "integer":
-        return max(1, int(schema.get("minimum", 1)))
-    if kind == "number":
-        return 1
-    if kind == "boolean":
-        return True
-    if kind == "array":
-        return []
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {k: _sample(openapi, k, _resolve(openapi, props[k]), records) for k in schema.get("required", [])}
-    if schema.get("format") == "date":
-        return "2026-12-01"
-    if schema.get("format") == "date-time":
-        return "2026-12-01T10:00:00+08:00"
-    return "x" * max(1, int(schema.get("minLength", 1)))
+    return sample(openapi, name, schema, known)
 
 
 @pytest.fixture()

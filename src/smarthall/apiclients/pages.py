@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from smarthall.apiclients import policy
 from smarthall.apiclients import service as apiclients_service
@@ -18,7 +18,7 @@ from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.web.templating import gate, render
+from smarthall.web.templating import gate, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 PATH = "/admin/api-clients"
@@ -102,12 +102,13 @@ def revoke_submit(
 ) -> Response:
     if (denied := gate(request, actor, PERMISSION)) is not None:
         return denied
-    try:
-        with attempt(session):
-            apiclients_service.revoke_key(session, actor, client_id, key_id, now=now)
-    except HallError as exc:
-        return _page(request, session, actor, now, error=exc, status_code=exc.status_)
-    return RedirectResponse(PATH, status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: apiclients_service.revoke_key(session, actor, client_id, key_id, now=now),
+        lambda _: PATH,
+        on_error=lambda exc: _page(request, session, actor, now, error=exc, status_code=exc.status_),
+    )
 
 
 @router.post(PATH + "/{client_id}/active")
@@ -121,9 +122,10 @@ def active_submit(
 ) -> Response:
     if (denied := gate(request, actor, PERMISSION)) is not None:
         return denied
-    try:
-        with attempt(session):
-            apiclients_service.set_active(session, actor, client_id, active=active == "1", now=now)
-    except HallError as exc:
-        return _page(request, session, actor, now, error=exc, status_code=exc.status_)
-    return RedirectResponse(PATH, status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: apiclients_service.set_active(session, actor, client_id, active=active == "1", now=now),
+        lambda _: PATH,
+        on_error=lambda exc: _page(request, session, actor, now, error=exc, status_code=exc.status_),
+    )

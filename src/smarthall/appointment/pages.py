@@ -25,7 +25,7 @@ from smarthall.core.i18n import message
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.types import day_query
 from smarthall.org import service as org_service
-from smarthall.web.templating import denied, error_page, render
+from smarthall.web.templating import denied, error_page, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 Code = Annotated[str, Query(max_length=24)]
@@ -186,12 +186,12 @@ def reschedule_submit(
     request.state.actor = actor
     if actor.kind != "citizen":
         return denied(request, actor)
-    try:
-        with attempt(session):
-            booking = service.reschedule(session, actor, code=code[:24], slot_id=slot_id, now=now)
-    except HallError as exc:
-        return error_page(request, exc)
-    return RedirectResponse(f"/appointments/mine?moved={booking.code}", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: service.reschedule(session, actor, code=code[:24], slot_id=slot_id, now=now),
+        lambda booking: f"/appointments/mine?moved={booking.code}",
+    )
 
 
 @router.post("/appointments/{code}/cancel")
@@ -199,9 +199,9 @@ def cancel_submit(code: str, request: Request, session: DbSession, actor: Curren
     request.state.actor = actor
     if actor.kind != "citizen":
         return denied(request, actor)
-    try:
-        with attempt(session):
-            service.cancel(session, actor, code=code[:24], now=now)
-    except HallError as exc:
-        return error_page(request, exc)
-    return RedirectResponse("/appointments/mine", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: service.cancel(session, actor, code=code[:24], now=now),
+        lambda _: "/appointments/mine",
+    )

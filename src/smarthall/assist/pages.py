@@ -13,12 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from smarthall.assist import service
 from smarthall.assist.proxies import MAX_SIGNATURE_BYTES, PROXY_STATUS_TEXT
 from smarthall.assist.schemas import IdentityCheckIn
-from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
-from smarthall.web.templating import error_page, gate, render
+from smarthall.web.templating import error_page, gate, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -95,21 +94,21 @@ def work_action(
 ) -> Response:
     if (refused := gate(request, actor, "assist.handle")) is not None:
         return refused
-    try:
-        with attempt(session):
-            service.act_on_help_request(
-                session,
-                actor,
-                request_id,
-                action=action,
-                staff_id=actor.id if to_me else None,
-                ticket_ref=ticket_ref or None,
-                case_ref=case_ref or None,
-                now=now,
-            )
-    except HallError as exc:
-        return error_page(request, exc)
-    return RedirectResponse("/assist/work", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: service.act_on_help_request(
+            session,
+            actor,
+            request_id,
+            action=action,
+            staff_id=actor.id if to_me else None,
+            ticket_ref=ticket_ref or None,
+            case_ref=case_ref or None,
+            now=now,
+        ),
+        lambda _: "/assist/work",
+    )
 
 
 @router.get("/assist/proxy")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,14 @@ from smarthall.cases.models import Case, CaseCounter, CaseDraft, CaseEvent, Shar
 from smarthall.core.db import for_update
 from smarthall.core.repository import MAX_PAGE, Repository, hall_scope
 from smarthall.core.tenancy import Actor
+
+
+class FinishedCase(NamedTuple):
+    """A case finished in a period, as staff performance counts it (who accepted it, when, and the promise)."""
+
+    accepted_by: int
+    finished_at: datetime
+    promised_due: date
 
 
 class CaseRepository(Repository[Case]):
@@ -78,6 +86,18 @@ class CaseRepository(Repository[Case]):
     def running(self, statuses: Collection[str]) -> list[Case]:
         """Every case in one of ``statuses`` (the warnings job, as the system)."""
         return list(self.session.execute(select(Case).where(Case.status.in_(list(statuses)))).scalars())
+
+    def finished_between(self, actor: Actor, hall_id: int, start: datetime, end: datetime) -> list[FinishedCase]:
+        """The hall's cases (in ``actor``'s scope) with an acceptor, finished in [start, end)."""
+        stmt = select(Case.accepted_by, Case.finished_at, Case.promised_due).where(
+            hall_scope(Case, actor),
+            Case.hall_id == hall_id,
+            Case.accepted_by.is_not(None),
+            Case.finished_at >= start,
+            Case.finished_at < end,
+        )
+        rows = self.session.execute(stmt)
+        return [FinishedCase(a, f, due) for a, f, due in rows if a is not None and f is not None]
 
     def tolerated_overdue(self, today: date) -> list[Case]:
         """Cases under review whose deadline for tolerated gaps has passed."""

@@ -53,7 +53,7 @@ from smarthall.cases.flows import document_for, require_result_paid  # noqa: F40
 from smarthall.cases.handovers import case_by_number, case_locked, hand_to_hall  # noqa: F401  (other domains)
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding
-from smarthall.cases.repository import CaseRepository
+from smarthall.cases.repository import CaseRepository, FinishedCase
 from smarthall.cases.schemas import ActionIn, CaseCreate, DeliveryIn
 from smarthall.cases.shapes import Applicant, ItemSpec
 from smarthall.catalog import service as catalog_service
@@ -381,3 +381,10 @@ def case_thread(session: Session, case_no: str) -> list[dict[str, Any]]:
 
 def case_status(session: Session, case_no: str) -> str | None:
     return threads.case_status(session, case_no)
+
+
+def finished_cases(
+    session: Session, actor: Actor, *, hall_id: int, start: datetime, end: datetime
+) -> list[FinishedCase]:
+    """The hall's accepted cases finished in [start, end), in scope (staff performance: on-time rate per acceptor)."""
+    return CaseRepository(session).finished_between(actor, hall_id, start, end)

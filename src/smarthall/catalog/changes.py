@@ -9,7 +9,7 @@ keywords, situations and other search aids change nothing staff do and are left 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from smarthall.catalog import steps as catalog_steps
@@ -36,54 +36,84 @@ def _by_key(rows: Sequence[Mapping[str, Any]] | None, key: str) -> dict[str, Map
     return {str(r[key]): r for r in rows or [] if key in r}
 
 
-def _materials(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+Row = Mapping[str, Any]
+
+
+def _keyed(
+    before: Mapping[str, Row],
+    after: Mapping[str, Row],
+    *,
+    added: Callable[[str, Row], Change],
+    changed: Callable[[str, Row, Row], list[Change]],
+    removed: Callable[[str, Row], Change],
+) -> list[Change]:
+    """The differences of two keyed lists (materials by code, steps by code, form fields by name): what is new and
+    what changed, in the new order, then what is gone, in the old order."""
     out: list[Change] = []
-    before, after = _by_key(old.get("materials"), "code"), _by_key(new.get("materials"), "code")
-    for code, m in after.items():
-        name = m.get("name", code)
-        if code not in before:
-            need_zh, need_en = _yes(m.get("required"), ("必交", "非必交"), ("required", "optional"))
-            out.append(_change("materials", f"新增申请材料“{name}”({need_zh})", f"New material “{name}” ({need_en})"))
-            continue
-        was = before[code]
-        if was.get("name") != name:
-            out.append(
-                _change(
-                    "materials",
-                    f"申请材料“{was.get('name')}”更名为“{name}”",
-                    f"The material “{was.get('name')}” is now called “{name}”",
-                )  # fmt: skip
-            )
-        if bool(was.get("required")) != bool(m.get("required")):
-            zh, en = _yes(m.get("required"), ("改为必交", "改为非必交"), ("is now required", "is now optional"))
-            out.append(_change("materials", f"申请材料“{name}”{zh}", f"The material “{name}” {en}"))
-        if was.get("copies", 1) != m.get("copies", 1):
-            out.append(
-                _change(
-                    "materials",
-                    f"申请材料“{name}”份数由{was.get('copies', 1)}份改为{m.get('copies', 1)}份",
-                    f"The material “{name}”: {m.get('copies', 1)} copies instead of {was.get('copies', 1)}",
-                )  # fmt: skip
-            )
-        if bool(was.get("original_needed")) != bool(m.get("original_needed")):
-            zh, en = _yes(m.get("original_needed"), ("须查验原件", "不再查验原件"),
-                          ("the original must be shown", "the original is no longer checked"))  # fmt: skip
-            out.append(_change("materials", f"申请材料“{name}”{zh}", f"The material “{name}”: {en}"))
-        if (was.get("e_licence_type") or None) != (m.get("e_licence_type") or None):
-            licence = m.get("e_licence_type")
-            zh = f"可用电子证照“{licence}”代替" if licence else "不再以电子证照代替"
-            en = f"may be given as the e-licence “{licence}”" if licence else "is no longer taken from an e-licence"
-            out.append(_change("materials", f"申请材料“{name}”{zh}", f"The material “{name}” {en}"))
-        if (was.get("note") or "") != (m.get("note") or ""):
-            note = m.get("note") or ""
-            zh = f"申请材料“{name}”的说明改为:{note}" if note else f"申请材料“{name}”的说明已删除"
-            en = f"The material “{name}” has a new note: {note}" if note else f"The note of “{name}” was removed"
-            out.append(_change("materials", zh, en))
-    for code, m in before.items():
-        if code not in after:
-            name = m.get("name", code)
-            out.append(_change("materials", f"取消申请材料“{name}”", f"The material “{name}” is no longer asked for"))
+    for key, now in after.items():
+        out.extend([added(key, now)] if key not in before else changed(key, before[key], now))
+    out.extend(removed(key, was) for key, was in before.items() if key not in after)
     return out
+
+
+def _material_added(code: str, m: Row) -> Change:
+    name = m.get("name", code)
+    need_zh, need_en = _yes(m.get("required"), ("必交", "非必交"), ("required", "optional"))
+    return _change("materials", f"新增申请材料“{name}”({need_zh})", f"New material “{name}” ({need_en})")
+
+
+def _material_changed(code: str, was: Row, m: Row) -> list[Change]:
+    out: list[Change] = []
+    name = m.get("name", code)
+    if was.get("name") != name:
+        out.append(
+            _change(
+                "materials",
+                f"申请材料“{was.get('name')}”更名为“{name}”",
+                f"The material “{was.get('name')}” is now called “{name}”",
+            )  # fmt: skip
+        )
+    if bool(was.get("required")) != bool(m.get("required")):
+        zh, en = _yes(m.get("required"), ("改为必交", "改为非必交"), ("is now required", "is now optional"))
+        out.append(_change("materials", f"申请材料“{name}”{zh}", f"The material “{name}” {en}"))
+    if was.get("copies", 1) != m.get("copies", 1):
+        out.append(
+            _change(
+                "materials",
+                f"申请材料“{name}”份数由{was.get('copies', 1)}份改为{m.get('copies', 1)}份",
+                f"The material “{name}”: {m.get('copies', 1)} copies instead of {was.get('copies', 1)}",
+            )  # fmt: skip
+        )
+    if bool(was.get("original_needed")) != bool(m.get("original_needed")):
+        zh, en = _yes(m.get("original_needed"), ("须查验原件", "不再查验原件"),
+                      ("the original must be shown", "the original is no longer checked"))  # fmt: skip
+        out.append(_change("materials", f"申请材料“{name}”{zh}", f"The material “{name}”: {en}"))
+    if (was.get("e_licence_type") or None) != (m.get("e_licence_type") or None):
+        licence = m.get("e_licence_type")
+        zh = f"可用电子证照“{licence}”代替" if licence else "不再以电子证照代替"
+        en = f"may be given as the e-licence “{licence}”" if licence else "is no longer taken from an e-licence"
+        out.append(_change("materials", f"申请材料“{name}”{zh}", f"The material “{name}” {en}"))
+    if (was.get("note") or "") != (m.get("note") or ""):
+        note = m.get("note") or ""
+        zh = f"申请材料“{name}”的说明改为:{note}" if note else f"申请材料“{name}”的说明已删除"
+        en = f"The material “{name}” has a new note: {note}" if note else f"The note of “{name}” was removed"
+        out.append(_change("materials", zh, en))
+    return out
+
+
+def _material_removed(code: str, m: Row) -> Change:
+    name = m.get("name", code)
+    return _change("materials", f"取消申请材料“{name}”", f"The material “{name}” is no longer asked for")
+
+
+def _materials(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    return _keyed(
+        _by_key(old.get("materials"), "code"),
+        _by_key(new.get("materials"), "code"),
+        added=_material_added,
+        changed=_material_changed,
+        removed=_material_removed,
+    )
 
 
 def _conditions(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
@@ -127,27 +157,24 @@ def _plan(content: Mapping[str, Any]) -> list[catalog_steps.Step]:
 
 
 def _steps(old: Mapping[str, Any], new: Mapping[str, Any], departments: Mapping[str, str]) -> list[Change]:
-    out: list[Change] = []
-    before, after = {s["code"]: s for s in _plan(old)}, {s["code"]: s for s in _plan(new)}
     own = str(new.get("department_code") or "")
 
-    def where(s: catalog_steps.Step, item_department: str) -> str:
-        code = catalog_steps.department_of(s, item_department)
+    def where(s: Row, item_department: str) -> str:
+        code = catalog_steps.department_of(dict(s), item_department)
         return departments.get(code, code)
 
-    for code, s in after.items():
+    def added(code: str, s: Row) -> Change:
         name, name_en = s["name"], s.get("name_en") or s["name"]
-        if code not in before:
-            days_zh, days_en = _days(s.get("limit_workdays"))
-            out.append(
-                _change(
-                    "steps",
-                    f"新增办理环节“{name}”({where(s, own)},时限{days_zh})",
-                    f"New step “{name_en}” ({where(s, own)}, {days_en})",
-                )  # fmt: skip
-            )
-            continue
-        was = before[code]
+        days_zh, days_en = _days(s.get("limit_workdays"))
+        return _change(
+            "steps",
+            f"新增办理环节“{name}”({where(s, own)},时限{days_zh})",
+            f"New step “{name_en}” ({where(s, own)}, {days_en})",
+        )  # fmt: skip
+
+    def changed(code: str, was: Row, s: Row) -> list[Change]:
+        out: list[Change] = []
+        name, name_en = s["name"], s.get("name_en") or s["name"]
         if was.get("limit_workdays") != s.get("limit_workdays"):
             (was_zh, was_en), (now_zh, now_en) = _days(was.get("limit_workdays")), _days(s.get("limit_workdays"))
             out.append(
@@ -180,44 +207,57 @@ def _steps(old: Mapping[str, Any], new: Mapping[str, Any], departments: Mapping[
                     f"The step “{was.get('name_en')}” is now “{name_en}”",
                 )
             )
-    for code, s in before.items():
-        if code not in after:
-            name, name_en = s["name"], s.get("name_en") or s["name"]
-            out.append(_change("steps", f"取消办理环节“{name}”", f"The step “{name_en}” is dropped"))
+        return out
+
+    def removed(code: str, s: Row) -> Change:
+        name, name_en = s["name"], s.get("name_en") or s["name"]
+        return _change("steps", f"取消办理环节“{name}”", f"The step “{name_en}” is dropped")
+
+    before, after = {s["code"]: s for s in _plan(old)}, {s["code"]: s for s in _plan(new)}
+    return _keyed(before, after, added=added, changed=changed, removed=removed)
+
+
+def _field_added(key: str, f: Row) -> Change:
+    label = f.get("label", key)
+    need_zh, need_en = _yes(f.get("required"), ("必填", "选填"), ("required", "optional"))
+    return _change("form", f"申请表新增“{label}”({need_zh})", f"The form asks for “{label}” ({need_en})")
+
+
+def _field_changed(key: str, was: Row, f: Row) -> list[Change]:
+    out: list[Change] = []
+    label = f.get("label", key)
+    if was.get("label") != label:
+        out.append(
+            _change(
+                "form",
+                f"申请表“{was.get('label')}”改为“{label}”",
+                f"The form field “{was.get('label')}” is now “{label}”",
+            )
+        )
+    if bool(was.get("required")) != bool(f.get("required")):
+        zh, en = _yes(f.get("required"), ("改为必填", "改为选填"), ("is now required", "is now optional"))
+        out.append(_change("form", f"申请表“{label}”{zh}", f"The form field “{label}” {en}"))
+    if list(was.get("options") or []) != list(f.get("options") or []):
+        options = "、".join(str(o) for o in f.get("options") or [])
+        out.append(
+            _change("form", f"申请表“{label}”的选项改为:{options}", f"The choices of “{label}” are now: {options}")
+        )
     return out
+
+
+def _field_removed(key: str, f: Row) -> Change:
+    label = f.get("label", key)
+    return _change("form", f"申请表不再填写“{label}”", f"The form no longer asks for “{label}”")
 
 
 def _form(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
-    out: list[Change] = []
-    before, after = _by_key(old.get("form_fields"), "name"), _by_key(new.get("form_fields"), "name")
-    for key, f in after.items():
-        label = f.get("label", key)
-        if key not in before:
-            need_zh, need_en = _yes(f.get("required"), ("必填", "选填"), ("required", "optional"))
-            out.append(_change("form", f"申请表新增“{label}”({need_zh})", f"The form asks for “{label}” ({need_en})"))
-            continue
-        was = before[key]
-        if was.get("label") != label:
-            out.append(
-                _change(
-                    "form",
-                    f"申请表“{was.get('label')}”改为“{label}”",
-                    f"The form field “{was.get('label')}” is now “{label}”",
-                )
-            )
-        if bool(was.get("required")) != bool(f.get("required")):
-            zh, en = _yes(f.get("required"), ("改为必填", "改为选填"), ("is now required", "is now optional"))
-            out.append(_change("form", f"申请表“{label}”{zh}", f"The form field “{label}” {en}"))
-        if list(was.get("options") or []) != list(f.get("options") or []):
-            options = "、".join(str(o) for o in f.get("options") or [])
-            out.append(
-                _change("form", f"申请表“{label}”的选项改为:{options}", f"The choices of “{label}” are now: {options}")
-            )
-    for key, f in before.items():
-        if key not in after:
-            label = f.get("label", key)
-            out.append(_change("form", f"申请表不再填写“{label}”", f"The form no longer asks for “{label}”"))
-    return out
+    return _keyed(
+        _by_key(old.get("form_fields"), "name"),
+        _by_key(new.get("form_fields"), "name"),
+        added=_field_added,
+        changed=_field_changed,
+        removed=_field_removed,
+    )
 
 
 def _fee(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:

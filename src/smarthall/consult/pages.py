@@ -30,7 +30,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.web.nav import Tile
-from smarthall.web.templating import error_page, gate, render
+from smarthall.web.templating import error_page, gate, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -478,15 +478,28 @@ def kb_save(
             situations,
             not_this,
         )
-        if existing:
-            entry = service.propose_change(session, actor, existing, data, now=now)
-        else:
-            service.ensure_seeded(session, now=now)
-            entry = service.create_entry(session, actor, data, now=now)
     except (HallError, ValidationError) as exc:
-        message = exc.message_zh_ if isinstance(exc, HallError) else "输入有误:" + str(exc.errors()[0].get("msg", ""))
-        return render(request, "consult/kb_edit.html", {"entry": None, "versions": [], "error": message}, 422)
-    return RedirectResponse(f"/consult/kb/{entry.code}", status_code=303)
+        return _kb_refused(request, exc)
+
+    def save() -> Any:
+        if existing:
+            return service.propose_change(session, actor, existing, data, now=now)
+        service.ensure_seeded(session, now=now)
+        return service.create_entry(session, actor, data, now=now)
+
+    return write_then_go(
+        request,
+        session,
+        save,
+        lambda entry: f"/consult/kb/{entry.code}",
+        on_error=lambda exc: _kb_refused(request, exc),
+    )
+
+
+def _kb_refused(request: Request, exc: HallError | ValidationError) -> Response:
+    """The entry form again with what was wrong (422)."""
+    message = exc.message_zh_ if isinstance(exc, HallError) else "输入有误:" + str(exc.errors()[0].get("msg", ""))
+    return render(request, "consult/kb_edit.html", {"entry": None, "versions": [], "error": message}, 422)
 
 
 @router.get("/consult/kb/{code}")
@@ -516,11 +529,12 @@ def kb_review(
 ) -> Response:
     if (refused := gate(request, actor, "consult.review")) is not None:
         return refused
-    try:
-        service.review(session, actor, code, approve=bool(approve), note=note, now=now)
-    except HallError as exc:
-        return error_page(request, exc)
-    return RedirectResponse(f"/consult/kb/{code}", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: service.review(session, actor, code, approve=bool(approve), note=note, now=now),
+        lambda _: f"/consult/kb/{code}",
+    )
 
 
 @router.get("/consult/queue")
@@ -542,11 +556,14 @@ def queue_resolve(
 ) -> Response:
     if (refused := gate(request, actor, "consult.edit")) is not None:
         return refused
-    try:
-        service.resolve_queue_item(session, actor, question_id, action=action, entry_code=entry_code or None, now=now)
-    except HallError as exc:
-        return error_page(request, exc)
-    return RedirectResponse("/consult/queue", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: service.resolve_queue_item(
+            session, actor, question_id, action=action, entry_code=entry_code or None, now=now
+        ),
+        lambda _: "/consult/queue",
+    )
 
 
 @router.get("/consult/metrics")

@@ -9,7 +9,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, SettingsDep
@@ -19,7 +19,7 @@ from smarthall.evaluation import policy
 from smarthall.evaluation import service as evaluation_service
 from smarthall.evaluation.schemas import RatingCreate
 from smarthall.org import service as org_service
-from smarthall.web.templating import error_page, gate, render
+from smarthall.web.templating import error_page, gate, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -182,12 +182,12 @@ def rectification_act(
             {"status": 422, "message_zh": "未知操作", "message_en": "Unknown action"},
             status_code=422,
         )
-    try:
-        evaluation_service.act(session, actor, settings, rect_id, action=action, note=note, now=now)
-    except HallError as exc:
-        session.rollback()
-        return error_page(request, exc)
-    return RedirectResponse("/evaluation/rectifications", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: evaluation_service.act(session, actor, settings, rect_id, action=action, note=note, now=now),
+        lambda _: "/evaluation/rectifications",
+    )
 
 
 @router.get("/evaluation/stats")

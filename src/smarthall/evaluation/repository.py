@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from smarthall.core.repository import Repository, region_under
+from smarthall.core.repository import Repository, hall_scope, region_under
 from smarthall.core.tenancy import Actor
 from smarthall.evaluation.models import Invitation, LinkToken, Rating, Rectification
 
@@ -45,8 +45,50 @@ class LinkRepository(Repository[LinkToken]):
         return used.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
+class CountedRating(NamedTuple):
+    """A current, counted rating of a staff member (staff performance: good-rating rate and complaints)."""
+
+    staff_id: int
+    level: int
+
+
+class BadRating(NamedTuple):
+    """A current, counted rating of 2 or less (staff supervision: bad ratings today)."""
+
+    id: int
+    window_code: str | None
+    staff_id: int | None
+    level: int
+    rated_at: datetime
+
+
 class RatingRepository(Repository[Rating]):
     model = Rating
+
+    def counted_of_staff(self, actor: Actor, hall_id: int, start: datetime, end: datetime) -> list[CountedRating]:
+        """The hall's current, counted ratings of a staff member given in [start, end), in ``actor``'s scope."""
+        stmt = select(Rating.staff_id, Rating.level).where(
+            hall_scope(Rating, actor),
+            Rating.hall_id == hall_id,
+            Rating.staff_id.is_not(None),
+            Rating.current.is_(True),
+            Rating.excluded.is_(False),
+            Rating.rated_at >= start,
+            Rating.rated_at < end,
+        )
+        return [CountedRating(s, level) for s, level in self.session.execute(stmt) if s is not None]
+
+    def bad_since(self, actor: Actor, hall_id: int, since: datetime) -> list[BadRating]:
+        """The hall's current, counted ratings of level 2 or less given since ``since``, oldest first."""
+        stmt = select(Rating.id, Rating.window_code, Rating.staff_id, Rating.level, Rating.rated_at).where(
+            hall_scope(Rating, actor),
+            Rating.hall_id == hall_id,
+            Rating.current.is_(True),
+            Rating.excluded.is_(False),
+            Rating.level <= 2,
+            Rating.rated_at >= since,
+        )
+        return [BadRating(*r) for r in self.session.execute(stmt.order_by(Rating.rated_at))]
 
     def current_for(self, kind: str, ref: str) -> Rating | None:
         return self.session.execute(

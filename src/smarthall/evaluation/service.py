@@ -39,7 +39,13 @@ from smarthall.evaluation.models import Rating, Rectification
 from smarthall.evaluation.rectification import act as act
 from smarthall.evaluation.rectification import list_rectifications as list_rectifications
 from smarthall.evaluation.rectification import warn_overdue as warn_overdue
-from smarthall.evaluation.repository import InvitationRepository, RatingRepository, RectificationRepository
+from smarthall.evaluation.repository import (
+    BadRating,
+    CountedRating,
+    InvitationRepository,
+    RatingRepository,
+    RectificationRepository,
+)
 from smarthall.evaluation.schemas import RatingCreate, RatingRead
 from smarthall.evaluation.stats import GROUPS as GROUPS
 from smarthall.evaluation.stats import list_ratings as list_ratings
@@ -181,3 +187,15 @@ def create_rating(
         now=now,
     )
     return rectification.rating_read(rating, rect_id)
+
+
+def counted_ratings(
+    session: Session, actor: Actor, *, hall_id: int, start: datetime, end: datetime
+) -> list[CountedRating]:
+    """(staff_id, level) of the hall's current, counted ratings of staff given in [start, end), in scope."""
+    return RatingRepository(session).counted_of_staff(actor, hall_id, start, end)
+
+
+def bad_ratings_since(session: Session, actor: Actor, *, hall_id: int, since: datetime) -> list[BadRating]:
+    """The hall's current, counted bad ratings (level ≤ 2) since ``since``, oldest first, in scope."""
+    return RatingRepository(session).bad_since(actor, hall_id, since)

@@ -66,6 +66,17 @@ class StaffRepository(Repository[Staff]):
         )
         return list(self.session.execute(stmt).scalars())
 
+    def active_in_scope(
+        self, actor: Actor, *, hall_id: int | None = None, roles: Iterable[str] | None = None
+    ) -> list[Staff]:
+        """The active staff of the halls ``actor`` may see (of one hall, in ``roles`` if given), by hall and code."""
+        stmt = self.scoped(actor).where(Staff.active.is_(True))
+        if hall_id is not None:
+            stmt = stmt.where(Staff.hall_id == hall_id)
+        if roles is not None:
+            stmt = stmt.where(Staff.role.in_(list(roles)))
+        return list(self.session.execute(stmt.order_by(Staff.hall_id, Staff.code)).scalars())
+
 
 class CitizenRepository(Repository[Citizen]):
     model = Citizen

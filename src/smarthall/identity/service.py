@@ -432,6 +432,18 @@ def active_staff(session: Session, *, hall_id: int, roles: Iterable[str]) -> lis
     return StaffRepository(session).active_in_hall(hall_id, roles)
 
 
+def staff_in_scope(
+    session: Session, actor: Actor, *, hall_id: int | None = None, roles: Iterable[str] | None = None
+) -> list[Staff]:
+    """The active staff ``actor`` may see (of one hall, in ``roles`` if given), by hall and code."""
+    return StaffRepository(session).active_in_scope(actor, hall_id=hall_id, roles=roles)
+
+
+def staff_by_code_in_scope(session: Session, actor: Actor, code: str) -> Staff | None:
+    """A staff member by code if their hall is in ``actor``'s scope (None otherwise: unseen is absent)."""
+    return StaffRepository(session).get_in_scope(actor, code=code)
+
+
 def display_name(session: Session, actor: Actor) -> str:
     """How the pages greet ``actor``: a staff member by their own full name (shown to themselves only — masking is
     for other people's names in lists), else the actor's label."""

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from smarthall.core.clock import service_day
+from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
@@ -127,9 +128,9 @@ async def roster_save(
     body: dict[str, Any] = {"version": 0, "shifts": []}
     try:
         body = roster.from_form(form)
-        roster.set_day(session, actor, code, chosen, body, now)
+        with attempt(session):
+            roster.set_day(session, actor, code, chosen, body, now)
     except HallError as exc:
-        session.rollback()
         try:
             data = roster.editor(session, actor, code, chosen, posted=body["shifts"])
         except HallError as again:
@@ -208,8 +209,6 @@ def opt_out_do(
     return render(
         request, "operations/opt_out.html", {"token": token, "topic": topic, "words": TOPIC_WORDS, "done": True}
     )
-
-
 
 
 def _range(from_text: str, to_text: str, today: date) -> tuple[date, date] | None:

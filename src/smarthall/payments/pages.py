@@ -14,7 +14,7 @@ from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.payments import service as payments_service
 from smarthall.payments.provider import demo_provider
-from smarthall.web.templating import error_page, login_redirect, render
+from smarthall.web.templating import login_redirect, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 OrderNo = Annotated[str, Path(min_length=1, max_length=40)]
@@ -62,9 +62,9 @@ def pay_case(case_no: str, request: Request, session: DbSession, actor: CurrentA
     if actor.kind == "anonymous":
         return login_redirect(request)
     provider = demo_provider(request.app.state.secret_key)
-    try:
-        with attempt(session):
-            order = payments_service.open_order(session, actor, case_no=case_no[:48], provider=provider, now=now)
-    except HallError as exc:
-        return error_page(request, exc)
-    return RedirectResponse(provider.checkout_url(order.order_no), status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: payments_service.open_order(session, actor, case_no=case_no[:48], provider=provider, now=now),
+        lambda order: provider.checkout_url(order.order_no),
+    )

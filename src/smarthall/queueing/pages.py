@@ -26,7 +26,7 @@ from smarthall.queueing import calling, facts, notices, service
 from smarthall.queueing.schemas import TicketIssue
 from smarthall.venue import service as venue_service
 from smarthall.web.nav import Tile
-from smarthall.web.templating import denied, error_page, render
+from smarthall.web.templating import denied, error_page, render, write_then_go
 
 # Every page commits through the route (``UnitOfWorkRoute``); a page that shows a domain error runs the act inside
 # ``core.db.attempt``, so the failed act leaves nothing behind and the rest of the request is committed as usual.
@@ -253,15 +253,20 @@ def window_act(
         return denied(request, actor)
     if action not in _ACTS:
         return Response(status_code=400)
-    try:
-        with attempt(session):
-            _ACTS[action](session, actor, window_code, ticket_id, number, target_window, now)
-    except HallError as exc:
+
+    def refused(exc: HallError) -> Response:
         try:
             return _workstation(request, session, actor, window_code, now, error=exc)
         except HallError as inner:
             return error_page(request, inner)
-    return RedirectResponse(f"/window/{window_code}", status_code=303)
+
+    return write_then_go(
+        request,
+        session,
+        lambda: _ACTS[action](session, actor, window_code, ticket_id, number, target_window, now),
+        lambda _: f"/window/{window_code}",
+        on_error=refused,
+    )
 
 
 def _window_status(status: str) -> _Act:

@@ -173,7 +173,7 @@ def give(session: Session, actor: Actor, data: CardGive, *, now: datetime) -> di
     from smarthall.staff.performance import hall_in_scope
 
     hall = hall_in_scope(session, actor, data.hall_code)
-    person = repo.StaffRepository(session).by_code(actor, data.staff_code)
+    person = identity_service.staff_by_code_in_scope(session, actor, data.staff_code)
     if person is None or person.hall_id != hall.id:
         raise StaffNotFound(detail={"staff_code": data.staff_code})
     month, start, end = _month_bounds(now)

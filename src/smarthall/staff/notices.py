@@ -21,6 +21,7 @@ from smarthall.catalog import service as catalog_service
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import SYSTEM, Actor
+from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.staff import repository as repo
 from smarthall.staff.errors import NoticeNotFound
@@ -28,7 +29,7 @@ from smarthall.staff.models import ChangeNotice, ChangeReceipt
 
 
 class Handler(Protocol):
-    """What a notice needs of a staff account (the identity row, read through the staff repository)."""
+    """What a notice needs of a staff account (the identity row, handed over by ``identity.service``)."""
 
     @property
     def id(self) -> int: ...
@@ -64,7 +65,7 @@ def on_items_changed(session: Session, payload: dict[str, Any]) -> None:
     if not changed:
         return
     by_hall: dict[int, list[Handler]] = {}
-    for person in repo.StaffRepository(session).in_roles(SYSTEM, HANDLING_ROLES):
+    for person in identity_service.staff_in_scope(session, SYSTEM, roles=HANDLING_ROLES):
         by_hall.setdefault(person.hall_id, []).append(person)
     departments = {str(c["item_code"]): catalog_service.item_departments(session, str(c["item_code"])) for c in changed}
     notices = repo.NoticeRepository(session)
@@ -162,7 +163,7 @@ def rates(session: Session, actor: Actor, *, hall_code: str | None = None) -> di
     notices_repo = repo.NoticeRepository(session)
     notices = notices_repo.of_hall(actor, hall.id)
     receipts = notices_repo.receipts(actor, [n.id for n in notices])
-    people = {s.id: s for s in repo.StaffRepository(session).of_hall(actor, hall.id)}
+    people = {s.id: s for s in identity_service.staff_in_scope(session, actor, hall_id=hall.id)}
     rows = []
     for notice in notices:
         mine = [r for r in receipts if r.notice_id == notice.id]

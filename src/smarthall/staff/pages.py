@@ -9,10 +9,11 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from smarthall.core.clock import service_day
+from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError, ValidationFailed
 from smarthall.core.masking import mask_name
@@ -246,14 +247,14 @@ def card_give(
         data = cards.CardGive.model_validate(
             {"staff_code": staff_code, "color": color, "reason": reason.strip(), "hall_code": hall_code or None}
         )
-        card = cards.give(session, actor, data, now=now)
     except ValidationError:
-        session.rollback()
         return error_page(request, CardReasonMissing())
-    except HallError as exc:
-        session.rollback()
-        return error_page(request, exc)
-    return RedirectResponse(f"/staff/supervision?hall_code={card['hall_code']}", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: cards.give(session, actor, data, now=now),
+        lambda card: f"/staff/supervision?hall_code={card['hall_code']}",
+    )
 
 
 @router.post("/staff/cards/{card_id}/decision")
@@ -321,14 +322,19 @@ def course_create(
             pass_percent=pass_percent,
             required_for_role=required_for_role or None,
         )
-        competence.create_course(session, actor, data, now=now)
     except ValidationError:
-        session.rollback()
         return render(request, "staff/course_new.html", {"error": competence.BadQuiz(), "form": form}, status_code=422)
     except HallError as exc:
-        session.rollback()
         return render(request, "staff/course_new.html", {"error": exc, "form": form}, status_code=exc.status_)
-    return RedirectResponse("/staff/me", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: competence.create_course(session, actor, data, now=now),
+        lambda _: "/staff/me",
+        on_error=lambda exc: render(
+            request, "staff/course_new.html", {"error": exc, "form": form}, status_code=exc.status_
+        ),
+    )
 
 
 def _assignments_page(
@@ -379,6 +385,10 @@ def assignments_create(
 ) -> Response:
     if (denied := gate(request, actor, "staff.courses")) is not None:
         return denied
+
+    def refused(exc: HallError) -> Response:
+        return _assignments_page(request, session, actor, now, error=exc, status=exc.status_)
+
     try:
         due = _days(due_on, "")[0]
         if due is None:
@@ -390,11 +400,15 @@ def assignments_create(
             role=role or None,
             department_code=department_code or None,
         )
-        assignments.assign(session, actor, data, now=now)
     except HallError as exc:
-        session.rollback()
-        return _assignments_page(request, session, actor, now, error=exc, status=exc.status_)
-    return RedirectResponse("/staff/courses/assignments", status_code=303)
+        return refused(exc)
+    return write_then_go(
+        request,
+        session,
+        lambda: assignments.assign(session, actor, data, now=now),
+        lambda _: "/staff/courses/assignments",
+        on_error=refused,
+    )
 
 
 @router.get("/staff/courses/{course_id}")
@@ -425,9 +439,9 @@ def course_submit(
     answers = [int(a) if a.isdigit() else -1 for a in (answer or [])]
     try:
         course = competence.get_course(session, actor, course_id)
-        result = competence.take_quiz(session, actor, course_id, competence.AttemptCreate(answers=answers), now=now)
+        with attempt(session):
+            result = competence.take_quiz(session, actor, course_id, competence.AttemptCreate(answers=answers), now=now)
     except HallError as exc:
-        session.rollback()
         return error_page(request, exc)
     return render(
         request, "staff/course.html", {"course": competence.course_read(course, with_answers=False), "result": result}

@@ -14,24 +14,38 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
+from smarthall.cases import service as cases_service
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
-from smarthall.identity.models import Staff
+from smarthall.evaluation import service as evaluation_service
+from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
+from smarthall.queueing import measures as queue_measures
 from smarthall.rules import service as rules_service
 from smarthall.staff import repository as repo
 from smarthall.staff import scoring
 from smarthall.staff.errors import BadPeriod, BadWeights, StaffNotFound
+from smarthall.staff.notices import Handler
 
 WEIGHTS_RULE = "staff.score_weights"
 MAX_DAYS = 366
+
+
+class Person(Handler, Protocol):
+    """What a ranking row reads of a staff account handed over by identity: a handler's, and the code and name."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -71,17 +85,21 @@ def weights(session: Session, hall: org_service.HallFacts) -> dict[str, int]:
 def figures(session: Session, actor: Actor, hall_id: int, p: Period) -> dict[int, scoring.Figures]:
     """The raw counts per staff id in the hall and period, from tickets, cases and ratings."""
     acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for staff_id, called_at, finished_at in repo.finished_tickets(session, actor, hall_id, p.start, p.end):
+    for staff_id, called_at, finished_at in queue_measures.finished_services(session, actor, hall_id, p.start, p.end):
         row = acc[int(staff_id)]
         row["handled"] += 1
         if called_at is not None and finished_at is not None:
             row["service_seconds"] += max(0, int((finished_at - called_at).total_seconds()))
-    for staff_id, finished_at, promised_due in repo.finished_cases(session, actor, hall_id, p.start, p.end):
+    for staff_id, finished_at, promised_due in cases_service.finished_cases(
+        session, actor, hall_id=hall_id, start=p.start, end=p.end
+    ):
         row = acc[int(staff_id)]
         row["cases"] += 1
         if service_day(finished_at) <= promised_due:
             row["cases_on_time"] += 1
-    for staff_id, level in repo.ratings(session, actor, hall_id, p.start, p.end):
+    for staff_id, level in evaluation_service.counted_ratings(
+        session, actor, hall_id=hall_id, start=p.start, end=p.end
+    ):
         row = acc[int(staff_id)]
         row["ratings"] += 1
         row["good_ratings"] += 1 if level >= 4 else 0
@@ -91,7 +109,7 @@ def figures(session: Session, actor: Actor, hall_id: int, p: Period) -> dict[int
 
 
 def _row(
-    staff: Staff, f: scoring.Figures, value: float | None, place: int | None, *, full_name: bool
+    staff: Person, f: scoring.Figures, value: float | None, place: int | None, *, full_name: bool
 ) -> dict[str, Any]:
     return {
         "staff_code": staff.code,
@@ -132,7 +150,7 @@ def ranking(
 
 
 def _ranking(session: Session, actor: Actor, hall: org_service.HallFacts, p: Period) -> dict[str, Any]:
-    people = {s.id: s for s in repo.StaffRepository(session).of_hall(actor, hall.id)}
+    people = {s.id: s for s in identity_service.staff_in_scope(session, actor, hall_id=hall.id)}
     counted = figures(session, actor, hall.id, p)
     measured = {
         sid: counted.get(sid, EMPTY) for sid, s in people.items() if s.role in repo.MEASURED_ROLES or sid in counted
@@ -168,9 +186,9 @@ def record(
         raise Forbidden("仅工作人员可查看绩效", "Only staff have a performance record", code="forbidden_role")
     own = staff_code is None
     if own:
-        staff = session.get(Staff, actor.id)
+        staff: Person | None = identity_service.get_staff(session, actor.id)
     else:
-        staff = repo.StaffRepository(session).by_code(actor, staff_code or "")
+        staff = identity_service.staff_by_code_in_scope(session, actor, staff_code or "")
         if staff is not None and staff.id != actor.id and not actor.has("staff.performance"):
             staff = None
     if staff is None:

@@ -1,21 +1,17 @@
-"""Queries of the staff domain. Every hall-owned question starts from ``hall_scope`` (``core.repository``): the
-raw tickets, cases and ratings that performance is measured from, the windows being supervised, alerts, courses."""
+"""Queries of the staff domain: alerts, cards, courses and their attempts and assignments, change notices. Every
+hall-owned question starts from the one scope filter (``core.repository``). The tickets, window sessions, cases,
+ratings and accounts that performance and supervision are measured from are read through their owners' services
+(``queueing.measures``, ``cases.service``, ``evaluation.service``, ``identity.service``), as typed rows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
 
-from smarthall.cases.models import Case
 from smarthall.core.repository import Repository, hall_scope
 from smarthall.core.tenancy import Actor
-from smarthall.evaluation.models import Rating
-from smarthall.identity.models import Staff
-from smarthall.queueing.models import Ticket, WindowSession
 from smarthall.staff.models import (
     ChangeNotice,
     ChangeReceipt,
@@ -27,108 +23,6 @@ from smarthall.staff.models import (
 )
 
 MEASURED_ROLES = ("clerk", "guide", "approver")
-
-
-class StaffRepository(Repository[Staff]):
-    model = Staff
-
-    def of_hall(self, actor: Actor, hall_id: int) -> list[Staff]:
-        stmt = self.scoped(actor).where(Staff.hall_id == hall_id, Staff.active.is_(True)).order_by(Staff.code)
-        return list(self.session.execute(stmt).scalars())
-
-    def by_code(self, actor: Actor, code: str) -> Staff | None:
-        return self.get_in_scope(actor, code=code)
-
-    def in_roles(self, actor: Actor, roles: Sequence[str]) -> list[Staff]:
-        """The active staff in ``roles`` of every hall ``actor`` may see, by hall and code."""
-        stmt = self.scoped(actor).where(Staff.role.in_(list(roles)), Staff.active.is_(True))
-        return list(self.session.execute(stmt.order_by(Staff.hall_id, Staff.code)).scalars())
-
-
-def finished_tickets(session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime) -> Sequence[Any]:
-    """(staff_id, called_at, finished_at) of every service finished in the hall in [start, end)."""
-    stmt = select(Ticket.staff_id, Ticket.called_at, Ticket.finished_at).where(
-        hall_scope(Ticket, actor),
-        Ticket.hall_id == hall_id,
-        Ticket.status == "finished",
-        Ticket.staff_id.is_not(None),
-        Ticket.finished_at >= start,
-        Ticket.finished_at < end,
-    )
-    return session.execute(stmt).all()
-
-
-def finished_cases(session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime) -> Sequence[Any]:
-    """(accepted_by, finished_at, promised_due) of the hall's cases finished in [start, end)."""
-    stmt = select(Case.accepted_by, Case.finished_at, Case.promised_due).where(
-        hall_scope(Case, actor),
-        Case.hall_id == hall_id,
-        Case.accepted_by.is_not(None),
-        Case.finished_at >= start,
-        Case.finished_at < end,
-    )
-    return session.execute(stmt).all()
-
-
-def ratings(session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime) -> Sequence[Any]:
-    """(staff_id, level) of the hall's current, counted ratings given in [start, end)."""
-    stmt = select(Rating.staff_id, Rating.level).where(
-        hall_scope(Rating, actor),
-        Rating.hall_id == hall_id,
-        Rating.staff_id.is_not(None),
-        Rating.current.is_(True),
-        Rating.excluded.is_(False),
-        Rating.rated_at >= start,
-        Rating.rated_at < end,
-    )
-    return session.execute(stmt).all()
-
-
-def bad_ratings_since(session: Session, actor: Actor, hall_id: int, since: datetime) -> Sequence[Rating]:
-    stmt = select(Rating).where(
-        hall_scope(Rating, actor),
-        Rating.hall_id == hall_id,
-        Rating.current.is_(True),
-        Rating.excluded.is_(False),
-        Rating.level <= 2,
-        Rating.rated_at >= since,
-    )
-    return list(session.execute(stmt.order_by(Rating.rated_at)).scalars())
-
-
-def window_sessions(session: Session, actor: Actor, hall_id: int) -> list[WindowSession]:
-    stmt = select(WindowSession).where(hall_scope(WindowSession, actor), WindowSession.hall_id == hall_id)
-    return list(session.execute(stmt.order_by(WindowSession.window_code)).scalars())
-
-
-def serving(session: Session, actor: Actor, hall_id: int, day: date) -> list[Ticket]:
-    stmt = select(Ticket).where(
-        hall_scope(Ticket, actor), Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "called"
-    )
-    return list(session.execute(stmt).scalars())
-
-
-def waiting_items(session: Session, actor: Actor, hall_id: int, day: date) -> list[tuple[str, str | None]]:
-    """(item_code, target_window_code) of every waiting ticket of the day."""
-    stmt = select(Ticket.item_code, Ticket.target_window_code).where(
-        hall_scope(Ticket, actor), Ticket.hall_id == hall_id, Ticket.day == day, Ticket.status == "waiting"
-    )
-    return [(r[0], r[1]) for r in session.execute(stmt)]
-
-
-def last_finish_by_window(session: Session, actor: Actor, hall_id: int, day: date) -> dict[str, datetime]:
-    stmt = (
-        select(Ticket.window_code, func.max(Ticket.finished_at))
-        .where(
-            hall_scope(Ticket, actor),
-            Ticket.hall_id == hall_id,
-            Ticket.day == day,
-            Ticket.status == "finished",
-            Ticket.window_code.is_not(None),
-        )
-        .group_by(Ticket.window_code)
-    )
-    return {r[0]: r[1] for r in session.execute(stmt) if r[0] is not None and r[1] is not None}
 
 
 class AlertRepository(Repository[StaffAlert]):

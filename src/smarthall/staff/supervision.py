@@ -22,9 +22,11 @@ from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.errors import Forbidden
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
+from smarthall.evaluation import service as evaluation_service
 from smarthall.identity import service as identity_service
 from smarthall.operations import service as operations_service
 from smarthall.org import service as org_service
+from smarthall.queueing import measures as queue_measures
 from smarthall.rules import service as rules_service
 from smarthall.staff import assignments, cards, records
 from smarthall.staff import repository as repo
@@ -52,12 +54,12 @@ def live(session: Session, actor: Actor, hall: org_service.HallFacts, *, now: da
     factor = float(rules_service.value(session, hall, "staff.long_handling_factor"))
     typical = operations_service.typical_handle_minutes(session, actor, hall.id, today=day)
     windows = {w.code: w for w in org_service.hall_windows(session, hall.id)}
-    sessions = repo.window_sessions(session, actor, hall.id)
-    serving = {t.window_code: t for t in repo.serving(session, actor, hall.id, day) if t.window_code}
-    waiting = repo.waiting_items(session, actor, hall.id, day)
-    last_finish = repo.last_finish_by_window(session, actor, hall.id, day)
+    sessions = queue_measures.window_sessions(session, actor, hall.id)
+    serving = {t.window_code: t for t in queue_measures.serving(session, actor, hall.id, day) if t.window_code}
+    waiting = queue_measures.waiting_items(session, actor, hall.id, day)
+    last_finish = queue_measures.last_finish_by_window(session, actor, hall.id, day)
     start_of_day = datetime.combine(day, datetime.min.time(), SHANGHAI)
-    bad = repo.bad_ratings_since(session, actor, hall.id, start_of_day)
+    bad = evaluation_service.bad_ratings_since(session, actor, hall_id=hall.id, since=start_of_day)
     bad_by_staff = Counter(r.staff_id for r in bad if r.staff_id is not None)
     people = identity_service.staff_by_ids(session, [s.staff_id for s in sessions if s.staff_id is not None])
     rows: list[dict[str, Any]] = []
@@ -149,7 +151,8 @@ def live_view(session: Session, actor: Actor, hall_code: str | None, *, now: dat
     view["overdue_courses"] = assignments.overdue(session, actor, hall.id, now=now)
     view["cards"] = cards.hall_cards(session, actor, hall.id)
     view["staff"] = [
-        {"code": s.code, "name": mask_name(s.name)} for s in repo.StaffRepository(session).of_hall(actor, hall.id)
+        {"code": s.code, "name": mask_name(s.name)}
+        for s in identity_service.staff_in_scope(session, actor, hall_id=hall.id)
     ]
     return view
 

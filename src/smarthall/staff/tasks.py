@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from smarthall.core import runtime
 from smarthall.core.tenancy import SYSTEM
 
 
 def run_scan() -> int:
     from smarthall.org import service as org_service
-    from smarthall.queueing.models import WindowSession
+    from smarthall.queueing import measures as queue_measures
     from smarthall.staff import supervision
 
     rt = runtime.current()
@@ -18,8 +16,7 @@ def run_scan() -> int:
     with rt.db.unit_of_work() as session:
         session.info["db"] = rt.db
         now = rt.clock.now()
-        hall_ids = sorted({h for (h,) in session.execute(select(WindowSession.hall_id).distinct())})
-        for hall_id in hall_ids:
+        for hall_id in queue_measures.halls_with_sessions(session):
             hall = org_service.hall_facts_by_id(session, hall_id)
             raised += len(supervision.scan_hall(session, SYSTEM, hall, now=now))
     return raised

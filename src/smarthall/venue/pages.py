@@ -17,7 +17,7 @@ from smarthall.org import service as org_service
 from smarthall.venue import service
 from smarthall.venue.api import set_device_cookie
 from smarthall.venue.schemas import DeviceCreate, FaultAction
-from smarthall.web.templating import error_page, gate, render
+from smarthall.web.templating import error_page, gate, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 KINDS = ("kiosk", "form_terminal", "window_pad", "display", "locker", "printer", "robot")
@@ -118,12 +118,13 @@ def start_pairing(code: str, request: Request, session: DbSession, actor: Curren
 def revoke(code: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     if (refused := gate(request, actor, "device.manage")) is not None:
         return refused
-    try:
-        with attempt(session):
-            service.revoke(session, actor, code, now=now)
-    except HallError as exc:
-        return _registry(request, session, actor, error=exc)
-    return RedirectResponse("/venue/devices", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: service.revoke(session, actor, code, now=now),
+        lambda _: "/venue/devices",
+        on_error=lambda exc: _registry(request, session, actor, error=exc),
+    )
 
 
 @router.post("/venue/faults/{fault_id}/{action}")
@@ -134,12 +135,13 @@ def act_on_fault(
         return refused
     if action not in ("assign", "close"):
         return _registry(request, session, actor, error=_BadForm())
-    try:
-        with attempt(session):
-            service.act_on_fault(session, actor, fault_id, FaultAction(action=action), now=now)  # type: ignore[arg-type]
-    except HallError as exc:
-        return _registry(request, session, actor, error=exc)
-    return RedirectResponse("/venue/devices", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: service.act_on_fault(session, actor, fault_id, FaultAction(action=action), now=now),  # type: ignore[arg-type]
+        lambda _: "/venue/devices",
+        on_error=lambda exc: _registry(request, session, actor, error=exc),
+    )
 
 
 # ------------------------------------------------------------------------------------------------------ pairing

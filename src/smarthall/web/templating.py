@@ -85,14 +85,23 @@ def error_page(request: Request, exc: HallError) -> Response:
 T = TypeVar("T")
 
 
-def write_then_go(request: Request, session: Any, write: Callable[[], T], to: Callable[[T], str]) -> Response:
-    """A page's form post: ``write`` all or nothing (``core.db.attempt``); a domain refusal is shown as the error
-    page with nothing of the write kept, success goes on to ``to(result)`` (303, so a reload does not post again)."""
+def write_then_go(
+    request: Request,
+    session: Any,
+    write: Callable[[], T],
+    to: Callable[[T], str],
+    *,
+    on_error: Callable[[HallError], Response] | None = None,
+) -> Response:
+    """A page's form post: ``write`` all or nothing (``core.db.attempt``); a domain refusal is shown — as the error
+    page, or as ``on_error(exc)`` (the form again with the error) — with nothing of the write kept; success goes on
+    to ``to(result)`` (303, so a reload does not post again). The rest of the request commits either way (the
+    route's one unit of work), so never ``session.rollback()`` by hand around a write."""
     try:
         with attempt(session):
             result = write()
     except HallError as exc:
-        return error_page(request, exc)
+        return on_error(exc) if on_error is not None else error_page(request, exc)
     return RedirectResponse(to(result), status_code=303)
 
 

@@ -9,14 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from smarthall.core.db import attempt
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.web.templating import gate, render
+from smarthall.web.templating import gate, render, write_then_go
 from smarthall.webhooks import service as webhooks_service
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -48,12 +47,13 @@ def webhooks_page(request: Request, session: DbSession, actor: CurrentActor, now
 def resend_submit(delivery_id: DbId, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
     if (denied := gate(request, actor, PERMISSION)) is not None:
         return denied
-    try:
-        with attempt(session):
-            webhooks_service.replay(session, actor, delivery_id, now=now)
-    except HallError as exc:
-        return _page(request, session, actor, now, error=exc, status_code=exc.status_)
-    return RedirectResponse(f"{PATH}?sent={delivery_id}", status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: webhooks_service.replay(session, actor, delivery_id, now=now),
+        lambda _: f"{PATH}?sent={delivery_id}",
+        on_error=lambda exc: _page(request, session, actor, now, error=exc, status_code=exc.status_),
+    )
 
 
 @router.post(PATH + "/subscriptions/{subscription_id}/resume")
@@ -62,9 +62,10 @@ def resume_submit(
 ) -> Response:
     if (denied := gate(request, actor, PERMISSION)) is not None:
         return denied
-    try:
-        with attempt(session):
-            webhooks_service.resume(session, actor, subscription_id, now=now)
-    except HallError as exc:
-        return _page(request, session, actor, now, error=exc, status_code=exc.status_)
-    return RedirectResponse(PATH, status_code=303)
+    return write_then_go(
+        request,
+        session,
+        lambda: webhooks_service.resume(session, actor, subscription_id, now=now),
+        lambda _: PATH,
+        on_error=lambda exc: _page(request, session, actor, now, error=exc, status_code=exc.status_),
+    )

@@ -48,6 +48,7 @@ def _seal_json_columns() -> None:
     import json
 
     from smarthall.core.crypto import EncryptedJson
+    from smarthall.migrations_support import rows_by_id
 
     bind = op.get_bind()
     for table, column, nullable in SEALED:
@@ -56,17 +57,11 @@ def _seal_json_columns() -> None:
             batch_op.add_column(sa.Column(sealed, sa.LargeBinary(), nullable=True))
         t = sa.table(table, sa.column("id", sa.Integer), sa.column(column, sa.JSON), sa.column(sealed, sa.LargeBinary))
         codec = EncryptedJson(f"{table}.{column}")
-        last = 0
-        while True:
-            rows = bind.execute(sa.select(t.c.id, t.c[column]).where(t.c.id > last).order_by(t.c.id).limit(500)).all()
-            if not rows:
-                break
-            for row_id, value in rows:
-                if isinstance(value, str):
-                    value = json.loads(value)
-                blob = None if value is None else codec.process_bind_param(value, bind.dialect)
-                bind.execute(sa.update(t).where(t.c.id == row_id).values({sealed: blob}))
-                last = row_id
+        for row_id, value in rows_by_id(bind, t, column, batch=500):
+            if isinstance(value, str):
+                value = json.loads(value)
+            blob = None if value is None else codec.process_bind_param(value, bind.dialect)
+            bind.execute(sa.update(t).where(t.c.id == row_id).values({sealed: blob}))
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column(column)
         with op.batch_alter_table(table) as batch_op:

@@ -79,13 +79,9 @@ def _seal_number(table: str, column: str, index: str) -> None:
 
 def _rows(bind: Any, t: Any, column: str) -> Iterator[tuple[int, Any]]:
     """(id, value) of every row of ``t``, read in batches of ``BATCH`` by id (each batch read before it is changed)."""
-    last = 0
-    while True:
-        rows = bind.execute(sa.select(t.c.id, t.c[column]).where(t.c.id > last).order_by(t.c.id).limit(BATCH)).all()
-        if not rows:
-            return
-        yield from ((int(r[0]), r[1]) for r in rows)
-        last = rows[-1][0]
+    from smarthall.migrations_support import rows_by_id
+
+    yield from ((int(row_id), value) for row_id, value in rows_by_id(bind, t, column, batch=BATCH))
 
 
 def _seal_signed_fields(table: str, nullable: bool) -> None:

@@ -38,6 +38,7 @@ def _keys() -> None:
 
 def _seal_bodies() -> None:
     from smarthall.core.crypto import EncryptedString
+    from smarthall.migrations_support import rows_by_id
 
     bind = op.get_bind()
     table = "notify_message"
@@ -47,15 +48,9 @@ def _seal_bodies() -> None:
             batch_op.add_column(sa.Column(sealed, sa.LargeBinary(), nullable=True))
         t = sa.table(table, sa.column("id", sa.Integer), sa.column(column, sa.Text), sa.column(sealed, sa.LargeBinary))
         codec = EncryptedString(f"{table}.{column}")
-        last = 0
-        while True:
-            rows = bind.execute(sa.select(t.c.id, t.c[column]).where(t.c.id > last).order_by(t.c.id).limit(500)).all()
-            if not rows:
-                break
-            for row_id, value in rows:
-                blob = codec.process_bind_param(value or "", bind.dialect)
-                bind.execute(sa.update(t).where(t.c.id == row_id).values({sealed: blob}))
-                last = row_id
+        for row_id, value in rows_by_id(bind, t, column, batch=500):
+            blob = codec.process_bind_param(value or "", bind.dialect)
+            bind.execute(sa.update(t).where(t.c.id == row_id).values({sealed: blob}))
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column(column)
         with op.batch_alter_table(table) as batch_op:
