@@ -66,8 +66,11 @@ def test_the_ask_api_answers_a_life_event(client: Any) -> None:
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["confident"] is True, body
     assert body["answers"][0]["item_code"] in {"CL-001", "MZ-005"}, body["answers"][:2]
+    # Answered, or (when the lexical and dense sides put different items first) asked back between the two.
+    if not body["confident"]:
+        choices = {c["item_code"] for c in body["clarify"]["choices"]}
+        assert choices & {"CL-001", "MZ-005"} and len(choices) >= 2, body["clarify"]
 
 
 def test_numbers_are_ages_or_holidays_only_in_their_own_phrasing() -> None:

