@@ -41,7 +41,7 @@ from smarthall.operations.calendar import DayInfo, day_info, minute_of_day, open
 SIZES = {"small": 60.0, "medium": 420.0, "large": 1300.0}  # mean arrivals on an ordinary Tuesday
 LEVEL_SIZE = {"township": "small", "county": "medium", "city": "large", "province": "large"}
 LEVEL_COUNTERS = {"township": 3, "county": 8, "city": 20, "province": 20}  # a hall without windows in the catalog
-PEAK_UTILISATION = 0.8  # an ordinary Tuesday's busiest hour, as the load over the hall's counters
+PEAK_UTILISATION = 0.75  # an ordinary Tuesday's busiest hour, as the load over the hall's counters
 WEEKDAY_LEVEL = {"mon": 1.18, "tue": 1.0, "wed": 0.97, "thu": 0.96, "fri": 0.9, "sat": 0.8, "sun": 0.8}
 ADJUSTED_LEVEL = 0.85
 # Relative rate at half-hour knots (minute of the day): morning peak, lunch dip, afternoon peak.

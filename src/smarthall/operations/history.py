@@ -5,7 +5,7 @@ written in bulk with the same numbering, states and invariants as live use.
 Per hall and past day (seeded: ``seed``, hall code and day give the same day every time):
 - arrivals from ``arrivals.sample_day`` (weekday × hour profile, month-end and post-holiday surges on the official
   calendar, item mix, service times per item), the hall's volume sized to its staffed windows
-  (``arrivals.volume_for_counters``: an ordinary Tuesday's busiest hour loads them to 80 %); counters per half hour
+  (``arrivals.volume_for_counters``: an ordinary Tuesday's busiest hour loads them to 75 %); counters per half hour
   by lean square-root staffing (``BETA``) on the true rate (a shift plan: windows open and close with the load),
   never more than the staffed windows (so Monday, month-end and post-holiday peaks queue up), one comprehensive
   pool, calls in the live policy's order;

@@ -510,7 +510,10 @@ def _simulated(
         hours = [(r["hour"], {q: v["arrivals"] for q, v in r["queues"].items()}) for r in rows]
         service_of = {q: ((profiles.get(q, (None, 0.0))[0] or DEFAULT_SERVICE_MINUTES), profiles.get(q, (None, 0.0))[1])
                       for r in rows for q in r["queues"]}  # fmt: skip
-        pools = {k: frozenset(v["queues"]) for r in rows for k, v in r["pools"].items()}
+        pools: dict[str, frozenset[str]] = {}  # each pool with every queue it has over the day
+        for r in rows:
+            for k, v in r["pools"].items():
+                pools[k] = pools.get(k, frozenset()) | frozenset(v["queues"])
         model = plans.forecast_model(hours, service_of, pools=pools)
         first = int(model.start // 60)
         by_hour = {r["hour"]: r["pools"] for r in rows}
