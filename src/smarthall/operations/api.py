@@ -167,7 +167,6 @@ def put_subscriptions(data: SubscriptionsIn, session: DbSession, actor: Citizen,
     return subscriptions.change(session, actor, data.topics, now)
 
 
-
 DERIVED = (
     *("wait_mean_min", "wait_p50_min", "wait_p90_min", "wait_p95_min", "handle_mean_min", "abandon_rate"),
     *("no_show_rate", "on_time_rate", "notice_once_rate", "satisfaction", "bad_rate", "case_days_mean"),
@@ -184,9 +183,7 @@ def _facts(
     group_by: Annotated[str, Query(max_length=60)] = "",
 ) -> dict[str, Any]:
     groups = [g for g in group_by.split(",") if g]
-    return factbook.facts(
-        session, actor, level=level, code=code, from_day=from_day, to_day=to_day, group_by=groups
-    )
+    return factbook.facts(session, actor, level=level, code=code, from_day=from_day, to_day=to_day, group_by=groups)
 
 
 def _download(name: str, title: str, columns: Any, rows: list[dict[str, Any]], format: str) -> Response:

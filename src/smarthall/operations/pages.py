@@ -210,8 +210,6 @@ def opt_out_do(
     )
 
 
-
-
 def _range(from_text: str, to_text: str, today: date) -> tuple[date, date] | None:
     try:
         to_day = date.fromisoformat(to_text) if to_text else today - timedelta(days=1)
