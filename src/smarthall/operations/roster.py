@@ -28,6 +28,7 @@ from smarthall.queueing import facts
 
 MAX_SHIFTS = 200
 WEEKEND_SHARE = 0.6  # of the clerks on a day the hall opens off the working week
+LEAVE_WEEKDAYS = (2, 4)  # Tuesdays and Thursdays one clerk, in turn, is off (轮休)
 
 
 def _hall(session: Session, actor: Actor, hall_code: str) -> org_service.HallFacts:
@@ -150,7 +151,8 @@ def _write(session: Session, hall_id: int, day: date, shifts: Sequence[dict[str,
 def seed_plan(session: Session, halls: Sequence[org_service.HallFacts], *, from_day: date, days: int) -> int:
     """The demo roster: every clerk posted at a window works it through the hall's opening periods of the day
     (08:30–12:00 and 14:00–17:30 in the demo county hall); on a day the hall opens off the working week (Saturday
-    mornings) only the first ``WEEKEND_SHARE`` of them work. The demo hall's volume is sized to these staffed windows
+    mornings) only the first ``WEEKEND_SHARE`` of them work, and on Tuesdays and Thursdays one of them in turn is
+    off (``LEAVE_WEEKDAYS``). The demo hall's volume is sized to these staffed windows
     (``arrivals.volume_for_counters``), so the roster covers an ordinary day and falls one to three short at the
     peaks: Monday mornings, the reopening after lunch on busy days, month ends and the first days after a holiday.
     Days that already have a roster are left alone."""
@@ -168,6 +170,9 @@ def seed_plan(session: Session, halls: Sequence[org_service.HallFacts], *, from_
             if day in taken or not periods:
                 continue
             working = clerks if info.workday else clerks[: max(1, math.ceil(len(clerks) * WEEKEND_SHARE))]
+            if info.workday and day.isoweekday() in LEAVE_WEEKDAYS and len(clerks) > 2:  # 轮休: one clerk off
+                week = day.isocalendar()[1]
+                working = [c for n, c in enumerate(clerks) if n != (week + day.isoweekday()) % len(clerks)]
             shifts = []
             for window_code, staff_id in working:
                 shifts += [{"staff_id": staff_id, "window_code": window_code, "starts": f"{a:%H:%M}",
