@@ -381,10 +381,11 @@ def quiet_hours_of_day(session: Session, hall_code: str, day: date, now: datetim
 def staffing(
     session: Session, actor: Actor, hall_code: str, day: date, now: datetime, *, check: bool = False
 ) -> dict[str, Any]:
-    """Counters needed per hour and queue for the hall's targets (SIPP and Lag-SIPP on the forecast, Erlang C),
-    against the staff rostered; hours short of staff are marked. With ``check``, the day is also simulated: the
-    plan found by simulation (which staffs the backlog SIPP misses) and the Erlang plan, each with its simulated
-    waits per hour."""
+    """Counters needed per hour for the hall's targets (SIPP and Lag-SIPP on the forecast, Erlang C per pool of the
+    queues its windows share, ``hourplan``), shared to the queues and checked against the staff rostered and their
+    skills; hours short of staff are marked, the lunch break is closed (its tickets count at the reopening). With
+    ``check``, the day is also simulated: the plan found by simulation (which staffs the backlog SIPP misses) and
+    the Erlang plan, each with its simulated waits per hour."""
     origin = service_day(now)
     if not 0 <= (day - origin).days < MAX_DAYS:
         raise RangeTooLong(detail={"date": day.isoformat(), "from": origin.isoformat(), "days": MAX_DAYS})
