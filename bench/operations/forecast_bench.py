@@ -10,7 +10,11 @@ fortnight refitted with the first's actuals, as a hall would), every open hour s
 MASE is scaled by the in-sample MAE of the lag-7 seasonal-naive forecast over the training days' open hours. "oracle"
 is the true mean of the generating process (the best any forecast can do on average).
 
-Run: ``.venv/bin/python bench/operations/forecast_bench.py [seed]``.
+``--demo`` draws the demo halls' own volumes instead of the fixed sizes: each sized to its counters as
+``operations.history`` does (``arrivals.volume_for_counters``: the county hall's 7 staffed windows, 3 for a township
+station and 20 for a city centre without windows in the catalog), ~67, ~172 and ~490 arrivals on an ordinary Tuesday.
+
+Run: ``.venv/bin/python bench/operations/forecast_bench.py [--demo] [seed …]``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from smarthall.operations.calendar import day_info
 CATALOG = json.loads((Path(arrivals.__file__).parent.parent / "data" / "catalog.json").read_text())
 HALLS = {h["code"]: h for h in CATALOG["halls"]}
 SIZES = {"small": "H-690102001", "medium": "H-690102", "large": "H-690100"}
+DEMO_COUNTERS = {"small": 0, "medium": 7, "large": 0}  # 0: the level's default (no windows in the catalog)
 FOLDS = {"national_day": date(2026, 9, 21), "spring_festival": date(2026, 2, 9)}
 START = date(2024, 1, 1)
 
@@ -83,12 +88,14 @@ def run_fold(profile: arrivals.HallProfile, counts: forecast.Counts, first: date
 
 
 def main() -> None:
-    seeds = [int(a) for a in sys.argv[1:]] or [2026]
+    demo = "--demo" in sys.argv[1:]
+    seeds = [int(a) for a in sys.argv[1:] if a != "--demo"] or [2026]
     summary: dict[str, list[dict[str, float]]] = {size: [] for size in SIZES}
     for seed in seeds:
         print(f"seed {seed}")
         for size, code in SIZES.items():
-            profile = arrivals.profile_for_hall(HALLS[code], CATALOG["items"], size=size)
+            counters = DEMO_COUNTERS[size] if demo else None
+            profile = arrivals.profile_for_hall(HALLS[code], CATALOG["items"], size=size, counters=counters)
             t0 = time.perf_counter()
             counts = history(profile, seed, date(2026, 10, 19))
             t1 = time.perf_counter()

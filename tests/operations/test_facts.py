@@ -229,3 +229,34 @@ def test_a_generated_history_reads_as_real_case_threads(env):
                     noticed += 1
                     assert e.detail["missing"] and nxt.action == "resubmit" and nxt.actor_kind == "citizen"
         assert noticed > 0
+
+
+def test_every_improvement_table_exports_as_csv_and_xlsx(env, client):
+    """The improvement page links an export for each of its tables; each holds the rows the page shows."""
+    _history(env)
+    headers = auth(client, "hallmanager1")
+    q = {"from": "2026-11-25", "to": "2026-11-27", "level": "hall", "code": "H-690102"}
+    data = client.get("/api/v1/improvement", params=q, headers=headers)
+    assert data.status_code == 200, data.text
+    body = data.json()
+    assert body["tags"] and body["notice_items"] and body["slowest"]
+    for table, key in (("tags", "tags"), ("notices", "notice_items"), ("slowest", "slowest"),
+                       ("materials", "materials"), ("questions", "questions"), ("no_shows", "no_shows")):  # fmt: skip
+        csv = client.get("/api/v1/improvement", params={**q, "table": table, "format": "csv"}, headers=headers)
+        assert csv.status_code == 200 and csv.text.startswith("\ufeff"), (table, csv.text[:200])
+        assert len(csv.text.strip().splitlines()) == 1 + len(body[key]), table
+        xlsx = client.get("/api/v1/improvement", params={**q, "table": table, "format": "xlsx"}, headers=headers)
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    first = body["tags"][0]
+    assert (
+        f"{first['tag']},{first['count']}"
+        in client.get("/api/v1/improvement", params={**q, "table": "tags", "format": "csv"}, headers=headers).text
+    )
+    page = client.get("/operations/improvement", params={"level": "hall", "code": "H-690102", "from": q["from"],
+                                                         "to": q["to"]}, headers=headers)  # fmt: skip
+    assert page.status_code == 200 and page.text.count('data-testid="export-csv"') == 6
+    assert_problem(client.get("/api/v1/improvement", params={**q, "table": "nope"}, headers=headers), 422,
+                   "validation_error")  # fmt: skip
+    assert_problem(client.get("/api/v1/improvement", params=q, headers=auth(client, "clerk1")), 403,
+                   "operations_not_manager")  # fmt: skip
+    assert_problem(client.get("/api/v1/improvement", params=q), 401, "unauthorized")

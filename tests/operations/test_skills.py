@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smarthall.operations.skills import cover
@@ -28,6 +28,7 @@ def test_no_need_no_staff_and_negative_needs():
 QUEUES = "ABCD"
 
 
+@settings(deadline=None)  # a loaded machine: no timing in unit tests
 @given(
     st.dictionaries(st.sampled_from(QUEUES), st.integers(0, 4), max_size=4),
     st.lists(st.frozensets(st.sampled_from(QUEUES), min_size=1), max_size=8),

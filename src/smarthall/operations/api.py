@@ -21,7 +21,7 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
-from smarthall.operations import export, factbook, roster, service, subscriptions
+from smarthall.operations import dashboards, export, factbook, roster, service, subscriptions
 from smarthall.operations.models import MEASURES
 from smarthall.queueing.service import channel
 
@@ -167,7 +167,6 @@ def put_subscriptions(data: SubscriptionsIn, session: DbSession, actor: Citizen,
     return subscriptions.change(session, actor, data.topics, now)
 
 
-
 DERIVED = (
     *("wait_mean_min", "wait_p50_min", "wait_p90_min", "wait_p95_min", "handle_mean_min", "abandon_rate"),
     *("no_show_rate", "on_time_rate", "notice_once_rate", "satisfaction", "bad_rate", "case_days_mean"),
@@ -184,9 +183,42 @@ def _facts(
     group_by: Annotated[str, Query(max_length=60)] = "",
 ) -> dict[str, Any]:
     groups = [g for g in group_by.split(",") if g]
-    return factbook.facts(
-        session, actor, level=level, code=code, from_day=from_day, to_day=to_day, group_by=groups
+    return factbook.facts(session, actor, level=level, code=code, from_day=from_day, to_day=to_day, group_by=groups)
+
+
+def _download(name: str, title: str, columns: Any, rows: list[dict[str, Any]], format: str) -> Response:
+    if format == "csv":
+        return Response(
+            export.to_csv(columns, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return Response(
+        export.to_xlsx(title, columns, rows),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
     )
+
+
+@router.get("/improvement")
+def get_improvement(
+    session: DbSession,
+    actor: LoggedIn,
+    level: Annotated[str, Query()],
+    code: Annotated[str, Query(max_length=40)],
+    from_day: Annotated[date, day_query("from")],
+    to_day: Annotated[date, day_query("to")],
+    table: Annotated[str, Query(pattern="^(" + "|".join(dashboards.IMPROVEMENT_TABLES) + ")$")] = "tags",
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+) -> Any:
+    """Service improvement (10.3) over days: bad-review tags, slowest items, supplement notices per item, missing
+    materials, unanswered questions, no-shows; ``table`` + ``format=csv|xlsx`` exports one of them."""
+    data = dashboards.improvement(session, actor, level=level, code=code, from_day=from_day, to_day=to_day)
+    if format == "json":
+        return data
+    columns, rows = dashboards.improvement_table(data, table)
+    name = f"improvement-{table}-{data['scope']['code']}-{data['from']}-{data['to']}"
+    return _download(name, table, columns, rows, format)
 
 
 @router.get("/facts")
@@ -207,14 +239,4 @@ def get_facts(
         return data
     columns = [*data["group_by"], *MEASURES, *DERIVED]
     name = f"facts-{data['code']}-{data['from']}-{data['to']}"
-    if format == "csv":
-        return Response(
-            export.to_csv(columns, data["rows"]),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    return Response(
-        export.to_xlsx(data["code"], columns, data["rows"]),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+    return _download(name, data["code"], columns, data["rows"], format)

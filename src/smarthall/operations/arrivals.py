@@ -2,7 +2,11 @@
 forecast and the staffing plans are scored against.
 
 A day's arrivals are a non-homogeneous Poisson process whose rate is the product of
-- the hall's size: the mean arrivals of an ordinary Tuesday (``SIZES``: small station, county hall, city centre);
+- the hall's size: the mean arrivals of an ordinary Tuesday. The demo halls' volume is sized to their counters
+  (``volume_for_counters``): an ordinary Tuesday's busiest hour loads the hall's staffed windows (``LEVEL_COUNTERS``
+  when it has none) to ``PEAK_UTILISATION``, so that Mondays, month ends and post-holiday days are the peaks where
+  one to three more counters would help; ``SIZES`` (small station, county hall, city centre) are the benchmarks'
+  fixed volumes;
 - the weekday (Mondays busiest, Saturdays a half day) and the time of day: a morning peak around 09:30–10:00, a lunch
   dip (tickets are still issued while windows pause), an afternoon peak around 15:00, a quiet last half hour; the
   shape is piecewise linear between half-hour knots, Monday mornings and Friday afternoons tilted;
@@ -36,6 +40,8 @@ from smarthall.operations.calendar import DayInfo, day_info, minute_of_day, open
 
 SIZES = {"small": 60.0, "medium": 420.0, "large": 1300.0}  # mean arrivals on an ordinary Tuesday
 LEVEL_SIZE = {"township": "small", "county": "medium", "city": "large", "province": "large"}
+LEVEL_COUNTERS = {"township": 3, "county": 8, "city": 20, "province": 20}  # a hall without windows in the catalog
+PEAK_UTILISATION = 0.75  # an ordinary Tuesday's busiest hour, as the load over the hall's counters
 WEEKDAY_LEVEL = {"mon": 1.18, "tue": 1.0, "wed": 0.97, "thu": 0.96, "fri": 0.9, "sat": 0.8, "sun": 0.8}
 ADJUSTED_LEVEL = 0.85
 # Relative rate at half-hour knots (minute of the day): morning peak, lunch dip, afternoon peak.
@@ -323,10 +329,35 @@ def mix_from_catalog(items: Sequence[Mapping[str, Any]], level: str) -> tuple[It
     return tuple(out)
 
 
+def mean_service(profile: HallProfile) -> float:
+    """The mean service minutes of the hall's mix."""
+    return sum(i.share * i.service_mean for i in profile.items) / sum(i.share for i in profile.items)
+
+
+def volume_for_counters(profile: HallProfile, counters: int, utilisation: float = PEAK_UTILISATION) -> float:
+    """The ordinary-Tuesday volume at which the busiest hour of that Tuesday (the base year, no growth or wave)
+    offers ``utilisation × counters`` Erlangs of work to the hall."""
+    plain = replace(profile, volume=1.0, growth_per_year=0.0, yearly_wave=0.0)
+    tuesday = DayInfo(date(2026, 12, 1), True, False, "tue", 0, 0, False, False)
+    hourly: dict[int, float] = {}
+    for start, _end, mean in bins(plain, tuesday):
+        hourly[int(start // 60)] = hourly.get(int(start // 60), 0.0) + mean
+    peak_share = max(hourly.values(), default=0.0)
+    if peak_share <= 0 or counters <= 0:
+        return profile.daily_volume
+    return utilisation * counters * 60.0 / (mean_service(profile) * peak_share)
+
+
 def profile_for_hall(
-    hall: Mapping[str, Any], items: Sequence[Mapping[str, Any]], *, size: str | None = None, **overrides: Any
+    hall: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]],
+    *,
+    size: str | None = None,
+    counters: int | None = None,
+    **overrides: Any,
 ) -> HallProfile:
-    """A catalog hall's profile: its level sets its size and its item mix, its opening hours its day."""
+    """A catalog hall's profile: its level sets its size and its item mix, its opening hours its day; with
+    ``counters`` (its staffed windows, 0: the level's default) its volume is sized to them."""
     level = hall.get("level", "county")
     profile = HallProfile(
         code=hall["code"],
@@ -334,4 +365,6 @@ def profile_for_hall(
         items=mix_from_catalog(items, level),
         hours=hall["opening_hours"],
     )
+    if counters is not None:
+        profile = replace(profile, volume=volume_for_counters(profile, counters or LEVEL_COUNTERS.get(level, 8)))
     return replace(profile, **overrides) if overrides else profile

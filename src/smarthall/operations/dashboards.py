@@ -173,3 +173,22 @@ def improvement(
 
 def item_names(session: Session) -> dict[str, str]:
     return {i.code: i.name for i in catalog_service.active_items(session)}
+
+
+# every table of the improvement page, as the columns of its export
+IMPROVEMENT_TABLES: dict[str, tuple[str, ...]] = {
+    "tags": ("tag", "count"),
+    "slowest": ("item", "item_name", "handle_mean_min", "wait_mean_min", "served"),
+    "notices": ("item_code", "item_name", "count", "example"),
+    "materials": ("name", "count"),
+    "questions": ("question", "n"),
+    "no_shows": ("item", "item_name", "appt_booked", "appt_missed", "no_show_rate"),
+}
+
+
+def improvement_table(data: dict[str, Any], table: str) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """One table of ``improvement``'s answer as (columns, rows), item names filled in: what its CSV/XLSX holds."""
+    names = data["item_names"]
+    key = "notice_items" if table == "notices" else table
+    rows = [{**r, "item_name": r.get("item_name") or names.get(r.get("item", ""), "")} for r in data[key]]
+    return IMPROVEMENT_TABLES[table], rows

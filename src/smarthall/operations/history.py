@@ -4,9 +4,11 @@ written in bulk with the same numbering, states and invariants as live use.
 
 Per hall and past day (seeded: ``seed``, hall code and day give the same day every time):
 - arrivals from ``arrivals.sample_day`` (weekday × hour profile, month-end and post-holiday surges on the official
-  calendar, item mix, service times per item); counters per half hour by lean square-root staffing (``BETA``) on
-  the true rate (a shift plan: windows open and close with the load), one comprehensive pool, calls in the live
-  policy's order;
+  calendar, item mix, service times per item), the hall's volume sized to its staffed windows
+  (``arrivals.volume_for_counters``: an ordinary Tuesday's busiest hour loads them to 75 %); counters per half hour
+  by lean square-root staffing (``BETA``) on the true rate (a shift plan: windows open and close with the load),
+  never more than the staffed windows (so Monday, month-end and post-holiday peaks queue up), one comprehensive
+  pool, calls in the live policy's order;
 - each arrival becomes a ticket numbered ``<queue letter><seq:03d>`` per hall × queue × day (the queue counter row
   holds the last number), ``finished`` when served, ``cancelled`` when it left the line (patience), ``skipped``
   when absent when called (过号); 2 % of those served were transferred once; the clerk is the one posted at the
@@ -74,13 +76,20 @@ def _at(day: date, minute: float) -> datetime:
     return (datetime.combine(day, time(0), SHANGHAI) + timedelta(minutes=minute)).astimezone(UTC)
 
 
-def staffing_for(profile: arrivals.HallProfile, day: date) -> simulate.Staffing | None:
-    """Counters per half hour: square-root staffing on the true rate (the hall's shift plan of the day)."""
+def serving_windows(windows: Sequence[str], clerks: dict[str, int]) -> tuple[list[str], int]:
+    """The hall's service windows with those a clerk is posted at first (the history's counters open in that order),
+    and how many are staffed."""
+    staffed = [w for w in windows if w in clerks]
+    return staffed + [w for w in windows if w not in clerks], len(staffed)
+
+
+def staffing_for(profile: arrivals.HallProfile, day: date, cap: int | None = None) -> simulate.Staffing | None:
+    """Counters per half hour: square-root staffing on the true rate (the hall's shift plan of the day), at most
+    ``cap`` (the hall's staffed windows): at the peaks the queue grows, as in a hall that has no one else to send."""
     day_bins = arrivals.bins(profile, day_info(day))
     if not day_bins:
         return None
-    shares = sum(i.share for i in profile.items)
-    service = sum(i.share * i.service_mean for i in profile.items) / shares
+    service = arrivals.mean_service(profile)
     start = day_bins[0][0]
     end = day_bins[-1][1]
     periods = max(1, math.ceil((end - start) / 30))
@@ -89,7 +98,8 @@ def staffing_for(profile: arrivals.HallProfile, day: date) -> simulate.Staffing 
         a, b = start + 30 * p, start + 30 * (p + 1)
         mean = sum(m * max(0.0, min(b, e) - max(a, s)) / (e - s) for s, e, m in day_bins if e > s)
         load = mean / 30 * service
-        counters.append(max(1, math.ceil(load + BETA * math.sqrt(load))) if load > 0 else 1)
+        c = max(1, math.ceil(load + BETA * math.sqrt(load))) if load > 0 else 1
+        counters.append(min(c, cap) if cap else c)
     return simulate.Staffing(start=start, period=30, counters={"all": tuple(counters)})
 
 
@@ -126,17 +136,18 @@ def generate(
     by_code = {i["code"]: i for i in items}
     citizens = _citizens(session, seed)
     for hall in halls:
-        profile = arrivals.profile_for_hall({"code": hall.code, "level": hall.level,
-                                             "opening_hours": hall.opening_hours}, items)  # fmt: skip
-        windows = repo.hall_window_codes(session, hall.id)
         clerks = repo.hall_clerks(session, hall.id)
+        windows, staffed = serving_windows(repo.hall_window_codes(session, hall.id), clerks)
+        profile = arrivals.profile_for_hall({"code": hall.code, "level": hall.level,
+                                             "opening_hours": hall.opening_hours}, items,
+                                            counters=staffed)  # fmt: skip
         done = repo.history_days(session, hall.id)
         summary.halls += 1
         for back in range(days, 0, -1):
             day = today - timedelta(days=back)
             if day in done:
                 continue
-            staffing = staffing_for(profile, day)
+            staffing = staffing_for(profile, day, cap=staffed or None)
             if staffing is None:
                 continue
             sample = arrivals.sample_day(profile, day, seed)

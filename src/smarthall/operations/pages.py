@@ -334,6 +334,7 @@ def improvement_page(
         data = dashboards.improvement(session, actor, level=level, code=code, from_day=span[0], to_day=span[1])
     except HallError as exc:
         return error_page(request, exc)
-    return render(
-        request, "operations/improvement.html", {"data": data, "exports": _export(level, code, *span, "item")}
-    )
+    q = {"level": level, "code": code, "from": span[0].isoformat(), "to": span[1].isoformat()}
+    tables = {t: {f: "/api/v1/improvement?" + urlencode({**q, "table": t, "format": f}) for f in ("csv", "xlsx")}
+              for t in dashboards.IMPROVEMENT_TABLES}  # fmt: skip
+    return render(request, "operations/improvement.html", {"data": data, "exports": tables})

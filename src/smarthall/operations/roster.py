@@ -3,12 +3,13 @@
 A hall manager replaces a day's roster as a whole (``set_day``), checked against the version they read (409
 ``roster_changed`` when another manager saved it meanwhile), in one transaction, audited. The live console reads it
 for "on shift but not signed in", the staffing plan for the counters rostered per hour. Times are entered and shown
-in Asia/Shanghai and stored in UTC. The demo roster (``seed_plan``) posts each clerk at their window on working days,
-morning and afternoon, so that a fresh demo compares a real roster with the plan.
+in Asia/Shanghai and stored in UTC. The demo roster (``seed_plan``) posts each clerk at their window through the hall's
+opening periods, so that a fresh demo compares a real roster with the plan.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -20,14 +21,14 @@ from smarthall.core.clock import SHANGHAI
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.operations import repository as repo
-from smarthall.operations.calendar import day_info
+from smarthall.operations.calendar import day_info, open_periods
 from smarthall.operations.errors import RosterChanged, RosterInvalid
 from smarthall.org import service as org_service
 from smarthall.queueing import facts
 
 MAX_SHIFTS = 200
-MORNING = (time(8, 30), time(12, 0))
-AFTERNOON = (time(13, 30), time(17, 0))
+WEEKEND_SHARE = 0.6  # of the clerks on a day the hall opens off the working week
+LEAVE_WEEKDAYS = (2, 4)  # Tuesdays and Thursdays one clerk, in turn, is off (轮休)
 
 
 def _hall(session: Session, actor: Actor, hall_code: str) -> org_service.HallFacts:
@@ -148,8 +149,13 @@ def _write(session: Session, hall_id: int, day: date, shifts: Sequence[dict[str,
 
 
 def seed_plan(session: Session, halls: Sequence[org_service.HallFacts], *, from_day: date, days: int) -> int:
-    """The demo roster: every clerk posted at a window works its window on working days, 08:30–12:00 and 13:30–
-    17:00, except that the last clerk works mornings only; days that already have a roster are left alone."""
+    """The demo roster: every clerk posted at a window works it through the hall's opening periods of the day
+    (08:30–12:00 and 14:00–17:30 in the demo county hall); on a day the hall opens off the working week (Saturday
+    mornings) only the first ``WEEKEND_SHARE`` of them work, and on Tuesdays and Thursdays one of them in turn is
+    off (``LEAVE_WEEKDAYS``). The demo hall's volume is sized to these staffed windows
+    (``arrivals.volume_for_counters``), so the roster covers an ordinary day and falls one to three short at the
+    peaks: Monday mornings, the reopening after lunch on busy days, month ends and the first days after a holiday.
+    Days that already have a roster are left alone."""
     made = 0
     for hall in halls:
         clerks = sorted(repo.hall_clerks(session, hall.id).items())
@@ -159,13 +165,18 @@ def seed_plan(session: Session, halls: Sequence[org_service.HallFacts], *, from_
         taken = repo.roster_days(session, hall.id, from_day, from_day + timedelta(days=days))
         for k in range(days + 1):
             day = from_day + timedelta(days=k)
-            if day in taken or not day_info(day, calendar).workday:
+            info = day_info(day, calendar)
+            periods = open_periods(hall.opening_hours, info)
+            if day in taken or not periods:
                 continue
+            working = clerks if info.workday else clerks[: max(1, math.ceil(len(clerks) * WEEKEND_SHARE))]
+            if info.workday and day.isoweekday() in LEAVE_WEEKDAYS and len(clerks) > 2:  # 轮休: one clerk off
+                week = day.isocalendar()[1]
+                working = [c for n, c in enumerate(clerks) if n != (week + day.isoweekday()) % len(clerks)]
             shifts = []
-            for n, (window_code, staff_id) in enumerate(clerks):
-                parts = (MORNING,) if n == len(clerks) - 1 and len(clerks) > 1 else (MORNING, AFTERNOON)
+            for window_code, staff_id in working:
                 shifts += [{"staff_id": staff_id, "window_code": window_code, "starts": f"{a:%H:%M}",
-                            "ends": f"{b:%H:%M}", "queues": []} for a, b in parts]  # fmt: skip
+                            "ends": f"{b:%H:%M}", "queues": []} for a, b in periods]  # fmt: skip
             _write(session, hall.id, day, shifts)
             repo.bump_roster_version(session, hall.id, day, repo.roster_version(session, hall.id, day))
             made += 1

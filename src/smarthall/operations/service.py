@@ -24,10 +24,11 @@ from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import after_commit
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
-from smarthall.operations import dispatch, erlang, skills
+from smarthall.operations import dispatch, erlang, hourplan, skills
 from smarthall.operations import forecast as fc
 from smarthall.operations import repository as repo
 from smarthall.operations import staffing as plans
+from smarthall.operations.calendar import day_info, minute_of_day, open_periods
 from smarthall.operations.errors import NotEnoughHistory, RangeTooLong, UnknownAction, WindowChanged
 from smarthall.operations.factbook import (  # noqa: F401 (the facts' use cases, reached through this service)
     default_code,
@@ -314,8 +315,6 @@ def forecast(session: Session, actor: Actor, hall_code: str, days: int, now: dat
                 },
             }
         )
-    from smarthall.operations.calendar import day_info
-
     return {
         "hall_code": hall.code,
         "hall_name": hall.name,
@@ -382,10 +381,11 @@ def quiet_hours_of_day(session: Session, hall_code: str, day: date, now: datetim
 def staffing(
     session: Session, actor: Actor, hall_code: str, day: date, now: datetime, *, check: bool = False
 ) -> dict[str, Any]:
-    """Counters needed per hour and queue for the hall's targets (SIPP and Lag-SIPP on the forecast, Erlang C),
-    against the staff rostered; hours short of staff are marked. With ``check``, the day is also simulated: the
-    plan found by simulation (which staffs the backlog SIPP misses) and the Erlang plan, each with its simulated
-    waits per hour."""
+    """Counters needed per hour for the hall's targets (SIPP and Lag-SIPP on the forecast, Erlang C per pool of the
+    queues its windows share, ``hourplan``), shared to the queues and checked against the staff rostered and their
+    skills; hours short of staff are marked, the lunch break is closed (its tickets count at the reopening). With
+    ``check``, the day is also simulated: the plan found by simulation (which staffs the backlog SIPP misses) and
+    the Erlang plan, each with its simulated waits per hour."""
     origin = service_day(now)
     if not 0 <= (day - origin).days < MAX_DAYS:
         raise RangeTooLong(detail={"date": day.isoformat(), "from": origin.isoformat(), "days": MAX_DAYS})
@@ -402,23 +402,27 @@ def staffing(
     profiles = facts.queue_profiles(session, actor, hall.id, origin - timedelta(days=28), origin)
     shifts = repo.shifts_on(session, actor, hall.id, day)
     can_serve = _shift_skills(session, hall, shifts)
+    pools = skills.pools({q for h in hours for q in h.queues}, _window_skills(session, hall))
+    periods = open_periods(hall.opening_hours, day_info(day, calendar))
+    open_minutes = [(minute_of_day(a), minute_of_day(b)) for a, b in periods]
     rows: list[dict[str, Any]] = []
     previous: dict[str, float] = {}
+    carried: dict[str, float] = {}  # tickets taken while the windows are closed (lunch) wait for them to reopen
     for h in hours:
-        need = lag_need = 0
-        per_queue = {}
-        for q, (mean, _lo, _hi) in sorted(h.queues.items()):
-            service, prio = profiles.get(q, (None, 0.0))
-            service = service or DEFAULT_SERVICE_MINUTES
-            rate = mean / 60.0
-            c = erlang.counters_needed(rate, service, goal, prio)
-            lag_share = min(service / 60.0, 1.0)  # the load at the counters trails arrivals by a service time
-            lag_rate = (1 - lag_share) * rate + lag_share * previous.get(q, rate)
-            lc = erlang.counters_needed(lag_rate, service, goal, prio)
-            previous[q] = rate
-            per_queue[q] = {"arrivals": round(mean, 1), "service_minutes": round(service, 1), "sipp": c, "lag_sipp": lc}
-            need, lag_need = need + c, lag_need + lc
-        mid = datetime.combine(day, datetime.min.time(), SHANGHAI) + timedelta(hours=h.hour, minutes=30)
+        arrivals = {q: mean + carried.pop(q, 0.0) for q, (mean, _lo, _hi) in sorted(h.queues.items())}
+        if not any(a < (h.hour + 1) * 60 and b > h.hour * 60 for a, b in open_minutes):
+            carried = {q: carried.get(q, 0.0) + v for q, v in arrivals.items()}
+            arrivals = {}
+        service = {q: profiles.get(q, (None, 0.0))[0] or DEFAULT_SERVICE_MINUTES for q in arrivals}
+        prio = {q: profiles.get(q, (None, 0.0))[1] for q in arrivals}
+        per_queue, per_pool = hourplan.hour_plan(arrivals, service, prio, previous, pools, goal)
+        previous = {q: a / 60.0 for q, a in arrivals.items()}
+        need = sum(v["sipp"] for v in per_pool.values())
+        lag_need = sum(v["lag_sipp"] for v in per_pool.values())
+        # the middle of the hour's open part (17:00–17:30 in a hall closing at 17:30)
+        part = [(max(a, h.hour * 60), min(b, h.hour * 60 + 60)) for a, b in open_minutes if a < h.hour * 60 + 60]
+        a, b = next(((x, y) for x, y in part if y > x), (h.hour * 60, h.hour * 60 + 60))
+        mid = datetime.combine(day, datetime.min.time(), SHANGHAI) + timedelta(minutes=(a + b) / 2)
         on_shift = [can_serve[k] for k, s in enumerate(shifts) if s.starts_at <= mid < s.ends_at]
         rostered = len(on_shift)
         plan = max(need, lag_need)
@@ -433,7 +437,9 @@ def staffing(
                 "arrivals": round(h.mean, 1),
                 "low": h.low,
                 "high": h.high,
+                "closed": not arrivals,
                 "queues": per_queue,
+                "pools": per_pool,
                 "sipp": need,
                 "lag_sipp": lag_need,
                 "plan": plan,
@@ -459,6 +465,13 @@ def staffing(
         "counter_hours": {"plan": sum(r["plan"] for r in rows), "rostered": sum(r["rostered"] for r in rows)},
         "short_hours": [r["hour"] for r in rows if r["gap"] < 0 or r["skill_gaps"]],
     }
+
+
+def _window_skills(session: Session, hall: org_service.HallFacts) -> list[frozenset[str]]:
+    """The queues each of the hall's windows serves (through its items): which queues share counters."""
+    by_queue = _queue_items(session, hall)
+    return [frozenset(q for q, items in by_queue.items() if any(w.serves(i) for i in items))
+            for w in facts.hall_windows(session, hall.id)]  # fmt: skip
 
 
 def _shift_skills(session: Session, hall: org_service.HallFacts, shifts: Sequence[Any]) -> list[frozenset[str]]:
@@ -498,22 +511,16 @@ def _simulated(
         hours = [(r["hour"], {q: v["arrivals"] for q, v in r["queues"].items()}) for r in rows]
         service_of = {q: ((profiles.get(q, (None, 0.0))[0] or DEFAULT_SERVICE_MINUTES), profiles.get(q, (None, 0.0))[1])
                       for r in rows for q in r["queues"]}  # fmt: skip
-        model = plans.forecast_model(hours, service_of)
+        pools: dict[str, frozenset[str]] = {}  # each pool with every queue it has over the day
+        for r in rows:
+            for k, v in r["pools"].items():
+                pools[k] = pools.get(k, frozenset()) | frozenset(v["queues"])
+        model = plans.forecast_model(hours, service_of, pools=pools)
         first = int(model.start // 60)
-        baseline = {
-            q: tuple(
-                next(
-                    (
-                        max(r["queues"][q]["sipp"], r["queues"][q]["lag_sipp"])
-                        for r in rows
-                        if r["hour"] == first + p and q in r["queues"]
-                    ),
-                    0,
-                )  # fmt: skip
-                for p in range(model.periods)
-            )
-            for q in service_of
-        }
+        by_hour = {r["hour"]: r["pools"] for r in rows}
+        baseline = {k: tuple(max(by_hour.get(first + p, {}).get(k, {}).get("sipp", 0),
+                                 by_hour.get(first + p, {}).get(k, {}).get("lag_sipp", 0))
+                             for p in range(model.periods)) for k in pools}  # fmt: skip
         return plans.check_day(model, plans.Staffing(model.start, model.period, baseline), goal,
                                key=f"{hall.code}:{day.isoformat()}", day=day)  # fmt: skip
 

@@ -374,9 +374,11 @@ def forecast_model(
     profiles: Mapping[str, tuple[float, float]],
     *,
     period: float = 60.0,
+    pools: Mapping[str, frozenset[str]] | None = None,
 ) -> DayModel:
-    """A hall day from a forecast: per clock hour the expected arrivals of each queue (one stream per queue, its
-    tickets served by that queue's own pool of counters) and per queue (mean service minutes, priority share)."""
+    """A hall day from a forecast: per clock hour the expected arrivals of each queue (one stream per queue) and per
+    queue (mean service minutes, priority share); its tickets are served by the counters of its pool in ``pools``
+    (key → queues), by that queue's own pool when none is given."""
     queues = sorted({q for _, per in hours for q in per})
     first = min(h for h, _ in hours)
     last = max(h for h, _ in hours)
@@ -386,8 +388,12 @@ def forecast_model(
         bins = tuple((h * 60.0, h * 60.0 + 60.0, float(per.get(q, 0.0))) for h, per in hours if per.get(q, 0.0) > 0)
         if bins:
             streams.append(Stream(bins, (ItemProfile(q, q, 1.0, service, elderly_share=prio),)))
-    pools = tuple(Pool(q, frozenset({q})) for q in queues)
-    return DayModel(tuple(streams), pools, first * 60.0, (last + 1) * 60.0, period)
+    chosen = (
+        tuple(Pool(k, frozenset(v)) for k, v in sorted(pools.items()))
+        if pools
+        else tuple(Pool(q, frozenset({q})) for q in queues)
+    )
+    return DayModel(tuple(streams), chosen, first * 60.0, (last + 1) * 60.0, period)
 
 
 @dataclass(frozen=True)
