@@ -156,7 +156,7 @@ def versions(code: str, session: DbSession, actor: Editor) -> list[dict[str, obj
 @router.get("/consult/export")
 def export(session: DbSession, actor: Editor, format: Literal["json", "csv"] = "json") -> Response:  # noqa: A002
     """Export the knowledge base as JSON or CSV (UTF-8)."""
-    text = service.export_entries(session, format)
+    text = service.export_entries(session, actor, format)
     media = "application/json" if format == "json" else "text/csv; charset=utf-8"
     return Response(
         text,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from smarthall.audit import service as audit_service
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.errors import Forbidden
+from smarthall.core.export_cells import append_text_safe, safe_row
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
 from smarthall.identity.models import Staff
@@ -233,7 +234,7 @@ def ranking_csv(data: dict[str, Any]) -> str:
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for row in _export_rows(data):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(safe_row("" if v is None else v for v in row))
     return "\ufeff" + out.getvalue()
 
 
@@ -247,7 +248,7 @@ def ranking_xlsx(data: dict[str, Any]) -> bytes:
     sheet.title = f"{data['date_from']}~{data['date_to']}"[:31]
     sheet.append(list(EXPORT_COLUMNS))
     for row in _export_rows(data):
-        sheet.append(row)
+        append_text_safe(sheet, row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
