@@ -20,7 +20,7 @@ from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
-from smarthall.core.types import day_query
+from smarthall.core.types import INT64_MAX, BigId, day_query
 from smarthall.operations import export, factbook, roster, service, subscriptions
 from smarthall.operations.models import MEASURES
 from smarthall.queueing.service import channel
@@ -36,7 +36,7 @@ class DispatchAction(RequestModel):
     window_code: str = Field(max_length=40)
     version: str = Field(max_length=120)
     queue: str | None = Field(default=None, max_length=8)
-    staff_id: int | None = None
+    staff_id: BigId | None = None
 
 
 @router.get("/halls/{hall_code}/live")
@@ -81,7 +81,7 @@ def post_facts_refresh(hall_code: str, session: DbSession, actor: Watcher, now: 
 
 
 class ShiftIn(RequestModel):
-    staff_id: int
+    staff_id: BigId
     window_code: str | None = Field(default=None, max_length=40)
     starts: str = Field(pattern=r"^\d{2}:\d{2}$")
     ends: str = Field(pattern=r"^\d{2}:\d{2}$")
@@ -89,7 +89,7 @@ class ShiftIn(RequestModel):
 
 
 class RosterIn(RequestModel):
-    version: int = Field(ge=0)
+    version: int = Field(ge=0, le=INT64_MAX)
     shifts: list[ShiftIn] = Field(max_length=roster.MAX_SHIFTS)
 
 
@@ -167,7 +167,6 @@ def put_subscriptions(data: SubscriptionsIn, session: DbSession, actor: Citizen,
     return subscriptions.change(session, actor, data.topics, now)
 
 
-
 DERIVED = (
     *("wait_mean_min", "wait_p50_min", "wait_p90_min", "wait_p95_min", "handle_mean_min", "abandon_rate"),
     *("no_show_rate", "on_time_rate", "notice_once_rate", "satisfaction", "bad_rate", "case_days_mean"),
@@ -184,9 +183,7 @@ def _facts(
     group_by: Annotated[str, Query(max_length=60)] = "",
 ) -> dict[str, Any]:
     groups = [g for g in group_by.split(",") if g]
-    return factbook.facts(
-        session, actor, level=level, code=code, from_day=from_day, to_day=to_day, group_by=groups
-    )
+    return factbook.facts(session, actor, level=level, code=code, from_day=from_day, to_day=to_day, group_by=groups)
 
 
 @router.get("/facts")
