@@ -246,6 +246,27 @@ def files_reencrypt(
     _report_pass(files_at_rest.reencrypt(settings, limit=limit))
 
 
+@files_app.command("rename-legacy")
+def files_rename_legacy() -> None:
+    """Rename documents and archive entries still named by their number (licence numbers) to kind and id; keeps
+    verification and the archive checks working; resumable, safe while serving (run once after upgrading)."""
+    from smarthall import files_at_rest
+    from smarthall.core.crypto import setup_security
+    from smarthall.core.models import utcnow
+
+    settings = Settings()
+    setup_security(settings)
+    documents, packages = files_at_rest.rename_legacy(_database(settings), settings, now=utcnow())
+    for line in [*documents.failed, *packages.failed]:
+        typer.echo(f"FAILED {line}", err=True)
+    typer.echo(
+        f"documents: renamed {documents.renamed}, {documents.skipped} already named by kind and id; "
+        f"archive packages: renamed {packages.renamed}, {packages.skipped} unchanged"
+    )
+    if documents.failed or packages.failed:
+        raise typer.Exit(1)
+
+
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Add a file key version (new files are sealed with it) and re-seal every file under it; the old key files

@@ -68,6 +68,15 @@ def reencrypt(settings: Settings, *, limit: int | None = None) -> Pass:
     return result
 
 
+def rename_legacy(database: Database, settings: Settings, *, now: Any) -> tuple[Any, Any]:
+    """Documents, then archive packages, still named by number get names by kind and id (``smarthall files
+    rename-legacy``): documents first, so the archive pass finds them by number."""
+    from smarthall.archive import renaming
+    from smarthall.licences import service as licence_service
+
+    return licence_service.rename_legacy_files(database), renaming.rename_legacy(database, settings, now=now)
+
+
 # ------------------------------------------------------------------------------------------------ sealed fields
 
 

@@ -180,3 +180,44 @@ def test_the_platforms_public_address_is_refused():
     assert policy.url_refusal("http://0.0.0.0:8000/x", ["127.0.0.1:8000"]) == "webhook_url_self"
     assert policy.url_refusal("http://127.0.0.1:9000/x", ["127.0.0.1:8000"]) is None
     assert policy.backoff(1) <= timedelta(seconds=30) and policy.backoff(30) <= policy.MAX_DELAY
+
+
+def test_link_local_and_metadata_receivers_are_refused(env, client, monkeypatch):
+    """Probe: a hall admin subscribed a webhook to the cloud metadata service (http://169.254.169.254/…); the
+    deliverer POSTed there and recorded the answer's status (a blind SSRF oracle). Refused when subscribing, and a
+    name that resolves to such an address at send time is not contacted."""
+    admin = auth(client, "admin1")
+    made = client.post(
+        "/api/v1/api-clients", json={"name": "ssrf", "hall_code": HALL, "scopes": ["events.receive"]}, headers=admin
+    ).json()
+    cid = made["client"]["id"]
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/hook",
+        "http://[::ffff:169.254.169.254]/hook",
+        "http://0.0.0.0:6379/",
+        "http://224.0.0.1/hook",
+    ):
+        refused = client.post(
+            f"/api/v1/api-clients/{cid}/webhooks", json={"url": url, "events": ["case.finished"]}, headers=admin
+        )
+        assert_problem(refused, 422, "webhook_url_internal")
+    assert policy.url_refusal("http://10.20.30.40/hook", []) is None  # intranet receivers stay allowed
+
+    # a name that resolves to the metadata address when the event is sent (DNS answers are the attacker's):
+    # the delivery fails without a connection, and the log says why
+    import socket
+
+    real = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host == "receiver.example.org":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", 80))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    admin, _, sub_id, _ = client_with_subscription(client, "http://receiver.example.org/hook")
+    emit_finished(env)
+    relay(env, after=timedelta(minutes=1))
+    log = client.get(f"/api/v1/webhooks/{sub_id}/deliveries", headers=admin).json()
+    assert log and all(a["error"] == "refused: internal address" and a["status_code"] is None for a in log[0]["log"])

@@ -13,6 +13,7 @@ from smarthall.apiclients.schemas import ClientCreate, ClientRead, ClientWithKey
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import QueryOffset
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["open platform"])
 Manager = Annotated[Actor, Depends(require("apiclient.manage"))]
@@ -24,7 +25,7 @@ def list_clients(
     actor: Manager,
     now: Now,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: QueryOffset = 0,
 ) -> list[ClientRead]:
     """API clients of the halls in your scope, with their keys (never the keys themselves)."""
     rows = apiclients_service.list_clients(session, actor, limit=limit, offset=offset)

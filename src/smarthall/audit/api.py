@@ -12,6 +12,7 @@ from smarthall.audit import service
 from smarthall.core.deps import DbSession, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import INT64_MAX
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["audit"])
 
@@ -36,7 +37,7 @@ def list_events(
     actor: Annotated[Actor, Depends(require("audit.read"))],
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
 ) -> list[AuditEventRead]:
     """Audit events, newest first."""
     return [

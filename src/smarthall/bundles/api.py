@@ -10,6 +10,7 @@ from smarthall.bundles import service
 from smarthall.bundles.schemas import BundleApply
 from smarthall.core.deps import DbSession, LoggedIn, Now
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.types import QueryOffset
 from smarthall.licences.deps import Desk
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["bundles"])
@@ -38,7 +39,7 @@ def list_applications(
     actor: LoggedIn,
     now: Now,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: QueryOffset = 0,
 ) -> list[dict[str, Any]]:
     """A citizen's own bundle applications; the hall's, for its coordinating staff."""
     rows = service.list_applications(session, actor, limit=limit, offset=offset)

@@ -27,6 +27,7 @@ from smarthall.core.deps import DbSession, Now, require
 from smarthall.core.errors import BadRequest
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import INT64_MAX, QueryOffset
 from smarthall.org import service as org_service
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["catalog"])
@@ -41,7 +42,7 @@ def list_items(
     q: Annotated[str | None, Query(max_length=100)] = None,
     department_code: Annotated[str | None, Query(max_length=16)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: QueryOffset = 0,
 ) -> ItemPage:
     """Service items, optionally those a hall handles, of a department, or matching a search text."""
     hall = org_service.hall_facts(session, hall_code) if hall_code else None
@@ -165,7 +166,7 @@ def clear_override(
     session: DbSession,
     actor: Overrider,
     now: Now,
-    version: Annotated[int | None, Query(ge=0)] = None,
+    version: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
 ) -> None:
     """Remove a hall's own values of an item: it inherits the catalog's again."""
     overrides.clear_override(

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smarthall.core.types import INT64_MAX
+
 
 class MaterialRead(BaseModel):
     code: str
@@ -99,7 +101,7 @@ class OverrideSet(OverrideValues):
 
     note: str = Field(default="", max_length=500)
     version: int | None = Field(
-        default=None, ge=0, description="the version you edited (0: none yet); a newer one answers 409"
+        default=None, ge=0, le=INT64_MAX, description="the version you edited (0: none yet); a newer one answers 409"
     )
 
 
@@ -124,6 +126,7 @@ class StepsSet(BaseModel):
     version: int | None = Field(
         default=None,
         ge=0,
+        le=INT64_MAX,
         description="the version of the hall's settings you edited (0: none yet); a newer one answers 409",
     )
 

@@ -26,6 +26,7 @@ from smarthall.consult.schemas import (
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import QueryOffset
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["consult"])
 Editor = Annotated[Actor, Depends(require("consult.edit"))]
@@ -94,7 +95,7 @@ def list_entries(
     status: Annotated[str | None, Query(max_length=16)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: QueryOffset = 0,
 ) -> dict[str, object]:
     """Knowledge-base entries for editors."""
     total, rows = service.list_entries(session, status=status, q=q, limit=limit, offset=offset, actor=actor)
@@ -156,7 +157,7 @@ def versions(code: str, session: DbSession, actor: Editor) -> list[dict[str, obj
 @router.get("/consult/export")
 def export(session: DbSession, actor: Editor, format: Literal["json", "csv"] = "json") -> Response:  # noqa: A002
     """Export the knowledge base as JSON or CSV (UTF-8)."""
-    text = service.export_entries(session, format)
+    text = service.export_entries(session, actor, format)
     media = "application/json" if format == "json" else "text/csv; charset=utf-8"
     return Response(
         text,

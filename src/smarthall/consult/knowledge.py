@@ -24,6 +24,7 @@ from smarthall.consult.repository import EntryRepository
 from smarthall.consult.schemas import EntryIn, EntryRead
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import Forbidden
+from smarthall.core.export_cells import safe_cell
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 
@@ -374,8 +375,10 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_entries(session: Session, fmt: str) -> str:
-    rows = [_content(e) for e in EntryRepository(session).not_retired()]
+def export_entries(session: Session, actor: Actor, fmt: str) -> str:
+    """The entries ``actor`` may edit (the platform's and its halls', never another hall's), as JSON or CSV (cells
+    that a spreadsheet would run as a formula are neutralised, ``core.export_cells``)."""
+    rows = [_content(e) for e in EntryRepository(session).not_retired(actor)]
     if fmt == "json":
         return json.dumps({"entries": rows}, ensure_ascii=False, indent=1)
     buf = io.StringIO()
@@ -384,10 +387,13 @@ def export_entries(session: Session, fmt: str) -> str:
     for row in rows:
         writer.writerow(
             {
-                **{k: row[k] for k in EXPORT_COLUMNS if k in row},
-                "tags": "|".join(row["tags"]),
-                "keywords": "|".join(row["keywords"]),
-                "situations": "|".join(row["situations"]),
+                k: safe_cell(v)
+                for k, v in {
+                    **{k: row[k] for k in EXPORT_COLUMNS if k in row},
+                    "tags": "|".join(row["tags"]),
+                    "keywords": "|".join(row["keywords"]),
+                    "situations": "|".join(row["situations"]),
+                }.items()
             }
         )
     return buf.getvalue()
@@ -426,6 +432,8 @@ def import_entries(session: Session, actor: Actor, text: str, fmt: str, *, now: 
         if data.code is None:
             raise ImportInvalid(detail={"error": "every imported entry needs a code"})
         existing = EntryRepository(session).by_code(data.code)
+        if existing is not None and EntryRepository(session).by_code_in_scope(actor, data.code) is None:
+            raise EntryNotFound(detail={"code": data.code})  # another hall's entry: no "unchanged" oracle either
         if existing is None:
             entry = create_entry(session, actor, data, now=now)
             entry.source = "import"

@@ -84,9 +84,10 @@ class EntryRepository(Repository[Entry]):
         total = self.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
         return total, list(self.session.execute(stmt.limit(limit).offset(offset)).scalars())
 
-    def not_retired(self) -> list[Entry]:
+    def not_retired(self, actor: Actor) -> list[Entry]:
+        """Entries not retired that ``actor`` may see (the platform's and its halls'), for the export."""
         stmt = select(Entry).where(Entry.status != "retired").order_by(Entry.code)
-        return list(self.session.execute(stmt).scalars())
+        return list(self.session.execute(_scoped_by_hall_code(stmt, Entry.hall_code, actor)).scalars())
 
     def versions(self, entry_id: int) -> list[EntryVersion]:
         stmt = select(EntryVersion).where(EntryVersion.entry_id == entry_id).order_by(EntryVersion.version)

@@ -5,6 +5,7 @@ One ``Settings`` object is built once at start-up and passed down; nothing reads
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -142,7 +143,15 @@ class Settings(BaseSettings):
         return self.resolved_database_url.startswith("sqlite")
 
     def ensure_dirs(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data directory (database, keys, uploads, archive) is the service account's alone: 0700 when created,
+        and group/other bits taken away from an existing one (issue 12, item 6)."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            mode = self.data_dir.stat().st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(self.data_dir, mode & 0o700)
+        except PermissionError:  # not ours (a mounted volume): left as the operator set it
+            pass
         (self.data_dir / "keys").mkdir(mode=0o700, exist_ok=True)
 
     def font_path(self) -> Path | None:

@@ -18,14 +18,17 @@ did before the block (then answers the error); pages catch the error and render 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -87,6 +90,26 @@ def on_event_loop(granted: threading.Lock | None = None) -> Iterator[None]:
             grant.lock.release()
 
 
+def private_sqlite_file(path: Path) -> None:
+    """The SQLite database (and its -wal/-shm files, which SQLite creates with the database's mode) readable by the
+    service account only: created empty with mode 0600 before SQLite opens it, or narrowed to 0600."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if name.stat().st_mode & 0o077:
+                os.chmod(name, 0o600)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def make_engine(
     url: str,
     *,
@@ -96,6 +119,8 @@ def make_engine(
     sqlite_synchronous: str = "FULL",
 ) -> Engine:
     if url.startswith("sqlite"):
+        if (path := _sqlite_path(url)) is not None:
+            private_sqlite_file(path)
         engine = create_engine(
             url,
             echo=echo,

@@ -49,9 +49,7 @@ def mask_address(value: str | None) -> str:
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _OLD_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{7}(\d{4})(?![0-9A-Za-z])")
 # Mobile numbers, also with the country code (+86 / 0086 / 86) and written in groups (138 1234 5678, 138-1234-5678).
-_PHONE_RE = re.compile(
-    r"(?<![0-9A-Za-z])((?:\+|00)?86[- ]?)?(1[3-9]\d)([- ]?)(\d{4})([- ]?)(\d{4})(?![0-9A-Za-z])"
-)
+_PHONE_RE = re.compile(r"(?<![0-9A-Za-z])((?:\+|00)?86[- ]?)?(1[3-9]\d)([- ]?)(\d{4})([- ]?)(\d{4})(?![0-9A-Za-z])")
 
 # A name someone gives for themselves: the Han characters after a cue that says "my name is" ("我叫", "名叫",
 # "我的名字是", "姓名:", "本人叫", "本人姓名") — two to four of them, but never a word that ends the name (申请, 已,
@@ -67,7 +65,20 @@ _ENDS_NAME = set(
 )
 # Common surnames (单姓 and 复姓): a bare "本人" is followed by a name only if a surname opens it.
 _COMPOUND_SURNAMES = (
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "尉迟", "公孙", "长孙", "夏侯", "端木", "独孤",
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "慕容",
+    "令狐",
+    "尉迟",
+    "公孙",
+    "长孙",
+    "夏侯",
+    "端木",
+    "独孤",
 )
 _SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
@@ -96,7 +107,7 @@ def _mask_cued(match: re.Match[str], *, bare: bool) -> str:
     name = _name_span(run)
     if not name:
         return match.group(0)
-    return cue + mask_name(name) + run[len(name):]
+    return cue + mask_name(name) + run[len(name) :]
 
 
 def _mask_phone_match(m: re.Match[str]) -> str:
@@ -104,11 +115,43 @@ def _mask_phone_match(m: re.Match[str]) -> str:
     return f"{country}{m.group(2)}{m.group(3)}****{m.group(5)}{m.group(6)}"
 
 
+# Licence and certificate numbers (a wallet licence names its holder; a result document's number is the holder's
+# licence number), masked like ``mask_licence_number``:
+# - result documents: the case number and the kind, "H-690102-20261204-00001-LIC1";
+_DOC_NO_RE = re.compile(r"(?<![0-9A-Za-z-])[A-Z]{1,4}-\d{6}-\d{8}-[A-Z]?\d{4,5}-[A-Z]{3}\d{1,4}(?![0-9A-Za-z])")
+# - certificates with a letter prefix and grouped digits, "CJR-690102-2024-0415", "HKB-690102-0008";
+_CERT_RE = re.compile(r"(?<![0-9A-Za-z-])[A-Z]{2,6}-\d[\d-]{6,}\d(?![0-9A-Za-z-])")
+# - unified social credit codes (GB 32100, 18 characters; ID numbers are masked before);
+_CREDIT_RE = re.compile(
+    r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{9}[0-9A-HJ-NPQRTUWXY](?![0-9A-Za-z])"
+)
+# - real-estate certificates, "江安(2019)云澜市不动产权第0012345号";
+_ESTATE_RE = re.compile(r"(不动产权第|房权证[^\s,，。]{0,8}?字第)(\d{4,})(号)")
+# - a number after a cue that names it ("执照号:…", "证书编号 …", "许可证号是…").
+_LICENCE_CUE_RE = re.compile(
+    r"((?:证照|执照|许可证|证书|证件|证)(?:编号|号码|号)[:\uff1a是为]?\s*)([0-9A-Za-z][0-9A-Za-z-]{5,39})(?![0-9A-Za-z])"
+)
+
+
+def _mask_licence_match(m: re.Match[str]) -> str:
+    return mask_licence_number(m.group(0))
+
+
+def scrub_licence_numbers(text: str) -> str:
+    """Mask licence, certificate and document numbers and credit codes inside free text."""
+    text = _DOC_NO_RE.sub(_mask_licence_match, text)
+    text = _CERT_RE.sub(_mask_licence_match, text)
+    text = _CREDIT_RE.sub(_mask_licence_match, text)
+    text = _ESTATE_RE.sub(lambda m: m.group(1) + "*" * (len(m.group(2)) - 4) + m.group(2)[-4:] + m.group(3), text)
+    return _LICENCE_CUE_RE.sub(lambda m: m.group(1) + mask_licence_number(m.group(2)), text)
+
+
 def scrub(text: str) -> str:
-    """Mask anything that looks like an ID number, a mobile number or a self-introduced name inside free text (log
-    lines, questions typed by citizens)."""
+    """Mask anything that looks like an ID number, a mobile number, a licence number or a self-introduced name
+    inside free text (log lines, questions typed by citizens)."""
     text = _ID_RE.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(3)[-4:], text)
     text = _OLD_ID_RE.sub(lambda m: m.group(1) + "*" * 7 + m.group(2), text)
+    text = scrub_licence_numbers(text)
     text = _PHONE_RE.sub(_mask_phone_match, text)
     text = _NAME_RE.sub(lambda m: _mask_cued(m, bare=False), text)
     return _BARE_RE.sub(lambda m: _mask_cued(m, bare=True), text)

@@ -21,7 +21,7 @@ from huey.consumer import Consumer
 from sqlalchemy.orm import Session
 
 from smarthall.core.config import Settings
-from smarthall.core.db import after_commit
+from smarthall.core.db import after_commit, private_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def configure_tasks(settings: Settings, *, immediate: bool | None = None) -> Hue
         store: Huey = RedisHuey("smarthall", url=settings.redis_url)
     else:
         settings.ensure_dirs()
+        private_sqlite_file(settings.data_dir / "tasks.db")
         store = SqliteHuey("smarthall", filename=str(settings.data_dir / "tasks.db"))
     huey._immediate = False
     huey.storage = store.storage

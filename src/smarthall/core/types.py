@@ -31,6 +31,13 @@ Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 QueryId = Annotated[int, Query(ge=1, le=INT64_MAX)]
 """A row id in a query string."""
 
+QueryCount = Annotated[int, Query(ge=0, le=INT64_MAX)]
+"""A non-negative integer in a query string (a version, a sequence number)."""
+
+MAX_OFFSET = 1_000_000
+QueryOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+"""How many rows a listing skips (a page deeper than a million rows is no page anyone reads)."""
+
 PathDay = Annotated[date, Path(ge=FIRST_DAY, le=LAST_DAY)]
 """A calendar day in a path."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,7 +37,7 @@ class SubjectRef(BaseModel):
 
 class RatingCreate(SubjectRef):
     level: int = Field(ge=1, le=5)
-    indicators: dict[str, int] = Field(default_factory=dict, max_length=6)
+    indicators: dict[str, Annotated[int, Field(ge=0, le=100)]] = Field(default_factory=dict, max_length=6)
     tags: list[str] = Field(default_factory=list, max_length=10)
     comment: str = Field(default="", max_length=500)
     channel: Channel

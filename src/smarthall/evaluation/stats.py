@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import ValidationFailed
+from smarthall.core.export_cells import safe_cell
 from smarthall.core.masking import mask_name, scrub
 from smarthall.core.tenancy import Actor
 from smarthall.evaluation import policy
@@ -159,8 +160,8 @@ def stats_csv(data: StatsRead) -> str:
     for row in [*data.rows, data.total]:
         writer.writerow(
             [
-                row.key,
-                row.label,
+                safe_cell(row.key),
+                safe_cell(row.label),
                 row.count,
                 *(row.levels[str(k)] for k in (5, 4, 3, 2, 1)),
                 "" if row.satisfaction_rate is None else row.satisfaction_rate,

@@ -137,7 +137,7 @@ def login(session: Session, secret: str, *, username: str, password: str, now: d
         if isinstance(account, Staff) and throttle.is_burst(counts, policy):
             _alert_burst(session, account, counts, now)
         return LoginResult(False, reason="bad_password")
-    throttle.record_success(store, username, ip)
+    throttle.record_success(store, username, ip, policy, stamp)
     account.last_login_at = now
     if account.password_hash and security.needs_rehash(account.password_hash):
         account.password_hash = security.hash_password(password)

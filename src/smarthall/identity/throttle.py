@@ -81,10 +81,20 @@ def record_failure(store: Store, username: str, ip: str | None, policy: Policy, 
     return counts
 
 
-def record_success(store: Store, username: str, ip: str | None) -> None:
+def record_success(store: Store, username: str, ip: str | None, policy: Policy, now: float) -> None:
+    """Clear the pair and the account, and take back the failure this attempt provisionally counted for the
+    address (``record_failure`` runs before the password check). Without that every successful sign-in counted as
+    a failure of the address: after 50 logins in an hour a whole hall behind one NAT address (or every user behind a
+    proxy that does not pass the client address) was held. The address keeps the failures it really had, so a valid
+    login between guesses does not wash them away."""
     keys = _keys(username, ip)
     store.delete(keys["pair"])
     store.delete(keys["account"])
+    failures, last = _record(store, keys["address"], now)
+    if failures <= 1:
+        store.delete(keys["address"])
+    else:
+        store.put(keys["address"], {"n": str(failures - 1), "t": repr(last)}, FADE_SECONDS + policy.max_delay)
 
 
 def is_burst(counts: dict[str, int], policy: Policy) -> bool:

@@ -35,6 +35,28 @@ class DocumentRepository:
         self.session.flush()
         return document
 
+    def files_after(self, last_id: int, batch: int) -> list[tuple[int, str, str]]:
+        """(id, kind, path) of documents with a file after ``last_id``, one keyset batch."""
+        stmt = (
+            select(Document.id, Document.kind, Document.path)
+            .where(Document.id > last_id, Document.path != "")
+            .order_by(Document.id)
+            .limit(batch)
+        )
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in self.session.execute(stmt).all()]
+
+    def by_number_index(self, index: str) -> Document | None:
+        return self.session.execute(select(Document).where(Document.doc_no_index == index)).scalar_one_or_none()
+
+    def move_file(self, document_id: int, old: str, new: str) -> bool:
+        """Point the document at its renamed file, only if it still names ``old`` (a concurrent pass did not)."""
+        document = self.session.get(Document, document_id)
+        if document is None or document.path != old:
+            return False
+        document.path = new
+        self.session.flush()
+        return True
+
     # --- the outbox of documents still to render ---------------------------------------------------------------
 
     def add_pending(self, document_id: int, content_json: str) -> None:

@@ -12,7 +12,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -187,7 +187,7 @@ def complete_pending(
         data = (renderer or render)(page, desk.font_path)
         folder = desk.documents_dir / page.case_no
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{kind}-{document_id}.pdf"  # not the number: that names the holder's licence
+        path = folder / file_name(kind, document_id)  # not the number: that names the holder's licence
         _write_atomically(path, data)
         signed: dict[str, Any] = {
             "doc_no": page.doc_no,
@@ -219,6 +219,53 @@ def complete_pending(
         except Exception:
             log.exception("could not count the failed rendering of document %s", document_id)
         return False
+
+
+def file_name(kind: str, document_id: int) -> str:
+    """A document's file name (on disk and in an archive bag): by kind and id, never by number."""
+    return f"{kind}-{document_id}.pdf"
+
+
+def document_by_number(session: Session, doc_no: str) -> Document | None:
+    return DocumentRepository(session).by_number_index(number_index(doc_no))
+
+
+@dataclass
+class RenamePass:
+    renamed: int = 0
+    skipped: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def rename_legacy_files(database: Database, *, batch: int = 200) -> RenamePass:
+    """Give documents rendered before files were named by kind and id (``<doc_no>.pdf``: the number is the
+    holder's licence number) their non-identifying name. Per document: the plaintext is sealed again under the new
+    path (the envelope binds the path), the row is pointed at it, then the old file is removed; the signed SHA-256
+    is of the plaintext, so verification by token is unchanged. Idempotent and resumable (a crash leaves at most a
+    new file that the next run writes again, or an old one it removes)."""
+    result = RenamePass()
+    last = 0
+    while True:
+        with database.unit_of_work(write=False) as session:
+            rows = DocumentRepository(session).files_after(last, batch)
+        if not rows:
+            return result
+        for document_id, kind, path in rows:
+            old = Path(path)
+            new = old.with_name(file_name(kind, document_id))
+            if old == new:
+                result.skipped += 1
+                continue
+            try:
+                crypto.write_sealed(new, crypto.read_plain(old))
+                with database.unit_of_work() as session:
+                    moved = DocumentRepository(session).move_file(document_id, str(old), str(new))
+                if moved:
+                    old.unlink(missing_ok=True)
+                    result.renamed += 1
+            except (OSError, crypto.EnvelopeError) as exc:  # named (never by number) and left as it is
+                result.failed.append(f"document {document_id}: {type(exc).__name__}")
+        last = rows[-1][0]
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -20,7 +20,7 @@ from smarthall.core.deps import DbSession, LoggedIn, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
-from smarthall.core.types import day_query
+from smarthall.core.types import INT64_MAX, BigId, day_query
 from smarthall.operations import dashboards, export, factbook, roster, service, subscriptions
 from smarthall.operations.models import MEASURES
 from smarthall.queueing.service import channel
@@ -36,7 +36,7 @@ class DispatchAction(RequestModel):
     window_code: str = Field(max_length=40)
     version: str = Field(max_length=120)
     queue: str | None = Field(default=None, max_length=8)
-    staff_id: int | None = None
+    staff_id: BigId | None = None
 
 
 @router.get("/halls/{hall_code}/live")
@@ -81,7 +81,7 @@ def post_facts_refresh(hall_code: str, session: DbSession, actor: Watcher, now: 
 
 
 class ShiftIn(RequestModel):
-    staff_id: int
+    staff_id: BigId
     window_code: str | None = Field(default=None, max_length=40)
     starts: str = Field(pattern=r"^\d{2}:\d{2}$")
     ends: str = Field(pattern=r"^\d{2}:\d{2}$")
@@ -89,7 +89,7 @@ class ShiftIn(RequestModel):
 
 
 class RosterIn(RequestModel):
-    version: int = Field(ge=0)
+    version: int = Field(ge=0, le=INT64_MAX)
     shifts: list[ShiftIn] = Field(max_length=roster.MAX_SHIFTS)
 
 

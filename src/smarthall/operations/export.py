@@ -7,13 +7,15 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from smarthall.core.export_cells import append_text_safe, safe_row
+
 
 def to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+        writer.writerow(safe_row("" if row.get(c) is None else row.get(c) for c in columns))
     return "\ufeff" + out.getvalue()
 
 
@@ -26,7 +28,7 @@ def to_xlsx(title: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) 
     sheet.title = title[:31] or "facts"
     sheet.append(list(columns))
     for row in rows:
-        sheet.append([row.get(c) for c in columns])
+        append_text_safe(sheet, [row.get(c) for c in columns])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

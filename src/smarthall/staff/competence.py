@@ -50,7 +50,7 @@ class CourseCreate(RequestModel):
 
 
 class AttemptCreate(RequestModel):
-    answers: list[int] = Field(max_length=50)
+    answers: list[Annotated[int, Field(ge=0, le=1000)]] = Field(max_length=50)
 
 
 def ensure_manager(actor: Actor) -> None:

@@ -22,6 +22,7 @@ from smarthall.audit import service as audit_service
 from smarthall.cases import service as cases_service
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.errors import Forbidden
+from smarthall.core.export_cells import append_text_safe, safe_row
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
 from smarthall.evaluation import service as evaluation_service
@@ -251,7 +252,7 @@ def ranking_csv(data: dict[str, Any]) -> str:
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for row in _export_rows(data):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(safe_row("" if v is None else v for v in row))
     return "\ufeff" + out.getvalue()
 
 
@@ -265,7 +266,7 @@ def ranking_xlsx(data: dict[str, Any]) -> bytes:
     sheet.title = f"{data['date_from']}~{data['date_to']}"[:31]
     sheet.append(list(EXPORT_COLUMNS))
     for row in _export_rows(data):
-        sheet.append(row)
+        append_text_safe(sheet, row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -104,6 +104,27 @@ def _state(session: Session, device: Any) -> DeviceState:
 # --------------------------------------------------------------------------------------------------- registry
 
 
+def _check_placement(session: Session, hall_id: int, *, zone_code: str | None, window_code: str | None) -> None:
+    """A device stands in its own hall: its zone and window must be the hall's (a window pad bound to another
+    hall's window would rate that window's services; a kiosk in another hall's zone would serve that zone)."""
+    if zone_code and not any(z.hall_id == hall_id for z in org_service.zones_by_codes(session, [zone_code])):
+        raise VenueInvalid(
+            "该区域不属于本大厅",
+            "The zone is not in this hall",
+            code="zone_not_in_hall",
+            detail={"zone_code": zone_code},
+        )
+    if window_code:
+        window = org_service.find_window(session, window_code)
+        if window is None or window.hall_id != hall_id:
+            raise VenueInvalid(
+                "该窗口不属于本大厅",
+                "The window is not in this hall",
+                code="window_not_in_hall",
+                detail={"window_code": window_code},
+            )
+
+
 def create_device(session: Session, actor: Actor, data: DeviceCreate, *, now: datetime) -> Any:
     """Register a device in a hall (unpaired: it has no usable key until a pairing code is used on it)."""
     if actor.kind != "system" and not actor.has("device.manage"):
@@ -115,6 +136,7 @@ def create_device(session: Session, actor: Actor, data: DeviceCreate, *, now: da
         raise DeviceExists(detail={"code": data.code})
     if data.kind == "window_pad" and not data.window_code:
         raise VenueInvalid("窗口评价器须指定窗口", "A window pad needs its window", code="window_required")
+    _check_placement(session, hall.id, zone_code=data.zone_code, window_code=data.window_code)
     device = identity_service.ensure_device(
         session,
         code=data.code,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from smarthall.core.deps import DbId, DbSession, Now, SettingsDep, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
+from smarthall.core.types import QueryOffset
 from smarthall.webhooks import policy
 from smarthall.webhooks import service as webhooks_service
 from smarthall.webhooks.schemas import DeliveryRead, SubscriptionCreate, SubscriptionRead, SubscriptionWithSecret
@@ -55,7 +56,7 @@ def delivery_log(
     session: DbSession,
     actor: Manager,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: QueryOffset = 0,
 ) -> list[DeliveryRead]:
     """The delivery log of a subscription, newest first, with every attempt."""
     return webhooks_service.deliveries(session, actor, subscription_id, limit=limit, offset=offset)

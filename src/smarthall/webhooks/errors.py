@@ -7,8 +7,8 @@ from smarthall.core.errors import Conflict, NotFound, ValidationFailed
 
 class WebhookUrlRefused(ValidationFailed):
     code = "webhook_url_refused"
-    message_zh = "推送地址必须是 http(s) 地址,且不能指向本平台"
-    message_en = "The URL must be http(s) and must not point at the platform itself"
+    message_zh = "推送地址必须是 http(s) 地址,不能指向本平台,也不能是链路本地(云元数据)等内部地址"
+    message_en = "The URL must be http(s) and point neither at the platform nor at a link-local (metadata) address"
 
 
 class UnknownEvent(ValidationFailed):

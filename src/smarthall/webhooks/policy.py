@@ -79,7 +79,23 @@ def url_refusal(url: str, own_hosts: Iterable[str]) -> str | None:
     for own in own_hosts:
         if own and (target == own.lower() or _same_unspecified(parts.hostname, port, own)):
             return "webhook_url_self"
+    if forbidden_address(parts.hostname):
+        return "webhook_url_internal"
     return None
+
+
+def forbidden_address(host: str) -> bool:
+    """Whether ``host`` (an address literal or one a name resolved to) is one no receiver may have: link-local
+    (169.254.0.0/16 and fe80::/10 — the cloud metadata service lives there), unspecified, multicast or reserved.
+    Loopback and private networks stay allowed: receivers in the government intranet have private addresses."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return address.is_link_local or address.is_unspecified or address.is_multicast or address.is_reserved
 
 
 def _same_unspecified(host: str, port: int, own: str) -> bool:

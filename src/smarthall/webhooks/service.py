@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import socket
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.orm import Session
@@ -306,6 +308,19 @@ class _Send:
     body: bytes
 
 
+def _resolves_to_forbidden(url: str) -> bool:
+    """Checked before each send (a subscription's name may resolve elsewhere later); a name that does not resolve
+    is left to the HTTP client (it fails the send as before)."""
+    host = urlsplit(url).hostname or ""
+    if policy.forbidden_address(host):
+        return True
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    return any(policy.forbidden_address(str(info[4][0])) for info in infos)
+
+
 def _post(client: httpx.Client, job: _Send, now: datetime) -> _Outcome:
     timestamp = int(now.timestamp())
     headers = {
@@ -317,6 +332,8 @@ def _post(client: httpx.Client, job: _Send, now: datetime) -> _Outcome:
         "X-Smarthall-Signature": policy.sign(job.secret, timestamp, job.body),
     }
     started = time.perf_counter()
+    if _resolves_to_forbidden(job.url):  # a name that resolves (now) to a link-local/metadata address
+        return _Outcome(job.delivery_id, None, "refused: internal address", 0)
     try:
         response = client.post(job.url, content=job.body, headers=headers)
         code: int | None = response.status_code
