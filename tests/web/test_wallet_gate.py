@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from tests.factories import assert_problem
 from tests.payments.test_delivery_waits import approved_ga001
 from tests.payments.test_result_waits import pay
 
@@ -25,7 +26,7 @@ def test_the_wallet_offers_the_result_only_once_its_fee_is_paid(client, env):
         d for d in client.get(f"/api/v1/cases/{case_no}", headers=citizen).json()["documents"] if d["kind"] == "licence"
     )
     download = document["download_path"]
-    assert client.get(download, headers=citizen).status_code == 409  # the API refuses it
+    assert_problem(client.get(download, headers=citizen), 409, "case_payment_required")  # the API refuses it
 
     line = _entry(client.get("/me/licences", headers=citizen).text, case_no)
     assert download not in line and 'data-testid="licence-download"' not in line  # no link to a 409
@@ -56,5 +57,7 @@ def test_licence_types_read_in_english_where_the_catalog_has_words(client, env):
     names = [name for name, _ in errands]
     assert "Business licence" in names and "营业执照" not in names, errands
     assert ("居民身份证换领结果", "Fee unpaid") in errands  # the home says the result waits for its fee, too
-    chinese = re.findall(r'data-testid="licence-type">([^<]*)<', client.get("/me/licences?lang=zh", headers=citizen).text)
+    chinese = re.findall(
+        r'data-testid="licence-type">([^<]*)<', client.get("/me/licences?lang=zh", headers=citizen).text
+    )
     assert "营业执照" in chinese and "社会保障卡" in chinese
