@@ -261,4 +261,5 @@ def test_staff_home_names_the_hall_and_window_in_words(client):
     assert "澜湖区政务服务中心" in text and "综合受理1号窗口" in text
     assert "H-690102" not in text
     english = visible_text(client.get("/?lang=en").text)
-    assert "H-690102" not in english and "Hall" in english
+    assert "H-690102" not in english and "Hall: " in english and "Welcome, " in english  # English punctuation
+    assert "欢迎，" in text and "角色：" in text
