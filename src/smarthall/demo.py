@@ -20,6 +20,7 @@ from smarthall.core.tenancy import SYSTEM
 from smarthall.identity import security, staffing
 from smarthall.identity import service as identity_service
 from smarthall.identity.models import Citizen
+from smarthall.org import service as org_service
 from smarthall.org.models import Hall
 from smarthall.venue import schemas as venue_schemas
 from smarthall.venue import service as venue_service
@@ -46,6 +47,15 @@ def first_county_hall(session: Session) -> Hall:
     return hall
 
 
+def _zone(session: Session, hall: Hall, zone_type: str, *, named: str = "") -> str | None:
+    """The code of the hall's zone of ``zone_type`` (the first whose name holds ``named``, when given): the demo's
+    devices stand where their kind belongs (the board in the waiting area, the locker where results are collected)
+    whatever the hall's zones are numbered — fixed codes put the board in H-690102's archive room (档案室)."""
+    zones = org_service.zones_of_type(session, hall.id, zone_type)
+    chosen = next((z for z in zones if named in z.name), zones[0] if zones else None)
+    return chosen.code if chosen is not None else None
+
+
 def seed_demo(session: Session, *, password: str, today: date | None = None) -> dict[str, Any]:
     """Load the demo province; ``today`` (the wall clock's by default) dates what must look recent, such as the
     newborn's birth certificate in the demo citizen's wallet (tests pass their frozen day)."""
@@ -60,7 +70,7 @@ def seed_demo(session: Session, *, password: str, today: date | None = None) -> 
         name="1号取号机",
         hall=hall,
         key=KIOSK_KEY,
-        zone_code=f"{hall.code}-Z01",
+        zone_code=_zone(session, hall, "consult_guide"),
     )
     identity_service.ensure_device(
         session,
@@ -69,7 +79,7 @@ def seed_demo(session: Session, *, password: str, today: date | None = None) -> 
         name="等候区大屏",
         hall=hall,
         key=DISPLAY_KEY,
-        zone_code=f"{hall.code}-Z07",
+        zone_code=_zone(session, hall, "waiting"),
     )
     identity_service.ensure_device(
         session,
@@ -78,12 +88,12 @@ def seed_demo(session: Session, *, password: str, today: date | None = None) -> 
         name="1号窗口评价器",
         hall=hall,
         key=PAD_KEY,
-        zone_code=f"{hall.code}-Z03",
+        zone_code=_zone(session, hall, "window_service"),
         window_code=f"{hall.code}-W01",
     )
     for code, kind, name, zone in (
-        (f"{hall.code}-LOCKER-01", "locker", "取件区智能柜", f"{hall.code}-Z06"),
-        (f"{hall.code}-FORM-01", "form_terminal", "自助填单终端", f"{hall.code}-Z02"),
+        (f"{hall.code}-LOCKER-01", "locker", "取件区智能柜", _zone(session, hall, "window_service", named="出件")),
+        (f"{hall.code}-FORM-01", "form_terminal", "自助填单终端", _zone(session, hall, "form_filling")),
     ):
         if identity_service.find_device(session, code) is None:
             venue_service.create_device(

@@ -107,16 +107,46 @@ def _zh_for(kind: str, ctx: dict[str, Any]) -> str:
     return table.get(kind, "内容不符合要求")
 
 
+def _wants_page(request: Request) -> bool:
+    """A person's browser asking for a page (not the API, not a script): a refusal is then a page in words with a
+    way on, not problem+json text (a mistyped link, a busy moment on a page that writes its audit line)."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/static/")) and "text/html" in request.headers.get("accept", "")
+
+
+def _page_or_problem(
+    request: Request,
+    status: int,
+    code: str,
+    zh: str,
+    en: str,
+    detail: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if _wants_page(request):
+        from smarthall.web.templating import message_page
+
+        page = message_page(request, status, zh, en, code=code)
+        page.headers.update(headers or {})
+        return page
+    return problem(status, code, zh, en, detail, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HallError)
     async def _hall_error(request: Request, exc: HallError) -> Response:
+        if _wants_page(request):
+            return _page_or_problem(
+                request, exc.status_, exc.code_, exc.message_zh_, exc.message_en_, None, exc.headers
+            )
         return JSONResponse(
             exc.to_problem(request_id_var.get()), status_code=exc.status_, media_type=PROBLEM, headers=exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        return problem(
+        return _page_or_problem(
+            request,
             422,
             "validation_error",
             "提交的内容未通过校验",
@@ -128,7 +158,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database_busy(request: Request, exc: OperationalError) -> Response:
         if not is_lock_timeout(exc):
             raise exc
-        return problem(
+        return _page_or_problem(
+            request,
             503,
             "busy",
             "系统繁忙,请稍后重试",
@@ -139,7 +170,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, zh, en = _HTTP_CODES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
-        return problem(exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))
+        return _page_or_problem(request, exc.status_code, code, zh, en, headers=getattr(exc, "headers", None))
 
 
 _RID_PREFIX = uuid.uuid4().hex[:12]

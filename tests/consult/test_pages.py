@@ -152,3 +152,11 @@ def test_the_ask_page_shows_its_doubt(client: Any) -> None:
     assert not r.json()["confident"] and not r.json()["unsure"]
     page = client.post("/ask", data={"question": "单位欠薪半年了,想请个律师"}).text
     assert 'data-confident="no"' in page and 'data-testid="maybe"' not in page and "答不准" in page
+
+
+def test_the_guide_desk_names_its_hall(client: Any) -> None:
+    """Fresh demo walk (journeys16): the guide desk's heading read 咨询导办台 H-690102 (a code, not the hall)."""
+    page = client.get("/guide", headers=auth(client, "guide1"))
+    assert page.status_code == 200
+    heading = page.text[page.text.index("<h1>") : page.text.index("</h1>")]
+    assert "澜湖区政务服务中心" in heading and "H-690102" not in heading

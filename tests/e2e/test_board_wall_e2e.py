@@ -94,3 +94,23 @@ def test_a_notice_set_by_the_hall_manager_reaches_the_open_board(live_server: st
     finally:
         manager.close()
         context.close()
+
+
+def test_the_wall_clock_shows_the_hall_time_not_the_screen_time(live_server: str, browser: Any, env: Any) -> None:
+    """On the fresh demo walk (journeys16) the board's clock read the screen's own time (03:51) while the demo clock
+    in every top bar read 09:53: the board now runs its clock from the server's time (here the frozen clock)."""
+    from smarthall.core.clock import format_local
+
+    expected = format_local(env.clock.now(), "%H:%M")
+    context = browser.new_context(
+        locale="zh-CN", extra_http_headers={"X-Device-Key": DISPLAY_KEY}, viewport={"width": 1920, "height": 1080}
+    )
+    try:
+        board = context.new_page()
+        board.goto(f"{live_server}/board/{HALL}")
+        board.wait_for_function("() => document.querySelector('[data-testid=board-clock]').textContent !== ''")
+        shown = board.inner_text("[data-testid=board-clock]").strip()
+        screenshot(board, "journeys16-board-clock")
+    finally:
+        context.close()
+    assert shown == expected, (shown, expected)

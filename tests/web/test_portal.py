@@ -252,3 +252,14 @@ def test_kiosk_top_bar_offers_no_api_docs_and_no_sign_out(client):
     assert page.status_code == 200
     assert 'href="/docs"' not in page.text and 'action="/logout"' not in page.text
     assert "device:" not in visible_text(page.text)
+
+
+def test_staff_home_names_the_hall_and_window_in_words(client):
+    """Fresh demo walk (journeys16): clerk1's home read 所属大厅:H-690102 · H-690102-W01 — codes, not places."""
+    _login(client, "clerk1")
+    text = visible_text(client.get("/?lang=zh").text)
+    assert "澜湖区政务服务中心" in text and "综合受理1号窗口" in text
+    assert "H-690102" not in text
+    english = visible_text(client.get("/?lang=en").text)
+    assert "H-690102" not in english and "Hall: " in english and "Welcome, " in english  # English punctuation
+    assert "欢迎，" in text and "角色：" in text

@@ -247,6 +247,17 @@ def require_result_paid(session: Session, case_no: str) -> None:
         raise ResultAwaitsPayment(detail=payment_detail(case, fee))
 
 
+def result_awaits_payment(session: Session, document: Any) -> bool:
+    """Whether ``document`` is a case's result whose fee is still owed (then it is not handed out to the applicant:
+    ``require_result_paid``); False for a notice, a free item or a document of no case."""
+    from smarthall.cases.repository import CaseRepository
+
+    if document.kind != RESULT_KIND or not document.case_no:
+        return False
+    case = CaseRepository(session).by_number(document.case_no)
+    return case is not None and owes_fee(session, case)
+
+
 def require_document_paid(session: Session, actor: Any, document: Any) -> None:
     """A citizen downloads a case's result document only once its fee is paid (staff in scope still read it); the
     notices (acceptance, decision, …) are not held back."""

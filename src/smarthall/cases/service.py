@@ -49,7 +49,11 @@ from smarthall.cases.errors import (
     StepNotInWorkflow,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
-from smarthall.cases.flows import document_for, require_result_paid  # noqa: F401  (the API; other domains: the locker)
+from smarthall.cases.flows import (  # noqa: F401  (the API; other domains: the locker, the wallet)
+    document_for,
+    require_result_paid,
+    result_awaits_payment,
+)
 from smarthall.cases.handovers import case_by_number, case_locked, hand_to_hall  # noqa: F401  (other domains)
 from smarthall.cases.models import Case
 from smarthall.cases.precheck import Finding

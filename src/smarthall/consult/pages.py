@@ -334,11 +334,16 @@ def _guide(
             )
         except HallError as exc:
             error = exc
+    try:  # the desk's hall by name in the heading, not its code
+        hall_name = org_service.hall_facts(session, hall_code).name if hall_code else ""
+    except HallError:
+        hall_name = hall_code
     return render(
         request,
         "consult/guide.html",
         {
             "hall_code": hall_code,
+            "hall_name": hall_name,
             "visitor": visitor,
             "lookup_error": lookup_error,
             "need": need,

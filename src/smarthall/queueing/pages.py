@@ -313,7 +313,10 @@ def _board_page(
             return denied(request, actor)
         return error_page(request, exc)
     notice = notices.active(session, hall.id, now)
-    return render(request, "queueing/board.html", {"hall": hall, "zone_code": zone_code, "notice": notice})
+    # The wall clock runs from the server's time (the demo clock too), not the screen's own: one time in the hall.
+    server_ms = int(now.timestamp() * 1000)
+    context = {"hall": hall, "zone_code": zone_code, "notice": notice, "server_ms": server_ms}
+    return render(request, "queueing/board.html", context)
 
 
 @router.get("/board/{hall_code}")

@@ -10,13 +10,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.audit import words as audit_words
 from smarthall.core.deps import CurrentActor, DatabaseDep, DbSession, Now, SettingsDep, client_ip
-from smarthall.core.errors import Forbidden
+from smarthall.core.errors import Forbidden, HallError
 from smarthall.core.i18n import Lang
 from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.identity.actors import cross_site, end_presented_session, is_https
 from smarthall.org import service as org_service
@@ -45,10 +47,25 @@ def home(
             {
                 "display_name": identity_service.display_name(session, actor),
                 "tiles": tiles_for(actor.permissions, request.app.state.registry),
+                **_own_places(session, actor),
             },
         )
     halls = org_service.list_halls(session)
     return render(request, "home_public.html", {"halls": halls, "is_citizen": actor.kind == "citizen"})
+
+
+def _own_places(session: Session, actor: Actor) -> dict[str, str]:
+    """The staff member's hall and window by name (澜湖区政务服务中心 · 综合受理1号窗口), not by code."""
+    hall_name = window_name = ""
+    if actor.hall_code:
+        try:
+            hall_name = org_service.hall_facts(session, actor.hall_code).name
+        except HallError:
+            hall_name = actor.hall_code
+    if actor.window_code:
+        window = org_service.window_facts(session, actor.window_code)
+        window_name = window.name if window is not None else actor.window_code
+    return {"hall_name": hall_name, "window_name": window_name}
 
 
 @router.get("/login")

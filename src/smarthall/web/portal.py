@@ -143,8 +143,8 @@ def errands(session: Session, actor: Actor, now: datetime) -> list[Errand]:
     if actor.id is not None:
         for licence in licence_service.wallet(session, actor.id):
             href = f"/me/licences#licence-{licence.id}"
-            number = mask_licence_number(licence.number)
-            out.append(Errand("licence", licence.type, _status("licence", licence.status), None, href, number))
+            entry = _wallet_entry(session, licence, service_day(now))  # 待缴费 while the result's fee is owed
+            out.append(Errand("licence", entry["type_name"], entry["status_key"], None, href, entry["number_masked"]))
         for msg in notify_service.inbox(session, citizen_id=actor.id, limit=10):
             href = (
                 f"/cases/{msg.ref_id}"
@@ -262,13 +262,23 @@ def register_phone_code(
 # ------------------------------------------------------------------------------------------------- the wallet
 
 
+def licence_type_name(licence_type: str) -> str:
+    """The catalog key of a licence type's name (``licence.type.营业执照`` → Business licence), or the type itself
+    when the catalog has no words for it (a result record named after its item)."""
+    key = f"licence.type.{licence_type}"
+    return key if message(key) is not None else licence_type
+
+
 def _wallet_entry(session: Session, licence: Any, today: date) -> dict[str, Any]:
     """One licence of the wallet as the page shows it: its words, dates, and the document and case behind it."""
     expired = licence.status == "valid" and licence.valid_until is not None and licence.valid_until < today
-    document = None
+    document, unpaid = None, False
     if licence.document_id is not None:
         found = licence_service.get_document(session, licence.document_id)
         document = licence_service.describe(found) if found.status != "pending" else None
+        # A result whose fee is owed is not handed out (缴费后领取): the wallet says so and where to pay, instead of
+        # a download that would answer 409 case_payment_required.
+        unpaid = document is not None and cases_service.result_awaits_payment(session, found)
     return {
         "id": licence.id,
         "type": licence.type,
@@ -276,9 +286,14 @@ def _wallet_entry(session: Session, licence: Any, today: date) -> dict[str, Any]
         "number_masked": mask_licence_number(licence.number),
         "issued_on": licence.issued_on,
         "valid_until": licence.valid_until,
-        "status_key": "portal.licence.expired" if expired else _status("licence", licence.status),
+        "type_name": licence_type_name(licence.type),
+        "status_key": "portal.licence.unpaid"
+        if unpaid
+        else ("portal.licence.expired" if expired else _status("licence", licence.status)),
         "case_no": licence.case_no,
         "document": document,
+        "awaiting_payment": unpaid,
+        "pay_path": f"/cases/{licence.case_no}#fee" if unpaid else None,
     }
 
 

@@ -10,8 +10,10 @@
     return template.replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? "" : String(values[k]); });
   }
   function esc(s) { var el = document.createElement("div"); el.textContent = s == null ? "" : String(s); return el.innerHTML; }
+  // The server's time when the page was made (the demo clock when one runs), kept running from the screen's clock.
+  var offset = d.serverMs ? Number(d.serverMs) - Date.now() : 0;
   function clock() {
-    var now = new Date();
+    var now = new Date(Date.now() + offset);
     var text = now.toLocaleTimeString(zh ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Shanghai" });
     root.querySelector("[data-testid=board-clock]").textContent = text;
   }
