@@ -34,6 +34,12 @@ class WeightsSet(RequestModel):
     note: str = Field(default="", max_length=500)
 
 
+class FormulaSet(RequestModel):
+    scope_code: str = Field(min_length=1, max_length=32)
+    formula: str = Field(min_length=1, max_length=500)
+    note: str = Field(default="", max_length=500)
+
+
 class AlertAck(RequestModel):
     note: str = Field(default="", max_length=500)
 
@@ -45,14 +51,18 @@ def _ranking(
     hall_code: HallCode = None,
     date_from: From = None,
     date_to: To = None,
+    formula: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
-    return performance.ranking(session, actor, hall_code=hall_code, date_from=date_from, date_to=date_to, now=now)
+    return performance.ranking(
+        session, actor, hall_code=hall_code, date_from=date_from, date_to=date_to, now=now, formula=formula
+    )
 
 
 @router.get("/staff-performance")
 def ranking(data: Annotated[dict[str, Any], Depends(_ranking)]) -> dict[str, Any]:
     """The hall's ranking for a period (default: this month): served, handling time, on time, good ratings,
-    complaints, score and rank (names masked)."""
+    complaints, score and rank (names masked). ``formula`` previews the ranking with another score formula
+    (422 ``performance_bad_formula`` with the position when it does not parse); nothing is saved."""
     return data
 
 
@@ -98,6 +108,15 @@ def set_weights(body: WeightsSet, session: DbSession, actor: LoggedIn, now: Now)
     return performance.set_weights(
         session, actor, scope_code=body.scope_code, values=body.weights, note=body.note, now=now
     )
+
+
+@router.put("/staff-performance/formula")
+def set_formula(body: FormulaSet, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, str]:
+    """Set the score formula (safe expression language, never evaluated as code) at a hall or a region one
+    manages; 422 ``performance_bad_formula`` with the position when it does not parse or names an unknown measure."""
+    text = performance.set_formula(session, actor, scope_code=body.scope_code, text=body.formula, note=body.note,
+                                   now=now)  # fmt: skip
+    return {"formula": text}
 
 
 @router.get("/staff-supervision")
