@@ -40,7 +40,7 @@ def _int(key: str, default: int, unit: str, lo: int, hi: int, source: str = "") 
 STAFF_SCORE_NAMES = (
     "handled",
     "service_time",
-    "on_time",
+    "on_time_rate",
     "good_rating",
     "complaints",
     "weighted",

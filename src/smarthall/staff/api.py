@@ -16,7 +16,7 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
-from smarthall.staff import assignments, cards, competence, notices, performance, supervision
+from smarthall.staff import assignments, cards, competence, course_builder, notices, performance, supervision
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["staff"])
 PerfReader = Annotated[Actor, Depends(require("staff.performance"))]
@@ -141,6 +141,13 @@ def acknowledge(alert_id: DbId, body: AlertAck, session: DbSession, actor: Super
 def create_course(body: competence.CourseCreate, session: DbSession, actor: CourseManager, now: Now) -> Any:
     """A course with its quiz for the hall's staff (optionally required before a role is granted)."""
     return competence.create_course(session, actor, body, now=now)
+
+
+@router.post("/staff-courses/generate", status_code=201)
+def generate_course(body: course_builder.CourseGenerate, session: DbSession, actor: CourseManager, now: Now) -> Any:
+    """A course whose quiz is written from catalog items (the materials they need, their time limit) and knowledge
+    entries (the answer each gives); assign it by role and department like any other."""
+    return course_builder.generate(session, actor, body, now=now)
 
 
 @router.get("/staff-courses")

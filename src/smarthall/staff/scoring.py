@@ -121,7 +121,7 @@ def formula_values(
 ) -> dict[str, float | None]:
     """What a formula's names stand for, for one person."""
     return {
-        **parts,
+        **{("on_time_rate" if k == "on_time" else k): v for k, v in parts.items()},
         "weighted": score(parts, weights),
         "handled_count": float(f.handled),
         "cases_count": float(f.cases),
