@@ -37,6 +37,7 @@ CHANGE_KINDS = {
     "form": ("申请表", "Form"),
     "fee": ("收费", "Fee"),
     "notes": ("事项信息", "Item details"),
+    "knowledge": ("知识库", "Knowledge base"),
 }
 DayText = Annotated[str, Query(max_length=10)]
 
