@@ -162,6 +162,7 @@ VISITS: dict[str, Visit] = {
     "/me/data-lookups": Visit(CITIZEN, "/me/data-lookups"),
     "/me/subscriptions": Visit(CITIZEN, "/me/subscriptions"),
     "/me/phone": Visit(CITIZEN, "/me/phone"),
+    "/me/kiosk-code": Visit(CITIZEN, "/me/kiosk-code"),
     "/me/licences": Visit(CITIZEN, "/me/licences"),
     "/assist/proxy": Visit(CITIZEN, "/assist/proxy"),
     "/verify/{token}": Visit("anon", lambda m: f"/verify/{m.verify_token}"),

@@ -20,6 +20,7 @@ from smarthall.catalog import steps as catalog_steps_mod
 from smarthall.catalog.errors import ItemNotFound, OverrideInvalid, OverrideNotFound, OverrideVersionConflict
 from smarthall.catalog.models import HallItemOverride, HallItemOverrideVersion, Item
 from smarthall.catalog.repository import ItemRepository, OverrideRepository
+from smarthall.core import events
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
 
@@ -205,6 +206,8 @@ def _record(
         now=now,
         detail={"item_code": row.item_code, "version": version, **audited},
     )
+    events.emit(session, "catalog.override_changed", hall_id=hall.id, item_code=row.item_code, version=version,
+                fields=sorted(k for k, v in values.items() if v is not None), at=now)  # fmt: skip
 
 
 def set_override(
@@ -274,6 +277,8 @@ def clear_override(
         now=now,
         detail={"item_code": item.code, "version": version},
     )
+    events.emit(session, "catalog.override_changed", hall_id=hall.id, item_code=item.code, version=version,
+                fields=[], at=now)  # fmt: skip
 
 
 def history(session: Session, actor: Actor, *, hall_code: str, item_code: str) -> list[HallItemOverrideVersion]:

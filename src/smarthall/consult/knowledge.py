@@ -22,6 +22,7 @@ from smarthall.consult.guides import entries_from_catalog
 from smarthall.consult.models import Entry, EntryVersion
 from smarthall.consult.repository import EntryRepository
 from smarthall.consult.schemas import EntryIn, EntryRead
+from smarthall.core import events
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import Forbidden
 from smarthall.core.export_cells import safe_cell
@@ -329,6 +330,9 @@ def review(session: Session, actor: Actor, code: str, *, approve: bool, note: st
         entry.pending_by = None
         session.flush()
         _snapshot(session, entry, author_id=author, reviewer_id=actor.id, now=now)
+        events.emit(session, "consult.entry_published", code=entry.code, title=entry.title, item_code=entry.item_code,
+                    hall_code=entry.hall_code, from_version=entry.version - 1, to_version=entry.version,
+                    at=now)  # fmt: skip
     else:
         entry.pending = None
         entry.pending_by = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Kind = Literal["int", "float", "bool", "map"]
+Kind = Literal["int", "float", "bool", "map", "formula"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class RuleDef:
     maximum: float | None = None
     source: str = ""  # where the default comes from (law, standard, local practice)
     zero: str = ""  # what a value of 0 means, worded by ``rules.zero.<code>`` (e.g. "permanent" retention)
+    names: tuple[str, ...] = ()  # a formula rule: the names its expression may use (``core.formula``)
 
     @property
     def domain(self) -> str:
@@ -33,6 +34,22 @@ class RuleDef:
 def _int(key: str, default: int, unit: str, lo: int, hi: int, source: str = "") -> RuleDef:
     return RuleDef(key, "int", default, unit, lo, hi, source)
 
+
+# What the staff score formula (``staff.score_formula``) may name: the five measures normalised to 0–1, the
+# weighted mean of them by ``staff.score_weights`` (0–100, the default score), and raw counts of the period.
+STAFF_SCORE_NAMES = (
+    "handled",
+    "service_time",
+    "on_time_rate",
+    "good_rating",
+    "complaints",
+    "weighted",
+    "handled_count",
+    "cases_count",
+    "ratings_count",
+    "complaints_count",
+    "mean_minutes",
+)
 
 _RULES: tuple[RuleDef, ...] = (
     _int("appointment.horizon_days", 7, "days", 1, 60, source="§6.3"),
@@ -103,6 +120,7 @@ _RULES: tuple[RuleDef, ...] = (
         maximum=100,
         source="§8.2",
     ),
+    RuleDef("staff.score_formula", "formula", "weighted", "", maximum=500, source="§8.2", names=STAFF_SCORE_NAMES),
     _int("staff.long_service_minutes", 30, "minutes", 1, 480, source="§8.1"),
     RuleDef("staff.long_handling_factor", "float", 3.0, "", 1.5, 20.0, "§8.1"),
     _int("staff.idle_alert_minutes", 10, "minutes", 1, 240, source="§8.1"),
@@ -116,7 +134,11 @@ RULES: dict[str, RuleDef] = {rule.key: rule for rule in _RULES}
 
 
 class RuleValueError(ValueError):
-    """A value that does not fit its rule (type or bounds)."""
+    """A value that does not fit its rule (type or bounds); ``detail`` says more (a formula: where)."""
+
+    def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or {}
 
 
 def coerce(rule: RuleDef, value: Any) -> Any:
@@ -125,6 +147,8 @@ def coerce(rule: RuleDef, value: Any) -> Any:
         if not isinstance(value, bool):
             raise RuleValueError("expected true or false")
         return value
+    if rule.kind == "formula":
+        return _formula(rule, value)
     if rule.kind == "map":
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
             raise RuleValueError("expected an object")
@@ -143,3 +167,20 @@ def _number(rule: RuleDef, value: Any, *, integer: bool) -> int | float:
     if rule.maximum is not None and number > rule.maximum:
         raise RuleValueError(f"at most {rule.maximum:g}")
     return number
+
+
+def _formula(rule: RuleDef, value: Any) -> str:
+    """The formula text when it parses with the rule's names, or ``RuleValueError`` saying where it does not."""
+    from smarthall.core import formula
+
+    if not isinstance(value, str):
+        raise RuleValueError("expected a formula (text)")
+    text = value.strip()
+    if rule.maximum is not None and len(text) > rule.maximum:
+        raise RuleValueError(f"at most {rule.maximum:g} characters", {"position": int(rule.maximum)})
+    try:
+        formula.parse(text, rule.names)
+    except formula.FormulaError as exc:
+        raise RuleValueError(str(exc), {"position": exc.position, "formula_problem": exc.problem,
+                                        "near": exc.text}) from exc  # fmt: skip
+    return text

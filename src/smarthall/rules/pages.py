@@ -129,6 +129,8 @@ def form_value(definition: RuleDef, value: str, map_keys: list[str], map_values:
     """The value a rule's form submits: a number, a yes/no, or one number per key of a map rule."""
     if definition.kind == "bool":
         return {"true": True, "false": False}.get(value, value)
+    if definition.kind == "formula":
+        return value
     if definition.kind == "map":
         return {k: _number(v) for k, v in zip(map_keys, map_values, strict=False) if k}
     return _number(value)
@@ -207,6 +209,8 @@ def value_words(definition: RuleDef, value: Any, lang: Lang) -> str:
     """A rule's value in words: the number with its unit (or what 0 means), yes/no, or each entry of a map."""
     if definition.kind == "bool":
         return translate("rules.yes" if value else "rules.no", lang)
+    if definition.kind == "formula":
+        return str(value)
     if definition.kind == "map" and isinstance(value, dict):
         return ";".join(f"{map_key_words(k, lang)}:{_amount(definition, v, lang)}" for k, v in value.items())
     return _amount(definition, value, lang)

@@ -131,7 +131,7 @@ def set_rule(
     try:
         checked = coerce(definition, value)
     except RuleValueError as exc:
-        raise RuleValueInvalid(detail={"key": key, "problem": str(exc)}) from exc
+        raise RuleValueInvalid(detail={"key": key, "problem": str(exc), **exc.detail}) from exc
     scope = org_service.managed_scope(session, actor, scope_code)
     repo = RuleRepository(session)
     version = repo.last_version(key, scope_code) + 1

@@ -22,4 +22,6 @@ def register(registry: Registry) -> None:
     registry.contribute(nav.TILES_POINT, nav.tile("staff.home", "/staff/me", "tile.staff_me"))
     registry.contribute(competence.ROLE_GRANT_CHECKS, competence.check_role_grant)
     registry.on_write("catalog.items_changed", notices.on_items_changed)
+    registry.on_write("catalog.override_changed", notices.on_override_changed)
+    registry.on_write("consult.entry_published", notices.on_entry_published)
     registry.periodic(tasks.run_scan, crontab(minute="*"))

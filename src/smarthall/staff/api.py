@@ -16,7 +16,7 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import day_query
-from smarthall.staff import assignments, cards, competence, notices, performance, supervision
+from smarthall.staff import assignments, cards, competence, course_builder, notices, performance, supervision
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["staff"])
 PerfReader = Annotated[Actor, Depends(require("staff.performance"))]
@@ -34,6 +34,12 @@ class WeightsSet(RequestModel):
     note: str = Field(default="", max_length=500)
 
 
+class FormulaSet(RequestModel):
+    scope_code: str = Field(min_length=1, max_length=32)
+    formula: str = Field(min_length=1, max_length=500)
+    note: str = Field(default="", max_length=500)
+
+
 class AlertAck(RequestModel):
     note: str = Field(default="", max_length=500)
 
@@ -45,14 +51,18 @@ def _ranking(
     hall_code: HallCode = None,
     date_from: From = None,
     date_to: To = None,
+    formula: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
-    return performance.ranking(session, actor, hall_code=hall_code, date_from=date_from, date_to=date_to, now=now)
+    return performance.ranking(
+        session, actor, hall_code=hall_code, date_from=date_from, date_to=date_to, now=now, formula=formula
+    )
 
 
 @router.get("/staff-performance")
 def ranking(data: Annotated[dict[str, Any], Depends(_ranking)]) -> dict[str, Any]:
     """The hall's ranking for a period (default: this month): served, handling time, on time, good ratings,
-    complaints, score and rank (names masked)."""
+    complaints, score and rank (names masked). ``formula`` previews the ranking with another score formula
+    (422 ``performance_bad_formula`` with the position when it does not parse); nothing is saved."""
     return data
 
 
@@ -100,6 +110,15 @@ def set_weights(body: WeightsSet, session: DbSession, actor: LoggedIn, now: Now)
     )
 
 
+@router.put("/staff-performance/formula")
+def set_formula(body: FormulaSet, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, str]:
+    """Set the score formula (safe expression language, never evaluated as code) at a hall or a region one
+    manages; 422 ``performance_bad_formula`` with the position when it does not parse or names an unknown measure."""
+    text = performance.set_formula(session, actor, scope_code=body.scope_code, text=body.formula, note=body.note,
+                                   now=now)  # fmt: skip
+    return {"formula": text}
+
+
 @router.get("/staff-supervision")
 def live(session: DbSession, actor: Supervisor, now: Now, hall_code: HallCode = None) -> Any:
     """The live view of the hall's windows and staff, with the recorded alerts."""
@@ -122,6 +141,13 @@ def acknowledge(alert_id: DbId, body: AlertAck, session: DbSession, actor: Super
 def create_course(body: competence.CourseCreate, session: DbSession, actor: CourseManager, now: Now) -> Any:
     """A course with its quiz for the hall's staff (optionally required before a role is granted)."""
     return competence.create_course(session, actor, body, now=now)
+
+
+@router.post("/staff-courses/generate", status_code=201)
+def generate_course(body: course_builder.CourseGenerate, session: DbSession, actor: CourseManager, now: Now) -> Any:
+    """A course whose quiz is written from catalog items (the materials they need, their time limit) and knowledge
+    entries (the answer each gives); assign it by role and department like any other."""
+    return course_builder.generate(session, actor, body, now=now)
 
 
 @router.get("/staff-courses")

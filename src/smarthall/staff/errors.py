@@ -23,6 +23,15 @@ class BadWeights(ValidationFailed):
     message_en = "The score weights are not valid: known measures only, whole numbers 0–100, with a positive total"
 
 
+class BadFormula(ValidationFailed):
+    code = "performance_bad_formula"
+    message_zh = "评分公式无法识别:只能使用已知指标、数字、+ - × ÷、括号及 min、max、clamp、if、ifnull、abs、round"
+    message_en = (
+        "The score formula cannot be read: known measures, numbers, + - × ÷, brackets and "
+        "min, max, clamp, if, ifnull, abs, round only"
+    )
+
+
 class AlertNotFound(NotFound):
     code = "staff_alert_not_found"
     message_zh = "未找到该监督提醒"

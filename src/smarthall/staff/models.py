@@ -122,12 +122,15 @@ class ChangeNotice(IdMixin, TimestampMixin, Base):
     hall when it changed each get a receipt to confirm (``ChangeReceipt``)."""
 
     __tablename__ = "staff_change_notice"
-    __table_args__ = (UniqueConstraint("hall_id", "item_code", "to_version"),)
+    __table_args__ = (UniqueConstraint("hall_id", "source", "item_code", "to_version"),)
 
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
     hall_code: Mapped[str] = mapped_column(String(32))
     region_path: Mapped[str] = mapped_column(String(200), index=True)
-    item_code: Mapped[str] = mapped_column(String(32), index=True)
+    # what changed: "catalog" (the item's catalog entry), "knowledge" (a KB entry: item_code is the entry's code),
+    # "override" (the hall's own settings of the item)
+    source: Mapped[str] = mapped_column(String(16), default="catalog", server_default="catalog")
+    item_code: Mapped[str] = mapped_column(String(40), index=True)
     item_name: Mapped[str] = mapped_column(String(128))
     from_version: Mapped[int] = mapped_column(Integer)
     to_version: Mapped[int] = mapped_column(Integer)

@@ -102,10 +102,103 @@ def on_items_changed(session: Session, payload: dict[str, Any]) -> None:
     session.flush()
 
 
+FIELD_KINDS = {  # a hall override's field: what the notice heads it with (``pages.CHANGE_KINDS``) and its words
+    "promised_limit_workdays": ("limits", "本大厅承诺办结时限", "the hall's promised time limit"),
+    "fee_note": ("fee", "本大厅收费说明", "the hall's fee note"),
+    "enabled": ("notes", "本大厅是否受理该事项", "whether the hall handles the item"),
+    "window_codes": ("notes", "受理窗口", "the windows that serve it"),
+    "step_settings": ("steps", "本大厅办理环节设置", "the hall's step settings"),
+}
+
+
+def _issue(
+    session: Session,
+    hall: org_service.HallFacts,
+    handlers: list[Handler],
+    *,
+    source: str,
+    code: str,
+    name: str,
+    from_version: int,
+    to_version: int,
+    changes: list[dict[str, str]],
+    now: datetime,
+) -> None:
+    notices = repo.NoticeRepository(session)
+    if not handlers or notices.exists(hall.id, code, to_version, source):
+        return
+    notice = notices.add(
+        ChangeNotice(hall_id=hall.id, hall_code=hall.code, region_path=hall.region_path, source=source,
+                     item_code=code, item_name=name[:128], from_version=from_version, to_version=to_version,
+                     changes=changes, issued_at=now)
+    )  # fmt: skip
+    session.flush()
+    session.add_all(
+        ChangeReceipt(notice_id=notice.id, hall_id=hall.id, region_path=hall.region_path, staff_id=p.id)
+        for p in handlers
+    )
+    session.flush()
+
+
+def _item_handlers(session: Session, hall: org_service.HallFacts, item_code: str) -> list[Handler]:
+    people = identity_service.staff_in_scope(session, SYSTEM, hall_id=hall.id, roles=HANDLING_ROLES)
+    serving = {w.code for w in org_service.hall_windows(session, hall.id, fresh=True) if w.serves(item_code)}
+    departments = catalog_service.item_departments(session, item_code)
+    return [p for p in people if _handles(p, serving, departments)]
+
+
+def on_override_changed(session: Session, payload: dict[str, Any]) -> None:
+    """``catalog.override_changed``: the hall's own settings of an item changed — the staff who handle the item
+    there get a notice saying which settings (or that the hall follows the catalog again)."""
+    hall = org_service.hall_facts_by_id(session, int(payload["hall_id"]))
+    item_code, version = str(payload["item_code"]), int(payload["version"])
+    item = catalog_service.find_item(session, item_code)
+    fields = [str(f) for f in payload.get("fields") or []]
+    if fields:
+        changes = [
+            {"kind": FIELD_KINDS[f][0], "zh": f"已调整{FIELD_KINDS[f][1]}", "en": f"{FIELD_KINDS[f][2]} changed"}
+            for f in fields
+            if f in FIELD_KINDS
+        ] or [{"kind": "notes", "zh": "本大厅对该事项的设置已调整", "en": "The hall's settings of the item changed"}]
+    else:
+        changes = [{"kind": "notes", "zh": "本大厅取消了对该事项的本地设置,恢复按事项目录办理",
+                    "en": "The hall's own settings were removed: the catalog applies again"}]  # fmt: skip
+    _issue(session, hall, _item_handlers(session, hall, item_code), source="override", code=item_code,
+           name=item.name if item else item_code, from_version=version - 1, to_version=version, changes=changes,
+           now=payload["at"])  # fmt: skip
+
+
+def on_entry_published(session: Session, payload: dict[str, Any]) -> None:
+    """``consult.entry_published``: a knowledge entry got a new published version — the staff who handle its item
+    (an entry about an item), or every handling staff member (a general entry), of the halls it serves (its own
+    hall, or all when it is the platform's) get a notice. The first publication is news too."""
+    item_code = payload.get("item_code")
+    halls = [org_service.hall_facts(session, str(payload["hall_code"]))] if payload.get("hall_code") else None
+    people = identity_service.staff_in_scope(session, SYSTEM, roles=HANDLING_ROLES)
+    hall_ids = {h.id for h in halls} if halls is not None else {p.hall_id for p in people}
+    title, to_version = str(payload["title"]), int(payload["to_version"])
+    zh_words = "首次发布" if to_version == 1 else f"更新为第 {to_version} 版"
+    en_words = "published" if to_version == 1 else f"now version {to_version}"
+    changes = [{"kind": "knowledge", "zh": f"知识库条目「{title}」{zh_words},请阅读新的答复口径",
+                "en": f"Knowledge entry “{title}” {en_words}: read the new answer"}]  # fmt: skip
+    for hall_id in sorted(hall_ids):
+        hall = org_service.hall_facts_by_id(session, hall_id)
+        if item_code:
+            if str(item_code) not in catalog_service.hall_items(session, hall, fresh=True):
+                continue
+            handlers = _item_handlers(session, hall, str(item_code))
+        else:
+            handlers = [p for p in people if p.hall_id == hall_id]
+        _issue(session, hall, handlers, source="knowledge", code=str(payload["code"])[:40], name=title,
+               from_version=int(payload["from_version"]), to_version=to_version, changes=changes,
+               now=payload["at"])  # fmt: skip
+
+
 def _notice_read(notice: ChangeNotice) -> dict[str, Any]:
     return {
         "id": notice.id,
         "hall_code": notice.hall_code,
+        "source": notice.source,
         "item_code": notice.item_code,
         "item_name": notice.item_name,
         "from_version": notice.from_version,

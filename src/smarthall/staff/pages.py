@@ -21,8 +21,9 @@ from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.identity import service as identity_service
 from smarthall.identity.permissions import STAFF_ROLES
 from smarthall.org import service as org_service
+from smarthall.rules.definitions import STAFF_SCORE_NAMES
 from smarthall.staff import assignments, cards, competence, notices, performance, scoring, supervision
-from smarthall.staff.errors import AssignmentBadDue, CardReasonMissing
+from smarthall.staff.errors import AssignmentBadDue, BadFormula, CardReasonMissing
 from smarthall.web.templating import error_page, gate, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -36,6 +37,7 @@ CHANGE_KINDS = {
     "form": ("申请表", "Form"),
     "fee": ("收费", "Fee"),
     "notes": ("事项信息", "Item details"),
+    "knowledge": ("知识库", "Knowledge base"),
 }
 DayText = Annotated[str, Query(max_length=10)]
 
@@ -56,12 +58,33 @@ def performance_page(
     hall_code: HallCode = None,
     from_text: Annotated[str, Query(alias="from", max_length=10)] = "",
     to_text: Annotated[str, Query(alias="to", max_length=10)] = "",
+    formula: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
     if (denied := gate(request, actor, "staff.performance")) is not None:
         return denied
+    return _performance(request, session, actor, now, hall_code, from_text, to_text, formula)
+
+
+def _performance(
+    request: Request,
+    session: Any,
+    actor: Any,
+    now: datetime,
+    hall_code: str | None,
+    from_text: str,
+    to_text: str,
+    formula: str,
+    *,
+    formula_error: HallError | None = None,
+) -> Response:
     try:
         date_from, date_to = _days(from_text, to_text)
-        data = performance.ranking(session, actor, hall_code=hall_code, date_from=date_from, date_to=date_to, now=now)
+        kwargs: dict[str, Any] = {"hall_code": hall_code, "date_from": date_from, "date_to": date_to, "now": now}
+        try:
+            data = performance.ranking(session, actor, **kwargs, formula=formula or None)
+        except BadFormula as exc:
+            formula_error = exc
+            data = performance.ranking(session, actor, **kwargs)
     except HallError as exc:
         return error_page(request, exc)
     query = f"hall_code={data['hall_code']}&from={data['date_from']}&to={data['date_to']}"
@@ -76,11 +99,47 @@ def performance_page(
             "data": data,
             "halls": org_service.halls_in_scope(session, actor),
             "measures": scoring.MEASURES,
+            "formula_names": STAFF_SCORE_NAMES,
+            "formula_text": formula if formula_error is not None and formula else data["formula"],
+            "formula_error": formula_error,
+            "may_set_formula": actor.has("staff.weights") or actor.has("rules.manage"),
+            "formula_saved": request.query_params.get("saved") == "formula",
             "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
             "query": query,
             "chart_json": json.dumps(chart, ensure_ascii=False),
             "chart_rows": len(chart["scores"]),
         },
+        status_code=422 if formula_error is not None else 200,
+    )
+
+
+@router.post("/staff/performance/formula")
+def performance_formula(
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    hall_code: Annotated[str, Form(max_length=32)] = "",
+    formula: Annotated[str, Form(max_length=500)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Save the hall's score formula (the hall's own override); a formula that does not parse is shown again beside
+    the field with where it goes wrong, and nothing is saved."""
+    if (denied := gate(request, actor, "staff.performance")) is not None:
+        return denied
+    code = hall_code or actor.hall_code or ""
+
+    def shown_again(exc: HallError) -> Response:
+        if isinstance(exc, BadFormula):
+            return _performance(request, session, actor, now, code, "", "", formula, formula_error=exc)
+        return error_page(request, exc)
+
+    return write_then_go(
+        request,
+        session,
+        lambda: performance.set_formula(session, actor, scope_code=code, text=formula, note=note, now=now),
+        lambda _: f"/staff/performance?hall_code={code}&saved=formula#formula",
+        on_error=shown_again,
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.audit import service as audit_service
 from smarthall.cases import service as cases_service
+from smarthall.core import formula as formula_lang
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.errors import Forbidden
 from smarthall.core.export_cells import append_text_safe, safe_row
@@ -30,12 +31,14 @@ from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.queueing import measures as queue_measures
 from smarthall.rules import service as rules_service
+from smarthall.rules.definitions import STAFF_SCORE_NAMES
 from smarthall.staff import repository as repo
 from smarthall.staff import scoring
-from smarthall.staff.errors import BadPeriod, BadWeights, StaffNotFound
+from smarthall.staff.errors import BadFormula, BadPeriod, BadWeights, StaffNotFound
 from smarthall.staff.notices import Handler
 
 WEIGHTS_RULE = "staff.score_weights"
+FORMULA_RULE = "staff.score_formula"
 MAX_DAYS = 366
 
 
@@ -81,6 +84,26 @@ def hall_in_scope(session: Session, actor: Actor, hall_code: str | None) -> org_
 
 def weights(session: Session, hall: org_service.HallFacts) -> dict[str, int]:
     return scoring.usable_weights(rules_service.value(session, hall, WEIGHTS_RULE))
+
+
+def stored_formula(session: Session, hall: org_service.HallFacts) -> str:
+    value = rules_service.value(session, hall, FORMULA_RULE)
+    return value if isinstance(value, str) and value.strip() else scoring.DEFAULT_FORMULA
+
+
+def parse_formula(text: str) -> formula_lang.Node:
+    """``text`` parsed, or 422 ``performance_bad_formula`` saying what is wrong and where (0-based position)."""
+    try:
+        return formula_lang.parse(text, STAFF_SCORE_NAMES)
+    except formula_lang.FormulaError as exc:
+        raise BadFormula(
+            detail={
+                "position": exc.position,
+                "problem": exc.problem,
+                "near": exc.text,
+                "names": list(STAFF_SCORE_NAMES),
+            }
+        ) from exc
 
 
 def figures(session: Session, actor: Actor, hall_id: int, p: Period) -> dict[int, scoring.Figures]:
@@ -141,25 +164,32 @@ def ranking(
     date_from: date | None,
     date_to: date | None,
     now: datetime,
+    formula: str | None = None,
 ) -> dict[str, Any]:
-    """The hall's ranking for the period: every measured staff member (and anyone else who served), best first."""
+    """The hall's ranking for the period: every measured staff member (and anyone else who served), best first.
+    With ``formula``, scored by that formula instead of the hall's (a preview: nothing is saved)."""
     if not actor.has("staff.performance"):
         raise Forbidden("您的角色无权查看人员绩效", "Your role cannot read staff performance", code="forbidden_role")
     hall = hall_in_scope(session, actor, hall_code)
     p = period(date_from, date_to, now=now)
-    return _ranking(session, actor, hall, p)
+    return _ranking(session, actor, hall, p, preview=formula)
 
 
-def _ranking(session: Session, actor: Actor, hall: org_service.HallFacts, p: Period) -> dict[str, Any]:
+def _ranking(
+    session: Session, actor: Actor, hall: org_service.HallFacts, p: Period, *, preview: str | None = None
+) -> dict[str, Any]:
     people = {s.id: s for s in identity_service.staff_in_scope(session, actor, hall_id=hall.id)}
     counted = figures(session, actor, hall.id, p)
     measured = {
         sid: counted.get(sid, EMPTY) for sid, s in people.items() if s.role in repo.MEASURED_ROLES or sid in counted
     }
     w = weights(session, hall)
+    saved = stored_formula(session, hall)
+    text = preview.strip() if preview is not None and preview.strip() else saved
+    tree = parse_formula(text) if text != saved else scoring.usable_formula(saved)
     rows = [
         _row(people[sid], measured[sid], value, place, full_name=False)
-        for sid, value, place in scoring.rank(measured, w)
+        for sid, value, place in scoring.rank(measured, w, tree)
         if sid in people
     ]
     return {
@@ -168,6 +198,9 @@ def _ranking(session: Session, actor: Actor, hall: org_service.HallFacts, p: Per
         "date_from": p.date_from,
         "date_to": p.date_to,
         "weights": w,
+        "formula": text,
+        "saved_formula": saved,
+        "preview": text != saved,
         "rows": rows,
     }
 
@@ -284,3 +317,13 @@ def set_weights(
         raise BadWeights(detail={"problem": str(exc)}) from exc
     rules_service.set_rule(session, actor, key=WEIGHTS_RULE, scope_code=scope_code, value=checked, note=note, now=now)
     return checked
+
+
+def set_formula(session: Session, actor: Actor, *, scope_code: str, text: str, note: str, now: datetime) -> str:
+    """Set the score formula at a hall or region the actor manages, once it parses (a versioned rule override)."""
+    if not (actor.has("staff.weights") or actor.has("rules.manage")):
+        raise Forbidden("您的角色无权修改评分公式", "Your role cannot change the score formula", code="forbidden_role")
+    parse_formula(text.strip())
+    rules_service.set_rule(session, actor, key=FORMULA_RULE, scope_code=scope_code, value=text.strip(), note=note,
+                           now=now)  # fmt: skip
+    return text.strip()

@@ -145,9 +145,12 @@ class CardRepository(Repository[StaffCard]):
 class NoticeRepository(Repository[ChangeNotice]):
     model = ChangeNotice
 
-    def exists(self, hall_id: int, item_code: str, to_version: int) -> bool:
+    def exists(self, hall_id: int, item_code: str, to_version: int, source: str = "catalog") -> bool:
         stmt = select(ChangeNotice.id).where(
-            ChangeNotice.hall_id == hall_id, ChangeNotice.item_code == item_code, ChangeNotice.to_version == to_version
+            ChangeNotice.hall_id == hall_id,
+            ChangeNotice.source == source,
+            ChangeNotice.item_code == item_code,
+            ChangeNotice.to_version == to_version,
         )
         return self.session.execute(stmt.limit(1)).first() is not None
 

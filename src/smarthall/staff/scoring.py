@@ -10,7 +10,10 @@ Each measure becomes a number in [0, 1] for one person, against the others in th
 
 A measure with no data for the person (no ratings, no cases) is left out and the remaining weights are rescaled,
 so nobody is rewarded or punished for what could not be measured. The score is 0–100, rounded to one decimal.
-The formula is the weights only: nothing the settings hold is ever evaluated as code.
+The score formula (rule ``staff.score_formula``) then makes the score from these: an expression of the safe
+language of ``core.formula`` (own parser, never ``eval``) over the normalised measures, ``weighted`` (the weighted
+mean above, 0–100) and the raw counts — by default just ``weighted``. A formula giving no value (a measure without
+data, a division by zero) leaves the person unscored.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from smarthall.core import formula as formula_lang
+from smarthall.rules.definitions import STAFF_SCORE_NAMES
+
+DEFAULT_FORMULA = "weighted"
 MEASURES = ("handled", "service_time", "on_time", "good_rating", "complaints")
 DEFAULT_WEIGHTS = {"handled": 30, "service_time": 10, "on_time": 20, "good_rating": 30, "complaints": 10}
 
@@ -99,14 +106,48 @@ def score(parts: Mapping[str, float | None], weights: Mapping[str, int]) -> floa
     return round(100 * sum(weights.get(k, 0) * v for k, v in parts.items() if v is not None) / total, 1)
 
 
-def rank(figures: Mapping[int, Figures], weights: Mapping[str, int]) -> list[tuple[int, float | None, int | None]]:
+def usable_formula(stored: object) -> formula_lang.Node:
+    """The parsed formula a stored setting gives, or the default when it does not parse (any more)."""
+    if isinstance(stored, str):
+        try:
+            return formula_lang.parse(stored, STAFF_SCORE_NAMES)
+        except formula_lang.FormulaError:
+            pass
+    return formula_lang.parse(DEFAULT_FORMULA, STAFF_SCORE_NAMES)
+
+
+def formula_values(
+    f: Figures, parts: Mapping[str, float | None], weights: Mapping[str, int]
+) -> dict[str, float | None]:
+    """What a formula's names stand for, for one person."""
+    return {
+        **{("on_time_rate" if k == "on_time" else k): v for k, v in parts.items()},
+        "weighted": score(parts, weights),
+        "handled_count": float(f.handled),
+        "cases_count": float(f.cases),
+        "ratings_count": float(f.ratings),
+        "complaints_count": float(f.complaints),
+        "mean_minutes": f.mean_service_minutes,
+    }
+
+
+def formula_score(tree: formula_lang.Node, values: Mapping[str, float | None]) -> float | None:
+    value = formula_lang.evaluate(tree, values)
+    return None if value is None else round(value, 1) + 0.0  # + 0.0: no "-0.0"
+
+
+def rank(
+    figures: Mapping[int, Figures], weights: Mapping[str, int], formula: formula_lang.Node | None = None
+) -> list[tuple[int, float | None, int | None]]:
     """(person, score, rank) best first; people without a score come last, unranked. Ties share a rank."""
+    tree = formula if formula is not None else usable_formula(DEFAULT_FORMULA)
     most = max((f.handled for f in figures.values()), default=0)
     means = [f.service_seconds / f.handled for f in figures.values() if f.handled]
     fastest = min(means) if means else None
-    scored = {
-        k: score(components(f, most_handled=most, fastest_mean_seconds=fastest), weights) for k, f in figures.items()
-    }
+    scored: dict[int, float | None] = {}
+    for k, f in figures.items():
+        parts = components(f, most_handled=most, fastest_mean_seconds=fastest)
+        scored[k] = formula_score(tree, formula_values(f, parts, weights))
     order = sorted(scored, key=lambda k: (scored[k] is None, -(scored[k] or 0.0), k))
     out: list[tuple[int, float | None, int | None]] = []
     previous: float | None = None

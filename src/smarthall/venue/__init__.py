@@ -24,4 +24,5 @@ def register(registry: Registry) -> None:
     registry.pages(pages, priority=20)
     registry.pages(self_service, priority=21)
     registry.contribute(nav.TILES_POINT, nav.tile("device.manage", "/venue/devices", "venue.tile.devices"))
+    registry.contribute(nav.TILES_POINT, nav.tile("citizen.self", "/me/kiosk-code", "venue.tile.kiosk_code"))
     registry.periodic(tasks.run_silent_sweep, crontab(minute="*"))

@@ -26,7 +26,7 @@ from smarthall.queueing import service as queueing_service
 from smarthall.venue import cardreader, selfservice
 from smarthall.venue import service as venue_service
 from smarthall.venue.errors import VenueInvalid
-from smarthall.web.templating import denied, render
+from smarthall.web.templating import denied, login_redirect, message_page, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 VISIT_COOKIE = "smarthall_kiosk_visit"
@@ -51,6 +51,7 @@ def _page(request: Request, session: DbSession, visit: selfservice.Visit | None,
         "step": step,
         "steps": selfservice.STEPS[:-1],
         "words": selfservice.STEP_WORDS,
+        "speak_prompts": selfservice.SPEAK_PROMPTS,
         "visit": visit,
         "large": bool(visit and visit.row.large) or request.query_params.get("large") == "1",
         "fallback": selfservice.fallback_window(session, hall, item_code) if hall else None,
@@ -307,3 +308,22 @@ def end(hall_code: str, request: Request, session: DbSession, actor: CurrentActo
     response = RedirectResponse(f"/kiosk/{hall_code}", status_code=303)
     response.delete_cookie(VISIT_COOKIE, path="/kiosk/")
     return response
+
+
+# ------------------------------------------------------------------------------------- the citizen's phone (Annex B)
+
+
+@router.get("/me/kiosk-code")
+def kiosk_code(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """The citizen's identity code for a self-service kiosk: a QR to hold to the kiosk's scanner and the same code
+    in letters to type there, valid about two minutes; the page renews it every minute."""
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    if actor.kind != "citizen" or actor.id is None:
+        return message_page(request, 403, "仅群众本人可出示身份码", "Only a citizen has an identity code",
+                            code="citizen_only")  # fmt: skip
+    code = selfservice.phone_qr_token(request.app.state.secret_key, int(actor.id), now=now)
+    qr = segno.make(code, micro=False).svg_inline(scale=8)
+    valid_to = now + timedelta(seconds=selfservice.QR_SECONDS)
+    return render(request, "venue/phone_code.html", {"code": code, "qr": qr, "valid_to": valid_to})

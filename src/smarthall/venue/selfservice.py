@@ -48,6 +48,17 @@ STEP_WORDS = {
     "done": ("完成", "Done"),
     "menu": ("取号首页", "Ticket menu"),
 }
+# What the kiosk says aloud on each step when spoken prompts are on (Annex B): zh-CN first.
+SPEAK_PROMPTS = {
+    "identify": (
+        "欢迎使用自助办理。请刷身份证,或输入身份证号获取短信验证码,或用手机出示身份码。需要帮助请按红色按钮呼叫工作人员。",
+        "Welcome. Tap your ID card, type your ID number for a text code, or show your phone's identity code.",
+    ),
+    "item": ("请选择要办理的事项,可以搜索,也可以按类别选择。", "Choose the service: search, or pick a category."),
+    "form": ("请核对表格内容,上传或拍摄所需材料,然后确认提交。", "Check the form, add the materials, then submit."),
+    "result": ("已提交。请查看办理结果,可以打印,也请为本次服务评价。", "Submitted: see the result, print it, rate us."),
+    "help": ("已呼叫工作人员,请在终端旁稍候。", "Staff have been called. Please wait by the kiosk."),
+}
 CODE_MINUTES, CODE_ATTEMPTS = 5, 5
 QR_SECONDS = 120
 
@@ -203,23 +214,64 @@ def verify_code(session: Session, visit: Visit, code: str, *, now: datetime) -> 
     _identified(visit, row.pending_citizen_id, "id_code")
 
 
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed without doubt
+_SLOT_SECONDS = 60
+_SLOT_BASE = 31 * 31  # the slot travels as its last two letters: the verifier finds the one near now
+
+
+def _letters(number: int, width: int = 0) -> str:
+    out = ""
+    while number or len(out) < max(width, 1):
+        number, digit = divmod(number, len(_CODE_ALPHABET))
+        out = _CODE_ALPHABET[digit] + out
+    return out
+
+
+def _number(letters: str) -> int | None:
+    value = 0
+    for ch in letters:
+        digit = _CODE_ALPHABET.find(ch)
+        if digit < 0:
+            return None
+        value = value * len(_CODE_ALPHABET) + digit
+    return value
+
+
+def _signature(secret: str, citizen_id: int, slot: int) -> str:
+    digest = int(blind_index(f"{secret}:{citizen_id}.{slot}", "venue_phone_qr")[:16], 16)
+    return _letters(digest % len(_CODE_ALPHABET) ** 7, 7)
+
+
 def phone_qr_token(secret: str, citizen_id: int, *, now: datetime) -> str:
-    """What the citizen's phone shows as a QR (the portal makes it): signed, for ``QR_SECONDS``."""
-    expires = int(now.timestamp()) + QR_SECONDS
-    body = f"{citizen_id}.{expires}"
-    return f"{body}.{blind_index(f'{secret}:{body}', 'venue_phone_qr')[:32]}"
+    """What the citizen's phone shows, as a QR and as letters to type (``/me/kiosk-code``): the citizen, the minute
+    it runs out (about ``QR_SECONDS`` from now) and a signature — e.g. ``3K-7F-Q4M9XZA``, short enough to type."""
+    slot = (int(now.timestamp()) + QR_SECONDS) // _SLOT_SECONDS
+    return f"{_letters(citizen_id)}-{_letters(slot % _SLOT_BASE, 2)}-{_signature(secret, citizen_id, slot)}"
+
+
+def read_phone_code(secret: str, code: str, *, now: datetime) -> int | None:
+    """The citizen a phone code stands for while it is valid, else ``None`` (spaces, dashes and case forgiven)."""
+    parts = code.strip().upper().replace(" ", "").split("-")
+    if len(parts) != 3 or not (1 <= len(parts[0]) <= 8) or len(parts[1]) != 2 or len(parts[2]) != 7:
+        return None
+    citizen_id, low = _number(parts[0]), _number(parts[1])
+    if citizen_id is None or low is None:
+        return None
+    current = int(now.timestamp()) // _SLOT_SECONDS
+    # the slot it names: the first at or after this minute with these last letters (a code names a minute ahead)
+    slot = current + (low - current) % _SLOT_BASE
+    if slot * _SLOT_SECONDS > int(now.timestamp()) + QR_SECONDS + _SLOT_SECONDS:
+        return None  # not one made in the last few minutes: expired
+    if not hmac.compare_digest(parts[2], _signature(secret, citizen_id, slot)):
+        return None
+    return citizen_id
 
 
 def identify_by_phone_qr(session: Session, visit: Visit, secret: str, token: str, *, now: datetime) -> None:
-    parts = token.strip().split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    citizen_id = read_phone_code(secret, token, now=now)
+    if citizen_id is None or identity_service.get_citizen(session, citizen_id) is None:
         raise CodeWrong()
-    body = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(parts[2], blind_index(f"{secret}:{body}", "venue_phone_qr")[:32]):
-        raise CodeWrong()
-    if int(parts[1]) < int(now.timestamp()) or identity_service.get_citizen(session, int(parts[0])) is None:
-        raise CodeWrong()
-    _identified(visit, int(parts[0]), "phone_qr")
+    _identified(visit, citizen_id, "phone_qr")
 
 
 # ------------------------------------------------------------------------------------------------ item, help
