@@ -186,7 +186,7 @@ def bench_env(data_dir: Path, database_url: str) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], port: int, workers: int, *, wait: float = 30.0) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int, workers: int, *, wait: float = 180.0) -> subprocess.Popen[bytes]:
     """``uvicorn bench.queueing.app:create`` (the production app with the benchmark's clock), ready to serve."""
     cmd = [
         sys.executable,
