@@ -1,8 +1,9 @@
 """App factory for the load benchmark: settings from the environment, and a clock that starts on a working Monday
 at 09:00 in the hall and runs at real speed (so the hall is open whenever the benchmark runs).
 
-With ``SMARTHALL_BENCH_PROFILE=<path>`` every thread (the request handlers run in a thread pool) is profiled with
-cProfile and the merged statistics are written to ``<path>.<pid>`` when the server stops; with
+With ``SMARTHALL_BENCH_PROFILE=<path>`` every thread (the event loop, where SQLite's hot paths run, and the worker
+threads) is profiled with cProfile and the merged statistics are written to ``<path>.<pid>`` when the lifespan ends
+and every 20 s; with
 ``SMARTHALL_BENCH_GCSTATS=<path>`` the garbage collector's pauses per generation (count, total and longest, in
 seconds) are kept in ``<path>.<pid>``; ``SMARTHALL_BENCH_LOOPLAG=<path>`` keeps how late the event loop runs a 10 ms
 timer; ``SMARTHALL_BENCH_SWITCH=<seconds>`` sets the interpreter's GIL switch interval; with
@@ -11,7 +12,6 @@ PDF rendering costs the live hall in this process's GIL and collector, see docs/
 
 from __future__ import annotations
 
-import atexit
 import cProfile
 import os
 import pstats
@@ -34,31 +34,74 @@ class BenchClock:
         return START + timedelta(seconds=time.monotonic() - self._t0)
 
 
-def _profile_threads(path: str) -> None:
+def _profile_threads(path: str, app: Any) -> None:
+    """cProfile in every thread: the event loop's (where SQLite's hot paths run inline) from here, the others from
+    their start. The merged statistics are written when the app's lifespan ends (uvicorn's graceful stop, before
+    the interpreter waits for non-daemon threads, so an embedded consumer that lingers cannot lose them), and
+    again every ``SMARTHALL_BENCH_PROFILE_EVERY`` seconds (default 20) so that a killed server leaves its last."""
+    from contextlib import asynccontextmanager
+
     profiles: list[cProfile.Profile] = []
+    lock = threading.Lock()
 
     def boot(*_: Any) -> None:
         sys.setprofile(None)
         profile = cProfile.Profile()
-        profiles.append(profile)
+        with lock:
+            profiles.append(profile)
         profile.enable()
 
     threading.setprofile(boot)
+    main = cProfile.Profile()
+    profiles.append(main)
 
-    def dump() -> None:
+    class Snapshot:  # what pstats.Stats reads, without disabling a profiler running in another thread
+        def __init__(self, profile: cProfile.Profile) -> None:
+            profile.snapshot_stats()  # type: ignore[attr-defined]
+            self.stats = profile.stats  # type: ignore[attr-defined]
+
+        def create_stats(self) -> None:
+            return None
+
+    def dump(final: bool) -> None:
         stats = None
-        for profile in profiles:
+        with lock:
+            current = list(profiles)
+        for profile in current:
             try:
-                profile.disable()
-                profile.create_stats()
+                if final:
+                    profile.disable()
+                snap = Snapshot(profile)
+                if snap.stats:
+                    stats = pstats.Stats(snap) if stats is None else stats.add(snap)  # type: ignore[arg-type]
             except Exception:  # noqa: S112 - a thread's profiler may be mid-call; skip it
                 continue
-            if profile.stats:  # type: ignore[attr-defined]
-                stats = pstats.Stats(profile) if stats is None else stats.add(profile)
         if stats is not None:
             stats.dump_stats(f"{path}.{os.getpid()}")
 
-    atexit.register(dump)
+    every = float(os.environ.get("SMARTHALL_BENCH_PROFILE_EVERY", "20"))
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> Any:
+        import asyncio
+
+        main.enable()
+
+        async def periodic() -> None:
+            while True:
+                await asyncio.sleep(every)
+                dump(False)
+
+        task = asyncio.get_running_loop().create_task(periodic())
+        try:
+            async with inner(a):
+                yield
+        finally:
+            task.cancel()
+            dump(True)
+
+    app.router.lifespan_context = lifespan
 
 
 def create() -> Any:
@@ -66,11 +109,11 @@ def create() -> Any:
     from smarthall.core.tasks import start_embedded_consumer
     from smarthall.main import create_app
 
-    if os.environ.get("SMARTHALL_BENCH_PROFILE"):
-        _profile_threads(os.environ["SMARTHALL_BENCH_PROFILE"])
     if os.environ.get("SMARTHALL_BENCH_RENDER_PROCESS"):
         _render_in_a_process()
     app = create_app(Settings(), clock=BenchClock())
+    if os.environ.get("SMARTHALL_BENCH_PROFILE"):
+        _profile_threads(os.environ["SMARTHALL_BENCH_PROFILE"], app)
     if os.environ.get("SMARTHALL_BENCH_SWITCH"):  # diagnostic: the interpreter's GIL switch interval, seconds
         sys.setswitchinterval(float(os.environ["SMARTHALL_BENCH_SWITCH"]))
     if os.environ.get("SMARTHALL_BENCH_LOOPLAG"):

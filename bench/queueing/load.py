@@ -60,7 +60,7 @@ class Load:
         self.status: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.errors = 0
         self.error_samples: list[str] = []
-        self.tickets: list[int] = []
+        self.tickets: list[str] = []  # where each issued ticket's status is read
         self.windows: dict[str, int | None] = {}
         self.busy: set[str] = set()
         self.tokens: dict[str, dict[str, str]] = {}
@@ -98,7 +98,7 @@ class Load:
 
     async def read(self, c: Client, rng: random.Random) -> None:
         if self.tickets and rng.random() < 0.25:
-            await self.timed(c, "read", "GET", f"/api/v1/tickets/{rng.choice(self.tickets[-200:])}")
+            await self.timed(c, "read", "GET", rng.choice(self.tickets[-200:]))
         else:
             await self.timed(c, "read", "GET", f"/api/v1/halls/{HALL}/board", headers=DISPLAY)
 
@@ -116,7 +116,11 @@ class Load:
                 headers=KIOSK,
             )
             if r is not None and r.status_code == 201:  # type: ignore[attr-defined]
-                self.tickets.append(r.json()["id"])  # type: ignore[attr-defined]
+                body = r.json()  # type: ignore[attr-defined]
+                # read as a citizen's ticket page reads it (ticket_live.js): by the ticket's public token (trees
+                # before issue 12 have none and read by id, so that A/B runs against them stay possible)
+                token = body.get("token")
+                self.tickets.append(f"/api/v1/tickets/by-token/{token}" if token else f"/api/v1/tickets/{body['id']}")
         elif x < 0.85:
             idle = [w for w, t in self.windows.items() if t is None and w not in self.busy]
             if not idle:

@@ -55,6 +55,62 @@ class TestEventLoop:
         assert time.monotonic() - started >= 0.2
 
 
+class TestWaitingForTheLock:
+    """A hot write that finds the write lock taken (by a case, a background task) waits off the loop without taking
+    the lock there: the lock is taken on the loop when the request runs, so it is never held while the request sits
+    in the loop's queue behind other requests (held idle, it turned every other hot write into a waiter — issue 19's
+    convoy)."""
+
+    def test_the_waiter_does_not_hold_the_lock_until_the_loop_runs_it(self):
+        import asyncio
+
+        from smarthall.core.routing import _wait_off_the_loop
+
+        lock = threading.Lock()
+        taken, release = threading.Event(), threading.Event()
+
+        def other_writer() -> None:
+            with lock:
+                taken.set()
+                release.wait(10)
+
+        async def scenario() -> tuple[bool, bool, bool]:
+            waiter = asyncio.get_running_loop().create_task(_wait_off_the_loop(lock))
+            await asyncio.sleep(0.2)
+            waiting = not waiter.done()
+            release.set()
+            time.sleep(0.3)  # the loop busy with another request: the worker thread has seen the lock go free
+            idle_while_queued = lock.locked()
+            await waiter
+            held_when_run = lock.locked()
+            lock.release()
+            return waiting, idle_while_queued, held_when_run
+
+        holder = threading.Thread(target=other_writer)
+        holder.start()
+        assert taken.wait(5)
+        waiting, idle_while_queued, held_when_run = asyncio.run(scenario())
+        holder.join(5)
+        assert waiting  # it waited for the other writer
+        assert not idle_while_queued  # nobody held the lock while the request waited for the loop
+        assert held_when_run  # and it holds it when its endpoint runs
+
+    def test_a_write_that_cannot_have_the_lock_in_time_is_shed_as_busy(self, monkeypatch):
+        import asyncio
+
+        from smarthall.core import routing
+        from smarthall.core.errors import ServiceUnavailable
+
+        monkeypatch.setattr(routing, "WRITE_WAIT_SECONDS", 0.3)
+        lock = threading.Lock()
+        lock.acquire()
+        try:
+            with pytest.raises(ServiceUnavailable):
+                asyncio.run(routing._wait_off_the_loop(lock))
+        finally:
+            lock.release()
+
+
 class TestOneCommitPath:
     def test_a_refused_kiosk_issue_writes_nothing(self, client, env):
         with env.session(write=False) as s:

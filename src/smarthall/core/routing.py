@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
@@ -219,22 +220,31 @@ def _inline(run: Callable[..., Any]) -> Callable[..., Any]:
 
 
 async def _wait_off_the_loop(lock: threading.Lock) -> None:
-    """Take ``lock`` in a worker thread (the loop serves other requests meanwhile), or shed the request as busy."""
-    got: list[bool] = []
+    """Wait in a worker thread (the loop serves other requests meanwhile) until ``lock`` is free, then take it on
+    the loop; or shed the request as busy once ``WRITE_WAIT_SECONDS`` have passed.
 
-    def wait() -> None:
-        got.append(lock.acquire(timeout=WRITE_WAIT_SECONDS))
+    The worker thread only watches the lock (takes it and gives it back at once): it must not hold it across the
+    hop back to the loop. A lock held while its request waits in the loop's ready queue behind every other request
+    is idle, yet each hot write the loop runs meanwhile finds it taken and becomes a waiter too; under load every
+    write then costs a full turn of the loop and two thread hops, and the convoy never drains (issue 19: 2.5× the
+    CPU per request, throughput 448 → 170 req/s). Once free, the lock is taken on the loop without waiting; only
+    another off-loop writer (a case, a background task) can have taken it in between, and then this waits again."""
+    deadline = time.monotonic() + WRITE_WAIT_SECONDS
 
-    try:
-        await run_in_threadpool(wait)
-    except BaseException:
-        if got and got[0]:  # cancelled once the wait was over: give the lock back
-            lock.release()
-        raise
-    if not got[0]:
-        raise ServiceUnavailable(
-            "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
-        )
+    def watch(left: float) -> bool:
+        if not lock.acquire(timeout=left):
+            return False
+        lock.release()
+        return True
+
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not await run_in_threadpool(watch, left):
+            raise ServiceUnavailable(
+                "系统繁忙,请稍后重试", "The system is busy, please retry", code="busy", headers={"Retry-After": "2"}
+            )
+        if lock.acquire(blocking=False):
+            return
 
 
 class UnitOfWorkRoute(APIRoute):
