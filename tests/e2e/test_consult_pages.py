@@ -164,7 +164,9 @@ def test_ask_page_shows_doubt_honestly(live_server: str, browser: Any, width: in
     try:
         cases = [
             ("中午十二点到两点能办事吗", "yes", "[data-testid=unsure]", "unsure"),
-            ("公积金", "yes", "[data-testid=choices]", "clarify"),
+            # (a bare family word: asked back between its items, below the bar since the lexical and dense sides
+            # put different items first — consult17's disagreement rule)
+            ("公积金", "no", "[data-testid=choices]", "clarify"),
             ("预约时间到了我人还没到", "no", "[data-testid=maybe]", "handover"),
         ]
         for question, confident, shown, name in cases:
