@@ -217,3 +217,14 @@ class TestIndexCache:
         stored.write_bytes(stored.read_bytes()[:100])
         again = qa.cached_index(docs, "e" * 64, tmp_path)
         assert not again.loaded_from_cache and again.ask("孩子自闭症").hits[0].doc.item_code == "CL-001"
+
+
+def test_not_wanting_to_run_it_any_more_says_to_close() -> None:
+    """"我的店不想开了" is a negation ("不想…") whose span was dropped, and with it the only word saying what the
+    asker wants; "关了", "倒闭", "不营业" say to close too — and the negation of closing still does not."""
+    from smarthall.consult import intent
+
+    for question in ("我的店不想开了", "我想把小店关了", "理发店不干了", "厂子倒闭了", "个体户不打算再做下去了"):
+        assert intent.question_polarities(question).get("status") == frozenset({"close"}), question
+    assert intent.question_polarities("我想开个小店").get("status") == frozenset({"open"})
+    assert "close" not in intent.question_polarities("我要新开公司,不是注销").get("status", frozenset())

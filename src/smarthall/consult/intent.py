@@ -40,6 +40,15 @@ AXES: dict[str, dict[str, tuple[str, ...]]] = {
             "关掉",
             "关门",
             "关店",
+            "关了",
+            "关张",
+            "倒闭",
+            "停业",
+            "结业",
+            "黄了",
+            "开不下去",
+            "干不下去",
+            "不营业",
             "不开了",
             "不干了",
             "不做了",
@@ -137,6 +146,11 @@ def strip_negated(text: str) -> str:
     return NEGATION.sub("", text)
 
 
+# "Not wanting to open / run it any more" says to close: read before the negated spans are dropped ("我的店不想开了"
+# would otherwise lose its only polarity, and "不想" is a negation everywhere else).
+CLOSE_BY_NEGATION = re.compile(r"(不想|不打算|不准备|不再|不)再?(开|干|做|营业|经营)(了|下去)")
+
+
 def polarities(text: str) -> dict[str, frozenset[str]]:
     low = text.lower()
     out: dict[str, frozenset[str]] = {}
@@ -148,7 +162,10 @@ def polarities(text: str) -> dict[str, frozenset[str]]:
 
 
 def question_polarities(question: str) -> dict[str, frozenset[str]]:
-    return polarities(strip_negated(question))
+    out = polarities(strip_negated(question))
+    if CLOSE_BY_NEGATION.search(question):
+        out["status"] = out.get("status", frozenset()) | {"close"}
+    return out
 
 
 def entry_polarities(title: str, situations: Iterable[str]) -> dict[str, frozenset[str]]:

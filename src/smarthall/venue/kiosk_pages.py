@@ -326,4 +326,5 @@ def kiosk_code(request: Request, session: DbSession, actor: CurrentActor, now: N
     code = selfservice.phone_qr_token(request.app.state.secret_key, int(actor.id), now=now)
     qr = segno.make(code, micro=False).svg_inline(scale=8)
     valid_to = now + timedelta(seconds=selfservice.QR_SECONDS)
-    return render(request, "venue/phone_code.html", {"code": code, "qr": qr, "valid_to": valid_to})
+    context = {"code": code, "qr": qr, "valid_to": valid_to, "renew_in": selfservice.QR_SECONDS}
+    return render(request, "venue/phone_code.html", context)
