@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -55,6 +56,28 @@ class TestEventLoop:
         assert time.monotonic() - started >= 0.2
 
 
+def _in_own_loop(make: Any) -> Any:
+    """Run ``make()``'s coroutine to its end on a new event loop in a thread of its own (a browser test earlier in
+    the same worker may leave a loop running in this thread, where ``asyncio.run`` refuses to start)."""
+    import asyncio
+
+    out: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(asyncio.run(make()))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(30)
+    if errors:
+        raise errors[0]
+    return out[0]
+
+
 class TestWaitingForTheLock:
     """A hot write that finds the write lock taken (by a case, a background task) waits off the loop without taking
     the lock there: the lock is taken on the loop when the request runs, so it is never held while the request sits
@@ -89,14 +112,13 @@ class TestWaitingForTheLock:
         holder = threading.Thread(target=other_writer)
         holder.start()
         assert taken.wait(5)
-        waiting, idle_while_queued, held_when_run = asyncio.run(scenario())
+        waiting, idle_while_queued, held_when_run = _in_own_loop(scenario)
         holder.join(5)
         assert waiting  # it waited for the other writer
         assert not idle_while_queued  # nobody held the lock while the request waited for the loop
         assert held_when_run  # and it holds it when its endpoint runs
 
     def test_a_write_that_cannot_have_the_lock_in_time_is_shed_as_busy(self, monkeypatch):
-        import asyncio
 
         from smarthall.core import routing
         from smarthall.core.errors import ServiceUnavailable
@@ -106,7 +128,7 @@ class TestWaitingForTheLock:
         lock.acquire()
         try:
             with pytest.raises(ServiceUnavailable):
-                asyncio.run(routing._wait_off_the_loop(lock))
+                _in_own_loop(lambda: routing._wait_off_the_loop(lock))
         finally:
             lock.release()
 
