@@ -36,6 +36,9 @@ def _env(url: str, data_dir: Path) -> dict[str, str]:
     return {
         **os.environ,
         "SMARTHALL_ENVIRONMENT": "dev",
+        # The real clock in every process: a dev server started outside the demo hall's hours runs the demo clock
+        # (the next working morning), which the worker's due times would not share.
+        "SMARTHALL_DEMO_CLOCK": "0",
         "SMARTHALL_DATABASE_URL": url,
         "SMARTHALL_REDIS_URL": str(REDIS_URL),
         "SMARTHALL_DATA_DIR": str(data_dir),
