@@ -103,7 +103,11 @@ def test_people_ahead_agree_on_the_slip_the_ticket_page_the_window_and_the_board
         board = wall_ctx.new_page()
         board.goto(f"{live_server}/board/{HALL}")
         board.wait_for_selector("[data-testid=board-conn][data-state=live]", timeout=15000)
-        assert "3 人" in board.inner_text("[data-testid=board-queues]")
+        # (the queue panel is filled by the board's first update, which may come just after the stream is live)
+        board.wait_for_function(
+            "() => (document.querySelector('[data-testid=board-queues]') || {}).innerText?.includes('3 人')",
+            timeout=15000,
+        )
 
         desk = desk_ctx.new_page()
         _login(desk, live_server, "clerk1", f"/window/{WINDOW}")
