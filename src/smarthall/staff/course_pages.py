@@ -56,7 +56,7 @@ def generate_post(
     item: Annotated[list[str] | None, Form(max_length=20)] = None,
     entry: Annotated[list[str] | None, Form(max_length=20)] = None,
     question_count: Annotated[str, Form(max_length=4)] = "",
-    pass_percent: Annotated[str, Form(max_length=4)] = "80",
+    pass_mark: Annotated[str, Form(max_length=4, alias="pass_percent")] = "",
     required_for_role: Annotated[str, Form(max_length=16)] = "",
     action: Annotated[str, Form(max_length=10)] = "preview",
 ) -> Response:
@@ -65,7 +65,7 @@ def generate_post(
         return denied
     form = {
         "code": code, "title": title, "items": item or [], "entries": entry or [], "question_count": question_count,
-        "pass_percent": pass_percent, "required_for_role": required_for_role,
+        "pass_percent": pass_mark, "required_for_role": required_for_role,
     }  # fmt: skip
 
     def refused(exc: HallError) -> Response:
@@ -78,7 +78,7 @@ def generate_post(
             item_codes=item or [],
             entry_codes=entry or [],
             question_count=int(question_count) if question_count.strip() else None,
-            pass_percent=int(pass_percent) if pass_percent.strip() else 80,
+            pass_percent=int(pass_mark) if pass_mark.strip() else 80,
             required_for_role=required_for_role or None,
         )
     except (ValidationError, ValueError):

@@ -33,5 +33,5 @@ def decode(data: bytes) -> list[str]:
         raise NotAnImage(str(exc)) from exc
     if max(image.size) > LONG_SIDE:
         image.thumbnail((LONG_SIDE, LONG_SIDE))
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.barcode_formats_from_str("QRCode"))
     return [r.text for r in found if r.valid and r.text]
