@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from tests.conftest import auth
-from tests.factories import assert_problem
+from tests.factories import assert_problem, assert_refused_page
 
 
 def _entry_code(client: Any) -> str:
@@ -72,9 +72,9 @@ def test_page_refusals(env, client):
     untitled = client.post("/staff/courses/generate", data={"item": ["SC-002"], "action": "publish"}, headers=manager)
     assert untitled.status_code == 422 and "课程编号和名称" in untitled.text
     for who in ("clerk1", "guide1"):
-        assert client.get("/staff/courses/generate", headers=auth(client, who)).status_code == 403
-        assert client.post("/staff/courses/generate", data={"item": ["SC-002"]},
-                           headers=auth(client, who)).status_code == 403  # fmt: skip
+        assert_refused_page(client.get("/staff/courses/generate", headers=auth(client, who)), 403, "forbidden_role")
+        posted = client.post("/staff/courses/generate", data={"item": ["SC-002"]}, headers=auth(client, who))
+        assert_refused_page(posted, 403, "forbidden_role")
     assert_problem(
         client.post("/api/v1/staff-courses/generate/preview", json={"code": "a", "title": "b", "item_codes": []},
                     headers=manager),  # fmt: skip
@@ -86,4 +86,4 @@ def test_page_refusals(env, client):
         json={"code": "a", "title": "b", "item_codes": ["SC-002"], "question_count": 0},
         headers=manager,
     )
-    assert zero.status_code == 422 and zero.headers["content-type"].startswith("application/problem+json")
+    assert_problem(zero, 422, "validation_error")

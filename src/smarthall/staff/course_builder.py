@@ -15,6 +15,7 @@ from smarthall.consult import service as knowledge
 from smarthall.core.errors import HallError
 from smarthall.core.schemas import RequestModel
 from smarthall.core.tenancy import Actor
+from smarthall.org import service as org_service
 from smarthall.staff import competence, quizgen
 from smarthall.staff.errors import BadQuiz
 
@@ -113,9 +114,12 @@ def sources(session: Session, actor: Actor, *, now: datetime) -> dict[str, list[
     knowledge entries."""
     competence.ensure_manager(actor)
     knowledge.ensure_seeded(session, now=now)
-    items = sorted(catalog_service.active_items(session), key=lambda i: i.code)
+    departments = org_service.department_names(session)
+    items = sorted(catalog_service.active_items(session), key=lambda i: (i.department_code, i.code))
     _total, entries = knowledge.list_entries(session, status="published", limit=200, actor=actor)
     return {
-        "items": [{"code": i.code, "name": i.name} for i in items],
+        "items": [
+            {"code": i.code, "name": i.name, "department": departments.get(i.department_code, "")} for i in items
+        ],
         "entries": [{"code": e.code, "title": e.title} for e in sorted(entries, key=lambda e: e.code)],
     }
