@@ -230,6 +230,7 @@ VISITS: dict[str, Visit] = {
     "/staff/notices": Visit("clerk1", "/staff/notices"),
     "/staff/notices/rates": Visit("hallmanager1", "/staff/notices/rates"),
     "/staff/courses/new": Visit("hallmanager1", "/staff/courses/new"),
+    "/staff/courses/generate": Visit("hallmanager1", "/staff/courses/generate"),
     "/staff/courses/assignments": Visit("hallmanager1", "/staff/courses/assignments"),
     "/staff/courses/{course_id}": Visit("clerk1", lambda m: f"/staff/courses/{m.course_id}"),
     # open platform, payment, stations (issue 18)

@@ -52,6 +52,18 @@ class HelpRequestRepository(Repository[HelpRequest]):
         stmt = stmt.order_by(HelpRequest.opened_at.desc(), HelpRequest.id.desc()).limit(limit)
         return list(self.session.execute(stmt).scalars())
 
+    def finished_by_helper(self, actor: Actor, hall_id: int, start: datetime, end: datetime) -> list[int]:
+        """The helper (staff id) of each of the hall's help requests finished in [start, end)."""
+        stmt = select(HelpRequest.assigned_staff_id).where(
+            self.visible(actor),
+            HelpRequest.hall_id == hall_id,
+            HelpRequest.status == "done",
+            HelpRequest.assigned_staff_id.is_not(None),
+            HelpRequest.finished_at >= start,
+            HelpRequest.finished_at < end,
+        )
+        return [int(s) for s in self.session.execute(stmt).scalars() if s is not None]
+
     def unanswered(self, actor: Actor, hall_id: int, opened_before: datetime) -> list[HelpRequest]:
         """The hall's requests no helper has started on (open or assigned) opened before ``opened_before``."""
         stmt = select(HelpRequest).where(

@@ -288,6 +288,12 @@ def visible_help_request(session: Session, actor: Actor, request_id: int) -> Hel
     return HelpRequestRepository(session).get_visible(actor, request_id)
 
 
+def helped_by(session: Session, actor: Actor, *, hall_id: int, start: datetime, end: datetime) -> list[int]:
+    """The helper of every help request of the hall finished in [start, end) (performance, 8.2: help requests
+    handled), one staff id per request."""
+    return HelpRequestRepository(session).finished_by_helper(actor, hall_id, start, end)
+
+
 def unanswered_help_requests(
     session: Session, actor: Actor, hall_id: int, *, now: datetime, minutes: int
 ) -> list[dict[str, Any]]:

@@ -49,6 +49,7 @@ STAFF_SCORE_NAMES = (
     "ratings_count",
     "complaints_count",
     "mean_minutes",
+    "help_count",
 )
 
 _RULES: tuple[RuleDef, ...] = (

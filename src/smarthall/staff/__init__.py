@@ -12,10 +12,12 @@ def register(registry: Registry) -> None:
 
     from smarthall.staff import competence, notices, tasks
     from smarthall.staff.api import router
+    from smarthall.staff.course_pages import router as course_pages
     from smarthall.staff.pages import router as pages
     from smarthall.web import nav
 
     registry.api(router, priority=80)
+    registry.pages(course_pages, priority=29)  # before /staff/courses/{course_id}
     registry.pages(pages, priority=30)
     registry.contribute(nav.TILES_POINT, nav.tile("staff.performance", "/staff/performance", "tile.staff_performance"))
     registry.contribute(nav.TILES_POINT, nav.tile("staff.supervise", "/staff/supervision", "tile.staff_supervision"))

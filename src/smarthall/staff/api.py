@@ -150,6 +150,13 @@ def generate_course(body: course_builder.CourseGenerate, session: DbSession, act
     return course_builder.generate(session, actor, body, now=now)
 
 
+@router.post("/staff-courses/generate/preview")
+def preview_course(body: course_builder.CourseGenerate, session: DbSession, actor: CourseManager, now: Now) -> Any:
+    """The course ``/staff-courses/generate`` would make from the same choice, with its right answers; nothing
+    is saved."""
+    return course_builder.preview(session, actor, body, now=now)
+
+
 @router.get("/staff-courses")
 def list_courses(session: DbSession, actor: StaffMember, hall_code: HallCode = None) -> Any:
     """The hall's courses (without the answers), each marked passed or not for the caller."""

@@ -105,6 +105,7 @@ def _performance(
             "may_set_formula": actor.has("staff.weights") or actor.has("rules.manage"),
             "formula_saved": request.query_params.get("saved") == "formula",
             "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
+            "departments": org_service.department_names(session),
             "query": query,
             "chart_json": json.dumps(chart, ensure_ascii=False),
             "chart_rows": len(chart["scores"]),

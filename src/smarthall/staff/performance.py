@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from smarthall.assist import service as assist_service
 from smarthall.audit import service as audit_service
 from smarthall.cases import service as cases_service
 from smarthall.core import formula as formula_lang
@@ -128,7 +129,9 @@ def figures(session: Session, actor: Actor, hall_id: int, p: Period) -> dict[int
         row["ratings"] += 1
         row["good_ratings"] += 1 if level >= 4 else 0
         row["complaints"] += 1 if level <= 2 else 0
-    fields = ("handled", "service_seconds", "cases", "cases_on_time", "ratings", "good_ratings", "complaints")
+    for staff_id in assist_service.helped_by(session, actor, hall_id=hall_id, start=p.start, end=p.end):
+        acc[staff_id]["helps"] += 1
+    fields = ("handled", "service_seconds", "cases", "cases_on_time", "ratings", "good_ratings", "complaints", "helps")
     return {k: scoring.Figures(**{f: v.get(f, 0) for f in fields}) for k, v in acc.items()}
 
 
@@ -148,12 +151,41 @@ def _row(
         "ratings": f.ratings,
         "good_rating_rate": f.good_rating_rate,
         "complaints": f.complaints,
+        "helps": f.helps,
         "score": value,
         "rank": place,
     }
 
 
 EMPTY = scoring.Figures(0, 0, 0, 0, 0, 0, 0)
+GROUPINGS = ("window", "department")
+
+
+def _figures_read(f: scoring.Figures) -> dict[str, Any]:
+    return {
+        "handled": f.handled, "mean_service_minutes": f.mean_service_minutes, "cases": f.cases,
+        "on_time_rate": f.on_time_rate, "ratings": f.ratings, "good_rating_rate": f.good_rating_rate,
+        "complaints": f.complaints, "helps": f.helps,
+    }  # fmt: skip
+
+
+def _groups(
+    people: dict[int, Any], measured: dict[int, scoring.Figures], w: dict[str, int], tree: formula_lang.Node
+) -> dict[str, Any]:
+    """The same figures summed per window (the people assigned to it), per department and for the hall; windows
+    and departments scored and ranked among themselves with the hall's formula, like people."""
+    out: dict[str, Any] = {}
+    for grouping in GROUPINGS:
+        key_of = {sid: getattr(people[sid], f"{grouping}_code") for sid in measured if sid in people}
+        summed = scoring.rollup(measured, key_of)
+        out[grouping] = [
+            {"code": code, "people": sum(1 for k in key_of.values() if k == code), **_figures_read(summed[code]),
+             "score": value, "rank": place}
+            for code, value, place in scoring.rank(summed, w, tree)
+        ]  # fmt: skip
+    total = sum(measured.values(), EMPTY)
+    out["hall"] = {"people": len(measured), **_figures_read(total)}
+    return out
 
 
 def ranking(
@@ -202,6 +234,7 @@ def _ranking(
         "saved_formula": saved,
         "preview": text != saved,
         "rows": rows,
+        "groups": _groups(people, measured, w, tree),
     }
 
 
@@ -272,6 +305,7 @@ EXPORT_COLUMNS = (
     "ratings",
     "good_rating_rate",
     "complaints",
+    "helps",
     "score",
 )
 

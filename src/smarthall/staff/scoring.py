@@ -19,12 +19,14 @@ data, a division by zero) leaves the person unscored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from typing import TypeVar
 
 from smarthall.core import formula as formula_lang
 from smarthall.rules.definitions import STAFF_SCORE_NAMES
 
 DEFAULT_FORMULA = "weighted"
+K = TypeVar("K", int, str)  # a person (staff id) or a group (window, department code)
 MEASURES = ("handled", "service_time", "on_time", "good_rating", "complaints")
 DEFAULT_WEIGHTS = {"handled": 30, "service_time": 10, "on_time": 20, "good_rating": 30, "complaints": 10}
 
@@ -40,6 +42,10 @@ class Figures:
     ratings: int
     good_ratings: int
     complaints: int  # bad ratings (1 or 2 stars)
+    helps: int = 0  # help requests (帮办) this person finished as the helper
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     @property
     def mean_service_minutes(self) -> float | None:
@@ -127,6 +133,7 @@ def formula_values(
         "cases_count": float(f.cases),
         "ratings_count": float(f.ratings),
         "complaints_count": float(f.complaints),
+        "help_count": float(f.helps),
         "mean_minutes": f.mean_service_minutes,
     }
 
@@ -136,20 +143,30 @@ def formula_score(tree: formula_lang.Node, values: Mapping[str, float | None]) -
     return None if value is None else round(value, 1) + 0.0  # + 0.0: no "-0.0"
 
 
+def rollup(figures: Mapping[int, Figures], key_of: Mapping[int, str | None]) -> dict[str, Figures]:
+    """The people's figures summed per group (a window, a department); people without a group are left out."""
+    out: dict[str, Figures] = {}
+    for person, f in figures.items():
+        key = key_of.get(person)
+        if key:
+            out[key] = out[key] + f if key in out else f
+    return out
+
+
 def rank(
-    figures: Mapping[int, Figures], weights: Mapping[str, int], formula: formula_lang.Node | None = None
-) -> list[tuple[int, float | None, int | None]]:
-    """(person, score, rank) best first; people without a score come last, unranked. Ties share a rank."""
+    figures: Mapping[K, Figures], weights: Mapping[str, int], formula: formula_lang.Node | None = None
+) -> list[tuple[K, float | None, int | None]]:
+    """(person or group, score, rank) best first; people without a score come last, unranked. Ties share a rank."""
     tree = formula if formula is not None else usable_formula(DEFAULT_FORMULA)
     most = max((f.handled for f in figures.values()), default=0)
     means = [f.service_seconds / f.handled for f in figures.values() if f.handled]
     fastest = min(means) if means else None
-    scored: dict[int, float | None] = {}
+    scored: dict[K, float | None] = {}
     for k, f in figures.items():
         parts = components(f, most_handled=most, fastest_mean_seconds=fastest)
         scored[k] = formula_score(tree, formula_values(f, parts, weights))
     order = sorted(scored, key=lambda k: (scored[k] is None, -(scored[k] or 0.0), k))
-    out: list[tuple[int, float | None, int | None]] = []
+    out: list[tuple[K, float | None, int | None]] = []
     previous: float | None = None
     current_rank = 0
     for position, key in enumerate(order, start=1):

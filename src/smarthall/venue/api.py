@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
-from smarthall.venue import service
+from smarthall.venue import qrscan, service
+from smarthall.venue.errors import ScanNotAnImage
 from smarthall.venue.schemas import (
     DeviceCreate,
     DeviceStatus,
@@ -35,6 +37,7 @@ DeviceManager = Annotated[Actor, Depends(require("device.manage"))]
 FaultHandler = Annotated[Actor, Depends(require("venue.faults"))]
 LockerStaff = Annotated[Actor, Depends(require("locker.load"))]
 Locker = Annotated[Actor, Depends(require("device.locker"))]
+KioskDevice = Annotated[Actor, Depends(require("device.kiosk"))]
 
 
 def set_device_cookie(request: Request, response: Response, key: str) -> None:
@@ -132,3 +135,19 @@ def open_locker(body: LockerOpen, session: DbSession, actor: Locker, now: Now) -
     """At the locker (a paired locker device): open the compartment whose pickup code this is. Wrong codes are
     counted; ``venue.locker_code_attempts`` of them lock the compartments (423, collect at a window)."""
     return service.open_locker(session, actor, code=body.code, now=now)
+
+
+@router.post(
+    "/venue/scan",
+    openapi_extra={"requestBody": {"required": True, "content": {"image/jpeg": {"schema": {"type": "string",
+                   "format": "binary"}}, "image/png": {"schema": {"type": "string", "format": "binary"}}}}},
+)  # fmt: skip
+async def scan_frame(request: Request, actor: KioskDevice) -> dict[str, object]:
+    """One still from the kiosk's camera (JPEG or PNG body, at most 2 MB): the QR codes read in it. The kiosk page
+    fills the code into the identify form (the phone identity code) or shows what a material's code says."""
+    data = await request.body()
+    try:
+        codes = await run_in_threadpool(qrscan.decode, data)  # native decoding off the event loop
+    except qrscan.NotAnImage as exc:
+        raise ScanNotAnImage(detail={"reason": str(exc)[:120]}) from exc
+    return {"found": bool(codes), "codes": codes[:4]}

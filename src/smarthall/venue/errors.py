@@ -89,3 +89,9 @@ class LockerLocked(HallError):
 
 class VenueInvalid(ValidationFailed):
     code = "venue_invalid"
+
+
+class ScanNotAnImage(ValidationFailed):
+    code = "scan_not_an_image"
+    message_zh = "未收到可识别的图像,请重新对准摄像头,或改用扫码口、手动输入"
+    message_en = "No readable image arrived; hold it to the camera again, or use the scanner or type the code"

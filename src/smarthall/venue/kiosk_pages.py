@@ -30,6 +30,8 @@ from smarthall.web.templating import denied, login_redirect, message_page, rende
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 VISIT_COOKIE = "smarthall_kiosk_visit"
+# The identify and form steps may use the kiosk's camera (same origin); every other page keeps "no camera".
+CAMERA_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=()"
 
 
 async def _posted(request: Request) -> FormData:
@@ -62,7 +64,10 @@ def _page(request: Request, session: DbSession, visit: selfservice.Visit | None,
     }
     status = int(ctx.pop("status_code", 0) or getattr(ctx.get("error"), "status_", 200))
     context.pop("status_code", None)
-    return render(request, "venue/self.html", context, status_code=status)
+    response = render(request, "venue/self.html", context, status_code=status)
+    if step in ("identify", "form"):  # the kiosk's own camera scans the phone code and photographs materials
+        response.headers["Permissions-Policy"] = CAMERA_PERMISSIONS
+    return response
 
 
 def _visit(request: Request, session: DbSession, actor: Actor, now: Any) -> selfservice.Visit | None:
