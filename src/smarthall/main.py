@@ -287,7 +287,7 @@ def _clock(settings: Settings, db: Database) -> Clock:
     try:
         with db.session(write=False) as session:
             return shared_clock(session, path, real)
-    except (HallError, SQLAlchemyError, RuntimeError):  # not migrated or seeded yet: follow what others decide
+    except (HallError, SQLAlchemyError, RuntimeError, OSError):  # not seeded yet, or unwritable: follow what is stored
         return SharedDemoClock(path, real=real)
 
 
