@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.catalog import importer
 from smarthall.catalog.importer import ImportReport
-from smarthall.core.clock import DemoClock
+from smarthall.core.clock import Clock, DemoClock, SharedDemoClock
 from smarthall.core.crypto import blind_index
 from smarthall.core.models import utcnow
 from smarthall.core.tenancy import SYSTEM
@@ -147,3 +148,17 @@ def demo_clock(session: Session, now: datetime) -> DemoClock | None:
         return None
     opens = queue_facts.next_opening(session, hall, now)
     return None if opens is None else DemoClock(opens + timedelta(minutes=30))
+
+
+def shared_clock(session: Session, path: Path, real: Clock) -> SharedDemoClock:
+    """The deployment's demo clock (``core.clock.SharedDemoClock``, stored at ``path``): a start within a live
+    session keeps its offset unless the demo hall is closed at the shared now, when the demo moves on to the hall's
+    next working morning; a start with no live record decides afresh from the real clock (``demo_clock``)."""
+    clock = SharedDemoClock(path, real=real)
+    live = clock.record_is_live()
+    ahead = demo_clock(session, clock.now() if live else real.now())
+    if ahead is not None:
+        clock.move_to(ahead.now(), fresh=not live)
+    elif not live:
+        clock.keep_real()
+    return clock

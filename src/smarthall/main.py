@@ -275,17 +275,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _clock(settings: Settings, db: Database) -> Clock:
-    """The real clock; in the dev demo started after hours, the demo clock (``demo.demo_clock``)."""
+    """The real clock; in the dev demo, the deployment's shared demo clock (``demo.shared_clock``): started after
+    the demo hall's hours it runs from the hall's next working morning, the same for every process on the data dir."""
     real = SystemClock()
     if settings.environment != "dev" or not settings.demo_clock:
         return real
-    from smarthall.demo import demo_clock
+    from smarthall.core.clock import DEMO_CLOCK_FILE, SharedDemoClock
+    from smarthall.demo import shared_clock
 
+    path = settings.data_dir / DEMO_CLOCK_FILE
     try:
         with db.session(write=False) as session:
-            return demo_clock(session, real.now()) or real
-    except (HallError, SQLAlchemyError, RuntimeError):  # not migrated or seeded yet: the demo starts on the real clock
-        return real
+            return shared_clock(session, path, real)
+    except (HallError, SQLAlchemyError, RuntimeError, OSError):  # not seeded yet, or unwritable: follow what is stored
+        return SharedDemoClock(path, real=real)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

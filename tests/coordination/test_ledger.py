@@ -43,3 +43,32 @@ def test_lookups_are_ledgered_and_shown_to_their_citizen(env, client):
 
     page = client.get("/me/data-lookups", headers=citizen)
     assert page.status_code == 200 and "申报表预填" in page.text and "办件审查核验" in page.text
+
+
+def test_a_prefill_read_writes_its_ledger_rows_in_a_write_transaction_of_their_own(env, client):
+    """The form (a GET) is a read: its ledger rows are written after it, holding the write lock like any write. An
+    INSERT inside the read transaction had to upgrade it to a writer, which SQLite refuses at once whenever anything
+    committed since the read began — under a live hall nearly always: the form answered 503 busy (the slow-writes
+    bench could not submit a single case beside the kiosk's issues)."""
+    from sqlalchemy import event
+
+    if env.backend != "sqlite":
+        import pytest
+
+        pytest.skip("the write lock and the read/write connections are SQLite's")
+    citizen = li_ming(client)
+    writes: list[tuple[str, bool]] = []
+
+    def seen(conn, _cursor, statement, *_args):
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append((statement.split("(", 1)[0][:60], bool(conn.info.get("holds_write_lock"))))
+
+    event.listen(env.db.engine, "before_cursor_execute", seen)
+    try:
+        prefilled(client, citizen, "SC-003")
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", seen)
+    ledgered = [w for w in writes if "coordination_share_lookup" in w[0]]
+    assert ledgered, writes
+    assert all(held for _, held in writes), writes
+    assert client.get("/api/v1/me/data-lookups", headers=citizen).json()

@@ -36,8 +36,9 @@ def _env(url: str, data_dir: Path) -> dict[str, str]:
     return {
         **os.environ,
         "SMARTHALL_ENVIRONMENT": "dev",
-        # The real clock in every process: a dev server started outside the demo hall's hours runs the demo clock
-        # (the next working morning), which the worker's due times would not share.
+        # The real clock in every process. The processes would agree on a demo clock now (one offset in the data
+        # dir, ``core.clock.SharedDemoClock``), but this test writes rows stamped with PostgreSQL's now() beside
+        # the app's and compares delivery times with them: it needs the app's "now" to be the real one.
         "SMARTHALL_DEMO_CLOCK": "0",
         "SMARTHALL_DATABASE_URL": url,
         "SMARTHALL_REDIS_URL": str(REDIS_URL),

@@ -101,9 +101,10 @@ class Settings(BaseSettings):
     # The public address printed in QR codes of result documents (e.g. https://zwfw.example.gov.cn).
     public_base_url: str = ""
     # Where a decision's PDF is rendered after its commit: "task" on the huey worker (the default with Redis),
-    # "process" in a child process beside the web process (the default on PostgreSQL without Redis), "inline" in the
-    # committing thread after its commit (the default in tests, and on SQLite: a second process writing the same
-    # SQLite file made the web process answer 503 busy under load); "auto" chooses as described.
+    # "process" in a niced child process beside the web process (the default without Redis, SQLite or PostgreSQL:
+    # the child only renders, the web process attaches), "inline" in the committing thread after its commit (the
+    # default in tests; on a server it holds the GIL the kiosk and board need: board p99 ×49 beside cases back to
+    # back against ×1.9 in "process", docs/benchmarks.md); "auto" chooses as described.
     document_rendering: Literal["auto", "inline", "process", "task"] = "auto"
 
     @model_validator(mode="after")
@@ -120,7 +121,7 @@ class Settings(BaseSettings):
             return "inline"
         if self.redis_url:
             return "task"
-        return "inline" if self.resolved_database_url.startswith("sqlite") else "process"
+        return "process"
 
     def platform_rule_values(self) -> dict[str, Any]:
         """The operator's platform values of rules: ``rule_defaults`` with the older identity variables folded in

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,29 @@ router = APIRouter(route_class=UnitOfWorkRoute, tags=["operations"])
 Watcher = Annotated[Actor, Depends(require("operations.live"))]
 Dispatcher = Annotated[Actor, Depends(require("operations.dispatch"))]
 Planner = Annotated[Actor, Depends(require("operations.plan"))]
+
+
+@dataclass(frozen=True)
+class RegionDays:
+    """A region or hall (``level`` + ``code``) and the days ``from`` … ``to`` a report over days is asked for."""
+
+    level: str
+    code: str
+    from_day: date
+    to_day: date
+
+
+def _region_days(
+    level: Annotated[str, Query(max_length=16)],
+    code: Annotated[str, Query(max_length=40)],
+    from_day: Annotated[date, day_query("from")],
+    to_day: Annotated[date, day_query("to")],
+) -> RegionDays:
+    return RegionDays(level=level, code=code, from_day=from_day, to_day=to_day)
+
+
+DayRange = Annotated[RegionDays, Depends(_region_days)]
+"""The query block every report over days shares: ``level``, ``code``, ``from``, ``to`` (the facts, improvement)."""
 
 
 class DispatchAction(RequestModel):
@@ -173,17 +197,11 @@ DERIVED = (
 )
 
 
-def _facts(
-    session: DbSession,
-    actor: LoggedIn,
-    level: Annotated[str, Query()],
-    code: Annotated[str, Query(max_length=40)],
-    from_day: Annotated[date, day_query("from")],
-    to_day: Annotated[date, day_query("to")],
-    group_by: Annotated[str, Query(max_length=60)] = "",
-) -> dict[str, Any]:
+def _facts(session: DbSession, actor: LoggedIn, days: DayRange, group_by: str) -> dict[str, Any]:
     groups = [g for g in group_by.split(",") if g]
-    return factbook.facts(session, actor, level=level, code=code, from_day=from_day, to_day=to_day, group_by=groups)
+    return factbook.facts(
+        session, actor, level=days.level, code=days.code, from_day=days.from_day, to_day=days.to_day, group_by=groups
+    )
 
 
 def _download(name: str, title: str, columns: Any, rows: list[dict[str, Any]], format: str) -> Response:
@@ -204,16 +222,15 @@ def _download(name: str, title: str, columns: Any, rows: list[dict[str, Any]], f
 def get_improvement(
     session: DbSession,
     actor: LoggedIn,
-    level: Annotated[str, Query()],
-    code: Annotated[str, Query(max_length=40)],
-    from_day: Annotated[date, day_query("from")],
-    to_day: Annotated[date, day_query("to")],
+    days: DayRange,
     table: Annotated[str, Query(pattern="^(" + "|".join(dashboards.IMPROVEMENT_TABLES) + ")$")] = "tags",
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Any:
     """Service improvement (10.3) over days: bad-review tags, slowest items, supplement notices per item, missing
     materials, unanswered questions, no-shows; ``table`` + ``format=csv|xlsx`` exports one of them."""
-    data = dashboards.improvement(session, actor, level=level, code=code, from_day=from_day, to_day=to_day)
+    data = dashboards.improvement(
+        session, actor, level=days.level, code=days.code, from_day=days.from_day, to_day=days.to_day
+    )
     if format == "json":
         return data
     columns, rows = dashboards.improvement_table(data, table)
@@ -225,16 +242,13 @@ def get_improvement(
 def get_facts(
     session: DbSession,
     actor: LoggedIn,
-    level: Annotated[str, Query()],
-    code: Annotated[str, Query(max_length=40)],
-    from_day: Annotated[date, day_query("from")],
-    to_day: Annotated[date, day_query("to")],
+    days: DayRange,
     group_by: Annotated[str, Query(max_length=60)] = "",
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Any:
     """Summed facts of a province, city, county or hall over days (≤ 400), grouped by up to three of day, hour,
     weekday, month, queue, item, window, staff, hall, child (the next level down); ``format=csv|xlsx`` exports."""
-    data = _facts(session, actor, level, code, from_day, to_day, group_by)
+    data = _facts(session, actor, days, group_by)
     if format == "json":
         return data
     columns = [*data["group_by"], *MEASURES, *DERIVED]
