@@ -79,9 +79,10 @@ def test_the_fused_ranking_puts_closing_first_for_a_shop_one_no_longer_wants(ind
     encoder = dense.shared_encoder()
     assert encoder is not None
     hybrid = index.with_dense(encoder)
-    for question in ("我的店不想开了", "我的小饭馆不开了,执照怎么关掉"):
-        answer = hybrid.ask(question)
-        assert answer.reranked and answer.hits[0].doc.item_code == "SC-003", [h.doc.key for h in answer.hits]
+    answer = hybrid.ask("我的店不想开了")  # lexically unsure: the dense side votes, and 开餐馆 came first
+    assert answer.reranked and answer.hits[0].doc.item_code == "SC-003", [h.doc.key for h in answer.hits]
+    assert not answer.confident  # handed over, with closing first
+    assert hybrid.ask("我的小饭馆不开了,执照怎么关掉").hits[0].doc.item_code == "SC-003"
 
 
 def test_the_api_hands_over_a_near_topic_question(client: Any) -> None:
