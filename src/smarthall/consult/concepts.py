@@ -54,6 +54,28 @@ def packaged() -> tuple[Concept, ...]:
     return parse(json.loads(text))
 
 
+@lru_cache(maxsize=1)
+def packaged_outside() -> tuple[str, ...]:
+    """The phrases of matters near the hall's topics that its catalog does not serve (the lexicon's "outside")."""
+    text = resources.files("smarthall").joinpath("data/consult_concepts.json").read_text(encoding="utf-8")
+    return parse_outside(json.loads(text))
+
+
+def parse_outside(raw: dict[str, object]) -> tuple[str, ...]:
+    """The phrases of ``{"outside": [{"name", "says"}]}``, lower-cased, longest first."""
+    said = {s.strip().lower() for entry in raw.get("outside") or () for s in entry.get("says", ())}  # type: ignore[attr-defined]
+    return tuple(sorted((s for s in said if s), key=lambda s: (-len(s), s)))
+
+
+def outside_said(phrases: Sequence[str], texts: Sequence[str], entry_text: str) -> str | None:
+    """The first outside phrase one of ``texts`` says that ``entry_text`` (the best entry, lower-cased) does not, or
+    None: the question's need is a matter the hall does not serve, though it shares words with that entry."""
+    for phrase in phrases:
+        if phrase not in entry_text and any(phrase in t for t in texts):
+            return phrase
+    return None
+
+
 def said_words(
     concepts: Sequence[tuple[Concept, tuple[str, ...]]], texts: Sequence[str], base: Sequence[str]
 ) -> dict[str, tuple[str, ...]]:

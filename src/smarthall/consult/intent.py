@@ -151,6 +151,15 @@ def strip_negated(text: str) -> str:
 CLOSE_BY_NEGATION = re.compile(r"(不想|不打算|不准备|不再|不)再?(开|干|做|营业|经营)(了|下去)")
 
 
+# Opening a place of business said with its object ("开餐馆", "开个早餐店", "开一家公司"): the verb 开 alone is too
+# common (开证明, 开车, 开发票) to say "open", followed by a kind of business it does.
+OPEN_BY_OBJECT = re.compile(
+    r"开(一|个|家|间|了)*(小)?[\u4e00-\u9fff]{0,4}?(店|馆|铺|餐|饭庄|超市|公司|厂|作坊|工作室|诊所|旅社|宾馆|酒店|网吧)"
+)
+# The status axis is what OPEN_BY_OBJECT adds to; it is not read in these (开证明, 开户 are not businesses).
+_NOT_A_BUSINESS = ("证明", "发票", "户", "车", "会", "药", "门")
+
+
 def polarities(text: str) -> dict[str, frozenset[str]]:
     low = text.lower()
     out: dict[str, frozenset[str]] = {}
@@ -158,6 +167,8 @@ def polarities(text: str) -> dict[str, frozenset[str]]:
         found = frozenset(pole for pole, words in poles.items() if any(w in low for w in words))
         if found:
             out[axis] = found
+    if any(not any(w in m.group(0) for w in _NOT_A_BUSINESS) for m in OPEN_BY_OBJECT.finditer(low)):
+        out["status"] = out.get("status", frozenset()) | {"open"}
     return out
 
 

@@ -21,6 +21,16 @@ from typing import Any
 from smarthall.consult import concepts as concepts_module
 from smarthall.consult import intent
 from smarthall.consult import text as text_module
+from smarthall.consult.askback import (  # noqa: F401 - the ask-back rules, named here as before
+    CLOSE,
+    INFERRED_DOUBT,
+    MAX_CHOICES,
+    MIDDLING,
+    NEAR,
+    UNSURE_BAND,
+    clarifying_choices,
+    unsure,
+)
 from smarthall.consult.dense import (  # noqa: F401
     DenseEncoder,
     DenseIndex,
@@ -52,8 +62,10 @@ CALIBRATION = {
 # 346 when they agree).
 DISAGREE_DOUBT = 0.05
 # A lexical answer this confident, with the best other item below SETTLED_MARGIN of its score and no opposite
-# sibling undecided, is given without the dense encode (bench/consult/calibrate_hybrid.py measures the rule).
-SETTLED = 0.8
+# sibling undecided, is given without the dense encode (bench/consult/calibrate_hybrid.py measures the rule; 0.8 →
+# 0.7 on 2026-12-06 skipped 17 more of 595 tuning questions' encodes and changed no figure of any set). A question
+# already handed over as outside the hall's work is not encoded either (the dense vote cannot make it an answer).
+SETTLED = 0.7
 SETTLED_MARGIN = 0.8
 SYNONYM_WEIGHT = 0.5
 # The weight of a concept's catalog words when a question says the concept ("脑瘫" → 残疾, 残疾人证): more than a
@@ -70,21 +82,9 @@ RRF_K = 60
 DENSE_DEPTH = 20
 THRESHOLD = 0.5
 TOP_K = 5
-# Ask back when the runner-up scores at least CLOSE of the best and both name different items (siblings), or when
-# the confidence is middling (within MIDDLING below the threshold) and a few items score near each other.
-CLOSE = 0.85
-NEAR = 0.6
-MIDDLING = 0.2
-MAX_CHOICES = 3
 # The confidence (as a share of the threshold) left to a question that the best entry's sibling-less "not this"
 # hint marks as outside the hall's work: below the threshold and the ask-back band, so it is handed over.
 OUTSIDE_CAP = 0.5
-# An answer whose confidence is within this of the threshold is given, but the page says it is not sure of it.
-UNSURE_BAND = 0.15
-# An answer whose best entry covers this share of the question only through a concept (an inference from a life
-# event: 脑瘫 → 残疾) is given with the same note however high its confidence: the concept says what the question
-# may be about, not that this entry is the one.
-INFERRED_DOUBT = 0.3
 
 
 @dataclass(frozen=True)
@@ -194,6 +194,7 @@ class Index:
         signature: str = "",
         dense: DenseEncoder | None = None,
         concepts: Sequence[concepts_module.Concept] | None = None,
+        outside: Sequence[str] | None = None,
     ) -> None:
         import bm25s
 
@@ -237,6 +238,15 @@ class Index:
             bodies.append(list(toks(doc.body)) or ["\0"])
         self.doc_tokens = [set(h) | set(b) | set(x) for h, b, x in zip(heads, bodies, situations, strict=True)]
         self.polarities = [intent.entry_polarities(d.title, d.situations) for d in self.docs]
+        self.outside = concepts_module.packaged_outside() if outside is None else tuple(outside)
+        self.texts = [" ".join((d.title, d.body, *d.keywords, *d.tags, *d.situations)).lower() for d in self.docs]
+        # What an item serves, by name (title, phrasings, tags, situations): an FAQ about the item answers a
+        # question that says some of it, not one that shares only the FAQ's own side words (公务员 of 公务员办护照).
+        self.serves = {
+            d.item_code: {t for w in (d.title, *d.keywords, *d.tags, *d.situations) for t in toks(w)}
+            for d in self.docs
+            if d.kind == "item" and d.item_code
+        }
         self.position = {d.key: i for i, d in enumerate(self.docs)}
         by_item = {d.item_code: i for i, d in enumerate(self.docs) if d.kind == "item" and d.item_code}
         # "Not this" hints: (entry position, the hint's phrase, its tokens, the sibling's position or -1).
@@ -303,7 +313,15 @@ class Index:
         return scores
 
     def _word_scores(self, token: str) -> Any:
-        """One word's BM25F-like score of every entry, or None when no field has the word."""
+        """One word's BM25F-like score of every entry, or None when no field has the word (memoised per index: the
+        index never changes, and most questions share their common words with earlier ones)."""
+        memo = self.__dict__.setdefault("_word_memo", {})
+        if token in memo:
+            return memo[token]
+        found = memo[token] = self._word_scores_of(token)
+        return found
+
+    def _word_scores_of(self, token: str) -> Any:
         import numpy as np
 
         fields = (
@@ -358,7 +376,7 @@ class Index:
     ) -> Answer:
         normalised = self.normaliser.normalise(question)
         base = list(dict.fromkeys(self.tokeniser.tokens(normalised, hmm=text_module.QUERY_HMM)))
-        tokens = self.tokeniser.query_tokens(normalised)
+        tokens = self.tokeniser.query_tokens(normalised, base)
         empty = Answer(question, normalised, tuple(tokens), (), 0.0, False, dict.fromkeys(FEATURES, 0.0))
         if not self.docs:
             return empty
@@ -380,6 +398,9 @@ class Index:
 
             scores, asked, outside = np.zeros(len(self.docs)), {}, False
         lexical_found = bool(scores.max() > 0)
+        if lexical_found and not outside:
+            said = (normalised.lower(), clean(question).lower())
+            outside = concepts_module.outside_said(self.outside, said, self.texts[int(scores.argmax())]) is not None
         if not lexical_found and (self.dense is None or not _readable(normalised)):
             return empty
         hits: list[Hit] = []
@@ -392,10 +413,11 @@ class Index:
             features = self.features(base, tokens, hits, alternatives)
             conf = self._capped(confidence_of(features), tokens, hits, outside, threshold)
         reranked = False
-        if self.dense is not None and not (lexical_found and self._lexically_settled(hits, conf, asked, threshold)):
+        settled = lexical_found and (outside or self._lexically_settled(hits, conf, asked, threshold))
+        if self.dense is not None and not settled:
             # The lexical answer is not confident and clear of its siblings: ask the dense side too.
             sims = self.dense.similarities(normalised)
-            hits = self._fuse(scores, sims, top_k)
+            hits = self._fuse(scores, sims, top_k, asked)
             reranked = True  # (the API's name for "the dense model took part")
             features = {**self.features(base, tokens, hits, alternatives), **self._dense_features(scores, sims, hits)}
             conf = self._capped(confidence_of(features), tokens, hits, outside, threshold)
@@ -426,7 +448,7 @@ class Index:
     def _capped(
         self, conf: float, tokens: Sequence[str], hits: Sequence[Hit], outside: bool, threshold: float
     ) -> float:
-        if outside or not self._topical(tokens, hits[0].doc):
+        if outside or not self._topical(tokens, hits[0].doc) or not self._serves(tokens, hits[0].doc):
             # Near a topic but about what its entry says the hall does not handle, or sharing only "how much /
             # how long" with it (or no word at all: found by the dense side alone): hand over rather than answer
             # with the nearest entry.
@@ -460,13 +482,20 @@ class Index:
         own = self.doc_tokens[self.position[doc.key]]
         return any(w in own and w not in text_module.ASPECT_WORDS for w in words)
 
+    def _serves(self, words: Sequence[str], doc: KbDoc) -> bool:
+        """Whether an FAQ about an item is asked about what the item serves (always true of other entries)."""
+        serves = self.serves.get(doc.item_code or "") if doc.kind == "faq" else None
+        return serves is None or any(w in serves and w not in text_module.ASPECT_WORDS for w in words)
+
     def _undecided(self, asked: dict[str, frozenset[str]], first: KbDoc, second: KbDoc) -> bool:
         """The two best entries are opposite siblings (open/close, first/lost) and the question says neither."""
         a, b = self.polarities[self.position[first.key]], self.polarities[self.position[second.key]]
         return any(axis in b and a[axis] != b[axis] and axis not in asked for axis in a)
 
-    def _fuse(self, scores: Any, sims: Any, top_k: int) -> list[Hit]:
-        """Reciprocal rank fusion of the lexical ranking and a dense retrieval over the whole knowledge base."""
+    def _fuse(self, scores: Any, sims: Any, top_k: int, asked: dict[str, frozenset[str]]) -> list[Hit]:
+        """Reciprocal rank fusion of the lexical ranking and a dense retrieval over the whole knowledge base; the
+        question's polarity demotes an opposite sibling in the fused ranking as in the lexical scores (the dense model
+        reads "不想开了" close to "开餐馆": without it, the opposite sibling came back first)."""
         lexical = [int(i) for i in (-scores).argsort()[:DENSE_DEPTH] if scores[i] > 0]
         dense_order = [int(i) for i in (-sims).argsort()[:DENSE_DEPTH]]
         fused: dict[int, float] = {}
@@ -474,6 +503,9 @@ class Index:
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
         for rank, i in enumerate(dense_order):
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank)
+        for i in fused:  # (only a demotion: a shared pole is not reason enough to pass an entry the ranks put first)
+            if self.polarities[i]:
+                fused[i] *= min(1.0, intent.polarity_factor(asked, self.polarities[i]))
         order = sorted(fused, key=lambda i: -fused[i])[: max(top_k, 2)]
         return [Hit(self.docs[i], float(scores[i]), r) for r, i in enumerate(order)]
 
@@ -552,37 +584,6 @@ class Index:
             "margin": max(0.0, (best.score - second) / best.score) if best.score else 0.0,
             "inferred": inferred / total,  # not a calibration input (FEATURES): it only adds doubt
         }
-
-
-def unsure(answer: Answer, threshold: float) -> bool:
-    """Whether a confident answer (not asked back) is shown with doubt: just above the bar, or found by inference."""
-    if not answer.confident or answer.clarify:
-        return False
-    return answer.confidence < threshold + UNSURE_BAND or answer.features.get("inferred", 0.0) >= INFERRED_DOUBT
-
-
-def clarifying_choices(
-    hits: Sequence[Hit], confidence: float, threshold: float, *, undecided: bool = False
-) -> tuple[Hit, ...]:
-    """The entries to offer as choices when the answer should be asked back rather than guessed, or ().
-
-    ``undecided``: the two best are opposite siblings and the question names neither pole ("个体户执照")."""
-    if len(hits) < 2 or confidence < threshold - MIDDLING or hits[0].score <= 0:
-        return ()
-    top = hits[0].score
-    choices: list[Hit] = []
-    seen: set[str] = set()
-    for hit in hits:
-        key = hit.doc.item_code or hit.doc.key
-        if key in seen or hit.score < NEAR * top:
-            continue
-        seen.add(key)
-        choices.append(hit)
-    if len(choices) < 2 or not all(h.doc.item_code for h in choices[:2]):
-        return ()
-    if confidence >= threshold and choices[1].score < CLOSE * top and not undecided:
-        return ()  # confident and clear of its siblings: answer
-    return tuple(choices[:MAX_CHOICES])
 
 
 def _synonyms_of(token: str, expanded: set[str]) -> tuple[str, ...]:

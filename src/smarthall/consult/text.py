@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -314,9 +314,10 @@ class Tokeniser:
             out.append(token)
         return out
 
-    def query_tokens(self, text: str) -> list[str]:
-        """Tokens with synonyms appended (each synonym once), for a question rather than a document."""
-        tokens = list(dict.fromkeys(self.tokens(text, hmm=QUERY_HMM)))
+    def query_tokens(self, text: str, cut: Sequence[str] | None = None) -> list[str]:
+        """Tokens with synonyms appended (each synonym once), for a question rather than a document; ``cut``: the
+        question's tokens when the caller has them already (``tokens(text, hmm=QUERY_HMM)``: not cut twice)."""
+        tokens = list(dict.fromkeys(self.tokens(text, hmm=QUERY_HMM) if cut is None else cut))
         extra: list[str] = []
         seen = set(tokens)
         for token in tokens:
