@@ -82,7 +82,7 @@ def rate_submit(
     settings: SettingsDep,
     now: Now,
     token: Annotated[str, Form(max_length=400)],
-    level: Annotated[int, Form()] = 0,
+    level: Annotated[int, Form(ge=0, le=5)] = 0,
     comment: Annotated[str, Form(max_length=500)] = "",
     tags: Annotated[list[str] | None, Form(max_length=10)] = None,
     ind_overall: Annotated[str, Form(max_length=1)] = "",

@@ -98,7 +98,7 @@ def roster_page(
     now: Now,
     hall: Hall = None,
     day: Annotated[date | None, Query(alias="date")] = None,
-    saved: int = 0,
+    saved: Annotated[int, Query(ge=0, le=9)] = 0,
 ) -> Response:
     if (denied := gate(request, actor, "operations.plan")) is not None:
         return denied
@@ -167,7 +167,9 @@ TOPIC_WORDS = {
 
 
 @router.get("/me/subscriptions")
-def subscriptions_page(request: Request, session: DbSession, actor: CurrentActor, saved: int = 0) -> Response:
+def subscriptions_page(
+    request: Request, session: DbSession, actor: CurrentActor, saved: Annotated[int, Query(ge=0, le=9)] = 0
+) -> Response:
     if (denied := gate(request, actor, "citizen.self")) is not None:
         return denied
     rows = subscriptions.mine(session, actor)

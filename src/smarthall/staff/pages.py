@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from smarthall.core.clock import service_day
 from smarthall.core.db import attempt
-from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
+from smarthall.core.deps import MAX_DB_ID, CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError, ValidationFailed
 from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
@@ -436,7 +436,7 @@ def assignments_create(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    course_id: Annotated[int, Form(ge=1)],
+    course_id: Annotated[int, Form(ge=1, le=MAX_DB_ID)],
     due_on: Annotated[str, Form(max_length=10)],
     staff_code: Annotated[str, Form(max_length=40)] = "",
     role: Annotated[str, Form(max_length=16)] = "",
@@ -471,7 +471,7 @@ def assignments_create(
 
 
 @router.get("/staff/courses/{course_id}")
-def course_page(course_id: int, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+def course_page(course_id: DbId, request: Request, session: DbSession, actor: CurrentActor) -> Response:
     if (denied := gate(request, actor, "staff.home")) is not None:
         return denied
     try:
