@@ -4,7 +4,6 @@ assignments (培训分配)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -24,7 +23,7 @@ from smarthall.org import service as org_service
 from smarthall.rules.definitions import STAFF_SCORE_NAMES
 from smarthall.staff import assignments, cards, competence, notices, performance, scoring, supervision
 from smarthall.staff.errors import AssignmentBadDue, BadFormula, CardReasonMissing
-from smarthall.web.templating import error_page, gate, render, write_then_go
+from smarthall.web.templating import error_page, gate, render, script_json, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 HallCode = Annotated[str | None, Query(max_length=32)]
@@ -106,7 +105,7 @@ def _performance(
             "formula_saved": request.query_params.get("saved") == "formula",
             "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
             "query": query,
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart_json": script_json(chart),
             "chart_rows": len(chart["scores"]),
         },
         status_code=422 if formula_error is not None else 200,
