@@ -1,0 +1,66 @@
+"""A PDF whose page is huge must not make the viewer render a huge bitmap (issue 12, attack12 probe): the page size
+(MediaBox) is the uploader's to choose; a 333-byte PDF with one 14400 x 14400 pt page, uploaded by a citizen as a
+case material, was rendered at 1.5x to a 21600-pixel square when the applicant (or the clerk) opened the page image:
+3.5 GB of server memory and 39 s under PDFium's process-wide lock, repeatable for each of 50 pages. The page image is
+now rendered to fit 2400 pixels on its long side (and 4.3 megapixels), so a normal page keeps its 1.5x scale."""
+
+from __future__ import annotations
+
+import io
+import resource
+from typing import Any
+
+from PIL import Image
+
+from smarthall.cases import previews
+from tests.cases.helpers import HALL, li_ming, prefilled, upload
+
+
+def blank_pdf(width_pt: int, height_pt: int) -> bytes:
+    """A minimal PDF of one empty page of the given size, written by hand as an attacker would."""
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width_pt} {height_pt}] >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def _page_image(client: Any, citizen: dict[str, str], pdf: bytes) -> tuple[int, int]:
+    file_id = upload(client, citizen, pdf, "身份证.pdf")
+    form, _ = prefilled(client, citizen, "GA-001")
+    form.update({"reason": "有效期满", "delivery": "窗口领取"})
+    body = {"item_code": "GA-001", "hall_code": HALL, "form": form,
+            "materials": [{"material_code": "GA-001-M01", "file_id": file_id}]}  # fmt: skip
+    case = client.post("/api/v1/cases", headers=citizen, json=body)
+    assert case.status_code == 201, case.text
+    image = client.get(f"/cases/{case.json()['case_no']}/materials/{file_id}/pages/1.png", headers=citizen)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png", image.text[:300]
+    with Image.open(io.BytesIO(image.content)) as png:
+        return png.size
+
+
+def test_a_huge_page_is_rendered_to_fit_not_at_full_scale(client: Any) -> None:
+    citizen = li_ming(client)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    width, height = _page_image(client, citizen, blank_pdf(14400, 14400))
+    assert max(width, height) <= previews.MAX_SIDE and (width - 1) * (height - 1) <= previews.MAX_PIXELS  # PDFium rounds up
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 300, grown_mb  # was ~3,100 MB
+    tall = _page_image(client, citizen, blank_pdf(595, 14400))  # a long strip: the long side bounds it
+    assert max(tall) <= previews.MAX_SIDE and (tall[0] - 1) * (tall[1] - 1) <= previews.MAX_PIXELS
+
+
+def test_an_ordinary_page_keeps_its_scale() -> None:
+    assert previews.fit_scale(595, 842) == previews.SCALE  # A4
+    assert previews.fit_scale(842, 1191) == previews.SCALE  # A3
+    assert previews.fit_scale(0, 0) == previews.SCALE  # a degenerate box does not divide by zero
+    assert previews.fit_scale(14400, 14400) * 14400 <= previews.MAX_SIDE
