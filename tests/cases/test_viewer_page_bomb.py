@@ -52,7 +52,9 @@ def test_a_huge_page_is_rendered_to_fit_not_at_full_scale(client: Any) -> None:
     citizen = li_ming(client)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     width, height = _page_image(client, citizen, blank_pdf(14400, 14400))
-    assert max(width, height) <= previews.MAX_SIDE and (width - 1) * (height - 1) <= previews.MAX_PIXELS  # PDFium rounds up
+    assert (
+        max(width, height) <= previews.MAX_SIDE and (width - 1) * (height - 1) <= previews.MAX_PIXELS
+    )  # PDFium rounds up
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 300, grown_mb  # was ~3,100 MB
     tall = _page_image(client, citizen, blank_pdf(595, 14400))  # a long strip: the long side bounds it
@@ -64,3 +66,37 @@ def test_an_ordinary_page_keeps_its_scale() -> None:
     assert previews.fit_scale(842, 1191) == previews.SCALE  # A3
     assert previews.fit_scale(0, 0) == previews.SCALE  # a degenerate box does not divide by zero
     assert previews.fit_scale(14400, 14400) * 14400 <= previews.MAX_SIDE
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A valid PNG of one colour: a few hundred KB that decode to width x height x 3 bytes."""
+    import struct
+    import zlib
+
+    row = b"\x00" + b"\xff" * (width * 3)
+    compressor, parts = zlib.compressobj(9), []
+    for _ in range(height):
+        parts.append(compressor.compress(row))
+    parts.append(compressor.flush())
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+
+
+def test_an_image_declaring_too_many_pixels_is_refused_at_upload(client: Any) -> None:
+    """The sibling: a 445 KB PNG declaring 12000 x 12000 was stored, and decoded to 432 MB wherever it was opened
+    (the archive's usability check loads every image; Pillow only warns below 179 megapixels)."""
+    citizen = li_ming(client)
+    bomb = _png_declaring(12000, 12000)
+    assert len(bomb) < 1_000_000
+    response = client.post("/api/v1/files", headers=citizen, files={"file": ("photo.png", bomb, "image/png")})
+    assert response.status_code == 422, response.text[:300]
+    assert "image_too_large" in response.text and "百万像素" in response.text
+    ordinary = _png_declaring(4000, 3000)  # a 12-megapixel photo
+    assert (
+        client.post("/api/v1/files", headers=citizen, files={"file": ("p.png", ordinary, "image/png")}).status_code
+        == 201
+    )
