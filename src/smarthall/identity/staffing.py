@@ -26,8 +26,8 @@ from smarthall.core.tenancy import Actor
 from smarthall.core.validators import check_id_number, normalize_id_number
 from smarthall.identity import security
 from smarthall.identity.errors import (
-    GrantorSeparation,
     ApproverNeedsDepartment,
+    GrantorSeparation,
     PersonRequired,
     SelfChange,
     SeparationOfDuties,
