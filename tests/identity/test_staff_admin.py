@@ -31,6 +31,18 @@ def _new(client: Any, headers: dict[str, str], **overrides: Any) -> Any:
     return client.post("/api/v1/staff", json=body, headers=headers)
 
 
+def _console_auditor(env: Any, *, username: str, id_number: str) -> None:
+    """An auditor account opened by the console operator (the system actor), as ``smarthall staff import`` does."""
+    from smarthall.identity import staffing
+    from smarthall.identity.schemas import StaffCreate
+    from tests.conftest import DEFAULT_NOW
+    from tests.factories import system
+
+    body = StaffCreate(username=username, name="审计乙", id_number=id_number, role="auditor", hall_code="H-690102")
+    with env.db.unit_of_work() as session:
+        staffing.create_staff(session, system(), body, now=DEFAULT_NOW)
+
+
 class TestImportIsNotAStaffTool:
     def test_the_found_attack_import_own_row_as_auditor_then_read_the_audit_trail_is_refused(self, env, client):
         admin = auth(client, "admin1")
@@ -131,7 +143,7 @@ class TestStaffApi:
     def test_administrator_and_auditor_are_different_people(self, env, client):
         admin = auth(client, "admin1")
         person = make_id_number()
-        assert _new(client, admin, username="auditor2", role="auditor", id_number=person).status_code == 201
+        _console_auditor(env, username="auditor2", id_number=person)  # auditors come from the console
         # the same person as an administrator: refused, though it is another account
         assert_problem(
             _new(client, admin, username="admin2", role="admin", id_number=person), 409, "separation_of_duties"
@@ -143,16 +155,19 @@ class TestStaffApi:
             409,
             "separation_of_duties",
         )
-        # an administrator account never becomes the auditor directly
+        # an administrator account never becomes the auditor directly (and an administrator grants no auditor role)
         admin3 = _new(client, admin, username="admin3", role="admin").json()
         assert_problem(
             client.patch(f"/api/v1/staff/{admin3['code']}", json={"role": "auditor"}, headers=admin),
-            409,
-            "separation_of_duties",
+            403,
+            "separation_of_duties_grantor",
         )
         # an administrator or auditor needs the person on file
-        legacy = client.patch("/api/v1/staff/H-690102-S03", json={"role": "admin"}, headers=admin)
+        legacy = client.patch("/api/v1/staff/H-690102-S04", json={"role": "admin"}, headers=admin)  # guide1
         assert_problem(legacy, 422, "staff_id_number_required")
+        # and the administrator does not touch the auditor's account at all
+        auditor = client.patch("/api/v1/staff/H-690102-S03", json={"role": "admin"}, headers=admin)
+        assert_problem(auditor, 403, "separation_of_duties_grantor")
         assert _role(env, "auditor1") == "auditor"
 
     def test_approvers_are_bound_to_departments(self, env, client):
@@ -197,3 +212,46 @@ class TestStaffApi:
         events = client.get("/api/v1/audit/events?action=staff.change", headers=auth(client, "auditor1")).json()
         assert events[0]["target_id"] == guide["code"]
         assert events[0]["detail"]["changed"]["role"] == ["guide", "hall_manager"]
+
+
+class TestTheAdministratorIsNotTheAuditor:
+    """attack12 probe: ``admin1`` opened an auditor account under an invented (valid) ID number, got its initial
+    password in the answer, logged in with it and read the audit trail: administrator ⟂ auditor "by person" held
+    only for persons the administrator told the truth about. An administrator now opens, grants and changes no
+    auditor account (403 ``separation_of_duties_grantor``); the console provisions auditors."""
+
+    def test_the_found_attack_open_an_auditor_account_and_read_the_trail_is_refused(self, env, client):
+        admin = auth(client, "admin1")
+        made = _new(client, admin, username="sockpuppet", role="auditor", id_number=make_id_number())
+        assert_problem(made, 403, "separation_of_duties_grantor")
+        login = client.post("/api/v1/auth/token", data={"username": "sockpuppet", "password": "x"})
+        assert_problem(login, 401, "invalid_credentials")  # no such account
+        assert_problem(client.get("/api/v1/audit/events", headers=admin), 403, "forbidden_role")
+
+    def test_nor_through_a_clerk_account_whose_password_the_administrator_holds(self, env, client):
+        admin = auth(client, "admin1")
+        opened = _new(client, admin, username="puppetclerk", role="clerk", id_number=make_id_number())
+        assert opened.status_code == 201, opened.text
+        promoted = client.patch(f"/api/v1/staff/{opened.json()['code']}", json={"role": "auditor"}, headers=admin)
+        assert_problem(promoted, 403, "separation_of_duties_grantor")
+        puppet = auth(client, "puppetclerk", opened.json()["initial_password"])
+        assert_problem(client.get("/api/v1/audit/events", headers=puppet), 403, "forbidden_role")
+        assert _role(env, "puppetclerk") == "clerk"
+
+    def test_an_administrator_does_not_switch_off_or_move_the_auditor(self, env, client):
+        admin = auth(client, "admin1")
+        staff = client.get("/api/v1/staff?limit=500", headers=admin).json()
+        auditor = next(s for s in staff if s["username"] == "auditor1")
+        for change in ({"active": False}, {"role": "guide"}):
+            answer = client.patch(f"/api/v1/staff/{auditor['code']}", json=change, headers=admin)
+            assert_problem(answer, 403, "separation_of_duties_grantor")
+        assert _role(env, "auditor1") == "auditor"
+        assert client.get("/api/v1/audit/events", headers=auth(client, "auditor1")).status_code == 200
+
+    def test_the_console_still_opens_auditors_and_the_admin_still_opens_other_staff(self, env, client):
+        _console_auditor(env, username="auditor3", id_number=make_id_number())
+        assert _role(env, "auditor3") == "auditor"
+        admin = auth(client, "admin1")
+        for role in ("admin", "hall_manager", "clerk"):
+            made = _new(client, admin, username=f"ok{role.replace('_', '')}", role=role, id_number=make_id_number())
+            assert made.status_code == 201, made.text

@@ -20,10 +20,33 @@ from smarthall.core import crypto
 from smarthall.core.tenancy import Actor
 
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+# The most pixels an uploaded image may declare (a 48-megapixel phone photo is 8000 x 6000): a 445 KB PNG may declare
+# 12000 x 12000 and decode to 432 MB wherever it is opened (the archive's usability check loads every image).
+MAX_IMAGE_PIXELS = 50_000_000
 
 
 def sniff(data: bytes) -> str | None:
     return next((kind for magic, kind in SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def _too_many_pixels(data: bytes) -> bool:
+    """The image's header declares more than MAX_IMAGE_PIXELS (read from the header: nothing is decoded). A header
+    Pillow cannot read is left to the type checks (the bytes start like an image)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+        with img:
+            return bool(img.width * img.height > MAX_IMAGE_PIXELS)
+    except Image.DecompressionBombError:
+        return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
 
 
 def _fault(finding: Finding) -> dict[str, str]:
@@ -52,6 +75,8 @@ def store(
         faults.append(Finding.of("type_not_allowed", None))
     if kind and declared_type and declared_type not in (kind, "application/octet-stream"):
         faults.append(Finding.of("type_mismatch", None))
+    if kind in ("image/png", "image/jpeg") and _too_many_pixels(data):
+        faults.append(Finding.of("image_too_large", None, max_megapixels=MAX_IMAGE_PIXELS // 1_000_000))
     if faults or kind is None or actor.id is None:
         raise UploadRejected(detail={"faults": [_fault(f) for f in faults]})
     file_id = secrets.token_hex(16)

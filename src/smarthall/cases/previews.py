@@ -14,6 +14,11 @@ from smarthall.core import crypto
 
 MAX_PAGES = 50  # pages the viewer offers of one PDF
 SCALE = 1.5  # 108 dpi: legible at 100 % on a desk screen; the viewer zooms in the browser
+# The most a rendered page may be: the page's own size (its MediaBox) is the uploader's to choose, and a 333-byte PDF
+# whose page is 14400 pt square rendered at SCALE to a 21600-pixel square bitmap (3.5 GB of server memory, 39 s
+# under the PDFium lock, issue 12 attack12 probe). Larger pages are rendered smaller to fit.
+MAX_SIDE = 2400  # pixels on the long side (an A3 page at SCALE is 1786)
+MAX_PIXELS = 2400 * 1800
 _lock = threading.Lock()
 
 
@@ -42,6 +47,12 @@ def page_count(path: Path) -> int:
         pdf.close()
 
 
+def fit_scale(width_pt: float, height_pt: float) -> float:
+    """The scale to render a page of this size at: SCALE, or less so that it fits MAX_SIDE and MAX_PIXELS."""
+    width, height = max(width_pt, 1.0), max(height_pt, 1.0)
+    return min(SCALE, MAX_SIDE / max(width, height), (MAX_PIXELS / (width * height)) ** 0.5)
+
+
 def pdf_page_png(path: Path, sha256: str, page: int, cache_dir: Path) -> bytes:
     """PNG bytes of ``page`` (0-based) of the PDF at ``path``, from the cache when already rendered."""
     target = cache_dir / sha256[:2] / f"{sha256}-{page}-{int(SCALE * 100)}.png"
@@ -61,7 +72,8 @@ def pdf_page_png(path: Path, sha256: str, page: int, cache_dir: Path) -> bytes:
         try:
             if not 0 <= page < min(len(pdf), MAX_PAGES):
                 raise PreviewFailed(f"no page {page}")
-            image = pdf[page].render(scale=SCALE).to_pil()
+            pdf_page = pdf[page]
+            image = pdf_page.render(scale=fit_scale(*pdf_page.get_size())).to_pil()
         finally:
             pdf.close()
     buffer = io.BytesIO()

@@ -96,6 +96,8 @@ def parse_catalog(text: str) -> CatalogFile:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CatalogInvalid(detail=[{"path": "(syntax)", "line": exc.lineno, "column": exc.colno, "message": exc.msg}])
+    except RecursionError:  # arrays or objects nested thousands deep: no catalog is, and json.loads gives up
+        raise CatalogInvalid(detail=[{"path": "(syntax)", "line": None, "column": None, "message": "nested too deep"}])
     try:
         catalog = CatalogFile.model_validate(raw)
     except ValidationError as exc:

@@ -13,7 +13,7 @@ from smarthall.catalog import overrides
 from smarthall.catalog import service as catalog_service
 from smarthall.catalog import steps as catalog_steps
 from smarthall.catalog.errors import OverrideInvalid
-from smarthall.core.deps import CurrentActor, DbSession, Now
+from smarthall.core.deps import MAX_DB_ID, CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
@@ -189,7 +189,7 @@ def override_submit(
     window_codes: Annotated[list[str] | None, Form()] = None,
     windows_inherit: Annotated[str | None, Form(max_length=8)] = None,
     note: Annotated[str, Form(max_length=500)] = "",
-    version: Annotated[int | None, Form(ge=0)] = None,
+    version: Annotated[int | None, Form(ge=0, le=MAX_DB_ID)] = None,
 ) -> Response:
     if (denied := gate(request, actor, "catalog.override")) is not None:
         return denied
@@ -235,7 +235,7 @@ def override_clear(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    version: Annotated[int | None, Form(ge=0)] = None,
+    version: Annotated[int | None, Form(ge=0, le=MAX_DB_ID)] = None,
 ) -> Response:
     if (denied := gate(request, actor, "catalog.override")) is not None:
         return denied

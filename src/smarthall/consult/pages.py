@@ -22,7 +22,7 @@ from smarthall.assist.schemas import HelpRequestCreate
 from smarthall.audit import service as audit_service
 from smarthall.consult import service
 from smarthall.consult.schemas import EntryIn
-from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
+from smarthall.core.deps import MAX_DB_ID, CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
@@ -120,7 +120,7 @@ def ask_choose(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    question_id: Annotated[int, Form()],
+    question_id: Annotated[int, Form(ge=1, le=MAX_DB_ID)],
     entry_code: Annotated[str, Form(max_length=40)],
     hall_code: Annotated[str, Form(max_length=40)] = "",
     large: Annotated[int, Form(ge=0, le=1)] = 0,
@@ -168,8 +168,8 @@ def go(
     route: Annotated[str, Form(pattern="^(book|ticket|online|self_service|help|guide_desk|hotline)$")],
     item_code: Annotated[str, Form(max_length=32)] = "",
     hall_code: Annotated[str, Form(max_length=40)] = "",
-    question_id: Annotated[int | None, Form()] = None,
-    citizen_id: Annotated[int | None, Form()] = None,
+    question_id: Annotated[int | None, Form(ge=1, le=MAX_DB_ID)] = None,
+    citizen_id: Annotated[int | None, Form(ge=1, le=MAX_DB_ID)] = None,
     source: Annotated[str, Form(pattern="^(web|kiosk|guide_desk|window)$")] = "web",
 ) -> Response:
     """Record the route taken, then hand over to the module that does it."""
@@ -260,7 +260,7 @@ def guidance_page(
     now: Now,
     hall_code: Annotated[str, Query(max_length=40)] = "",
     large: Annotated[int, Query(ge=0, le=1)] = 0,
-    question_id: Annotated[int | None, Query()] = None,
+    question_id: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
 ) -> Response:
     request.state.actor = actor
     answers: dict[str, bool] = {}
@@ -367,7 +367,7 @@ def guide_step(
     actor: CurrentActor,
     now: Now,
     id_number: Annotated[str, Form(max_length=18)] = "",
-    citizen_id: Annotated[int | None, Form()] = None,
+    citizen_id: Annotated[int | None, Form(ge=1, le=MAX_DB_ID)] = None,
     need: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """Steps 2 and 3: find the need (ask), then route (the next-step forms post to /ask/go)."""

@@ -3,7 +3,6 @@ manager's rectification list and the statistics page with ECharts."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
@@ -19,7 +18,7 @@ from smarthall.evaluation import policy
 from smarthall.evaluation import service as evaluation_service
 from smarthall.evaluation.schemas import RatingCreate
 from smarthall.org import service as org_service
-from smarthall.web.templating import error_page, gate, render, write_then_go
+from smarthall.web.templating import error_page, gate, render, script_json, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -82,7 +81,7 @@ def rate_submit(
     settings: SettingsDep,
     now: Now,
     token: Annotated[str, Form(max_length=400)],
-    level: Annotated[int, Form()] = 0,
+    level: Annotated[int, Form(ge=0, le=5)] = 0,
     comment: Annotated[str, Form(max_length=500)] = "",
     tags: Annotated[list[str] | None, Form(max_length=10)] = None,
     ind_overall: Annotated[str, Form(max_length=1)] = "",
@@ -232,7 +231,7 @@ def stats_page(
         "evaluation/stats.html",
         {
             "data": data,
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart_json": script_json(chart),
             "halls": halls,
             "groups": evaluation_service.GROUPS,
             # The export asks for what the page shows (the hall and period it resolved), not the page's own query:

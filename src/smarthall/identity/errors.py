@@ -33,6 +33,15 @@ class SeparationOfDuties(Conflict):
     message_en = "One person may not be both administrator and auditor"
 
 
+class GrantorSeparation(Forbidden):
+    """The grantor holds a role the account's role is kept apart from: an administrator who opened an auditor account
+    got its initial password and was the auditor (issue 12, attack12 probe)."""
+
+    code = "separation_of_duties_grantor"
+    message_zh = "系统管理员不得开设、授予或变更安全审计员账号(审计员账号由控制台开设)"
+    message_en = "An administrator may not open, grant or change an auditor account (the console provisions auditors)"
+
+
 class PersonRequired(ValidationFailed):
     code = "staff_id_number_required"
     message_zh = "担任系统管理员或安全审计员的账号须登记本人身份证号码"

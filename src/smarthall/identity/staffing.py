@@ -27,6 +27,7 @@ from smarthall.core.validators import check_id_number, normalize_id_number
 from smarthall.identity import security
 from smarthall.identity.errors import (
     ApproverNeedsDepartment,
+    GrantorSeparation,
     PersonRequired,
     SelfChange,
     SeparationOfDuties,
@@ -57,6 +58,15 @@ def _fault(field: str, code: str, zh: str, en: str) -> StaffInvalid:
 def _ensure_manager(actor: Actor) -> None:
     if not (actor.kind == "system" or (actor.is_staff and actor.has("staff.manage"))):
         raise Forbidden("无权管理工作人员账号", "You may not manage staff accounts", code="forbidden_role")
+
+
+def _check_grantor(actor: Actor, *roles: str) -> None:
+    """A staff grantor may not open, grant or change an account of a role kept apart from their own: the grantor
+    receives the initial password (and knows the passwords of accounts they opened), so an administrator granting
+    the auditor role would be the auditor under an invented ID number. Auditors come from the console
+    (``smarthall staff import``, the system actor)."""
+    if actor.kind == "staff" and actor.role and any(conflicts(role, {actor.role}) for role in roles):
+        raise GrantorSeparation(detail={"grantor_role": actor.role, "roles": sorted(set(roles))})
 
 
 def _person_index(id_number: str, now: datetime) -> tuple[str, str]:
@@ -122,6 +132,7 @@ class Created:
 def create_staff(session: Session, actor: Actor, data: StaffCreate, *, now: datetime) -> Created:
     """A new account of a hall in the caller's scope, with a one-time initial password (returned once)."""
     _ensure_manager(actor)
+    _check_grantor(actor, data.role)
     hall = org_service.hall_facts(session, data.hall_code)
     actor.ensure_hall(hall.id, hall.region_path)
     number, person = _person_index(data.id_number, now)
@@ -195,6 +206,7 @@ def change_staff(session: Session, actor: Actor, code: str, data: StaffChange, *
         person = given
     _check_not_self(session, actor, account_id=staff.id, person=person)
     role = data.role or staff.role
+    _check_grantor(actor, role, staff.role)
     department = None if data.clear_department else (data.department_code or staff.department_code)
     window = None if data.clear_window else (data.window_code or staff.window_code)
     active = staff.active if data.active is None else data.active

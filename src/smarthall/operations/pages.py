@@ -7,7 +7,6 @@ improvement (10.3). Every table links its CSV and XLSX export (``GET /api/v1/fac
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -23,7 +22,7 @@ from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.operations import dashboards, roster, service, subscriptions
-from smarthall.web.templating import denied, error_page, gate, message_page, render
+from smarthall.web.templating import denied, error_page, gate, message_page, render, script_json
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 Hall = Annotated[str | None, Query(alias="hall", max_length=32)]
@@ -98,7 +97,7 @@ def roster_page(
     now: Now,
     hall: Hall = None,
     day: Annotated[date | None, Query(alias="date")] = None,
-    saved: int = 0,
+    saved: Annotated[int, Query(ge=0, le=9)] = 0,
 ) -> Response:
     if (denied := gate(request, actor, "operations.plan")) is not None:
         return denied
@@ -167,7 +166,9 @@ TOPIC_WORDS = {
 
 
 @router.get("/me/subscriptions")
-def subscriptions_page(request: Request, session: DbSession, actor: CurrentActor, saved: int = 0) -> Response:
+def subscriptions_page(
+    request: Request, session: DbSession, actor: CurrentActor, saved: Annotated[int, Query(ge=0, le=9)] = 0
+) -> Response:
     if (denied := gate(request, actor, "citizen.self")) is not None:
         return denied
     rows = subscriptions.mine(session, actor)
@@ -283,7 +284,7 @@ def cockpit_page(
     return render(
         request,
         "operations/cockpit.html",
-        {"data": data, "chart_json": json.dumps(_charts(data), ensure_ascii=False), "exports": exports},
+        {"data": data, "chart_json": script_json(_charts(data)), "exports": exports},
     )
 
 
@@ -315,7 +316,7 @@ def wall_page(request: Request, hall_code: str, session: DbSession, actor: Curre
         "today": [data["today_by_hour"].get(h, 0) for h in data["hours"]],
         "usual": [data["usual_by_hour"].get(h, 0) for h in data["hours"]],
     }
-    return render(request, "operations/wall.html", {"data": data, "chart_json": json.dumps(chart)})
+    return render(request, "operations/wall.html", {"data": data, "chart_json": script_json(chart)})
 
 
 @router.get("/operations/improvement")

@@ -69,7 +69,7 @@ class DemoProvider:
         try:
             data: Any = json.loads(body)
             notice = Notice(str(data["order_no"]), str(data["txn_id"]), int(data["amount_fen"]), int(data["timestamp"]))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:  # RecursionError: nested thousands deep
             raise ValueError("malformed") from exc
         if not (0 < len(notice.order_no) <= 40 and 0 < len(notice.txn_id) <= 64):
             raise ValueError("malformed")

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.db import attempt
-from smarthall.core.deps import CurrentActor, DbSession, Now
+from smarthall.core.deps import MAX_DB_ID, CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.masking import mask_id_number, mask_name, mask_phone
 from smarthall.core.routing import UnitOfWorkRoute
@@ -244,7 +244,7 @@ def window_act(
     actor: CurrentActor,
     now: Now,
     action: Annotated[str, Form(max_length=16)],
-    ticket_id: Annotated[int, Form()] = 0,
+    ticket_id: Annotated[int, Form(ge=0, le=MAX_DB_ID)] = 0,
     number: Annotated[str, Form(max_length=16)] = "",
     target_window: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:

@@ -4,7 +4,6 @@ assignments (培训分配)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -14,7 +13,7 @@ from pydantic import ValidationError
 
 from smarthall.core.clock import service_day
 from smarthall.core.db import attempt
-from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
+from smarthall.core.deps import MAX_DB_ID, CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError, ValidationFailed
 from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
@@ -24,7 +23,7 @@ from smarthall.org import service as org_service
 from smarthall.rules.definitions import STAFF_SCORE_NAMES
 from smarthall.staff import assignments, cards, competence, notices, performance, scoring, supervision
 from smarthall.staff.errors import AssignmentBadDue, BadFormula, CardReasonMissing
-from smarthall.web.templating import error_page, gate, render, write_then_go
+from smarthall.web.templating import error_page, gate, render, script_json, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 HallCode = Annotated[str | None, Query(max_length=32)]
@@ -107,7 +106,7 @@ def _performance(
             "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
             "departments": org_service.department_names(session),
             "query": query,
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart_json": script_json(chart),
             "chart_rows": len(chart["scores"]),
         },
         status_code=422 if formula_error is not None else 200,
@@ -437,7 +436,7 @@ def assignments_create(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    course_id: Annotated[int, Form(ge=1)],
+    course_id: Annotated[int, Form(ge=1, le=MAX_DB_ID)],
     due_on: Annotated[str, Form(max_length=10)],
     staff_code: Annotated[str, Form(max_length=40)] = "",
     role: Annotated[str, Form(max_length=16)] = "",
@@ -472,7 +471,7 @@ def assignments_create(
 
 
 @router.get("/staff/courses/{course_id}")
-def course_page(course_id: int, request: Request, session: DbSession, actor: CurrentActor) -> Response:
+def course_page(course_id: DbId, request: Request, session: DbSession, actor: CurrentActor) -> Response:
     if (denied := gate(request, actor, "staff.home")) is not None:
         return denied
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,6 +43,17 @@ def _demo_time(request: Request) -> str:
     if clock is None or not getattr(clock, "demo", False):
         return ""
     return format_local(clock.now(), "%m-%d %H:%M")
+
+
+_SCRIPT_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(value: Any) -> str:
+    """``value`` as JSON to put inside a ``<script>`` element (chart data): ``<``, ``>`` and ``&`` escaped, so a name
+    holding ``</script>`` or ``<!--`` stays data and cannot end the element (the page then shows it ``|safe``)."""
+    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_UNSAFE)
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
