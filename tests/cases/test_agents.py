@@ -71,3 +71,47 @@ def test_an_agent_without_the_act_or_at_another_hall_is_refused(client: Any) -> 
     r = _file_for(client, agent, owner, owner_id)
     refused(r, 403, "proxy_out_of_scope")
     assert set(r.json()["detail"]["reasons"]) & {"act_not_authorized", "other_hall"}
+
+
+def test_an_agent_is_refused_each_act_once_the_authorization_has_expired(client: Any, env: Any) -> None:
+    """Issue 15 bad input: an agent acting after the authorization expired — filing, supplementing and collecting
+    are each refused (403/422 with the reason), and nothing is filed."""
+    owner = li_ming(client)
+    owner_id = _me(client, owner)
+    agent_person, agent = register_citizen(client)
+    agent_id = _me(client, agent)
+    body = {
+        "agent_citizen_id": agent_id,
+        "hall_code": HALL,
+        "item_codes": ["SC-001"],
+        "scope": ["declare", "submit_materials", "collect_result"],
+        "valid_from": DEFAULT_NOW.isoformat(),
+        "valid_until": (DEFAULT_NOW + timedelta(hours=2)).isoformat(),
+    }
+    pid = int(client.post("/api/v1/proxy-authorizations", json=body, headers=owner).json()["id"])
+    assert client.post(f"/api/v1/proxy-authorizations/{pid}/actions", json={"action": "confirm"},
+                       headers=owner).status_code == 200  # fmt: skip
+    filed = _file_for(client, agent, owner, owner_id)
+    assert filed.status_code == 201, filed.text
+    case_no = filed.json()["case_no"]
+    clerk = auth(client, "clerk1")
+    asked = act(client, clerk, case_no, "supplement", missing=[{"field": "business_scope", "reason": "补"}])
+    assert asked.status_code == 200, asked.text
+
+    env.clock.advance(hours=3)  # the authorization ran out (and the staff session idled out: sign in again)
+    clerk = auth(client, "clerk1")
+    mine_before = client.get("/api/v1/cases", headers=owner).json()
+    late = _file_for(client, agent, owner, owner_id)
+    refused(late, 403, "proxy_out_of_scope")
+    assert "outside_validity" in late.json()["detail"]["reasons"]
+    assert client.get("/api/v1/cases", headers=owner).json() == mine_before  # nothing half-created
+    refused(act(client, agent, case_no, "resubmit", form={"business_scope": "软件开发"}), 404, "case_not_found")
+    # the entrustor resubmits; once decided, the agent's window pickup under the expired authorization is refused
+    assert act(client, owner, case_no, "resubmit", form={"business_scope": "软件开发"}).status_code == 200
+    assert act(client, clerk, case_no, "accept").status_code == 200
+    assert act(client, auth(client, "approver1"), case_no, "approve").status_code == 200
+    pickup = {"mode": "window", "proxy_name": agent_person["name"], "proxy_id_number": agent_person["id_number"],
+              "proxy_authorization_id": pid}  # fmt: skip
+    late_pickup = act(client, clerk, case_no, "deliver", delivery=pickup)
+    refused(late_pickup, 422, "case_action_invalid")
+    assert "outside_validity" in late_pickup.json()["detail"]["faults"][0]["message_en"]

@@ -176,6 +176,7 @@ VISITS: dict[str, Visit] = {
         "clerk1", lambda m: f"/window/tickets/{m.ticket_id}/errands", fragment=True
     ),
     "/window/tickets/{ticket_id}/declare": Visit("clerk1", lambda m: f"/window/tickets/{m.ticket_id}/declare"),
+    "/window/declared/{case_no}": Visit("clerk1", lambda m: f"/window/declared/{m.extra['counter_case']}"),
     "/staff/cases": Visit("approver1", "/staff/cases"),
     "/assist/work": Visit("guide1", "/assist/work"),
     # devices
@@ -338,7 +339,23 @@ def _morning(env: Any, client: Any) -> Morning:
         m.kb_code = s.execute(select(Entry.code).order_by(Entry.id)).scalars().first() or ""
         m.zone_code = s.execute(select(Zone.code).where(Zone.hall_id == hall_id).order_by(Zone.id)).scalars().first()
     assert all((m.errand_code, m.verify_token, m.kb_code, m.zone_code)), m
+    m.extra["counter_case"] = _counter_case(client)  # after the errand read: the walk's errand stays the citizen's
     return m
+
+
+def _counter_case(client: Any) -> str:
+    """A case clerk1 declares at the counter for 李明 (its receipt waits for the pad's confirmation)."""
+    from tests.cases.helpers import generic_form, upload
+    from tests.conftest import auth
+
+    clerk = auth(client, "clerk1")
+    form = {**generic_form(), "legal_rep_name": "李明", "legal_rep_id": "690102199003071232", "phone": "13800138000"}
+    materials = [{"material_code": c, "file_id": upload(client, clerk)} for c in ("SC-001-M02", "SC-001-M04")]
+    body = {"item_code": "SC-001", "hall_code": HALL, "form": form, "materials": materials,
+            "applicant_id_number": "690102199003071232"}  # fmt: skip
+    filed = client.post("/api/v1/cases", headers=clerk, json=body)
+    assert filed.status_code == 201, filed.text
+    return str(filed.json()["case_no"])
 
 
 def _bundle_application(env: Any, client: Any, citizen: dict[str, str]) -> str:

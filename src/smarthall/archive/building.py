@@ -7,6 +7,7 @@ never says "complete" before the bag is at its final path.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ from smarthall.audit import service as audit_service
 from smarthall.core import events
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.config import Settings
-from smarthall.core.crypto import Signer, file_cipher, open_plain
+from smarthall.core.crypto import Signer, field_cipher, file_cipher, open_plain
 from smarthall.core.db import Database
 from smarthall.core.errors import NotFound
 from smarthall.core.masking import mask_name
@@ -83,6 +84,20 @@ class _Staged:
     signature: str | None
 
 
+def _name_aad(case_no: str, rel: str) -> str:
+    return f"archive-original-name\x00{case_no}\x00{rel}"
+
+
+def seal_original_name(case_no: str, rel: str, name: str) -> str:
+    """The upload's own file name sealed with the field cipher, bound to the package and the payload path (base64:
+    the metadata is JSON and XML, and an export decrypts the payload files but not this)."""
+    return base64.b64encode(field_cipher().encrypt(name, _name_aad(case_no, rel))).decode("ascii")
+
+
+def open_original_name(case_no: str, rel: str, sealed: str) -> str:
+    return field_cipher().decrypt(base64.b64decode(sealed), _name_aad(case_no, rel))
+
+
 def _iso(dt: datetime | None) -> str:
     return "" if dt is None else dt.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
@@ -126,6 +141,7 @@ def _stage(
         used.add(thread_rel)
 
     signatures: list[dict[str, Any]] = []
+    originals: dict[str, str] = {}  # payload name -> the upload's own name, sealed (it may hold personal data)
     for item in source.files:
         role = bagfile.safe_name(item.role)
         rel = f"{role}/{bagfile.safe_name(item.name)}"
@@ -144,10 +160,13 @@ def _stage(
             # The document changed between the case's record and packaging: refuse rather than archive it.
             raise ValueError(f"{item.name}: SHA-256 differs from the case record")
         staged.append(_Staged(f"data/{rel}", item.role, item.content_type, digests, item.signed_fields, item.signature))
+        if item.original_name:
+            originals[rel] = seal_original_name(source.case_no, rel, item.original_name)
         if item.signature is not None:
             signatures.append({"file": rel, "signed_fields": item.signed_fields, "signature": item.signature})
 
     for entry in staged:
+        sealed = originals.get(entry.name.removeprefix("data/"))
         described.append(
             {
                 "name": entry.name.removeprefix("data/"),
@@ -157,6 +176,7 @@ def _stage(
                 "sha256": entry.digests.sha256,
                 "sm3": entry.digests.sm3,
                 "signed": entry.signature is not None,
+                **({"original_name_sealed": sealed} if sealed else {}),
             }
         )
     meta = core_metadata(

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from smarthall.archive import bag as bagfile
-from smarthall.archive import checking
+from smarthall.archive import building, checking
 from smarthall.archive.metadata import to_xml
 from smarthall.archive.repository import PackageRepository
 from smarthall.archive.store import package_dir, store_root
@@ -84,7 +84,11 @@ def rename_in_package(
                 digests[target] = recorded
         meta: dict[str, Any] = json.loads(crypto.read_plain(final / METADATA_JSON))
         for entry in meta.get("files") or []:
-            entry["name"] = rel.get(entry.get("name", ""), entry.get("name", ""))
+            old_name = entry.get("name", "")
+            entry["name"] = rel.get(old_name, old_name)
+            if entry.get("original_name_sealed") and entry["name"] != old_name:  # sealed bound to its path
+                original = building.open_original_name(case_no, old_name, entry["original_name_sealed"])
+                entry["original_name_sealed"] = building.seal_original_name(case_no, entry["name"], original)
 
         def put(name: str, payload: bytes) -> None:
             digests[name] = bagfile.seal_payload(work / name, cipher.label_for(final / name), [payload])

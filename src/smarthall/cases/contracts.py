@@ -43,6 +43,17 @@ def served_subject(session: Session, case_no: str) -> ServedSubject | None:
 # The point where the errand contributes ``(session, case_no) -> thread | None`` for the archival package.
 THREAD = "cases.archival_thread"
 
+_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def material_name(material_code: str, content_type: str, seen: dict[str, int]) -> str:
+    """A material's name in the archival package: its code and sequence (``SC-001-M02-1.pdf``), never the name the
+    upload came with (a citizen's file name may hold their name or ID number)."""
+    seen[material_code] = seen.get(material_code, 0) + 1
+    ext = _EXTENSIONS.get(content_type, "bin")
+    return f"{material_code}-{seen[material_code]}.{ext}"
+
+
 def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
     repo = CaseRepository(session)
     case = repo.by_number(case_no)
@@ -50,10 +61,15 @@ def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
         return None
     files: list[ArchivalFile] = []
     uploads = FileRepository(session)
+    seen: dict[str, int] = {}
     for m in case.materials:
         if m.get("file_id") and (upload := uploads.get(m["file_id"])) is not None:
-            name = f"material-{m['material_code']}-{upload.name}"
-            files.append(ArchivalFile("material", name, Path(upload.path), upload.content_type, upload.sha256))
+            name = material_name(m["material_code"], upload.content_type, seen)
+            files.append(
+                ArchivalFile(
+                    "material", name, Path(upload.path), upload.content_type, upload.sha256, original_name=upload.name
+                )
+            )
     for d in licence_service.case_documents(session, case_no):
         if d.status == "pending":  # the package waits for it: the archive's task retries
             raise DocumentsPending(f"case {case_no}: document {d.id} ({d.kind}) is still being rendered")  # no number

@@ -387,6 +387,10 @@ def case_status(session: Session, case_no: str) -> str | None:
     return threads.case_status(session, case_no)
 
 
+# The counter declaration as its applicant confirms it on the window pad (errands: 窗口代录确认).
+counter_declaration, confirm_counter = threads.counter_declaration, threads.confirm_counter
+
+
 def finished_cases(
     session: Session, actor: Actor, *, hall_id: int, start: datetime, end: datetime
 ) -> list[FinishedCase]:

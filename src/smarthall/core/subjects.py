@@ -62,6 +62,9 @@ class ArchivalFile:
     # For signed result documents: the signed key fields and the signature (``core.crypto.canonical_bytes``).
     signed_fields: dict[str, Any] | None = None
     signature: str | None = None
+    # The name the citizen's upload came with (it may hold personal data: "张三身份证.jpg"): never a path in the
+    # package; the archive keeps it only sealed (field cipher) in the core metadata.
+    original_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smarthall.core.errors import Forbidden, NotFound, ValidationFailed
+from smarthall.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class ErrandNotFound(NotFound):
@@ -27,3 +27,27 @@ class TicketAtAnotherWindow(Forbidden):
     code = "ticket_other_window"
     message_zh = "该号不在您的窗口办理"
     message_en = "This ticket is not being served at your window"
+
+
+class WindowPadsOnly(Forbidden):
+    code = "pad_only"
+    message_zh = "仅限窗口评价器确认申报"
+    message_en = "Only a window pad confirms a declaration"
+
+
+class DeclarationNotAtPad(NotFound):
+    code = "declaration_not_found"
+    message_zh = "本窗口当前没有待确认的代录申报"
+    message_en = "No counter declaration is waiting at this window"
+
+
+class DeclarationConfirmed(Conflict):
+    code = "declaration_confirmed"
+    message_zh = "该申报已由申请人确认"
+    message_en = "The applicant has confirmed this declaration already"
+
+
+class DeclarationUnconfirmed(Conflict):
+    code = "declaration_unconfirmed"
+    message_zh = "申请人尚未在窗口评价器上确认,暂不能打印回执"
+    message_en = "The applicant has not confirmed on the window pad yet: no receipt"

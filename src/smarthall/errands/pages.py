@@ -17,7 +17,7 @@ from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
 from smarthall.core.errors import HallError
 from smarthall.core.routing import RenderAfterRollback, UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.errands import service
+from smarthall.errands import confirming, service
 from smarthall.errands.service import Counter
 from smarthall.licences.deps import Desk
 from smarthall.web.templating import error_page, faults_of, gate, login_redirect, render
@@ -141,5 +141,17 @@ def counter_submit(
         faults = faults_of(exc)
         context = {"desk": desk, "form": form, "values": values, "faults": faults}
         raise RenderAfterRollback(lambda: render(request, "errands/declare.html", context, status_code=422)) from exc
-    return RedirectResponse(f"/cases/{submitted.case.case_no}", status_code=303)
+    return RedirectResponse(f"/window/declared/{submitted.case.case_no}", status_code=303)
+
+
+@router.get("/window/declared/{case_no}")
+def declared_page(case_no: str, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """After a counter declaration: waiting for the applicant's confirmation on the window pad, then the receipt."""
+    if (refused := gate(request, actor, "case.accept")) is not None:
+        return refused
+    try:
+        declared = confirming.declaration(session, actor, case_no[:48], now=now)
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(request, "errands/declared.html", {"declared": declared})
 

@@ -45,3 +45,22 @@ class ErrandSummary(BaseModel):
 class TicketErrand(ErrandSummary):
     this_ticket: bool
     next: str  # continue (open the case) | start (declare at the counter for this errand)
+
+
+class DeclaredField(BaseModel):
+    name: str
+    label: str
+    value: str  # as declared; ID and phone numbers masked
+
+
+class CounterDeclaration(BaseModel):
+    """A case a clerk declared at the counter, as its applicant confirms it on the window pad (窗口代录确认)."""
+
+    case_no: str
+    item_code: str
+    item_name: str
+    status: str
+    submitted_at: datetime
+    confirmed_at: datetime | None
+    errand_code: str | None
+    fields: list[DeclaredField]

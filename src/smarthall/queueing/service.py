@@ -115,6 +115,11 @@ def ticket_in_scope(session: Session, actor: Actor, ticket_id: int) -> TicketRow
     return ticket
 
 
+def serving_at_window(session: Session, window_code: str) -> TicketRow | None:
+    """The ticket called at the window now (a window pad shows what belongs to it); None when none is."""
+    return repo.current_ticket(session, window_code)
+
+
 def public_ticket(session: Session, ticket_id: int) -> TicketRow:
     """A ticket by id, without personal data (anyone holding its QR code may follow it)."""
     ticket = repo.ticket_by_id(session, ticket_id)
