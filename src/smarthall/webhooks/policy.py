@@ -1,9 +1,10 @@
 """Pure rules of webhooks: which events exist, the signature, the back-off, which URLs are refused, and what a
 payload may carry.
 
-Signature (shown on the webhook page, ``VERIFY_SNIPPET``, and in docs/open-platform.md): ``X-Smarthall-Signature: v1=<hex>`` where ``<hex>`` is
-HMAC-SHA256(secret, ``<timestamp>.<body>``) and ``<timestamp>`` is the ``X-Smarthall-Timestamp`` header (seconds since
-the epoch); a receiver recomputes it and refuses a timestamp more than five minutes old (replays).
+Signature (shown on the webhook page, ``VERIFY_SNIPPET``, and in docs/open-platform.md):
+``X-Smarthall-Signature: v1=<hex>`` where ``<hex>`` is HMAC-SHA256(secret, ``<timestamp>.<body>``) and
+``<timestamp>`` is the ``X-Smarthall-Timestamp`` header (seconds since the epoch); a receiver recomputes it and
+refuses a timestamp more than five minutes old (replays).
 """
 
 from __future__ import annotations
