@@ -23,6 +23,7 @@ from smarthall.catalog.errors import CatalogInvalid, ImportOutOfScope, StaffNotI
 from smarthall.catalog.filemodel import (
     ADDED_BUNDLE_FIELDS,
     ADDED_ITEM_FIELDS,
+    ADDED_MATERIAL_FIELDS,
     CatalogFile,
     Fault,
     cross_check,
@@ -202,7 +203,14 @@ def _tell_item_changes(session: Session, new_versions: list[tuple[str, int, int]
 def item_hash(data: dict[str, Any]) -> str:
     """The content hash of an item entry; a field added to the format that holds the value an older file implies is
     left out, so an unchanged item of an older file keeps its hash (and its version)."""
-    return content_hash({k: v for k, v in data.items() if k not in ADDED_ITEM_FIELDS or v != ADDED_ITEM_FIELDS[k]})
+    kept = {k: v for k, v in data.items() if k not in ADDED_ITEM_FIELDS or v != ADDED_ITEM_FIELDS[k]}
+    if "materials" in kept:
+        kept["materials"] = [_without_defaults(m, ADDED_MATERIAL_FIELDS) for m in kept["materials"]]
+    return content_hash(kept)
+
+
+def _without_defaults(data: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in added or v != added[k]}
 
 
 def _step_reviewers(data: dict[str, Any]) -> list[str]:
@@ -220,6 +228,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         return
     scalar = {
         "name": data["name"],
+        "name_en": data.get("name_en"),
         "department_code": data["department_code"],
         "type": data["type"],
         "legal_limit_workdays": data["legal_limit_workdays"],
@@ -262,6 +271,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
             position=i,
             code=m["code"],
             name=m["name"],
+            name_en=m.get("name_en"),
             kind=m["kind"],
             required=m["required"],
             copies=m["copies"],

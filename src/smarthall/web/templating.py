@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, pass_context
 from starlette.responses import RedirectResponse, Response
 
 from smarthall.core.clock import format_local
@@ -18,7 +19,26 @@ from smarthall.core.i18n import LANG_COOKIE, pick_lang, translate
 from smarthall.core.tenancy import Actor
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# Issue 16: what provides the catalog's English names (Chinese name → English name; ``catalog.names``).
+NAMES_EN_POINT = "web.names_en"
+
+
+@pass_context
+def _finalize(context: Any, value: Any) -> Any:
+    """Every value a template prints: on a page read in English, a name the catalog has in English is printed in
+    English (an item, material, bundle, hall, zone, department or window name printed on its own, however the page
+    got it). Only a plain ``str`` equal to a whole name is replaced; markup (``|e``, ``|tojson``) is left as it is,
+    which is how a template keeps a value a person typed, or a form's option, exactly as given."""
+    if type(value) is str and value:
+        names = context.get("names_en")
+        if names:
+            return names.get(value, value)
+    return value
+
+
+templates = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, finalize=_finalize)
+)
 templates.env.globals["format_local"] = format_local
 
 
@@ -44,6 +64,26 @@ def _demo_time(request: Request) -> str:
     return format_local(clock.now(), "%m-%d %H:%M")
 
 
+def _english_names(request: Request) -> Any:
+    """The catalog's English names (``NAMES_EN_POINT``), or none when nothing provides them (a bare app)."""
+    database = getattr(request.app.state, "db", None)
+    if database is None:
+        return None
+    try:
+        provide = database.registry.provided(NAMES_EN_POINT)
+    except LookupError:
+        return None
+    return provide(database)
+
+
+def english_name(request: Request, name: str) -> str:
+    """``name`` as a page read in English shows it (for text composed outside a template, e.g. a message)."""
+    if request_lang(request) != "en":
+        return name
+    names = _english_names(request)
+    return names.get(name, name) if names else name
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     lang = request_lang(request)
     ctx: dict[str, Any] = {
@@ -54,6 +94,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "demo_time": _demo_time(request),
     }
+    if lang == "en":
+        ctx["names_en"] = _english_names(request)
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     if request.query_params.get("lang") in ("zh", "en"):
