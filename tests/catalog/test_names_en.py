@@ -22,7 +22,7 @@ def _without_english(data: dict[str, Any]) -> dict[str, Any]:
 
     def strip(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: v if k == "workflow" else strip(v) for k, v in node.items() if k != "name_en"}
+            return {k: v if k == "workflow" else strip(v) for k, v in node.items() if k not in ("name_en", "label_en")}
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node
@@ -34,6 +34,7 @@ def test_the_api_carries_the_english_names(client: Any) -> None:
     item = client.get("/api/v1/items/GA-001").json()
     assert item["name"] == "居民身份证换领" and item["name_en"] == "Renewal of Resident Identity Card"
     assert {m["name"]: m["name_en"] for m in item["materials"]}["原居民身份证"] == "Current Resident Identity Card"
+    assert {f["name"]: f["label_en"] for f in item["form_fields"]}["reason"] == "Reason for renewal"
     hall = client.get(f"/api/v1/halls/{HALL}").json()
     assert hall["name_en"] == "Lanhu District Government Service Center"
     assert all(z["name_en"] for z in hall["zones"]) and all(w["name_en"] for w in hall["windows"])
@@ -47,6 +48,7 @@ def test_pages_read_in_english_show_the_english_names_and_in_chinese_the_chinese
     citizen = li_ming(client)
     form_en = client.get(f"/cases/new?item_code=GA-001&hall_code={HALL}&lang=en", headers=citizen).text
     assert "Renewal of Resident Identity Card" in form_en and "Current Resident Identity Card" in form_en
+    assert "Reason for renewal" in form_en and "换领原因" not in form_en  # a form field's label
     assert "居民身份证换领" not in form_en and "原居民身份证" not in form_en
     form_zh = client.get(f"/cases/new?item_code=GA-001&hall_code={HALL}&lang=zh", headers=citizen).text
     assert "居民身份证换领" in form_zh and "Renewal of Resident Identity Card" not in form_zh
@@ -75,6 +77,7 @@ def test_an_older_file_without_english_names_still_imports_and_shows_chinese(env
     assert not again.changed, again.as_dict()  # idempotent
     item = client.get("/api/v1/items/GA-001").json()
     assert item["name_en"] is None and all(m["name_en"] is None for m in item["materials"])
+    assert all(f["label_en"] is None for f in item["form_fields"])
     page = client.get(f"/cases/new?item_code=GA-001&hall_code={HALL}&lang=en", headers=li_ming(client)).text
     assert "居民身份证换领" in page and "原居民身份证" in page  # no English name: the Chinese one
 
@@ -86,6 +89,7 @@ def test_an_item_without_english_names_keeps_the_hash_it_had_before_the_format_h
     dumped = ItemIn.model_validate(raw).model_dump()
     dumped.pop("code")
     assert dumped["name_en"] is None and all(m["name_en"] is None for m in dumped["materials"])
+    assert all(f["label_en"] is None for f in dumped["form_fields"])
     before = _without_english(dumped)  # what model_dump gave when the format had no English names
     assert importer.item_hash(dumped) == importer.item_hash(before)
     named = {**dumped, "name_en": "Food Business Licence"}

@@ -86,6 +86,7 @@ class MaterialIn(Strict):
 class FormFieldIn(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     label: str = NAME
+    label_en: str | None = Field(default=None, min_length=1, max_length=200, description="the label in English")
     type: FieldType
     required: bool
     prefill_from: str | None = None
@@ -222,6 +223,7 @@ class BundleIn(Strict):
 ADDED_BUNDLE_FIELDS: dict[str, Any] = {"on_refusal": "continue", "field_map": {}, "name_en": None}
 # Material fields added after the first revision (left out of the item's hash when they hold this value).
 ADDED_MATERIAL_FIELDS: dict[str, Any] = {"name_en": None}
+ADDED_FORM_FIELD_FIELDS: dict[str, Any] = {"label_en": None}
 
 
 class FaqIn(Strict):

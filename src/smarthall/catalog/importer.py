@@ -22,6 +22,7 @@ from smarthall.catalog import changes, steps
 from smarthall.catalog.errors import CatalogInvalid, ImportOutOfScope, StaffNotImported
 from smarthall.catalog.filemodel import (
     ADDED_BUNDLE_FIELDS,
+    ADDED_FORM_FIELD_FIELDS,
     ADDED_ITEM_FIELDS,
     ADDED_MATERIAL_FIELDS,
     CatalogFile,
@@ -155,7 +156,8 @@ def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM, now: d
     bundles, faqs = BundleRepository(session), FaqRepository(session)
     for bundle in catalog.bundles:
         data = bundle.model_dump(exclude={"code"})
-        kept = {k: v for k, v in data.items() if k not in ADDED_BUNDLE_FIELDS or v != ADDED_BUNDLE_FIELDS[k]}
+        kept = _without_defaults(data, ADDED_BUNDLE_FIELDS)
+        kept["shared_form_fields"] = [_without_defaults(f, ADDED_FORM_FIELD_FIELDS) for f in data["shared_form_fields"]]
         state = _upsert(bundles, Bundle, bundle.code, {**data, "content_hash": content_hash(kept)})
         report.tally("bundles", state, bundle.code)
     for faq in catalog.faq:
@@ -206,6 +208,8 @@ def item_hash(data: dict[str, Any]) -> str:
     kept = {k: v for k, v in data.items() if k not in ADDED_ITEM_FIELDS or v != ADDED_ITEM_FIELDS[k]}
     if "materials" in kept:
         kept["materials"] = [_without_defaults(m, ADDED_MATERIAL_FIELDS) for m in kept["materials"]]
+    if "form_fields" in kept:
+        kept["form_fields"] = [_without_defaults(f, ADDED_FORM_FIELD_FIELDS) for f in kept["form_fields"]]
     return content_hash(kept)
 
 
@@ -286,6 +290,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
             position=i,
             name=f["name"],
             label=f["label"],
+            label_en=f.get("label_en"),
             type=f["type"],
             required=f["required"],
             prefill_from=f["prefill_from"],

@@ -78,6 +78,7 @@ class FormField(IdMixin, Base):
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(128))
+    label_en: Mapped[str | None] = mapped_column(String(200))  # issue 16: the label in English
     type: Mapped[str] = mapped_column(String(16))
     required: Mapped[bool] = mapped_column(Boolean)
     prefill_from: Mapped[str | None] = mapped_column(String(128))

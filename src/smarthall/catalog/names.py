@@ -1,11 +1,12 @@
 """The English names of the catalog (issue 16), for pages read in English.
 
 A catalog file may give an English name (``name_en``) beside the Chinese one of a hall, zone, department, window,
-item, material and bundle (format revision 1.4, ``docs/catalog-format.md``); the import stores it. Pages show names
-through one map, Chinese name → English name, which the page renderer applies to every value a template prints
-when the page is read in English (``web.templating``): a name shows in English wherever a page prints it, whether the
-page got it from a row, a dict or a service's summary, and a name without an English one stays Chinese. The map is
-cached per process (``NAMES_EN``, emptied when a row it is built from changes here, otherwise after a minute).
+item, material and bundle, and an English label (``label_en``) of a form field (format revision 1.4,
+``docs/catalog-format.md``); the import stores them. Pages show them through one map, Chinese → English, which the
+page renderer applies to every value a template prints when the page is read in English (``web.templating``): a
+name shows in English wherever a page prints it, whether the page got it from a row, a dict or a service's summary,
+and a name without an English one stays Chinese. The map is cached per process (``NAMES_EN``, emptied when a row it
+is built from changes here, otherwise after a minute).
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from smarthall.core.cache import cached
 from smarthall.org import names as org_names
 
 NAMES_EN = "catalog.names_en"
-TABLES = ("catalog_item", "catalog_material", "catalog_bundle", "org_hall", "org_zone", "org_department", "org_window")
+TABLES = (
+    "catalog_item",
+    "catalog_material",
+    "catalog_form_field",
+    "catalog_bundle",
+    "org_hall",
+    "org_zone",
+    "org_department",
+    "org_window",
+)
 
 
 def english_names(database: Any) -> Mapping[str, str]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from smarthall.catalog.models import (
     Bundle,
     Faq,
+    FormField,
     HallItemOverride,
     HallItemOverrideVersion,
     Item,
@@ -30,11 +31,14 @@ AnyRow = Row[*tuple[Any, ...]]
 
 
 def english_name_pairs(session: Any) -> list[tuple[str, str]]:
-    """``(name, name_en)`` of every item, material and bundle with an English name (issue 16)."""
+    """``(name, name_en)`` of every item, material and bundle with an English name, and ``(label, label_en)`` of
+    every form field with an English label (issue 16)."""
     pairs: list[tuple[str, str]] = []
     for model in (Item, Material, Bundle):
         stmt = select(model.name, model.name_en).where(model.name_en.is_not(None))
         pairs.extend((row.name, row.name_en) for row in session.execute(stmt))
+    labels = select(FormField.label, FormField.label_en).where(FormField.label_en.is_not(None))
+    pairs.extend((row.label, row.label_en) for row in session.execute(labels))
     return pairs
 
 

@@ -25,6 +25,7 @@ class MaterialRead(BaseModel):
 class FormFieldRead(BaseModel):
     name: str
     label: str
+    label_en: str | None = None  # issue 16: the label in English (null: none given)
     type: str
     required: bool
     prefill_from: str | None

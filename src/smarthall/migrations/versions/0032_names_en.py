@@ -5,7 +5,7 @@ Revises: 0031_noticesource
 Create Date: 2026-12-06 21:30:00
 
 A catalog file (format revision 1.4) may give ``name_en`` for halls, zones, departments, windows, items, materials
-and bundles; pages read in English show it. Nullable: no English name, the Chinese one is shown.
+and bundles, and ``label_en`` for form fields; pages read in English show them. Nullable: no English name, the Chinese one is shown.
 """
 
 from collections.abc import Sequence
@@ -25,9 +25,13 @@ def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("name_en", sa.String(length=200), nullable=True))
+    with op.batch_alter_table("catalog_form_field", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("label_en", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("catalog_form_field", schema=None) as batch_op:
+        batch_op.drop_column("label_en")
     for table in reversed(TABLES):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("name_en")
