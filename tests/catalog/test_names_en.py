@@ -62,6 +62,13 @@ def test_pages_read_in_english_show_the_english_names_and_in_chinese_the_chinese
     kiosk = client.get(f"/kiosk/{HALL}?lang=en", headers=KIOSK).text
     assert "Replacement of a Lost Resident Identity Card" in kiosk and "居民身份证补领" not in kiosk
 
+    # a name inside a sentence of the i18n catalog (override.title: the hall's settings of an item)
+    client.post("/login", data={"username": "hallmanager1", "password": "smarthall-demo"})
+    override = client.get(f"/admin/catalog/halls/{HALL}/items/GA-001/override?lang=en").text
+    assert "Renewal of Resident Identity Card" in override and "Lanhu District Government Service Center" in override
+    assert "居民身份证换领" not in override
+    client.cookies.clear()
+
     board = client.get(f"/board/{HALL}?lang=en", headers=DISPLAY)
     assert board.status_code == 200 and "Lanhu District Government Service Center" in board.text
 

@@ -76,26 +76,24 @@ def _english_names(request: Request) -> Any:
     return provide(database)
 
 
-def english_name(request: Request, name: str) -> str:
-    """``name`` as a page read in English shows it (for text composed outside a template, e.g. a message)."""
-    if request_lang(request) != "en":
-        return name
-    names = _english_names(request)
-    return names.get(name, name) if names else name
+def _named(values: dict[str, Any], names: Any) -> dict[str, Any]:
+    return {k: names.get(v, v) if type(v) is str else v for k, v in values.items()}
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     lang = request_lang(request)
+    names = _english_names(request) if lang == "en" else None
     ctx: dict[str, Any] = {
         "lang": lang,
         "lang_url": switch_lang_url(request, lang),
-        "t": lambda key, **kw: translate(key, lang, **kw),  # type: ignore[arg-type]
+        # A name put into a sentence (``t('override.title', item=item.name)``) is in English too on an English page.
+        "t": lambda key, **kw: translate(key, lang, **(_named(kw, names) if names else kw)),  # type: ignore[arg-type]
         "actor": getattr(request.state, "actor", None),
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "demo_time": _demo_time(request),
     }
-    if lang == "en":
-        ctx["names_en"] = _english_names(request)
+    if names:
+        ctx["names_en"] = names
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     if request.query_params.get("lang") in ("zh", "en"):
