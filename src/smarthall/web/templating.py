@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2 import Environment, FileSystemLoader
 from starlette.responses import RedirectResponse, Response
 
 from smarthall.core.clock import format_local
@@ -23,16 +24,19 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 NAMES_EN_POINT = "web.names_en"
 
 
-@pass_context
-def _finalize(context: Any, value: Any) -> Any:
+# The English names of the page being rendered (``render`` sets them around the rendering of an English page).
+_NAMES_EN: ContextVar[Mapping[str, str] | None] = ContextVar("smarthall_names_en", default=None)
+
+
+def _finalize(value: Any) -> Any:
     """Every value a template prints: on a page read in English, a name the catalog has in English is printed in
-    English (an item, material, bundle, hall, zone, department or window name printed on its own, however the page
-    got it). Only a plain ``str`` equal to a whole name is replaced; markup (``|e``, ``|tojson``) is left as it is,
-    which is how a template keeps a value a person typed, or a form's option, exactly as given."""
-    if type(value) is str and value:
-        names = context.get("names_en")
-        if names:
-            return names.get(value, value)
+    English (an item, material, bundle, hall, zone, department or window name, a form field's label, printed on its
+    own, however the page got it). Only a plain ``str`` equal to a whole name is replaced; markup (``|e``,
+    ``|tojson``) is left as it is, which is how a template keeps a value a person typed, or a form's option, exactly
+    as given. A Chinese page pays one context-variable read per printed value."""
+    names = _NAMES_EN.get()
+    if names is not None and type(value) is str:
+        return names.get(value, value)
     return value
 
 
@@ -92,10 +96,12 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "demo_time": _demo_time(request),
     }
-    if names:
-        ctx["names_en"] = names
     ctx.update(context or {})
-    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    token = _NAMES_EN.set(names or None)
+    try:  # the response renders the template here, on this thread
+        response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    finally:
+        _NAMES_EN.reset(token)
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
