@@ -1,6 +1,6 @@
 """The English-name hook of the page renderer (issue 16): render time of a template printing 1,500 values without
 the hook, with it on a Chinese page and with it on an English page. Run:
-PYTHONPATH=src .venv/bin/python bench/names_en_render.py"""
+PYTHONPATH=src .venv/bin/python bench/web/names_en_render.py"""
 
 from __future__ import annotations
 
