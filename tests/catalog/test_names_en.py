@@ -71,6 +71,10 @@ def test_pages_read_in_english_show_the_english_names_and_in_chinese_the_chinese
 
     board = client.get(f"/board/{HALL}?lang=en", headers=DISPLAY)
     assert board.status_code == 200 and "Lanhu District Government Service Center" in board.text
+    ticket = client.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": "GA-001"}, headers=KIOSK)
+    assert ticket.status_code == 201, ticket.text
+    queues = client.get(f"/api/v1/halls/{HALL}/board", headers=DISPLAY).json()["queues"]
+    assert {(q["department_name"], q["department_name_en"]) for q in queues} == {("公安局", "Public Security Bureau")}
 
 
 def test_an_older_file_without_english_names_still_imports_and_shows_chinese(env: Any, client: Any) -> None:
