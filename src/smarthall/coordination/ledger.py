@@ -19,7 +19,6 @@ from smarthall.coordination.models import ShareLookup
 from smarthall.coordination.repository import LedgerRepository
 from smarthall.core.clock import service_day
 from smarthall.core.crypto import blind_index
-from smarthall.core.db import after_commit
 from smarthall.core.tenancy import Actor
 from smarthall.core.validators import check_id_number
 from smarthall.identity import service as identity_service
@@ -30,23 +29,6 @@ DEFAULT_LEGAL_BASIS = "《政务信息资源共享管理暂行办法》(国发�
 def _purpose(case_no: str | None) -> str:
     # Without a case the lookup prefills a form being filled; with one it verifies the case's inputs.
     return "verification" if case_no else "prefill"
-
-
-def _keep(session: Session, row: ShareLookup) -> None:
-    """Write the ledger row in the lookup's transaction; a page read (GET /cases/new prefilling its form) has a
-    read-only one, so the row goes in a write transaction of its own once the read has ended (as ``audit.record``
-    does). Written in the read transaction, SQLite refused it as soon as any other write had committed since the
-    read began (the read's snapshot is stale: "database is locked" at once) and the page answered 503 busy."""
-    if not session.info.get("read_only"):
-        LedgerRepository(session).add(row)
-        return
-    database = session.info["db"]
-
-    def _write() -> None:
-        with database.unit_of_work() as write_session:
-            LedgerRepository(write_session).add(row)
-
-    after_commit(session, _write)
 
 
 class Ledgered:
@@ -70,8 +52,7 @@ class Ledgered:
         # the row is the applicant's, found through the first subject that is a valid ID number.
         people = [s for s in present if check_id_number(s, service_day(now)) is None]
         citizen_id = identity_service.find_citizen_id(session, id_number=people[0]) if people else None
-        _keep(
-            session,
+        LedgerRepository(session).add(
             ShareLookup(
                 at=now,
                 citizen_id=citizen_id,
@@ -85,7 +66,7 @@ class Ledgered:
                 case_no=case_no,
                 found=value is not None,
                 detail={"subjects": len(present), "entities": len(present) - len(people)},
-            ),
+            )
         )
         return value
 

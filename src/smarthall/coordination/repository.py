@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarthall.coordination.models import ShareLookup
+from smarthall.core.db import after_commit
 
 
 class LedgerRepository:
@@ -14,6 +15,20 @@ class LedgerRepository:
         self.session = session
 
     def add(self, row: ShareLookup) -> None:
+        """Write one ledger row in the session's transaction; in a read (a GET, e.g. a form being prefilled), once
+        the read is over, in a short write transaction of its own, as the audit trail does (``audit.service``): an
+        INSERT inside a read transaction has to upgrade it to a writer, which on SQLite fails at once ("database is
+        locked", answered 503 busy) whenever anything else committed since the read began — under a live hall,
+        nearly always."""
+        if self.session.info.get("read_only"):
+            database = self.session.info["db"]
+
+            def write() -> None:
+                with database.unit_of_work() as write_session:
+                    write_session.add(row)
+
+            after_commit(self.session, write)
+            return
         self.session.add(row)
         self.session.flush()
 
