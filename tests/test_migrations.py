@@ -102,6 +102,18 @@ def test_legacy_evaluation_and_retention_rows_become_rule_settings(tmp_path):
     assert not tables & {"evaluation_settings", "archive_retention_rule"}
 
 
+def _add_legacy(session, row):
+    """Write ``row`` as the older revision's schema has it: only the columns the row sets (Core fills the columns'
+    own defaults), so a column a later migration adds (``name_en``, 0032) is left out; ``row.id`` is set. The ORM
+    itself would name every nullable column of today's model in its INSERT."""
+    import sqlalchemy as sa
+
+    table = row.__table__
+    values = {c.key: getattr(row, c.key) for c in table.columns if getattr(row, c.key, None) is not None}
+    row.id = session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
+    return row
+
+
 def _scratch_url(env, tmp_path) -> Iterator[str]:
     """An empty database of the test's backend: a file on SQLite, a database beside the test one on PostgreSQL."""
     from sqlalchemy import create_engine, text
@@ -159,9 +171,9 @@ def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
             session.add(person)
             session.add(Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
             session.flush()
-            hall = Hall(code="H-L", name="一厅", level="city", region_code="69", region_path="/69/")
-            session.add(hall)
-            session.flush()
+            hall = _add_legacy(
+                session, Hall(code="H-L", name="一厅", level="city", region_code="69", region_path="/69/")
+            )
             package = Package(
                 case_no="LH2026120400007", hall_id=hall.id, hall_code="H-L", region_path="/69/", item_code="SC-003"
             )
@@ -340,16 +352,17 @@ def test_stepbackfill_pins_the_plan_each_case_was_filed_under(env, tmp_path):
         legacy = Database(url)
         with legacy.unit_of_work() as session:
             session.add(Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
-            session.add(Department(code="D-T", name="测试局"))
             session.flush()
-            hall = Hall(code="H-S", name="一厅", level="city", region_code="69", region_path="/69/")
-            session.add(hall)
-            session.flush()
-            session.add(
+            _add_legacy(session, Department(code="D-T", name="测试局"))
+            hall = _add_legacy(
+                session, Hall(code="H-S", name="一厅", level="city", region_code="69", region_path="/69/")
+            )
+            _add_legacy(
+                session,
                 Item(
                     code="SC-T", name="测试事项", department_code="D-T", type="permit", legal_limit_workdays=20,
                     promised_limit_workdays=10, online_depth=4, content_hash="h", version=2, workflow=[],
-                )
+                ),
             )  # fmt: skip
             session.flush()
             session.add(

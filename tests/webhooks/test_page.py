@@ -76,3 +76,38 @@ def test_a_clerk_and_another_halls_manager_are_kept_out(client, env):
         gone = client.post(f"/admin/webhooks/subscriptions/{sub_id}/resume", headers=ORIGIN, follow_redirects=False)
         assert gone.status_code == 404 and "webhook-error" in gone.text, gone.text[-1500:]
         assert len(rec.got) == 1
+
+
+def test_the_page_shows_how_to_verify_a_delivery_and_the_shown_code_verifies_a_real_one(client, env):
+    """Issue 16: the page pointed at a repository document (docs/open-platform.md); the instructions and the
+    verification code are now on the page, in Chinese and English, and the code shown verifies a real delivery."""
+    import html as html_mod
+    import time
+
+    with receiver("ok") as rec:
+        _, _, _, secret = client_with_subscription(client, rec.url)
+        emit_finished(env)
+        got = rec.got[0]
+    client.cookies.clear()
+    login(client, "hallmanager1")
+    zh = client.get("/admin/webhooks").text
+    assert "docs/open-platform.md" not in zh
+    assert "接收方如何校验推送" in zh and "X-Smarthall-Signature" in zh and "五分钟" in zh
+    en = client.get("/admin/webhooks?lang=en").text
+    assert "How a receiver verifies a delivery" in en and "raw body bytes" in en
+    shown = html_mod.unescape(zh.split('data-testid="webhook-verify-snippet"><code>')[1].split("</code>")[0])
+    scope: dict = {}
+    exec(compile(shown, "shown-snippet", "exec"), scope)  # noqa: S102 - the page's own text, run as a receiver would
+    verify = scope["verify"]
+    headers = dict(got["headers"])
+    ts = int(headers["x-smarthall-timestamp"])
+    real_time = time.time
+    try:
+        time.time = lambda: ts + 10  # the receiver's clock: just after the (frozen-clock) delivery
+        assert verify(secret, headers, got["body"])
+        assert not verify(secret, headers, got["body"] + b" ")  # a changed body
+        assert not verify("another-secret", headers, got["body"])
+        time.time = lambda: ts + 301  # too old: a replay
+        assert not verify(secret, headers, got["body"])
+    finally:
+        time.time = real_time

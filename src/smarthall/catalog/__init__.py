@@ -15,14 +15,16 @@ from smarthall.core.registry import Registry
 def register(registry: Registry) -> None:
     """Wire the catalog: the router, the catalog pages and their tile, and the cached item facts (which hold the
     hall's item settings and the windows serving each item)."""
-    from smarthall.catalog import service
+    from smarthall.catalog import names, service
     from smarthall.catalog.api import router
     from smarthall.catalog.pages import router as pages
-    from smarthall.web import nav
+    from smarthall.web import nav, templating
 
     registry.api(router, priority=40)
     registry.pages(pages, priority=40)
     registry.contribute(nav.TILES_POINT, nav.tile("catalog.browse", "/admin/catalog", "tile.catalog"))
+    registry.cache(names.NAMES_EN, *names.TABLES)
+    registry.provide(templating.NAMES_EN_POINT, names.english_names)  # pages read in English show these names
     registry.cache(
         service.FACTS, "catalog_item", "catalog_hall_item_override", "org_hall", "org_window", "org_window_item"
     )

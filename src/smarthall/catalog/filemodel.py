@@ -25,6 +25,9 @@ RuleOp = Literal["==", "!=", ">", ">=", "<", "<=", "in", "not_in"]
 PREFILL_RE = re.compile(r"^(profile\.[a-z_]+|licence\.[^.\s]+\.[a-z_]+|share\.[^.\s]+\.[a-z_]+)$")
 CODE = Field(min_length=1, max_length=40)
 NAME = Field(min_length=1, max_length=200)
+# Fifth format revision (issue 16): the English name beside the Chinese one, shown when a page is read in English;
+# optional everywhere (absent: the Chinese name is shown in English too).
+NAME_EN = Field(default=None, min_length=1, max_length=200, description="the name in English (optional)")
 
 
 class Strict(BaseModel):
@@ -42,6 +45,7 @@ class RegionIn(Strict):
 class ZoneIn(Strict):
     code: str = CODE
     name: str = NAME
+    name_en: str | None = NAME_EN
     type: ZoneType
     floor: int | None = None
 
@@ -49,6 +53,7 @@ class ZoneIn(Strict):
 class HallIn(Strict):
     code: str = CODE
     name: str = NAME
+    name_en: str | None = NAME_EN
     region_code: str
     level: HallLevel
     address: str = Field(default="", max_length=256)
@@ -60,6 +65,7 @@ class HallIn(Strict):
 class DepartmentIn(Strict):
     code: str = Field(min_length=1, max_length=16)
     name: str = NAME
+    name_en: str | None = NAME_EN
     parent: str | None = None
     units: list[str] = []
     note: str | None = None
@@ -68,6 +74,7 @@ class DepartmentIn(Strict):
 class MaterialIn(Strict):
     code: str = CODE
     name: str = NAME
+    name_en: str | None = NAME_EN
     kind: MaterialKind
     required: bool
     copies: int = Field(default=1, ge=0, le=99)
@@ -79,6 +86,7 @@ class MaterialIn(Strict):
 class FormFieldIn(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     label: str = NAME
+    label_en: str | None = Field(default=None, min_length=1, max_length=200, description="the label in English")
     type: FieldType
     required: bool
     prefill_from: str | None = None
@@ -135,6 +143,7 @@ class WorkflowStepIn(Strict):
 class ItemIn(Strict):
     code: str = Field(pattern=r"^[A-Z]{2,4}-\d{3}$")
     name: str = NAME
+    name_en: str | None = NAME_EN
     department_code: str
     type: ItemType
     legal_limit_workdays: int = Field(ge=0, le=365)
@@ -177,6 +186,7 @@ class ItemIn(Strict):
 # Item fields added after the first format revision, with the value an older file implies. The importer leaves a
 # field that holds this value out of the item's content hash, so re-importing an old file bumps no version.
 ADDED_ITEM_FIELDS: dict[str, Any] = {
+    "name_en": None,
     "result_licence": None,
     "joint_review": [],
     "situations": [],
@@ -188,6 +198,7 @@ ADDED_ITEM_FIELDS: dict[str, Any] = {
 class BundleIn(Strict):
     code: str = CODE
     name: str = NAME
+    name_en: str | None = NAME_EN
     description: str = ""
     item_codes: list[str] = Field(min_length=2)
     lead_department_code: str
@@ -209,7 +220,10 @@ class BundleIn(Strict):
 
 
 # Bundle fields added after the first format revision, with the value an older file implies (left out of the hash).
-ADDED_BUNDLE_FIELDS: dict[str, Any] = {"on_refusal": "continue", "field_map": {}}
+ADDED_BUNDLE_FIELDS: dict[str, Any] = {"on_refusal": "continue", "field_map": {}, "name_en": None}
+# Material fields added after the first revision (left out of the item's hash when they hold this value).
+ADDED_MATERIAL_FIELDS: dict[str, Any] = {"name_en": None}
+ADDED_FORM_FIELD_FIELDS: dict[str, Any] = {"label_en": None}
 
 
 class FaqIn(Strict):
@@ -226,6 +240,7 @@ class WindowIn(Strict):
     code: str = CODE
     hall_code: str
     name: str = NAME
+    name_en: str | None = NAME_EN
     zone_code: str | None = None
     kind: WindowKind
     item_codes: list[str] = []

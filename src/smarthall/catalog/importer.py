@@ -22,7 +22,9 @@ from smarthall.catalog import changes, steps
 from smarthall.catalog.errors import CatalogInvalid, ImportOutOfScope, StaffNotImported
 from smarthall.catalog.filemodel import (
     ADDED_BUNDLE_FIELDS,
+    ADDED_FORM_FIELD_FIELDS,
     ADDED_ITEM_FIELDS,
+    ADDED_MATERIAL_FIELDS,
     CatalogFile,
     Fault,
     cross_check,
@@ -156,7 +158,8 @@ def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM, now: d
     bundles, faqs = BundleRepository(session), FaqRepository(session)
     for bundle in catalog.bundles:
         data = bundle.model_dump(exclude={"code"})
-        kept = {k: v for k, v in data.items() if k not in ADDED_BUNDLE_FIELDS or v != ADDED_BUNDLE_FIELDS[k]}
+        kept = _without_defaults(data, ADDED_BUNDLE_FIELDS)
+        kept["shared_form_fields"] = [_without_defaults(f, ADDED_FORM_FIELD_FIELDS) for f in data["shared_form_fields"]]
         state = _upsert(bundles, Bundle, bundle.code, {**data, "content_hash": content_hash(kept)})
         report.tally("bundles", state, bundle.code)
     for faq in catalog.faq:
@@ -204,7 +207,16 @@ def _tell_item_changes(session: Session, new_versions: list[tuple[str, int, int]
 def item_hash(data: dict[str, Any]) -> str:
     """The content hash of an item entry; a field added to the format that holds the value an older file implies is
     left out, so an unchanged item of an older file keeps its hash (and its version)."""
-    return content_hash({k: v for k, v in data.items() if k not in ADDED_ITEM_FIELDS or v != ADDED_ITEM_FIELDS[k]})
+    kept = {k: v for k, v in data.items() if k not in ADDED_ITEM_FIELDS or v != ADDED_ITEM_FIELDS[k]}
+    if "materials" in kept:
+        kept["materials"] = [_without_defaults(m, ADDED_MATERIAL_FIELDS) for m in kept["materials"]]
+    if "form_fields" in kept:
+        kept["form_fields"] = [_without_defaults(f, ADDED_FORM_FIELD_FIELDS) for f in kept["form_fields"]]
+    return content_hash(kept)
+
+
+def _without_defaults(data: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in added or v != added[k]}
 
 
 def _step_reviewers(data: dict[str, Any]) -> list[str]:
@@ -222,6 +234,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         return
     scalar = {
         "name": data["name"],
+        "name_en": data.get("name_en"),
         "department_code": data["department_code"],
         "type": data["type"],
         "legal_limit_workdays": data["legal_limit_workdays"],
@@ -264,6 +277,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
             position=i,
             code=m["code"],
             name=m["name"],
+            name_en=m.get("name_en"),
             kind=m["kind"],
             required=m["required"],
             copies=m["copies"],
@@ -278,6 +292,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
             position=i,
             name=f["name"],
             label=f["label"],
+            label_en=f.get("label_en"),
             type=f["type"],
             required=f["required"],
             prefill_from=f["prefill_from"],

@@ -16,6 +16,7 @@ class Item(IdMixin, TimestampMixin, Base):
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128), index=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))  # issue 16: shown in English (None: the Chinese name)
     department_code: Mapped[str] = mapped_column(String(16), ForeignKey("org_department.code"), index=True)
     type: Mapped[str] = mapped_column(String(16))
     legal_limit_workdays: Mapped[int] = mapped_column(Integer)
@@ -58,6 +59,7 @@ class Material(IdMixin, Base):
     position: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     required: Mapped[bool] = mapped_column(Boolean)
     copies: Mapped[int] = mapped_column(Integer, default=1)
@@ -76,6 +78,7 @@ class FormField(IdMixin, Base):
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(128))
+    label_en: Mapped[str | None] = mapped_column(String(200))  # issue 16: the label in English
     type: Mapped[str] = mapped_column(String(16))
     required: Mapped[bool] = mapped_column(Boolean)
     prefill_from: Mapped[str | None] = mapped_column(String(128))
@@ -138,6 +141,7 @@ class Bundle(IdMixin, TimestampMixin, Base):
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     item_codes: Mapped[list[str]] = mapped_column(JsonType, default=list)
     lead_department_code: Mapped[str] = mapped_column(String(16))

@@ -13,12 +13,33 @@ from typing import Any
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from smarthall.catalog.models import Bundle, Faq, HallItemOverride, HallItemOverrideVersion, Item, ItemVersion
+from smarthall.catalog.models import (
+    Bundle,
+    Faq,
+    FormField,
+    HallItemOverride,
+    HallItemOverrideVersion,
+    Item,
+    ItemVersion,
+    Material,
+)
 from smarthall.core.repository import Repository
 from smarthall.core.tenancy import Actor
 
 # A row of a Core select, its columns read by name.
 AnyRow = Row[*tuple[Any, ...]]
+
+
+def english_name_pairs(session: Any) -> list[tuple[str, str]]:
+    """``(name, name_en)`` of every item, material and bundle with an English name, and ``(label, label_en)`` of
+    every form field with an English label (issue 16)."""
+    pairs: list[tuple[str, str]] = []
+    for model in (Item, Material, Bundle):
+        stmt = select(model.name, model.name_en).where(model.name_en.is_not(None))
+        pairs.extend((row.name, row.name_en) for row in session.execute(stmt))
+    labels = select(FormField.label, FormField.label_en).where(FormField.label_en.is_not(None))
+    pairs.extend((row.label, row.label_en) for row in session.execute(labels))
+    return pairs
 
 
 class ItemRepository(Repository[Item]):

@@ -13,6 +13,7 @@ from smarthall.core.types import INT64_MAX
 class MaterialRead(BaseModel):
     code: str
     name: str
+    name_en: str | None = Field(default=None, description="the name in English (issue 16; null: none given)")
     kind: str
     required: bool
     copies: int
@@ -24,6 +25,7 @@ class MaterialRead(BaseModel):
 class FormFieldRead(BaseModel):
     name: str
     label: str
+    label_en: str | None = None  # issue 16: the label in English (null: none given)
     type: str
     required: bool
     prefill_from: str | None
@@ -33,6 +35,7 @@ class FormFieldRead(BaseModel):
 class ItemSummary(BaseModel):
     code: str
     name: str
+    name_en: str | None = Field(default=None, description="the name in English (issue 16; null: none given)")
     department_code: str
     department_name: str
     type: str
@@ -71,6 +74,7 @@ class ItemPage(BaseModel):
 class BundleRead(BaseModel):
     code: str
     name: str
+    name_en: str | None = None
     description: str
     item_codes: list[str]
     lead_department_code: str

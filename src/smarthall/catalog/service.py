@@ -234,8 +234,10 @@ def effective_items(session: Session, hall: HallLike, codes: Iterable[str]) -> d
 
 
 def matches(item: Item, needle: str) -> bool:
-    """Whether a search text (lower case) is in the item's name, code or one of its keywords. Pure."""
-    return needle in item.name.lower() or needle in item.code.lower() or any(needle in k.lower() for k in item.keywords)
+    """Whether a search text (lower case) is in the item's name (Chinese or English), code or one of its keywords.
+    Pure."""
+    names = (item.name, item.code, item.name_en or "", *item.keywords)
+    return any(needle in n.lower() for n in names)
 
 
 def search_items(
@@ -265,6 +267,7 @@ def summary(item: Item, departments: dict[str, str], effective: EffectiveItem | 
     return ItemSummary(
         code=item.code,
         name=item.name,
+        name_en=item.name_en,
         department_code=item.department_code,
         department_name=departments.get(item.department_code, ""),
         type=item.type,

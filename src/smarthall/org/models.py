@@ -26,6 +26,7 @@ class Hall(IdMixin, TimestampMixin, Base):
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str | None] = mapped_column(String(200))  # issue 16: the English name (None: the Chinese one)
     level: Mapped[str] = mapped_column(String(16))
     region_code: Mapped[str] = mapped_column(String(12), ForeignKey("org_region.code"))
     region_path: Mapped[str] = mapped_column(String(200), index=True)
@@ -44,6 +45,7 @@ class Zone(IdMixin, TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
     name: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str | None] = mapped_column(String(200))  # issue 16: the English name (None: the Chinese one)
     type: Mapped[str] = mapped_column(String(32))
     floor: Mapped[int | None] = mapped_column(Integer)
 
@@ -55,6 +57,7 @@ class Department(IdMixin, TimestampMixin, Base):
 
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str | None] = mapped_column(String(200))  # issue 16: the English name (None: the Chinese one)
     parent_name: Mapped[str | None] = mapped_column(String(128))
     units: Mapped[list[str]] = mapped_column(JsonType, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -67,6 +70,7 @@ class Window(IdMixin, TimestampMixin, Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"), index=True)
     zone_code: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str | None] = mapped_column(String(200))  # issue 16: the English name (None: the Chinese one)
     kind: Mapped[str] = mapped_column(String(16))
     number: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")

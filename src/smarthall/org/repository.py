@@ -29,6 +29,15 @@ def names_by_codes(session: Session, model: Any, codes: Iterable[str | None]) ->
     return {row.code: row.name for row in session.execute(select(model.code, model.name).where(model.code.in_(wanted)))}
 
 
+def english_name_pairs(session: Session) -> list[tuple[str, str]]:
+    """``(name, name_en)`` of every hall, zone, department and window with an English name (issue 16)."""
+    pairs: list[tuple[str, str]] = []
+    for model in (Hall, Zone, Department, Window):
+        stmt = select(model.name, model.name_en).where(model.name_en.is_not(None))
+        pairs.extend((row.name, row.name_en) for row in session.execute(stmt))
+    return pairs
+
+
 def by_code(session: Session, model: type[R], code: str, *, key: str = "code") -> R | None:
     """The row of ``model`` whose ``key`` column equals ``code`` (the tree's entities are matched by code)."""
     stmt = select(model).where(getattr(model, key) == code)

@@ -27,6 +27,7 @@ class HallNode(BaseModel):
 class ZoneRead(BaseModel):
     code: str
     name: str
+    name_en: str | None = None  # issue 16: the name in English (null: none given)
     type: str
     floor: int | None
 
@@ -34,6 +35,7 @@ class ZoneRead(BaseModel):
 class WindowRead(BaseModel):
     code: str
     name: str
+    name_en: str | None = None  # issue 16: the name in English (null: none given)
     kind: str
     number: int
     zone_code: str | None
@@ -43,6 +45,7 @@ class WindowRead(BaseModel):
 class HallRead(BaseModel):
     code: str
     name: str
+    name_en: str | None = None  # issue 16: the name in English (null: none given)
     level: str
     region_code: str
     region_path: str

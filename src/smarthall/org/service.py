@@ -265,14 +265,8 @@ def hall_window_rows(session: Session, hall_id: int) -> list[Window]:
 
 
 def window_read(window: Window) -> WindowRead:
-    return WindowRead(
-        code=window.code,
-        name=window.name,
-        kind=window.kind,
-        number=window.number,
-        zone_code=window.zone_code,
-        item_codes=[wi.item_code for wi in window.items],
-    )
+    fields = ("code", "name", "name_en", "kind", "number", "zone_code")
+    return WindowRead(**{f: getattr(window, f) for f in fields}, item_codes=[wi.item_code for wi in window.items])
 
 
 def find_window(session: Session, code: str) -> Window | None:
@@ -376,13 +370,14 @@ def hall_read(session: Session, hall: Hall) -> HallRead:
     return HallRead(
         code=hall.code,
         name=hall.name,
+        name_en=hall.name_en,
         level=hall.level,
         region_code=hall.region_code,
         region_path=hall.region_path,
         address=hall.address,
         hotline=hall.hotline,
         opening_hours=hall.opening_hours,
-        zones=[ZoneRead(code=z.code, name=z.name, type=z.type, floor=z.floor) for z in hall.zones],
+        zones=[ZoneRead.model_validate(z, from_attributes=True) for z in hall.zones],
         windows=[window_read(w) for w in hall.windows if w.active],
         item_count=len(catalog_service.hall_item_codes(session, hall)),
         parent_hall_code=parent.code if parent else None,
@@ -504,6 +499,7 @@ def import_departments(session: Session, departments_in: Iterable[dict[str, Any]
     for dept in departments_in:
         values = {
             "name": dept["name"],
+            "name_en": dept.get("name_en"),
             "parent_name": dept["parent"],
             "units": dept["units"],
             "note": dept["note"] or "",
@@ -521,6 +517,7 @@ def import_halls(
     for hall_in in halls_in:
         values = {
             "name": hall_in["name"],
+            "name_en": hall_in.get("name_en"),
             "level": hall_in["level"],
             "region_code": hall_in["region_code"],
             "region_path": paths[hall_in["region_code"]],
@@ -534,7 +531,7 @@ def import_halls(
         session.flush()
         halls[hall.code] = hall
         for zone in hall_in["zones"]:
-            zone_values = {"hall_id": hall.id, "name": zone["name"], "type": zone["type"], "floor": zone["floor"]}
+            zone_values = {"hall_id": hall.id, **{k: zone.get(k) for k in ("name", "name_en", "type", "floor")}}
             _moved(session, "zones", zones_repo.by_code(zone["code"]), hall.id, tally)
             state = _upsert(session, zones_repo, Zone, zone["code"], zone_values)[1]
             tally("zones", state, zone["code"], hall.region_path)
@@ -551,6 +548,7 @@ def import_windows(
             "hall_id": halls[window_in["hall_code"]].id,
             "zone_code": window_in["zone_code"],
             "name": window_in["name"],
+            "name_en": window_in.get("name_en"),
             "kind": window_in["kind"],
             "number": window_in["number"],
             "active": True,

@@ -5,11 +5,12 @@ working days, the hall's queue rules — from the per-process caches of the owni
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from smarthall.catalog import names as catalog_names
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.tenancy import Actor
@@ -66,6 +67,12 @@ def prefixes(session: Session) -> dict[str, str]:
 def department_names(session: Session) -> dict[str, str]:
     """Department name per code (the board says whose queue it is in words)."""
     return org_service.department_names(session)
+
+
+def english_names(session: Session) -> Mapping[str, str]:
+    """The catalog's English names (Chinese name → English; ``catalog.names``), for a board read in English."""
+    database = session.info.get("db")
+    return catalog_names.english_names(database) if database is not None else {}
 
 
 def queue_departments(session: Session) -> dict[str, str]:

@@ -82,6 +82,7 @@ class BoardQueue(BaseModel):
     department_code: str
     waiting: int
     department_name: str = ""
+    department_name_en: str = ""  # issue 16: the board read in English names the queue in English
 
 
 class BoardWindow(BaseModel):

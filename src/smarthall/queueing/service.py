@@ -403,12 +403,14 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
     departments = facts.queue_departments(session)
     state = repo.hall_state(session, hall.id, day)
     department_names = facts.department_names(session)
+    english = facts.english_names(session)
     queues = [
         BoardQueue(
             queue=code,
             department_code=departments.get(code, ""),
             waiting=n,
-            department_name=department_names.get(departments.get(code, ""), ""),
+            department_name=(name := department_names.get(departments.get(code, ""), "")),
+            department_name_en=english.get(name, ""),
         )
         for code, n in sorted(state.waiting.items())
     ]

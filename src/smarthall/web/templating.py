@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.responses import RedirectResponse, Response
 
 from smarthall.core.clock import format_local
@@ -19,7 +21,29 @@ from smarthall.core.i18n import LANG_COOKIE, pick_lang, translate
 from smarthall.core.tenancy import Actor
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# Issue 16: what provides the catalog's English names (Chinese name → English name; ``catalog.names``).
+NAMES_EN_POINT = "web.names_en"
+
+
+# The English names of the page being rendered (``render`` sets them around the rendering of an English page).
+_NAMES_EN: ContextVar[Mapping[str, str] | None] = ContextVar("smarthall_names_en", default=None)
+
+
+def _finalize(value: Any) -> Any:
+    """Every value a template prints: on a page read in English, a name the catalog has in English is printed in
+    English (an item, material, bundle, hall, zone, department or window name, a form field's label, printed on its
+    own, however the page got it). Only a plain ``str`` equal to a whole name is replaced; markup (``|e``,
+    ``|tojson``) is left as it is, which is how a template keeps a value a person typed, or a form's option, exactly
+    as given. A Chinese page pays one context-variable read per printed value."""
+    names = _NAMES_EN.get()
+    if names is not None and type(value) is str:
+        return names.get(value, value)
+    return value
+
+
+templates = Jinja2Templates(
+    env=Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, finalize=_finalize)
+)
 templates.env.globals["format_local"] = format_local
 
 
@@ -55,19 +79,40 @@ def script_json(value: Any) -> str:
     holding ``</script>`` or ``<!--`` stays data and cannot end the element (the page then shows it ``|safe``)."""
     return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_UNSAFE)
 
+def _english_names(request: Request) -> Any:
+    """The catalog's English names (``NAMES_EN_POINT``), or none when nothing provides them (a bare app)."""
+    database = getattr(request.app.state, "db", None)
+    if database is None:
+        return None
+    try:
+        provide = database.registry.provided(NAMES_EN_POINT)
+    except LookupError:
+        return None
+    return provide(database)
+
+
+def _named(values: dict[str, Any], names: Any) -> dict[str, Any]:
+    return {k: names.get(v, v) if type(v) is str else v for k, v in values.items()}
+
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     lang = request_lang(request)
+    names = _english_names(request) if lang == "en" else None
     ctx: dict[str, Any] = {
         "lang": lang,
         "lang_url": switch_lang_url(request, lang),
-        "t": lambda key, **kw: translate(key, lang, **kw),  # type: ignore[arg-type]
+        # A name put into a sentence (``t('override.title', item=item.name)``) is in English too on an English page.
+        "t": lambda key, **kw: translate(key, lang, **(_named(kw, names) if names else kw)),  # type: ignore[arg-type]
         "actor": getattr(request.state, "actor", None),
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "demo_time": _demo_time(request),
     }
     ctx.update(context or {})
-    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    token = _NAMES_EN.set(names or None)
+    try:  # the response renders the template here, on this thread
+        response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    finally:
+        _NAMES_EN.reset(token)
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response

@@ -16,6 +16,7 @@ from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.web.templating import gate, render, write_then_go
+from smarthall.webhooks import policy
 from smarthall.webhooks import service as webhooks_service
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -31,7 +32,13 @@ def _page(
     return render(
         request,
         "webhooks/index.html",
-        {"view": view, "error": error, "sent": request.query_params.get("sent"), "path": PATH},
+        {
+            "view": view,
+            "error": error,
+            "sent": request.query_params.get("sent"),
+            "path": PATH,
+            "verify_snippet": policy.VERIFY_SNIPPET,
+        },
         status_code=status_code,
     )
 

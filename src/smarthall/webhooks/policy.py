@@ -1,9 +1,10 @@
 """Pure rules of webhooks: which events exist, the signature, the back-off, which URLs are refused, and what a
 payload may carry.
 
-Signature (documented in docs/open-platform.md): ``X-Smarthall-Signature: v1=<hex>`` where ``<hex>`` is
-HMAC-SHA256(secret, ``<timestamp>.<body>``) and ``<timestamp>`` is the ``X-Smarthall-Timestamp`` header (seconds since
-the epoch); a receiver recomputes it and refuses a timestamp more than five minutes old (replays).
+Signature (shown on the webhook page, ``VERIFY_SNIPPET``, and in docs/open-platform.md):
+``X-Smarthall-Signature: v1=<hex>`` where ``<hex>`` is HMAC-SHA256(secret, ``<timestamp>.<body>``) and
+``<timestamp>`` is the ``X-Smarthall-Timestamp`` header (seconds since the epoch); a receiver recomputes it and
+refuses a timestamp more than five minutes old (replays).
 """
 
 from __future__ import annotations
@@ -51,6 +52,21 @@ def verify(secret: str, timestamp: int, body: bytes, signature: str, *, now: flo
     if abs(now - timestamp) > tolerance:
         return False
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+# What a receiver runs to verify a delivery, shown as is on the webhook page (/admin/webhooks) so an integrator needs
+# no repository document; tests/webhooks/test_page.py runs the shown text against a real delivery.
+VERIFY_SNIPPET = """import hashlib, hmac, time
+
+def verify(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300) -> bool:
+    \"\"\"True when the delivery is signed with the subscription's secret and is recent.\"\"\"
+    headers = {k.lower(): v for k, v in headers.items()}
+    ts = headers["x-smarthall-timestamp"]
+    if abs(time.time() - int(ts)) > tolerance:  # refuse replays of old deliveries
+        return False
+    expected = "v1=" + hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers.get("x-smarthall-signature", ""))
+"""
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:

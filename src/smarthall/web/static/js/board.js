@@ -32,7 +32,7 @@
       return "<div class=\"cell\" data-state=\"" + esc(w.status) + "\"><b>" + esc(w.number) + "</b><span>" + esc(serving) + "</span></div>";
     }).join("");
     root.querySelector("[data-testid=board-queues]").innerHTML = b.queues.map(function (q) {
-      return "<span data-queue=\"" + esc(q.queue) + "\">" + esc(q.department_name || q.queue) + " <b>" + esc(fill(d.wordPeople, { n: q.waiting })) + "</b></span>";
+      return "<span data-queue=\"" + esc(q.queue) + "\">" + esc((!zh && q.department_name_en) || q.department_name || q.queue) + " <b>" + esc(fill(d.wordPeople, { n: q.waiting })) + "</b></span>";
     }).join("") + "<span class=\"total\">" + esc(d.wordTotal) + " <b>" + esc(fill(d.wordPeople, { n: b.waiting_total })) + "</b></span>";
   }
   function notice(b) {
