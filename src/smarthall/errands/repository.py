@@ -9,12 +9,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, insert, literal, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, false, insert, or_, select
 
-from smarthall.core.models import JsonType, utcnow
+from smarthall.core.models import utcnow
 from smarthall.core.repository import Repository, hall_scope
 from smarthall.core.tenancy import Actor
 from smarthall.errands.models import Errand, ErrandLink
+
+_E, _L = Errand.__table__, ErrandLink.__table__
+_ERRAND_COLS = ("code", "hall_id", "hall_code", "region_path", "citizen_id", "subject_index", "item_code", "status",
+                "opened_at", "created_at", "updated_at")  # fmt: skip
+_NEW_ERRAND = insert(_E).values({c: bindparam(c, type_=_E.c[c].type) for c in _ERRAND_COLS})
+_LINK_COLS = ("errand_id", "kind", "ref", "at", "detail")
+_NEW_LINK = insert(_L).values({c: bindparam(c, type_=_L.c[c].type) for c in _LINK_COLS})
+_NEW_ERRAND_LINKED = insert(_L).from_select(
+    list(_LINK_COLS),
+    select(
+        _NEW_ERRAND.returning(_E.c.id).cte("new_errand").c.id,
+        *(bindparam(c, type_=_L.c[c].type) for c in _LINK_COLS[1:]),
+    ),
+)
 
 
 class ErrandRepository(Repository[Errand]):
@@ -86,18 +100,15 @@ class ErrandRepository(Repository[Errand]):
         """A new errand (``values``: its columns) with its first link, in Core: on the hot path of ticket issue no
         ORM unit of work is needed for two rows nobody reads in the transaction. PostgreSQL: one statement (the
         errand's INSERT in a CTE feeds the link's), one round trip; SQLite: two INSERTs, in process."""
-        errands, links = Errand.__table__, ErrandLink.__table__
         stamp = utcnow()
-        row = {**values, "created_at": stamp, "updated_at": stamp}
-        if self.session.get_bind().dialect.name == "postgresql":
-            new = insert(errands).values(row).returning(errands.c.id).cte("new_errand")
-            c = links.c
-            link = select(new.c.id, literal(kind, c.kind.type), literal(ref, c.ref.type), literal(at, c.at.type),
-                          literal(detail, JsonType))  # fmt: skip
-            self.session.execute(insert(links).from_select(["errand_id", "kind", "ref", "at", "detail"], link))
+        params = {**values, "created_at": stamp, "updated_at": stamp, "kind": kind, "ref": ref, "at": at,
+                  "detail": detail}  # fmt: skip
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            conn.execute(_NEW_ERRAND_LINKED, params)
             return
-        errand_id = self.session.execute(insert(errands).values(row)).inserted_primary_key[0]  # type: ignore[index]
-        self.session.execute(insert(links).values(errand_id=errand_id, kind=kind, ref=ref, at=at, detail=detail))
+        errand_id = conn.execute(_NEW_ERRAND, params).inserted_primary_key[0]  # type: ignore[index]
+        conn.execute(_NEW_LINK, {**params, "errand_id": errand_id})
 
     def add_link(self, errand: Errand, *, kind: str, ref: str, at: object, detail: dict[str, object]) -> ErrandLink:
         link = ErrandLink(errand_id=errand.id, kind=kind, ref=ref, at=at, detail=detail)
