@@ -7,16 +7,16 @@ Who sees an errand, decided here in SQL: its citizen (by owner), or staff of its
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, exists, false, insert, or_, select
+from sqlalchemy import ColumnElement, Table, bindparam, exists, false, insert, or_, select
 
 from smarthall.core.models import utcnow
 from smarthall.core.repository import Repository, hall_scope
 from smarthall.core.tenancy import Actor
 from smarthall.errands.models import Errand, ErrandLink
 
-_E, _L = Errand.__table__, ErrandLink.__table__
+_E, _L = cast(Table, Errand.__table__), cast(Table, ErrandLink.__table__)
 _ERRAND_COLS = ("code", "hall_id", "hall_code", "region_path", "citizen_id", "subject_index", "item_code", "status",
                 "opened_at", "created_at", "updated_at")  # fmt: skip
 _NEW_ERRAND = insert(_E).values({c: bindparam(c, type_=_E.c[c].type) for c in _ERRAND_COLS})

@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from smarthall.audit import service as audit_service
 from smarthall.core.models import UTCDateTime
@@ -95,7 +96,7 @@ _NEXT_SEQ = text(
 
 
 @cache
-def _numbered_insert(columns: tuple[str, ...]) -> Any:
+def _numbered_insert(columns: tuple[str, ...]) -> ReturningInsert[Any]:
     """PostgreSQL, one statement: the ticket's ``columns`` with the seq of the counter's upsert (a CTE) and its number
     as ``policy.format_number`` writes it (the prefix, at least three digits); returns the row, then the seq."""
     seq = _NEXT_SEQ.columns(value=Integer).cte("seq")
