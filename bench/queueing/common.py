@@ -331,3 +331,188 @@ def cpu_seconds(pid: int) -> float:
         except (OSError, IndexError, ValueError):
             continue
     return total
+
+
+# --- the in-process hot paths (statements.py, profile_paths.py) ---------------------------------------------------
+
+
+async def call(
+    app: Any,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+    form: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    """One request through the ASGI app (no sockets, no HTTP client); (status, parsed JSON body or None)."""
+    raw = b""
+    hdrs = [(b"host", b"bench")]
+    if body is not None:
+        raw = orjson.dumps(body)
+        hdrs.append((b"content-type", b"application/json"))
+    elif form is not None:
+        raw = urlencode(form).encode()
+        hdrs.append((b"content-type", b"application/x-www-form-urlencoded"))
+    hdrs.append((b"content-length", str(len(raw)).encode()))
+    hdrs += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    path, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": hdrs,
+        "client": ("127.0.0.1", 50000),
+        "server": ("bench", 80),
+        "root_path": "",
+    }
+    sent = False
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    content = b"".join(chunks)
+    try:
+        return status, orjson.loads(content) if content else None
+    except orjson.JSONDecodeError:
+        return status, None
+
+
+class HotPaths:
+    """The queue's hot-path requests against one in-process app, as closures ``fn(i) -> status`` with the
+    uncounted step that readies the window before each (``statements.py`` counts them, ``profile_paths.py``
+    profiles them). ``await HotPaths.start(app)`` signs every clerk in; the first clerk's window does the calling.
+
+    ``PLAN``: (path, the request's method name, the status it answers, the readying method's name)."""
+
+    PLAN = (
+        ("bare", "bare", 200, "nothing"),
+        ("issue", "issue", 201, "nothing"),
+        ("board", "board", 200, "nothing"),
+        ("status", "status", 200, "nothing"),
+        ("call-next", "call_next", 200, "idle"),
+        ("finish", "finish", 200, "serving"),
+        ("finish-and-call-next", "one_act", 200, "serving"),
+        ("book", "book", 201, "nothing"),
+    )
+
+    def __init__(self, app: Any, tokens: dict[str, dict[str, str]]) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.window, self.clerk = next(iter(tokens.items()))
+        self.issued: list[dict[str, Any]] = []
+        self.current: list[int] = []
+        self.slots: list[tuple[int, str]] = []
+        self.citizens: list[dict[str, str]] = []
+        self.booked = 0
+
+    @classmethod
+    async def start(cls, app: Any, citizens: list[dict[str, str]] | None = None) -> HotPaths:
+        tokens: dict[str, dict[str, str]] = {}
+        for user, window in CLERKS.items():
+            status, body = await call(app, "POST", "/api/v1/auth/token", form={"username": user, "password": PASSWORD})
+            if status != 200:
+                raise SystemExit(f"login {user}: {status} {body}")
+            tokens[window] = {"Authorization": f"Bearer {body['access_token']}"}
+            status, _ = await call(app, "POST", f"/api/v1/windows/{window}/sign-in", headers=tokens[window])
+            if status != 200:
+                raise SystemExit(f"sign-in {window}: {status}")
+        paths = cls(app, tokens)
+        if citizens:
+            paths.citizens = citizens
+            paths.slots = await paths.bookable()
+        return paths
+
+    def plan(self, names: list[str] | None = None) -> list[tuple[str, Any, int, Any]]:
+        """(path, request, expected status, readying step) for ``names`` (every path when None), in ``PLAN`` order."""
+        return [
+            (name, getattr(self, fn), ok, getattr(self, ready))
+            for name, fn, ok, ready in self.PLAN
+            if names is None or name in names
+        ]
+
+    async def bookable(self) -> list[tuple[int, str]]:
+        """Slots of the bookable demo items over the next six days (the benchmark clock starts 2026-11-30)."""
+        from datetime import date, timedelta
+
+        out: list[tuple[int, str]] = []
+        for d in range(1, 7):
+            day = (date(2026, 11, 30) + timedelta(days=d)).isoformat()
+            for item in BOOKABLE:
+                query = urlencode({"hall_code": HALL, "item_code": item, "date": day})
+                _, body = await call(self.app, "GET", "/api/v1/appointment-slots?" + query)
+                out += [(s["id"], item) for s in body]
+        return out
+
+    async def issue(self, i: int) -> int:
+        body = {"hall_code": HALL, "item_code": ITEMS[i % len(ITEMS)]}
+        status, got = await call(self.app, "POST", "/api/v1/tickets", headers=KIOSK, body=body)
+        self.issued.append(got)
+        return status
+
+    async def board(self, _: int) -> int:
+        return (await call(self.app, "GET", f"/api/v1/halls/{HALL}/board", headers=DISPLAY))[0]
+
+    async def status(self, i: int) -> int:
+        """A recent ticket read by its public token (older trees without that route: by id)."""
+        t = self.issued[-1 - i % 50]
+        if t.get("token"):
+            return (await call(self.app, "GET", f"/api/v1/tickets/by-token/{t['token']}"))[0]
+        return (await call(self.app, "GET", f"/api/v1/tickets/{t['id']}"))[0]
+
+    async def call_next(self, _: int) -> int:
+        status, body = await call(self.app, "POST", f"/api/v1/windows/{self.window}/call-next", headers=self.clerk)
+        self.current.append(body["id"])
+        return status
+
+    async def finish(self, _: int) -> int:
+        return (await call(self.app, "POST", f"/api/v1/tickets/{self.current.pop()}/finish", headers=self.clerk))[0]
+
+    async def one_act(self, _: int) -> int:
+        path = f"/api/v1/tickets/{self.current.pop()}/finish-and-call-next"
+        status, body = await call(self.app, "POST", path, headers=self.clerk)
+        self.current.append(body["called"]["id"])
+        return status
+
+    async def book(self, i: int) -> int:
+        slot_id, item = self.slots[i % len(self.slots)]
+        who = self.citizens[self.booked % len(self.citizens)]
+        status, _ = await call(
+            self.app, "POST", "/api/v1/appointments", headers=who, body={"slot_id": slot_id, "item_code": item}
+        )
+        self.booked += 1
+        return status
+
+    async def bare(self, _: int) -> int:
+        return (await call(self.app, "GET", "/bench/bare"))[0]
+
+    async def nothing(self) -> None:
+        return None
+
+    async def idle(self) -> None:
+        if self.current:
+            await self.finish(0)
+
+    async def serving(self) -> None:
+        if not self.current:
+            await self.call_next(0)

@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CLERKS, DISPLAY, HALL, ITEMS, KIOSK, PASSWORD, bench_env  # noqa: E402
-from statements import call  # noqa: E402
+from common import PASSWORD, HotPaths, bench_env, make_citizens  # noqa: E402
 
 
 def prepare(url: str) -> None:
@@ -49,64 +48,18 @@ def prepare(url: str) -> None:
 
 
 async def run(
-    app: Any, n: int, paths: list[str], out: Path | None, cpu_only: bool, quiet: bool = False
+    app: Any,
+    n: int,
+    paths: list[str],
+    out: Path | None,
+    cpu_only: bool,
+    quiet: bool = False,
+    citizens: list[dict[str, str]] | None = None,
 ) -> dict[str, float]:
-    tokens: dict[str, dict[str, str]] = {}
-    for user, window in CLERKS.items():
-        _, body = await call(app, "POST", "/api/v1/auth/token", form={"username": user, "password": PASSWORD})
-        tokens[window] = {"Authorization": f"Bearer {body['access_token']}"}
-        await call(app, "POST", f"/api/v1/windows/{window}/sign-in", headers=tokens[window])
-    window, clerk = next(iter(tokens.items()))
-    issued: list[dict[str, Any]] = []
-    current: list[int] = []
-
-    async def issue(i: int) -> int:
-        body = {"hall_code": HALL, "item_code": ITEMS[i % len(ITEMS)]}
-        status, got = await call(app, "POST", "/api/v1/tickets", headers=KIOSK, body=body)
-        issued.append(got)
-        return status
-
-    async def board(_: int) -> int:
-        return (await call(app, "GET", f"/api/v1/halls/{HALL}/board", headers=DISPLAY))[0]
-
-    async def status(i: int) -> int:
-        t = issued[-1 - i % 50]
-        if t.get("token"):
-            return (await call(app, "GET", f"/api/v1/tickets/by-token/{t['token']}"))[0]
-        return (await call(app, "GET", f"/api/v1/tickets/{t['id']}"))[0]
-
-    async def call_next(_: int) -> int:
-        got, body = await call(app, "POST", f"/api/v1/windows/{window}/call-next", headers=clerk)
-        current.append(body["id"])
-        return got
-
-    async def finish(_: int) -> int:
-        return (await call(app, "POST", f"/api/v1/tickets/{current.pop()}/finish", headers=clerk))[0]
-
-    async def bare(_: int) -> int:
-        return (await call(app, "GET", "/bench/bare"))[0]
-
-    async def nothing() -> None:
-        return None
-
-    async def idle() -> None:
-        if current:
-            await finish(0)
-
-    async def serving() -> None:
-        if not current:
-            await call_next(0)
-
-    plan = {
-        "bare": (bare, nothing),
-        "issue": (issue, nothing),
-        "board": (board, nothing),
-        "status": (status, nothing),
-        "call-next": (call_next, idle),
-        "finish": (finish, serving),
-    }
-    for i in range(2 * n + 20):  # waiting tickets for the calling paths, and tickets to read
-        await issue(i)
+    hot = await HotPaths.start(app, citizens)
+    plan = {name: (fn, ready) for name, fn, _ok, ready in hot.plan(paths)}
+    for i in range(3 * (n + max(5, n // 10)) + 10):  # waiting tickets for the calling paths, and tickets to read
+        await hot.issue(i)
     result: dict[str, float] = {}
     calls: dict[str, float] = {}
     for name in paths:
@@ -147,7 +100,7 @@ async def run(
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=200)
-    ap.add_argument("--paths", default="bare,issue,board,status,call-next,finish")
+    ap.add_argument("--paths", default="bare,issue,board,status,call-next,finish,finish-and-call-next,book")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--quiet", action="store_true", help="profile, but print only the call counts")
     ap.add_argument("--cpu", action="store_true", help="CPU ms per request only, no profiler")
@@ -157,6 +110,7 @@ def main() -> None:
     os.environ.update(bench_env(data_dir, url))
     os.environ["SMARTHALL_EMBEDDED_WORKER"] = "0"
     prepare(url)
+    citizens = make_citizens(url, data_dir, max(50, args.n)) if "book" in args.paths.split(",") else None
     from app import create  # type: ignore[import-not-found]
 
     app = create()
@@ -167,7 +121,7 @@ def main() -> None:
 
     async def go() -> dict[str, float]:
         async with app.router.lifespan_context(app):
-            return await run(app, args.n, args.paths.split(","), args.out, args.cpu, args.quiet)
+            return await run(app, args.n, args.paths.split(","), args.out, args.cpu, args.quiet, citizens)
 
     result = asyncio.run(go())
     print("cpu ms/request: " + "  ".join(f"{k} {v:.2f}" for k, v in result.items()))

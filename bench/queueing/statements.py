@@ -35,13 +35,10 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
-
-import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from common import BOOKABLE, CLERKS, DISPLAY, HALL, ITEMS, KIOSK, PASSWORD, bench_env, make_citizens  # noqa: E402
+from common import PASSWORD, HotPaths, bench_env, make_citizens  # noqa: E402
 
 BACKGROUND = ("broadcast-", "coalesce-", "huey")  # threads that work after the answer has left
 
@@ -157,68 +154,6 @@ class Counts:
         return total
 
 
-async def call(
-    app: Any,
-    method: str,
-    path: str,
-    *,
-    headers: dict[str, str] | None = None,
-    body: Any = None,
-    form: dict[str, str] | None = None,
-) -> tuple[int, Any]:
-    """One request through the ASGI app; (status, parsed JSON body or None)."""
-    raw = b""
-    hdrs = [(b"host", b"bench")]
-    if body is not None:
-        raw = orjson.dumps(body)
-        hdrs.append((b"content-type", b"application/json"))
-    elif form is not None:
-        raw = urlencode(form).encode()
-        hdrs.append((b"content-type", b"application/x-www-form-urlencoded"))
-    hdrs.append((b"content-length", str(len(raw)).encode()))
-    hdrs += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    path, _, query = path.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "headers": hdrs,
-        "client": ("127.0.0.1", 50000),
-        "server": ("bench", 80),
-        "root_path": "",
-    }
-    sent = False
-    status = 0
-    chunks: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-        await asyncio.sleep(3600)
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    content = b"".join(chunks)
-    try:
-        return status, orjson.loads(content) if content else None
-    except orjson.JSONDecodeError:
-        return status, None
-
-
 def prepare(url: str, data_dir: Path) -> None:
     from sqlalchemy import create_engine, text
 
@@ -242,102 +177,11 @@ def prepare(url: str, data_dir: Path) -> None:
     database.dispose()
 
 
-async def bookable(app: Any) -> list[tuple[int, str]]:
-    """Slots of the bookable demo items over the next six days (the benchmark clock starts 2026-11-30)."""
-    from datetime import date, timedelta
-
-    out: list[tuple[int, str]] = []
-    for d in range(1, 7):
-        day = (date(2026, 11, 30) + timedelta(days=d)).isoformat()
-        for item in BOOKABLE:
-            _, body = await call(
-                app,
-                "GET",
-                "/api/v1/appointment-slots?" + urlencode({"hall_code": HALL, "item_code": item, "date": day}),
-            )
-            out += [(s["id"], item) for s in body]
-    return out
-
-
 async def measure(app: Any, counts: Counts, n: int, citizens: list[dict[str, str]]) -> dict[str, dict[str, float]]:
-    tokens: dict[str, dict[str, str]] = {}
-    for user, window in CLERKS.items():
-        status, body = await call(app, "POST", "/api/v1/auth/token", form={"username": user, "password": PASSWORD})
-        if status != 200:
-            raise SystemExit(f"login {user}: {status} {body}")
-        tokens[window] = {"Authorization": f"Bearer {body['access_token']}"}
-        assert (await call(app, "POST", f"/api/v1/windows/{window}/sign-in", headers=tokens[window]))[0] == 200
-    window, clerk = next(iter(tokens.items()))
-    slots = await bookable(app)
-    issued: list[dict[str, Any]] = []
-    current: list[int] = []
-    booked = [0]
-
-    async def issue(i: int) -> int:
-        status, body = await call(
-            app, "POST", "/api/v1/tickets", headers=KIOSK, body={"hall_code": HALL, "item_code": ITEMS[i % len(ITEMS)]}
-        )
-        issued.append(body)
-        return status
-
-    async def call_next(_: int) -> int:
-        status, body = await call(app, "POST", f"/api/v1/windows/{window}/call-next", headers=clerk)
-        current.append(body["id"])
-        return status
-
-    async def finish(_: int) -> int:
-        return (await call(app, "POST", f"/api/v1/tickets/{current.pop()}/finish", headers=clerk))[0]
-
-    async def one_act(_: int) -> int:
-        status, body = await call(app, "POST", f"/api/v1/tickets/{current.pop()}/finish-and-call-next", headers=clerk)
-        current.append(body["called"]["id"])
-        return status
-
-    async def book(i: int) -> int:
-        slot_id, item = slots[i % len(slots)]
-        status, _ = await call(
-            app,
-            "POST",
-            "/api/v1/appointments",
-            headers=citizens[booked[0] % len(citizens)],
-            body={"slot_id": slot_id, "item_code": item},
-        )
-        booked[0] += 1
-        return status
-
-    async def board(_: int) -> int:
-        return (await call(app, "GET", f"/api/v1/halls/{HALL}/board", headers=DISPLAY))[0]
-
-    async def status_read(i: int) -> int:
-        return (await call(app, "GET", f"/api/v1/tickets/by-token/{issued[-1 - i % 50]['token']}"))[0]
-
-    async def bare(_: int) -> int:
-        return (await call(app, "GET", "/bench/bare"))[0]
-
-    async def idle() -> None:
-        if current:
-            await finish(0)
-
-    async def serving() -> None:
-        if not current:
-            await call_next(0)
-
-    async def nothing() -> None:
-        return None
-
-    # (path, the counted request, what it answers, the uncounted step that readies the window before it)
-    plan: list[tuple[str, Any, int, Any]] = [
-        ("bare", bare, 200, nothing),
-        ("issue", issue, 201, nothing),
-        ("board", board, 200, nothing),
-        ("status", status_read, 200, nothing),
-        ("call-next", call_next, 200, idle),
-        ("finish", finish, 200, serving),
-        ("finish-and-call-next", one_act, 200, serving),
-        ("book", book, 201, nothing),
-    ]
+    paths = await HotPaths.start(app, citizens)
+    issue = paths.issue
     out: dict[str, dict[str, float]] = {}
-    for name, fn, ok, ready in plan:
+    for name, fn, ok, ready in paths.plan():
         if name == "call-next":  # enough waiting for every call of the three calling paths
             for i in range(3 * (n + n // 10 + 5)):
                 await issue(i)

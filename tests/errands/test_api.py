@@ -140,3 +140,36 @@ def test_a_walk_in_ticket_and_the_counter_case_share_one_errand(env, client):
     errand = client.get(f"/api/v1/errands/{rows[0]['code']}", headers=citizen).json()
     assert errand["case_no"] == counter.json()["case_no"]
     assert {"ticket", "case"} <= {s["step"] for s in errand["steps"]}
+
+
+def test_an_anonymous_kiosk_ticket_opens_its_own_errand(env, client):
+    """A walk-in without an ID number still gets its errand code (written without the ORM on the issue path): one
+    row per ticket with every column filled, seen by staff of the hall with the ticket as its first step."""
+    from sqlalchemy import select
+
+    from smarthall.errands.models import Errand, ErrandLink
+
+    tickets = [
+        client.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": ITEM}, headers=KIOSK) for _ in range(2)
+    ]
+    assert all(t.status_code == 201 for t in tickets), tickets[0].text
+    with env.db.unit_of_work() as session:
+        rows = session.execute(
+            select(Errand, ErrandLink).join(ErrandLink).where(ErrandLink.kind == "ticket").order_by(ErrandLink.id)
+        ).all()
+    assert [link.ref for _, link in rows] == [str(t.json()["id"]) for t in tickets]
+    codes = {errand.code for errand, _ in rows}
+    assert len(codes) == 2  # one errand each: an anonymous ticket joins no other
+    for (errand, link), ticket in zip(rows, tickets, strict=True):
+        assert errand.code.startswith("YJ20261130") and len(errand.code) == 18
+        assert (errand.hall_code, errand.item_code, errand.status) == (HALL, ITEM, "open")
+        assert errand.region_path and errand.created_at is not None and errand.updated_at is not None
+        assert errand.citizen_id is None and errand.subject_index is None
+        assert link.detail == {"number": ticket.json()["number"]} and link.at == errand.opened_at
+    manager = auth(client, "clerk1")
+    listed = client.get("/api/v1/errands", headers=manager).json()
+    assert codes <= {e["code"] for e in listed}
+    one = client.get(f"/api/v1/errands/{rows[0][0].code}", headers=manager)
+    assert one.status_code == 200, one.text
+    assert [s["step"] for s in one.json()["steps"]] == ["ticket"]
+    assert one.json()["steps"][0]["ref"] == tickets[0].json()["number"]

@@ -101,3 +101,26 @@ def test_staff_acts_on_tickets_are_audited(client, env):
     } <= acts
     # A kiosk's ticket is not a staff act.
     assert not any(a == "queue.issue" and target == str(t["id"]) for a, _, target in rows)
+
+
+def test_numbers_past_999_and_the_first_of_a_queue_are_counted_as_waiting(client, env):
+    """The issue's numbering (on PostgreSQL one statement: the counter's upsert feeding the ticket's insert) opens a
+    queue's counter at 1, keeps counting past three digits as the policy writes numbers (A999 → A1000), and counts
+    every new ticket in as waiting in the row it numbered."""
+    from sqlalchemy import update
+
+    from smarthall.queueing import policy
+
+    first = issue(client, "GA-001")
+    assert first.status_code == 201, first.text
+    queue = first.json()["queue"]
+    assert first.json()["number"] == policy.format_number(queue, 1)
+    with env.db.unit_of_work() as s:
+        s.execute(update(QueueCounter).where(QueueCounter.queue_code == queue).values(value=998))
+    numbers = [issue(client, "GA-001").json()["number"] for _ in range(3)]
+    assert numbers == [policy.format_number(queue, n) for n in (999, 1000, 1001)]
+    assert numbers == [f"{queue}999", f"{queue}1000", f"{queue}1001"]
+    kept, real = _counted(env)
+    assert kept[queue] == real[queue] == 4
+    board = client.get(f"/api/v1/halls/{HALL}/board", headers=DISPLAY).json()
+    assert {q["queue"]: q["waiting"] for q in board["queues"]} == {queue: 4}

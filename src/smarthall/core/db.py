@@ -186,9 +186,20 @@ def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int, synchronous: st
     write_lock = threading.Lock()
     engine._smarthall_write_lock = write_lock  # type: ignore[attr-defined]  # ``Database.write_lock``
 
+    def _busy_timeout(conn: Any, ms: int) -> None:
+        """The connection's busy timeout set to ``ms`` when it is not already: a hot write begun on the event loop
+        leaves it at 0 (its transaction holds the write lock, and in WAL mode nothing after BEGIN IMMEDIATE waits
+        for a lock), so back-to-back hot writes on a connection run no PRAGMA; a read or an off-loop write restores
+        the normal timeout first. ``conn.info`` lives as long as the DBAPI connection (cleared when it is replaced,
+        whose ``connect`` sets the normal timeout)."""
+        if conn.info.get("busy_timeout_ms", lock_timeout_ms) != ms:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(ms)}")
+            conn.info["busy_timeout_ms"] = ms
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         if not conn.get_execution_options().get("sqlite_write"):
+            _busy_timeout(conn, lock_timeout_ms)
             conn.exec_driver_sql("BEGIN")
             return
         grant = _GRANT.get()
@@ -210,6 +221,7 @@ def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int, synchronous: st
             )
         conn.info["holds_write_lock"] = True
         try:
+            _busy_timeout(conn, lock_timeout_ms)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _release(conn)  # unless the failed statement's own rollback already let it go
@@ -219,11 +231,8 @@ def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int, synchronous: st
         """On the event loop, holding the process's lock: SQLite's own (another process writing) now, or not at
         all (``WriteLockBusy``, the process's lock given back)."""
         try:
-            conn.exec_driver_sql("PRAGMA busy_timeout=0")
-            try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            finally:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+            _busy_timeout(conn, 0)
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         except Exception as exc:
             _release(conn)
             if "locked" in str(exc) or "busy" in str(exc):

@@ -81,7 +81,7 @@ def _join(
     ref: str,
     named: Errand | None = None,
     detail: dict[str, Any] | None = None,
-) -> Errand:
+) -> None:
     """The record of an event's ``payload`` (hall_id, item_code, citizen_id, id_number_index, at) joins ``named``,
     else the person's open errand for the item, else a new errand."""
     hall_id, item_code = int(payload["hall_id"]), str(payload["item_code"])
@@ -91,16 +91,18 @@ def _join(
     errand = named or repo.open_for(
         hall_id=hall_id, item_code=item_code, citizen_id=citizen_id, subject_index=subject_index, without=kind
     )
-    if errand is None:
-        errand = _open(
-            session, hall_id=hall_id, item_code=item_code, citizen_id=citizen_id, subject_index=subject_index, now=at
-        )
+    if errand is None:  # a new errand and its first link, without the ORM (the ticket's hot path)
+        hall = org_service.hall_facts_by_id(session, hall_id)
+        values = {"code": _new_code(at), "hall_id": hall.id, "hall_code": hall.code, "region_path": hall.region_path,
+                  "citizen_id": citizen_id, "subject_index": subject_index, "item_code": item_code, "status": "open",
+                  "opened_at": at}  # fmt: skip
+        repo.open_linked(values, kind=kind, ref=ref, at=at, detail=detail or {})
+        return
     if errand.citizen_id is None and citizen_id is not None:
         errand.citizen_id = citizen_id  # a walk-in known by ID number has since been identified
     if errand.subject_index is None and subject_index:
         errand.subject_index = subject_index
     repo.add_link(errand, kind=kind, ref=ref, at=at, detail=detail or {})
-    return errand
 
 
 # --- listeners (inside the emitting transaction) ----------------------------------------------------------------

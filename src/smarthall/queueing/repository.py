@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -36,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from smarthall.audit import service as audit_service
 from smarthall.core.models import UTCDateTime
@@ -88,9 +90,22 @@ _LIVE_REMOTE = select(func.count()).where(
     _T.c.status.in_(("waiting", "called")),
 )
 _NEXT_SEQ = text(
-    "INSERT INTO queue_counter (hall_id, queue_code, day, value, waiting) VALUES (:h, :q, :d, 1, 0) "
+    "INSERT INTO queue_counter (hall_id, queue_code, day, value, waiting) VALUES (:hall_id, :queue_code, :day, 1, 0) "
     "ON CONFLICT (hall_id, queue_code, day) DO UPDATE SET value = queue_counter.value + 1 RETURNING value"
-).bindparams(bindparam("d", type_=Date))
+).bindparams(bindparam("day", type_=Date))
+
+
+@cache
+def _numbered_insert(columns: tuple[str, ...]) -> ReturningInsert[Any]:
+    """PostgreSQL, one statement: the ticket's ``columns`` with the seq of the counter's upsert (a CTE) and its number
+    as ``policy.format_number`` writes it (the prefix, at least three digits); returns the row, then the seq."""
+    seq = _NEXT_SEQ.columns(value=Integer).cte("seq")
+    digits = sql_cast(seq.c.value, String)
+    number = bindparam("queue_code", type_=String) + func.lpad(digits, func.greatest(3, func.length(digits)), "0")
+    row = select(*(bindparam(c, type_=_T.c[c].type) for c in columns), seq.c.value, number)
+    return insert(_T).from_select([*columns, "seq", "number"], row).returning(*_TICKET_COLS, _T.c.seq)
+
+
 _CLAIM = (
     update(_T)
     .where(_T.c.id == bindparam("tid"), status_is("waiting"))
@@ -109,12 +124,7 @@ _CURRENT = (
     .order_by(_T.c.called_at.desc())
     .limit(1)
 )
-_CURRENT_ID = (
-    select(_T.c.id)
-    .where(_T.c.window_code == bindparam("window_code"), status_is("called"))
-    .order_by(_T.c.called_at.desc())
-    .limit(1)
-)
+_CURRENT_ID = _CURRENT.with_only_columns(_T.c.id)
 _WINDOW_SESSION_BUSY = select(
     _WS.c.id,
     _WS.c.staff_id,
@@ -139,25 +149,15 @@ _LEAVE_OTHER_WINDOWS = (
 )
 
 # Moves of a called/skipped ticket: one conditional update per act, each with the columns it sets.
+_TRANSFER_SETS = (
+    "status window_code staff_id called_at transfer_count queued_at item_code department_code target_window_code"
+)
 _MOVES: dict[str, tuple[str, tuple[str, ...]]] = {
     "queue.recall": ("called", ("recall_count",)),
     "queue.skip": ("called", ("status", "finished_at")),
     "queue.finish": ("called", ("status", "finished_at")),
     "queue.requeue": ("skipped", ("status", "queued_at", "window_code", "staff_id", "called_at", "requeue_count")),
-    "queue.transfer": (
-        "called",
-        (
-            "status",
-            "window_code",
-            "staff_id",
-            "called_at",
-            "transfer_count",
-            "queued_at",
-            "item_code",
-            "department_code",
-            "target_window_code",
-        ),
-    ),
+    "queue.transfer": ("called", tuple(_TRANSFER_SETS.split())),
 }
 _MOVE_STATEMENTS = {
     action: update(_T)
@@ -313,8 +313,7 @@ def ticket_orm(session: Session, ticket_id: int) -> Ticket | None:
 
 
 def ticket_at_window(session: Session, ticket_id: int) -> TicketAtWindow | None:
-    row = session.execute(_TICKET_AT_WINDOW, {"id": ticket_id}).first()
-    if row is None:
+    if (row := session.execute(_TICKET_AT_WINDOW, {"id": ticket_id}).first()) is None:
         return None
     return TicketAtWindow(_ticket(row), row.ws_staff_id, row.ws_status, row.ws_id, row.ws_priority_streak)
 
@@ -341,8 +340,7 @@ def by_number(session: Session, hall_id: int, day: date, number: str) -> tuple[i
 
 
 def window_session(session: Session, window_code: str) -> WindowSessionRow | None:
-    row = session.execute(_WINDOW_SESSION_BUSY, {"window_code": window_code}).first()
-    if row is None:
+    if (row := session.execute(_WINDOW_SESSION_BUSY, {"window_code": window_code}).first()) is None:
         return None
     return WindowSessionRow(row.id, row.staff_id, row.status, row.priority_streak, bool(row.busy))
 
@@ -442,11 +440,17 @@ def waiting_in_queue(session: Session, *, hall_id: int, day: date, queue_code: s
 
 def insert_ticket(session: Session, actor: Actor, values: dict[str, Any]) -> TicketRow:
     """Number and insert a ticket: one atomic counter upsert (the row lock on PostgreSQL, the write lock on SQLite
-    orders concurrent issuers; the trigger of migration 0007 counts the ticket in as waiting), then the row."""
-    params = {"h": values["hall_id"], "q": values["queue_code"], "d": values["day"]}
-    seq = int(session.execute(_NEXT_SEQ, params).scalar_one())
-    number = policy.format_number(values["queue_code"], seq)
-    ticket = _ticket(session.execute(_INSERT_TICKET, {**values, "seq": seq, "number": number}).one())
+    orders concurrent issuers; the trigger of migration 0007 counts the ticket in as waiting), then the row —
+    on PostgreSQL in one statement and round trip (the upsert in a CTE), its number checked against the policy's."""
+    conn = session.connection()
+    if session.info.get("backend") == "postgresql":
+        row = conn.execute(_numbered_insert(tuple(values)), values).one()
+        if (ticket := _ticket(row)).number != policy.format_number(values["queue_code"], row[-1]):
+            raise RuntimeError(f"ticket number {ticket.number} is not the policy's for {row[-1]}")
+    else:
+        seq = int(conn.execute(_NEXT_SEQ, values).scalar_one())
+        number = policy.format_number(values["queue_code"], seq)
+        ticket = _ticket(conn.execute(_INSERT_TICKET, {**values, "seq": seq, "number": number}).one())
     _audited(session, actor, "queue.issue", ticket.id, ticket.hall_code)
     return ticket
 
@@ -511,8 +515,7 @@ def set_window_status(
     session: Session, actor: Actor, *, window_code: str, status: str, hall_code: str
 ) -> WindowSession:
     """Pause, resume or close (sign out of) a window."""
-    ws = window_session_orm(session, window_code)
-    if ws is None:
+    if (ws := window_session_orm(session, window_code)) is None:
         raise LookupError(window_code)
     if status == "closed":
         ws.staff_id = None
@@ -592,9 +595,5 @@ def set_status_if_unchanged(
 
 def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
     """Tickets per item in a hall since ``since`` (the kiosk puts the most taken items first)."""
-    stmt = (
-        select(Ticket.item_code, func.count())
-        .where(Ticket.hall_id == hall_id, Ticket.day >= since)
-        .group_by(Ticket.item_code)
-    )
-    return {code: int(n) for code, n in session.execute(stmt)}
+    stmt = select(Ticket.item_code, func.count()).where(Ticket.hall_id == hall_id, Ticket.day >= since)
+    return {code: int(n) for code, n in session.execute(stmt.group_by(Ticket.item_code))}
