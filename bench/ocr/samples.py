@@ -63,7 +63,8 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def id_front(rng: random.Random) -> tuple[Image.Image, dict[str, str]]:
     name, number = _name(rng), id_number(rng)
-    address = f"{rng.choice(PLACES)}{rng.choice(STREETS)}{rng.randint(1, 300)}号{rng.randint(1, 20)}栋{rng.randint(101, 2408)}室"
+    address = f"{rng.choice(PLACES)}{rng.choice(STREETS)}{rng.randint(1, 300)}号"
+    address += f"{rng.randint(1, 20)}栋{rng.randint(101, 2408)}室"
     img = Image.new("RGB", (856, 540), (232, 238, 236))
     draw = ImageDraw.Draw(img)
     label, value = _font(24), _font(30)
