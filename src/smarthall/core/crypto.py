@@ -176,18 +176,15 @@ def load_or_create_key(value: str | None, key_file: Path | None, default_file: P
     if path.exists():
         return base64.b64decode(path.read_text().strip())
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process on this data dir made it first (web processes starting together)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+            fh.write(base64.b64encode(key := secrets.token_bytes(32)).decode())
+    except FileExistsError:  # another process made it first (web processes starting together): theirs, once written
         for _ in range(50):
-            text = path.read_text().strip()
-            if text:
+            if text := path.read_text().strip():
                 return base64.b64decode(text)
-            time.sleep(0.02)  # created but not yet written
+            time.sleep(0.02)
         raise
-    with os.fdopen(fd, "w") as fh:
-        fh.write(base64.b64encode(key).decode())
     return key
 
 
