@@ -15,10 +15,8 @@ export SMARTHALL_DATA_DIR=${SMARTHALL_DATA_DIR:-./var}
 backup=$("$here/backup.sh" "$work")
 psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS \"$scratch\"" -c "CREATE DATABASE \"$scratch\""
 SMARTHALL_DATABASE_URL="$base/$scratch" SMARTHALL_DATA_DIR="$work/data" "$here/restore.sh" "$backup"
-counts() {
-  for t in $(psql -qAt "$1" -c "SELECT tablename FROM pg_tables WHERE schemaname='public' ORDER BY 1"); do
-    echo "$t $(psql -qAt "$1" -c "SELECT count(*) FROM \"$t\"")"
-  done
+counts() {  # every table's row count in one query (one psql per table took most of the drill's time)
+  psql -qAt -F ' ' "$1" -c "SELECT tablename, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM public.%I', tablename), false, true, '')))[1]::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
 }
 counts "$pg_url" > "$work/live.txt"
 counts "$base/$scratch" > "$work/restored.txt"

@@ -429,3 +429,41 @@ def test_stepbackfill_pins_the_plan_each_case_was_filed_under(env, tmp_path):
         with upgraded.engine.begin() as conn:
             assert _migration("0031_stepbackfill").backfill(conn) == 0  # resumable: nothing left to pin
         upgraded.dispose()
+
+
+def test_upgrades_started_together_take_turns(env, tmp_path):
+    """Following docs/deployment.md from scratch: two app nodes started at once on an empty PostgreSQL database
+    both ran the migrations and the second died creating ``alembic_version``. They take turns on an advisory lock
+    now; both exit cleanly and the schema is at head once. Two processes, as two nodes (Alembic's ``context`` is
+    process-global, so threads would not show it)."""
+    import os
+    import subprocess
+    import sys
+
+    import pytest
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, text
+
+    from smarthall import migrate
+
+    if env.backend == "sqlite":
+        pytest.skip("PostgreSQL: several nodes share one database")
+    scratch = _scratch_url(env, tmp_path)
+    url = next(scratch)
+    try:
+        code = "import sys; from smarthall import migrate; migrate.upgrade(sys.argv[1])"
+        nodes = [
+            subprocess.Popen([sys.executable, "-c", code, url], env=dict(os.environ), stderr=subprocess.PIPE)
+            for _ in range(2)
+        ]
+        results = [
+            (node.wait(timeout=600), node.stderr.read().decode()[-2000:] if node.stderr else "") for node in nodes
+        ]
+        assert [rc for rc, _ in results] == [0, 0], results
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            heads = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        engine.dispose()
+        assert heads == [ScriptDirectory.from_config(migrate.alembic_config(url)).get_current_head()]
+    finally:
+        next(scratch, None)

@@ -221,3 +221,102 @@ def test_link_local_and_metadata_receivers_are_refused(env, client, monkeypatch)
     relay(env, after=timedelta(minutes=1))
     log = client.get(f"/api/v1/webhooks/{sub_id}/deliveries", headers=admin).json()
     assert log and all(a["error"] == "refused: internal address" and a["status_code"] is None for a in log[0]["log"])
+
+
+class FlippingResolver:
+    """A DNS answer that changes between calls (rebinding): the first lookup of ``name`` gets ``first``, every later
+    one ``then``; other names resolve as usual. Counts the lookups of ``name``."""
+
+    def __init__(self, name: str, first: str, then: str) -> None:
+        import socket
+
+        self.name, self.first, self.then, self.calls, self._real = name, first, then, 0, socket.getaddrinfo
+
+    def __call__(self, host, port, *args, **kwargs):
+        import socket
+
+        if host != self.name:
+            return self._real(host, port, *args, **kwargs)
+        self.calls += 1
+        address = self.first if self.calls == 1 else self.then
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port or 80)))]
+
+
+def test_the_checked_address_is_the_one_connected_to_when_dns_rebinds(client, env, monkeypatch):
+    """Probe: the send checked the name's address and then let the HTTP client resolve it again; a name answering
+    an allowed address first and another one next reached the second. Now the name is resolved once per send and
+    the connection goes to the checked address, with the Host header still the name. Two receivers share one port:
+    the checked one on 127.0.0.1 and the one the second answer points at on 127.0.0.2."""
+    import socket
+
+    with receiver("ok") as checked:
+        port = int(checked.url.rsplit(":", 1)[1].split("/", 1)[0])
+        with receiver("ok", host="127.0.0.2", port=port) as elsewhere:
+            flipping = FlippingResolver("hooks.example.test", "127.0.0.1", "127.0.0.2")
+            monkeypatch.setattr(socket, "getaddrinfo", flipping)
+            admin, _, sub_id, _ = client_with_subscription(client, f"http://hooks.example.test:{port}/hook")
+            emit_finished(env)
+            relay(env, after=timedelta(minutes=1))
+    assert len(checked.got) == 1 and elsewhere.got == [] and flipping.calls == 1
+    assert checked.got[0]["headers"]["host"] == f"hooks.example.test:{port}"
+    log = client.get(f"/api/v1/webhooks/{sub_id}/deliveries", headers=admin).json()
+    assert log[0]["status"] == "delivered"
+
+
+def test_an_answer_with_any_internal_address_is_refused_and_literals_and_ipv6_are_pinned_as_given(monkeypatch):
+    import socket
+
+    from smarthall.webhooks import service
+
+    def mixed(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))]  # fmt: skip
+
+    monkeypatch.setattr(socket, "getaddrinfo", mixed)
+    assert service._pin("http://hooks.example.test/hook") == "refused: internal address"
+
+    def v6(host, port, *args, **kwargs):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::7", port, 0, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", v6)
+    pinned = service._pin("https://Hooks.Example.test:8443/a?b=1")
+    assert not isinstance(pinned, str)
+    assert pinned.url == "https://[2001:db8::7]:8443/a?b=1" and pinned.host_header == "hooks.example.test:8443"
+    assert pinned.sni == "hooks.example.test"
+    literal = service._pin("http://10.20.30.40:81/x")
+    assert not isinstance(literal, str) and literal.url == "http://10.20.30.40:81/x" and literal.sni is None
+
+    def nothing(host, port, *args, **kwargs):
+        raise socket.gaierror("no such name")
+
+    monkeypatch.setattr(socket, "getaddrinfo", nothing)
+    assert service._pin("http://nowhere.example.test/x") == "dns: the name does not resolve"
+
+
+def test_over_tls_the_pinned_connection_still_names_the_host_and_checks_its_certificate(client, env, monkeypatch):
+    """HTTPS to the pinned address: the TLS server name (SNI) and the certificate check are the subscription's
+    name, not the address; a certificate for another name fails the send."""
+    import socket
+
+    from smarthall.webhooks import service
+    from tests.webhooks.receivers import tls_pair
+
+    server_ctx, client_ctx = tls_pair("hooks.example.test")
+    with receiver("ok", tls=server_ctx) as secure:
+        port = int(secure.url.rsplit(":", 1)[1].split("/", 1)[0])
+        monkeypatch.setattr(socket, "getaddrinfo", FlippingResolver("hooks.example.test", "127.0.0.1", "127.0.0.1"))
+        admin, _, sub_id, _ = client_with_subscription(client, f"https://hooks.example.test:{port}/hook")
+        emit_finished(env)  # the inline attempt trusts the system's CAs only: the test CA's certificate fails it
+        service.deliver_due(env.db, now=env.clock.now() + timedelta(minutes=1), verify=client_ctx)
+        assert len(secure.got) == 1 and secure.server_names == ["hooks.example.test"] * 2
+        assert secure.got[0]["headers"]["host"] == f"hooks.example.test:{port}"
+
+        # the same receiver under a name its certificate does not carry: the handshake check fails, nothing sent
+        monkeypatch.setattr(socket, "getaddrinfo", FlippingResolver("other.example.test", "127.0.0.1", "127.0.0.1"))
+        _, _, other_id, _ = client_with_subscription(client, f"https://other.example.test:{port}/hook")
+        emit_finished(env, ticket_id=8)
+        service.deliver_due(env.db, now=env.clock.now() + timedelta(minutes=2), verify=client_ctx)
+    assert "other.example.test" in secure.server_names  # the handshake was tried under that name, and refused
+    assert all(got["headers"]["host"] == f"hooks.example.test:{port}" for got in secure.got)
+    log = client.get(f"/api/v1/webhooks/{other_id}/deliveries", headers=admin).json()
+    assert log[0]["status"] != "delivered" and log[0]["log"][0]["error"] == "ConnectError"

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,10 +176,15 @@ def load_or_create_key(value: str | None, key_file: Path | None, default_file: P
     if path.exists():
         return base64.b64decode(path.read_text().strip())
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(base64.b64encode(key).decode())
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+            fh.write(base64.b64encode(key := secrets.token_bytes(32)).decode())
+    except FileExistsError:  # another process made it first (web processes starting together): theirs, once written
+        for _ in range(50):
+            if text := path.read_text().strip():
+                return base64.b64decode(text)
+            time.sleep(0.02)
+        raise
     return key
 
 

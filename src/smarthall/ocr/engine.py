@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from smarthall.ocr import layout
+
 MODULE = "rapidocr_onnxruntime"
 
 
@@ -17,7 +19,7 @@ MODULE = "rapidocr_onnxruntime"
 class Line:
     text: str
     score: float
-    top: float  # the line's top edge in pixels (reading order)
+    top: float  # the row's centre line in pixels, the page's skew undone (reading order)
     left: float
 
 
@@ -41,14 +43,14 @@ class RapidEngine:
         self._lock = threading.Lock()  # one inference at a time per process (onnxruntime sessions are heavy)
 
     def read(self, image: bytes) -> list[Line]:
+        """The text as rows in reading order (``ocr.layout``: a label and its value on one line, skew undone)."""
         with self._lock:
             result, _elapse = self._ocr(image)
-        lines = []
-        for box, text, score in result or []:
-            top = min(float(p[1]) for p in box)
-            left = min(float(p[0]) for p in box)
-            lines.append(Line(str(text), float(score), top, left))
-        return sorted(lines, key=lambda ln: (round(ln.top / 8), ln.left))
+        boxes = [
+            layout.Box([(float(p[0]), float(p[1])) for p in box], str(text), float(score))
+            for box, text, score in result or []
+        ]
+        return [Line(r.text, r.score, r.top, r.left) for r in layout.rows(boxes)]
 
 
 _engine: Engine | None = None

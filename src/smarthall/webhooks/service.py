@@ -11,16 +11,19 @@ told; an admin resumes it and replays what was missed.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import secrets
 import socket
+import ssl
 import time
 import uuid
+from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.orm import Session
@@ -308,22 +311,53 @@ class _Send:
     body: bytes
 
 
-def _resolves_to_forbidden(url: str) -> bool:
-    """Checked before each send (a subscription's name may resolve elsewhere later); a name that does not resolve
-    is left to the HTTP client (it fails the send as before)."""
-    host = urlsplit(url).hostname or ""
+@dataclass(frozen=True)
+class _Pinned:
+    """Where one send connects: the URL with the checked address in place of the name, the Host header and the TLS
+    server name of the name the subscription gave (so virtual hosts and certificates still see that name)."""
+
+    url: str
+    host_header: str
+    sni: str | None
+
+
+def _pin(url: str) -> _Pinned | str:
+    """Resolve the URL's host once and aim the connection at an address that was checked (a refusal as an error
+    text otherwise). Resolving again for the connection would let a name answer an allowed address to the check
+    and the metadata service to the connection (DNS rebinding); every address of the answer must be allowed."""
+    target = httpx.URL(url)
+    host = target.host
     if policy.forbidden_address(host):
-        return True
+        return "refused: internal address"
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        ipaddress.ip_address(host)
+        return _Pinned(url, httpx.Request("POST", target).headers["host"], None)  # a literal: nothing to resolve
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, target.port or (443 if target.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)  # fmt: skip
     except (OSError, UnicodeError):
-        return False
-    return any(policy.forbidden_address(str(info[4][0])) for info in infos)
+        return "dns: the name does not resolve"
+    addresses = [str(info[4][0]).split("%", 1)[0] for info in infos]
+    if not addresses:
+        return "dns: the name does not resolve"
+    if any(policy.forbidden_address(a) for a in addresses):
+        return "refused: internal address"
+    pinned = target.copy_with(host=addresses[0])
+    return _Pinned(
+        str(pinned), httpx.Request("POST", target).headers["host"], host if target.scheme == "https" else None
+    )
 
 
-def _post(client: httpx.Client, job: _Send, now: datetime) -> _Outcome:
+def _post(clients: dict[str, httpx.Client], job: _Send, now: datetime) -> _Outcome:
     timestamp = int(now.timestamp())
+    started = time.perf_counter()
+    pinned = _pin(job.url)
+    if isinstance(pinned, str):  # refused or unresolvable: no connection is made
+        return _Outcome(job.delivery_id, None, pinned, 0)
     headers = {
+        "Host": pinned.host_header,
         "Content-Type": "application/json",
         "User-Agent": "smarthall-webhooks/1",
         "X-Smarthall-Event": job.event,
@@ -331,11 +365,13 @@ def _post(client: httpx.Client, job: _Send, now: datetime) -> _Outcome:
         "X-Smarthall-Timestamp": str(timestamp),
         "X-Smarthall-Signature": policy.sign(job.secret, timestamp, job.body),
     }
-    started = time.perf_counter()
-    if _resolves_to_forbidden(job.url):  # a name that resolves (now) to a link-local/metadata address
-        return _Outcome(job.delivery_id, None, "refused: internal address", 0)
+    extensions = {"sni_hostname": pinned.sni} if pinned.sni else {}
     try:
-        response = client.post(job.url, content=job.body, headers=headers)
+        # one client (connection pool) per name: pooled connections are keyed by address, and a TLS connection
+        # checked for one name must not carry a request for another name at the same address
+        response = clients[pinned.host_header].post(
+            pinned.url, content=job.body, headers=headers, extensions=extensions
+        )
         code: int | None = response.status_code
         error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
     except httpx.TimeoutException:
@@ -345,8 +381,11 @@ def _post(client: httpx.Client, job: _Send, now: datetime) -> _Outcome:
     return _Outcome(job.delivery_id, code, error, int((time.perf_counter() - started) * 1000))
 
 
-def deliver_due(database: Any, *, now: datetime, timeout: float = 5.0, limit: int = BATCH) -> int:
-    """Send the due deliveries (up to ``limit``) and record each outcome; the number attempted."""
+def deliver_due(
+    database: Any, *, now: datetime, timeout: float = 5.0, limit: int = BATCH, verify: ssl.SSLContext | bool = True
+) -> int:
+    """Send the due deliveries (up to ``limit``) and record each outcome; the number attempted. ``verify`` is the
+    TLS trust (the system's CAs; a test gives its own CA)."""
     lease = now + timedelta(seconds=timeout * limit + 10)  # longer than the batch can take: sends are sequential
     with database.unit_of_work() as session:
         session.info["db"] = database
@@ -360,8 +399,13 @@ def deliver_due(database: Any, *, now: datetime, timeout: float = 5.0, limit: in
         ]  # fmt: skip
     if not jobs:
         return 0
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        outcomes = [(job, _post(client, job, now)) for job in jobs]
+    with ExitStack() as stack:
+        clients: dict[str, httpx.Client] = defaultdict(
+            lambda: stack.enter_context(
+                httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=verify)
+            )
+        )
+        outcomes = [(job, _post(clients, job, now)) for job in jobs]
     with database.unit_of_work() as session:
         session.info["db"] = database
         for job, outcome in outcomes:
