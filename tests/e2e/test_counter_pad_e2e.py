@@ -5,27 +5,15 @@ turns into the receipt, which prints without the page's navigation."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
 
 from smarthall.demo import PAD_KEY
-from tests.conftest import DEMO_PASSWORD, screenshot
+from tests.conftest import DEMO_PASSWORD
+from tests.e2e.test_errands_e2e import HALL, ITEM, WINDOW, _shot
 from tests.factories import DEMO_CITIZEN_ID
 
 pytestmark = pytest.mark.e2e
-
-HALL, WINDOW, ITEM = "H-690102", "H-690102-W01", "SC-003"
-SHOTS = Path("/tmp/errand-shots")
-
-
-def _shot(page: Any, name: str) -> None:
-    screenshot(page, name)
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
 
 def test_walk_in_declared_at_the_counter_and_confirmed_on_the_pad(env, live_server, browser):
     api = httpx.Client(base_url=f"{live_server}/api/v1", timeout=30)
