@@ -153,9 +153,9 @@ def _stage(
             "submitted_at": _iso(part.submitted_at), "finished_at": _iso(part.finished_at),
             "events": [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in e.items()} for e in part.events],
         }  # fmt: skip
-        for rel, role, payload in ((f"{prefix}form/form.json", "form", part.form), (f"{prefix}record/case.json",
+        for rel, role, content in ((f"{prefix}form/form.json", "form", part.form), (f"{prefix}record/case.json",
                                                                                       "record", part_record)):
-            staged.append(_Staged(f"data/{rel}", role, "application/json", put(rel, as_json(payload)), None, None))
+            staged.append(_Staged(f"data/{rel}", role, "application/json", put(rel, as_json(content)), None, None))
             used.add(rel)
         placed += [(prefix, item) for item in part.files]
     for prefix, item in placed:
