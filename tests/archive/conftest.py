@@ -124,11 +124,12 @@ class TestCaseSource:
 
 @pytest.fixture
 def cases(env: Any, tmp_path: Path) -> Iterator[TestCaseSource]:
-    previous = list(subjects._archival_source)
+    previous = dict(subjects._archival_source)
     source = TestCaseSource(env, tmp_path / "case-files")
     subjects.register_archival_source(source)
     yield source
-    subjects._archival_source[:] = previous
+    subjects._archival_source.clear()
+    subjects._archival_source.update(previous)
 
 
 def plain_copy(root: Path, dest: Path) -> Path:

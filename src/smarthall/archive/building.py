@@ -34,7 +34,7 @@ from smarthall.core.crypto import Signer, field_cipher, file_cipher, open_plain
 from smarthall.core.db import Database
 from smarthall.core.errors import NotFound
 from smarthall.core.masking import mask_name
-from smarthall.core.subjects import ArchivalInput, archival_input
+from smarthall.core.subjects import ArchivalInput, archival_input, whole_of
 from smarthall.core.tenancy import SYSTEM
 from smarthall.org import service as org_service
 from smarthall.rules import service as rules_service
@@ -57,7 +57,9 @@ def _claim(session: Session, case_no: str, source: ArchivalInput, now: datetime)
         log.warning("case %s names unknown hall %s; not archived", case_no, source.hall_code)
         return None
     years = rules_service.value(session, hall, RETENTION_RULE)
-    klass = retention.retention_for(source.item_code, source.item_type, years)
+    klass = retention.longest(
+        [retention.retention_for(s.item_code, s.item_type, years) for s in (source, *source.parts)]
+    )
     if pkg is None:
         pkg = repo.add(Package(case_no=case_no, hall_id=hall.id, hall_code=hall.code, region_path=hall.region_path))
     elif pkg.status in ("complete", "disposed"):
@@ -142,9 +144,23 @@ def _stage(
 
     signatures: list[dict[str, Any]] = []
     originals: dict[str, str] = {}  # payload name -> the upload's own name, sealed (it may hold personal data)
-    for item in source.files:
+    placed: list[tuple[str, Any]] = [("", item) for item in source.files]
+    for part in source.parts:  # a whole's package (a bundle): each part under parts/<case_no>/, as its own bag would
+        prefix = f"parts/{bagfile.safe_name(part.case_no)}/"
+        part_record = {
+            "case_no": part.case_no, "item_code": part.item_code, "item_name": part.item_name,
+            "department_code": part.department_code, "final_status": part.final_status,
+            "submitted_at": _iso(part.submitted_at), "finished_at": _iso(part.finished_at),
+            "events": [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in e.items()} for e in part.events],
+        }  # fmt: skip
+        for rel, role, content in ((f"{prefix}form/form.json", "form", part.form), (f"{prefix}record/case.json",
+                                                                                      "record", part_record)):
+            staged.append(_Staged(f"data/{rel}", role, "application/json", put(rel, as_json(content)), None, None))
+            used.add(rel)
+        placed += [(prefix, item) for item in part.files]
+    for prefix, item in placed:
         role = bagfile.safe_name(item.role)
-        rel = f"{role}/{bagfile.safe_name(item.name)}"
+        rel = f"{prefix}{role}/{bagfile.safe_name(item.name)}"
         base, dot, ext = rel.rpartition(".")
         n = 1
         while rel in used:
@@ -228,6 +244,10 @@ def build_package(database: Database, settings: Settings, case_no: str, *, now: 
     into place → record the files with their fixity and mark ``complete`` → ingest check. A crash at any point
     leaves the row ``building``/``failed`` and at most a temporary folder, which the next attempt clears.
     """
+    with database.unit_of_work(write=False) as session:
+        whole = whole_of(session, "case", case_no)
+    if whole is not None:  # a part of a bundle: archived in the whole's one package, once every part is closed
+        return build_package(database, settings, whole[1], now=now)
     final = package_dir(settings, case_no)
     with database.unit_of_work() as session:
         source = archival_input(session, case_no)

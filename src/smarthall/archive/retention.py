@@ -55,6 +55,11 @@ def retention_for(item_code: str, item_type: str, years: Mapping[str, int] | Non
     return class_of(FALLBACK_YEARS)
 
 
+def longest(classes: list[str]) -> str:
+    """The longest of some classes (a bundle's package keeps its parts as long as its longest-kept part)."""
+    return min(classes, key=lambda c: (0, 0) if c == PERMANENT else (1, -years_of(c)))
+
+
 def retain_until(retention: str, finished: date) -> date | None:
     """The last day of keeping: counted in whole years from the year after completion (档案年度的次年起算)."""
     years = years_of(retention)

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from smarthall.bundles import service
+from smarthall.bundles import closing, service
 from smarthall.bundles.schemas import BundleApply
+from smarthall.cases.schemas import DeliveryIn
 from smarthall.core.deps import DbSession, LoggedIn, Now
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.types import QueryOffset
@@ -50,4 +51,14 @@ def list_applications(
 def get_application(code: Code, session: DbSession, actor: LoggedIn, now: Now) -> dict[str, Any]:
     """One application: its parts side by side and, once every part is finished, the combined result."""
     application = service.get_application(session, actor, code=code)
+    return service.application_view(session, actor, application, now=now)
+
+
+@router.post("/bundle-applications/{code}/delivery")
+def deliver(
+    code: Code, data: DeliveryIn, session: DbSession, actor: LoggedIn, desk: Desk, now: Now
+) -> dict[str, Any]:
+    """One delivery choice for the whole bundle: every approved part delivered the same way, at once."""
+    application = service.get_application(session, actor, code=code)
+    closing.deliver(session, actor, application=application, data=data, desk=desk, now=now)
     return service.application_view(session, actor, application, now=now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smarthall.core.errors import Forbidden, NotFound, ValidationFailed
+from smarthall.core.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
 
 
 class BundleNotFound(NotFound):
@@ -51,3 +51,15 @@ class BundleOutOfScope(Forbidden):
     code = "bundle_out_of_scope"
     message_zh = "该“一件事”申请属于其他大厅"
     message_en = "This bundle application belongs to another hall"
+
+
+class BundleNotFinished(RuleViolation):
+    code = "bundle_not_finished"
+    message_zh = "该“一件事”尚未全部办结,或已无待送达的结果"
+    message_en = "The bundle is not finished yet, or has no result left to deliver"
+
+
+class BundleDeliverForbidden(Forbidden):
+    code = "bundle_deliver_forbidden"
+    message_zh = "只有大厅窗口人员可以送达“一件事”的结果"
+    message_en = "Only the hall's window staff deliver a bundle's result"

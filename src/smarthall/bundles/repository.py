@@ -45,3 +45,17 @@ class ApplicationRepository(Repository[BundleApplication]):
             return None
         stmt = select(BundleApplication).where(BundleApplication.id == part.application_id).with_for_update()
         return self.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+
+    def by_code_any(self, code: str) -> BundleApplication | None:
+        """The application by its code, for the system's contracts (archive, evaluation): no actor's scope."""
+        stmt = select(BundleApplication).where(BundleApplication.code == code)
+        return self.session.execute(stmt.options(selectinload(BundleApplication.parts))).scalar_one_or_none()
+
+    def code_of_case(self, case_no: str) -> str | None:
+        """The code of the application a case is a part of (None: a case on its own)."""
+        stmt = (
+            select(BundleApplication.code)
+            .join(BundlePart, BundlePart.application_id == BundleApplication.id)
+            .where(BundlePart.case_no == case_no)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from smarthall.bundles import merge
+from smarthall.bundles import closing, merge
 from smarthall.bundles.errors import (
     BundleApplicationNotFound,
     BundleApplyForbidden,
@@ -37,6 +37,7 @@ from smarthall.cases import service as case_service
 from smarthall.cases.errors import FormInvalid
 from smarthall.cases.schemas import ActionIn, CaseCreate, MaterialIn
 from smarthall.catalog import service as catalog_service
+from smarthall.core import events
 from smarthall.core.clock import service_day
 from smarthall.core.i18n import translate
 from smarthall.core.tenancy import Actor
@@ -305,6 +306,9 @@ def _finish(session: Session, application: BundleApplication, *, now: datetime) 
         ref_type="bundle",
         ref_id=application.code,
     )
+    events.emit(  # evaluation invites the one rating of the bundle
+        session, "bundle.finished", code=application.code, hall_code=application.hall_code, status=application.status
+    )
 
 
 def on_case_finished(session: Session, payload: dict[str, Any]) -> None:
@@ -405,4 +409,5 @@ def application_view(
         "parts": parts,
         "granted": sum(1 for s in statuses if s in merge.GRANTED),
         "documents": documents if application.finished_at is not None else [],
+        **closing.closure(session, application),
     }

@@ -26,6 +26,8 @@ Known events and payloads (keep this list current):
 - ``catalog.items_changed`` {"items": [{"item_code", "item_name", "department_code", "from_version", "to_version",
   "changes": [{"kind", "zh", "en"}]}], "at"}  (once per import that raised item versions; staff notices are made
   in the import's transaction)
+- ``bundle.finished``   {"code": str, "hall_code": str, "status": str}  (every part of a one-thing bundle decided;
+  evaluation notes the one rating of the bundle)
 - ``help_request.finished`` {"help_request_id": int, "hall_code": str}  (proposed: evaluation listens for it)
 """
 

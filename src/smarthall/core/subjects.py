@@ -4,7 +4,10 @@
   ticket, cases for a case, assist for a help request; each registers a resolver at import with
   ``register_subject_resolver``; consumers call ``resolve_subject``.
 - ``ArchivalInput``: everything the archive needs to package a finished case. Cases registers the source with
-  ``register_archival_source``; the archive calls ``archival_input``.
+  ``register_archival_source``; the archive calls ``archival_input``. A whole made of parts (a one-thing bundle)
+  registers a source of its own: its input carries the parts' inputs and is None until every part is closed.
+- Wholes: a record served as a part of a whole (a bundle's part case) is delivered, archived and rated as the whole
+  (one package, one rating). The whole's domain registers ``register_whole``; consumers ask ``whole_of``.
 """
 
 from __future__ import annotations
@@ -85,15 +88,39 @@ class ArchivalInput:
     events: list[dict[str, Any]] = field(default_factory=list)  # the case timeline, oldest first
     # The errand's thread (一件一码): its code and every record's step, time and reference — no personal data.
     thread: dict[str, Any] | None = None
+    # A whole's package (a bundle): each part's own input, packaged under ``parts/<case_no>/`` in the one bag.
+    parts: list[ArchivalInput] = field(default_factory=list)
 
 
 ArchivalSource = Callable[[Session, str], ArchivalInput | None]
-_archival_source: list[ArchivalSource] = []
+_archival_source: dict[str, ArchivalSource] = {}
 
 
-def register_archival_source(source: ArchivalSource) -> None:
-    _archival_source[:] = [source]
+def register_archival_source(source: ArchivalSource, kind: str = "case") -> None:
+    _archival_source[kind] = source
 
 
 def archival_input(session: Session, case_no: str) -> ArchivalInput | None:
-    return _archival_source[0](session, case_no) if _archival_source else None
+    for source in _archival_source.values():
+        found = source(session, case_no)
+        if found is not None:
+            return found
+    return None
+
+
+WholeResolver = Callable[[Session, str, str], tuple[str, str] | None]
+_wholes: dict[str, WholeResolver] = {}
+
+
+def register_whole(kind: str, resolver: WholeResolver) -> None:
+    """``resolver(session, part_kind, part_ref)`` → (whole kind, whole ref) when the part belongs to a ``kind``."""
+    _wholes[kind] = resolver
+
+
+def whole_of(session: Session, kind: str, ref: str) -> tuple[str, str] | None:
+    """The whole (kind, ref) the record ``kind``/``ref`` is a part of, or None for a record on its own."""
+    for resolver in _wholes.values():
+        found = resolver(session, kind, ref)
+        if found is not None:
+            return found
+    return None

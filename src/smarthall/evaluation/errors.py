@@ -23,6 +23,12 @@ class NotServed(Forbidden):
     message_en = "Only the person served can rate this service"
 
 
+class RateTheWhole(Conflict):
+    code = "evaluation_rate_the_whole"
+    message_zh = "该办件是“一件事”的一部分,请对整件事作一次评价"
+    message_en = "This case is a part of a one-thing bundle: rate the bundle once instead"
+
+
 class AlreadyRated(Conflict):
     code = "evaluation_already_rated"
     message_zh = "该服务已评价"

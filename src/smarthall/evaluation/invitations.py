@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.core.config import Settings
 from smarthall.core.errors import Forbidden
-from smarthall.core.subjects import ServedSubject, resolve_subject
+from smarthall.core.subjects import ServedSubject, resolve_subject, whole_of
 from smarthall.core.tenancy import Actor
 from smarthall.evaluation import hallrules, linking
 from smarthall.evaluation.repository import InvitationRepository, RatingRepository
@@ -25,6 +25,8 @@ def note_finished(
 ) -> bool:
     """Remember a finished service so that an invitation goes out if it is still unrated after N days (once per
     service: a second note is ignored). ``subject`` saves reading the service again when the caller has it."""
+    if (whole := whole_of(session, kind, ref)) is not None:  # a bundle's part: the bundle is invited, once
+        kind, ref, subject = whole[0], whole[1], None
     if subject is None:
         subject = resolve_subject(session, kind, ref)
     if subject is None or subject.finished_at is None:

@@ -19,12 +19,13 @@ class SubjectRef(BaseModel):
     ticket_id: BigId | None = None
     case_no: str | None = Field(default=None, min_length=1, max_length=40)
     help_request_id: BigId | None = None
+    bundle_code: str | None = Field(default=None, min_length=1, max_length=24)  # a one-thing bundle application
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SubjectRef:
-        given = [v for v in (self.ticket_id, self.case_no, self.help_request_id) if v is not None]
+        given = [v for v in (self.ticket_id, self.case_no, self.help_request_id, self.bundle_code) if v is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of ticket_id, case_no, help_request_id")
+            raise ValueError("give exactly one of ticket_id, case_no, help_request_id, bundle_code")
         return self
 
     def subject(self) -> tuple[str, str]:
@@ -32,6 +33,8 @@ class SubjectRef(BaseModel):
             return "ticket", str(self.ticket_id)
         if self.case_no is not None:
             return "case", self.case_no
+        if self.bundle_code is not None:
+            return "bundle", self.bundle_code
         return "help_request", str(self.help_request_id)
 
 

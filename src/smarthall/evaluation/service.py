@@ -18,11 +18,18 @@ from smarthall.core import events
 from smarthall.core.config import Settings
 from smarthall.core.crypto import blind_index
 from smarthall.core.errors import Unauthorized
-from smarthall.core.subjects import ServedSubject
+from smarthall.core.subjects import ServedSubject, whole_of
 from smarthall.core.tenancy import Actor
 from smarthall.core.validators import normalize_id_number
 from smarthall.evaluation import hallrules, linking, links, policy, rectification
-from smarthall.evaluation.errors import AlreadyRated, InvalidIndicators, LinkInvalid, NotFinished, NotServed
+from smarthall.evaluation.errors import (
+    AlreadyRated,
+    InvalidIndicators,
+    LinkInvalid,
+    NotFinished,
+    NotServed,
+    RateTheWhole,
+)
 from smarthall.evaluation.hallrules import hall_settings as hall_settings
 from smarthall.evaluation.hallrules import read_settings as read_settings
 from smarthall.evaluation.hallrules import set_hall_settings as set_hall_settings
@@ -119,6 +126,8 @@ def create_rating(
     """Record the rating of the person served (once; the hall's allowed re-ratings after a fix), opening a work
     order when it is bad."""
     kind, ref = data.subject()
+    if (whole := whole_of(session, kind, ref)) is not None:  # a bundle's part: the bundle is rated, once
+        raise RateTheWhole(detail={"subject_kind": whole[0], "subject_ref": whole[1]})
     subject = linking.subject_of(session, kind, ref)
     if subject.finished_at is None:
         raise NotFinished()

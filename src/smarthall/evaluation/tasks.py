@@ -25,6 +25,10 @@ def on_case_finished(session: Session, payload: dict[str, Any]) -> None:
     _note(session, "case", str(payload["case_no"]))
 
 
+def on_bundle_finished(session: Session, payload: dict[str, Any]) -> None:
+    _note(session, "bundle", str(payload["code"]))  # one rating for the whole bundle, not one per part
+
+
 def on_help_finished(session: Session, payload: dict[str, Any]) -> None:
     _note(session, "help_request", str(payload["help_request_id"]))
 
