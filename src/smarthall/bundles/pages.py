@@ -16,15 +16,18 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from smarthall.bundles import service
+from smarthall.bundles import closing, service
 from smarthall.bundles.schemas import BundleApply
 from smarthall.cases.files import store_form_upload
+from smarthall.cases.schemas import DeliveryIn
 from smarthall.core.deps import CurrentActor, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.i18n import translate
 from smarthall.core.routing import RenderAfterRollback, UnitOfWorkRoute
+from smarthall.evaluation import service as evaluation_service
+from smarthall.evaluation.schemas import RatingCreate
 from smarthall.licences.deps import Desk
-from smarthall.web.templating import error_page, faults_of, login_redirect, message_page, render
+from smarthall.web.templating import error_page, faults_of, login_redirect, message_page, render, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -121,7 +124,58 @@ def application_page(code: Code, request: Request, session: DbSession, actor: Cu
     except HallError as exc:
         return error_page(request, exc)
     view = service.application_view(session, actor, application, now=now)
-    return render(request, "bundles/status.html", {"app": view})
+    rated = evaluation_service.is_rated(session, "bundle", application.code)
+    return render(request, "bundles/status.html", {"app": view, "rated": rated, "faces": RATING_FACES})
+
+
+RATING_FACES = [(5, "非常满意", "Very satisfied"), (4, "满意", "Satisfied"), (3, "基本满意", "Fair"),
+                (2, "不满意", "Dissatisfied"), (1, "非常不满意", "Very dissatisfied")]  # fmt: skip
+
+
+@router.post("/bundles/applications/{code}/deliver")
+def deliver_page(
+    code: Code, request: Request, session: DbSession, actor: CurrentActor, desk: Desk, now: Now, posted: PostedForm
+) -> Response:
+    """The window's one delivery of the whole bundle (every approved part the same way), back to its status page."""
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    fields = {k: str(posted.get(k) or "").strip()[:200] for k in ("mode", "pickup_id_number", "tracking_no", "address")}
+    try:
+        data = DeliveryIn.model_validate({k: v for k, v in fields.items() if v})
+    except ValidationError:
+        zh, en = "请选择送达方式", "Choose how the results are delivered"
+        return message_page(request, 422, zh, en, code="validation_failed")
+
+    def write() -> list[str]:
+        application = service.get_application(session, actor, code=code)
+        return closing.deliver(session, actor, application=application, data=data, desk=desk, now=now)
+
+    return write_then_go(request, session, write, lambda _: f"/bundles/applications/{code}")
+
+
+@router.post("/bundles/applications/{code}/rate")
+def rate_page(
+    code: Code, request: Request, session: DbSession, actor: CurrentActor, settings: SettingsDep, now: Now,
+    posted: PostedForm,
+) -> Response:  # fmt: skip
+    """The applicant's one rating of the whole bundle (never one per part), back to its status page."""
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    try:
+        data = RatingCreate.model_validate(
+            {"bundle_code": code, "level": int(str(posted.get("level") or 0) or 0), "channel": "web",
+             "comment": str(posted.get("comment") or "").strip()[:500]}
+        )  # fmt: skip
+    except (ValidationError, ValueError):
+        return message_page(request, 422, "请选择1到5的满意度", "Choose a level from 1 to 5", code="validation_failed")
+
+    def write() -> Any:
+        service.get_application(session, actor, code=code)  # in the actor's scope, or refused
+        return evaluation_service.create_rating(session, actor, settings, data, now=now)
+
+    return write_then_go(request, session, write, lambda _: f"/bundles/applications/{code}#rating")
 
 
 @router.get("/bundles/mine")

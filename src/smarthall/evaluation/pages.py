@@ -16,7 +16,7 @@ from smarthall.core.errors import HallError
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.evaluation import policy
 from smarthall.evaluation import service as evaluation_service
-from smarthall.evaluation.schemas import RatingCreate
+from smarthall.evaluation.schemas import SUBJECT_FIELDS, RatingCreate
 from smarthall.org import service as org_service
 from smarthall.web.templating import error_page, gate, render, script_json, write_then_go
 
@@ -105,7 +105,7 @@ def rate_submit(
         claims = evaluation_service.link_claims(session, settings, token, now=now)
         subject = evaluation_service.subject_of(session, claims.kind, claims.ref)
         indicators = {k: int(given[k]) for k in policy.INDICATORS[subject.channel] if given[k]}
-        ref_field = {"ticket": "ticket_id", "case": "case_no", "help_request": "help_request_id"}[claims.kind]
+        ref_field = SUBJECT_FIELDS[claims.kind]
         data = RatingCreate.model_validate(
             {
                 ref_field: claims.ref,

@@ -13,6 +13,10 @@ from smarthall.core.types import BigId
 Channel = Literal["window_pad", "kiosk", "qr", "sms", "web"]
 
 
+# The field of ``SubjectRef`` that names each kind of rated service (a one-time link names the kind and the ref).
+SUBJECT_FIELDS = {"ticket": "ticket_id", "case": "case_no", "help_request": "help_request_id", "bundle": "bundle_code"}
+
+
 class SubjectRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -198,6 +198,11 @@ def create_rating(
     return rectification.rating_read(rating, rect_id)
 
 
+def is_rated(session: Session, kind: str, ref: str) -> bool:
+    """Whether the service ``kind``/``ref`` has a rating (a page offers the rating form only until it has)."""
+    return RatingRepository(session).any_for(kind, ref)
+
+
 def counted_ratings(
     session: Session, actor: Actor, *, hall_id: int, start: datetime, end: datetime
 ) -> list[CountedRating]:
