@@ -138,3 +138,38 @@ def test_the_english_case_page_has_no_chinese_but_the_persons_data(env, client):
             text = text.replace(value, " ")
         left = CJK.findall(text)
         assert not left, f"{who} reads Chinese on the English case page: {left}: {text[:1500]}"
+
+
+# The queue's and bookings' codes a citizen's pages could print raw (ticket and booking states, priority reasons).
+ERRAND_CODES = set(
+    "booked checked_in no_show waiting called serving finished skipped cancelled transferred pregnant elderly "
+    "disabled military appointment_required on_time wrong_day valid revoked".split()
+)
+
+
+def test_the_citizens_errand_pages_in_english_say_words(env, client):
+    """The citizen's own pages read in English — the portal, today's ticket (called to a window), the bookings, the
+    cases, the errands and the wallet — print no state or reason code."""
+    from tests.queueing.helpers import W01, issue, sign_in
+
+    citizen = li_ming(client)
+    slots = client.get(
+        "/api/v1/appointment-slots", params={"hall_code": "H-690102", "item_code": "GA-006", "date": "2026-12-01"}
+    ).json()
+    booked = client.post("/api/v1/appointments", json={"slot_id": slots[0]["id"], "item_code": "GA-006"}, headers=citizen)
+    assert booked.status_code == 201, booked.text
+    sc003(client, citizen)
+    ticket = issue(client, "GA-001", headers=citizen, declared="pregnant").json()
+    clerk = auth(client, "clerk1")
+    sign_in(client, clerk)
+    assert client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).status_code == 200
+    browser = _browser(env, DEMO_CITIZEN_ID)
+    faults = []
+    for path in ("/", "/appointments/mine", "/cases", "/errands", "/me/licences", f"/tickets/{ticket['token']}"):
+        html = _english(browser, path)
+        parser = _Pieces()
+        parser.feed(REF.sub("", html))
+        found = [p for p in parser.pieces if p in CODES | ERRAND_CODES] + SNAKE.findall(visible_text(html))
+        if found:
+            faults.append(f"{path}: {sorted(set(found))}")
+    assert not faults, "\n".join(faults)

@@ -214,9 +214,7 @@ def delivery_record(delivery: DeliveryIn, now: datetime) -> dict[str, Any]:
         out["message_zh"] = notices.delivery_message("post", tracking_no=delivery.tracking_no)
     else:
         out["message_zh"] = notices.delivery_message("electronic")
-    params = {k: v for k, v in out.items() if k in ("pickup_code", "tracking_no")}
-    mode = delivery.mode if delivery.mode in ("window", "locker", "post") else "electronic"
-    out["message_en"] = notices.delivery_message(mode, "en", **params)
+    out["message_en"] = notices.delivery_message_en(out)
     return out
 
 

@@ -181,6 +181,13 @@ def delivery_message(mode: str, lang: Lang = "zh", **params: Any) -> str:
     return text(f"delivery.{mode}", lang, **params)
 
 
+def delivery_message_en(record: dict[str, Any]) -> str:
+    """The English words of a delivery record (``actions.delivery_record``), for pages read in English."""
+    mode = record["mode"] if record["mode"] in ("window", "locker", "post") else "electronic"
+    params = {k: v for k, v in record.items() if k in ("pickup_code", "tracking_no")}
+    return delivery_message(mode, "en", **params)
+
+
 def warning_words(level: str) -> tuple[str, str]:
     """(Chinese, English) of a warning level for the staff message."""
     return text(f"warning.{level}"), text(f"warning.{level}", "en")

@@ -22,6 +22,7 @@ from smarthall.org import names as org_names
 NAMES_EN = "catalog.names_en"
 TERMS = "catalog.term."  # i18n catalog keys of fixed terms shown as names (messages.toml)
 TABLES = (
+    "org_region",
     "catalog_item",
     "catalog_material",
     "catalog_form_field",
