@@ -101,7 +101,8 @@ def test_case_pages_in_english_say_words_not_codes(env, client):
     assert act(client, auth(client, "approver1"), case_no, "resume").status_code == 200
     assert act(client, auth(client, "approver1"), case_no, "approve").status_code == 200
     look("approved", "clerk1", DEMO_CITIZEN_ID)  # deliver
-    delivered = act(client, auth(client, "clerk1"), case_no, "deliver", delivery={"mode": "post", "tracking_no": "SF1", "address": "锦江大道2号"})
+    post = {"mode": "post", "tracking_no": "SF1", "address": "锦江大道2号"}
+    delivered = act(client, auth(client, "clerk1"), case_no, "deliver", delivery=post)
     assert delivered.status_code == 200, delivered.text
     look("delivered", "clerk1", DEMO_CITIZEN_ID)  # the whole timeline, the delivery
     look("instant", "clerk1", DEMO_CITIZEN_ID, path=f"/cases/{instant_no}")  # the evidence table
@@ -156,7 +157,8 @@ def test_the_citizens_errand_pages_in_english_say_words(env, client):
     slots = client.get(
         "/api/v1/appointment-slots", params={"hall_code": "H-690102", "item_code": "GA-006", "date": "2026-12-01"}
     ).json()
-    booked = client.post("/api/v1/appointments", json={"slot_id": slots[0]["id"], "item_code": "GA-006"}, headers=citizen)
+    body = {"slot_id": slots[0]["id"], "item_code": "GA-006"}
+    booked = client.post("/api/v1/appointments", json=body, headers=citizen)
     assert booked.status_code == 201, booked.text
     sc003(client, citizen)
     ticket = issue(client, "GA-001", headers=citizen, declared="pregnant").json()
@@ -173,3 +175,16 @@ def test_the_citizens_errand_pages_in_english_say_words(env, client):
         if found:
             faults.append(f"{path}: {sorted(set(found))}")
     assert not faults, "\n".join(faults)
+
+
+def test_regions_and_catalog_terms_are_named_in_english_on_english_pages(env, client):
+    """Regions carry ``name_en`` (catalog 1.4, the demo file names them), an item's type and an e-licence type are
+    catalog terms: English pages say them in English, Chinese pages in Chinese."""
+    manager = _browser(env, "hallmanager1")
+    english = visible_text(_english(manager, "/admin/rules?hall_code=H-690102"))
+    assert "Lanhu District" in english and "Jiang'an Province" in english, english[:800]
+    assert "澜湖区" not in english and "江安省" not in english and "行政许可" not in english
+    chinese = visible_text(manager.get("/admin/rules?hall_code=H-690102&lang=zh").text)
+    assert "澜湖区" in chinese and "Lanhu District" not in chinese
+    item = visible_text(_english(manager, "/admin/catalog/items/SC-001?hall_code=H-690102"))
+    assert "Administrative licensing" in item and "行政许可" not in item, item[:800]
