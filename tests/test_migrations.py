@@ -104,8 +104,8 @@ def test_legacy_evaluation_and_retention_rows_become_rule_settings(tmp_path):
 
 def _add_legacy(session, row):
     """Write ``row`` as the older revision's schema has it: only the columns the row sets (Core fills the columns'
-    own defaults), so a column a later migration adds (``name_en``, 0032) is left out; ``row.id`` is set. The ORM
-    itself would name every nullable column of today's model in its INSERT."""
+    own defaults), so a column a later migration adds (``name_en``, 0032, 0033) is left out; ``row.id`` is set.
+    The ORM itself would name every nullable column of today's model in its INSERT."""
     import sqlalchemy as sa
 
     table = row.__table__
@@ -169,7 +169,7 @@ def test_licseal_seals_existing_licence_and_document_numbers(env, tmp_path):
                 phone_index="p" * 64,
             )
             session.add(person)
-            session.add(Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
+            _add_legacy(session, Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
             session.flush()
             hall = _add_legacy(
                 session, Hall(code="H-L", name="一厅", level="city", region_code="69", region_path="/69/")
@@ -351,7 +351,7 @@ def test_stepbackfill_pins_the_plan_each_case_was_filed_under(env, tmp_path):
         migrate.upgrade(url, "0030_licseal")
         legacy = Database(url)
         with legacy.unit_of_work() as session:
-            session.add(Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
+            _add_legacy(session, Region(code="69", name="演示省", level="province", parent_code=None, path="/69/"))
             session.flush()
             _add_legacy(session, Department(code="D-T", name="测试局"))
             hall = _add_legacy(

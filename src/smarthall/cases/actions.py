@@ -214,6 +214,7 @@ def delivery_record(delivery: DeliveryIn, now: datetime) -> dict[str, Any]:
         out["message_zh"] = notices.delivery_message("post", tracking_no=delivery.tracking_no)
     else:
         out["message_zh"] = notices.delivery_message("electronic")
+    out["message_en"] = notices.delivery_message_en(out)
     return out
 
 

@@ -185,7 +185,7 @@ def tell_status(session: Session, case: Case, *, extra: str, now: datetime) -> N
         "case_no": case.case_no,
         "item": case.item_name,
         "status_zh": notices.status_word(case.status),
-        "status_en": case.status,
+        "status_en": notices.status_word(case.status, "en"),
         "extra": extra,
     }
     tell_applicant(session, case, template="case.status", params=params, now=now)

@@ -177,8 +177,15 @@ def told(key: str, **params: Any) -> str:
     return text(f"told.{key}", **params)
 
 
-def delivery_message(mode: str, **params: Any) -> str:
-    return text(f"delivery.{mode}", **params)
+def delivery_message(mode: str, lang: Lang = "zh", **params: Any) -> str:
+    return text(f"delivery.{mode}", lang, **params)
+
+
+def delivery_message_en(record: dict[str, Any]) -> str:
+    """The English words of a delivery record (``actions.delivery_record``), for pages read in English."""
+    mode = record["mode"] if record["mode"] in ("window", "locker", "post") else "electronic"
+    params = {k: v for k, v in record.items() if k in ("pickup_code", "tracking_no")}
+    return delivery_message(mode, "en", **params)
 
 
 def warning_words(level: str) -> tuple[str, str]:
@@ -189,3 +196,22 @@ def warning_words(level: str) -> tuple[str, str]:
 def step_overdue_words(status: str, days: int, step_name: str | None = None) -> tuple[str, str]:
     step = step_name or action_word("accept")
     return text("warning.step_overdue", step=step, days=days), text("warning.step_overdue", "en")
+
+
+_FIXED_TITLES = ("acceptance", "acceptance_tolerated", "supplement", "refusal", "rejection")
+_ITEM_TITLES = ("approval_permit", "approval_other", "result_record")
+_LICENCE_SUFFIX = "(电子)"
+
+
+def title_words(title: str, item_name: str) -> tuple[str, dict[str, str]] | None:
+    """The catalog key and parameters a document's (Chinese) title was made from, so a page read in English can
+    say it in English (the stored title stays the official Chinese one); ``None`` for a title made otherwise."""
+    for key in _FIXED_TITLES:
+        if text(f"doc.{key}") == title:
+            return f"case.doc.{key}", {}
+    for key in _ITEM_TITLES:
+        if text(f"doc.{key}", item=item_name) == title:
+            return f"case.doc.{key}", {"item": item_name}
+    if title.endswith(_LICENCE_SUFFIX) and text("doc.result_licence", type=title[: -len(_LICENCE_SUFFIX)]) == title:
+        return "case.doc.result_licence", {"type": title[: -len(_LICENCE_SUFFIX)]}
+    return None

@@ -306,6 +306,7 @@ def staff_cases(request: Request, session: DbSession, actor: CurrentActor, now: 
         "rows": rows,
         "title": title,
         "status_zh": notices.status_words(),
+        "status_en": notices.status_words("en"),
         "departments": org_service.department_names(session),
     }
     return render(request, "cases/staff.html", context)

@@ -58,6 +58,7 @@ def case_view(session: Session, actor: Actor, case: Case, *, now: datetime, with
         "channel": case.channel,
         "status": case.status,
         "status_zh": notices.status_word(case.status),
+        "status_en": notices.status_word(case.status, "en"),
         "version": case.version,
         "submitted_at": case.submitted_at.isoformat(),
         "finished_at": case.finished_at.isoformat() if case.finished_at else None,
@@ -96,6 +97,7 @@ def _documents(session: Session, case: Case) -> list[dict[str, Any]]:
     out = []
     for d in documents:
         row = {**licence_service.describe(d), "awaiting_payment": owes and d.kind == flows.RESULT_KIND}
+        row["title_key"], row["title_params"] = notices.title_words(d.title, case.item_name) or ("", {})
         if row["awaiting_payment"]:
             row["pay_path"] = f"/cases/{case.case_no}#fee"
         out.append(row)
@@ -117,6 +119,7 @@ def _timeline(session: Session, actor: Actor, events: list[CaseEvent]) -> list[d
                 "at_local": format_local(e.at),
                 "action": e.action,
                 "action_zh": notices.action_word(e.action),
+                "action_en": notices.action_word(e.action, "en"),
                 "from": e.from_status,
                 "to": e.to_status,
                 "actor": e.actor_kind if e.actor_kind != "staff" else f"staff:{e.actor_ref}",

@@ -37,6 +37,7 @@ class Strict(BaseModel):
 class RegionIn(Strict):
     code: str = Field(pattern=r"^\d{6}(\d{3})?$")
     name: str = NAME
+    name_en: str | None = NAME_EN
     level: RegionLevel
     parent_code: str | None
     children: list[RegionIn] = []

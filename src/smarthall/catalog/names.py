@@ -16,10 +16,13 @@ from typing import Any
 
 from smarthall.catalog import repository
 from smarthall.core.cache import cached
+from smarthall.core.i18n import catalog
 from smarthall.org import names as org_names
 
 NAMES_EN = "catalog.names_en"
+TERMS = "catalog.term."  # i18n catalog keys of fixed terms shown as names (messages.toml)
 TABLES = (
+    "org_region",
     "catalog_item",
     "catalog_material",
     "catalog_form_field",
@@ -44,6 +47,9 @@ def _load(session: Any) -> dict[str, str]:
     names: dict[str, str] = {}
     for name, name_en in repository.english_name_pairs(session) + org_names.english_name_pairs(session):
         names.setdefault(name, name_en)  # the same Chinese name twice (a material of several items): the first
+    for key, (zh, en) in catalog().items():  # fixed terms (an item's type, an e-licence type): the i18n catalog's
+        if key.startswith(TERMS):
+            names.setdefault(zh, en)
     return names
 
 

@@ -16,6 +16,7 @@ class Region(IdMixin, TimestampMixin, Base):
 
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str | None] = mapped_column(String(200))  # issue 16: the English name (None: the Chinese one)
     level: Mapped[str] = mapped_column(String(16))
     parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
     path: Mapped[str] = mapped_column(String(200), index=True)

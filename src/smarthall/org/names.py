@@ -9,5 +9,5 @@ from smarthall.org import repository
 
 
 def english_name_pairs(session: Session) -> list[tuple[str, str]]:
-    """``(name, name_en)`` of every hall, zone, department and window that has an English name."""
+    """``(name, name_en)`` of every region, hall, zone, department and window that has an English name."""
     return repository.english_name_pairs(session)

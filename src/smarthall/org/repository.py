@@ -30,9 +30,9 @@ def names_by_codes(session: Session, model: Any, codes: Iterable[str | None]) ->
 
 
 def english_name_pairs(session: Session) -> list[tuple[str, str]]:
-    """``(name, name_en)`` of every hall, zone, department and window with an English name (issue 16)."""
+    """``(name, name_en)`` of every region, hall, zone, department and window with an English name (issue 16)."""
     pairs: list[tuple[str, str]] = []
-    for model in (Hall, Zone, Department, Window):
+    for model in (Region, Hall, Zone, Department, Window):
         stmt = select(model.name, model.name_en).where(model.name_en.is_not(None))
         pairs.extend((row.name, row.name_en) for row in session.execute(stmt))
     return pairs

@@ -488,7 +488,8 @@ def import_regions(session: Session, regions: Iterable[dict[str, Any]], tally: T
         parent = region["parent_code"]
         path = (paths[parent] if parent else "") + region["code"] + "/"
         paths[region["code"]] = path
-        values = {"name": region["name"], "level": region["level"], "parent_code": parent, "path": path}
+        values = {"name": region["name"], "name_en": region.get("name_en"), "level": region["level"],
+                  "parent_code": parent, "path": path}  # fmt: skip
         tally("regions", _upsert(session, repo, Region, region["code"], values)[1], region["code"], path)
     session.flush()
     return paths

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from smarthall.core.deps import CurrentActor, DbSession, Now
 from smarthall.core.errors import HallError
-from smarthall.core.i18n import Lang, label, translate
+from smarthall.core.i18n import Lang, catalog, label, translate
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
 from smarthall.org import service as org_service
@@ -225,5 +225,10 @@ def _amount(definition: RuleDef, value: Any, lang: Lang) -> str:
 
 
 def map_key_words(key: str, lang: Lang) -> str:
-    """A key of a map rule in words (the item types are words already; ``default`` is "any other")."""
-    return label("rules.map_key", key, lang)
+    """A key of a map rule in words (the item types are words already, in English the catalog's terms,
+    ``catalog.term.*``; ``default`` is "any other")."""
+    word = label("rules.map_key", key, lang)
+    if lang == "en" and word == key:
+        terms = (en for k, (zh, en) in catalog().items() if k.startswith("catalog.term.") and zh == key)
+        return next(terms, key)
+    return word
