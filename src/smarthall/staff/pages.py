@@ -103,7 +103,9 @@ def _performance(
             "formula_error": formula_error,
             "may_set_formula": actor.has("staff.weights") or actor.has("rules.manage"),
             "formula_saved": request.query_params.get("saved") == "formula",
-            "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
+            "places": org_service.place_names(
+                session, windows=[r["window_code"] for r in data["rows"]] + [g["code"] for g in data["groups"]["window"]]
+            ),
             "departments": org_service.department_names(session),
             "query": query,
             "chart_json": script_json(chart),
