@@ -65,8 +65,18 @@ def test_a_window_counts_what_was_served_at_it_and_the_waits_its_calls_ended(env
     windows = {g["code"]: g for g in data["groups"]["window"]}
     w01, w02 = windows[W01], windows[W02]
     # W01 keeps what was served there though nobody is assigned to it any more; W02 has only its own service
-    assert (w01["handled"], w01["mean_service_minutes"], w01["ratings"], w01["waits_caused_minutes"]) == (1, 4.0, 1, 6.0)
-    assert (w02["handled"], w02["mean_service_minutes"], w02["ratings"], w02["waits_caused_minutes"]) == (1, 8.0, 0, 10.0)
+    assert (w01["handled"], w01["mean_service_minutes"], w01["ratings"], w01["waits_caused_minutes"]) == (
+        1,
+        4.0,
+        1,
+        6.0,
+    )
+    assert (w02["handled"], w02["mean_service_minutes"], w02["ratings"], w02["waits_caused_minutes"]) == (
+        1,
+        8.0,
+        0,
+        10.0,
+    )
     assert w01["people"] == 1 and w02["people"] == 2  # W02: clerk1 who served there and clerk2 assigned there
     assert sum(g["handled"] for g in windows.values()) == data["groups"]["hall"]["handled"] == 2
     assert data["groups"]["hall"]["mean_wait_minutes"] == 8.0
@@ -83,12 +93,17 @@ def test_a_window_counts_what_was_served_at_it_and_the_waits_its_calls_ended(env
 def test_overdue_cases_and_one_time_notice_compliance(env: Any, client: Any) -> None:
     citizen, clerk = li_ming(client), auth(client, "clerk1")
     case_no = submit_sc001(client, citizen, with_materials=False)["case_no"]
-    assert act(client, clerk, case_no, "supplement", missing=[{"label": "公司章程", "reason": "请补交"}]).status_code == 200
+    assert (
+        act(client, clerk, case_no, "supplement", missing=[{"label": "公司章程", "reason": "请补交"}]).status_code
+        == 200
+    )
     assert act(client, citizen, case_no, "resubmit").status_code == 200
     second = act(client, clerk, case_no, "supplement", missing=[{"label": "股东会决议", "reason": "漏告知"}])
     assert second.status_code == 200, second.text
     other = submit_sc001(client, citizen, with_materials=False)["case_no"]
-    assert act(client, clerk, other, "supplement", missing=[{"label": "公司章程", "reason": "请补交"}]).status_code == 200
+    assert (
+        act(client, clerk, other, "supplement", missing=[{"label": "公司章程", "reason": "请补交"}]).status_code == 200
+    )
     manager = auth(client, "hallmanager1")
     data = _board(client, manager)
     me = {"code": _code(client, "clerk1")}
@@ -140,8 +155,14 @@ def test_overdue_cases_and_one_time_notice_compliance(env: Any, client: Any) -> 
     assert page.status_code == 200
     for words in ("平均等候", "等候合计", "超期办件数", "补正告知", "一次性告知率", "66.7%"):
         assert words in page.text, words
-    for name in ("waits_caused_minutes", "mean_wait_minutes", "overdue_count", "notice_compliance", "notice_violations"):
-        assert name in STAFF_SCORE_NAMES and f"<code title=" in page.text and name in page.text
+    for name in (
+        "waits_caused_minutes",
+        "mean_wait_minutes",
+        "overdue_count",
+        "notice_compliance",
+        "notice_violations",
+    ):
+        assert name in STAFF_SCORE_NAMES and "<code title=" in page.text and name in page.text
 
 
 def test_own_record_carries_the_new_measures(env: Any, client: Any) -> None:

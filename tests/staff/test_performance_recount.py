@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from smarthall.cases.models import Case, CaseEvent
+from smarthall.cases.models import CaseEvent
 from smarthall.core.clock import SHANGHAI
 from smarthall.evaluation.models import Rating
 from smarthall.identity import service as identity_service
@@ -125,7 +125,9 @@ def _recount(services: list[Any], cases: list[Any]) -> tuple[dict[str, scoring.F
         home = ASSIGNED[acceptor]
         if finished_on == 0:
             add(acceptor, home, cases=1, cases_on_time=int(0 <= due))
-        if due == 0 and ((finished_on is not None and finished_on > 0) or (finished_on is None and waiting == "review")):
+        if due == 0 and (
+            (finished_on is not None and finished_on > 0) or (finished_on is None and waiting == "review")
+        ):
             add(acceptor, home, overdue=1)
         for n, (giver, on) in enumerate(sorted(notices, key=lambda x: x[1])):
             if on == 0:
@@ -137,9 +139,13 @@ def _recount(services: list[Any], cases: list[Any]) -> tuple[dict[str, scoring.F
     return {k: made(v) for k, v in people.items()}, {k: made(v) for k, v in windows.items()}
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(services=st.lists(SERVICE, max_size=8), cases=st.lists(CASE, max_size=5))
-def test_the_ranking_is_a_recount_of_the_raw_records(env: Any, client: Any, services: list[Any], cases: list[Any]) -> None:
+def test_the_ranking_is_a_recount_of_the_raw_records(
+    env: Any, client: Any, services: list[Any], cases: list[Any]
+) -> None:
     day = date(2024, 1, 8) + timedelta(days=10 * next(_days))
     period = {"hall_code": HALL, "from": day.isoformat(), "to": day.isoformat()}
     manager = auth(client, "hallmanager1")
