@@ -10,7 +10,7 @@ notices that were their case's first)."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -50,15 +50,19 @@ def count(
 ) -> Counted:
     """The hall's counts in [start, end) (the days ``first_day`` … ``last_day``), per staff id and per window;
     ``assigned`` is each staff member's window (for what carries none)."""
-    people: dict[int, Counter[str]] = defaultdict(Counter)
-    windows: dict[str, Counter[str]] = defaultdict(Counter)
+    people: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    windows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     members: dict[str, set[int]] = defaultdict(set)
 
     def add(staff_id: int, window: str | None, **n: int) -> None:
-        people[staff_id].update(n)
+        mine = people[staff_id]
         where = window or assigned.get(staff_id)
+        at = windows[where] if where else None
+        for key, value in n.items():  # plain dict sums: a month's tickets pass here one by one
+            mine[key] += value
+            if at is not None:
+                at[key] += value
         if where:
-            windows[where].update(n)
             members[where].add(staff_id)
 
     for s in queue_measures.finished_services(session, actor, hall_id, start, end):
@@ -80,7 +84,7 @@ def count(
     for staff_id, repeat in case_oversight.supplement_notices(session, actor, hall_id, start, end):
         add(staff_id, None, notices=1, repeat_notices=int(repeat))
 
-    def made(c: Counter[str]) -> Figures:
+    def made(c: dict[str, int]) -> Figures:
         return Figures(**{f: c.get(f, 0) for f in FIELDS})
 
     return Counted(
