@@ -1,7 +1,8 @@
-"""Performance (8.2) beyond the person, through the HTTP API: the same figures summed per window, per department
-and for the hall, windows and departments ranked among themselves with the hall's formula; help requests (帮办)
-finished by a helper counted for them (and usable in a formula as ``help_count``); the sums agree with the
-people's rows, and the roll-up is a plain sum on any figures (property test)."""
+"""Performance (8.2) beyond the person, through the HTTP API: the same figures summed per window (here every clerk
+serves at their own window; a window served at by someone assigned elsewhere is in test_performance_measures.py),
+per department and for the hall, windows and departments ranked among themselves with the hall's formula; help
+requests (帮办) finished by a helper counted for them (and usable in a formula as ``help_count``); the sums agree
+with the people's rows, and the roll-up is a plain sum on any figures (property test)."""
 
 from __future__ import annotations
 

@@ -4,13 +4,14 @@ due date. Scoped to the reading actor like every hall-owned query."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from smarthall.cases import workflow
 from smarthall.cases.repository import CaseRepository
+from smarthall.core.clock import service_day
 from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 
@@ -53,4 +54,36 @@ def overdue_cases(session: Session, actor: Actor, hall_id: int, today: date) -> 
             "staff_id": c.accepted_by,
         }
         for c in rows
+    ]
+
+
+def overdue_acceptors(
+    session: Session, actor: Actor, hall_id: int, first: date, last: date, today: date
+) -> list[int]:
+    """Staff performance (8.2), overdue count: the acceptor of every case whose promised date fell in
+    [first, last] and passed unkept — finished on a later day, or still running (clock not stopped) after it.
+    Each overdue case counts once, in the period of its promised date."""
+    out: list[int] = []
+    for c in CaseRepository(session).due_between(actor, hall_id, first, last):
+        if c.finished_at is not None:
+            late = service_day(c.finished_at) > c.promised_due
+        else:
+            late = c.promised_due < today and c.status not in workflow.CLOCK_STOPPED
+        if late:
+            out.append(int(c.accepted_by))
+    return out
+
+
+def supplement_notices(
+    session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime
+) -> list[tuple[int, bool]]:
+    """Staff performance (8.2), one-time-notice compliance: (staff id, repeat) for every supplement notice a
+    staff member gave on the hall's cases in [start, end); ``repeat`` when it was not the case's first."""
+    notices = CaseRepository(session).supplement_notices_between(actor, hall_id, start, end)
+    names = {n.actor_ref for n in notices if n.actor_kind == "staff" and n.actor_ref}
+    people = identity_service.staff_by_username(session, names)
+    return [
+        (people[n.actor_ref or ""].id, n.number > 1)
+        for n in notices
+        if n.actor_kind == "staff" and n.actor_ref in people
     ]

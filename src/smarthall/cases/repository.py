@@ -25,6 +25,19 @@ from smarthall.core.repository import MAX_PAGE, Repository, hall_scope
 from smarthall.core.tenancy import Actor
 
 
+class DueCase(NamedTuple):
+    accepted_by: int
+    promised_due: date
+    finished_at: datetime | None
+    status: str
+
+
+class Notice(NamedTuple):
+    actor_kind: str
+    actor_ref: str | None
+    number: int  # its place among its case's supplement notices, from 1
+
+
 class FinishedCase(NamedTuple):
     """A case finished in a period, as staff performance counts it (who accepted it, when, and the promise)."""
 
@@ -129,6 +142,36 @@ class CaseRepository(Repository[Case]):
         for event in self.session.execute(stmt).scalars():
             notices.setdefault(event.case_id, []).append(event)
         return [(c, notices.get(c.id, [])) for c in cases]
+
+    def due_between(self, actor: Actor, hall_id: int, first: date, last: date) -> list[DueCase]:
+        """The hall's accepted cases (in scope) whose promised date falls in [first, last] (performance: overdue)."""
+        stmt = select(Case.accepted_by, Case.promised_due, Case.finished_at, Case.status).where(
+            hall_scope(Case, actor),
+            Case.hall_id == hall_id,
+            Case.accepted_by.is_not(None),
+            Case.promised_due >= first,
+            Case.promised_due <= last,
+        )
+        return [DueCase(a, due, f, st) for a, due, f, st in self.session.execute(stmt) if a is not None]
+
+    def supplement_notices_between(self, actor: Actor, hall_id: int, start: datetime, end: datetime) -> list[Notice]:
+        """Every supplement notice given on the hall's cases (in scope) in [start, end), each with its place among
+        its case's notices (1 the first; 2, 3, … a repeat: the one-time-notice rule, 一次性告知)."""
+        cases = select(Case.id).where(hall_scope(Case, actor), Case.hall_id == hall_id)
+        numbered = (
+            select(
+                CaseEvent.at,
+                CaseEvent.actor_kind,
+                CaseEvent.actor_ref,
+                func.row_number().over(partition_by=CaseEvent.case_id, order_by=CaseEvent.id).label("n"),
+            )
+            .where(CaseEvent.action == "supplement", CaseEvent.case_id.in_(cases))
+            .subquery()
+        )
+        stmt = select(numbered.c.actor_kind, numbered.c.actor_ref, numbered.c.n).where(
+            numbered.c.at >= start, numbered.c.at < end
+        )
+        return [Notice(k, ref, int(n)) for k, ref, n in self.session.execute(stmt)]
 
     def overdue_running(self, actor: Actor, hall_id: int, today: date, stopped: Collection[str]) -> list[Case]:
         """The hall's cases (in scope) whose clock runs (not in ``stopped``) past their promised due date."""

@@ -50,6 +50,7 @@ class CountedRating(NamedTuple):
 
     staff_id: int
     level: int
+    window_code: str | None = None  # the window the rated service was given at (None: not at a window)
 
 
 class BadRating(NamedTuple):
@@ -67,7 +68,7 @@ class RatingRepository(Repository[Rating]):
 
     def counted_of_staff(self, actor: Actor, hall_id: int, start: datetime, end: datetime) -> list[CountedRating]:
         """The hall's current, counted ratings of a staff member given in [start, end), in ``actor``'s scope."""
-        stmt = select(Rating.staff_id, Rating.level).where(
+        stmt = select(Rating.staff_id, Rating.level, Rating.window_code).where(
             hall_scope(Rating, actor),
             Rating.hall_id == hall_id,
             Rating.staff_id.is_not(None),
@@ -76,7 +77,7 @@ class RatingRepository(Repository[Rating]):
             Rating.rated_at >= start,
             Rating.rated_at < end,
         )
-        return [CountedRating(s, level) for s, level in self.session.execute(stmt) if s is not None]
+        return [CountedRating(s, level, w) for s, level, w in self.session.execute(stmt) if s is not None]
 
     def bad_since(self, actor: Actor, hall_id: int, since: datetime) -> list[BadRating]:
         """The hall's current, counted ratings of level 2 or less given since ``since``, oldest first."""

@@ -20,6 +20,8 @@ class FinishedService(NamedTuple):
     staff_id: int
     called_at: datetime | None
     finished_at: datetime | None
+    window_code: str | None = None  # the window it was served at
+    queued_at: datetime | None = None  # when the wait this call ended began (issue, or the last requeue)
 
 
 class SessionRow(NamedTuple):
@@ -46,8 +48,9 @@ class WaitingItem(NamedTuple):
 def finished_services(
     session: Session, actor: Actor, hall_id: int, start: datetime, end: datetime
 ) -> list[FinishedService]:
-    """Every service finished by a clerk in the hall in [start, end)."""
-    stmt = select(Ticket.staff_id, Ticket.called_at, Ticket.finished_at).where(
+    """Every service finished by a clerk in the hall in [start, end), with the window it was served at and when
+    the customer's wait before the call began."""
+    stmt = select(Ticket.staff_id, Ticket.called_at, Ticket.finished_at, Ticket.window_code, Ticket.queued_at).where(
         hall_scope(Ticket, actor),
         Ticket.hall_id == hall_id,
         Ticket.status == "finished",
@@ -55,7 +58,7 @@ def finished_services(
         Ticket.finished_at >= start,
         Ticket.finished_at < end,
     )
-    return [FinishedService(s, c, f) for s, c, f in session.execute(stmt) if s is not None]
+    return [FinishedService(s, c, f, w, q) for s, c, f, w, q in session.execute(stmt) if s is not None]
 
 
 def window_sessions(session: Session, actor: Actor, hall_id: int) -> list[SessionRow]:

@@ -36,7 +36,8 @@ def _int(key: str, default: int, unit: str, lo: int, hi: int, source: str = "") 
 
 
 # What the staff score formula (``staff.score_formula``) may name: the five measures normalised to 0–1, the
-# weighted mean of them by ``staff.score_weights`` (0–100, the default score), and raw counts of the period.
+# weighted mean of them by ``staff.score_weights`` (0–100, the default score), and raw counts of the period
+# (with the waits caused, overdue cases and one-time-notice compliance).
 STAFF_SCORE_NAMES = (
     "handled",
     "service_time",
@@ -50,6 +51,11 @@ STAFF_SCORE_NAMES = (
     "complaints_count",
     "mean_minutes",
     "help_count",
+    "waits_caused_minutes",
+    "mean_wait_minutes",
+    "overdue_count",
+    "notice_compliance",
+    "notice_violations",
 )
 
 _RULES: tuple[RuleDef, ...] = (

@@ -103,7 +103,7 @@ def _performance(
             "formula_error": formula_error,
             "may_set_formula": actor.has("staff.weights") or actor.has("rules.manage"),
             "formula_saved": request.query_params.get("saved") == "formula",
-            "places": org_service.place_names(session, windows=[r["window_code"] for r in data["rows"]]),
+            "places": org_service.place_names(session, windows=_windows_shown(data)),
             "departments": org_service.department_names(session),
             "query": query,
             "chart_json": script_json(chart),
@@ -111,6 +111,11 @@ def _performance(
         },
         status_code=422 if formula_error is not None else 200,
     )
+
+
+def _windows_shown(data: dict[str, Any]) -> list[str | None]:
+    """The windows the ranking and the window roll-up name (a window served at may have nobody assigned now)."""
+    return [r["window_code"] for r in data["rows"]] + [g["code"] for g in data["groups"]["window"]]
 
 
 @router.post("/staff/performance/formula")

@@ -11,30 +11,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from smarthall.assist import service as assist_service
 from smarthall.audit import service as audit_service
-from smarthall.cases import service as cases_service
 from smarthall.core import formula as formula_lang
 from smarthall.core.clock import SHANGHAI, service_day
 from smarthall.core.errors import Forbidden
 from smarthall.core.export_cells import append_text_safe, safe_row
 from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
-from smarthall.evaluation import service as evaluation_service
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
-from smarthall.queueing import measures as queue_measures
 from smarthall.rules import service as rules_service
 from smarthall.rules.definitions import STAFF_SCORE_NAMES
+from smarthall.staff import counting, scoring
 from smarthall.staff import repository as repo
-from smarthall.staff import scoring
 from smarthall.staff.errors import BadFormula, BadPeriod, BadWeights, StaffNotFound
 from smarthall.staff.notices import Handler
 
@@ -107,32 +102,14 @@ def parse_formula(text: str) -> formula_lang.Node:
         ) from exc
 
 
-def figures(session: Session, actor: Actor, hall_id: int, p: Period) -> dict[int, scoring.Figures]:
-    """The raw counts per staff id in the hall and period, from tickets, cases and ratings."""
-    acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for staff_id, called_at, finished_at in queue_measures.finished_services(session, actor, hall_id, p.start, p.end):
-        row = acc[int(staff_id)]
-        row["handled"] += 1
-        if called_at is not None and finished_at is not None:
-            row["service_seconds"] += max(0, int((finished_at - called_at).total_seconds()))
-    for staff_id, finished_at, promised_due in cases_service.finished_cases(
-        session, actor, hall_id=hall_id, start=p.start, end=p.end
-    ):
-        row = acc[int(staff_id)]
-        row["cases"] += 1
-        if service_day(finished_at) <= promised_due:
-            row["cases_on_time"] += 1
-    for staff_id, level in evaluation_service.counted_ratings(
-        session, actor, hall_id=hall_id, start=p.start, end=p.end
-    ):
-        row = acc[int(staff_id)]
-        row["ratings"] += 1
-        row["good_ratings"] += 1 if level >= 4 else 0
-        row["complaints"] += 1 if level <= 2 else 0
-    for staff_id in assist_service.helped_by(session, actor, hall_id=hall_id, start=p.start, end=p.end):
-        acc[staff_id]["helps"] += 1
-    fields = ("handled", "service_seconds", "cases", "cases_on_time", "ratings", "good_ratings", "complaints", "helps")
-    return {k: scoring.Figures(**{f: v.get(f, 0) for f in fields}) for k, v in acc.items()}
+def figures(
+    session: Session, actor: Actor, hall_id: int, p: Period, *, now: datetime, assigned: dict[int, str | None]
+) -> counting.Counted:
+    """The raw counts per staff id and per window served at, in the hall and period (see ``counting``)."""
+    return counting.count(
+        session, actor, hall_id, start=p.start, end=p.end, first_day=p.date_from, last_day=p.date_to,
+        today=service_day(now), assigned=assigned,
+    )  # fmt: skip
 
 
 def _row(
@@ -152,8 +129,20 @@ def _row(
         "good_rating_rate": f.good_rating_rate,
         "complaints": f.complaints,
         "helps": f.helps,
+        **_new_measures(f),
         "score": value,
         "rank": place,
+    }
+
+
+def _new_measures(f: scoring.Figures) -> dict[str, Any]:
+    return {
+        "mean_wait_minutes": f.mean_wait_minutes,
+        "waits_caused_minutes": f.waits_caused_minutes,
+        "overdue": f.overdue,
+        "notices": f.notices,
+        "notice_violations": f.repeat_notices,
+        "notice_compliance": f.notice_compliance,
     }
 
 
@@ -165,24 +154,40 @@ def _figures_read(f: scoring.Figures) -> dict[str, Any]:
     return {
         "handled": f.handled, "mean_service_minutes": f.mean_service_minutes, "cases": f.cases,
         "on_time_rate": f.on_time_rate, "ratings": f.ratings, "good_rating_rate": f.good_rating_rate,
-        "complaints": f.complaints, "helps": f.helps,
+        "complaints": f.complaints, "helps": f.helps, **_new_measures(f),
     }  # fmt: skip
 
 
 def _groups(
-    people: dict[int, Any], measured: dict[int, scoring.Figures], w: dict[str, int], tree: formula_lang.Node
+    people: dict[int, Any],
+    measured: dict[int, scoring.Figures],
+    counted: counting.Counted,
+    w: dict[str, int],
+    tree: formula_lang.Node,
 ) -> dict[str, Any]:
-    """The same figures summed per window (the people assigned to it), per department and for the hall; windows
-    and departments scored and ranked among themselves with the hall's formula, like people."""
+    """Windows: the figures of what was served at each window (``counting``), with every window a measured person
+    is assigned to; departments: their people's figures summed; the hall: everyone's. Windows and departments are
+    scored and ranked among themselves with the hall's formula, like people."""
     out: dict[str, Any] = {}
-    for grouping in GROUPINGS:
-        key_of = {sid: getattr(people[sid], f"{grouping}_code") for sid in measured if sid in people}
-        summed = scoring.rollup(measured, key_of)
-        out[grouping] = [
-            {"code": code, "people": sum(1 for k in key_of.values() if k == code), **_figures_read(summed[code]),
-             "score": value, "rank": place}
-            for code, value, place in scoring.rank(summed, w, tree)
-        ]  # fmt: skip
+    by_window = dict(counted.windows)
+    members = {code: set(ids) for code, ids in counted.window_people.items()}
+    for sid in measured:
+        code = people[sid].window_code if sid in people else None
+        if code:
+            by_window.setdefault(code, EMPTY)
+            members.setdefault(code, set()).add(sid)
+    out["window"] = [
+        {"code": code, "people": len(members.get(code, ())), **_figures_read(by_window[code]), "score": value,
+         "rank": place}
+        for code, value, place in scoring.rank(by_window, w, tree)
+    ]  # fmt: skip
+    key_of = {sid: people[sid].department_code for sid in measured if sid in people}
+    summed = scoring.rollup(measured, key_of)
+    out["department"] = [
+        {"code": code, "people": sum(1 for k in key_of.values() if k == code), **_figures_read(summed[code]),
+         "score": value, "rank": place}
+        for code, value, place in scoring.rank(summed, w, tree)
+    ]  # fmt: skip
     total = sum(measured.values(), EMPTY)
     out["hall"] = {"people": len(measured), **_figures_read(total)}
     return out
@@ -204,16 +209,25 @@ def ranking(
         raise Forbidden("您的角色无权查看人员绩效", "Your role cannot read staff performance", code="forbidden_role")
     hall = hall_in_scope(session, actor, hall_code)
     p = period(date_from, date_to, now=now)
-    return _ranking(session, actor, hall, p, preview=formula)
+    return _ranking(session, actor, hall, p, now=now, preview=formula)
 
 
 def _ranking(
-    session: Session, actor: Actor, hall: org_service.HallFacts, p: Period, *, preview: str | None = None
+    session: Session,
+    actor: Actor,
+    hall: org_service.HallFacts,
+    p: Period,
+    *,
+    now: datetime,
+    preview: str | None = None,
 ) -> dict[str, Any]:
     people = {s.id: s for s in identity_service.staff_in_scope(session, actor, hall_id=hall.id)}
-    counted = figures(session, actor, hall.id, p)
+    counted = figures(session, actor, hall.id, p, now=now, assigned={k: s.window_code for k, s in people.items()})
+    by_person = counted.people
     measured = {
-        sid: counted.get(sid, EMPTY) for sid, s in people.items() if s.role in repo.MEASURED_ROLES or sid in counted
+        sid: by_person.get(sid, EMPTY)
+        for sid, s in people.items()
+        if s.role in repo.MEASURED_ROLES or sid in by_person
     }
     w = weights(session, hall)
     saved = stored_formula(session, hall)
@@ -234,7 +248,7 @@ def _ranking(
         "saved_formula": saved,
         "preview": text != saved,
         "rows": rows,
-        "groups": _groups(people, measured, w, tree),
+        "groups": _groups(people, measured, counted, w, tree),
     }
 
 
@@ -263,7 +277,7 @@ def record(
     hall = org_service.hall_facts_by_id(session, staff.hall_id)
     p = period(date_from, date_to, now=now)
     # ranked against the hall's figures (the person's own hall is in their scope); only their own row is returned
-    board = _ranking(session, actor, hall, p)
+    board = _ranking(session, actor, hall, p, now=now)
     mine = next((r for r in board["rows"] if r["staff_code"] == staff.code), None)
     if mine is None:
         mine = _row(staff, EMPTY, None, None, full_name=True)
@@ -306,6 +320,12 @@ EXPORT_COLUMNS = (
     "good_rating_rate",
     "complaints",
     "helps",
+    "mean_wait_minutes",
+    "waits_caused_minutes",
+    "overdue",
+    "notices",
+    "notice_violations",
+    "notice_compliance",
     "score",
 )
 

@@ -43,6 +43,11 @@ class Figures:
     good_ratings: int
     complaints: int  # bad ratings (1 or 2 stars)
     helps: int = 0  # help requests (帮办) this person finished as the helper
+    waited: int = 0  # handled services whose wait before the call is known
+    wait_seconds: int = 0  # the customers' waits that this person's (this window's) calls ended, summed
+    overdue: int = 0  # accepted cases whose promised date in the period passed unkept
+    notices: int = 0  # supplement notices given in the period
+    repeat_notices: int = 0  # of which a case's second or later (the one-time-notice rule, 一次性告知)
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
@@ -58,6 +63,19 @@ class Figures:
     @property
     def good_rating_rate(self) -> float | None:
         return round(self.good_ratings / self.ratings, 4) if self.ratings else None
+
+    @property
+    def waits_caused_minutes(self) -> float:
+        return round(self.wait_seconds / 60, 1)
+
+    @property
+    def mean_wait_minutes(self) -> float | None:
+        return round(self.wait_seconds / self.waited / 60, 2) if self.waited else None
+
+    @property
+    def notice_compliance(self) -> float | None:
+        """The share of this person's supplement notices that were their case's only one so far (None: none)."""
+        return round(1 - self.repeat_notices / self.notices, 4) if self.notices else None
 
 
 def check_weights(weights: Mapping[str, object]) -> dict[str, int]:
@@ -135,6 +153,11 @@ def formula_values(
         "complaints_count": float(f.complaints),
         "help_count": float(f.helps),
         "mean_minutes": f.mean_service_minutes,
+        "waits_caused_minutes": f.waits_caused_minutes,
+        "mean_wait_minutes": f.mean_wait_minutes,
+        "overdue_count": float(f.overdue),
+        "notice_compliance": f.notice_compliance,
+        "notice_violations": float(f.repeat_notices),
     }
 
 
