@@ -4,12 +4,14 @@ case as its applicant's agent."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from smarthall.assist import service as assist_service
 from smarthall.cases.models import Case
-from smarthall.core.errors import Forbidden
+from smarthall.catalog import service as catalog_service
+from smarthall.core.errors import Forbidden, HallError
 from smarthall.core.tenancy import Actor
 
 
@@ -35,3 +37,54 @@ def agent_of(session: Session, actor: Actor, case: Case | None, now: datetime) -
         except Forbidden:
             continue
     return False
+
+
+def held_authorizations(session: Session, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """The authorizations ``actor`` holds as a citizen agent (为他人办理), newest first: the entrustor (masked name),
+    items, acts, validity, and for filing whether it is in force now and, if not, why (reason codes)."""
+    if actor.kind != "citizen" or actor.id is None:
+        return []
+    rows = [
+        r
+        for r in assist_service.list_proxies(session, actor)
+        if r.agent_kind == "citizen" and r.agent_citizen_id == actor.id
+    ]
+    reads = {p.id: p for p in assist_service.proxy_reads(session, rows)}
+    items = {code: item.name for code, item in _items(session, {c for r in rows for c in r.item_codes}).items()}
+    out = []
+    for row in rows:
+        read = reads[row.id]
+        reasons = assist_service.standing(row, act="declare", now=now)
+        out.append(
+            {
+                "id": row.id,
+                "entrustor_name_masked": read.entrustor_name_masked,
+                "hall_code": read.hall_code,
+                "item_list": [{"code": c, "name": items.get(c, c)} for c in row.item_codes],
+                "scope": list(row.scope),
+                "valid_from": row.valid_from,
+                "valid_until": row.valid_until,
+                "status": row.status,
+                "in_force": not reasons,
+                "reasons": reasons,
+            }
+        )
+    return out
+
+
+def _items(session: Session, codes: set[str]) -> dict[str, Any]:
+    found = {}
+    for code in sorted(codes):
+        try:
+            found[code] = catalog_service.get_item(session, code)
+        except HallError:
+            continue
+    return found
+
+
+def entrustor_of(session: Session, actor: Actor, proxy_id: int, *, item_code: str, hall_id: int, now: datetime) -> int:
+    """The entrustor an agent files for under authorization ``proxy_id``: 404 unless the actor is party to it, 403
+    ``proxy_out_of_scope`` (with the reasons, audited) unless it lets them declare the item at the hall now."""
+    row = assist_service.get_proxy(session, actor, proxy_id)
+    assist_service.ensure_within_scope(session, actor, row, item_code=item_code, act="declare", now=now, hall_id=hall_id)
+    return row.entrustor_citizen_id

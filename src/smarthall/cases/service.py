@@ -32,7 +32,7 @@ from smarthall.cases import (
     workflow,
 )
 from smarthall.cases import steps as on_steps
-from smarthall.cases.agents import agent_check, agent_of
+from smarthall.cases.agents import agent_check, agent_of, entrustor_of
 from smarthall.cases.errors import (
     ActionInvalid,
     ActionNotForRole,
@@ -63,6 +63,7 @@ from smarthall.cases.shapes import Applicant, ItemSpec
 from smarthall.catalog import service as catalog_service
 from smarthall.catalog import steps as catalog_steps
 from smarthall.core.clock import service_day
+from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
 from smarthall.licences.service import DocumentDesk
@@ -80,6 +81,18 @@ def item_form(
     """The item's form with values prefilled from the profile, the e-licence wallet, data sharing and the draft (a
     clerk at the counter: for ``applicant_id``)."""
     return prefill.item_form(session, actor, item_code=item_code, now=now, applicant_id=applicant_id)
+
+
+def agent_form(
+    session: Session, actor: Actor, *, proxy_id: int, item_code: str, hall_code: str, now: datetime
+) -> tuple[int, dict[str, Any]]:
+    """An agent's form for the entrustor of authorization ``proxy_id`` (为他人办理): the entrustor's id and the item's
+    form prefilled from the entrustor's data; 404, or 403 ``proxy_out_of_scope`` with reasons, outside it."""
+    hall = org_service.get_hall(session, hall_code)
+    catalog_service.get_item(session, item_code)
+    entrustor = entrustor_of(session, actor, proxy_id, item_code=item_code, hall_id=hall.id, now=now)
+    form = prefill.item_form(session, actor, item_code=item_code, now=now, applicant_id=entrustor, as_agent=True)
+    return entrustor, form
 
 
 def save_draft(
@@ -228,6 +241,8 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
         instant = {"approved": approved, "reasons": reasons}
     params = {"case_no": case_no, "item": item.name, "status": notices.status_word(case.status)}
     flows.tell_applicant(session, case, template="case.received", params=params, now=now)
+    if not onsite and case.citizen_id != actor.id:
+        tell_entrustor(session, actor, case, "submit", now=now)
     return Submitted(case, instant)
 
 
@@ -318,10 +333,27 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     actions.apply(ctx)
     if actor.kind == "client":
         clients.record_action(session, actor, case, step.action, now=now)
+    if actor.kind == "citizen" and actor.id != case.citizen_id:  # the agent acted: the entrustor is told
+        tell_entrustor(session, actor, case, step.action, now=now)
     return case
 
 
+def tell_entrustor(session: Session, actor: Actor, case: Case, act: str, *, now: datetime) -> None:
+    """The entrustor hears that their agent (masked name) took ``act`` on their case (代办告知)."""
+    agent = identity_service.get_citizen(session, actor.id) if actor.id is not None else None
+    params = {"case_no": case.case_no, "item": case.item_name, "agent": mask_name(agent.name if agent else ""),
+              "act_zh": notices.action_word(act, "zh"), "act_en": notices.action_word(act, "en")}  # fmt: skip
+    flows.tell_applicant(session, case, template="case.agent_acted", params=params, now=now)
+
+
 # --- lists and documents ------------------------------------------------------------------------------------------
+
+
+def filed_for_others(session: Session, actor: Actor, *, now: datetime) -> list[Case]:
+    """The cases a citizen filed as an agent that they may still open (the authorization still covers them)."""
+    if actor.kind != "citizen" or actor.id is None:
+        return []
+    return [c for c in CaseRepository(session).filed_as_agent(actor.id) if agent_of(session, actor, c, now)]
 
 
 def list_cases(
