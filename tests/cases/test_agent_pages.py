@@ -17,8 +17,9 @@ def _me(client: Any, headers: dict[str, str]) -> int:
 
 
 def _authorize(client: Any, owner: dict[str, str], agent_id: int, scope: list[str], hours: int = 72) -> int:
+    until = DEFAULT_NOW + timedelta(hours=hours)
     body = {"agent_citizen_id": agent_id, "hall_code": HALL, "item_codes": ["SC-001"], "scope": scope,
-            "valid_from": DEFAULT_NOW.isoformat(), "valid_until": (DEFAULT_NOW + timedelta(hours=hours)).isoformat()}  # fmt: skip
+            "valid_from": DEFAULT_NOW.isoformat(), "valid_until": until.isoformat()}  # fmt: skip
     pid = int(client.post("/api/v1/proxy-authorizations", json=body, headers=owner).json()["id"])
     done = client.post(f"/api/v1/proxy-authorizations/{pid}/actions", json={"action": "confirm"}, headers=owner)
     assert done.status_code == 200, done.text
@@ -65,7 +66,8 @@ def test_an_agent_files_supplements_and_collects_for_the_entrustor_on_the_pages(
     seen = client.get(f"/cases/{case_no}", headers=agent)
     assert seen.status_code == 200 and 'data-testid="agent-view"' in seen.text
     again = client.post(f"/cases/{case_no}/act", headers=agent, data={"action": "resubmit"},
-                        files={"m_SC-001-M04": ("M04.pdf", PDF_BYTES, "application/pdf")}, follow_redirects=False)  # fmt: skip
+                        files={"m_SC-001-M04": ("M04.pdf", PDF_BYTES, "application/pdf")},
+                        follow_redirects=False)  # fmt: skip
     assert again.status_code == 303, again.text[:500]
     assert client.get(f"/api/v1/cases/{case_no}", headers=owner).json()["status"] == "submitted"
 
@@ -75,7 +77,8 @@ def test_an_agent_files_supplements_and_collects_for_the_entrustor_on_the_pages(
               "proxy_id_number": agent_person["id_number"], "proxy_authorization_id": str(pid)}  # fmt: skip
     wrong = client.post(f"/cases/{case_no}/act", headers=clerk,
                         data={**pickup, "proxy_id_number": "110101199003077777"}, follow_redirects=False)  # fmt: skip
-    assert wrong.status_code == 422 and client.get(f"/api/v1/cases/{case_no}", headers=owner).json()["status"] == "approved"
+    assert wrong.status_code == 422
+    assert client.get(f"/api/v1/cases/{case_no}", headers=owner).json()["status"] == "approved"
     collected = client.post(f"/cases/{case_no}/act", headers=clerk, data=pickup, follow_redirects=False)
     assert collected.status_code == 303, collected.text[:500]
     body = client.get(f"/api/v1/cases/{case_no}", headers=owner).json()

@@ -86,5 +86,25 @@ def entrustor_of(session: Session, actor: Actor, proxy_id: int, *, item_code: st
     """The entrustor an agent files for under authorization ``proxy_id``: 404 unless the actor is party to it, 403
     ``proxy_out_of_scope`` (with the reasons, audited) unless it lets them declare the item at the hall now."""
     row = assist_service.get_proxy(session, actor, proxy_id)
-    assist_service.ensure_within_scope(session, actor, row, item_code=item_code, act="declare", now=now, hall_id=hall_id)
+    assist_service.ensure_within_scope(
+        session, actor, row, item_code=item_code, act="declare", now=now, hall_id=hall_id
+    )
     return row.entrustor_citizen_id
+
+
+def agent_acts(session: Session, actor: Actor, case: Case, now: datetime) -> set[str]:
+    """The acts (``declare``, ``submit_materials``…) ``actor`` may take on ``case`` as its applicant's agent now
+    (read without auditing: the act itself is checked again, and a refusal audited, when it is taken)."""
+    if actor.kind != "citizen" or actor.id is None or case.citizen_id is None:
+        return set()
+    acts: set[str] = set()
+    for row in assist_service.list_proxies(session, actor):
+        if (
+            row.agent_kind != "citizen"
+            or row.agent_citizen_id != actor.id
+            or row.entrustor_citizen_id != case.citizen_id
+        ):
+            continue
+        if case.item_code in row.item_codes and row.hall_id == case.hall_id:
+            acts |= {a for a in row.scope if not assist_service.standing(row, act=a, now=now)}
+    return acts

@@ -248,13 +248,16 @@ def _render_case(
     status_code: int = 200,
 ) -> Response:
     view = service.read_case(session, actor, case=case, now=now)
+    as_agent = actor.kind == "citizen" and actor.id != case.citizen_id
+    if as_agent:  # the entrustor's agent: the applicant's actions its authorization covers
+        view["actions"] = service.agent_actions(session, actor, case, now=now)
     item = catalog_service.get_item(session, case.item_code)
     context = {
         "case": view,
         "item": item,
         "faults": faults,
         "is_applicant": actor.kind == "citizen",
-        "as_agent": actor.kind == "citizen" and actor.id != case.citizen_id,
+        "as_agent": as_agent,
         "today": service_day(now),
         "tolerated_default": service.tolerated_deadline(session, case, now=now),
         "viewer": viewer.materials(session, case, list(item.materials)) if actor.is_staff else None,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.cases import (
     actions,
+    agents,
     clients,
     deadlines,
     flows,
@@ -347,6 +348,16 @@ def tell_entrustor(session: Session, actor: Actor, case: Case, act: str, *, now:
 
 
 # --- lists and documents ------------------------------------------------------------------------------------------
+
+
+def agent_actions(session: Session, actor: Actor, case: Case, *, now: datetime) -> list[str]:
+    """The applicant's actions an agent may take on the entrustor's case now (those its authorization covers)."""
+    acts = agents.agent_acts(session, actor, case, now)
+    return [
+        t.action
+        for t in workflow.available(case.status, "applicant")
+        if t.action in AGENT_ACTS and AGENT_ACTS[t.action] in acts
+    ]
 
 
 def filed_for_others(session: Session, actor: Actor, *, now: datetime) -> list[Case]:
