@@ -50,6 +50,7 @@ from smarthall.cases.errors import (
     StepNotInWorkflow,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
+from smarthall.cases.files import store_form_upload  # noqa: F401  (a page's posted file: the counter declaration)
 from smarthall.cases.flows import (  # noqa: F401  (the API; other domains: the locker, the wallet)
     document_for,
     require_result_paid,
