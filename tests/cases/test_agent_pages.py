@@ -77,7 +77,7 @@ def test_an_agent_files_supplements_and_collects_for_the_entrustor_on_the_pages(
               "proxy_id_number": agent_person["id_number"], "proxy_authorization_id": str(pid)}  # fmt: skip
     wrong = client.post(f"/cases/{case_no}/act", headers=clerk,
                         data={**pickup, "proxy_id_number": "110101199003077777"}, follow_redirects=False)  # fmt: skip
-    assert wrong.status_code == 422
+    assert wrong.status_code == 422 and "代领人没有申请人有效的代办授权" in wrong.text
     assert client.get(f"/api/v1/cases/{case_no}", headers=owner).json()["status"] == "approved"
     collected = client.post(f"/cases/{case_no}/act", headers=clerk, data=pickup, follow_redirects=False)
     assert collected.status_code == 303, collected.text[:500]

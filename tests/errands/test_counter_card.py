@@ -83,7 +83,7 @@ def test_a_ticket_without_identity_takes_the_person_read_and_a_forged_read_is_ig
     page = client.get(f"/window/tickets/{ticket_id}/declare", headers=clerk)
     blind = client.post(f"/window/tickets/{ticket_id}/declare", headers=clerk,
                         data={"errand_code": code, **_fields(page.text)}, follow_redirects=False)  # fmt: skip
-    assert blind.status_code == 422  # nobody to declare for yet
+    assert blind.status_code == 422 and "请填写已实名登记的申请人身份证号" in blind.text  # nobody to declare for yet
     stranger = client.post(f"/window/tickets/{ticket_id}/declare/card", headers=clerk,
                            data={"errand_code": code, "card": make_id_number()})  # fmt: skip
     assert stranger.status_code == 422 and "尚未在平台登记" in stranger.text
@@ -94,7 +94,7 @@ def test_a_ticket_without_identity_takes_the_person_read_and_a_forged_read_is_ig
     forged = client.post(f"/window/tickets/{ticket_id}/declare", headers=clerk,
                          data={"errand_code": code, "card_token": token[:-2] + "00", **_fields(read.text)},
                          follow_redirects=False)  # fmt: skip
-    assert forged.status_code == 422
+    assert forged.status_code == 422 and "请填写已实名登记的申请人身份证号" in forged.text  # the forged read counts not
     posted = client.post(
         f"/window/tickets/{ticket_id}/declare",
         headers=clerk,

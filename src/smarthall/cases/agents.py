@@ -9,10 +9,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smarthall.assist import service as assist_service
+from smarthall.cases import flows, notices, prefill, workflow
 from smarthall.cases.models import Case
+from smarthall.cases.repository import CaseRepository
 from smarthall.catalog import service as catalog_service
 from smarthall.core.errors import Forbidden, HallError
+from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import Actor
+from smarthall.identity import service as identity_service
+from smarthall.org import service as org_service
+
+# What an agent (代办) must be authorized for to take an applicant's action on the entrustor's case.
+AGENT_ACTS = {"resubmit": "submit_materials", "supply": "submit_materials", "withdraw": "declare"}
 
 
 def agent_check(
@@ -108,3 +116,40 @@ def agent_acts(session: Session, actor: Actor, case: Case, now: datetime) -> set
         if case.item_code in row.item_codes and row.hall_id == case.hall_id:
             acts |= {a for a in row.scope if not assist_service.standing(row, act=a, now=now)}
     return acts
+
+
+def agent_form(
+    session: Session, actor: Actor, *, proxy_id: int, item_code: str, hall_code: str, now: datetime
+) -> tuple[int, dict[str, Any]]:
+    """An agent's form for the entrustor of authorization ``proxy_id`` (为他人办理): the entrustor's id and the item's
+    form prefilled from the entrustor's data; 404, or 403 ``proxy_out_of_scope`` with reasons, outside it."""
+    hall = org_service.get_hall(session, hall_code)
+    catalog_service.get_item(session, item_code)
+    entrustor = entrustor_of(session, actor, proxy_id, item_code=item_code, hall_id=hall.id, now=now)
+    form = prefill.item_form(session, actor, item_code=item_code, now=now, applicant_id=entrustor, as_agent=True)
+    return entrustor, form
+
+
+def tell_entrustor(session: Session, actor: Actor, case: Case, act: str, *, now: datetime) -> None:
+    """The entrustor hears that their agent (masked name) took ``act`` on their case (代办告知)."""
+    agent = identity_service.get_citizen(session, actor.id) if actor.id is not None else None
+    params = {"case_no": case.case_no, "item": case.item_name, "agent": mask_name(agent.name if agent else ""),
+              "act_zh": notices.action_word(act, "zh"), "act_en": notices.action_word(act, "en")}  # fmt: skip
+    flows.tell_applicant(session, case, template="case.agent_acted", params=params, now=now)
+
+
+def agent_actions(session: Session, actor: Actor, case: Case, *, now: datetime) -> list[str]:
+    """The applicant's actions an agent may take on the entrustor's case now (those its authorization covers)."""
+    acts = agent_acts(session, actor, case, now)
+    return [
+        t.action
+        for t in workflow.available(case.status, "applicant")
+        if t.action in AGENT_ACTS and AGENT_ACTS[t.action] in acts
+    ]
+
+
+def filed_for_others(session: Session, actor: Actor, *, now: datetime) -> list[Case]:
+    """The cases a citizen filed as an agent that they may still open (the authorization still covers them)."""
+    if actor.kind != "citizen" or actor.id is None:
+        return []
+    return [c for c in CaseRepository(session).filed_as_agent(actor.id) if agent_of(session, actor, c, now)]

@@ -83,7 +83,7 @@ def new_case(
     hall = next((h for h in halls if h.code == hall_code), None) or next(h for h in halls if h.level == "county")
     if proxy_id is not None:  # 为他人办理: the entrustor's form, under the authorization chosen
         try:
-            _, form = service.agent_form(session, actor, proxy_id=proxy_id, item_code=item_code or "",
+            _, form = agents.agent_form(session, actor, proxy_id=proxy_id, item_code=item_code or "",
                                          hall_code=hall.code, now=now)  # fmt: skip
         except HallError as exc:
             return agent_refusal(request, exc)
@@ -124,7 +124,7 @@ def submit_case(
         if proxy_id is None:
             spec = service.item_form(session, actor, item_code=item_code, now=now)
         else:
-            entrustor, spec = service.agent_form(session, actor, proxy_id=proxy_id, item_code=item_code,
+            entrustor, spec = agents.agent_form(session, actor, proxy_id=proxy_id, item_code=item_code,
                                                  hall_code=hall_code, now=now)  # fmt: skip
     except HallError as exc:
         return agent_refusal(request, exc) if proxy_id is not None else error_page(request, exc)
@@ -211,7 +211,7 @@ def act_for_others(request: Request, session: DbSession, actor: CurrentActor, no
     held = agents.held_authorizations(session, actor, now)
     for row in held:
         row["reason_words"] = [_reason_words(r) for r in row["reasons"]]
-    filed = service.filed_for_others(session, actor, now=now)
+    filed = agents.filed_for_others(session, actor, now=now)
     return render(request, "cases/agent_for.html", {"held": held, "filed": filed})
 
 
@@ -250,7 +250,7 @@ def _render_case(
     view = service.read_case(session, actor, case=case, now=now)
     as_agent = actor.kind == "citizen" and actor.id != case.citizen_id
     if as_agent:  # the entrustor's agent: the applicant's actions its authorization covers
-        view["actions"] = service.agent_actions(session, actor, case, now=now)
+        view["actions"] = agents.agent_actions(session, actor, case, now=now)
     item = catalog_service.get_item(session, case.item_code)
     context = {
         "case": view,

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from smarthall.cases import (
     actions,
-    agents,
     clients,
     deadlines,
     flows,
@@ -33,7 +32,7 @@ from smarthall.cases import (
     workflow,
 )
 from smarthall.cases import steps as on_steps
-from smarthall.cases.agents import agent_check, agent_of, entrustor_of
+from smarthall.cases.agents import AGENT_ACTS, agent_check, agent_of, tell_entrustor
 from smarthall.cases.errors import (
     ActionInvalid,
     ActionNotForRole,
@@ -50,7 +49,6 @@ from smarthall.cases.errors import (
     StepNotInWorkflow,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
-from smarthall.cases.files import store_form_upload  # noqa: F401  (a page's posted file: the counter declaration)
 from smarthall.cases.flows import (  # noqa: F401  (the API; other domains: the locker, the wallet)
     document_for,
     require_result_paid,
@@ -65,7 +63,6 @@ from smarthall.cases.shapes import Applicant, ItemSpec
 from smarthall.catalog import service as catalog_service
 from smarthall.catalog import steps as catalog_steps
 from smarthall.core.clock import service_day
-from smarthall.core.masking import mask_name
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
 from smarthall.licences.service import DocumentDesk
@@ -73,8 +70,6 @@ from smarthall.org import service as org_service
 
 # The permission each part in a case needs to act on it.
 ACTING_PERMISSION = {"clerk": "case.accept", "approver": "case.approve", "applicant": "case.submit"}
-# What an agent (代办) must be authorized for to take an applicant's action on the entrustor's case.
-AGENT_ACTS = {"resubmit": "submit_materials", "supply": "submit_materials", "withdraw": "declare"}
 
 
 def item_form(
@@ -83,18 +78,6 @@ def item_form(
     """The item's form with values prefilled from the profile, the e-licence wallet, data sharing and the draft (a
     clerk at the counter: for ``applicant_id``)."""
     return prefill.item_form(session, actor, item_code=item_code, now=now, applicant_id=applicant_id)
-
-
-def agent_form(
-    session: Session, actor: Actor, *, proxy_id: int, item_code: str, hall_code: str, now: datetime
-) -> tuple[int, dict[str, Any]]:
-    """An agent's form for the entrustor of authorization ``proxy_id`` (为他人办理): the entrustor's id and the item's
-    form prefilled from the entrustor's data; 404, or 403 ``proxy_out_of_scope`` with reasons, outside it."""
-    hall = org_service.get_hall(session, hall_code)
-    catalog_service.get_item(session, item_code)
-    entrustor = entrustor_of(session, actor, proxy_id, item_code=item_code, hall_id=hall.id, now=now)
-    form = prefill.item_form(session, actor, item_code=item_code, now=now, applicant_id=entrustor, as_agent=True)
-    return entrustor, form
 
 
 def save_draft(
@@ -340,32 +323,7 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     return case
 
 
-def tell_entrustor(session: Session, actor: Actor, case: Case, act: str, *, now: datetime) -> None:
-    """The entrustor hears that their agent (masked name) took ``act`` on their case (代办告知)."""
-    agent = identity_service.get_citizen(session, actor.id) if actor.id is not None else None
-    params = {"case_no": case.case_no, "item": case.item_name, "agent": mask_name(agent.name if agent else ""),
-              "act_zh": notices.action_word(act, "zh"), "act_en": notices.action_word(act, "en")}  # fmt: skip
-    flows.tell_applicant(session, case, template="case.agent_acted", params=params, now=now)
-
-
 # --- lists and documents ------------------------------------------------------------------------------------------
-
-
-def agent_actions(session: Session, actor: Actor, case: Case, *, now: datetime) -> list[str]:
-    """The applicant's actions an agent may take on the entrustor's case now (those its authorization covers)."""
-    acts = agents.agent_acts(session, actor, case, now)
-    return [
-        t.action
-        for t in workflow.available(case.status, "applicant")
-        if t.action in AGENT_ACTS and AGENT_ACTS[t.action] in acts
-    ]
-
-
-def filed_for_others(session: Session, actor: Actor, *, now: datetime) -> list[Case]:
-    """The cases a citizen filed as an agent that they may still open (the authorization still covers them)."""
-    if actor.kind != "citizen" or actor.id is None:
-        return []
-    return [c for c in CaseRepository(session).filed_as_agent(actor.id) if agent_of(session, actor, c, now)]
 
 
 def list_cases(

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from smarthall.cases import service as case_service
+from smarthall.cases.files import store_form_upload
 from smarthall.cases.schemas import CaseCreate, MaterialIn
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
@@ -131,9 +132,9 @@ def counter_card(
         desk, read = cards.read_card(session, actor, desk, str(data.get("card", ""))[:18], secret=_secret(request),
                                      now=now)  # fmt: skip
     except HallError as exc:
-        context.update(form=_counter_form(session, actor, desk, now), faults=faults_of(exc))
+        context |= {"form": _counter_form(session, actor, desk, now), "faults": faults_of(exc)}
         raise RenderAfterRollback(lambda: render(request, "errands/declare.html", context, status_code=422)) from exc
-    context.update(desk=desk, form=_counter_form(session, actor, desk, now), faults=[], card=read)
+    context |= {"desk": desk, "form": _counter_form(session, actor, desk, now), "faults": [], "card": read}
     return render(request, "errands/declare.html", context)
 
 
@@ -166,7 +167,7 @@ def counter_submit(
         for m in form["materials"]:  # a held e-licence, or the scan/upload made at the window (same as online)
             if m["held_licence_id"] and data.get(f"use_licence_{m['code']}") == "on":
                 materials.append(MaterialIn(material_code=m["code"], licence_id=m["held_licence_id"]))
-            elif (file_id := case_service.store_form_upload(session, actor, data.get(f"m_{m['code']}"), settings,
+            elif (file_id := store_form_upload(session, actor, data.get(f"m_{m['code']}"), settings,
                                                             now)) is not None:  # fmt: skip
                 materials.append(MaterialIn(material_code=m["code"], file_id=file_id))
         filed = CaseCreate(
