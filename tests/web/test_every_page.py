@@ -153,6 +153,7 @@ VISITS: dict[str, Visit] = {
     "/appointments/mine": Visit(CITIZEN, "/appointments/mine"),
     "/appointments/{code}/reschedule": Visit(CITIZEN, lambda m: f"/appointments/{m.booking_code}/reschedule"),
     "/cases": Visit(CITIZEN, "/cases"),
+    "/agent/entrustors": Visit(CITIZEN, "/agent/entrustors"),
     "/cases/new": Visit(CITIZEN, _q("/cases/new", item_code="SC-001", hall_code=HALL)),
     "/cases/{case_no}": Visit(CITIZEN, lambda m: f"/cases/{m.case_no}"),
     "/tickets/{ref}": Visit(CITIZEN, lambda m: f"/tickets/{m.ticket_token}"),

@@ -495,6 +495,12 @@ def _reasons(row: ProxyAuthorization, *, item_code: str, act: str, now: datetime
     return reasons
 
 
+def standing(row: ProxyAuthorization, *, act: str, now: datetime) -> list[str]:
+    """Why the authorization does not let its agent take ``act`` now, whatever the item (empty: it does)."""
+    reasons = _reasons(row, item_code=row.item_codes[0] if row.item_codes else "", act=act, now=now, hall_id=None)
+    return [r for r in reasons if r != "item_not_authorized"]
+
+
 def _deny(
     session: Session, actor: Actor, row: ProxyAuthorization | None, reasons: list[str], now: datetime, **detail: Any
 ) -> NoReturn:

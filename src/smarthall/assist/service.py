@@ -30,6 +30,7 @@ from smarthall.assist.proxies import (  # noqa: F401  (the proxy use cases, reac
     list_proxies,
     proxy_read,
     proxy_reads,
+    standing,
 )
 from smarthall.assist.repository import HelpRequestRepository
 from smarthall.assist.schemas import HelpRequestCreate, HelpRequestRead

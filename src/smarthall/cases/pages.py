@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as FormFile
 
+from smarthall.cases import agents, flows, notices, service, viewer
 from smarthall.cases import files as files_mod
-from smarthall.cases import flows, notices, service, viewer
 from smarthall.cases.files import store_form_upload
 from smarthall.cases.models import Case
 from smarthall.cases.schemas import ActionIn, CaseCreate, MaterialIn
@@ -72,6 +72,7 @@ def new_case(
     now: Now,
     item_code: Annotated[str | None, Query(max_length=32)] = None,
     hall_code: Annotated[str | None, Query(max_length=32)] = None,
+    proxy_id: Annotated[int | None, Query(alias="for", ge=1, le=2**63 - 1)] = None,
 ) -> Response:
     request.state.actor = actor
     if actor.kind == "anonymous":
@@ -80,6 +81,14 @@ def new_case(
         return _message(request, 403, "citizens_only")
     halls = org_service.list_halls(session)
     hall = next((h for h in halls if h.code == hall_code), None) or next(h for h in halls if h.level == "county")
+    if proxy_id is not None:  # 为他人办理: the entrustor's form, under the authorization chosen
+        try:
+            _, form = agents.agent_form(session, actor, proxy_id=proxy_id, item_code=item_code or "",
+                                         hall_code=hall.code, now=now)  # fmt: skip
+        except HallError as exc:
+            return agent_refusal(request, exc)
+        context = {"hall": hall, "form": form, "values": {}, "faults": [], "agent_for": proxy_id}
+        return render(request, "cases/new.html", context)
     if not item_code:
         _, items = catalog_service.search_items(session, hall=hall, q=None, department_code=None, limit=500, offset=0)
         items.sort(key=lambda i: (not i.instant_approval_eligible, i.code))
@@ -108,18 +117,25 @@ def submit_case(
         return _message(request, 403, "citizens_only")
     item_code = str(data.get("item_code", ""))[:32]
     hall_code = str(data.get("hall_code", ""))[:32]
+    proxy_id = _proxy_id(data)
+    entrustor: int | None = None
     try:
-        spec = service.item_form(session, actor, item_code=item_code, now=now)
         hall = org_service.get_hall(session, hall_code)
+        if proxy_id is None:
+            spec = service.item_form(session, actor, item_code=item_code, now=now)
+        else:
+            entrustor, spec = agents.agent_form(session, actor, proxy_id=proxy_id, item_code=item_code,
+                                                 hall_code=hall_code, now=now)  # fmt: skip
     except HallError as exc:
-        return error_page(request, exc)
+        return agent_refusal(request, exc) if proxy_id is not None else error_page(request, exc)
     values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in spec["fields"]}
     form = {k: v for k, v in values.items() if v != ""}
 
     def again(faults: list[dict[str, Any]]) -> RenderAfterRollback:
         def page() -> Response:
             # The files attached to the failed try are stored again (the rollback undid them) and offered as kept.
-            context = {"hall": hall, "form": spec, "values": values, "faults": faults, "kept": _keep(spec, data)}
+            context = {"hall": hall, "form": spec, "values": values, "faults": faults, "kept": _keep(spec, data),
+                       "agent_for": proxy_id}  # fmt: skip
             return render(request, "cases/new.html", context, status_code=422)
 
         return RenderAfterRollback(page)
@@ -140,7 +156,7 @@ def submit_case(
                 continue
         return kept
 
-    if data.get("save_draft"):
+    if data.get("save_draft") and proxy_id is None:
         try:
             service.save_draft(session, actor, item_code=item_code, form=form, hall_code=hall.code, now=now)
         except HallError as exc:
@@ -156,11 +172,47 @@ def submit_case(
                 materials.append(MaterialIn(material_code=m["code"], file_id=file_id))
             elif (held := _kept_file(session, actor, data, m["code"])) is not None:
                 materials.append(MaterialIn(material_code=m["code"], file_id=held["id"]))
-        filed = CaseCreate(item_code=item_code, hall_code=hall.code, form=form, materials=materials)
+        filed = CaseCreate(item_code=item_code, hall_code=hall.code, form=form, materials=materials,
+                           entrustor_citizen_id=entrustor)  # fmt: skip
         submitted = service.submit(session, actor, data=filed, desk=desk, now=now)
     except (HallError, ValidationError) as exc:
         raise again(faults_of(exc)) from exc
     return RedirectResponse(f"/cases/{submitted.case.case_no}", status_code=303)
+
+
+def _proxy_id(data: FormData) -> int | None:
+    raw = str(data.get("agent_for", ""))[:18]
+    return int(raw) if raw.isdigit() and int(raw) >= 1 else None
+
+
+def _reason_words(reason: str) -> tuple[str, str]:
+    key = f"case.page.proxy_reason.{reason}"
+    return _words(f"proxy_reason.{reason}") if translate(key, "zh") != key else (reason, reason)
+
+
+def agent_refusal(request: Request, exc: HallError) -> Response:
+    """An agent refused outside the authorization: the refusal and each reason in words (403/404)."""
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    reasons = [str(r) for r in detail.get("reasons") or []]
+    lines = [_reason_words(r) for r in reasons]
+    context = {"title": (exc.message_zh_, exc.message_en_), "reasons": lines, "code": exc.code_}
+    return render(request, "cases/agent_refused.html", context, status_code=exc.status_)
+
+
+@router.get("/agent/entrustors")
+def act_for_others(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    """为他人办理: the authorizations the citizen holds as an agent, each item a link to the entrustor's form when
+    the authorization is in force, else why not (in words)."""
+    request.state.actor = actor
+    if actor.kind == "anonymous":
+        return login_redirect(request)
+    if actor.kind != "citizen" or not actor.has("case.submit"):
+        return _message(request, 403, "citizens_only")
+    held = agents.held_authorizations(session, actor, now)
+    for row in held:
+        row["reason_words"] = [_reason_words(r) for r in row["reasons"]]
+    filed = agents.filed_for_others(session, actor, now=now)
+    return render(request, "cases/agent_for.html", {"held": held, "filed": filed})
 
 
 @router.get("/cases")
@@ -180,7 +232,7 @@ def case_page(case_no: str, request: Request, session: DbSession, actor: Current
     if actor.kind == "anonymous":
         return login_redirect(request)
     try:
-        case = service.case_in_scope(session, actor, case_no=case_no[:48])
+        case = service.case_in_scope(session, actor, case_no=case_no[:48], now=now)
     except HallError as exc:
         return error_page(request, exc)
     return _render_case(request, session, actor, case, now, [])
@@ -196,12 +248,16 @@ def _render_case(
     status_code: int = 200,
 ) -> Response:
     view = service.read_case(session, actor, case=case, now=now)
+    as_agent = actor.kind == "citizen" and actor.id != case.citizen_id
+    if as_agent:  # the entrustor's agent: the applicant's actions its authorization covers
+        view["actions"] = agents.agent_actions(session, actor, case, now=now)
     item = catalog_service.get_item(session, case.item_code)
     context = {
         "case": view,
         "item": item,
         "faults": faults,
         "is_applicant": actor.kind == "citizen",
+        "as_agent": as_agent,
         "today": service_day(now),
         "tolerated_default": service.tolerated_deadline(session, case, now=now),
         "viewer": viewer.materials(session, case, list(item.materials)) if actor.is_staff else None,
@@ -243,9 +299,11 @@ def _action_payload(
         ]
     if action == "deliver":
         delivery: dict[str, Any] = {"mode": str(data.get("mode", "electronic"))}
-        for key in ("pickup_id_number", "tracking_no", "address"):
+        for key in ("pickup_id_number", "tracking_no", "address", "proxy_name", "proxy_id_number"):
             if data.get(key):
                 delivery[key] = str(data.get(key))[:200]
+        if str(data.get("proxy_authorization_id", "")).isdigit():  # a proxy collects (代领): their authorization
+            delivery["proxy_authorization_id"] = int(str(data.get("proxy_authorization_id"))[:18])
         payload["delivery"] = delivery
     return payload
 
@@ -268,13 +326,13 @@ def case_act(
 
     def with_faults(exc: HallError) -> Response:
         try:
-            case = service.case_in_scope(session, actor, case_no=case_no)
+            case = service.case_in_scope(session, actor, case_no=case_no, now=now)
         except HallError:
             return error_page(request, exc)
         return _render_case(request, session, actor, case, now, faults_of(exc), status_code=exc.status_)
 
     try:
-        case = service.case_in_scope(session, actor, case_no=case_no, to="act")
+        case = service.case_in_scope(session, actor, case_no=case_no, to="act", now=now)
         payload = _action_payload(session, actor, case, data, settings, now)
         service.act(session, actor, case=case, data=ActionIn.model_validate(payload), desk=desk, now=now)
     except HallError as exc:

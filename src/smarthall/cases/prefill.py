@@ -174,16 +174,24 @@ def _field(f: FieldSpec, value: Any, value_source: str | None) -> dict[str, Any]
 
 
 def item_form(
-    session: Session, actor: Actor, *, item_code: str, now: datetime, applicant_id: int | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    item_code: str,
+    now: datetime,
+    applicant_id: int | None = None,
+    as_agent: bool = False,
 ) -> dict[str, Any]:
     """The item's form, each field with its draft or prefilled value and where it came from, and its materials
-    with the held e-licence that can stand in for each (at the counter: for the applicant the clerk serves)."""
+    with the held e-licence that can stand in for each (at the counter: for the applicant the clerk serves; for an
+    agent whose authorization the caller checked (``as_agent``): the entrustor's profile and e-licences only — no
+    draft of the agent's own, no values of the entrustor's earlier cases)."""
     item = catalog_service.get_item(session, item_code)
     citizen = identity_service.get_citizen(session, actor.id) if actor.kind == "citizen" and actor.id else None
-    if applicant_id is not None and actor.kind == "staff":
+    if applicant_id is not None and (actor.kind == "staff" or as_agent):
         citizen = identity_service.get_citizen(session, applicant_id)
     resolver = Resolver.of(session, actor, citizen, now=now)
-    draft = get_draft(session, actor, item_code=item.code) or {"form": {}}
+    draft = (None if as_agent else get_draft(session, actor, item_code=item.code)) or {"form": {}}
     fields = []
     for f in item.form_fields:
         if f.name in draft["form"]:
@@ -192,7 +200,8 @@ def item_form(
         value = resolver.value(f.prefill_from) if f.prefill_from else None
         source = f.prefill_from.split(".")[0] if value is not None and f.prefill_from else None
         fields.append(_field(f, value, source))
-    _offer_earlier(session, citizen, item, fields)
+    if not as_agent:
+        _offer_earlier(session, citizen, item, fields)
     wallet = licence_service.wallet(session, citizen.id) if citizen else []
     materials = []
     for m in item.materials:

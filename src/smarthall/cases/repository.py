@@ -76,6 +76,22 @@ class CaseRepository(Repository[Case]):
         return self.session.execute(stmt).scalar_one()
 
     # -- lists -------------------------------------------------------------------------------------------------
+    def filed_as_agent(self, citizen_id: int, limit: int = 50) -> list[Case]:
+        """Cases a citizen filed as another's agent (代办), newest first (their submit event names them)."""
+        stmt = (
+            select(Case)
+            .join(CaseEvent, CaseEvent.case_id == Case.id)
+            .where(
+                CaseEvent.action == "submit",
+                CaseEvent.actor_kind == "citizen",
+                CaseEvent.actor_ref == str(citizen_id),
+                Case.citizen_id != citizen_id,
+            )  # fmt: skip
+            .order_by(Case.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.execute(stmt).scalars())
+
     def listing(
         self,
         actor: Actor,

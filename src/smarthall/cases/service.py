@@ -32,7 +32,7 @@ from smarthall.cases import (
     workflow,
 )
 from smarthall.cases import steps as on_steps
-from smarthall.cases.agents import agent_check, agent_of
+from smarthall.cases.agents import AGENT_ACTS, agent_check, agent_of, tell_entrustor
 from smarthall.cases.errors import (
     ActionInvalid,
     ActionNotForRole,
@@ -70,8 +70,6 @@ from smarthall.org import service as org_service
 
 # The permission each part in a case needs to act on it.
 ACTING_PERMISSION = {"clerk": "case.accept", "approver": "case.approve", "applicant": "case.submit"}
-# What an agent (代办) must be authorized for to take an applicant's action on the entrustor's case.
-AGENT_ACTS = {"resubmit": "submit_materials", "supply": "submit_materials", "withdraw": "declare"}
 
 
 def item_form(
@@ -228,6 +226,8 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
         instant = {"approved": approved, "reasons": reasons}
     params = {"case_no": case_no, "item": item.name, "status": notices.status_word(case.status)}
     flows.tell_applicant(session, case, template="case.received", params=params, now=now)
+    if not onsite and case.citizen_id != actor.id:
+        tell_entrustor(session, actor, case, "submit", now=now)
     return Submitted(case, instant)
 
 
@@ -318,6 +318,8 @@ def act(session: Session, actor: Actor, *, case: Case, data: ActionIn, desk: Doc
     actions.apply(ctx)
     if actor.kind == "client":
         clients.record_action(session, actor, case, step.action, now=now)
+    if actor.kind == "citizen" and actor.id != case.citizen_id:  # the agent acted: the entrustor is told
+        tell_entrustor(session, actor, case, step.action, now=now)
     return case
 
 

@@ -51,3 +51,21 @@ class DeclarationUnconfirmed(Conflict):
     code = "declaration_unconfirmed"
     message_zh = "申请人尚未在窗口评价器上确认,暂不能打印回执"
     message_en = "The applicant has not confirmed on the window pad yet: no receipt"
+
+
+class CardUnreadable(ValidationFailed):
+    code = "id_card_unreadable"
+    message_zh = "未能读取身份证,请将身份证重新放在读卡器上,或核对原件"
+    message_en = "The ID card could not be read: place it on the reader again, or check the original"
+
+
+class CardNotTicketHolder(ValidationFailed):
+    code = "id_card_not_ticket_holder"
+    message_zh = "所读身份证与取号人不符,请核对是否本人办理"
+    message_en = "The ID card read is not the ticket holder's: check that the person is the applicant"
+
+
+class CardNotRegistered(ValidationFailed):
+    code = "id_card_not_registered"
+    message_zh = "读取的身份证号尚未在平台登记,请先为其登记后再申报"
+    message_en = "The ID number read is not registered on the platform: register the person first"

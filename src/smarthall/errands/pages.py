@@ -12,14 +12,16 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from smarthall.cases import service as case_service
+from smarthall.cases.files import store_form_upload
 from smarthall.cases.schemas import CaseCreate, MaterialIn
-from smarthall.core.deps import CurrentActor, DbId, DbSession, Now
+from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.routing import RenderAfterRollback, UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.errands import confirming, service
+from smarthall.errands import cards, confirming, service
 from smarthall.errands.service import Counter
 from smarthall.licences.deps import Desk
+from smarthall.venue import cardreader
 from smarthall.web.templating import error_page, faults_of, gate, login_redirect, render
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
@@ -79,6 +81,11 @@ def _counter_form(session: DbSession, actor: Actor, desk: Counter, now: datetime
     return case_service.item_form(session, actor, item_code=desk.item_code, now=now, applicant_id=desk.citizen_id)
 
 
+def _secret(request: Request) -> bytes:
+    key = request.app.state.secret_key
+    return key if isinstance(key, bytes) else str(key).encode()
+
+
 @router.get("/window/tickets/{ticket_id}/declare")
 def counter_page(
     ticket_id: DbId,
@@ -96,12 +103,39 @@ def counter_page(
         form = _counter_form(session, actor, desk, now)
     except HallError as exc:
         return error_page(request, exc)
-    context = {"desk": desk, "form": form, "values": {}, "faults": []}
+    context = {"desk": desk, "form": form, "values": {}, "faults": [], "reader": cardreader.current()}
     return render(request, "errands/declare.html", context)
 
 
 async def _posted(request: Request) -> FormData:
     return await request.form()
+
+
+@router.post("/window/tickets/{ticket_id}/declare/card")
+def counter_card(
+    ticket_id: DbId,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    data: Annotated[FormData, Depends(_posted)],
+) -> Response:
+    """Read the walk-in's ID card on the window's reader; the form is then prefilled for the person read."""
+    if (refused := gate(request, actor, "case.accept")) is not None:
+        return refused
+    try:
+        desk = service.counter(session, actor, ticket_id, str(data.get("errand_code", ""))[:24] or None)
+    except HallError as exc:
+        return error_page(request, exc)
+    context: dict[str, Any] = {"desk": desk, "values": {}, "reader": cardreader.current()}
+    try:
+        desk, read = cards.read_card(session, actor, desk, str(data.get("card", ""))[:18], secret=_secret(request),
+                                     now=now)  # fmt: skip
+    except HallError as exc:
+        context |= {"form": _counter_form(session, actor, desk, now), "faults": faults_of(exc)}
+        raise RenderAfterRollback(lambda: render(request, "errands/declare.html", context, status_code=422)) from exc
+    context |= {"desk": desk, "form": _counter_form(session, actor, desk, now), "faults": [], "card": read}
+    return render(request, "errands/declare.html", context)
 
 
 @router.post("/window/tickets/{ticket_id}/declare")
@@ -111,23 +145,31 @@ def counter_submit(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
+    settings: SettingsDep,
     documents: Desk,
     data: Annotated[FormData, Depends(_posted)],
 ) -> Response:
     if (refused := gate(request, actor, "case.accept")) is not None:
         return refused
+    token = str(data.get("card_token", ""))[:64]
     try:
         desk = service.counter(session, actor, ticket_id, str(data.get("errand_code", ""))[:24] or None)
+        if token and (read := cards.with_card(session, desk, token, secret=_secret(request))) != desk:
+            desk = read
+            cards.claim(session, desk)  # a ticket without identity: its errand is the person's read
         form = _counter_form(session, actor, desk, now)
     except HallError as exc:
         return error_page(request, exc)
     values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in form["fields"]}
-    materials = [
-        MaterialIn(material_code=m["code"], licence_id=m["held_licence_id"])
-        for m in form["materials"]
-        if m["held_licence_id"] and data.get(f"use_licence_{m['code']}") == "on"
-    ]
+    context = {"desk": desk, "form": form, "values": values, "reader": cardreader.current(), "card_token": token}
     try:
+        materials: list[MaterialIn] = []
+        for m in form["materials"]:  # a held e-licence, or the scan/upload made at the window (same as online)
+            if m["held_licence_id"] and data.get(f"use_licence_{m['code']}") == "on":
+                materials.append(MaterialIn(material_code=m["code"], licence_id=m["held_licence_id"]))
+            elif (file_id := store_form_upload(session, actor, data.get(f"m_{m['code']}"), settings,
+                                                            now)) is not None:  # fmt: skip
+                materials.append(MaterialIn(material_code=m["code"], file_id=file_id))
         filed = CaseCreate(
             item_code=desk.item_code,
             hall_code=desk.hall_code,
@@ -138,8 +180,7 @@ def counter_submit(
         )
         submitted = case_service.submit(session, actor, data=filed, desk=documents, now=now)
     except (HallError, ValidationError) as exc:
-        faults = faults_of(exc)
-        context = {"desk": desk, "form": form, "values": values, "faults": faults}
+        context["faults"] = faults_of(exc)
         raise RenderAfterRollback(lambda: render(request, "errands/declare.html", context, status_code=422)) from exc
     return RedirectResponse(f"/window/declared/{submitted.case.case_no}", status_code=303)
 
@@ -154,4 +195,3 @@ def declared_page(case_no: str, request: Request, session: DbSession, actor: Cur
     except HallError as exc:
         return error_page(request, exc)
     return render(request, "errands/declared.html", {"declared": declared})
-

@@ -1,0 +1,111 @@
+"""Issue 15 item 2c: the counter declaration takes uploads/scans of the materials (the online form's upload) and the
+walk-in's ID card read on the window's reader (the simulated reader of ``venue.cardreader``): a card that is not
+the ticket holder's, unreadable or unregistered is refused in words; a ticket without identity takes the person
+read as the applicant; the read travels to the submission signed, never as an ID number in the page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from smarthall.audit.models import AuditEvent
+from tests.cases.helpers import PDF_BYTES, li_ming
+from tests.conftest import auth
+from tests.factories import DEMO_CITIZEN_ID, make_id_number
+from tests.queueing.helpers import HALL, KIOSK, W01, sign_in
+
+ITEM = "SC-003"
+
+
+def _called(client: Any, **ticket: Any) -> tuple[int, dict[str, str], str]:
+    made = client.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": ITEM, **ticket}, headers=KIOSK)
+    assert made.status_code == 201, made.text
+    clerk = auth(client, "clerk1")
+    sign_in(client, clerk, W01)
+    assert client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).status_code == 200
+    ticket_id = int(made.json()["id"])
+    page = client.get(f"/window/tickets/{ticket_id}/declare", headers=clerk)
+    assert page.status_code == 200, page.text[:500]
+    code = re.search(r'name="errand_code" value="(\w+)"', page.text).group(1)  # type: ignore[union-attr]
+    return ticket_id, clerk, code
+
+
+def _fields(text: str) -> dict[str, str]:
+    return {
+        **dict(re.findall(r'name="(f_\w+)"[^>]*value="([^"]+)"', text)),
+        **dict(re.findall(r'<select name="(f_\w+)".*?<option value="([^"]+)" selected>', text)),
+        "f_cancel_reason": "停止经营",
+    }
+
+
+def test_the_card_read_must_be_the_ticket_holders_and_the_scans_are_filed(env: Any, client: Any) -> None:
+    ticket_id, clerk, code = _called(client, id_number=DEMO_CITIZEN_ID)
+    url = f"/window/tickets/{ticket_id}/declare/card"
+    page = client.get(f"/window/tickets/{ticket_id}/declare", headers=clerk)
+    assert 'enctype="multipart/form-data"' in page.text and 'data-testid="m-SC-003-M01"' in page.text
+    assert 'data-testid="card-tray"' in page.text  # the demo's simulated reader
+    unreadable = client.post(url, headers=clerk, data={"errand_code": code, "card": "12345"})
+    assert unreadable.status_code == 422 and "未能读取身份证" in unreadable.text
+    other = client.post(url, headers=clerk, data={"errand_code": code, "card": make_id_number()})
+    assert other.status_code == 422 and "所读身份证与取号人不符" in other.text
+    read = client.post(url, headers=clerk, data={"errand_code": code, "card": DEMO_CITIZEN_ID})
+    assert read.status_code == 200 and 'data-testid="card-read"' in read.text, read.text[:1000]
+    banner = re.search(r'data-testid="card-read">([^<]+)<', read.text).group(1)  # type: ignore[union-attr]
+    assert DEMO_CITIZEN_ID not in banner and "李*" in banner and 'value="李明"' in read.text  # masked
+    token = re.search(r'name="card_token" value="([^"]+)"', read.text).group(1)  # type: ignore[union-attr]
+
+    posted = client.post(
+        f"/window/tickets/{ticket_id}/declare",
+        headers=clerk,
+        data={
+            "errand_code": code,
+            "card_token": token,
+            **_fields(read.text),
+            **dict.fromkeys(re.findall(r'name="(use_licence_[\w-]+)"', read.text), "on"),
+        },  # fmt: skip
+        files={"m_SC-003-M01": ("申请书.pdf", PDF_BYTES, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303, posted.text[:2000]
+    case_no = posted.headers["location"].rsplit("/", 1)[-1]
+    case = client.get(f"/api/v1/cases/{case_no}", headers=li_ming(client)).json()
+    filed = {m["material_code"]: m for m in case["materials"]}
+    assert filed["SC-003-M01"].get("file_id"), filed  # the scan made at the window is a material of the case
+    with env.db.session() as session:
+        actions = session.execute(select(AuditEvent.action).where(AuditEvent.action == "errands.counter.card_read"))
+        assert len(actions.all()) == 1  # the successful read is audited (the refused ones rolled back)
+
+
+def test_a_ticket_without_identity_takes_the_person_read_and_a_forged_read_is_ignored(env: Any, client: Any) -> None:
+    ticket_id, clerk, code = _called(client)
+    page = client.get(f"/window/tickets/{ticket_id}/declare", headers=clerk)
+    blind = client.post(f"/window/tickets/{ticket_id}/declare", headers=clerk,
+                        data={"errand_code": code, **_fields(page.text)}, follow_redirects=False)  # fmt: skip
+    assert blind.status_code == 422 and "请填写已实名登记的申请人身份证号" in blind.text  # nobody to declare for yet
+    stranger = client.post(f"/window/tickets/{ticket_id}/declare/card", headers=clerk,
+                           data={"errand_code": code, "card": make_id_number()})  # fmt: skip
+    assert stranger.status_code == 422 and "尚未在平台登记" in stranger.text
+    read = client.post(f"/window/tickets/{ticket_id}/declare/card", headers=clerk,
+                       data={"errand_code": code, "card": DEMO_CITIZEN_ID})  # fmt: skip
+    assert read.status_code == 200 and 'value="李明"' in read.text  # prefilled for the person read
+    token = re.search(r'name="card_token" value="([^"]+)"', read.text).group(1)  # type: ignore[union-attr]
+    forged = client.post(f"/window/tickets/{ticket_id}/declare", headers=clerk,
+                         data={"errand_code": code, "card_token": token[:-2] + "00", **_fields(read.text)},
+                         follow_redirects=False)  # fmt: skip
+    assert forged.status_code == 422 and "请填写已实名登记的申请人身份证号" in forged.text  # the forged read counts not
+    posted = client.post(
+        f"/window/tickets/{ticket_id}/declare",
+        headers=clerk,
+        data={
+            "errand_code": code,
+            "card_token": token,
+            **_fields(read.text),
+            **dict.fromkeys(re.findall(r'name="(use_licence_[\w-]+)"', read.text), "on"),
+        },  # fmt: skip
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303, posted.text[:2000]
+    case_no = posted.headers["location"].rsplit("/", 1)[-1]
+    assert client.get(f"/api/v1/cases/{case_no}", headers=li_ming(client)).status_code == 200  # 李明's case
