@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     CompoundSelect,
     Date,
     DateTime,
@@ -220,6 +221,36 @@ def _kinds(comprehensive: bool) -> CompoundSelect:
 
 _CANDIDATES = {True: _kinds(True), False: _kinds(False)}
 
+
+def _with_session(kinds: CompoundSelect) -> CompoundSelect:
+    """``kinds`` and, as one more row (kind -1), the window's session with ``busy`` (whether it serves a ticket):
+    call-next reads what it checks and what it may call in one statement (each candidate row has NULL there)."""
+    nulls = (
+        ("staff_id", _WS.c.staff_id.type),
+        ("status", String()),
+        ("priority_streak", Integer()),
+        ("busy", Boolean()),
+    )
+    lines = [
+        part.add_columns(*(sql_cast(literal(None), kind).label(f"ws_{name}") for name, kind in nulls))
+        for part in cast(list[Select[Any]], kinds.selects)
+    ]
+    busy = exists().where(_T.c.window_code == _WS.c.window_code, status_is("called")).correlate(_WS)
+    window = select(
+        _WS.c.id,
+        sql_cast(literal(None), Boolean()).label("priority"),
+        sql_cast(literal(None), _T.c.queued_at.type).label("queued_at"),
+        literal(-1).label("kind"),
+        _WS.c.staff_id.label("ws_staff_id"),
+        _WS.c.status.label("ws_status"),
+        _WS.c.priority_streak.label("ws_priority_streak"),
+        busy.label("ws_busy"),
+    ).where(_WS.c.window_code == bindparam("w"))
+    return union_all(*lines, window)
+
+
+_SESSION_AND_CANDIDATES = {True: _with_session(_CANDIDATES[True]), False: _with_session(_CANDIDATES[False])}
+
 _SUBJECT = select(*(_T.c[name] for name in SubjectRow._fields)).where(_T.c.id == bindparam("id"))
 
 # The replay's reads (``queueing.live``).
@@ -358,6 +389,22 @@ def candidates(
         params["items"] = sorted(items)
     rows = session.execute(_CANDIDATES[items is None], params)
     return [Candidate(r.id, bool(r.priority), r.queued_at, int(r.kind)) for r in rows]
+
+
+def session_and_candidates(
+    session: Session, *, hall_id: int, day: date, window_code: str, items: frozenset[str] | None, limit: int
+) -> tuple[WindowSessionRow | None, list[Candidate]]:
+    """The window's session (``window_session``) and its ``candidates``, in one statement and round trip."""
+    params: dict[str, Any] = {"h": hall_id, "d": day, "lim": limit, "w": window_code}
+    if items is not None:
+        params["items"] = sorted(items)
+    ws, found = None, []
+    for r in session.execute(_SESSION_AND_CANDIDATES[items is None], params):
+        if r.kind == -1:
+            ws = WindowSessionRow(r.id, r.ws_staff_id, r.ws_status, r.ws_priority_streak, bool(r.ws_busy))
+        else:
+            found.append(Candidate(r.id, bool(r.priority), r.queued_at, int(r.kind)))
+    return ws, found
 
 
 def recent_calls(session: Session, hall_id: int, day: date, windows: Sequence[str]) -> list[RecentCall]:
@@ -532,65 +579,6 @@ def mark_notified(session: Session, actor: Actor, ticket_id: int) -> bool:
         return False
     _audited(session, actor, "queue.notify_ahead", ticket_id, None)
     return True
-
-
-# ------------------------------------------------------------------------------- the manager's console (§10.1)
-
-_CONSOLE_LINE = (
-    select(
-        _T.c.queue_code,
-        _T.c.priority,
-        func.count().label("n"),
-        func.min(_T.c.queued_at).label("oldest"),
-        func.count().filter(_T.c.queued_at <= bindparam("long_since", type_=UTCDateTime)).label("long"),
-    )
-    .where(_T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("waiting"))
-    .group_by(_T.c.queue_code, _T.c.priority)
-)
-_CONSOLE_WINDOWS = select(_WS.c.window_code, _WS.c.staff_id, _WS.c.status, _WS.c.signed_in_at, _WS.c.updated_at).where(
-    _WS.c.hall_id == bindparam("hall_id")
-)
-
-
-def console_line(session: Session, hall_id: int, day: date, long_since: datetime) -> list[Any]:
-    """Per (queue, priority): waiting, the oldest place in line, and how many wait since ``long_since``."""
-    return list(session.execute(_CONSOLE_LINE, {"hall_id": hall_id, "day": day, "long_since": long_since}))
-
-
-def console_windows(session: Session, hall_id: int) -> list[Any]:
-    """The hall's window sessions: (window_code, staff_id, status, signed_in_at, updated_at)."""
-    return list(session.execute(_CONSOLE_WINDOWS, {"hall_id": hall_id}))
-
-
-def set_status_if_unchanged(
-    session: Session,
-    actor: Actor,
-    *,
-    window_code: str,
-    status: str,
-    seen: tuple[str, int | None, datetime],
-    now: datetime,
-) -> bool:
-    """Set a signed-in window's status when its session is still as the manager saw it (status, clerk, last
-    change): one conditional UPDATE, so two managers (or a manager and the clerk) cannot both win."""
-    seen_status, seen_staff, seen_at = seen
-    stmt = (
-        update(_WS)
-        .where(
-            _WS.c.window_code == window_code,
-            _WS.c.status == seen_status,
-            _WS.c.staff_id == seen_staff,
-            _WS.c.updated_at == bindparam("seen_at", seen_at, type_=UTCDateTime),
-        )
-        .values(status=status, updated_at=now)
-        .returning(_WS.c.id)
-    )
-    row = session.execute(stmt).first()
-    if row is not None and actor.kind == "staff":
-        audit_service.record(
-            session, actor, f"queue.window.{status}", target_type="queue_window_session", target_id=row.id
-        )
-    return row is not None
 
 
 def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:
