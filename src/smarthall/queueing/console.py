@@ -77,7 +77,7 @@ def lines(session: Session, hall_id: int, now: datetime) -> tuple[list[QueueLine
 
 
 def seats(session: Session, hall_id: int, now: datetime) -> dict[str, WindowSeat]:
-    serving = queue_repo.hall_state(session, hall_id, service_day(now)).serving  # window code → number served
+    serving = queue_repo.hall_state(session, hall_id, service_day(now), now).serving  # window code → number served
     out = {}
     for code, staff_id, status, signed_in_at, updated_at in repo.console_windows(session, hall_id):
         staff = staff_id if status != "closed" else None

@@ -45,7 +45,7 @@ from smarthall.core.models import UTCDateTime
 from smarthall.core.repository import Repository, hall_scope
 from smarthall.core.tenancy import Actor
 from smarthall.queueing import policy
-from smarthall.queueing.models import QueueCounter, Ticket, WindowSession, status_is
+from smarthall.queueing.models import BoardNotice, QueueCounter, Ticket, WindowSession, status_is
 from smarthall.queueing.rows import (
     Candidate,
     FinishedRow,
@@ -69,6 +69,8 @@ STATS_WINDOW = 300  # learn service times from the hall's last 300 finished tick
 _T = cast(Table, Ticket.__table__)
 _C = cast(Table, QueueCounter.__table__)
 _WS = cast(Table, WindowSession.__table__)
+_N = cast(Table, BoardNotice.__table__)
+_NOW = bindparam("now", type_=UTCDateTime())
 
 
 # ------------------------------------------------------------------------------------------------ statements
@@ -193,6 +195,12 @@ _HALL_STATE = union_all(
     select(literal("c"), _T.c.window_code, literal(0), _T.c.number).where(
         _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("called")
     ),
+    *(  # the hall's board notice in force (``notices.active``): its Chinese ("z") and English ("e") lines
+        select(literal(kind), literal(""), literal(0), _N.c[column]).where(
+            _N.c.hall_id == bindparam("hall_id"), _N.c.expires_at.is_(None) | (_N.c.expires_at > _NOW)
+        )
+        for kind, column in (("z", "text_zh"), ("e", "text_en"))
+    ),
 )
 
 
@@ -254,7 +262,6 @@ _SESSION_AND_CANDIDATES = {True: _with_session(_CANDIDATES[True]), False: _with_
 _SUBJECT = select(*(_T.c[name] for name in SubjectRow._fields)).where(_T.c.id == bindparam("id"))
 
 # The replay's reads (``queueing.live``).
-_NOW = bindparam("now", type_=UTCDateTime())
 
 
 def _waiting_line(minutes: Any) -> Select[Any]:
@@ -412,15 +419,20 @@ def recent_calls(session: Session, hall_id: int, day: date, windows: Sequence[st
     return [RecentCall(*r) for r in rows]
 
 
-def hall_state(session: Session, hall_id: int, day: date) -> HallState:
-    state = HallState({}, {}, {})
-    for kind, code, n, text_value in session.execute(_HALL_STATE, {"hall_id": hall_id, "day": day}):
+def hall_state(session: Session, hall_id: int, day: date, now: datetime) -> HallState:
+    """The board's live state and the hall's notice in force at ``now``, in one statement."""
+    state, notice = HallState({}, {}, {}), {}
+    for kind, code, n, text_value in session.execute(_HALL_STATE, {"hall_id": hall_id, "day": day, "now": now}):
         if kind == "q":
             state.waiting[code] = int(n)
         elif kind == "s":
             state.window_status[code] = text_value
-        else:
+        elif kind == "c":
             state.serving[code] = text_value
+        else:
+            notice[kind] = text_value
+    if "z" in notice:
+        return state._replace(notice=(notice["z"], notice.get("e") or ""))
     return state
 
 
