@@ -29,7 +29,7 @@ def _cases(backend: str) -> dict[str, tuple[Any, dict[str, Any], set[str]]]:
             {"h": 1, "d": DAY, "lim": 8, "w": "W", "items": ["GA-001", "SC-001"]},
             line,
         ),
-        "board state": (repository._HALL_STATE, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_serving"}),
+        "board state": (repository._HALL_STATE, {"hall_id": 1, "day": DAY, "now": NOW}, {"ix_queue_ticket_serving"}),
         "board calls": (
             repository._RECENT_CALLS,
             {"hall_id": 1, "day": DAY, "windows": ["W1", "W2"]},

@@ -35,7 +35,7 @@ from smarthall.queueing.errors import (
 )
 from smarthall.queueing.facts import WindowFacts
 from smarthall.queueing.models import Ticket, WindowSession
-from smarthall.queueing.rows import TicketAtWindow, TicketRow, WindowSessionRow
+from smarthall.queueing.rows import Candidate, TicketAtWindow, TicketRow, WindowSessionRow
 from smarthall.queueing.schemas import WindowState
 from smarthall.queueing.service import announcement, publish, ticket_in_scope, ticket_read
 
@@ -68,10 +68,13 @@ def _signed_in(session: Session, actor: Actor, window_code: str) -> tuple[Window
     """The window and its session (with ``busy``: whether it is serving a ticket) when ``actor`` is signed in."""
     window = facts.window(session, window_code)
     _clerk_may_use(actor, window)
-    ws = repo.window_session(session, window.code)
+    return window, _own_session(actor, window, repo.window_session(session, window.code))
+
+
+def _own_session(actor: Actor, window: WindowFacts, ws: WindowSessionRow | None) -> WindowSessionRow:
     if ws is None or ws.staff_id != actor.id or ws.status == "closed":
         raise NotSignedIn(detail={"window_code": window.code})
-    return window, ws
+    return ws
 
 
 def set_window_status(session: Session, actor: Actor, *, window_code: str, status: str, now: datetime) -> WindowSession:
@@ -127,26 +130,47 @@ def _announce_call(
 
 
 def call_next(session: Session, actor: Actor, *, window_code: str, now: datetime) -> TicketRow | None:
-    """Call the next ticket at the window (``None`` when nobody it may serve waits)."""
-    window, ws = _signed_in(session, actor, window_code)
+    """Call the next ticket at the window (``None`` when nobody it may serve waits). The window's session and the
+    first candidates are one statement: the checks below refuse before anything is written."""
+    window = facts.window(session, window_code)
+    _clerk_may_use(actor, window)
+    found, rows = repo.session_and_candidates(
+        session,
+        hall_id=window.hall_id,
+        day=service_day(now),
+        window_code=window.code,
+        items=window.items,
+        limit=repo.CANDIDATES_PER_KIND,
+    )
+    ws = _own_session(actor, window, found)
     if ws.status == "paused":
         raise WindowPaused()
     if ws.busy:
         raise WindowBusy()
-    return _call_next_at(session, actor, window, ws, now=now)
+    return _call_next_at(session, actor, window, ws, now=now, first=rows)
 
 
 def _call_next_at(
-    session: Session, actor: Actor, window: WindowFacts, ws: WindowSessionRow, *, now: datetime
+    session: Session,
+    actor: Actor,
+    window: WindowFacts,
+    ws: WindowSessionRow,
+    *,
+    now: datetime,
+    first: list[Candidate] | None = None,
 ) -> TicketRow | None:
-    """Claim the next ticket at a window ``actor`` is signed in at, open and free (the checks are the caller's)."""
+    """Claim the next ticket at a window ``actor`` is signed in at, open and free (the checks are the caller's);
+    ``first``: the candidates already read with the window's session."""
     rules = facts.rules(session, facts.hall_by_id(session, window.hall_id))
     day = service_day(now)
     limit = repo.CANDIDATES_PER_KIND
     while True:
-        rows = repo.candidates(
-            session, hall_id=window.hall_id, day=day, window_code=window.code, items=window.items, limit=limit
-        )
+        rows = first
+        first = None
+        if rows is None:
+            rows = repo.candidates(
+                session, hall_id=window.hall_id, day=day, window_code=window.code, items=window.items, limit=limit
+            )
         candidates = [policy.Candidate(r.id, r.priority, r.queued_at, r.kind == 0) for r in rows]
         order = policy.calling_order(candidates, now=now, priority_streak=ws.priority_streak, rule=rules)
         for ticket_id in order:

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from smarthall.core.clock import service_day
 from smarthall.core.errors import Conflict
 from smarthall.core.tenancy import Actor
+from smarthall.queueing import console_repository as repo
 from smarthall.queueing import facts
-from smarthall.queueing import repository as repo
+from smarthall.queueing import repository as queue_repo
 from smarthall.queueing.service import publish
 
 
@@ -76,7 +77,7 @@ def lines(session: Session, hall_id: int, now: datetime) -> tuple[list[QueueLine
 
 
 def seats(session: Session, hall_id: int, now: datetime) -> dict[str, WindowSeat]:
-    serving = repo.hall_state(session, hall_id, service_day(now)).serving  # window code → number served
+    serving = queue_repo.hall_state(session, hall_id, service_day(now), now).serving  # window code → number served
     out = {}
     for code, staff_id, status, signed_in_at, updated_at in repo.console_windows(session, hall_id):
         staff = staff_id if status != "closed" else None

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     CompoundSelect,
     Date,
     DateTime,
@@ -44,7 +45,7 @@ from smarthall.core.models import UTCDateTime
 from smarthall.core.repository import Repository, hall_scope
 from smarthall.core.tenancy import Actor
 from smarthall.queueing import policy
-from smarthall.queueing.models import QueueCounter, Ticket, WindowSession, status_is
+from smarthall.queueing.models import BoardNotice, QueueCounter, Ticket, WindowSession, status_is
 from smarthall.queueing.rows import (
     Candidate,
     FinishedRow,
@@ -68,6 +69,8 @@ STATS_WINDOW = 300  # learn service times from the hall's last 300 finished tick
 _T = cast(Table, Ticket.__table__)
 _C = cast(Table, QueueCounter.__table__)
 _WS = cast(Table, WindowSession.__table__)
+_N = cast(Table, BoardNotice.__table__)
+_NOW = bindparam("now", type_=UTCDateTime())
 
 
 # ------------------------------------------------------------------------------------------------ statements
@@ -192,6 +195,12 @@ _HALL_STATE = union_all(
     select(literal("c"), _T.c.window_code, literal(0), _T.c.number).where(
         _T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("called")
     ),
+    *(  # the hall's board notice in force (``notices.active``): its Chinese ("z") and English ("e") lines
+        select(literal(kind), literal(""), literal(0), _N.c[column]).where(
+            _N.c.hall_id == bindparam("hall_id"), _N.c.expires_at.is_(None) | (_N.c.expires_at > _NOW)
+        )
+        for kind, column in (("z", "text_zh"), ("e", "text_en"))
+    ),
 )
 
 
@@ -220,10 +229,39 @@ def _kinds(comprehensive: bool) -> CompoundSelect:
 
 _CANDIDATES = {True: _kinds(True), False: _kinds(False)}
 
+
+def _with_session(kinds: CompoundSelect) -> CompoundSelect:
+    """``kinds`` and, as one more row (kind -1), the window's session with ``busy`` (whether it serves a ticket):
+    call-next reads what it checks and what it may call in one statement (each candidate row has NULL there)."""
+    nulls = (
+        ("staff_id", _WS.c.staff_id.type),
+        ("status", String()),
+        ("priority_streak", Integer()),
+        ("busy", Boolean()),
+    )
+    lines = [
+        part.add_columns(*(sql_cast(literal(None), kind).label(f"ws_{name}") for name, kind in nulls))
+        for part in cast(list[Select[Any]], kinds.selects)
+    ]
+    busy = exists().where(_T.c.window_code == _WS.c.window_code, status_is("called")).correlate(_WS)
+    window = select(
+        _WS.c.id,
+        sql_cast(literal(None), Boolean()).label("priority"),
+        sql_cast(literal(None), _T.c.queued_at.type).label("queued_at"),
+        literal(-1).label("kind"),
+        _WS.c.staff_id.label("ws_staff_id"),
+        _WS.c.status.label("ws_status"),
+        _WS.c.priority_streak.label("ws_priority_streak"),
+        busy.label("ws_busy"),
+    ).where(_WS.c.window_code == bindparam("w"))
+    return union_all(*lines, window)
+
+
+_SESSION_AND_CANDIDATES = {True: _with_session(_CANDIDATES[True]), False: _with_session(_CANDIDATES[False])}
+
 _SUBJECT = select(*(_T.c[name] for name in SubjectRow._fields)).where(_T.c.id == bindparam("id"))
 
 # The replay's reads (``queueing.live``).
-_NOW = bindparam("now", type_=UTCDateTime())
 
 
 def _waiting_line(minutes: Any) -> Select[Any]:
@@ -360,20 +398,41 @@ def candidates(
     return [Candidate(r.id, bool(r.priority), r.queued_at, int(r.kind)) for r in rows]
 
 
+def session_and_candidates(
+    session: Session, *, hall_id: int, day: date, window_code: str, items: frozenset[str] | None, limit: int
+) -> tuple[WindowSessionRow | None, list[Candidate]]:
+    """The window's session (``window_session``) and its ``candidates``, in one statement and round trip."""
+    params: dict[str, Any] = {"h": hall_id, "d": day, "lim": limit, "w": window_code}
+    if items is not None:
+        params["items"] = sorted(items)
+    ws, found = None, []
+    for r in session.execute(_SESSION_AND_CANDIDATES[items is None], params):
+        if r.kind == -1:
+            ws = WindowSessionRow(r.id, r.ws_staff_id, r.ws_status, r.ws_priority_streak, bool(r.ws_busy))
+        else:
+            found.append(Candidate(r.id, bool(r.priority), r.queued_at, int(r.kind)))
+    return ws, found
+
+
 def recent_calls(session: Session, hall_id: int, day: date, windows: Sequence[str]) -> list[RecentCall]:
     rows = session.execute(_RECENT_CALLS, {"hall_id": hall_id, "day": day, "windows": list(windows) or [""]})
     return [RecentCall(*r) for r in rows]
 
 
-def hall_state(session: Session, hall_id: int, day: date) -> HallState:
-    state = HallState({}, {}, {})
-    for kind, code, n, text_value in session.execute(_HALL_STATE, {"hall_id": hall_id, "day": day}):
+def hall_state(session: Session, hall_id: int, day: date, now: datetime) -> HallState:
+    """The board's live state and the hall's notice in force at ``now``, in one statement."""
+    state, notice = HallState({}, {}, {}), {}
+    for kind, code, n, text_value in session.execute(_HALL_STATE, {"hall_id": hall_id, "day": day, "now": now}):
         if kind == "q":
             state.waiting[code] = int(n)
         elif kind == "s":
             state.window_status[code] = text_value
-        else:
+        elif kind == "c":
             state.serving[code] = text_value
+        else:
+            notice[kind] = text_value
+    if "z" in notice:
+        return state._replace(notice=(notice["z"], notice.get("e") or ""))
     return state
 
 
@@ -532,65 +591,6 @@ def mark_notified(session: Session, actor: Actor, ticket_id: int) -> bool:
         return False
     _audited(session, actor, "queue.notify_ahead", ticket_id, None)
     return True
-
-
-# ------------------------------------------------------------------------------- the manager's console (§10.1)
-
-_CONSOLE_LINE = (
-    select(
-        _T.c.queue_code,
-        _T.c.priority,
-        func.count().label("n"),
-        func.min(_T.c.queued_at).label("oldest"),
-        func.count().filter(_T.c.queued_at <= bindparam("long_since", type_=UTCDateTime)).label("long"),
-    )
-    .where(_T.c.hall_id == bindparam("hall_id"), _T.c.day == bindparam("day"), status_is("waiting"))
-    .group_by(_T.c.queue_code, _T.c.priority)
-)
-_CONSOLE_WINDOWS = select(_WS.c.window_code, _WS.c.staff_id, _WS.c.status, _WS.c.signed_in_at, _WS.c.updated_at).where(
-    _WS.c.hall_id == bindparam("hall_id")
-)
-
-
-def console_line(session: Session, hall_id: int, day: date, long_since: datetime) -> list[Any]:
-    """Per (queue, priority): waiting, the oldest place in line, and how many wait since ``long_since``."""
-    return list(session.execute(_CONSOLE_LINE, {"hall_id": hall_id, "day": day, "long_since": long_since}))
-
-
-def console_windows(session: Session, hall_id: int) -> list[Any]:
-    """The hall's window sessions: (window_code, staff_id, status, signed_in_at, updated_at)."""
-    return list(session.execute(_CONSOLE_WINDOWS, {"hall_id": hall_id}))
-
-
-def set_status_if_unchanged(
-    session: Session,
-    actor: Actor,
-    *,
-    window_code: str,
-    status: str,
-    seen: tuple[str, int | None, datetime],
-    now: datetime,
-) -> bool:
-    """Set a signed-in window's status when its session is still as the manager saw it (status, clerk, last
-    change): one conditional UPDATE, so two managers (or a manager and the clerk) cannot both win."""
-    seen_status, seen_staff, seen_at = seen
-    stmt = (
-        update(_WS)
-        .where(
-            _WS.c.window_code == window_code,
-            _WS.c.status == seen_status,
-            _WS.c.staff_id == seen_staff,
-            _WS.c.updated_at == bindparam("seen_at", seen_at, type_=UTCDateTime),
-        )
-        .values(status=status, updated_at=now)
-        .returning(_WS.c.id)
-    )
-    row = session.execute(stmt).first()
-    if row is not None and actor.kind == "staff":
-        audit_service.record(
-            session, actor, f"queue.window.{status}", target_type="queue_window_session", target_id=row.id
-        )
-    return row is not None
 
 
 def item_counts(session: Session, hall_id: int, since: date) -> dict[str, int]:

@@ -71,6 +71,7 @@ class HallState(NamedTuple):
     waiting: dict[str, int]
     window_status: dict[str, str]
     serving: dict[str, str]
+    notice: tuple[str, str] | None = None  # the board notice in force (Chinese, English or "")
 
 
 class SubjectRow(NamedTuple):

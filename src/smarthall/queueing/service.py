@@ -401,7 +401,7 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
             )
         )
     departments = facts.queue_departments(session)
-    state = repo.hall_state(session, hall.id, day)
+    state = repo.hall_state(session, hall.id, day, now)  # with the notice in force (``notices.active``)
     department_names = facts.department_names(session)
     english = facts.english_names(session)
     queues = [
@@ -425,7 +425,7 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
         )
         for w in sorted(windows.values(), key=lambda w: w.number)
     ]
-    notice = notices.active(session, hall.id, now)
+    notice = state.notice
     return Board(
         hall_code=hall.code,
         hall_name=hall.name,
@@ -435,8 +435,8 @@ def board(session: Session, *, hall_code: str, zone_code: str | None, now: datet
         queues=queues,
         windows=board_windows,
         waiting_total=sum(q.waiting for q in queues),
-        notice_zh=notice.text_zh if notice else None,
-        notice_en=(notice.text_en or notice.text_zh) if notice else None,
+        notice_zh=notice[0] if notice else None,
+        notice_en=(notice[1] or notice[0]) if notice else None,
     )
 
 
