@@ -371,6 +371,7 @@ def serve(
         if history_days > 0:
             demo_history(days=history_days, halls=None, seed=20261202)
     typer.echo(f"serving on http://{host}:{port}", err=True)
+    # Forwarded headers are honoured by the app itself, only from ``SMARTHALL_TRUSTED_PROXIES`` (core/config.py).
     uvicorn.run("smarthall.asgi:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False)
 
 

@@ -341,4 +341,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(RequestContext)
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxies:  # outermost: every layer within sees the client behind the proxy
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

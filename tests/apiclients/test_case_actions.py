@@ -13,11 +13,16 @@ from tests.factories import assert_problem, make_staff
 HALL = "H-690102"
 
 
-def register(client, admin, *, hall=HALL, scopes=("cases.act",), departments=("SC",)):
+def register(client, admin, *, hall=HALL, scopes=("cases.act",), departments=("SC",), approver="hallmanager1"):
+    """A client registered by ``admin`` and, with a sensitive scope, approved by a second person (four eyes)."""
     body = {"name": "市场监管系统", "hall_code": hall, "scopes": list(scopes), "department_codes": list(departments)}
     response = client.post("/api/v1/api-clients", json=body, headers=admin)
     assert response.status_code == 201, response.text
-    return {"X-Api-Key": response.json()["key"]}, response.json()["client"]["id"]
+    cid = response.json()["client"]["id"]
+    if response.json()["client"]["four_eyes"]:
+        approved = client.post(f"/api/v1/api-clients/{cid}/approve", headers=auth(client, approver))
+        assert approved.status_code == 200, approved.text
+    return {"X-Api-Key": response.json()["key"]}, cid
 
 
 def events_of(env, case_no):
@@ -79,7 +84,8 @@ def test_scope_department_role_and_hall_are_checked_and_nothing_changes(client, 
     actor, _ = register(client, admin)
     assert_problem(act(client, actor, case_no, "withdraw"), 403, "case_action_forbidden")  # the applicant's act
     make_staff(env, username="otheradmin", role="admin", hall_code="H-690200")
-    elsewhere, _ = register(client, auth(client, "otheradmin"), hall="H-690200")
+    make_staff(env, username="othermanager", role="hall_manager", hall_code="H-690200")
+    elsewhere, _ = register(client, auth(client, "otheradmin"), hall="H-690200", approver="othermanager")
     assert_problem(act(client, elsewhere, case_no, "accept"), 404, "case_not_found")
     assert status_of(client, case_no) == "submitted"
     assert [a for a, _, _ in events_of(env, case_no)] == ["submit"]

@@ -96,8 +96,9 @@ def test_route_is_recorded_and_counted_in_metrics(client: Any) -> None:
     body = ask(client, "二手房过户要带啥", hall_code="H-690102").json()
     r = client.post(
         "/api/v1/consult/routes",
-        json={"route": "book", "item_code": "BD-001", "hall_code": "H-690102", "question_id": body["question_id"]},
-    )
+        json={"route": "book", "item_code": "BD-001", "hall_code": "H-690102", "question_id": body["question_id"],
+              "feedback_token": body["feedback_token"]},
+    )  # fmt: skip
     assert r.status_code == 201
     assert r.json()["target"] == "/appointments/book?hall_code=H-690102&item_code=BD-001"
     ask(client, "怎么申请专利")

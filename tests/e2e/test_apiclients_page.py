@@ -52,3 +52,26 @@ def test_a_clerk_cannot_open_the_page(live_server: str, page: Any, env: Any) -> 
         return
     login(page, live_server, "clerk1", "/admin/api-clients")
     assert page.locator("[data-testid=apiclient-list]").count() == 0
+
+
+def test_a_sensitive_client_waits_for_a_hall_manager_to_approve(live_server: str, page: Any, env: Any) -> None:
+    if env.backend != "sqlite":
+        return
+    login(page, live_server, "admin1", "/admin/api-clients")
+    page.fill("input[name=name]", "不动产登记系统")
+    page.check("input[value='cases.act']")
+    page.fill("input[name=departments]", "SC")
+    page.click("[data-testid=apiclient-create] button[type=submit]")
+    page.wait_for_load_state()
+    assert "须由另一位管理员或大厅负责人审批" in page.locator("[data-testid=new-key-waits]").inner_text()
+    assert "待审批,暂不可用" in page.locator("[data-testid=apiclient-list]").inner_text()
+    _shot(page, "apiclients-waiting")
+    page.context.clear_cookies()
+    login(page, live_server, "hallmanager1", "/admin/api-clients")
+    assert page.locator("[data-testid=apiclient-create]").count() == 0
+    page.locator("[data-testid^=approve-]").first.click()
+    page.wait_for_load_state()
+    table = page.locator("[data-testid=apiclient-list]").inner_text()
+    assert "待第二人审批" not in table and "审批人 hallmanager1" in table
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "apiclients-approved-phone")

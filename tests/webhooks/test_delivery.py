@@ -26,6 +26,9 @@ def client_with_subscription(client, url, *, scopes=("events.receive",), events=
     )
     assert made.status_code == 201, made.text
     cid = made.json()["client"]["id"]
+    if made.json()["client"]["four_eyes"]:  # personal.read: a second person approves (four eyes)
+        approved = client.post(f"/api/v1/api-clients/{cid}/approve", headers=auth(client, "hallmanager1"))
+        assert approved.status_code == 200, approved.text
     sub = client.post(f"/api/v1/api-clients/{cid}/webhooks", json={"url": url, "events": list(events)}, headers=admin)
     assert sub.status_code == 201, sub.text
     return admin, cid, sub.json()["subscription"]["id"], sub.json()["secret"]

@@ -15,5 +15,5 @@ def register(registry: Registry) -> None:
 
     registry.api(router, priority=95)
     registry.pages(pages, priority=60)
-    registry.contribute(nav.TILES_POINT, nav.tile("apiclient.manage", "/admin/api-clients", "tile.api_clients"))
+    registry.contribute(nav.TILES_POINT, nav.tile("apiclient.approve", "/admin/api-clients", "tile.api_clients"))
     registry.provide("actors", ClientActors(registry.provided("actors")))

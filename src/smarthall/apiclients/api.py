@@ -17,12 +17,13 @@ from smarthall.core.types import QueryOffset
 
 router = APIRouter(route_class=UnitOfWorkRoute, tags=["open platform"])
 Manager = Annotated[Actor, Depends(require("apiclient.manage"))]
+Approver = Annotated[Actor, Depends(require("apiclient.approve"))]
 
 
 @router.get("/api-clients")
 def list_clients(
     session: DbSession,
-    actor: Manager,
+    actor: Approver,
     now: Now,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: QueryOffset = 0,
@@ -40,7 +41,7 @@ def create_client(body: ClientCreate, session: DbSession, actor: Manager, now: N
 
 
 @router.get("/api-clients/{client_id}")
-def get_client(client_id: DbId, session: DbSession, actor: Manager, now: Now) -> ClientRead:
+def get_client(client_id: DbId, session: DbSession, actor: Approver, now: Now) -> ClientRead:
     """One API client and its keys."""
     return apiclients_service.client_read(session, apiclients_service.get_client(session, actor, client_id), now)
 
@@ -51,6 +52,14 @@ def rotate_key(client_id: DbId, body: KeyRotate, session: DbSession, actor: Mana
     key = apiclients_service.rotate_key(session, actor, client_id, grace_hours=body.grace_hours, now=now)
     client = apiclients_service.get_client(session, actor, client_id)
     return ClientWithKey(client=apiclients_service.client_read(session, client, now), key=key)
+
+
+@router.post("/api-clients/{client_id}/approve")
+def approve_client(client_id: DbId, session: DbSession, actor: Approver, now: Now) -> ClientRead:
+    """Four eyes: a second person (another administrator or a hall manager, not the registrant nor who was shown the
+    key) approves a client with ``cases.act`` / ``personal.read`` and its waiting keys; until then they are refused."""
+    client = apiclients_service.approve(session, actor, client_id, now=now)
+    return apiclients_service.client_read(session, client, now)
 
 
 @router.post("/api-clients/{client_id}/keys/{key_id}/revoke")

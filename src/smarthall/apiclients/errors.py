@@ -45,3 +45,15 @@ class ScopeTooSmall(Forbidden):
     code = "api_scope_missing"
     message_zh = "接入系统未获得此项权限"
     message_en = "The API client's scopes do not allow this"
+
+
+class SameApprover(Forbidden):
+    code = "api_client_four_eyes"
+    message_zh = "敏感权限的接入系统须由登记人以外的另一人审批"
+    message_en = "A client with sensitive scopes is approved by someone other than who registered it or saw its key"
+
+
+class NothingToApprove(Conflict):
+    code = "api_client_nothing_to_approve"
+    message_zh = "该接入系统没有待审批的内容"
+    message_en = "Nothing of this client awaits approval"

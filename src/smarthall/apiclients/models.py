@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smarthall.core.models import Base, IdMixin, JsonType, TimestampMixin
@@ -24,6 +24,9 @@ class ApiClient(IdMixin, TimestampMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(64), default="")
+    # Four eyes: a client with sensitive scopes (``policy.SENSITIVE_SCOPES``) works once another person approved it.
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column()
 
 
 class ApiKey(IdMixin, Base):
@@ -36,3 +39,7 @@ class ApiKey(IdMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
+    # Who saw the plain key (its issuer, staff account id); a sensitive client's key works once someone else approved
+    issued_by_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column()

@@ -23,6 +23,7 @@ from smarthall.web.templating import gate, render, write_then_go
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 PATH = "/admin/api-clients"
 PERMISSION = "apiclient.manage"
+APPROVE = "apiclient.approve"  # also opens the page: a hall manager sees the clients and approves sensitive ones
 
 
 def _page(
@@ -38,6 +39,8 @@ def _page(
             "clients": clients,
             "scopes": sorted(policy.SCOPES),
             "new_key": new_key,
+            "new_key_waits": bool(new_key) and any(c.awaiting_approval for c in clients),
+            "sensitive": sorted(policy.SENSITIVE_SCOPES),
             "error": error,
             "home_hall": actor.hall_code or "",
             "path": PATH,
@@ -48,7 +51,7 @@ def _page(
 
 @router.get(PATH)
 def clients_page(request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
-    if (denied := gate(request, actor, PERMISSION)) is not None:
+    if (denied := gate(request, actor, APPROVE)) is not None:
         return denied
     return _page(request, session, actor, now)
 
@@ -94,6 +97,19 @@ def rotate_submit(client_id: DbId, request: Request, session: DbSession, actor: 
     except HallError as exc:
         return _page(request, session, actor, now, error=exc, status_code=exc.status_)
     return _page(request, session, actor, now, new_key=key)
+
+
+@router.post(PATH + "/{client_id}/approve")
+def approve_submit(client_id: DbId, request: Request, session: DbSession, actor: CurrentActor, now: Now) -> Response:
+    if (denied := gate(request, actor, APPROVE)) is not None:
+        return denied
+    return write_then_go(
+        request,
+        session,
+        lambda: apiclients_service.approve(session, actor, client_id, now=now),
+        lambda _: PATH,
+        on_error=lambda exc: _page(request, session, actor, now, error=exc, status_code=exc.status_),
+    )
 
 
 @router.post(PATH + "/{client_id}/keys/{key_id}/revoke")

@@ -25,6 +25,13 @@ SCOPES: dict[str, frozenset[str]] = {
     "events.receive": frozenset({"events.receive"}),
     "personal.read": frozenset({"personal.read"}),  # event payloads may carry personal data
 }
+# Scopes that reach cases or personal data: such a client, and each of its keys, works only after a second person
+# (not the one who registered it or saw the key) approved it — four eyes (docs/security.md).
+SENSITIVE_SCOPES = frozenset({"cases.act", "personal.read"})
+
+
+def sensitive(scopes: Iterable[str]) -> bool:
+    return not SENSITIVE_SCOPES.isdisjoint(scopes)
 
 
 def new_key() -> str:
@@ -57,6 +64,7 @@ def permissions(scopes: Iterable[str]) -> frozenset[str]:
 class KeyLike(Protocol):
     revoked_at: datetime | None
     expires_at: datetime | None
+    approved_at: datetime | None
 
 
 def key_live(key: KeyLike, now: datetime) -> bool:
@@ -67,8 +75,11 @@ def live(keys: Iterable[KeyLike], now: datetime) -> list[KeyLike]:
     return [k for k in keys if key_live(k, now)]
 
 
-def refusal(client_active: bool, client_expires: datetime | None, key: KeyLike | None, now: datetime) -> str | None:
-    """Why a presented key does not authenticate (a problem code), or None when it does."""
+def refusal(
+    client_active: bool, client_expires: datetime | None, key: KeyLike | None, now: datetime, *, four_eyes: bool = False
+) -> str | None:
+    """Why a presented key does not authenticate (a problem code), or None when it does (``four_eyes``: the client
+    has sensitive scopes and is not approved yet, or the key is not)."""
     if key is None:
         return "api_key_unknown"
     if key.revoked_at is not None:
@@ -79,4 +90,6 @@ def refusal(client_active: bool, client_expires: datetime | None, key: KeyLike |
         return "api_client_disabled"
     if client_expires is not None and client_expires <= now:
         return "api_client_expired"
+    if four_eyes and key.approved_at is None:
+        return "api_key_not_approved"
     return None

@@ -29,6 +29,7 @@ class KeyRead(BaseModel):
     revoked_at: datetime | None
     last_used_at: datetime | None
     live: bool
+    approved: bool = Field(description="false: waits for a second person's approval (four eyes) and is refused")
 
 
 class ClientRead(BaseModel):
@@ -42,6 +43,9 @@ class ClientRead(BaseModel):
     expires_at: datetime | None
     active: bool
     keys: list[KeyRead]
+    four_eyes: bool = Field(description="sensitive scopes: the client and each key work once someone else approved")
+    awaiting_approval: bool
+    approved_by: str | None
 
 
 class ClientWithKey(BaseModel):

@@ -18,7 +18,9 @@ from smarthall.apiclients.errors import (
     ApiKeyRefused,
     ClientNotFound,
     KeyNotFound,
+    NothingToApprove,
     RegionOutOfReach,
+    SameApprover,
     ScopeTooSmall,
     TooManyLiveKeys,
     UnknownScope,
@@ -30,6 +32,7 @@ from smarthall.audit import service as audit_service
 from smarthall.core.errors import Unauthorized
 from smarthall.core.repository import MAX_PAGE
 from smarthall.core.tenancy import SYSTEM, Actor
+from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 
 
@@ -42,10 +45,13 @@ def _key_read(key: ApiKey, now: datetime) -> KeyRead:
         revoked_at=key.revoked_at,
         last_used_at=key.last_used_at,
         live=policy.key_live(key, now),
+        approved=key.approved_at is not None,
     )
 
 
 def client_read(session: Session, client: ApiClient, now: datetime) -> ClientRead:
+    keys = KeyRepository(session).of_client(client.id)
+    four_eyes = policy.sensitive(client.scopes)
     return ClientRead(
         id=client.id,
         name=client.name,
@@ -56,12 +62,17 @@ def client_read(session: Session, client: ApiClient, now: datetime) -> ClientRea
         rate_per_minute=client.rate_per_minute,
         expires_at=client.expires_at,
         active=client.active,
-        keys=[_key_read(k, now) for k in KeyRepository(session).of_client(client.id)],
+        keys=[_key_read(k, now) for k in keys],
+        four_eyes=four_eyes,
+        awaiting_approval=four_eyes and any(k.approved_at is None and policy.key_live(k, now) for k in keys),
+        approved_by=client.approved_by,
     )
 
 
-def _issue_key(session: Session, client: ApiClient, now: datetime) -> str:
+def _issue_key(session: Session, actor: Actor, client: ApiClient, now: datetime) -> str:
+    """A new key, plain (shown once to ``actor``); a sensitive client's waits for another person's approval."""
     plain = policy.new_key()
+    approved = None if policy.sensitive(client.scopes) else now
     KeyRepository(session).add(
         ApiKey(
             client_id=client.id,
@@ -69,6 +80,8 @@ def _issue_key(session: Session, client: ApiClient, now: datetime) -> str:
             key_hash=policy.hash_key(plain),
             created_at=now,
             expires_at=client.expires_at,
+            issued_by_id=actor.id if actor.kind == "staff" else None,
+            approved_at=approved,
         )
     )
     return plain
@@ -100,14 +113,16 @@ def create_client(session: Session, actor: Actor, data: ClientCreate, *, now: da
         expires_at=data.expires_at,
         created_by=actor.label,
         created_at=now,
+        approved_at=None if policy.sensitive(data.scopes) else now,
     )
     repo = ClientRepository(session)
     repo.add(client)
     repo.flush()
-    plain = _issue_key(session, client, now)
+    plain = _issue_key(session, actor, client, now)
     audit_service.record(
         session, actor, "apiclient.create", target_type="apiclient", target_id=client.id, hall_code=hall.code,
-        detail={"scopes": client.scopes, "region_limit": region_limit}, now=now,
+        detail={"scopes": client.scopes, "region_limit": region_limit, "four_eyes": policy.sensitive(client.scopes)},
+        now=now,
     )  # fmt: skip
     return client, plain
 
@@ -134,12 +149,39 @@ def rotate_key(session: Session, actor: Actor, client_id: int, *, grace_hours: i
     for old in live:
         if old.expires_at is None or old.expires_at > until:
             old.expires_at = until
-    plain = _issue_key(session, client, now)
+    plain = _issue_key(session, actor, client, now)
     audit_service.record(
         session, actor, "apiclient.rotate", target_type="apiclient", target_id=client.id, hall_code=client.hall_code,
         detail={"old_keys_until": until.isoformat()}, now=now,
     )  # fmt: skip
     return plain
+
+
+def approve(session: Session, actor: Actor, client_id: int, *, now: datetime) -> ApiClient:
+    """Four eyes: a second person (another administrator or a hall manager of the client's halls) approves a
+    sensitive client and its waiting keys — never the one who registered it or was shown a waiting key."""
+    client = get_client(session, actor, client_id)
+    waiting = [k for k in KeyRepository(session).of_client_for_update(client.id) if k.approved_at is None]
+    if not policy.sensitive(client.scopes) or not (waiting or client.approved_at is None):
+        raise NothingToApprove(detail={"client_id": client.id})
+    if actor.kind != "staff" or actor.id is None:
+        raise SameApprover(detail={"reason": "not_staff"})
+    registrant = client.approved_at is None and client.created_by == actor.label
+    if registrant or any(k.issued_by_id == actor.id for k in waiting):
+        raise SameApprover()
+    issuers = {k.issued_by_id for k in waiting if k.issued_by_id is not None}
+    people = identity_service.staff_by_ids(session, issuers | {actor.id})
+    mine = people[actor.id].id_number_index if actor.id in people else None
+    if mine is not None and any(people[i].id_number_index == mine for i in issuers if i in people):
+        raise SameApprover(detail={"reason": "same_person"})
+    client.approved_at, client.approved_by = client.approved_at or now, client.approved_by or actor.label
+    for key in waiting:
+        key.approved_at, key.approved_by = now, actor.label
+    audit_service.record(
+        session, actor, "apiclient.approve", target_type="apiclient", target_id=client.id, hall_code=client.hall_code,
+        detail={"scopes": client.scopes, "keys": [k.prefix for k in waiting]}, now=now,
+    )  # fmt: skip
+    return client
 
 
 def revoke_key(session: Session, actor: Actor, client_id: int, key_id: int, *, now: datetime) -> ApiClient:
@@ -181,19 +223,21 @@ class ClientFacts:
     department_codes: frozenset[str]
     active: bool
     expires_at: datetime | None
+    approved: bool = True  # a sensitive client approved by a second person (four eyes)
 
     def reaches(self, hall_id: int, region_path: str) -> bool:
         """Whether the client may see a hall (the ``client_actor``'s scope, for system work such as events)."""
         return hall_id == self.hall_id or (self.region_limit is not None and region_path.startswith(self.region_limit))
 
     def usable(self, now: datetime) -> bool:
-        return self.active and (self.expires_at is None or self.expires_at > now)
+        return self.approved and self.active and (self.expires_at is None or self.expires_at > now)
 
 
 def facts(client: ApiClient) -> ClientFacts:
     return ClientFacts(
         client.id, client.name, client.hall_id, client.hall_code, client.region_path, client.region_limit,
         frozenset(client.scopes), frozenset(client.department_codes), client.active, client.expires_at,
+        not policy.sensitive(client.scopes) or client.approved_at is not None,
     )  # fmt: skip
 
 
@@ -234,7 +278,10 @@ def authenticate(session: Session, presented: str, *, now: datetime) -> Verdict:
         return Verdict(None, "api_key_unknown", None, 0)
     key = KeyRepository(session).by_hash(policy.hash_key(presented))
     client = ClientRepository(session).by_id(key.client_id) if key is not None else None
-    why = policy.refusal(client.active if client else False, client.expires_at if client else None, key, now)
+    why = policy.refusal(
+        client.active if client else False, client.expires_at if client else None, key, now,
+        four_eyes=client is not None and policy.sensitive(client.scopes),
+    )  # fmt: skip
     if why is not None or client is None or key is None:
         return Verdict(None, why or "api_key_unknown", client, 0)
     KeyRepository(session).touch(key.id, now)

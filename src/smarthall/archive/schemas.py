@@ -59,7 +59,7 @@ class PackageSummary(BaseModel):
 class RetentionRuleSet(RequestModel):
     scope: str = Field(pattern=r"^(item|type):.{1,32}$")
     retention: Literal["permanent", "30y", "10y"]
-    hall_code: str | None = Field(default=None, min_length=1, max_length=40)  # your own hall when left out
+    hall_code: str | None = Field(default=None, min_length=1, max_length=32)  # your own hall when left out
 
 
 class DisposalCreate(RequestModel):

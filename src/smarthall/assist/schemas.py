@@ -19,6 +19,7 @@ class HelpRequestCreate(RequestModel):
     description: str = Field(default="", max_length=1000)
     phone: str | None = Field(default=None, max_length=20)
     question_id: BigId | None = None
+    feedback_token: str | None = Field(default=None, max_length=64)  # the answer's: only its asker links the question
     citizen_id: BigId | None = None  # staff may name the registered citizen they are helping
 
 

@@ -147,7 +147,9 @@ def create_help_request(session: Session, actor: Actor, data: HelpRequestCreate,
     if actor.kind in ("anonymous", "citizen") and source not in ("web", "kiosk", "video"):
         source = "web"
     question_id = data.question_id
-    if question_id is not None and not consult_service.question_exists(session, question_id):
+    if question_id is not None and not consult_service.question_linkable(
+        session, actor, question_id, data.feedback_token
+    ):
         question_id = None
     repo = HelpRequestRepository(session)
     row = repo.add(

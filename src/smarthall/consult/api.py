@@ -60,7 +60,8 @@ def feedback(body: FeedbackIn, session: DbSession, actor: CurrentActor, now: Now
 
 @router.post("/consult/routes", status_code=201)
 def record_route(body: RouteIn, session: DbSession, actor: CurrentActor, now: Now) -> dict[str, object]:
-    """Record the next step taken after guidance (Annex A route); returns where to go."""
+    """Record the next step taken after guidance (Annex A route); returns where to go. With a ``question_id``: by
+    its asker (the answer's ``feedback_token``) or staff in scope only (403 ``not_the_asker``)."""
     target = service.route_target(body.route, item_code=body.item_code, hall_code=body.hall_code)
     row = service.record_route(
         session,
@@ -71,6 +72,7 @@ def record_route(body: RouteIn, session: DbSession, actor: CurrentActor, now: No
         question_id=body.question_id,
         target=target,
         now=now,
+        token=body.feedback_token,
     )
     return {"id": row.id, "route": row.route, "target": target}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 ONLINE_DEPTH_TEXT = {
     1: "需到现场办理",
@@ -135,3 +136,20 @@ def entries_from_catalog(catalog: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+ROUTE_TARGETS = {"book", "ticket", "online", "self_service", "help", "guide_desk", "hotline"}
+
+
+def route_target(route: str, *, item_code: str | None, hall_code: str | None) -> str:
+    """Where a next step (Annex A route) leads."""
+    q = urlencode({"hall_code": hall_code or "", "item_code": item_code or ""})
+    if route == "book":
+        return f"/appointments/book?{q}"
+    if route == "ticket":
+        return f"/kiosk/{hall_code}" if hall_code else "/"
+    if route in ("online", "self_service"):
+        return f"/cases/new?{urlencode({'item_code': item_code or '', 'hall_code': hall_code or ''})}"
+    if route in ("help", "guide_desk"):
+        return f"/ask/help?{q}"
+    return "/ask"

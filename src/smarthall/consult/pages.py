@@ -23,7 +23,7 @@ from smarthall.audit import service as audit_service
 from smarthall.consult import service
 from smarthall.consult.schemas import EntryIn
 from smarthall.core.deps import MAX_DB_ID, CurrentActor, DbId, DbSession, Now
-from smarthall.core.errors import HallError
+from smarthall.core.errors import Forbidden, HallError
 from smarthall.core.masking import mask_name
 from smarthall.core.routing import UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
@@ -171,9 +171,15 @@ def go(
     question_id: Annotated[int | None, Form(ge=1, le=MAX_DB_ID)] = None,
     citizen_id: Annotated[int | None, Form(ge=1, le=MAX_DB_ID)] = None,
     source: Annotated[str, Form(pattern="^(web|kiosk|guide_desk|window)$")] = "web",
+    feedback_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Record the route taken, then hand over to the module that does it."""
+    """Record the route taken, then hand over to the module that does it (a question's route: by its asker only)."""
     request.state.actor = actor
+    if question_id is not None and not service.question_linkable(session, actor, question_id, feedback_token):
+        return error_page(
+            request, Forbidden("仅提问人可以记录该问题的下一步", "Only the asker may take a step for this question",
+                               code="not_the_asker"),
+        )  # fmt: skip
     target = service.route_target(route, item_code=item_code or None, hall_code=hall_code or None)
     if route == "ticket" and source == "guide_desk" and hall_code and item_code:
         # The guide desk's hand-off keeps the item and the identified visitor (the guide does not type them again).
@@ -198,6 +204,7 @@ def go(
                 source=source,  # type: ignore[arg-type]
                 item_code=item_code or None,
                 question_id=question_id,
+                feedback_token=feedback_token,
                 citizen_id=citizen_id,
             )
             row = assist_service.create_help_request(session, actor, data, now=now)
@@ -220,6 +227,7 @@ def go(
         question_id=question_id,
         target=target,
         now=now,
+        token=feedback_token,
     )
     return RedirectResponse(target, status_code=303)
 
@@ -261,8 +269,11 @@ def guidance_page(
     hall_code: Annotated[str, Query(max_length=40)] = "",
     large: Annotated[int, Query(ge=0, le=1)] = 0,
     question_id: Annotated[int | None, Query(ge=1, le=MAX_DB_ID)] = None,
+    feedback_token: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     request.state.actor = actor
+    if question_id is not None and not service.question_linkable(session, actor, question_id, feedback_token):
+        question_id, feedback_token = None, ""  # the steps taken from here are not tied to someone else's question
     answers: dict[str, bool] = {}
     for key, value in request.query_params.items():
         if key.startswith("m_") and value in ("yes", "no"):
@@ -280,6 +291,7 @@ def guidance_page(
             "large": large,
             "answers": answers,
             "question_id": question_id,
+            "feedback_token": feedback_token,
             "quiet_hours": _quiet_hours(session, hall_code, now),
         },
     )

@@ -85,6 +85,7 @@ class RouteIn(RequestModel):
     item_code: str | None = Field(default=None, max_length=32)
     hall_code: str | None = Field(default=None, max_length=40)
     question_id: BigId | None = None
+    feedback_token: str = Field(default="", max_length=64)  # the answer's; a question's route only by its asker
 
 
 class NotThis(RequestModel):

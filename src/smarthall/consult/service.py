@@ -26,7 +26,12 @@ from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
 from smarthall.consult import dense, qa
 from smarthall.consult.errors import QuestionInvalid, QuestionNotFound
-from smarthall.consult.guides import checklist_questions, tailored_checklist
+from smarthall.consult.guides import (  # noqa: F401  (route_target re-exported)
+    ROUTE_TARGETS,
+    checklist_questions,
+    route_target,
+    tailored_checklist,
+)
 from smarthall.consult.knowledge import (  # noqa: F401  (the knowledge-base use cases, re-exported)
     EXPORT_COLUMNS,
     create_entry,
@@ -185,7 +190,7 @@ def next_steps(session: Session, *, item_code: str | None, hall: Any, question_i
     hotline = (hall.hotline if hall else "") or DEFAULT_HOTLINE
     help_body: dict[str, object] = {"hall_code": hall_code or None, "source": "web", "item_code": item_code}
     if question_id:
-        help_body["question_id"] = question_id
+        help_body |= {"question_id": question_id, "feedback_token": feedback_token(question_id)}
     steps: list[NextStep] = []
     if item_code:
         item = catalog_service.find_item(session, item_code)
@@ -428,9 +433,10 @@ def record_route(
     question_id: int | None,
     target: str,
     now: datetime,
+    token: str = "",
 ) -> Route:
-    if question_id is not None and QuestionRepository(session).get(question_id) is None:
-        question_id = None
+    """A route taken; one tied to a question only by its asker (the answer's token) or staff in scope (403/404)."""
+    question_id = None if question_id is None else _asked(session, actor, question_id, token).id
     row = Route(
         question_id=question_id,
         item_code=item_code,
@@ -444,22 +450,6 @@ def record_route(
     RouteRepository(session).add(row)
     session.flush()
     return row
-
-
-ROUTE_TARGETS = {"book", "ticket", "online", "self_service", "help", "guide_desk", "hotline"}
-
-
-def route_target(route: str, *, item_code: str | None, hall_code: str | None) -> str:
-    q = urlencode({"hall_code": hall_code or "", "item_code": item_code or ""})
-    if route == "book":
-        return f"/appointments/book?{q}"
-    if route == "ticket":
-        return f"/kiosk/{hall_code}" if hall_code else "/"
-    if route in ("online", "self_service"):
-        return f"/cases/new?{urlencode({'item_code': item_code or '', 'hall_code': hall_code or ''})}"
-    if route in ("help", "guide_desk"):
-        return f"/ask/help?{q}"
-    return "/ask"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -595,6 +585,9 @@ def metrics(
     return out
 
 
-def question_exists(session: Session, question_id: int) -> bool:
-    """Whether a question with this id was asked (another domain linking to it, e.g. a help request)."""
-    return session.get(Question, question_id) is not None
+def question_linkable(session: Session, actor: Actor, question_id: int, token: str | None) -> bool:
+    """Whether the actor may link a question to something (a help request): its asker (the answer's token) or staff."""
+    try:
+        return _asked(session, actor, question_id, token or "") is not None
+    except (QuestionNotFound, Forbidden):
+        return False

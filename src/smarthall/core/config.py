@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     lockout_minutes: int | None = None  # → identity.lockout_minutes
     # Set the session cookie's Secure flag always (it is set anyway when the request came over HTTPS).
     cookie_secure: bool = False
+    # The reverse proxies (nginx) in front: addresses or networks (``["127.0.0.1", "10.0.0.0/24"]``) whose
+    # X-Forwarded-For / X-Forwarded-Proto are honoured — the client's address behind them is then the one throttled
+    # and logged. Empty (the default): no forwarded header is believed, the peer's address is the client's.
+    trusted_proxies: list[str] = Field(default_factory=list)
     # Abuse limits by name (``core.ratelimit.DEFAULT_LIMITS``): {"consult.ask": [30, 60]} is 30 per 60 seconds per
     # actor, device or address; a count of 0 switches a limit off. Load generators raise them here.
     rate_limits: dict[str, tuple[int, int]] = Field(default_factory=dict)

@@ -143,7 +143,7 @@ class StatsRead(BaseModel):
 
 
 class SettingsRead(RequestModel):
-    hall_code: str
+    hall_code: str = Field(max_length=32)
     follow_up_workdays: int = Field(ge=0, le=30)
     fix_workdays: int = Field(ge=1, le=90)
     invite_after_days: int = Field(ge=1, le=30)

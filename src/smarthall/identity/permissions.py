@@ -35,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"device.manage", "venue.faults", "locker.load"}
         | {"staff.performance", "staff.supervise", "staff.courses"}
         | {"webhook.operate", "payment.refund", "payment.read"}
+        | {"apiclient.approve"}
     ),
     "admin": frozenset(
         {"staff.home", "catalog.browse", "catalog.import", "staff.read", "staff.manage", "device.read", "device.manage"}
@@ -42,7 +43,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"evaluation.settings"}
         | {"consult.edit", "consult.review", "consult.metrics"}
         | {"rules.read", "rules.manage", "catalog.override"}
-        | {"apiclient.manage"}
+        | {"apiclient.manage", "apiclient.approve"}
         | {"staff.performance", "staff.weights"}
         | {"webhook.operate"}
     ),

@@ -368,8 +368,8 @@ def board_notice_save(
     session: DbSession,
     actor: CurrentActor,
     now: Now,
-    text_zh: Annotated[str, Form(max_length=400)] = "",
-    text_en: Annotated[str, Form(max_length=400)] = "",
+    text_zh: Annotated[str, Form(max_length=200)] = "",
+    text_en: Annotated[str, Form(max_length=300)] = "",
     expires: Annotated[str, Form(max_length=20)] = "",
     action: Annotated[str, Form(max_length=8)] = "save",
 ) -> Response:

@@ -108,8 +108,8 @@ class Board(BaseModel):
 
 
 class BoardNoticeIn(RequestModel):
-    text_zh: str = Field(max_length=400)
-    text_en: str = Field(default="", max_length=400)
+    text_zh: str = Field(max_length=200)  # the column's length (queue_board_notice)
+    text_en: str = Field(default="", max_length=300)
     expires_at: datetime | None = None  # with its offset; none: until cleared
 
 
