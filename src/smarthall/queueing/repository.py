@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CompoundSelect,
     Date,
@@ -234,7 +235,7 @@ def _with_session(kinds: CompoundSelect) -> CompoundSelect:
     """``kinds`` and, as one more row (kind -1), the window's session with ``busy`` (whether it serves a ticket):
     call-next reads what it checks and what it may call in one statement (each candidate row has NULL there)."""
     nulls = (
-        ("staff_id", _WS.c.staff_id.type),
+        ("staff_id", BigInteger()),  # not the column's type: a foreign key's is NULL until its table is loaded
         ("status", String()),
         ("priority_streak", Integer()),
         ("busy", Boolean()),
