@@ -6,7 +6,6 @@ typed or the register holds about them (the applicant's name, the form's values,
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -16,7 +15,7 @@ from tests.cases.helpers import act, generic_form, li_ming, sc003, submit_sc001
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID
 from tests.web.test_every_page import REF, attribute_text
-from tests.web.test_portal import ORIGIN, visible_text
+from tests.web.test_portal import ORIGIN, _Text, visible_text
 
 # Codes a page could print raw: the case states and actions, the time-limit warning levels, where a checked value
 # came from, how a result was delivered and what a rule found.
@@ -32,21 +31,12 @@ SNAKE = re.compile(r"(?<![\w./-])[a-z]+(?:_[a-z0-9]+)+(?![\w./-])")  # accept_to
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
-class _Pieces(HTMLParser):
+class _Pieces(_Text):
     """Each run of text a person sees (no script or style), cut at the ' · ' separators the pages use."""
 
     def __init__(self) -> None:
         super().__init__()
         self.pieces: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
-            self._skip -= 1
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
