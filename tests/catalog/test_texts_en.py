@@ -52,7 +52,9 @@ def test_english_pages_say_the_texts_in_english_and_chinese_pages_in_chinese(cli
 
 
 def test_options_en_need_one_english_option_for_each_option() -> None:
-    field = FormFieldIn(name="sex", label="性别", type="select", required=True, options=["男", "女"], options_en=["Male"])
+    field = FormFieldIn(
+        name="sex", label="性别", type="select", required=True, options=["男", "女"], options_en=["Male"]
+    )
     assert [fault[0] for fault in _field_faults([field], ("items", 0, "form_fields"))] == [
         ("items", 0, "form_fields", 0, "options_en")
     ]
@@ -77,7 +79,9 @@ class _Item:
 def test_a_rule_finding_reads_in_english_in_words() -> None:
     """A pre-check finding of a rule says the rule's English message and the outcome in words (not ``fail``);
     without an English message it names the field and the outcome in words."""
-    outcome = rules.RuleOutcome("tax_clearance", "in", ["已清税"], "须已完成清税或无涉税事项", "未清税", "verified", "fail")
+    outcome = rules.RuleOutcome(
+        "tax_clearance", "in", ["已清税"], "须已完成清税或无涉税事项", "未清税", "verified", "fail"
+    )
     decision = rules.Decision(False, [outcome], [])
     [finding] = precheck.rule_findings(decision, _Item())  # type: ignore[arg-type]
     assert finding.message_en == "Taxes must be cleared, or there must be no tax matters (not met)"

@@ -197,7 +197,17 @@ MASKED = re.compile(r"[\u3400-\u9fff]\*+[\u3400-\u9fff]*")
 STAFF_CODES = {"open", "assigned", "in_progress", "web", "kiosk", "guide_desk", "inactive", "active", "pending"}
 # Pages whose Chinese is not yet in English, each with what is left (issue 16: to do, listed so the walk still
 # checks every other page, and so that fixing one makes its entry fail as stale).
-NOT_YET: dict[str, str] = {}
+NOT_YET: dict[str, str] = {
+    "/ask/item/{item_code}": "the guidance card's situation questions, which the consultation builds in Chinese from "
+    "the material notes (是否需要提供…?); the notes themselves are in English (catalog 1.5)",
+    "/consult/kb/{code}": "a knowledge-base entry the consultation generates from an item is written in Chinese "
+    "(its own English text is the consultation issue's)",
+    "/archive/{case_no}": "the archival package's title, stored in Chinese as the case made it",
+    "/me/licences": "an issued document's title, stored in Chinese as issued (准予…决定书, …结果)",
+    "/verify/{token}": "an issued document's title, stored in Chinese as issued",
+}
+# A name quoted as an API spells it ("occurred_at" of a webhook's JSON body) is a reference, not a word.
+QUOTED = re.compile(r'"[a-z_]+"')
 
 
 def _allowed(env: Any, client: Any, m: Any) -> list[str]:
@@ -252,7 +262,7 @@ def test_every_page_in_english_has_no_chinese_but_names_and_no_code(env, client)
         page = browsers[visit.who].get(url + ("&" if "?" in url else "?") + "lang=en", follow_redirects=False)
         if page.status_code in (301, 302, 303, 307) or not page.headers.get("content-type", "").startswith("text/html"):
             continue
-        if '<html lang="en"' not in page.text and route != "/docs":  # the API docs are Swagger UI's page
+        if not visit.fragment and '<html lang="en"' not in page.text and route != "/docs":  # /docs: Swagger UI
             faults.append(f"{route}: not an English page")
         html = EDITED.sub("", REF.sub("", page.text))
         text = visible_text(html) + " | " + attribute_text(html)
@@ -262,7 +272,7 @@ def test_every_page_in_english_has_no_chinese_but_names_and_no_code(env, client)
         parser = _Pieces()
         parser.feed(html)
         codes = sorted({p for p in parser.pieces if p in CODES | ERRAND_CODES | STAFF_CODES})
-        codes += sorted(set(SNAKE.findall(visible_text(html))))
+        codes += sorted(set(SNAKE.findall(QUOTED.sub(" ", visible_text(html)))))
         if route in NOT_YET:
             seen_not_yet.add(route)
             if not left and not codes:

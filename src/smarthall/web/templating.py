@@ -80,6 +80,7 @@ def script_json(value: Any) -> str:
     holding ``</script>`` or ``<!--`` stays data and cannot end the element (the page then shows it ``|safe``)."""
     return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_UNSAFE)
 
+
 def _english_names(request: Request) -> Any:
     """The catalog's English names (``NAMES_EN_POINT``), or none when nothing provides them (a bare app)."""
     database = getattr(request.app.state, "db", None)

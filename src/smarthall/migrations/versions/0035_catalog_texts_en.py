@@ -10,6 +10,7 @@ item's ``rules`` JSON); pages read in English show them. Nullable: none given, t
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,7 +22,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")  # as JsonType
-COLUMNS: dict[str, tuple[tuple[str, sa.types.TypeEngine[object] | sa.JSON], ...]] = {
+COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
     "catalog_item": (("fee_note_en", sa.Text()), ("note_en", sa.Text())),
     "catalog_material": (("note_en", sa.Text()),),
     "catalog_form_field": (("options_en", JSON),),
