@@ -198,8 +198,6 @@ STAFF_CODES = {"open", "assigned", "in_progress", "web", "kiosk", "guide_desk", 
 # Pages whose Chinese is not yet in English, each with what is left (issue 16: to do, listed so the walk still
 # checks every other page, and so that fixing one makes its entry fail as stale).
 NOT_YET: dict[str, str] = {
-    "/ask/item/{item_code}": "the guidance card's situation questions, which the consultation builds in Chinese from "
-    "the material notes (是否需要提供…?); the notes themselves are in English (catalog 1.5)",
     "/consult/kb/{code}": "a knowledge-base entry the consultation generates from an item is written in Chinese "
     "(its own English text is the consultation issue's)",
     "/archive/{case_no}": "the archival package's title, stored in Chinese as the case made it",
