@@ -44,10 +44,15 @@ def _cli_env(env) -> dict[str, str]:
     }
 
 
+# Format 1.5 (issue 16): a fee note, note, option list, rule message, description, FAQ question and answer in English.
+ENGLISH_TEXTS = ("fee_note_en", "note_en", "options_en", "message_en", "description_en", "question_en", "answer_en")
+
+
 def _without_english(value: Any) -> Any:
-    """``value`` without the optional English names (``name_en``) and form labels (``label_en``) of format 1.4."""
+    """``value`` without the optional English names (``name_en``) and form labels (``label_en``) of format 1.4 and
+    the English texts of format 1.5 (``ENGLISH_TEXTS``)."""
     if isinstance(value, dict):
-        return {k: _without_english(v) for k, v in value.items() if k not in ("name_en", "label_en")}
+        return {k: _without_english(v) for k, v in value.items() if k not in ("name_en", "label_en", *ENGLISH_TEXTS)}
     if isinstance(value, list):
         return [_without_english(v) for v in value]
     return value

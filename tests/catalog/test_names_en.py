@@ -12,6 +12,7 @@ from smarthall.catalog import importer
 from smarthall.catalog.filemodel import ItemIn
 from smarthall.demo import demo_catalog_text as catalog_text
 from tests.cases.helpers import li_ming
+from tests.catalog.test_import import ENGLISH_TEXTS
 from tests.queueing.helpers import DISPLAY, KIOSK
 
 HALL = "H-690102"
@@ -22,7 +23,8 @@ def _without_english(data: dict[str, Any]) -> dict[str, Any]:
 
     def strip(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: v if k == "workflow" else strip(v) for k, v in node.items() if k not in ("name_en", "label_en")}
+            dropped = ("name_en", "label_en", *ENGLISH_TEXTS)  # and the English texts of 1.5
+            return {k: v if k == "workflow" else strip(v) for k, v in node.items() if k not in dropped}
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node

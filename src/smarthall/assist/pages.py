@@ -22,18 +22,18 @@ from smarthall.web.templating import error_page, gate, render, write_then_go
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
 HELP_STATUS_TEXT = {
-    "open": ("待分派", "open"),
-    "assigned": ("已分派", "assigned"),
-    "in_progress": ("帮办中", "in progress"),
-    "done": ("已完成", "done"),
-    "cancelled": ("已取消", "cancelled"),
+    "open": ("待分派", "Waiting for a helper"),
+    "assigned": ("已分派", "Assigned"),
+    "in_progress": ("帮办中", "In progress"),
+    "done": ("已完成", "Done"),
+    "cancelled": ("已取消", "Cancelled"),
 }
 SOURCE_TEXT = {
-    "kiosk": ("自助终端", "kiosk"),
-    "guide_desk": ("导服台", "guide desk"),
-    "web": ("网上", "web"),
-    "window": ("窗口", "window"),
-    "video": ("视频", "video"),
+    "kiosk": ("自助终端", "Kiosk"),
+    "guide_desk": ("导服台", "Guide desk"),
+    "web": ("网上", "Online"),
+    "window": ("窗口", "Window"),
+    "video": ("视频", "Video call"),
 }
 ACT_TEXT = {
     "consult": ("咨询", "consult"),

@@ -161,24 +161,31 @@ def replay_inputs(stored: Mapping[str, Any]) -> dict[str, rules.Input]:
     return {k: rules.Input(v.get("declared"), v.get("verified"), v.get("source")) for k, v in stored.items()}
 
 
-def rule_findings(decision: rules.Decision) -> list[Finding]:
-    """One finding per rule that did not pass; the engine's own reasons when it produced no outcomes."""
+def rule_findings(decision: rules.Decision, item: ItemSpec | None = None) -> list[Finding]:
+    """One finding per rule that did not pass; the engine's own reasons when it produced no outcomes. In English a
+    finding says the rule's English message (catalog 1.5 ``message_en``; else the field's English label) and the
+    outcome in words."""
     out: list[Finding] = []
+    english = {str(r.get("message")): str(r["message_en"]) for r in (item.rules if item else []) if r.get("message_en")}
+    labels = {f.name: getattr(f, "label_en", None) or f.label for f in (item.form_fields if item else [])}
     for o in decision.outcomes:
         if o.outcome == "pass":
             continue
         note = o.note or label("case.rule_outcome", o.outcome, "zh")
-        out.append(
-            Finding.of(
-                f"rule_{o.outcome}",
-                o.field,
-                key="case.finding.rule",
-                message=o.message,
-                note=note,
-                field=o.field,
-                outcome=o.outcome,
-            )
+        finding = Finding.of(
+            f"rule_{o.outcome}",
+            o.field,
+            key="case.finding.rule",
+            message=o.message,
+            note=note,
+            field=labels.get(o.field, o.field),
+            outcome=label("case.rule_outcome", o.outcome, "en"),
         )
+        if o.message in english:
+            text = translate("case.finding.rule_en", "en", message=english[o.message], outcome=label(
+                "case.rule_outcome", o.outcome, "en"))  # fmt: skip
+            finding = Finding(finding.code, finding.target, finding.message_zh, text)
+        out.append(finding)
     if not decision.outcomes:
         out += [Finding.of("rule_engine", None, key="case.finding.reason", text=r) for r in decision.reasons]
     else:

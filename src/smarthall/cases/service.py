@@ -169,7 +169,7 @@ def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDe
     findings += ownership.findings(session, actor, applicant, item, cleaned, now=now)
     decision, seen = precheck.instant_decision(item, cleaned, resolver.value) if item.rules else (None, {})
     if decision is not None:
-        findings += precheck.rule_findings(decision)
+        findings += precheck.rule_findings(decision, item)
     case = repo.add(
         Case(
             case_no=case_no,

@@ -82,6 +82,7 @@ class MaterialIn(Strict):
     original_needed: bool = False
     e_licence_type: str | None = None
     note: str | None = None
+    note_en: str | None = Field(default=None, min_length=1, description="the note in English (1.5, optional)")
 
 
 class FormFieldIn(Strict):
@@ -92,6 +93,9 @@ class FormFieldIn(Strict):
     required: bool
     prefill_from: str | None = None
     options: list[str] | None = None
+    options_en: list[str] | None = Field(
+        default=None, description="the options in English, one for each of ``options`` in order (1.5, optional)"
+    )
 
 
 class RuleIn(Strict):
@@ -99,6 +103,7 @@ class RuleIn(Strict):
     op: RuleOp
     value: Any
     message: str = Field(min_length=1, max_length=200)
+    message_en: str | None = Field(default=None, min_length=1, max_length=300, description="in English (1.5)")
 
 
 class ResultLicenceIn(Strict):
@@ -151,6 +156,7 @@ class ItemIn(Strict):
     promised_limit_workdays: int = Field(ge=0, le=365)
     fee: float = Field(ge=0)
     fee_note: str | None = None
+    fee_note_en: str | None = Field(default=None, min_length=1, description="the fee note in English (1.5)")
     online_depth: int = Field(ge=1, le=4)
     appointment: bool
     instant_approval_eligible: bool
@@ -160,6 +166,7 @@ class ItemIn(Strict):
     rules: list[RuleIn] = []
     keywords: list[str] = []
     note: str | None = None
+    note_en: str | None = Field(default=None, min_length=1, description="the note in English (1.5, optional)")
     # Added in the second format revision; files without them import as before (no result licence, one department).
     result_licence: ResultLicenceIn | None = None
     joint_review: list[str] = Field(
@@ -193,6 +200,8 @@ ADDED_ITEM_FIELDS: dict[str, Any] = {
     "situations": [],
     "not_this": [],
     "workflow": [],
+    "fee_note_en": None,
+    "note_en": None,
 }
 
 
@@ -201,6 +210,7 @@ class BundleIn(Strict):
     name: str = NAME
     name_en: str | None = NAME_EN
     description: str = ""
+    description_en: str | None = Field(default=None, min_length=1, description="the description in English (1.5)")
     item_codes: list[str] = Field(min_length=2)
     lead_department_code: str
     promised_limit_workdays: int = Field(ge=0, le=365)
@@ -221,10 +231,17 @@ class BundleIn(Strict):
 
 
 # Bundle fields added after the first format revision, with the value an older file implies (left out of the hash).
-ADDED_BUNDLE_FIELDS: dict[str, Any] = {"on_refusal": "continue", "field_map": {}, "name_en": None}
+ADDED_BUNDLE_FIELDS: dict[str, Any] = {
+    "on_refusal": "continue",
+    "field_map": {},
+    "name_en": None,
+    "description_en": None,
+}
 # Material fields added after the first revision (left out of the item's hash when they hold this value).
-ADDED_MATERIAL_FIELDS: dict[str, Any] = {"name_en": None}
-ADDED_FORM_FIELD_FIELDS: dict[str, Any] = {"label_en": None}
+ADDED_MATERIAL_FIELDS: dict[str, Any] = {"name_en": None, "note_en": None}
+ADDED_FORM_FIELD_FIELDS: dict[str, Any] = {"label_en": None, "options_en": None}
+ADDED_RULE_FIELDS: dict[str, Any] = {"message_en": None}
+ADDED_FAQ_FIELDS: dict[str, Any] = {"situations": [], "question_en": None, "answer_en": None}
 
 
 class FaqIn(Strict):
@@ -235,6 +252,9 @@ class FaqIn(Strict):
     tags: list[str] = []
     # Third format revision (issue 17): when the question applies, in the words people use; optional.
     situations: list[str] = []
+    # Revision 1.5 (issue 16): the question and answer in English; optional (absent: shown in Chinese).
+    question_en: str | None = Field(default=None, min_length=1, max_length=1000)
+    answer_en: str | None = Field(default=None, min_length=1, max_length=10000)
 
 
 class WindowIn(Strict):
@@ -447,6 +467,8 @@ def _field_faults(fields: list[FormFieldIn], base: tuple[str | int, ...]) -> lis
     for j, field in enumerate(fields):
         if field.type == "select" and not field.options:
             faults.append(((*base, j, "options"), "a select field needs options"))
+        if field.options_en is not None and len(field.options_en) != len(field.options or []):
+            faults.append(((*base, j, "options_en"), "options_en needs one English option for each option"))
         if field.prefill_from and not PREFILL_RE.match(field.prefill_from):
             faults.append(((*base, j, "prefill_from"), f"unknown prefill source {field.prefill_from!r}"))
     return faults

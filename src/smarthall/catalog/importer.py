@@ -22,9 +22,11 @@ from smarthall.catalog import changes, steps
 from smarthall.catalog.errors import CatalogInvalid, ImportOutOfScope, StaffNotImported
 from smarthall.catalog.filemodel import (
     ADDED_BUNDLE_FIELDS,
+    ADDED_FAQ_FIELDS,
     ADDED_FORM_FIELD_FIELDS,
     ADDED_ITEM_FIELDS,
     ADDED_MATERIAL_FIELDS,
+    ADDED_RULE_FIELDS,
     CatalogFile,
     Fault,
     cross_check,
@@ -164,7 +166,7 @@ def import_catalog(session: Session, text: str, *, actor: Actor = SYSTEM, now: d
         report.tally("bundles", state, bundle.code)
     for faq in catalog.faq:
         data = faq.model_dump(exclude={"id"})
-        hashed = {k: v for k, v in data.items() if k != "situations" or v}  # older files hash as before
+        hashed = _without_defaults(data, ADDED_FAQ_FIELDS)  # older files hash as before
         report.tally("faq", _upsert(faqs, Faq, faq.id, {**data, "content_hash": content_hash(hashed)}), faq.id)
 
     windows = [{**w.model_dump(), "number": _window_number(w.code)} for w in catalog.windows]
@@ -212,6 +214,8 @@ def item_hash(data: dict[str, Any]) -> str:
         kept["materials"] = [_without_defaults(m, ADDED_MATERIAL_FIELDS) for m in kept["materials"]]
     if "form_fields" in kept:
         kept["form_fields"] = [_without_defaults(f, ADDED_FORM_FIELD_FIELDS) for f in kept["form_fields"]]
+    if "rules" in kept:
+        kept["rules"] = [_without_defaults(r, ADDED_RULE_FIELDS) for r in kept["rules"]]
     return content_hash(kept)
 
 
@@ -241,13 +245,15 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
         "promised_limit_workdays": data["promised_limit_workdays"],
         "fee": data["fee"],
         "fee_note": data.get("fee_note") or "",
+        "fee_note_en": data.get("fee_note_en"),
         "online_depth": data["online_depth"],
         "appointment": data["appointment"],
         "instant_approval_eligible": data["instant_approval_eligible"],
         "counters": data["counters"],
         "keywords": data["keywords"],
-        "rules": data["rules"],
+        "rules": [_without_defaults(r, ADDED_RULE_FIELDS) for r in data["rules"]],
         "note": data.get("note") or "",
+        "note_en": data.get("note_en"),
         "result_licence": data.get("result_licence"),
         # An item whose steps review in several departments is a joint review, whether the file says so or not.
         "joint_review": list(data.get("joint_review") or _step_reviewers(data)),
@@ -284,6 +290,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
             original_needed=m["original_needed"],
             e_licence_type=m["e_licence_type"],
             note=m.get("note") or "",
+            note_en=m.get("note_en"),
         )
         for i, m in enumerate(data["materials"])
     ]
@@ -297,6 +304,7 @@ def _import_item(session: Session, data: dict[str, Any], report: ImportReport) -
             required=f["required"],
             prefill_from=f["prefill_from"],
             options=f["options"],
+            options_en=f.get("options_en"),
         )
         for i, f in enumerate(data["form_fields"])
     ]

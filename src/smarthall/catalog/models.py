@@ -23,6 +23,7 @@ class Item(IdMixin, TimestampMixin, Base):
     promised_limit_workdays: Mapped[int] = mapped_column(Integer)
     fee: Mapped[float] = mapped_column(Numeric(12, 2), default=0)
     fee_note: Mapped[str] = mapped_column(Text, default="")
+    fee_note_en: Mapped[str | None] = mapped_column(Text)  # catalog 1.5: in English (None: the Chinese note)
     online_depth: Mapped[int] = mapped_column(Integer)
     appointment: Mapped[bool] = mapped_column(Boolean, default=False)
     instant_approval_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -30,6 +31,7 @@ class Item(IdMixin, TimestampMixin, Base):
     keywords: Mapped[list[str]] = mapped_column(JsonType, default=list)
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
+    note_en: Mapped[str | None] = mapped_column(Text)  # catalog 1.5
     # The typed e-licence an approval issues ({"type", "fields", "new_uscc"}, see ``filemodel.ResultLicenceIn``).
     result_licence: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     # Departments reviewing in parallel (并联审批); empty: the item's own department decides alone.
@@ -66,6 +68,7 @@ class Material(IdMixin, Base):
     original_needed: Mapped[bool] = mapped_column(Boolean, default=False)
     e_licence_type: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    note_en: Mapped[str | None] = mapped_column(Text)  # catalog 1.5
 
     item: Mapped[Item] = relationship(back_populates="materials")
 
@@ -83,6 +86,7 @@ class FormField(IdMixin, Base):
     required: Mapped[bool] = mapped_column(Boolean)
     prefill_from: Mapped[str | None] = mapped_column(String(128))
     options: Mapped[list[str] | None] = mapped_column(JsonType)
+    options_en: Mapped[list[str] | None] = mapped_column(JsonType)  # catalog 1.5: one per option, in English
 
     item: Mapped[Item] = relationship(back_populates="form_fields")
 
@@ -143,6 +147,7 @@ class Bundle(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(128))
     name_en: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str | None] = mapped_column(Text)  # catalog 1.5
     item_codes: Mapped[list[str]] = mapped_column(JsonType, default=list)
     lead_department_code: Mapped[str] = mapped_column(String(16))
     promised_limit_workdays: Mapped[int] = mapped_column(Integer)
@@ -161,6 +166,8 @@ class Faq(IdMixin, TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
+    question_en: Mapped[str | None] = mapped_column(Text)  # catalog 1.5: in English (None: shown in Chinese)
+    answer_en: Mapped[str | None] = mapped_column(Text)
     item_code: Mapped[str | None] = mapped_column(String(32), index=True)
     tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     situations: Mapped[list[str]] = mapped_column(JsonType, default=list)

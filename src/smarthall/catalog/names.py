@@ -27,6 +27,7 @@ TABLES = (
     "catalog_material",
     "catalog_form_field",
     "catalog_bundle",
+    "catalog_faq",
     "org_hall",
     "org_zone",
     "org_department",

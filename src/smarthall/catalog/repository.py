@@ -39,6 +39,27 @@ def english_name_pairs(session: Any) -> list[tuple[str, str]]:
         pairs.extend((row.name, row.name_en) for row in session.execute(stmt))
     labels = select(FormField.label, FormField.label_en).where(FormField.label_en.is_not(None))
     pairs.extend((row.label, row.label_en) for row in session.execute(labels))
+    return pairs + english_text_pairs(session)
+
+
+def english_text_pairs(session: Any) -> list[tuple[str, str]]:
+    """``(text, text_en)`` of the catalog's texts given in English (format 1.5): an item's fee note and note, a
+    material's note, each option of a form field, a rule's message, a bundle's description and its shared fields'
+    labels, an FAQ's question and answer."""
+    pairs: list[tuple[str, str]] = []
+    for zh, en in ((Item.fee_note, Item.fee_note_en), (Item.note, Item.note_en), (Material.note, Material.note_en),
+                   (Bundle.description, Bundle.description_en), (Faq.question, Faq.question_en),
+                   (Faq.answer, Faq.answer_en)):  # fmt: skip
+        pairs.extend((row[0], row[1]) for row in session.execute(select(zh, en).where(en.is_not(None))) if row[0])
+    options = select(FormField.options, FormField.options_en).where(FormField.options_en.is_not(None))
+    for row in session.execute(options):
+        pairs.extend(zip(row.options or [], row.options_en or [], strict=False))
+    for (rules,) in session.execute(select(Item.rules).where(Item.active.is_(True))):
+        pairs.extend((r["message"], r["message_en"]) for r in rules or [] if r.get("message_en"))
+    for (fields,) in session.execute(select(Bundle.shared_form_fields)):
+        for f in fields or []:  # a bundle's shared fields: their labels (1.4) and options (1.5)
+            pairs.extend([(f["label"], f["label_en"])] if f.get("label_en") else [])
+            pairs.extend(zip(f.get("options") or [], f.get("options_en") or [], strict=False))
     return pairs
 
 

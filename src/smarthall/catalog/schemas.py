@@ -20,6 +20,7 @@ class MaterialRead(BaseModel):
     original_needed: bool
     e_licence_type: str | None
     note: str
+    note_en: str | None = Field(default=None, description="the note in English (catalog 1.5; null: none given)")
 
 
 class FormFieldRead(BaseModel):
@@ -30,6 +31,9 @@ class FormFieldRead(BaseModel):
     required: bool
     prefill_from: str | None
     options: list[str] | None
+    options_en: list[str] | None = Field(
+        default=None, description="the options in English, one for each option (catalog 1.5; null: none given)"
+    )
 
 
 class ItemSummary(BaseModel):
@@ -54,7 +58,9 @@ class ItemSummary(BaseModel):
 
 class ItemRead(ItemSummary):
     fee_note: str
+    fee_note_en: str | None = Field(default=None, description="the fee note in English (catalog 1.5)")
     note: str
+    note_en: str | None = Field(default=None, description="the note in English (catalog 1.5)")
     keywords: list[str]
     materials: list[MaterialRead]
     form_fields: list[FormFieldRead]

@@ -329,8 +329,10 @@ def item_read(session: Session, item: Item, hall: HallLike | None = None) -> Ite
     base = summary(item, org_service.department_names(session), effective)
     return ItemRead(
         **base.model_dump(),
-        fee_note=effective.fee_note if effective else item.fee_note,
+        fee_note=(fee_note := effective.fee_note if effective else item.fee_note),
+        fee_note_en=item.fee_note_en if fee_note == item.fee_note else None,  # a hall's own note has no English
         note=item.note,
+        note_en=item.note_en,
         keywords=list(item.keywords),
         rules=list(item.rules),
         materials=[MaterialRead.model_validate(m, from_attributes=True) for m in item.materials],

@@ -58,6 +58,10 @@ def guide_text(item: dict[str, Any], department_name: str = "") -> str:
 class ChecklistQuestion:
     material_code: str
     question: str
+    question_en: str = ""  # issue 16: from the material's English name and note (catalog 1.4/1.5)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"material_code": self.material_code, "question": self.question, "question_en": self.question_en}
 
 
 def _question_from_note(note: str, name: str) -> str:
@@ -68,9 +72,23 @@ def _question_from_note(note: str, name: str) -> str:
     return f"是否需要提供{name}?({note})" if note else f"是否需要提供{name}?"
 
 
+def _question_en(material: dict[str, Any]) -> str:
+    """The question in English: the material's English name, and its English note as when it applies."""
+    name = material.get("name_en") or ""
+    note = (material.get("note_en") or "").rstrip(".")
+    if not name:
+        return ""
+    return f"{name}: {note}. Does this apply to you?" if note else f"Do you need to bring {name}?"
+
+
+def with_english(materials: list[dict[str, Any]], rows: Any) -> list[dict[str, Any]]:
+    """The materials with their English name and note (the catalog's rows, in the same order)."""
+    return [{**m, "name_en": r.name_en, "note_en": r.note_en} for m, r in zip(materials, rows, strict=False)]
+
+
 def checklist_questions(materials: list[dict[str, Any]]) -> list[ChecklistQuestion]:
     return [
-        ChecklistQuestion(m["code"], _question_from_note(m.get("note") or "", m["name"]))
+        ChecklistQuestion(m["code"], _question_from_note(m.get("note") or "", m["name"]), _question_en(m))
         for m in materials
         if not m.get("required")
     ]

@@ -31,6 +31,7 @@ from smarthall.consult.guides import (  # noqa: F401  (route_target re-exported)
     checklist_questions,
     route_target,
     tailored_checklist,
+    with_english,
 )
 from smarthall.consult.knowledge import (  # noqa: F401  (the knowledge-base use cases, re-exported)
     EXPORT_COLUMNS,
@@ -490,9 +491,7 @@ def guidance_card(
         "hall_code": hall.code if hall else None,
         "hall_name": hall.name if hall else None,
         "handled_here": handled,
-        "questions": [
-            {"material_code": q.material_code, "question": q.question} for q in checklist_questions(data["materials"])
-        ],
+        "questions": [q.as_dict() for q in checklist_questions(with_english(data["materials"], item.materials))],
         "checklist": tailored_checklist(data["materials"], answers),
         "windows": windows,
         "zones": zones,

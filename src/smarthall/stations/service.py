@@ -140,7 +140,7 @@ def set_station(session: Session, actor: Actor, *, hall_code: str, data: Station
         org_service.import_windows(
             session,
             [{"code": window, "hall_code": hall.code, "zone_code": None, "name": "综合受理窗口",
-              "kind": "comprehensive", "number": 1, "item_codes": []}],
+              "name_en": "Comprehensive window", "kind": "comprehensive", "number": 1, "item_codes": []}],
             {hall.code: hall},
             lambda *_: None,
         )  # fmt: skip

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from smarthall.core.clock import format_local
 from smarthall.core.db import attempt
 from smarthall.core.errors import HallError
-from smarthall.core.i18n import LANG_COOKIE, pick_lang, translate
+from smarthall.core.i18n import LANG_COOKIE, label, pick_lang, translate
 from smarthall.core.tenancy import Actor
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -45,6 +45,7 @@ templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, finalize=_finalize)
 )
 templates.env.globals["format_local"] = format_local
+templates.env.globals["label"] = label  # the word for a code: ``label('coordination.field', name, lang)``
 
 
 def request_lang(request: Request) -> str:
@@ -78,6 +79,7 @@ def script_json(value: Any) -> str:
     """``value`` as JSON to put inside a ``<script>`` element (chart data): ``<``, ``>`` and ``&`` escaped, so a name
     holding ``</script>`` or ``<!--`` stays data and cannot end the element (the page then shows it ``|safe``)."""
     return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_UNSAFE)
+
 
 def _english_names(request: Request) -> Any:
     """The catalog's English names (``NAMES_EN_POINT``), or none when nothing provides them (a bare app)."""
