@@ -160,9 +160,7 @@ def rotate_key(session: Session, actor: Actor, client_id: int, *, grace_hours: i
 APPROVE = "apiclient.approve"
 
 
-def _approval_refusal(
-    session: Session, actor: Actor, client: ApiClient, waiting: list[ApiKey]
-) -> HallError | None:
+def _approval_refusal(session: Session, actor: Actor, client: ApiClient, waiting: list[ApiKey]) -> HallError | None:
     """Why ``actor`` may not approve ``client`` with its ``waiting`` keys now (None: they may) — the four-eyes
     rule, in one place for the approval itself and for the page that offers it."""
     if not policy.sensitive(client.scopes) or not (waiting or client.approved_at is None):
