@@ -105,3 +105,29 @@ def test_a_help_request_links_a_question_only_for_its_asker(client: Any) -> None
     listed = {r["id"]: r for r in client.get("/api/v1/help-requests", headers=auth(client, "guide3")).json()}
     assert listed[other.json()["id"]]["question_id"] is None
     assert listed[own.json()["id"]]["question_id"] == mine["question_id"]
+
+
+def test_staff_who_are_not_front_line_cannot_rate_choose_or_steer_a_visitors_question(env: Any, client: Any) -> None:
+    """A sibling of the holes above (issue 12, trust12c): staff of the same hall needed no token, so an auditor —
+    read-only by separation of duties — an approver or an administrator could mark a visitor's question "not
+    helpful" (opening a review item), tap its choice or attach routes. Only front-line staff (guide, desk clerk,
+    hall manager) act for a visitor without the answer's token; the others are refused like any stranger."""
+    theirs = _ask(client)
+    qid = theirs["question_id"]
+    for who in ("auditor1", "approver1", "admin1"):
+        headers = auth(client, who)
+        rated = client.post("/api/v1/consult/feedback", json={"question_id": qid, "helpful": False}, headers=headers)
+        assert_problem(rated, 403, "not_the_asker")
+        chose = client.post(f"/api/v1/consult/questions/{qid}/choice", json={"entry_code": "KB-1"}, headers=headers)
+        assert_problem(chose, 403, "not_the_asker")
+        assert_problem(_route(client, qid, None, headers), 403, "not_the_asker")
+    from sqlalchemy import text
+
+    with env.db.engine.connect() as conn:
+        row = conn.execute(text("SELECT helpful, review_status FROM consult_question WHERE id = :i"), {"i": qid}).one()
+    assert row.helpful is None and row.review_status == "none"
+    assert _routes_today(client) == {}
+    # with the answer's token (the asker at the hall's own screen), anyone may; front-line staff need none
+    assert _route(client, qid, theirs["feedback_token"], auth(client, "admin1")).status_code == 201
+    for who in ("guide1", "clerk1", "hallmanager1"):
+        assert _route(client, qid, None, auth(client, who)).status_code == 201, who

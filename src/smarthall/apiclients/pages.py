@@ -37,6 +37,7 @@ def _page(
         "apiclients/index.html",
         {
             "clients": clients,
+            "approvable": {row.id for row in rows if apiclients_service.may_approve(session, actor, row)},
             "scopes": sorted(policy.SCOPES),
             "new_key": new_key,
             "new_key_waits": bool(new_key) and any(c.awaiting_approval for c in clients),

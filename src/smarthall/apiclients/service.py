@@ -29,7 +29,7 @@ from smarthall.apiclients.models import ApiClient, ApiKey
 from smarthall.apiclients.repository import ClientRepository, KeyRepository
 from smarthall.apiclients.schemas import ClientCreate, ClientRead, KeyRead, WhoAmI
 from smarthall.audit import service as audit_service
-from smarthall.core.errors import Unauthorized
+from smarthall.core.errors import HallError, Unauthorized
 from smarthall.core.repository import MAX_PAGE
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.identity import service as identity_service
@@ -157,23 +157,43 @@ def rotate_key(session: Session, actor: Actor, client_id: int, *, grace_hours: i
     return plain
 
 
+APPROVE = "apiclient.approve"
+
+
+def _approval_refusal(session: Session, actor: Actor, client: ApiClient, waiting: list[ApiKey]) -> HallError | None:
+    """Why ``actor`` may not approve ``client`` with its ``waiting`` keys now (None: they may) — the four-eyes
+    rule, in one place for the approval itself and for the page that offers it."""
+    if not policy.sensitive(client.scopes) or not (waiting or client.approved_at is None):
+        return NothingToApprove(detail={"client_id": client.id})
+    if actor.kind != "staff" or actor.id is None:
+        return SameApprover(detail={"reason": "not_staff"})
+    if not actor.has(APPROVE):
+        return SameApprover(detail={"reason": "role"})
+    registrant = client.approved_at is None and client.created_by == actor.label
+    if registrant or any(k.issued_by_id == actor.id for k in waiting):
+        return SameApprover()
+    issuers = {k.issued_by_id for k in waiting if k.issued_by_id is not None}
+    people = identity_service.staff_by_ids(session, issuers | {actor.id})
+    mine = people[actor.id].id_number_index if actor.id in people else None
+    if mine is not None and any(people[i].id_number_index == mine for i in issuers if i in people):
+        return SameApprover(detail={"reason": "same_person"})
+    return None
+
+
+def may_approve(session: Session, actor: Actor, client: ApiClient) -> bool:
+    """Whether ``actor`` may approve ``client`` (one in their scope, from ``list_clients``) now, by the rule that
+    ``approve`` applies: the page offers the approve button only then."""
+    waiting = [k for k in KeyRepository(session).of_client(client.id) if k.approved_at is None]
+    return _approval_refusal(session, actor, client, waiting) is None
+
+
 def approve(session: Session, actor: Actor, client_id: int, *, now: datetime) -> ApiClient:
     """Four eyes: a second person (another administrator or a hall manager of the client's halls) approves a
     sensitive client and its waiting keys — never the one who registered it or was shown a waiting key."""
     client = get_client(session, actor, client_id)
     waiting = [k for k in KeyRepository(session).of_client_for_update(client.id) if k.approved_at is None]
-    if not policy.sensitive(client.scopes) or not (waiting or client.approved_at is None):
-        raise NothingToApprove(detail={"client_id": client.id})
-    if actor.kind != "staff" or actor.id is None:
-        raise SameApprover(detail={"reason": "not_staff"})
-    registrant = client.approved_at is None and client.created_by == actor.label
-    if registrant or any(k.issued_by_id == actor.id for k in waiting):
-        raise SameApprover()
-    issuers = {k.issued_by_id for k in waiting if k.issued_by_id is not None}
-    people = identity_service.staff_by_ids(session, issuers | {actor.id})
-    mine = people[actor.id].id_number_index if actor.id in people else None
-    if mine is not None and any(people[i].id_number_index == mine for i in issuers if i in people):
-        raise SameApprover(detail={"reason": "same_person"})
+    if (refusal := _approval_refusal(session, actor, client, waiting)) is not None:
+        raise refusal
     client.approved_at, client.approved_by = client.approved_at or now, client.approved_by or actor.label
     for key in waiting:
         key.approved_at, key.approved_by = now, actor.label

@@ -360,13 +360,19 @@ def _clarify(docs: list[qa.KbDoc]) -> Clarify:
     return Clarify(question_zh=zh, question_en=en, choices=choices)
 
 
+FRONT_LINE = "assist.request"  # guides, desk clerks, hall managers: they act for the visitor in front of them
+
+
 def _asked(session: Session, actor: Actor, question_id: int, token: str) -> Question:
-    """The question its asker (holding the answer's token) or staff in scope may act on (another hall's: 404)."""
+    """The question its asker (holding the answer's token) or front-line staff in scope (who help visitors at the
+    desk: ``FRONT_LINE``) may act on; another hall's is not found (404). Other staff (an auditor, an approver, an
+    administrator) need the token like anyone: rating or steering a visitor's question is not their part."""
     repo = QuestionRepository(session)
     row = repo.get_in_scope_by_id(actor, question_id) if actor.is_staff else repo.get(question_id)
     if row is None:
         raise QuestionNotFound()
-    if not (actor.is_staff or hmac.compare_digest(token.encode(), feedback_token(question_id).encode())):
+    front_line = actor.is_staff and actor.has(FRONT_LINE)
+    if not (front_line or hmac.compare_digest(token.encode(), feedback_token(question_id).encode())):
         raise Forbidden("仅提问人可以评价该回答", "Only the asker may rate this answer", code="not_the_asker")
     return row
 

@@ -9,6 +9,7 @@ FastAPI documents only the success answer and a 422 of its own shape; the platfo
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -105,7 +106,111 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
                             content.setdefault(kind, {"schema": {"type": "string", "format": "binary"}})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    declare_links(schema)
     return schema
+
+
+# OpenAPI links (what a client, and schemathesis' state machine, may do next with an answer's ids), declared by two
+# rules rather than route by route: (1) what a POST on a collection creates feeds the operations beneath it
+# (``POST /tickets`` -> ``GET /tickets/{ticket_id}``, ``POST /api-clients`` -> ``…/{client_id}/approve``); (2) what
+# a creation answers under a path parameter's own name feeds every operation taking that parameter (a new case's
+# ``case_no`` -> ``/archives/{case_no}``). ``EXTRA_LINKS`` lists the few a rule does not find.
+ParamPointers = dict[str, str]
+
+# "METHOD path" of a producer -> ("METHOD path" of a consumer, {path parameter: JSON pointer in the answer}).
+EXTRA_LINKS: dict[str, list[tuple[str, ParamPointers]]] = {
+    # A paired device's pairing code is read by the device itself (``/venue/pair`` takes it in the body, which a
+    # link cannot fill); a new staff member's code names their performance page.
+    "POST /api/v1/staff": [("GET /api/v1/staff-performance/staff/{staff_code}", {"staff_code": "/code"})],
+}
+_RECORD = ("_id", "_no")  # a record's own identifier (``ticket_id``, ``case_no``), not a shared code (``hall_code``)
+_PARAM = re.compile(r"\{([^}]+)\}")
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(5):
+        ref = node.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#/components/schemas/"):
+            break
+        node = schema["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
+    return node
+
+
+def _pointer(schema: dict[str, Any], body: dict[str, Any], param: str, *, own_name_only: bool) -> str | None:
+    """Where in an answer of shape ``body`` the value of path parameter ``param`` is: its own name, else (for a
+    record's id or code) ``id``/``code``, at the top or one object down (``ClientWithKey.client.id``)."""
+    names = [param] if own_name_only else [param, "id" if param.endswith("_id") else param, "code"]
+    if not own_name_only and param not in ("code",) and not param.endswith(("_id", "_no", "code")):
+        names = [param]
+    props = _resolve(schema, body).get("properties", {})
+    for name in names:
+        if name in props:
+            return f"/{name}"
+    if own_name_only:
+        return None
+    for key, prop in props.items():
+        inner = _resolve(schema, prop).get("properties", {})
+        for name in names:
+            if name in inner:
+                return f"/{key}/{name}"
+    return None
+
+
+def _answers(operation: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for status, answer in operation.get("responses", {}).items():
+        body = answer.get("content", {}).get("application/json", {}).get("schema")
+        if status.startswith("2") and isinstance(body, dict):
+            out.append((status, answer))
+    return out
+
+
+def declare_links(schema: dict[str, Any]) -> int:
+    """Add the links of the two rules and ``EXTRA_LINKS`` to ``schema`` (in place); the number added."""
+    ops: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "operationId" in operation:
+                ops[f"{method.upper()} {path}"] = (method, path, operation)
+    added = 0
+
+    def link(answer: dict[str, Any], consumer: str, params: ParamPointers) -> None:
+        nonlocal added
+        _, _, target = ops[consumer]
+        links = answer.setdefault("links", {})
+        name = target["operationId"]
+        if name not in links:
+            links[name] = {
+                "operationId": name,
+                "parameters": {p: f"$response.body#{ptr}" for p, ptr in params.items()},
+            }
+            added += 1
+
+    for key, (method, path, operation) in ops.items():
+        if method != "post" or "{" in path:  # a creation on a collection
+            continue
+        for _, answer in _answers(operation):
+            body = answer["content"]["application/json"]["schema"]
+            for consumer, (_, c_path, _c) in ops.items():
+                if consumer == key:
+                    continue
+                params = _PARAM.findall(c_path)
+                if not params:
+                    continue
+                beneath = c_path.startswith(path + "/")
+                # Beneath a collection its record's id may answer under ``id``; a second parameter only by name.
+                found = {
+                    p: ptr
+                    for i, p in enumerate(params)
+                    if (ptr := _pointer(schema, body, p, own_name_only=not beneath or i > 0))
+                }
+                if beneath and params[0] in found:
+                    link(answer, consumer, found)
+                elif not beneath and len(found) == len(params) and all(p.endswith(_RECORD) for p in params):
+                    link(answer, consumer, found)
+            for consumer, pointers in EXTRA_LINKS.get(key, []):
+                link(answer, consumer, pointers)
+    return added
 
 
 def install(app: FastAPI) -> None:

@@ -1,0 +1,199 @@
+"""Stateful contract run (issue 12 item 11): schemathesis' state machine follows the OpenAPI links the contract
+declares (``core.contract.declare_links``: a ticket's id to its page and actions, a case's number to its actions
+and archive, a booking's code to its cancellation, an API client's id to its approval …) with a bearer token of each
+role, so that later operations get ids that exist, made by the caller. Every answer must be no 5xx and as documented
+(status code, content type, body schema). Bounded (a few scenarios of a few steps per role, fixed seeds) so that it
+runs in ``make test``; ``SMARTHALL_STATEFUL_SCENARIOS`` and ``SMARTHALL_STATEFUL_STEPS`` deepen it by hand.
+
+Figures of a run are in docs/benchmarks.md; the method in docs/security.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import Flaky
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi import stateful as machines
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.cases.helpers import generic_form, prefilled, upload
+from tests.conftest import auth
+from tests.factories import make_id_number
+
+SCENARIOS = int(os.environ.get("SMARTHALL_STATEFUL_SCENARIOS", "12"))
+STEPS = int(os.environ.get("SMARTHALL_STATEFUL_STEPS", "6"))
+REPORT = os.environ.get("SMARTHALL_STATEFUL_REPORT", "")  # a file to write the run's figures to
+CITIZEN = "690102199003071232"
+ROLES = (CITIZEN, "clerk1", "approver1", "hallmanager1", "admin1", "auditor1")
+CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
+HALL = "H-690102"
+KIOSK = {"X-Device-Key": "demo-kiosk-key"}
+
+
+def _seeds(client: Any) -> dict[str, Any]:
+    """Bodies that make the creations succeed ("METHOD path" -> a function giving a fresh body): generated bodies
+    are nearly always refused (an item code, a hall, a slot that exist), and a refused creation feeds no link. The
+    creations themselves are fuzzed by the stateless conformance test; here they make records to follow."""
+    citizen = auth(client, CITIZEN)
+    query = {"hall_code": HALL, "item_code": "GA-006", "date": "2026-12-01"}
+    day = client.get("/api/v1/appointment-slots", params=query)
+    slots = iter([s["id"] for s in day.json()])
+    form, _ = prefilled(client, citizen, "SC-001")
+    form.update(generic_form())
+    files = iter([upload(client, citizen) for _ in range(2 * SCENARIOS)])
+    staff = iter(range(10_000))
+
+    def case() -> dict[str, Any]:
+        materials = [{"material_code": c, "file_id": next(files, "")} for c in ("SC-001-M02",)]
+        return {"item_code": "SC-001", "hall_code": HALL, "form": form, "materials": materials}
+
+    return {
+        "POST /api/v1/tickets": lambda: {"hall_code": HALL, "item_code": "GA-001"},
+        "POST /api/v1/appointments": lambda: {"slot_id": next(slots, 1), "item_code": "GA-006"},
+        "POST /api/v1/cases": case,
+        "POST /api/v1/api-clients": lambda: {
+            "name": "状态测试系统", "hall_code": HALL, "scopes": ["cases.act"], "department_codes": ["SC"],
+        },
+        "POST /api/v1/staff": lambda: {
+            "username": f"stateful{next(staff)}", "name": "孙八", "id_number": make_id_number(), "role": "clerk",
+            "hall_code": HALL,
+        },
+        "POST /api/v1/consult/ask": lambda: {"question": "护照过期了怎么换"},
+    }  # fmt: skip
+
+
+@dataclass
+class Run:
+    """What the machines of all callers did: calls and answers per operation, failures, scenarios per caller."""
+
+    calls: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, set[int]] = field(default_factory=dict)
+    failures: dict[str, set[str]] = field(default_factory=dict)
+    scenarios: dict[str, int] = field(default_factory=dict)
+
+
+def _machine(base: type, who: str, headers: dict[str, str], seeds: dict[str, Any], run: Run) -> type:
+    """The state machine of one caller: its credentials on every call, real bodies for the creations, and every
+    answer checked and recorded rather than raised (all failures are reported together)."""
+
+    class Machine(base):  # type: ignore[valid-type, misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": headers}
+
+        def before_call(self, case: Any) -> None:
+            seed = seeds.get(f"{case.method.upper()} {case.operation.path}")
+            if seed is not None:
+                case.body = seed()
+
+        def teardown(self) -> None:
+            run.scenarios[who] = run.scenarios.get(who, 0) + 1
+
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            label = f"{case.method.upper()} {case.operation.path}"
+            run.calls[label] = run.calls.get(label, 0) + 1
+            run.statuses.setdefault(label, set()).add(response.status_code)
+            found = run.failures.setdefault(label, set())
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except (Exception, BaseExceptionGroup) as exc:  # every failure is collected, then reported
+                found.add(f"{who} {response.status_code}: {str(exc).splitlines()[0][:200]}")
+
+    return Machine
+
+
+def budget(scenarios: int) -> settings:
+    return settings(
+        max_examples=max(1, scenarios),
+        stateful_step_count=STEPS,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],  # the records made change the state: a replay would not be the same run
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def test_linked_operations_answer_as_documented_for_every_role(env, client, monkeypatch):
+    if env.backend != "sqlite":
+        pytest.skip("the stateful contract run runs once, on SQLite")
+    # Every creation may start a scenario: schemathesis keeps out of the roots a creation whose inputs (a slot, a
+    # file, a citizen) no operation of its dependency graph produces; here ``_seeds`` gives them real ones.
+    monkeypatch.setattr(machines, "is_likely_root_transition", lambda operation, *_: operation.method == "post")
+    schema = schemathesis.openapi.from_asgi("/openapi.json", env.app)
+    # Only the links the contract declares (not schemathesis' own guesses): what a client reads in the document.
+    schema.config.phases.stateful.inference.algorithms = []
+    links = schema.statistic.transitions.total
+    assert links >= 50, links  # the rules of core.contract found the producers and their consumers
+    run = Run()
+    seeds = _seeds(client)
+    started = time.perf_counter()
+    for who in (*ROLES, "kiosk"):
+        headers = KIOSK if who == "kiosk" else auth(client, who)
+        machine = _machine(schema.as_state_machine(), who, headers, seeds, run)
+        # The records made change what later scenarios can do, which Hypothesis takes for a flaky strategy when it
+        # walks a prefix it saw before: as schemathesis' own runner does, a new suite (seed) takes up the budget.
+        for attempt in range(5):
+            done = run.scenarios.get(who, 0)
+            if done >= SCENARIOS:
+                break
+            try:
+                hypothesis.seed(attempt)(machine).run(settings=budget(SCENARIOS - done))
+            except Flaky:
+                pass
+    figures = {
+        "links": links,
+        "operations": len(run.calls),
+        "scenarios": sum(run.scenarios.values()),
+        "calls": sum(run.calls.values()),
+        "seconds": round(time.perf_counter() - started, 1),
+        "statuses": {k: sorted(v) for k, v in sorted(run.statuses.items())},
+    }
+    if REPORT:  # the figures of docs/benchmarks.md
+        Path(REPORT).write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    failures = {k: v for k, v in run.failures.items() if v}
+    assert not failures, json.dumps({k: sorted(v) for k, v in failures.items()}, ensure_ascii=False, indent=1)
+    # The links were followed: creations and the operations on what they created were both called.
+    linked = {"GET /api/v1/tickets/{ticket_id}", "GET /api/v1/cases/{case_no}", "GET /api/v1/api-clients/{client_id}"}
+    assert linked & set(run.calls), sorted(run.calls)
+
+
+def test_the_contract_links_creations_to_what_follows(client):
+    """The links a client (and the state machine) follows, found by the rules of ``core.contract``."""
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def targets(path: str) -> dict[str, dict[str, str]]:
+        answer = paths[path]["post"]["responses"]["201"]
+        return {name: link["parameters"] for name, link in answer.get("links", {}).items()}
+
+    def named(path: str, method: str) -> str:
+        return str(paths[path][method]["operationId"])
+
+    ticket = targets("/api/v1/tickets")
+    assert ticket[named("/api/v1/tickets/{ticket_id}", "get")] == {"ticket_id": "$response.body#/id"}
+    assert ticket[named("/api/v1/tickets/by-token/{token}", "get")] == {"token": "$response.body#/token"}
+    case = targets("/api/v1/cases")
+    assert case[named("/api/v1/cases/{case_no}/actions", "post")] == {"case_no": "$response.body#/case_no"}
+    assert case[named("/api/v1/archives/{case_no}", "get")] == {"case_no": "$response.body#/case_no"}
+    booking = targets("/api/v1/appointments")
+    assert booking[named("/api/v1/appointments/{code}", "delete")] == {"code": "$response.body#/code"}
+    assert booking[named("/api/v1/tickets/{ticket_id}", "get")] == {"ticket_id": "$response.body#/ticket_id"}
+    clients = targets("/api/v1/api-clients")
+    approve = named("/api/v1/api-clients/{client_id}/approve", "post")
+    assert clients[approve] == {"client_id": "$response.body#/client/id"}
+    # A second parameter is linked only by its own name: a key's id is not the client's.
+    revoke = named("/api/v1/api-clients/{client_id}/keys/{key_id}/revoke", "post")
+    assert clients[revoke] == {"client_id": "$response.body#/client/id"}
+    # A shared code (a hall's) links nothing by name: a new ticket does not lead to every operation of its hall.
+    assert named("/api/v1/halls/{hall_code}/live", "get") not in ticket
