@@ -153,15 +153,16 @@ def on_case_submitted(session: Session, payload: dict[str, Any]) -> None:
 
 
 def on_archive_built(session: Session, payload: dict[str, Any]) -> None:
-    errand = ErrandRepository(session).of_record("case", str(payload["case_no"]))
+    """A package is built: a case's, or a bundle's one package holding its parts (which closes the errand whole)."""
+    repo, ref = ErrandRepository(session), str(payload["case_no"])
+    errand = repo.of_record("case", ref) or repo.of_record("bundle", ref)
     if errand is None:
         return
-    repo = ErrandRepository(session)
-    if repo.link_of("archive", str(payload["case_no"])) is None:
-        repo.add_link(errand, kind="archive", ref=str(payload["case_no"]), at=payload["at"], detail={})
+    if repo.link_of("archive", ref) is None:
+        repo.add_link(errand, kind="archive", ref=ref, at=payload["at"], detail={})
     cases = {link.ref for link in errand.links if link.kind == "case"}
-    archived = {link.ref for link in errand.links if link.kind == "archive"} | {str(payload["case_no"])}
-    if cases <= archived:  # a bundle's errand closes with the archive of its last part
+    archived = {link.ref for link in errand.links if link.kind == "archive"} | {ref}
+    if cases <= archived or ref == _bundle_ref(errand):  # a bundle's errand closes with its one package
         errand.status, errand.closed_at = "archived", payload["at"]
 
 
@@ -225,6 +226,13 @@ def errand_of(session: Session, kind: str, ref: str) -> str | None:
     """The code of the errand a record belongs to (for other domains' pages)."""
     errand = ErrandRepository(session).of_record(kind, ref)
     return errand.code if errand is not None else None
+
+
+def bundle_of_case(session: Session, case_no: str) -> str | None:
+    """The bundle application a case was filed for, known from its errand from the moment it is filed (before the
+    application itself is written: an instantly decided part is the bundle's already)."""
+    errand = ErrandRepository(session).of_record("case", case_no)
+    return _bundle_ref(errand) if errand is not None else None
 
 
 def _case_of(errand: Errand) -> str | None:
