@@ -1,10 +1,11 @@
 """Errand use cases (一件一码, requirements "one thread per citizen errand"): the errand is opened at the first touch
-(a booking, a ticket or a case) and every later record of the same person and item joins it; its page shows the
-whole thread — booking → ticket → case → result → delivery → archive → rating — with links.
+(a question with a next step, a booking, a ticket or a case) and every later record of the same person and item
+joins it; its page shows the whole thread — question → booking → ticket → case → result → delivery → archive →
+rating — with links.
 
-Records join in the transaction that creates them (``registry.on_write`` listeners of ``booking.created``,
-``ticket.issued``, ``case.submitted``, ``archive.built``, ``rating.created``), so a record never exists without its
-errand. Which errand a new record joins: the one it names (a case filed from a ticket names the ticket's errand;
+Records join in the transaction that creates them (``registry.on_write`` listeners of ``question.routed``,
+``booking.created``, ``ticket.issued``, ``case.submitted``, ``archive.built``, ``rating.created``), so a record never
+exists without its errand. Which errand a new record joins: the one it names (a case filed from a ticket names the ticket's errand;
 a ticket checked in from a booking joins the booking's), else the person's newest open errand at the hall for the
 same item that has no record of this kind yet, else a new one.
 """
@@ -116,6 +117,16 @@ def on_booking_created(session: Session, payload: dict[str, Any]) -> None:
         ref=str(payload["code"]),
         detail={"starts_at": payload["starts_at"].isoformat()} if payload.get("starts_at") else {},
     )
+
+
+def on_question_routed(session: Session, payload: dict[str, Any]) -> None:
+    """A consultation answer's next step (book, ticket, apply) taken by an identified citizen: the question is the
+    errand's first touch (or continues the open one); the booking, ticket or case it leads to joins it. Once per
+    question (a second step of the same question changes nothing)."""
+    if payload.get("citizen_id") is None or ErrandRepository(session).link_of("question", str(payload["question_id"])):
+        return
+    _join(session, {**payload, "id_number_index": None}, kind="question", ref=str(payload["question_id"]),
+          detail={"route": payload.get("route")})  # fmt: skip
 
 
 def on_ticket_issued(session: Session, payload: dict[str, Any]) -> None:
@@ -247,6 +258,8 @@ def timeline(session: Session, actor: Actor, errand: Errand) -> list[dict[str, A
         if link.kind == "booking":
             steps.append({"step": "booking", "at": link.at, "ref": link.ref, "href": None if staff else
                           "/appointments/mine", "detail": link.detail})  # fmt: skip
+        elif link.kind == "question":
+            steps.append({"step": "question", "at": link.at, "ref": link.ref, "href": None, "detail": link.detail})
         elif link.kind == "ticket":
             ticket = queue_service.get_ticket(session, int(link.ref))
             href = f"/tickets/{queue_service.public_token(ticket.id)}"
