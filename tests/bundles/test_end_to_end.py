@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from smarthall.evaluation import tasks as evaluation_tasks
 from smarthall.evaluation.models import Invitation
-from tests.bundles.helpers import approve_part, approvers, birth_certificate, filled, merged_form
+from tests.bundles.helpers import approve_part, approvers, filled, merged_form
 from tests.bundles.test_api import _apply, _bundle_messages
 from tests.bundles.test_closing import RATING, _deliver, _package
 from tests.cases.helpers import li_ming

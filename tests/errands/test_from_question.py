@@ -11,7 +11,8 @@ from tests.queueing.helpers import HALL
 
 
 def _ask(client: Any, headers: dict[str, str]) -> dict[str, Any]:
-    r = client.post("/api/v1/consult/ask", json={"question": "个体户不干了怎么注销", "hall_code": HALL}, headers=headers)
+    body = {"question": "个体户不干了怎么注销", "hall_code": HALL}
+    r = client.post("/api/v1/consult/ask", json=body, headers=headers)
     assert r.status_code == 200, r.text
     body = dict(r.json())
     assert body["answers"][0]["item_code"] == ITEM, body

@@ -5,9 +5,10 @@ rating — with links.
 
 Records join in the transaction that creates them (``registry.on_write`` listeners of ``question.routed``,
 ``booking.created``, ``ticket.issued``, ``case.submitted``, ``archive.built``, ``rating.created``), so a record never
-exists without its errand. Which errand a new record joins: the one it names (a case filed from a ticket names the ticket's errand;
-a ticket checked in from a booking joins the booking's), else the person's newest open errand at the hall for the
-same item that has no record of this kind yet, else a new one.
+exists without its errand. Which errand a new record joins: the one it names (a case filed from a ticket names the
+ticket's errand; a ticket checked in from a booking joins the booking's), else the person's newest open errand at the
+hall for the same item that has no record of this kind yet (a booking after a question: the question's), else a new
+one.
 """
 
 from __future__ import annotations
