@@ -25,6 +25,8 @@ Known events and payloads (keep this list current):
   "errand_code", "at"}  (errands join it; a wrong errand code refuses the case)
 - ``archive.built``    {"case_no", "at"}  (the errand is archived)
 - ``rating.created``   {"kind", "ref", "rating_id", "level", "at"}  (errands join it)
+- ``rating_window.closed`` {"kind", "ref", "at"}  (a service's rating window closed, ``evaluation.rating_window_days``
+  after it finished: the archive packages a case or bundle not packaged yet)
 - ``catalog.items_changed`` {"items": [{"item_code", "item_name", "department_code", "from_version", "to_version",
   "changes": [{"kind", "zh", "en"}]}], "at"}  (once per import that raised item versions; staff notices are made
   in the import's transaction)
