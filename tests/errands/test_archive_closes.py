@@ -13,7 +13,7 @@ import pytest
 from smarthall.archive.building import open_original_name
 from smarthall.core.crypto import read_plain
 from tests.archive.conftest import make_pdf
-from tests.cases.helpers import HALL, act, generic_form, li_ming, prefilled, submit_sc001, upload
+from tests.cases.helpers import HALL, act, generic_form, li_ming, prefilled, refused, submit_sc001, upload
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID
 
@@ -112,7 +112,7 @@ def test_the_rating_window_closing_archives_a_case_nothing_else_closed(env, clie
     env.clock.advance(days=25)
     assert evaluation_tasks.run_close_rating_windows() == 0  # 29 days: the window (30 days) is still open
     citizen, manager = li_ming(client), auth(client, "hallmanager1")  # (signed in again: weeks have passed)
-    assert client.get(f"/api/v1/archives/{case_no}", headers=manager).status_code == 404
+    refused(client.get(f"/api/v1/archives/{case_no}", headers=manager), 404, "archive_not_found")
     assert client.get(f"/api/v1/errands/{code}", headers=citizen).json()["status"] == "open"
     env.clock.advance(days=1, minutes=1)
     assert evaluation_tasks.run_close_rating_windows() == 1
