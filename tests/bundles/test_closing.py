@@ -81,7 +81,8 @@ def test_parts_finishing_in_any_order_end_as_one_result_one_package_one_rating(c
         refused(client.get(f"/api/v1/archives/{code}", headers=auth(client, "hallmanager1")), 404, "archive_not_found")
         delivered = _deliver(client, code)  # one delivery choice for all four
         assert delivered["delivered"] and [p["status"] for p in delivered["parts"]] == ["delivered"] * 4
-        assert len(_bundle_messages(client, citizen, code)) == 1  # one notice of the combined result
+        told = [m["template"] for m in _bundle_messages(client, citizen, code)]
+        assert sorted(told) == ["bundle.delivered", "bundle.finished.done"]  # one result notice, one delivery
         _package(client, code, parts)
         _rate_once(client, citizen, code, parts)
     assert len(results) == 1

@@ -13,7 +13,7 @@ import pytest
 from smarthall.archive.building import open_original_name
 from smarthall.core.crypto import read_plain
 from tests.archive.conftest import make_pdf
-from tests.cases.helpers import HALL, act, generic_form, li_ming, prefilled, submit_sc001, upload
+from tests.cases.helpers import HALL, act, generic_form, li_ming, prefilled, refused, submit_sc001, upload
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID
 
@@ -93,3 +93,33 @@ def test_the_package_names_materials_by_code_and_keeps_the_upload_name_only_seal
     }
     with pytest.raises(Exception):  # noqa: B017 - bound to the path: moved to another file, it does not open
         open_original_name(case_no, "material/SC-001-M04-1.pdf", sealed["material/SC-001-M02-1.pdf"])
+
+
+def test_the_rating_window_closing_archives_a_case_nothing_else_closed(env, client):
+    """Issue 15 item 7: a decided case whose result is never collected is archived, with its package, when its
+    rating window (the hall's ``evaluation.rating_window_days`` after the decision) closes — by the job that closes
+    the windows, on the demo clock."""
+    from smarthall.evaluation import tasks as evaluation_tasks
+
+    citizen = li_ming(client)
+    case_no = submit_sc001(client, citizen)["case_no"]
+    clerk, approver = auth(client, "clerk1"), auth(client, "approver1")
+    assert act(client, clerk, case_no, "accept").status_code == 200
+    assert act(client, approver, case_no, "approve").status_code == 200
+    code = client.get("/api/v1/errands", headers=citizen).json()[0]["code"]
+    env.clock.advance(days=4)
+    assert evaluation_tasks.run_invitations() == 1  # invited, never rated, never picked up
+    env.clock.advance(days=25)
+    assert evaluation_tasks.run_close_rating_windows() == 0  # 29 days: the window (30 days) is still open
+    citizen, manager = li_ming(client), auth(client, "hallmanager1")  # (signed in again: weeks have passed)
+    refused(client.get(f"/api/v1/archives/{case_no}", headers=manager), 404, "archive_not_found")
+    assert client.get(f"/api/v1/errands/{code}", headers=citizen).json()["status"] == "open"
+    env.clock.advance(days=1, minutes=1)
+    assert evaluation_tasks.run_close_rating_windows() == 1
+    citizen, manager = li_ming(client), auth(client, "hallmanager1")
+    package = client.get(f"/api/v1/archives/{case_no}", headers=manager)
+    assert package.status_code == 200, package.text
+    assert package.json()["status"] == "complete" and package.json()["final_status"] == "approved"
+    errand = client.get(f"/api/v1/errands/{code}", headers=citizen).json()
+    assert errand["status"] == "archived" and [s["step"] for s in errand["steps"]][-1] == "archive"
+    assert evaluation_tasks.run_close_rating_windows() == 0  # once

@@ -40,6 +40,19 @@ def _fields(text: str) -> dict[str, str]:
     }
 
 
+def _declare(
+    client: Any, clerk: dict[str, str], ticket_id: int, code: str, token: str, form_page: str,
+    files: dict[str, Any] | None = None,
+) -> str:
+    """Submit the counter declaration with the card read and the form as the page filled it; the new case's number."""
+    data = {"errand_code": code, "card_token": token, **_fields(form_page),
+            **dict.fromkeys(re.findall(r'name="(use_licence_[\w-]+)"', form_page), "on")}  # fmt: skip
+    posted = client.post(f"/window/tickets/{ticket_id}/declare", headers=clerk, data=data, files=files,
+                         follow_redirects=False)  # fmt: skip
+    assert posted.status_code == 303, posted.text[:2000]
+    return str(posted.headers["location"].rsplit("/", 1)[-1])
+
+
 def test_the_card_read_must_be_the_ticket_holders_and_the_scans_are_filed(env: Any, client: Any) -> None:
     ticket_id, clerk, code = _called(client, id_number=DEMO_CITIZEN_ID)
     url = f"/window/tickets/{ticket_id}/declare/card"
@@ -56,20 +69,8 @@ def test_the_card_read_must_be_the_ticket_holders_and_the_scans_are_filed(env: A
     assert DEMO_CITIZEN_ID not in banner and "李*" in banner and 'value="李明"' in read.text  # masked
     token = re.search(r'name="card_token" value="([^"]+)"', read.text).group(1)  # type: ignore[union-attr]
 
-    posted = client.post(
-        f"/window/tickets/{ticket_id}/declare",
-        headers=clerk,
-        data={
-            "errand_code": code,
-            "card_token": token,
-            **_fields(read.text),
-            **dict.fromkeys(re.findall(r'name="(use_licence_[\w-]+)"', read.text), "on"),
-        },  # fmt: skip
-        files={"m_SC-003-M01": ("申请书.pdf", PDF_BYTES, "application/pdf")},
-        follow_redirects=False,
-    )
-    assert posted.status_code == 303, posted.text[:2000]
-    case_no = posted.headers["location"].rsplit("/", 1)[-1]
+    files = {"m_SC-003-M01": ("申请书.pdf", PDF_BYTES, "application/pdf")}
+    case_no = _declare(client, clerk, ticket_id, code, token, read.text, files=files)
     case = client.get(f"/api/v1/cases/{case_no}", headers=li_ming(client)).json()
     filed = {m["material_code"]: m for m in case["materials"]}
     assert filed["SC-003-M01"].get("file_id"), filed  # the scan made at the window is a material of the case
@@ -95,17 +96,5 @@ def test_a_ticket_without_identity_takes_the_person_read_and_a_forged_read_is_ig
                          data={"errand_code": code, "card_token": token[:-2] + "00", **_fields(read.text)},
                          follow_redirects=False)  # fmt: skip
     assert forged.status_code == 422 and "请填写已实名登记的申请人身份证号" in forged.text  # the forged read counts not
-    posted = client.post(
-        f"/window/tickets/{ticket_id}/declare",
-        headers=clerk,
-        data={
-            "errand_code": code,
-            "card_token": token,
-            **_fields(read.text),
-            **dict.fromkeys(re.findall(r'name="(use_licence_[\w-]+)"', read.text), "on"),
-        },  # fmt: skip
-        follow_redirects=False,
-    )
-    assert posted.status_code == 303, posted.text[:2000]
-    case_no = posted.headers["location"].rsplit("/", 1)[-1]
+    case_no = _declare(client, clerk, ticket_id, code, token, read.text)
     assert client.get(f"/api/v1/cases/{case_no}", headers=li_ming(client)).status_code == 200  # 李明's case

@@ -26,6 +26,13 @@ def register(registry: Registry) -> None:
         # Listeners run after the case's commit; the task opens its own units of work.
         build(str(payload["case_no"]))
 
+    def on_rating_window_closed(payload: dict[str, Any]) -> None:
+        # The rating window's closing is the last act of a case (or bundle) nothing else closed: package it now
+        # (a package already built stays as it is).
+        if payload["kind"] in ("case", "bundle"):
+            build(str(payload["ref"]))
+
     registry.on("case.closed", on_case_closed)
+    registry.on("rating_window.closed", on_rating_window_closed)
     registry.periodic(tasks.resume_pending_task, crontab(minute="*/15"))
     registry.periodic(tasks.scheduled_check_task, crontab(hour="2", minute="30"))

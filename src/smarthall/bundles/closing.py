@@ -23,7 +23,9 @@ from smarthall.cases import service as case_service
 from smarthall.cases.schemas import ActionIn, DeliveryIn
 from smarthall.core import subjects
 from smarthall.core.tenancy import Actor
+from smarthall.errands import service as errand_service
 from smarthall.licences.service import DocumentDesk
+from smarthall.notify import service as notify_service
 
 CLOSED = frozenset({"delivered", "rejected", "refused", "withdrawn"})  # a part's last act is done
 
@@ -31,7 +33,7 @@ CLOSED = frozenset({"delivered", "rejected", "refused", "withdrawn"})  # a part'
 def whole_of_part(session: Session, kind: str, ref: str) -> tuple[str, str] | None:
     if kind != "case":
         return None
-    code = ApplicationRepository(session).code_of_case(ref)
+    code = ApplicationRepository(session).code_of_case(ref) or errand_service.bundle_of_case(session, ref)
     return ("bundle", code) if code else None
 
 
@@ -94,6 +96,11 @@ def deliver(
         delivered.append(part.case_no)
     if not delivered:
         raise BundleNotFinished(detail={"code": application.code, "status": application.status, "to_deliver": 0})
+    notify_service.send(  # one message for the bundle (a part delivered sends none of its own)
+        session, template="bundle.delivered", params={"code": application.code, "bundle": application.bundle_name,
+        "parts": len(delivered)}, now=now, citizen_id=application.citizen_id, ref_type="bundle",
+        ref_id=application.code,
+    )  # fmt: skip
     return delivered
 
 

@@ -21,7 +21,7 @@ from smarthall.cases.models import Case
 from smarthall.cases.repository import CaseRepository
 from smarthall.cases.shapes import ItemSpec
 from smarthall.cases.workflow import FINAL_STATES
-from smarthall.core import events
+from smarthall.core import events, subjects
 from smarthall.core.clock import service_day
 from smarthall.core.masking import mask_name
 from smarthall.core.registry import registry_of
@@ -180,7 +180,10 @@ def tell_applicant(session: Session, case: Case, *, template: str, params: dict[
 
 
 def tell_status(session: Session, case: Case, *, extra: str, now: datetime) -> None:
-    """The applicant's message after a step: the new status and what it means for them."""
+    """The applicant's message after a step: the new status and what it means for them (a bundle's part delivered:
+    none — the bundle sends one message for all its parts, ``bundles.closing.deliver``)."""
+    if case.status == "delivered" and subjects.whole_of(session, "case", case.case_no) is not None:
+        return
     params = {
         "case_no": case.case_no,
         "item": case.item_name,

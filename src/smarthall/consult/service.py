@@ -54,6 +54,7 @@ from smarthall.consult.models import Entry, Question, Route
 from smarthall.consult.repository import EntryRepository, QuestionRepository, RouteRepository
 from smarthall.consult.schemas import AnswerOut, AskOut, Choice, Clarify, DayMetrics, NextStep
 from smarthall.consult.text import MAX_QUESTION_CHARS
+from smarthall.consult.threads import routed
 from smarthall.core import ratelimit
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.crypto import blind_index
@@ -456,6 +457,7 @@ def record_route(
     )
     RouteRepository(session).add(row)
     session.flush()
+    routed(session, actor, question_id=question_id, item_code=item_code, hall_code=hall_code, route=route, now=now)
     return row
 
 

@@ -16,6 +16,8 @@ Known events and payloads (keep this list current):
 - ``case.finished``    {"case_no": str, "hall_code": str, "status": str}  (a decision exists; once)
 - ``case.closed``      {"case_no": str, "hall_code": str, "status": str}  (a final state: delivered, rejected,
   refused, withdrawn — the archive packages the case then)
+- ``question.routed`` {"question_id", "hall_id", "citizen_id", "item_code", "route", "at"}  (a consultation answer's
+  next step toward doing the item — book, ticket, online, self-service — taken by its asker; errands join it)
 - ``booking.created`` {"code", "hall_id", "citizen_id", "item_code", "starts_at", "at"}  (errands join it)
 - ``ticket.issued``    {"ticket_id", "number", "hall_id", "citizen_id", "id_number_index", "item_code",
   "appointment_code", "at"}  (errands join it)
@@ -23,6 +25,8 @@ Known events and payloads (keep this list current):
   "errand_code", "at"}  (errands join it; a wrong errand code refuses the case)
 - ``archive.built``    {"case_no", "at"}  (the errand is archived)
 - ``rating.created``   {"kind", "ref", "rating_id", "level", "at"}  (errands join it)
+- ``rating_window.closed`` {"kind", "ref", "at"}  (a service's rating window closed, ``evaluation.rating_window_days``
+  after it finished: the archive packages a case or bundle not packaged yet)
 - ``catalog.items_changed`` {"items": [{"item_code", "item_name", "department_code", "from_version", "to_version",
   "changes": [{"kind", "zh", "en"}]}], "at"}  (once per import that raised item versions; staff notices are made
   in the import's transaction)

@@ -21,6 +21,7 @@ def register(registry: Registry) -> None:
     registry.api(router, priority=95)
     registry.pages(pages, priority=45)
     registry.contribute(nav.TILES_POINT, nav.tile("case.read", "/errands", "errands.tile"))
+    registry.on_write("question.routed", service.on_question_routed)
     registry.on_write("booking.created", service.on_booking_created)
     registry.on_write("ticket.issued", service.on_ticket_issued)
     registry.on_write("case.submitted", service.on_case_submitted)

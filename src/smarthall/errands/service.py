@@ -1,12 +1,14 @@
 """Errand use cases (一件一码, requirements "one thread per citizen errand"): the errand is opened at the first touch
-(a booking, a ticket or a case) and every later record of the same person and item joins it; its page shows the
-whole thread — booking → ticket → case → result → delivery → archive → rating — with links.
+(a question with a next step, a booking, a ticket or a case) and every later record of the same person and item
+joins it; its page shows the whole thread — question → booking → ticket → case → result → delivery → archive →
+rating — with links.
 
-Records join in the transaction that creates them (``registry.on_write`` listeners of ``booking.created``,
-``ticket.issued``, ``case.submitted``, ``archive.built``, ``rating.created``), so a record never exists without its
-errand. Which errand a new record joins: the one it names (a case filed from a ticket names the ticket's errand;
-a ticket checked in from a booking joins the booking's), else the person's newest open errand at the hall for the
-same item that has no record of this kind yet, else a new one.
+Records join in the transaction that creates them (``registry.on_write`` listeners of ``question.routed``,
+``booking.created``, ``ticket.issued``, ``case.submitted``, ``archive.built``, ``rating.created``), so a record never
+exists without its errand. Which errand a new record joins: the one it names (a case filed from a ticket names the
+ticket's errand; a ticket checked in from a booking joins the booking's), else the person's newest open errand at the
+hall for the same item that has no record of this kind yet (a booking after a question: the question's), else a new
+one.
 """
 
 from __future__ import annotations
@@ -118,6 +120,16 @@ def on_booking_created(session: Session, payload: dict[str, Any]) -> None:
     )
 
 
+def on_question_routed(session: Session, payload: dict[str, Any]) -> None:
+    """A consultation answer's next step (book, ticket, apply) taken by an identified citizen: the question is the
+    errand's first touch (or continues the open one); the booking, ticket or case it leads to joins it. Once per
+    question (a second step of the same question changes nothing)."""
+    if payload.get("citizen_id") is None or ErrandRepository(session).link_of("question", str(payload["question_id"])):
+        return
+    _join(session, {**payload, "id_number_index": None}, kind="question", ref=str(payload["question_id"]),
+          detail={"route": payload.get("route")})  # fmt: skip
+
+
 def on_ticket_issued(session: Session, payload: dict[str, Any]) -> None:
     repo = ErrandRepository(session)
     named = repo.of_record("booking", str(payload["appointment_code"])) if payload.get("appointment_code") else None
@@ -153,15 +165,16 @@ def on_case_submitted(session: Session, payload: dict[str, Any]) -> None:
 
 
 def on_archive_built(session: Session, payload: dict[str, Any]) -> None:
-    errand = ErrandRepository(session).of_record("case", str(payload["case_no"]))
+    """A package is built: a case's, or a bundle's one package holding its parts (which closes the errand whole)."""
+    repo, ref = ErrandRepository(session), str(payload["case_no"])
+    errand = repo.of_record("case", ref) or repo.of_record("bundle", ref)
     if errand is None:
         return
-    repo = ErrandRepository(session)
-    if repo.link_of("archive", str(payload["case_no"])) is None:
-        repo.add_link(errand, kind="archive", ref=str(payload["case_no"]), at=payload["at"], detail={})
+    if repo.link_of("archive", ref) is None:
+        repo.add_link(errand, kind="archive", ref=ref, at=payload["at"], detail={})
     cases = {link.ref for link in errand.links if link.kind == "case"}
-    archived = {link.ref for link in errand.links if link.kind == "archive"} | {str(payload["case_no"])}
-    if cases <= archived:  # a bundle's errand closes with the archive of its last part
+    archived = {link.ref for link in errand.links if link.kind == "archive"} | {ref}
+    if cases <= archived or ref == _bundle_ref(errand):  # a bundle's errand closes with its one package
         errand.status, errand.closed_at = "archived", payload["at"]
 
 
@@ -227,6 +240,13 @@ def errand_of(session: Session, kind: str, ref: str) -> str | None:
     return errand.code if errand is not None else None
 
 
+def bundle_of_case(session: Session, case_no: str) -> str | None:
+    """The bundle application a case was filed for, known from its errand from the moment it is filed (before the
+    application itself is written: an instantly decided part is the bundle's already)."""
+    errand = ErrandRepository(session).of_record("case", case_no)
+    return _bundle_ref(errand) if errand is not None else None
+
+
 def _case_of(errand: Errand) -> str | None:
     return next((link.ref for link in errand.links if link.kind == "case"), None)
 
@@ -239,6 +259,8 @@ def timeline(session: Session, actor: Actor, errand: Errand) -> list[dict[str, A
         if link.kind == "booking":
             steps.append({"step": "booking", "at": link.at, "ref": link.ref, "href": None if staff else
                           "/appointments/mine", "detail": link.detail})  # fmt: skip
+        elif link.kind == "question":
+            steps.append({"step": "question", "at": link.at, "ref": link.ref, "href": None, "detail": link.detail})
         elif link.kind == "ticket":
             ticket = queue_service.get_ticket(session, int(link.ref))
             href = f"/tickets/{queue_service.public_token(ticket.id)}"

@@ -26,4 +26,5 @@ def register(registry: Registry) -> None:
     registry.on_write("help_request.finished", tasks.on_help_finished)
     registry.on_write("bundle.finished", tasks.on_bundle_finished)
     registry.periodic(tasks.run_invitations, crontab(minute="5"))
+    registry.periodic(tasks.run_close_rating_windows, crontab(minute="35"))
     registry.periodic(tasks.run_overdue_warnings, crontab(hour="8", minute="0"))

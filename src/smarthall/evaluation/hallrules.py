@@ -16,6 +16,7 @@ from smarthall.rules import service as rules_service
 FOLLOW_UP = "evaluation.follow_up_workdays"
 FIX = "evaluation.fix_workdays"
 INVITE_AFTER = "evaluation.invite_after_days"
+RATING_WINDOW = "evaluation.rating_window_days"
 RERATINGS = "evaluation.reratings_allowed"
 DEVICE_LINK_MINUTES = "evaluation.device_link_minutes"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from smarthall.core import events
 from smarthall.core.config import Settings
 from smarthall.core.errors import Forbidden
 from smarthall.core.subjects import ServedSubject, resolve_subject, whole_of
@@ -85,6 +86,26 @@ def send_due_invitations(session: Session, settings: Settings, *, now: datetime)
         sent += 1
     session.flush()
     return sent
+
+
+def close_rating_windows(session: Session, *, now: datetime) -> list[tuple[str, str]]:
+    """Close the rating window of every service finished more than the hall's ``evaluation.rating_window_days``
+    ago (once its invitation is past): the invitation becomes ``closed`` and ``rating_window.closed`` is emitted,
+    on which the archive packages a case or bundle not packaged yet (the window's closing is the errand's last
+    act). Returns the (kind, ref) closed."""
+    windows: dict[int, int] = {}
+    closed: list[tuple[str, str]] = []
+    for inv in InvitationRepository(session).window_candidates(now - timedelta(days=1)):
+        if inv.hall_id not in windows:
+            hall = org_service.hall_facts_by_id(session, inv.hall_id)
+            windows[inv.hall_id] = hallrules.rule(session, hall, hallrules.RATING_WINDOW)
+        if inv.finished_at + timedelta(days=windows[inv.hall_id]) > now:
+            continue
+        inv.status = "closed"
+        closed.append((inv.subject_kind, inv.subject_ref))
+        events.emit(session, "rating_window.closed", kind=inv.subject_kind, ref=inv.subject_ref, at=now)
+    session.flush()
+    return closed
 
 
 def pad_next(session: Session, actor: Actor, *, now: datetime) -> dict[str, Any] | None:

@@ -85,7 +85,7 @@ class Invitation(IdMixin, TimestampMixin, Base):
     window_code: Mapped[str | None] = mapped_column(String(40), index=True)
     finished_at: Mapped[datetime] = mapped_column(index=True)
     due_at: Mapped[datetime] = mapped_column(index=True)
-    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)  # waiting|sent|rated|skipped
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)  # waiting|sent|rated|skipped|closed
     sent_at: Mapped[datetime | None] = mapped_column()
 
 

@@ -231,7 +231,7 @@ class InvitationRepository(Repository[Invitation]):
     def mark_rated(self, kind: str, ref: str) -> None:
         self.session.execute(
             update(Invitation)
-            .where(Invitation.subject_kind == kind, Invitation.subject_ref == ref)
+            .where(Invitation.subject_kind == kind, Invitation.subject_ref == ref, Invitation.status != "closed")
             .values(status="rated")
             .execution_options(synchronize_session=False)
         )
@@ -244,6 +244,17 @@ class InvitationRepository(Repository[Invitation]):
                 .order_by(Invitation.id)
             ).scalars()
         )
+
+    def window_candidates(self, finished_before: datetime, *, limit: int = 500) -> list[Invitation]:
+        """Invitations past their invitation (sent, skipped or rated) finished before ``finished_before`` whose
+        rating window is not closed yet, oldest first."""
+        stmt = (
+            select(Invitation)
+            .where(Invitation.status.in_(("sent", "skipped", "rated")), Invitation.finished_at <= finished_before)
+            .order_by(Invitation.finished_at, Invitation.id)
+            .limit(limit)
+        )
+        return list(self.session.execute(stmt).scalars())
 
     def latest_waiting_at_window(self, actor: Actor, *, window_code: str, since: datetime) -> Invitation | None:
         """The most recent unrated service finished at ``window_code`` of the actor's hall since ``since``."""

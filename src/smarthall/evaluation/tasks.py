@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from smarthall.core import runtime
 from smarthall.core.subjects import ServedSubject
+from smarthall.evaluation import invitations
 from smarthall.evaluation import service as evaluation_service
 
 
@@ -38,6 +39,14 @@ def run_invitations() -> int:
     with rt.db.unit_of_work() as session:
         session.info["db"] = rt.db
         return evaluation_service.send_due_invitations(session, rt.settings, now=rt.clock.now())
+
+
+def run_close_rating_windows() -> int:
+    """The job that closes rating windows (the archive packages what each closing ends)."""
+    rt = runtime.current()
+    with rt.db.unit_of_work() as session:
+        session.info["db"] = rt.db
+        return len(invitations.close_rating_windows(session, now=rt.clock.now()))
 
 
 def run_overdue_warnings() -> int:

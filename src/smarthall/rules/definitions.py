@@ -84,6 +84,7 @@ _RULES: tuple[RuleDef, ...] = (
     _int("cases.acceptance_step_workdays", 5, "workdays", 1, 30, source="§6.6"),
     _int("cases.tolerated_gap_workdays", 5, "workdays", 1, 60, source="§6.6"),
     _int("evaluation.invite_after_days", 3, "days", 1, 30, source="§6.10"),
+    _int("evaluation.rating_window_days", 30, "days", 1, 365, source="§6.10, issue 15 item 7"),
     _int("evaluation.follow_up_workdays", 1, "workdays", 1, 10, source="§6.10"),
     _int("evaluation.fix_workdays", 15, "workdays", 1, 60, source="§6.10"),
     _int("evaluation.reratings_allowed", 1, "times", 0, 3, source="§6.10"),

@@ -1,0 +1,75 @@
+"""A consultation answer's next step opens the errand (一件一码, issue 15 item 1): the question is the errand's first
+touch, and the booking and the case it leads to join the same errand — through the consult API and pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cases.helpers import li_ming
+from tests.errands.test_api import ITEM, _book, _bookable, _file
+from tests.queueing.helpers import HALL
+
+
+def _ask(client: Any, headers: dict[str, str]) -> dict[str, Any]:
+    body = {"question": "个体户不干了怎么注销", "hall_code": HALL}
+    r = client.post("/api/v1/consult/ask", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    body = dict(r.json())
+    assert body["answers"][0]["item_code"] == ITEM, body
+    return body
+
+
+def test_ask_then_book_then_apply_is_one_errand_starting_with_the_question(env: Any, client: Any) -> None:
+    _bookable(env)
+    citizen = li_ming(client)
+    answer = _ask(client, citizen)
+    book = next(s for s in answer["next_steps"] if s["route"] == "book")  # the answer's one-tap step
+    r = client.post("/ask/go", headers=citizen, follow_redirects=False, data={
+        "route": "book", "item_code": ITEM, "hall_code": HALL, "question_id": answer["question_id"],
+        "feedback_token": answer["feedback_token"]})  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == book["href"]
+    mine = client.get("/api/v1/errands", headers=citizen).json()
+    assert len(mine) == 1 and mine[0]["kinds"] == ["question"] and mine[0]["item_code"] == ITEM
+    code = mine[0]["code"]
+
+    booking = _book(client, citizen)  # the booking the step led to joins the question's errand
+    filed = _file(client, citizen)  # and so does the case
+    assert filed.status_code == 201, filed.text
+    case_no = filed.json()["case_no"]
+    mine = client.get("/api/v1/errands", headers=citizen).json()
+    assert [e["code"] for e in mine] == [code]
+    steps = client.get(f"/api/v1/errands/{code}", headers=citizen).json()["steps"]
+    kinds = [s["step"] for s in steps]
+    assert kinds[:3] == ["question", "booking", "case"], kinds
+    assert steps[0]["ref"] == str(answer["question_id"]) and steps[1]["ref"] == booking and steps[2]["ref"] == case_no
+
+    page = client.get(f"/errands/{code}", headers=citizen)  # the errand page tells it in that order
+    assert page.status_code == 200
+    text = page.text
+    assert text.index('data-step="question"') < text.index('data-step="booking"') < text.index('data-step="case"')
+    assert "咨询" in text and booking in text and case_no in text
+
+
+def test_an_anonymous_question_or_a_step_that_does_nothing_opens_no_errand(env: Any, client: Any) -> None:
+    citizen = li_ming(client)
+    anonymous = _ask(client, {})
+    r = client.post("/api/v1/consult/routes", json={
+        "route": "online", "item_code": ITEM, "hall_code": HALL, "question_id": anonymous["question_id"],
+        "feedback_token": anonymous["feedback_token"]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    answer = _ask(client, citizen)
+    r = client.post("/api/v1/consult/routes", headers=citizen, json={
+        "route": "hotline", "item_code": ITEM, "hall_code": HALL, "question_id": answer["question_id"],
+        "feedback_token": answer["feedback_token"]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert client.get("/api/v1/errands", headers=citizen).json() == []
+    r = client.post("/api/v1/consult/routes", headers=citizen, json={
+        "route": "online", "item_code": ITEM, "hall_code": HALL, "question_id": answer["question_id"],
+        "feedback_token": answer["feedback_token"]})  # fmt: skip  (through the API too)
+    assert r.status_code == 201, r.text
+    again = client.post("/api/v1/consult/routes", headers=citizen, json={
+        "route": "book", "item_code": ITEM, "hall_code": HALL, "question_id": answer["question_id"],
+        "feedback_token": answer["feedback_token"]})  # fmt: skip  (a second step: the same errand, once)
+    assert again.status_code == 201, again.text
+    mine = client.get("/api/v1/errands", headers=citizen).json()
+    assert len(mine) == 1 and mine[0]["kinds"] == ["question"]
