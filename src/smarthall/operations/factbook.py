@@ -67,15 +67,22 @@ def refresh_today(session: Session, actor: Actor, hall_code: str, *, now: dateti
     return {"hall_code": scope.code, "day": day.isoformat(), "fact_rows": rows, "at": now.isoformat()}
 
 
-def rebuild(session: Session, *, now: datetime, hall_ids: Sequence[int] | None = None) -> int:
+def rebuild(
+    session: Session,
+    *,
+    now: datetime,
+    hall_ids: Sequence[int] | None = None,
+    folded: frozenset[tuple[int, date]] = frozenset(),
+) -> int:
     """Drop and refold the facts of every hall (the cursor moves to the latest change), or refold some halls' days
-    (the cursor stays: their later changes are folded by the minute job as usual)."""
+    (the cursor stays: their later changes are folded by the minute job as usual). ``folded``: hall-days whose
+    facts were just written from the very records in memory (the generated history), not read back."""
     if hall_ids is None:
         repo.delete_all_facts(session)
         days, latest = repo.changed_hall_days(session, None)
     else:
         days, latest = repo.all_hall_days(session, hall_ids), None
-    for hall_id, day in sorted(days):
+    for hall_id, day in sorted(days - folded):
         fold_hall_day(session, hall_id, day)
     if latest is not None:
         repo.set_cursor(session, CURSOR, latest)

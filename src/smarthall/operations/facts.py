@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+
 from smarthall.core.clock import SHANGHAI
 from smarthall.operations.models import MEASURES, WAIT_BOUNDS
 
@@ -108,6 +110,27 @@ def fold(
         key = (_local(r["rated_at"]).hour, "", r["item_code"] or "", r["window_code"] or "", r["staff_id"] or 0)
         out.add(key, ratings_n=1, ratings_sum=int(r["level"]), ratings_bad=int(r["level"] <= BAD_LEVEL))
     return out.rows
+
+
+def rollup(
+    rows: Mapping[Key, Mapping[str, int]], grains: Sequence[str]
+) -> dict[tuple[str, int, str, str], dict[str, int]]:
+    """The day-level rollup of one hall-day's fact rows: per grain (``day``, ``hour``, ``item``, ``window``) the sums
+    by the grain's own column, (grain, hour, item, window) with -1 / "" in the columns a grain does not split on."""
+    out: dict[tuple[str, int, str, str], dict[str, int]] = {}
+    if not rows:
+        return out
+    matrix = np.array([[m[name] for name in MEASURES] for m in rows.values()], dtype=np.int64)
+    for grain in grains:
+        index: dict[tuple[str, int, str, str], int] = {}
+        at = [index.setdefault((grain, hour if grain == "hour" else -1, item if grain == "item" else "",
+                                window if grain == "window" else ""), len(index))
+              for hour, _queue, item, window, _staff in rows]  # fmt: skip
+        sums = np.zeros((len(index), len(MEASURES)), dtype=np.int64)
+        np.add.at(sums, np.array(at, dtype=np.int64), matrix)
+        table = sums.tolist()
+        out.update((key, dict(zip(MEASURES, table[k], strict=True))) for key, k in index.items())
+    return out
 
 
 def case_day(submitted_at: datetime) -> date:

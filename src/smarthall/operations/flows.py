@@ -37,7 +37,8 @@ def load_history(
     halls = _halls(session, hall_codes)
     today = today or service_day(now)
     summary = history.generate(session, halls=halls, items=history.catalog_items(), days=days, today=today, seed=seed)
-    folded = operations_service.rebuild(session, now=now, hall_ids=[h.id for h in halls])
+    folded = operations_service.rebuild(session, now=now, hall_ids=[h.id for h in halls],
+                                        folded=frozenset(summary.folded))  # fmt: skip
     # the roster of the generated days and of the fortnight the forecast and the staffing plan look at
     rostered = roster.seed_plan(session, halls, from_day=today - timedelta(days=days), days=days + ROSTER_AHEAD)
     return {**summary.as_dict(), "hall_days_folded": folded, "roster_days": rostered}

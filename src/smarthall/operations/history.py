@@ -29,7 +29,7 @@ import json
 import math
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.crypto import blind_index
 from smarthall.operations import arrivals, simulate
+from smarthall.operations import facts as fold_facts
 from smarthall.operations import repository as repo
 from smarthall.operations.calendar import day_info
 from smarthall.queueing import policy as queueing_policy
@@ -67,9 +68,10 @@ class Summary:
     cases: int = 0
     ratings: int = 0
     today: date = date.min  # decisions after yesterday are still open
+    folded: set[tuple[int, date]] = field(default_factory=set)  # hall-days whose facts were folded from memory
 
     def as_dict(self) -> dict[str, int]:
-        return {k: v for k, v in self.__dict__.items() if k != "today"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("today", "folded")}
 
 
 def _at(day: date, minute: float) -> datetime:
@@ -116,7 +118,7 @@ def _citizens(session: Session, seed: int) -> list[int]:
                      "failed_logins": 0, "active": True})  # fmt: skip
     known = repo.citizen_ids_by_index(session, indexes)
     missing = [r for r in rows if r["id_number_index"] not in known]
-    repo.bulk_insert(session, "identity_citizen", missing)
+    repo.bulk_write(session, "identity_citizen", missing)
     known = repo.citizen_ids_by_index(session, indexes)
     return [known[i] for i in indexes]
 
@@ -135,31 +137,53 @@ def generate(
     prefixes = queueing_policy.queue_prefixes({i["department_code"] for i in items})
     by_code = {i["code"]: i for i in items}
     citizens = _citizens(session, seed)
-    for hall in halls:
-        clerks = repo.hall_clerks(session, hall.id)
-        windows, staffed = serving_windows(repo.hall_window_codes(session, hall.id), clerks)
-        profile = arrivals.profile_for_hall({"code": hall.code, "level": hall.level,
-                                             "opening_hours": hall.opening_hours}, items,
-                                            counters=staffed)  # fmt: skip
-        done = repo.history_days(session, hall.id)
-        summary.halls += 1
-        for back in range(days, 0, -1):
-            day = today - timedelta(days=back)
-            if day in done:
-                continue
-            staffing = staffing_for(profile, day, cap=staffed or None)
-            if staffing is None:
-                continue
-            sample = arrivals.sample_day(profile, day, seed)
-            if not len(sample):
-                continue
-            result = simulate.simulate_day(sample, [simulate.Pool("all")], staffing)
-            rng = np.random.default_rng(
-                np.random.SeedSequence([seed, zlib.crc32(hall.code.encode()), day.toordinal(), 7])
-            )
-            _write_day(session, hall, day, sample, result, rng, prefixes, by_code, windows, clerks, citizens, summary)
-            summary.days += 1
+    with repo.id_block(session):
+        for hall in halls:
+            _generate_hall(session, hall, items, by_code, prefixes, citizens, days, today, seed, summary)
     return summary
+
+
+def _generate_hall(session: Session, hall: Any, items: Sequence[dict[str, Any]], by_code: dict[str, dict[str, Any]],
+                   prefixes: dict[str, str], citizens: list[int], days: int, today: date, seed: int,
+                   summary: Summary) -> None:  # fmt: skip
+    clerks = repo.hall_clerks(session, hall.id)
+    windows, staffed = serving_windows(repo.hall_window_codes(session, hall.id), clerks)
+    profile = arrivals.profile_for_hall({"code": hall.code, "level": hall.level,
+                                         "opening_hours": hall.opening_hours}, items,
+                                        counters=staffed)  # fmt: skip
+    done = repo.history_days(session, hall.id)
+    busy = {d for _h, d in repo.all_hall_days(session, [hall.id])}  # days with records: refolded from the database
+    summary.halls += 1
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        if day in done:
+            continue
+        staffing = staffing_for(profile, day, cap=staffed or None)
+        if staffing is None:
+            continue
+        sample = arrivals.sample_day(profile, day, seed)
+        if not len(sample):
+            continue
+        result = simulate.simulate_day(sample, [simulate.Pool("all")], staffing)
+        rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(hall.code.encode()), day.toordinal(), 7]))
+        records = _write_day(session, hall, day, sample, result, rng, prefixes, by_code, windows, clerks,
+                             citizens, summary)  # fmt: skip
+        if day not in busy and _all_on(day, records):  # the same pure fold, on the records just written
+            rows = fold_facts.fold(*records)
+            repo.replace_facts(session, hall_id=hall.id, hall_code=hall.code, region_path=hall.region_path,
+                               day=day, rows=rows)  # fmt: skip
+            summary.folded.add((hall.id, day))
+        summary.days += 1
+
+
+Records = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _all_on(day: date, records: Records) -> bool:
+    """Every record of the day belongs to its hall-day in the fold (its Shanghai day is ``day``)."""
+    tickets, bookings, cases, ratings = records
+    moments = [b["starts_at"] for b in bookings] + [c["submitted_at"] for c in cases] + [r["rated_at"] for r in ratings]
+    return all(t["day"] == day for t in tickets) and all(fold_facts.case_day(m) == day for m in moments)
 
 
 def _write_day(
@@ -175,7 +199,9 @@ def _write_day(
     clerks: dict[str, int],
     citizens: list[int],
     summary: Summary,
-) -> None:
+) -> Records:
+    """Write one hall-day; returns its records as written (tickets, bookings, cases with their ``notices``,
+    ratings) for the fold."""
     n = len(sample)
     seqs: dict[str, int] = {}
     tickets: list[dict[str, Any]] = []
@@ -206,17 +232,22 @@ def _write_day(
             "transfer_count": int(outcome == simulate.SERVED and u[j, 1] < 0.02), "notified_ahead": False,
             "idempotency_key": None, "request_hash": None, "created_at": issued, "updated_at": finished or issued,
         })  # fmt: skip
-    ids = repo.bulk_insert(session, "queue_ticket", tickets, returning="id")
-    for queue, value in seqs.items():
-        repo.upsert_counter(session, hall.id, queue, day, value)
+    ids = repo.reserve_ids(session, "queue_ticket", len(tickets))
+    for t, ticket_id in zip(tickets, ids, strict=True):
+        t["id"] = ticket_id
+    repo.bulk_write(session, "queue_ticket", tickets)
+    repo.bulk_write(session, "queue_counter", [{"hall_id": hall.id, "queue_code": q, "day": day, "value": v,
+                                                "waiting": 0} for q, v in seqs.items()])  # fmt: skip
     summary.tickets += len(tickets)
-    _bookings(session, hall, day, sample, tickets, ids, citizens, rng, summary)
-    _cases(session, hall, day, tickets, items, u, summary)
-    _ratings(session, hall, day, tickets, ids, u, summary)
+    bookings = _bookings(session, hall, day, sample, tickets, ids, citizens, rng, summary)
+    cases = _cases(session, hall, day, tickets, items, u, summary)
+    ratings = _ratings(session, hall, day, tickets, ids, u, summary)
+    return tickets, bookings, cases, ratings
 
 
 def _bookings(session: Session, hall: Any, day: date, sample: arrivals.DaySample, tickets: list[dict[str, Any]],
-              ids: list[int], citizens: list[int], rng: np.random.Generator, summary: Summary) -> None:  # fmt: skip
+              ids: list[int], citizens: list[int], rng: np.random.Generator,
+              summary: Summary) -> list[dict[str, Any]]:  # fmt: skip
     wanted: list[tuple[float, str, int | None, int]] = []  # minute, item, ticket index or None, citizen
     for j, t in enumerate(tickets):
         if t["source"] == "appointment":
@@ -224,7 +255,7 @@ def _bookings(session: Session, hall: Any, day: date, sample: arrivals.DaySample
     for minute, item in sample.no_shows:
         wanted.append((minute, item, None, citizens[int(rng.integers(len(citizens)))]))
     if not wanted:
-        return
+        return []
     slots: dict[tuple[str, int], dict[str, Any]] = {}
     for minute, item, _j, _c in wanted:
         dept = item.split("-")[0]
@@ -234,8 +265,8 @@ def _bookings(session: Session, hall: Any, day: date, sample: arrivals.DaySample
                                       "ends_at": _at(day, start + 30), "capacity": 0, "booked": 0})  # fmt: skip
         slot["capacity"] += 1
         slot["booked"] += 1
-    slot_ids = dict(zip(slots, repo.bulk_insert(session, "appointment_slot", list(slots.values()), returning="id"),
-                        strict=True))  # fmt: skip
+    slot_ids = dict(zip(slots, repo.reserve_ids(session, "appointment_slot", len(slots)), strict=True))
+    repo.bulk_write(session, "appointment_slot", [{"id": slot_ids[k], **v} for k, v in slots.items()])
     rows = []
     for k, (minute, item, tj, citizen) in enumerate(wanted):
         start = int(minute // 30) * 30
@@ -250,8 +281,9 @@ def _bookings(session: Session, hall: Any, day: date, sample: arrivals.DaySample
             "ticket_id": ids[tj] if tj is not None else None, "created_at": slot_at - timedelta(days=2),
             "updated_at": slot_at,
         })  # fmt: skip
-    repo.bulk_insert(session, "appointment_booking", rows)
+    repo.bulk_write(session, "appointment_booking", rows)
     summary.bookings += len(rows)
+    return rows
 
 
 def _workdays_after(day: date, count: int) -> date:
@@ -264,7 +296,7 @@ def _workdays_after(day: date, count: int) -> date:
 
 
 def _cases(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]], items: dict[str, dict[str, Any]],
-           u: np.ndarray, summary: Summary) -> None:  # fmt: skip
+           u: np.ndarray, summary: Summary) -> list[dict[str, Any]]:  # fmt: skip
     cases, events = [], []
     number = 0
     for j, t in enumerate(tickets):
@@ -302,8 +334,11 @@ def _cases(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]]
         })  # fmt: skip
         events.append((len(cases) - 1, notices, accepted, missing))
     if not cases:
-        return
-    ids = repo.bulk_insert(session, "cases_case", cases, returning="id")
+        return []
+    ids = repo.reserve_ids(session, "cases_case", len(cases))
+    for case, case_id in zip(cases, ids, strict=True):
+        case["id"] = case_id
+    repo.bulk_write(session, "cases_case", cases)
     rows = []
     for index, notices, accepted, missing in events:
         rows.append(_event(ids[index], accepted, "accept", "submitted", "review"))
@@ -314,8 +349,9 @@ def _cases(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]]
             # Every past notice was answered (no past case waits in 补正), so its thread goes back to review.
             rows.append(_event(ids[index], at + timedelta(hours=3), "resubmit", "supplement", "review",
                                actor_kind="citizen"))  # fmt: skip
-    repo.bulk_insert(session, "cases_event", rows)
+    repo.bulk_write(session, "cases_event", rows)
     summary.cases += len(cases)
+    return [{**cases[index], "notices": notices} for index, notices, _when, _missing in events]
 
 
 def _event(case_id: int, at: datetime, action: str, src: str, dst: str, detail: dict[str, Any] | None = None,
@@ -325,7 +361,7 @@ def _event(case_id: int, at: datetime, action: str, src: str, dst: str, detail: 
 
 
 def _ratings(session: Session, hall: Any, day: date, tickets: list[dict[str, Any]], ids: list[int], u: np.ndarray,
-             summary: Summary) -> None:  # fmt: skip
+             summary: Summary) -> list[dict[str, Any]]:  # fmt: skip
     rows = []
     for j, t in enumerate(tickets):
         if t["status"] != "finished" or u[j, 1] >= RATE_SHARE + 0.02:
@@ -360,8 +396,9 @@ def _ratings(session: Session, hall: Any, day: date, tickets: list[dict[str, Any
             "rated_at": t["finished_at"] + timedelta(minutes=1), "excluded": False,
             "created_at": t["finished_at"], "updated_at": t["finished_at"],
         })  # fmt: skip
-    repo.bulk_insert(session, "evaluation_rating", rows)
+    repo.bulk_write(session, "evaluation_rating", rows)
     summary.ratings += len(rows)
+    return rows
 
 
 def catalog_items() -> list[dict[str, Any]]:

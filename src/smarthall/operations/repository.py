@@ -13,18 +13,20 @@ Fact reads start from the one scope filter (``hall_scope`` on ``operations_fact`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, literal, literal_column, select, update
+from sqlalchemy import Table, delete, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smarthall.core.clock import SHANGHAI
-from smarthall.core.models import Base
+from smarthall.core.models import Base, UTCDateTime
 from smarthall.core.repository import hall_scope, region_under
 from smarthall.core.tenancy import Actor
+from smarthall.operations import facts as fold_facts
 from smarthall.operations.models import (
     MEASURES,
     ROLLUP_GRAINS,
@@ -251,7 +253,8 @@ def replace_facts(
 ) -> int:
     """The hall-day's fact rows become ``rows`` (delete and insert in the caller's transaction: a refold of the same
     records writes the same rows, so folding is idempotent)."""
-    session.execute(delete(Fact).where(Fact.hall_id == hall_id, Fact.day == day))
+    f, fd = table("operations_fact"), table("operations_fact_day")  # Core deletes: no ORM bookkeeping
+    session.execute(delete(f).where(f.c.hall_id == hall_id, f.c.day == day))
     values = [
         {
             "hall_id": hall_id,
@@ -267,29 +270,14 @@ def replace_facts(
         }  # fmt: skip
         for k, m in rows.items()
     ]
-    if values:
-        session.execute(insert(table("operations_fact")), values)
-    refresh_rollup(session, hall_id, day)
+    bulk_write(session, "operations_fact", values)
+    # the rollup of the same rows, summed in memory (the hall-day's every fact row is in ``rows``)
+    session.execute(delete(fd).where(fd.c.hall_id == hall_id, fd.c.day == day))
+    sums = fold_facts.rollup({k: {m: v[m] for m in MEASURES} for k, v in rows.items()}, ROLLUP_GRAINS)
+    head = {"hall_id": hall_id, "hall_code": hall_code, "region_path": region_path, "day": day}
+    bulk_write(session, "operations_fact_day", [{"grain": g, **head, "hour": h, "item_code": i, "window_code": w, **m}
+                                                for (g, h, i, w), m in sums.items()])  # fmt: skip
     return len(values)
-
-
-def refresh_rollup(session: Session, hall_id: int, day: date) -> None:
-    """The hall-day's rollup rows become the sums of its fact rows by each grain (in the caller's transaction)."""
-    session.execute(delete(FactDay).where(FactDay.hall_id == hall_id, FactDay.day == day))
-    names = ["grain", "hall_id", "hall_code", "region_path", "day", "hour", "item_code", "window_code", *MEASURES]
-    sums = [func.coalesce(func.sum(getattr(Fact, m)), 0) for m in MEASURES]
-    for grain in ROLLUP_GRAINS:
-        hour = Fact.hour if grain == "hour" else literal(-1)
-        item = Fact.item_code if grain == "item" else literal("")
-        window = Fact.window_code if grain == "window" else literal("")
-        split = {"hour": Fact.hour, "item": Fact.item_code, "window": Fact.window_code}
-        keys = [split[grain]] if grain in split else []
-        stmt = (
-            select(literal(grain), Fact.hall_id, Fact.hall_code, Fact.region_path, Fact.day, hour, item, window, *sums)
-            .where(Fact.hall_id == hall_id, Fact.day == day)
-            .group_by(Fact.hall_id, Fact.hall_code, Fact.region_path, Fact.day, *keys)
-        )
-        session.execute(insert(FactDay).from_select(names, stmt))
 
 
 def delete_all_facts(session: Session) -> None:
@@ -481,26 +469,86 @@ def unanswered_questions(
 # -- generated history: bulk inserts ---------------------------------------------------------------------------------
 
 
-def bulk_insert(
-    session: Session, name: str, rows: Sequence[Mapping[str, Any]], returning: str | None = None
-) -> list[Any]:
+def _sqlite_utc(value: datetime | None) -> str | None:
+    """A UTC datetime as SQLite's DATETIME stores it (SQLAlchemy's storage format, microseconds always written)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _converter(kind: Any, dialect: Any) -> Any:
+    """The bind conversion of a column type: the type's own, but for UTC datetimes on SQLite one C-level format."""
+    if isinstance(kind, UTCDateTime) and dialect.name == "sqlite":
+        return _sqlite_utc
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
+def bulk_write(session: Session, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) with the driver's ``executemany``: each column's values converted
+    once by the column's own type (UTC datetimes, dates, JSON, and the sealed columns encrypted as always), one
+    statement, no per-row compilation or RETURNING. Columns left out take their default (a callable's value once for
+    all the rows, e.g. ``created_at``)."""
     if not rows:
+        return
+    t, conn = table(name), session.connection()
+    dialect = conn.dialect
+    names = list(rows[0])
+    columns: list[list[Any]] = []
+    for n in names:
+        convert = _converter(t.c[n].type, dialect)
+        values = [r[n] for r in rows]
+        columns.append([convert(v) for v in values] if convert else values)
+    for c in t.c:
+        default: Any = c.default
+        if c.name in rows[0] or default is None or not (default.is_scalar or default.is_callable):
+            continue
+        value = default.arg(None) if default.is_callable else default.arg
+        convert = _converter(c.type, dialect)
+        names.append(c.name)
+        columns.append([convert(value) if convert else value] * len(rows))
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    # identifiers only from the table's metadata (``t.c[n]`` refused any other name above), quoted; values bound
+    sql = f"INSERT INTO {quote(t.name)} ({', '.join(map(quote, names))}) VALUES ({', '.join([mark] * len(names))})"  # noqa: S608
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def reserve_ids(session: Session, name: str, count: int) -> list[int]:
+    """``count`` new ids of ``name`` (PostgreSQL: from its sequence in one round trip; SQLite: after the largest,
+    safe because a write session holds the write lock from ``BEGIN IMMEDIATE``; inside ``id_block`` the largest is
+    read once per table, as nothing else of the transaction inserts there meanwhile)."""
+    if count <= 0:
         return []
-    t = table(name)
-    if returning:
-        return [row[0] for row in session.execute(insert(t).returning(t.c[returning]), list(rows))]
-    session.execute(insert(t), list(rows))
-    return []
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = select(func.nextval(func.pg_get_serial_sequence(name, "id"))).select_from(func.generate_series(1, count))
+        return [int(x) for x in session.scalars(stmt)]
+    tops: dict[str, int] | None = session.info.get(ID_BLOCK)
+    top = tops[name] if tops is not None and name in tops else None
+    if top is None:
+        top = int(session.scalar(select(func.coalesce(func.max(table(name).c.id), 0))) or 0)
+    if tops is not None:
+        tops[name] = top + count
+    return list(range(top + 1, top + count + 1))
+
+
+ID_BLOCK = "operations.id_block"
+
+
+@contextmanager
+def id_block(session: Session) -> Iterator[None]:
+    """Within: ``reserve_ids`` counts on from the ids it gave (the generated history's bulk writes)."""
+    session.info[ID_BLOCK] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(ID_BLOCK, None)
 
 
 def history_days(session: Session, hall_id: int) -> set[date]:
     t = table("queue_ticket")
     return {d for (d,) in session.execute(select(t.c.day).where(t.c.hall_id == hall_id).distinct())}
-
-
-def upsert_counter(session: Session, hall_id: int, queue_code: str, day: date, value: int) -> None:
-    t = table("queue_counter")
-    session.execute(insert(t).values(hall_id=hall_id, queue_code=queue_code, day=day, value=value, waiting=0))
 
 
 def hall_clerks(session: Session, hall_id: int) -> dict[str, int]:
