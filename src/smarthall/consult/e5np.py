@@ -70,7 +70,7 @@ def _erf(x: Any) -> Any:
 class NumpyE5:
     """The encoder: ``query(text)`` and ``passage(texts)`` return L2-normalised 384-d float32 vectors."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, dequantise: bool = True) -> None:
         import numpy as np
 
         path = Path(path) if path else model_file()
@@ -136,12 +136,13 @@ class NumpyE5:
             return np.frombuffer(raw(name), dtype="<f4").copy()
 
         H, FF = self.H, self.FF
+        self.raw = raw  # a tensor's bytes in the model file (``e5ort`` builds its graph from them)
         self._word = raw("emb.word")  # dequantised by row, for the tokens met (250k rows stay 4-bit, mapped)
         self.pos = floats("emb.pos").reshape(self.MAXP, H)
         self.type0 = floats("emb.type")[:H]
         self.eln = (floats("emb.ln.w"), floats("emb.ln.b"))
         self.layers: list[dict[str, Any]] = []
-        for layer in range(self.NL):
+        for layer in range(self.NL if dequantise else 0):
 
             def w(part: str, rows: int, cols: int, layer: int = layer) -> Any:
                 return np.ascontiguousarray(_dequantise(raw(f"l{layer}.{part}.w"), rows, cols).T)
@@ -216,8 +217,9 @@ class NumpyE5:
         import numpy as np
 
         nb = self.H // QK
-        rows = [_dequantise(self._word[i * nb * _BLOCK : (i + 1) * nb * _BLOCK], 1, self.H) for i in ids]
-        return np.vstack(rows)
+        table = np.frombuffer(self._word, dtype=np.dtype([("d", "<f2"), ("qs", "u1", (16,))]), count=self.VOC * nb)
+        blocks = table.reshape(self.VOC, nb)[np.asarray(ids, dtype=np.int64)].reshape(-1)  # the rows met, still 4-bit
+        return _dequantise(blocks.tobytes(), len(ids), self.H)
 
     @staticmethod
     def _layernorm(x: Any, wb: tuple[Any, Any], eps: float) -> Any:
@@ -225,6 +227,13 @@ class NumpyE5:
         centred = x - mean
         var = (centred * centred).mean(axis=1, keepdims=True)
         return centred / (var + eps) ** 0.5 * wb[0] + wb[1]
+
+    def embed(self, ids: Sequence[int]) -> Any:
+        """The hidden state entering the first layer for one sequence of token ids (<s>, </s> included)."""
+        import numpy as np
+
+        x = self._word_rows(ids) + self.pos[: len(ids)] + self.type0
+        return self._layernorm(x, self.eln, self.eps).astype(np.float32)
 
     def _forward(self, windows: Sequence[Sequence[int]]) -> Any:
         """Mean-pooled final hidden states (not normalised) of each window (content ids; <s>, </s> added)."""

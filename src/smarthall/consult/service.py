@@ -100,7 +100,8 @@ def _dense_wanted(settings: Any) -> bool:
 
 def dense_status(settings: Any = None) -> dict[str, Any]:
     enabled = _dense_wanted(settings)
-    return {"available": dense.dense_available(), "enabled": enabled, "loaded": enabled and dense.loaded()}
+    loaded = enabled and dense.loaded()
+    return {"available": dense.dense_available(), "enabled": enabled, "loaded": loaded, "questions_on": dense.engine()}
 
 
 def _doc(entry: Entry) -> qa.KbDoc:
