@@ -25,7 +25,7 @@ from smarthall.audit import checkpoints
 from smarthall.audit.models import AuditEvent
 from smarthall.audit.repository import GENESIS, HASHED_COLUMNS, AuditRepository, ChainWriter
 from smarthall.core.crypto import audit_trust
-from smarthall.core.db import after_commit
+from smarthall.core.db import CARRY_KEY, after_commit
 from smarthall.core.tenancy import Actor
 
 _PENDING = "audit_pending"
@@ -73,6 +73,10 @@ def record(
         request_id=session.info.get("request_id"),
         ip=session.info.get("ip"),
     )
+    carried_into: Session | None = session.info.get(CARRY_KEY)  # a read prelude: with the write that follows
+    if carried_into is not None:
+        carried_into.info.setdefault(_PENDING, []).append(pending)
+        return
     if session.info.get("read_only"):
         database = session.info["db"]
 

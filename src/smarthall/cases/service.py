@@ -8,8 +8,6 @@ HTTP types. The work itself lives in the modules named in each docstring: ``pref
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -18,15 +16,10 @@ from sqlalchemy.orm import Session
 from smarthall.cases import (
     actions,
     clients,
-    deadlines,
-    flows,
-    forms,
+    filing,
     limits,
-    notices,
     ownership,
-    precheck,
     prefill,
-    scans,
     threads,
     views,
     workflow,
@@ -42,10 +35,8 @@ from smarthall.cases.errors import (
     CodeNotOwned,
     DepartmentAlreadyDecided,
     DraftNotFound,
-    FormInvalid,
     OutOfDepartment,
     RoleCannotReadCases,
-    RoleCannotSubmit,
     StepNotInWorkflow,
 )
 from smarthall.cases.files import store as store_file  # noqa: F401  (uploads, for the kiosk's self-service)
@@ -56,17 +47,13 @@ from smarthall.cases.flows import (  # noqa: F401  (the API; other domains: the 
 )
 from smarthall.cases.handovers import case_by_number, case_locked, hand_to_hall  # noqa: F401  (other domains)
 from smarthall.cases.models import Case
-from smarthall.cases.precheck import Finding
 from smarthall.cases.repository import CaseRepository, FinishedCase
-from smarthall.cases.schemas import ActionIn, CaseCreate, DeliveryIn
-from smarthall.cases.shapes import Applicant, ItemSpec
+from smarthall.cases.schemas import ActionIn, CaseCreate
 from smarthall.catalog import service as catalog_service
 from smarthall.catalog import steps as catalog_steps
 from smarthall.core.clock import service_day
-from smarthall.core.tenancy import SYSTEM, Actor
-from smarthall.identity import service as identity_service
+from smarthall.core.tenancy import Actor
 from smarthall.licences.service import DocumentDesk
-from smarthall.org import service as org_service
 
 # The permission each part in a case needs to act on it.
 ACTING_PERMISSION = {"clerk": "case.accept", "approver": "case.approve", "applicant": "case.submit"}
@@ -98,149 +85,13 @@ def get_draft(session: Session, actor: Actor, *, item_code: str) -> dict[str, An
 # --- submit -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Submitted:
-    case: Case
-    instant: dict[str, Any] | None  # the instant-approval outcome for eligible items: approved, reasons
-
-
-def _at_counter(actor: Actor) -> bool:
-    """A clerk filing for a registered citizen at the window (窗口代录); otherwise the citizen online, or no one."""
-    if actor.kind == "staff" and actor.has("case.accept"):
-        return True
-    if actor.kind != "citizen" or actor.id is None or not actor.has("case.submit"):
-        raise RoleCannotSubmit()
-    return False
-
-
-def _applicant(
-    session: Session, actor: Actor, data: CaseCreate, hall: Any, *, onsite: bool, now: datetime
-) -> Applicant:
-    if not onsite and data.entrustor_citizen_id is not None:  # an agent files for the entrustor (代办): 403 unless
-        agent_check(session, actor, data.entrustor_citizen_id, item_code=data.item_code, hall_id=hall.id,
-                    act="declare", now=now)  # fmt: skip
-        entrustor = identity_service.get_citizen(session, data.entrustor_citizen_id)
-        assert entrustor is not None
-        return entrustor
-    if not onsite:
-        assert actor.id is not None
-        citizen = identity_service.get_citizen(session, actor.id)
-        assert citizen is not None
-        return citizen
-    actor.ensure_hall(hall.id, hall.region_path)
-    found = None
-    if data.applicant_id_number:
-        found = identity_service.find_citizen_by_id_number(session, data.applicant_id_number)
-    if found is None:
-        raise FormInvalid(detail={"faults": [Finding.of("applicant_unknown", "applicant_id_number").as_dict()]})
-    return found
+Submitted = filing.Submitted  # the filed case and its instant-approval outcome
 
 
 def submit(session: Session, actor: Actor, *, data: CaseCreate, desk: DocumentDesk, now: datetime) -> Submitted:
-    """File an application: validated, numbered, pre-checked; an instant-approval item decides and delivers at once."""
-    identity_service.require_verified_phone(session, actor)  # an unverified account does not file (issue 12.15)
-    onsite = _at_counter(actor)
-    item = catalog_service.get_item(session, data.item_code)
-    hall = org_service.get_hall(session, data.hall_code)
-    applicant = _applicant(session, actor, data, hall, onsite=onsite, now=now)
-    today = service_day(now)
-    faults: list[dict[str, Any]] = []
-    if item.code not in catalog_service.hall_items(session, hall):
-        faults.append(Finding.of("item_not_in_hall", "item_code").as_dict())
-    cleaned, field_faults = forms.validate_form(prefill.field_specs(item), data.form, today)
-    faults += [
-        {"code": f.code, "target": f"form.{f.field}", "message_zh": f.message_zh, "message_en": f.message_en}
-        for f in field_faults
-    ]
-    materials, material_faults = precheck.check_materials(session, actor, item, data.materials, applicant.id)
-    faults += precheck.as_dicts(material_faults)
-    if faults:
-        raise FormInvalid(detail={"faults": faults})
-
-    repo = CaseRepository(session)
-    case_no = f"{hall.code}-{today:%Y%m%d}-{repo.next_number(hall.code, f'{today:%Y%m%d}'):05d}"
-    calendar = limits.calendar(session, hall.code)
-    offered = catalog_service.effective_item(session, hall, item.code)  # the hall's own promised limit, if it set one
-    promised, legal = deadlines.due_dates(calendar, today, offered.promised_limit_workdays, item.legal_limit_workdays)
-    resolver = prefill.Resolver.of(session, actor, applicant, now=now, case_no=case_no)
-    findings = precheck.material_findings(item, materials, today, online=True)
-    read, scans_status = scans.findings(session, item, materials, cleaned, today, enabled=flows.ocr_enabled())
-    findings += read
-    findings += ownership.findings(session, actor, applicant, item, cleaned, now=now)
-    decision, seen = precheck.instant_decision(item, cleaned, resolver.value) if item.rules else (None, {})
-    if decision is not None:
-        findings += precheck.rule_findings(decision, item)
-    case = repo.add(
-        Case(
-            case_no=case_no,
-            item_code=item.code,
-            item_version=item.version,
-            item_name=item.name,
-            item_type=item.type,
-            department_code=item.department_code,
-            hall_id=hall.id,
-            hall_code=hall.code,
-            citizen_id=applicant.id,
-            applicant_name=applicant.name,
-            applicant_id_index=applicant.id_number_index,
-            channel="onsite" if onsite else "online",
-            status="submitted",
-            form_json=json.dumps(cleaned, ensure_ascii=False),
-            materials=materials,
-            precheck={"passed": not findings, "findings": precheck.as_dicts(findings), "scans": scans_status},
-            evidence=None,
-            missing=[],
-            step_plan=limits.plan_at_filing(session, item.code, item.version, hall.id),
-            submitted_at=now,
-            promised_due=promised,
-            legal_due=legal,
-        )
-    )
-    prefill.discard_draft(session, applicant.id, item.code)
-    repo.flush()
-    threads.submitted(session, case, errand_code=data.errand_code, now=now)
-    repo.add_event(
-        case, action="submit", source=None, target="submitted", actor=actor, at=now, detail={"findings": len(findings)}
-    )
-    instant: dict[str, Any] | None = None
-    if item.instant_approval_eligible and decision is not None:
-        approved = decision.approve and not findings
-        case.evidence = {
-            "rule_version": item.version,
-            "item_code": item.code,
-            "decided_at": now.isoformat(),
-            **decision.as_evidence(),
-            "inputs": seen,
-            "precheck_passed": not findings,
-        }
-        detail = {"approve": approved, "reasons": decision.reasons}
-        repo.add_event(
-            case, action="instant_check", source="submitted", target="submitted", actor=SYSTEM, at=now, detail=detail
-        )
-        if approved:
-            _system_act(session, case, item, ActionIn(action="auto_approve"), desk=desk, now=now)
-            if not flows.owes_fee(session, case):  # else it waits, approved, for the fee
-                delivery = ActionIn(action="deliver", delivery=DeliveryIn(mode="electronic"))
-                _system_act(session, case, item, delivery, desk=desk, now=now)
-        reasons = decision.reasons + [f.message_zh for f in findings if not f.code.startswith("rule_")]
-        instant = {"approved": approved, "reasons": reasons}
-    params = {"case_no": case_no, "item": item.name, "status": notices.status_word(case.status)}
-    flows.tell_applicant(session, case, template="case.received", params=params, now=now)
-    if not onsite and case.citizen_id != actor.id:
-        tell_entrustor(session, actor, case, "submit", now=now)
-    return Submitted(case, instant)
-
-
-def _system_act(
-    session: Session, case: Case, item: ItemSpec, data: ActionIn, *, desk: DocumentDesk, now: datetime
-) -> None:
-    step = actions.transition_for(SYSTEM, case, data.action)
-    calendar = limits.calendar(session, case.hall_code)
-    paused = limits.paused(session, case)
-    actions.apply(actions.ActionContext(session, SYSTEM, case, item, data, step, desk, calendar, now, paused=paused))
-
-
-# --- load, read, act --------------------------------------------------------------------------------------------
+    """File an application: validated, numbered, pre-checked; an instant-approval item decides and delivers at once.
+    The reads and checks run before the write transaction, which holds only the writes (``cases.filing``)."""
+    return filing.submit(session, actor, data=data, desk=desk, now=now)
 
 
 def case_in_scope(

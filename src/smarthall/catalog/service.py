@@ -297,6 +297,15 @@ def get_item(session: Session, code: str) -> Item:
     return item
 
 
+def item_fee(session: Session, code: str) -> float:
+    """An active item's fee (``Item.fee``) from its one row, without loading its materials and form fields: what
+    payments asks on the way to a delivery, inside the case's write transaction (ItemNotFound otherwise)."""
+    row = ItemRepository(session).facts_row(code)
+    if row is None or not row.active:
+        raise ItemNotFound(detail={"item_code": code})
+    return float(row.fee or 0)
+
+
 def find_item(session: Session, code: str) -> Item | None:
     """The item with ``code``, active or retired (``None`` when there is none)."""
     return ItemRepository(session).by_code(code)

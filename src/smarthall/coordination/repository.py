@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smarthall.coordination.models import ShareLookup
-from smarthall.core.db import after_commit
+from smarthall.core.db import after_commit, carry
 
 
 class LedgerRepository:
@@ -19,7 +19,10 @@ class LedgerRepository:
         the read is over, in a short write transaction of its own, as the audit trail does (``audit.service``): an
         INSERT inside a read transaction has to upgrade it to a writer, which on SQLite fails at once ("database is
         locked", answered 503 busy) whenever anything else committed since the read began — under a live hall,
-        nearly always."""
+        nearly always. In a read prelude (``core.db.read_prelude``: a case's checks before its write transaction)
+        the row goes with the write transaction that follows."""
+        if carry(self.session, row):
+            return
         if self.session.info.get("read_only"):
             database = self.session.info["db"]
 

@@ -343,6 +343,55 @@ def attempt(session: Session) -> Iterator[None]:
         savepoint.commit()
 
 
+CARRY_KEY = "carry_into"  # on a read prelude's session: the write session its rows go into (``read_prelude``)
+CARRIED_KEY = "carried_rows"  # on the write session: the rows a read prelude made, waiting for ``land``
+UNNUMBERED = "(unnumbered)"  # a row's ``case_no`` made in a read prelude before the case had its number
+
+
+@contextmanager
+def read_prelude(session: Session) -> Iterator[Session]:
+    """The reads ahead of a long write, in a read transaction of their own, so that the write transaction of
+    ``session`` (on SQLite the process's write lock, ``BEGIN IMMEDIATE``) holds only the writes: a case's checks,
+    rule inputs and decision are read here, its numbering and rows written after (``cases.filing``).
+
+    Rows the domains write as they read — the data-sharing ledger, the audit trail — are not written apart (as in a
+    GET): they are carried into ``session`` (``carry``; the audit trail's pending events directly) and written by its
+    transaction, so the request stays one all-or-nothing record. When ``session`` is already in a transaction (a
+    bundle filing its second item, a page that wrote first), the prelude is ``session`` itself: it holds the lock
+    already, and it must see its own writes."""
+    database = session.info.get("db")
+    if database is None or session.in_transaction():
+        yield session
+        return
+    reads = database.session(write=False)
+    reads.info.update({k: v for k, v in session.info.items() if k not in (AFTER_COMMIT_KEY, REQUEST_SESSION)})
+    reads.info.update({"read_only": True, CARRY_KEY: session, AFTER_COMMIT_KEY: []})
+    try:
+        yield reads
+    finally:
+        reads.close()  # the read transaction ends; what it loaded stays usable (closing expires nothing)
+        session.info.setdefault(AFTER_COMMIT_KEY, []).extend(reads.info.get(AFTER_COMMIT_KEY) or [])
+
+
+def carry(session: Session, row: Any) -> bool:
+    """In a read prelude: keep ``row`` for the write transaction that follows (``land``) and say so; False
+    elsewhere (the caller writes it as usual)."""
+    target: Session | None = session.info.get(CARRY_KEY)
+    if target is None:
+        return False
+    target.info.setdefault(CARRIED_KEY, []).append(row)
+    return True
+
+
+def land(session: Session, *, case_no: str | None = None) -> None:
+    """Add the rows a read prelude carried to ``session``'s transaction, those made before the case had its number
+    (``case_no == UNNUMBERED``) given ``case_no``."""
+    for row in session.info.pop(CARRIED_KEY, None) or []:
+        if case_no is not None and getattr(row, "case_no", None) == UNNUMBERED:
+            row.case_no = case_no
+        session.add(row)
+
+
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the session's transaction has committed (events, broadcasts, task enqueues)."""
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)

@@ -131,7 +131,7 @@ class CaseFee:
 def case_fee(session: Session, *, case_no: str, item_code: str) -> CaseFee | None:
     """The fee of a case whose item carries one, else None: for delivery (which waits for ``paid``) and the case
     page (the pay link). A refunded order is closed, so a case whose only order was refunded owes the fee again."""
-    amount = fee_fen(catalog_service.get_item(session, item_code).fee)
+    amount = fee_fen(catalog_service.item_fee(session, item_code))
     if amount <= 0:
         return None
     orders = OrderRepository(session).of_case(case_no)
