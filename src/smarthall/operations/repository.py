@@ -169,8 +169,14 @@ def raw_hall_day(session: Session, hall_id: int, day: date) -> dict[str, list[di
     bookings = session.execute(
         select(b.c.starts_at, b.c.item_code, b.c.status).where(b.c.hall_id == hall_id, b.c.day == day)
     ).mappings()
+    # Each case's supplement notices through the events' case index (correlated): a grouped subquery over all the
+    # events would read every supplement of every hall on every fold of a hall-day.
     notices = (
-        select(e.c.case_id, func.count().label("n")).where(e.c.action == "supplement").group_by(e.c.case_id).subquery()
+        select(func.count())
+        .where(e.c.case_id == c.c.id, e.c.action == "supplement")
+        .correlate(c)
+        .scalar_subquery()
+        .label("notices")
     )
     cases = session.execute(
         select(
@@ -181,9 +187,8 @@ def raw_hall_day(session: Session, hall_id: int, day: date) -> dict[str, list[di
             c.c.decided_at,
             c.c.status,
             c.c.promised_due,
-            func.coalesce(notices.c.n, 0).label("notices"),
+            notices,
         )  # fmt: skip
-        .select_from(c.outerjoin(notices, notices.c.case_id == c.c.id))
         .where(c.c.hall_id == hall_id, c.c.submitted_at >= start, c.c.submitted_at < end)
     ).mappings()
     ratings = session.execute(
