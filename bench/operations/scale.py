@@ -31,7 +31,6 @@ Run: ``PYTHONPATH=src .venv/bin/python bench/operations/scale.py --url postgresq
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import re
 import statistics
@@ -115,12 +114,15 @@ def add_halls(conn: Any, now: datetime) -> None:
         for hid, code, level in rows for n in range(1, WINDOWS[level] + 1)
     ]  # fmt: skip
     conn.execute(insert(ops_repo.table("org_window")), windows)
-    conn.execute(text("""
+    conn.execute(
+        text("""
         CREATE TABLE scale_hall AS
         SELECT h.id AS hall_id, h.code AS hall_code, h.region_path, h.level,
                CASE h.level WHEN 'city' THEN :c WHEN 'county' THEN :k ELSE :t END AS size,
                (SELECT count(*) FROM org_window w WHERE w.hall_id = h.id) AS windows
-        FROM org_hall h"""), {"c": SIZE["city"], "k": SIZE["county"], "t": SIZE["township"]})
+        FROM org_hall h"""),
+        {"c": SIZE["city"], "k": SIZE["county"], "t": SIZE["township"]},
+    )
 
 
 def add_items(conn: Any) -> int:
@@ -374,8 +376,12 @@ def build_facts(conn: Any, days: list[date]) -> dict[str, Any]:
 
 
 def snapshot(conn: Any, hall_id: int, day: date) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    f = sorted(tuple(r) for r in conn.execute(
-        select(*(Fact.__table__.c[c] for c in FACT_COLUMNS)).where(Fact.hall_id == hall_id, Fact.day == day)))
+    f = sorted(
+        tuple(r)
+        for r in conn.execute(
+            select(*(Fact.__table__.c[c] for c in FACT_COLUMNS)).where(Fact.hall_id == hall_id, Fact.day == day)
+        )
+    )
     cols = [c for c in FactDay.__table__.c if c.name != "id"]
     d = sorted(tuple(r) for r in conn.execute(select(*cols).where(FactDay.hall_id == hall_id, FactDay.day == day)))
     return f, d  # fmt: skip
@@ -423,7 +429,8 @@ def hot_statements(db: Database, hall_id: int, hall_code: str, today: date, repe
         "call-next with its session": (
             q_repo._SESSION_AND_CANDIDATES[True], {"h": hall_id, "d": today, "lim": 8, "w": w},
             {"ix_queue_ticket_waiting", "ix_queue_ticket_targeted"}),
-        "board state": (q_repo._HALL_STATE, {"hall_id": hall_id, "day": today, "now": now}, {"ix_queue_ticket_serving"}),
+        "board state": (q_repo._HALL_STATE, {"hall_id": hall_id, "day": today, "now": now},
+                        {"ix_queue_ticket_serving"}),
         "board calls": (q_repo._RECENT_CALLS, {"hall_id": hall_id, "day": today, "windows": windows[:4]},
                         {"ix_queue_ticket_calls"}),
         "replay line": (q_repo._WAITING[backend], {"hall_id": hall_id, "day": today, "now": now},
@@ -449,7 +456,7 @@ def hot_statements(db: Database, hall_id: int, hall_code: str, today: date, repe
             sort = any(re.search(r"^\s*(->\s*)?Sort\b", p, re.M) for p in plans.values())
             ids = iter(range(10**9))
 
-            def once(stmt: Any = stmt, params: dict[str, Any] = params, label: str = label) -> None:
+            def once(stmt: Any = stmt, params: dict[str, Any] = params, label: str = label, ids: Any = ids) -> None:
                 p = dict(params)
                 if label == "status by id":
                     p["id"] = some[next(ids) % len(some)][0]
@@ -457,8 +464,18 @@ def hot_statements(db: Database, hall_id: int, hall_code: str, today: date, repe
 
             latency = time_calls(once, repeat)
             conn.rollback()  # the numbering upserts are not kept
-            out.append({"label": label, "indexes": used, "expected": sorted(expected), "seq_scan": seq, "sort": sort,
-                        "p50_ms": latency["p50"], "p99_ms": latency["p99"], "plan": plans["force_generic_plan"]})
+            out.append(
+                {
+                    "label": label,
+                    "indexes": used,
+                    "expected": sorted(expected),
+                    "seq_scan": seq,
+                    "sort": sort,
+                    "p50_ms": latency["p50"],
+                    "p99_ms": latency["p99"],
+                    "plan": plans["force_generic_plan"],
+                }
+            )
         conn.exec_driver_sql("SET plan_cache_mode = auto")
     print(f"live day of {hall_code}: {dict(counts)}")
     return out
@@ -480,7 +497,8 @@ def main() -> None:
             c.execute(text(f'CREATE DATABASE "{args.database}"'))
     url = make_url(args.url).set(database=args.database).render_as_string(hide_password=False)
     keys = Path(tempfile.gettempdir()) / f"scale-bench-{args.database}"  # the field keys, kept for --reuse
-    settings = Settings(data_dir=keys if args.reuse else Path(tempfile.mkdtemp(prefix="scale-bench-")), database_url=url)
+    data_dir = keys if args.reuse else Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    settings = Settings(data_dir=data_dir, database_url=url)
     settings.ensure_dirs()
     try:
         run(settings, url, args)
@@ -546,7 +564,9 @@ def timings(db: Database, days: list[date], today: date, args: argparse.Namespac
     with db.engine.connect() as conn:
         hall_ids = conn.execute(text("SELECT hall_id FROM scale_hall ORDER BY hall_id")).scalars().all()
         day_tickets = conn.execute(text("SELECT count(*) FROM queue_ticket WHERE day = :d"), {"d": yesterday}).scalar()
-        busiest = conn.execute(text("SELECT hall_id, hall_code FROM scale_hall ORDER BY size DESC, hall_id LIMIT 1")).one()
+        busiest = conn.execute(
+            text("SELECT hall_id, hall_code FROM scale_hall ORDER BY size DESC, hall_id LIMIT 1")
+        ).one()
     fold_runs = []
     for _ in range(2):
         with db.unit_of_work() as session:
@@ -560,6 +580,7 @@ def timings(db: Database, days: list[date], today: date, args: argparse.Namespac
     for span in (30, 90):
         start = yesterday - timedelta(days=span - 1)
         for what, level, code in (("hall", "hall", "H-690102"), ("province", "province", "690000")):
+
             def call(level: str = level, code: str = code, start: date = start) -> None:
                 with db.unit_of_work(write=False) as session:
                     dashboards.cockpit(session, SYSTEM, level=level, code=code, from_day=start, to_day=yesterday)

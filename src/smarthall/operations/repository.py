@@ -188,8 +188,7 @@ def raw_hall_day(session: Session, hall_id: int, day: date) -> dict[str, list[di
             c.c.status,
             c.c.promised_due,
             notices,
-        )  # fmt: skip
-        .where(c.c.hall_id == hall_id, c.c.submitted_at >= start, c.c.submitted_at < end)
+        ).where(c.c.hall_id == hall_id, c.c.submitted_at >= start, c.c.submitted_at < end)  # fmt: skip
     ).mappings()
     ratings = session.execute(
         select(r.c.rated_at, r.c.item_code, r.c.window_code, r.c.staff_id, r.c.level, r.c.current, r.c.excluded).where(
