@@ -171,8 +171,14 @@ def raw_hall_day(session: Session, hall_id: int, day: date) -> dict[str, list[di
     bookings = session.execute(
         select(b.c.starts_at, b.c.item_code, b.c.status).where(b.c.hall_id == hall_id, b.c.day == day)
     ).mappings()
+    # Each case's supplement notices through the events' case index (correlated): a grouped subquery over all the
+    # events would read every supplement of every hall on every fold of a hall-day.
     notices = (
-        select(e.c.case_id, func.count().label("n")).where(e.c.action == "supplement").group_by(e.c.case_id).subquery()
+        select(func.count())
+        .where(e.c.case_id == c.c.id, e.c.action == "supplement")
+        .correlate(c)
+        .scalar_subquery()
+        .label("notices")
     )
     cases = session.execute(
         select(
@@ -183,10 +189,8 @@ def raw_hall_day(session: Session, hall_id: int, day: date) -> dict[str, list[di
             c.c.decided_at,
             c.c.status,
             c.c.promised_due,
-            func.coalesce(notices.c.n, 0).label("notices"),
-        )  # fmt: skip
-        .select_from(c.outerjoin(notices, notices.c.case_id == c.c.id))
-        .where(c.c.hall_id == hall_id, c.c.submitted_at >= start, c.c.submitted_at < end)
+            notices,
+        ).where(c.c.hall_id == hall_id, c.c.submitted_at >= start, c.c.submitted_at < end)  # fmt: skip
     ).mappings()
     ratings = session.execute(
         select(r.c.rated_at, r.c.item_code, r.c.window_code, r.c.staff_id, r.c.level, r.c.current, r.c.excluded).where(
@@ -272,7 +276,8 @@ def replace_facts(
     ]
     bulk_write(session, "operations_fact", values)
     # the rollup of the same rows, summed in memory (the hall-day's every fact row is in ``rows``)
-    session.execute(delete(fd).where(fd.c.hall_id == hall_id, fd.c.day == day))
+    # every grain named, so the delete is ranges of the grain-first unique index, not a scan of the rollup
+    session.execute(delete(fd).where(fd.c.grain.in_(ROLLUP_GRAINS), fd.c.hall_id == hall_id, fd.c.day == day))
     sums = fold_facts.rollup({k: {m: v[m] for m in MEASURES} for k, v in rows.items()}, ROLLUP_GRAINS)
     head = {"hall_id": hall_id, "hall_code": hall_code, "region_path": region_path, "day": day}
     bulk_write(session, "operations_fact_day", [{"grain": g, **head, "hour": h, "item_code": i, "window_code": w, **m}
