@@ -14,9 +14,11 @@ per request, issue 19). The domain's router is included without them; the OpenAP
 from __future__ import annotations
 
 import copy
+from typing import TypeGuard
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIRouter
+from starlette.routing import BaseRoute
 
 from smarthall.core.registry import Registry
 from smarthall.core.routing import UnitOfWorkRoute
@@ -34,7 +36,7 @@ def include_routers(app: FastAPI, registry: Registry) -> None:
     app.router.routes[0:0] = hot
 
 
-def _is_hot(route: object) -> bool:
+def _is_hot(route: BaseRoute) -> TypeGuard[UnitOfWorkRoute]:
     return isinstance(route, UnitOfWorkRoute) and route.hot
 
 
