@@ -68,3 +68,22 @@ def test_a_hot_write_meeting_another_processs_lock_is_refused_at_once(tmp_path):
     with database.session(write=False) as s:
         assert _timeout(s) == 4321 and s.execute(text("SELECT v FROM t")).scalar_one() == 5
     database.dispose()
+
+
+def test_hot_path_reads_run_without_begin_and_with_the_normal_timeout(tmp_path):
+    """A hot path's read (``autocommit_reads``: boards, a ticket's status) sends no BEGIN on SQLite, as on PostgreSQL
+    it runs in autocommit; other reads keep their one transaction. After a hot write it waits as long as any read."""
+    database, sent = _db(tmp_path)
+    with on_event_loop(), database.unit_of_work() as s:
+        s.execute(text("INSERT INTO t VALUES (1)"))
+    sent.clear()
+    with database.session(write=False, autocommit_reads=True) as s:
+        assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == 1
+        assert _timeout(s) == 4321
+        s.commit()
+    assert "BEGIN" not in sent
+    sent.clear()
+    with database.session(write=False) as s:
+        s.execute(text("SELECT count(*) FROM t")).scalar_one()
+    assert sent[:2] == ["BEGIN", "SELECT count(*) FROM t"]
+    database.dispose()

@@ -198,9 +198,11 @@ def _install_sqlite_recipe(engine: Engine, lock_timeout_ms: int, synchronous: st
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if not conn.get_execution_options().get("sqlite_write"):
+        options = conn.get_execution_options()
+        if not options.get("sqlite_write"):
             _busy_timeout(conn, lock_timeout_ms)
-            conn.exec_driver_sql("BEGIN")
+            if not options.get("sqlite_statement_reads"):
+                conn.exec_driver_sql("BEGIN")
             return
         grant = _GRANT.get()
         if grant is not None and not grant.used and grant.lock is write_lock:
@@ -278,11 +280,14 @@ class Database:
         write_bind = self.engine.execution_options(sqlite_write=True) if self.is_sqlite else self.engine
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, autoflush=True)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
-        # PostgreSQL reads of the hot paths (boards, a ticket's status) run statement by statement (autocommit): no
-        # BEGIN and COMMIT round trips. Their statements may see commits made between them, which none of them
-        # minds; every other read keeps one transaction (server-side cursors need one). SQLite: the plain read.
+        # Reads of the hot paths (boards, a ticket's status) run statement by statement (autocommit): no BEGIN and
+        # COMMIT round trips on PostgreSQL, no BEGIN statement on SQLite (each statement its own snapshot, as
+        # pysqlite runs it without one). Their statements may see commits made between them, which none of them
+        # minds; every other read keeps one transaction (server-side cursors need one).
+        # (SQLite: the option is the session's, set on its connection before the begin event; an option engine
+        # would cost more Python calls per statement in joined event dispatch than the BEGIN it saves.)
         self._read_autocommit = (
-            self._read
+            sessionmaker(bind=self.engine, expire_on_commit=False, execution_options={"sqlite_statement_reads": True})
             if self.is_sqlite
             else sessionmaker(bind=self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         )

@@ -249,6 +249,8 @@ async def _wait_off_the_loop(lock: threading.Lock) -> None:
 
 class UnitOfWorkRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # How this route was made, so that ``smarthall.api`` can make it again at the app's top level (hot paths).
+        self.made_with = (path, endpoint, dict(kwargs))
         serialise: _Serialiser | None = None
         hot = False
         if not inspect.iscoroutinefunction(endpoint) and inspect.isfunction(endpoint):
