@@ -15,7 +15,8 @@ unless ``--keep``) on the server of ``--url``:
    ratings for a share of the finished tickets; today a live morning (waiting, called and finished tickets);
 3. facts: every hall-day's raw records read in bulk per day and folded by the real pure fold
    (``operations.facts.fold``), written with COPY; the day-level rollup by the same grouping as
-   ``repository.refresh_rollup`` for all halls of a day in one statement per grain; then a sample of hall-days is
+   the rollup of ``repository.replace_facts`` (the same grains, ``facts.rollup``) for all halls of a day
+   in one statement per grain; then a sample of hall-days is
    refolded by the real ``factbook.fold_hall_day`` and must give the same fact and rollup rows;
 4. timings: the fold of yesterday for all 100 halls (``fold_hall_day`` each, one transaction); the cockpit
    (``dashboards.cockpit``, what ``GET /api/v1/facts`` and the cockpit page run) of one hall and of the province
@@ -317,7 +318,7 @@ RAW_RATINGS = """SELECT hall_id, rated_at, item_code, window_code, staff_id, lev
 
 
 def rollup_statements(day: date) -> list[Any]:
-    """``repository.refresh_rollup``'s four INSERT … SELECT, for every hall of the day at once."""
+    """The rollup grains of ``repository.replace_facts`` as four INSERT … SELECT, for every hall of the day at once."""
     names = ["grain", "hall_id", "hall_code", "region_path", "day", "hour", "item_code", "window_code", *MEASURES]
     sums = [func.coalesce(func.sum(getattr(Fact, m)), 0) for m in MEASURES]
     out = []
