@@ -197,13 +197,7 @@ MASKED = re.compile(r"[\u3400-\u9fff]\*+[\u3400-\u9fff]*")
 STAFF_CODES = {"open", "assigned", "in_progress", "web", "kiosk", "guide_desk", "inactive", "active", "pending"}
 # Pages whose Chinese is not yet in English, each with what is left (issue 16: to do, listed so the walk still
 # checks every other page, and so that fixing one makes its entry fail as stale).
-NOT_YET: dict[str, str] = {
-    "/consult/kb/{code}": "a knowledge-base entry the consultation generates from an item is written in Chinese "
-    "(its own English text is the consultation issue's)",
-    "/archive/{case_no}": "the archival package's title, stored in Chinese as the case made it",
-    "/me/licences": "an issued document's title, stored in Chinese as issued (准予…决定书, …结果)",
-    "/verify/{token}": "an issued document's title, stored in Chinese as issued",
-}
+NOT_YET: dict[str, str] = {}
 # A name quoted as an API spells it ("occurred_at" of a webhook's JSON body) is a reference, not a word.
 QUOTED = re.compile(r'"[a-z_]+"')
 

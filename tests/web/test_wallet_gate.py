@@ -56,7 +56,9 @@ def test_licence_types_read_in_english_where_the_catalog_has_words(client, env):
     )
     names = [name for name, _ in errands]
     assert "Business licence" in names and "营业执照" not in names, errands
-    assert ("居民身份证换领结果", "Fee unpaid") in errands  # the home says the result waits for its fee, too
+    # the home says the result waits for its fee, too, named after its item in English (the record's type is the
+    # Chinese 居民身份证换领结果 it was issued as)
+    assert ("Result of Renewal of Resident Identity Card", "Fee unpaid") in errands, errands
     chinese = re.findall(
         r'data-testid="licence-type">([^<]*)<', client.get("/me/licences?lang=zh", headers=citizen).text
     )

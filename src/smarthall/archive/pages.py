@@ -38,6 +38,13 @@ def archive_list(
     return render(request, "archive/index.html", context)
 
 
+def _title_item(title: str, case_no: str) -> str | None:
+    """The item's name in a package's title (``<item name>-<case no>``, as the case titles it), so a page read in
+    English can print it on its own, in English (issue 16); ``None`` for a title made otherwise."""
+    stem, sep, tail = title.rpartition("-" + case_no)
+    return stem if sep and stem and not tail else None
+
+
 @router.get("/archive/{case_no}")
 def archive_detail(
     case_no: str, request: Request, session: DbSession, actor: CurrentActor, settings: SettingsDep, now: Now
@@ -58,6 +65,7 @@ def archive_detail(
         "archive/detail.html",
         {
             "p": package,
+            "title_item": _title_item(package.title, package.case_no),
             "item_names": catalog_service.item_names(session, [package.item_code]),
             "department_names": org_service.department_names(session),
             "can_export": actor.has("archive.export"),

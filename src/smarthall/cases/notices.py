@@ -203,15 +203,26 @@ _ITEM_TITLES = ("approval_permit", "approval_other", "result_record")
 _LICENCE_SUFFIX = "(电子)"
 
 
-def title_words(title: str, item_name: str) -> tuple[str, dict[str, str]] | None:
+def title_words(title: str, item_name: str | None = None) -> tuple[str, dict[str, str]] | None:
     """The catalog key and parameters a document's (Chinese) title was made from, so a page read in English can
-    say it in English (the stored title stays the official Chinese one); ``None`` for a title made otherwise."""
+    say it in English (the stored title stays the official Chinese one); ``None`` for a title made otherwise.
+    Without ``item_name`` (a page that has the document but not its case: the wallet, the verification page) the
+    item's name is read from the title, between the words its pattern puts around it."""
     for key in _FIXED_TITLES:
         if text(f"doc.{key}") == title:
             return f"case.doc.{key}", {}
     for key in _ITEM_TITLES:
-        if text(f"doc.{key}", item=item_name) == title:
-            return f"case.doc.{key}", {"item": item_name}
+        item = item_name if item_name is not None else _between(f"doc.{key}", title)
+        if item and text(f"doc.{key}", item=item) == title:
+            return f"case.doc.{key}", {"item": item}
     if title.endswith(_LICENCE_SUFFIX) and text("doc.result_licence", type=title[: -len(_LICENCE_SUFFIX)]) == title:
         return "case.doc.result_licence", {"type": title[: -len(_LICENCE_SUFFIX)]}
+    return None
+
+
+def _between(key: str, title: str) -> str | None:
+    """What stands in ``title`` where the pattern ``key`` puts its ``{item}`` (``None`` when it is not of it)."""
+    head, _, tail = text(key, item="\x00").partition("\x00")
+    if len(title) > len(head) + len(tail) and title.startswith(head) and title.endswith(tail):
+        return title[len(head) : len(title) - len(tail)]
     return None

@@ -382,4 +382,5 @@ def _my_steps(session: DbSession, actor: Actor, case: Case, now: datetime) -> li
 def verify_page(token: str, request: Request, session: DbSession, actor: CurrentActor, desk: Desk) -> Response:
     request.state.actor = actor
     result = licence_service.verify(session, desk.signer, token[:64])
-    return render(request, "cases/verify.html", {"result": result, "doc": result.document})
+    words = notices.title_words(result.document.title) if result.document is not None else None  # issue 16
+    return render(request, "cases/verify.html", {"result": result, "doc": result.document, "title_words": words})

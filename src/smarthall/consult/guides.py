@@ -11,47 +11,74 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-ONLINE_DEPTH_TEXT = {
-    1: "需到现场办理",
-    2: "可网上预约或查询,需到现场办理",
-    3: "可网上申报,需到现场核验或领取一次",
-    4: "可全程网上办理,无需到现场",
-}
-COUNTER_TEXT = {"city": "市级政务服务中心", "county": "县(区)政务服务中心", "township": "乡镇(街道)便民服务站"}
+from smarthall.core.i18n import Lang, translate
 
 
 def guide_text(item: dict[str, Any], department_name: str = "") -> str:
     """The body of an item's guide entry, in Chinese, from its catalog fields."""
+    return _guide(item, department_name, "zh", {})
+
+
+def guide_text_en(item: dict[str, Any], department_name_en: str = "") -> str | None:
+    """The same guide in English, from the catalog's English fields (``name_en``/``note_en`` of the materials, the
+    item's ``fee_note_en`` and ``note_en``, the department's ``name_en``; issue 16) — ``None`` when a text the
+    Chinese guide says has no English in the catalog (the page then shows the Chinese one)."""
+    mats = item.get("materials") or []
+    if any(not m.get("name_en") or (m.get("note") and not m.get("required") and not m.get("note_en")) for m in mats):
+        return None
+    if (item.get("fee_note") and not item.get("fee_note_en")) or (item.get("note") and not item.get("note_en")):
+        return None
+    if item.get("department_code") and not department_name_en:
+        return None
+    english = {"name": "name_en", "note": "note_en", "fee_note": "fee_note_en"}
+    return _guide(item, department_name_en, "en", english).strip()
+
+
+def _guide(item: dict[str, Any], department_name: str, lang: Lang, field: dict[str, str]) -> str:
+    """The guide in ``lang``, reading each catalog text from ``field.get(name, name)`` (its English field)."""
+
+    def say(key: str, **params: Any) -> str:
+        return translate(f"consult.guide.{key}", lang, **params)
+
+    def of(row: dict[str, Any], name: str) -> str:
+        return str(row.get(field.get(name, name)) or "")
+
     parts: list[str] = []
     if department_name:
-        parts.append(f"主管部门:{department_name}。")
+        parts.append(say("department", name=department_name))
     mats = item.get("materials") or []
-    required = [m["name"] for m in mats if m.get("required")]
-    optional = [f"{m['name']}({m['note']})" if m.get("note") else m["name"] for m in mats if not m.get("required")]
+    required = [of(m, "name") for m in mats if m.get("required")]
+    optional = [
+        say("with_note", name=of(m, "name"), note=of(m, "note")) if m.get("note") else of(m, "name")
+        for m in mats
+        if not m.get("required")
+    ]
     if required:
-        parts.append("需要带的材料:" + "、".join(required) + "。")
+        parts.append(say("required", names=say("list_sep").join(required)))
     if optional:
-        parts.append("视情况提供:" + "、".join(optional) + "。")
+        parts.append(say("optional", names=say("list_sep").join(optional)))
     fee = float(item.get("fee") or 0)
-    parts.append("收费:" + ("免费" if fee == 0 else f"{fee:g}元") + "。" + (item.get("fee_note") or ""))
-    promised = item.get("promised_limit_workdays")
+    fee_words = say("fee_free") if fee == 0 else say("fee", fee=f"{fee:g}")
+    parts.append(fee_words + of(item, "fee_note") + (" " if lang == "en" and item.get("fee_note") else ""))
+    promised, legal = item.get("promised_limit_workdays"), item.get("legal_limit_workdays")
     if promised is not None:
-        parts.append(
-            "办理时限:"
-            + ("即办" if promised == 0 else f"承诺{promised}个工作日")
-            + f"(法定{item.get('legal_limit_workdays')}个工作日)。"
-        )
+        plural = {"promised_s": "" if promised == 1 else "s", "legal_s": "" if legal == 1 else "s"}  # English's
+        key = "limit_instant" if promised == 0 else "limit"
+        parts.append(say(key, promised=promised, legal=legal, **plural))
     depth = int(item.get("online_depth") or 1)
-    parts.append("办理方式:" + ONLINE_DEPTH_TEXT.get(depth, "") + "。")
-    parts.append("预约:" + ("需要提前预约" if item.get("appointment") else "可直接取号,也可预约") + "。")
-    counters = [COUNTER_TEXT.get(c, c) for c in item.get("counters") or []]
+    parts.append(say(f"online_depth.{min(max(depth, 1), 4)}"))
+    parts.append(say("appointment_needed" if item.get("appointment") else "appointment_optional"))
+    counters = [say(f"counter.{c}") if c in COUNTERS else c for c in item.get("counters") or []]
     if counters:
-        parts.append("办理地点:" + "、".join(counters) + "。")
+        parts.append(say("counters", places=say("list_sep").join(counters)))
     if item.get("instant_approval_eligible"):
-        parts.append("符合条件的可秒批。")
+        parts.append(say("instant"))
     if item.get("note"):
-        parts.append(str(item["note"]))
+        parts.append(of(item, "note"))
     return "".join(parts)
+
+
+COUNTERS = ("city", "county", "township")  # where an item is done (``counters``), in words: consult.guide.counter.*
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from smarthall.audit import service as audit_service
 from smarthall.catalog import service as catalog_service
 from smarthall.consult.errors import EntryConflict, EntryNotFound, ImportInvalid, QuestionInvalid
-from smarthall.consult.guides import entries_from_catalog
+from smarthall.consult.guides import entries_from_catalog, guide_text, guide_text_en
 from smarthall.consult.models import Entry, EntryVersion
 from smarthall.consult.repository import EntryRepository
 from smarthall.consult.schemas import EntryIn, EntryRead
@@ -27,6 +27,7 @@ from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import Forbidden
 from smarthall.core.export_cells import safe_cell
 from smarthall.core.tenancy import Actor
+from smarthall.org import names as org_names
 from smarthall.org import service as org_service
 
 
@@ -194,6 +195,29 @@ def entry_read(entry: Entry) -> EntryRead:
         pending=entry.pending,
         review_note=entry.review_note,
     )
+
+
+def entry_english(session: Session, entry: Entry) -> dict[str, str] | None:
+    """An item guide the knowledge base wrote from the catalog, in English (issue 16): its title the item's
+    ``name_en`` and its body written from the catalog's English fields (``guides.guide_text_en``) — when the entry
+    still says what the catalog does (an editor's own text, or a catalog with no English for it: ``None``, and the
+    page shows the Chinese). An FAQ entry's English is the catalog's ``question_en``/``answer_en``, through the names
+    map of the page."""
+    if entry.source != "catalog" or entry.kind != "item" or not entry.item_code:
+        return None
+    item = catalog_service.find_item(session, entry.item_code)
+    if item is None or not item.name_en or entry.title != item.name:
+        return None
+    data = item_dict(item)
+    department = org_service.department_names(session).get(item.department_code or "", "")
+    if guide_text(data, department) != entry.body:  # the catalog changed since, or the entry is another's words
+        return None
+    data |= {"name_en": item.name_en, "fee_note_en": item.fee_note_en, "note_en": item.note_en}
+    rows = zip(data["materials"], item.materials, strict=True)
+    data["materials"] = [{**m, "name_en": r.name_en, "note_en": r.note_en} for m, r in rows]
+    department_en = dict(org_names.english_name_pairs(session)).get(department, "") if department else ""
+    body = guide_text_en(data, department_en)
+    return {"title": item.name_en, "body": body} if body else None
 
 
 def get_entry(session: Session, code: str, actor: Actor | None = None) -> Entry:

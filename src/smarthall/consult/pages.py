@@ -30,7 +30,7 @@ from smarthall.core.tenancy import Actor
 from smarthall.identity import service as identity_service
 from smarthall.org import service as org_service
 from smarthall.web.nav import Tile
-from smarthall.web.templating import error_page, gate, render, write_then_go
+from smarthall.web.templating import error_page, gate, render, request_lang, write_then_go
 
 router = APIRouter(route_class=UnitOfWorkRoute, include_in_schema=False)
 
@@ -527,10 +527,11 @@ def kb_entry(request: Request, session: DbSession, actor: CurrentActor, code: st
         entry = service.get_entry(session, code, actor)
     except HallError as exc:
         return error_page(request, exc)
+    english = service.entry_english(session, entry) if request_lang(request) == "en" else None
     return render(
         request,
         "consult/kb_edit.html",
-        {"entry": entry, "versions": service.versions(session, code, actor), "error": None},
+        {"entry": entry, "versions": service.versions(session, code, actor), "error": None, "english": english},
     )
 
 

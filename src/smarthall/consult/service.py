@@ -37,6 +37,7 @@ from smarthall.consult.knowledge import (  # noqa: F401  (the knowledge-base use
     EXPORT_COLUMNS,
     create_entry,
     ensure_seeded,
+    entry_english,
     entry_read,
     export_entries,
     get_entry,

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from smarthall.appointment import service as appointment_service
+from smarthall.cases import notices
 from smarthall.cases import service as cases_service
 from smarthall.catalog import service as catalog_service
 from smarthall.core.clock import service_day
@@ -52,6 +53,7 @@ class Errand:
     when: datetime | None
     href: str
     detail: str = ""
+    title_params: dict[str, str] | None = None  # a licence's title is a catalog key (``t(title, **title_params)``)
 
 
 def _status(kind: str, status: str) -> str:
@@ -144,7 +146,8 @@ def errands(session: Session, actor: Actor, now: datetime) -> list[Errand]:
         for licence in licence_service.wallet(session, actor.id):
             href = f"/me/licences#licence-{licence.id}"
             entry = _wallet_entry(session, licence, service_day(now))  # 待缴费 while the result's fee is owed
-            out.append(Errand("licence", entry["type_name"], entry["status_key"], None, href, entry["number_masked"]))
+            title, status, number = entry["type_name"], entry["status_key"], entry["number_masked"]
+            out.append(Errand("licence", title, status, None, href, number, entry["type_params"]))
         for msg in notify_service.inbox(session, citizen_id=actor.id, limit=10):
             href = (
                 f"/cases/{msg.ref_id}"
@@ -262,11 +265,14 @@ def register_phone_code(
 # ------------------------------------------------------------------------------------------------- the wallet
 
 
-def licence_type_name(licence_type: str) -> str:
-    """The catalog key of a licence type's name (``licence.type.营业执照`` → Business licence), or the type itself
-    when the catalog has no words for it (a result record named after its item)."""
+def licence_type_name(licence_type: str) -> tuple[str, dict[str, str]]:
+    """The catalog key (and its parameters) of a licence type's name: ``licence.type.营业执照`` → Business licence;
+    a result record named after its item (``个体工商户注销登记结果``) by the words it was made from, so an English page
+    says the item's English name (``case.doc.result_record``); else the type itself (issue 16)."""
     key = f"licence.type.{licence_type}"
-    return key if message(key) is not None else licence_type
+    if message(key) is not None:
+        return key, {}
+    return notices.title_words(licence_type) or (licence_type, {})
 
 
 def _wallet_entry(session: Session, licence: Any, today: date) -> dict[str, Any]:
@@ -286,7 +292,8 @@ def _wallet_entry(session: Session, licence: Any, today: date) -> dict[str, Any]
         "number_masked": mask_licence_number(licence.number),
         "issued_on": licence.issued_on,
         "valid_until": licence.valid_until,
-        "type_name": licence_type_name(licence.type),
+        "type_name": (name := licence_type_name(licence.type))[0],
+        "type_params": name[1],
         "status_key": "portal.licence.unpaid"
         if unpaid
         else ("portal.licence.expired" if expired else _status("licence", licence.status)),
