@@ -488,9 +488,11 @@ def main() -> None:
     ap.add_argument("--database", default="scale_h6")
     ap.add_argument("--tickets", type=int, default=5_150_000, help="tickets over the 90 past days (all halls)")
     ap.add_argument("--repeat", type=int, default=60)
+    ap.add_argument("--days", type=int, default=DAYS, help="past days to generate (a reduced run: e.g. 30)")
     ap.add_argument("--keep", action="store_true", help="keep the database at the end")
     ap.add_argument("--reuse", action="store_true", help="time a database a --keep run left (generate nothing)")
     args = ap.parse_args()
+    globals()["DAYS"] = args.days
     admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
     if not args.reuse:
         with admin.connect() as c:
@@ -578,7 +580,7 @@ def timings(db: Database, days: list[date], today: date, args: argparse.Namespac
     log(f"fold of {yesterday} ({day_tickets} tickets) for {len(hall_ids)} halls: {fold_runs} s")
 
     results = {}
-    for span in (30, 90):
+    for span in sorted({30, DAYS}):
         start = yesterday - timedelta(days=span - 1)
         for what, level, code in (("hall", "hall", "H-690102"), ("province", "province", "690000")):
 

@@ -96,6 +96,8 @@ class Ticket(IdMixin, TimestampMixin, Base):
             postgresql_where=text("status = 'finished'"),
         ),
         Index("ix_queue_ticket_window", "window_code", "status"),
+        # a ticket's status by its number (the citizen's lookup): one hall-day's numbers, not all the hall's days
+        Index("ix_queue_ticket_number", "hall_id", "day", "number"),
     )
 
     hall_id: Mapped[int] = mapped_column(ForeignKey("org_hall.id"))
