@@ -57,9 +57,10 @@ from smarthall.core.db import Database  # noqa: E402
 from smarthall.core.tenancy import SYSTEM  # noqa: E402
 from smarthall.demo import seed_demo  # noqa: E402
 from smarthall.operations import dashboards, factbook  # noqa: E402
+from smarthall.operations import fact_repository as fact_repo  # noqa: E402
 from smarthall.operations import facts as fold_facts  # noqa: E402
 from smarthall.operations import repository as ops_repo  # noqa: E402
-from smarthall.operations.models import MEASURES, ROLLUP_GRAINS, Fact, FactDay  # noqa: E402
+from smarthall.operations.models import MEASURES, REGION_GRAINS, ROLLUP_GRAINS, Fact, FactDay  # noqa: E402
 from smarthall.queueing import policy as queueing_policy  # noqa: E402
 from smarthall.queueing import repository as q_repo  # noqa: E402
 
@@ -337,8 +338,19 @@ def rollup_statements(day: date) -> list[Any]:
     return out
 
 
+# the region rollup of ``repository.replace_facts`` (``fact_repository.add_to_regions``) for one region and day, from
+# the hall-day rollup rows beneath it (as migration 0036 fills it)
+REGION_SQL = f"""
+INSERT INTO operations_fact_region (grain, region_path, day, hour, item_code, {", ".join(MEASURES)})
+SELECT grain, CAST(:region AS VARCHAR(200)), day, hour, item_code, {", ".join(f"sum({m})" for m in MEASURES)}
+FROM operations_fact_day
+WHERE grain IN ({", ".join(f"'{g}'" for g in REGION_GRAINS)}) AND day = :day AND substr(region_path, 1, :n) = :region
+GROUP BY grain, day, hour, item_code"""  # noqa: S608 — names from the model's tuples
+
+
 def build_facts(conn: Any, days: list[date]) -> dict[str, Any]:
     halls = {r.hall_id: (r.hall_code, r.region_path) for r in conn.execute(text("SELECT * FROM scale_hall"))}
+    regions = sorted({p for _code, path in halls.values() for p in fact_repo.region_paths(path)})
     raw = conn.connection.driver_connection
     t0 = time.perf_counter()
     fold_s = 0.0
@@ -367,6 +379,8 @@ def build_facts(conn: Any, days: list[date]) -> dict[str, Any]:
                     rows_written += 1
         for stmt in rollup_statements(day):
             conn.execute(stmt)
+        for region in regions:
+            conn.execute(text(REGION_SQL), {"region": region, "n": len(region), "day": day})
         conn.commit()
         if n % 15 == 0:
             log(f"facts up to {day} ({time.perf_counter() - t0:.0f} s)")
@@ -374,6 +388,17 @@ def build_facts(conn: Any, days: list[date]) -> dict[str, Any]:
     conn.commit()
     return {"facts_s": round(time.perf_counter() - t0, 1), "pure_fold_s": round(fold_s, 1), "fact_rows": rows_written,
             "rollup_rows": conn.execute(text("SELECT count(*) FROM operations_fact_day")).scalar_one()}  # fmt: skip
+
+
+REGION_CHECK_SQL = f"""
+WITH r AS (SELECT DISTINCT region_path AS region FROM operations_fact_region),
+want AS (SELECT d.grain, r.region, d.day, d.hour, d.item_code, sum(d.arrivals) AS a, sum(d.wait_sum) AS w,
+                sum(d.ratings_sum) AS s
+         FROM operations_fact_day d JOIN r ON substr(d.region_path, 1, length(r.region)) = r.region
+         WHERE d.grain IN ({", ".join(f"'{g}'" for g in REGION_GRAINS)}) GROUP BY 1, 2, 3, 4, 5),
+have AS (SELECT grain, region_path, day, hour, item_code, arrivals, wait_sum, ratings_sum FROM operations_fact_region)
+SELECT count(*) FROM ((SELECT * FROM want EXCEPT SELECT * FROM have) UNION ALL
+                      (SELECT * FROM have EXCEPT SELECT * FROM want)) x"""  # noqa: S608
 
 
 def snapshot(conn: Any, hall_id: int, day: date) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -550,7 +575,10 @@ def run(settings: Settings, url: str, args: argparse.Namespace) -> None:
         with db.engine.connect() as conn:
             after = snapshot(conn, hall_id, day)
         assert before == after, f"the bulk facts differ from the real fold for hall {hall_id} on {day}"
-    log(f"{len(checks)} sampled hall-days refolded by fold_hall_day: same facts and rollup")
+    with db.engine.connect() as conn:  # the region rollup after the refolds: still the sums of the halls beneath
+        off = conn.execute(text(REGION_CHECK_SQL)).scalar_one()
+    assert off == 0, f"{off} region rollup rows differ from the sums of the hall rows beneath"
+    log(f"{len(checks)} sampled hall-days refolded by fold_hall_day: same facts and rollup, region rollup exact")
     timings(db, days, today, args, summary, facts, checks)
     if args.keep:
         import shutil

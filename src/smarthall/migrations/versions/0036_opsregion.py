@@ -50,7 +50,7 @@ def upgrade() -> None:
     sums = ", ".join(f"SUM({m})" for m in MEASURES)
     fill = sa.text(
         f"INSERT INTO operations_fact_region (grain, region_path, day, hour, item_code, {', '.join(MEASURES)}) "  # noqa: S608
-        f"SELECT grain, :region, day, hour, item_code, {sums} FROM operations_fact_day "
+        f"SELECT grain, CAST(:region AS VARCHAR(200)), day, hour, item_code, {sums} FROM operations_fact_day "
         "WHERE grain IN ('day', 'hour', 'item') AND substr(region_path, 1, :n) = :region "
         "GROUP BY grain, day, hour, item_code"
     )
