@@ -62,16 +62,12 @@ def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _chain(session: Session, level: str, code: str) -> list[dict[str, str]]:
-    """The way up from the scope (province first), for the drill-down breadcrumbs."""
+    """The way up from the scope (province first), for the drill-down breadcrumbs: the regions in one read."""
     scope = service.scope_of(session, code)
     if scope is None:
         return []
-    parts = [p for p in scope.region_path.strip("/").split("/") if p]
-    out = []
-    for part in parts:
-        node = service.scope_of(session, part)
-        if node is not None and node.kind == "region":
-            out.append({"level": node.level, "code": node.code, "name": node.name})
+    out = [{"level": node.level, "code": node.code, "name": node.name}
+           for node in org_service.chain_scopes(session, scope) if node.kind == "region"]  # fmt: skip
     if scope.kind == "hall":
         out.append({"level": "hall", "code": scope.code, "name": scope.name})
     return out

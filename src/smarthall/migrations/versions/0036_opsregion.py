@@ -56,7 +56,7 @@ def upgrade() -> None:
     )
     for region in sorted(regions):
         conn.execute(fill, {"region": region, "n": len(region)})
-    op.create_index("ix_queue_ticket_number", "queue_ticket", ["hall_id", "day", "number"])
+    op.create_index("ix_queue_ticket_number", "queue_ticket", ["number", "hall_id", "day"])
 
 
 def downgrade() -> None:
