@@ -16,8 +16,9 @@ unless ``--keep``) on the server of ``--url``:
 3. facts: every hall-day's raw records read in bulk per day and folded by the real pure fold
    (``operations.facts.fold``), written with COPY; the day-level rollup by the same grouping as
    the rollup of ``repository.replace_facts`` (the same grains, ``facts.rollup``) for all halls of a day
-   in one statement per grain; then a sample of hall-days is
-   refolded by the real ``factbook.fold_hall_day`` and must give the same fact and rollup rows;
+   in one statement per grain, and the region rollup (``operations_fact_region``) per region and day; then a sample
+   of hall-days is refolded by the real ``factbook.fold_hall_day`` and must give the same fact and rollup rows, and
+   every region row must still equal the sum of the hall rows beneath it;
 4. timings: the fold of yesterday for all 100 halls (``fold_hall_day`` each, one transaction); the cockpit
    (``dashboards.cockpit``, what ``GET /api/v1/facts`` and the cockpit page run) of one hall and of the province
    over 30 and 90 days, p50/p95 over ``--repeat`` calls; the hot queue statements of the busiest hall's live day
@@ -26,7 +27,8 @@ unless ``--keep``) on the server of ``--url``:
    latency p50/p99.
 
 Run: ``PYTHONPATH=src .venv/bin/python bench/operations/scale.py --url postgresql+psycopg://postgres@127.0.0.1/test_h6``
-(about 15–25 minutes on the shared 2-core VM). Figures: docs/benchmarks.md ("Province scale").
+(about 15–25 minutes on the shared 2-core VM; ``--days 30 --tickets 1720000`` is the same density in ≈ 6 minutes).
+Figures: docs/benchmarks.md ("Province scale", "Province cockpit from a region rollup").
 """
 
 from __future__ import annotations
