@@ -54,6 +54,8 @@ def _cases(backend: str) -> dict[str, tuple[Any, dict[str, Any], set[str]]]:
         ),
         "service times": (repository._FINISHED, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_done"}),
         "serving": (repository._SERVING, {"hall_id": 1, "day": DAY}, {"ix_queue_ticket_serving"}),
+        # a citizen's status by ticket number: the hall-day's number, not a scan of the hall's days (issue 13 scale)
+        "status by number": (repository._BY_NUMBER, {"h": 1, "d": DAY, "number": "A001"}, {"ix_queue_ticket_number"}),
     }
 
 

@@ -14,7 +14,9 @@ from smarthall.core.clock import SHANGHAI
 from smarthall.core.tenancy import SYSTEM, Actor
 from smarthall.operations import errors
 from smarthall.operations import factbook as service
+from smarthall.operations import facts as fold_facts
 from smarthall.operations import repository as repo
+from smarthall.operations.models import MEASURES
 from smarthall.org import service as org_service
 
 LEVEL_BELOW = {"province": "city", "city": "county", "county": "hall", "township": "hall"}
@@ -22,9 +24,9 @@ LEVEL_BELOW = {"province": "city", "city": "county", "county": "hall", "township
 
 def cockpit(session: Session, actor: Actor, *, level: str, code: str, from_day: date, to_day: date) -> dict[str, Any]:
     args: dict[str, Any] = {"level": level, "code": code, "from_day": from_day, "to_day": to_day}
-    total = service.facts(session, actor, **args)
-    rows = total["rows"]
-    trend = service.facts(session, actor, **args, group_by=["day"])["rows"]
+    answer = service.facts(session, actor, **args, group_by=["day"])
+    trend = answer["rows"]
+    rows = [_sum_rows(trend)]  # the total is the trend's sum (zeros on no day): one statement fewer
     heat = service.facts(session, actor, **args, group_by=["weekday", "hour"])["rows"]
     items = service.facts(session, actor, **args, group_by=["item"])["rows"]
     children: list[dict[str, Any]] = []
@@ -40,7 +42,7 @@ def cockpit(session: Session, actor: Actor, *, level: str, code: str, from_day: 
             row["name"] = row["window"] or "—"
     items.sort(key=lambda r: -r["arrivals"])
     return {
-        "scope": {"level": level, "code": total["code"], "name": total["name"]},
+        "scope": {"level": level, "code": answer["code"], "name": answer["name"]},
         "from": from_day.isoformat(),
         "to": to_day.isoformat(),
         "total": rows[0] if rows else None,
@@ -48,22 +50,24 @@ def cockpit(session: Session, actor: Actor, *, level: str, code: str, from_day: 
         "heat": [[r["hour"], r["weekday"] - 1, r["arrivals"]] for r in heat],
         "children": children,
         "item_rows": items[:20],
-        "item_names": item_names(session),
+        "item_names": catalog_service.item_names(session, [r["item"] for r in items[:20]]),
         "chain": _chain(session, level, code),
     }
 
 
+def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The measures of ``rows`` summed, with their derived figures (what ``facts`` answers without a grouping)."""
+    acc = {m: sum(int(r[m]) for r in rows) for m in MEASURES}
+    return acc | fold_facts.derived(acc)
+
+
 def _chain(session: Session, level: str, code: str) -> list[dict[str, str]]:
-    """The way up from the scope (province first), for the drill-down breadcrumbs."""
+    """The way up from the scope (province first), for the drill-down breadcrumbs: the regions in one read."""
     scope = service.scope_of(session, code)
     if scope is None:
         return []
-    parts = [p for p in scope.region_path.strip("/").split("/") if p]
-    out = []
-    for part in parts:
-        node = service.scope_of(session, part)
-        if node is not None and node.kind == "region":
-            out.append({"level": node.level, "code": node.code, "name": node.name})
+    out = [{"level": node.level, "code": node.code, "name": node.name}
+           for node in org_service.chain_scopes(session, scope) if node.kind == "region"]  # fmt: skip
     if scope.kind == "hall":
         out.append({"level": "hall", "code": scope.code, "name": scope.name})
     return out

@@ -135,6 +135,7 @@ def resolve(session: Session, actor: Actor, level: str, code: str) -> org_servic
     if key in memo:
         return memo[key]
     scope = org_service.managed_scope(session, actor, code)
+    session.info.setdefault("operations.scopes", {})[code] = scope  # ``scope_of`` need not read it again
     if (level == "hall") != (scope.kind == "hall") or (scope.kind == "region" and scope.level != level):
         raise errors.BadLevel(detail={"level": level, "code": code, "actual": scope.level})
     memo[key] = scope

@@ -207,6 +207,30 @@ class FactDay(FactMeasures, Base):
     window_code: Mapped[str] = mapped_column(String(40), default="")
 
 
+# The region rollup's grains: per region-day, region-day-hour and region-day-item (a hall's windows stay in FactDay).
+REGION_GRAINS: tuple[str, ...] = ("day", "hour", "item")
+
+
+class FactRegion(FactMeasures, Base):
+    """The region-level rollup of the facts (区域汇总): for every region above a hall (province, city, county,
+    township: each prefix of the hall's ``region_path``), the sums of its halls' ``FactDay`` rows by each grain of
+    ``REGION_GRAINS``. ``replace_facts`` adds the difference a hall-day's refold makes (new rollup − old rollup) in
+    the same transaction, so a region row is always the sum of the hall rows beneath it; the province, city and
+    county cockpit read ≈ 40 rows per region-day here instead of ≈ 40 per hall-day."""
+
+    __tablename__ = "operations_fact_region"
+    __table_args__ = (
+        UniqueConstraint("grain", "region_path", "day", "hour", "item_code", name="uq_operations_fact_region"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True, autoincrement=True)
+    grain: Mapped[str] = mapped_column(String(8))
+    region_path: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    hour: Mapped[int] = mapped_column(Integer, default=-1)
+    item_code: Mapped[str] = mapped_column(String(32), default="")
+
+
 class RosterDay(Base):
     """The version of one hall-day's roster: every replacement of the day's shifts moves it on by one with a
     conditional UPDATE (``version = seen``), so two managers saving the same day cannot both win."""

@@ -27,11 +27,18 @@ from smarthall.core.models import Base, UTCDateTime
 from smarthall.core.repository import hall_scope, region_under
 from smarthall.core.tenancy import Actor
 from smarthall.operations import facts as fold_facts
+from smarthall.operations.fact_repository import GROUPS as GROUPS  # the fact reads, re-exported
+from smarthall.operations.fact_repository import add_to_regions
+from smarthall.operations.fact_repository import fact_sums as fact_sums
+from smarthall.operations.fact_repository import hourly_arrival_rows as hourly_arrival_rows
+from smarthall.operations.fact_repository import rollup_grain as rollup_grain
 from smarthall.operations.models import (
     MEASURES,
+    REGION_GRAINS,
     ROLLUP_GRAINS,
     Fact,
     FactDay,
+    FactRegion,
     FoldCursor,
     PushSent,
     RosterDay,
@@ -277,15 +284,30 @@ def replace_facts(
     bulk_write(session, "operations_fact", values)
     # the rollup of the same rows, summed in memory (the hall-day's every fact row is in ``rows``)
     # every grain named, so the delete is ranges of the grain-first unique index, not a scan of the rollup
-    session.execute(delete(fd).where(fd.c.grain.in_(ROLLUP_GRAINS), fd.c.hall_id == hall_id, fd.c.day == day))
+    old = session.execute(
+        delete(fd)
+        .where(fd.c.grain.in_(ROLLUP_GRAINS), fd.c.hall_id == hall_id, fd.c.day == day)
+        .returning(fd.c.grain, fd.c.region_path, fd.c.hour, fd.c.item_code, *[fd.c[m] for m in MEASURES])
+    ).all()  # what the hall-day added to its regions until now: the region rollup takes it away again
     sums = fold_facts.rollup({k: {m: v[m] for m in MEASURES} for k, v in rows.items()}, ROLLUP_GRAINS)
     head = {"hall_id": hall_id, "hall_code": hall_code, "region_path": region_path, "day": day}
     bulk_write(session, "operations_fact_day", [{"grain": g, **head, "hour": h, "item_code": i, "window_code": w, **m}
                                                 for (g, h, i, w), m in sums.items()])  # fmt: skip
+    delta: dict[tuple[str, str, int, str], list[int]] = {}
+    for r in old:
+        if r[0] in REGION_GRAINS:
+            delta[(r[0], r[1], r[2], r[3])] = [-int(x) for x in r[4:]]
+    for (g, h, i, _w), m in sums.items():
+        if g in REGION_GRAINS:
+            acc = delta.setdefault((g, region_path, h, i), [0] * len(MEASURES))
+            for n, name in enumerate(MEASURES):
+                acc[n] += m[name]
+    add_to_regions(session, day, delta)
     return len(values)
 
 
 def delete_all_facts(session: Session) -> None:
+    session.execute(delete(FactRegion))
     session.execute(delete(FactDay))
     session.execute(delete(Fact))
 
@@ -302,97 +324,6 @@ def set_cursor(session: Session, source: str, position: datetime) -> None:
     else:
         row.position = position
     session.flush()
-
-
-# -- reading the facts -------------------------------------------------------------------------------------------------
-
-GROUPS = {
-    "day": Fact.day,
-    "hour": Fact.hour,
-    "queue": Fact.queue_code,
-    "item": Fact.item_code,
-    "window": Fact.window_code,
-    "staff": Fact.staff_id,
-    "hall": Fact.hall_code,
-    "path": Fact.region_path,
-}
-
-
-ROLLUP_GROUPS = {
-    "day": FactDay.day,
-    "hour": FactDay.hour,
-    "item": FactDay.item_code,
-    "window": FactDay.window_code,
-    "hall": FactDay.hall_code,
-    "path": FactDay.region_path,
-}
-ROLLUP_FREE = frozenset({"day", "hall", "path"})  # every grain keeps these
-
-
-def rollup_grain(group_by: Sequence[str], queue: str | None = None) -> str | None:
-    """The rollup grain that answers a grouping (``None``: only the hourly facts do: by queue, staff, or two of
-    hour / item / window)."""
-    split = set(group_by) - ROLLUP_FREE
-    if queue is not None or len(split) > 1 or not split <= {"hour", "item", "window"}:
-        return None
-    return next(iter(split)) if split else "day"
-
-
-def fact_sums(
-    session: Session,
-    actor: Actor,
-    *,
-    region_path: str | None,
-    hall_id: int | None,
-    from_day: date,
-    to_day: date,
-    group_by: Sequence[str],
-    measures: Sequence[str] = MEASURES,
-    queue: str | None = None,
-) -> list[dict[str, Any]]:
-    """Summed measures of the facts in ``actor``'s scope, under a region or of one hall, grouped by ``group_by``:
-    from the day-level rollup when one of its grains answers the grouping, from the hourly facts otherwise."""
-    grain = rollup_grain(group_by, queue)
-    model: Any = Fact if grain is None else FactDay
-    groups = GROUPS if grain is None else ROLLUP_GROUPS
-    cols = [groups[g].label(g) for g in group_by]
-    sums = _SUMS[grain is None] if measures is MEASURES else _sums(model, measures)
-    stmt = select(*cols, *sums).where(hall_scope(model, actor), model.day >= from_day, model.day <= to_day)
-    if grain is not None:
-        stmt = stmt.where(FactDay.grain == grain)
-    if hall_id is not None:
-        stmt = stmt.where(model.hall_id == hall_id)
-    if region_path is not None:  # by hall id: the grain's unique index (hall, day, …) serves the range
-        halls = table("org_hall")
-        stmt = stmt.where(model.hall_id.in_(select(halls.c.id).where(region_under(halls.c.region_path, region_path))))
-    if queue is not None:
-        stmt = stmt.where(Fact.queue_code == queue)
-    if cols:
-        stmt = stmt.group_by(*[groups[g] for g in group_by]).order_by(*[groups[g] for g in group_by])
-    result = session.execute(stmt)
-    names = list(result.keys())
-    return [dict(zip(names, row, strict=True)) for row in result]
-
-
-def _sums(model: Any, measures: Sequence[str]) -> list[Any]:
-    return [func.coalesce(func.sum(getattr(model, m)), 0).label(m) for m in measures]
-
-
-_SUMS = {True: _sums(Fact, MEASURES), False: _sums(FactDay, MEASURES)}  # built once: 37 sums per statement
-
-
-def hourly_arrival_rows(
-    session: Session, actor: Actor, hall_id: int, from_day: date, to_day: date, queue: str | None
-) -> list[tuple[date, int, int]]:
-    stmt = (
-        select(Fact.day, Fact.hour, func.sum(Fact.arrivals))
-        .where(hall_scope(Fact, actor), Fact.hall_id == hall_id, Fact.day >= from_day, Fact.day <= to_day)
-        .group_by(Fact.day, Fact.hour)
-        .order_by(Fact.day, Fact.hour)
-    )
-    if queue is not None:
-        stmt = stmt.where(Fact.queue_code == queue)
-    return [(d, int(h), int(n)) for d, h, n in session.execute(stmt) if n]
 
 
 # -- the records behind a figure (service improvement) ----------------------------------------------------------------
