@@ -143,7 +143,8 @@ _PARAM = re.compile(r"\{([^}]+)\}")
 # (``ticket_id`` of a booking -> ``/evaluations/links``), or the new record's ``id``/``code`` under the name the
 # collection gives it (``POST /tickets`` -> ``{"ticket_id": …}``, ``POST /staff`` -> ``{"staff_code": …}``), and a
 # secret handed back for the next step (``feedback_token``). (4) The caller's own hall and window (``GET /me``) feed
-# the operations named by them alone (``/halls/{hall_code}/live``, ``/windows/{window_code}/call-next``).
+# the operations named by them alone (``/halls/{hall_code}/live``, ``/windows/{window_code}/call-next``). (5) A list's
+# first record feeds the operations beneath the list (``GET /help-requests`` -> ``…/{request_id}/actions``).
 _BODY_OWN = (*_RECORD, "_token")
 ME = "GET /api/v1/me"
 ME_POINTERS = {"hall_code": "/hall_code", "scope_code": "/hall_code", "window_code": "/window_code"}
@@ -269,6 +270,19 @@ def declare_links(schema: dict[str, Any]) -> int:
                     link(answer, consumer, {}, filled)  # a path already linked: its body too
             for consumer, pointers in EXTRA_LINKS.get(key, []):
                 link(answer, consumer, pointers)
+    for method, path, operation in ops.values():  # (5) a list's first record -> the operations beneath it
+        if method != "get" or "{" in path:
+            continue
+        for _, answer in _answers(operation):
+            body = _resolve(schema, answer["content"]["application/json"]["schema"])
+            if body.get("type") != "array" or not isinstance(body.get("items"), dict):
+                continue
+            for consumer, (_, c_path, _c) in ops.items():
+                params = _PARAM.findall(c_path)
+                if params and c_path.startswith(path + "/") and "{" not in c_path[len(path) + 2 :].split("}", 1)[1]:
+                    ptr = _pointer(schema, body["items"], params[0], own_name_only=False)
+                    if ptr:
+                        link(answer, consumer, {params[0]: f"/0{ptr}"})
     if ME in ops:
         for _, answer in _answers(ops[ME][2]):
             for consumer, (_, c_path, _c) in ops.items():
