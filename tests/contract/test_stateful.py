@@ -288,3 +288,23 @@ def test_the_contract_links_creations_to_what_follows(client):
     assert clients[revoke] == {"client_id": "$response.body#/client/id"}
     # A shared code (a hall's) links nothing by name: a new ticket does not lead to every operation of its hall.
     assert named("/api/v1/halls/{hall_code}/live", "get") not in ticket
+
+    # Rule 3: what a creation answers fills the bodies that name it.
+    def bodies(path: str) -> dict[str, Any]:
+        links = paths[path]["post"]["responses"]["201" if path != "/api/v1/consult/ask" else "200"]["links"]
+        return {name: link.get("requestBody") for name, link in links.items()}
+
+    assert bodies("/api/v1/tickets")[named("/api/v1/evaluations/links", "post")] == {"ticket_id": "$response.body#/id"}
+    asked = bodies("/api/v1/consult/ask")[named("/api/v1/consult/feedback", "post")]
+    assert asked == {"question_id": "$response.body#/question_id", "feedback_token": "$response.body#/feedback_token"}
+    code = {"appointment_code": "$response.body#/code"}
+    assert bodies("/api/v1/appointments")[named("/api/v1/tickets", "post")] == code
+    # Rule 4: the caller's own hall and window; rule 5: a list's first record.
+    me = {n: link["parameters"] for n, link in paths["/api/v1/me"]["get"]["responses"]["200"]["links"].items()}
+    assert me[named("/api/v1/halls/{hall_code}/live", "get")] == {"hall_code": "$response.body#/hall_code"}
+    window = {"window_code": "$response.body#/window_code"}
+    assert me[named("/api/v1/windows/{window_code}/call-next", "post")] == window
+    listed = paths["/api/v1/help-requests"]["get"]["responses"]["200"]["links"]
+    assert listed[named("/api/v1/help-requests/{request_id}/actions", "post")]["parameters"] == {
+        "request_id": "$response.body#/0/id"
+    }
