@@ -120,6 +120,17 @@ def test_voice_wav_fallback(client):
     problem(client.get(f"/api/v1/tickets/{t['id']}/voice.wav"), 401, "unauthorized")
 
 
+def test_voice_of_a_ticket_not_yet_called_is_a_problem_and_documented(client):
+    """Found by the stateful contract run: a waiting ticket's WAV answered a bare ``{"detail": …}`` 404 (not
+    problem+json), and the contract said the WAV itself was JSON."""
+    t = client.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": "GA-001"}, headers=KIOSK).json()
+    r = client.get(f"/api/v1/tickets/{t['id']}/voice.wav", headers=DISPLAY)
+    problem(r, 404, "ticket_not_called")
+    assert r.headers["content-type"].startswith("application/problem+json") and r.json()["message_en"]
+    answers = client.get("/openapi.json").json()["paths"]["/api/v1/tickets/{ticket_id}/voice.wav"]["get"]["responses"]
+    assert list(answers["200"]["content"]) == ["audio/wav"]
+
+
 REDIS_URL = os.environ.get("SMARTHALL_TEST_REDIS_URL")
 PG_URL = os.environ.get("SMARTHALL_TEST_DATABASE_URL")
 

@@ -49,8 +49,19 @@ ERRORS: dict[str, str] = {
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
-# Operations whose success answer is not JSON: "METHOD path" -> the media types they send.
-CONTENT: dict[str, tuple[str, ...]] = {}
+# Operations whose success answer is not JSON: "METHOD path" -> the media types they send (these replace the
+# ``application/json`` FastAPI documents for a route that returns a ``Response`` of its own). Found by the stateful
+# run (a called ticket's WAV answered ``audio/wav`` where the document said JSON).
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT: dict[str, tuple[str, ...]] = {
+    "GET /api/v1/tickets/{ticket_id}/voice.wav": ("audio/wav",),
+    "GET /api/v1/documents/{document_id}": ("application/pdf",),
+    "GET /api/v1/archives/{case_no}/export": ("application/zip",),
+    "GET /api/v1/evaluations/stats.csv": ("text/csv",),
+    "GET /api/v1/staff-performance.csv": ("text/csv",),
+    "GET /api/v1/staff-performance.xlsx": (XLSX,),
+    "GET /api/v1/consult/export": ("application/json", "text/csv"),
+}
 
 
 # The text form of a model that strips its strings (``str_strip_whitespace``): its length bounds hold of the stripped
@@ -102,6 +113,9 @@ def complete(schema: dict[str, Any]) -> dict[str, Any]:
                 for status, answer in responses.items():
                     if status.startswith("2"):
                         content = answer.setdefault("content", {})
+                        generic = content.get("application/json") == {"schema": {}}  # a Response of its own
+                        if generic and "application/json" not in media:
+                            content.pop("application/json")
                         for kind in media:
                             content.setdefault(kind, {"schema": {"type": "string", "format": "binary"}})
     components.pop("HTTPValidationError", None)
@@ -125,6 +139,15 @@ EXTRA_LINKS: dict[str, list[tuple[str, ParamPointers]]] = {
 }
 _RECORD = ("_id", "_no")  # a record's own identifier (``ticket_id``, ``case_no``), not a shared code (``hall_code``)
 _PARAM = re.compile(r"\{([^}]+)\}")
+# (3) What a creation answers also fills the request BODIES that name it: a record's identifier under its own name
+# (``ticket_id`` of a booking -> ``/evaluations/links``), or the new record's ``id``/``code`` under the name the
+# collection gives it (``POST /tickets`` -> ``{"ticket_id": …}``, ``POST /staff`` -> ``{"staff_code": …}``), and a
+# secret handed back for the next step (``feedback_token``). (4) The caller's own hall and window (``GET /me``) feed
+# the operations named by them alone (``/halls/{hall_code}/live``, ``/windows/{window_code}/call-next``). (5) A list's
+# first record feeds the operations beneath the list (``GET /help-requests`` -> ``…/{request_id}/actions``).
+_BODY_OWN = (*_RECORD, "_token")
+ME = "GET /api/v1/me"
+ME_POINTERS = {"hall_code": "/hall_code", "scope_code": "/hall_code", "window_code": "/window_code"}
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +188,34 @@ def _answers(operation: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def _singular(path: str) -> str:
+    """The name a collection gives one of its records: ``/api/v1/proxy-authorizations`` -> ``proxy_authorization``."""
+    last = path.rstrip("/").rsplit("/", 1)[-1].replace("-", "_")
+    if last.endswith("ies"):
+        return last[:-3] + "y"
+    return last[:-1] if last.endswith("s") and not last.endswith("ss") else last
+
+
+def _body_fields(schema: dict[str, Any], operation: dict[str, Any]) -> list[str]:
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    return list(_resolve(schema, body).get("properties", {})) if isinstance(body, dict) else []
+
+
+def _body_pointers(schema: dict[str, Any], path: str, answer: dict[str, Any], fields: list[str]) -> ParamPointers:
+    """Rule (3): where in a creation's answer each body field of a consumer is."""
+    props = _resolve(schema, answer).get("properties", {})
+    own = _singular(path)
+    found: ParamPointers = {}
+    for name in fields:
+        if name.endswith(_BODY_OWN) and name in props:
+            found[name] = f"/{name}"
+        elif name == f"{own}_id" and "id" in props:
+            found[name] = "/id"
+        elif name == f"{own}_code" and "code" in props:
+            found[name] = "/code"
+    return found
+
+
 def declare_links(schema: dict[str, Any]) -> int:
     """Add the links of the two rules and ``EXTRA_LINKS`` to ``schema`` (in place); the number added."""
     ops: dict[str, tuple[str, str, dict[str, Any]]] = {}
@@ -174,7 +225,7 @@ def declare_links(schema: dict[str, Any]) -> int:
                 ops[f"{method.upper()} {path}"] = (method, path, operation)
     added = 0
 
-    def link(answer: dict[str, Any], consumer: str, params: ParamPointers) -> None:
+    def link(answer: dict[str, Any], consumer: str, params: ParamPointers, body: ParamPointers | None = None) -> None:
         nonlocal added
         _, _, target = ops[consumer]
         links = answer.setdefault("links", {})
@@ -185,6 +236,8 @@ def declare_links(schema: dict[str, Any]) -> int:
                 "parameters": {p: f"$response.body#{ptr}" for p, ptr in params.items()},
             }
             added += 1
+        if body and "requestBody" not in links[name]:
+            links[name]["requestBody"] = {f: f"$response.body#{ptr}" for f, ptr in body.items()}
 
     for key, (method, path, operation) in ops.items():
         if method != "post" or "{" in path:  # a creation on a collection
@@ -208,8 +261,34 @@ def declare_links(schema: dict[str, Any]) -> int:
                     link(answer, consumer, found)
                 elif not beneath and len(found) == len(params) and all(p.endswith(_RECORD) for p in params):
                     link(answer, consumer, found)
+            for consumer, (_, c_path, c_operation) in ops.items():
+                fields = _body_fields(schema, c_operation) if consumer != key else []
+                filled = _body_pointers(schema, path, body, fields) if fields else {}
+                if filled and not _PARAM.findall(c_path):
+                    link(answer, consumer, {}, filled)
+                elif filled and "links" in answer and c_operation["operationId"] in answer["links"]:
+                    link(answer, consumer, {}, filled)  # a path already linked: its body too
             for consumer, pointers in EXTRA_LINKS.get(key, []):
                 link(answer, consumer, pointers)
+    for method, path, operation in ops.values():  # (5) a list's first record -> the operations beneath it
+        if method != "get" or "{" in path:
+            continue
+        for _, answer in _answers(operation):
+            body = _resolve(schema, answer["content"]["application/json"]["schema"])
+            if body.get("type") != "array" or not isinstance(body.get("items"), dict):
+                continue
+            for consumer, (_, c_path, _c) in ops.items():
+                params = _PARAM.findall(c_path)
+                if params and c_path.startswith(path + "/") and "{" not in c_path[len(path) + 2 :].split("}", 1)[1]:
+                    ptr = _pointer(schema, body["items"], params[0], own_name_only=False)
+                    if ptr:
+                        link(answer, consumer, {params[0]: f"/0{ptr}"})
+    if ME in ops:
+        for _, answer in _answers(ops[ME][2]):
+            for consumer, (_, c_path, _c) in ops.items():
+                params = _PARAM.findall(c_path)
+                if params and consumer != ME and all(p in ME_POINTERS for p in params):
+                    link(answer, consumer, {p: ME_POINTERS[p] for p in params})
     return added
 
 

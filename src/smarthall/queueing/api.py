@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 from sse_starlette.sse import EventSourceResponse
 
 from smarthall.core import broadcast
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
-from smarthall.core.errors import Forbidden, ServiceUnavailable, Unauthorized
+from smarthall.core.errors import Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from smarthall.core.routing import UnitOfWorkRoute, hot_path
 from smarthall.core.tenancy import Actor
 from smarthall.queueing import calling, notices, service, voice
@@ -254,8 +253,8 @@ def call_voice(ticket_id: DbId, session: DbSession, actor: CurrentActor) -> Resp
     """The call announcement as a WAV (espeak-ng), for boards whose browser has no speech synthesis."""
     ticket = service.public_ticket(session, ticket_id)  # its number is public (the QR code); the hall decides
     board_reader(session, actor, ticket.hall_code)
-    if not ticket.window_code:
-        return JSONResponse({"detail": "not called"}, status_code=404)
+    if not ticket.window_code:  # nothing to announce yet: a problem like every refusal (it was a bare JSON 404)
+        raise NotFound("该号尚未叫号", "The ticket has not been called yet", code="ticket_not_called")
     zh, _ = service.announcement(ticket.number, service.window_number(session, ticket.window_code))
     audio = voice.synthesize(zh)
     if audio is None:
