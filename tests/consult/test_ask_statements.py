@@ -78,3 +78,16 @@ def test_a_halls_new_hotline_shows_in_the_next_hand_over(env: AppEnv, client: An
     body = ask(client, "明天天气怎么样")
     assert body["confident"] is False and "0991-7654321" in body["message_zh"], body["message_zh"]
     assert any(s["href"] == "tel:0991-7654321" for s in body["next_steps"])
+
+
+def test_asking_is_matched_at_the_apps_top_level_and_runs_off_the_loop(env: AppEnv, client: Any) -> None:
+    from smarthall.core.routing import UnitOfWorkRoute
+
+    routes = env.app.router.routes
+    top = [r for r in routes if isinstance(r, UnitOfWorkRoute) and r.first]
+    (ask_route,) = [r for r in top if r.path == "/api/v1/consult/ask"]
+    assert ask_route.hot is False  # a question's embedding is not event-loop work: a worker thread runs it
+    assert routes.index(ask_route) < len(top)  # in front of every included router
+    paths = [p for p in client.get("/openapi.json").json()["paths"] if p == "/api/v1/consult/ask"]
+    assert paths == ["/api/v1/consult/ask"]
+    assert ask(client, "护照过期了怎么换")["answers"][0]["item_code"] == "GA-006"
