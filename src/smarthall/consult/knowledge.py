@@ -23,12 +23,20 @@ from smarthall.consult.models import Entry, EntryVersion
 from smarthall.consult.repository import EntryRepository
 from smarthall.consult.schemas import EntryIn, EntryRead
 from smarthall.core import events
+from smarthall.core.cache import cached
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.errors import Forbidden
 from smarthall.core.export_cells import safe_cell
 from smarthall.core.tenancy import Actor
 from smarthall.org import names as org_names
 from smarthall.org import service as org_service
+
+# Database.cache namespaces (declared in ``consult.register``): ``KB`` holds what the served entries are (their
+# signature, whether the catalog's were seeded) and is emptied when an entry commits in this process; another
+# process's change reaches this one within ``KB_SECONDS``. ``FACTS`` holds the halls and items an answer names.
+KB = "consult.kb"
+FACTS = "consult.facts"
+KB_SECONDS = 5.0
 
 
 def _catalog_document(session: Session) -> dict[str, Any]:
@@ -169,7 +177,7 @@ def sync_from_catalog(session: Session, *, now: datetime) -> dict[str, int]:
 def ensure_seeded(session: Session, *, now: datetime) -> None:
     if session.info.get("read_only"):
         return
-    if not EntryRepository(session).any_from_catalog():
+    if not cached(session, KB, "from_catalog", EntryRepository(session).any_from_catalog, seconds=KB_SECONDS):
         sync_from_catalog(session, now=now)
 
 

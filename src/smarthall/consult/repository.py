@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select
 
 from smarthall.consult.models import Entry, EntryVersion, Question, Route
 from smarthall.core.models import Base
@@ -93,10 +93,6 @@ class EntryRepository(Repository[Entry]):
         stmt = select(EntryVersion).where(EntryVersion.entry_id == entry_id).order_by(EntryVersion.version)
         return list(self.session.execute(stmt).scalars())
 
-    def versions_of(self, codes: list[str]) -> dict[str, int]:
-        rows = self.session.execute(select(Entry.code, Entry.version).where(Entry.code.in_(codes)))
-        return {str(code): int(version) for code, version in rows}
-
     def add_version(self, version: EntryVersion) -> None:
         self.session.add(version)
 
@@ -122,6 +118,10 @@ class QuestionRepository(Repository[Question]):
 
     def get(self, question_id: int) -> Question | None:
         return self.session.get(Question, question_id)
+
+    def add_asked(self, **values: Any) -> int:
+        """A question asked, written with one statement (no ORM unit of work); its id."""
+        return int(self.session.execute(insert(Question).values(**values).returning(Question.id)).scalar_one())
 
     def get_in_scope_by_id(self, actor: Actor, question_id: int) -> Question | None:
         stmt = _scoped_by_hall_code(select(Question).where(Question.id == question_id), Question.hall_code, actor)

@@ -35,6 +35,9 @@ from smarthall.consult.guides import (  # noqa: F401  (route_target re-exported)
 )
 from smarthall.consult.knowledge import (  # noqa: F401  (the knowledge-base use cases, re-exported)
     EXPORT_COLUMNS,
+    FACTS,
+    KB,
+    KB_SECONDS,
     create_entry,
     ensure_seeded,
     entry_english,
@@ -58,6 +61,7 @@ from smarthall.consult.schemas import AnswerOut, AskOut, Choice, Clarify, NextSt
 from smarthall.consult.text import MAX_QUESTION_CHARS
 from smarthall.consult.threads import routed
 from smarthall.core import ratelimit
+from smarthall.core.cache import cached
 from smarthall.core.clock import SHANGHAI
 from smarthall.core.crypto import blind_index
 from smarthall.core.errors import Forbidden
@@ -81,6 +85,7 @@ class _Cached:
     dense: bool
     index: qa.Index
     valid_until: datetime | None  # the next effective/expiry boundary after the build
+    versions: dict[str, int]  # each served entry's version (what an answer cites)
 
 
 _lock = threading.Lock()
@@ -126,16 +131,23 @@ def _db_key(session: Session) -> Any:
 
 
 def get_index(session: Session, now: datetime) -> qa.Index:
+    return _served(session, now).index
+
+
+def _served(session: Session, now: datetime) -> _Cached:
+    """The index of the served entries and their versions; the signature is re-read at most every ``KB_SECONDS``
+    (at once after an entry commits in this process)."""
     key = _db_key(session)
     repo = EntryRepository(session)
-    signature = repo.signature()
+    signature = cached(session, KB, "signature", repo.signature, seconds=KB_SECONDS)
     settings = registry_of(session).settings  # built indexes are kept under <data dir>/cache/consult
     encoder = qa.shared_encoder() if _dense_wanted(settings) else None
-    cached = _by_database.get(key)
-    fresh = cached and (cached.valid_until is None or now < cached.valid_until)
-    if cached and fresh and cached.signature == signature and cached.dense == (encoder is not None):
-        return cached.index
-    docs = [_doc(e) for e in repo.served(now)]
+    known = _by_database.get(key)
+    fresh = known and (known.valid_until is None or now < known.valid_until)
+    if known and fresh and known.signature == signature and known.dense == (encoder is not None):
+        return known
+    entries = repo.served(now)
+    docs = [_doc(e) for e in entries]
     content = hashlib.sha256(repr(docs).encode()).hexdigest()
     boundaries = repo.boundaries(now)
     cache_dir = settings.data_dir / "cache" / "consult" if settings else None
@@ -149,8 +161,12 @@ def get_index(session: Session, now: datetime) -> qa.Index:
             while len(_by_content) > 8:
                 _by_content.popitem(last=False)
         _by_content.move_to_end(content + ("+dense" if encoder else ""))
-        _by_database[key] = _Cached(signature, encoder is not None, index, min(boundaries) if boundaries else None)
-    return index
+        served = _Cached(
+            signature, encoder is not None, index, min(boundaries) if boundaries else None,
+            {e.code: e.version for e in entries},
+        )  # fmt: skip
+        _by_database[key] = served
+    return served
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -189,6 +205,31 @@ def _hall(session: Session, hall_code: str | None) -> Any:
     return org_service.find_hall(session, hall_code)
 
 
+@dataclass(frozen=True)
+class _HallView:
+    """What answering needs of a hall (the rules' scope, the hotline), cached until a hall commits."""
+
+    code: str
+    region_path: str
+    hotline: str | None
+
+
+def _hall_view(session: Session, hall_code: str | None) -> _HallView | None:
+    def load() -> _HallView | None:
+        hall = _hall(session, hall_code)
+        return _HallView(hall.code, hall.region_path, hall.hotline) if hall is not None else None
+
+    return cached(session, FACTS, ("hall", hall_code), load) if hall_code else None
+
+
+def _online_depth(session: Session, item_code: str) -> int | None:
+    def load() -> int | None:
+        item = catalog_service.find_item(session, item_code)
+        return item.online_depth if item is not None else None
+
+    return cached(session, FACTS, ("online_depth", item_code), load)
+
+
 def next_steps(session: Session, *, item_code: str | None, hall: Any, question_id: int | None) -> list[NextStep]:
     """One-tap actions. With an item: book, take a ticket, online/self-service, ask for help. Without: hand-over."""
     hall_code = hall.code if hall else ""
@@ -198,7 +239,7 @@ def next_steps(session: Session, *, item_code: str | None, hall: Any, question_i
         help_body |= {"question_id": question_id, "feedback_token": feedback_token(question_id)}
     steps: list[NextStep] = []
     if item_code:
-        item = catalog_service.find_item(session, item_code)
+        depth = _online_depth(session, item_code)
         q = urlencode({"hall_code": hall_code, "item_code": item_code})
         if appointment_service.is_bookable(session, hall_code, item_code):  # never offered where booking is refused
             steps.append(
@@ -221,7 +262,7 @@ def next_steps(session: Session, *, item_code: str | None, hall: Any, question_i
                     api={"href": "/api/v1/tickets", "hall_code": hall_code, "item_code": item_code},
                 )
             )
-        if item is not None and item.online_depth >= 3:
+        if depth is not None and depth >= 3:
             oq = urlencode({"item_code": item_code, "hall_code": hall_code})
             steps.append(
                 NextStep(
@@ -276,19 +317,19 @@ def ask(
 ) -> AskOut:
     ratelimit.enforce(session, "consult.ask", actor, now)
     text = validate_question(question)
-    hall = _hall(session, hall_code)
+    hall = _hall_view(session, hall_code)
     if hall_code and hall is None:
         raise QuestionInvalid("大厅不存在", "Unknown hall", code="unknown_hall", detail={"hall_code": hall_code})
     ensure_seeded(session, now=now)
-    index = get_index(session, now)
+    served = _served(session, now)  # from the process's caches: no statement while nothing changed
     bar = threshold(session, hall)
-    result = index.ask(text, threshold=bar)
-    versions_by_code = EntryRepository(session).versions_of([h.doc.key for h in result.hits])
-    answers = [_answer(h.doc, h.score, versions_by_code.get(h.doc.key, 0)) for h in result.hits]
+    result = served.index.ask(text, threshold=bar)
+    answers = [_answer(h.doc, h.score, served.versions.get(h.doc.key, 0)) for h in result.hits]
     top = result.hits[0].doc if result.hits else None
     unsure = qa.unsure(result, bar)  # shown with doubt, and reviewed too
     # ID and phone numbers typed in are masked before storing (queue and metrics need none); answered as typed.
-    row = Question(
+    # One INSERT, the request's first statement: on SQLite the write lock is held for it and the commit only.
+    question_id = QuestionRepository(session).add_asked(
         text=scrub(text),
         normalised=scrub(result.normalised)[:MAX_QUESTION_CHARS],
         hall_code=hall.code if hall else None,
@@ -302,11 +343,9 @@ def ask(
         asked_at=now,
         day=_local_day(now),
     )
-    QuestionRepository(session).add(row)
-    session.flush()
     # Asked back: until a choice is tapped, the only steps offered are the hand-over ones ("neither of these").
     item_code = top.item_code if (result.confident and top and not result.clarify) else None
-    steps = next_steps(session, item_code=item_code, hall=hall, question_id=row.id)
+    steps = next_steps(session, item_code=item_code, hall=hall, question_id=question_id)
     if result.confident:
         msg_zh, msg_en = "为您找到以下办事指引", "Here is what we found"
     else:
@@ -317,8 +356,8 @@ def ask(
     if clarify is not None:
         msg_zh, msg_en = "为了答得更准,请先确认一下:", "To answer precisely, please tell us which one:"
     return AskOut(
-        feedback_token=feedback_token(row.id),
-        question_id=row.id,
+        feedback_token=feedback_token(question_id),
+        question_id=question_id,
         confident=result.confident,
         confidence=round(result.confidence, 4),
         normalised=result.normalised,

@@ -198,6 +198,14 @@ def hot_path(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return endpoint
 
 
+def matched_first(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an endpoint matched at the app's top level like a ``hot_path`` (one regular expression instead of the
+    included-router walk) but run as any other: in a worker thread, its reads in a transaction. For a frequent
+    route whose work is too long for the event loop (a consultation question: an embedding, ~15 ms of CPU)."""
+    endpoint._matched_first = True  # type: ignore[attr-defined]
+    return endpoint
+
+
 def _inline(run: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(run)
     async def inline(*args: Any, **kwargs: Any) -> Any:
@@ -265,5 +273,7 @@ class UnitOfWorkRoute(APIRoute):
                 endpoint = _inline(endpoint)
         super().__init__(path, endpoint, **kwargs)
         self.hot = hot
+        # Matched at the app's top level (``smarthall.api``): the hot paths and the routes marked ``matched_first``.
+        self.first = hot or bool(getattr(self.made_with[1], "_matched_first", False))
         if serialise is not None:
             serialise.configure(self.response_model, self.status_code)
