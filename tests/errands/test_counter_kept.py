@@ -37,7 +37,7 @@ def test_a_scan_survives_a_refused_try_and_is_filed_on_the_next(env: Any, client
     desk = at_counter(id_number=DEMO_CITIZEN_ID)
     fields = form_fields(desk.form)  # the required cancel_reason left out
     refused = _post(client, desk, fields, files=SCAN)
-    assert refused.status_code == 422, refused.text[:2000]
+    assert refused.status_code == 422 and "注销原因为必填项" in refused.text, refused.text[:2000]
     assert f'data-testid="kept-{MATERIAL}"' in refused.text and "申请书.pdf" in refused.text
     token = _kept(refused.text)
     file_id = token.split(".", 1)[0]
