@@ -1,7 +1,7 @@
 """A bundle end to end through the real API (issue 15 items 3 and 7): one merged form → parts in parallel in their
 departments → all done → one combined result → one delivery → one archive package with the parts → one rating, and
 the errand page telling it in that order. An instantly approved part is the bundle's from the moment it is filed:
-no invitation and no "delivered" message of its own."""
+no invitation, no "received" and no "delivered" message of its own (the bundle's one receipt speaks for its parts)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def _told_delivered(client: Any, citizen: dict[str, str], case_no: str) -> list[
             and "送达" in m["body_zh"]]  # fmt: skip
 
 
+def _receipts(client: Any, citizen: dict[str, str]) -> list[str]:
+    """The templates of the citizen's messages telling a filing (a bundle's part sends none: its bundle one)."""
+    r = client.get("/api/v1/me/messages", headers=citizen)
+    assert r.status_code == 200, r.text
+    return [m["template"] for m in r.json() if m["template"] in ("case.received", "bundle.received")]
+
+
 def test_newborn_bundle_from_one_form_to_one_result_one_package_and_one_rating(client: Any, env: Any) -> None:
     citizen, app = _apply(client, env)
     code, parts = app["code"], app["parts"]
@@ -55,6 +62,7 @@ def test_newborn_bundle_from_one_form_to_one_result_one_package_and_one_rating(c
     assert [p["status"] for p in delivered["parts"]] == ["delivered"] * 4
     told = [m["template"] for m in _bundle_messages(client, citizen, code)]
     assert sorted(told) == ["bundle.delivered", "bundle.finished.done"]  # one result, one delivery
+    assert _receipts(client, citizen) == ["bundle.received"]  # one receipt at filing: no part tells its own
     for part in parts:  # no part tells its own delivery
         assert _told_delivered(client, citizen, part["case_no"]) == []
     _package(client, code, parts)  # one package holding the parts
@@ -84,6 +92,10 @@ def test_an_instantly_approved_part_is_rated_and_told_only_as_its_bundle(client:
     assert instant["status"] in ("approved", "delivered"), instant
     assert _invitations(env) == []  # the part decided at filing is not invited on its own
     assert _told_delivered(client, citizen, instant["case_no"]) == []
+    assert _receipts(client, citizen) == ["bundle.received"]  # nor its filing ("已送达" at once): the bundle's does
+    r = client.get("/api/v1/me/messages", headers=citizen)
+    received = [m["body_zh"] for m in r.json() if m["template"] == "bundle.received"]
+    assert len(received) == 1 and code in received[0] and f"共{len(parts)}项" in received[0], received
     for part in parts:
         if part is not instant:
             approve_part(client, part["case_no"], part["department_code"])

@@ -10,27 +10,18 @@ import pytest
 
 from smarthall.demo import PAD_KEY
 from tests.conftest import DEMO_PASSWORD
-from tests.e2e.test_errands_e2e import HALL, ITEM, WINDOW, _shot
+from tests.e2e.test_errands_e2e import _shot
 from tests.factories import DEMO_CITIZEN_ID
 
 pytestmark = pytest.mark.e2e
 
-def test_walk_in_declared_at_the_counter_and_confirmed_on_the_pad(env, live_server, browser):
-    api = httpx.Client(base_url=f"{live_server}/api/v1", timeout=30)
-    kiosk = {"X-Device-Key": "demo-kiosk-key"}
-    walk_in = {"hall_code": HALL, "item_code": ITEM, "id_number": DEMO_CITIZEN_ID}
-    assert api.post("/tickets", json=walk_in, headers=kiosk).status_code == 201
 
-    clerk_ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+def test_walk_in_declared_at_the_counter_and_confirmed_on_the_pad(env, live_server, browser, window_clerk):
+    api = httpx.Client(base_url=f"{live_server}/api/v1", timeout=30)
+    clerk, _ = window_clerk(id_number=DEMO_CITIZEN_ID)  # the walk-in's kiosk ticket, the clerk signed in at W01
     pad_ctx = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768})
     phone_ctx = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     try:
-        clerk = clerk_ctx.new_page()
-        clerk.goto(f"{live_server}/login?next=/window/{WINDOW}")
-        clerk.fill("input[name=username]", "clerk1")
-        clerk.fill("input[name=password]", DEMO_PASSWORD)
-        clerk.click("button[type=submit]")
-        clerk.click("[data-testid=act-sign-in]")
         clerk.click("[data-testid=act-call-next]")
         clerk.wait_for_selector("[data-testid=ticket-errand]")
         clerk.click("[data-testid=start-case]")  # one click from the ticket to the counter form
@@ -77,7 +68,6 @@ def test_walk_in_declared_at_the_counter_and_confirmed_on_the_pad(env, live_serv
         timeline = api.get(f"/cases/{case_no}", headers={"Authorization": f"Bearer {citizen['access_token']}"})
         assert [e["action"] for e in timeline.json()["timeline"]].count("applicant_confirmed") == 1
     finally:
-        clerk_ctx.close()
         pad_ctx.close()
         phone_ctx.close()
         api.close()

@@ -12,32 +12,10 @@ from sqlalchemy import select
 
 from smarthall.audit.models import AuditEvent
 from tests.cases.helpers import PDF_BYTES, li_ming
-from tests.conftest import auth
+from tests.errands.conftest import form_fields
 from tests.factories import DEMO_CITIZEN_ID, make_id_number
-from tests.queueing.helpers import HALL, KIOSK, W01, sign_in
 
-ITEM = "SC-003"
-
-
-def _called(client: Any, **ticket: Any) -> tuple[int, dict[str, str], str]:
-    made = client.post("/api/v1/tickets", json={"hall_code": HALL, "item_code": ITEM, **ticket}, headers=KIOSK)
-    assert made.status_code == 201, made.text
-    clerk = auth(client, "clerk1")
-    sign_in(client, clerk, W01)
-    assert client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).status_code == 200
-    ticket_id = int(made.json()["id"])
-    page = client.get(f"/window/tickets/{ticket_id}/declare", headers=clerk)
-    assert page.status_code == 200, page.text[:500]
-    code = re.search(r'name="errand_code" value="(\w+)"', page.text).group(1)  # type: ignore[union-attr]
-    return ticket_id, clerk, code
-
-
-def _fields(text: str) -> dict[str, str]:
-    return {
-        **dict(re.findall(r'name="(f_\w+)"[^>]*value="([^"]+)"', text)),
-        **dict(re.findall(r'<select name="(f_\w+)".*?<option value="([^"]+)" selected>', text)),
-        "f_cancel_reason": "停止经营",
-    }
+REASON = {"f_cancel_reason": "停止经营"}
 
 
 def _declare(
@@ -45,20 +23,21 @@ def _declare(
     files: dict[str, Any] | None = None,
 ) -> str:
     """Submit the counter declaration with the card read and the form as the page filled it; the new case's number."""
-    data = {"errand_code": code, "card_token": token, **_fields(form_page),
-            **dict.fromkeys(re.findall(r'name="(use_licence_[\w-]+)"', form_page), "on")}  # fmt: skip
+    data = {"errand_code": code, "card_token": token, **form_fields(form_page, **REASON)}
     posted = client.post(f"/window/tickets/{ticket_id}/declare", headers=clerk, data=data, files=files,
                          follow_redirects=False)  # fmt: skip
     assert posted.status_code == 303, posted.text[:2000]
     return str(posted.headers["location"].rsplit("/", 1)[-1])
 
 
-def test_the_card_read_must_be_the_ticket_holders_and_the_scans_are_filed(env: Any, client: Any) -> None:
-    ticket_id, clerk, code = _called(client, id_number=DEMO_CITIZEN_ID)
+def test_the_card_read_must_be_the_ticket_holders_and_the_scans_are_filed(
+    env: Any, client: Any, at_counter: Any
+) -> None:
+    desk = at_counter(id_number=DEMO_CITIZEN_ID)
+    ticket_id, clerk, code, page = desk.ticket_id, desk.clerk, desk.errand_code, desk.form
     url = f"/window/tickets/{ticket_id}/declare/card"
-    page = client.get(f"/window/tickets/{ticket_id}/declare", headers=clerk)
-    assert 'enctype="multipart/form-data"' in page.text and 'data-testid="m-SC-003-M01"' in page.text
-    assert 'data-testid="card-tray"' in page.text  # the demo's simulated reader
+    assert 'enctype="multipart/form-data"' in page and 'data-testid="m-SC-003-M01"' in page
+    assert 'data-testid="card-tray"' in page  # the demo's simulated reader
     unreadable = client.post(url, headers=clerk, data={"errand_code": code, "card": "12345"})
     assert unreadable.status_code == 422 and "未能读取身份证" in unreadable.text
     other = client.post(url, headers=clerk, data={"errand_code": code, "card": make_id_number()})
@@ -79,11 +58,14 @@ def test_the_card_read_must_be_the_ticket_holders_and_the_scans_are_filed(env: A
         assert len(actions.all()) == 1  # the successful read is audited (the refused ones rolled back)
 
 
-def test_a_ticket_without_identity_takes_the_person_read_and_a_forged_read_is_ignored(env: Any, client: Any) -> None:
-    ticket_id, clerk, code = _called(client)
-    page = client.get(f"/window/tickets/{ticket_id}/declare", headers=clerk)
+def test_a_ticket_without_identity_takes_the_person_read_and_a_forged_read_is_ignored(
+    env: Any, client: Any, at_counter: Any
+) -> None:
+    desk = at_counter()
+    ticket_id, clerk, code = desk.ticket_id, desk.clerk, desk.errand_code
     blind = client.post(f"/window/tickets/{ticket_id}/declare", headers=clerk,
-                        data={"errand_code": code, **_fields(page.text)}, follow_redirects=False)  # fmt: skip
+                        data={"errand_code": code, **form_fields(desk.form, **REASON)},
+                        follow_redirects=False)  # fmt: skip
     assert blind.status_code == 422 and "请填写已实名登记的申请人身份证号" in blind.text  # nobody to declare for yet
     stranger = client.post(f"/window/tickets/{ticket_id}/declare/card", headers=clerk,
                            data={"errand_code": code, "card": make_id_number()})  # fmt: skip
@@ -93,7 +75,8 @@ def test_a_ticket_without_identity_takes_the_person_read_and_a_forged_read_is_ig
     assert read.status_code == 200 and 'value="李明"' in read.text  # prefilled for the person read
     token = re.search(r'name="card_token" value="([^"]+)"', read.text).group(1)  # type: ignore[union-attr]
     forged = client.post(f"/window/tickets/{ticket_id}/declare", headers=clerk,
-                         data={"errand_code": code, "card_token": token[:-2] + "00", **_fields(read.text)},
+                         data={"errand_code": code, "card_token": token[:-2] + "00",
+                               **form_fields(read.text, **REASON)},
                          follow_redirects=False)  # fmt: skip
     assert forged.status_code == 422 and "请填写已实名登记的申请人身份证号" in forged.text  # the forged read counts not
     case_no = _declare(client, clerk, ticket_id, code, token, read.text)

@@ -4,8 +4,6 @@ Another window's pad sees nothing of it; other devices and citizens are refused.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 
 from smarthall.demo import PAD_KEY
@@ -13,8 +11,9 @@ from smarthall.identity import service as identity_service
 from smarthall.org.models import Hall
 from tests.cases.helpers import li_ming
 from tests.conftest import auth
+from tests.errands.conftest import form_fields
 from tests.factories import DEMO_CITIZEN_ID, assert_problem, make_staff
-from tests.queueing.helpers import HALL, KIOSK, W01, sign_in
+from tests.queueing.helpers import HALL, KIOSK
 
 PAD = {"X-Device-Key": PAD_KEY}
 PAD2 = {"X-Device-Key": "test-pad-w02-errands"}
@@ -27,37 +26,19 @@ def _pad_at_w02(env) -> None:
                                        key=PAD2["X-Device-Key"], window_code="H-690102-W02")  # fmt: skip
 
 
-def declare_for_walk_in(client, item: str = "SC-003") -> tuple[str, dict[str, str]]:
+def declare_for_walk_in(client, at_counter) -> tuple[str, dict[str, str]]:
     """A walk-in's ticket called at W01 and the clerk's counter declaration of it: (case number, clerk headers)."""
-    ticket = client.post(
-        "/api/v1/tickets", json={"hall_code": HALL, "item_code": item, "id_number": DEMO_CITIZEN_ID}, headers=KIOSK
-    )
-    assert ticket.status_code == 201, ticket.text
-    ticket_id = ticket.json()["id"]
-    clerk = auth(client, "clerk1")
-    sign_in(client, clerk, W01)
-    assert client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk).status_code == 200
-    form = client.get(f"/window/tickets/{ticket_id}/declare", headers=clerk)
-    assert form.status_code == 200, form.text
-    posted = client.post(
-        f"/window/tickets/{ticket_id}/declare",
-        headers=clerk,
-        data={
-            "errand_code": re.search(r'name="errand_code" value="(\w+)"', form.text).group(1),  # type: ignore[union-attr]
-            "f_cancel_reason": "停止经营",
-            **dict(re.findall(r'name="(f_\w+)"[^>]*value="([^"]+)"', form.text)),
-            **dict(re.findall(r'<select name="(f_\w+)".*?<option value="([^"]+)" selected>', form.text)),
-            **dict.fromkeys(re.findall(r'name="(use_licence_[\w-]+)"', form.text), "on"),
-        },  # fmt: skip
-        follow_redirects=False,
-    )
+    desk = at_counter(id_number=DEMO_CITIZEN_ID)
+    data = {"errand_code": desk.errand_code, **form_fields(desk.form, f_cancel_reason="停止经营")}
+    posted = client.post(f"/window/tickets/{desk.ticket_id}/declare", headers=desk.clerk, data=data,
+                         follow_redirects=False)  # fmt: skip
     assert posted.status_code == 303, posted.text[:2000]
     assert posted.headers["location"].startswith("/window/declared/")
-    return posted.headers["location"].rsplit("/", 1)[-1], clerk
+    return posted.headers["location"].rsplit("/", 1)[-1], desk.clerk
 
 
-def test_the_walk_in_confirms_on_the_pad_and_then_the_receipt_prints(env, client):
-    case_no, clerk = declare_for_walk_in(client)
+def test_the_walk_in_confirms_on_the_pad_and_then_the_receipt_prints(env, client, at_counter):
+    case_no, clerk = declare_for_walk_in(client, at_counter)
     waiting = client.get(f"/window/declared/{case_no}", headers=clerk)
     assert waiting.status_code == 200 and 'data-confirmed="no"' in waiting.text
     assert "请申请人在窗口评价器上核对并确认" in waiting.text and 'data-testid="print-receipt"' not in waiting.text

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.cases.helpers import li_ming
 from tests.errands.test_api import ITEM, _book, _bookable, _file
-from tests.queueing.helpers import HALL
+from tests.queueing.helpers import HALL, KIOSK
 
 
 def _ask(client: Any, headers: dict[str, str]) -> dict[str, Any]:
@@ -73,3 +73,39 @@ def test_an_anonymous_question_or_a_step_that_does_nothing_opens_no_errand(env: 
     assert again.status_code == 201, again.text
     mine = client.get("/api/v1/errands", headers=citizen).json()
     assert len(mine) == 1 and mine[0]["kinds"] == ["question"]
+
+
+def _route_ticket(client: Any, headers: dict[str, str]) -> dict[str, Any]:
+    answer = _ask(client, headers)
+    r = client.post("/api/v1/consult/routes", headers=headers, json={
+        "route": "ticket", "item_code": ITEM, "hall_code": HALL, "question_id": answer["question_id"],
+        "feedback_token": answer["feedback_token"]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    return answer
+
+
+def test_a_signed_in_citizens_ticket_after_the_question_joins_its_errand(env: Any, client: Any) -> None:
+    citizen = li_ming(client)
+    answer = _route_ticket(client, citizen)  # the answer's "ticket" step, taken by its asker
+    mine = client.get("/api/v1/errands", headers=citizen).json()
+    assert len(mine) == 1 and mine[0]["kinds"] == ["question"]
+    code = mine[0]["code"]
+    ticket = client.post("/api/v1/tickets", headers=citizen, json={"hall_code": HALL, "item_code": ITEM})
+    assert ticket.status_code == 201, ticket.text  # the phone/web ticket of the signed-in citizen
+    mine = client.get("/api/v1/errands", headers=citizen).json()
+    assert [e["code"] for e in mine] == [code]  # the same errand, not a new one
+    steps = client.get(f"/api/v1/errands/{code}", headers=citizen).json()["steps"]
+    assert [s["step"] for s in steps][:2] == ["question", "ticket"], steps
+    assert steps[0]["ref"] == str(answer["question_id"]) and steps[1]["ref"] == ticket.json()["number"]
+
+
+def test_an_anonymous_kiosk_ticket_after_the_question_stays_out_of_its_errand(env: Any, client: Any) -> None:
+    citizen = li_ming(client)
+    _route_ticket(client, citizen)
+    code = client.get("/api/v1/errands", headers=citizen).json()[0]["code"]
+    ticket = client.post("/api/v1/tickets", headers=KIOSK, json={"hall_code": HALL, "item_code": ITEM})
+    assert ticket.status_code == 201, ticket.text  # nobody named at the kiosk: the ticket is nobody's
+    steps = client.get(f"/api/v1/errands/{code}", headers=citizen).json()["steps"]
+    assert [s["step"] for s in steps] == ["question"]  # a stranger's ticket never joins the citizen's errand
+    mine = client.get("/api/v1/errands", headers=citizen).json()
+    assert [e["code"] for e in mine] == [code]

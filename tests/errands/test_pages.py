@@ -8,25 +8,14 @@ import re
 from tests.cases.helpers import li_ming
 from tests.conftest import auth
 from tests.factories import DEMO_CITIZEN_ID
-from tests.queueing.helpers import HALL, KIOSK, W01, refused_page, sign_in
+from tests.queueing.helpers import W01, refused_page
 
 ITEM = "SC-003"
 
 
-def _walk_in(client) -> tuple[int, dict[str, str]]:
-    ticket = client.post(
-        "/api/v1/tickets", json={"hall_code": HALL, "item_code": ITEM, "id_number": DEMO_CITIZEN_ID}, headers=KIOSK
-    )
-    assert ticket.status_code == 201, ticket.text
-    clerk = auth(client, "clerk1")
-    sign_in(client, clerk, W01)
-    called = client.post(f"/api/v1/windows/{W01}/call-next", headers=clerk)
-    assert called.status_code == 200, called.text
-    return int(ticket.json()["id"]), clerk
-
-
-def test_clerk_starts_the_case_from_the_ticket_in_one_click(env, client):
-    ticket_id, clerk = _walk_in(client)
+def test_clerk_starts_the_case_from_the_ticket_in_one_click(env, client, at_counter):
+    desk = at_counter(id_number=DEMO_CITIZEN_ID)
+    ticket_id, clerk = desk.ticket_id, desk.clerk
     window = client.get(f"/window/{W01}", headers=clerk)
     assert f'hx-get="/window/tickets/{ticket_id}/errands"' in window.text
     panel = client.get(f"/window/tickets/{ticket_id}/errands", headers=clerk)
@@ -63,8 +52,8 @@ def test_clerk_starts_the_case_from_the_ticket_in_one_click(env, client):
     assert "Ticket issued" in english.text and "Application filed" in english.text
 
 
-def test_a_ticket_at_another_window_cannot_be_declared_for(env, client):
-    ticket_id, _ = _walk_in(client)
+def test_a_ticket_at_another_window_cannot_be_declared_for(env, client, at_counter):
+    ticket_id = at_counter(id_number=DEMO_CITIZEN_ID).ticket_id
     other = auth(client, "clerk2")
     refused_page(client.get(f"/window/tickets/{ticket_id}/declare", headers=other), 403, "该号不在您的窗口办理")
     refused = client.post(f"/window/tickets/{ticket_id}/declare", headers=other, data={})

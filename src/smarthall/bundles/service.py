@@ -277,6 +277,10 @@ def submit(
     )
     repo.add(application)
     repo.flush()
+    notify_service.send(  # one receipt for the bundle (a part filed sends none of its own)
+        session, template="bundle.received", params={"code": code, "bundle": bundle.name, "parts": len(filed)},
+        now=now, citizen_id=application.citizen_id, ref_type="bundle", ref_id=code,
+    )  # fmt: skip
     if application.status in merge.FINISHED:  # every part decided at once (instant approvals)
         _finish(session, application, now=now)
     return application

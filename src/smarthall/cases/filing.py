@@ -45,6 +45,7 @@ from smarthall.cases.rules import Decision
 from smarthall.cases.schemas import ActionIn, CaseCreate, DeliveryIn
 from smarthall.cases.shapes import Applicant, ItemSpec
 from smarthall.catalog import service as catalog_service
+from smarthall.core import subjects
 from smarthall.core.clock import service_day
 from smarthall.core.db import UNNUMBERED, land, read_prelude
 from smarthall.core.tenancy import SYSTEM, Actor
@@ -231,8 +232,9 @@ def record(
                 system_act(session, case, item, delivery, desk=desk, now=now)
         reasons = decision.reasons + [f.message_zh for f in findings if not f.code.startswith("rule_")]
         instant = {"approved": approved, "reasons": reasons}
-    params = {"case_no": case_no, "item": item.name, "status": notices.status_word(case.status)}
-    flows.tell_applicant(session, case, template="case.received", params=params, now=now)
+    if subjects.whole_of(session, "case", case_no) is None:  # a bundle's part: the bundle's one receipt tells it
+        params = {"case_no": case_no, "item": item.name, "status": notices.status_word(case.status)}
+        flows.tell_applicant(session, case, template="case.received", params=params, now=now)
     if not p.onsite and case.citizen_id != actor.id:
         tell_entrustor(session, actor, case, "submit", now=now)
     return Submitted(case, instant)

@@ -69,3 +69,9 @@ class CardNotRegistered(ValidationFailed):
     code = "id_card_not_registered"
     message_zh = "读取的身份证号尚未在平台登记,请先为其登记后再申报"
     message_en = "The ID number read is not registered on the platform: register the person first"
+
+
+class StagedUploadGone(ValidationFailed):
+    code = "counter_upload_gone"
+    message_zh = "上次提交时暂存的材料已过期或不属于本号,请重新上传"
+    message_en = "The file kept from the last try has expired or is not this ticket's: upload it again"

@@ -18,7 +18,7 @@ from smarthall.core.deps import CurrentActor, DbId, DbSession, Now, SettingsDep
 from smarthall.core.errors import HallError
 from smarthall.core.routing import RenderAfterRollback, UnitOfWorkRoute
 from smarthall.core.tenancy import Actor
-from smarthall.errands import cards, confirming, service
+from smarthall.errands import cards, confirming, service, staging
 from smarthall.errands.service import Counter
 from smarthall.licences.deps import Desk
 from smarthall.venue import cardreader
@@ -162,14 +162,18 @@ def counter_submit(
         return error_page(request, exc)
     values = {f["name"]: str(data.get(f"f_{f['name']}", "")).strip() for f in form["fields"]}
     context = {"desk": desk, "form": form, "values": values, "reader": cardreader.current(), "card_token": token}
+    secret = _secret(request)
     try:
         materials: list[MaterialIn] = []
-        for m in form["materials"]:  # a held e-licence, or the scan/upload made at the window (same as online)
+        for m in form["materials"]:  # a held e-licence, the scan/upload made at the window, or one kept from a try
             if m["held_licence_id"] and data.get(f"use_licence_{m['code']}") == "on":
                 materials.append(MaterialIn(material_code=m["code"], licence_id=m["held_licence_id"]))
             elif (file_id := store_form_upload(session, actor, data.get(f"m_{m['code']}"), settings,
                                                             now)) is not None:  # fmt: skip
                 materials.append(MaterialIn(material_code=m["code"], file_id=file_id))
+            elif kept := str(data.get(f"kept_{m['code']}", ""))[:128]:
+                staged = staging.held(session, actor, desk, kept, secret=secret, now=now)
+                materials.append(MaterialIn(material_code=m["code"], file_id=staged.file_id))
         filed = CaseCreate(
             item_code=desk.item_code,
             hall_code=desk.hall_code,
@@ -181,7 +185,13 @@ def counter_submit(
         submitted = case_service.submit(session, actor, data=filed, desk=documents, now=now)
     except (HallError, ValidationError) as exc:
         context["faults"] = faults_of(exc)
-        raise RenderAfterRollback(lambda: render(request, "errands/declare.html", context, status_code=422)) from exc
+
+        def again() -> Response:  # the files of the refused try are kept (the rollback undid them), not asked again
+            context["kept"] = staging.keep(session, actor, desk, form["materials"], data, settings=settings,
+                                           secret=secret, now=now)  # fmt: skip
+            return render(request, "errands/declare.html", context, status_code=422)
+
+        raise RenderAfterRollback(again) from exc
     return RedirectResponse(f"/window/declared/{submitted.case.case_no}", status_code=303)
 
 
