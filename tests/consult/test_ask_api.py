@@ -24,7 +24,7 @@ def test_answers_a_colloquial_question_with_the_item_and_next_steps(client: Any)
     assert top["entry_code"] and top["entry_version"] >= 1  # the answer cites its entry
     routes = {s["route"]: s for s in body["next_steps"]}
     assert "book" not in routes  # 居民身份证补领 is not bookable: no "预约办理" that would only answer 422 (issue 16)
-    assert routes["ticket"]["href"] == "/kiosk/H-690102"
+    assert routes["ticket"]["href"] == "/take/H-690102?item_code=GA-002"  # from home
     assert routes["ticket"]["api"] == {"href": "/api/v1/tickets", "hall_code": "H-690102", "item_code": "GA-002"}
     assert routes["help"]["method"] == "POST"
 

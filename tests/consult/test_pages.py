@@ -55,7 +55,7 @@ def test_next_step_is_recorded_and_redirects(client: Any) -> None:
     r = client.post(
         "/ask/go", data={"route": "ticket", "item_code": "GA-006", "hall_code": "H-690102"}, follow_redirects=False
     )
-    assert r.headers["location"] == "/kiosk/H-690102"
+    assert r.headers["location"] == "/take/H-690102?item_code=GA-006"
     r = client.post(
         "/ask/go", data={"route": "help", "item_code": "GA-006", "hall_code": "H-690102"}, follow_redirects=False
     )

@@ -63,13 +63,29 @@ def test_an_anonymous_question_or_a_step_that_does_nothing_opens_no_errand(env: 
         "feedback_token": answer["feedback_token"]})  # fmt: skip
     assert r.status_code == 201, r.text
     assert client.get("/api/v1/errands", headers=citizen).json() == []
-    r = client.post("/api/v1/consult/routes", headers=citizen, json={
-        "route": "online", "item_code": ITEM, "hall_code": HALL, "question_id": answer["question_id"],
-        "feedback_token": answer["feedback_token"]})  # fmt: skip  (through the API too)
+    r = client.post(
+        "/api/v1/consult/routes",
+        headers=citizen,
+        json={
+            "route": "online",
+            "item_code": ITEM,
+            "hall_code": HALL,
+            "question_id": answer["question_id"],
+            "feedback_token": answer["feedback_token"],
+        },
+    )  # fmt: skip  (through the API too)
     assert r.status_code == 201, r.text
-    again = client.post("/api/v1/consult/routes", headers=citizen, json={
-        "route": "book", "item_code": ITEM, "hall_code": HALL, "question_id": answer["question_id"],
-        "feedback_token": answer["feedback_token"]})  # fmt: skip  (a second step: the same errand, once)
+    again = client.post(
+        "/api/v1/consult/routes",
+        headers=citizen,
+        json={
+            "route": "book",
+            "item_code": ITEM,
+            "hall_code": HALL,
+            "question_id": answer["question_id"],
+            "feedback_token": answer["feedback_token"],
+        },
+    )  # fmt: skip  (a second step: the same errand, once)
     assert again.status_code == 201, again.text
     mine = client.get("/api/v1/errands", headers=citizen).json()
     assert len(mine) == 1 and mine[0]["kinds"] == ["question"]
@@ -109,3 +125,38 @@ def test_an_anonymous_kiosk_ticket_after_the_question_stays_out_of_its_errand(en
     assert [s["step"] for s in steps] == ["question"]  # a stranger's ticket never joins the citizen's errand
     mine = client.get("/api/v1/errands", headers=citizen).json()
     assert [e["code"] for e in mine] == [code]
+
+
+def test_the_ticket_step_takes_a_ticket_from_home_and_the_ticket_joins_the_errand(env: Any, client: Any) -> None:
+    """The answer's "ticket" step leads a signed-in citizen to a page that takes one (not to the kiosk page, which
+    refuses citizens); the kiosk itself goes on to its own page; the ticket joins the question's errand."""
+    from tests.conftest import auth
+    from tests.factories import assert_refused_page
+
+    citizen = li_ming(client)
+    answer = _ask(client, citizen)
+    step = next(s for s in answer["next_steps"] if s["route"] == "ticket")
+    r = client.post("/ask/go", headers=citizen, follow_redirects=False, data={
+        "route": "ticket", "item_code": ITEM, "hall_code": HALL, "question_id": answer["question_id"],
+        "feedback_token": answer["feedback_token"]})  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == step["href"] == f"/take/{HALL}?item_code={ITEM}"
+    page = client.get(step["href"], headers=citizen)
+    assert page.status_code == 200 and 'data-testid="take-submit"' in page.text and "线上取号" in page.text
+    assert "个体工商户注销登记" in page.text  # the item in words
+    taken = client.post(f"/take/{HALL}", headers=citizen, data={"item_code": ITEM}, follow_redirects=False)
+    assert taken.status_code == 303 and taken.headers["location"].startswith("/tickets/"), taken.text
+    live = client.get(taken.headers["location"], headers=citizen)
+    assert live.status_code == 200
+    code = client.get("/api/v1/errands", headers=citizen).json()[0]["code"]
+    steps = client.get(f"/api/v1/errands/{code}", headers=citizen).json()["steps"]
+    assert [s["step"] for s in steps][:2] == ["question", "ticket"], steps
+    assert steps[1]["ref"] in live.text  # the ticket page shows the number the errand holds
+
+    kiosk = client.get(step["href"], headers=KIOSK, follow_redirects=False)
+    assert kiosk.status_code == 303 and kiosk.headers["location"] == f"/kiosk/{HALL}"
+    anonymous = client.get(step["href"], follow_redirects=False)
+    assert anonymous.status_code in (302, 303) and "login" in anonymous.headers["location"]
+    approver = auth(client, "approver1")
+    assert_refused_page(client.get(step["href"], headers=approver), 403, "forbidden_role")
+    assert_refused_page(client.post(f"/take/{HALL}", headers=approver, data={"item_code": ITEM}), 403, "forbidden_role")
+    assert_refused_page(client.get("/take/H-000000", headers=citizen), 404, "hall_not_found")

@@ -183,6 +183,7 @@ VISITS: dict[str, Visit] = {
     # devices
     "/kiosk/": Visit("kiosk", "/kiosk/", status=303, note="sends the kiosk to its hall"),
     "/kiosk/{hall_code}": Visit("kiosk", f"/kiosk/{HALL}"),
+    "/take/{hall_code}": Visit(CITIZEN, _q(f"/take/{HALL}", item_code="GA-006")),
     "/kiosk/{hall_code}/self": Visit("kiosk", f"/kiosk/{HALL}/self", status=303, note="an identified visitor goes on"),
     "/kiosk/{hall_code}/self/items": Visit("kiosk", f"/kiosk/{HALL}/self/items"),
     "/kiosk/{hall_code}/self/form": Visit("kiosk", f"/kiosk/{HALL}/self/form?item=SC-003"),

@@ -192,7 +192,7 @@ def route_target(route: str, *, item_code: str | None, hall_code: str | None) ->
     if route == "book":
         return f"/appointments/book?{q}"
     if route == "ticket":
-        return f"/kiosk/{hall_code}" if hall_code else "/"
+        return f"/take/{hall_code}?{urlencode({'item_code': item_code or ''})}" if hall_code else "/"
     if route in ("online", "self_service"):
         return f"/cases/new?{urlencode({'item_code': item_code or '', 'hall_code': hall_code or ''})}"
     if route in ("help", "guide_desk"):

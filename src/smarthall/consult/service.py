@@ -258,7 +258,7 @@ def next_steps(session: Session, *, item_code: str | None, hall: Any, question_i
                     label_zh="现场取号",
                     label_en="Take a ticket",
                     method="GET",
-                    href=f"/kiosk/{hall_code}",
+                    href=route_target("ticket", item_code=item_code, hall_code=hall_code),
                     api={"href": "/api/v1/tickets", "hall_code": hall_code, "item_code": item_code},
                 )
             )

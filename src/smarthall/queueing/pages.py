@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from smarthall.core.clock import SHANGHAI, service_day
@@ -144,6 +144,58 @@ def kiosk_issue(
         request,
         "queueing/ticket_print.html",
         {"ticket": read, "item": item, "hall": hall, "qr": qr, "link": link, "large": large == "1"},
+    )
+
+
+# ---------------------------------------------------------------------------------------- remote ticket
+
+# A consultation's "take a ticket" step, and any link that wants a ticket for an item: a signed-in citizen takes one
+# from home (the service lets citizens issue remotely, for themselves); the hall's kiosk or a guide goes to the
+# kiosk page; an anonymous visitor signs in first.
+
+
+@router.get("/take/{hall_code}")
+def take_ticket(
+    hall_code: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    item_code: Annotated[str, Query(max_length=32)] = "",
+) -> Response:
+    request.state.actor = actor
+    try:
+        if _kiosk_allowed(session, actor, hall_code):
+            return RedirectResponse(f"/kiosk/{hall_code}", status_code=303)
+        if actor.kind != "citizen":
+            return denied(request, actor)
+        hall = facts.hall(session, hall_code)
+        item = facts.item(session, item_code) if item_code else None
+    except HallError as exc:
+        return error_page(request, exc)
+    return render(
+        request, "queueing/take.html", {"hall": hall, "item": item, "open": facts.is_open(session, hall, now)}
+    )
+
+
+@router.post("/take/{hall_code}")
+def take_ticket_submit(
+    hall_code: str,
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    now: Now,
+    item_code: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    request.state.actor = actor
+    if actor.kind != "citizen":
+        return denied(request, actor)
+    data = TicketIssue(hall_code=hall_code, item_code=item_code or None)
+    return write_then_go(
+        request,
+        session,
+        lambda: service.issue_ticket(session, actor, data, idempotency_key=None, now=now)[0],
+        lambda ticket: f"/tickets/{service.ticket_read(session, ticket, now).token}",
     )
 
 
