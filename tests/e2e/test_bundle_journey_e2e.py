@@ -131,6 +131,37 @@ def test_newborn_bundle_from_one_form_to_one_result_with_parallel_departments(
     page.wait_for_selector("[data-testid=errand-steps]")
     assert page.locator("[data-testid=errand-steps] li[data-step=case]").count() == 4
     _shot(page, "bundle-journey-5-errand")
+
+    # 5. The window delivers every part at once from the bundle's page; the applicant rates the bundle once there.
+    desk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    window = desk.new_page()
+    _login(window, live_server, "clerk1", f"/bundles/applications/{code}")
+    window.wait_for_selector("[data-testid=bundle-deliver-form]")
+    window.select_option("[data-testid=bundle-deliver-form] select[name=mode]", "electronic")
+    window.click("[data-testid=bundle-do-deliver]")
+    window.wait_for_selector("[data-testid=bundle-application][data-status=done]")
+    assert "已一并送达" in window.locator("[data-testid=bundle-delivery]").inner_text()
+    assert window.locator("[data-testid=bundle-deliver-form]").count() == 0
+    _shot(window, "bundle-journey-5b-delivered")
+    desk.close()
+    page.goto(f"{live_server}/bundles/applications/{code}")
+    page.wait_for_selector("[data-testid=bundle-rate-form]")
+    page.check("[data-testid=bundle-rate-form] input[name=level][value='5']")
+    page.fill("[data-testid=bundle-rate-form] textarea[name=comment]", "一次提交,四个部门都办好了")
+    page.click("[data-testid=bundle-do-rate]")
+    page.wait_for_selector("[data-testid=bundle-rated]")
+    assert page.locator("[data-testid=bundle-rate-form]").count() == 0  # rated once, for the whole bundle
+    _shot(page, "bundle-journey-5c-rated")
+    page.goto(f"{live_server}/bundles/applications/{code}")
+    page.click("[data-testid=errand-code]")
+    page.wait_for_selector("[data-testid=errand-steps] li[data-step=rating]")
+    steps = page.locator("[data-testid=errand-steps] li").evaluate_all("els => els.map(e => e.dataset.step)")
+    assert steps.count("archive") == 1 and steps.count("rating") == 1 and steps.count("delivery") == 4, steps
+    assert steps.index("archive") > max(i for i, x in enumerate(steps) if x == "delivery")
+    _shot(page, "bundle-journey-5d-thread")
+    with httpx.Client(base_url=live_server, timeout=30) as http:
+        package = http.get(f"/api/v1/archives/{code}", headers=_token(http, "hallmanager1")).json()
+    assert package["status"] == "complete", package  # one package for the bundle, the parts inside
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True)
     mobile = phone.new_page()
     _login(mobile, live_server, DEMO_CITIZEN_ID, "/bundles/mine")
