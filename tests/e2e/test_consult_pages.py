@@ -181,3 +181,28 @@ def test_ask_page_shows_doubt_honestly(live_server: str, browser: Any, width: in
             screenshot(page, f"consult-doubt-{name}-{width}")
     finally:
         context.close()
+
+
+def test_a_signed_in_citizen_asks_on_the_phone_and_takes_a_ticket_from_home(live_server: str, browser: Any) -> None:
+    """The answer's "take a ticket" step works for a citizen at home (it led to the kiosk page, which refuses
+    citizens): ask → tap → the take page in words → one tap → the live ticket page with the people ahead."""
+    from tests.factories import DEMO_CITIZEN_ID
+
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    login(page, live_server, DEMO_CITIZEN_ID, "/ask?hall_code=H-690102")
+    page.wait_for_selector("[data-testid=question]")
+    page.fill("[data-testid=question]", "身份证弄丢了咋补")
+    page.click("[data-testid=ask]")
+    page.wait_for_selector("[data-testid=next-steps] [data-route=ticket]")
+    page.click("[data-testid=next-steps] [data-route=ticket]")
+    page.wait_for_selector("[data-testid=take]")
+    assert "居民身份证" in page.inner_text("[data-testid=take-item]")  # the item in words
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "consult-take-ticket-phone")
+    page.click("[data-testid=take-submit]")
+    page.wait_for_selector("[data-testid=live-number]")
+    assert page.inner_text("[data-testid=live-number]").strip()
+    assert page.inner_text("[data-testid=live-ahead]").strip().isdigit()
+    screenshot(page, "consult-take-ticket-live-phone")
+    phone.close()

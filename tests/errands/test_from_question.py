@@ -160,3 +160,11 @@ def test_the_ticket_step_takes_a_ticket_from_home_and_the_ticket_joins_the_erran
     assert_refused_page(client.get(step["href"], headers=approver), 403, "forbidden_role")
     assert_refused_page(client.post(f"/take/{HALL}", headers=approver, data={"item_code": ITEM}), 403, "forbidden_role")
     assert_refused_page(client.get("/take/H-000000", headers=citizen), 404, "hall_not_found")
+
+
+def test_the_take_page_offers_booking_instead_only_where_the_item_is_bookable(env: Any, client: Any) -> None:
+    citizen = li_ming(client)
+    not_bookable = client.get(f"/take/{HALL}?item_code=GA-002", headers=citizen)  # 居民身份证补领: no booking here
+    assert not_bookable.status_code == 200 and "/appointments/book" not in not_bookable.text
+    bookable = client.get(f"/take/{HALL}?item_code=GA-006", headers=citizen)  # 普通护照: bookable at this hall
+    assert f"/appointments/book?hall_code={HALL}&item_code=GA-006" in bookable.text

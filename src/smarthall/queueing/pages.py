@@ -173,9 +173,11 @@ def take_ticket(
         item = facts.item(session, item_code) if item_code else None
     except HallError as exc:
         return error_page(request, exc)
-    return render(
-        request, "queueing/take.html", {"hall": hall, "item": item, "open": facts.is_open(session, hall, now)}
-    )
+    from smarthall.appointment import service as appointment_service
+
+    bookable = item is not None and appointment_service.is_bookable(session, hall.code, item.code)
+    open_now = facts.is_open(session, hall, now)
+    return render(request, "queueing/take.html", {"hall": hall, "item": item, "open": open_now, "bookable": bookable})
 
 
 @router.post("/take/{hall_code}")
