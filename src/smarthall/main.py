@@ -170,8 +170,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _nul_in_text(request: Request, exc: DataError) -> Response:
         # PostgreSQL stores no NUL (0x00) in text: a NUL typed into any field (a login name, a help request, a
-        # question, a path) failed the statement and answered 500 (attack12 probe). It is the caller's input.
-        if "NUL" not in str(exc.orig):
+        # question, a path) failed the statement and answered 500 (attack12 probe). It is the caller's input. In a
+        # JSON column the same NUL arrives as the escape \u0000, which PostgreSQL's jsonb refuses in its own words.
+        text = str(exc.orig)
+        if "NUL" not in text and "unsupported Unicode escape sequence" not in text:
             raise exc
         return _page_or_problem(
             request, 422, "nul_character", "提交的文字中含有空字符(NUL),请删除后重试",

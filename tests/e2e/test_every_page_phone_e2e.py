@@ -37,6 +37,7 @@ FIT = """() => {
   for (const el of document.body.querySelectorAll('*')) {
     const s = getComputedStyle(el);
     if (s.display === 'none' || s.visibility === 'hidden' || el.closest('[hidden], .sr-only')) continue;
+    if (s.position === 'absolute' && s.clip.startsWith('rect(0')) continue;  // visually hidden (the sr-only pattern)
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0 || scrolls(el)) continue;
     if (r.right > vw + 1 || r.left < -1) out.push(`${name(el)} spans ${Math.round(r.left)}..${Math.round(r.right)}`);

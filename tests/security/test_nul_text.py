@@ -33,3 +33,17 @@ def test_a_nul_in_any_text_is_refused_not_500(env: Any, client: Any) -> None:
     if env.backend == "postgresql":
         for name in ("login", "help"):
             assert answers[name].status_code == 422 and answers[name].json()["code"] == "nul_character", name
+
+
+def test_a_nul_in_text_kept_as_json_is_refused_not_500(env: Any, client: Any) -> None:
+    """The stateful contract run on PostgreSQL (2026-12-08): a knowledge entry whose text held a NUL went into a jsonb
+    column as the escape \\u0000 and answered 500 ("unsupported Unicode escape sequence"). Now 422 there, nothing
+    stored."""
+    manager = auth(client, "hallmanager1")
+    body = {"kind": "faq", "code": "KB-NUL-01", "hall_code": "H-690102", "title": "带\x00宠物", "body": "可以\x00吗"}
+    answer = client.post("/api/v1/consult/entries", json=body, headers=manager)
+    assert answer.status_code < 500, (answer.status_code, answer.text[:300])  # SQLite stores the NUL as typed
+    if env.backend == "postgresql":
+        assert answer.status_code == 422 and answer.json()["code"] == "nul_character"
+        listed = client.get("/api/v1/consult/entries", headers=manager)
+        assert listed.status_code == 200 and "KB-NUL-01" not in listed.text

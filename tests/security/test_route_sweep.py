@@ -66,6 +66,10 @@ PAGES_PUBLIC = {
     "GET /pay/demo/{order_no}": "the demo payment provider's cashier: the unguessable order number is the link's "
     "secret, as with a real cashier page, and anyone holding it may pay",
     "POST /pay/demo/{order_no}": "the same cashier page paying",
+    "GET /take/{hall_code}": "a citizen takes a remote ticket at any hall (the service lets citizens issue remotely "
+    "for themselves, as POST /api/v1/tickets does); it shows the hall's public name and the item, nothing "
+    "of its records",
+    "POST /take/{hall_code}": "the same remote ticket taken",
 }
 # Pages that answer everyone but show a stranger nothing: checked to hold none of the records' identifiers.
 PAGES_EMPTY_TO_STRANGERS = {
