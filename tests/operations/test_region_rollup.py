@@ -17,6 +17,7 @@ from smarthall.operations.models import MEASURES, REGION_GRAINS, FactDay, FactRe
 from smarthall.org import service as org_service
 from tests.conftest import auth
 from tests.factories import make_staff
+from tests.operations.test_rollup import _sum_by
 
 DAY = date(2026, 11, 24)
 Q = {"from": "2026-11-25", "to": "2026-11-27"}
@@ -70,15 +71,6 @@ def test_region_rows_are_the_sums_of_the_halls_beneath_through_refolds_and_a_reb
         factbook.rebuild(session, now=now)
     with env.db.unit_of_work() as session:
         assert _stored(session) == _recount(session) == recount
-
-
-def _sum_by(rows: list[dict], keys: tuple[str, ...]) -> dict[tuple, dict[str, int]]:
-    out: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
-    for r in rows:
-        acc = out[tuple(r[k] for k in keys)]
-        for m in MEASURES:
-            acc[m] += r[m]
-    return dict(out)
 
 
 def test_the_region_answers_are_the_hourly_facts_and_a_partial_viewer_sums_only_their_halls(env, client):
